@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cgroup.c - the tree: paths, create, remove, reap, files, task counts.
+ */
+#include "cgroup/cgroup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg)
+{
+	return &cg->res;
+}
+
+struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg)
+{
+	return cg->parent;
+}
+
+static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup *parent,
+				   const char *name, size_t name_len)
+{
+	struct epc_cgroup *cg = aligned_alloc(EPC__CACHELINE, sizeof(*cg));
+
+	if (!cg)
+		return NULL;
+	memset(cg, 0, sizeof(*cg));
+	cg->name = malloc(name_len + 1);
+	if (!cg->name) {
+		free(cg);
+		return NULL;
+	}
+	memcpy(cg->name, name, name_len);
+	cg->name[name_len] = '\0';
+	epc__misc_res_init(&cg->res);
+	cg->parent = parent;
+	cg->tree = tree;
+	cg->depth = parent ? parent->depth + 1 : 0;
+	atomic_init(&cg->dead, false);
+	atomic_init(&cg->pins, 0);
+	atomic_init(&cg->nr_lru, 0);
+	epc__spin_init(&cg->lru_lock, EPC__RANK_LRU);
+	epc__plist_init(&cg->lru);
+	epc__spin_init(&cg->iter_lock, EPC__RANK_CG_ITER);
+	cg->next_cg = cg;
+	return cg;
+}
+
+static void cg_free(struct epc__cgroups *tree, struct epc_cgroup *cg)
+{
+	if (tree->on_free)
+		tree->on_free(cg, tree->on_free_arg);
+	free(cg->name);
+	free(cg);
+}
+
+int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log)
+{
+	int ret;
+
+	memset(tree, 0, sizeof(*tree));
+	tree->capacity = capacity;
+	tree->log = log;
+	ret = epc__mutex_init(&tree->lock, EPC__RANK_CG_TREE);
+	if (ret)
+		return ret;
+	tree->root = cg_alloc(tree, NULL, "", 0);
+	if (!tree->root) {
+		epc__mutex_destroy(&tree->lock);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void cg_free_subtree(struct epc__cgroups *tree, struct epc_cgroup *cg)
+{
+	struct epc_cgroup *c = cg->first_child, *next;
+
+	for (; c; c = next) {
+		next = c->next_sibling;
+		cg_free_subtree(tree, c);
+	}
+	cg_free(tree, cg);
+}
+
+void epc__cgroups_destroy(struct epc__cgroups *tree)
+{
+	if (!tree->root)
+		return;
+	cg_free_subtree(tree, tree->root);
+	epc__mutex_destroy(&tree->lock);
+	memset(tree, 0, sizeof(*tree));
+}
+
+/* ---------------------------------------------------------------- paths */
+
+static bool name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+int epc__cg_path_check(const char *path)
+{
+	const char *p = path;
+
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	if (path[1] == '\0')
+		return 0;
+	while (*p == '/') {
+		const char *c = ++p;
+		size_t len;
+
+		while (*p && *p != '/') {
+			if (!name_char_ok(*p))
+				return -EINVAL;
+			p++;
+		}
+		len = (size_t)(p - c);
+		if (len == 0 || len > EPC__CG_NAME_MAX)
+			return -EINVAL;
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static struct epc_cgroup *child_lookup_locked(struct epc_cgroup *parent, const char *name,
+					      size_t len)
+{
+	for (struct epc_cgroup *c = parent->first_child; c; c = c->next_sibling)
+		if (!atomic_load(&c->dead) && strlen(c->name) == len && !memcmp(c->name, name, len))
+			return c;
+	return NULL;
+}
+
+/*
+ * Walk @path (already checked) from the root; stop before the last component
+ * when @parent_only. Return: the cgroup or NULL; *@last the last component.
+ */
+static struct epc_cgroup *walk_locked(struct epc__cgroups *tree, const char *path,
+				      bool parent_only, const char **last, size_t *last_len)
+{
+	struct epc_cgroup *cg = tree->root;
+	const char *p = path;
+
+	while (*p == '/' && p[1]) {
+		const char *c = ++p;
+		size_t len;
+
+		while (*p && *p != '/')
+			p++;
+		len = (size_t)(p - c);
+		if (parent_only && !*p) {
+			*last = c;
+			*last_len = len;
+			return cg;
+		}
+		cg = child_lookup_locked(cg, c, len);
+		if (!cg)
+			return NULL;
+	}
+	return cg;
+}
+
+int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out)
+{
+	struct epc_cgroup *parent, *cg;
+	const char *name = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = epc__cg_path_check(path);
+	if (ret)
+		return ret;
+	if (!strcmp(path, "/"))
+		return -EEXIST;
+	epc__mutex_lock(&tree->lock);
+	parent = walk_locked(tree, path, true, &name, &len);
+	if (!parent) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (child_lookup_locked(parent, name, len)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	cg = cg_alloc(tree, parent, name, len);
+	if (!cg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	cg->next_sibling = parent->first_child;
+	if (parent->first_child)
+		parent->first_child->prev_sibling = cg;
+	parent->first_child = cg;
+	*out = cg;
+out:
+	epc__mutex_unlock(&tree->lock);
+	return ret;
+}
+
+int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out)
+{
+	const char *last;
+	size_t last_len;
+	struct epc_cgroup *cg;
+	int ret = epc__cg_path_check(path);
+
+	if (ret)
+		return ret;
+	epc__mutex_lock(&tree->lock);
+	cg = walk_locked(tree, path, false, &last, &last_len);
+	epc__mutex_unlock(&tree->lock);
+	if (!cg)
+		return -ENOENT;
+	*out = cg;
+	return 0;
+}
+
+ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len)
+{
+	size_t need = 0, pos;
+	struct epc_cgroup *c;
+
+	if (!cg->parent) {
+		if (len < 2)
+			return -ENOSPC;
+		memcpy(buf, "/", 2);
+		return 1;
+	}
+	for (c = cg; c->parent; c = c->parent)
+		need += 1 + strlen(c->name);
+	if (need + 1 > len)
+		return -ENOSPC;
+	pos = need;
+	buf[pos] = '\0';
+	for (c = cg; c->parent; c = c->parent) {
+		size_t n = strlen(c->name);
+
+		pos -= n;
+		memcpy(buf + pos, c->name, n);
+		buf[--pos] = '/';
+	}
+	return (ssize_t)need;
+}
+
+/* --------------------------------------------------------------- removal */
+
+static bool has_live_child_locked(struct epc_cgroup *cg)
+{
+	for (struct epc_cgroup *c = cg->first_child; c; c = c->next_sibling)
+		if (!atomic_load(&c->dead))
+			return true;
+	return false;
+}
+
+static bool reapable_locked(struct epc_cgroup *cg)
+{
+	return atomic_load(&cg->dead) && !cg->first_child && atomic_load(&cg->res.usage) == 0 &&
+	       atomic_load(&cg->pins) == 0;
+}
+
+static void unlink_locked(struct epc_cgroup *cg)
+{
+	if (cg->prev_sibling)
+		cg->prev_sibling->next_sibling = cg->next_sibling;
+	else
+		cg->parent->first_child = cg->next_sibling;
+	if (cg->next_sibling)
+		cg->next_sibling->prev_sibling = cg->prev_sibling;
+}
+
+/*
+ * The kernel's sgx_cgroup_next_skip(): no ancestor's fair cursor may point at
+ * a cgroup about to be freed; move it to the pre-order successor (or the
+ * ancestor itself when there is none).
+ */
+static void cursors_skip_locked(struct epc_cgroup *cg)
+{
+	for (struct epc_cgroup *a = cg->parent; a; a = a->parent) {
+		epc__spin_lock(&a->iter_lock);
+		if (a->next_cg == cg) {
+			struct epc_cgroup *n = epc__cg_next_pre_locked(a, cg);
+
+			a->next_cg = n ? n : a;
+		}
+		epc__spin_unlock(&a->iter_lock);
+	}
+}
+
+static void reap_locked(struct epc__cgroups *tree)
+{
+	bool progress = true;
+
+	while (progress) {
+		struct epc_cgroup **pp = &tree->dying;
+
+		progress = false;
+		while (*pp) {
+			struct epc_cgroup *cg = *pp;
+
+			if (!reapable_locked(cg)) {
+				pp = &cg->next_dying;
+				continue;
+			}
+			*pp = cg->next_dying;
+			atomic_fetch_sub(&tree->nr_dying, 1);
+			cursors_skip_locked(cg);
+			unlink_locked(cg);
+			cg_free(tree, cg);
+			progress = true;
+		}
+	}
+}
+
+void epc__cg_reap(struct epc__cgroups *tree)
+{
+	epc__mutex_lock(&tree->lock);
+	reap_locked(tree);
+	epc__mutex_unlock(&tree->lock);
+}
+
+int epc__cg_remove(struct epc_cgroup *cg)
+{
+	struct epc__cgroups *tree = cg->tree;
+	int ret = 0;
+
+	if (!cg->parent)
+		return -EINVAL;
+	epc__mutex_lock(&tree->lock);
+	if (atomic_load(&cg->dead)) {
+		ret = -ENOENT;
+	} else if (cg->nr_tasks || has_live_child_locked(cg)) {
+		ret = -EBUSY;
+	} else {
+		atomic_store(&cg->dead, true);
+		atomic_fetch_add(&tree->nr_dying, 1);
+		cg->next_dying = tree->dying;
+		tree->dying = cg;
+		reap_locked(tree);
+	}
+	epc__mutex_unlock(&tree->lock);
+	return ret;
+}
+
+/* ----------------------------------------------------------- membership */
+
+int epc__cg_task_attach(struct epc_cgroup *cg)
+{
+	int ret = 0;
+
+	epc__mutex_lock(&cg->tree->lock);
+	if (atomic_load(&cg->dead))
+		ret = -EINVAL;
+	else
+		cg->nr_tasks++;
+	epc__mutex_unlock(&cg->tree->lock);
+	return ret;
+}
+
+void epc__cg_task_detach(struct epc_cgroup *cg)
+{
+	epc__mutex_lock(&cg->tree->lock);
+	cg->nr_tasks--;
+	epc__mutex_unlock(&cg->tree->lock);
+}
+
+int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to)
+{
+	int ret = 0;
+
+	epc__mutex_lock(&to->tree->lock);
+	if (atomic_load(&to->dead)) {
+		ret = -EINVAL;
+	} else {
+		from->nr_tasks--;
+		to->nr_tasks++;
+	}
+	epc__mutex_unlock(&to->tree->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------- charging */
+
+int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max)
+{
+	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max);
+}
+
+void epc__cg_uncharge_page(struct epc_cgroup *cg)
+{
+	struct epc__cgroups *tree = cg->tree;
+
+	/*
+	 * Only a dying cgroup's usage reaching 0 makes anything reapable; after
+	 * the uncharge @cg may be gone, so look at the tree alone. Pairs with
+	 * epc__cg_remove(): it raises nr_dying, then reads the usage; we lower
+	 * the usage, then read nr_dying (both seq_cst), so one of us reaps.
+	 */
+	if (epc__misc_uncharge(cg, 4096, tree->log) && atomic_load(&tree->nr_dying))
+		epc__cg_reap(tree);
+}
+
+void epc__cg_pin(struct epc_cgroup *cg)
+{
+	atomic_fetch_add(&cg->pins, 1);
+}
+
+void epc__cg_unpin(struct epc_cgroup *cg)
+{
+	struct epc__cgroups *tree = cg->tree;
+
+	if (atomic_fetch_sub(&cg->pins, 1) == 1 && atomic_load(&cg->dead))
+		epc__cg_reap(tree);
+}
+
+/* ---------------------------------------------------------------- walks */
+
+struct epc_cgroup *epc__cg_next_pre_locked(struct epc_cgroup *root, struct epc_cgroup *pos)
+{
+	if (pos->first_child)
+		return pos->first_child;
+	for (; pos != root; pos = pos->parent)
+		if (pos->next_sibling)
+			return pos->next_sibling;
+	return NULL;
+}
+
+uint64_t epc__cg_effective_max(struct epc_cgroup *cg)
+{
+	uint64_t m = UINT64_MAX;
+
+	for (; cg; cg = cg->parent) {
+		uint64_t v = atomic_load_explicit(&cg->res.max, memory_order_relaxed);
+
+		if (v < m)
+			m = v;
+	}
+	return m;
+}
+
+/* ---------------------------------------------------------------- files */
+
+ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
+{
+	int f = epc__misc_file_lookup(file, !cg->parent);
+
+	if (f < 0)
+		return f;
+	return epc__misc_format(&cg->res, (enum epc__misc_file)f, cg->tree->capacity, buf, len);
+}
+
+int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
+{
+	int f = epc__misc_file_lookup(file, !cg->parent);
+	uint64_t max;
+	int ret;
+
+	if (f < 0)
+		return f;
+	if (f != EPC__MISC_MAX_FILE)
+		return -EACCES;
+	ret = epc__misc_parse_max(text, &max);
+	if (ret)
+		return ret;
+	if (!cg->tree->capacity)
+		return -EINVAL;
+	atomic_store(&cg->res.max, max);
+	return 0;
+}

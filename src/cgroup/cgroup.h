@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup.h - the misc-cgroup tree with the EPC controller's per-cgroup state.
+ *
+ * Shape: a root and named children, addressed by absolute paths ("/a/b").
+ * Shape changes (create, remove, reap) and task membership counts are under
+ * the tree lock; charging never takes it (misc.h).
+ *
+ * Removal: a removed cgroup with charges left is "dying": invisible to lookup
+ * and to create (a new cgroup may take its name), still linked under its
+ * parent so that reclaim walks reach its pages, and freed ("reaped") under the
+ * tree lock once its usage is 0, it has no children and nobody pins it. The
+ * uncharge that brings a dying cgroup to 0 reaps at once. Nothing but the
+ * tree lock holder ever frees a cgroup, so there is no use-after-free race
+ * between two threads both seeing the last charge go.
+ *
+ * Who may touch a cgroup without the tree lock: a charger (its task is in a
+ * live cgroup, and the ancestors of a live cgroup are live); an uncharger
+ * (its page's charge keeps the cgroup's usage above 0 until its own
+ * subtraction, after which it does not touch the cgroup again); a pinner.
+ */
+#ifndef EPC_CGROUP_CGROUP_H
+#define EPC_CGROUP_CGROUP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/misc.h"
+#include "mm/plist.h"
+#include "util/lock.h"
+#include "util/log.h"
+
+#define EPC__CG_NAME_MAX 255
+
+struct epc__cgroups;
+
+struct epc_cgroup {
+	struct epc__misc_res res; /* counters: misc.h */
+
+	/* read-only after creation */
+	struct epc_cgroup *parent; /* NULL for the root */
+	struct epc__cgroups *tree;
+	char *name; /* "" for the root */
+	int depth;  /* root 0 */
+
+	/* tree lock */
+	struct epc_cgroup *first_child, *next_sibling, *prev_sibling;
+	struct epc_cgroup *next_dying; /* on tree->dying while dead */
+	int nr_tasks;
+	_Atomic bool dead; /* written under the tree lock; read anywhere */
+	_Atomic int pins;  /* epc__cg_pin(): reclaimers holding it */
+
+	/* The cgroup's own reclaimable pages (not its descendants'), oldest at
+	 * the head. lru_lock protects lru and the LRU/ISOLATED transitions of
+	 * pages whose cg is this one. */
+	struct epc__spin lru_lock;
+	struct epc__plist lru;
+	_Atomic uint64_t nr_lru; /* mirror of lru.nr for lockless readers */
+
+	/* The fair-iterator cursor (kernel-spec §4.12, next_cg). */
+	struct epc__spin iter_lock;
+	struct epc_cgroup *next_cg; /* iter_lock; never a reaped cgroup */
+
+	/* The reclaimer's async work for this cgroup (bg_lock, flag atomic). */
+	_Atomic bool work_pending;
+	struct epc_cgroup *next_work;
+};
+
+struct epc__cgroups {
+	struct epc__mutex lock; /* tree shape, nr_tasks, dying list */
+	struct epc_cgroup *root;
+	struct epc_cgroup *dying; /* lock */
+	_Atomic int nr_dying;	  /* written under lock: cgroups on dying */
+	uint64_t capacity;	  /* bytes; read-only after init */
+	const struct epc__log *log;
+	/* called under the lock just before a cgroup is freed (may be NULL) */
+	void (*on_free)(struct epc_cgroup *cg, void *arg);
+	void *on_free_arg;
+};
+
+/* Return: 0; -ENOMEM. */
+int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log);
+/* Frees every cgroup, live or dying. */
+void epc__cgroups_destroy(struct epc__cgroups *tree);
+
+int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out);
+int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out);
+int epc__cg_remove(struct epc_cgroup *cg);
+ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len);
+
+/* Validate @path and split off its last component. Return: 0; -EINVAL. */
+int epc__cg_path_check(const char *path);
+
+ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
+int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text);
+
+/* Task membership. Return: 0; -EINVAL when @cg is dead. */
+int epc__cg_task_attach(struct epc_cgroup *cg);
+void epc__cg_task_detach(struct epc_cgroup *cg);
+/* Atomically move one task's membership. Return: 0; -EINVAL (@to dead). */
+int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
+
+/* Charge/uncharge one page (EPC_PAGE_SIZE bytes); @min_max as misc.h says. */
+int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max);
+void epc__cg_uncharge_page(struct epc_cgroup *cg);
+
+/* Pins keep a dying cgroup from being reaped (not from dying). */
+void epc__cg_pin(struct epc_cgroup *cg);
+void epc__cg_unpin(struct epc_cgroup *cg);
+
+/* Free dying cgroups whose last charge and pin went. Takes the tree lock. */
+void epc__cg_reap(struct epc__cgroups *tree);
+
+/*
+ * Pre-order walk of @root's subtree, dying cgroups included. Tree lock held.
+ * Return: the next cgroup after @pos, or NULL at the end.
+ */
+struct epc_cgroup *epc__cg_next_pre_locked(struct epc_cgroup *root, struct epc_cgroup *pos);
+
+/* The tightest limit from @cg up to the root, in bytes (U64_MAX: none). */
+uint64_t epc__cg_effective_max(struct epc_cgroup *cg);
+
+#endif

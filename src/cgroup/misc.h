@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * misc.h - the misc cgroup controller's sgx_epc resource, exactly as
+ * kernel/cgroup/misc.c does it (kernel-spec §4.11, §5.1).
+ *
+ * Charging: bottom-up from the cgroup to the root, one atomic add per level;
+ * the first level whose new usage exceeds its max, or the capacity, fails the
+ * charge: that level's events.local and the events of it and every non-root
+ * ancestor go up, and every level added so far is rolled back.
+ *
+ * Accepted races (as in the kernel):
+ *  - Between a level's add and its rollback the usage is transiently high: a
+ *    concurrent charge may fail that would have fitted, and a child's usage may
+ *    briefly exceed its parent's.
+ *  - Peak is raised to the new usage before the charge is known to succeed, so
+ *    a failed charge can leave a level's peak at the transient value
+ *    (behaviour 39).
+ *  - max is read without a lock: a charge racing with a write sees the old or
+ *    the new limit. Limits are never enforced retroactively.
+ *
+ * Layout: usage is written by every charge; max and peak are read by every
+ * charge and written rarely. They sit on separate cache lines, the lesson of
+ * the kernel's page_counter (Shakeel Butt, 2022).
+ */
+#ifndef EPC_CGROUP_MISC_H
+#define EPC_CGROUP_MISC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mm/mm.h"
+
+#define EPC__MISC_MAX UINT64_MAX
+
+struct epc__misc_res {
+	_Atomic int64_t usage __attribute__((aligned(EPC__CACHELINE))); /* bytes, self + subtree */
+	_Atomic uint64_t max __attribute__((aligned(EPC__CACHELINE)));	 /* bytes; U64_MAX = "max" */
+	_Atomic uint64_t peak;						 /* watermark */
+	_Atomic uint64_t events;					 /* hierarchical */
+	_Atomic uint64_t events_local;
+	_Atomic int warned_negative; /* the one-time warning of behaviour 43 */
+};
+
+void epc__misc_res_init(struct epc__misc_res *res);
+
+/* One level of the walk: the res and its parent's (NULL at the root). */
+struct epc_cgroup;
+struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg);
+struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg);
+
+/**
+ * epc__misc_try_charge() - charge @amount bytes to @cg and every ancestor.
+ * @capacity: the resource's capacity (bytes, 0 = absent).
+ * @failed: on -EBUSY, the level that refused.
+ * @min_max: on success (if non-NULL), the tightest max from @cg to the root.
+ * Return: 0; -EINVAL capacity 0; -EBUSY a level's max or the capacity.
+ */
+int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
+			 struct epc_cgroup **failed, uint64_t *min_max);
+
+/**
+ * epc__misc_uncharge() - return @amount bytes at @cg and every ancestor.
+ * Return: true if some level's usage reached exactly 0 (a removed cgroup may
+ * then be reaped). Going negative warns once per level and is not clamped.
+ */
+_Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log);
+
+/* Parse a misc.max write ("sgx_epc <n|max>"). Return: 0; -EINVAL; -ERANGE. */
+int epc__misc_parse_max(const char *text, uint64_t *out);
+
+/* kstrtou64() with base 0, one trailing newline allowed. Return: 0; -EINVAL; -ERANGE. */
+int epc__kstrtou64(const char *s, uint64_t *out);
+
+enum epc__misc_file {
+	EPC__MISC_CAPACITY,
+	EPC__MISC_CURRENT,
+	EPC__MISC_PEAK,
+	EPC__MISC_MAX_FILE,
+	EPC__MISC_EVENTS,
+	EPC__MISC_EVENTS_LOCAL,
+	EPC__MISC_NR_FILES,
+};
+
+/* The file @name names, or -ENOENT; @is_root decides which files exist. */
+int epc__misc_file_lookup(const char *name, _Bool is_root);
+
+/* Format @file of @res into @buf. Return: length; -ENOSPC. */
+ssize_t epc__misc_format(const struct epc__misc_res *res, enum epc__misc_file file,
+			 uint64_t capacity, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * encl.h - enclaves on emulated SGX (kernel-spec §2.7, §4.8, §4.10).
+ *
+ * An enclave is a SECS, its pages (one struct epc__encl_page per 4 KiB of its
+ * range), and the VA pages that hold the versions of its evicted pages. It is
+ * the owner the reclaimer talks to (struct epc__reclaim_ops), and the fault
+ * path that brings evicted pages back.
+ *
+ * Backing store: a memfd per enclave, laid out like the kernel's shmem file:
+ * [pages 0 .. size) [SECS at size] [a 128-byte PCMD per page from size + 4096].
+ * It is mapped shared, so EWB seals straight into it and ELDU opens straight
+ * out of it; epc_encl_backing_fd() hands out the same file for inspection and
+ * tampering. Backing space is allocated (fallocate) the first time a page is
+ * evicted; that is the step that may fail and leave the page in EPC.
+ *
+ * Locking: encl->lock (a mutex) serializes every ENCLS leaf on the enclave and
+ * every field marked "lock". The reclaimer calls the ops without its own locks
+ * held; the fault path allocates with NO_RECLAIM under encl->lock and never
+ * reclaims while holding it (it drops the lock first).
+ *
+ * Lifetime: @refs starts at 1 (the creator's). The reclaimer pins an enclave
+ * for the length of a batch with "get unless zero or dying"; destroy marks it
+ * dying, drops its reference, waits for the pins to go, then frees every page
+ * and returns every charge before it returns.
+ */
+#ifndef EPC_ENCL_ENCL_H
+#define EPC_ENCL_ENCL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reclaim/reclaim.h"
+#include "util/lock.h"
+
+struct epc;
+struct epc_task;
+
+/* Tunable: fault retries that see no reclaim progress before -EFAULT (SIGBUS). */
+#define EPC__FAULT_MAX_IDLE_ROUNDS 256
+/* Tunable: how long a THREADS-mode fault waits for ksgxd per round. */
+#define EPC__FAULT_WAIT_NS 200000L
+#define EPC__VA_SLOTS 512
+
+#define EPC__EPAGE_ADDED 0x1
+#define EPC__EPAGE_BEING_RECLAIMED 0x2
+#define EPC__EPAGE_BACKING 0x4 /* backing space has been allocated */
+
+struct epc__va_page {
+	struct epc_page *epc_page;
+	uint64_t used[EPC__VA_SLOTS / 64]; /* slot bitmap */
+	unsigned nr_used;
+	struct epc__va_page *prev, *next; /* encl->va list */
+};
+
+struct epc__encl_page {
+	struct epc_page *epc_page;    /* lock; NULL when evicted or never added */
+	struct epc_encl *encl;	      /* read-only once added */
+	struct epc__va_page *va_page; /* lock; evicted: holds the version */
+	uint16_t va_slot;	      /* lock */
+	uint8_t flags;		      /* lock; EPC__EPAGE_* */
+	uint8_t type;		      /* enum epc__page_type */
+	_Atomic uint8_t accessed;     /* set on access, cleared by aging */
+};
+
+struct epc_encl {
+	struct epc *epc;    /* read-only */
+	uint64_t id;	    /* read-only: unique within the epc */
+	uint64_t size;	    /* read-only: bytes */
+	uint64_t nr_slots;  /* read-only: size / 4096 */
+	struct epc__mutex lock;
+
+	struct epc__encl_page *pages; /* nr_slots entries, lazily zeroed */
+	size_t pages_len;
+	struct epc__encl_page secs;
+	struct epc__va_page *va_head, *va_tail; /* lock; slots come from the head */
+	uint64_t nr_va;			       /* lock */
+	uint64_t page_cnt;		       /* lock: SECS + added pages (VA growth) */
+	bool initialized;		       /* lock */
+
+	int backing_fd;	     /* -1 with no_contents */
+	unsigned char *backing;
+	size_t backing_len;
+
+	_Atomic int refs;
+	_Atomic bool dying;
+	pthread_mutex_t refs_lock; /* with refs_cond: destroy waits for pins */
+	pthread_cond_t refs_cond;
+
+	/* statistics (lock, read racily by stats) */
+	_Atomic uint64_t nr_added, nr_resident, nr_faults, nr_evicted, nr_reloaded;
+
+	struct epc_encl *next, *prev; /* the layer's list (layer lock) */
+};
+
+struct epc__encl_layer {
+	pthread_mutex_t lock; /* the list and next_id */
+	struct epc_encl *list;
+	uint64_t next_id;
+	_Atomic uint64_t nr_reloaded;
+};
+
+extern const struct epc__reclaim_ops epc__encl_reclaim_ops;
+
+int epc__encl_layer_init(struct epc *epc);
+/* Destroys every enclave still alive. */
+void epc__encl_layer_destroy(struct epc *epc);
+uint64_t epc__encl_nr_reloaded(struct epc *epc);
+/* Every enclave's books against the pages it owns. Quiescent. Return: 0; -EUCLEAN. */
+int epc__encl_check(struct epc *epc);
+
+#endif

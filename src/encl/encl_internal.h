@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * encl_internal.h - what encl.c, evict.c and fault.c share.
+ */
+#ifndef EPC_ENCL_ENCL_INTERNAL_H
+#define EPC_ENCL_ENCL_INTERNAL_H
+
+#include "encl/encl.h"
+#include "epc.h"
+
+/* VA list helpers (encl lock held). */
+static inline void va_unlink(struct epc_encl *e, struct epc__va_page *v)
+{
+	if (v->prev)
+		v->prev->next = v->next;
+	else
+		e->va_head = v->next;
+	if (v->next)
+		v->next->prev = v->prev;
+	else
+		e->va_tail = v->prev;
+	v->prev = v->next = NULL;
+}
+
+static inline void va_add_head(struct epc_encl *e, struct epc__va_page *v)
+{
+	v->prev = NULL;
+	v->next = e->va_head;
+	if (e->va_head)
+		e->va_head->prev = v;
+	else
+		e->va_tail = v;
+	e->va_head = v;
+}
+
+static inline void va_add_tail(struct epc_encl *e, struct epc__va_page *v)
+{
+	v->next = NULL;
+	v->prev = e->va_tail;
+	if (e->va_tail)
+		e->va_tail->next = v;
+	else
+		e->va_head = v;
+	e->va_tail = v;
+}
+
+/* A slot from the head VA page. Return: false when every VA page is full. */
+bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *slot);
+/* Free a slot; @to_head moves its VA page to the head (the reload path). */
+void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot, bool to_head);
+
+/* Allocate an EPC page for @e on @t's behalf (charged to @t's cgroup). */
+int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
+			struct epc_page **out);
+/* EREMOVE and free (warn and leak if EREMOVE fails). */
+void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p);
+
+uint64_t epc__encl_page_offset(const struct epc_encl *e, const struct epc__encl_page *ep);
+void *epc__backing_contents(struct epc_encl *e, const struct epc__encl_page *ep);
+void *epc__backing_pcmd(struct epc_encl *e, const struct epc__encl_page *ep);
+
+/* EWB of @ep (blocked unless it is the SECS) into the backing store. Lock held.
+ * Return: 0; -EIO (the page stays resident). */
+int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/*
+ * evict.c - the enclave as the reclaimer sees it (struct epc__reclaim_ops),
+ * and EWB with the kernel's NOT_TRACKED handling (kernel-spec §4.8):
+ * EWB; on NOT_TRACKED, ETRACK and EWB again; on a second NOT_TRACKED, the
+ * IPI that kicks every thread out of the enclave (a no-op here: no thread
+ * runs inside an emulated enclave), and a third EWB.
+ *
+ * Differences from the kernel (docs/DIFFERENCES.md): a failed EWB or backing
+ * write leaves the page resident and unblocked, back on its LRU (the kernel
+ * loses the page); the backing store is not truncated after a reload.
+ */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "encl/encl_internal.h"
+
+static struct epc__encl_page *owner_of(struct epc_page *p)
+{
+	return p->owner;
+}
+
+static bool encl_get(struct epc_page *p)
+{
+	struct epc_encl *e = owner_of(p)->encl;
+	int refs = atomic_load(&e->refs);
+
+	if (atomic_load(&e->dying))
+		return false;
+	do {
+		if (refs == 0)
+			return false;
+	} while (!atomic_compare_exchange_weak(&e->refs, &refs, refs + 1));
+	return true;
+}
+
+static void encl_put(struct epc_page *p)
+{
+	struct epc_encl *e = owner_of(p)->encl;
+
+	if (atomic_fetch_sub(&e->refs, 1) == 1) {
+		pthread_mutex_lock(&e->refs_lock);
+		pthread_cond_broadcast(&e->refs_cond);
+		pthread_mutex_unlock(&e->refs_lock);
+	}
+}
+
+/* Second chance: a page accessed since the last look is young. */
+static bool encl_age(struct epc_page *p)
+{
+	return atomic_exchange(&owner_of(p)->accessed, 0) != 0;
+}
+
+/* Backing space for the contents and the PCMD; allocated once per page. */
+static int backing_get(struct epc_encl *e, struct epc__encl_page *ep)
+{
+	struct epc *epc = e->epc;
+	uint64_t idx = epc__page_index(epc, ep->epc_page);
+	uint64_t off = epc__encl_page_offset(e, ep);
+	uint64_t pcmd = (uint64_t)((unsigned char *)epc__backing_pcmd(e, ep) - e->backing);
+	int ret = epc__fault_check(&epc->hw.fault, EPC__FAULT_BACKING_GET, idx);
+
+	if (ret)
+		return ret;
+	if (ep->flags & EPC__EPAGE_BACKING || e->backing_fd < 0)
+		return 0;
+	if (fallocate(e->backing_fd, 0, (off_t)off, 4096) ||
+	    fallocate(e->backing_fd, 0, (off_t)pcmd, 128))
+		return -errno;
+	ep->flags |= EPC__EPAGE_BACKING;
+	return 0;
+}
+
+static int encl_prepare(struct epc_page *p)
+{
+	struct epc__encl_page *ep = owner_of(p);
+	struct epc_encl *e = ep->encl;
+	int ret;
+
+	epc__mutex_lock(&e->lock);
+	ret = backing_get(e, ep);
+	if (!ret)
+		ep->flags |= EPC__EPAGE_BEING_RECLAIMED;
+	epc__mutex_unlock(&e->lock);
+	return ret;
+}
+
+static void encl_block(struct epc_page *p)
+{
+	struct epc__encl_page *ep = owner_of(p);
+	struct epc_encl *e = ep->encl;
+	int ret;
+
+	epc__mutex_lock(&e->lock);
+	ret = epc__hw_eblock(&e->epc->hw, epc__page_index(e->epc, p));
+	epc__mutex_unlock(&e->lock);
+	if (ret)
+		epc__log(&e->epc->log, LOG_WARNING, "EBLOCK returned %d (0x%x)", ret, ret);
+}
+
+/* One EWB of @ep with a fresh VA slot; the slot is kept only on success. */
+static int ewb_once(struct epc_encl *e, struct epc__encl_page *ep, struct epc__va_page *va,
+		    unsigned slot)
+{
+	struct epc *epc = e->epc;
+	struct epc__ewb_args a = {
+		.idx = epc__page_index(epc, ep->epc_page),
+		.encl_id = e->id,
+		.offset = epc__encl_page_offset(e, ep),
+		.va_idx = epc__page_index(epc, va->epc_page),
+		.va_slot = slot,
+		.contents = epc__backing_contents(e, ep),
+		.pcmd = epc__backing_pcmd(e, ep),
+	};
+
+	return epc__hw_ewb(&epc->hw, &a);
+}
+
+int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
+{
+	struct epc *epc = e->epc;
+	uint64_t idx = epc__page_index(epc, ep->epc_page);
+	struct epc__va_page *va;
+	unsigned slot;
+	int ret;
+
+	if (!epc__va_slot_alloc(e, &va, &slot)) {
+		epc__log(&epc->log, LOG_ERR, "EWB: enclave %llu has no free VA slot",
+			 (unsigned long long)e->id);
+		return -EIO;
+	}
+	ret = epc__fault_check(&epc->hw.fault, EPC__FAULT_BACKING_WRITE, idx);
+	if (ret)
+		goto err_slot;
+	ret = ewb_once(e, ep, va, slot);
+	if (ret == EPC__SGX_NOT_TRACKED) {
+		epc__hw_etrack(&epc->hw, epc__page_index(epc, e->secs.epc_page));
+		ret = ewb_once(e, ep, va, slot);
+		if (ret == EPC__SGX_NOT_TRACKED) /* the IPI: nobody to kick out */
+			ret = ewb_once(e, ep, va, slot);
+	}
+	if (ret)
+		goto err_slot;
+	ep->va_page = va;
+	ep->va_slot = (uint16_t)slot;
+	ep->epc_page = NULL;
+	atomic_fetch_add(&e->nr_evicted, 1);
+	return 0;
+
+err_slot:
+	epc__log(&epc->log, LOG_WARNING, "EWB of enclave %llu page 0x%llx failed: %d (0x%x)",
+		 (unsigned long long)e->id, (unsigned long long)epc__encl_page_offset(e, ep), ret,
+		 ret);
+	epc__va_slot_free(e, va, slot, false);
+	return -EIO;
+}
+
+/* sgx_reclaimer_write(): the SECS follows its last child out. */
+static void secs_writeback_locked(struct epc_encl *e)
+{
+	struct epc_page *secs = e->secs.epc_page;
+
+	if (!e->initialized || !secs || atomic_load(&e->nr_resident))
+		return;
+	if (epc__encl_ewb_locked(e, &e->secs))
+		return;
+	/* the SECS was never on an LRU: it is INUSE and charged */
+	epc__free_page(&e->epc->reclaim, secs);
+}
+
+static int encl_write(struct epc_page *p)
+{
+	struct epc__encl_page *ep = owner_of(p);
+	struct epc_encl *e = ep->encl;
+	int ret;
+
+	epc__mutex_lock(&e->lock);
+	ep->flags &= (uint8_t)~EPC__EPAGE_BEING_RECLAIMED;
+	ret = epc__encl_ewb_locked(e, ep);
+	if (ret) {
+		epc__hw_unblock(&e->epc->hw, epc__page_index(e->epc, p));
+	} else {
+		atomic_fetch_sub(&e->nr_resident, 1);
+		secs_writeback_locked(e);
+	}
+	epc__mutex_unlock(&e->lock);
+	return ret;
+}
+
+const struct epc__reclaim_ops epc__encl_reclaim_ops = {
+	.get = encl_get,
+	.put = encl_put,
+	.age = encl_age,
+	.prepare = encl_prepare,
+	.block = encl_block,
+	.write = encl_write,
+};

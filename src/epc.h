@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * epc.h - struct epc and struct epc_task: what one instance is made of, and
+ * the internal calls tests use (the invariant checker, fault injection).
+ * Everything hangs off struct epc; there is no global state.
+ */
+#ifndef EPC_EPC_H
+#define EPC_EPC_H
+
+#include "epcmm.h"
+
+#include "cgroup/cgroup.h"
+#include "encl/encl.h"
+#include "hw/hw.h"
+#include "mm/mm.h"
+#include "reclaim/reclaim.h"
+#include "util/lock.h"
+#include "util/log.h"
+
+struct epc_task {
+	struct epc *epc;	 /* read-only */
+	struct epc_cgroup *cg;	 /* owner thread (membership counted in the tree) */
+	int cpu;		 /* owner thread */
+	_Atomic bool signal;	 /* set by anyone, read by reclaim loops */
+	struct epc_task *next, *prev; /* epc->objs_lock */
+};
+
+struct epc {
+	struct epc__log log;	   /* read-only */
+	enum epc_background mode;  /* read-only */
+	bool no_contents;	   /* read-only */
+	struct epc__hw hw;
+	struct epc__mm mm;
+	struct epc__cgroups cgroups;
+	struct epc__reclaimer reclaim;
+
+	struct epc__encl_layer encl;
+
+	struct epc__mutex objs_lock; /* the task list */
+	struct epc_task *tasks;
+};
+
+/* ---- internal API for tests and benchmarks ---- */
+
+/*
+ * epc__check() - run every layer's invariant checker. Quiescent callers only
+ * (no call into @epc in flight, background work idle). Return: 0; -EUCLEAN
+ * (a log line names the first violation); -ENOMEM.
+ */
+int epc__check(struct epc *epc);
+
+/* Install (or with @fn NULL, remove) the fault-injection hook (hw/fault.h). */
+void epc__fault_set(struct epc *epc, epc__fault_fn fn, void *arg);
+
+/* Page index of @p, and the page at index @idx. */
+uint64_t epc__page_index(struct epc *epc, const struct epc_page *p);
+struct epc_page *epc__page_at(struct epc *epc, uint64_t idx);
+
+#endif

@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: MIT
+/*
+ * epcmm.c - the library face: configuration, lifecycle, tasks, raw pages,
+ * statistics, and the thin public wrappers over the layers below.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encl/encl.h"
+#include "epc.h"
+
+#define API __attribute__((visibility("default")))
+
+#define LOCAL_DISTANCE 10
+#define REMOTE_DISTANCE 20
+
+/* --------------------------------------------------------- configuration */
+
+/* The validated configuration with every default filled in. */
+struct resolved_config {
+	int nr_nodes, nr_cpus;
+	int *cpu_to_node;
+	uint8_t *distance;
+	uint64_t sec_phys[EPC_MAX_SECTIONS], sec_size[EPC_MAX_SECTIONS];
+	int sec_node[EPC_MAX_SECTIONS];
+};
+
+static void resolved_free(struct resolved_config *rc)
+{
+	free(rc->cpu_to_node);
+	free(rc->distance);
+}
+
+#define INVALID(...)                                                                               \
+	do {                                                                                       \
+		epc__log(log, LOG_ERR, "invalid config: " __VA_ARGS__);                            \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static int validate_topology(const struct epc_config *cfg, const struct epc__log *log)
+{
+	int nodes = cfg->nr_nodes;
+
+	if (nodes < 1 || nodes > EPC_MAX_NODES)
+		INVALID("nr_nodes = %d (must be 1..%d)", nodes, EPC_MAX_NODES);
+	if (cfg->nr_cpus < 0 || cfg->nr_cpus > EPC_MAX_CPUS)
+		INVALID("nr_cpus = %d (must be 1..%d, or 0 for nr_nodes)", cfg->nr_cpus,
+			EPC_MAX_CPUS);
+	if (cfg->cpu_to_node) {
+		int cpus = cfg->nr_cpus ? cfg->nr_cpus : nodes;
+
+		for (int c = 0; c < cpus; c++)
+			if (cfg->cpu_to_node[c] < 0 || cfg->cpu_to_node[c] >= nodes)
+				INVALID("cpu_to_node[%d] = %d (must be 0..%d)", c,
+					cfg->cpu_to_node[c], nodes - 1);
+	}
+	if (cfg->distance) {
+		for (int i = 0; i < nodes; i++)
+			for (int j = 0; j < nodes; j++) {
+				int d = cfg->distance[i * nodes + j];
+
+				if (i == j && d != LOCAL_DISTANCE)
+					INVALID("distance[%d][%d] = %d (the diagonal must be %d)", i,
+						j, d, LOCAL_DISTANCE);
+				if (i != j && d <= LOCAL_DISTANCE)
+					INVALID("distance[%d][%d] = %d (remote distances must be > %d)",
+						i, j, d, LOCAL_DISTANCE);
+			}
+	}
+	if ((unsigned)cfg->fallback > EPC_FALLBACK_DISTANCE)
+		INVALID("fallback = %d (unknown policy)", (int)cfg->fallback);
+	if ((unsigned)cfg->background > EPC_BACKGROUND_MANUAL)
+		INVALID("background = %d (unknown mode)", (int)cfg->background);
+	if (cfg->pcp_batch > EPC_PCP_BATCH_MAX)
+		INVALID("pcp_batch = %u (must be 0..%d)", cfg->pcp_batch, EPC_PCP_BATCH_MAX);
+	return 0;
+}
+
+static int validate_sections(const struct epc_config *cfg, const struct epc__log *log)
+{
+	const struct epc_section_desc *s = cfg->sections;
+	uint64_t total = 0;
+
+	if (!s || cfg->nr_sections < 1 || cfg->nr_sections > EPC_MAX_SECTIONS)
+		INVALID("nr_sections = %d (must be 1..%d, with sections non-NULL)",
+			cfg->nr_sections, EPC_MAX_SECTIONS);
+	for (int i = 0; i < cfg->nr_sections; i++) {
+		if (s[i].phys_addr % EPC_PAGE_SIZE)
+			INVALID("sections[%d].phys_addr = 0x%llx (not page aligned)", i,
+				(unsigned long long)s[i].phys_addr);
+		if (!s[i].size || s[i].size % EPC_PAGE_SIZE)
+			INVALID("sections[%d].size = %llu (must be a non-zero multiple of %d)", i,
+				(unsigned long long)s[i].size, EPC_PAGE_SIZE);
+		if (s[i].phys_addr + s[i].size < s[i].phys_addr)
+			INVALID("sections[%d] wraps around the address space", i);
+		if (s[i].node != EPC_NO_NODE && (s[i].node < 0 || s[i].node >= cfg->nr_nodes))
+			INVALID("sections[%d].node = %d (must be 0..%d or EPC_NO_NODE)", i,
+				s[i].node, cfg->nr_nodes - 1);
+		for (int j = 0; j < i; j++)
+			if (s[i].phys_addr < s[j].phys_addr + s[j].size &&
+			    s[j].phys_addr < s[i].phys_addr + s[i].size)
+				INVALID("sections[%d] overlaps sections[%d]", i, j);
+		total += s[i].size / EPC_PAGE_SIZE;
+	}
+	if (total > EPC__MAX_PAGES)
+		INVALID("%llu pages in all (at most %llu)", (unsigned long long)total,
+			(unsigned long long)EPC__MAX_PAGES);
+	return 0;
+}
+
+static int resolve_config(const struct epc_config *cfg, const struct epc__log *log,
+			  struct resolved_config *rc)
+{
+	int ret;
+
+	memset(rc, 0, sizeof(*rc));
+	if (!cfg) {
+		epc__log(log, LOG_ERR, "invalid config: NULL");
+		return -EINVAL;
+	}
+	ret = validate_topology(cfg, log);
+	if (!ret)
+		ret = validate_sections(cfg, log);
+	if (ret)
+		return ret;
+
+	rc->nr_nodes = cfg->nr_nodes;
+	rc->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : cfg->nr_nodes;
+	rc->cpu_to_node = calloc((size_t)rc->nr_cpus, sizeof(int));
+	rc->distance = malloc((size_t)rc->nr_nodes * (size_t)rc->nr_nodes);
+	if (!rc->cpu_to_node || !rc->distance) {
+		resolved_free(rc);
+		return -ENOMEM;
+	}
+	for (int c = 0; c < rc->nr_cpus; c++)
+		rc->cpu_to_node[c] = cfg->cpu_to_node ? cfg->cpu_to_node[c] : c % rc->nr_nodes;
+	for (int i = 0; i < rc->nr_nodes; i++)
+		for (int j = 0; j < rc->nr_nodes; j++)
+			rc->distance[i * rc->nr_nodes + j] =
+				cfg->distance ? cfg->distance[i * rc->nr_nodes + j]
+					      : (uint8_t)(i == j ? LOCAL_DISTANCE : REMOTE_DISTANCE);
+	for (int i = 0; i < cfg->nr_sections; i++) {
+		const struct epc_section_desc *s = &cfg->sections[i];
+
+		rc->sec_phys[i] = s->phys_addr;
+		rc->sec_size[i] = s->size;
+		rc->sec_node[i] = s->node;
+		epc__log(log, LOG_INFO, "EPC section 0x%llx-0x%llx",
+			 (unsigned long long)s->phys_addr,
+			 (unsigned long long)(s->phys_addr + s->size - 1));
+		if (s->node == EPC_NO_NODE) {
+			epc__log(log, LOG_WARNING,
+				 "[Firmware Bug]: Unable to map EPC section to online node. Fallback to the NUMA node 0.");
+			rc->sec_node[i] = 0;
+		}
+	}
+	return 0;
+}
+
+/* The kernel's v6.12 info line for nodes that have CPUs but no EPC. */
+static void log_nodes_without_epc(struct epc *epc)
+{
+	for (int n = 0; n < epc->mm.nr_nodes; n++) {
+		bool has_cpu = false;
+
+		for (int c = 0; c < epc->mm.nr_cpus && !has_cpu; c++)
+			has_cpu = epc->mm.cpu_to_node[c] == n;
+		if (has_cpu && !epc->mm.nodes[n].has_epc)
+			epc__log(&epc->log, LOG_INFO,
+				 "node%d has both CPUs and memory but doesn't have an EPC section", n);
+	}
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static int hw_setup(struct epc *epc, const struct epc_config *cfg, const struct resolved_config *rc)
+{
+	struct epc__hw_section_desc secs[EPC_MAX_SECTIONS];
+
+	for (int i = 0; i < cfg->nr_sections; i++) {
+		secs[i].phys_addr = rc->sec_phys[i];
+		secs[i].nr_pages = rc->sec_size[i] / EPC_PAGE_SIZE;
+		secs[i].host_node = rc->sec_node[i];
+	}
+	return epc__hw_init(&epc->hw, secs, cfg->nr_sections, cfg->no_contents, &epc->log);
+}
+
+API int epc_create(const struct epc_config *cfg, struct epc **out)
+{
+	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	struct resolved_config rc;
+	struct epc__mm_config mc;
+	struct epc *epc;
+	uint64_t capacity = 0;
+	int ret;
+
+	ret = resolve_config(cfg, &log, &rc);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	epc = calloc(1, sizeof(*epc));
+	if (!epc)
+		goto err_config;
+	epc->log = log;
+	epc->mode = cfg->background;
+	epc->no_contents = cfg->no_contents;
+	ret = epc__mutex_init(&epc->objs_lock, EPC__RANK_OBJS);
+	if (ret)
+		goto err_epc;
+	ret = hw_setup(epc, cfg, &rc);
+	if (ret)
+		goto err_objs_lock;
+
+	mc = (struct epc__mm_config){
+		.nr_nodes = rc.nr_nodes,
+		.nr_cpus = rc.nr_cpus,
+		.cpu_to_node = rc.cpu_to_node,
+		.distance = rc.distance,
+		.fallback = cfg->fallback,
+		.nr_sections = cfg->nr_sections,
+		.sec_phys = rc.sec_phys,
+		.sec_size = rc.sec_size,
+		.sec_node = rc.sec_node,
+		.pcp_batch = cfg->pcp_batch,
+	};
+	ret = epc__mm_init(&epc->mm, &mc, &epc->hw, &epc->log);
+	if (ret)
+		goto err_hw;
+	for (int i = 0; i < cfg->nr_sections; i++)
+		capacity += rc.sec_size[i];
+	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log);
+	if (ret)
+		goto err_mm;
+	ret = epc__encl_layer_init(epc);
+	if (ret)
+		goto err_cgroups;
+	/* Last: ksgxd starts sanitizing as soon as it exists. */
+	ret = epc__reclaim_init(&epc->reclaim, &epc->mm, &epc->cgroups, &epc__encl_reclaim_ops,
+				cfg->background == EPC_BACKGROUND_THREADS, &epc->log);
+	if (ret)
+		goto err_encl;
+	log_nodes_without_epc(epc);
+	resolved_free(&rc);
+	*out = epc;
+	return 0;
+
+err_encl:
+	epc__encl_layer_destroy(epc);
+err_cgroups:
+	epc__cgroups_destroy(&epc->cgroups);
+err_mm:
+	epc__mm_destroy(&epc->mm);
+err_hw:
+	epc__hw_destroy(&epc->hw);
+err_objs_lock:
+	epc__mutex_destroy(&epc->objs_lock);
+err_epc:
+	free(epc);
+err_config:
+	resolved_free(&rc);
+	return ret;
+}
+
+API void epc_destroy(struct epc *epc)
+{
+	if (!epc)
+		return;
+	epc__reclaim_destroy(&epc->reclaim);
+	epc__encl_layer_destroy(epc);
+	while (epc->tasks)
+		epc_task_destroy(epc->tasks);
+	epc__cgroups_destroy(&epc->cgroups);
+	epc__mm_destroy(&epc->mm);
+	epc__hw_destroy(&epc->hw);
+	epc__mutex_destroy(&epc->objs_lock);
+	free(epc);
+}
+
+API int epc_sanitize_wait(struct epc *epc)
+{
+	return epc__reclaim_sanitize_wait(&epc->reclaim);
+}
+
+API int epc_run_background(struct epc *epc)
+{
+	int ret = epc__reclaim_run_background(&epc->reclaim);
+
+	if (ret)
+		epc__log(&epc->log, LOG_ERR, "epc_run_background: not in MANUAL mode");
+	return ret;
+}
+
+API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
+{
+	uint64_t before = atomic_load(&epc->reclaim.nr_evicted);
+	unsigned idle = 0;
+
+	while (atomic_load(&epc->reclaim.nr_evicted) - before < nr_pages &&
+	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+		uint64_t b = atomic_load(&epc->reclaim.nr_evicted);
+
+		if (!epc__reclaim_subtree(&epc->reclaim, epc->cgroups.root, 1))
+			break;
+		idle = atomic_load(&epc->reclaim.nr_evicted) == b ? idle + 1 : 0;
+	}
+	return (long)(atomic_load(&epc->reclaim.nr_evicted) - before);
+}
+
+/* ------------------------------------------------------------ reporting */
+
+API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, size_t len)
+{
+	int n;
+
+	if (node < 0 || node >= epc->mm.nr_nodes)
+		return -EINVAL;
+	if (!epc->mm.nodes[node].has_epc || strcmp(attr, "sgx_total_bytes"))
+		return -ENOENT;
+	n = snprintf(buf, len, "%llu\n", (unsigned long long)epc->mm.nodes[node].size);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+API void epc_get_stats(struct epc *epc, struct epc_stats *st)
+{
+	struct epc__mm *mm = &epc->mm;
+
+	memset(st, 0, sizeof(*st));
+	st->nr_total = mm->nr_pages;
+	st->nr_free = epc__mm_nr_free(mm);
+	st->nr_dirty = atomic_load(&mm->nr_dirty);
+	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
+	st->nr_reclaimable = atomic_load(&epc->reclaim.nr_reclaimable);
+	st->nr_evicted = atomic_load(&epc->reclaim.nr_evicted);
+	st->nr_reloaded = epc__encl_nr_reloaded(epc);
+	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
+	st->nr_ksgxd_wakeups = atomic_load(&epc->reclaim.nr_wakeups);
+	st->nr_leaked = atomic_load(&mm->nr_leaked);
+	for (int i = 0; i < mm->nr_nodes; i++) {
+		struct epc_node_stats ns;
+
+		epc_get_node_stats(epc, i, &ns);
+		st->nr_alloc_local += ns.nr_alloc_local;
+		st->nr_alloc_remote += ns.nr_alloc_remote;
+	}
+	st->meta_bytes_per_page = sizeof(struct epc_page);
+	st->epcm_bytes_per_page = sizeof(struct epc__epcm);
+}
+
+API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+{
+	struct epc__mm *mm = &epc->mm;
+	struct epc__node *n;
+
+	if (node < 0 || node >= mm->nr_nodes)
+		return -EINVAL;
+	n = &mm->nodes[node];
+	memset(st, 0, sizeof(*st));
+	st->has_epc = n->has_epc;
+	st->nr_total = n->nr_pages;
+	epc__spin_lock(&n->lock);
+	st->nr_free = n->free.nr;
+	st->nr_poisoned = n->poison.nr;
+	st->nr_alloc_local = n->nr_alloc_local;
+	st->nr_alloc_remote = n->nr_alloc_remote;
+	epc__spin_unlock(&n->lock);
+	for (int c = 0; c < mm->nr_cpus; c++) {
+		struct epc__pcp *pcp = &mm->pcps[c];
+
+		if (pcp->node != node || !pcp->enabled)
+			continue;
+		epc__spin_lock(&pcp->lock);
+		st->nr_free += pcp->list.nr;
+		st->nr_alloc_local += pcp->nr_alloc;
+		epc__spin_unlock(&pcp->lock);
+	}
+	return 0;
+}
+
+API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
+{
+	int ret;
+
+	if (flags & ~EPC_MF_ACTION_REQUIRED) {
+		epc__log(&epc->log, LOG_ERR, "memory failure: unknown flags 0x%x", flags);
+		return -EINVAL;
+	}
+	ret = epc__mm_memory_failure(&epc->mm, phys_addr);
+	if (ret)
+		return ret;
+	epc__log(&epc->log, LOG_WARNING, "memory failure at 0x%llx: EPC page poisoned",
+		 (unsigned long long)phys_addr);
+	if (flags & EPC_MF_ACTION_REQUIRED)
+		epc__log(&epc->log, LOG_ERR,
+			 "memory failure at 0x%llx: action required, SIGBUS to the current task",
+			 (unsigned long long)phys_addr);
+	return 0;
+}
+
+/* --------------------------------------------------------------- cgroups */
+
+API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
+{
+	return epc->cgroups.root;
+}
+
+API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out)
+{
+	int ret = epc__cg_create(&epc->cgroups, path, out);
+
+	if (ret)
+		epc__log(&epc->log, LOG_DEBUG, "cgroup create %s: %s", path ? path : "(null)",
+			 strerror(-ret));
+	return ret;
+}
+
+API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
+{
+	return epc__cg_lookup(&epc->cgroups, path, out);
+}
+
+API int epc_cgroup_remove(struct epc_cgroup *cg)
+{
+	return epc__cg_remove(cg);
+}
+
+API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
+{
+	return epc__cg_path(cg, buf, len);
+}
+
+API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
+{
+	return epc__cg_read(cg, file, buf, len);
+}
+
+API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
+{
+	int ret = epc__cg_write(cg, file, text);
+
+	if (ret)
+		epc__log(cg->tree->log, LOG_INFO, "write to %s rejected: %s", file,
+			 strerror(-ret));
+	return ret;
+}
+
+/* ----------------------------------------------------------------- tasks */
+
+API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out)
+{
+	struct epc_task *t;
+	int ret;
+
+	if (cpu < 0 || cpu >= epc->mm.nr_cpus) {
+		epc__log(&epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
+			 epc->mm.nr_cpus - 1);
+		return -EINVAL;
+	}
+	if (!cg)
+		cg = epc->cgroups.root;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	ret = epc__cg_task_attach(cg);
+	if (ret) {
+		epc__log(&epc->log, LOG_ERR, "task: cgroup has been removed");
+		free(t);
+		return ret;
+	}
+	t->epc = epc;
+	t->cg = cg;
+	t->cpu = cpu;
+	atomic_init(&t->signal, false);
+	epc__mutex_lock(&epc->objs_lock);
+	t->next = epc->tasks;
+	if (epc->tasks)
+		epc->tasks->prev = t;
+	epc->tasks = t;
+	epc__mutex_unlock(&epc->objs_lock);
+	*out = t;
+	return 0;
+}
+
+API void epc_task_destroy(struct epc_task *t)
+{
+	struct epc *epc;
+
+	if (!t)
+		return;
+	epc = t->epc;
+	epc__mutex_lock(&epc->objs_lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		epc->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	epc__mutex_unlock(&epc->objs_lock);
+	epc__cg_task_detach(t->cg);
+	free(t);
+}
+
+API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
+{
+	int ret;
+
+	if (!cg)
+		cg = t->epc->cgroups.root;
+	if (cg == t->cg)
+		return 0;
+	ret = epc__cg_task_move(t->cg, cg);
+	if (ret) {
+		epc__log(&t->epc->log, LOG_ERR, "task move: cgroup has been removed");
+		return ret;
+	}
+	t->cg = cg;
+	return 0;
+}
+
+API int epc_task_set_cpu(struct epc_task *t, int cpu)
+{
+	if (cpu < 0 || cpu >= t->epc->mm.nr_cpus) {
+		epc__log(&t->epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
+			 t->epc->mm.nr_cpus - 1);
+		return -EINVAL;
+	}
+	t->cpu = cpu;
+	return 0;
+}
+
+API int epc_task_cpu(const struct epc_task *t)
+{
+	return t->cpu;
+}
+
+API int epc_task_node(const struct epc_task *t)
+{
+	return t->epc->mm.cpu_to_node[t->cpu];
+}
+
+API void epc_task_set_signal(struct epc_task *t, bool pending)
+{
+	atomic_store(&t->signal, pending);
+}
+
+/* ------------------------------------------------------------- raw pages */
+
+API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out)
+{
+	struct epc__alloc_req req = {
+		.cg = t->cg,
+		.cpu = t->cpu,
+		.owner = owner,
+		.reclaim = r,
+		.signal = &t->signal,
+	};
+
+	if ((unsigned)r > EPC_DO_RECLAIM) {
+		epc__log(&t->epc->log, LOG_ERR, "page alloc: unknown reclaim mode %d", (int)r);
+		return -EINVAL;
+	}
+	return epc__alloc_page(&t->epc->reclaim, &req, out);
+}
+
+API void epc_page_free(struct epc_page *p)
+{
+	struct epc__mm *mm;
+	struct epc *epc;
+
+	if (!p)
+		return;
+	mm = epc__mm_of_page(p);
+	epc = (struct epc *)((char *)mm - offsetof(struct epc, mm));
+	assert(epc__page_state(p) == EPC__PAGE_INUSE);
+	if (epc__hw_eremove(&epc->hw, epc__mm_page_index(mm, p)) != EPC__SGX_SUCCESS) {
+		/* The kernel's sgx_encl_free_epc_page(): warn and leak. */
+		atomic_fetch_add(&mm->nr_leaked, 1);
+		epc__log(&epc->log, LOG_WARNING,
+			 "EREMOVE failed: an EPC page was leaked (phys 0x%llx)",
+			 (unsigned long long)epc__mm_page_phys(mm, p));
+		return;
+	}
+	epc__free_page(&epc->reclaim, p);
+}
+
+API int epc_page_node(const struct epc_page *p)
+{
+	return p->node;
+}
+
+API uint64_t epc_page_phys(const struct epc_page *p)
+{
+	return epc__mm_page_phys(epc__mm_of_page(p), p);
+}
+
+API void *epc_page_owner(const struct epc_page *p)
+{
+	return p->owner;
+}
+
+/* -------------------------------------------------------------- internal */
+
+int epc__check(struct epc *epc)
+{
+	int ret = epc__reclaim_check(&epc->reclaim);
+
+	if (!ret)
+		ret = epc__mm_check(&epc->mm, (int64_t)epc__reclaim_nr_tracked(&epc->reclaim));
+	if (!ret)
+		ret = epc__encl_check(epc);
+	return ret;
+}
+
+void epc__fault_set(struct epc *epc, epc__fault_fn fn, void *arg)
+{
+	epc->hw.fault.fn = fn;
+	epc->hw.fault.arg = arg;
+}
+
+uint64_t epc__page_index(struct epc *epc, const struct epc_page *p)
+{
+	return epc__mm_page_index(&epc->mm, p);
+}
+
+struct epc_page *epc__page_at(struct epc *epc, uint64_t idx)
+{
+	return idx < epc->mm.nr_pages ? &epc->mm.pages[idx] : NULL;
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * encls.c - the ENCLS leaves that build, block, evict and reload pages.
+ *
+ * Tracking is emulated with epochs: ETRACK advances the SECS's epoch, EBLOCK
+ * stamps a page with the epoch it was blocked in, and EWB of a page blocked in
+ * the SECS's current epoch fails with NOT_TRACKED, as real EWB does while
+ * threads that could hold stale TLB entries have not exited since an ETRACK.
+ */
+#include <string.h>
+
+#include "hw/hw.h"
+
+/* PCMD layout (struct sgx_pcmd): secinfo, enclave id, reserved, MAC. */
+#define PCMD_TYPE_OFF 0
+#define PCMD_EID_OFF 64
+#define PCMD_MAC_OFF 112
+
+static bool valid(const struct epc__epcm *e)
+{
+	return e->flags & EPC__EPCM_VALID;
+}
+
+static void set_child(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx, enum epc__page_type t)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+
+	e->type = (uint8_t)t;
+	e->flags = EPC__EPCM_VALID;
+	e->epoch = 0;
+	atomic_store_explicit(&e->link, (uint32_t)(secs_idx + 1), memory_order_relaxed);
+	atomic_fetch_add_explicit(&hw->epcm[secs_idx].link, 1, memory_order_relaxed);
+}
+
+static void invalidate(struct epc__hw *hw, uint64_t idx)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+	uint32_t link = atomic_load_explicit(&e->link, memory_order_relaxed);
+
+	if (e->type != EPC__PT_SECS && e->type != EPC__PT_VA && link)
+		atomic_fetch_sub_explicit(&hw->epcm[link - 1].link, 1, memory_order_relaxed);
+	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
+	e->flags = 0;
+	e->type = 0;
+	e->epoch = 0;
+}
+
+int epc__hw_ecreate(struct epc__hw *hw, uint64_t idx, uint64_t encl_id, uint64_t size)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+	uint64_t *bytes = epc__hw_page_addr(hw, idx);
+
+	if (valid(e))
+		return EPC__SGX_EPC_PAGE_CONFLICT;
+	e->type = EPC__PT_SECS;
+	e->flags = EPC__EPCM_VALID;
+	e->epoch = 0;
+	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
+	if (bytes) {
+		memset(bytes, 0, 4096);
+		bytes[0] = encl_id;
+		bytes[1] = size;
+	}
+	return EPC__SGX_SUCCESS;
+}
+
+int epc__hw_eadd(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx, enum epc__page_type type,
+		 const void *src)
+{
+	void *bytes = epc__hw_page_addr(hw, idx);
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_EADD, idx);
+
+	if (err)
+		return err;
+	if (valid(&hw->epcm[idx]))
+		return EPC__SGX_EPC_PAGE_CONFLICT;
+	if (!valid(&hw->epcm[secs_idx]) || hw->epcm[secs_idx].type != EPC__PT_SECS)
+		return EPC__SGX_PG_INVLD;
+	if (bytes) {
+		if (src)
+			memcpy(bytes, src, 4096);
+		else
+			memset(bytes, 0, 4096);
+	}
+	set_child(hw, idx, secs_idx, type);
+	return EPC__SGX_SUCCESS;
+}
+
+int epc__hw_epa(struct epc__hw *hw, uint64_t idx)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+	void *bytes = epc__hw_page_addr(hw, idx);
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_EPA, idx);
+
+	if (err)
+		return err;
+	if (valid(e))
+		return EPC__SGX_EPC_PAGE_CONFLICT;
+	if (bytes)
+		memset(bytes, 0, 4096);
+	e->type = EPC__PT_VA;
+	e->flags = EPC__EPCM_VALID;
+	e->epoch = 0;
+	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
+	return EPC__SGX_SUCCESS;
+}
+
+int epc__hw_eblock(struct epc__hw *hw, uint64_t idx)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+	uint32_t link = atomic_load_explicit(&e->link, memory_order_relaxed);
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_EBLOCK, idx);
+
+	if (err)
+		return err;
+	if (!valid(e))
+		return EPC__SGX_PG_INVLD;
+	if (e->type == EPC__PT_SECS || e->type == EPC__PT_VA)
+		return EPC__SGX_NOTBLOCKABLE;
+	if (e->flags & EPC__EPCM_BLOCKED)
+		return EPC__SGX_BLKSTATE;
+	e->flags |= EPC__EPCM_BLOCKED;
+	e->epoch = link ? hw->epcm[link - 1].epoch : 0;
+	return EPC__SGX_SUCCESS;
+}
+
+void epc__hw_unblock(struct epc__hw *hw, uint64_t idx)
+{
+	hw->epcm[idx].flags &= (uint8_t)~EPC__EPCM_BLOCKED;
+}
+
+int epc__hw_etrack(struct epc__hw *hw, uint64_t secs_idx)
+{
+	struct epc__epcm *e = &hw->epcm[secs_idx];
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_ETRACK, secs_idx);
+
+	if (err)
+		return err;
+	if (!valid(e) || e->type != EPC__PT_SECS)
+		return EPC__SGX_PG_INVLD;
+	e->epoch++;
+	return EPC__SGX_SUCCESS;
+}
+
+static uint64_t *va_slot(struct epc__hw *hw, uint64_t va_idx, unsigned slot)
+{
+	uint64_t *va = epc__hw_page_addr(hw, va_idx);
+
+	return va ? &va[slot] : NULL;
+}
+
+/* Is the page's blocking covered by an ETRACK of its SECS? */
+static bool tracked(const struct epc__hw *hw, const struct epc__epcm *e)
+{
+	uint32_t link = atomic_load_explicit(&e->link, memory_order_relaxed);
+
+	return !link || (uint16_t)(hw->epcm[link - 1].epoch - e->epoch) != 0;
+}
+
+int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a)
+{
+	struct epc__epcm *e = &hw->epcm[a->idx];
+	uint64_t *slot;
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_EWB, a->idx);
+
+	if (err)
+		return err;
+	if (!valid(e) || !valid(&hw->epcm[a->va_idx]) || hw->epcm[a->va_idx].type != EPC__PT_VA)
+		return EPC__SGX_PG_INVLD;
+	if (e->type == EPC__PT_SECS) {
+		if (atomic_load_explicit(&e->link, memory_order_relaxed))
+			return EPC__SGX_CHILD_PRESENT;
+	} else {
+		if (!(e->flags & EPC__EPCM_BLOCKED))
+			return EPC__SGX_PAGE_NOT_BLOCKED;
+		if (!tracked(hw, e))
+			return EPC__SGX_NOT_TRACKED;
+	}
+	slot = va_slot(hw, a->va_idx, a->va_slot);
+	if (slot && *slot)
+		return EPC__SGX_VA_SLOT_OCCUPIED;
+	if (a->contents) {
+		struct epc__seal_aad aad = {
+			.encl_id = a->encl_id,
+			.offset = a->offset,
+			.version = epc__seal_next_version(&hw->seal),
+			.type = e->type,
+		};
+		unsigned char *pcmd = a->pcmd;
+
+		if (!aad.version)
+			return EPC__SGX_INVALID_COUNTER;
+		memset(pcmd, 0, 128);
+		pcmd[PCMD_TYPE_OFF] = e->type;
+		memcpy(pcmd + PCMD_EID_OFF, &a->encl_id, 8);
+		if (epc__seal_page(&hw->seal, &aad, epc__hw_page_addr(hw, a->idx), a->contents,
+				   pcmd + PCMD_MAC_OFF))
+			return EPC__SGX_ENCLS_FAULT;
+		*slot = aad.version;
+	}
+	invalidate(hw, a->idx);
+	return EPC__SGX_SUCCESS;
+}
+
+int epc__hw_eldu(struct epc__hw *hw, const struct epc__eldu_args *a)
+{
+	struct epc__epcm *e = &hw->epcm[a->idx];
+	uint8_t type = a->type;
+	uint64_t *slot;
+	int err = epc__fault_check(&hw->fault, EPC__FAULT_ELDU, a->idx);
+
+	if (err)
+		return err;
+	if (valid(e))
+		return EPC__SGX_EPC_PAGE_CONFLICT;
+	if (a->secs_idx != UINT64_MAX &&
+	    (!valid(&hw->epcm[a->secs_idx]) || hw->epcm[a->secs_idx].type != EPC__PT_SECS))
+		return EPC__SGX_PG_INVLD;
+	slot = va_slot(hw, a->va_idx, a->va_slot);
+	if (a->contents) {
+		const unsigned char *pcmd = a->pcmd;
+		struct epc__seal_aad aad = {
+			.encl_id = a->encl_id,
+			.offset = a->offset,
+			.version = *slot,
+			.type = pcmd[PCMD_TYPE_OFF],
+		};
+		void *dst = epc__hw_page_addr(hw, a->idx);
+
+		type = pcmd[PCMD_TYPE_OFF];
+		if (!aad.version ||
+		    epc__seal_open(&hw->seal, &aad, a->contents, dst, pcmd + PCMD_MAC_OFF)) {
+			memset(dst, 0, 4096); /* nothing of a failed open stays visible */
+			return EPC__SGX_MAC_COMPARE_FAIL;
+		}
+		*slot = 0;
+	}
+	if (a->secs_idx == UINT64_MAX) {
+		e->type = EPC__PT_SECS;
+		e->flags = EPC__EPCM_VALID;
+		e->epoch = 0;
+		atomic_store_explicit(&e->link, 0, memory_order_relaxed);
+	} else {
+		set_child(hw, a->idx, a->secs_idx, (enum epc__page_type)type);
+	}
+	return EPC__SGX_SUCCESS;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hw.c - EPC memory, the EPCM, and the leaves that do not involve crypto.
+ * The sealing leaves (EWB, ELDU) live in hw/seal.c.
+ */
+#include "hw/hw.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static void *map_zeroed(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Prefer the host node for @s's bytes when the host has it; never fail over it. */
+static void place_on_host_node(struct epc__hw *hw, struct epc__hw_section *s, int host_node)
+{
+	unsigned long mask[EPC__HOST_NODE_WORDS] = {0};
+
+	if (host_node < 0 || numa_available() < 0 || host_node > numa_max_node() ||
+	    host_node >= (int)(EPC__HOST_NODE_WORDS * 64))
+		return;
+	mask[host_node / 64] = 1UL << (host_node % 64);
+	if (mbind(s->bytes, s->map_len, MPOL_PREFERRED, mask, EPC__HOST_NODE_WORDS * 64, 0))
+		epc__log(hw->log, LOG_INFO, "section at 0x%llx: cannot prefer host node %d: %s",
+			 (unsigned long long)s->phys_addr, host_node, strerror(errno));
+}
+
+int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, int nr_sections,
+		 bool no_contents, const struct epc__log *log)
+{
+	uint64_t first = 0;
+	int i;
+
+	memset(hw, 0, sizeof(*hw));
+	hw->log = log;
+	hw->no_contents = no_contents;
+	for (i = 0; i < nr_sections; i++) {
+		struct epc__hw_section *s = &hw->sections[i];
+
+		s->phys_addr = secs[i].phys_addr;
+		s->first = first;
+		s->nr_pages = secs[i].nr_pages;
+		first += s->nr_pages;
+		if (no_contents)
+			continue;
+		s->map_len = s->nr_pages * 4096;
+		s->bytes = map_zeroed(s->map_len);
+		if (!s->bytes)
+			goto err_unmap;
+		place_on_host_node(hw, s, secs[i].host_node);
+	}
+	hw->nr_sections = nr_sections;
+	hw->nr_pages = first;
+	hw->epcm_len = first * sizeof(struct epc__epcm);
+	hw->epcm = map_zeroed(hw->epcm_len);
+	if (!hw->epcm)
+		goto err_unmap;
+	if (!no_contents && epc__seal_init(&hw->seal)) {
+		munmap(hw->epcm, hw->epcm_len);
+		goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	while (i-- > 0)
+		if (hw->sections[i].bytes)
+			munmap(hw->sections[i].bytes, hw->sections[i].map_len);
+	return -ENOMEM;
+}
+
+void epc__hw_destroy(struct epc__hw *hw)
+{
+	if (!hw->no_contents && hw->epcm)
+		epc__seal_destroy(&hw->seal);
+	for (int i = 0; i < hw->nr_sections; i++)
+		if (hw->sections[i].bytes)
+			munmap(hw->sections[i].bytes, hw->sections[i].map_len);
+	if (hw->epcm)
+		munmap(hw->epcm, hw->epcm_len);
+	memset(hw, 0, sizeof(*hw));
+}
+
+void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx)
+{
+	for (int i = 0; i < hw->nr_sections; i++) {
+		const struct epc__hw_section *s = &hw->sections[i];
+
+		if (idx - s->first < s->nr_pages)
+			return s->bytes ? (char *)s->bytes + (idx - s->first) * 4096 : NULL;
+	}
+	return NULL;
+}
+
+int epc__hw_eremove(struct epc__hw *hw, uint64_t idx)
+{
+	struct epc__epcm *e = &hw->epcm[idx];
+	uint32_t link;
+	int err;
+
+	err = epc__fault_check(&hw->fault, EPC__FAULT_EREMOVE, idx);
+	if (err)
+		return err;
+	if (!(e->flags & EPC__EPCM_VALID))
+		return EPC__SGX_SUCCESS;
+	link = atomic_load_explicit(&e->link, memory_order_relaxed);
+	if (e->type == EPC__PT_SECS) {
+		if (link)
+			return EPC__SGX_CHILD_PRESENT;
+	} else if (link) {
+		atomic_fetch_sub_explicit(&hw->epcm[link - 1].link, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
+	e->flags = 0;
+	e->type = 0;
+	return EPC__SGX_SUCCESS;
+}

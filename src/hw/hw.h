@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hw.h - the emulated SGX hardware: EPC bytes, the EPCM and the ENCLS leaves.
+ *
+ * The hardware knows pages only by index (0 .. nr_pages-1, in section order);
+ * it knows nothing of lists, nodes or cgroups. Leaves return SGX's own error
+ * codes (enum epc__sgx_err), never errno, as the instructions do.
+ *
+ * EPC bytes live in one anonymous mapping per section, placed on the section's
+ * node with libnuma (MPOL_PREFERRED, not BIND: a VM's node may be smaller than
+ * it claims) when the host has that node. With no_contents there are no bytes.
+ *
+ * EPCM: 8 bytes per page (struct epc__epcm). Callers serialize leaves on one
+ * enclave with that enclave's lock, as the kernel does with encl->lock; the
+ * SECS child count is atomic because sanitization and teardown race with
+ * nothing else but we do not want to have to prove it.
+ */
+#ifndef EPC_HW_HW_H
+#define EPC_HW_HW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/fault.h"
+#include "hw/seal.h"
+#include "util/log.h"
+
+/* Host nodes libnuma can be asked about (mbind mask words). */
+#define EPC__HOST_NODE_WORDS 16
+
+/* SGX ENCLS return codes (SDM vol. 3D, the kernel's enum sgx_return_code). */
+enum epc__sgx_err {
+	EPC__SGX_SUCCESS = 0,
+	EPC__SGX_BLKSTATE = 3,
+	EPC__SGX_NOTBLOCKABLE = 5,
+	EPC__SGX_PG_INVLD = 6,
+	EPC__SGX_EPC_PAGE_CONFLICT = 7,
+	EPC__SGX_MAC_COMPARE_FAIL = 9,
+	EPC__SGX_PAGE_NOT_BLOCKED = 10,
+	EPC__SGX_NOT_TRACKED = 11,
+	EPC__SGX_VA_SLOT_OCCUPIED = 12,
+	EPC__SGX_CHILD_PRESENT = 13,
+	EPC__SGX_ENCLAVE_ACT = 14,
+	EPC__SGX_PREV_TRK_INCMPL = 17,
+	EPC__SGX_PG_IS_SECS = 18,
+	EPC__SGX_INVALID_COUNTER = 25,
+	EPC__SGX_PG_NONEPC = 26,
+	EPC__SGX_TRACK_NOT_REQUIRED = 27,
+	EPC__SGX_ENCLS_FAULT = 0x40000000, /* the kernel's ENCLS_FAULT_FLAG: a #GP/#PF */
+};
+
+/* EPCM page types (the SDM's PT_* values). */
+enum epc__page_type {
+	EPC__PT_SECS = 0,
+	EPC__PT_TCS = 1,
+	EPC__PT_REG = 2,
+	EPC__PT_VA = 3,
+	EPC__PT_TRIM = 4,
+};
+
+#define EPC__EPCM_VALID 0x1
+#define EPC__EPCM_BLOCKED 0x2
+
+/*
+ * One EPCM entry. @link: for a child page, the index + 1 of its SECS; for a
+ * SECS, the number of its children (pages whose @link names it).
+ */
+struct epc__epcm {
+	_Atomic uint32_t link;
+	uint8_t type;  /* enum epc__page_type, valid when VALID */
+	uint8_t flags; /* EPC__EPCM_* */
+	uint16_t epoch; /* ETRACK epoch the page was blocked in */
+};
+_Static_assert(sizeof(struct epc__epcm) <= 8, "EPCM entry over its 8-byte budget");
+
+struct epc__hw_section {
+	uint64_t phys_addr;
+	uint64_t first; /* index of its first page */
+	uint64_t nr_pages;
+	void *bytes;	/* NULL with no_contents */
+	size_t map_len;
+};
+
+struct epc__hw {
+	struct epc__epcm *epcm; /* nr_pages entries; read-only pointer after init */
+	size_t epcm_len;
+	uint64_t nr_pages;
+	int nr_sections;
+	struct epc__hw_section sections[8];
+	bool no_contents;
+	struct epc__fault fault; /* test-only fault injection */
+	struct epc__seal seal;	 /* unused with no_contents */
+	const struct epc__log *log;
+	_Atomic uint32_t track_epoch; /* ETRACK epochs, global for simplicity */
+};
+
+struct epc__hw_section_desc {
+	uint64_t phys_addr, nr_pages;
+	int host_node; /* a host NUMA node to prefer for the bytes, or -1 */
+};
+
+/* Return: 0; -ENOMEM. On error nothing is left mapped. */
+int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, int nr_sections,
+		 bool no_contents, const struct epc__log *log);
+void epc__hw_destroy(struct epc__hw *hw);
+
+/* The bytes of page @idx, or NULL with no_contents. */
+void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx);
+
+/* EREMOVE: make page @idx invalid. CHILD_PRESENT for a SECS with children. */
+int epc__hw_eremove(struct epc__hw *hw, uint64_t idx);
+
+/* ECREATE: page @idx becomes the SECS of enclave @encl_id. */
+int epc__hw_ecreate(struct epc__hw *hw, uint64_t idx, uint64_t encl_id, uint64_t size);
+/* EADD: page @idx becomes a child of @secs_idx with the bytes of @src (NULL: zeros). */
+int epc__hw_eadd(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx, enum epc__page_type type,
+		 const void *src);
+/* EPA: page @idx becomes a VA page, every slot empty. */
+int epc__hw_epa(struct epc__hw *hw, uint64_t idx);
+/* EBLOCK: no new TLB mappings of page @idx; stamps it with its SECS's epoch. */
+int epc__hw_eblock(struct epc__hw *hw, uint64_t idx);
+/* Undo EBLOCK after a failed EWB (no real instruction does this; see DIFFERENCES). */
+void epc__hw_unblock(struct epc__hw *hw, uint64_t idx);
+/* ETRACK: start a new tracking epoch for the enclave of SECS @secs_idx. */
+int epc__hw_etrack(struct epc__hw *hw, uint64_t secs_idx);
+
+/**
+ * struct epc__ewb_args - EWB of page @idx into @contents/@pcmd (both NULL with
+ * no_contents), its version into slot @va_slot of VA page @va_idx.
+ */
+struct epc__ewb_args {
+	uint64_t idx;
+	uint64_t encl_id, offset;
+	uint64_t va_idx;
+	unsigned va_slot;
+	void *contents; /* 4096 bytes */
+	void *pcmd;	/* 128 bytes */
+};
+int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a);
+
+/**
+ * struct epc__eldu_args - ELDU into page @idx (a child of @secs_idx, or a SECS
+ * when @secs_idx is UINT64_MAX) of the image at @contents/@pcmd, verified
+ * against the version in slot @va_slot of VA page @va_idx (then cleared).
+ * @type: the page type, used only with no_contents (the PCMD says it otherwise).
+ */
+struct epc__eldu_args {
+	uint64_t idx, secs_idx;
+	uint64_t encl_id, offset;
+	uint64_t va_idx;
+	unsigned va_slot;
+	uint8_t type;
+	const void *contents;
+	const void *pcmd;
+};
+int epc__hw_eldu(struct epc__hw *hw, const struct epc__eldu_args *a);
+
+#endif

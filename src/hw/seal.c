@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "hw/seal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define GCM_IV_LEN 12
+
+int epc__seal_init(struct epc__seal *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (RAND_bytes(s->key, sizeof(s->key)) != 1)
+		return -EIO;
+	atomic_init(&s->next_version, 1);
+	return -pthread_mutex_init(&s->pool_lock, NULL);
+}
+
+void epc__seal_destroy(struct epc__seal *s)
+{
+	for (int i = 0; i < s->nr_pool; i++)
+		EVP_CIPHER_CTX_free(s->pool[i]);
+	pthread_mutex_destroy(&s->pool_lock);
+	OPENSSL_cleanse(s->key, sizeof(s->key));
+}
+
+uint64_t epc__seal_next_version(struct epc__seal *s)
+{
+	uint64_t v = atomic_fetch_add_explicit(&s->next_version, 1, memory_order_relaxed);
+
+	return v == UINT64_MAX ? 0 : v;
+}
+
+static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nr_pool)
+		ctx = s->pool[--s->nr_pool];
+	pthread_mutex_unlock(&s->pool_lock);
+	if (ctx)
+		return ctx;
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx && EVP_CipherInit_ex(ctx, EVP_aes_128_gcm(), NULL, s->key, NULL, -1) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static void ctx_put(struct epc__seal *s, EVP_CIPHER_CTX *ctx)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nr_pool < EPC__SEAL_POOL_MAX) {
+		s->pool[s->nr_pool++] = ctx;
+		ctx = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+static void make_iv(uint64_t version, unsigned char iv[GCM_IV_LEN])
+{
+	memset(iv, 0, GCM_IV_LEN);
+	for (int i = 0; i < 8; i++)
+		iv[4 + i] = (unsigned char)(version >> (8 * i));
+}
+
+/* One GCM pass: @enc 1 seals (writes @tag), 0 opens (checks @tag). */
+static int gcm(struct epc__seal *s, int enc, const struct epc__seal_aad *aad, const void *in,
+	       void *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = ctx_get(s);
+	unsigned char iv[GCM_IV_LEN];
+	int len, ret = -EIO;
+
+	if (!ctx)
+		return -ENOMEM;
+	make_iv(aad->version, iv);
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1 ||
+	    EVP_CipherUpdate(ctx, NULL, &len, (const unsigned char *)aad, sizeof(*aad)) != 1 ||
+	    EVP_CipherUpdate(ctx, out, &len, in, 4096) != 1)
+		goto out;
+	if (enc) {
+		if (EVP_CipherFinal_ex(ctx, (unsigned char *)out + len, &len) == 1 &&
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, EPC__SEAL_TAG_LEN, tag) == 1)
+			ret = 0;
+	} else {
+		if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, EPC__SEAL_TAG_LEN, tag) != 1)
+			goto out;
+		ret = EVP_CipherFinal_ex(ctx, (unsigned char *)out + len, &len) == 1 ? 0 : -EBADMSG;
+	}
+out:
+	ctx_put(s, ctx);
+	return ret;
+}
+
+int epc__seal_page(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
+		   unsigned char tag[EPC__SEAL_TAG_LEN])
+{
+	return gcm(s, 1, aad, in, out, tag);
+}
+
+int epc__seal_open(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
+		   const unsigned char tag[EPC__SEAL_TAG_LEN])
+{
+	return gcm(s, 0, aad, in, out, (unsigned char *)tag);
+}

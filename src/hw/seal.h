@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seal.h - the emulated CPU's paging crypto: AES-128-GCM (OpenSSL EVP).
+ *
+ * The key is drawn from the OS (RAND_bytes) per struct epc and never leaves
+ * this module. Every sealing takes a fresh 64-bit version from a counter that
+ * never repeats (it would take centuries at a billion EWBs a second to wrap;
+ * we refuse to seal rather than wrap), and that version is the GCM nonce, so a
+ * (key, nonce) pair is never reused. The AAD binds the enclave id, the page
+ * offset, the page type and the version: a page moved to another slot, another
+ * enclave, or replaced by an older image of itself fails the tag check.
+ *
+ * Cipher contexts are expensive to create, so a small pool keeps them; a
+ * caller takes one for the duration of one seal or open.
+ */
+#ifndef EPC_HW_SEAL_H
+#define EPC_HW_SEAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define EPC__SEAL_TAG_LEN 16
+#define EPC__SEAL_KEY_LEN 16
+#define EPC__SEAL_POOL_MAX 64
+
+struct epc__seal_aad {
+	uint64_t encl_id;
+	uint64_t offset;
+	uint64_t version;
+	uint8_t type;
+} __attribute__((packed));
+
+struct evp_cipher_ctx_st;
+
+struct epc__seal {
+	unsigned char key[EPC__SEAL_KEY_LEN]; /* read-only after init */
+	_Atomic uint64_t next_version;	      /* never repeats, never 0 */
+	pthread_mutex_t pool_lock;	      /* protects pool, nr_pool */
+	struct evp_cipher_ctx_st *pool[EPC__SEAL_POOL_MAX];
+	int nr_pool;
+};
+
+/* Return: 0; -EIO (no randomness); -ENOMEM. */
+int epc__seal_init(struct epc__seal *s);
+void epc__seal_destroy(struct epc__seal *s);
+
+/* A fresh version (nonce). Return: 0 if the counter is exhausted. */
+uint64_t epc__seal_next_version(struct epc__seal *s);
+
+/* Encrypt 4096 bytes @in to @out and produce @tag. @aad->version is the nonce.
+ * Return: 0; -EIO (OpenSSL failed); -ENOMEM. */
+int epc__seal_page(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
+		   unsigned char tag[EPC__SEAL_TAG_LEN]);
+
+/* Decrypt and verify. Return: 0; -EBADMSG (tag mismatch: tampered, swapped,
+ * replayed); -EIO; -ENOMEM. @out may be written even on failure: callers
+ * decrypt into a page no one can see until this returns 0. */
+int epc__seal_open(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
+		   const unsigned char tag[EPC__SEAL_TAG_LEN]);
+
+#endif

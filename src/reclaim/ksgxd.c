@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ksgxd.c - the background reclaimer thread, or its MANUAL-mode stand-in.
+ *
+ * ksgxd first sanitizes the dirty pages (two passes), then sleeps until an
+ * allocation wakes it, and reclaims one batch at a time while fewer than
+ * EPC__NR_HIGH_PAGES pages are free and something is reclaimable.
+ * Policy reads no clock; only this thread wrapper sleeps.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "reclaim/reclaim.h"
+
+static bool should_reclaim(struct epc__reclaimer *r, uint64_t wm)
+{
+	return epc__mm_nr_free(r->mm) < wm && !epc__reclaim_lru_empty(r, r->cgroups->root);
+}
+
+/* Run sanitization (or its rest) under the sanitize lock. */
+static int sanitize(struct epc__reclaimer *r)
+{
+	int ret;
+
+	epc__mutex_lock(&r->sanitize_lock);
+	ret = epc__mm_sanitize(r->mm, &r->stop);
+	epc__mutex_unlock(&r->sanitize_lock);
+	return ret;
+}
+
+/*
+ * One wakeup's worth of work: batches while below the high watermark, giving
+ * up after EPC__RECLAIM_MAX_IDLE_ROUNDS batches that freed nothing.
+ */
+static void ksgxd_reclaim(struct epc__reclaimer *r)
+{
+	unsigned idle = 0;
+
+	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES) &&
+	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+		uint64_t before = atomic_load(&r->nr_evicted);
+
+		epc__reclaim_subtree(r, r->cgroups->root, 1);
+		idle = atomic_load(&r->nr_evicted) == before ? idle + 1 : 0;
+	}
+}
+
+/* Pop one queued cgroup and run its work. Return: false if none was queued. */
+static bool run_one_cg_work(struct epc__reclaimer *r)
+{
+	struct epc_cgroup *cg;
+
+	pthread_mutex_lock(&r->bg_lock);
+	cg = r->work_head;
+	if (cg) {
+		r->work_head = cg->next_work;
+		if (!r->work_head)
+			r->work_tail = NULL;
+		cg->next_work = NULL;
+	}
+	pthread_mutex_unlock(&r->bg_lock);
+	if (!cg)
+		return false;
+	epc__reclaim_cg_work(r, cg);
+	atomic_store(&cg->work_pending, false);
+	epc__cg_unpin(cg);
+	return true;
+}
+
+void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	if (atomic_exchange(&cg->work_pending, true))
+		return;
+	epc__cg_pin(cg);
+	pthread_mutex_lock(&r->bg_lock);
+	if (r->work_tail)
+		r->work_tail->next_work = cg;
+	else
+		r->work_head = cg;
+	r->work_tail = cg;
+	if (r->threads)
+		pthread_cond_signal(&r->bg_cond);
+	pthread_mutex_unlock(&r->bg_lock);
+}
+
+static void *ksgxd(void *arg)
+{
+	struct epc__reclaimer *r = arg;
+	int ret = sanitize(r);
+
+	pthread_mutex_lock(&r->bg_lock);
+	r->sanitized = ret == 0;
+	pthread_cond_broadcast(&r->bg_cond);
+	pthread_mutex_unlock(&r->bg_lock);
+	if (ret)
+		return NULL;
+
+	for (;;) {
+		bool wake;
+
+		pthread_mutex_lock(&r->bg_lock);
+		while (!r->wake_pending && !r->work_head && !atomic_load(&r->stop))
+			pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+		wake = r->wake_pending;
+		r->wake_pending = false;
+		pthread_mutex_unlock(&r->bg_lock);
+		if (atomic_load(&r->stop))
+			return NULL;
+		if (wake)
+			ksgxd_reclaim(r);
+		run_one_cg_work(r);
+	}
+}
+
+int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
+		      const struct epc__reclaim_ops *ops, bool threads, const struct epc__log *log)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->mm = mm;
+	r->cgroups = cgroups;
+	r->ops = ops;
+	r->threads = threads;
+	r->log = log;
+	ret = epc__mutex_init(&r->sanitize_lock, EPC__RANK_SANITIZE);
+	if (ret)
+		return ret;
+	ret = -pthread_mutex_init(&r->bg_lock, NULL);
+	if (ret)
+		goto err_sanitize_lock;
+	ret = -pthread_cond_init(&r->bg_cond, NULL);
+	if (ret)
+		goto err_bg_lock;
+	if (threads) {
+		ret = -pthread_create(&r->thread, NULL, ksgxd, r);
+		if (ret) {
+			epc__log(log, LOG_ERR, "cannot start ksgxd: %s", strerror(-ret));
+			goto err_cond;
+		}
+		r->thread_started = true;
+	}
+	return 0;
+
+err_cond:
+	pthread_cond_destroy(&r->bg_cond);
+err_bg_lock:
+	pthread_mutex_destroy(&r->bg_lock);
+err_sanitize_lock:
+	epc__mutex_destroy(&r->sanitize_lock);
+	return ret;
+}
+
+void epc__reclaim_destroy(struct epc__reclaimer *r)
+{
+	if (r->thread_started) {
+		pthread_mutex_lock(&r->bg_lock);
+		atomic_store(&r->stop, true);
+		pthread_cond_broadcast(&r->bg_cond);
+		pthread_mutex_unlock(&r->bg_lock);
+		pthread_join(r->thread, NULL);
+	}
+	/* drop queued work: the cgroups go with the tree */
+	while (r->work_head) {
+		struct epc_cgroup *cg = r->work_head;
+
+		r->work_head = cg->next_work;
+		atomic_store(&cg->work_pending, false);
+		atomic_fetch_sub(&cg->pins, 1);
+	}
+	pthread_cond_destroy(&r->bg_cond);
+	pthread_mutex_destroy(&r->bg_lock);
+	epc__mutex_destroy(&r->sanitize_lock);
+}
+
+int epc__reclaim_sanitize_wait(struct epc__reclaimer *r)
+{
+	if (!r->threads)
+		return sanitize(r);
+	pthread_mutex_lock(&r->bg_lock);
+	while (!r->sanitized && !atomic_load(&r->stop))
+		pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+	pthread_mutex_unlock(&r->bg_lock);
+	return 0;
+}
+
+void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
+{
+	atomic_fetch_add_explicit(&r->nr_wakeups, 1, memory_order_relaxed);
+	pthread_mutex_lock(&r->bg_lock);
+	r->wake_pending = true;
+	if (r->threads)
+		pthread_cond_signal(&r->bg_cond);
+	pthread_mutex_unlock(&r->bg_lock);
+}
+
+int epc__reclaim_run_background(struct epc__reclaimer *r)
+{
+	bool pending;
+
+	if (r->threads)
+		return -EINVAL;
+	sanitize(r);
+	pthread_mutex_lock(&r->bg_lock);
+	pending = r->wake_pending;
+	r->wake_pending = false;
+	pthread_mutex_unlock(&r->bg_lock);
+	if (pending)
+		ksgxd_reclaim(r);
+	while (run_one_cg_work(r))
+		;
+	return 0;
+}

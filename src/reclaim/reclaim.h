@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reclaim.h - the reclaimer: LRUs, batches, ksgxd and its watermarks, and the
+ * allocation path that charges, allocates and reclaims (kernel-spec §4.5-4.9,
+ * §4.12).
+ *
+ * LRUs: every reclaimable page is on the LRU of the cgroup charged for it
+ * (v17); a task in the root cgroup uses the root's. With only the root cgroup
+ * this is exactly mainline's one global LRU.
+ *
+ * A batch (epc__reclaim_lru()): isolate up to EPC__NR_TO_SCAN pages from the
+ * LRU head under its lock; then, outside every reclaimer lock, for each page
+ * ask the owner to age it (young: back to the tail), to prepare it (backing
+ * store; failure: back to the tail), block all of them, write them (EWB) and
+ * free them. Only the isolation holds the LRU lock. The owner callbacks take
+ * the owner's own lock (the enclave's), never while the LRU lock is held.
+ *
+ * Global reclaim (ksgxd, epc_reclaim(), a full EPC) walks every cgroup in
+ * pre-order from the root, one batch per cgroup per step, resuming where the
+ * last walk stopped (the root's fair cursor), so no cgroup is starved.
+ *
+ * ksgxd: woken when an allocation leaves fewer than EPC__NR_LOW_PAGES free
+ * pages while something is reclaimable; it then reclaims batches until at
+ * least EPC__NR_HIGH_PAGES are free or nothing is reclaimable. In MANUAL mode
+ * the wakeup is only recorded and epc_run_background() does the work.
+ */
+#ifndef EPC_RECLAIM_RECLAIM_H
+#define EPC_RECLAIM_RECLAIM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "epcmm.h"
+
+#include "cgroup/cgroup.h"
+#include "mm/mm.h"
+#include "util/lock.h"
+
+#define EPC__NR_TO_SCAN 16    /* pages isolated per batch (SGX_NR_TO_SCAN) */
+#define EPC__NR_LOW_PAGES 32  /* wake ksgxd below this (SGX_NR_LOW_PAGES) */
+#define EPC__NR_HIGH_PAGES 64 /* ksgxd reclaims until this (SGX_NR_HIGH_PAGES) */
+/* A reclaim loop that frees nothing for this many rounds gives up (-ENOMEM). */
+#define EPC__RECLAIM_MAX_IDLE_ROUNDS 64
+/* Per-cgroup margin kept by the async work (SGX_CG_MIN_FREE_PAGE) ... */
+#define EPC__CG_MIN_FREE_PAGES 32
+/* ... only above this effective limit (SGX_CG_LOW_LIMIT), in pages. */
+#define EPC__CG_LOW_LIMIT_PAGES 128
+
+/*
+ * What the reclaimer asks of a page's owner (the enclave layer provides it).
+ * All are called without any reclaimer lock held, for an ISOLATED page.
+ */
+struct epc__reclaim_ops {
+	/* Pin the owner; false if it is being torn down (the page is dropped). */
+	bool (*get)(struct epc_page *p);
+	void (*put)(struct epc_page *p);
+	/* Test and clear the accessed bit: true if the page was young. */
+	bool (*age)(struct epc_page *p);
+	/* Get the backing store ready and mark the page being reclaimed. 0 or -errno. */
+	int (*prepare)(struct epc_page *p);
+	/* EBLOCK. */
+	void (*block)(struct epc_page *p);
+	/* EWB and bookkeeping; on 0 the page is uninitialized and ready to be
+	 * freed (the owner has already forgotten it). On error the owner keeps
+	 * the page and it goes back on the LRU. */
+	int (*write)(struct epc_page *p);
+};
+
+struct epc__reclaimer {
+	struct epc__mm *mm;	      /* read-only */
+	struct epc__cgroups *cgroups; /* read-only */
+	const struct epc__log *log;   /* read-only */
+	bool threads;		      /* read-only: THREADS mode */
+	const struct epc__reclaim_ops *ops; /* read-only after init */
+
+	_Atomic uint64_t nr_reclaimable; /* pages on LRUs or isolated */
+	_Atomic uint64_t nr_on_lrus;	 /* pages on LRUs (the kernel's "LRU non-empty") */
+	_Atomic uint64_t nr_evicted;	 /* pages written back and freed */
+	_Atomic uint64_t nr_wakeups;	 /* ksgxd wakeups requested */
+
+	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
+
+	/* ksgxd */
+	pthread_mutex_t bg_lock; /* protects the fields below */
+	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
+	bool wake_pending;
+	bool sanitized;
+	struct epc_cgroup *work_head, *work_tail; /* cgroups with async work queued (pinned) */
+	_Atomic bool stop; /* read by the sanitizer and the loop */
+	pthread_t thread;
+	bool thread_started;
+};
+
+/* Return: 0; -errno (a thread could not be started). Starts ksgxd in THREADS mode. */
+int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
+		      const struct epc__reclaim_ops *ops, bool threads, const struct epc__log *log);
+/* Stops ksgxd (waits for it). */
+void epc__reclaim_destroy(struct epc__reclaimer *r);
+
+/* Wait until sanitization is done (THREADS) or do it (MANUAL). */
+int epc__reclaim_sanitize_wait(struct epc__reclaimer *r);
+/* MANUAL mode: run pending ksgxd work until none is pending. */
+int epc__reclaim_run_background(struct epc__reclaimer *r);
+
+/* Put @p (INUSE, charged to p->cg) on its cgroup's LRU tail. */
+void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p);
+/* Take @p off its LRU (back to INUSE). Return: 0; -EBUSY while isolated. */
+int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p);
+
+/* One batch from @cg's own LRU. Return: pages isolated with an owner ref. */
+unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg);
+
+/*
+ * Reclaim from @root's subtree, one cgroup per batch in fair pre-order, until
+ * at least @nr_to_scan pages were isolated or nothing is left.
+ * Return: pages isolated (the kernel's count: attempted, not freed).
+ */
+unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				   unsigned long nr_to_scan);
+/* True when no LRU in @root's subtree holds a page. */
+bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
+
+/* Record (MANUAL) or deliver (THREADS) a ksgxd wakeup. */
+void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
+
+/*
+ * v17's should_reclaim(cg): something is reclaimable in @cg's subtree and its
+ * usage is at (effective limit - EPC__CG_MIN_FREE_PAGES) or above; the margin
+ * applies only to effective limits above EPC__CG_LOW_LIMIT_PAGES.
+ */
+bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg);
+/* Queue @cg's async reclaim work (once; a queued cgroup is pinned). */
+void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
+/* Run @cg's async work now: batches while it should reclaim (bounded). */
+void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
+
+/*
+ * One bounded step on behalf of a task in @cg that could not get a page: one
+ * batch from @cg's subtree when a limit on its path is what refused, else one
+ * global batch. For MANUAL-mode faults (DESIGN §3).
+ */
+void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg);
+
+/**
+ * struct epc__alloc_req - one page allocation on a task's behalf.
+ * @cg: the cgroup to charge.
+ * @cpu: the calling CPU (its node is tried first).
+ * @owner: stored in the page.
+ * @reclaim: EPC_DO_RECLAIM / EPC_NO_RECLAIM.
+ * @signal: the task's pending-signal flag (NULL: none).
+ */
+struct epc__alloc_req {
+	struct epc_cgroup *cg;
+	int cpu;
+	void *owner;
+	int reclaim;
+	const _Atomic bool *signal;
+};
+
+/**
+ * epc__alloc_page() - charge, allocate, reclaim as allowed (kernel-spec §4.5
+ * v17, with DESIGN §4.4: a charge refused by the root's capacity reclaims
+ * globally). The page comes back INUSE, charged to @req->cg.
+ * Return: 0; -ENOMEM; -EBUSY (NO_RECLAIM); -EINTR; -EINVAL (capacity 0).
+ */
+int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
+		    struct epc_page **out);
+
+/* Uncharge @p's cgroup and give the page to the allocator. */
+void epc__free_page(struct epc__reclaimer *r, struct epc_page *p);
+
+/* Pages in LRU/ISOLATED states by the reclaimer's books (for epc__check()). */
+uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r);
+/* Check every LRU: states, cgroups, counts. Quiescent. Return: 0; -EUCLEAN. */
+int epc__reclaim_check(struct epc__reclaimer *r);
+
+#endif

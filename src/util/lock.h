@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lock.h - the two lock kinds epcmm uses, and the lock-order table.
+ *
+ * epc__spin: a test-and-test-and-set lock for short critical sections (a few
+ * list operations). It spins a bounded number of times, then yields the CPU,
+ * so a preempted holder never convoys its waiters: ticket and MCS locks do
+ * exactly that when threads outnumber CPUs, which is every CI machine.
+ * C11 atomics only, so ThreadSanitizer sees every acquire and release.
+ *
+ * epc__mutex: a pthread mutex for the places that may sleep (enclave lock,
+ * cgroup tree).
+ *
+ * Lock order: every lock has a rank from enum epc__lock_rank; a thread may only
+ * take a lock whose rank is higher than every rank it holds. Debug builds
+ * (!NDEBUG) check this on every acquire, in a small per-thread table of held
+ * ranks (witness-style): the only thread-local state in the library, and it
+ * exists only to assert.
+ */
+#ifndef EPC_UTIL_LOCK_H
+#define EPC_UTIL_LOCK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+/* Lower ranks are taken first. */
+enum epc__lock_rank {
+	EPC__RANK_NONE = 0,
+	EPC__RANK_OBJS,       /* epc->objs_lock: the task list */
+	EPC__RANK_SANITIZE,   /* reclaimer sanitize_lock: serializes sanitizers */
+	EPC__RANK_ENCL,       /* struct epc__encl.lock */
+	EPC__RANK_CG_TREE,    /* cgroup tree shape */
+	EPC__RANK_CG_ITER,    /* a cgroup's fair-iterator cursor */
+	EPC__RANK_LRU,        /* a cgroup's LRU */
+	EPC__RANK_PCP,        /* a per-CPU page cache */
+	EPC__RANK_NODE,       /* a NUMA node's free and poison lists */
+	EPC__RANK_ENCL_STATS, /* leaf locks for bookkeeping */
+	EPC__RANK_BG,         /* background-work state (ksgxd wakeups) */
+	EPC__RANK_SEAL_POOL,  /* the pool of cipher contexts */
+	EPC__RANK_NR,
+};
+
+/* Tunable: spins before the lock starts yielding. */
+#define EPC__SPIN_BEFORE_YIELD 128
+
+struct epc__spin {
+	atomic_bool locked;
+	unsigned char rank; /* enum epc__lock_rank; read-only after init */
+};
+
+void epc__spin_init(struct epc__spin *l, enum epc__lock_rank rank);
+void epc__spin_lock_slow(struct epc__spin *l);
+
+void epc__witness_acquire(unsigned rank);
+void epc__witness_release(unsigned rank);
+bool epc__witness_held(unsigned rank);
+
+static inline void epc__spin_lock(struct epc__spin *l)
+{
+#ifndef NDEBUG
+	epc__witness_acquire(l->rank);
+#endif
+	if (!atomic_exchange_explicit(&l->locked, true, memory_order_acquire))
+		return;
+	epc__spin_lock_slow(l);
+}
+
+static inline bool epc__spin_trylock(struct epc__spin *l)
+{
+	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&l->locked, true, memory_order_acquire))
+		return false;
+#ifndef NDEBUG
+	epc__witness_acquire(l->rank);
+#endif
+	return true;
+}
+
+static inline void epc__spin_unlock(struct epc__spin *l)
+{
+	atomic_store_explicit(&l->locked, false, memory_order_release);
+#ifndef NDEBUG
+	epc__witness_release(l->rank);
+#endif
+}
+
+/* True when some thread holds @l; for assertions (the caller's own lock). */
+static inline bool epc__spin_is_locked(struct epc__spin *l)
+{
+	return atomic_load_explicit(&l->locked, memory_order_relaxed);
+}
+
+#define epc__assert_spin_held(l) assert(epc__spin_is_locked(l) && epc__witness_held((l)->rank))
+
+struct epc__mutex {
+	pthread_mutex_t m;
+	unsigned char rank;
+};
+
+int epc__mutex_init(struct epc__mutex *m, enum epc__lock_rank rank);
+void epc__mutex_destroy(struct epc__mutex *m);
+void epc__mutex_lock(struct epc__mutex *m);
+void epc__mutex_unlock(struct epc__mutex *m);
+
+#endif /* EPC_UTIL_LOCK_H */

@@ -51,7 +51,8 @@ void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot
 
 /*
  * The kernel's sgx_encl_grow(): every 512th page the enclave needs (the SECS
- * counts) brings a new VA page, allocated with reclaim, at the list head.
+ * counts) brings a new VA page, allocated with reclaim (so without the enclave
+ * lock), then listed at the head. build_lock held.
  */
 static int encl_grow(struct epc_task *t, struct epc_encl *e)
 {
@@ -69,13 +70,16 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e)
 	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p);
 	if (ret)
 		goto err_free;
+	epc__mutex_lock(&e->lock);
 	if (epc__hw_epa(&e->epc->hw, epc__page_index(e->epc, p)) != EPC__SGX_SUCCESS) {
+		epc__mutex_unlock(&e->lock);
 		ret = -EIO;
 		goto err_page;
 	}
 	v->epc_page = p;
 	va_add_head(e, v);
 	e->nr_va++;
+	epc__mutex_unlock(&e->lock);
 	e->page_cnt++;
 	return 0;
 
@@ -86,18 +90,23 @@ err_free:
 	return ret;
 }
 
-/* Undo the last encl_grow() (a failed EADD). */
+/* Undo the last encl_grow() (a failed EADD). build_lock held. */
 static void encl_shrink(struct epc_encl *e)
 {
-	struct epc__va_page *v = e->va_head;
+	struct epc__va_page *v;
 
 	e->page_cnt--;
-	if (e->page_cnt % EPC__VA_SLOTS || !v || v->nr_used)
+	if (e->page_cnt % EPC__VA_SLOTS)
 		return;
-	va_unlink(e, v);
-	epc__encl_free_epc(e, v->epc_page);
-	e->nr_va--;
-	free(v);
+	epc__mutex_lock(&e->lock);
+	v = e->va_head;
+	if (v && !v->nr_used) {
+		va_unlink(e, v);
+		epc__encl_free_epc(e, v->epc_page);
+		e->nr_va--;
+		free(v);
+	}
+	epc__mutex_unlock(&e->lock);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -232,6 +241,10 @@ static struct epc_encl *encl_alloc(struct epc *epc, uint64_t size)
 		goto err_free;
 	if (epc__mutex_init(&e->lock, EPC__RANK_ENCL))
 		goto err_unmap;
+	if (epc__mutex_init(&e->build_lock, EPC__RANK_ENCL_BUILD)) {
+		epc__mutex_destroy(&e->lock);
+		goto err_unmap;
+	}
 	pthread_mutex_init(&e->refs_lock, NULL);
 	pthread_cond_init(&e->refs_cond, NULL);
 	atomic_init(&e->refs, 1);
@@ -245,6 +258,7 @@ static struct epc_encl *encl_alloc(struct epc *epc, uint64_t size)
 err_lock:
 	pthread_cond_destroy(&e->refs_cond);
 	pthread_mutex_destroy(&e->refs_lock);
+	epc__mutex_destroy(&e->build_lock);
 	epc__mutex_destroy(&e->lock);
 err_unmap:
 	munmap(e->pages, e->pages_len);
@@ -258,6 +272,7 @@ static void encl_free(struct epc_encl *e)
 	backing_destroy(e);
 	pthread_cond_destroy(&e->refs_cond);
 	pthread_mutex_destroy(&e->refs_lock);
+	epc__mutex_destroy(&e->build_lock);
 	epc__mutex_destroy(&e->lock);
 	munmap(e->pages, e->pages_len);
 	free(e);
@@ -278,21 +293,24 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	e = encl_alloc(epc, size);
 	if (!e)
 		return -ENOMEM;
-	epc__mutex_lock(&e->lock);
+	epc__mutex_lock(&e->build_lock);
 	ret = encl_grow(t, e); /* the SECS needs a VA slot too */
 	if (ret)
 		goto err_unlock;
 	ret = epc__encl_alloc_epc(t, e, &e->secs, EPC_DO_RECLAIM, &p);
 	if (ret)
 		goto err_shrink;
+	epc__mutex_lock(&e->lock);
 	if (epc__hw_ecreate(&epc->hw, epc__page_index(epc, p), e->id, size) != EPC__SGX_SUCCESS) {
-		ret = -EIO;
+		epc__mutex_unlock(&e->lock);
 		epc__free_page(&epc->reclaim, p);
+		ret = -EIO;
 		goto err_shrink;
 	}
 	e->secs.epc_page = p;
 	e->secs.flags = EPC__EPAGE_ADDED;
 	epc__mutex_unlock(&e->lock);
+	epc__mutex_unlock(&e->build_lock);
 	encl_list_add(epc, e);
 	*out = e;
 	return 0;
@@ -300,8 +318,22 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 err_shrink:
 	encl_shrink(e);
 err_unlock:
-	epc__mutex_unlock(&e->lock);
+	epc__mutex_unlock(&e->build_lock);
 	encl_free(e);
+	return ret;
+}
+
+/* Checks for EADD at @ep. Return: 0; -EINVAL initialized; -EEXIST added. */
+static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
+{
+	int ret = 0;
+
+	epc__mutex_lock(&e->lock);
+	if (e->initialized)
+		ret = -EINVAL;
+	else if (ep->flags & EPC__EPAGE_ADDED)
+		ret = -EEXIST;
+	epc__mutex_unlock(&e->lock);
 	return ret;
 }
 
@@ -317,27 +349,28 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 		return -EINVAL;
 	}
 	ep = &e->pages[offset / 4096];
-	epc__mutex_lock(&e->lock);
-	if (e->initialized) {
-		ret = -EINVAL;
+	epc__mutex_lock(&e->build_lock);
+	ret = add_page_check(e, ep);
+	if (ret)
 		goto out;
-	}
-	if (ep->flags & EPC__EPAGE_ADDED) {
-		ret = -EEXIST;
-		goto out;
-	}
 	ret = encl_grow(t, e);
 	if (ret)
 		goto out;
 	ret = epc__encl_alloc_epc(t, e, ep, EPC_DO_RECLAIM, &p);
 	if (ret)
 		goto err_shrink;
-	ret = epc__hw_eadd(&e->epc->hw, epc__page_index(e->epc, p),
-			   epc__page_index(e->epc, e->secs.epc_page), EPC__PT_REG, src);
-	if (ret != EPC__SGX_SUCCESS) {
-		epc__log(&e->epc->log, LOG_WARNING, "EADD returned %d", ret);
+	epc__mutex_lock(&e->lock);
+	/* EINIT may have come in meanwhile: EINIT is not serialized with builders */
+	ret = e->initialized ? -EINVAL
+			     : epc__hw_eadd(&e->epc->hw, epc__page_index(e->epc, p),
+					    epc__page_index(e->epc, e->secs.epc_page), EPC__PT_REG, src);
+	if (ret) {
+		epc__mutex_unlock(&e->lock);
+		if (ret != -EINVAL) {
+			epc__log(&e->epc->log, LOG_WARNING, "EADD returned %d (0x%x)", ret, ret);
+			ret = -EIO;
+		}
 		epc__free_page(&e->epc->reclaim, p);
-		ret = -EIO;
 		goto err_shrink;
 	}
 	ep->encl = e;
@@ -347,12 +380,13 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
 	epc__reclaim_mark(&e->epc->reclaim, p);
+	epc__mutex_unlock(&e->lock);
 	goto out;
 
 err_shrink:
 	encl_shrink(e);
 out:
-	epc__mutex_unlock(&e->lock);
+	epc__mutex_unlock(&e->build_lock);
 	return ret;
 }
 

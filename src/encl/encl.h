@@ -15,9 +15,11 @@
  * evicted; that is the step that may fail and leave the page in EPC.
  *
  * Locking: encl->lock (a mutex) serializes every ENCLS leaf on the enclave and
- * every field marked "lock". The reclaimer calls the ops without its own locks
- * held; the fault path allocates with NO_RECLAIM under encl->lock and never
- * reclaims while holding it (it drops the lock first).
+ * every field marked "lock". It is never held while reclaiming, because reclaim
+ * takes enclave locks: ECREATE and EADD allocate their pages with reclaim
+ * before taking it (under build_lock, which serializes builders of one
+ * enclave), and the fault path allocates with NO_RECLAIM and drops the lock
+ * before it waits for reclaim.
  *
  * Lifetime: @refs starts at 1 (the creator's). The reclaimer pins an enclave
  * for the length of a batch with "get unless zero or dying"; destroy marks it
@@ -71,13 +73,14 @@ struct epc_encl {
 	uint64_t size;	    /* read-only: bytes */
 	uint64_t nr_slots;  /* read-only: size / 4096 */
 	struct epc__mutex lock;
+	struct epc__mutex build_lock; /* ECREATE/EADD; page_cnt */
 
 	struct epc__encl_page *pages; /* nr_slots entries, lazily zeroed */
 	size_t pages_len;
 	struct epc__encl_page secs;
 	struct epc__va_page *va_head, *va_tail; /* lock; slots come from the head */
 	uint64_t nr_va;			       /* lock */
-	uint64_t page_cnt;		       /* lock: SECS + added pages (VA growth) */
+	uint64_t page_cnt;		       /* build_lock: SECS + added pages (VA growth) */
 	bool initialized;		       /* lock */
 
 	int backing_fd;	     /* -1 with no_contents */

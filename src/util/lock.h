@@ -29,7 +29,8 @@ enum epc__lock_rank {
 	EPC__RANK_NONE = 0,
 	EPC__RANK_OBJS,       /* epc->objs_lock: the task list */
 	EPC__RANK_SANITIZE,   /* reclaimer sanitize_lock: serializes sanitizers */
-	EPC__RANK_ENCL,       /* struct epc__encl.lock */
+	EPC__RANK_ENCL_BUILD, /* epc_encl.build_lock: ECREATE/EADD, may reclaim */
+	EPC__RANK_ENCL,       /* epc_encl.lock */
 	EPC__RANK_CG_TREE,    /* cgroup tree shape */
 	EPC__RANK_CG_ITER,    /* a cgroup's fair-iterator cursor */
 	EPC__RANK_LRU,        /* a cgroup's LRU */

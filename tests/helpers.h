@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helpers.h - shared test scaffolding: instances on made-up topologies, a log
+ * catcher, the invariant checker as an assertion, and stress sizing.
+ *
+ * Rules (STYLE.md §14): only the test thread asserts; worker threads count
+ * failures in atomics and the test checks them after joining. Every assertion
+ * says what it expected.
+ */
+#ifndef EPCMM_TESTS_HELPERS_H
+#define EPCMM_TESTS_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "epc.h"
+
+#define PAGE EPC_PAGE_SIZE
+
+/* Every log line an instance wrote, for assertions on messages. */
+struct log_catcher {
+	char lines[256][EPC__LOG_LINE_MAX];
+	int level[256];
+	int nr; /* lines kept (the first 256) */
+	int total;
+};
+
+static inline void log_catch(int level, const char *msg, void *arg)
+{
+	struct log_catcher *lc = arg;
+
+	if (lc->nr < 256) {
+		snprintf(lc->lines[lc->nr], sizeof(lc->lines[0]), "%s", msg);
+		lc->level[lc->nr] = level;
+		lc->nr++;
+	}
+	lc->total++;
+}
+
+/* Lines containing @needle. */
+static inline int log_count(const struct log_catcher *lc, const char *needle)
+{
+	int n = 0;
+
+	for (int i = 0; i < lc->nr; i++)
+		n += strstr(lc->lines[i], needle) != NULL;
+	return n;
+}
+
+/* A silent logger for tests that expect errors. */
+static inline void log_quiet(int level, const char *msg, void *arg)
+{
+	(void)level;
+	(void)msg;
+	(void)arg;
+}
+
+/*
+ * A machine of @nr_nodes nodes with one section of @pages_per_node pages on
+ * each node listed in @epc_nodes (NULL: every node), MANUAL mode, sanitized.
+ * Sections sit at 4 GiB * (i + 1).
+ */
+static inline struct epc *make_epc_ex(int nr_nodes, const int *epc_nodes, int nr_sections,
+				      uint64_t pages_per_section, unsigned pcp_batch,
+				      struct log_catcher *lc)
+{
+	struct epc_section_desc s[EPC_MAX_SECTIONS];
+	struct epc_config c = {0};
+	struct epc *epc = NULL;
+
+	for (int i = 0; i < nr_sections; i++) {
+		s[i].phys_addr = (uint64_t)(i + 1) << 32;
+		s[i].size = pages_per_section * PAGE;
+		s[i].node = epc_nodes ? epc_nodes[i] : i;
+	}
+	c.nr_nodes = nr_nodes;
+	c.sections = s;
+	c.nr_sections = nr_sections;
+	c.background = EPC_BACKGROUND_MANUAL;
+	c.pcp_batch = pcp_batch;
+	c.log = lc ? log_catch : log_quiet;
+	c.log_arg = lc;
+	assert_int_equal(epc_create(&c, &epc), 0);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	return epc;
+}
+
+/* One node, one section of @pages pages, MANUAL, sanitized. */
+static inline struct epc *make_epc(uint64_t pages)
+{
+	return make_epc_ex(1, NULL, 1, pages, 0, NULL);
+}
+
+#define assert_epc_consistent(epc) assert_int_equal(epc__check(epc), 0)
+
+static inline struct epc_task *make_task(struct epc *epc, struct epc_cgroup *cg, int cpu)
+{
+	struct epc_task *t = NULL;
+
+	assert_int_equal(epc_task_create(epc, cg, cpu, &t), 0);
+	return t;
+}
+
+static inline struct epc_cgroup *make_cg(struct epc *epc, const char *path)
+{
+	struct epc_cgroup *cg = NULL;
+
+	assert_int_equal(epc_cgroup_create(epc, path, &cg), 0);
+	return cg;
+}
+
+/* A cgroupfs file as text (static buffer per call site is the caller's). */
+static inline const char *cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
+{
+	ssize_t n = epc_cgroup_read(cg, file, buf, len);
+
+	assert_true(n >= 0);
+	return buf;
+}
+
+/* misc.current of @cg in bytes. */
+static inline uint64_t cg_usage(struct epc_cgroup *cg)
+{
+	char buf[128];
+	unsigned long long v = 0;
+
+	cg_read(cg, "misc.current", buf, sizeof(buf));
+	if (buf[0])
+		assert_int_equal(sscanf(buf, "sgx_epc %llu", &v), 1);
+	return v;
+}
+
+/* Stress sizing: EPCMM_STRESS_SCALE (default 1) multiplies iteration counts. */
+static inline unsigned long stress_scale(void)
+{
+	const char *s = getenv("EPCMM_STRESS_SCALE");
+	unsigned long v = s ? strtoul(s, NULL, 10) : 1;
+
+	return v ? v : 1;
+}
+
+/* Seed from EPCMM_TEST_SEED (default @dflt), printed so failures reproduce. */
+static inline unsigned long test_seed(unsigned long dflt)
+{
+	const char *s = getenv("EPCMM_TEST_SEED");
+	unsigned long v = s ? strtoul(s, NULL, 10) : dflt;
+
+	print_message("# seed %lu (set EPCMM_TEST_SEED to repeat)\n", v);
+	return v;
+}
+
+/* xorshift64*: a small deterministic generator for model tests. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+#endif

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_public_api.c - built against the public header and the shared library
+ * only (no internal headers), as an outside program would be. Prints TAP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "epcmm.h"
+
+static int n;
+static int failed;
+
+static void ok(int cond, const char *what)
+{
+	n++;
+	if (!cond)
+		failed++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
+}
+
+int main(void)
+{
+	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = 32 * EPC_PAGE_SIZE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1, .sections = &s, .nr_sections = 1,
+			       .background = EPC_BACKGROUND_THREADS};
+	struct epc *epc = NULL;
+	struct epc_task *t = NULL;
+	struct epc_page *p = NULL;
+	struct epc_stats st;
+	char buf[64];
+
+	printf("1..6\n");
+	ok(epc_create(&c, &epc) == 0, "epc_create through the shared library");
+	ok(epc_sanitize_wait(epc) == 0, "ksgxd sanitizes, epc_sanitize_wait returns");
+	epc_get_stats(epc, &st);
+	ok(st.nr_free == 32 && st.nr_total == 32, "all 32 pages free after sanitization");
+	ok(epc_task_create(epc, NULL, 0, &t) == 0 && epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p) == 0,
+	   "a task allocates a raw page");
+	ok(epc_cgroup_read(epc_cgroup_root(epc), "misc.current", buf, sizeof(buf)) > 0 &&
+		   !strcmp(buf, "sgx_epc 4096\n"),
+	   "the root's misc.current shows the page");
+	epc_page_free(p);
+	ok(epc_cgroup_read(epc_cgroup_root(epc), "misc.current", buf, sizeof(buf)) > 0 &&
+		   !strcmp(buf, "sgx_epc 0\n"),
+	   "freeing the page uncharges it");
+	epc_task_destroy(t);
+	epc_destroy(epc);
+	return failed ? 1 : 0;
+}

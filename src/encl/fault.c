@@ -61,14 +61,20 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	return 0;
 }
 
-/* Make @ep resident. Return: 0; -EBUSY retry; -ENOMEM/-EFAULT/-EINTR. Lock held. */
-static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep)
+/*
+ * Make @ep resident. @first: the first try of this access (a fault is counted
+ * once, however often it is retried). Return: 0; -EBUSY retry;
+ * -ENOMEM/-EFAULT/-EINTR. Lock held.
+ */
+static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+			    bool first)
 {
 	int ret;
 
 	if (ep->epc_page)
 		return ep->flags & EPC__EPAGE_BEING_RECLAIMED ? -EBUSY : 0;
-	atomic_fetch_add(&e->nr_faults, 1);
+	if (first)
+		atomic_fetch_add(&e->nr_faults, 1);
 	if (!e->secs.epc_page) {
 		ret = eldu_locked(t, e, &e->secs);
 		if (ret)
@@ -102,11 +108,12 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 		       size_t off, void *buf, size_t len, bool write)
 {
 	unsigned idle = 0;
+	bool first = true;
 	int ret;
 
-	for (;;) {
+	for (;; first = false) {
 		epc__mutex_lock(&e->lock);
-		ret = load_page_locked(t, e, ep);
+		ret = load_page_locked(t, e, ep, first);
 		if (!ret) {
 			unsigned char *bytes = epc__hw_page_addr(&e->epc->hw,
 								 epc__page_index(e->epc, ep->epc_page));

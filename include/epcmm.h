@@ -360,7 +360,11 @@ int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, voi
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
-/* Free every page and VA page, return every charge, before returning. */
+/*
+ * Free every page and VA page, return every charge, before returning. It waits
+ * for a reclaimer that is writing one of the enclave's pages back. No other
+ * call on @e may be in flight or follow.
+ */
 void epc_encl_destroy(struct epc_encl *e);
 
 /**

@@ -34,15 +34,19 @@ static bool encl_get(struct epc_page *p)
 	return true;
 }
 
+/*
+ * The drop happens under refs_lock: destroy reads the count under it too, so
+ * once it sees 0 this function has let go of the lock and will not touch the
+ * enclave again (a drop outside the lock could race with the free).
+ */
 static void encl_put(struct epc_page *p)
 {
 	struct epc_encl *e = owner_of(p)->encl;
 
-	if (atomic_fetch_sub(&e->refs, 1) == 1) {
-		pthread_mutex_lock(&e->refs_lock);
+	pthread_mutex_lock(&e->refs_lock);
+	if (atomic_fetch_sub(&e->refs, 1) == 1)
 		pthread_cond_broadcast(&e->refs_cond);
-		pthread_mutex_unlock(&e->refs_lock);
-	}
+	pthread_mutex_unlock(&e->refs_lock);
 }
 
 /* Second chance: a page accessed since the last look is young. */

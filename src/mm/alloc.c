@@ -67,28 +67,26 @@ static int pages_map(struct epc__mm *mm)
 	h->mm = mm;
 	mm->pages_map = start;
 	mm->pages_map_len = align;
+	mm->pages_map_shift = (unsigned)__builtin_ctzll(align);
 	mm->pages = (struct epc_page *)(start + EPC__MM_HEADER);
 	return 0;
 }
 
+/* An INUSE page records the mapping's alignment in @aux (page.h). */
 struct epc__mm *epc__mm_of_page(const struct epc_page *p)
 {
-	/*
-	 * Try the candidate alignments from small to large. Every candidate
-	 * start lies between the true header and @p, inside the mapping, so it
-	 * is safe to read; only the true header carries the magic and its own
-	 * alignment.
-	 */
-	for (uint64_t align = 8192; align <= (1ULL << 47); align <<= 1) {
-		const struct mm_header *h =
-			(const struct mm_header *)((uintptr_t)p & ~(uintptr_t)(align - 1));
+	uint64_t align = 1ULL << (p->aux >> EPC__AUX_SHIFT_BIT);
+	const struct mm_header *h =
+		(const struct mm_header *)((uintptr_t)p & ~(uintptr_t)(align - 1));
 
-		if ((uintptr_t)p - (uintptr_t)h < EPC__MM_HEADER)
-			continue;
-		if (h->magic == EPC__MM_MAGIC && h->align == align)
-			return h->mm;
-	}
-	return NULL;
+	assert(epc__page_state(p) == EPC__PAGE_INUSE);
+	assert(h->magic == EPC__MM_MAGIC && h->align == align);
+	return h->mm;
+}
+
+static uint32_t inuse_aux(const struct epc__mm *mm, int cpu)
+{
+	return (uint32_t)cpu | (uint32_t)mm->pages_map_shift << EPC__AUX_SHIFT_BIT;
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -332,11 +330,12 @@ static struct epc_page *pcp_alloc(struct epc__mm *mm, struct epc__pcp *c)
  */
 static bool pcp_free(struct epc__mm *mm, struct epc_page *p)
 {
+	uint32_t cpu = p->aux & EPC__AUX_CPU_MASK;
 	struct epc__pcp *c;
 
-	if (p->aux >= (uint32_t)mm->nr_cpus)
+	if (cpu >= (uint32_t)mm->nr_cpus)
 		return false;
-	c = &mm->pcps[p->aux];
+	c = &mm->pcps[cpu];
 	if (!c->enabled || c->node != p->node || epc__page_poisoned(p))
 		return false;
 	epc__spin_lock(&c->lock);
@@ -412,7 +411,7 @@ int epc__mm_alloc(struct epc__mm *mm, int cpu, struct epc_page **out)
 	}
 	if (!p)
 		goto fail;
-	p->aux = (uint32_t)cpu;
+	p->aux = inuse_aux(mm, cpu);
 	*out = p;
 	return 0;
 fail:

@@ -86,6 +86,7 @@ struct epc__mm {
 	struct epc_page *pages; /* nr_pages records, lazily zeroed (see page.h) */
 	size_t pages_map_len;
 	void *pages_map;
+	unsigned pages_map_shift; /* log2(pages_map_len) */
 	uint64_t nr_pages;
 	int nr_nodes, nr_cpus;
 	int *cpu_to_node;
@@ -125,7 +126,7 @@ void epc__mm_destroy(struct epc__mm *mm);
 
 /**
  * epc__mm_alloc() - take a free page for a caller on @cpu; no reclaim.
- * The page comes back INUSE with owner and cg NULL, aux = @cpu.
+ * The page comes back INUSE with owner and cg NULL, aux naming @cpu.
  * Return: 0; -ENOMEM after every node (and every cache) came up empty.
  */
 int epc__mm_alloc(struct epc__mm *mm, int cpu, struct epc_page **out);

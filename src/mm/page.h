@@ -57,8 +57,16 @@ struct epc_page {
 	_Atomic uint8_t poison;	   /* 1 once a memory failure hit it; sticky */
 	uint8_t section;	   /* section index (set by the sanitizer) */
 	uint8_t node;		   /* section's node (set by the sanitizer) */
-	uint32_t aux;		   /* PCP: the cache's CPU; INUSE: allocating CPU */
+	uint32_t aux;		   /* PCP: the cache's CPU; INUSE: see EPC__AUX_* */
 };
+
+/*
+ * @aux of an INUSE page: the allocating CPU in the low bits, and log2 of the
+ * record mapping's alignment above them, so that the instance can be found
+ * from the page with one load (epc__mm_of_page()).
+ */
+#define EPC__AUX_CPU_MASK 0xffffffu
+#define EPC__AUX_SHIFT_BIT 24
 
 _Static_assert(sizeof(struct epc_page) <= 32, "page record over its 32-byte budget");
 

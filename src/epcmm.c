@@ -269,6 +269,13 @@ API void epc_destroy(struct epc *epc)
 	if (!epc)
 		return;
 	epc__reclaim_destroy(&epc->reclaim);
+#ifdef EPC_EXPENSIVE_CHECKS
+	/* quiescent by contract: nothing may be in flight during destroy */
+	if (epc__check(epc)) {
+		epc__log(&epc->log, LOG_CRIT, "invariant check failed at epc_destroy");
+		abort();
+	}
+#endif
 	epc__encl_layer_destroy(epc);
 	while (epc->tasks)
 		epc_task_destroy(epc->tasks);

@@ -199,6 +199,7 @@ int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a)
 		*slot = aad.version;
 	}
 	invalidate(hw, a->idx);
+	epc__hw_poison_bytes(hw, a->idx);
 	return EPC__SGX_SUCCESS;
 }
 

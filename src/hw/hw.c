@@ -119,5 +119,19 @@ int epc__hw_eremove(struct epc__hw *hw, uint64_t idx)
 	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
 	e->flags = 0;
 	e->type = 0;
+	epc__hw_poison_bytes(hw, idx);
 	return EPC__SGX_SUCCESS;
+}
+
+void epc__hw_poison_bytes(struct epc__hw *hw, uint64_t idx)
+{
+#ifdef EPC_EXPENSIVE_CHECKS
+	void *bytes = epc__hw_page_addr(hw, idx);
+
+	if (bytes)
+		memset(bytes, EPC__HW_POISON_BYTE, 4096);
+#else
+	(void)hw;
+	(void)idx;
+#endif
 }

@@ -109,6 +109,13 @@ void epc__hw_destroy(struct epc__hw *hw);
 /* The bytes of page @idx, or NULL with no_contents. */
 void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx);
 
+/*
+ * With the expensive_checks build option, pages that stop being valid (EREMOVE,
+ * EWB) have their bytes overwritten with this, so stale reads stand out.
+ */
+#define EPC__HW_POISON_BYTE 0x6b
+void epc__hw_poison_bytes(struct epc__hw *hw, uint64_t idx);
+
 /* EREMOVE: make page @idx invalid. CHILD_PRESENT for a SECS with children. */
 int epc__hw_eremove(struct epc__hw *hw, uint64_t idx);
 

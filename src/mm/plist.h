@@ -81,7 +81,12 @@ static inline void epc__plist_add_head(struct epc_page *base, struct epc__plist 
 
 static inline void epc__plist_del(struct epc_page *base, struct epc__plist *l, struct epc_page *p)
 {
+	/* cheap debug checks: the neighbours point back at @p */
 	assert(l->nr > 0);
+	assert(p->prev == EPC__LINK_NONE ? l->head == epc__plink(base, p)
+					 : base[p->prev - 1].next == epc__plink(base, p));
+	assert(p->next == EPC__LINK_NONE ? l->tail == epc__plink(base, p)
+					 : base[p->next - 1].prev == epc__plink(base, p));
 	if (p->prev != EPC__LINK_NONE)
 		base[p->prev - 1].next = p->next;
 	else

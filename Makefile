@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: MIT
+# Convenience front end to Meson: every target installs what is missing
+# (scripts/install-deps.sh), configures its build directory if needed and
+# builds before doing its job, so each works from a fresh clone.
+# docs/BUILD.md describes the targets, options and variables.
+
+BUILD         ?= build
+BUILD_ASAN    ?= build-asan
+BUILD_TSAN    ?= build-tsan
+BUILD_RELEASE ?= build-release
+BUILD_FUZZ    ?= build-fuzz
+SCALE         ?= 50
+FUZZ_SECONDS  ?= 60
+PREFIX        ?= /usr/local
+ARGS          ?=
+
+DEPS = scripts/install-deps.sh
+ASAN_SETUP = -Db_sanitize=address,undefined -Db_lundef=false
+TSAN_SETUP = -Db_sanitize=thread -Db_lundef=false
+ASAN_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+TSAN_ENV = TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+# gcc 12's TSan cannot place its shadow memory when the kernel randomizes mmap
+# with more than 28 bits: run the TSan tests without ASLR then.
+TSAN_WRAP = $(shell [ "$$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28)" -gt 28 ] && \
+	setarch $$(uname -m) -R true 2>/dev/null && echo "--wrapper='setarch $$(uname -m) -R'")
+
+# $(call setup,DIR,MESON OPTIONS[,ENV]): configure DIR unless it is already.
+setup = @test -f $(1)/build.ninja || $(3) meson setup $(1) $(2)
+
+# $(call suite,DIR,SUITE[,ENV[,MESON TEST OPTIONS]]): run the tests of SUITE
+# in DIR, logging to DIR/meson-logs/testlog-SUITE.json (an empty file if the
+# suite has no test), which scripts/tally-tests.sh counts.
+define suite
+	@rm -f $(1)/meson-logs/testlog-$(2).*
+	$(3) meson test -C $(1) --suite $(2) --logbase testlog-$(2) --print-errorlogs $(4)
+	@test -f $(1)/meson-logs/testlog-$(2).json || : > $(1)/meson-logs/testlog-$(2).json
+endef
+
+.PHONY: all deps build run test test-unit test-stress asan tsan stress bench fuzz \
+	check-format clean install ci
+.NOTPARALLEL:
+
+all: build
+
+deps:
+	@$(DEPS)
+
+build: deps
+	$(call setup,$(BUILD),--buildtype=debugoptimized)
+	ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/tools/epcmm/epcmm $(ARGS)
+
+test: test-unit test-stress
+
+test-unit: build
+	$(call suite,$(BUILD),unit)
+
+test-stress: build
+	$(call suite,$(BUILD),stress,EPCMM_STRESS_SCALE=1)
+
+asan: deps
+	$(call setup,$(BUILD_ASAN),$(ASAN_SETUP))
+	ninja -C $(BUILD_ASAN)
+	$(call suite,$(BUILD_ASAN),unit,$(ASAN_ENV))
+
+tsan: deps
+	$(call setup,$(BUILD_TSAN),$(TSAN_SETUP))
+	ninja -C $(BUILD_TSAN)
+	$(call suite,$(BUILD_TSAN),stress,EPCMM_STRESS_SCALE=1 $(TSAN_ENV),$(TSAN_WRAP))
+
+stress: build
+	$(call setup,$(BUILD_TSAN),$(TSAN_SETUP))
+	ninja -C $(BUILD_TSAN)
+	$(call suite,$(BUILD_TSAN),stress,EPCMM_STRESS_SCALE=$(SCALE) $(TSAN_ENV),-t 20 $(TSAN_WRAP))
+	$(call suite,$(BUILD),stress,EPCMM_STRESS_SCALE=$(SCALE),-t 10)
+
+bench:
+	@$(DEPS) --bench
+	$(call setup,$(BUILD_RELEASE),--buildtype=release)
+	ninja -C $(BUILD_RELEASE)
+	meson test -C $(BUILD_RELEASE) --benchmark --verbose
+
+# libFuzzer adds new inputs to its first corpus directory: that is
+# fuzz-out/NAME/new; the checked-in tests/fuzz/corpus/NAME/ is only read.
+fuzz:
+	@$(DEPS) --fuzz
+	$(call setup,$(BUILD_FUZZ),-Dfuzz=true,CC=clang)
+	ninja -C $(BUILD_FUZZ)
+	@set -e; found=0; \
+	for t in $(BUILD_FUZZ)/tests/fuzz/fuzz_*; do \
+		[ -f "$$t" ] && [ -x "$$t" ] || continue; \
+		found=1; n=$$(basename $$t); c=tests/fuzz/corpus/$${n#fuzz_}; \
+		mkdir -p fuzz-out/$$n/new; \
+		echo "== $$n: $(FUZZ_SECONDS)s, corpus $$c"; \
+		$(ASAN_ENV) $$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-out/$$n/ \
+			fuzz-out/$$n/new $$([ -d $$c ] && echo $$c); \
+	done; \
+	[ $$found = 1 ] || echo "no fuzz targets in $(BUILD_FUZZ)/tests/fuzz/"
+
+check-format:
+	@$(DEPS) --format
+	git ls-files -z '*.c' '*.h' | xargs -0 -r clang-format --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_FUZZ) fuzz-out
+
+install: build
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson install -C $(BUILD)
+
+ci:
+	.ci/run

@@ -15,7 +15,9 @@ PREFIX        ?= /usr/local
 ARGS          ?=
 
 DEPS = scripts/install-deps.sh
-ASAN_SETUP = -Db_sanitize=address,undefined -Db_lundef=false
+# The ASan build also runs the expensive checks: the full invariant checker at
+# every epc_destroy, and poisoned bytes for pages that stop being valid.
+ASAN_SETUP = -Db_sanitize=address,undefined -Db_lundef=false -Dexpensive_checks=true
 TSAN_SETUP = -Db_sanitize=thread -Db_lundef=false
 ASAN_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -51,9 +51,9 @@ struct epc_page;
  * struct epc_section_desc - one physically contiguous EPC range.
  * @phys_addr: start, page aligned.
  * @size: bytes, a non-zero multiple of EPC_PAGE_SIZE.
- * @node: the NUMA node the firmware (SRAT) maps it to, or EPC_NO_NODE; a node
- *	that is not one of the config's nodes is treated like EPC_NO_NODE (the
- *	kernel's "[Firmware Bug]" fallback to node 0).
+ * @node: the NUMA node the firmware (SRAT) maps it to, in [0, nr_nodes), or
+ *	EPC_NO_NODE: then the section goes to node 0 with the kernel's
+ *	"[Firmware Bug]" warning. Any other value is -EINVAL.
  */
 struct epc_section_desc {
 	uint64_t phys_addr;
@@ -77,7 +77,8 @@ enum epc_background {
  * @nr_cpus: CPUs, 1..EPC_MAX_CPUS; default nr_nodes.
  * @cpu_to_node: nr_cpus entries, each in [0, nr_nodes); default cpu % nr_nodes.
  * @distance: nr_nodes * nr_nodes SLIT matrix, row-major; the diagonal must be
- *	10 and every other entry in (10, 255); default 10 local, 20 remote.
+ *	10 and every other entry 11..255 (255: unreachable, tried last); default
+ *	10 local, 20 remote.
  * @sections: 1..EPC_MAX_SECTIONS sections; they must not overlap.
  * @nr_sections: number of entries in @sections.
  * @fallback: order of the remote-node search.
@@ -171,7 +172,8 @@ ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, si
  * report for the same page changes nothing.
  * Return: 0; -ENXIO if the address is in no section; -EINVAL for unknown
  * flags. With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
- * current task: we log it and return -EHWPOISON after poisoning the page.
+ * current task; there is none here, so the page is poisoned as usual, a
+ * LOG_ERR line says the SIGBUS would be sent, and the call returns 0.
  */
 int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
 #define EPC_MF_ACTION_REQUIRED 0x1
@@ -188,7 +190,9 @@ int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
  * @nr_reloaded: ELDUs done so far (pages loaded back).
  * @nr_alloc_local: successful allocations from the caller's own node.
  * @nr_alloc_remote: successful allocations from another node.
- * @nr_alloc_failed: allocations that found no free page.
+ * @nr_alloc_failed: allocator searches that found no free page on any node
+ *	(a charge refused first, e.g. by the capacity, never reaches the search;
+ *	it is counted in the cgroup's events instead).
  * @nr_ksgxd_wakeups: times the allocator woke ksgxd (or queued its work).
  * @nr_leaked: pages leaked because EREMOVE failed (sanitization or free).
  * @meta_bytes_per_page: manager metadata per page (the page record).

@@ -278,7 +278,8 @@ static void pcp_refill_locked(struct epc__mm *mm, struct epc__pcp *c, unsigned n
 			break;
 		p->aux = (uint32_t)cpu;
 		epc__page_set_state(p, EPC__PAGE_PCP);
-		epc__plist_add_head(mm->pages, &c->list, p);
+		/* at the tail: the cache hands them out in the node's order */
+		epc__plist_add_tail(mm->pages, &c->list, p);
 	}
 	node_sync_nr_free_locked(n);
 }
@@ -339,8 +340,18 @@ static bool pcp_free(struct epc__mm *mm, struct epc_page *p)
 	if (!c->enabled || c->node != p->node || epc__page_poisoned(p))
 		return false;
 	epc__spin_lock(&c->lock);
+	/*
+	 * Test the flag again under the cache lock: memory_failure() sets it and
+	 * then searches this cache under this lock (poison.c), so either it sees
+	 * the page here or we see the flag.
+	 */
+	if (epc__page_poisoned(p)) {
+		epc__spin_unlock(&c->lock);
+		return false;
+	}
 	p->owner = NULL;
 	p->cg = NULL;
+	p->aux = cpu; /* PCP: the cache's CPU, without the INUSE alignment bits */
 	epc__page_set_state(p, EPC__PAGE_PCP);
 	epc__plist_add_head(mm->pages, &c->list, p);
 	if (c->list.nr > mm->pcp_high) {
@@ -402,11 +413,15 @@ int epc__mm_alloc(struct epc__mm *mm, int cpu, struct epc_page **out)
 		p = pcp_alloc(mm, c);
 		if (!p)
 			p = numa_search(mm, nid, true);
-		if (!p) {
-			epc__mm_drain_pcps(mm);
-			p = numa_search(mm, nid, false);
-		}
 	} else {
+		p = numa_search(mm, nid, false);
+	}
+	/*
+	 * Free pages may sit in other CPUs' caches, also when the caller has no
+	 * cache (its node has no EPC): drain them all and search once more.
+	 */
+	if (!p && mm->pcp_batch) {
+		epc__mm_drain_pcps(mm);
 		p = numa_search(mm, nid, false);
 	}
 	if (!p)

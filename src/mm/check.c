@@ -5,7 +5,7 @@
  *    it (each list is walked; its length, its pages' states and their nodes
  *    are checked, and no page is seen twice);
  *  - every counter equals the length of what it counts;
- *  - free pages are never poisoned; DIRTY pages are the sanitizer's.
+ *  - free and cached pages are never poisoned; DIRTY pages are the sanitizer's.
  * Expensive (touches every page record): quiescent callers only.
  */
 #include <errno.h>
@@ -71,6 +71,9 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 		by_state[st]++;
 		CHECK(st != EPC__PAGE_FREE || !epc__page_poisoned(p),
 		      "page %llu is free but poisoned", (unsigned long long)i);
+		/* a memory failure takes a cached page out of its cache at once */
+		CHECK(st != EPC__PAGE_PCP || !epc__page_poisoned(p),
+		      "page %llu is in a per-CPU cache but poisoned", (unsigned long long)i);
 		CHECK(st != EPC__PAGE_FREE || (!p->owner && !p->cg),
 		      "page %llu is free but has an owner or cgroup", (unsigned long long)i);
 	}

@@ -22,6 +22,24 @@ static const struct epc__mm_section *section_of_page(const struct epc__mm *mm, u
 	return NULL;
 }
 
+/*
+ * Is @p on @c's list? Walks the list (at most 2 * pcp_batch pages; memory
+ * failures are rare): @p->aux may be written right now under another cache's
+ * lock or by an allocator, so only what @c's lock protects is read.
+ */
+static bool pcp_holds_locked(struct epc__mm *mm, struct epc__pcp *c, const struct epc_page *p)
+{
+	struct epc_page *q;
+
+	epc__assert_spin_held(&c->lock);
+	if (epc__page_state(p) != EPC__PAGE_PCP)
+		return false;
+	epc__plist_for_each(mm->pages, &c->list, q)
+		if (q == p)
+			return true;
+	return false;
+}
+
 /* Take @p out of whichever cache of node @nid holds it, onto the poison list. */
 static void pcps_evict_poisoned(struct epc__mm *mm, int nid, struct epc_page *p)
 {
@@ -34,7 +52,7 @@ static void pcps_evict_poisoned(struct epc__mm *mm, int nid, struct epc_page *p)
 		if (!c->enabled || c->node != nid)
 			continue;
 		epc__spin_lock(&c->lock);
-		found = epc__page_state(p) == EPC__PAGE_PCP && p->aux == (uint32_t)cpu;
+		found = pcp_holds_locked(mm, c, p);
 		if (found) {
 			epc__plist_del(mm->pages, &c->list, p);
 			atomic_store_explicit(&c->nr, c->list.nr, memory_order_relaxed);

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_config.c - epc_create()'s validation of struct epc_config, its
+ * defaults, the lifecycle in both background modes, and two instances side
+ * by side.
+ *
+ * Every bad field must give -EINVAL, a LOG_ERR line that names the field, and
+ * leave *out untouched; a failed create must leak nothing (ASan/LSan in CI
+ * check that part, each case only creates and fails).
+ */
+#include <errno.h>
+#include <syslog.h>
+
+#include "helpers.h"
+
+static struct log_catcher *lc_new(void)
+{
+	struct log_catcher *lc = calloc(1, sizeof(*lc));
+
+	assert_non_null(lc);
+	return lc;
+}
+
+/* Two nodes, sections of 16 pages at 4 GiB (node 0) and 8 GiB (node 1). */
+struct base {
+	struct epc_section_desc s[EPC_MAX_SECTIONS + 1];
+	struct epc_config c;
+};
+
+static void base_init(struct base *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (int i = 0; i < EPC_MAX_SECTIONS + 1; i++) {
+		b->s[i].phys_addr = (uint64_t)(i + 1) << 32;
+		b->s[i].size = 16 * PAGE;
+		b->s[i].node = i % 2;
+	}
+	b->c.nr_nodes = 2;
+	b->c.sections = b->s;
+	b->c.nr_sections = 2;
+	b->c.background = EPC_BACKGROUND_MANUAL;
+	b->c.log = log_quiet;
+}
+
+/*
+ * @c must be rejected: -EINVAL, *out untouched, and a LOG_ERR line
+ * containing @needle (the name of the bad field).
+ */
+static void expect_invalid(struct epc_config *c, const char *needle)
+{
+	struct log_catcher *lc = lc_new();
+	struct epc *sentinel = (struct epc *)lc, *out = sentinel;
+	int i;
+
+	c->log = log_catch;
+	c->log_arg = lc;
+	assert_int_equal(epc_create(c, &out), -EINVAL);
+	assert_ptr_equal(out, sentinel);
+	for (i = 0; i < lc->nr; i++)
+		if (strstr(lc->lines[i], needle))
+			break;
+	if (i == lc->nr)
+		fail_msg("no log line names \"%s\" (%d lines; first: \"%s\")", needle, lc->nr,
+			 lc->nr ? lc->lines[0] : "");
+	assert_int_equal(lc->level[i], LOG_ERR);
+	c->log = log_quiet;
+	c->log_arg = NULL;
+	free(lc);
+}
+
+/* @c must be accepted; the instance is sanitized and checked, then destroyed. */
+static void expect_valid(struct epc_config *c)
+{
+	struct epc *epc = NULL;
+
+	assert_int_equal(epc_create(c, &epc), 0);
+	assert_non_null(epc);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* ======================================================== bad fields */
+
+static void test_config_null(void **state)
+{
+	struct epc *sentinel = (struct epc *)&sentinel, *out = sentinel;
+	struct base b;
+
+	(void)state;
+	assert_int_equal(epc_create(NULL, &out), -EINVAL);
+	assert_ptr_equal(out, sentinel);
+	/* and the base config the other cases break one field of is fine */
+	base_init(&b);
+	expect_valid(&b.c);
+}
+
+static void test_config_nr_nodes(void **state)
+{
+	struct base b;
+	const int bad[] = {0, -1, EPC_MAX_NODES + 1, 1000, -2147483647 - 1};
+
+	(void)state;
+	base_init(&b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b.c.nr_nodes = bad[i];
+		expect_invalid(&b.c, "nr_nodes");
+	}
+	/* the largest is fine */
+	b.c.nr_nodes = EPC_MAX_NODES;
+	expect_valid(&b.c);
+}
+
+static void test_config_nr_cpus(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	b.c.nr_cpus = -1;
+	expect_invalid(&b.c, "nr_cpus");
+	b.c.nr_cpus = EPC_MAX_CPUS + 1;
+	expect_invalid(&b.c, "nr_cpus");
+	b.c.nr_cpus = EPC_MAX_CPUS;
+	expect_valid(&b.c);
+}
+
+static void test_config_cpu_to_node(void **state)
+{
+	struct base b;
+	const int map4[4] = {0, 1, 0, 2};    /* node 2 of 2 nodes: out of range */
+	const int mapneg[4] = {0, -1, 0, 1}; /* negative */
+	const int map2[2] = {1, 7};	     /* nr_cpus 0: nr_nodes entries are read */
+
+	(void)state;
+	base_init(&b);
+	b.c.nr_cpus = 4;
+	b.c.cpu_to_node = map4;
+	expect_invalid(&b.c, "cpu_to_node[3]");
+	b.c.cpu_to_node = mapneg;
+	expect_invalid(&b.c, "cpu_to_node[1]");
+	b.c.nr_cpus = 0;
+	b.c.cpu_to_node = map2;
+	expect_invalid(&b.c, "cpu_to_node[1]");
+	/* nr_cpus 0 reads exactly nr_nodes entries (ASan would see one more) */
+	b.c.cpu_to_node = (const int[2]){1, 0};
+	expect_valid(&b.c);
+}
+
+static void test_config_distance(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	/* the diagonal must be 10 */
+	b.c.distance = (const uint8_t[4]){10, 20, 20, 11};
+	expect_invalid(&b.c, "distance[1][1]");
+	b.c.distance = (const uint8_t[4]){0, 20, 20, 10};
+	expect_invalid(&b.c, "distance[0][0]");
+	/* remote distances must be > 10 */
+	b.c.distance = (const uint8_t[4]){10, 10, 20, 10};
+	expect_invalid(&b.c, "distance[0][1]");
+	b.c.distance = (const uint8_t[4]){10, 20, 0, 10};
+	expect_invalid(&b.c, "distance[1][0]");
+	b.c.distance = (const uint8_t[4]){10, 11, 254, 10};
+	expect_valid(&b.c);
+}
+
+static void test_config_sections_count(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	b.c.sections = NULL;
+	expect_invalid(&b.c, "sections");
+	b.c.sections = b.s;
+	b.c.nr_sections = 0;
+	expect_invalid(&b.c, "nr_sections");
+	b.c.nr_sections = -1;
+	expect_invalid(&b.c, "nr_sections");
+	b.c.nr_sections = EPC_MAX_SECTIONS + 1;
+	expect_invalid(&b.c, "nr_sections");
+	b.c.nr_sections = EPC_MAX_SECTIONS;
+	expect_valid(&b.c);
+}
+
+static void test_config_section_alignment_and_size(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	b.s[1].phys_addr += 1;
+	expect_invalid(&b.c, "sections[1].phys_addr");
+	b.s[1].phys_addr += 2047;
+	expect_invalid(&b.c, "sections[1].phys_addr");
+	base_init(&b);
+	b.s[1].size = 0;
+	expect_invalid(&b.c, "sections[1].size");
+	b.s[1].size = PAGE + 1;
+	expect_invalid(&b.c, "sections[1].size");
+	b.s[1].size = 100;
+	expect_invalid(&b.c, "sections[1].size");
+	b.s[0].size = PAGE;
+	b.s[1].size = PAGE;
+	expect_valid(&b.c);
+}
+
+static void test_config_section_overlap_and_wrap(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	/* the same range */
+	b.s[1].phys_addr = b.s[0].phys_addr;
+	expect_invalid(&b.c, "sections[1] overlaps sections[0]");
+	/* one page in common at the end of section 0 */
+	b.s[1].phys_addr = b.s[0].phys_addr + 15 * PAGE;
+	expect_invalid(&b.c, "sections[1] overlaps sections[0]");
+	/* section 1 inside section 0 */
+	b.s[1].phys_addr = b.s[0].phys_addr + PAGE;
+	b.s[1].size = PAGE;
+	expect_invalid(&b.c, "sections[1] overlaps sections[0]");
+	/* section 0 inside section 1 */
+	b.s[1].phys_addr = b.s[0].phys_addr - PAGE;
+	b.s[1].size = 32 * PAGE;
+	expect_invalid(&b.c, "sections[1] overlaps sections[0]");
+	/* the third section overlapping the first of three */
+	base_init(&b);
+	b.c.nr_sections = 3;
+	b.s[2].phys_addr = b.s[0].phys_addr + 8 * PAGE;
+	expect_invalid(&b.c, "sections[2] overlaps sections[0]");
+	/* touching is not overlapping */
+	b.s[2].phys_addr = b.s[0].phys_addr + 16 * PAGE;
+	expect_valid(&b.c);
+
+	/* a range that runs past the end of the address space */
+	base_init(&b);
+	b.s[1].phys_addr = UINT64_MAX - PAGE + 1;
+	b.s[1].size = 2 * PAGE;
+	expect_invalid(&b.c, "sections[1] wraps");
+}
+
+static void test_config_section_node(void **state)
+{
+	struct base b;
+	struct epc_node_stats ns;
+	struct epc *epc = NULL;
+
+	(void)state;
+	base_init(&b);
+	b.s[1].node = 2; /* nodes are 0..1 */
+	expect_invalid(&b.c, "sections[1].node");
+	b.s[1].node = EPC_MAX_NODES;
+	expect_invalid(&b.c, "sections[1].node");
+	b.s[1].node = -2; /* negative, but not EPC_NO_NODE */
+	expect_invalid(&b.c, "sections[1].node");
+
+	/* EPC_NO_NODE is accepted: the section goes to node 0 */
+	b.s[1].node = EPC_NO_NODE;
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_get_node_stats(epc, 0, &ns), 0);
+	assert_int_equal(ns.nr_total, 32);
+	assert_int_equal(epc_get_node_stats(epc, 1, &ns), 0);
+	assert_false(ns.has_epc);
+	epc_destroy(epc);
+}
+
+static void test_config_too_many_pages(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	/* 2^32 pages in one section: over EPC__MAX_PAGES */
+	b.s[1].phys_addr = 1ULL << 50;
+	b.s[1].size = (1ULL << 32) * PAGE;
+	b.c.no_contents = true;
+	expect_invalid(&b.c, "pages in all");
+}
+
+static void test_config_pcp_batch(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	b.c.pcp_batch = EPC_PCP_BATCH_MAX + 1;
+	expect_invalid(&b.c, "pcp_batch");
+	b.c.pcp_batch = UINT32_MAX;
+	expect_invalid(&b.c, "pcp_batch");
+	b.c.pcp_batch = EPC_PCP_BATCH_MAX;
+	expect_valid(&b.c);
+}
+
+static void test_config_unknown_enums(void **state)
+{
+	struct base b;
+
+	(void)state;
+	base_init(&b);
+	b.c.fallback = (enum epc_fallback)2;
+	expect_invalid(&b.c, "fallback");
+	b.c.fallback = (enum epc_fallback)(-1);
+	expect_invalid(&b.c, "fallback");
+	b.c.fallback = EPC_FALLBACK_DISTANCE;
+	b.c.background = (enum epc_background)2;
+	expect_invalid(&b.c, "background");
+	b.c.background = (enum epc_background)(-1);
+	expect_invalid(&b.c, "background");
+	b.c.background = EPC_BACKGROUND_MANUAL;
+	expect_valid(&b.c);
+}
+
+/* ========================================================== defaults */
+
+/* nr_cpus 0 = nr_nodes, cpu_to_node = cpu % nr_nodes. */
+static void test_config_default_cpus(void **state)
+{
+	struct base b;
+	struct epc *epc = NULL;
+	struct epc_task *t = NULL, *sentinel = (struct epc_task *)&b;
+
+	(void)state;
+	base_init(&b);
+	b.c.nr_nodes = 3;
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	for (int c = 0; c < 3; c++) {
+		t = make_task(epc, NULL, c);
+		assert_int_equal(epc_task_node(t), c);
+		epc_task_destroy(t);
+	}
+	/* exactly nr_nodes CPUs */
+	t = sentinel;
+	assert_int_equal(epc_task_create(epc, NULL, 3, &t), -EINVAL);
+	assert_ptr_equal(t, sentinel);
+	epc_destroy(epc);
+
+	/* more CPUs than nodes, default map */
+	b.c.nr_cpus = 7;
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	for (int c = 0; c < 7; c++) {
+		t = make_task(epc, NULL, c);
+		assert_int_equal(epc_task_node(t), c % 3);
+		epc_task_destroy(t);
+	}
+	epc_destroy(epc);
+}
+
+/* A zeroed config with only nodes and sections: THREADS, NODE_ORDER, no pcp. */
+static void test_config_zero_fields_are_defaults(void **state)
+{
+	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = 8 * PAGE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1, .sections = &s, .nr_sections = 1, .log = log_quiet};
+	struct epc *epc = NULL;
+	struct epc_stats st;
+
+	(void)state;
+	assert_int_equal(EPC_BACKGROUND_THREADS, 0);
+	assert_int_equal(EPC_FALLBACK_NODE_ORDER, 0);
+	assert_int_equal(epc_create(&c, &epc), 0);
+	/* THREADS: ksgxd sanitizes; MANUAL stepping is refused */
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, 8);
+	assert_int_equal(epc_run_background(epc), -EINVAL);
+	/* no per-CPU cache */
+	assert_int_equal(epc->mm.pcp_batch, 0);
+	assert_false(epc->mm.pcps[0].enabled);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* The config is copied: the caller's arrays may go right after create. */
+static void test_config_is_copied(void **state)
+{
+	struct epc_section_desc *s = calloc(2, sizeof(*s));
+	int *map = calloc(4, sizeof(int));
+	uint8_t *slit = malloc(4);
+	struct epc_config *c = calloc(1, sizeof(*c));
+	struct epc *epc = NULL;
+	struct epc_task *t;
+	struct epc_page *p;
+	char buf[32];
+
+	(void)state;
+	assert_true(s && map && slit && c);
+	s[0] = (struct epc_section_desc){.phys_addr = 1ULL << 32, .size = 4 * PAGE, .node = 0};
+	s[1] = (struct epc_section_desc){.phys_addr = 2ULL << 32, .size = 8 * PAGE, .node = 1};
+	map[0] = 1, map[1] = 1, map[2] = 0, map[3] = 0;
+	memcpy(slit, (uint8_t[4]){10, 30, 30, 10}, 4);
+	*c = (struct epc_config){.nr_nodes = 2,
+				 .nr_cpus = 4,
+				 .cpu_to_node = map,
+				 .distance = slit,
+				 .sections = s,
+				 .nr_sections = 2,
+				 .fallback = EPC_FALLBACK_DISTANCE,
+				 .background = EPC_BACKGROUND_MANUAL,
+				 .log = log_quiet};
+	assert_int_equal(epc_create(c, &epc), 0);
+	memset(s, 0xff, 2 * sizeof(*s));
+	memset(map, 0xff, 4 * sizeof(int));
+	memset(slit, 0, 4);
+	free(s);
+	free(map);
+	free(slit);
+	free(c);
+
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "32768\n");
+	t = make_task(epc, NULL, 0);
+	/* CPU 0 was on node 1 in the (freed) map */
+	assert_int_equal(epc_task_node(t), 1);
+	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
+	assert_int_equal(epc_page_node(p), 1);
+	assert_int_equal(epc_page_phys(p), 2ULL << 32);
+	epc_page_free(p);
+	epc_task_destroy(t);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* ========================================================= lifecycle */
+
+/* THREADS: ksgxd sanitizes, epc_sanitize_wait waits, destroy stops it. */
+static void test_config_threads_lifecycle(void **state)
+{
+	struct log_catcher *lc = lc_new();
+	struct base b;
+	struct epc *epc = NULL;
+	struct epc_stats st;
+	struct epc_task *t;
+	struct epc_page *p;
+
+	(void)state;
+	base_init(&b);
+	b.c.background = EPC_BACKGROUND_THREADS;
+	b.c.log = log_catch;
+	b.c.log_arg = lc;
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, 32);
+	assert_int_equal(st.nr_dirty, 0);
+	/* a second wait returns at once */
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	/* stepping the background work is for MANUAL mode only, and says so */
+	assert_int_equal(epc_run_background(epc), -EINVAL);
+	assert_int_equal(log_count(lc, "MANUAL"), 1);
+
+	t = make_task(epc, NULL, 1);
+	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
+	assert_int_equal(epc_page_node(p), 1);
+	epc_page_free(p);
+	epc_task_destroy(t);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+	free(lc);
+}
+
+/* THREADS: destroy while ksgxd is still sanitizing a big EPC: no hang, no leak. */
+static void test_config_threads_destroy_during_sanitize(void **state)
+{
+	struct epc_section_desc s = {.phys_addr = 1ULL << 36, .size = 1ULL << 32, .node = 0};
+	struct epc_config c = {.nr_nodes = 1,
+			       .sections = &s,
+			       .nr_sections = 1,
+			       .background = EPC_BACKGROUND_THREADS,
+			       .no_contents = true,
+			       .log = log_quiet};
+	struct epc *epc = NULL;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(epc_create(&c, &epc), 0);
+		epc_destroy(epc);
+	}
+	epc_destroy(NULL);
+}
+
+/* MANUAL: epc_run_background runs ksgxd's pending work, sanitization first. */
+static void test_config_manual_run_background(void **state)
+{
+	struct base b;
+	struct epc *epc = NULL;
+	struct epc_stats st;
+
+	(void)state;
+	base_init(&b);
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	epc_get_stats(epc, &st);
+	/* MANUAL: nothing runs on its own */
+	assert_int_equal(st.nr_free, 0);
+	assert_int_equal(st.nr_dirty, 32);
+	assert_int_equal(epc_run_background(epc), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, 32);
+	assert_int_equal(st.nr_dirty, 0);
+	/* nothing left for either */
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	assert_int_equal(epc_run_background(epc), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, 32);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* Two instances with the same addresses share nothing. */
+static void test_config_two_instances(void **state)
+{
+	struct base b;
+	struct epc *a = NULL, *c = NULL;
+	struct epc_task *ta, *tc;
+	struct epc_page *pa, *pc;
+	struct epc_stats st;
+	struct epc_cgroup *cga, *cgc;
+
+	(void)state;
+	base_init(&b);
+	assert_int_equal(epc_create(&b.c, &a), 0);
+	b.c.background = EPC_BACKGROUND_THREADS;
+	b.c.pcp_batch = 4;
+	assert_int_equal(epc_create(&b.c, &c), 0);
+	assert_int_equal(epc_sanitize_wait(a), 0);
+	assert_int_equal(epc_sanitize_wait(c), 0);
+
+	ta = make_task(a, NULL, 0);
+	tc = make_task(c, NULL, 0);
+	assert_int_equal(epc_page_alloc(ta, NULL, EPC_NO_RECLAIM, &pa), 0);
+	assert_int_equal(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &pc), 0);
+	/* the same addresses in both, different records */
+	assert_int_equal(epc_page_phys(pa), 1ULL << 32);
+	assert_true(epc_page_phys(pc) >= 1ULL << 32 &&
+		    epc_page_phys(pc) < (1ULL << 32) + 16 * PAGE);
+	assert_ptr_not_equal(pa, pc);
+	epc_get_stats(a, &st);
+	assert_int_equal(st.nr_free, 31);
+	epc_get_stats(c, &st);
+	assert_int_equal(st.nr_free, 31);
+
+	/* poison in one is not poison in the other */
+	assert_int_equal(epc_memory_failure(c, (2ULL << 32) + PAGE, 0), 0);
+	epc_get_stats(c, &st);
+	assert_int_equal(st.nr_poisoned, 1);
+	epc_get_stats(a, &st);
+	assert_int_equal(st.nr_poisoned, 0);
+	assert_int_equal(st.nr_free, 31);
+
+	/* separate cgroup trees */
+	cga = make_cg(a, "/x");
+	cgc = make_cg(c, "/x");
+	assert_ptr_not_equal(cga, cgc);
+	assert_int_equal(cg_usage(epc_cgroup_root(a)), PAGE);
+
+	/* a page freed in one goes back to its own instance */
+	epc_page_free(pa);
+	epc_get_stats(a, &st);
+	assert_int_equal(st.nr_free, 32);
+	epc_get_stats(c, &st);
+	assert_int_equal(st.nr_free, 30);
+	assert_epc_consistent(a);
+	epc_task_destroy(ta);
+	epc_destroy(a);
+
+	/* the other lives on */
+	epc_page_free(pc);
+	epc_get_stats(c, &st);
+	assert_int_equal(st.nr_free, 31);
+	assert_epc_consistent(c);
+	epc_task_destroy(tc);
+	epc_destroy(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_null),
+		cmocka_unit_test(test_config_nr_nodes),
+		cmocka_unit_test(test_config_nr_cpus),
+		cmocka_unit_test(test_config_cpu_to_node),
+		cmocka_unit_test(test_config_distance),
+		cmocka_unit_test(test_config_sections_count),
+		cmocka_unit_test(test_config_section_alignment_and_size),
+		cmocka_unit_test(test_config_section_overlap_and_wrap),
+		cmocka_unit_test(test_config_section_node),
+		cmocka_unit_test(test_config_too_many_pages),
+		cmocka_unit_test(test_config_pcp_batch),
+		cmocka_unit_test(test_config_unknown_enums),
+		cmocka_unit_test(test_config_default_cpus),
+		cmocka_unit_test(test_config_zero_fields_are_defaults),
+		cmocka_unit_test(test_config_is_copied),
+		cmocka_unit_test(test_config_threads_lifecycle),
+		cmocka_unit_test(test_config_threads_destroy_during_sanitize),
+		cmocka_unit_test(test_config_manual_run_background),
+		cmocka_unit_test(test_config_two_instances),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

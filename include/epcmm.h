@@ -242,8 +242,8 @@ struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 /**
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
- * Return: 0; -EINVAL malformed path (or "/", which exists); -ENOENT a missing
- * parent; -EEXIST the cgroup exists; -ENOMEM.
+ * Return: 0; -EINVAL malformed path; -ENOENT a missing parent; -EEXIST the
+ * cgroup exists ("/" always does); -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
 
@@ -254,7 +254,8 @@ int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out
  * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
  * from lookups at once and freed when its last charge goes; its pages stay
  * reclaimable through its ancestors.
- * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root.
+ * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root;
+ * -ENOENT when @cg was removed already but still waits for its last charge.
  */
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
@@ -272,8 +273,9 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
 
 /**
  * epc_cgroup_write() - write a cgroupfs file; only misc.max is writable:
- * "sgx_epc <bytes|max>", as kstrtou64 with base 0 parses it, one trailing
- * newline allowed. A limit below the usage is accepted and reclaims nothing
+ * "sgx_epc <bytes|max>", as the kernel parses it: leading and trailing white
+ * space stripped (strstrip), the value after the first space read by
+ * kstrtou64 with base 0 (decimal, 0x hex, leading-0 octal). A limit below the usage is accepted and reclaims nothing
  * at write time; a limit above the capacity is accepted.
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE

@@ -192,10 +192,18 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 		ret = -ENOMEM;
 		goto out;
 	}
-	cg->next_sibling = parent->first_child;
-	if (parent->first_child)
-		parent->first_child->prev_sibling = cg;
-	parent->first_child = cg;
+	/* Append: siblings stay in creation order, as the kernel's children list
+	 * (list_add_tail_rcu in cgroup_create), so pre-order walks match it. */
+	if (parent->first_child) {
+		struct epc_cgroup *last = parent->first_child;
+
+		while (last->next_sibling)
+			last = last->next_sibling;
+		last->next_sibling = cg;
+		cg->prev_sibling = last;
+	} else {
+		parent->first_child = cg;
+	}
 	*out = cg;
 out:
 	epc__mutex_unlock(&tree->lock);

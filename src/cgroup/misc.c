@@ -80,8 +80,9 @@ err_charge:
 
 _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log)
 {
-	_Bool reached_zero = 0;
-	struct epc_cgroup *i, *parent;
+	_Bool reached_zero = 0, negative = 0;
+	int64_t first_negative = 0;
+	struct epc_cgroup *i, *parent, *root = cg;
 
 	if (!cg || !amount)
 		return 0;
@@ -91,18 +92,36 @@ _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct ep
 		int64_t new_usage;
 
 		parent = epc__cg_parent(i);
+		if (!parent)
+			root = i;
 		new_usage = atomic_fetch_sub(&res->usage, (int64_t)amount) - (int64_t)amount;
 		if (new_usage == 0)
 			reached_zero = 1;
-		if (new_usage < 0 && !atomic_exchange(&res->warned_negative, 1))
-			epc__log(log, LOG_WARNING,
-				 "misc cgroup: resource %s usage went negative (%lld)", RES_NAME,
-				 (long long)new_usage);
+		if (new_usage < 0 && !negative) {
+			negative = 1;
+			first_negative = new_usage;
+		}
 	}
+	/*
+	 * The kernel's WARN_ONCE: one warning per tree (the root is never
+	 * reaped, so its flag is safe to touch), not one per level.
+	 */
+	if (negative && !atomic_exchange(&epc__cg_res(root)->warned_negative, 1))
+		epc__log(log, LOG_WARNING, "misc cgroup: resource %s usage went negative (%lld)",
+			 RES_NAME, (long long)first_negative);
 	return reached_zero;
 }
 
 /* ------------------------------------------------------------ the text */
+
+/*
+ * The kernel's isspace() (lib/ctype.c): locale-free, and 0xA0 counts, as
+ * strstrip() sees it.
+ */
+static _Bool kernel_isspace(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
 
 /* kstrtou64(s, 0) over the @len bytes at @s (no NUL needed). */
 static int kstrtou64_len(const char *s, size_t len, uint64_t *out)
@@ -161,9 +180,9 @@ int epc__misc_parse_max(const char *text, uint64_t *out)
 	size_t name_len;
 
 	/* strstrip(): leading and trailing white space */
-	while (isspace((unsigned char)*start))
+	while (kernel_isspace((unsigned char)*start))
 		start++;
-	while (end > start && isspace((unsigned char)end[-1]))
+	while (end > start && kernel_isspace((unsigned char)end[-1]))
 		end--;
 	/* strsep(&buf, " "): the name, then everything after the first space */
 	space = memchr(start, ' ', (size_t)(end - start));

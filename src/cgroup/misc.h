@@ -39,7 +39,7 @@ struct epc__misc_res {
 	_Atomic uint64_t peak;						 /* watermark */
 	_Atomic uint64_t events;					 /* hierarchical */
 	_Atomic uint64_t events_local;
-	_Atomic int warned_negative; /* the one-time warning of behaviour 43 */
+	_Atomic int warned_negative; /* root only: the one-time warning of behaviour 43 */
 };
 
 void epc__misc_res_init(struct epc__misc_res *res);
@@ -62,7 +62,8 @@ int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amou
 /**
  * epc__misc_uncharge() - return @amount bytes at @cg and every ancestor.
  * Return: true if some level's usage reached exactly 0 (a removed cgroup may
- * then be reaped). Going negative warns once per level and is not clamped.
+ * then be reaped). Going negative is not clamped; it warns once per tree (the
+ * kernel's WARN_ONCE; the flag is the root's warned_negative).
  */
 _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log);
 

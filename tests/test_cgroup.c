@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_cgroup.c - the cgroup tree (src/cgroup/cgroup.c) through the public
+ * API: paths, create/lookup/remove with every error, removal with charges
+ * left (dying, reaped when the last charge goes), tasks and removed cgroups,
+ * and the EPC cgroup behaviours raw pages reach (kernel-spec §7: 50, 51, 52
+ * partly, 54 for raw pages, 64).
+ *
+ * Raw pages are never reclaimable, so a charge refused by a limit always
+ * ends in -ENOMEM, in both reclaim modes, with the event counted.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+
+#include "helpers.h"
+
+#include "cgroup/cgroup.h"
+
+#define NPAGES 64
+
+/* ------------------------------------------------------------- helpers */
+
+/* Counts cgroups freed, through the tree's on_free hook (nobody else uses it). */
+struct free_log {
+	int nr;
+	struct epc_cgroup *last[16];
+};
+
+static void on_free_count(struct epc_cgroup *cg, void *arg)
+{
+	struct free_log *fl = arg;
+
+	if (fl->nr < 16)
+		fl->last[fl->nr] = cg;
+	fl->nr++;
+}
+
+static void watch_frees(struct epc *epc, struct free_log *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	epc->cgroups.on_free = on_free_count;
+	epc->cgroups.on_free_arg = fl;
+}
+
+static void unwatch_frees(struct epc *epc)
+{
+	epc->cgroups.on_free = NULL;
+	epc->cgroups.on_free_arg = NULL;
+}
+
+static struct epc_page *alloc_ok(struct epc_task *t)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
+	assert_non_null(p);
+	return p;
+}
+
+static void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
+	assert_null(p);
+}
+
+static uint64_t count_of(struct epc_cgroup *cg, const char *file)
+{
+	char buf[128];
+	unsigned long long v = 0;
+
+	cg_read(cg, file, buf, sizeof(buf));
+	assert_int_equal(sscanf(buf, "%*s %llu", &v), 1);
+	return v;
+}
+
+static void expect_path(struct epc_cgroup *cg, const char *path)
+{
+	char buf[1024];
+
+	assert_int_equal(epc_cgroup_path(cg, buf, sizeof(buf)), strlen(path));
+	assert_string_equal(buf, path);
+}
+
+static struct epc_cgroup *lookup_ok(struct epc *epc, const char *path)
+{
+	struct epc_cgroup *cg = NULL;
+
+	assert_int_equal(epc_cgroup_lookup(epc, path, &cg), 0);
+	assert_non_null(cg);
+	return cg;
+}
+
+static void lookup_fails(struct epc *epc, const char *path, int err)
+{
+	struct epc_cgroup *cg = (struct epc_cgroup *)0x1;
+
+	assert_int_equal(epc_cgroup_lookup(epc, path, &cg), err);
+	assert_ptr_equal(cg, (struct epc_cgroup *)0x1);
+}
+
+static void create_fails(struct epc *epc, const char *path, int err)
+{
+	struct epc_cgroup *cg = (struct epc_cgroup *)0x1;
+	int ret = epc_cgroup_create(epc, path, &cg);
+
+	if (ret != err)
+		fail_msg("create(\"%s\") gave %d, expected %d", path ? path : "(null)", ret, err);
+	assert_ptr_equal(cg, (struct epc_cgroup *)0x1);
+}
+
+/* ---------------------------------------------------------------- tree */
+
+static void test_cgroup_create_lookup_nested(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a, *b, *c, *d;
+
+	(void)state;
+	assert_non_null(r);
+	assert_ptr_equal(lookup_ok(epc, "/"), r);
+	a = make_cg(epc, "/a");
+	b = make_cg(epc, "/a/b");
+	c = make_cg(epc, "/a/b/c");
+	d = make_cg(epc, "/d");
+	assert_ptr_equal(lookup_ok(epc, "/a"), a);
+	assert_ptr_equal(lookup_ok(epc, "/a/b"), b);
+	assert_ptr_equal(lookup_ok(epc, "/a/b/c"), c);
+	assert_ptr_equal(lookup_ok(epc, "/d"), d);
+	assert_true(a != b && b != c && c != d && a != r);
+	expect_path(r, "/");
+	expect_path(a, "/a");
+	expect_path(c, "/a/b/c");
+	expect_path(d, "/d");
+	/* names are case-sensitive and all of [A-Za-z0-9._-] are allowed */
+	make_cg(epc, "/A");
+	make_cg(epc, "/a/b/c/Zz09._-");
+	make_cg(epc, "/...");
+	make_cg(epc, "/.a");
+	make_cg(epc, "/-");
+	make_cg(epc, "/a..");
+	assert_ptr_equal(lookup_ok(epc, "/a"), a);
+	assert_true(lookup_ok(epc, "/A") != a);
+	expect_path(lookup_ok(epc, "/a/b/c/Zz09._-"), "/a/b/c/Zz09._-");
+	/* same name under different parents: different cgroups */
+	{
+		struct epc_cgroup *x1 = make_cg(epc, "/a/x"), *x2 = make_cg(epc, "/d/x");
+
+		assert_true(x1 != x2);
+		expect_path(x2, "/d/x");
+	}
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+static void test_cgroup_create_lookup_errors(void **state)
+{
+	static const char *const malformed[] = {
+		"",	 "a",	   "a/b",  "//",     "/a/",   "/a//b", "//a",	  "/.",	   "/..",
+		"/a/.", "/a/..", "/./a", "/a/../b", "/a b", "/a\tb",  "/a\nb", "/\xc3\xa4", "/a*",
+		"/a:b", "/a\\b", " /a",   "/a ",    "/%",    "/a/b/", "\\a",
+	};
+	struct epc *epc = make_epc(NPAGES);
+
+	(void)state;
+	make_cg(epc, "/a");
+	make_cg(epc, "/a/b");
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		create_fails(epc, malformed[i], -EINVAL);
+		lookup_fails(epc, malformed[i], -EINVAL);
+		assert_int_equal(epc__cg_path_check(malformed[i]), -EINVAL);
+	}
+	create_fails(epc, NULL, -EINVAL);
+	lookup_fails(epc, NULL, -EINVAL);
+	/* the root exists */
+	create_fails(epc, "/", -EEXIST);
+	create_fails(epc, "/a", -EEXIST);
+	create_fails(epc, "/a/b", -EEXIST);
+	/* missing parents */
+	create_fails(epc, "/x/y", -ENOENT);
+	create_fails(epc, "/a/x/y", -ENOENT);
+	create_fails(epc, "/a/b/c/d", -ENOENT);
+	lookup_fails(epc, "/x", -ENOENT);
+	lookup_fails(epc, "/a/x", -ENOENT);
+	lookup_fails(epc, "/x/a", -ENOENT);
+	lookup_fails(epc, "/A", -ENOENT);
+	lookup_fails(epc, "/a/b/c", -ENOENT);
+	/* none of the failures created anything */
+	assert_null(lookup_ok(epc, "/a/b")->first_child);
+	assert_int_equal(epc__cg_path_check("/"), 0);
+	assert_int_equal(epc__cg_path_check("/a/b"), 0);
+	epc_destroy(epc);
+}
+
+static void test_cgroup_name_length_limit(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	char path[600], buf[600];
+	struct epc_cgroup *cg;
+
+	(void)state;
+	path[0] = '/';
+	memset(path + 1, 'n', 255);
+	path[256] = '\0';
+	cg = make_cg(epc, path);
+	assert_ptr_equal(lookup_ok(epc, path), cg);
+	expect_path(cg, path);
+	assert_int_equal(epc_cgroup_path(cg, buf, 257), 256);
+	assert_int_equal(epc_cgroup_path(cg, buf, 256), -ENOSPC);
+	/* a 255-byte child of it, and a 256-byte name refused at both levels */
+	path[256] = '/';
+	memset(path + 257, 'm', 255);
+	path[512] = '\0';
+	expect_path(make_cg(epc, path), path);
+	path[512] = 'm';
+	path[513] = '\0';
+	create_fails(epc, path, -EINVAL);
+	lookup_fails(epc, path, -EINVAL);
+	memset(path + 1, 'x', 256);
+	path[257] = '\0';
+	create_fails(epc, path, -EINVAL);
+	epc_destroy(epc);
+}
+
+/* A deep chain: depth 32, paths and usage all the way up. */
+static void test_cgroup_deep_chain(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *chain[33];
+	char path[256] = "";
+	struct epc_task *t;
+	struct epc_page *p;
+
+	(void)state;
+	chain[0] = epc_cgroup_root(epc);
+	for (int i = 1; i <= 32; i++) {
+		size_t l = strlen(path);
+
+		snprintf(path + l, sizeof(path) - l, "/%c", 'a' + (i - 1) % 26);
+		chain[i] = make_cg(epc, path);
+		expect_path(chain[i], path);
+		assert_int_equal(chain[i]->depth, i);
+	}
+	t = make_task(epc, chain[32], 0);
+	p = alloc_ok(t);
+	for (int i = 0; i <= 32; i++)
+		assert_int_equal(cg_usage(chain[i]), PAGE);
+	/* a limit in the middle binds the bottom */
+	assert_int_equal(epc_cgroup_write(chain[16], "misc.max", "sgx_epc 4096"), 0);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	for (int i = 1; i <= 32; i++) {
+		assert_int_equal(count_of(chain[i], "misc.events"), i <= 16 ? 1 : 0);
+		assert_int_equal(count_of(chain[i], "misc.events.local"), i == 16 ? 1 : 0);
+	}
+	epc_page_free(p);
+	for (int i = 0; i <= 32; i++)
+		assert_int_equal(cg_usage(chain[i]), 0);
+	/* remove bottom-up: every step but the last leaf is -EBUSY first */
+	assert_int_equal(epc_cgroup_remove(chain[31]), -EBUSY);
+	epc_task_destroy(t);
+	for (int i = 32; i >= 1; i--) {
+		if (i > 1)
+			assert_int_equal(epc_cgroup_remove(chain[i - 1]), -EBUSY);
+		assert_int_equal(epc_cgroup_remove(chain[i]), 0);
+	}
+	assert_null(epc_cgroup_root(epc)->first_child);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+static void test_cgroup_remove_errors(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_cgroup *b = make_cg(epc, "/a/b");
+	struct epc_cgroup *c = make_cg(epc, "/c");
+	struct epc_task *t;
+	struct free_log fl;
+
+	(void)state;
+	watch_frees(epc, &fl);
+	assert_int_equal(epc_cgroup_remove(r), -EINVAL);
+	assert_ptr_equal(lookup_ok(epc, "/"), r);
+	/* live child */
+	assert_int_equal(epc_cgroup_remove(a), -EBUSY);
+	assert_ptr_equal(lookup_ok(epc, "/a"), a);
+	/* a task */
+	t = make_task(epc, c, 0);
+	assert_int_equal(epc_cgroup_remove(c), -EBUSY);
+	assert_ptr_equal(lookup_ok(epc, "/c"), c);
+	/* the task moves away: now it goes */
+	assert_int_equal(epc_task_move(t, b), 0);
+	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	assert_int_equal(fl.nr, 0);
+	assert_int_equal(epc_cgroup_remove(c), 0);
+	assert_int_equal(fl.nr, 1); /* no charges: freed at once */
+	assert_ptr_equal(fl.last[0], c);
+	lookup_fails(epc, "/c", -ENOENT);
+	/* the task is destroyed: b goes, then a */
+	epc_task_destroy(t);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(fl.nr, 3);
+	lookup_fails(epc, "/a", -ENOENT);
+	lookup_fails(epc, "/a/b", -ENOENT);
+	assert_null(r->first_child);
+	/* and the names can be had again */
+	make_cg(epc, "/a");
+	make_cg(epc, "/a/b");
+	make_cg(epc, "/c");
+	unwatch_frees(epc);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/*
+ * Removal with charges left: gone from lookups at once, its name free for a
+ * new cgroup, still charged (and readable through the handle), freed when
+ * its last charge goes.
+ */
+static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *a2;
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p, *q;
+	struct free_log fl;
+
+	(void)state;
+	watch_frees(epc, &fl);
+	p = alloc_ok(t);
+	q = alloc_ok(t);
+	assert_int_equal(epc_task_move(t, r), 0);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(fl.nr, 0); /* charged: dying, not freed */
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 1);
+	lookup_fails(epc, "/a", -ENOENT);
+	create_fails(epc, "/a/x", -ENOENT);
+	assert_int_equal(cg_usage(r), 2 * PAGE);
+	assert_int_equal(cg_usage(a), 2 * PAGE); /* the handle still reads */
+	/* removing it again: it is already gone */
+	assert_int_equal(epc_cgroup_remove(a), -ENOENT);
+
+	/* a new /a while the old one is dying */
+	a2 = make_cg(epc, "/a");
+	assert_true(a2 != a);
+	assert_ptr_equal(lookup_ok(epc, "/a"), a2);
+	assert_int_equal(cg_usage(a2), 0);
+	expect_path(a2, "/a");
+
+	epc_page_free(p);
+	assert_int_equal(fl.nr, 0);
+	assert_int_equal(cg_usage(a), PAGE);
+	assert_int_equal(cg_usage(r), PAGE);
+	epc_page_free(q); /* the last charge: reaped here */
+	assert_int_equal(fl.nr, 1);
+	assert_ptr_equal(fl.last[0], a);
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 0);
+	assert_null(epc->cgroups.dying);
+	assert_int_equal(cg_usage(r), 0);
+	assert_ptr_equal(lookup_ok(epc, "/a"), a2);
+	assert_ptr_equal(r->first_child, a2);
+	assert_null(a2->next_sibling);
+	/* the new one works */
+	assert_int_equal(epc_task_move(t, a2), 0);
+	p = alloc_ok(t);
+	assert_int_equal(cg_usage(a2), PAGE);
+	epc_page_free(p);
+	unwatch_frees(epc);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * A dying child keeps its removed parent: the parent is freed only after
+ * the child, when the child's last charge goes.
+ */
+static void test_cgroup_remove_parent_of_dying_child(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *p = make_cg(epc, "/p");
+	struct epc_cgroup *q = make_cg(epc, "/p/q");
+	struct epc_task *t = make_task(epc, q, 0);
+	struct epc_page *pg;
+	struct free_log fl;
+
+	(void)state;
+	watch_frees(epc, &fl);
+	pg = alloc_ok(t);
+	assert_int_equal(epc_task_move(t, NULL), 0); /* NULL = the root */
+	assert_int_equal(epc_cgroup_remove(p), -EBUSY);
+	assert_int_equal(epc_cgroup_remove(q), 0);
+	assert_int_equal(epc_cgroup_remove(p), 0); /* no live child any more */
+	assert_int_equal(fl.nr, 0);
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 2);
+	lookup_fails(epc, "/p", -ENOENT);
+	lookup_fails(epc, "/p/q", -ENOENT);
+	assert_int_equal(cg_usage(p), PAGE);
+	/* the names are free again, with a new child under the new /p */
+	make_cg(epc, "/p");
+	make_cg(epc, "/p/q");
+	epc_page_free(pg);
+	assert_int_equal(fl.nr, 2);
+	assert_ptr_equal(fl.last[0], q); /* child first */
+	assert_ptr_equal(fl.last[1], p);
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 0);
+	assert_int_equal(cg_usage(r), 0);
+	assert_int_equal(cg_usage(lookup_ok(epc, "/p/q")), 0);
+	unwatch_frees(epc);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* Dying cgroups left at epc_destroy() are freed with it (ASan/LSan watch). */
+static void test_cgroup_destroy_with_dying_cgroups(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_cgroup *b = make_cg(epc, "/a/b");
+	struct epc_task *t = make_task(epc, b, 0);
+	struct free_log fl;
+
+	(void)state;
+	alloc_ok(t);
+	alloc_ok(t); /* left allocated: epc_destroy takes them */
+	epc_task_destroy(t);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 2);
+	watch_frees(epc, &fl);
+	epc_destroy(epc);
+	assert_int_equal(fl.nr, 3); /* a, b and the root */
+}
+
+static void test_cgroup_tasks_and_removed_cgroups(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *b = make_cg(epc, "/b");
+	struct epc_task *t = make_task(epc, a, 0), *u = make_task(epc, b, 0), *v = NULL;
+	struct epc_page *p, *q;
+
+	(void)state;
+	p = alloc_ok(t);
+	assert_int_equal(epc_task_move(t, r), 0);
+	assert_int_equal(epc_cgroup_remove(a), 0); /* dying: the handle stays valid */
+	assert_int_equal(epc_task_create(epc, a, 0, &v), -EINVAL);
+	assert_null(v);
+	assert_int_equal(epc_task_move(u, a), -EINVAL);
+	/* u is still in b: its charges go there */
+	q = alloc_ok(u);
+	assert_int_equal(cg_usage(b), PAGE);
+	assert_int_equal(cg_usage(a), PAGE);
+	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	/* CPU out of range, and moves to the same cgroup */
+	assert_int_equal(epc_task_create(epc, b, 1, &v), -EINVAL);
+	assert_int_equal(epc_task_create(epc, b, -1, &v), -EINVAL);
+	assert_null(v);
+	assert_int_equal(epc_task_move(u, b), 0);
+	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	/* a task created with NULL is in the root */
+	v = make_task(epc, NULL, 0);
+	epc_page_free(q);
+	epc_task_destroy(u);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	epc_page_free(p);
+	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 0);
+	q = alloc_ok(v);
+	assert_int_equal(cg_usage(r), PAGE);
+	epc_page_free(q);
+	assert_int_equal(cg_usage(r), 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_task_destroy(v);
+	epc_destroy(epc);
+}
+
+/* Two tasks in one cgroup both count: removal waits for both. */
+static void test_cgroup_task_counts(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *b = make_cg(epc, "/b");
+	struct epc_task *t1 = make_task(epc, a, 0), *t2 = make_task(epc, a, 0);
+
+	(void)state;
+	assert_int_equal(a->nr_tasks, 2);
+	epc_task_destroy(t1);
+	assert_int_equal(epc_cgroup_remove(a), -EBUSY);
+	assert_int_equal(epc_task_move(t2, b), 0);
+	assert_int_equal(a->nr_tasks, 0);
+	assert_int_equal(b->nr_tasks, 1);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	epc_task_destroy(t2);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	epc_destroy(epc);
+}
+
+/* ---------------------------------------------------------- behaviours */
+
+/* 50: a task in C charges C, A and the root; the page records C. */
+static void test_cgroup_b50_charge_path_to_root(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *b = make_cg(epc, "/A/B");
+	struct epc_cgroup *d = make_cg(epc, "/D");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		p[i] = alloc_ok(t);
+		assert_ptr_equal(p[i]->cg, c);
+		assert_int_equal(cg_usage(c), (uint64_t)(i + 1) * PAGE);
+		assert_int_equal(cg_usage(a), (uint64_t)(i + 1) * PAGE);
+		assert_int_equal(cg_usage(r), (uint64_t)(i + 1) * PAGE);
+		assert_int_equal(cg_usage(b), 0);
+		assert_int_equal(cg_usage(d), 0);
+	}
+	/* raw pages are never on an LRU */
+	assert_int_equal(atomic_load(&c->nr_lru), 0);
+	{
+		struct epc_stats st;
+
+		epc_get_stats(epc, &st);
+		assert_int_equal(st.nr_reclaimable, 0);
+		assert_int_equal(st.nr_free, NPAGES - 3);
+	}
+	for (int i = 0; i < 3; i++)
+		epc_page_free(p[i]);
+	assert_int_equal(cg_usage(r), 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* A task in the root charges the root alone. */
+static void test_cgroup_root_task_charges_root(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_task *t = make_task(epc, r, 0);
+	struct epc_page *p = alloc_ok(t);
+
+	(void)state;
+	assert_ptr_equal(p->cg, r);
+	assert_int_equal(cg_usage(r), PAGE);
+	assert_int_equal(count_of(r, "misc.peak"), PAGE);
+	assert_int_equal(cg_usage(a), 0);
+	/* limits below the root do not bind it */
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0);
+	epc_page_free(alloc_ok(t));
+	epc_page_free(p);
+	assert_int_equal(cg_usage(r), 0);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 51: freeing uncharges the page's cgroup, not the task's current one. */
+static void test_cgroup_b51_migration_keeps_charges(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *b = make_cg(epc, "/B");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p1, *p2, *p3;
+
+	(void)state;
+	p1 = alloc_ok(t);
+	p2 = alloc_ok(t);
+	assert_int_equal(epc_task_move(t, b), 0);
+	/* nothing moved with the task */
+	assert_int_equal(cg_usage(c), 2 * PAGE);
+	assert_int_equal(cg_usage(a), 2 * PAGE);
+	assert_int_equal(cg_usage(b), 0);
+	p3 = alloc_ok(t);
+	assert_ptr_equal(p3->cg, b);
+	assert_int_equal(cg_usage(b), PAGE);
+	assert_int_equal(cg_usage(r), 3 * PAGE);
+	epc_page_free(p1);
+	assert_int_equal(cg_usage(c), PAGE);
+	assert_int_equal(cg_usage(a), PAGE);
+	assert_int_equal(cg_usage(b), PAGE);
+	/* B's limit does not bind C's old pages, C's limit does not bind the task */
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0);
+	epc_page_free(alloc_ok(t));
+	assert_int_equal(epc_cgroup_write(b, "misc.max", "sgx_epc 4096"), 0);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	assert_int_equal(count_of(b, "misc.events"), 1);
+	assert_int_equal(count_of(c, "misc.events"), 0);
+	epc_page_free(p2);
+	epc_page_free(p3);
+	assert_int_equal(cg_usage(c), 0);
+	assert_int_equal(cg_usage(b), 0);
+	assert_int_equal(cg_usage(r), 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 52 (the part raw pages reach): a freed page is uncharged at every level. */
+static void test_cgroup_b52_free_uncharges(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p;
+	struct epc_stats st;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0);
+	p = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	epc_page_free(p);
+	assert_int_equal(cg_usage(c), 0);
+	assert_int_equal(cg_usage(a), 0);
+	assert_int_equal(cg_usage(r), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, NPAGES);
+	/* the limit's room is back */
+	p = alloc_ok(t);
+	epc_page_free(p);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * 54 for raw pages: at a limit with nothing reclaimable in the subtree,
+ * -ENOMEM in both modes, an event each time, no charge left.
+ */
+static void test_cgroup_b54_limit_enomem_both_modes_counts_events(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *b = make_cg(epc, "/A/B");
+	struct epc_task *tc = make_task(epc, c, 0), *tb = make_task(epc, b, 0);
+	struct epc_page *p[4];
+	struct epc_stats st;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 8192"), 0);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 16384"), 0);
+	p[0] = alloc_ok(tc);
+	p[1] = alloc_ok(tc);
+	for (int i = 1; i <= 4; i++) {
+		alloc_fails(tc, i % 2 ? EPC_NO_RECLAIM : EPC_DO_RECLAIM, -ENOMEM);
+		assert_int_equal(count_of(c, "misc.events.local"), i);
+		assert_int_equal(count_of(c, "misc.events"), i);
+		assert_int_equal(count_of(a, "misc.events"), i);
+		assert_int_equal(count_of(a, "misc.events.local"), 0);
+		assert_int_equal(cg_usage(c), 2 * PAGE);
+		assert_int_equal(cg_usage(a), 2 * PAGE);
+		assert_int_equal(cg_usage(r), 2 * PAGE);
+	}
+	/* B fills A; then C fails at A, B at A too */
+	p[2] = alloc_ok(tb);
+	p[3] = alloc_ok(tb);
+	alloc_fails(tb, EPC_NO_RECLAIM, -ENOMEM);
+	alloc_fails(tb, EPC_DO_RECLAIM, -ENOMEM);
+	assert_int_equal(count_of(a, "misc.events.local"), 2);
+	assert_int_equal(count_of(a, "misc.events"), 6);
+	assert_int_equal(count_of(b, "misc.events"), 0);
+	epc_page_free(p[0]);
+	p[0] = alloc_ok(tb); /* B takes the room back: C 1 page, B 3, A full */
+	alloc_fails(tc, EPC_DO_RECLAIM, -ENOMEM); /* C has room, A has none */
+	assert_int_equal(count_of(a, "misc.events.local"), 3);
+	assert_int_equal(count_of(c, "misc.events.local"), 4);
+	/* a pending signal does not change it: nothing to reclaim means -ENOMEM */
+	epc_task_set_signal(tc, true);
+	alloc_fails(tc, EPC_DO_RECLAIM, -ENOMEM);
+	epc_task_set_signal(tc, false);
+	assert_int_equal(count_of(a, "misc.events.local"), 4);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, NPAGES - 4);
+	assert_int_equal(st.nr_evicted, 0);
+	assert_int_equal(cg_usage(a), 4 * PAGE);
+	assert_int_equal(cg_usage(c), PAGE);
+	epc_page_free(p[0]);
+	epc_page_free(p[1]);
+	epc_page_free(p[2]);
+	epc_page_free(p[3]);
+	assert_int_equal(cg_usage(r), 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(tc);
+	epc_task_destroy(tb);
+	epc_destroy(epc);
+}
+
+/*
+ * A failed allocation leaves no charge: the charge passed, the allocator
+ * found no page (one is poisoned, so the capacity is one page more than
+ * what can be handed out).
+ */
+static void test_cgroup_failed_alloc_leaves_no_charge(void **state)
+{
+	struct epc *epc = make_epc(8);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[8] = {NULL}, *x = NULL;
+	struct epc_stats st;
+
+	(void)state;
+	assert_int_equal(epc_memory_failure(epc, 1ULL << 32, 0), 0);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, 7);
+	for (int i = 0; i < 7; i++)
+		p[i] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	assert_int_equal(cg_usage(a), 7 * PAGE);
+	assert_int_equal(cg_usage(r), 7 * PAGE);
+	/* the charge itself passed: no limit event */
+	assert_int_equal(count_of(a, "misc.events"), 0);
+	assert_int_equal(atomic_load(&r->res.events_local), 0);
+	/* a bad reclaim mode is refused before anything is charged */
+	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)7, &x), -EINVAL);
+	assert_null(x);
+	epc_page_free(p[6]);
+	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)-1, &x), -EINVAL);
+	assert_null(x);
+	assert_int_equal(cg_usage(a), 6 * PAGE);
+	for (int i = 0; i < 6; i++)
+		epc_page_free(p[i]);
+	assert_int_equal(cg_usage(r), 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* A limit below the usage: accepted, nothing freed, the next charge fails. */
+static void test_cgroup_b46_max_below_usage_accepted(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_cgroup *c = make_cg(epc, "/a/c");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p[4];
+	char buf[64];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		p[i] = alloc_ok(t);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 8192\n"), 0);
+	assert_string_equal(cg_read(a, "misc.max", buf, sizeof(buf)), "sgx_epc 8192\n");
+	assert_int_equal(cg_usage(a), 4 * PAGE);
+	assert_int_equal(cg_usage(c), 4 * PAGE);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	assert_int_equal(count_of(a, "misc.events.local"), 1);
+	assert_int_equal(count_of(c, "misc.events.local"), 0);
+	for (int i = 0; i < 4; i++)
+		epc_page_free(p[i]);
+	p[0] = alloc_ok(t);
+	p[1] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	epc_page_free(p[0]);
+	epc_page_free(p[1]);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 64: after everything is freed, every misc.current is 0. */
+static void test_cgroup_b64_no_leaked_charge(void **state)
+{
+	static const char *const paths[] = {"/a", "/a/b", "/a/b/c", "/a/d", "/e", "/e/f"};
+	enum { NCG = 6, PER = 5 };
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *cg[NCG + 1];
+	struct epc_task *t[NCG + 1];
+	struct epc_page *p[NCG + 1][PER];
+	uint64_t seed = test_seed(64);
+
+	(void)state;
+	cg[0] = epc_cgroup_root(epc);
+	for (int i = 1; i <= NCG; i++)
+		cg[i] = make_cg(epc, paths[i - 1]);
+	for (int i = 0; i <= NCG; i++)
+		t[i] = make_task(epc, cg[i], 0);
+	assert_int_equal(epc_cgroup_write(cg[2], "misc.max", "sgx_epc 12288"), 0);
+	for (int round = 0; round < 20; round++) {
+		int held = 0;
+
+		for (int i = 0; i <= NCG; i++)
+			for (int k = 0; k < PER; k++) {
+				p[i][k] = NULL;
+				if (epc_page_alloc(t[i], NULL, rng_next(&seed) & 1, &p[i][k]))
+					p[i][k] = NULL;
+				else
+					held++;
+			}
+		/* cgroup 2 (/a/b, 3 pages) shares its room with its child /a/b/c */
+		assert_int_equal(cg_usage(cg[2]) <= 12288, 1);
+		assert_int_equal(cg_usage(cg[0]), (uint64_t)held * PAGE);
+		for (int i = NCG; i >= 0; i--)
+			for (int k = 0; k < PER; k++)
+				epc_page_free(p[i][(k + round) % PER]);
+		for (int i = 0; i <= NCG; i++)
+			assert_int_equal(cg_usage(cg[i]), 0);
+	}
+	for (int i = 0; i <= NCG; i++) {
+		char buf[64];
+
+		assert_string_equal(cg_read(cg[i], "misc.current", buf, sizeof(buf)), "sgx_epc 0\n");
+		epc_task_destroy(t[i]);
+	}
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* Two instances in one process: same names, separate trees and counters. */
+static void test_cgroup_two_instances_independent(void **state)
+{
+	struct epc *e1 = make_epc(8), *e2 = make_epc(16);
+	struct epc_cgroup *a1 = make_cg(e1, "/a"), *a2 = make_cg(e2, "/a");
+	struct epc_task *t1 = make_task(e1, a1, 0);
+	struct epc_page *p;
+	char buf[64];
+
+	(void)state;
+	assert_true(a1 != a2);
+	assert_int_equal(epc_cgroup_write(a1, "misc.max", "sgx_epc 4096"), 0);
+	assert_string_equal(cg_read(a2, "misc.max", buf, sizeof(buf)), "sgx_epc max\n");
+	p = alloc_ok(t1);
+	assert_int_equal(cg_usage(a2), 0);
+	assert_int_equal(cg_usage(epc_cgroup_root(e2)), 0);
+	assert_string_equal(cg_read(epc_cgroup_root(e2), "misc.capacity", buf, sizeof(buf)),
+			    "sgx_epc 65536\n");
+	assert_string_equal(cg_read(epc_cgroup_root(e1), "misc.capacity", buf, sizeof(buf)),
+			    "sgx_epc 32768\n");
+	epc_page_free(p);
+	epc_task_destroy(t1);
+	epc_destroy(e1);
+	epc_destroy(e2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cgroup_create_lookup_nested),
+		cmocka_unit_test(test_cgroup_create_lookup_errors),
+		cmocka_unit_test(test_cgroup_name_length_limit),
+		cmocka_unit_test(test_cgroup_deep_chain),
+		cmocka_unit_test(test_cgroup_remove_errors),
+		cmocka_unit_test(test_cgroup_remove_with_charges_dies_then_reaped),
+		cmocka_unit_test(test_cgroup_remove_parent_of_dying_child),
+		cmocka_unit_test(test_cgroup_destroy_with_dying_cgroups),
+		cmocka_unit_test(test_cgroup_tasks_and_removed_cgroups),
+		cmocka_unit_test(test_cgroup_task_counts),
+		cmocka_unit_test(test_cgroup_b50_charge_path_to_root),
+		cmocka_unit_test(test_cgroup_root_task_charges_root),
+		cmocka_unit_test(test_cgroup_b51_migration_keeps_charges),
+		cmocka_unit_test(test_cgroup_b52_free_uncharges),
+		cmocka_unit_test(test_cgroup_b54_limit_enomem_both_modes_counts_events),
+		cmocka_unit_test(test_cgroup_failed_alloc_leaves_no_charge),
+		cmocka_unit_test(test_cgroup_b46_max_below_usage_accepted),
+		cmocka_unit_test(test_cgroup_b64_no_leaked_charge),
+		cmocka_unit_test(test_cgroup_two_instances_independent),
+	};
+
+	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
+}

@@ -1,0 +1,1113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_misc.c - the misc controller's sgx_epc resource (src/cgroup/misc.c):
+ * the misc.max parser against the kernel's misc_cg_max_write()/kstrtou64(),
+ * the cgroupfs text of every file, -ENOSPC boundaries, and kernel-spec §7
+ * behaviours 36-49 (the number is in each case's name).
+ *
+ * Unless said otherwise: one node, one section of 64 pages (capacity 262144
+ * bytes), MANUAL mode; R is the root, A = /A, C = /A/C, B = /A/B.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+
+#include "helpers.h"
+
+#include "cgroup/cgroup.h"
+#include "cgroup/misc.h"
+
+#define NPAGES 64
+#define CAPACITY ((uint64_t)NPAGES * PAGE)
+
+/* ------------------------------------------------------------- helpers */
+
+static void expect_file(struct epc_cgroup *cg, const char *file, const char *text)
+{
+	char buf[256];
+	ssize_t n;
+
+	memset(buf, 'X', sizeof(buf));
+	n = epc_cgroup_read(cg, file, buf, sizeof(buf));
+	if (n < 0)
+		fail_msg("reading %s gave %zd, expected \"%s\"", file, n, text);
+	assert_string_equal(buf, text);
+	assert_int_equal(n, strlen(text));
+}
+
+static uint64_t raw_usage(struct epc_cgroup *cg)
+{
+	return (uint64_t)atomic_load(&cg->res.usage);
+}
+
+static uint64_t peak_of(struct epc_cgroup *cg)
+{
+	char buf[128];
+	unsigned long long v = 0;
+
+	cg_read(cg, "misc.peak", buf, sizeof(buf));
+	assert_int_equal(sscanf(buf, "sgx_epc %llu", &v), 1);
+	return v;
+}
+
+/* misc.events / misc.events.local counts, from the text. */
+static uint64_t events_of(struct epc_cgroup *cg, const char *file)
+{
+	char buf[128];
+	unsigned long long v = 0;
+
+	cg_read(cg, file, buf, sizeof(buf));
+	assert_int_equal(sscanf(buf, "sgx_epc.max %llu", &v), 1);
+	return v;
+}
+
+static void expect_events(struct epc_cgroup *cg, uint64_t events, uint64_t local)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "sgx_epc.max %llu\n", (unsigned long long)events);
+	expect_file(cg, "misc.events", want);
+	snprintf(want, sizeof(want), "sgx_epc.max %llu\n", (unsigned long long)local);
+	expect_file(cg, "misc.events.local", want);
+}
+
+static void expect_usage(struct epc_cgroup *cg, uint64_t bytes)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "sgx_epc %llu\n", (unsigned long long)bytes);
+	expect_file(cg, "misc.current", want);
+}
+
+static void expect_peak(struct epc_cgroup *cg, uint64_t bytes)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "sgx_epc %llu\n", (unsigned long long)bytes);
+	expect_file(cg, "misc.peak", want);
+}
+
+static struct epc_page *alloc_ok(struct epc_task *t)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
+	assert_non_null(p);
+	return p;
+}
+
+static void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
+	assert_null(p);
+}
+
+/* Every file of @cg, concatenated, to compare before and after. */
+static void snapshot(struct epc_cgroup *cg, char *out, size_t len)
+{
+	static const char *const files[] = {"misc.capacity", "misc.current",	 "misc.peak",
+					    "misc.max",	     "misc.events", "misc.events.local"};
+	size_t pos = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char buf[128];
+		ssize_t n = epc_cgroup_read(cg, files[i], buf, sizeof(buf));
+
+		pos += (size_t)snprintf(out + pos, len - pos, "%s=%s|", files[i],
+					n >= 0 ? buf : "ENOENT");
+		assert_true(pos < len);
+	}
+}
+
+/* ---------------------------------------------------- misc.max writes */
+
+struct max_row {
+	const char *text;
+	int ret;
+	const char *readback; /* misc.max after a successful write */
+};
+
+static const struct max_row max_rows[] = {
+	/* accepted */
+	{"sgx_epc 12345", 0, "sgx_epc 12345\n"},
+	{"sgx_epc max", 0, "sgx_epc max\n"},
+	{"sgx_epc max\n", 0, "sgx_epc max\n"},
+	{"sgx_epc max\n\n", 0, "sgx_epc max\n"},
+	{"  sgx_epc 4096  \n", 0, "sgx_epc 4096\n"},
+	{"\t sgx_epc 7 \t\n", 0, "sgx_epc 7\n"},
+	{"sgx_epc 4096\r\n", 0, "sgx_epc 4096\n"},
+	{"\v\fsgx_epc 9\v\f", 0, "sgx_epc 9\n"},
+	{"sgx_epc 5 ", 0, "sgx_epc 5\n"},
+	{"sgx_epc 5\n\n", 0, "sgx_epc 5\n"},
+	{"sgx_epc 0x1000", 0, "sgx_epc 4096\n"},
+	{"sgx_epc 0X1000", 0, "sgx_epc 4096\n"},
+	{"sgx_epc 0xfF", 0, "sgx_epc 255\n"},
+	{"sgx_epc +0x10", 0, "sgx_epc 16\n"},
+	{"sgx_epc 010", 0, "sgx_epc 8\n"},
+	{"sgx_epc 0777", 0, "sgx_epc 511\n"},
+	{"sgx_epc 00", 0, "sgx_epc 0\n"},
+	{"sgx_epc 0", 0, "sgx_epc 0\n"},
+	{"sgx_epc +5", 0, "sgx_epc 5\n"},
+	{"sgx_epc 1099511627776", 0, "sgx_epc 1099511627776\n"},
+	{"sgx_epc 18446744073709551614", 0, "sgx_epc 18446744073709551614\n"},
+	/* U64_MAX is "max", however it is spelled */
+	{"sgx_epc 18446744073709551615", 0, "sgx_epc max\n"},
+	{"sgx_epc 0xffffffffffffffff", 0, "sgx_epc max\n"},
+	{"sgx_epc 01777777777777777777777", 0, "sgx_epc max\n"},
+	/* rejected: -EINVAL */
+	{"", -EINVAL, NULL},
+	{"   \n", -EINVAL, NULL},
+	{"sgx_epc", -EINVAL, NULL},
+	{"sgx_epc ", -EINVAL, NULL},
+	{"sgx_epc\n", -EINVAL, NULL},
+	{" sgx_epc", -EINVAL, NULL},
+	{"max", -EINVAL, NULL},
+	{"foo 1", -EINVAL, NULL},
+	{"sev 1", -EINVAL, NULL},
+	{"SGX_EPC 5", -EINVAL, NULL},
+	{"sgx_epcc 5", -EINVAL, NULL},
+	{"sgx_ep 5", -EINVAL, NULL},
+	{"sgx_epc\t5", -EINVAL, NULL},
+	{"sgx_epc  5", -EINVAL, NULL},
+	{"sgx_epc  max", -EINVAL, NULL},
+	{"sgx_epc MAX", -EINVAL, NULL},
+	{"sgx_epc maxx", -EINVAL, NULL},
+	{"sgx_epc max 1", -EINVAL, NULL},
+	{"sgx_epc abc", -EINVAL, NULL},
+	{"sgx_epc -1", -EINVAL, NULL},
+	{"sgx_epc -0", -EINVAL, NULL},
+	{"sgx_epc +", -EINVAL, NULL},
+	{"sgx_epc ++5", -EINVAL, NULL},
+	{"sgx_epc 0x", -EINVAL, NULL},
+	{"sgx_epc 0x1g", -EINVAL, NULL},
+	{"sgx_epc 09", -EINVAL, NULL},
+	{"sgx_epc 08", -EINVAL, NULL},
+	{"sgx_epc 1 2", -EINVAL, NULL},
+	{"sgx_epc 5x", -EINVAL, NULL},
+	{"sgx_epc 1.5", -EINVAL, NULL},
+	{"sgx_epc 1e3", -EINVAL, NULL},
+	{"sgx_epc 5\n6", -EINVAL, NULL},
+	{"sgx_epc 5\t6", -EINVAL, NULL},
+	/* rejected: -ERANGE (overflow is reported before trailing junk) */
+	{"sgx_epc 99999999999999999999", -ERANGE, NULL},
+	{"sgx_epc 18446744073709551616", -ERANGE, NULL},
+	{"sgx_epc 0x10000000000000000", -ERANGE, NULL},
+	{"sgx_epc 02000000000000000000000", -ERANGE, NULL},
+	{"sgx_epc 99999999999999999999x", -ERANGE, NULL},
+};
+
+#define NR_MAX_ROWS (sizeof(max_rows) / sizeof(max_rows[0]))
+
+/* Behaviours 44/45: each row through epc_cgroup_write on a real cgroup. */
+static void test_misc_b45_max_write_table(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+
+	(void)state;
+	assert_true(NR_MAX_ROWS >= 30);
+	for (size_t i = 0; i < NR_MAX_ROWS; i++) {
+		const struct max_row *row = &max_rows[i];
+		/* alternate the old limit so "unchanged" is checked against both shapes */
+		const char *old = i % 2 ? "sgx_epc 777" : "sgx_epc max";
+		const char *old_text = i % 2 ? "sgx_epc 777\n" : "sgx_epc max\n";
+		char buf[128];
+		int ret;
+
+		assert_int_equal(epc_cgroup_write(a, "misc.max", old), 0);
+		ret = epc_cgroup_write(a, "misc.max", row->text);
+		if (ret != row->ret)
+			fail_msg("row %zu \"%s\": write gave %d, expected %d", i, row->text, ret,
+				 row->ret);
+		cg_read(a, "misc.max", buf, sizeof(buf));
+		if (strcmp(buf, row->ret ? old_text : row->readback))
+			fail_msg("row %zu \"%s\": misc.max reads \"%s\", expected \"%s\"", i,
+				 row->text, buf, row->ret ? old_text : row->readback);
+	}
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* The same rows through the parser alone: the value it stores. */
+static void test_misc_parse_max_values(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NR_MAX_ROWS; i++) {
+		const struct max_row *row = &max_rows[i];
+		uint64_t v = 42, want;
+		int ret = epc__misc_parse_max(row->text, &v);
+
+		if (ret != row->ret)
+			fail_msg("row %zu \"%s\": parse gave %d, expected %d", i, row->text, ret,
+				 row->ret);
+		if (ret) {
+			if (v != 42)
+				fail_msg("row %zu: a rejected parse wrote its output", i);
+			continue;
+		}
+		if (!strcmp(row->readback, "sgx_epc max\n"))
+			want = UINT64_MAX;
+		else
+			assert_int_equal(sscanf(row->readback, "sgx_epc %" SCNu64, &want), 1);
+		if (v != want)
+			fail_msg("row %zu \"%s\": parsed %" PRIu64 ", expected %" PRIu64, i,
+				 row->text, v, want);
+	}
+}
+
+/* kstrtou64(s, 0): the kernel's lib/kstrtox.c, one trailing newline. */
+static void test_misc_kstrtou64(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t v;
+	} rows[] = {
+		{"0", 0, 0},
+		{"5", 0, 5},
+		{"5\n", 0, 5},
+		{"+5", 0, 5},
+		{"+0x10", 0, 16},
+		{"0x1F", 0, 31},
+		{"0XfF", 0, 255},
+		{"010", 0, 8},
+		{"0777", 0, 511},
+		{"007", 0, 7},
+		{"18446744073709551615", 0, UINT64_MAX},
+		{"0xffffffffffffffff", 0, UINT64_MAX},
+		{"0x0000000000000000000000001", 0, 1},
+		{"00000000000000000000000000000000012", 0, 10},
+		{"01777777777777777777777", 0, UINT64_MAX},
+		{"4294967296", 0, 4294967296ULL},
+		{"", -EINVAL, 0},
+		{"\n", -EINVAL, 0},
+		{"+", -EINVAL, 0},
+		{"-", -EINVAL, 0},
+		{"-1", -EINVAL, 0},
+		{"-0", -EINVAL, 0},
+		{"++1", -EINVAL, 0},
+		{"+-1", -EINVAL, 0},
+		{" 1", -EINVAL, 0},
+		{"1 ", -EINVAL, 0},
+		{"5\n\n", -EINVAL, 0},
+		{"5\r\n", -EINVAL, 0},
+		{"\n5", -EINVAL, 0},
+		{"0x", -EINVAL, 0},
+		{"0xg", -EINVAL, 0},
+		{"0x\n", -EINVAL, 0},
+		{"x10", -EINVAL, 0},
+		{"08", -EINVAL, 0},
+		{"09", -EINVAL, 0},
+		{"0b101", -EINVAL, 0},
+		{"abc", -EINVAL, 0},
+		{"max", -EINVAL, 0},
+		{"12a", -EINVAL, 0},
+		{"1,000", -EINVAL, 0},
+		{"18446744073709551616", -ERANGE, 0},
+		{"99999999999999999999", -ERANGE, 0},
+		{"99999999999999999999junk", -ERANGE, 0},
+		{"0x10000000000000000", -ERANGE, 0},
+		{"0x1ffffffffffffffff", -ERANGE, 0},
+		{"02000000000000000000000", -ERANGE, 0},
+		{"184467440737095516150", -ERANGE, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t v = 42;
+		int ret = epc__kstrtou64(rows[i].s, &v);
+
+		if (ret != rows[i].ret)
+			fail_msg("kstrtou64(\"%s\") gave %d, expected %d", rows[i].s, ret,
+				 rows[i].ret);
+		if (ret == 0 && v != rows[i].v)
+			fail_msg("kstrtou64(\"%s\") = %" PRIu64 ", expected %" PRIu64, rows[i].s, v,
+				 rows[i].v);
+		if (ret != 0 && v != 42)
+			fail_msg("kstrtou64(\"%s\") failed but wrote its output", rows[i].s);
+	}
+}
+
+/*
+ * The kernel's strstrip() uses the kernel's isspace(), which is locale-free
+ * and also takes 0xA0 (lib/ctype.c: 160 is _S|_SP). Bytes above 0x7f must
+ * never count as space in any other position (and never as digits).
+ */
+static void test_misc_max_write_kernel_isspace(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(epc__misc_parse_max("\xa0sgx_epc 5\xa0", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 6\xa0\n"), 0);
+	expect_file(a, "misc.max", "sgx_epc 6\n");
+	/* 0xA0 is not the separator: only ' ' is (strsep(&buf, " ")) */
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc\xa0" "7"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc \xa0" "7"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\x85"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\xff"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc \xb2"), -EINVAL);
+	expect_file(a, "misc.max", "sgx_epc 6\n");
+	epc_destroy(epc);
+}
+
+/* ------------------------------------------------------------- files */
+
+static void test_misc_file_texts_root(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	char buf[64];
+
+	(void)state;
+	expect_file(r, "misc.capacity", "sgx_epc 262144\n");
+	expect_file(r, "misc.current", "sgx_epc 0\n");
+	expect_file(r, "misc.peak", "sgx_epc 0\n");
+	assert_int_equal(epc_cgroup_read(r, "misc.max", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "misc.events", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "misc.events.local", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "misc.bogus", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "misc.current ", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(r, "cgroup.procs", buf, sizeof(buf)), -ENOENT);
+
+	/* writes: only misc.max is writable, and the root has none */
+	assert_int_equal(epc_cgroup_write(r, "misc.max", "sgx_epc 4096"), -ENOENT);
+	assert_int_equal(epc_cgroup_write(r, "misc.capacity", "sgx_epc 4096"), -EACCES);
+	assert_int_equal(epc_cgroup_write(r, "misc.current", "sgx_epc 4096"), -EACCES);
+	assert_int_equal(epc_cgroup_write(r, "misc.peak", "sgx_epc 4096"), -EACCES);
+	assert_int_equal(epc_cgroup_write(r, "misc.events", "sgx_epc.max 1"), -ENOENT);
+	assert_int_equal(epc_cgroup_write(r, "misc.events.local", "sgx_epc.max 1"), -ENOENT);
+	assert_int_equal(epc_cgroup_write(r, "misc.bogus", "sgx_epc 1"), -ENOENT);
+	expect_file(r, "misc.capacity", "sgx_epc 262144\n");
+	expect_file(r, "misc.current", "sgx_epc 0\n");
+	expect_file(r, "misc.peak", "sgx_epc 0\n");
+	epc_destroy(epc);
+}
+
+/* Behaviour 47: a new cgroup's files; the root's set is checked above. */
+static void test_misc_b47_file_texts_nonroot_defaults(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	char buf[64];
+
+	(void)state;
+	for (struct epc_cgroup *cg = a; cg; cg = cg == a ? c : NULL) {
+		expect_file(cg, "misc.current", "sgx_epc 0\n");
+		expect_file(cg, "misc.peak", "sgx_epc 0\n");
+		expect_file(cg, "misc.max", "sgx_epc max\n");
+		expect_file(cg, "misc.events", "sgx_epc.max 0\n");
+		expect_file(cg, "misc.events.local", "sgx_epc.max 0\n");
+		assert_int_equal(epc_cgroup_read(cg, "misc.capacity", buf, sizeof(buf)), -ENOENT);
+		assert_int_equal(epc_cgroup_read(cg, "misc.maximum", buf, sizeof(buf)), -ENOENT);
+		assert_int_equal(epc_cgroup_write(cg, "misc.capacity", "sgx_epc 1"), -ENOENT);
+		assert_int_equal(epc_cgroup_write(cg, "misc.current", "sgx_epc 1"), -EACCES);
+		assert_int_equal(epc_cgroup_write(cg, "misc.peak", "sgx_epc 1"), -EACCES);
+		assert_int_equal(epc_cgroup_write(cg, "misc.events", "sgx_epc.max 1"), -EACCES);
+		assert_int_equal(epc_cgroup_write(cg, "misc.events.local", "sgx_epc.max 1"),
+				 -EACCES);
+		assert_int_equal(epc_cgroup_write(cg, "misc.nope", "sgx_epc 1"), -ENOENT);
+		/* nothing changed by the refused writes */
+		expect_file(cg, "misc.current", "sgx_epc 0\n");
+		expect_file(cg, "misc.max", "sgx_epc max\n");
+		expect_file(cg, "misc.events", "sgx_epc.max 0\n");
+	}
+	epc_destroy(epc);
+}
+
+/* The text must fit with its NUL: exactly length + 1 works, length fails. */
+static void check_enospc(struct epc_cgroup *cg, const char *file)
+{
+	char full[256], buf[256];
+	ssize_t n = epc_cgroup_read(cg, file, full, sizeof(full));
+
+	assert_true(n > 0);
+	memset(buf, 'X', sizeof(buf));
+	assert_int_equal(epc_cgroup_read(cg, file, buf, (size_t)n + 1), n);
+	assert_memory_equal(buf, full, (size_t)n + 1);
+	assert_int_equal(buf[n + 1], 'X'); /* nothing written past len */
+	memset(buf, 'X', sizeof(buf));
+	assert_int_equal(epc_cgroup_read(cg, file, buf, (size_t)n), -ENOSPC);
+	assert_int_equal(buf[n], 'X');
+	assert_int_equal(epc_cgroup_read(cg, file, buf, 1), -ENOSPC);
+	assert_int_equal(epc_cgroup_read(cg, file, buf, 0), -ENOSPC);
+	assert_int_equal(buf[0] == 'X' || buf[0] == '\0', 1);
+}
+
+static void test_misc_read_enospc_boundaries(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p;
+	static const char *const nonroot[] = {"misc.current", "misc.peak", "misc.max",
+					      "misc.events", "misc.events.local"};
+
+	(void)state;
+	check_enospc(r, "misc.capacity");
+	check_enospc(r, "misc.current");
+	check_enospc(r, "misc.peak");
+	for (size_t i = 0; i < 5; i++)
+		check_enospc(a, nonroot[i]);
+	/* longer texts: a number, a limit, an event */
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
+	p = alloc_ok(t);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	for (size_t i = 0; i < 5; i++)
+		check_enospc(a, nonroot[i]);
+	check_enospc(r, "misc.current");
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 18446744073709551614"), 0);
+	expect_file(a, "misc.max", "sgx_epc 18446744073709551614\n");
+	check_enospc(a, "misc.max");
+	/* and the path */
+	{
+		char buf[8];
+
+		assert_int_equal(epc_cgroup_path(a, buf, 3), 2);
+		assert_string_equal(buf, "/A");
+		assert_int_equal(epc_cgroup_path(a, buf, 2), -ENOSPC);
+		assert_int_equal(epc_cgroup_path(r, buf, 2), 1);
+		assert_string_equal(buf, "/");
+		assert_int_equal(epc_cgroup_path(r, buf, 1), -ENOSPC);
+	}
+	epc_page_free(p);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+static void test_misc_file_lookup_table(void **state)
+{
+	(void)state;
+	assert_int_equal(epc__misc_file_lookup("misc.capacity", 1), EPC__MISC_CAPACITY);
+	assert_int_equal(epc__misc_file_lookup("misc.capacity", 0), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("misc.current", 1), EPC__MISC_CURRENT);
+	assert_int_equal(epc__misc_file_lookup("misc.current", 0), EPC__MISC_CURRENT);
+	assert_int_equal(epc__misc_file_lookup("misc.peak", 1), EPC__MISC_PEAK);
+	assert_int_equal(epc__misc_file_lookup("misc.peak", 0), EPC__MISC_PEAK);
+	assert_int_equal(epc__misc_file_lookup("misc.max", 1), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("misc.max", 0), EPC__MISC_MAX_FILE);
+	assert_int_equal(epc__misc_file_lookup("misc.events", 1), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("misc.events", 0), EPC__MISC_EVENTS);
+	assert_int_equal(epc__misc_file_lookup("misc.events.local", 1), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("misc.events.local", 0), EPC__MISC_EVENTS_LOCAL);
+	assert_int_equal(epc__misc_file_lookup("misc.", 0), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("misc.events.locals", 0), -ENOENT);
+	assert_int_equal(epc__misc_file_lookup("MISC.MAX", 0), -ENOENT);
+}
+
+/* --------------------------------------------------------- behaviours */
+
+/* 36: a charge raises usage and peak at every level; peak never drops. */
+static void test_misc_b36_peak_rises(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *b = make_cg(epc, "/A/B");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p1, *p2;
+
+	(void)state;
+	p1 = alloc_ok(t);
+	for (struct epc_cgroup *cg = c; cg; cg = cg == c ? a : cg == a ? r : NULL) {
+		expect_usage(cg, 4096);
+		expect_peak(cg, 4096);
+	}
+	expect_usage(b, 0);
+	expect_peak(b, 0);
+	p2 = alloc_ok(t);
+	for (struct epc_cgroup *cg = c; cg; cg = cg == c ? a : cg == a ? r : NULL) {
+		expect_usage(cg, 8192);
+		expect_peak(cg, 8192);
+	}
+	epc_page_free(p1);
+	epc_page_free(p2);
+	for (struct epc_cgroup *cg = c; cg; cg = cg == c ? a : cg == a ? r : NULL) {
+		expect_usage(cg, 0);
+		expect_peak(cg, 8192); /* no reset */
+	}
+	expect_peak(b, 0);
+	/* the misc layer alone: a charge of 3 pages in one go */
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 3 * PAGE, NULL, NULL), 0);
+	expect_peak(c, 3 * PAGE);
+	expect_peak(r, 3 * PAGE);
+	epc__misc_uncharge(c, 3 * PAGE, &epc->log);
+	expect_usage(r, 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* A = 2 pages, held by B's task; C's charges fail at A. */
+struct b37 {
+	struct epc *epc;
+	struct epc_cgroup *r, *a, *b, *c;
+	struct epc_task *tb, *tc;
+	struct epc_page *pb[2];
+};
+
+static void b37_setup(struct b37 *s)
+{
+	s->epc = make_epc(NPAGES);
+	s->r = epc_cgroup_root(s->epc);
+	s->a = make_cg(s->epc, "/A");
+	s->b = make_cg(s->epc, "/A/B");
+	s->c = make_cg(s->epc, "/A/C");
+	s->tb = make_task(s->epc, s->b, 0);
+	s->tc = make_task(s->epc, s->c, 0);
+	assert_int_equal(epc_cgroup_write(s->a, "misc.max", "sgx_epc 8192"), 0);
+	s->pb[0] = alloc_ok(s->tb);
+	s->pb[1] = alloc_ok(s->tb);
+}
+
+static void b37_teardown(struct b37 *s)
+{
+	epc_page_free(s->pb[0]);
+	epc_page_free(s->pb[1]);
+	expect_usage(s->r, 0);
+	assert_epc_consistent(s->epc);
+	epc_task_destroy(s->tb);
+	epc_task_destroy(s->tc);
+	epc_destroy(s->epc);
+}
+
+/* 37: a charge in C failing at A. */
+static void test_misc_b37_fail_at_parent_counts_events(void **state)
+{
+	struct b37 s;
+	struct epc_cgroup *failed = NULL;
+
+	(void)state;
+	b37_setup(&s);
+	/* the misc layer says -EBUSY and names A */
+	assert_int_equal(epc__cg_try_charge_page(s.c, &failed, NULL), -EBUSY);
+	assert_ptr_equal(failed, s.a);
+	expect_usage(s.c, 0);
+	expect_usage(s.a, 8192);
+	expect_usage(s.r, 8192);
+	expect_events(s.a, 1, 1);
+	expect_events(s.c, 0, 0);
+	expect_events(s.b, 0, 0);
+	/* the root shows no event anywhere, and counts none hierarchically */
+	assert_int_equal(atomic_load(&s.r->res.events), 0);
+	assert_int_equal(atomic_load(&s.r->res.events_local), 0);
+
+	/* through the allocator: nothing reclaimable in C's subtree -> -ENOMEM,
+	 * in both modes, one event each time */
+	alloc_fails(s.tc, EPC_NO_RECLAIM, -ENOMEM);
+	alloc_fails(s.tc, EPC_DO_RECLAIM, -ENOMEM);
+	expect_events(s.a, 3, 3);
+	expect_events(s.c, 0, 0);
+	expect_usage(s.c, 0);
+	expect_usage(s.a, 8192);
+	expect_usage(s.r, 8192);
+	assert_int_equal(atomic_load(&s.r->res.events), 0);
+	assert_int_equal(atomic_load(&s.r->res.events_local), 0);
+	b37_teardown(&s);
+}
+
+/* 38: a charge failing at C itself. */
+static void test_misc_b38_fail_at_self_counts_events(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *failed = NULL;
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0);
+	p = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	expect_events(c, 1, 1);
+	expect_events(a, 1, 0);
+	assert_int_equal(atomic_load(&r->res.events), 0);
+	assert_int_equal(atomic_load(&r->res.events_local), 0);
+	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL), -EBUSY);
+	assert_ptr_equal(failed, c);
+	expect_events(c, 2, 2);
+	expect_events(a, 2, 0);
+	expect_usage(c, 4096);
+	expect_usage(a, 4096);
+	expect_usage(r, 4096);
+
+	/* deeper: D under C fails at C: events at C and A, local at C only */
+	{
+		struct epc_cgroup *d = make_cg(epc, "/A/C/D");
+		struct epc_task *td = make_task(epc, d, 0);
+
+		alloc_fails(td, EPC_NO_RECLAIM, -ENOMEM);
+		expect_events(d, 0, 0);
+		expect_events(c, 3, 3);
+		expect_events(a, 3, 0);
+		epc_task_destroy(td);
+	}
+	epc_page_free(p);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * 39: the levels below the failing one were charged and their peak raised
+ * before the failure: C's peak shows the rolled-back value.
+ */
+static void test_misc_b39_peak_quirk_transient_value(void **state)
+{
+	struct b37 s;
+	struct epc_page *pc;
+
+	(void)state;
+	b37_setup(&s);
+	alloc_fails(s.tc, EPC_DO_RECLAIM, -ENOMEM);
+	expect_usage(s.c, 0);
+	expect_peak(s.c, 4096); /* never held a page, peak says one */
+	expect_peak(s.a, 8192); /* the failing level's peak is not raised */
+	expect_peak(s.r, 8192);
+
+	/* C holding one page, A = 3 pages full: C's peak becomes 2 pages */
+	assert_int_equal(epc_cgroup_write(s.a, "misc.max", "sgx_epc 12288"), 0);
+	epc_page_free(s.pb[1]);
+	pc = alloc_ok(s.tc);
+	s.pb[1] = alloc_ok(s.tb);
+	expect_usage(s.a, 12288);
+	expect_peak(s.c, 4096);
+	alloc_fails(s.tc, EPC_NO_RECLAIM, -ENOMEM);
+	expect_usage(s.c, 4096);
+	expect_peak(s.c, 8192);
+	expect_peak(s.a, 12288);
+	expect_peak(s.r, 12288);
+	/* the misc layer directly: the same */
+	assert_int_equal(epc__misc_try_charge(s.c, CAPACITY, 5 * PAGE, NULL, NULL), -EBUSY);
+	expect_peak(s.c, 6 * PAGE);
+	expect_usage(s.c, 4096);
+	expect_events(s.a, 3, 3);
+	epc_page_free(pc);
+	b37_teardown(&s);
+}
+
+/*
+ * 40: a charge failing at the root's capacity: only the root's events.local
+ * changes, and no file shows it. Set up so the peak quirk cannot show: A's
+ * peak already is the transient value.
+ */
+static void test_misc_b40_fail_at_capacity_invisible(void **state)
+{
+	struct epc *epc = make_epc(8);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *b = make_cg(epc, "/B");
+	struct epc_task *ta = make_task(epc, a, 0), *tb = make_task(epc, b, 0);
+	struct epc_page *pa[2], *pb[7];
+	struct epc_cgroup *failed = NULL;
+	char before[3][1024], after[3][1024];
+
+	(void)state;
+	pa[0] = alloc_ok(ta);
+	pa[1] = alloc_ok(ta);
+	epc_page_free(pa[1]);
+	for (int i = 0; i < 7; i++)
+		pb[i] = alloc_ok(tb);
+	expect_usage(r, 8 * PAGE);
+	snapshot(r, before[0], sizeof(before[0]));
+	snapshot(a, before[1], sizeof(before[1]));
+	snapshot(b, before[2], sizeof(before[2]));
+
+	alloc_fails(ta, EPC_DO_RECLAIM, -ENOMEM);
+	alloc_fails(ta, EPC_NO_RECLAIM, -ENOMEM);
+	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL), -EBUSY);
+	assert_ptr_equal(failed, r);
+
+	snapshot(r, after[0], sizeof(after[0]));
+	snapshot(a, after[1], sizeof(after[1]));
+	snapshot(b, after[2], sizeof(after[2]));
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(after[i], before[i]);
+	assert_int_equal(atomic_load(&r->res.events_local), 3);
+	assert_int_equal(atomic_load(&r->res.events), 0);
+	assert_int_equal(atomic_load(&a->res.events_local), 0);
+	assert_int_equal(atomic_load(&a->res.events), 0);
+
+	epc_page_free(pa[0]);
+	for (int i = 0; i < 7; i++)
+		epc_page_free(pb[i]);
+	expect_usage(r, 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(ta);
+	epc_task_destroy(tb);
+	epc_destroy(epc);
+}
+
+/*
+ * The capacity is checked at every level (kernel misc_cg_try_charge): a
+ * cgroup whose own usage would pass the capacity fails at itself, so the
+ * event is visible there.
+ */
+static void test_misc_b40_capacity_checked_at_every_level(void **state)
+{
+	struct epc *epc = make_epc(8);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_task *t = make_task(epc, c, 0);
+	struct epc_page *p[8];
+	struct epc_cgroup *failed = NULL;
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		p[i] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	expect_events(c, 1, 1);
+	expect_events(a, 1, 0);
+	assert_int_equal(atomic_load(&r->res.events_local), 0);
+	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL), -EBUSY);
+	assert_ptr_equal(failed, c);
+	expect_usage(c, 8 * PAGE);
+	expect_usage(r, 8 * PAGE);
+	expect_peak(c, 8 * PAGE);
+	for (int i = 0; i < 8; i++)
+		epc_page_free(p[i]);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+static void expect_internal_file(struct epc_cgroup *cg, const char *file, const char *text)
+{
+	char buf[128];
+	ssize_t n;
+
+	memset(buf, 'X', sizeof(buf));
+	n = epc__cg_read(cg, file, buf, sizeof(buf));
+	assert_int_equal(n, strlen(text));
+	assert_string_equal(buf, text);
+}
+
+/* 41: capacity 0 (SGX absent): charges and limit writes -EINVAL, no lines. */
+static void test_misc_b41_capacity_zero(void **state)
+{
+	struct log_catcher *lc = calloc(1, sizeof(*lc));
+	struct epc__log log = {log_catch, lc};
+	struct epc__cgroups tree;
+	struct epc_cgroup *a = NULL, *failed = NULL;
+
+	(void)state;
+	assert_non_null(lc);
+	assert_int_equal(epc__cgroups_init(&tree, 0, &log), 0);
+	assert_int_equal(epc__cg_create(&tree, "/A", &a), 0);
+	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL), -EINVAL);
+	assert_null(failed);
+	assert_int_equal(epc__cg_try_charge_page(tree.root, &failed, NULL), -EINVAL);
+	/* capacity 0 wins even over amount 0 (the kernel checks it first) */
+	assert_int_equal(epc__misc_try_charge(a, 0, 0, &failed, NULL), -EINVAL);
+	assert_int_equal(atomic_load(&a->res.usage), 0);
+	assert_int_equal(atomic_load(&tree.root->res.usage), 0);
+	assert_int_equal(atomic_load(&a->res.events), 0);
+	assert_int_equal(atomic_load(&a->res.events_local), 0);
+
+	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc 5"), -EINVAL);
+	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc max"), -EINVAL);
+	/* a parse error still comes first, as in misc_cg_max_write() */
+	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
+	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc abc"), -EINVAL);
+	assert_int_equal(atomic_load(&a->res.max), UINT64_MAX);
+
+	expect_internal_file(tree.root, "misc.capacity", "");
+	expect_internal_file(tree.root, "misc.current", "");
+	expect_internal_file(tree.root, "misc.peak", "");
+	expect_internal_file(a, "misc.max", "");
+	expect_internal_file(a, "misc.current", "");
+	expect_internal_file(a, "misc.peak", "");
+	expect_internal_file(a, "misc.events", "");
+	expect_internal_file(a, "misc.events.local", "");
+	/* an empty text still needs room for its NUL */
+	{
+		char b[1] = {'X'};
+
+		assert_int_equal(epc__cg_read(a, "misc.current", b, 1), 0);
+		assert_int_equal(b[0], '\0');
+		assert_int_equal(epc__cg_read(a, "misc.current", b, 0), -ENOSPC);
+	}
+	/* a line appears once the count is non-zero */
+	atomic_store(&a->res.usage, 4096);
+	atomic_store(&a->res.peak, 8192);
+	atomic_store(&a->res.events, 2);
+	expect_internal_file(a, "misc.current", "sgx_epc 4096\n");
+	expect_internal_file(a, "misc.peak", "sgx_epc 8192\n");
+	expect_internal_file(a, "misc.events", "sgx_epc.max 2\n");
+	expect_internal_file(a, "misc.events.local", "");
+	expect_internal_file(a, "misc.max", "");
+	atomic_store(&a->res.usage, 0);
+	atomic_store(&a->res.peak, 0);
+	atomic_store(&a->res.events, 0);
+	expect_internal_file(a, "misc.current", "");
+
+	epc__cgroups_destroy(&tree);
+	free(lc);
+}
+
+/* 42: charging 0 bytes succeeds and changes nothing, even at a 0 limit. */
+static void test_misc_b42_charge_zero_bytes(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	struct epc_cgroup *failed = (struct epc_cgroup *)0x1;
+	char before[2][1024], after[2][1024];
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0);
+	snapshot(c, before[0], sizeof(before[0]));
+	snapshot(r, before[1], sizeof(before[1]));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(epc__misc_try_charge(c, CAPACITY, 0, &failed, NULL), 0);
+	assert_ptr_equal(failed, (struct epc_cgroup *)0x1);
+	assert_false(epc__misc_uncharge(c, 0, &epc->log));
+	assert_false(epc__misc_uncharge(NULL, 4096, &epc->log));
+	snapshot(c, after[0], sizeof(after[0]));
+	snapshot(r, after[1], sizeof(after[1]));
+	assert_string_equal(after[0], before[0]);
+	assert_string_equal(after[1], before[1]);
+	expect_events(a, 0, 0);
+	/* and one byte more is refused at C */
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 1, &failed, NULL), -EBUSY);
+	assert_ptr_equal(failed, c);
+	epc_destroy(epc);
+}
+
+/* 43: uncharging more than charged: negative, not clamped, one warning. */
+static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
+{
+	struct log_catcher *lc = calloc(1, sizeof(*lc));
+	struct epc *epc;
+	struct epc_cgroup *r, *a, *c, *b;
+
+	(void)state;
+	assert_non_null(lc);
+	epc = make_epc_ex(1, NULL, 1, NPAGES, 0, lc);
+	r = epc_cgroup_root(epc);
+	a = make_cg(epc, "/A");
+	c = make_cg(epc, "/A/C");
+	b = make_cg(epc, "/B");
+	assert_int_equal(log_count(lc, "negative"), 0);
+
+	assert_false(epc__misc_uncharge(c, 4096, &epc->log));
+	assert_int_equal(atomic_load(&c->res.usage), -4096);
+	assert_int_equal(atomic_load(&a->res.usage), -4096);
+	assert_int_equal(atomic_load(&r->res.usage), -4096);
+	/* the kernel prints the s64 as u64 */
+	expect_file(c, "misc.current", "sgx_epc 18446744073709547520\n");
+	assert_int_equal(log_count(lc, "negative"), 1);
+
+	/* no clamp, and no second warning: not again, not elsewhere */
+	epc__misc_uncharge(c, 4096, &epc->log);
+	assert_int_equal(atomic_load(&c->res.usage), -8192);
+	assert_int_equal(atomic_load(&r->res.usage), -8192);
+	epc__misc_uncharge(b, 4096, &epc->log);
+	assert_int_equal(atomic_load(&b->res.usage), -4096);
+	assert_int_equal(atomic_load(&r->res.usage), -12288);
+	assert_int_equal(log_count(lc, "negative"), 1);
+	/* a charge at a negative usage is refused (s64 compared as u64, as the kernel does) */
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 4096, NULL, NULL), -EBUSY);
+
+	atomic_store(&c->res.usage, 0);
+	atomic_store(&a->res.usage, 0);
+	atomic_store(&b->res.usage, 0);
+	atomic_store(&r->res.usage, 0);
+	epc_destroy(epc);
+	free(lc);
+}
+
+/* 44: "sgx_epc 12345" stores 12345 and allows floor(12345/4096) = 3 pages. */
+static void test_misc_b44_limit_12345_holds_3_pages(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[3];
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 12345"), 0);
+	expect_file(a, "misc.max", "sgx_epc 12345\n");
+	assert_int_equal(atomic_load(&a->res.max), 12345);
+	for (int i = 0; i < 3; i++)
+		p[i] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	expect_usage(a, 12288);
+	expect_events(a, 2, 2);
+	for (int i = 0; i < 3; i++)
+		epc_page_free(p[i]);
+	expect_usage(a, 0);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 45: the spec's own examples (the full table is test_misc_b45_max_write_table). */
+static void test_misc_b45_spec_examples(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc max"), 0);
+	expect_file(a, "misc.max", "sgx_epc max\n");
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "foo 1"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc abc"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
+	expect_file(a, "misc.max", "sgx_epc max\n");
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0x1000"), 0);
+	expect_file(a, "misc.max", "sgx_epc 4096\n");
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
+	expect_file(a, "misc.max", "sgx_epc 4096\n");
+	epc_destroy(epc);
+}
+
+/* 46: a limit below the usage is accepted; nothing is taken back at write time. */
+static void test_misc_b46_max_below_usage(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[3];
+	struct epc_stats st;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		p[i] = alloc_ok(t);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
+	expect_file(a, "misc.max", "sgx_epc 4096\n");
+	expect_usage(a, 3 * PAGE);
+	epc_get_stats(epc, &st);
+	assert_int_equal(st.nr_free, NPAGES - 3);
+	assert_int_equal(st.nr_evicted, 0);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	expect_events(a, 2, 2);
+	expect_usage(a, 3 * PAGE);
+	epc_page_free(p[2]);
+	epc_page_free(p[1]);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM); /* 1 + 1 > 1 */
+	epc_page_free(p[0]);
+	p[0] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	expect_events(a, 4, 4);
+	epc_page_free(p[0]);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 48: a limit above the capacity is accepted; the capacity still binds. */
+static void test_misc_b48_limit_above_capacity(void **state)
+{
+	struct epc *epc = make_epc(8);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[8];
+
+	(void)state;
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 1099511627776"), 0);
+	expect_file(a, "misc.max", "sgx_epc 1099511627776\n");
+	for (int i = 0; i < 8; i++)
+		p[i] = alloc_ok(t);
+	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
+	expect_usage(a, 8 * PAGE);
+	/* the capacity check happens at A's own level (see b40) */
+	expect_events(a, 1, 1);
+	for (int i = 0; i < 8; i++)
+		epc_page_free(p[i]);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* 49: misc.events is exactly "sgx_epc.max <n>\n". */
+static void test_misc_b49_events_text_exact(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+
+	(void)state;
+	expect_file(a, "misc.events", "sgx_epc.max 0\n");
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0);
+	for (int i = 0; i < 3; i++)
+		alloc_fails(t, i % 2 ? EPC_NO_RECLAIM : EPC_DO_RECLAIM, -ENOMEM);
+	expect_file(a, "misc.events", "sgx_epc.max 3\n");
+	expect_file(a, "misc.events.local", "sgx_epc.max 3\n");
+	for (int i = 0; i < 9; i++)
+		alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	expect_file(a, "misc.events", "sgx_epc.max 12\n");
+	assert_int_equal(events_of(a, "misc.events.local"), 12);
+	expect_usage(a, 0);
+	expect_peak(a, 0); /* the failing level's peak is not raised */
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* min_max: the tightest limit from the cgroup to the root, on success. */
+static void test_misc_try_charge_reports_tightest_limit(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *c = make_cg(epc, "/A/C");
+	uint64_t min_max = 0;
+
+	(void)state;
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max), 0);
+	assert_true(min_max == UINT64_MAX);
+	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0);
+	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max), 0);
+	assert_int_equal(min_max, 40960);
+	assert_int_equal(epc__cg_effective_max(c), 40960);
+	assert_int_equal(raw_usage(c), 2 * PAGE);
+	epc__misc_uncharge(c, 2 * PAGE, &epc->log);
+	assert_int_equal(raw_usage(a), 0);
+	assert_int_equal(peak_of(a), 2 * PAGE);
+	epc_destroy(epc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_misc_b45_max_write_table),
+		cmocka_unit_test(test_misc_parse_max_values),
+		cmocka_unit_test(test_misc_kstrtou64),
+		cmocka_unit_test(test_misc_max_write_kernel_isspace),
+		cmocka_unit_test(test_misc_file_texts_root),
+		cmocka_unit_test(test_misc_b47_file_texts_nonroot_defaults),
+		cmocka_unit_test(test_misc_read_enospc_boundaries),
+		cmocka_unit_test(test_misc_file_lookup_table),
+		cmocka_unit_test(test_misc_b36_peak_rises),
+		cmocka_unit_test(test_misc_b37_fail_at_parent_counts_events),
+		cmocka_unit_test(test_misc_b38_fail_at_self_counts_events),
+		cmocka_unit_test(test_misc_b39_peak_quirk_transient_value),
+		cmocka_unit_test(test_misc_b40_fail_at_capacity_invisible),
+		cmocka_unit_test(test_misc_b40_capacity_checked_at_every_level),
+		cmocka_unit_test(test_misc_b41_capacity_zero),
+		cmocka_unit_test(test_misc_b42_charge_zero_bytes),
+		cmocka_unit_test(test_misc_b43_uncharge_below_zero_warns_once),
+		cmocka_unit_test(test_misc_b44_limit_12345_holds_3_pages),
+		cmocka_unit_test(test_misc_b45_spec_examples),
+		cmocka_unit_test(test_misc_b46_max_below_usage),
+		cmocka_unit_test(test_misc_b48_limit_above_capacity),
+		cmocka_unit_test(test_misc_b49_events_text_exact),
+		cmocka_unit_test(test_misc_try_charge_reports_tightest_limit),
+	};
+
+	return cmocka_run_group_tests_name("misc", tests, NULL, NULL);
+}

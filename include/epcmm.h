@@ -146,9 +146,11 @@ int epc_sanitize_wait(struct epc *epc);
 int epc_run_background(struct epc *epc);
 
 /**
- * epc_reclaim() - synchronous global reclaim of up to @nr_pages pages, in
- * batches of 16 over every cgroup's LRU.
- * Return: pages reclaimed (0 when nothing is reclaimable).
+ * epc_reclaim() - synchronous global reclaim of at least @nr_pages pages if
+ * there are that many, in batches of 16 over every cgroup's LRU (the last
+ * batch may take a few more).
+ * Return: enclave pages reclaimed (a SECS written back after its last child
+ * is not counted); 0 when nothing is reclaimable.
  */
 long epc_reclaim(struct epc *epc, unsigned long nr_pages);
 
@@ -186,8 +188,9 @@ int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
  * @nr_dirty: pages not sanitized yet (or leaked by sanitization).
  * @nr_poisoned: pages marked poisoned (on a poison list or still in use).
  * @nr_reclaimable: pages on LRUs or isolated by a reclaimer.
- * @nr_evicted: EWBs done so far (pages written to backing stores).
- * @nr_reloaded: ELDUs done so far (pages loaded back).
+ * @nr_evicted: EWBs done so far (pages written to backing stores, a SECS
+ *	that followed its last child out included).
+ * @nr_reloaded: ELDUs done so far (pages loaded back, SECS included).
  * @nr_alloc_local: successful allocations from the caller's own node.
  * @nr_alloc_remote: successful allocations from another node.
  * @nr_alloc_failed: allocator searches that found no free page on any node

@@ -340,7 +340,7 @@ API void epc_get_stats(struct epc *epc, struct epc_stats *st)
 	st->nr_dirty = atomic_load(&mm->nr_dirty);
 	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
 	st->nr_reclaimable = atomic_load(&epc->reclaim.nr_reclaimable);
-	st->nr_evicted = atomic_load(&epc->reclaim.nr_evicted);
+	st->nr_evicted = epc__encl_nr_evicted(epc);
 	st->nr_reloaded = epc__encl_nr_reloaded(epc);
 	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
 	st->nr_ksgxd_wakeups = atomic_load(&epc->reclaim.nr_wakeups);

@@ -144,7 +144,9 @@ void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
 
 static int backing_create(struct epc_encl *e)
 {
-	uint64_t pcmd_bytes = e->nr_slots * 128;
+	/* a PCMD per page and one for the SECS (slot nr_slots), as the kernel's
+	 * (size + 4096) + (size + 4096) / 32 shmem file has */
+	uint64_t pcmd_bytes = (e->nr_slots + 1) * 128;
 
 	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
 	e->backing_fd = memfd_create("epcmm-backing", MFD_CLOEXEC);
@@ -487,6 +489,11 @@ void epc__encl_layer_destroy(struct epc *epc)
 uint64_t epc__encl_nr_reloaded(struct epc *epc)
 {
 	return atomic_load(&epc->encl.nr_reloaded);
+}
+
+uint64_t epc__encl_nr_evicted(struct epc *epc)
+{
+	return atomic_load(&epc->encl.nr_evicted);
 }
 
 int epc__encl_check(struct epc *epc)

@@ -102,7 +102,8 @@ struct epc__encl_layer {
 	pthread_mutex_t lock; /* the list and next_id */
 	struct epc_encl *list;
 	uint64_t next_id;
-	_Atomic uint64_t nr_reloaded;
+	_Atomic uint64_t nr_evicted;  /* EWBs of every enclave, SECS included */
+	_Atomic uint64_t nr_reloaded; /* ELDUs of every enclave, SECS included */
 };
 
 extern const struct epc__reclaim_ops epc__encl_reclaim_ops;
@@ -111,6 +112,7 @@ int epc__encl_layer_init(struct epc *epc);
 /* Destroys every enclave still alive. */
 void epc__encl_layer_destroy(struct epc *epc);
 uint64_t epc__encl_nr_reloaded(struct epc *epc);
+uint64_t epc__encl_nr_evicted(struct epc *epc);
 /* Every enclave's books against the pages it owns. Quiescent. Return: 0; -EUCLEAN. */
 int epc__encl_check(struct epc *epc);
 

@@ -149,6 +149,7 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 	ep->va_slot = (uint16_t)slot;
 	ep->epc_page = NULL;
 	atomic_fetch_add(&e->nr_evicted, 1);
+	atomic_fetch_add(&epc->encl.nr_evicted, 1);
 	return 0;
 
 err_slot:

@@ -138,6 +138,28 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	}
 }
 
+/*
+ * Is every page of [@offset, @end) added? Under the enclave lock: the flags
+ * byte is shared with the reclaimer's BEING_RECLAIMED and BACKING bits, which
+ * it changes under that lock.
+ */
+static bool range_added(struct epc_encl *e, uint64_t offset, uint64_t end)
+{
+	uint64_t i;
+
+	epc__mutex_lock(&e->lock);
+	for (i = offset / 4096; i * 4096 < end; i++)
+		if (!(e->pages[i].flags & EPC__EPAGE_ADDED))
+			break;
+	epc__mutex_unlock(&e->lock);
+	if (i * 4096 < end) {
+		epc__log(&e->epc->log, LOG_ERR, "access: page 0x%llx was never added",
+			 (unsigned long long)(i * 4096));
+		return false;
+	}
+	return true;
+}
+
 __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
 			       size_t len, bool write)
 {
@@ -150,13 +172,8 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 			 (unsigned long long)offset, len);
 		return -EINVAL;
 	}
-	for (uint64_t i = offset / 4096; i * 4096 < end; i++) {
-		if (!(e->pages[i].flags & EPC__EPAGE_ADDED)) {
-			epc__log(&e->epc->log, LOG_ERR, "access: page 0x%llx was never added",
-				 (unsigned long long)(i * 4096));
-			return -EINVAL;
-		}
-	}
+	if (!range_added(e, offset, end)) /* nothing is touched before this holds */
+		return -EINVAL;
 	while (offset < end) {
 		size_t off = offset % 4096;
 		size_t n = 4096 - off < end - offset ? 4096 - off : (size_t)(end - offset);

@@ -203,6 +203,20 @@ int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a)
 	return EPC__SGX_SUCCESS;
 }
 
+/*
+ * Is the PCMD's header (all but the MAC) exactly what EWB wrote for an enclave
+ * page of @encl_id? Real ELDU covers SECINFO with the MAC and checks the rest;
+ * the type byte is covered by our AAD, everything else is checked here.
+ */
+static bool pcmd_header_ok(const unsigned char *pcmd, uint64_t encl_id)
+{
+	unsigned char want[PCMD_MAC_OFF] = {0};
+
+	want[PCMD_TYPE_OFF] = pcmd[PCMD_TYPE_OFF];
+	memcpy(want + PCMD_EID_OFF, &encl_id, 8);
+	return !memcmp(pcmd, want, sizeof(want));
+}
+
 int epc__hw_eldu(struct epc__hw *hw, const struct epc__eldu_args *a)
 {
 	struct epc__epcm *e = &hw->epcm[a->idx];
@@ -229,7 +243,7 @@ int epc__hw_eldu(struct epc__hw *hw, const struct epc__eldu_args *a)
 		void *dst = epc__hw_page_addr(hw, a->idx);
 
 		type = pcmd[PCMD_TYPE_OFF];
-		if (!aad.version ||
+		if (!aad.version || !pcmd_header_ok(pcmd, a->encl_id) ||
 		    epc__seal_open(&hw->seal, &aad, a->contents, dst, pcmd + PCMD_MAC_OFF)) {
 			memset(dst, 0, 4096); /* nothing of a failed open stays visible */
 			return EPC__SGX_MAC_COMPARE_FAIL;

@@ -224,19 +224,6 @@ bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup 
 	return usage >= max;
 }
 
-void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
-{
-	unsigned idle = 0;
-
-	while (!atomic_load(&r->stop) && epc__reclaim_cg_should_reclaim(r, cg) &&
-	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
-		unsigned long freed;
-
-		reclaim_subtree(r, cg, EPC__NR_TO_SCAN, &freed);
-		idle = freed ? 0 : idle + 1;
-	}
-}
-
 /* Would one more page fail at a limit between @cg and the root (exclusive)? */
 static bool limited_below_root(struct epc_cgroup *cg)
 {
@@ -244,6 +231,33 @@ static bool limited_below_root(struct epc_cgroup *cg)
 		if ((uint64_t)atomic_load(&cg->res.usage) + 4096 > atomic_load(&cg->res.max))
 			return true;
 	return false;
+}
+
+/*
+ * The work runs while v17's should_reclaim(@cg) holds, and also while a
+ * charge in @cg would still be refused below the root: that is what the
+ * NO_RECLAIM charger (a fault) that queued it waits for. should_reclaim()
+ * alone compares @cg's own usage with the tightest limit above it, so when an
+ * ancestor is full of its siblings' pages it never fires, and a THREADS-mode
+ * fault would wait in vain and end in -EFAULT (v17 would retry it forever).
+ */
+static bool cg_work_needed(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	return epc__reclaim_cg_should_reclaim(r, cg) ||
+	       (limited_below_root(cg) && !epc__reclaim_lru_empty(r, cg));
+}
+
+void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	unsigned idle = 0;
+
+	while (!atomic_load(&r->stop) && cg_work_needed(r, cg) &&
+	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+		unsigned long freed;
+
+		reclaim_subtree(r, cg, EPC__NR_TO_SCAN, &freed);
+		idle = freed ? 0 : idle + 1;
+	}
 }
 
 void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg)

@@ -132,7 +132,8 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg);
 /* Queue @cg's async reclaim work (once; a queued cgroup is pinned). */
 void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
-/* Run @cg's async work now: batches while it should reclaim (bounded). */
+/* Run @cg's async work now: batches while it should reclaim, or while a
+ * charge in @cg would be refused below the root (bounded). */
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
 /*

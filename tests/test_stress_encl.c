@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stress_encl.c - enclaves under real concurrency: THREADS mode, ksgxd
+ * and the cgroup workers running, several threads faulting pages of enclaves
+ * larger than the EPC while reclaim evicts them underneath.
+ *
+ * Each worker owns a disjoint set of pages (page % NR_WORKERS == its id) and
+ * keeps the version it last wrote to each, so it can verify every read
+ * without locks: a page holds fill(tag(worker, version), page) in full.
+ * Workers never assert (STYLE §14): they count mismatches and unexpected
+ * errors in atomics, and the test thread checks them after joining.
+ *
+ * Sizing: EPCMM_STRESS_SCALE multiplies the operations per worker; the
+ * default keeps the whole binary well under 30 s under ThreadSanitizer on two
+ * cores.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define CHECK_EQ(got, want, what)                                                                  \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
+	} while (0)
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fail_msg("%s (failed: %s)", (what), #cond);                                \
+	} while (0)
+
+#define NR_WORKERS     4
+#define OPS_PER_WORKER 4000
+
+static void fill(void *buf, uint64_t tag, uint64_t idx)
+{
+	uint64_t s = (tag * 0x9E3779B97F4A7C15ULL) ^ ((idx + 1) * 0xBF58476D1CE4E5B9ULL) ^ 1;
+	uint64_t *w = buf;
+
+	for (int i = 0; i < PAGE / 8; i++)
+		w[i] = rng_next(&s);
+}
+
+/* The initial contents of page @idx of enclave @n, and a worker's version @v of it. */
+static uint64_t tag_initial(int n)
+{
+	return 1000 + (uint64_t)n;
+}
+
+static uint64_t tag_of(int worker, uint64_t version)
+{
+	return ((uint64_t)(worker + 1) << 40) | version;
+}
+
+/* THREADS mode: @nr_nodes nodes with a section of @pages_per_node pages each. */
+static struct epc *make_epc_threads_ex(int nr_nodes, uint64_t pages_per_node, unsigned pcp_batch)
+{
+	struct epc_section_desc s[2];
+	struct epc_config c = {
+		.nr_nodes = nr_nodes,
+		.nr_cpus = NR_WORKERS,
+		.sections = s,
+		.nr_sections = nr_nodes,
+		.background = EPC_BACKGROUND_THREADS,
+		.pcp_batch = pcp_batch,
+		.log = log_quiet,
+	};
+	struct epc *epc = NULL;
+
+	for (int i = 0; i < nr_nodes; i++)
+		s[i] = (struct epc_section_desc){.phys_addr = (uint64_t)(i + 1) << 32,
+						 .size = pages_per_node * PAGE,
+						 .node = i};
+	assert_int_equal(epc_create(&c, &epc), 0);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	return epc;
+}
+
+static struct epc *make_epc_threads(uint64_t pages)
+{
+	return make_epc_threads_ex(1, pages, 0);
+}
+
+static struct epc_encl *build(struct epc_task *t, uint64_t nr, uint64_t tag)
+{
+	static unsigned char buf[PAGE];
+	struct epc_encl *e = NULL;
+
+	CHECK_EQ(epc_encl_create(t, nr * PAGE, &e), 0, "ECREATE");
+	for (uint64_t i = 0; i < nr; i++) {
+		fill(buf, tag, i);
+		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD under reclaim");
+	}
+	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
+	return e;
+}
+
+/*
+ * Wait until the background threads are idle, for epc__check(): make sure
+ * ksgxd has no reason to run (free >= its high watermark), then wait until
+ * no page is isolated and no eviction happened for a while.
+ */
+static void quiesce(struct epc *epc)
+{
+	struct epc__reclaimer *r = &epc->reclaim;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	int stable = 0;
+
+	for (int i = 0; i < 500 && stable < 3; i++) {
+		struct epc_stats st;
+		uint64_t ev;
+
+		epc_get_stats(epc, &st);
+		if (st.nr_free < EPC__NR_HIGH_PAGES)
+			epc_reclaim(epc, EPC__NR_HIGH_PAGES - st.nr_free);
+		ev = atomic_load(&r->nr_evicted);
+		nanosleep(&ts, NULL);
+		if (atomic_load(&r->nr_evicted) == ev &&
+		    atomic_load(&r->nr_reclaimable) == atomic_load(&r->nr_on_lrus))
+			stable++;
+		else
+			stable = 0;
+	}
+	CHECK_EQ(stable, 3, "the background threads went idle");
+}
+
+struct shared {
+	struct epc *epc;
+	struct epc_encl *e[2];
+	uint64_t nr_pages[2];
+	struct epc_cgroup *cg[2]; /* the cgroup of the workers of enclave i (NULL: root) */
+	bool split;		  /* workers 0-1 on enclave 0, 2-3 on enclave 1 */
+	uint64_t ro_pages; /* the last ro_pages of each enclave: read by all, never written */
+	unsigned long ops;
+	_Atomic unsigned long mismatches, errors, reads, writes;
+	_Atomic int first_error;
+};
+
+struct worker {
+	struct shared *sh;
+	int id;
+	uint64_t seed;
+	/* version last written per owned page; 0 = the initial contents */
+	uint64_t *version[2];
+};
+
+static bool owns(const struct worker *w, int n, uint64_t page)
+{
+	if (page >= w->sh->nr_pages[n] - w->sh->ro_pages)
+		return false;
+	if (w->sh->split)
+		return (w->id / 2 == n) && page % 2 == (uint64_t)(w->id % 2);
+	return page % NR_WORKERS == (uint64_t)w->id;
+}
+
+static void expected(const struct worker *w, int n, uint64_t page, void *buf)
+{
+	uint64_t v = w->version[n][page];
+
+	fill(buf, v ? tag_of(w->id, v) : tag_initial(n), page);
+}
+
+static void note_error(struct shared *sh, int ret)
+{
+	int zero = 0;
+
+	atomic_fetch_add(&sh->errors, 1);
+	atomic_compare_exchange_strong(&sh->first_error, &zero, ret);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct shared *sh = w->sh;
+	unsigned char *buf = malloc(PAGE), *want = malloc(PAGE);
+	struct epc_task *t = NULL;
+	uint64_t rng = w->seed;
+	int n0 = sh->split ? w->id / 2 : 0;
+
+	if (!buf || !want || epc_task_create(sh->epc, sh->cg[n0], w->id % NR_WORKERS, &t)) {
+		note_error(sh, -ENOMEM);
+		goto out;
+	}
+	for (unsigned long op = 0; op < sh->ops; op++) {
+		int n = sh->split ? n0 : (int)(rng_next(&rng) % 2);
+		uint64_t page = rng_next(&rng) % sh->nr_pages[n];
+		int ret;
+
+		if (sh->ro_pages && rng_next(&rng) % 4 == 0) {
+			/* a shared page: every worker may fault it at the same time */
+			page = sh->nr_pages[n] - 1 - rng_next(&rng) % sh->ro_pages;
+			fill(want, tag_initial(n), page);
+			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, false);
+			if (ret)
+				note_error(sh, ret);
+			else if (memcmp(buf, want, PAGE))
+				atomic_fetch_add(&sh->mismatches, 1);
+			continue;
+		}
+		/* move to the first page of this enclave we own at or after @page */
+		while (!owns(w, n, page))
+			page = (page + 1) % sh->nr_pages[n];
+		if (rng_next(&rng) % 3 == 0) {
+			uint64_t v = w->version[n][page] + 1;
+
+			fill(buf, tag_of(w->id, v), page);
+			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, true);
+			if (ret) {
+				note_error(sh, ret);
+				continue;
+			}
+			w->version[n][page] = v;
+			atomic_fetch_add(&sh->writes, 1);
+		}
+		/* read back (a full page, or a slice across the page's middle) */
+		expected(w, n, page, want);
+		if (rng_next(&rng) & 1) {
+			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, false);
+			if (!ret && memcmp(buf, want, PAGE))
+				atomic_fetch_add(&sh->mismatches, 1);
+		} else {
+			uint64_t off = rng_next(&rng) % (PAGE / 2),
+				 len = 1 + rng_next(&rng) % (PAGE / 2);
+
+			ret = epc_encl_access(t, sh->e[n], page * PAGE + off, buf, len, false);
+			if (!ret && memcmp(buf, want + off, len))
+				atomic_fetch_add(&sh->mismatches, 1);
+		}
+		if (ret)
+			note_error(sh, ret);
+		else
+			atomic_fetch_add(&sh->reads, 1);
+	}
+out:
+	epc_task_destroy(t);
+	free(buf);
+	free(want);
+	return NULL;
+}
+
+/* Run the workers, then check every page of both enclaves from the test thread. */
+static void run_workers(struct shared *sh, unsigned long seed)
+{
+	struct worker w[NR_WORKERS];
+	pthread_t th[NR_WORKERS];
+	unsigned char *buf = malloc(PAGE), *want = malloc(PAGE);
+	struct epc_task *t = make_task(sh->epc, NULL, 0);
+
+	assert_non_null(buf);
+	assert_non_null(want);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		w[i].sh = sh;
+		w[i].id = i;
+		w[i].seed = seed * 0x9E3779B97F4A7C15ULL + (uint64_t)i * 7919 + 1;
+		for (int n = 0; n < 2; n++) {
+			w[i].version[n] = calloc(sh->nr_pages[n], sizeof(uint64_t));
+			assert_non_null(w[i].version[n]);
+		}
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < NR_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	print_message("# %lu reads, %lu writes, %lu mismatches, %lu errors (first %d)\n",
+		      atomic_load(&sh->reads), atomic_load(&sh->writes),
+		      atomic_load(&sh->mismatches), atomic_load(&sh->errors),
+		      atomic_load(&sh->first_error));
+	CHECK_EQ(atomic_load(&sh->mismatches), 0, "every read saw its owner's last write");
+	CHECK_EQ(atomic_load(&sh->errors), 0, "no access failed");
+	CHECK(atomic_load(&sh->reads) > 0, "the workers ran");
+	/* every page, by the test thread, against its owner's books */
+	for (int n = 0; n < 2; n++) {
+		for (uint64_t p = 0; p < sh->nr_pages[n]; p++) {
+			struct worker *o = NULL;
+
+			for (int i = 0; i < NR_WORKERS && !o; i++)
+				if (owns(&w[i], n, p))
+					o = &w[i];
+			if (o)
+				expected(o, n, p, want);
+			else
+				fill(want, tag_initial(n), p);
+			CHECK_EQ(epc_encl_access(t, sh->e[n], p * PAGE, buf, PAGE, false), 0,
+				 "final read");
+			if (memcmp(buf, want, PAGE))
+				fail_msg("enclave %d page %llu lost its contents", n,
+					 (unsigned long long)p);
+		}
+	}
+	for (int i = 0; i < NR_WORKERS; i++)
+		for (int n = 0; n < 2; n++)
+			free(w[i].version[n]);
+	epc_task_destroy(t);
+	free(buf);
+	free(want);
+}
+
+/* Two enclaves each larger than the EPC, four workers over both, ksgxd running. */
+static void test_stress_encl_two_enclaves_larger_than_the_epc(void **state)
+{
+	enum {
+		EPC_PAGES = 256,
+		NP = 320
+	};
+	unsigned long seed = test_seed(1);
+	struct epc *epc = make_epc_threads(EPC_PAGES);
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct shared sh = {.epc = epc, .ops = OPS_PER_WORKER * stress_scale(), .ro_pages = 16};
+	struct epc_stats st;
+
+	(void)state;
+	for (int n = 0; n < 2; n++) {
+		sh.nr_pages[n] = NP;
+		sh.e[n] = build(t, NP, tag_initial(n));
+	}
+	run_workers(&sh, seed);
+	epc_get_stats(epc, &st);
+	print_message("# %llu evicted, %llu reloaded, %llu ksgxd wakeups\n",
+		      (unsigned long long)st.nr_evicted, (unsigned long long)st.nr_reloaded,
+		      (unsigned long long)st.nr_ksgxd_wakeups);
+	CHECK(st.nr_evicted > NP, "the workload paged");
+	CHECK(st.nr_ksgxd_wakeups > 0, "ksgxd was woken");
+	quiesce(epc);
+	assert_epc_consistent(epc);
+	for (int n = 0; n < 2; n++)
+		epc_encl_destroy(sh.e[n]);
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, EPC_PAGES, "destroy returned every page");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "and every charge");
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * The same in cgroups with limits: workers 0-1 fault enclave 0 from /p/a,
+ * workers 2-3 enclave 1 from /p/b. @max: limits of /p, /p/a, /p/b in pages
+ * (0 = none). Each level's peak must stay within its limit.
+ */
+static void run_cgroups(const uint64_t max[3], unsigned long seed)
+{
+	enum {
+		EPC_PAGES = 256,
+		NP = 200
+	};
+	static const char *paths[3] = {"/p", "/p/a", "/p/b"};
+	struct epc *epc = make_epc_threads(EPC_PAGES);
+	struct shared sh = {
+		.epc = epc, .split = true, .ops = OPS_PER_WORKER * stress_scale(), .ro_pages = 8};
+	struct epc_cgroup *cg[3];
+	struct epc_task *t[2];
+	char text[64], buf[64];
+
+	for (int i = 0; i < 3; i++) {
+		cg[i] = make_cg(epc, paths[i]);
+		if (!max[i])
+			continue;
+		snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)(max[i] * PAGE));
+		CHECK_EQ(epc_cgroup_write(cg[i], "misc.max", text), 0, "misc.max");
+	}
+	for (int n = 0; n < 2; n++) {
+		sh.cg[n] = cg[n + 1];
+		t[n] = make_task(epc, sh.cg[n], 0);
+		sh.nr_pages[n] = NP;
+		sh.e[n] = build(t[n], NP, tag_initial(n));
+	}
+	run_workers(&sh, seed);
+	for (int i = 0; i < 3; i++) {
+		unsigned long long peak = 0;
+
+		cg_read(cg[i], "misc.peak", buf, sizeof(buf));
+		CHECK_EQ(sscanf(buf, "sgx_epc %llu", &peak), 1, "misc.peak");
+		if (max[i] && peak > max[i] * PAGE)
+			fail_msg("%s peaked at %llu pages over its limit of %llu", paths[i],
+				 peak / PAGE, (unsigned long long)max[i]);
+	}
+	quiesce(epc);
+	assert_epc_consistent(epc);
+	for (int n = 0; n < 2; n++) {
+		epc_encl_destroy(sh.e[n]);
+		epc_task_destroy(t[n]);
+	}
+	for (int i = 0; i < 3; i++) {
+		cg_read(cg[i], "misc.current", buf, sizeof(buf));
+		assert_string_equal(buf, "sgx_epc 0\n");
+	}
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+static void test_stress_encl_two_cgroups_with_limits(void **state)
+{
+	static const uint64_t max[3] = {0, 120, 90};
+
+	(void)state;
+	run_cgroups(max, test_seed(2));
+}
+
+/* Both cgroups under one parent limit, none of their own: they compete for /p. */
+static void test_stress_encl_two_cgroups_under_a_shared_parent_limit(void **state)
+{
+	static const uint64_t max[3] = {150, 0, 0};
+
+	(void)state;
+	run_cgroups(max, test_seed(4));
+}
+
+/* Two nodes, per-CPU page caches on, workers on CPUs of both nodes. */
+static void test_stress_encl_two_nodes_with_per_cpu_caches(void **state)
+{
+	enum {
+		NODE_PAGES = 128,
+		NP = 300
+	};
+	unsigned long seed = test_seed(5);
+	struct epc *epc = make_epc_threads_ex(2, NODE_PAGES, 8);
+	struct epc_task *t = make_task(epc, NULL, 1);
+	struct shared sh = {.epc = epc, .ops = OPS_PER_WORKER * stress_scale(), .ro_pages = 8};
+	struct epc_node_stats ns[2];
+	struct epc_stats st;
+
+	(void)state;
+	for (int n = 0; n < 2; n++) {
+		sh.nr_pages[n] = NP;
+		sh.e[n] = build(t, NP, tag_initial(n));
+	}
+	run_workers(&sh, seed);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(epc_get_node_stats(epc, i, &ns[i]), 0);
+	CHECK(ns[0].nr_alloc_local > 0 && ns[1].nr_alloc_local > 0, "both nodes served pages");
+	quiesce(epc);
+	assert_epc_consistent(epc);
+	for (int n = 0; n < 2; n++)
+		epc_encl_destroy(sh.e[n]);
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, 2 * NODE_PAGES, "every page back");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * Enclaves created, used and destroyed while other threads page a big one
+ * and ksgxd reclaims from all of them: destroy must wait for reclaimers that
+ * hold its pages and give every page and charge back.
+ */
+struct churn {
+	struct epc *epc;
+	int id;
+	unsigned long rounds;
+	_Atomic unsigned long *errors, *mismatches;
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+	unsigned char *buf = malloc(PAGE), *want = malloc(PAGE);
+	struct epc_task *t = NULL;
+
+	if (!buf || !want || epc_task_create(c->epc, NULL, c->id, &t)) {
+		atomic_fetch_add(c->errors, 1);
+		goto out;
+	}
+	for (unsigned long r = 0; r < c->rounds; r++) {
+		uint64_t tag = ((uint64_t)c->id << 32) | r, np = 8 + r % 40;
+		struct epc_encl *e = NULL;
+		int ret = epc_encl_create(t, np * PAGE, &e);
+
+		if (ret) {
+			atomic_fetch_add(c->errors, 1);
+			continue;
+		}
+		for (uint64_t i = 0; i < np && !ret; i++) {
+			fill(buf, tag, i);
+			ret = epc_encl_add_page(t, e, i * PAGE, buf);
+		}
+		if (!ret && r % 2)
+			ret = epc_encl_init(e);
+		for (uint64_t i = 0; i < np && !ret; i += 3) {
+			fill(want, tag, i);
+			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, false);
+			if (!ret && memcmp(buf, want, PAGE))
+				atomic_fetch_add(c->mismatches, 1);
+		}
+		if (ret)
+			atomic_fetch_add(c->errors, 1);
+		epc_encl_destroy(e);
+	}
+out:
+	epc_task_destroy(t);
+	free(buf);
+	free(want);
+	return NULL;
+}
+
+static void test_stress_encl_create_destroy_churn_under_reclaim(void **state)
+{
+	enum {
+		EPC_PAGES = 192,
+		NP = 256
+	};
+	unsigned long seed = test_seed(3);
+	struct epc *epc = make_epc_threads(EPC_PAGES);
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct shared sh = {.epc = epc, .split = true, .ops = OPS_PER_WORKER * stress_scale() / 2};
+	_Atomic unsigned long errors = 0, mismatches = 0;
+	struct churn c[2];
+	pthread_t th[2];
+	struct epc_stats st;
+
+	(void)state;
+	/* enclave 0 is paged by workers 0-1; workers 2-3 page enclave 1 */
+	for (int n = 0; n < 2; n++) {
+		sh.nr_pages[n] = NP / 2;
+		sh.e[n] = build(t, NP / 2, tag_initial(n));
+	}
+	for (int i = 0; i < 2; i++) {
+		c[i] = (struct churn){.epc = epc,
+				      .id = i + 1,
+				      .rounds = 40 * stress_scale(),
+				      .errors = &errors,
+				      .mismatches = &mismatches};
+		assert_int_equal(pthread_create(&th[i], NULL, churn_main, &c[i]), 0);
+	}
+	run_workers(&sh, seed);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(atomic_load(&errors), 0, "no churn call failed");
+	CHECK_EQ(atomic_load(&mismatches), 0, "churned enclaves read their own bytes");
+	quiesce(epc);
+	assert_epc_consistent(epc);
+	for (int n = 0; n < 2; n++)
+		epc_encl_destroy(sh.e[n]);
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, EPC_PAGES, "every page back");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stress_encl_two_enclaves_larger_than_the_epc),
+		cmocka_unit_test(test_stress_encl_two_cgroups_with_limits),
+		cmocka_unit_test(test_stress_encl_two_cgroups_under_a_shared_parent_limit),
+		cmocka_unit_test(test_stress_encl_two_nodes_with_per_cpu_caches),
+		cmocka_unit_test(test_stress_encl_create_destroy_churn_under_reclaim),
+	};
+
+	return cmocka_run_group_tests_name("stress_encl", tests, NULL, NULL);
+}

@@ -35,11 +35,11 @@ extern "C" {
 
 #define EPCMM_VERSION_STRING "0.1.0"
 
-#define EPC_PAGE_SIZE 4096
-#define EPC_NO_NODE (-1)
-#define EPC_MAX_NODES 64
+#define EPC_PAGE_SIZE	 4096
+#define EPC_NO_NODE	 (-1)
+#define EPC_MAX_NODES	 64
 #define EPC_MAX_SECTIONS 8
-#define EPC_MAX_CPUS 4096
+#define EPC_MAX_CPUS	 4096
 
 struct epc;
 struct epc_cgroup;

@@ -18,17 +18,17 @@
 #include "util/log.h"
 
 struct epc_task {
-	struct epc *epc;	 /* read-only */
-	struct epc_cgroup *cg;	 /* owner thread (membership counted in the tree) */
-	int cpu;		 /* owner thread */
-	_Atomic bool signal;	 /* set by anyone, read by reclaim loops */
+	struct epc *epc;	      /* read-only */
+	struct epc_cgroup *cg;	      /* owner thread (membership counted in the tree) */
+	int cpu;		      /* owner thread */
+	_Atomic bool signal;	      /* set by anyone, read by reclaim loops */
 	struct epc_task *next, *prev; /* epc->objs_lock */
 };
 
 struct epc {
-	struct epc__log log;	   /* read-only */
-	enum epc_background mode;  /* read-only */
-	bool no_contents;	   /* read-only */
+	struct epc__log log;	  /* read-only */
+	enum epc_background mode; /* read-only */
+	bool no_contents;	  /* read-only */
 	struct epc__hw hw;
 	struct epc__mm mm;
 	struct epc__cgroups cgroups;

@@ -14,7 +14,7 @@
 
 #define API __attribute__((visibility("default")))
 
-#define LOCAL_DISTANCE 10
+#define LOCAL_DISTANCE	10
 #define REMOTE_DISTANCE 20
 
 /* --------------------------------------------------------- configuration */
@@ -63,10 +63,11 @@ static int validate_topology(const struct epc_config *cfg, const struct epc__log
 				int d = cfg->distance[i * nodes + j];
 
 				if (i == j && d != LOCAL_DISTANCE)
-					INVALID("distance[%d][%d] = %d (the diagonal must be %d)", i,
-						j, d, LOCAL_DISTANCE);
+					INVALID("distance[%d][%d] = %d (the diagonal must be %d)",
+						i, j, d, LOCAL_DISTANCE);
 				if (i != j && d <= LOCAL_DISTANCE)
-					INVALID("distance[%d][%d] = %d (remote distances must be > %d)",
+					INVALID("distance[%d][%d] = %d (remote distances must be > "
+						"%d)",
 						i, j, d, LOCAL_DISTANCE);
 			}
 	}
@@ -140,8 +141,9 @@ static int resolve_config(const struct epc_config *cfg, const struct epc__log *l
 	for (int i = 0; i < rc->nr_nodes; i++)
 		for (int j = 0; j < rc->nr_nodes; j++)
 			rc->distance[i * rc->nr_nodes + j] =
-				cfg->distance ? cfg->distance[i * rc->nr_nodes + j]
-					      : (uint8_t)(i == j ? LOCAL_DISTANCE : REMOTE_DISTANCE);
+				cfg->distance
+					? cfg->distance[i * rc->nr_nodes + j]
+					: (uint8_t)(i == j ? LOCAL_DISTANCE : REMOTE_DISTANCE);
 	for (int i = 0; i < cfg->nr_sections; i++) {
 		const struct epc_section_desc *s = &cfg->sections[i];
 
@@ -153,7 +155,8 @@ static int resolve_config(const struct epc_config *cfg, const struct epc__log *l
 			 (unsigned long long)(s->phys_addr + s->size - 1));
 		if (s->node == EPC_NO_NODE) {
 			epc__log(log, LOG_WARNING,
-				 "[Firmware Bug]: Unable to map EPC section to online node. Fallback to the NUMA node 0.");
+				 "[Firmware Bug]: Unable to map EPC section to online node. "
+				 "Fallback to the NUMA node 0.");
 			rc->sec_node[i] = 0;
 		}
 	}
@@ -170,7 +173,8 @@ static void log_nodes_without_epc(struct epc *epc)
 			has_cpu = epc->mm.cpu_to_node[c] == n;
 		if (has_cpu && !epc->mm.nodes[n].has_epc)
 			epc__log(&epc->log, LOG_INFO,
-				 "node%d has both CPUs and memory but doesn't have an EPC section", n);
+				 "node%d has both CPUs and memory but doesn't have an EPC section",
+				 n);
 	}
 }
 
@@ -448,8 +452,7 @@ API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *te
 	int ret = epc__cg_write(cg, file, text);
 
 	if (ret)
-		epc__log(cg->tree->log, LOG_INFO, "write to %s rejected: %s", file,
-			 strerror(-ret));
+		epc__log(cg->tree->log, LOG_INFO, "write to %s rejected: %s", file, strerror(-ret));
 	return ret;
 }
 

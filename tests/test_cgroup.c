@@ -159,9 +159,9 @@ static void test_cgroup_create_lookup_nested(void **state)
 static void test_cgroup_create_lookup_errors(void **state)
 {
 	static const char *const malformed[] = {
-		"",	 "a",	   "a/b",  "//",     "/a/",   "/a//b", "//a",	  "/.",	   "/..",
-		"/a/.", "/a/..", "/./a", "/a/../b", "/a b", "/a\tb",  "/a\nb", "/\xc3\xa4", "/a*",
-		"/a:b", "/a\\b", " /a",   "/a ",    "/%",    "/a/b/", "\\a",
+		"",	"a",	 "a/b",	 "//",	    "/a/",  "/a//b", "//a",   "/.",	   "/..",
+		"/a/.", "/a/..", "/./a", "/a/../b", "/a b", "/a\tb", "/a\nb", "/\xc3\xa4", "/a*",
+		"/a:b", "/a\\b", " /a",	 "/a ",	    "/%",   "/a/b/", "\\a",
 	};
 	struct epc *epc = make_epc(NPAGES);
 
@@ -680,7 +680,7 @@ static void test_cgroup_b54_limit_enomem_both_modes_counts_events(void **state)
 	assert_int_equal(count_of(a, "misc.events"), 6);
 	assert_int_equal(count_of(b, "misc.events"), 0);
 	epc_page_free(p[0]);
-	p[0] = alloc_ok(tb); /* B takes the room back: C 1 page, B 3, A full */
+	p[0] = alloc_ok(tb);			  /* B takes the room back: C 1 page, B 3, A full */
 	alloc_fails(tc, EPC_DO_RECLAIM, -ENOMEM); /* C has room, A has none */
 	assert_int_equal(count_of(a, "misc.events.local"), 3);
 	assert_int_equal(count_of(c, "misc.events.local"), 4);
@@ -736,7 +736,7 @@ static void test_cgroup_failed_alloc_leaves_no_charge(void **state)
 	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)7, &x), -EINVAL);
 	assert_null(x);
 	epc_page_free(p[6]);
-	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)-1, &x), -EINVAL);
+	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim) - 1, &x), -EINVAL);
 	assert_null(x);
 	assert_int_equal(cg_usage(a), 6 * PAGE);
 	for (int i = 0; i < 6; i++)
@@ -782,7 +782,10 @@ static void test_cgroup_b46_max_below_usage_accepted(void **state)
 static void test_cgroup_b64_no_leaked_charge(void **state)
 {
 	static const char *const paths[] = {"/a", "/a/b", "/a/b/c", "/a/d", "/e", "/e/f"};
-	enum { NCG = 6, PER = 5 };
+	enum {
+		NCG = 6,
+		PER = 5
+	};
 	struct epc *epc = make_epc(NPAGES);
 	struct epc_cgroup *cg[NCG + 1];
 	struct epc_task *t[NCG + 1];
@@ -819,7 +822,8 @@ static void test_cgroup_b64_no_leaked_charge(void **state)
 	for (int i = 0; i <= NCG; i++) {
 		char buf[64];
 
-		assert_string_equal(cg_read(cg[i], "misc.current", buf, sizeof(buf)), "sgx_epc 0\n");
+		assert_string_equal(cg_read(cg[i], "misc.current", buf, sizeof(buf)),
+				    "sgx_epc 0\n");
 		epc_task_destroy(t[i]);
 	}
 	assert_epc_consistent(epc);

@@ -14,7 +14,7 @@
 #include "fuzz/fuzz_cgroupfs.h"
 
 #define CORPUS_DIR EPCMM_TEST_DIR "/fuzz/corpus/cgroupfs"
-#define MIN_SEEDS 20
+#define MIN_SEEDS  20
 
 struct seed {
 	char *name;

@@ -17,7 +17,7 @@
 #include "cgroup/cgroup.h"
 #include "cgroup/misc.h"
 
-#define NPAGES 64
+#define NPAGES	 64
 #define CAPACITY ((uint64_t)NPAGES * PAGE)
 
 /* ------------------------------------------------------------- helpers */
@@ -107,8 +107,8 @@ static void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
 /* Every file of @cg, concatenated, to compare before and after. */
 static void snapshot(struct epc_cgroup *cg, char *out, size_t len)
 {
-	static const char *const files[] = {"misc.capacity", "misc.current",	 "misc.peak",
-					    "misc.max",	     "misc.events", "misc.events.local"};
+	static const char *const files[] = {"misc.capacity", "misc.current", "misc.peak",
+					    "misc.max",	     "misc.events",  "misc.events.local"};
 	size_t pos = 0;
 
 	out[0] = '\0';
@@ -348,8 +348,14 @@ static void test_misc_max_write_kernel_isspace(void **state)
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 6\xa0\n"), 0);
 	expect_file(a, "misc.max", "sgx_epc 6\n");
 	/* 0xA0 is not the separator: only ' ' is (strsep(&buf, " ")) */
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc\xa0" "7"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc \xa0" "7"), -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max",
+					  "sgx_epc\xa0"
+					  "7"),
+			 -EINVAL);
+	assert_int_equal(epc_cgroup_write(a, "misc.max",
+					  "sgx_epc \xa0"
+					  "7"),
+			 -EINVAL);
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\x85"), -EINVAL);
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\xff"), -EINVAL);
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc \xb2"), -EINVAL);

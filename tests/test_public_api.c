@@ -22,8 +22,11 @@ static void ok(int cond, const char *what)
 
 int main(void)
 {
-	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = 32 * EPC_PAGE_SIZE, .node = 0};
-	struct epc_config c = {.nr_nodes = 1, .sections = &s, .nr_sections = 1,
+	struct epc_section_desc s = {
+		.phys_addr = 1ULL << 32, .size = 32 * EPC_PAGE_SIZE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1,
+			       .sections = &s,
+			       .nr_sections = 1,
 			       .background = EPC_BACKGROUND_THREADS};
 	struct epc *epc = NULL;
 	struct epc_task *t = NULL;
@@ -36,7 +39,8 @@ int main(void)
 	ok(epc_sanitize_wait(epc) == 0, "ksgxd sanitizes, epc_sanitize_wait returns");
 	epc_get_stats(epc, &st);
 	ok(st.nr_free == 32 && st.nr_total == 32, "all 32 pages free after sanitization");
-	ok(epc_task_create(epc, NULL, 0, &t) == 0 && epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p) == 0,
+	ok(epc_task_create(epc, NULL, 0, &t) == 0 &&
+		   epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p) == 0,
 	   "a task allocates a raw page");
 	ok(epc_cgroup_read(epc_cgroup_root(epc), "misc.current", buf, sizeof(buf)) > 0 &&
 		   !strcmp(buf, "sgx_epc 4096\n"),

@@ -27,12 +27,19 @@
 #include "cgroup/cgroup.h"
 
 #define CAPACITY_PAGES 128
-#define ROOT_HOLD 48
-#define MAX_HOLD 64
-#define NR_WORKERS 6
-#define ROUNDS 10000
+#define ROOT_HOLD      48
+#define MAX_HOLD       64
+#define NR_WORKERS     6
+#define ROUNDS	       10000
 
-enum { CG_ROOT, CG_A, CG_AB, CG_AC, CG_D, NR_CG };
+enum {
+	CG_ROOT,
+	CG_A,
+	CG_AB,
+	CG_AC,
+	CG_D,
+	NR_CG
+};
 
 static const char *const cg_paths[NR_CG] = {"/", "/a", "/a/b", "/a/c", "/d"};
 static const int cg_parent[NR_CG] = {-1, CG_ROOT, CG_A, CG_A, CG_ROOT};
@@ -133,13 +140,15 @@ static void *worker_main(void *arg)
 		/* fill up to the limit */
 		while (w->held < cap) {
 			struct epc_page *p = NULL;
-			enum epc_reclaim mode = rng_next(&w->rng) & 1 ? EPC_DO_RECLAIM : EPC_NO_RECLAIM;
+			enum epc_reclaim mode =
+				rng_next(&w->rng) & 1 ? EPC_DO_RECLAIM : EPC_NO_RECLAIM;
 			int ret = epc_page_alloc(w->t, w, mode, &p);
 
 			if (ret == -ENOMEM) {
 				atomic_fetch_add(&sh->failures, 1);
 				if (p)
-					anomaly(sh, "worker %d: failed alloc returned a page", w->idx);
+					anomaly(sh, "worker %d: failed alloc returned a page",
+						w->idx);
 				break;
 			}
 			if (ret || !p) {
@@ -155,7 +164,7 @@ static void *worker_main(void *arg)
 		/* give some back: often a few, sometimes all */
 		{
 			int n = rng_next(&w->rng) % 8 == 0 ? w->held
-							    : (int)(rng_next(&w->rng) % 4) + 1;
+							   : (int)(rng_next(&w->rng) % 4) + 1;
 
 			for (int i = 0; i < n && w->held; i++) {
 				int k = (int)(rng_next(&w->rng) % (uint64_t)w->held);
@@ -331,8 +340,8 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 			fail_msg("%s: misc.current %" PRIu64 ", pages held in its subtree %" PRIu64,
 				 cg_paths[cg], usage, sub[cg]);
 		if (sub[cg] > cg_limit[cg])
-			fail_msg("%s holds %" PRIu64 " pages, limit %" PRIu64, cg_paths[cg], sub[cg],
-				 cg_limit[cg]);
+			fail_msg("%s holds %" PRIu64 " pages, limit %" PRIu64, cg_paths[cg],
+				 sub[cg], cg_limit[cg]);
 		assert_true(peak >= 0 && (uint64_t)peak <= cg_limit[cg] * PAGE);
 		assert_true((uint64_t)peak >= usage);
 	}
@@ -348,7 +357,8 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 		for (int y = CG_A; y < NR_CG; y++)
 			for (int x = y; x >= 0; x = cg_parent[x])
 				if (x == cg)
-					want += (uint64_t)read_count(sh->cg[y], "misc.events.local");
+					want += (uint64_t)read_count(sh->cg[y],
+								     "misc.events.local");
 		assert_int_equal(read_count(sh->cg[cg], "misc.events"), want);
 	}
 	assert_epc_consistent(sh->epc);
@@ -435,7 +445,9 @@ static void count_free(struct epc_cgroup *cg, void *arg)
 
 static void test_stress_cgroup_remove_races_uncharge(void **state)
 {
-	enum { NCHURN = 3 };
+	enum {
+		NCHURN = 3
+	};
 	struct epc *epc = make_epc_ex(2, (const int[]){0, 1}, 2, 64, 0, NULL);
 	struct churn *c = calloc(NCHURN, sizeof(*c));
 	_Atomic unsigned long anomalies = 0, freed = 0;

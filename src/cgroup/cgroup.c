@@ -140,8 +140,8 @@ static struct epc_cgroup *child_lookup_locked(struct epc_cgroup *parent, const c
  * Walk @path (already checked) from the root; stop before the last component
  * when @parent_only. Return: the cgroup or NULL; *@last the last component.
  */
-static struct epc_cgroup *walk_locked(struct epc__cgroups *tree, const char *path,
-				      bool parent_only, const char **last, size_t *last_len)
+static struct epc_cgroup *walk_locked(struct epc__cgroups *tree, const char *path, bool parent_only,
+				      const char **last, size_t *last_len)
 {
 	struct epc_cgroup *cg = tree->root;
 	const char *p = path;

@@ -200,9 +200,9 @@ int epc__misc_parse_max(const char *text, uint64_t *out)
 }
 
 static const char *const file_names[EPC__MISC_NR_FILES] = {
-	[EPC__MISC_CAPACITY] = "misc.capacity",	  [EPC__MISC_CURRENT] = "misc.current",
-	[EPC__MISC_PEAK] = "misc.peak",		  [EPC__MISC_MAX_FILE] = "misc.max",
-	[EPC__MISC_EVENTS] = "misc.events",	  [EPC__MISC_EVENTS_LOCAL] = "misc.events.local",
+	[EPC__MISC_CAPACITY] = "misc.capacity", [EPC__MISC_CURRENT] = "misc.current",
+	[EPC__MISC_PEAK] = "misc.peak",		[EPC__MISC_MAX_FILE] = "misc.max",
+	[EPC__MISC_EVENTS] = "misc.events",	[EPC__MISC_EVENTS_LOCAL] = "misc.events.local",
 };
 
 int epc__misc_file_lookup(const char *name, _Bool is_root)

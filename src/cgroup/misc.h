@@ -35,9 +35,9 @@
 
 struct epc__misc_res {
 	_Atomic int64_t usage __attribute__((aligned(EPC__CACHELINE))); /* bytes, self + subtree */
-	_Atomic uint64_t max __attribute__((aligned(EPC__CACHELINE)));	 /* bytes; U64_MAX = "max" */
-	_Atomic uint64_t peak;						 /* watermark */
-	_Atomic uint64_t events;					 /* hierarchical */
+	_Atomic uint64_t max __attribute__((aligned(EPC__CACHELINE)));	/* bytes; U64_MAX = "max" */
+	_Atomic uint64_t peak;						/* watermark */
+	_Atomic uint64_t events;					/* hierarchical */
 	_Atomic uint64_t events_local;
 	_Atomic int warned_negative; /* root only: the one-time warning of behaviour 43 */
 };

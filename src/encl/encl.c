@@ -154,8 +154,8 @@ static int backing_create(struct epc_encl *e)
 		return -errno;
 	if (ftruncate(e->backing_fd, (off_t)e->backing_len))
 		goto err_close;
-	e->backing = mmap(NULL, e->backing_len, PROT_READ | PROT_WRITE, MAP_SHARED, e->backing_fd,
-			  0);
+	e->backing =
+		mmap(NULL, e->backing_len, PROT_READ | PROT_WRITE, MAP_SHARED, e->backing_fd, 0);
 	if (e->backing == MAP_FAILED)
 		goto err_close;
 	return 0;
@@ -346,7 +346,8 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	int ret;
 
 	if (offset % EPC_PAGE_SIZE || offset >= e->size) {
-		epc__log(&e->epc->log, LOG_ERR, "EADD: offset 0x%llx outside the enclave or unaligned",
+		epc__log(&e->epc->log, LOG_ERR,
+			 "EADD: offset 0x%llx outside the enclave or unaligned",
 			 (unsigned long long)offset);
 		return -EINVAL;
 	}
@@ -363,9 +364,10 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 		goto err_shrink;
 	epc__mutex_lock(&e->lock);
 	/* EINIT may have come in meanwhile: EINIT is not serialized with builders */
-	ret = e->initialized ? -EINVAL
-			     : epc__hw_eadd(&e->epc->hw, epc__page_index(e->epc, p),
-					    epc__page_index(e->epc, e->secs.epc_page), EPC__PT_REG, src);
+	ret = e->initialized
+		      ? -EINVAL
+		      : epc__hw_eadd(&e->epc->hw, epc__page_index(e->epc, p),
+				     epc__page_index(e->epc, e->secs.epc_page), EPC__PT_REG, src);
 	if (ret) {
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EINVAL) {
@@ -524,7 +526,8 @@ int epc__encl_check(struct epc *epc)
 			evicted++;
 		if (ret || resident != atomic_load(&e->nr_resident) || evicted != slots) {
 			epc__log(&epc->log, LOG_ERR,
-				 "check: enclave %llu: %llu resident (books %llu), %llu evicted, %llu VA slots used",
+				 "check: enclave %llu: %llu resident (books %llu), %llu evicted, "
+				 "%llu VA slots used",
 				 (unsigned long long)e->id, (unsigned long long)resident,
 				 (unsigned long long)atomic_load(&e->nr_resident),
 				 (unsigned long long)evicted, (unsigned long long)slots);

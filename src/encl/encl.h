@@ -44,11 +44,11 @@ struct epc_task;
 #define EPC__FAULT_MAX_IDLE_ROUNDS 256
 /* Tunable: how long a THREADS-mode fault waits for ksgxd per round. */
 #define EPC__FAULT_WAIT_NS 200000L
-#define EPC__VA_SLOTS 512
+#define EPC__VA_SLOTS	   512
 
-#define EPC__EPAGE_ADDED 0x1
+#define EPC__EPAGE_ADDED	   0x1
 #define EPC__EPAGE_BEING_RECLAIMED 0x2
-#define EPC__EPAGE_BACKING 0x4 /* backing space has been allocated */
+#define EPC__EPAGE_BACKING	   0x4 /* backing space has been allocated */
 
 struct epc__va_page {
 	struct epc_page *epc_page;
@@ -68,10 +68,10 @@ struct epc__encl_page {
 };
 
 struct epc_encl {
-	struct epc *epc;    /* read-only */
-	uint64_t id;	    /* read-only: unique within the epc */
-	uint64_t size;	    /* read-only: bytes */
-	uint64_t nr_slots;  /* read-only: size / 4096 */
+	struct epc *epc;   /* read-only */
+	uint64_t id;	   /* read-only: unique within the epc */
+	uint64_t size;	   /* read-only: bytes */
+	uint64_t nr_slots; /* read-only: size / 4096 */
 	struct epc__mutex lock;
 	struct epc__mutex build_lock; /* ECREATE/EADD; page_cnt */
 
@@ -79,11 +79,11 @@ struct epc_encl {
 	size_t pages_len;
 	struct epc__encl_page secs;
 	struct epc__va_page *va_head, *va_tail; /* lock; slots come from the head */
-	uint64_t nr_va;			       /* lock */
-	uint64_t page_cnt;		       /* build_lock: SECS + added pages (VA growth) */
-	bool initialized;		       /* lock */
+	uint64_t nr_va;				/* lock */
+	uint64_t page_cnt;			/* build_lock: SECS + added pages (VA growth) */
+	bool initialized;			/* lock */
 
-	int backing_fd;	     /* -1 with no_contents */
+	int backing_fd; /* -1 with no_contents */
 	unsigned char *backing;
 	size_t backing_len;
 

@@ -43,9 +43,10 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	};
 	ret = epc__hw_eldu(&epc->hw, &a);
 	if (ret) {
-		epc__log(&epc->log, LOG_ERR,
-			 "ELDU of enclave %llu page 0x%llx failed: %d (0x%x): backing store corrupt",
-			 (unsigned long long)e->id, (unsigned long long)a.offset, ret, ret);
+		epc__log(
+			&epc->log, LOG_ERR,
+			"ELDU of enclave %llu page 0x%llx failed: %d (0x%x): backing store corrupt",
+			(unsigned long long)e->id, (unsigned long long)a.offset, ret, ret);
 		epc__free_page(&epc->reclaim, p); /* never valid: no EREMOVE needed */
 		return -EFAULT;
 	}
@@ -115,8 +116,8 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 		epc__mutex_lock(&e->lock);
 		ret = load_page_locked(t, e, ep, first);
 		if (!ret) {
-			unsigned char *bytes = epc__hw_page_addr(&e->epc->hw,
-								 epc__page_index(e->epc, ep->epc_page));
+			unsigned char *bytes = epc__hw_page_addr(
+				&e->epc->hw, epc__page_index(e->epc, ep->epc_page));
 
 			if (bytes && write)
 				memcpy(bytes + off, buf, len);
@@ -160,8 +161,9 @@ static bool range_added(struct epc_encl *e, uint64_t offset, uint64_t end)
 	return true;
 }
 
-__attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
-			       size_t len, bool write)
+__attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, struct epc_encl *e,
+							   uint64_t offset, void *buf, size_t len,
+							   bool write)
 {
 	uint64_t end = offset + len;
 

@@ -13,8 +13,8 @@
 
 /* PCMD layout (struct sgx_pcmd): secinfo, enclave id, reserved, MAC. */
 #define PCMD_TYPE_OFF 0
-#define PCMD_EID_OFF 64
-#define PCMD_MAC_OFF 112
+#define PCMD_EID_OFF  64
+#define PCMD_MAC_OFF  112
 
 static bool valid(const struct epc__epcm *e)
 {

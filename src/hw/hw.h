@@ -60,7 +60,7 @@ enum epc__page_type {
 	EPC__PT_TRIM = 4,
 };
 
-#define EPC__EPCM_VALID 0x1
+#define EPC__EPCM_VALID	  0x1
 #define EPC__EPCM_BLOCKED 0x2
 
 /*
@@ -69,8 +69,8 @@ enum epc__page_type {
  */
 struct epc__epcm {
 	_Atomic uint32_t link;
-	uint8_t type;  /* enum epc__page_type, valid when VALID */
-	uint8_t flags; /* EPC__EPCM_* */
+	uint8_t type;	/* enum epc__page_type, valid when VALID */
+	uint8_t flags;	/* EPC__EPCM_* */
 	uint16_t epoch; /* ETRACK epoch the page was blocked in */
 };
 _Static_assert(sizeof(struct epc__epcm) <= 8, "EPCM entry over its 8-byte budget");
@@ -79,7 +79,7 @@ struct epc__hw_section {
 	uint64_t phys_addr;
 	uint64_t first; /* index of its first page */
 	uint64_t nr_pages;
-	void *bytes;	/* NULL with no_contents */
+	void *bytes; /* NULL with no_contents */
 	size_t map_len;
 };
 

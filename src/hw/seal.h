@@ -20,8 +20,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define EPC__SEAL_TAG_LEN 16
-#define EPC__SEAL_KEY_LEN 16
+#define EPC__SEAL_TAG_LEN  16
+#define EPC__SEAL_KEY_LEN  16
 #define EPC__SEAL_POOL_MAX 64
 
 struct epc__seal_aad {

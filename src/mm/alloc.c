@@ -51,8 +51,8 @@ static int pages_map(struct epc__mm *mm)
 	size_t raw_len = align * 2;
 	struct mm_header *h;
 
-	raw = mmap(NULL, raw_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		   -1, 0);
+	raw = mmap(NULL, raw_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
 		return -ENOMEM;
 	start = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
@@ -108,8 +108,11 @@ static void build_fallback(struct epc__mm *mm, int nid, int policy)
 	if (policy == 1) { /* EPC_FALLBACK_DISTANCE */
 		for (int i = 0; i < mm->nr_nodes; i++)
 			if (mm->nodes[i].has_epc)
-				keys[cnt++] = (uint16_t)(
-					(i == nid ? 0 : mm->distance[nid * mm->nr_nodes + i]) << 8 | i);
+				keys[cnt++] =
+					(uint16_t)((i == nid ? 0
+							     : mm->distance[nid * mm->nr_nodes + i])
+							   << 8 |
+						   i);
 		qsort(keys, (size_t)cnt, sizeof(keys[0]), cmp_key);
 		for (int i = 0; i < cnt; i++)
 			n->fallback[i] = (uint8_t)(keys[i] & 0xff);

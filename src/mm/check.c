@@ -30,7 +30,8 @@ static int check_list(struct epc__mm *mm, const struct epc__plist *l, enum epc__
 	uint64_t nr = 0;
 	int ret = 0;
 
-	epc__plist_for_each(mm->pages, l, p) {
+	epc__plist_for_each(mm->pages, l, p)
+	{
 		uint64_t idx = epc__mm_page_index(mm, p);
 
 		CHECK(!seen[idx], "%s: page %llu is on two lists", what, (unsigned long long)idx);
@@ -92,8 +93,7 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 		if (ret)
 			goto out;
 		CHECK(atomic_load(&n->nr_free) == n->free.nr, "node %d nr_free %llu != %llu", i,
-		      (unsigned long long)atomic_load(&n->nr_free),
-		      (unsigned long long)n->free.nr);
+		      (unsigned long long)atomic_load(&n->nr_free), (unsigned long long)n->free.nr);
 		listed_free += n->free.nr;
 		listed_poison += n->poison.nr;
 	}
@@ -105,8 +105,8 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 		if (ret)
 			goto out;
 		epc__plist_for_each(mm->pages, &c->list, p)
-			CHECK(p->aux == (uint32_t)i, "cached page says CPU %u, is in CPU %d's cache",
-			      p->aux, i);
+			CHECK(p->aux == (uint32_t)i,
+			      "cached page says CPU %u, is in CPU %d's cache", p->aux, i);
 		CHECK(c->enabled || epc__plist_empty(&c->list), "disabled cache %d holds pages", i);
 		CHECK(atomic_load(&c->nr) == c->list.nr, "cache %d count mismatch", i);
 		CHECK(c->list.nr <= mm->pcp_high, "cache %d holds %llu > high %u", i,
@@ -119,7 +119,8 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 
 	CHECK(by_state[EPC__PAGE_FREE] == listed_free, "%llu FREE pages, %llu on free lists",
 	      (unsigned long long)by_state[EPC__PAGE_FREE], (unsigned long long)listed_free);
-	CHECK(by_state[EPC__PAGE_POISON] == listed_poison, "%llu POISON pages, %llu on poison lists",
+	CHECK(by_state[EPC__PAGE_POISON] == listed_poison,
+	      "%llu POISON pages, %llu on poison lists",
 	      (unsigned long long)by_state[EPC__PAGE_POISON], (unsigned long long)listed_poison);
 	CHECK(by_state[EPC__PAGE_PCP] == listed_pcp, "%llu PCP pages, %llu in caches",
 	      (unsigned long long)by_state[EPC__PAGE_PCP], (unsigned long long)listed_pcp);
@@ -131,7 +132,8 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 	      (unsigned long long)atomic_load(&mm->nr_dirty),
 	      (unsigned long long)by_state[EPC__PAGE_DIRTY]);
 	CHECK(epc__mm_nr_free(mm) == listed_free + listed_pcp, "free count %llu != %llu",
-	      (unsigned long long)epc__mm_nr_free(mm), (unsigned long long)(listed_free + listed_pcp));
+	      (unsigned long long)epc__mm_nr_free(mm),
+	      (unsigned long long)(listed_free + listed_pcp));
 	CHECK(lru_pages < 0 ||
 		      (uint64_t)lru_pages == by_state[EPC__PAGE_LRU] + by_state[EPC__PAGE_ISOLATED],
 	      "%llu reclaimer pages, the layers above account for %lld",

@@ -44,7 +44,7 @@
 #include "util/lock.h"
 #include "util/log.h"
 
-#define EPC__CACHELINE 64
+#define EPC__CACHELINE	  64
 #define EPC__MM_MAX_NODES 64
 /* Links are index + 1 and must stay below 0xffffffff (see alloc.c). */
 #define EPC__MAX_PAGES 0xfffffff0ULL
@@ -58,19 +58,19 @@ struct epc__node {
 	_Atomic uint64_t nr_free; /* mirror of free.nr for lockless readers (written under lock) */
 	/* read-only after init: */
 	bool has_epc;
-	uint64_t nr_pages;  /* pages of this node's sections */
-	uint64_t size;	    /* bytes, as sgx_total_bytes */
-	int nr_fallback;    /* entries in fallback[] */
-	uint8_t *fallback;  /* search order for callers on this node */
+	uint64_t nr_pages; /* pages of this node's sections */
+	uint64_t size;	   /* bytes, as sgx_total_bytes */
+	int nr_fallback;   /* entries in fallback[] */
+	uint8_t *fallback; /* search order for callers on this node */
 } __attribute__((aligned(EPC__CACHELINE)));
 
 struct epc__pcp {
-	struct epc__spin lock;	 /* protects list, nr_alloc */
-	struct epc__plist list;	 /* this CPU's cached pages, LIFO */
-	uint64_t nr_alloc;	 /* lock: allocations served from the cache */
-	_Atomic uint64_t nr;	 /* mirror of list.nr for lockless readers */
-	int node;		 /* read-only: cpu_to_node of this CPU */
-	bool enabled;		 /* read-only: batch > 0 and the node has EPC */
+	struct epc__spin lock;	/* protects list, nr_alloc */
+	struct epc__plist list; /* this CPU's cached pages, LIFO */
+	uint64_t nr_alloc;	/* lock: allocations served from the cache */
+	_Atomic uint64_t nr;	/* mirror of list.nr for lockless readers */
+	int node;		/* read-only: cpu_to_node of this CPU */
+	bool enabled;		/* read-only: batch > 0 and the node has EPC */
 } __attribute__((aligned(EPC__CACHELINE)));
 
 struct epc__mm_section {

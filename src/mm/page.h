@@ -50,14 +50,14 @@ enum epc__page_state {
 #define EPC__LINK_NONE 0u
 
 struct epc_page {
-	uint32_t next, prev;	   /* links of the one list holding the page */
-	void *owner;		   /* raw owner / enclave page; NULL when free */
-	struct epc_cgroup *cg;	   /* cgroup charged for it; NULL when free */
-	_Atomic uint8_t state;	   /* enum epc__page_state */
-	_Atomic uint8_t poison;	   /* 1 once a memory failure hit it; sticky */
-	uint8_t section;	   /* section index (set by the sanitizer) */
-	uint8_t node;		   /* section's node (set by the sanitizer) */
-	uint32_t aux;		   /* PCP: the cache's CPU; INUSE: see EPC__AUX_* */
+	uint32_t next, prev;	/* links of the one list holding the page */
+	void *owner;		/* raw owner / enclave page; NULL when free */
+	struct epc_cgroup *cg;	/* cgroup charged for it; NULL when free */
+	_Atomic uint8_t state;	/* enum epc__page_state */
+	_Atomic uint8_t poison; /* 1 once a memory failure hit it; sticky */
+	uint8_t section;	/* section index (set by the sanitizer) */
+	uint8_t node;		/* section's node (set by the sanitizer) */
+	uint32_t aux;		/* PCP: the cache's CPU; INUSE: see EPC__AUX_* */
 };
 
 /*
@@ -65,7 +65,7 @@ struct epc_page {
  * record mapping's alignment above them, so that the instance can be found
  * from the page with one load (epc__mm_of_page()).
  */
-#define EPC__AUX_CPU_MASK 0xffffffu
+#define EPC__AUX_CPU_MASK  0xffffffu
 #define EPC__AUX_SHIFT_BIT 24
 
 _Static_assert(sizeof(struct epc_page) <= 32, "page record over its 32-byte budget");

@@ -34,9 +34,7 @@ static bool pcp_holds_locked(struct epc__mm *mm, struct epc__pcp *c, const struc
 	epc__assert_spin_held(&c->lock);
 	if (epc__page_state(p) != EPC__PAGE_PCP)
 		return false;
-	epc__plist_for_each(mm->pages, &c->list, q)
-		if (q == p)
-			return true;
+	epc__plist_for_each(mm->pages, &c->list, q) if (q == p) return true;
 	return false;
 }
 

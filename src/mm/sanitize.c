@@ -128,7 +128,8 @@ int epc__mm_sanitize(struct epc__mm *mm, const _Atomic bool *stop)
 			atomic_fetch_add_explicit(&mm->nr_leaked, mm->still_dirty.nr,
 						  memory_order_relaxed);
 			epc__log(mm->log, LOG_WARNING,
-				 "%llu EPC pages could not be sanitized (EREMOVE failed twice) and are leaked",
+				 "%llu EPC pages could not be sanitized (EREMOVE failed twice) and "
+				 "are leaked",
 				 (unsigned long long)mm->still_dirty.nr);
 		}
 	}

@@ -414,10 +414,12 @@ int epc__reclaim_check(struct epc__reclaimer *r)
 		struct epc_page *p;
 		uint64_t nr = 0;
 
-		epc__plist_for_each(r->mm->pages, &c->lru, p) {
+		epc__plist_for_each(r->mm->pages, &c->lru, p)
+		{
 			if (epc__page_state(p) != EPC__PAGE_LRU || p->cg != c) {
 				epc__log(r->log, LOG_ERR,
-					 "check: LRU page %llu has state %d and cgroup %p, on %p's LRU",
+					 "check: LRU page %llu has state %d and cgroup %p, on %p's "
+					 "LRU",
 					 (unsigned long long)epc__mm_page_index(r->mm, p),
 					 epc__page_state(p), (void *)p->cg, (void *)c);
 				ret = -EUCLEAN;
@@ -426,8 +428,9 @@ int epc__reclaim_check(struct epc__reclaimer *r)
 			nr++;
 		}
 		if (!ret && (nr != c->lru.nr || nr != atomic_load(&c->nr_lru))) {
-			epc__log(r->log, LOG_ERR, "check: LRU of %p has %llu pages, counts say %llu",
-				 (void *)c, (unsigned long long)nr, (unsigned long long)c->lru.nr);
+			epc__log(r->log, LOG_ERR,
+				 "check: LRU of %p has %llu pages, counts say %llu", (void *)c,
+				 (unsigned long long)nr, (unsigned long long)c->lru.nr);
 			ret = -EUCLEAN;
 		}
 		on_lrus += nr;

@@ -37,8 +37,8 @@
 #include "mm/mm.h"
 #include "util/lock.h"
 
-#define EPC__NR_TO_SCAN 16    /* pages isolated per batch (SGX_NR_TO_SCAN) */
-#define EPC__NR_LOW_PAGES 32  /* wake ksgxd below this (SGX_NR_LOW_PAGES) */
+#define EPC__NR_TO_SCAN	   16 /* pages isolated per batch (SGX_NR_TO_SCAN) */
+#define EPC__NR_LOW_PAGES  32 /* wake ksgxd below this (SGX_NR_LOW_PAGES) */
 #define EPC__NR_HIGH_PAGES 64 /* ksgxd reclaims until this (SGX_NR_HIGH_PAGES) */
 /* A reclaim loop that frees nothing for this many rounds gives up (-ENOMEM). */
 #define EPC__RECLAIM_MAX_IDLE_ROUNDS 64
@@ -68,10 +68,10 @@ struct epc__reclaim_ops {
 };
 
 struct epc__reclaimer {
-	struct epc__mm *mm;	      /* read-only */
-	struct epc__cgroups *cgroups; /* read-only */
-	const struct epc__log *log;   /* read-only */
-	bool threads;		      /* read-only: THREADS mode */
+	struct epc__mm *mm;		    /* read-only */
+	struct epc__cgroups *cgroups;	    /* read-only */
+	const struct epc__log *log;	    /* read-only */
+	bool threads;			    /* read-only: THREADS mode */
 	const struct epc__reclaim_ops *ops; /* read-only after init */
 
 	_Atomic uint64_t nr_reclaimable; /* pages on LRUs or isolated */
@@ -87,7 +87,7 @@ struct epc__reclaimer {
 	bool wake_pending;
 	bool sanitized;
 	struct epc_cgroup *work_head, *work_tail; /* cgroups with async work queued (pinned) */
-	_Atomic bool stop; /* read by the sanitizer and the loop */
+	_Atomic bool stop;			  /* read by the sanitizer and the loop */
 	pthread_t thread;
 	bool thread_started;
 };

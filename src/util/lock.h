@@ -12,7 +12,10 @@
  * cgroup tree).
  *
  * Lock order: every lock has a rank from enum epc__lock_rank; a thread may only
- * take a lock whose rank is higher than every rank it holds. Debug builds
+ * take a lock whose rank is higher than every rank it holds. A few plain
+ * pthread mutexes are leaves that never have another lock taken under them
+ * (ksgxd's bg_lock, the cipher-context pool, an enclave's refs_lock, the
+ * enclave list): they carry no rank. Debug builds
  * (!NDEBUG) check this on every acquire, in a small per-thread table of held
  * ranks (witness-style): the only thread-local state in the library, and it
  * exists only to assert.
@@ -27,18 +30,15 @@
 /* Lower ranks are taken first. */
 enum epc__lock_rank {
 	EPC__RANK_NONE = 0,
-	EPC__RANK_OBJS,       /* epc->objs_lock: the task list */
+	EPC__RANK_OBJS,	      /* epc->objs_lock: the task list */
 	EPC__RANK_SANITIZE,   /* reclaimer sanitize_lock: serializes sanitizers */
 	EPC__RANK_ENCL_BUILD, /* epc_encl.build_lock: ECREATE/EADD, may reclaim */
-	EPC__RANK_ENCL,       /* epc_encl.lock */
+	EPC__RANK_ENCL,	      /* epc_encl.lock */
 	EPC__RANK_CG_TREE,    /* cgroup tree shape */
 	EPC__RANK_CG_ITER,    /* a cgroup's fair-iterator cursor */
-	EPC__RANK_LRU,        /* a cgroup's LRU */
-	EPC__RANK_PCP,        /* a per-CPU page cache */
-	EPC__RANK_NODE,       /* a NUMA node's free and poison lists */
-	EPC__RANK_ENCL_STATS, /* leaf locks for bookkeeping */
-	EPC__RANK_BG,         /* background-work state (ksgxd wakeups) */
-	EPC__RANK_SEAL_POOL,  /* the pool of cipher contexts */
+	EPC__RANK_LRU,	      /* a cgroup's LRU */
+	EPC__RANK_PCP,	      /* a per-CPU page cache */
+	EPC__RANK_NODE,	      /* a NUMA node's free and poison lists */
 	EPC__RANK_NR,
 };
 

@@ -45,9 +45,9 @@
 #include "cgroup/misc.h"
 
 #define FUZZ_CAPACITY_PAGES 16
-#define FUZZ_MAX_DEPTH 64 /* deeper accepted paths are only checked, not built */
-#define FUZZ_OLD_LIMIT "sgx_epc 12345"
-#define FUZZ_OLD_TEXT "sgx_epc 12345\n"
+#define FUZZ_MAX_DEPTH	    64 /* deeper accepted paths are only checked, not built */
+#define FUZZ_OLD_LIMIT	    "sgx_epc 12345"
+#define FUZZ_OLD_TEXT	    "sgx_epc 12345\n"
 
 #define FUZZ_CHECK(cond, ...)                                                                      \
 	do {                                                                                       \
@@ -60,7 +60,7 @@
 	} while (0)
 
 struct fuzz_cgroupfs_env {
-	struct epc *epc;	 /* /f and its task */
+	struct epc *epc; /* /f and its task */
 	struct epc_cgroup *f;
 	struct epc_task *t;
 	struct epc *scratch; /* empty tree between inputs, for paths */
@@ -364,8 +364,7 @@ static inline void fuzz_cgroupfs_max(struct fuzz_cgroupfs_env *env, const char *
 	FUZZ_CHECK(ki == kr, "kstrtou64 gave %d, the kernel %d", ki, kr);
 	FUZZ_CHECK(ki || k == k_ref, "kstrtou64 value %" PRIu64 ", the kernel %" PRIu64, k, k_ref);
 	FUZZ_CHECK(ret == ref, "parse_max gave %d, the kernel %d", ret, ref);
-	FUZZ_CHECK(ret || v == ref_v, "parse_max value %" PRIu64 ", the kernel %" PRIu64, v,
-		   ref_v);
+	FUZZ_CHECK(ret || v == ref_v, "parse_max value %" PRIu64 ", the kernel %" PRIu64, v, ref_v);
 
 	FUZZ_CHECK(epc_cgroup_write(f, "misc.max", FUZZ_OLD_LIMIT) == 0, "set the old limit");
 	FUZZ_CHECK(epc_cgroup_read(f, "misc.max", before, sizeof(before)) > 0 &&

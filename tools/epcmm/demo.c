@@ -39,8 +39,9 @@ static void show_nodes(struct demo *d)
 		struct epc_node_stats ns;
 
 		epc_get_node_stats(d->epc, n, &ns);
-		printf("   %-4d  %-9llu  %-4llu  %-12llu  %llu\n", n, (unsigned long long)ns.nr_total,
-		       (unsigned long long)ns.nr_free, (unsigned long long)ns.nr_alloc_local,
+		printf("   %-4d  %-9llu  %-4llu  %-12llu  %llu\n", n,
+		       (unsigned long long)ns.nr_total, (unsigned long long)ns.nr_free,
+		       (unsigned long long)ns.nr_alloc_local,
 		       (unsigned long long)ns.nr_alloc_remote);
 	}
 }
@@ -144,9 +145,10 @@ static int act_enclave(struct demo *d, struct epc_task *t)
 	char page[EPC_PAGE_SIZE];
 	int ret;
 
-	say(d, "An enclave of %llu pages, half again as big as the whole EPC. Adding its pages\n"
-	       "   forces the reclaimer to evict older ones: sealed with AES-GCM into the\n"
-	       "   enclave's backing store, their versions kept in VA pages.",
+	say(d,
+	    "An enclave of %llu pages, half again as big as the whole EPC. Adding its pages\n"
+	    "   forces the reclaimer to evict older ones: sealed with AES-GCM into the\n"
+	    "   enclave's backing store, their versions kept in VA pages.",
 	    (unsigned long long)(size / EPC_PAGE_SIZE));
 	ret = epc_encl_create(t, size, &e);
 	if (ret)
@@ -182,8 +184,12 @@ static int act_enclave(struct demo *d, struct epc_task *t)
 int epcmm_demo(int argc, char **argv)
 {
 	struct epc_section_desc sections[2] = {
-		{.phys_addr = 0x80000000ULL, .size = DEMO_PAGES_PER_NODE * EPC_PAGE_SIZE, .node = 0},
-		{.phys_addr = 0x180000000ULL, .size = DEMO_PAGES_PER_NODE * EPC_PAGE_SIZE, .node = 1},
+		{.phys_addr = 0x80000000ULL,
+		 .size = DEMO_PAGES_PER_NODE * EPC_PAGE_SIZE,
+		 .node = 0},
+		{.phys_addr = 0x180000000ULL,
+		 .size = DEMO_PAGES_PER_NODE * EPC_PAGE_SIZE,
+		 .node = 1},
 	};
 	struct epc_config cfg = {
 		.nr_nodes = 2,
@@ -210,8 +216,9 @@ int epcmm_demo(int argc, char **argv)
 		return TOOL_EXIT_FAILURE;
 	}
 	epc_get_stats(d.epc, &st);
-	say(&d, "At boot every page is dirty and nothing can be allocated (free = %llu).\n"
-		"   Sanitization runs EREMOVE over every page, twice, then they are free.",
+	say(&d,
+	    "At boot every page is dirty and nothing can be allocated (free = %llu).\n"
+	    "   Sanitization runs EREMOVE over every page, twice, then they are free.",
 	    (unsigned long long)st.nr_free);
 	epc_sanitize_wait(d.epc);
 	show_nodes(&d);

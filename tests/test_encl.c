@@ -10,107 +10,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "helpers.h"
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
+#include "encl_helpers.h"
 
 /* ------------------------------------------------------------- helpers */
-
-static void fill(void *buf, uint64_t tag, uint64_t idx)
-{
-	uint64_t s = (tag * 0x9E3779B97F4A7C15ULL) ^ ((idx + 1) * 0xBF58476D1CE4E5B9ULL) ^ 1;
-	uint64_t *w = buf;
-
-	for (int i = 0; i < PAGE / 8; i++)
-		w[i] = rng_next(&s);
-}
-
-static struct epc_encl *build(struct epc_task *t, uint64_t size_pages, uint64_t nr, uint64_t tag,
-			      bool init)
-{
-	static unsigned char buf[PAGE];
-	struct epc_encl *e = NULL;
-
-	CHECK_EQ(epc_encl_create(t, size_pages * PAGE, &e), 0, "ECREATE");
-	for (uint64_t i = 0; i < nr; i++) {
-		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
-	}
-	if (init)
-		CHECK_EQ(epc_encl_init(e), 0, "EINIT");
-	return e;
-}
-
-static void check_page(struct epc_task *t, struct epc_encl *e, uint64_t idx, uint64_t tag)
-{
-	static unsigned char want[PAGE], got[PAGE];
-
-	fill(want, tag, idx);
-	CHECK_EQ(epc_encl_access(t, e, idx * PAGE, got, PAGE, false), 0, "read of an added page");
-	if (memcmp(got, want, PAGE))
-		fail_msg("page %llu of the enclave tagged %llu has the wrong bytes",
-			 (unsigned long long)idx, (unsigned long long)tag);
-}
-
-static void check_all(struct epc_task *t, struct epc_encl *e, uint64_t nr, uint64_t tag)
-{
-	for (uint64_t i = 0; i < nr; i++)
-		check_page(t, e, i, tag);
-}
-
-static struct epc_stats stats(struct epc *epc)
-{
-	struct epc_stats st;
-
-	epc_get_stats(epc, &st);
-	return st;
-}
-
-static struct epc_encl_stats encl_stats(struct epc_encl *e)
-{
-	struct epc_encl_stats st;
-
-	epc_encl_get_stats(e, &st);
-	return st;
-}
-
-static uint64_t nr_free(struct epc *epc)
-{
-	return stats(epc).nr_free;
-}
-
-static uint64_t usage_pages(struct epc_cgroup *cg)
-{
-	return cg_usage(cg) / PAGE;
-}
-
-static void set_max_pages(struct epc_cgroup *cg, uint64_t pages)
-{
-	char text[64];
-
-	snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)(pages * PAGE));
-	CHECK_EQ(epc_cgroup_write(cg, "misc.max", text), 0, "misc.max write");
-}
-
-static uint64_t peak_pages(struct epc_cgroup *cg)
-{
-	char buf[128];
-	unsigned long long v = 0;
-
-	cg_read(cg, "misc.peak", buf, sizeof(buf));
-	assert_int_equal(sscanf(buf, "sgx_epc %llu", &v), 1);
-	return v / PAGE;
-}
 
 /* A MANUAL-mode instance with no page contents (metadata only). */
 static struct epc *make_epc_no_contents(uint64_t pages)
@@ -147,7 +49,7 @@ static void test_encl_lifecycle_create_add_init_access_destroy(void **state)
 	st = encl_stats(e);
 	CHECK_EQ(st.nr_pages, 0, "no page yet");
 	CHECK_EQ(st.nr_va_pages, 1, "the SECS brought a VA page");
-	CHECK_EQ(usage_pages(root), 2, "SECS + VA page charged");
+	CHECK_EQ(cg_usage_pages(root), 2, "SECS + VA page charged");
 	CHECK(epc_encl_backing_fd(e) >= 0, "a backing store");
 	for (uint64_t i = 0; i < 8; i++) {
 		fill(page, 1, i);
@@ -158,7 +60,7 @@ static void test_encl_lifecycle_create_add_init_access_destroy(void **state)
 	CHECK_EQ(st.nr_pages, 8, "8 pages");
 	CHECK_EQ(st.nr_resident, 8, "all resident");
 	CHECK_EQ(st.nr_faults + st.nr_evicted + st.nr_reloaded, 0, "no paging yet");
-	CHECK_EQ(usage_pages(root), 10, "pages charged");
+	CHECK_EQ(cg_usage_pages(root), 10, "pages charged");
 	check_all(t, e, 8, 1);
 	/* write, then read back */
 	memset(page, 0x5a, sizeof(page));
@@ -170,7 +72,7 @@ static void test_encl_lifecycle_create_add_init_access_destroy(void **state)
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
 	CHECK_EQ(nr_free(epc), 64, "every page back");
-	CHECK_EQ(usage_pages(root), 0, "every charge back");
+	CHECK_EQ(cg_usage_pages(root), 0, "every charge back");
 	epc_encl_destroy(NULL); /* a no-op */
 	epc_task_destroy(t);
 	epc_destroy(epc);
@@ -514,13 +416,13 @@ static void test_encl_metadata_only_mode(void **state)
 	CHECK_EQ(st.nr_resident, 0, "all evicted");
 	CHECK(e->secs.epc_page == NULL, "the SECS too");
 	CHECK_EQ(nr_free(epc), 63, "only the VA page in EPC");
-	CHECK_EQ(usage_pages(root), 1, "and charged");
+	CHECK_EQ(cg_usage_pages(root), 1, "and charged");
 	CHECK_EQ(epc_encl_access(t, e, 50 * PAGE, got, PAGE, false), 0, "reload");
 	CHECK_EQ(encl_stats(e).nr_resident, 1, "one resident");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
 	CHECK_EQ(nr_free(epc), 64, "every page back");
-	CHECK_EQ(usage_pages(root), 0, "every charge back");
+	CHECK_EQ(cg_usage_pages(root), 0, "every charge back");
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
 	epc_destroy(epc);
@@ -549,7 +451,7 @@ static void test_encl_destroy_returns_every_page_and_charge(void **state)
 	check_page(ta, e3, 0, 22); /* SECS back in */
 	epc_encl_destroy(e1);
 	epc_encl_destroy(e3);
-	CHECK_EQ(usage_pages(a), 0, "a's enclaves gone: a at 0");
+	CHECK_EQ(cg_usage_pages(a), 0, "a's enclaves gone: a at 0");
 	epc_encl_destroy(e2);
 	epc_encl_destroy(e4);
 	CHECK_EQ(nr_free(epc), 128, "every page free");
@@ -646,7 +548,7 @@ static void test_encl_two_enclaves_in_two_limited_cgroups(void **state)
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ea);
 	epc_encl_destroy(eb);
-	CHECK_EQ(usage_pages(a) + usage_pages(b), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(a) + cg_usage_pages(b), 0, "all returned");
 	epc_task_destroy(ta);
 	epc_task_destroy(tb);
 	epc_destroy(epc);

@@ -21,100 +21,9 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "helpers.h"
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
+#include "encl_helpers.h"
 
 /* ------------------------------------------------------------- helpers */
-
-/* The bytes of page @idx of an enclave tagged @tag: a pure function of both. */
-static void fill(void *buf, uint64_t tag, uint64_t idx)
-{
-	uint64_t s = (tag * 0x9E3779B97F4A7C15ULL) ^ ((idx + 1) * 0xBF58476D1CE4E5B9ULL) ^ 1;
-	uint64_t *w = buf;
-
-	for (int i = 0; i < PAGE / 8; i++)
-		w[i] = rng_next(&s);
-}
-
-static struct epc_encl *build(struct epc_task *t, uint64_t size_pages, uint64_t nr, uint64_t tag,
-			      bool init)
-{
-	static unsigned char buf[PAGE];
-	struct epc_encl *e = NULL;
-
-	CHECK_EQ(epc_encl_create(t, size_pages * PAGE, &e), 0, "ECREATE");
-	for (uint64_t i = 0; i < nr; i++) {
-		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
-	}
-	if (init)
-		CHECK_EQ(epc_encl_init(e), 0, "EINIT");
-	return e;
-}
-
-static void check_page(struct epc_task *t, struct epc_encl *e, uint64_t idx, uint64_t tag)
-{
-	static unsigned char want[PAGE], got[PAGE];
-
-	fill(want, tag, idx);
-	CHECK_EQ(epc_encl_access(t, e, idx * PAGE, got, PAGE, false), 0, "read of an added page");
-	if (memcmp(got, want, PAGE))
-		fail_msg("page %llu of the enclave tagged %llu has the wrong bytes",
-			 (unsigned long long)idx, (unsigned long long)tag);
-}
-
-static void check_all(struct epc_task *t, struct epc_encl *e, uint64_t nr, uint64_t tag)
-{
-	for (uint64_t i = 0; i < nr; i++)
-		check_page(t, e, i, tag);
-}
-
-static struct epc_stats stats(struct epc *epc)
-{
-	struct epc_stats st;
-
-	epc_get_stats(epc, &st);
-	return st;
-}
-
-static struct epc_encl_stats encl_stats(struct epc_encl *e)
-{
-	struct epc_encl_stats st;
-
-	epc_encl_get_stats(e, &st);
-	return st;
-}
-
-static uint64_t nr_free(struct epc *epc)
-{
-	return stats(epc).nr_free;
-}
-
-static uint64_t usage_pages(struct epc_cgroup *cg)
-{
-	return cg_usage(cg) / PAGE;
-}
-
-static uint64_t peak_pages(struct epc_cgroup *cg)
-{
-	char buf[128];
-	unsigned long long v = 0;
-
-	cg_read(cg, "misc.peak", buf, sizeof(buf));
-	assert_int_equal(sscanf(buf, "sgx_epc %llu", &v), 1);
-	return v / PAGE;
-}
 
 static uint64_t events_of(struct epc_cgroup *cg, const char *file)
 {
@@ -126,14 +35,6 @@ static uint64_t events_of(struct epc_cgroup *cg, const char *file)
 	return v;
 }
 
-static void set_max_pages(struct epc_cgroup *cg, uint64_t pages)
-{
-	char text[64];
-
-	snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)(pages * PAGE));
-	CHECK_EQ(epc_cgroup_write(cg, "misc.max", text), 0, "misc.max write");
-}
-
 static struct epc_page *lru_head(struct epc *epc, struct epc_cgroup *cg)
 {
 	return epc__plist_first(epc->mm.pages, &cg->lru);
@@ -142,21 +43,6 @@ static struct epc_page *lru_head(struct epc *epc, struct epc_cgroup *cg)
 static struct epc_page *lru_tail(struct epc *epc, struct epc_cgroup *cg)
 {
 	return epc__plist_page(epc->mm.pages, cg->lru.tail);
-}
-
-static uint64_t idx_of(struct epc *epc, struct epc_page *p)
-{
-	return epc__page_index(epc, p);
-}
-
-/* VA slots in use over every VA page of @e. Quiescent. */
-static uint64_t va_slots_used(struct epc_encl *e)
-{
-	uint64_t n = 0;
-
-	for (struct epc__va_page *v = e->va_head; v; v = v->next)
-		n += v->nr_used;
-	return n;
 }
 
 /* Make one free page of @epc poisoned, so that usage < capacity with no free page. */
@@ -255,7 +141,7 @@ static void test_reclaim_b19_no_reclaim_when_full_gives_ebusy_and_wakes_ksgxd(vo
 	CHECK_EQ(after.nr_evicted, before.nr_evicted, "NO_RECLAIM reclaims nothing");
 	CHECK_EQ(encl_stats(e).nr_resident, 62, "every enclave page still resident");
 	CHECK_EQ(after.nr_ksgxd_wakeups, before.nr_ksgxd_wakeups + 1, "ksgxd woken once");
-	CHECK_EQ(usage_pages(root), 64, "the failed allocation left no charge");
+	CHECK_EQ(cg_usage_pages(root), 64, "the failed allocation left no charge");
 
 	/* ksgxd's work: until free >= 64 or the LRU is empty (here: empty first) */
 	assert_int_equal(epc_run_background(epc), 0);
@@ -267,7 +153,7 @@ static void test_reclaim_b19_no_reclaim_when_full_gives_ebusy_and_wakes_ksgxd(vo
 	check_all(t, e, 62, 1);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(root), 0, "all charges returned");
+	CHECK_EQ(cg_usage_pages(root), 0, "all charges returned");
 	epc_task_destroy(t);
 	epc_destroy(epc);
 }
@@ -295,7 +181,7 @@ static void test_reclaim_b20_nothing_reclaimable_gives_enomem(void **state)
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "NO_RECLAIM");
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "DO_RECLAIM");
 	CHECK_EQ(epc_encl_create(t, 16 * PAGE, &extra), -ENOMEM, "ECREATE");
-	CHECK_EQ(usage_pages(root), 64, "no charge left by the failures");
+	CHECK_EQ(cg_usage_pages(root), 64, "no charge left by the failures");
 	CHECK_EQ(stats(epc).nr_ksgxd_wakeups, before.nr_ksgxd_wakeups,
 		 "no ksgxd wakeup when nothing is reclaimable");
 	assert_epc_consistent(epc);
@@ -330,7 +216,7 @@ static void test_reclaim_b21_do_reclaim_reclaims_a_batch_and_succeeds(void **sta
 	for (int i = 0; i < 16; i++)
 		CHECK(e->pages[i].epc_page == NULL, "the batch took the 16 oldest pages");
 	CHECK(e->pages[16].epc_page != NULL, "page 16 untouched");
-	CHECK_EQ(usage_pages(epc_cgroup_root(epc)), 64 - 16 + 1, "usage");
+	CHECK_EQ(cg_usage_pages(epc_cgroup_root(epc)), 64 - 16 + 1, "usage");
 	epc_page_free(p);
 	check_all(t, e, 62, 2);
 	assert_epc_consistent(epc);
@@ -356,27 +242,27 @@ static void test_reclaim_b22_signal_pending_gives_eintr_without_charge(void **st
 	epc_task_set_signal(t, true);
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -EINTR, "raw DO_RECLAIM, signal");
 	CHECK_EQ(epc_encl_add_page(t, e, 62 * PAGE, NULL), -EINTR, "EADD, signal");
-	CHECK_EQ(usage_pages(root), 64, "no charge left");
+	CHECK_EQ(cg_usage_pages(root), 64, "no charge left");
 	CHECK_EQ(stats(epc).nr_evicted, evicted, "nothing reclaimed");
 	CHECK_EQ(encl_stats(e).nr_pages, 62, "the page was not added");
 	epc_task_set_signal(t, false);
 	CHECK_EQ(epc_encl_add_page(t, e, 62 * PAGE, NULL), 0, "EADD once the signal is gone");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(root), 0, "destroy returned every charge");
+	CHECK_EQ(cg_usage_pages(root), 0, "destroy returned every charge");
 
 	/* (b) the charge succeeds (a poisoned page is not charged), no free page */
 	poison_one_free_page(epc, t);
 	e = build(t, 61, 61, 3, false); /* 63 pages in use, usage 63 < capacity 64 */
 	CHECK_EQ(nr_free(epc), 0, "no free page");
-	CHECK_EQ(usage_pages(root), 63, "usage under the capacity");
+	CHECK_EQ(cg_usage_pages(root), 63, "usage under the capacity");
 	epc_task_set_signal(t, true);
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -EINTR, "DO_RECLAIM, signal");
-	CHECK_EQ(usage_pages(root), 63, "the charge was undone");
+	CHECK_EQ(cg_usage_pages(root), 63, "the charge was undone");
 	epc_task_set_signal(t, false);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(root), 0, "all charges returned");
+	CHECK_EQ(cg_usage_pages(root), 0, "all charges returned");
 	epc_task_destroy(t);
 	epc_destroy(epc);
 }
@@ -647,7 +533,7 @@ static void test_reclaim_b27_dying_enclave_pages_dropped_from_lru(void **state)
 	epc__fault_set(epc, NULL, NULL);
 	CHECK_EQ(c.isolated, 16, "the stopped batch finished");
 	CHECK_EQ(nr_free(epc), 128, "destroy freed every page");
-	CHECK_EQ(usage_pages(root), 0, "and returned every charge");
+	CHECK_EQ(cg_usage_pages(root), 0, "and returned every charge");
 	CHECK_EQ(stats(epc).nr_reclaimable, 0, "nothing tracked");
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -669,7 +555,7 @@ static void test_reclaim_b27_destroy_with_pages_on_lru_leaks_nothing(void **stat
 	CHECK_EQ(root->lru.nr, 0, "LRU empty");
 	CHECK_EQ(stats(epc).nr_reclaimable, 0, "nothing tracked");
 	CHECK_EQ(nr_free(epc), 128, "every page free");
-	CHECK_EQ(usage_pages(root), 0, "every charge returned");
+	CHECK_EQ(cg_usage_pages(root), 0, "every charge returned");
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
 	epc_destroy(epc);
@@ -853,7 +739,7 @@ static void test_reclaim_b30_ewb_frees_and_uncharges(void **state)
 	struct epc__encl_page *ep = &e->pages[0];
 
 	(void)state;
-	CHECK_EQ(usage_pages(cg), 22, "20 pages, SECS, VA page");
+	CHECK_EQ(cg_usage_pages(cg), 22, "20 pages, SECS, VA page");
 	CHECK_EQ(atomic_load(&epc->hw.epcm[secs].link), 20, "20 children");
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, cg), 16, "batch");
 	CHECK(ep->epc_page == NULL, "page 0 not resident");
@@ -864,13 +750,13 @@ static void test_reclaim_b30_ewb_frees_and_uncharges(void **state)
 	CHECK_EQ(epc__page_state(p0), EPC__PAGE_FREE, "the EPC page is back on the free list");
 	CHECK(p0->cg == NULL && p0->owner == NULL, "and belongs to no one");
 	CHECK_EQ(nr_free(epc), free0 + 16, "free count");
-	CHECK_EQ(usage_pages(cg), 6, "uncharged");
+	CHECK_EQ(cg_usage_pages(cg), 6, "uncharged");
 	CHECK_EQ(encl_stats(e).nr_resident, 4, "4 resident");
 	check_all(t, e, 20, 16);
 	CHECK_EQ(va_slots_used(e), 0, "reloads freed every slot");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(cg), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(cg), 0, "all returned");
 	epc_task_destroy(t);
 	epc_destroy(epc);
 }
@@ -891,7 +777,7 @@ static void test_reclaim_b31_secs_follows_last_child_when_initialized(void **sta
 	CHECK_EQ(encl_stats(e).nr_evicted, 5, "4 children + the SECS");
 	CHECK_EQ(va_slots_used(e), 5, "the SECS's version takes a slot too");
 	CHECK_EQ(nr_free(epc), 127, "only the VA page is left in EPC");
-	CHECK_EQ(usage_pages(root), 1, "only the VA page is charged");
+	CHECK_EQ(cg_usage_pages(root), 1, "only the VA page is charged");
 	check_all(t, e, 4, 17);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
@@ -912,7 +798,7 @@ static void test_reclaim_b31_secs_stays_when_uninitialized(void **state)
 	CHECK(e->secs.epc_page == secs, "SECS stays");
 	CHECK_EQ(encl_stats(e).nr_evicted, 4, "children only");
 	CHECK_EQ(nr_free(epc), 126, "SECS and VA page in EPC");
-	CHECK_EQ(usage_pages(root), 2, "both charged");
+	CHECK_EQ(cg_usage_pages(root), 2, "both charged");
 	check_all(t, e, 4, 18);
 	epc_encl_destroy(e);
 	epc_task_destroy(t);
@@ -1052,7 +938,7 @@ static void test_reclaim_b34_fault_enomem_or_eldu_failure_gives_efault(void **st
 	CHECK_EQ(alloc_raw(&raw, t, 62), 62, "fill the EPC with raw pages");
 	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT,
 		 "no EPC and nothing reclaimable");
-	CHECK_EQ(usage_pages(root), 64, "the failed reload left no charge");
+	CHECK_EQ(cg_usage_pages(root), 64, "the failed reload left no charge");
 	free_raw(&raw);
 
 	hook_init(&h, epc);
@@ -1063,7 +949,7 @@ static void test_reclaim_b34_fault_enomem_or_eldu_failure_gives_efault(void **st
 	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "ELDU failure");
 	epc__fault_set(epc, NULL, NULL);
 	CHECK(e->pages[0].epc_page == NULL, "the page is still evicted");
-	CHECK_EQ(usage_pages(root), 2, "only the SECS and VA page are charged");
+	CHECK_EQ(cg_usage_pages(root), 2, "only the SECS and VA page are charged");
 	check_all(t, e, 30, 23);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
@@ -1093,7 +979,7 @@ static void test_reclaim_b35_va_pages_per_enclave(void **state)
 		CHECK_EQ(encl_stats(e).nr_va_pages, va, "VA pages = ceil((N + 1) / 512)");
 		CHECK_EQ(root->lru.nr, n, "only the N pages are on the LRU");
 		CHECK_EQ(stats(epc).nr_reclaimable, n, "only the N pages are reclaimable");
-		CHECK_EQ(usage_pages(root), n + 1 + va, "pages + SECS + VA pages charged");
+		CHECK_EQ(cg_usage_pages(root), n + 1 + va, "pages + SECS + VA pages charged");
 		CHECK_EQ(nr_free(epc), 1100 - (n + 1 + va), "and in use");
 		epc_encl_destroy(e);
 		CHECK_EQ(nr_free(epc), 1100, "destroy frees them all");
@@ -1136,16 +1022,16 @@ static void test_reclaim_b50_pages_charged_and_listed_in_task_cgroup(void **stat
 	struct epc_page *p;
 
 	(void)state;
-	CHECK_EQ(usage_pages(c), 12, "C charged");
-	CHECK_EQ(usage_pages(a), 12, "A charged");
-	CHECK_EQ(usage_pages(root), 12, "R charged");
+	CHECK_EQ(cg_usage_pages(c), 12, "C charged");
+	CHECK_EQ(cg_usage_pages(a), 12, "A charged");
+	CHECK_EQ(cg_usage_pages(root), 12, "R charged");
 	CHECK_EQ(peak_pages(c), 12, "C's peak");
 	CHECK_EQ(c->lru.nr, 10, "C's LRU holds the pages");
 	CHECK_EQ(a->lru.nr + root->lru.nr, 0, "no other LRU does");
 	epc__plist_for_each(epc->mm.pages, &c->lru, p) CHECK(p->cg == c, "page's cgroup is C");
 	CHECK(e->secs.epc_page->cg == c, "the SECS is charged to C too");
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(root), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(root), 0, "all returned");
 	epc_task_destroy(t);
 	epc_destroy(epc);
 }
@@ -1161,17 +1047,17 @@ static void test_reclaim_b52_reload_charges_faulting_cgroup(void **state)
 
 	(void)state;
 	CHECK_EQ(epc_reclaim(epc, 10), 10, "evict all");
-	CHECK_EQ(usage_pages(c), 2, "EWB uncharged C (SECS and VA page stay)");
+	CHECK_EQ(cg_usage_pages(c), 2, "EWB uncharged C (SECS and VA page stay)");
 	check_page(td, e, 3, 27);
-	CHECK_EQ(usage_pages(d), 1, "the reload is charged to D");
-	CHECK_EQ(usage_pages(c), 2, "not to C");
-	CHECK_EQ(usage_pages(root), 3, "R");
+	CHECK_EQ(cg_usage_pages(d), 1, "the reload is charged to D");
+	CHECK_EQ(cg_usage_pages(c), 2, "not to C");
+	CHECK_EQ(cg_usage_pages(root), 3, "R");
 	CHECK_EQ(d->lru.nr, 1, "on D's LRU");
 	CHECK_EQ(c->lru.nr, 0, "not on C's");
 	CHECK(e->pages[3].epc_page->cg == d, "the page records D");
 	epc_encl_destroy(e);
-	CHECK_EQ(usage_pages(c), 0, "C uncharged");
-	CHECK_EQ(usage_pages(d), 0, "D uncharged by the free");
+	CHECK_EQ(cg_usage_pages(c), 0, "C uncharged");
+	CHECK_EQ(cg_usage_pages(d), 0, "D uncharged by the free");
 	epc_task_destroy(tc);
 	epc_task_destroy(td);
 	epc_destroy(epc);
@@ -1190,7 +1076,7 @@ static void test_reclaim_b53_limit_reclaims_own_pages_only(void **state)
 	set_max_pages(c, 40);
 	eb = build(tb, 30, 30, 28, false);
 	ec = build(tc, 60, 60, 29, true);
-	CHECK(usage_pages(c) <= 40, "C within its limit");
+	CHECK(cg_usage_pages(c) <= 40, "C within its limit");
 	CHECK(peak_pages(c) <= 40, "C never went over it");
 	CHECK(events_of(c, "misc.events.local") > 0, "C hit its limit");
 	CHECK_EQ(encl_stats(ec).nr_pages, 60, "every EADD succeeded");
@@ -1199,14 +1085,14 @@ static void test_reclaim_b53_limit_reclaims_own_pages_only(void **state)
 	CHECK_EQ(encl_stats(eb).nr_resident, 30, "all of them resident");
 	for (int round = 0; round < 2; round++)
 		check_all(tc, ec, 60, 29);
-	CHECK(usage_pages(c) <= 40 && peak_pages(c) <= 40, "faults stayed within the limit too");
+	CHECK(cg_usage_pages(c) <= 40 && peak_pages(c) <= 40, "faults stayed within the limit too");
 	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "B's pages still untouched");
-	CHECK_EQ(usage_pages(a), usage_pages(b) + usage_pages(c), "A = B + C");
+	CHECK_EQ(cg_usage_pages(a), cg_usage_pages(b) + cg_usage_pages(c), "A = B + C");
 	assert_int_equal(epc_run_background(epc), 0);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
-	CHECK_EQ(usage_pages(a), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
 	epc_task_destroy(tb);
 	epc_task_destroy(tc);
 	epc_destroy(epc);
@@ -1232,9 +1118,9 @@ static void test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem(void **s
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "DO_RECLAIM");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "NO_RECLAIM");
 	CHECK_EQ(events_of(c, "misc.events.local"), ev + 3, "each failure counted at C");
-	CHECK_EQ(usage_pages(c), 2, "no charge left");
+	CHECK_EQ(cg_usage_pages(c), 2, "no charge left");
 	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "B's pages untouched");
-	CHECK_EQ(usage_pages(a), 14, "A");
+	CHECK_EQ(cg_usage_pages(a), 14, "A");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
@@ -1261,7 +1147,7 @@ static void test_reclaim_b55_ancestor_limit_reclaims_own_subtree(void **state)
 	set_max_pages(a, 40);
 	eb = build(tb, 30, 30, 32, false); /* A: 32 */
 	ec = build(tc, 20, 20, 33, false); /* A hits 40 while C adds */
-	CHECK(usage_pages(a) <= 40, "A within its limit");
+	CHECK(cg_usage_pages(a) <= 40, "A within its limit");
 	CHECK(events_of(a, "misc.events.local") > 0, "A's limit was hit");
 	CHECK_EQ(events_of(c, "misc.events.local"), 0, "at A, not at C");
 	CHECK(events_of(c, "misc.events") == 0, "C's hierarchical events count C's subtree only");
@@ -1270,7 +1156,7 @@ static void test_reclaim_b55_ancestor_limit_reclaims_own_subtree(void **state)
 	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "never B's");
 	/* fill A to its limit with D's raw pages, then D must reclaim: it has nothing */
 	alloc_raw(&raw, td, 40);
-	CHECK_EQ(usage_pages(a), 40, "A at its limit");
+	CHECK_EQ(cg_usage_pages(a), 40, "A at its limit");
 	ev = events_of(a, "misc.events.local");
 	CHECK_EQ(epc_page_alloc(td, NULL, EPC_DO_RECLAIM, &p), -ENOMEM,
 		 "nothing reclaimable in D's subtree, though B and C have pages");
@@ -1282,7 +1168,7 @@ static void test_reclaim_b55_ancestor_limit_reclaims_own_subtree(void **state)
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
-	CHECK_EQ(usage_pages(a), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
 	epc_task_destroy(tb);
 	epc_task_destroy(tc);
 	epc_task_destroy(td);
@@ -1314,14 +1200,14 @@ static void test_reclaim_b55_async_work_makes_room_under_a_full_ancestor(void **
 	eb = build(tb, 28, 28, 38, false); /* A: 42 > 40: B reclaims its own */
 	/* D (nothing reclaimable: its refusals queue no work) tops A up */
 	alloc_raw(&raw, td, 40);
-	CHECK_EQ(usage_pages(a), 40, "A full");
-	CHECK_EQ(usage_pages(c), 12, "C far below A's limit");
+	CHECK_EQ(cg_usage_pages(a), 40, "A full");
+	CHECK_EQ(cg_usage_pages(c), 12, "C far below A's limit");
 	CHECK_EQ(atomic_load(&b->work_pending), false, "no other work queued");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "NO_RECLAIM in C");
 	CHECK_EQ(atomic_load(&c->work_pending), true, "C's work queued");
 	assert_int_equal(epc_run_background(epc), 0);
 	CHECK(encl_stats(ec).nr_evicted > 0, "the work reclaimed C's pages");
-	CHECK(usage_pages(a) < 40, "and made room under A");
+	CHECK(cg_usage_pages(a) < 40, "and made room under A");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), 0, "the retried charge fits");
 	epc_page_free(p);
 	free_raw(&raw);
@@ -1373,7 +1259,7 @@ static void test_reclaim_b55_threads_faults_under_a_full_ancestor(void **state)
 	CHECK(peak_pages(a) <= 40, "A never over its limit");
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
-	CHECK_EQ(usage_pages(a), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
 	epc_task_destroy(tb);
 	epc_task_destroy(tc);
 	epc_destroy(epc);
@@ -1396,14 +1282,15 @@ static void b56_run(uint64_t nr, uint64_t want_after)
 
 	CHECK_EQ(atomic_load(&c->work_pending), false, "no limit yet: no work queued");
 	set_max_pages(c, nr + 2); /* a limit equal to the usage: accepted, reclaims nothing */
-	CHECK_EQ(usage_pages(c), nr + 2, "at the limit");
+	CHECK_EQ(cg_usage_pages(c), nr + 2, "at the limit");
 	wakeups = stats(epc).nr_ksgxd_wakeups;
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "NO_RECLAIM at the limit");
 	CHECK_EQ(atomic_load(&c->work_pending), true, "C's async work queued");
 	CHECK_EQ(stats(epc).nr_ksgxd_wakeups, wakeups, "a cgroup limit does not wake ksgxd");
-	CHECK_EQ(usage_pages(c), nr + 2, "no charge left, nothing reclaimed yet");
+	CHECK_EQ(cg_usage_pages(c), nr + 2, "no charge left, nothing reclaimed yet");
 	assert_int_equal(epc_run_background(epc), 0);
-	CHECK_EQ(usage_pages(c), want_after, "the work stopped at the first round under the mark");
+	CHECK_EQ(cg_usage_pages(c), want_after,
+		 "the work stopped at the first round under the mark");
 	CHECK_EQ(atomic_load(&c->work_pending), false, "work done");
 	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "B's pages untouched");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), 0, "room again");
@@ -1441,8 +1328,8 @@ static void test_reclaim_b56_margin_reached_by_charge_queues_work(void **state)
 	CHECK_EQ(atomic_load(&c->work_pending), true, "within 32 pages of the limit: queued");
 	CHECK_EQ(stats(epc).nr_evicted, 0, "MANUAL: nothing ran");
 	assert_int_equal(epc_run_background(epc), 0);
-	CHECK(usage_pages(c) < 168, "the work restored the margin");
-	CHECK(usage_pages(c) >= 168 - 16, "in one 16-page round");
+	CHECK(cg_usage_pages(c) < 168, "the work restored the margin");
+	CHECK(cg_usage_pages(c) >= 168 - 16, "in one 16-page round");
 	epc_encl_destroy(ec);
 	epc_task_destroy(tc);
 	epc_destroy(epc);
@@ -1550,7 +1437,7 @@ static void test_reclaim_b59_removed_cgroup_cursor_moves_on(void **state)
 	CHECK(r->next_cg == c, "the cursor is at C");
 	epc_encl_destroy(ec);
 	epc_task_destroy(tc);
-	CHECK_EQ(usage_pages(c), 0, "C holds nothing");
+	CHECK_EQ(cg_usage_pages(c), 0, "C holds nothing");
 	CHECK_EQ(epc_cgroup_remove(c), 0, "rmdir C");
 	CHECK_EQ(epc_cgroup_lookup(epc, "/A/C", &found), -ENOENT, "C is gone");
 	CHECK(r->next_cg == b, "the cursor moved to C's pre-order successor");
@@ -1592,17 +1479,17 @@ static void test_reclaim_b59_removed_cgroup_with_charges_stays_reclaimable(void 
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "C is dying");
 	assert_int_equal(epc_run_background(epc), 0);
 	CHECK_EQ(encl_stats(ec).nr_evicted, 16, "the queued work ran on the dying cgroup");
-	CHECK_EQ(usage_pages(a), 42 - 16, "uncharged from C and A");
+	CHECK_EQ(cg_usage_pages(a), 42 - 16, "uncharged from C and A");
 	CHECK_EQ(epc_reclaim(epc, 100), 24, "global reclaim still reaches C's pages");
-	CHECK_EQ(usage_pages(a), 2, "C keeps its SECS and VA page");
+	CHECK_EQ(cg_usage_pages(a), 2, "C keeps its SECS and VA page");
 	check_page(tc, ec, 5, 56);
-	CHECK_EQ(usage_pages(root), 3, "a reload is charged to the task's new cgroup");
-	CHECK_EQ(usage_pages(a), 2, "not to C");
+	CHECK_EQ(cg_usage_pages(root), 3, "a reload is charged to the task's new cgroup");
+	CHECK_EQ(cg_usage_pages(a), 2, "not to C");
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "C still dying");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "freed with its last charge");
-	CHECK_EQ(usage_pages(root), 0, "all returned");
+	CHECK_EQ(cg_usage_pages(root), 0, "all returned");
 	assert_epc_consistent(epc);
 	epc_task_destroy(tc);
 	epc_destroy(epc);
@@ -1628,15 +1515,15 @@ static void test_reclaim_b60_charged_but_no_free_page_reclaims_globally(void **s
 	eb = build(tb, 61, 61, 54, false);
 	before = stats(epc);
 	CHECK_EQ(before.nr_free, 0, "no free page");
-	CHECK_EQ(usage_pages(root), 63, "usage under the capacity");
+	CHECK_EQ(cg_usage_pages(root), 63, "usage under the capacity");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "NO_RECLAIM");
-	CHECK_EQ(usage_pages(c), 0, "the charge was undone");
+	CHECK_EQ(cg_usage_pages(c), 0, "the charge was undone");
 	CHECK_EQ(stats(epc).nr_ksgxd_wakeups, before.nr_ksgxd_wakeups + 1, "ksgxd woken");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), 0, "DO_RECLAIM");
 	after = stats(epc);
 	CHECK_EQ(after.nr_evicted - before.nr_evicted, 16, "one global batch");
 	CHECK_EQ(encl_stats(eb).nr_evicted, 16, "from B, the only cgroup with pages");
-	CHECK_EQ(usage_pages(c), 1, "C charged for its page");
+	CHECK_EQ(cg_usage_pages(c), 1, "C charged for its page");
 	epc_page_free(p);
 	check_all(tb, eb, 61, 54);
 	assert_epc_consistent(epc);
@@ -1659,16 +1546,16 @@ static void test_reclaim_b63_signal_at_limit_gives_eintr_without_charge(void **s
 	(void)state;
 	set_max_pages(c, 12);
 	ec = build(tc, 11, 10, 55, false);
-	CHECK_EQ(usage_pages(c), 12, "at the limit");
+	CHECK_EQ(cg_usage_pages(c), 12, "at the limit");
 	evicted = stats(epc).nr_evicted;
 	epc_task_set_signal(tc, true);
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), -EINTR, "raw DO_RECLAIM");
 	CHECK_EQ(epc_encl_add_page(tc, ec, 10 * PAGE, NULL), -EINTR, "EADD");
-	CHECK_EQ(usage_pages(c), 12, "no charge left");
+	CHECK_EQ(cg_usage_pages(c), 12, "no charge left");
 	CHECK_EQ(stats(epc).nr_evicted, evicted, "nothing reclaimed");
 	epc_task_set_signal(tc, false);
 	CHECK_EQ(epc_encl_add_page(tc, ec, 10 * PAGE, NULL), 0, "EADD without the signal");
-	CHECK(usage_pages(c) <= 12, "within the limit");
+	CHECK(cg_usage_pages(c) <= 12, "within the limit");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_task_destroy(tc);

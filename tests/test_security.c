@@ -15,66 +15,12 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "helpers.h"
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
+#include "encl_helpers.h"
 
 #define PCMD_SIZE 128
 #define MAC_OFF	  112
 
 /* ------------------------------------------------------------- helpers */
-
-static void fill(void *buf, uint64_t tag, uint64_t idx)
-{
-	uint64_t s = (tag * 0x9E3779B97F4A7C15ULL) ^ ((idx + 1) * 0xBF58476D1CE4E5B9ULL) ^ 1;
-	uint64_t *w = buf;
-
-	for (int i = 0; i < PAGE / 8; i++)
-		w[i] = rng_next(&s);
-}
-
-static struct epc_encl *build(struct epc_task *t, uint64_t size_pages, uint64_t nr, uint64_t tag,
-			      bool init)
-{
-	static unsigned char buf[PAGE];
-	struct epc_encl *e = NULL;
-
-	CHECK_EQ(epc_encl_create(t, size_pages * PAGE, &e), 0, "ECREATE");
-	for (uint64_t i = 0; i < nr; i++) {
-		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
-	}
-	if (init)
-		CHECK_EQ(epc_encl_init(e), 0, "EINIT");
-	return e;
-}
-
-static void check_page(struct epc_task *t, struct epc_encl *e, uint64_t idx, uint64_t tag)
-{
-	static unsigned char want[PAGE], got[PAGE];
-
-	fill(want, tag, idx);
-	CHECK_EQ(epc_encl_access(t, e, idx * PAGE, got, PAGE, false), 0, "read of an added page");
-	if (memcmp(got, want, PAGE))
-		fail_msg("page %llu of the enclave tagged %llu has the wrong bytes",
-			 (unsigned long long)idx, (unsigned long long)tag);
-}
-
-static void check_all(struct epc_task *t, struct epc_encl *e, uint64_t nr, uint64_t tag)
-{
-	for (uint64_t i = 0; i < nr; i++)
-		check_page(t, e, i, tag);
-}
 
 /* Offsets in the backing store of page @i's image and PCMD. */
 static off_t img_off(uint64_t i)
@@ -175,14 +121,6 @@ static uint64_t encl_stats_nr_pages(struct epc_encl *e)
 
 	epc_encl_get_stats(e, &st);
 	return st.nr_pages;
-}
-
-static struct epc_stats stats(struct epc *epc)
-{
-	struct epc_stats st;
-
-	epc_get_stats(epc, &st);
-	return st;
 }
 
 /* A fixture: one enclave of 8 pages, all evicted (the SECS stays: uninitialized). */

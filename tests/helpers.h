@@ -116,6 +116,25 @@ static inline struct epc_cgroup *make_cg(struct epc *epc, const char *path)
 	return cg;
 }
 
+/* A raw page allocation that must succeed (DO_RECLAIM). */
+static inline struct epc_page *alloc_ok(struct epc_task *t)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
+	assert_non_null(p);
+	return p;
+}
+
+/* A raw page allocation that must fail with @err and hand out nothing. */
+static inline void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
+{
+	struct epc_page *p = NULL;
+
+	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
+	assert_null(p);
+}
+
 /* A cgroupfs file as text (static buffer per call site is the caller's). */
 static inline const char *cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
 {

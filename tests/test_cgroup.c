@@ -49,23 +49,6 @@ static void unwatch_frees(struct epc *epc)
 	epc->cgroups.on_free_arg = NULL;
 }
 
-static struct epc_page *alloc_ok(struct epc_task *t)
-{
-	struct epc_page *p = NULL;
-
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
-	assert_non_null(p);
-	return p;
-}
-
-static void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
-{
-	struct epc_page *p = NULL;
-
-	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
-	assert_null(p);
-}
-
 static uint64_t count_of(struct epc_cgroup *cg, const char *file)
 {
 	char buf[128];

@@ -87,23 +87,6 @@ static void expect_peak(struct epc_cgroup *cg, uint64_t bytes)
 	expect_file(cg, "misc.peak", want);
 }
 
-static struct epc_page *alloc_ok(struct epc_task *t)
-{
-	struct epc_page *p = NULL;
-
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
-	assert_non_null(p);
-	return p;
-}
-
-static void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
-{
-	struct epc_page *p = NULL;
-
-	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
-	assert_null(p);
-}
-
 /* Every file of @cg, concatenated, to compare before and after. */
 static void snapshot(struct epc_cgroup *cg, char *out, size_t len)
 {

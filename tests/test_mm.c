@@ -53,15 +53,6 @@ static struct epc_node_stats node_stats(struct epc *epc, int node)
 	return st;
 }
 
-static struct epc_page *alloc_ok(struct epc_task *t)
-{
-	struct epc_page *p = NULL;
-
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
-	assert_non_null(p);
-	return p;
-}
-
 /* Allocate until -ENOMEM (the only error allowed); return how many. */
 static int alloc_all(struct epc_task *t, struct epc_page **out, int max)
 {

@@ -19,19 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
+#include "encl_helpers.h"
 
 #define NR_WORKERS     4
 #define OPS_PER_WORKER 4000

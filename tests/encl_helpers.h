@@ -9,18 +9,6 @@
 
 #include "helpers.h"
 
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
-
 /* The bytes of page @idx of an enclave tagged @tag: a pure function of both. */
 static inline void fill(void *buf, uint64_t tag, uint64_t idx)
 {

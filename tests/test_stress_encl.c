@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "encl_helpers.h"
+#include "helpers.h"
 
 #define NR_WORKERS     4
 #define OPS_PER_WORKER 4000

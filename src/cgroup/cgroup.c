@@ -130,6 +130,7 @@ int epc__cg_path_check(const char *path)
 static struct epc_cgroup *child_lookup_locked(struct epc_cgroup *parent, const char *name,
 					      size_t len)
 {
+	epc__assert_mutex_held(&parent->tree->lock);
 	for (struct epc_cgroup *c = parent->first_child; c; c = c->next_sibling)
 		if (!atomic_load(&c->dead) && strlen(c->name) == len && !memcmp(c->name, name, len))
 			return c;
@@ -146,6 +147,7 @@ static struct epc_cgroup *walk_locked(struct epc__cgroups *tree, const char *pat
 	struct epc_cgroup *cg = tree->root;
 	const char *p = path;
 
+	epc__assert_mutex_held(&tree->lock);
 	while (*p == '/' && p[1]) {
 		const char *c = ++p;
 		size_t len;
@@ -259,6 +261,7 @@ ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len)
 
 static bool has_live_child_locked(struct epc_cgroup *cg)
 {
+	epc__assert_mutex_held(&cg->tree->lock);
 	for (struct epc_cgroup *c = cg->first_child; c; c = c->next_sibling)
 		if (!atomic_load(&c->dead))
 			return true;
@@ -267,12 +270,14 @@ static bool has_live_child_locked(struct epc_cgroup *cg)
 
 static bool reapable_locked(struct epc_cgroup *cg)
 {
+	epc__assert_mutex_held(&cg->tree->lock);
 	return atomic_load(&cg->dead) && !cg->first_child && atomic_load(&cg->res.usage) == 0 &&
 	       atomic_load(&cg->pins) == 0;
 }
 
 static void unlink_locked(struct epc_cgroup *cg)
 {
+	epc__assert_mutex_held(&cg->tree->lock);
 	if (cg->prev_sibling)
 		cg->prev_sibling->next_sibling = cg->next_sibling;
 	else
@@ -288,6 +293,7 @@ static void unlink_locked(struct epc_cgroup *cg)
  */
 static void cursors_skip_locked(struct epc_cgroup *cg)
 {
+	epc__assert_mutex_held(&cg->tree->lock);
 	for (struct epc_cgroup *a = cg->parent; a; a = a->parent) {
 		epc__spin_lock(&a->iter_lock);
 		if (a->next_cg == cg) {
@@ -303,6 +309,7 @@ static void reap_locked(struct epc__cgroups *tree)
 {
 	bool progress = true;
 
+	epc__assert_mutex_held(&tree->lock);
 	while (progress) {
 		struct epc_cgroup **pp = &tree->dying;
 
@@ -429,6 +436,7 @@ void epc__cg_unpin(struct epc_cgroup *cg)
 
 struct epc_cgroup *epc__cg_next_pre_locked(struct epc_cgroup *root, struct epc_cgroup *pos)
 {
+	epc__assert_mutex_held(&root->tree->lock);
 	if (pos->first_child)
 		return pos->first_child;
 	for (; pos != root; pos = pos->parent)

@@ -128,6 +128,7 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 	unsigned slot;
 	int ret;
 
+	epc__assert_mutex_held(&e->lock);
 	if (!epc__va_slot_alloc(e, &va, &slot)) {
 		epc__log(&epc->log, LOG_ERR, "EWB: enclave %llu has no free VA slot",
 			 (unsigned long long)e->id);
@@ -165,6 +166,7 @@ static void secs_writeback_locked(struct epc_encl *e)
 {
 	struct epc_page *secs = e->secs.epc_page;
 
+	epc__assert_mutex_held(&e->lock);
 	if (!e->initialized || !secs || atomic_load(&e->nr_resident))
 		return;
 	if (epc__encl_ewb_locked(e, &e->secs))

@@ -27,6 +27,7 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	struct epc_page *p;
 	int ret;
 
+	epc__assert_mutex_held(&e->lock);
 	ret = epc__encl_alloc_epc(t, e, ep, EPC_NO_RECLAIM, &p);
 	if (ret)
 		return ret;
@@ -72,6 +73,7 @@ static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__
 {
 	int ret;
 
+	epc__assert_mutex_held(&e->lock);
 	if (ep->epc_page)
 		return ep->flags & EPC__EPAGE_BEING_RECLAIMED ? -EBUSY : 0;
 	if (first)

@@ -226,6 +226,7 @@ void epc__mm_destroy(struct epc__mm *mm)
 
 static void node_sync_nr_free_locked(struct epc__node *n)
 {
+	epc__assert_spin_held(&n->lock);
 	atomic_store_explicit(&n->nr_free, n->free.nr, memory_order_relaxed);
 }
 

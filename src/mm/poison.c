@@ -32,6 +32,7 @@ static bool pcp_holds_locked(struct epc__mm *mm, struct epc__pcp *c, const struc
 	struct epc_page *q;
 
 	epc__assert_spin_held(&c->lock);
+	epc__assert_spin_held(&c->lock);
 	if (epc__page_state(p) != EPC__PAGE_PCP)
 		return false;
 	epc__plist_for_each(mm->pages, &c->list, q) if (q == p) return true;

@@ -13,6 +13,7 @@
 
 static void lru_sync_locked(struct epc_cgroup *cg)
 {
+	epc__assert_spin_held(&cg->lru_lock);
 	atomic_store_explicit(&cg->nr_lru, cg->lru.nr, memory_order_relaxed);
 }
 

@@ -23,6 +23,7 @@
 #ifndef EPC_UTIL_LOCK_H
 #define EPC_UTIL_LOCK_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -103,5 +104,8 @@ int epc__mutex_init(struct epc__mutex *m, enum epc__lock_rank rank);
 void epc__mutex_destroy(struct epc__mutex *m);
 void epc__mutex_lock(struct epc__mutex *m);
 void epc__mutex_unlock(struct epc__mutex *m);
+
+/* This thread holds a lock of @m's rank (the witness cannot tell which). */
+#define epc__assert_mutex_held(m) assert(epc__witness_held((m)->rank))
 
 #endif /* EPC_UTIL_LOCK_H */

@@ -379,7 +379,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	}
 	ep->encl = e;
 	ep->type = EPC__PT_REG;
-	ep->flags = EPC__EPAGE_ADDED;
+	ep->flags |= EPC__EPAGE_ADDED; /* BACKING may be set already (evict.c) */
 	ep->epc_page = p;
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);

@@ -48,7 +48,10 @@ struct epc_task;
 
 #define EPC__EPAGE_ADDED	   0x1
 #define EPC__EPAGE_BEING_RECLAIMED 0x2
-#define EPC__EPAGE_BACKING	   0x4 /* backing space has been allocated */
+#define EPC__EPAGE_BACKING	   0x4 /* backing space allocated (may precede EADD) */
+
+/* Tunable: pages whose backing space is allocated together (a reclaim batch). */
+#define EPC__BACKING_CHUNK 16
 
 struct epc__va_page {
 	struct epc_page *epc_page;

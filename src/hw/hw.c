@@ -11,11 +11,20 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/*
+ * Lazily zeroed memory, in huge pages where the host has them: touching a big
+ * EPCM (2 GiB for 1 TiB of EPC) one 4 KiB zero page at a time costs a fault
+ * each, which was most of what sanitizing a huge EPC spent in the library.
+ */
 static void *map_zeroed(size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
 }
 
 /* Prefer the host node for @s's bytes when the host has it; never fail over it. */

@@ -102,7 +102,7 @@ static int cmp_key(const void *a, const void *b)
 static void build_fallback(struct epc__mm *mm, int nid, int policy)
 {
 	struct epc__node *n = &mm->nodes[nid];
-	uint16_t keys[EPC__MM_MAX_NODES];
+	uint16_t keys[EPC__MM_MAX_NODES] = {0};
 	int cnt = 0;
 
 	if (policy == 1) { /* EPC_FALLBACK_DISTANCE */

@@ -383,7 +383,7 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 		if (pcp->node != node || !pcp->enabled)
 			continue;
 		epc__spin_lock(&pcp->lock);
-		st->nr_free += pcp->list.nr;
+		st->nr_free += pcp->count;
 		st->nr_alloc_local += pcp->nr_alloc;
 		epc__spin_unlock(&pcp->lock);
 	}

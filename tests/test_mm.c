@@ -971,15 +971,15 @@ static void test_mm_pcp_own_cache_first(void **state)
 	pages[0] = alloc_ok(t);
 	assert_int_equal(epc_page_node(pages[0]), 0);
 	/* one refill of 4: one handed out, 3 cached, 12 left on the node list */
-	assert_int_equal(mm->pcps[0].list.nr, 3);
+	assert_int_equal(mm->pcps[0].count, 3);
 	assert_int_equal(mm->nodes[0].free.nr, 12);
 	/* cached pages are free pages: the counts stay exact */
 	assert_int_equal(stats(epc).nr_free, 31);
 	assert_int_equal(node_stats(epc, 0).nr_free, 15);
 	assert_int_equal(node_stats(epc, 1).nr_free, 16);
 	/* no other cache was touched, node 1 not at all */
-	assert_int_equal(mm->pcps[1].list.nr, 0);
-	assert_int_equal(mm->pcps[2].list.nr, 0);
+	assert_int_equal(mm->pcps[1].count, 0);
+	assert_int_equal(mm->pcps[2].count, 0);
 	assert_int_equal(mm->nodes[1].free.nr, 16);
 	assert_epc_consistent(epc);
 
@@ -988,12 +988,12 @@ static void test_mm_pcp_own_cache_first(void **state)
 		pages[i] = alloc_ok(t);
 		assert_int_equal(epc_page_node(pages[i]), 0);
 		assert_int_equal(mm->nodes[0].free.nr, 12);
-		assert_int_equal(mm->pcps[0].list.nr, (uint64_t)(3 - i));
+		assert_int_equal(mm->pcps[0].count, (uint64_t)(3 - i));
 	}
 	/* the fifth refills again */
 	pages[4] = alloc_ok(t);
 	assert_int_equal(mm->nodes[0].free.nr, 8);
-	assert_int_equal(mm->pcps[0].list.nr, 3);
+	assert_int_equal(mm->pcps[0].count, 3);
 	assert_int_equal(stats(epc).nr_free, 27);
 	/* cache hits count as local allocations of node 0 */
 	assert_int_equal(node_stats(epc, 0).nr_alloc_local, 5);
@@ -1001,12 +1001,12 @@ static void test_mm_pcp_own_cache_first(void **state)
 
 	/* a page goes back into the cache of the CPU that allocated it */
 	epc_page_free(pages[4]);
-	assert_int_equal(mm->pcps[0].list.nr, 4);
+	assert_int_equal(mm->pcps[0].count, 4);
 	assert_int_equal(stats(epc).nr_free, 28);
 	assert_epc_consistent(epc);
 	free_all(pages, 4);
 	/* 8 cached = 2 * batch: still at the high mark, not drained */
-	assert_int_equal(mm->pcps[0].list.nr, 8);
+	assert_int_equal(mm->pcps[0].count, 8);
 	assert_int_equal(stats(epc).nr_free, 32);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -1025,14 +1025,14 @@ static void test_mm_pcp_high_mark_drains_batch(void **state)
 	for (int i = 0; i < 12; i++)
 		pages[i] = alloc_ok(t);
 	/* 12 handed out in 3 refills of 4: the cache is empty */
-	assert_int_equal(mm->pcps[0].list.nr, 0);
+	assert_int_equal(mm->pcps[0].count, 0);
 	assert_int_equal(mm->nodes[0].free.nr, 20);
 	for (int i = 0; i < 8; i++)
 		epc_page_free(pages[i]);
-	assert_int_equal(mm->pcps[0].list.nr, 8);
+	assert_int_equal(mm->pcps[0].count, 8);
 	/* the ninth goes over 2 * batch: 4 go back to the node */
 	epc_page_free(pages[8]);
-	assert_int_equal(mm->pcps[0].list.nr, 5);
+	assert_int_equal(mm->pcps[0].count, 5);
 	assert_int_equal(mm->nodes[0].free.nr, 24);
 	assert_int_equal(stats(epc).nr_free, 29);
 	assert_epc_consistent(epc);
@@ -1067,22 +1067,22 @@ static void test_mm_pcp_remote_direct(void **state)
 		assert_int_equal(epc_page_node(pages[i]), 0);
 	}
 	assert_int_equal(mm->nodes[0].free.nr, 0);
-	assert_int_equal(mm->pcps[0].list.nr, 0);
+	assert_int_equal(mm->pcps[0].count, 0);
 	for (int i = 8; i < 10; i++) {
 		pages[i] = alloc_ok(t);
 		assert_int_equal(epc_page_node(pages[i]), 1);
 		/* one page at a time from node 1's list, none cached anywhere */
 		assert_int_equal(mm->nodes[1].free.nr, (uint64_t)(15 - i));
-		assert_int_equal(mm->pcps[0].list.nr, 0);
-		assert_int_equal(mm->pcps[2].list.nr, 0);
-		assert_int_equal(mm->pcps[3].list.nr, 0);
+		assert_int_equal(mm->pcps[0].count, 0);
+		assert_int_equal(mm->pcps[2].count, 0);
+		assert_int_equal(mm->pcps[3].count, 0);
 	}
 	assert_int_equal(node_stats(epc, 1).nr_alloc_remote, 2);
 	assert_epc_consistent(epc);
 
 	/* the remote page does not enter CPU 0's (node 0) cache */
 	epc_page_free(pages[9]);
-	assert_int_equal(mm->pcps[0].list.nr, 0);
+	assert_int_equal(mm->pcps[0].count, 0);
 	assert_int_equal(mm->nodes[1].free.nr, 7);
 	assert_int_equal(epc__page_state(pages[9]), EPC__PAGE_FREE);
 	assert_epc_consistent(epc);
@@ -1116,25 +1116,25 @@ static void test_mm_pcp_drain_before_enomem(void **state)
 	(void)state;
 	pages[n++] = alloc_ok(t1); /* CPU 1 caches 3 pages of node 0 */
 	pages[n++] = alloc_ok(t2); /* CPU 2 caches 3 pages of node 1 */
-	assert_int_equal(mm->pcps[1].list.nr, 3);
-	assert_int_equal(mm->pcps[2].list.nr, 3);
+	assert_int_equal(mm->pcps[1].count, 3);
+	assert_int_equal(mm->pcps[2].count, 3);
 	assert_int_equal(stats(epc).nr_free, 14);
 
 	/* CPU 0 takes everything, the other caches' pages included */
 	got = alloc_all(t0, pages + n, 16 - n);
 	assert_int_equal(got, 14);
 	n += got;
-	assert_int_equal(mm->pcps[1].list.nr, 0);
-	assert_int_equal(mm->pcps[2].list.nr, 0);
+	assert_int_equal(mm->pcps[1].count, 0);
+	assert_int_equal(mm->pcps[2].count, 0);
 	assert_int_equal(stats(epc).nr_free, 0);
 	assert_epc_consistent(epc);
 
 	/* and once more with only a cached page left somewhere */
 	epc_page_free(pages[1]); /* CPU 2's page, back into CPU 2's cache */
-	assert_int_equal(mm->pcps[2].list.nr, 1);
+	assert_int_equal(mm->pcps[2].count, 1);
 	pages[1] = alloc_ok(t0);
 	assert_int_equal(epc_page_node(pages[1]), 1);
-	assert_int_equal(mm->pcps[2].list.nr, 0);
+	assert_int_equal(mm->pcps[2].count, 0);
 	assert_epc_consistent(epc);
 	free_all(pages, n);
 	assert_int_equal(stats(epc).nr_free, 16);
@@ -1164,14 +1164,14 @@ static void test_mm_pcp_poisoned_cached_page(void **state)
 
 	(void)state;
 	pages[n++] = alloc_ok(t1);
-	assert_int_equal(mm->pcps[1].list.nr, 3);
-	cached = epc__plist_first(mm->pages, &mm->pcps[1].list);
+	assert_int_equal(mm->pcps[1].count, 3);
+	cached = &mm->pages[mm->pcps[1].idx[mm->pcps[1].count - 1]]; /* the top: next out */
 	assert_non_null(cached);
 	assert_int_equal(epc__page_state(cached), EPC__PAGE_PCP);
 	bad = phys_of_index(epc, epc__page_index(epc, cached));
 	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
 	/* out of the cache, onto the poison list, no longer free */
-	assert_int_equal(mm->pcps[1].list.nr, 2);
+	assert_int_equal(mm->pcps[1].count, 2);
 	assert_int_equal(epc__page_state(cached), EPC__PAGE_POISON);
 	assert_int_equal(node_stats(epc, 0).nr_poisoned, 1);
 	assert_int_equal(stats(epc).nr_free, 14);
@@ -1183,7 +1183,7 @@ static void test_mm_pcp_poisoned_cached_page(void **state)
 	bad2 = epc_page_phys(p);
 	assert_int_equal(epc_memory_failure(epc, bad2, 0), 0);
 	epc_page_free(p);
-	assert_int_equal(mm->pcps[1].list.nr, 1);
+	assert_int_equal(mm->pcps[1].count, 1);
 	assert_int_equal(node_stats(epc, 0).nr_poisoned, 2);
 	assert_int_equal(stats(epc).nr_free, 13);
 	assert_epc_consistent(epc);
@@ -1220,11 +1220,11 @@ static void test_mm_pcp_poisoned_after_free_into_cache(void **state)
 	(void)state;
 	epc_page_free(p);
 	assert_int_equal(epc__page_state(epc__page_at(epc, idx)), EPC__PAGE_PCP);
-	assert_int_equal(mm->pcps[0].list.nr, 4);
+	assert_int_equal(mm->pcps[0].count, 4);
 	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
 	/* out of CPU 0's cache at once */
 	assert_int_equal(epc__page_state(epc__page_at(epc, idx)), EPC__PAGE_POISON);
-	assert_int_equal(mm->pcps[0].list.nr, 3);
+	assert_int_equal(mm->pcps[0].count, 3);
 	assert_int_equal(stats(epc).nr_free, 15);
 
 	/* every other page, from both CPUs' caches and both nodes; never @bad */
@@ -1252,7 +1252,7 @@ static void test_mm_pcp_no_epc_cpu_has_no_cache(void **state)
 	assert_int_equal(epc_page_node(p), 3);
 	assert_false(mm->pcps[2].enabled);
 	for (int c = 0; c < 4; c++)
-		assert_int_equal(mm->pcps[c].list.nr, 0);
+		assert_int_equal(mm->pcps[c].count, 0);
 	assert_int_equal(mm->nodes[3].free.nr, 7);
 	epc_page_free(p);
 	assert_int_equal(mm->nodes[3].free.nr, 8);

@@ -291,7 +291,7 @@ static int cached_on_node(struct model *m, int nid, int cpu)
 
 	for (int c = 0; c < NR_CPUS; c++)
 		if (c != cpu && cpu_map[c] == nid)
-			n += (int)m->epc->mm.pcps[c].list.nr;
+			n += (int)m->epc->mm.pcps[c].count;
 	return n;
 }
 
@@ -307,7 +307,7 @@ static int predict_node_pcp(struct model *m, int cpu)
 		list[nid] = model_free(m, nid) - cached_on_node(m, nid, -1);
 	if (m->has_epc[own]) {
 		/* own cache, then a refill from the own node's list */
-		if (m->epc->mm.pcps[cpu].list.nr || list[own] > 0)
+		if (m->epc->mm.pcps[cpu].count || list[own] > 0)
 			return own;
 		/* then the other nodes' lists, directly */
 		for (int k = 0; k < m->nr_order[own]; k++) {

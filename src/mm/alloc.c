@@ -181,13 +181,19 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 	for (i = 0; i < cfg->nr_nodes; i++)
 		build_fallback(mm, i, cfg->fallback);
 	memset(mm->pcps, 0, sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
+	if (cfg->pcp_batch) {
+		mm->pcp_slots = calloc((size_t)cfg->nr_cpus * (mm->pcp_high + 1), sizeof(uint32_t));
+		if (!mm->pcp_slots)
+			goto err_free;
+	}
 	for (i = 0; i < cfg->nr_cpus; i++) {
 		struct epc__pcp *c = &mm->pcps[i];
 
 		epc__spin_init(&c->lock, EPC__RANK_PCP);
-		epc__plist_init(&c->list);
 		c->node = mm->cpu_to_node[i];
 		c->enabled = cfg->pcp_batch > 0 && mm->nodes[c->node].has_epc;
+		if (cfg->pcp_batch)
+			c->idx = &mm->pcp_slots[(size_t)i * (mm->pcp_high + 1)];
 	}
 
 	ret = pages_map(mm);
@@ -199,6 +205,7 @@ err_free:
 	if (mm->nodes)
 		for (i = 0; i < cfg->nr_nodes; i++)
 			free(mm->nodes[i].fallback);
+	free(mm->pcp_slots);
 	free(mm->pcps);
 	free(mm->nodes);
 	free(mm->distance);
@@ -215,6 +222,7 @@ void epc__mm_destroy(struct epc__mm *mm)
 		munmap(mm->pages_map, mm->pages_map_len);
 	for (int i = 0; i < mm->nr_nodes; i++)
 		free(mm->nodes[i].fallback);
+	free(mm->pcp_slots);
 	free(mm->pcps);
 	free(mm->nodes);
 	free(mm->distance);
@@ -267,64 +275,87 @@ void epc__mm_free_locked(struct epc__mm *mm, struct epc__node *n, struct epc_pag
 
 /* ------------------------------------------------------- per-CPU caches */
 
-/* Move up to @nr pages from the pcp's node to the pcp. Both locks held. */
+static void pcp_sync_locked(struct epc__pcp *c)
+{
+	atomic_store_explicit(&c->nr, c->count, memory_order_relaxed);
+}
+
+/*
+ * Move up to @nr pages from the head of the pcp's node to the pcp, stacked so
+ * that the node's first page is on top: the cache hands them out in the
+ * node's order. Both locks held.
+ */
 static void pcp_refill_locked(struct epc__mm *mm, struct epc__pcp *c, unsigned nr)
 {
 	struct epc__node *n = &mm->nodes[c->node];
-	int cpu = (int)(c - mm->pcps);
+	uint32_t cpu = (uint32_t)(c - mm->pcps), got = 0;
 
 	epc__assert_spin_held(&c->lock);
 	epc__assert_spin_held(&n->lock);
-	while (nr--) {
+	assert(c->count == 0);
+	while (got < nr) {
 		struct epc_page *p = epc__plist_pop(mm->pages, &n->free);
 
 		if (!p)
 			break;
-		p->aux = (uint32_t)cpu;
+		p->aux = cpu;
 		epc__page_set_state(p, EPC__PAGE_PCP);
-		/* at the tail: the cache hands them out in the node's order */
-		epc__plist_add_tail(mm->pages, &c->list, p);
+		c->idx[got++] = (uint32_t)epc__mm_page_index(mm, p);
 	}
+	for (uint32_t i = 0; i < got / 2; i++) { /* first popped on top */
+		uint32_t t = c->idx[i];
+
+		c->idx[i] = c->idx[got - 1 - i];
+		c->idx[got - 1 - i] = t;
+	}
+	c->count = got;
 	node_sync_nr_free_locked(n);
 }
 
-/* Give up to @nr of the pcp's pages back to the node tail. Both locks held. */
-static void pcp_drain_locked(struct epc__mm *mm, struct epc__pcp *c, uint64_t nr)
+void epc__pcp_remove_locked(struct epc__pcp *c, uint32_t i)
+{
+	epc__assert_spin_held(&c->lock);
+	memmove(&c->idx[i], &c->idx[i + 1], (c->count - i - 1) * sizeof(c->idx[0]));
+	c->count--;
+	pcp_sync_locked(c);
+}
+
+/* Give the @nr oldest pages of the pcp back to its node's tail. Both locks held. */
+static void pcp_drain_locked(struct epc__mm *mm, struct epc__pcp *c, uint32_t nr)
 {
 	struct epc__node *n = &mm->nodes[c->node];
 
 	epc__assert_spin_held(&c->lock);
 	epc__assert_spin_held(&n->lock);
-	while (nr--) {
-		struct epc_page *p = epc__plist_pop(mm->pages, &c->list);
-
-		if (!p)
-			break;
-		epc__mm_free_locked(mm, n, p);
-	}
+	if (nr > c->count)
+		nr = c->count;
+	for (uint32_t i = 0; i < nr; i++)
+		epc__mm_free_locked(mm, n, &mm->pages[c->idx[i]]);
+	memmove(&c->idx[0], &c->idx[nr], (c->count - nr) * sizeof(c->idx[0]));
+	c->count -= nr;
 	node_sync_nr_free_locked(n);
-	atomic_store_explicit(&c->nr, c->list.nr, memory_order_relaxed);
+	pcp_sync_locked(c);
 }
 
 /* Own cache, refilled from the own node when empty. NULL if both are empty. */
 static struct epc_page *pcp_alloc(struct epc__mm *mm, struct epc__pcp *c)
 {
-	struct epc_page *p;
+	struct epc_page *p = NULL;
 
 	epc__spin_lock(&c->lock);
-	if (epc__plist_empty(&c->list)) {
+	if (!c->count) {
 		struct epc__node *n = &mm->nodes[c->node];
 
 		epc__spin_lock(&n->lock);
 		pcp_refill_locked(mm, c, mm->pcp_batch);
 		epc__spin_unlock(&n->lock);
 	}
-	p = epc__plist_pop(mm->pages, &c->list);
-	if (p) {
+	if (c->count) {
+		p = &mm->pages[c->idx[--c->count]];
 		epc__page_set_state(p, EPC__PAGE_INUSE);
 		c->nr_alloc++;
 	}
-	atomic_store_explicit(&c->nr, c->list.nr, memory_order_relaxed);
+	pcp_sync_locked(c);
 	epc__spin_unlock(&c->lock);
 	return p;
 }
@@ -357,15 +388,15 @@ static bool pcp_free(struct epc__mm *mm, struct epc_page *p)
 	p->cg = NULL;
 	p->aux = cpu; /* PCP: the cache's CPU, without the INUSE alignment bits */
 	epc__page_set_state(p, EPC__PAGE_PCP);
-	epc__plist_add_head(mm->pages, &c->list, p);
-	if (c->list.nr > mm->pcp_high) {
+	c->idx[c->count++] = (uint32_t)epc__mm_page_index(mm, p);
+	if (c->count > mm->pcp_high) {
 		struct epc__node *n = &mm->nodes[c->node];
 
 		epc__spin_lock(&n->lock);
 		pcp_drain_locked(mm, c, mm->pcp_batch);
 		epc__spin_unlock(&n->lock);
 	}
-	atomic_store_explicit(&c->nr, c->list.nr, memory_order_relaxed);
+	pcp_sync_locked(c);
 	epc__spin_unlock(&c->lock);
 	return true;
 }
@@ -379,7 +410,7 @@ void epc__mm_drain_pcps(struct epc__mm *mm)
 			continue;
 		epc__spin_lock(&c->lock);
 		epc__spin_lock(&mm->nodes[c->node].lock);
-		pcp_drain_locked(mm, c, UINT64_MAX);
+		pcp_drain_locked(mm, c, UINT32_MAX);
 		epc__spin_unlock(&mm->nodes[c->node].lock);
 		epc__spin_unlock(&c->lock);
 	}

@@ -99,19 +99,27 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 	}
 	for (int i = 0; i < mm->nr_cpus; i++) {
 		struct epc__pcp *c = &mm->pcps[i];
-		struct epc_page *p;
 
-		ret = check_list(mm, &c->list, EPC__PAGE_PCP, c->node, seen, "per-CPU cache");
-		if (ret)
-			goto out;
-		epc__plist_for_each(mm->pages, &c->list, p)
+		CHECK(c->enabled || c->count == 0, "disabled cache %d holds pages", i);
+		CHECK(atomic_load(&c->nr) == c->count, "cache %d count mismatch", i);
+		CHECK(c->count <= mm->pcp_high, "cache %d holds %u > high %u", i, c->count,
+		      mm->pcp_high);
+		for (uint32_t k = 0; k < c->count; k++) {
+			uint32_t idx = c->idx[k];
+			struct epc_page *p = &mm->pages[idx];
+
+			CHECK(idx < mm->nr_pages, "cache %d holds index %u", i, idx);
+			CHECK(!seen[idx], "per-CPU cache: page %u is on two lists", idx);
+			seen[idx] = 1;
+			CHECK(epc__page_state(p) == EPC__PAGE_PCP,
+			      "per-CPU cache: page %u has state %d", idx, epc__page_state(p));
+			CHECK(p->node == c->node, "per-CPU cache: page %u of node %d", idx,
+			      p->node);
 			CHECK(p->aux == (uint32_t)i,
 			      "cached page says CPU %u, is in CPU %d's cache", p->aux, i);
-		CHECK(c->enabled || epc__plist_empty(&c->list), "disabled cache %d holds pages", i);
-		CHECK(atomic_load(&c->nr) == c->list.nr, "cache %d count mismatch", i);
-		CHECK(c->list.nr <= mm->pcp_high, "cache %d holds %llu > high %u", i,
-		      (unsigned long long)c->list.nr, mm->pcp_high);
-		listed_pcp += c->list.nr;
+			CHECK(!epc__page_poisoned(p), "page %u is cached but poisoned", idx);
+		}
+		listed_pcp += c->count;
 	}
 	ret = check_list(mm, &mm->still_dirty, EPC__PAGE_DIRTY, -1, seen, "still-dirty list");
 	if (ret)

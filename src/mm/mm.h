@@ -64,13 +64,19 @@ struct epc__node {
 	uint8_t *fallback; /* search order for callers on this node */
 } __attribute__((aligned(EPC__CACHELINE)));
 
+/*
+ * A per-CPU page cache is a stack of page indices, not a list through the page
+ * records: a hit then touches no record but its own. Oldest at the bottom
+ * (given back to the node first when the cache overflows), hottest on top.
+ */
 struct epc__pcp {
-	struct epc__spin lock;	/* protects list, nr_alloc */
-	struct epc__plist list; /* this CPU's cached pages, LIFO */
-	uint64_t nr_alloc;	/* lock: allocations served from the cache */
-	_Atomic uint64_t nr;	/* mirror of list.nr for lockless readers */
-	int node;		/* read-only: cpu_to_node of this CPU */
-	bool enabled;		/* read-only: batch > 0 and the node has EPC */
+	struct epc__spin lock; /* protects count, idx[], nr_alloc */
+	uint32_t count;	       /* lock: pages cached */
+	uint32_t *idx;	       /* lock: their indices, idx[count - 1] on top; pcp_high + 1 slots */
+	uint64_t nr_alloc;     /* lock: allocations served from the cache */
+	_Atomic uint64_t nr;   /* mirror of count for lockless readers */
+	int node;	       /* read-only: cpu_to_node of this CPU */
+	bool enabled;	       /* read-only: batch > 0 and the node has EPC */
 } __attribute__((aligned(EPC__CACHELINE)));
 
 struct epc__mm_section {
@@ -95,6 +101,7 @@ struct epc__mm {
 	struct epc__mm_section sections[8];
 	struct epc__node *nodes;
 	struct epc__pcp *pcps; /* nr_cpus entries */
+	uint32_t *pcp_slots;   /* the caches' idx[] arrays, one allocation */
 	unsigned pcp_batch, pcp_high;
 	struct epc__hw *hw;
 	const struct epc__log *log;
@@ -171,6 +178,9 @@ static inline uint64_t epc__mm_page_index(const struct epc__mm *mm, const struct
 }
 struct epc_page *epc__mm_phys_to_page(struct epc__mm *mm, uint64_t phys);
 uint64_t epc__mm_page_phys(const struct epc__mm *mm, const struct epc_page *p);
+
+/* Remove the entry at @i of cache @c, keeping the order of the rest. Lock held. */
+void epc__pcp_remove_locked(struct epc__pcp *c, uint32_t i);
 
 /*
  * The mm that owns @p, found from the page address alone: the record array

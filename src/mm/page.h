@@ -15,7 +15,8 @@
  *
  *   DIRTY    the sanitizer's (implicit range or explicit "still dirty" list)
  *   FREE     its node's free list                   (node lock)
- *   PCP      a per-CPU page cache, @aux = the CPU    (pcp lock, then node lock)
+ *   PCP      a per-CPU page cache (a stack of indices, not a list: the
+ *            links are unused), @aux = the CPU   (pcp lock, then node lock)
  *   POISON   its node's poison list                 (node lock)
  *   INUSE    no list; owned by whoever allocated it (the owner)
  *   LRU      its cgroup's LRU (the kernel's RECLAIMER_TRACKED on a list)

@@ -23,20 +23,19 @@ static const struct epc__mm_section *section_of_page(const struct epc__mm *mm, u
 }
 
 /*
- * Is @p on @c's list? Walks the list (at most 2 * pcp_batch pages; memory
- * failures are rare): @p->aux may be written right now under another cache's
- * lock or by an allocator, so only what @c's lock protects is read.
+ * Where @p sits in @c, or -1. Scans the cache (at most 2 * pcp_batch entries;
+ * memory failures are rare): @p->aux may be written right now under another
+ * cache's lock or by an allocator, so only what @c's lock protects is read.
  */
-static bool pcp_holds_locked(struct epc__mm *mm, struct epc__pcp *c, const struct epc_page *p)
+static int64_t pcp_find_locked(struct epc__mm *mm, struct epc__pcp *c, const struct epc_page *p)
 {
-	struct epc_page *q;
+	uint32_t idx = (uint32_t)epc__mm_page_index(mm, p);
 
 	epc__assert_spin_held(&c->lock);
-	epc__assert_spin_held(&c->lock);
-	if (epc__page_state(p) != EPC__PAGE_PCP)
-		return false;
-	epc__plist_for_each(mm->pages, &c->list, q) if (q == p) return true;
-	return false;
+	for (uint32_t i = 0; i < c->count; i++)
+		if (c->idx[i] == idx)
+			return i;
+	return -1;
 }
 
 /* Take @p out of whichever cache of node @nid holds it, onto the poison list. */
@@ -46,21 +45,20 @@ static void pcps_evict_poisoned(struct epc__mm *mm, int nid, struct epc_page *p)
 
 	for (int cpu = 0; cpu < mm->nr_cpus; cpu++) {
 		struct epc__pcp *c = &mm->pcps[cpu];
-		bool found;
+		int64_t at;
 
 		if (!c->enabled || c->node != nid)
 			continue;
 		epc__spin_lock(&c->lock);
-		found = pcp_holds_locked(mm, c, p);
-		if (found) {
-			epc__plist_del(mm->pages, &c->list, p);
-			atomic_store_explicit(&c->nr, c->list.nr, memory_order_relaxed);
+		at = pcp_find_locked(mm, c, p);
+		if (at >= 0) {
+			epc__pcp_remove_locked(c, (uint32_t)at);
 			epc__spin_lock(&n->lock);
 			epc__mm_free_locked(mm, n, p);
 			epc__spin_unlock(&n->lock);
 		}
 		epc__spin_unlock(&c->lock);
-		if (found)
+		if (at >= 0)
 			return;
 	}
 }

@@ -227,7 +227,7 @@ static void loop_misc(void *arg, int tid, uint64_t n)
 		struct epc_cgroup *failed = NULL;
 		uint64_t min_max;
 
-		if (epc__misc_try_charge(cg, capacity, EPC_PAGE_SIZE, &failed, &min_max)) {
+		if (epc__misc_try_charge(cg, capacity, EPC_PAGE_SIZE, &failed, &min_max, NULL)) {
 			atomic_fetch_add(&nr_failed, 1);
 			continue;
 		}

@@ -307,10 +307,9 @@ API int epc_run_background(struct epc *epc)
 API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
 	uint64_t before = atomic_load(&epc->reclaim.nr_evicted);
-	unsigned idle = 0;
+	unsigned long idle = 0, limit = epc__reclaim_idle_limit(&epc->reclaim);
 
-	while (atomic_load(&epc->reclaim.nr_evicted) - before < nr_pages &&
-	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+	while (atomic_load(&epc->reclaim.nr_evicted) - before < nr_pages && idle < limit) {
 		uint64_t b = atomic_load(&epc->reclaim.nr_evicted);
 
 		if (!epc__reclaim_subtree(&epc->reclaim, epc->cgroups.root, 1))

@@ -527,7 +527,7 @@ static void test_misc_b36_peak_rises(void **state)
 	}
 	expect_peak(b, 0);
 	/* the misc layer alone: a charge of 3 pages in one go */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 3 * PAGE, NULL, NULL), 0);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 3 * PAGE, NULL, NULL, NULL), 0);
 	expect_peak(c, 3 * PAGE);
 	expect_peak(r, 3 * PAGE);
 	epc__misc_uncharge(c, 3 * PAGE, &epc->log);
@@ -579,7 +579,7 @@ static void test_misc_b37_fail_at_parent_counts_events(void **state)
 	(void)state;
 	b37_setup(&s);
 	/* the misc layer says -EBUSY and names A */
-	assert_int_equal(epc__cg_try_charge_page(s.c, &failed, NULL), -EBUSY);
+	assert_int_equal(epc__cg_try_charge_page(s.c, &failed, NULL, NULL), -EBUSY);
 	assert_ptr_equal(failed, s.a);
 	expect_usage(s.c, 0);
 	expect_usage(s.a, 8192);
@@ -624,7 +624,7 @@ static void test_misc_b38_fail_at_self_counts_events(void **state)
 	expect_events(a, 1, 0);
 	assert_int_equal(atomic_load(&r->res.events), 0);
 	assert_int_equal(atomic_load(&r->res.events_local), 0);
-	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL), -EBUSY);
+	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY);
 	assert_ptr_equal(failed, c);
 	expect_events(c, 2, 2);
 	expect_events(a, 2, 0);
@@ -679,7 +679,7 @@ static void test_misc_b39_peak_quirk_transient_value(void **state)
 	expect_peak(s.a, 12288);
 	expect_peak(s.r, 12288);
 	/* the misc layer directly: the same */
-	assert_int_equal(epc__misc_try_charge(s.c, CAPACITY, 5 * PAGE, NULL, NULL), -EBUSY);
+	assert_int_equal(epc__misc_try_charge(s.c, CAPACITY, 5 * PAGE, NULL, NULL, NULL), -EBUSY);
 	expect_peak(s.c, 6 * PAGE);
 	expect_usage(s.c, 4096);
 	expect_events(s.a, 3, 3);
@@ -716,7 +716,7 @@ static void test_misc_b40_fail_at_capacity_invisible(void **state)
 
 	alloc_fails(ta, EPC_DO_RECLAIM, -ENOMEM);
 	alloc_fails(ta, EPC_NO_RECLAIM, -ENOMEM);
-	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL), -EBUSY);
+	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EBUSY);
 	assert_ptr_equal(failed, r);
 
 	snapshot(r, after[0], sizeof(after[0]));
@@ -761,7 +761,7 @@ static void test_misc_b40_capacity_checked_at_every_level(void **state)
 	expect_events(c, 1, 1);
 	expect_events(a, 1, 0);
 	assert_int_equal(atomic_load(&r->res.events_local), 0);
-	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL), -EBUSY);
+	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY);
 	assert_ptr_equal(failed, c);
 	expect_usage(c, 8 * PAGE);
 	expect_usage(r, 8 * PAGE);
@@ -795,11 +795,11 @@ static void test_misc_b41_capacity_zero(void **state)
 	assert_non_null(lc);
 	assert_int_equal(epc__cgroups_init(&tree, 0, &log), 0);
 	assert_int_equal(epc__cg_create(&tree, "/A", &a), 0);
-	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL), -EINVAL);
+	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EINVAL);
 	assert_null(failed);
-	assert_int_equal(epc__cg_try_charge_page(tree.root, &failed, NULL), -EINVAL);
+	assert_int_equal(epc__cg_try_charge_page(tree.root, &failed, NULL, NULL), -EINVAL);
 	/* capacity 0 wins even over amount 0 (the kernel checks it first) */
-	assert_int_equal(epc__misc_try_charge(a, 0, 0, &failed, NULL), -EINVAL);
+	assert_int_equal(epc__misc_try_charge(a, 0, 0, &failed, NULL, NULL), -EINVAL);
 	assert_int_equal(atomic_load(&a->res.usage), 0);
 	assert_int_equal(atomic_load(&tree.root->res.usage), 0);
 	assert_int_equal(atomic_load(&a->res.events), 0);
@@ -861,7 +861,7 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 	snapshot(c, before[0], sizeof(before[0]));
 	snapshot(r, before[1], sizeof(before[1]));
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(epc__misc_try_charge(c, CAPACITY, 0, &failed, NULL), 0);
+		assert_int_equal(epc__misc_try_charge(c, CAPACITY, 0, &failed, NULL, NULL), 0);
 	assert_ptr_equal(failed, (struct epc_cgroup *)0x1);
 	assert_false(epc__misc_uncharge(c, 0, &epc->log));
 	assert_false(epc__misc_uncharge(NULL, 4096, &epc->log));
@@ -871,7 +871,7 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 	assert_string_equal(after[1], before[1]);
 	expect_events(a, 0, 0);
 	/* and one byte more is refused at C */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 1, &failed, NULL), -EBUSY);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 1, &failed, NULL, NULL), -EBUSY);
 	assert_ptr_equal(failed, c);
 	epc_destroy(epc);
 }
@@ -909,7 +909,7 @@ static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
 	assert_int_equal(atomic_load(&r->res.usage), -12288);
 	assert_int_equal(log_count(lc, "negative"), 1);
 	/* a charge at a negative usage is refused (s64 compared as u64, as the kernel does) */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 4096, NULL, NULL), -EBUSY);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 4096, NULL, NULL, NULL), -EBUSY);
 
 	atomic_store(&c->res.usage, 0);
 	atomic_store(&a->res.usage, 0);
@@ -1056,11 +1056,11 @@ static void test_misc_try_charge_reports_tightest_limit(void **state)
 	uint64_t min_max = 0;
 
 	(void)state;
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max), 0);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max, NULL), 0);
 	assert_true(min_max == UINT64_MAX);
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0);
 	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0);
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max), 0);
+	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max, NULL), 0);
 	assert_int_equal(min_max, 40960);
 	assert_int_equal(epc__cg_effective_max(c), 40960);
 	assert_int_equal(raw_usage(c), 2 * PAGE);

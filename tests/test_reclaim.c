@@ -1064,6 +1064,80 @@ static void test_reclaim_b52_reload_charges_faulting_cgroup(void **state)
 }
 
 /* 53: C at its limit with DO_RECLAIM reclaims its own pages; B's stay; C never over max. */
+/*
+ * 21/53 with a big working set: a cgroup at its limit whose 1090 pages were
+ * all just accessed. The first pass over its LRU only clears accessed bits
+ * (second chance), which takes 69 batches; the retry bound must allow a whole
+ * pass and then evict, as the kernel would, instead of failing with -ENOMEM.
+ */
+static void test_reclaim_b53_young_working_set_bigger_than_the_retry_bound(void **state)
+{
+	struct epc *epc = make_epc(2048);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_encl *e;
+	struct epc_page *raw[16];
+	uint64_t used;
+
+	(void)state;
+	set_max_pages(a, 1100);
+	e = build(t, 1090, 1090, 53, true);
+	check_all(t, e, 1090, 53); /* every page young */
+	used = cg_usage_pages(a);
+	CHECK(used > 1090 && used < 1100, "the enclave nearly fills the limit");
+	for (uint64_t i = 0; i < 16; i++)
+		raw[i] = alloc_ok(t); /* the last few must evict young pages */
+	CHECK(cg_usage_pages(a) <= 1100, "the limit held");
+	CHECK(stats(epc).nr_evicted > 0, "pages were evicted to make room");
+	for (int i = 0; i < 16; i++)
+		epc_page_free(raw[i]);
+	check_all(t, e, 1090, 53);
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * DIFFERENCES C1: a full EPC is refused by the capacity check, which the
+ * kernel makes at every level, so the first level to see it may be below the
+ * root (here /A, which has no limit at all). The reclaim must still be global:
+ * /A/C gets its page by evicting /A/D's pages.
+ */
+static void test_reclaim_c1_full_epc_refused_below_the_root_reclaims_globally(void **state)
+{
+	struct epc *epc = make_epc(128);
+	struct epc_cgroup *c = make_cg(epc, "/A");
+	struct epc_task *td, *tc;
+	struct epc_encl *e, *e2 = NULL;
+	struct epc_page *p, *fill[16];
+	int nr_fill = 0;
+
+	(void)state;
+	c = make_cg(epc, "/A/C");
+	td = make_task(epc, make_cg(epc, "/A/D"), 0);
+	tc = make_task(epc, c, 0);
+	e = build(td, 256, 200, 7, true); /* D pages: it wants more than the EPC */
+	/* the few pages left free go to D too, as raw pages */
+	while (epc_page_alloc(td, NULL, EPC_NO_RECLAIM, &fill[nr_fill]) == 0)
+		nr_fill++;
+	CHECK_EQ(stats(epc).nr_free, 0, "the EPC is full of D's pages");
+	CHECK_EQ(cg_usage_pages(epc_cgroup_root(epc)), 128, "charged up to the capacity");
+	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), 0,
+		 "C's allocation reclaims D's pages globally");
+	CHECK_EQ(epc_encl_create(tc, 4 * PAGE, &e2), 0, "so does C's ECREATE");
+	epc_encl_destroy(e2);
+	epc_page_free(p);
+	while (nr_fill)
+		epc_page_free(fill[--nr_fill]);
+	check_all(td, e, 200, 7);
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_task_destroy(tc);
+	epc_task_destroy(td);
+	epc_destroy(epc);
+}
+
 static void test_reclaim_b53_limit_reclaims_own_pages_only(void **state)
 {
 	struct epc *epc = make_epc(256);
@@ -1631,6 +1705,8 @@ int main(void)
 		cmocka_unit_test(test_reclaim_b50_pages_charged_and_listed_in_task_cgroup),
 		cmocka_unit_test(test_reclaim_b52_reload_charges_faulting_cgroup),
 		cmocka_unit_test(test_reclaim_b53_limit_reclaims_own_pages_only),
+		cmocka_unit_test(test_reclaim_b53_young_working_set_bigger_than_the_retry_bound),
+		cmocka_unit_test(test_reclaim_c1_full_epc_refused_below_the_root_reclaims_globally),
 		cmocka_unit_test(test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem),
 		cmocka_unit_test(test_reclaim_b55_ancestor_limit_reclaims_own_subtree),
 		cmocka_unit_test(test_reclaim_b55_async_work_makes_room_under_a_full_ancestor),

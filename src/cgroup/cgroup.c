@@ -400,9 +400,10 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to)
 
 /* ------------------------------------------------------------- charging */
 
-int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max)
+int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
+			    bool *over_capacity)
 {
-	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max);
+	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max, over_capacity);
 }
 
 void epc__cg_uncharge_page(struct epc_cgroup *cg)

@@ -102,8 +102,9 @@ void epc__cg_task_detach(struct epc_cgroup *cg);
 /* Atomically move one task's membership. Return: 0; -EINVAL (@to dead). */
 int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
 
-/* Charge/uncharge one page (EPC_PAGE_SIZE bytes); @min_max as misc.h says. */
-int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max);
+/* Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as misc.h says. */
+int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
+			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);
 
 /* Pins keep a dying cgroup from being reaped (not from dying). */

@@ -41,7 +41,7 @@ static void misc_event(struct epc_cgroup *cg)
 }
 
 int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
-			 struct epc_cgroup **failed, uint64_t *min_max)
+			 struct epc_cgroup **failed, uint64_t *min_max, bool *over_capacity)
 {
 	uint64_t tightest = EPC__MISC_MAX;
 	struct epc_cgroup *i, *j;
@@ -58,8 +58,11 @@ int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amou
 						(int64_t)amount);
 		uint64_t max = atomic_load_explicit(&res->max, memory_order_relaxed);
 
-		if (new_usage > max || new_usage > capacity)
+		if (new_usage > max || new_usage > capacity) {
+			if (over_capacity)
+				*over_capacity = new_usage > capacity;
 			goto err_charge;
+		}
 		misc_update_peak(res, new_usage);
 		if (max < tightest)
 			tightest = max;

@@ -26,6 +26,7 @@
 #define EPC_CGROUP_MISC_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -52,12 +53,15 @@ struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg);
 /**
  * epc__misc_try_charge() - charge @amount bytes to @cg and every ancestor.
  * @capacity: the resource's capacity (bytes, 0 = absent).
- * @failed: on -EBUSY, the level that refused.
+ * @failed: on -EBUSY (if non-NULL), the level that refused.
  * @min_max: on success (if non-NULL), the tightest max from @cg to the root.
+ * @over_capacity: on -EBUSY (if non-NULL), whether the capacity refused
+ *	rather than the level's max. The kernel checks the capacity at every
+ *	level, so a full EPC can be refused below the root.
  * Return: 0; -EINVAL capacity 0; -EBUSY a level's max or the capacity.
  */
 int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
-			 struct epc_cgroup **failed, uint64_t *min_max);
+			 struct epc_cgroup **failed, uint64_t *min_max, bool *over_capacity);
 
 /**
  * epc__misc_uncharge() - return @amount bytes at @cg and every ancestor.

@@ -9,7 +9,7 @@
  * under a limit) the fault drops the enclave lock and waits for reclaim: in
  * THREADS mode ksgxd and the cgroup work are woken and the fault sleeps a
  * little; in MANUAL mode the faulting thread runs one bounded reclaim step
- * itself. Then it retries. EPC__FAULT_MAX_IDLE_ROUNDS rounds without any page
+ * itself. Then it retries. fault_idle_limit() rounds without any page
  * being reclaimed, or a page that fails verification, give -EFAULT: the case
  * where the kernel would SIGBUS.
  */
@@ -107,10 +107,25 @@ static bool wait_for_reclaim(struct epc_task *t)
 	return atomic_load(&r->nr_evicted) != before;
 }
 
+/*
+ * Rounds without reclaim progress a fault may wait through. In MANUAL mode a
+ * round is one batch the fault runs itself, so it gets the reclaimer's bound
+ * (a full second-chance pass over the LRUs); in THREADS mode a round is a
+ * short sleep while ksgxd works.
+ */
+static unsigned long fault_idle_limit(struct epc *epc)
+{
+	unsigned long limit = epc__reclaim_idle_limit(&epc->reclaim);
+
+	if (epc->mode != EPC_BACKGROUND_MANUAL || limit < EPC__FAULT_MAX_IDLE_ROUNDS)
+		return EPC__FAULT_MAX_IDLE_ROUNDS;
+	return limit;
+}
+
 static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
 		       size_t off, void *buf, size_t len, bool write)
 {
-	unsigned idle = 0;
+	unsigned long idle = 0, limit = fault_idle_limit(t->epc);
 	bool first = true;
 	int ret;
 
@@ -136,7 +151,7 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			return -EINTR;
 		if (wait_for_reclaim(t))
 			idle = 0;
-		else if (++idle >= EPC__FAULT_MAX_IDLE_ROUNDS)
+		else if (++idle >= limit)
 			return -EFAULT;
 	}
 }

@@ -30,14 +30,13 @@ static int sanitize(struct epc__reclaimer *r)
 
 /*
  * One wakeup's worth of work: batches while below the high watermark, giving
- * up after EPC__RECLAIM_MAX_IDLE_ROUNDS batches that freed nothing.
+ * up after epc__reclaim_idle_limit() batches that freed nothing.
  */
 static void ksgxd_reclaim(struct epc__reclaimer *r)
 {
-	unsigned idle = 0;
+	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
 
-	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES) &&
-	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES) && idle < limit) {
 		uint64_t before = atomic_load(&r->nr_evicted);
 
 		epc__reclaim_subtree(r, r->cgroups->root, 1);

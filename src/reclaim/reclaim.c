@@ -250,10 +250,9 @@ static bool cg_work_needed(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	unsigned idle = 0;
+	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
 
-	while (!atomic_load(&r->stop) && cg_work_needed(r, cg) &&
-	       idle < EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+	while (!atomic_load(&r->stop) && cg_work_needed(r, cg) && idle < limit) {
 		unsigned long freed;
 
 		reclaim_subtree(r, cg, EPC__NR_TO_SCAN, &freed);
@@ -266,6 +265,13 @@ void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg)
 	unsigned long freed;
 
 	reclaim_subtree(r, limited_below_root(cg) ? cg : r->cgroups->root, 1, &freed);
+}
+
+unsigned long epc__reclaim_idle_limit(struct epc__reclaimer *r)
+{
+	uint64_t on_lrus = atomic_load_explicit(&r->nr_on_lrus, memory_order_relaxed);
+
+	return EPC__RECLAIM_MAX_IDLE_ROUNDS + 2 * (on_lrus / EPC__NR_TO_SCAN + 1);
 }
 
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r)
@@ -305,13 +311,14 @@ static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64
  */
 static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
 {
-	unsigned idle = 0;
+	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
 
 	for (;;) {
 		struct epc_cgroup *failed = NULL, *scope;
+		bool over_capacity = false;
 		unsigned long freed;
 		uint64_t min_max;
-		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max);
+		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max, &over_capacity);
 
 		if (!ret) {
 			margin_check(r, req->cg, min_max);
@@ -319,7 +326,8 @@ static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
 		}
 		if (ret != -EBUSY)
 			return ret;
-		scope = failed->parent ? req->cg : r->cgroups->root;
+		/* a full EPC is global, whichever level saw it (DIFFERENCES C1) */
+		scope = over_capacity ? r->cgroups->root : req->cg;
 		if (epc__reclaim_lru_empty(r, scope))
 			return -ENOMEM;
 		if (signal_pending(req))
@@ -334,7 +342,7 @@ static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
 		reclaim_subtree(r, scope, 1, &freed);
 		if (freed)
 			idle = 0;
-		else if (++idle >= EPC__RECLAIM_MAX_IDLE_ROUNDS)
+		else if (++idle >= limit)
 			return -ENOMEM;
 		sched_yield();
 	}
@@ -344,12 +352,13 @@ int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
 		    struct epc_page **out)
 {
 	struct epc_page *p = NULL;
-	unsigned idle = 0;
+	unsigned long idle = 0, limit;
 	int ret;
 
 	ret = charge(r, req);
 	if (ret)
 		return ret;
+	limit = epc__reclaim_idle_limit(r);
 	for (;;) {
 		unsigned long freed;
 
@@ -371,7 +380,7 @@ int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
 		reclaim_subtree(r, r->cgroups->root, 1, &freed);
 		if (freed) {
 			idle = 0;
-		} else if (++idle >= EPC__RECLAIM_MAX_IDLE_ROUNDS) {
+		} else if (++idle >= limit) {
 			ret = -ENOMEM;
 			break;
 		}

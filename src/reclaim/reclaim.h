@@ -40,7 +40,12 @@
 #define EPC__NR_TO_SCAN	   16 /* pages isolated per batch (SGX_NR_TO_SCAN) */
 #define EPC__NR_LOW_PAGES  32 /* wake ksgxd below this (SGX_NR_LOW_PAGES) */
 #define EPC__NR_HIGH_PAGES 64 /* ksgxd reclaims until this (SGX_NR_HIGH_PAGES) */
-/* A reclaim loop that frees nothing for this many rounds gives up (-ENOMEM). */
+/*
+ * A reclaim loop gives up (-ENOMEM) after this many rounds that freed nothing,
+ * plus two rounds per batch's worth of pages on the LRUs (epc__reclaim_idle_limit()):
+ * a batch of young pages frees nothing but clears their accessed bits, so a
+ * full second-chance pass over every LRU must fit in the bound.
+ */
 #define EPC__RECLAIM_MAX_IDLE_ROUNDS 64
 /* Per-cgroup margin kept by the async work (SGX_CG_MIN_FREE_PAGE) ... */
 #define EPC__CG_MIN_FREE_PAGES 32
@@ -170,6 +175,13 @@ int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
 
 /* Uncharge @p's cgroup and give the page to the allocator. */
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p);
+
+/*
+ * How many rounds without a freed page a reclaim loop may take before it gives
+ * up: enough for two passes over every LRU (age, then evict), read at the
+ * loop's start so that the loop always ends.
+ */
+unsigned long epc__reclaim_idle_limit(struct epc__reclaimer *r);
 
 /* Pages in LRU/ISOLATED states by the reclaimer's books (for epc__check()). */
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r);

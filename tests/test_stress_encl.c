@@ -531,6 +531,121 @@ static void test_stress_encl_create_destroy_churn_under_reclaim(void **state)
 	epc_destroy(epc);
 }
 
+/*
+ * Removed cgroups that still hold enclave pages, under concurrent reclaim:
+ * each round a worker makes a cgroup, pages an enclave in it, moves out and
+ * removes the cgroup (dying, its pages still charged and reclaimable), keeps
+ * reading (reloads are charged to the root), and destroys the enclave, while
+ * two threads run epc_reclaim() and ksgxd works. The last unpin or uncharge of
+ * a dying cgroup races with reaps started by other threads' removals: TSan
+ * caught epc__cg_unpin() reading a cgroup another thread had just reaped.
+ */
+struct dying {
+	struct epc *epc;
+	int id;
+	unsigned long rounds;
+	_Atomic unsigned long *errors, *mismatches;
+	_Atomic bool *stop;
+};
+
+static void *dying_main(void *arg)
+{
+	struct dying *d = arg;
+	unsigned char *buf = malloc(PAGE), *want = malloc(PAGE);
+	uint64_t seed = (uint64_t)d->id * 7919 + 1;
+
+	for (unsigned long r = 0; buf && want && r < d->rounds; r++) {
+		uint64_t tag = ((uint64_t)d->id << 32) | r, np = 24 + r % 24;
+		struct epc_cgroup *cg = NULL;
+		struct epc_task *t = NULL;
+		struct epc_encl *e = NULL;
+		char path[32];
+		int ret;
+
+		snprintf(path, sizeof(path), "/d%d_%lu", d->id, r);
+		if (epc_cgroup_create(d->epc, path, &cg) ||
+		    epc_task_create(d->epc, cg, d->id, &t)) {
+			atomic_fetch_add(d->errors, 1);
+			break;
+		}
+		ret = epc_encl_create(t, np * PAGE, &e);
+		for (uint64_t i = 0; i < np && !ret; i++) {
+			fill(buf, tag, i);
+			ret = epc_encl_add_page(t, e, i * PAGE, buf);
+		}
+		if (!ret)
+			ret = epc_encl_init(e);
+		if (!ret)
+			ret = epc_task_move(t, NULL);
+		if (!ret)
+			ret = epc_cgroup_remove(cg); /* dying: its pages stay charged */
+		for (int k = 0; k < 32 && !ret; k++) {
+			uint64_t i = rng_next(&seed) % np;
+
+			fill(want, tag, i);
+			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, false);
+			if (!ret && memcmp(buf, want, PAGE))
+				atomic_fetch_add(d->mismatches, 1);
+		}
+		if (ret)
+			atomic_fetch_add(d->errors, 1);
+		if (e)
+			epc_encl_destroy(e);
+		epc_task_destroy(t);
+	}
+	free(buf);
+	free(want);
+	return NULL;
+}
+
+static void *reclaim_main(void *arg)
+{
+	struct dying *d = arg;
+
+	while (!atomic_load(d->stop))
+		epc_reclaim(d->epc, 32);
+	return NULL;
+}
+
+static void test_stress_encl_dying_cgroups_under_reclaim(void **state)
+{
+	struct epc *epc = make_epc_threads_ex(2, 96, 8);
+	_Atomic unsigned long errors = 0, mismatches = 0;
+	_Atomic bool stop = false;
+	struct dying d[NR_WORKERS];
+	pthread_t th[NR_WORKERS + 2];
+	struct epc_stats st;
+
+	(void)state;
+	for (int i = 0; i < NR_WORKERS + 2; i++) {
+		if (i < NR_WORKERS)
+			d[i] = (struct dying){.epc = epc,
+					      .id = i,
+					      .rounds = 12 * stress_scale(),
+					      .errors = &errors,
+					      .mismatches = &mismatches,
+					      .stop = &stop};
+		assert_int_equal(pthread_create(&th[i], NULL,
+						i < NR_WORKERS ? dying_main : reclaim_main,
+						&d[i < NR_WORKERS ? i : 0]),
+				 0);
+	}
+	for (int i = 0; i < NR_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	atomic_store(&stop, true);
+	for (int i = NR_WORKERS; i < NR_WORKERS + 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(atomic_load(&errors), 0, "no call failed");
+	CHECK_EQ(atomic_load(&mismatches), 0, "every read saw the page's own bytes");
+	quiesce(epc);
+	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "every removed cgroup was reaped");
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, 2 * 96, "every page back");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_stress_encl_two_cgroups_under_a_shared_parent_limit),
 		cmocka_unit_test(test_stress_encl_two_nodes_with_per_cpu_caches),
 		cmocka_unit_test(test_stress_encl_create_destroy_churn_under_reclaim),
+		cmocka_unit_test(test_stress_encl_dying_cgroups_under_reclaim),
 	};
 
 	return cmocka_run_group_tests_name("stress_encl", tests, NULL, NULL);

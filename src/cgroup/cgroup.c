@@ -425,11 +425,17 @@ void epc__cg_pin(struct epc_cgroup *cg)
 	atomic_fetch_add(&cg->pins, 1);
 }
 
+/*
+ * After the drop @cg may be reaped by another thread at once, so look at the
+ * tree alone. Pairs with epc__cg_remove() as the uncharge does: it raises
+ * nr_dying, then reads the pins; we lower the pins, then read nr_dying (both
+ * seq_cst), so one of us reaps.
+ */
 void epc__cg_unpin(struct epc_cgroup *cg)
 {
 	struct epc__cgroups *tree = cg->tree;
 
-	if (atomic_fetch_sub(&cg->pins, 1) == 1 && atomic_load(&cg->dead))
+	if (atomic_fetch_sub(&cg->pins, 1) == 1 && atomic_load(&tree->nr_dying))
 		epc__cg_reap(tree);
 }
 

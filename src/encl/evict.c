@@ -181,7 +181,8 @@ err_slot:
 	epc__log(&epc->log, LOG_WARNING, "EWB of enclave %llu page 0x%llx failed: %d (0x%x)",
 		 (unsigned long long)e->id, (unsigned long long)epc__encl_page_offset(e, ep), ret,
 		 ret);
-	epc__va_slot_free(e, va, slot, false);
+	/* to the head: the slot may be the only free one, behind a full head */
+	epc__va_slot_free(e, va, slot, true);
 	return -EIO;
 }
 

@@ -56,13 +56,14 @@ static bool run_one_cg_work(struct epc__reclaimer *r)
 		if (!r->work_head)
 			r->work_tail = NULL;
 		cg->next_work = NULL;
+		/* like queue_work(): a request made while the work runs queues it again */
+		atomic_store(&cg->work_pending, false);
 	}
 	pthread_mutex_unlock(&r->bg_lock);
 	if (!cg)
 		return false;
 	epc__reclaim_cg_work(r, cg);
-	atomic_store(&cg->work_pending, false);
-	epc__cg_unpin(cg);
+	epc__cg_unpin(cg); /* the queueing's pin; a re-queue took its own */
 	return true;
 }
 

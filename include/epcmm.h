@@ -195,7 +195,8 @@ int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
  * @nr_alloc_remote: successful allocations from another node.
  * @nr_alloc_failed: allocator searches that found no free page on any node
  *	(a charge refused first, e.g. by the capacity, never reaches the search;
- *	it is counted in the cgroup's events instead).
+ *	it counts as a "max" event of the level that refused, which for the
+ *	root is its events.local, shown in no file).
  * @nr_ksgxd_wakeups: times the allocator woke ksgxd (or queued its work).
  * @nr_leaked: pages leaked because EREMOVE failed (sanitization or free).
  * @meta_bytes_per_page: manager metadata per page (the page record).
@@ -321,9 +322,11 @@ enum epc_reclaim {
  * @r: whether the caller may reclaim to find a free page.
  * Return: 0; -ENOMEM no free page and nothing reclaimable, or a cgroup limit
  * that nothing in its subtree can give way to (the event is counted);
- * -EBUSY (EPC_NO_RECLAIM) no free page now but reclaimable pages exist: ksgxd
- * has been woken; -EINTR (EPC_DO_RECLAIM) a signal is pending.
- * On error nothing is charged.
+ * -EBUSY (EPC_NO_RECLAIM) no room now but reclaimable pages exist: ksgxd has
+ * been woken (no free page, or the EPC is full) or the cgroup's background
+ * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
+ * a limit refuses the charge, in both modes; while no page is free, with
+ * EPC_DO_RECLAIM); -EINVAL an unknown @r. On error nothing is charged.
  */
 int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);
 
@@ -337,11 +340,13 @@ void *epc_page_owner(const struct epc_page *p);
 
 /**
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
- * of EPC_PAGE_SIZE), charged to @t's cgroup for its SECS.
+ * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
+ * SECS (and its first VA page).
  * Return: 0; -EINVAL bad size; -ENOMEM / -EINTR as epc_page_alloc() with
  * EPC_DO_RECLAIM; -EIO the emulated hardware refused.
  */
 int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
+#define EPC_ENCL_MAX_SIZE (1ULL << 46) /* 64 TiB */
 
 /**
  * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,25 @@
 
 #define LOCAL_DISTANCE	10
 #define REMOTE_DISTANCE 20
+
+/*
+ * Log a refused call and pass its error on (DESIGN §7: an errno plus a line
+ * naming what was wrong). Malformed input is an error; a request the current
+ * state refuses (exists, busy, missing, too small a buffer) is information.
+ */
+__attribute__((format(printf, 3, 4))) static int refuse(const struct epc__log *log, int err,
+							const char *fmt, ...)
+{
+	char what[EPC__LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	epc__log(log, err == -EINVAL || err == -ERANGE ? LOG_ERR : LOG_INFO, "%s: %s", what,
+		 strerror(-err));
+	return err;
+}
 
 /* --------------------------------------------------------- configuration */
 
@@ -326,11 +346,16 @@ API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf
 	int n;
 
 	if (node < 0 || node >= epc->mm.nr_nodes)
-		return -EINVAL;
-	if (!epc->mm.nodes[node].has_epc || strcmp(attr, "sgx_total_bytes"))
-		return -ENOENT;
+		return refuse(&epc->log, -EINVAL, "node read: node %d out of range (0..%d)", node,
+			      epc->mm.nr_nodes - 1);
+	if (!epc->mm.nodes[node].has_epc)
+		return refuse(&epc->log, -ENOENT, "node read: node %d has no EPC", node);
+	if (strcmp(attr, "sgx_total_bytes"))
+		return refuse(&epc->log, -ENOENT, "node read: unknown attribute '%s'", attr);
 	n = snprintf(buf, len, "%llu\n", (unsigned long long)epc->mm.nodes[node].size);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	if (n < 0 || (size_t)n >= len)
+		return refuse(&epc->log, -ENOSPC, "node read: a %zu-byte buffer is too small", len);
+	return n;
 }
 
 API void epc_get_stats(struct epc *epc, struct epc_stats *st)
@@ -365,7 +390,8 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 	struct epc__node *n;
 
 	if (node < 0 || node >= mm->nr_nodes)
-		return -EINVAL;
+		return refuse(&epc->log, -EINVAL, "node stats: node %d out of range (0..%d)", node,
+			      mm->nr_nodes - 1);
 	n = &mm->nodes[node];
 	memset(st, 0, sizeof(*st));
 	st->has_epc = n->has_epc;
@@ -399,7 +425,8 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 	}
 	ret = epc__mm_memory_failure(&epc->mm, phys_addr);
 	if (ret)
-		return ret;
+		return refuse(&epc->log, ret, "memory failure at 0x%llx: not an EPC address",
+			      (unsigned long long)phys_addr);
 	epc__log(&epc->log, LOG_WARNING, "memory failure at 0x%llx: EPC page poisoned",
 		 (unsigned long long)phys_addr);
 	if (flags & EPC_MF_ACTION_REQUIRED)
@@ -420,20 +447,29 @@ API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup *
 {
 	int ret = epc__cg_create(&epc->cgroups, path, out);
 
-	if (ret)
-		epc__log(&epc->log, LOG_DEBUG, "cgroup create %s: %s", path ? path : "(null)",
-			 strerror(-ret));
-	return ret;
+	return ret ? refuse(&epc->log, ret, "cgroup create '%s'", path ? path : "(null)") : 0;
 }
 
 API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
-	return epc__cg_lookup(&epc->cgroups, path, out);
+	int ret = epc__cg_lookup(&epc->cgroups, path, out);
+
+	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
 API int epc_cgroup_remove(struct epc_cgroup *cg)
 {
-	return epc__cg_remove(cg);
+	char path[EPC__LOG_LINE_MAX / 2];
+	int ret = epc__cg_remove(cg);
+
+	if (!ret)
+		return 0;
+	if (epc__cg_path(cg, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "(a long path)");
+	return refuse(cg->tree->log, ret, "cgroup remove '%s'%s", path,
+		      ret == -EBUSY    ? " (it has live children or tasks)"
+		      : ret == -EINVAL ? " (the root)"
+				       : " (removed already)");
 }
 
 API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
@@ -443,16 +479,16 @@ API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
 
 API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
 {
-	return epc__cg_read(cg, file, buf, len);
+	ssize_t n = epc__cg_read(cg, file, buf, len);
+
+	return n < 0 ? refuse(cg->tree->log, (int)n, "read of %s (%zu-byte buffer)", file, len) : n;
 }
 
 API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
 {
 	int ret = epc__cg_write(cg, file, text);
 
-	if (ret)
-		epc__log(cg->tree->log, LOG_INFO, "write to %s rejected: %s", file, strerror(-ret));
-	return ret;
+	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
 /* ----------------------------------------------------------------- tasks */

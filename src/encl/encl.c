@@ -287,9 +287,11 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	struct epc_page *p;
 	int ret;
 
-	if (!size || size % EPC_PAGE_SIZE || size > (1ULL << 46)) {
-		epc__log(&epc->log, LOG_ERR, "ECREATE: size %llu is not a non-zero multiple of %d",
-			 (unsigned long long)size, EPC_PAGE_SIZE);
+	if (!size || size % EPC_PAGE_SIZE || size > EPC_ENCL_MAX_SIZE) {
+		epc__log(&epc->log, LOG_ERR,
+			 "ECREATE: size %llu is not a non-zero multiple of %d up to %llu",
+			 (unsigned long long)size, EPC_PAGE_SIZE,
+			 (unsigned long long)EPC_ENCL_MAX_SIZE);
 		return -EINVAL;
 	}
 	e = encl_alloc(epc, size);
@@ -336,6 +338,11 @@ static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 	else if (ep->flags & EPC__EPAGE_ADDED)
 		ret = -EEXIST;
 	epc__mutex_unlock(&e->lock);
+	if (ret)
+		epc__log(&e->epc->log, ret == -EINVAL ? LOG_ERR : LOG_INFO, "EADD at 0x%llx: %s",
+			 (unsigned long long)epc__encl_page_offset(e, ep),
+			 ret == -EINVAL ? "the enclave is initialized"
+					: "the page is there already");
 	return ret;
 }
 
@@ -403,6 +410,9 @@ API int epc_encl_init(struct epc_encl *e)
 		ret = -EINVAL;
 	e->initialized = true;
 	epc__mutex_unlock(&e->lock);
+	if (ret)
+		epc__log(&e->epc->log, LOG_ERR, "EINIT: enclave %llu is initialized already",
+			 (unsigned long long)e->id);
 	return ret;
 }
 

@@ -184,13 +184,14 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 {
 	uint64_t end = offset + len;
 
-	if (len == 0)
-		return buf ? 0 : -EINVAL;
 	if (!buf || end < offset || end > e->size) {
-		epc__log(&e->epc->log, LOG_ERR, "access: range 0x%llx+%zu outside the enclave",
+		epc__log(&e->epc->log, LOG_ERR, "access: %s (0x%llx+%zu)",
+			 buf ? "range outside the enclave" : "NULL buffer",
 			 (unsigned long long)offset, len);
 		return -EINVAL;
 	}
+	if (len == 0)
+		return 0;
 	if (!range_added(e, offset, end)) /* nothing is touched before this holds */
 		return -EINVAL;
 	while (offset < end) {

@@ -42,8 +42,9 @@ struct epc_task;
 
 /* Tunable: fault retries that see no reclaim progress before -EFAULT (SIGBUS). */
 #define EPC__FAULT_MAX_IDLE_ROUNDS 256
-/* Tunable: how long a THREADS-mode fault waits for ksgxd per round. */
-#define EPC__FAULT_WAIT_NS 200000L
+/* Tunable: the longest a THREADS-mode fault waits for reclaim per round (it
+ * wakes as soon as a batch frees pages). */
+#define EPC__FAULT_WAIT_NS 1000000L
 #define EPC__VA_SLOTS	   512
 
 #define EPC__EPAGE_ADDED	   0x1

@@ -7,15 +7,14 @@
  * task's cgroup, loaded with ELDU, and put back on the LRU tail. When the
  * allocation says -EBUSY (reclaimable pages exist, but no free page or no room
  * under a limit) the fault drops the enclave lock and waits for reclaim: in
- * THREADS mode ksgxd and the cgroup work are woken and the fault sleeps a
- * little; in MANUAL mode the faulting thread runs one bounded reclaim step
+ * THREADS mode ksgxd and the cgroup work are woken and the fault sleeps until
+ * a reclaim batch frees pages (at most EPC__FAULT_WAIT_NS); in MANUAL mode the faulting thread runs one bounded reclaim step
  * itself. Then it retries. fault_idle_limit() rounds without any page
  * being reclaimed, or a page that fails verification, give -EFAULT: the case
  * where the kernel would SIGBUS.
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "encl/encl_internal.h"
 
@@ -99,10 +98,8 @@ static bool wait_for_reclaim(struct epc_task *t)
 	if (epc->mode == EPC_BACKGROUND_MANUAL) {
 		epc__reclaim_step_for(r, t->cg);
 	} else {
-		struct timespec ts = {0, EPC__FAULT_WAIT_NS};
-
 		epc__reclaim_wake_ksgxd(r);
-		nanosleep(&ts, NULL);
+		return epc__reclaim_wait_progress(r, before, EPC__FAULT_WAIT_NS);
 	}
 	return atomic_load(&r->nr_evicted) != before;
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "reclaim/reclaim.h"
 
@@ -112,6 +113,20 @@ static void *ksgxd(void *arg)
 	}
 }
 
+static int progress_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	int ret = -pthread_condattr_init(&a);
+
+	if (ret)
+		return ret;
+	ret = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = -pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+	return ret;
+}
+
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
 		      const struct epc__reclaim_ops *ops, bool threads, const struct epc__log *log)
 {
@@ -132,6 +147,9 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = -pthread_cond_init(&r->bg_cond, NULL);
 	if (ret)
 		goto err_bg_lock;
+	ret = progress_cond_init(&r->progress_cond);
+	if (ret)
+		goto err_bg_cond;
 	if (threads) {
 		ret = -pthread_create(&r->thread, NULL, ksgxd, r);
 		if (ret) {
@@ -143,6 +161,8 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	return 0;
 
 err_cond:
+	pthread_cond_destroy(&r->progress_cond);
+err_bg_cond:
 	pthread_cond_destroy(&r->bg_cond);
 err_bg_lock:
 	pthread_mutex_destroy(&r->bg_lock);
@@ -168,6 +188,7 @@ void epc__reclaim_destroy(struct epc__reclaimer *r)
 		atomic_store(&cg->work_pending, false);
 		atomic_fetch_sub(&cg->pins, 1);
 	}
+	pthread_cond_destroy(&r->progress_cond);
 	pthread_cond_destroy(&r->bg_cond);
 	pthread_mutex_destroy(&r->bg_lock);
 	epc__mutex_destroy(&r->sanitize_lock);
@@ -192,6 +213,28 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
 	if (r->threads)
 		pthread_cond_signal(&r->bg_cond);
 	pthread_mutex_unlock(&r->bg_lock);
+}
+
+bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
+{
+	struct timespec deadline;
+	bool progress;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += timeout_ns;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&r->bg_lock);
+	atomic_fetch_add(&r->progress_waiters, 1);
+	for (uint64_t seq = r->progress_seq;;) {
+		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
+		if (progress || atomic_load(&r->stop) ||
+		    pthread_cond_timedwait(&r->progress_cond, &r->bg_lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	atomic_fetch_sub(&r->progress_waiters, 1);
+	pthread_mutex_unlock(&r->bg_lock);
+	return progress || atomic_load(&r->nr_evicted) != evicted_before;
 }
 
 int epc__reclaim_run_background(struct epc__reclaimer *r)

@@ -99,6 +99,17 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	return cnt;
 }
 
+/* Wake the faults waiting for reclaim, if any (epc__reclaim_wait_progress()). */
+static void progress_note(struct epc__reclaimer *r)
+{
+	if (!atomic_load(&r->progress_waiters))
+		return;
+	pthread_mutex_lock(&r->bg_lock);
+	r->progress_seq++;
+	pthread_cond_broadcast(&r->progress_cond);
+	pthread_mutex_unlock(&r->bg_lock);
+}
+
 static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned *freed)
 {
 	struct epc_page *chunk[EPC__NR_TO_SCAN];
@@ -130,11 +141,13 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, uns
 		}
 		r->ops->put(p);
 		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&r->nr_evicted, 1, memory_order_relaxed);
+		atomic_fetch_add(&r->nr_evicted, 1); /* seq_cst: see progress_note() */
 		epc__page_set_state(p, EPC__PAGE_INUSE);
 		epc__free_page(r, p);
 		(*freed)++;
 	}
+	if (*freed)
+		progress_note(r);
 	return cnt;
 }
 

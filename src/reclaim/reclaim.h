@@ -92,7 +92,10 @@ struct epc__reclaimer {
 	bool wake_pending;
 	bool sanitized;
 	struct epc_cgroup *work_head, *work_tail; /* cgroups with async work queued (pinned) */
-	_Atomic bool stop;			  /* read by the sanitizer and the loop */
+	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
+	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
+	_Atomic int progress_waiters; /* threads in epc__reclaim_wait_progress() */
+	_Atomic bool stop;	      /* read by the sanitizer and the loop */
 	pthread_t thread;
 	bool thread_started;
 };
@@ -128,6 +131,15 @@ bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
 
 /* Record (MANUAL) or deliver (THREADS) a ksgxd wakeup. */
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
+
+/*
+ * THREADS mode: wait until some reclaimer frees a page after the caller saw
+ * @evicted_before in nr_evicted, or @timeout_ns pass. Return: true on
+ * progress. No wakeup is lost: the waiter registers, then re-reads
+ * nr_evicted; a reclaimer bumps nr_evicted, then looks for waiters (both
+ * seq_cst), and signals under bg_lock, which the waiter holds until it sleeps.
+ */
+bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns);
 
 /*
  * v17's should_reclaim(cg): something is reclaimable in @cg's subtree and its

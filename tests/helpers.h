@@ -76,33 +76,66 @@ static inline void log_quiet(int level, const char *msg, void *arg)
 }
 
 /*
- * A machine of @nr_nodes nodes with one section of @pages_per_node pages on
- * each node listed in @epc_nodes (NULL: every node), MANUAL mode, sanitized.
- * Sections sit at 4 GiB * (i + 1).
+ * A made-up machine: @nr_sections sections of @pages pages each, section i at
+ * 4 GiB * (i + 1) on node @sec_node[i] (NULL: node i). Zero fields take the
+ * library's defaults; MANUAL mode unless @threads; sanitized unless
+ * @no_sanitize; logs caught by @lc, or dropped.
  */
-static inline struct epc *make_epc_ex(int nr_nodes, const int *epc_nodes, int nr_sections,
-				      uint64_t pages_per_section, unsigned pcp_batch,
-				      struct log_catcher *lc)
+struct topo {
+	int nr_nodes, nr_cpus;
+	const int *cpu_to_node;
+	const uint8_t *distance;
+	int nr_sections;
+	const int *sec_node;
+	uint64_t pages;
+	enum epc_fallback fallback;
+	unsigned pcp_batch;
+	bool threads, no_contents, no_sanitize;
+	struct log_catcher *lc;
+};
+
+static inline struct epc *make_topo(const struct topo *tp)
 {
 	struct epc_section_desc s[EPC_MAX_SECTIONS];
 	struct epc_config c = {0};
 	struct epc *epc = NULL;
 
-	for (int i = 0; i < nr_sections; i++) {
+	for (int i = 0; i < tp->nr_sections; i++) {
 		s[i].phys_addr = (uint64_t)(i + 1) << 32;
-		s[i].size = pages_per_section * PAGE;
-		s[i].node = epc_nodes ? epc_nodes[i] : i;
+		s[i].size = tp->pages * PAGE;
+		s[i].node = tp->sec_node ? tp->sec_node[i] : i;
 	}
-	c.nr_nodes = nr_nodes;
+	c.nr_nodes = tp->nr_nodes;
+	c.nr_cpus = tp->nr_cpus;
+	c.cpu_to_node = tp->cpu_to_node;
+	c.distance = tp->distance;
 	c.sections = s;
-	c.nr_sections = nr_sections;
-	c.background = EPC_BACKGROUND_MANUAL;
-	c.pcp_batch = pcp_batch;
-	c.log = lc ? log_catch : log_quiet;
-	c.log_arg = lc;
+	c.nr_sections = tp->nr_sections;
+	c.fallback = tp->fallback;
+	c.background = tp->threads ? EPC_BACKGROUND_THREADS : EPC_BACKGROUND_MANUAL;
+	c.pcp_batch = tp->pcp_batch;
+	c.no_contents = tp->no_contents;
+	c.log = tp->lc ? log_catch : log_quiet;
+	c.log_arg = tp->lc;
 	assert_int_equal(epc_create(&c, &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	if (!tp->no_sanitize)
+		assert_int_equal(epc_sanitize_wait(epc), 0);
 	return epc;
+}
+
+/* @nr_nodes nodes, a section per entry of @epc_nodes (NULL: every node). */
+static inline struct epc *make_epc_ex(int nr_nodes, const int *epc_nodes, int nr_sections,
+				      uint64_t pages_per_section, unsigned pcp_batch,
+				      struct log_catcher *lc)
+{
+	struct topo tp = {.nr_nodes = nr_nodes,
+			  .nr_sections = nr_sections,
+			  .sec_node = epc_nodes,
+			  .pages = pages_per_section,
+			  .pcp_batch = pcp_batch,
+			  .lc = lc};
+
+	return make_topo(&tp);
 }
 
 /* One node, one section of @pages pages, MANUAL, sanitized. */

@@ -17,20 +17,9 @@
 /* A MANUAL-mode instance with no page contents (metadata only). */
 static struct epc *make_epc_no_contents(uint64_t pages)
 {
-	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = pages * PAGE, .node = 0};
-	struct epc_config c = {
-		.nr_nodes = 1,
-		.sections = &s,
-		.nr_sections = 1,
-		.background = EPC_BACKGROUND_MANUAL,
-		.no_contents = true,
-		.log = log_quiet,
-	};
-	struct epc *epc = NULL;
+	struct topo tp = {.nr_nodes = 1, .nr_sections = 1, .pages = pages, .no_contents = true};
 
-	assert_int_equal(epc_create(&c, &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
-	return epc;
+	return make_topo(&tp);
 }
 
 /* ----------------------------------------------------------- lifecycle */

@@ -94,47 +94,6 @@ static uint64_t phys_of_index(struct epc *epc, uint64_t idx)
  * Sections sit at 4 GiB * (i + 1), @pages each. MANUAL mode; sanitized unless
  * @no_sanitize.
  */
-struct topo {
-	int nr_nodes, nr_cpus;
-	const int *cpu_to_node;
-	const uint8_t *distance;
-	int nr_sections;
-	const int *sec_node;
-	uint64_t pages;
-	enum epc_fallback fallback;
-	unsigned pcp_batch;
-	bool no_sanitize;
-	struct log_catcher *lc;
-};
-
-static struct epc *make_topo(const struct topo *tp)
-{
-	struct epc_section_desc s[EPC_MAX_SECTIONS];
-	struct epc_config c = {0};
-	struct epc *epc = NULL;
-
-	for (int i = 0; i < tp->nr_sections; i++) {
-		s[i].phys_addr = (uint64_t)(i + 1) << 32;
-		s[i].size = tp->pages * PAGE;
-		s[i].node = tp->sec_node[i];
-	}
-	c.nr_nodes = tp->nr_nodes;
-	c.nr_cpus = tp->nr_cpus;
-	c.cpu_to_node = tp->cpu_to_node;
-	c.distance = tp->distance;
-	c.sections = s;
-	c.nr_sections = tp->nr_sections;
-	c.fallback = tp->fallback;
-	c.background = EPC_BACKGROUND_MANUAL;
-	c.pcp_batch = tp->pcp_batch;
-	c.log = tp->lc ? log_catch : log_quiet;
-	c.log_arg = tp->lc;
-	assert_int_equal(epc_create(&c, &epc), 0);
-	if (!tp->no_sanitize)
-		assert_int_equal(epc_sanitize_wait(epc), 0);
-	return epc;
-}
-
 /* Allocate @n pages for @t and check each one's node against @nodes. */
 static void expect_nodes(struct epc_task *t, const int *nodes, int n, struct epc_page **out)
 {

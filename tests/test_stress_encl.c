@@ -47,25 +47,14 @@ static uint64_t tag_of(int worker, uint64_t version)
 /* THREADS mode: @nr_nodes nodes with a section of @pages_per_node pages each. */
 static struct epc *make_epc_threads_ex(int nr_nodes, uint64_t pages_per_node, unsigned pcp_batch)
 {
-	struct epc_section_desc s[2];
-	struct epc_config c = {
-		.nr_nodes = nr_nodes,
-		.nr_cpus = NR_WORKERS,
-		.sections = s,
-		.nr_sections = nr_nodes,
-		.background = EPC_BACKGROUND_THREADS,
-		.pcp_batch = pcp_batch,
-		.log = log_quiet,
-	};
-	struct epc *epc = NULL;
+	struct topo tp = {.nr_nodes = nr_nodes,
+			  .nr_cpus = NR_WORKERS,
+			  .nr_sections = nr_nodes,
+			  .pages = pages_per_node,
+			  .pcp_batch = pcp_batch,
+			  .threads = true};
 
-	for (int i = 0; i < nr_nodes; i++)
-		s[i] = (struct epc_section_desc){.phys_addr = (uint64_t)(i + 1) << 32,
-						 .size = pages_per_node * PAGE,
-						 .node = i};
-	assert_int_equal(epc_create(&c, &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
-	return epc;
+	return make_topo(&tp);
 }
 
 static struct epc *make_epc_threads(uint64_t pages)

@@ -263,25 +263,17 @@ static void *poisoner_main(void *arg)
 
 static struct epc *make_instance(bool threads, unsigned pcp_batch)
 {
-	struct epc_section_desc s[NR_SECS];
-	struct epc_config c = {0};
-	struct epc *epc = NULL;
+	struct topo tp = {.nr_nodes = NR_NODES,
+			  .nr_cpus = NR_CPUS,
+			  .cpu_to_node = cpu_map,
+			  .nr_sections = NR_SECS,
+			  .sec_node = sec_node,
+			  .pages = SEC_PAGES,
+			  .pcp_batch = pcp_batch,
+			  .threads = threads,
+			  .no_sanitize = true};
 
-	for (int i = 0; i < NR_SECS; i++) {
-		s[i].phys_addr = (uint64_t)(i + 1) << 32;
-		s[i].size = SEC_PAGES * PAGE;
-		s[i].node = sec_node[i];
-	}
-	c.nr_nodes = NR_NODES;
-	c.nr_cpus = NR_CPUS;
-	c.cpu_to_node = cpu_map;
-	c.sections = s;
-	c.nr_sections = NR_SECS;
-	c.background = threads ? EPC_BACKGROUND_THREADS : EPC_BACKGROUND_MANUAL;
-	c.pcp_batch = pcp_batch;
-	c.log = log_quiet;
-	assert_int_equal(epc_create(&c, &epc), 0);
-	return epc;
+	return make_topo(&tp);
 }
 
 static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)

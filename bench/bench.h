@@ -29,12 +29,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mm/mm.h"
+
 #define BENCH_MAX_THREADS 2
 /* Tunable: the calibration pass grows N until a run takes at least this. */
 #define BENCH_CALIBRATE_SECONDS 0.05
 
 /* Keep @p alive and make the compiler assume memory was read and written. */
 #define bench_keep(p) __asm__ volatile("" : : "r"(p) : "memory")
+
+/*
+ * @n uncharged alloc+free pairs through the allocator alone (epc__mm_alloc and
+ * epc__mm_free) as CPU @cpu. Return: the allocations that failed.
+ */
+static inline uint64_t bench_mm_pairs(struct epc__mm *mm, int cpu, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct epc_page *p;
+
+		if (epc__mm_alloc(mm, cpu, &p)) {
+			failed++;
+			continue;
+		}
+		bench_keep(p);
+		epc__mm_free(mm, p);
+	}
+	return failed;
+}
 
 struct bench_opts {
 	int runs;	    /* runs per figure (the median is reported) */

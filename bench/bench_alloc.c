@@ -134,18 +134,7 @@ struct lib_ctx {
 
 static void loop_mm(void *arg, int tid, uint64_t n)
 {
-	struct epc__mm *mm = &((struct lib_ctx *)arg)->epc->mm;
-
-	for (uint64_t i = 0; i < n; i++) {
-		struct epc_page *p;
-
-		if (epc__mm_alloc(mm, tid, &p)) {
-			atomic_fetch_add(&nr_failed, 1);
-			continue;
-		}
-		bench_keep(p);
-		epc__mm_free(mm, p);
-	}
+	atomic_fetch_add(&nr_failed, bench_mm_pairs(&((struct lib_ctx *)arg)->epc->mm, tid, n));
 }
 
 static void loop_public(void *arg, int tid, uint64_t n)

@@ -287,6 +287,36 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
 
+/**
+ * struct epc_cgroup_stats - one cgroup, a snapshot (each field read atomically
+ * on its own; exact when the system is quiescent).
+ * @current: bytes charged to it and its subtree (misc.current).
+ * @peak: the highest @current seen (misc.peak).
+ * @max: its own limit in bytes (misc.max); UINT64_MAX for "max".
+ * @events: charges refused at it or below it (misc.events "max").
+ * @events_local: charges refused at it (misc.events.local "max").
+ * @nr_lru: pages on its own LRU (not its descendants').
+ * @nr_evicted: EWBs of pages charged to it (its own, not its descendants';
+ *	an enclave's SECS included).
+ * @nr_reloaded: ELDUs into pages charged to it (likewise).
+ *
+ * Growth: fields are only ever added at the end. A caller passes
+ * sizeof(struct epc_cgroup_stats) as it was compiled; the library fills that
+ * many bytes (never more), so an old program keeps working with a newer
+ * library and a new one learns from a smaller @size that a field is absent.
+ */
+struct epc_cgroup_stats {
+	uint64_t current;
+	uint64_t peak;
+	uint64_t max;
+	uint64_t events;
+	uint64_t events_local;
+	uint64_t nr_lru;
+	uint64_t nr_evicted;
+	uint64_t nr_reloaded;
+};
+/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
 /* ------------------------------------------------------------------ tasks */
 
 /**

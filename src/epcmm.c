@@ -491,6 +491,26 @@ API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *te
 	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
+API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
+{
+	struct epc_cgroup_stats s = {
+		.current = (uint64_t)atomic_load(&cg->res.usage),
+		.peak = atomic_load(&cg->res.peak),
+		.max = atomic_load(&cg->res.max),
+		.events = atomic_load(&cg->res.events),
+		.events_local = atomic_load(&cg->res.events_local),
+		.nr_lru = atomic_load(&cg->nr_lru),
+		.nr_evicted = atomic_load(&cg->nr_evicted),
+		.nr_reloaded = atomic_load(&cg->nr_reloaded),
+	};
+
+	if (!st || !size)
+		return refuse(cg->tree->log, -EINVAL, "cgroup stats: %s",
+			      st ? "size 0" : "NULL stats");
+	memcpy(st, &s, size < sizeof(s) ? size : sizeof(s));
+	return 0;
+}
+
 /* ----------------------------------------------------------------- tasks */
 
 API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out)

@@ -534,6 +534,26 @@ static void test_encl_two_enclaves_in_two_limited_cgroups(void **state)
 	CHECK(encl_stats(ea).nr_resident <= 28, "a's enclave within its share");
 	CHECK(encl_stats(eb).nr_resident <= 48, "b's enclave within its share");
 	assert_int_equal(epc_run_background(epc), 0);
+	/* Each enclave's pages are charged to its own cgroup, so the cgroup's
+	 * eviction and reload counts are its enclave's. */
+	for (int i = 0; i < 2; i++) {
+		struct epc_cgroup_stats cs, small;
+		struct epc_encl_stats es = encl_stats(i ? eb : ea);
+
+		CHECK_EQ(epc_cgroup_get_stats(i ? b : a, &cs, sizeof(cs)), 0, "cgroup stats");
+		CHECK_EQ(cs.nr_evicted, es.nr_evicted, "cgroup evictions are its enclave's");
+		CHECK_EQ(cs.nr_reloaded, es.nr_reloaded, "cgroup reloads are its enclave's");
+		CHECK_EQ(cs.current, cg_usage(i ? b : a), "current is misc.current");
+		CHECK_EQ(cs.max, (uint64_t)(i ? 50 : 30) * PAGE, "max is misc.max");
+		CHECK(cs.nr_evicted > 0 && cs.events > 0, "a limit smaller than the enclave pages");
+		memset(&small, 0xa5, sizeof(small));
+		CHECK_EQ(epc_cgroup_get_stats(i ? b : a, &small, 2 * sizeof(uint64_t)), 0,
+			 "an older, smaller struct");
+		CHECK_EQ(small.peak, cs.peak, "the fields it has are filled");
+		CHECK_EQ(small.max, 0xa5a5a5a5a5a5a5a5ULL, "nothing past its size is written");
+	}
+	CHECK_EQ(epc_cgroup_get_stats(a, NULL, sizeof(struct epc_cgroup_stats)), -EINVAL,
+		 "NULL stats refused");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ea);
 	epc_encl_destroy(eb);

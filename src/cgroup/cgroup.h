@@ -63,6 +63,10 @@ struct epc_cgroup {
 	struct epc__spin iter_lock;
 	struct epc_cgroup *next_cg; /* iter_lock; never a reaped cgroup */
 
+	/* Statistics (relaxed atomics; epc_cgroup_get_stats()). */
+	_Atomic uint64_t nr_evicted;  /* EWBs of pages charged here */
+	_Atomic uint64_t nr_reloaded; /* ELDUs into pages charged here */
+
 	/* The reclaimer's async work for this cgroup (bg_lock, flag atomic). */
 	_Atomic bool work_pending;
 	struct epc_cgroup *next_work;

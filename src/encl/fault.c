@@ -53,6 +53,7 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	epc__va_slot_free(e, ep->va_page, ep->va_slot, true);
 	ep->va_page = NULL;
 	ep->epc_page = p;
+	atomic_fetch_add_explicit(&p->cg->nr_reloaded, 1, memory_order_relaxed);
 	atomic_fetch_add(&e->nr_reloaded, 1);
 	atomic_fetch_add(&epc->encl.nr_reloaded, 1);
 	if (!is_secs) {

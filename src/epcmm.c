@@ -326,17 +326,18 @@ API int epc_run_background(struct epc *epc)
 
 API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
-	uint64_t before = atomic_load(&epc->reclaim.nr_evicted);
-	unsigned long idle = 0, limit = epc__reclaim_idle_limit(&epc->reclaim);
+	struct epc__reclaimer *r = &epc->reclaim;
+	uint64_t before = atomic_load(&r->nr_evicted);
+	struct epc__retry rt;
 
-	while (atomic_load(&epc->reclaim.nr_evicted) - before < nr_pages && idle < limit) {
-		uint64_t b = atomic_load(&epc->reclaim.nr_evicted);
-
-		if (!epc__reclaim_subtree(&epc->reclaim, epc->cgroups.root, 1))
+	epc__retry_start(r, &rt);
+	while (atomic_load(&r->nr_evicted) - before < nr_pages) {
+		if (!epc__reclaim_subtree(r, epc->cgroups.root, 1))
 			break;
-		idle = atomic_load(&epc->reclaim.nr_evicted) == b ? idle + 1 : 0;
+		if (!epc__retry_next(r, &rt))
+			break;
 	}
-	return (long)(atomic_load(&epc->reclaim.nr_evicted) - before);
+	return (long)(atomic_load(&r->nr_evicted) - before);
 }
 
 /* ------------------------------------------------------------ reporting */

@@ -1203,58 +1203,94 @@ static void test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem(void **s
 	epc_destroy(epc);
 }
 
-/* 55: A at its limit through B's pages: C reclaims its own; D without any gets -ENOMEM. */
-static void test_reclaim_b55_ancestor_limit_reclaims_own_subtree(void **state)
+/*
+ * 55, epcmm's rule (DESIGN §4.4, DIFFERENCES C9): a charge refused at A's
+ * limit reclaims from A's subtree, whoever holds the pages there, and is
+ * -ENOMEM only when nothing in A's subtree is reclaimable. (v17 reclaimed only
+ * in the charging cgroup's own subtree: D, with no pages of its own, got
+ * -ENOMEM while B held 30 reclaimable pages under the same full parent.)
+ */
+static void test_reclaim_b55_refusing_level_reclaims_its_subtree(void **state)
 {
 	struct epc *epc = make_epc(256);
 	struct epc_cgroup *a = make_cg(epc, "/A");
-	struct epc_cgroup *b = make_cg(epc, "/A/B"), *c = make_cg(epc, "/A/C");
-	struct epc_cgroup *d = make_cg(epc, "/A/D");
-	struct epc_task *tb = make_task(epc, b, 0), *tc = make_task(epc, c, 0);
-	struct epc_task *td = make_task(epc, d, 0);
-	struct epc_encl *eb, *ec;
+	struct epc_cgroup *b = make_cg(epc, "/A/B"), *d = make_cg(epc, "/A/D");
+	struct epc_task *tb = make_task(epc, b, 0), *td = make_task(epc, d, 0);
 	struct raw raw = {.nr = 0};
+	struct epc_encl *eb;
 	struct epc_page *p = NULL;
 	uint64_t ev;
 
 	(void)state;
 	set_max_pages(a, 40);
-	eb = build(tb, 30, 30, 32, false); /* A: 32 */
-	ec = build(tc, 20, 20, 33, false); /* A hits 40 while C adds */
-	CHECK(cg_usage_pages(a) <= 40, "A within its limit");
-	CHECK(events_of(a, "misc.events.local") > 0, "A's limit was hit");
-	CHECK_EQ(events_of(c, "misc.events.local"), 0, "at A, not at C");
-	CHECK(events_of(c, "misc.events") == 0, "C's hierarchical events count C's subtree only");
-	CHECK_EQ(encl_stats(ec).nr_pages, 20, "C got every page");
-	CHECK(encl_stats(ec).nr_evicted > 0, "by reclaiming its own");
-	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "never B's");
-	/* fill A to its limit with D's raw pages, then D must reclaim: it has nothing */
-	alloc_raw(&raw, td, 40);
+	eb = build(tb, 30, 30, 32, true); /* A: 30 + SECS + VA = 32 */
+	CHECK_EQ(alloc_raw(&raw, td, 8), 8, "D tops A up");
 	CHECK_EQ(cg_usage_pages(a), 40, "A at its limit");
 	ev = events_of(a, "misc.events.local");
-	CHECK_EQ(epc_page_alloc(td, NULL, EPC_DO_RECLAIM, &p), -ENOMEM,
-		 "nothing reclaimable in D's subtree, though B and C have pages");
-	CHECK_EQ(events_of(a, "misc.events.local"), ev + 1, "counted at A");
-	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "B untouched");
+	CHECK_EQ(epc_page_alloc(td, NULL, EPC_DO_RECLAIM, &p), 0,
+		 "D has nothing of its own, but B's pages under A give way");
+	raw.p[raw.nr++] = p;
+	CHECK(encl_stats(eb).nr_evicted > 0, "B's pages were reclaimed for it");
+	CHECK_EQ(events_of(a, "misc.events.local"), ev + 1, "the refusal is counted at A");
+	CHECK_EQ(events_of(d, "misc.events.local"), 0, "not at D");
+	/* D takes everything: -ENOMEM only once nothing under A is reclaimable */
+	while (epc_page_alloc(td, NULL, EPC_DO_RECLAIM, &p) == 0)
+		raw.p[raw.nr++] = p;
+	CHECK_EQ(encl_stats(eb).nr_resident, 0, "every page of B went first");
+	CHECK_EQ(cg_usage_pages(b), 1, "B keeps only its VA page (the SECS followed its pages)");
+	CHECK_EQ(cg_usage_pages(a), 40, "A full of D's raw pages");
+	CHECK_EQ(epc_page_alloc(td, NULL, EPC_NO_RECLAIM, &p), -ENOMEM,
+		 "NO_RECLAIM: nothing reclaimable, so no -EBUSY either");
 	free_raw(&raw);
-	check_all(tc, ec, 20, 33);
 	check_all(tb, eb, 30, 32);
+	assert_epc_consistent(epc);
+	epc_encl_destroy(eb);
+	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
+	epc_task_destroy(tb);
+	epc_task_destroy(td);
+	epc_destroy(epc);
+}
+
+/*
+ * The starvation of issue 7, deterministic: C's own pages are all out (its LRU
+ * is empty) and its parent A is full of its sibling B's resident pages. C's
+ * fault is refused at A; it must reclaim B's pages, not end in -EFAULT (the
+ * SIGBUS case) as it did when reclaim looked only at C's own LRU.
+ */
+static void test_reclaim_b55_fault_with_empty_own_lru_under_a_full_parent(void **state)
+{
+	struct epc *epc = make_epc(256);
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_cgroup *b = make_cg(epc, "/A/B"), *c = make_cg(epc, "/A/C");
+	struct epc_task *tb = make_task(epc, b, 0), *tc = make_task(epc, c, 0);
+	struct epc_encl *eb = build(tb, 36, 36, 41, true);
+	struct epc_encl *ec = build(tc, 8, 8, 42, true);
+	struct epc_cgroup_stats cs;
+
+	(void)state;
+	set_max_pages(a, 40);
+	CHECK(epc_reclaim(epc, 1000) >= 44, "everything evicted");
+	check_all(tb, eb, 36, 41); /* B: 36 + SECS + VA = 38, C: its VA page */
+	CHECK_EQ(cg_usage_pages(a), 39, "A nearly full of B's pages");
+	CHECK_EQ(epc_cgroup_get_stats(c, &cs, sizeof(cs)), 0, "C's stats");
+	CHECK_EQ(cs.nr_lru, 0, "C's own LRU is empty");
+	check_all(tc, ec, 8, 42); /* SECS + 8 pages: refused at A every time */
+	CHECK(events_of(a, "misc.events.local") > 0, "A's limit refused");
+	CHECK(encl_stats(eb).nr_evicted > 36, "B's pages made the room");
+	CHECK(cg_usage_pages(a) <= 40, "A within its limit");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
 	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
 	epc_task_destroy(tb);
 	epc_task_destroy(tc);
-	epc_task_destroy(td);
 	epc_destroy(epc);
 }
 
 /*
- * 55 with NO_RECLAIM: A is full of B's pages; a NO_RECLAIM charge in C is
- * refused at A and queues C's async work. That work must make room in C's
- * subtree even though C's own usage is far below A's limit (v17's
- * should_reclaim(C) alone would never fire, and the fault waiting for it
- * would never be satisfied).
+ * 55 with NO_RECLAIM: A is full; a NO_RECLAIM charge in C is refused at A and
+ * queues A's async work (the level that refused), which makes room in A's
+ * subtree even though C's own usage is far below A's limit.
  */
 static void test_reclaim_b55_async_work_makes_room_under_a_full_ancestor(void **state)
 {
@@ -1271,22 +1307,22 @@ static void test_reclaim_b55_async_work_makes_room_under_a_full_ancestor(void **
 	(void)state;
 	set_max_pages(a, 40);
 	ec = build(tc, 10, 10, 37, false); /* A: 12 */
-	eb = build(tb, 28, 28, 38, false); /* A: 42 > 40: B reclaims its own */
-	/* D (nothing reclaimable: its refusals queue no work) tops A up */
-	alloc_raw(&raw, td, 40);
+	eb = build(tb, 20, 20, 38, false); /* A: 34 */
+	CHECK_EQ(alloc_raw(&raw, td, 6), 6, "D tops A up");
 	CHECK_EQ(cg_usage_pages(a), 40, "A full");
-	CHECK_EQ(cg_usage_pages(c), 12, "C far below A's limit");
-	CHECK_EQ(atomic_load(&b->work_pending), false, "no other work queued");
+	CHECK_EQ(atomic_load(&a->work_pending), false, "no work queued yet");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "NO_RECLAIM in C");
-	CHECK_EQ(atomic_load(&c->work_pending), true, "C's work queued");
+	CHECK_EQ(atomic_load(&a->work_pending), true, "A's work queued, the level that refused");
+	CHECK_EQ(atomic_load(&c->work_pending), false, "not C's");
 	assert_int_equal(epc_run_background(epc), 0);
-	CHECK(encl_stats(ec).nr_evicted > 0, "the work reclaimed C's pages");
+	CHECK(encl_stats(ec).nr_evicted + encl_stats(eb).nr_evicted > 0,
+	      "the work reclaimed pages under A");
 	CHECK(cg_usage_pages(a) < 40, "and made room under A");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), 0, "the retried charge fits");
 	epc_page_free(p);
 	free_raw(&raw);
 	check_all(tc, ec, 10, 37);
-	check_all(tb, eb, 28, 38);
+	check_all(tb, eb, 20, 38);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
@@ -1297,10 +1333,9 @@ static void test_reclaim_b55_async_work_makes_room_under_a_full_ancestor(void **
 }
 
 /*
- * The same in THREADS mode through faults: C's evicted pages fault back while
- * A is full of B's pages. The faults wait for C's async work (they never
- * reclaim themselves in THREADS mode); each must succeed, none may end in
- * -EFAULT.
+ * The starvation in THREADS mode through faults: every page is out, then B
+ * fills A; C's faults (its own LRU empty) wait for the work queued at A and
+ * retry; each must succeed, none may end in -EFAULT.
  */
 static void test_reclaim_b55_threads_faults_under_a_full_ancestor(void **state)
 {
@@ -1323,14 +1358,15 @@ static void test_reclaim_b55_threads_faults_under_a_full_ancestor(void **state)
 	c = make_cg(epc, "/A/C");
 	tb = make_task(epc, b, 0);
 	tc = make_task(epc, c, 0);
+	eb = build(tb, 36, 36, 39, true);
+	ec = build(tc, 8, 8, 40, true);
 	set_max_pages(a, 40);
-	eb = build(tb, 30, 30, 39, false);
-	ec = build(tc, 20, 20, 40, false); /* A hits 40: C reclaims its own while adding */
-	CHECK(encl_stats(ec).nr_evicted > 0, "some of C's pages are out");
-	for (int round = 0; round < 3; round++)
-		check_all(tc, ec, 20, 40); /* faults at A's limit */
-	check_all(tb, eb, 30, 39);
-	CHECK(peak_pages(a) <= 40, "A never over its limit");
+	CHECK(epc_reclaim(epc, 1000) >= 44, "everything evicted");
+	for (int round = 0; round < 3; round++) {
+		check_all(tb, eb, 36, 39); /* B fills A */
+		check_all(tc, ec, 8, 40);  /* C's faults at A's limit */
+	}
+	CHECK(cg_usage_pages(a) <= 40, "A within its limit");
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
 	CHECK_EQ(cg_usage_pages(a), 0, "all returned");
@@ -1708,7 +1744,8 @@ int main(void)
 		cmocka_unit_test(test_reclaim_b53_young_working_set_bigger_than_the_retry_bound),
 		cmocka_unit_test(test_reclaim_c1_full_epc_refused_below_the_root_reclaims_globally),
 		cmocka_unit_test(test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem),
-		cmocka_unit_test(test_reclaim_b55_ancestor_limit_reclaims_own_subtree),
+		cmocka_unit_test(test_reclaim_b55_refusing_level_reclaims_its_subtree),
+		cmocka_unit_test(test_reclaim_b55_fault_with_empty_own_lru_under_a_full_parent),
 		cmocka_unit_test(test_reclaim_b55_async_work_makes_room_under_a_full_ancestor),
 		cmocka_unit_test(test_reclaim_b55_threads_faults_under_a_full_ancestor),
 		cmocka_unit_test(test_reclaim_b56_no_reclaim_at_limit_queues_async_work),

@@ -40,6 +40,7 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	atomic_init(&cg->dead, false);
 	atomic_init(&cg->pins, 0);
 	atomic_init(&cg->nr_lru, 0);
+	atomic_init(&cg->nr_reclaimable, 0);
 	atomic_init(&cg->nr_evicted, 0);
 	atomic_init(&cg->nr_reloaded, 0);
 	epc__spin_init(&cg->lru_lock, EPC__RANK_LRU);

@@ -58,6 +58,13 @@ struct epc_cgroup {
 	struct epc__spin lru_lock;
 	struct epc__plist lru;
 	_Atomic uint64_t nr_lru; /* mirror of lru.nr for lockless readers */
+	/*
+	 * Pages of this cgroup on its LRU or isolated by a reclaimer: one
+	 * counter, so "nothing reclaimable here" never misses a page that is
+	 * between the LRU and a batch (a page's cg does not change while it is
+	 * tracked). Written by the reclaimer, read anywhere.
+	 */
+	_Atomic uint64_t nr_reclaimable;
 
 	/* The fair-iterator cursor (kernel-spec §4.12, next_cg). */
 	struct epc__spin iter_lock;

@@ -67,7 +67,7 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p);
+	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_free;
 	epc__mutex_lock(&e->lock);
@@ -112,7 +112,7 @@ static void encl_shrink(struct epc_encl *e)
 /* ---------------------------------------------------------------- memory */
 
 int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
-			struct epc_page **out)
+			struct epc_page **out, struct epc_cgroup **busy_scope)
 {
 	struct epc__alloc_req req = {
 		.cg = t->cg,
@@ -121,8 +121,13 @@ int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int
 		.reclaim = reclaim,
 		.signal = &t->signal,
 	};
+	int ret;
+
 	(void)e;
-	return epc__alloc_page(&t->epc->reclaim, &req, out);
+	ret = epc__alloc_page(&t->epc->reclaim, &req, out);
+	if (busy_scope)
+		*busy_scope = req.busy_scope;
+	return ret;
 }
 
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
@@ -301,7 +306,7 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	ret = encl_grow(t, e); /* the SECS needs a VA slot too */
 	if (ret)
 		goto err_unlock;
-	ret = epc__encl_alloc_epc(t, e, &e->secs, EPC_DO_RECLAIM, &p);
+	ret = epc__encl_alloc_epc(t, e, &e->secs, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_shrink;
 	epc__mutex_lock(&e->lock);
@@ -366,7 +371,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	ret = encl_grow(t, e);
 	if (ret)
 		goto out;
-	ret = epc__encl_alloc_epc(t, e, ep, EPC_DO_RECLAIM, &p);
+	ret = epc__encl_alloc_epc(t, e, ep, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_shrink;
 	epc__mutex_lock(&e->lock);

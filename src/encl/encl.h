@@ -40,8 +40,6 @@
 struct epc;
 struct epc_task;
 
-/* Tunable: fault retries that see no reclaim progress before -EFAULT (SIGBUS). */
-#define EPC__FAULT_MAX_IDLE_ROUNDS 256
 /* Tunable: the longest a THREADS-mode fault waits for reclaim per round (it
  * wakes as soon as a batch frees pages). */
 #define EPC__FAULT_WAIT_NS 1000000L

@@ -49,9 +49,13 @@ bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *
 /* Free a slot; @to_head moves its VA page to the head (the reload path). */
 void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot, bool to_head);
 
-/* Allocate an EPC page for @e on @t's behalf (charged to @t's cgroup). */
+/*
+ * Allocate an EPC page for @e on @t's behalf (charged to @t's cgroup). On
+ * -EBUSY, *@busy_scope (if non-NULL) is the cgroup whose subtree must give
+ * way (struct epc__alloc_req).
+ */
 int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
-			struct epc_page **out);
+			struct epc_page **out, struct epc_cgroup **busy_scope);
 /* EREMOVE and free (warn and leak if EREMOVE fails). */
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p);
 

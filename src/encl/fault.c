@@ -4,22 +4,33 @@
  *
  * An access to an evicted page faults it back: the SECS first if it is out,
  * then the page, each allocated with NO_RECLAIM and charged to the faulting
- * task's cgroup, loaded with ELDU, and put back on the LRU tail. When the
- * allocation says -EBUSY (reclaimable pages exist, but no free page or no room
- * under a limit) the fault drops the enclave lock and waits for reclaim: in
- * THREADS mode ksgxd and the cgroup work are woken and the fault sleeps until
- * a reclaim batch frees pages (at most EPC__FAULT_WAIT_NS); in MANUAL mode the faulting thread runs one bounded reclaim step
- * itself. Then it retries. fault_idle_limit() rounds without any page
- * being reclaimed, or a page that fails verification, give -EFAULT: the case
- * where the kernel would SIGBUS.
+ * task's cgroup, loaded with ELDU, and put back on the LRU tail.
+ *
+ * When the allocation says -EBUSY (reclaimable pages exist in the scope that
+ * must give way: the subtree of the level whose limit refused, or the whole
+ * tree for a full EPC) the fault drops the enclave lock, waits for reclaim in
+ * that scope and retries, as the kernel retries a fault that returned
+ * VM_FAULT_NOPAGE. In THREADS mode the allocation has woken ksgxd or queued
+ * the cgroup work; the fault sleeps until a page is freed (at most
+ * EPC__FAULT_WAIT_NS a round), and when no reclaimer ran at all in that time
+ * it runs one bounded step in the scope itself, so a fault never waits on a
+ * thread that gets no CPU. In MANUAL mode it always runs the step itself.
+ *
+ * A fault fails (-EFAULT, the kernel's SIGBUS) only when a page fails
+ * verification, when the scope has nothing reclaimable (the allocation's
+ * -ENOMEM), or when the retry policy (struct epc__retry) sees reclaim batches
+ * run and free nothing for a full second-chance pass. Never because of time,
+ * nor because another thread took the page a batch freed.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "encl/encl_internal.h"
 
 /* ELDU of @ep (evicted) into a new page charged to @t. Lock held. */
-static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep)
+static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+		       struct epc_cgroup **busy_scope)
 {
 	struct epc *epc = e->epc;
 	bool is_secs = ep == &e->secs;
@@ -27,7 +38,7 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	int ret;
 
 	epc__assert_mutex_held(&e->lock);
-	ret = epc__encl_alloc_epc(t, e, ep, EPC_NO_RECLAIM, &p);
+	ret = epc__encl_alloc_epc(t, e, ep, EPC_NO_RECLAIM, &p, busy_scope);
 	if (ret)
 		return ret;
 	struct epc__eldu_args a = {
@@ -65,11 +76,12 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 
 /*
  * Make @ep resident. @first: the first try of this access (a fault is counted
- * once, however often it is retried). Return: 0; -EBUSY retry;
- * -ENOMEM/-EFAULT/-EINTR. Lock held.
+ * once, however often it is retried). Return: 0; -EBUSY retry (*@busy_scope
+ * says where reclaim must make room, or is NULL while the page is being
+ * written back); -ENOMEM/-EFAULT/-EINTR. Lock held.
  */
 static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
-			    bool first)
+			    bool first, struct epc_cgroup **busy_scope)
 {
 	int ret;
 
@@ -79,57 +91,47 @@ static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__
 	if (first)
 		atomic_fetch_add(&e->nr_faults, 1);
 	if (!e->secs.epc_page) {
-		ret = eldu_locked(t, e, &e->secs);
+		ret = eldu_locked(t, e, &e->secs, busy_scope);
 		if (ret)
 			return ret;
 	}
-	return eldu_locked(t, e, ep);
+	return eldu_locked(t, e, ep, busy_scope);
 }
 
 /*
- * Wait for reclaim to make room, never holding the enclave lock. Return: true
- * if some page was reclaimed meanwhile (progress).
+ * One round of waiting for room in @scope (NULL: the page is being written
+ * back by a reclaimer; wait for that batch), never holding the enclave lock.
  */
-static bool wait_for_reclaim(struct epc_task *t)
+static void wait_for_reclaim(struct epc_task *t, struct epc_cgroup *scope,
+			     const struct epc__retry *rt)
 {
 	struct epc *epc = t->epc;
 	struct epc__reclaimer *r = &epc->reclaim;
-	uint64_t before = atomic_load(&r->nr_evicted);
 
-	if (epc->mode == EPC_BACKGROUND_MANUAL) {
-		epc__reclaim_step_for(r, t->cg);
-	} else {
-		epc__reclaim_wake_ksgxd(r);
-		return epc__reclaim_wait_progress(r, before, EPC__FAULT_WAIT_NS);
+	if (epc->mode == EPC_BACKGROUND_THREADS) {
+		if (epc__reclaim_wait_progress(r, rt->evicted, EPC__FAULT_WAIT_NS) ||
+		    epc__retry_anything_ran(r, rt))
+			return;
 	}
-	return atomic_load(&r->nr_evicted) != before;
-}
-
-/*
- * Rounds without reclaim progress a fault may wait through. In MANUAL mode a
- * round is one batch the fault runs itself, so it gets the reclaimer's bound
- * (a full second-chance pass over the LRUs); in THREADS mode a round is a
- * short sleep while ksgxd works.
- */
-static unsigned long fault_idle_limit(struct epc *epc)
-{
-	unsigned long limit = epc__reclaim_idle_limit(&epc->reclaim);
-
-	if (epc->mode != EPC_BACKGROUND_MANUAL || limit < EPC__FAULT_MAX_IDLE_ROUNDS)
-		return EPC__FAULT_MAX_IDLE_ROUNDS;
-	return limit;
+	if (scope)
+		epc__reclaim_step_for(r, scope);
+	else
+		sched_yield(); /* the writer holds no lock we need: let it finish */
 }
 
 static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
 		       size_t off, void *buf, size_t len, bool write)
 {
-	unsigned long idle = 0, limit = fault_idle_limit(t->epc);
+	struct epc__retry rt;
 	bool first = true;
 	int ret;
 
+	epc__retry_start(&t->epc->reclaim, &rt);
 	for (;; first = false) {
+		struct epc_cgroup *scope = NULL;
+
 		epc__mutex_lock(&e->lock);
-		ret = load_page_locked(t, e, ep, first);
+		ret = load_page_locked(t, e, ep, first, &scope);
 		if (!ret) {
 			unsigned char *bytes = epc__hw_page_addr(
 				&e->epc->hw, epc__page_index(e->epc, ep->epc_page));
@@ -147,9 +149,8 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			return ret == -ENOMEM ? -EFAULT : ret;
 		if (atomic_load(&t->signal))
 			return -EINTR;
-		if (wait_for_reclaim(t))
-			idle = 0;
-		else if (++idle >= limit)
+		wait_for_reclaim(t, scope, &rt);
+		if (!epc__retry_next(&t->epc->reclaim, &rt))
 			return -EFAULT;
 	}
 }

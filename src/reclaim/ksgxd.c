@@ -30,18 +30,19 @@ static int sanitize(struct epc__reclaimer *r)
 }
 
 /*
- * One wakeup's worth of work: batches while below the high watermark, giving
- * up after epc__reclaim_idle_limit() batches that freed nothing.
+ * One wakeup's worth of work: batches while below the high watermark, until
+ * the retry policy (struct epc__retry) says nothing can be reclaimed.
  */
 static void ksgxd_reclaim(struct epc__reclaimer *r)
 {
-	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
+	struct epc__retry rt;
 
-	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES) && idle < limit) {
-		uint64_t before = atomic_load(&r->nr_evicted);
-
-		epc__reclaim_subtree(r, r->cgroups->root, 1);
-		idle = atomic_load(&r->nr_evicted) == before ? idle + 1 : 0;
+	epc__retry_start(r, &rt);
+	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES)) {
+		if (!epc__reclaim_subtree(r, r->cgroups->root, 1))
+			break; /* the LRUs emptied under us: batches in flight */
+		if (!epc__retry_next(r, &rt))
+			break;
 	}
 }
 

@@ -26,9 +26,16 @@ void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p)
 	epc__page_set_state(p, EPC__PAGE_LRU);
 	epc__plist_add_tail(r->mm->pages, &cg->lru, p);
 	lru_sync_locked(cg);
+	atomic_fetch_add_explicit(&cg->nr_reclaimable, 1, memory_order_relaxed);
 	epc__spin_unlock(&cg->lru_lock);
 	atomic_fetch_add_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
+}
+
+/* @p, isolated or on the LRU, stops being reclaimable (freed or unmarked). */
+static void cg_untrack(struct epc_cgroup *cg)
+{
+	atomic_fetch_sub_explicit(&cg->nr_reclaimable, 1, memory_order_relaxed);
 }
 
 int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
@@ -42,6 +49,7 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 		epc__plist_del(r->mm->pages, &cg->lru, p);
 		lru_sync_locked(cg);
 		epc__page_set_state(p, EPC__PAGE_INUSE);
+		cg_untrack(cg);
 		atomic_fetch_sub_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		break;
@@ -91,11 +99,14 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			chunk[cnt++] = p;
 		} else {
 			epc__page_set_state(p, EPC__PAGE_INUSE);
+			cg_untrack(cg);
 			atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		}
 	}
 	lru_sync_locked(cg);
 	epc__spin_unlock(&cg->lru_lock);
+	if (cnt)
+		atomic_fetch_add(&r->nr_batches, 1); /* seq_cst: see epc__retry_next() */
 	return cnt;
 }
 
@@ -110,12 +121,11 @@ static void progress_note(struct epc__reclaimer *r)
 	pthread_mutex_unlock(&r->bg_lock);
 }
 
-static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned *freed)
+unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
 	struct epc_page *chunk[EPC__NR_TO_SCAN];
-	unsigned cnt, i, n = 0;
+	unsigned cnt, i, n = 0, freed = 0;
 
-	*freed = 0;
 	cnt = lru_isolate(r, cg, chunk);
 
 	/* age and prepare: young or unpreparable pages go back to the tail */
@@ -140,22 +150,16 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, uns
 			continue;
 		}
 		r->ops->put(p);
+		cg_untrack(p->cg);
 		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		atomic_fetch_add(&r->nr_evicted, 1); /* seq_cst: see progress_note() */
 		epc__page_set_state(p, EPC__PAGE_INUSE);
 		epc__free_page(r, p);
-		(*freed)++;
+		freed++;
 	}
-	if (*freed)
+	if (freed)
 		progress_note(r);
 	return cnt;
-}
-
-unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
-{
-	unsigned freed;
-
-	return reclaim_lru(r, cg, &freed);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -173,6 +177,64 @@ bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
 			empty = false;
 	epc__mutex_unlock(&r->cgroups->lock);
 	return empty;
+}
+
+bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
+{
+	struct epc_cgroup *c;
+	bool empty = true;
+
+	if (!root->parent)
+		return atomic_load(&r->nr_reclaimable) == 0;
+	epc__mutex_lock(&r->cgroups->lock);
+	for (c = root; c && empty; c = epc__cg_next_pre_locked(root, c))
+		if (atomic_load(&c->nr_reclaimable))
+			empty = false;
+	epc__mutex_unlock(&r->cgroups->lock);
+	return empty;
+}
+
+/* ------------------------------------------------------------ retrying */
+
+unsigned long epc__reclaim_idle_limit(struct epc__reclaimer *r)
+{
+	uint64_t on_lrus = atomic_load_explicit(&r->nr_on_lrus, memory_order_relaxed);
+
+	return EPC__RECLAIM_MAX_IDLE_ROUNDS + 2 * (on_lrus / EPC__NR_TO_SCAN + 1);
+}
+
+void epc__retry_start(struct epc__reclaimer *r, struct epc__retry *rt)
+{
+	rt->evicted = atomic_load(&r->nr_evicted);
+	rt->batches = atomic_load(&r->nr_batches);
+	rt->idle = 0;
+	rt->limit = epc__reclaim_idle_limit(r);
+}
+
+bool epc__retry_anything_ran(struct epc__reclaimer *r, const struct epc__retry *rt)
+{
+	return atomic_load(&r->nr_evicted) != rt->evicted ||
+	       atomic_load(&r->nr_batches) != rt->batches;
+}
+
+/*
+ * A batch bumps nr_batches when it isolates and nr_evicted for each page it
+ * frees, later: reading nr_evicted first means a batch seen as "ran" whose
+ * frees we missed is only counted idle once and its frees reset the count at
+ * the next look.
+ */
+bool epc__retry_next(struct epc__reclaimer *r, struct epc__retry *rt)
+{
+	uint64_t evicted = atomic_load(&r->nr_evicted);
+	uint64_t batches = atomic_load(&r->nr_batches);
+
+	if (evicted != rt->evicted)
+		rt->idle = 0;
+	else
+		rt->idle += batches - rt->batches;
+	rt->evicted = evicted;
+	rt->batches = batches;
+	return rt->idle < rt->limit;
 }
 
 /*
@@ -194,36 +256,25 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 	return p;
 }
 
-/* Like epc__reclaim_subtree(), also reporting pages actually freed. */
-static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				     unsigned long nr_to_scan, unsigned long *nr_freed)
+unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				   unsigned long nr_to_scan)
 {
 	unsigned long cnt = 0;
 	unsigned visited = 0;
 
-	*nr_freed = 0;
 	while (cnt < nr_to_scan && !epc__reclaim_lru_empty(r, root)) {
 		struct epc_cgroup *c = next_get(r, root);
-		unsigned freed = 0, got = 0;
+		unsigned got = 0;
 
 		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			got = reclaim_lru(r, c, &freed);
+			got = epc__reclaim_lru(r, c);
 		epc__cg_unpin(c);
 		cnt += got;
-		*nr_freed += freed;
 		/* a walk over empty LRUs only: someone else emptied them */
 		if (!got && ++visited > EPC__RECLAIM_MAX_IDLE_ROUNDS)
 			break;
 	}
 	return cnt;
-}
-
-unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				   unsigned long nr_to_scan)
-{
-	unsigned long freed;
-
-	return reclaim_subtree(r, root, nr_to_scan, &freed);
 }
 
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
@@ -263,28 +314,20 @@ static bool cg_work_needed(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
+	struct epc__retry rt;
 
-	while (!atomic_load(&r->stop) && cg_work_needed(r, cg) && idle < limit) {
-		unsigned long freed;
-
-		reclaim_subtree(r, cg, EPC__NR_TO_SCAN, &freed);
-		idle = freed ? 0 : idle + 1;
+	epc__retry_start(r, &rt);
+	while (!atomic_load(&r->stop) && cg_work_needed(r, cg)) {
+		if (!epc__reclaim_subtree(r, cg, EPC__NR_TO_SCAN))
+			break; /* nothing on its LRUs: a batch in flight elsewhere */
+		if (!epc__retry_next(r, &rt))
+			break;
 	}
 }
 
-void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg)
+void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
 {
-	unsigned long freed;
-
-	reclaim_subtree(r, limited_below_root(cg) ? cg : r->cgroups->root, 1, &freed);
-}
-
-unsigned long epc__reclaim_idle_limit(struct epc__reclaimer *r)
-{
-	uint64_t on_lrus = atomic_load_explicit(&r->nr_on_lrus, memory_order_relaxed);
-
-	return EPC__RECLAIM_MAX_IDLE_ROUNDS + 2 * (on_lrus / EPC__NR_TO_SCAN + 1);
+	epc__reclaim_subtree(r, scope, 1);
 }
 
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r)
@@ -319,17 +362,19 @@ static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64
 
 /*
  * Charge one page to @req->cg, reclaiming as v17's sgx_cgroup_try_charge()
- * does, with one difference (DESIGN §4.4): when the level that refused is the
- * root (the capacity), reclaim from the whole tree, not only the subtree.
+ * does, but from the subtree of the level that refused (DESIGN §4.4, as
+ * memcg reclaims from mem_over_limit): a child whose own pages are all out
+ * takes room from its siblings under a full parent. When the EPC itself is
+ * full (the capacity refused, at whatever level), from the whole tree.
  */
-static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
+static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 {
-	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
+	struct epc__retry rt;
 
+	epc__retry_start(r, &rt);
 	for (;;) {
 		struct epc_cgroup *failed = NULL, *scope;
 		bool over_capacity = false;
-		unsigned long freed;
 		uint64_t min_max;
 		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max, &over_capacity);
 
@@ -340,8 +385,8 @@ static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
 		if (ret != -EBUSY)
 			return ret;
 		/* a full EPC is global, whichever level saw it (DIFFERENCES C1) */
-		scope = over_capacity ? r->cgroups->root : req->cg;
-		if (epc__reclaim_lru_empty(r, scope))
+		scope = over_capacity ? r->cgroups->root : failed;
+		if (epc__reclaim_scope_empty(r, scope))
 			return -ENOMEM;
 		if (signal_pending(req))
 			return -EINTR;
@@ -349,69 +394,63 @@ static int charge(struct epc__reclaimer *r, const struct epc__alloc_req *req)
 			if (scope == r->cgroups->root)
 				epc__reclaim_wake_ksgxd(r);
 			else
-				epc__reclaim_queue_cg(r, req->cg);
+				epc__reclaim_queue_cg(r, scope);
+			req->busy_scope = scope;
 			return -EBUSY;
 		}
-		reclaim_subtree(r, scope, 1, &freed);
-		if (freed)
-			idle = 0;
-		else if (++idle >= limit)
+		epc__reclaim_subtree(r, scope, 1);
+		if (!epc__retry_next(r, &rt))
 			return -ENOMEM;
 		sched_yield();
 	}
 }
 
-int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
-		    struct epc_page **out)
+/* No free page on any node although the charge fit: reclaim globally. */
+static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req,
+			    struct epc_page **out)
+{
+	struct epc__retry rt;
+
+	epc__retry_start(r, &rt);
+	for (;;) {
+		if (!epc__mm_alloc(r->mm, req->cpu, out))
+			return 0;
+		if (epc__reclaim_scope_empty(r, r->cgroups->root))
+			return -ENOMEM;
+		if (req->reclaim == EPC_NO_RECLAIM) {
+			req->busy_scope = r->cgroups->root;
+			return -EBUSY;
+		}
+		if (signal_pending(req))
+			return -EINTR;
+		epc__reclaim_subtree(r, r->cgroups->root, 1);
+		if (!epc__retry_next(r, &rt))
+			return -ENOMEM;
+		sched_yield();
+	}
+}
+
+int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct epc_page **out)
 {
 	struct epc_page *p = NULL;
-	unsigned long idle = 0, limit;
 	int ret;
 
+	req->busy_scope = NULL;
 	ret = charge(r, req);
 	if (ret)
 		return ret;
-	limit = epc__reclaim_idle_limit(r);
-	for (;;) {
-		unsigned long freed;
-
-		ret = epc__mm_alloc(r->mm, req->cpu, &p);
-		if (!ret)
-			break;
-		if (epc__reclaim_lru_empty(r, r->cgroups->root)) {
-			ret = -ENOMEM;
-			goto err_uncharge;
-		}
-		if (req->reclaim == EPC_NO_RECLAIM) {
-			ret = -EBUSY;
-			break;
-		}
-		if (signal_pending(req)) {
-			ret = -EINTR;
-			break;
-		}
-		reclaim_subtree(r, r->cgroups->root, 1, &freed);
-		if (freed) {
-			idle = 0;
-		} else if (++idle >= limit) {
-			ret = -ENOMEM;
-			break;
-		}
-		sched_yield();
-	}
+	ret = alloc_reclaiming(r, req, &p);
 	if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
 	    !epc__reclaim_lru_empty(r, r->cgroups->root))
 		epc__reclaim_wake_ksgxd(r);
-	if (ret)
-		goto err_uncharge;
+	if (ret) {
+		epc__cg_uncharge_page(req->cg);
+		return ret;
+	}
 	p->owner = req->owner;
 	p->cg = req->cg;
 	*out = p;
 	return 0;
-
-err_uncharge:
-	epc__cg_uncharge_page(req->cg);
-	return ret;
 }
 
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)

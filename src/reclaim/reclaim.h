@@ -41,10 +41,11 @@
 #define EPC__NR_LOW_PAGES  32 /* wake ksgxd below this (SGX_NR_LOW_PAGES) */
 #define EPC__NR_HIGH_PAGES 64 /* ksgxd reclaims until this (SGX_NR_HIGH_PAGES) */
 /*
- * A reclaim loop gives up (-ENOMEM) after this many rounds that freed nothing,
- * plus two rounds per batch's worth of pages on the LRUs (epc__reclaim_idle_limit()):
- * a batch of young pages frees nothing but clears their accessed bits, so a
- * full second-chance pass over every LRU must fit in the bound.
+ * A reclaim loop gives up (-ENOMEM) after this many batches that freed
+ * nothing, plus two per batch's worth of pages on the LRUs
+ * (epc__reclaim_idle_limit()): a batch of young pages frees nothing but clears
+ * their accessed bits, so a full second-chance pass over every LRU must fit
+ * in the bound. See struct epc__retry.
  */
 #define EPC__RECLAIM_MAX_IDLE_ROUNDS 64
 /* Per-cgroup margin kept by the async work (SGX_CG_MIN_FREE_PAGE) ... */
@@ -82,6 +83,7 @@ struct epc__reclaimer {
 	_Atomic uint64_t nr_reclaimable; /* pages on LRUs or isolated */
 	_Atomic uint64_t nr_on_lrus;	 /* pages on LRUs (the kernel's "LRU non-empty") */
 	_Atomic uint64_t nr_evicted;	 /* pages written back and freed */
+	_Atomic uint64_t nr_batches;	 /* batches that isolated at least one page */
 	_Atomic uint64_t nr_wakeups;	 /* ksgxd wakeups requested */
 
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
@@ -128,6 +130,44 @@ unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *
 				   unsigned long nr_to_scan);
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
+/*
+ * True when nothing in @root's subtree is reclaimable: no page on an LRU and
+ * none isolated by a reclaimer (a batch in flight may still put its pages
+ * back). This, not an empty LRU, is what makes a refused charge -ENOMEM.
+ */
+bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
+
+/**
+ * struct epc__retry - the one bounded-retry policy of every reclaim loop.
+ *
+ * A loop that waits for room (the charge loop, the allocation loop, a fault,
+ * ksgxd, the cgroup work, epc_reclaim()) calls epc__retry_next() after each
+ * round. A round is idle only when reclaim batches ran, by anyone, and none
+ * freed a page: that is what "nothing can be reclaimed" looks like (pages
+ * that stay young, or write-back failing). A round in which some page was
+ * freed anywhere resets the count, so a loop whose free page was taken by
+ * another thread ("someone else got the page") goes on; a round in which no
+ * batch ran at all (the reclaimer was not scheduled, a batch of someone else's
+ * is still in flight) is not counted either, so time alone never ends a loop.
+ * Each loop ends for sure: it either runs batches itself or stops when its
+ * scope has nothing reclaimable (epc__reclaim_scope_empty()).
+ */
+struct epc__retry {
+	uint64_t evicted;    /* nr_evicted at the last look */
+	uint64_t batches;    /* nr_batches at the last look */
+	unsigned long idle;  /* batches that freed nothing since the last free */
+	unsigned long limit; /* epc__reclaim_idle_limit() at the start */
+};
+void epc__retry_start(struct epc__reclaimer *r, struct epc__retry *rt);
+/* After a round. Return: true if the loop may take another round. */
+bool epc__retry_next(struct epc__reclaimer *r, struct epc__retry *rt);
+/* Did the last epc__retry_next() see a page freed? */
+static inline bool epc__retry_progressed(const struct epc__retry *rt)
+{
+	return rt->idle == 0;
+}
+/* Did any batch run, or any page get freed, since @rt's last look? */
+bool epc__retry_anything_ran(struct epc__reclaimer *r, const struct epc__retry *rt);
 
 /* Record (MANUAL) or deliver (THREADS) a ksgxd wakeup. */
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
@@ -154,11 +194,11 @@ void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
 /*
- * One bounded step on behalf of a task in @cg that could not get a page: one
- * batch from @cg's subtree when a limit on its path is what refused, else one
- * global batch. For MANUAL-mode faults (DESIGN §3).
+ * One bounded step on behalf of a task whose allocation said -EBUSY: one
+ * batch from @scope's subtree, the scope the allocation reported
+ * (epc__alloc_req.busy_scope). For faults (DESIGN §3).
  */
-void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg);
+void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope);
 
 /**
  * struct epc__alloc_req - one page allocation on a task's behalf.
@@ -167,6 +207,10 @@ void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *cg);
  * @owner: stored in the page.
  * @reclaim: EPC_DO_RECLAIM / EPC_NO_RECLAIM.
  * @signal: the task's pending-signal flag (NULL: none).
+ * @busy_scope: out, on -EBUSY: whose subtree must give way before a retry can
+ *	succeed: the level whose misc.max refused the charge (an ancestor of @cg,
+ *	or @cg itself), or the root when the EPC is full. Live as long as a task
+ *	stays in @cg (the ancestors of a live cgroup are live).
  */
 struct epc__alloc_req {
 	struct epc_cgroup *cg;
@@ -174,16 +218,18 @@ struct epc__alloc_req {
 	void *owner;
 	int reclaim;
 	const _Atomic bool *signal;
+	struct epc_cgroup *busy_scope;
 };
 
 /**
  * epc__alloc_page() - charge, allocate, reclaim as allowed (kernel-spec §4.5
- * v17, with DESIGN §4.4: a charge refused by the root's capacity reclaims
- * globally). The page comes back INUSE, charged to @req->cg.
- * Return: 0; -ENOMEM; -EBUSY (NO_RECLAIM); -EINTR; -EINVAL (capacity 0).
+ * v17, with DESIGN §4.4: reclaim acts on the subtree of the level that refused
+ * the charge, and on the whole tree when the EPC is full). The page comes
+ * back INUSE, charged to @req->cg.
+ * Return: 0; -ENOMEM (nothing reclaimable where room is needed); -EBUSY
+ * (NO_RECLAIM; @req->busy_scope says where); -EINTR; -EINVAL (capacity 0).
  */
-int epc__alloc_page(struct epc__reclaimer *r, const struct epc__alloc_req *req,
-		    struct epc_page **out);
+int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct epc_page **out);
 
 /* Uncharge @p's cgroup and give the page to the allocator. */
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p);

@@ -11,6 +11,7 @@ BUILD_RELEASE ?= build-release
 BUILD_FUZZ    ?= build-fuzz
 SCALE         ?= 50
 FUZZ_SECONDS  ?= 60
+RUNS          ?= 50
 PREFIX        ?= /usr/local
 ARGS          ?=
 
@@ -39,7 +40,7 @@ define suite
 	@test -f $(1)/meson-logs/testlog-$(2).json || : > $(1)/meson-logs/testlog-$(2).json
 endef
 
-.PHONY: all deps build run test test-unit test-stress asan tsan stress bench fuzz \
+.PHONY: all deps build run test test-unit test-stress asan tsan stress flake-check bench fuzz \
 	check-format clean install ci
 .NOTPARALLEL:
 
@@ -78,6 +79,10 @@ stress: build
 	ninja -C $(BUILD_TSAN)
 	$(call suite,$(BUILD_TSAN),stress,EPCMM_STRESS_SCALE=$(SCALE) $(TSAN_ENV),-t 20 $(TSAN_WRAP))
 	$(call suite,$(BUILD),stress,EPCMM_STRESS_SCALE=$(SCALE),-t 10)
+
+# The stress suite RUNS times beside a CPU hog: is the test command reliable?
+flake-check: build
+	scripts/flake-check.sh $(RUNS) $(BUILD)
 
 bench:
 	@$(DEPS) --bench

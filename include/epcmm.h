@@ -90,6 +90,9 @@ enum epc_background {
  * @log: receives every log line with a syslog LOG_* level; default: lines at
  *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
  * @log_arg: passed to @log.
+ * @nr_workers: THREADS mode: threads that run the per-cgroup background
+ *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
+ *	ksgxd is a thread of its own besides them. Unused in MANUAL mode.
  */
 struct epc_config {
 	int nr_nodes;
@@ -104,7 +107,9 @@ struct epc_config {
 	bool no_contents;
 	void (*log)(int level, const char *msg, void *arg);
 	void *log_arg;
+	int nr_workers;
 };
+#define EPC_MAX_WORKERS 64
 
 #define EPC_PCP_BATCH_MAX 1024
 

@@ -97,6 +97,9 @@ static int validate_topology(const struct epc_config *cfg, const struct epc__log
 		INVALID("background = %d (unknown mode)", (int)cfg->background);
 	if (cfg->pcp_batch > EPC_PCP_BATCH_MAX)
 		INVALID("pcp_batch = %u (must be 0..%d)", cfg->pcp_batch, EPC_PCP_BATCH_MAX);
+	if (cfg->nr_workers < 0 || cfg->nr_workers > EPC_MAX_WORKERS)
+		INVALID("nr_workers = %d (must be 0 for the default, or 1..%d)", cfg->nr_workers,
+			EPC_MAX_WORKERS);
 	return 0;
 }
 
@@ -263,7 +266,9 @@ API int epc_create(const struct epc_config *cfg, struct epc **out)
 		goto err_cgroups;
 	/* Last: ksgxd starts sanitizing as soon as it exists. */
 	ret = epc__reclaim_init(&epc->reclaim, &epc->mm, &epc->cgroups, &epc__encl_reclaim_ops,
-				cfg->background == EPC_BACKGROUND_THREADS, &epc->log);
+				cfg->background == EPC_BACKGROUND_THREADS,
+				cfg->nr_workers ? cfg->nr_workers : epc__wq_default_threads(),
+				&epc->log);
 	if (ret)
 		goto err_encl;
 	log_nodes_without_epc(epc);
@@ -439,6 +444,11 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 
 /* --------------------------------------------------------------- cgroups */
 
+static struct epc *epc_of_cgroup(struct epc_cgroup *cg)
+{
+	return (struct epc *)((char *)cg->tree - offsetof(struct epc, cgroups));
+}
+
 API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 {
 	return epc->cgroups.root;
@@ -461,8 +471,15 @@ API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup *
 API int epc_cgroup_remove(struct epc_cgroup *cg)
 {
 	char path[EPC__LOG_LINE_MAX / 2];
-	int ret = epc__cg_remove(cg);
+	int ret;
 
+	/* The pin keeps @cg until its work is cancelled: without charges or
+	 * queued work, a removed cgroup is freed as soon as it is unpinned. */
+	epc__cg_pin(cg);
+	ret = epc__cg_remove(cg);
+	if (!ret) /* as css_free cancels it: no work runs for a removed cgroup */
+		epc__reclaim_cancel_cg(&epc_of_cgroup(cg)->reclaim, cg);
+	epc__cg_unpin(cg);
 	if (!ret)
 		return 0;
 	if (epc__cg_path(cg, path, sizeof(path)) < 0)

@@ -74,8 +74,10 @@ struct epc_cgroup {
 	_Atomic uint64_t nr_evicted;  /* EWBs of pages charged here */
 	_Atomic uint64_t nr_reloaded; /* ELDUs into pages charged here */
 
-	/* The reclaimer's async work for this cgroup (bg_lock, flag atomic). */
+	/* The reclaimer's async work for this cgroup (reclaim/workqueue.h):
+	 * the flag is atomic, the rest under the workqueue's lock. */
 	_Atomic bool work_pending;
+	bool work_running;
 	struct epc_cgroup *next_work;
 };
 

@@ -46,43 +46,19 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 	}
 }
 
-/* Pop one queued cgroup and run its work. Return: false if none was queued. */
-static bool run_one_cg_work(struct epc__reclaimer *r)
-{
-	struct epc_cgroup *cg;
-
-	pthread_mutex_lock(&r->bg_lock);
-	cg = r->work_head;
-	if (cg) {
-		r->work_head = cg->next_work;
-		if (!r->work_head)
-			r->work_tail = NULL;
-		cg->next_work = NULL;
-		/* like queue_work(): a request made while the work runs queues it again */
-		atomic_store(&cg->work_pending, false);
-	}
-	pthread_mutex_unlock(&r->bg_lock);
-	if (!cg)
-		return false;
-	epc__reclaim_cg_work(r, cg);
-	epc__cg_unpin(cg); /* the queueing's pin; a re-queue took its own */
-	return true;
-}
-
 void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	if (atomic_exchange(&cg->work_pending, true))
-		return;
-	epc__cg_pin(cg);
-	pthread_mutex_lock(&r->bg_lock);
-	if (r->work_tail)
-		r->work_tail->next_work = cg;
-	else
-		r->work_head = cg;
-	r->work_tail = cg;
-	if (r->threads)
-		pthread_cond_signal(&r->bg_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__wq_queue(&r->wq, cg);
+}
+
+void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	epc__wq_cancel(&r->wq, cg);
+}
+
+static void cg_work_fn(void *arg, struct epc_cgroup *cg)
+{
+	epc__reclaim_cg_work(arg, cg);
 }
 
 static void *ksgxd(void *arg)
@@ -101,7 +77,7 @@ static void *ksgxd(void *arg)
 		bool wake;
 
 		pthread_mutex_lock(&r->bg_lock);
-		while (!r->wake_pending && !r->work_head && !atomic_load(&r->stop))
+		while (!r->wake_pending && !atomic_load(&r->stop))
 			pthread_cond_wait(&r->bg_cond, &r->bg_lock);
 		wake = r->wake_pending;
 		r->wake_pending = false;
@@ -110,7 +86,6 @@ static void *ksgxd(void *arg)
 			return NULL;
 		if (wake)
 			ksgxd_reclaim(r);
-		run_one_cg_work(r);
 	}
 }
 
@@ -129,7 +104,8 @@ static int progress_cond_init(pthread_cond_t *c)
 }
 
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
-		      const struct epc__reclaim_ops *ops, bool threads, const struct epc__log *log)
+		      const struct epc__reclaim_ops *ops, bool threads, int nr_workers,
+		      const struct epc__log *log)
 {
 	int ret;
 
@@ -151,16 +127,24 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = progress_cond_init(&r->progress_cond);
 	if (ret)
 		goto err_bg_cond;
+	ret = epc__wq_init(&r->wq, threads ? nr_workers : 0, cg_work_fn, r);
+	if (ret) {
+		epc__log(log, LOG_ERR, "cannot start %d cgroup reclaim workers: %s", nr_workers,
+			 strerror(-ret));
+		goto err_cond;
+	}
 	if (threads) {
 		ret = -pthread_create(&r->thread, NULL, ksgxd, r);
 		if (ret) {
 			epc__log(log, LOG_ERR, "cannot start ksgxd: %s", strerror(-ret));
-			goto err_cond;
+			goto err_wq;
 		}
 		r->thread_started = true;
 	}
 	return 0;
 
+err_wq:
+	epc__wq_destroy(&r->wq);
 err_cond:
 	pthread_cond_destroy(&r->progress_cond);
 err_bg_cond:
@@ -181,14 +165,7 @@ void epc__reclaim_destroy(struct epc__reclaimer *r)
 		pthread_mutex_unlock(&r->bg_lock);
 		pthread_join(r->thread, NULL);
 	}
-	/* drop queued work: the cgroups go with the tree */
-	while (r->work_head) {
-		struct epc_cgroup *cg = r->work_head;
-
-		r->work_head = cg->next_work;
-		atomic_store(&cg->work_pending, false);
-		atomic_fetch_sub(&cg->pins, 1);
-	}
+	epc__wq_destroy(&r->wq);
 	pthread_cond_destroy(&r->progress_cond);
 	pthread_cond_destroy(&r->bg_cond);
 	pthread_mutex_destroy(&r->bg_lock);
@@ -251,7 +228,6 @@ int epc__reclaim_run_background(struct epc__reclaimer *r)
 	pthread_mutex_unlock(&r->bg_lock);
 	if (pending)
 		ksgxd_reclaim(r);
-	while (run_one_cg_work(r))
-		;
+	epc__wq_run_pending(&r->wq);
 	return 0;
 }

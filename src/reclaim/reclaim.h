@@ -35,6 +35,7 @@
 
 #include "cgroup/cgroup.h"
 #include "mm/mm.h"
+#include "reclaim/workqueue.h"
 #include "util/lock.h"
 
 #define EPC__NR_TO_SCAN	   16 /* pages isolated per batch (SGX_NR_TO_SCAN) */
@@ -93,18 +94,23 @@ struct epc__reclaimer {
 	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
-	struct epc_cgroup *work_head, *work_tail; /* cgroups with async work queued (pinned) */
 	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
 	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
 	_Atomic int progress_waiters; /* threads in epc__reclaim_wait_progress() */
 	_Atomic bool stop;	      /* read by the sanitizer and the loop */
 	pthread_t thread;
 	bool thread_started;
+
+	struct epc__workqueue wq; /* per-cgroup async reclaim, on its own pool */
 };
 
-/* Return: 0; -errno (a thread could not be started). Starts ksgxd in THREADS mode. */
+/*
+ * Return: 0; -errno (a thread could not be started). Starts ksgxd and
+ * @nr_workers cgroup reclaim workers in THREADS mode (none in MANUAL mode).
+ */
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
-		      const struct epc__reclaim_ops *ops, bool threads, const struct epc__log *log);
+		      const struct epc__reclaim_ops *ops, bool threads, int nr_workers,
+		      const struct epc__log *log);
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
 
@@ -189,6 +195,8 @@ bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_befor
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg);
 /* Queue @cg's async reclaim work (once; a queued cgroup is pinned). */
 void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
+/* @cg is being removed: cancel its queued work and wait for a run in progress. */
+void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
 /* Run @cg's async work now: batches while it should reclaim, or while a
  * charge in @cg would be refused below the root (bounded). */
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);

@@ -249,6 +249,7 @@ static struct epc_encl *encl_alloc(struct epc *epc, uint64_t size)
 	e->size = size;
 	e->nr_slots = size / 4096;
 	e->backing_fd = -1;
+	/* lazily zero-filled by the host: creating costs nothing per slot (encl.h) */
 	e->pages_len = e->nr_slots * sizeof(struct epc__encl_page);
 	e->pages = mmap(NULL, e->pages_len, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -284,6 +285,7 @@ err_free:
 
 static void encl_free(struct epc_encl *e)
 {
+	free(e->added);
 	backing_destroy(e);
 	pthread_cond_destroy(&e->refs_cond);
 	pthread_mutex_destroy(&e->refs_lock);
@@ -342,6 +344,24 @@ err_unlock:
 	return ret;
 }
 
+/* Room in @e->added for one more page, so the append at commit cannot fail. build_lock held. */
+static int added_reserve(struct epc_encl *e)
+{
+	uint64_t cap = e->added_cap ? 2 * e->added_cap : 16;
+	uint64_t *a;
+
+	if (e->nr_added_slots < e->added_cap)
+		return 0;
+	epc__mutex_lock(&e->lock);
+	a = realloc(e->added, cap * sizeof(*a));
+	if (a) {
+		e->added = a;
+		e->added_cap = cap;
+	}
+	epc__mutex_unlock(&e->lock);
+	return a ? 0 : -ENOMEM;
+}
+
 /* Checks for EADD at @ep. Return: 0; -EINVAL initialized; -EEXIST added. */
 static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 {
@@ -377,6 +397,8 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	ep = &e->pages[offset / 4096];
 	epc__mutex_lock(&e->build_lock);
 	ret = add_page_check(e, ep);
+	if (!ret)
+		ret = added_reserve(e);
 	if (ret)
 		goto out;
 	ret = encl_grow(t, e, &va);
@@ -404,6 +426,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	ep->type = EPC__PT_REG;
 	ep->flags |= EPC__EPAGE_ADDED; /* BACKING may be set already (evict.c) */
 	ep->epc_page = p;
+	e->added[e->nr_added_slots++] = offset / 4096;
 	encl_va_commit(e, va);
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
@@ -456,8 +479,8 @@ static void encl_release_pages(struct epc_encl *e)
 	struct epc__va_page *v, *next;
 
 	epc__mutex_lock(&e->lock);
-	for (uint64_t i = 0; i < e->nr_slots; i++) {
-		struct epc__encl_page *ep = &e->pages[i];
+	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
+		struct epc__encl_page *ep = &e->pages[e->added[k]];
 
 		if (!ep->epc_page)
 			continue;
@@ -542,8 +565,8 @@ struct va_books {
 	uint64_t nr;
 };
 
-static int va_books_fail(struct epc_encl *e, const char *what, unsigned long long a,
-			 unsigned long long b)
+static int check_fail(struct epc_encl *e, const char *what, unsigned long long a,
+		      unsigned long long b)
 {
 	epc__log(&e->epc->log, LOG_ERR, "check: enclave %llu: %s (%llu, %llu)",
 		 (unsigned long long)e->id, what, a, b);
@@ -564,7 +587,7 @@ static int va_books_init(struct epc_encl *e, struct va_books *b)
 	for (struct epc__va_page *v = e->va_head; v && n <= e->nr_va; v = v->next)
 		n++;
 	if (n != e->nr_va)
-		return va_books_fail(e, "VA list length differs from nr_va", n, e->nr_va);
+		return check_fail(e, "VA list length differs from nr_va", n, e->nr_va);
 	b->va = calloc(n ? n : 1, sizeof(*b->va));
 	b->held = calloc(n ? n : 1, sizeof(*b->held));
 	if (!b->va || !b->held)
@@ -575,11 +598,11 @@ static int va_books_init(struct epc_encl *e, struct va_books *b)
 		for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++)
 			bits += (unsigned)__builtin_popcountll(v->used[w]);
 		if (!v->epc_page || bits != v->nr_used)
-			return va_books_fail(
-				e, "VA page without an EPC page, or nr_used not its bitmap", bits,
-				v->nr_used);
+			return check_fail(e,
+					  "VA page without an EPC page, or nr_used not its bitmap",
+					  bits, v->nr_used);
 		if (seen_full && v->nr_used < EPC__VA_SLOTS)
-			return va_books_fail(
+			return check_fail(
 				e, "a VA page with free slots behind a full one (slot, list index)",
 				v->nr_used, b->nr);
 		seen_full |= v->nr_used == EPC__VA_SLOTS;
@@ -605,19 +628,17 @@ static int va_books_hold(struct epc_encl *e, struct va_books *b, const struct ep
 	if (ep->va_page)
 		hit = bsearch(&ep->va_page, b->va, b->nr, sizeof(*b->va), va_ptr_cmp);
 	if (!hit || ep->va_slot >= EPC__VA_SLOTS)
-		return va_books_fail(e,
-				     "evicted page (offset, slot) is in no VA page of the enclave",
-				     off, ep->va_slot);
+		return check_fail(e, "evicted page (offset, slot) is in no VA page of the enclave",
+				  off, ep->va_slot);
 	k = (uint64_t)(hit - b->va);
 	w = ep->va_slot / 64;
 	bit = 1ULL << (ep->va_slot % 64);
 	if (!((*hit)->used[w] & bit))
-		return va_books_fail(e, "evicted page (offset, slot): its VA slot is marked free",
-				     off, ep->va_slot);
+		return check_fail(e, "evicted page (offset, slot): its VA slot is marked free", off,
+				  ep->va_slot);
 	if (b->held[k][w] & bit)
-		return va_books_fail(e,
-				     "evicted page (offset, slot): another page holds its VA slot",
-				     off, ep->va_slot);
+		return check_fail(e, "evicted page (offset, slot): another page holds its VA slot",
+				  off, ep->va_slot);
 	b->held[k][w] |= bit;
 	return 0;
 }
@@ -631,19 +652,21 @@ static int va_books_all_held(struct epc_encl *e, const struct va_books *b)
 		for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++)
 			held += (unsigned)__builtin_popcountll(b->held[k][w]);
 		if (memcmp(b->held[k], b->va[k]->used, sizeof(b->held[k])))
-			return va_books_fail(e,
-					     "a VA page's slots in use are not the versions "
-					     "of its evicted pages (in use, held)",
-					     b->va[k]->nr_used, held);
+			return check_fail(e,
+					  "a VA page's slots in use are not the versions "
+					  "of its evicted pages (in use, held)",
+					  b->va[k]->nr_used, held);
 	}
 	return 0;
 }
 
 /*
- * One enclave's books: resident pages owned by their EPC page and counted in
+ * One enclave's books: the added list names added pages only, as many as
+ * nr_added; resident pages owned by their EPC page and counted in
  * nr_resident; every evicted page (the SECS too) holding exactly one VA slot,
  * and every used slot held by one evicted page; as many VA pages as the
  * enclave's pages need (one per 512 of SECS + added pages, kernel-spec §2.7).
+ * O(pages added + VA pages): it walks the added list, never the whole range.
  */
 static int encl_check_one(struct epc_encl *e)
 {
@@ -651,19 +674,24 @@ static int encl_check_one(struct epc_encl *e)
 	uint64_t resident = 0, added = 0, need;
 	int ret = va_books_init(e, &b);
 
-	for (uint64_t i = 0; !ret && i < e->nr_slots; i++) {
-		struct epc__encl_page *ep = &e->pages[i];
+	for (uint64_t k = 0; !ret && k < e->nr_added_slots; k++) {
+		uint64_t i = e->added[k];
+		struct epc__encl_page *ep = i < e->nr_slots ? &e->pages[i] : NULL;
 
-		if (!(ep->flags & EPC__EPAGE_ADDED))
-			continue;
+		if (!ep || !(ep->flags & EPC__EPAGE_ADDED)) {
+			ret = check_fail(
+				e, "an entry of the added list (index, slot) is no added page", k,
+				i);
+			break;
+		}
 		added++;
 		if (ep->epc_page) {
 			resident++;
 			if (ep->epc_page->owner != ep || ep->va_page)
-				ret = va_books_fail(e,
-						    "resident page (offset, slot) is not its "
-						    "EPC page's owner, or holds a VA slot",
-						    i * 4096, ep->va_slot);
+				ret = check_fail(e,
+						 "resident page (offset, slot) is not its "
+						 "EPC page's owner, or holds a VA slot",
+						 i * 4096, ep->va_slot);
 		} else {
 			ret = va_books_hold(e, &b, ep);
 		}
@@ -672,13 +700,16 @@ static int encl_check_one(struct epc_encl *e)
 		ret = va_books_hold(e, &b, &e->secs);
 	if (!ret)
 		ret = va_books_all_held(e, &b);
+	if (!ret && added != atomic_load(&e->nr_added))
+		ret = check_fail(e, "added pages (listed, books)", added,
+				 atomic_load(&e->nr_added));
 	need = (added + 1 + EPC__VA_SLOTS - 1) / EPC__VA_SLOTS;
 	if (!ret && (e->nr_va != need || e->page_cnt != added + 1))
-		ret = va_books_fail(e, "VA pages (have, need): not what SECS + added pages need",
-				    e->nr_va, need);
+		ret = check_fail(e, "VA pages (have, need): not what SECS + added pages need",
+				 e->nr_va, need);
 	if (!ret && resident != atomic_load(&e->nr_resident))
-		ret = va_books_fail(e, "resident pages (counted, books)", resident,
-				    atomic_load(&e->nr_resident));
+		ret = check_fail(e, "resident pages (counted, books)", resident,
+				 atomic_load(&e->nr_resident));
 	va_books_free(&b);
 	return ret;
 }

@@ -52,14 +52,21 @@ void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot
 /*
  * The kernel's sgx_encl_grow(): every 512th page the enclave needs (the SECS
  * counts) brings a new VA page, allocated with reclaim (so without the enclave
- * lock), then listed at the head. build_lock held.
+ * lock) and EPA'd. It is handed back in *@va, not listed: the caller lists it
+ * (encl_va_commit()) under the enclave lock in the same critical section as
+ * the ECREATE/EADD it is for, so until that page is committed no eviction can
+ * put a version in it, and a failed build step can give back exactly the VA
+ * page it took (encl_shrink()). Eviction meanwhile uses the listed VA pages,
+ * which have a slot for every page already counted in page_cnt. *@va is NULL
+ * when no VA page is needed. build_lock held.
  */
-static int encl_grow(struct epc_task *t, struct epc_encl *e)
+static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page **va)
 {
 	struct epc__va_page *v;
 	struct epc_page *p;
 	int ret;
 
+	*va = NULL;
 	if (e->page_cnt % EPC__VA_SLOTS) {
 		e->page_cnt++;
 		return 0;
@@ -71,16 +78,15 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e)
 	if (ret)
 		goto err_free;
 	epc__mutex_lock(&e->lock);
-	if (epc__hw_epa(&e->epc->hw, epc__page_index(e->epc, p)) != EPC__SGX_SUCCESS) {
-		epc__mutex_unlock(&e->lock);
+	ret = epc__hw_epa(&e->epc->hw, epc__page_index(e->epc, p));
+	epc__mutex_unlock(&e->lock);
+	if (ret != EPC__SGX_SUCCESS) {
 		ret = -EIO;
 		goto err_page;
 	}
 	v->epc_page = p;
-	va_add_head(e, v);
-	e->nr_va++;
-	epc__mutex_unlock(&e->lock);
 	e->page_cnt++;
+	*va = v;
 	return 0;
 
 err_page:
@@ -90,23 +96,30 @@ err_free:
 	return ret;
 }
 
-/* Undo the last encl_grow() (a failed EADD). build_lock held. */
-static void encl_shrink(struct epc_encl *e)
+/* List @v (from encl_grow(), may be NULL) for eviction. Lock held. */
+static void encl_va_commit(struct epc_encl *e, struct epc__va_page *v)
 {
-	struct epc__va_page *v;
+	epc__assert_mutex_held(&e->lock);
+	if (!v)
+		return;
+	va_add_head(e, v);
+	e->nr_va++;
+}
 
+/*
+ * Undo encl_grow() for a build step that failed before encl_va_commit():
+ * @v (may be NULL) was never listed, so no slot of it is in use whatever
+ * reclaim did meanwhile; EREMOVE it and return its charge. build_lock held.
+ */
+static void encl_shrink(struct epc_encl *e, struct epc__va_page *v)
+{
 	e->page_cnt--;
-	if (e->page_cnt % EPC__VA_SLOTS)
+	if (!v)
 		return;
 	epc__mutex_lock(&e->lock);
-	v = e->va_head;
-	if (v && !v->nr_used) {
-		va_unlink(e, v);
-		epc__encl_free_epc(e, v->epc_page);
-		e->nr_va--;
-		free(v);
-	}
+	epc__encl_free_epc(e, v->epc_page);
 	epc__mutex_unlock(&e->lock);
+	free(v);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -241,6 +254,7 @@ static struct epc_encl *encl_alloc(struct epc *epc, uint64_t size)
 	e->size = size;
 	e->nr_slots = size / 4096;
 	e->backing_fd = -1;
+	/* lazily zero-filled by the host: creating costs nothing per slot (encl.h) */
 	e->pages_len = e->nr_slots * sizeof(struct epc__encl_page);
 	e->pages = mmap(NULL, e->pages_len, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -276,6 +290,7 @@ err_free:
 
 static void encl_free(struct epc_encl *e)
 {
+	free(e->added);
 	backing_destroy(e);
 	pthread_cond_destroy(&e->refs_cond);
 	pthread_mutex_destroy(&e->refs_lock);
@@ -288,6 +303,7 @@ static void encl_free(struct epc_encl *e)
 API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out)
 {
 	struct epc *epc = t->epc;
+	struct epc__va_page *va;
 	struct epc_encl *e;
 	struct epc_page *p;
 	int ret;
@@ -303,7 +319,7 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	if (!e)
 		return -ENOMEM;
 	epc__mutex_lock(&e->build_lock);
-	ret = encl_grow(t, e); /* the SECS needs a VA slot too */
+	ret = encl_grow(t, e, &va); /* the SECS needs a VA slot too */
 	if (ret)
 		goto err_unlock;
 	ret = epc__encl_alloc_epc(t, e, &e->secs, EPC_DO_RECLAIM, &p, NULL);
@@ -318,6 +334,7 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	}
 	e->secs.epc_page = p;
 	e->secs.flags = EPC__EPAGE_ADDED;
+	encl_va_commit(e, va);
 	epc__mutex_unlock(&e->lock);
 	epc__mutex_unlock(&e->build_lock);
 	encl_list_add(epc, e);
@@ -325,11 +342,29 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	return 0;
 
 err_shrink:
-	encl_shrink(e);
+	encl_shrink(e, va);
 err_unlock:
 	epc__mutex_unlock(&e->build_lock);
 	encl_free(e);
 	return ret;
+}
+
+/* Room in @e->added for one more page, so the append at commit cannot fail. build_lock held. */
+static int added_reserve(struct epc_encl *e)
+{
+	uint64_t cap = e->added_cap ? 2 * e->added_cap : 16;
+	uint64_t *a;
+
+	if (e->nr_added_slots < e->added_cap)
+		return 0;
+	epc__mutex_lock(&e->lock);
+	a = realloc(e->added, cap * sizeof(*a));
+	if (a) {
+		e->added = a;
+		e->added_cap = cap;
+	}
+	epc__mutex_unlock(&e->lock);
+	return a ? 0 : -ENOMEM;
 }
 
 /* Checks for EADD at @ep. Return: 0; -EINVAL initialized; -EEXIST added. */
@@ -353,6 +388,7 @@ static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 
 API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src)
 {
+	struct epc__va_page *va = NULL;
 	struct epc__encl_page *ep;
 	struct epc_page *p;
 	int ret;
@@ -366,9 +402,11 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	ep = &e->pages[offset / 4096];
 	epc__mutex_lock(&e->build_lock);
 	ret = add_page_check(e, ep);
+	if (!ret)
+		ret = added_reserve(e);
 	if (ret)
 		goto out;
-	ret = encl_grow(t, e);
+	ret = encl_grow(t, e, &va);
 	if (ret)
 		goto out;
 	ret = epc__encl_alloc_epc(t, e, ep, EPC_DO_RECLAIM, &p, NULL);
@@ -393,6 +431,8 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	ep->type = EPC__PT_REG;
 	ep->flags |= EPC__EPAGE_ADDED; /* BACKING may be set already (evict.c) */
 	ep->epc_page = p;
+	e->added[e->nr_added_slots++] = offset / 4096;
+	encl_va_commit(e, va);
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
 	epc__reclaim_mark(&e->epc->reclaim, p);
@@ -400,7 +440,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	goto out;
 
 err_shrink:
-	encl_shrink(e);
+	encl_shrink(e, va);
 out:
 	epc__mutex_unlock(&e->build_lock);
 	return ret;
@@ -444,8 +484,8 @@ static void encl_release_pages(struct epc_encl *e)
 	struct epc__va_page *v, *next;
 
 	epc__mutex_lock(&e->lock);
-	for (uint64_t i = 0; i < e->nr_slots; i++) {
-		struct epc__encl_page *ep = &e->pages[i];
+	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
+		struct epc__encl_page *ep = &e->pages[e->added[k]];
 
 		if (!ep->epc_page)
 			continue;
@@ -513,42 +553,179 @@ uint64_t epc__encl_nr_evicted(struct epc *epc)
 	return atomic_load(&epc->encl.nr_evicted);
 }
 
+/* ---------------------------------------------------------------- checker */
+
+static int va_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (struct epc__va_page *const *)a;
+	uintptr_t y = (uintptr_t) * (struct epc__va_page *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* An enclave's VA pages sorted by address, and the slots its evicted pages hold in each. */
+struct va_books {
+	struct epc__va_page **va;
+	uint64_t (*held)[EPC__VA_SLOTS / 64]; /* parallel to va */
+	uint64_t nr;
+};
+
+static int check_fail(struct epc_encl *e, const char *what, unsigned long long a,
+		      unsigned long long b)
+{
+	epc__log(&e->epc->log, LOG_ERR, "check: enclave %llu: %s (%llu, %llu)",
+		 (unsigned long long)e->id, what, a, b);
+	return -EUCLEAN;
+}
+
+/*
+ * The VA list as a sorted array, checking the list against nr_va and its order
+ * (pages with a free slot first, full ones after: slots come from the head).
+ * Return: 0; -EUCLEAN; -ENOMEM.
+ */
+static int va_books_init(struct epc_encl *e, struct va_books *b)
+{
+	bool seen_full = false;
+	uint64_t n = 0;
+
+	b->nr = 0;
+	for (struct epc__va_page *v = e->va_head; v && n <= e->nr_va; v = v->next)
+		n++;
+	if (n != e->nr_va)
+		return check_fail(e, "VA list length differs from nr_va", n, e->nr_va);
+	b->va = calloc(n ? n : 1, sizeof(*b->va));
+	b->held = calloc(n ? n : 1, sizeof(*b->held));
+	if (!b->va || !b->held)
+		return -ENOMEM;
+	for (struct epc__va_page *v = e->va_head; v; v = v->next) {
+		unsigned bits = 0;
+
+		for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++)
+			bits += (unsigned)__builtin_popcountll(v->used[w]);
+		if (!v->epc_page || bits != v->nr_used)
+			return check_fail(e,
+					  "VA page without an EPC page, or nr_used not its bitmap",
+					  bits, v->nr_used);
+		if (seen_full && v->nr_used < EPC__VA_SLOTS)
+			return check_fail(
+				e, "a VA page with free slots behind a full one (slot, list index)",
+				v->nr_used, b->nr);
+		seen_full |= v->nr_used == EPC__VA_SLOTS;
+		b->va[b->nr++] = v;
+	}
+	qsort(b->va, b->nr, sizeof(*b->va), va_ptr_cmp);
+	return 0;
+}
+
+static void va_books_free(struct va_books *b)
+{
+	free(b->va);
+	free(b->held);
+}
+
+/* Book the VA slot of evicted @ep: one of @e's VA pages, marked used, held by no other page. */
+static int va_books_hold(struct epc_encl *e, struct va_books *b, const struct epc__encl_page *ep)
+{
+	unsigned long long off = epc__encl_page_offset(e, ep);
+	struct epc__va_page **hit = NULL;
+	uint64_t k, bit, w;
+
+	if (ep->va_page)
+		hit = bsearch(&ep->va_page, b->va, b->nr, sizeof(*b->va), va_ptr_cmp);
+	if (!hit || ep->va_slot >= EPC__VA_SLOTS)
+		return check_fail(e, "evicted page (offset, slot) is in no VA page of the enclave",
+				  off, ep->va_slot);
+	k = (uint64_t)(hit - b->va);
+	w = ep->va_slot / 64;
+	bit = 1ULL << (ep->va_slot % 64);
+	if (!((*hit)->used[w] & bit))
+		return check_fail(e, "evicted page (offset, slot): its VA slot is marked free", off,
+				  ep->va_slot);
+	if (b->held[k][w] & bit)
+		return check_fail(e, "evicted page (offset, slot): another page holds its VA slot",
+				  off, ep->va_slot);
+	b->held[k][w] |= bit;
+	return 0;
+}
+
+/* Every slot marked used in a VA page is held by an evicted page of the enclave. */
+static int va_books_all_held(struct epc_encl *e, const struct va_books *b)
+{
+	for (uint64_t k = 0; k < b->nr; k++) {
+		unsigned held = 0;
+
+		for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++)
+			held += (unsigned)__builtin_popcountll(b->held[k][w]);
+		if (memcmp(b->held[k], b->va[k]->used, sizeof(b->held[k])))
+			return check_fail(e,
+					  "a VA page's slots in use are not the versions "
+					  "of its evicted pages (in use, held)",
+					  b->va[k]->nr_used, held);
+	}
+	return 0;
+}
+
+/*
+ * One enclave's books: the added list names added pages only, as many as
+ * nr_added; resident pages owned by their EPC page and counted in
+ * nr_resident; every evicted page (the SECS too) holding exactly one VA slot,
+ * and every used slot held by one evicted page; as many VA pages as the
+ * enclave's pages need (one per 512 of SECS + added pages, kernel-spec §2.7).
+ * O(pages added + VA pages): it walks the added list, never the whole range.
+ */
+static int encl_check_one(struct epc_encl *e)
+{
+	struct va_books b = {0};
+	uint64_t resident = 0, added = 0, need;
+	int ret = va_books_init(e, &b);
+
+	for (uint64_t k = 0; !ret && k < e->nr_added_slots; k++) {
+		uint64_t i = e->added[k];
+		struct epc__encl_page *ep = i < e->nr_slots ? &e->pages[i] : NULL;
+
+		if (!ep || !(ep->flags & EPC__EPAGE_ADDED)) {
+			ret = check_fail(
+				e, "an entry of the added list (index, slot) is no added page", k,
+				i);
+			break;
+		}
+		added++;
+		if (ep->epc_page) {
+			resident++;
+			if (ep->epc_page->owner != ep || ep->va_page)
+				ret = check_fail(e,
+						 "resident page (offset, slot) is not its "
+						 "EPC page's owner, or holds a VA slot",
+						 i * 4096, ep->va_slot);
+		} else {
+			ret = va_books_hold(e, &b, ep);
+		}
+	}
+	if (!ret && !e->secs.epc_page)
+		ret = va_books_hold(e, &b, &e->secs);
+	if (!ret)
+		ret = va_books_all_held(e, &b);
+	if (!ret && added != atomic_load(&e->nr_added))
+		ret = check_fail(e, "added pages (listed, books)", added,
+				 atomic_load(&e->nr_added));
+	need = (added + 1 + EPC__VA_SLOTS - 1) / EPC__VA_SLOTS;
+	if (!ret && (e->nr_va != need || e->page_cnt != added + 1))
+		ret = check_fail(e, "VA pages (have, need): not what SECS + added pages need",
+				 e->nr_va, need);
+	if (!ret && resident != atomic_load(&e->nr_resident))
+		ret = check_fail(e, "resident pages (counted, books)", resident,
+				 atomic_load(&e->nr_resident));
+	va_books_free(&b);
+	return ret;
+}
+
 int epc__encl_check(struct epc *epc)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&epc->encl.lock);
-	for (struct epc_encl *e = epc->encl.list; e && !ret; e = e->next) {
-		uint64_t resident = 0, evicted = 0, slots = 0;
-		struct epc__va_page *v;
-
-		for (uint64_t i = 0; i < e->nr_slots; i++) {
-			struct epc__encl_page *ep = &e->pages[i];
-
-			if (!(ep->flags & EPC__EPAGE_ADDED))
-				continue;
-			if (ep->epc_page) {
-				resident++;
-				if (ep->epc_page->owner != ep)
-					ret = -EUCLEAN;
-			} else {
-				evicted++;
-			}
-		}
-		for (v = e->va_head; v; v = v->next)
-			slots += v->nr_used;
-		if (!e->secs.epc_page)
-			evicted++;
-		if (ret || resident != atomic_load(&e->nr_resident) || evicted != slots) {
-			epc__log(&epc->log, LOG_ERR,
-				 "check: enclave %llu: %llu resident (books %llu), %llu evicted, "
-				 "%llu VA slots used",
-				 (unsigned long long)e->id, (unsigned long long)resident,
-				 (unsigned long long)atomic_load(&e->nr_resident),
-				 (unsigned long long)evicted, (unsigned long long)slots);
-			ret = -EUCLEAN;
-		}
-	}
+	for (struct epc_encl *e = epc->encl.list; e && !ret; e = e->next)
+		ret = encl_check_one(e);
 	pthread_mutex_unlock(&epc->encl.lock);
 	return ret;
 }

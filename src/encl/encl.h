@@ -7,6 +7,18 @@
  * the owner the reclaimer talks to (struct epc__reclaim_ops), and the fault
  * path that brings evicted pages back.
  *
+ * Cost proportional to what was added, never to the size (up to 64 TiB):
+ * - @pages, indexed by offset / 4096 (the O(1) lookup EADD and faults use),
+ *   is an anonymous MAP_NORESERVE mapping: the host zero-fills it on first
+ *   touch, so only the 4 KiB host pages holding entries of added pages cost
+ *   memory. A 1 TiB enclave reserves 8 GiB of address space and touches none
+ *   of it until pages are added; nothing ever walks the whole array.
+ * - @added lists the slot index of every added page, in EADD order. SGX1
+ *   never removes a page on its own (only destroy frees them, all at once),
+ *   so an append-only array is the whole record: destroy and the checker
+ *   walk it, O(pages added). Its room is reserved before an EADD allocates
+ *   anything, so the append at commit cannot fail.
+ *
  * Backing store: a memfd per enclave, laid out like the kernel's shmem file:
  * [pages 0 .. size) [SECS at size] [a 128-byte PCMD per page from size + 4096].
  * It is mapped shared, so EWB seals straight into it and ELDU opens straight
@@ -79,6 +91,9 @@ struct epc_encl {
 
 	struct epc__encl_page *pages; /* nr_slots entries, lazily zeroed */
 	size_t pages_len;
+	uint64_t *added;	 /* build_lock + lock to change, either to read */
+	uint64_t nr_added_slots; /* entries of @added */
+	uint64_t added_cap;	 /* build_lock + lock */
 	struct epc__encl_page secs;
 	struct epc__va_page *va_head, *va_tail; /* lock; slots come from the head */
 	uint64_t nr_va;				/* lock */

@@ -22,7 +22,8 @@
 set -eu
 
 required="make gcc libc6-dev meson ninja-build pkg-config
-	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev"
+	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
+	libfuse3-dev fuse3"
 bench="libjemalloc-dev libgoogle-perftools-dev gnuplot-nox"
 fuzz="clang libclang-rt-14-dev"
 format="clang-format"

@@ -16,6 +16,9 @@ struct command {
 
 static const struct command commands[] = {
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
+	{"daemon", epcmm_daemon, "serve one EPC to client processes; mount its cgroup tree"},
+	{"status", epcmm_status_cmd, "a running daemon's EPC, cgroups and clients, once"},
+	{"top", epcmm_top, "the same, live, once a second (q quits)"},
 };
 
 static void usage(FILE *f)

@@ -11,5 +11,8 @@
 
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
+int epcmm_daemon(int argc, char **argv);
+int epcmm_status_cmd(int argc, char **argv);
+int epcmm_top(int argc, char **argv);
 
 #endif

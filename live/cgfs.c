@@ -51,7 +51,7 @@ struct member {
 
 struct live_cgfs {
 	struct epc *epc;    /* read-only after init */
-	unsigned available; /* CTRL_* the library supports; read-only after init */
+	unsigned available; /* CTRL_* the root offers; read-only after init */
 	pthread_mutex_t lock;
 	/* The fields below are protected by @lock. */
 	struct node *nodes; /* nodes[0] is the root; a parent precedes its children */
@@ -71,14 +71,13 @@ static bool lib_file_exists(struct epc_cgroup *cg, const char *file)
 int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 {
 	struct live_cgfs *fs = calloc(1, sizeof(*fs));
-	struct epc_cgroup *root = epc_cgroup_root(epc);
 
 	if (!fs)
 		return -ENOMEM;
 	fs->epc = epc;
-	fs->available = CTRL_MISC;
-	if (lib_file_exists(root, "memory.current") || lib_file_exists(root, "memory.stat"))
-		fs->available |= CTRL_MEMORY;
+	/* memory is accepted in subtree_control whether or not the library has
+	 * memory.* files yet: scripts written for the kernel enable it. */
+	fs->available = CTRL_MISC | CTRL_MEMORY;
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->cap_nodes = 16;
 	fs->nodes = calloc(fs->cap_nodes, sizeof(*fs->nodes));

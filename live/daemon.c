@@ -94,8 +94,6 @@ static void conn_serve(struct conn *c)
 		ret = epcmm_proto_check_hdr(&h, false, 0);
 		if (!ret && read_full(c->fd, payload, h.len))
 			break;
-		if (ret)
-			h.len = 0;
 		ret = live_session_handle(c->s, &h, payload, &rh, &out);
 		if (write_full(c->fd, &rh, sizeof(rh)) ||
 		    (out.len && write_full(c->fd, out.buf, out.len)))

@@ -217,7 +217,32 @@ struct epc_stats {
 	uint64_t nr_leaked;
 	uint32_t meta_bytes_per_page;
 	uint32_t epcm_bytes_per_page;
+	/* 0.2.0: epc_get_stats2() only */
+	uint64_t nr_ksgxd_runs;
+	uint64_t nr_ksgxd_batches;
+	uint64_t nr_reclaimed_ksgxd;
+	uint64_t nr_reclaimed_direct;
+	uint64_t nr_reclaimed_cgroup;
 };
+
+/**
+ * epc_get_stats2() - the instance's statistics (the size rule: see the top).
+ * 0.2.0 fields:
+ * @nr_ksgxd_runs: wakeups ksgxd served (in MANUAL mode: epc_run_background()
+ *	calls that found a wakeup pending).
+ * @nr_ksgxd_batches: reclaim batches ksgxd ran (one per cgroup LRU visited).
+ * @nr_reclaimed_ksgxd: pages ksgxd's batches freed.
+ * @nr_reclaimed_direct: pages freed by a caller's reclaim over the whole tree
+ *	(a full EPC or a refused capacity, epc_reclaim(), a MANUAL-mode fault
+ *	whose allocation found no free page).
+ * @nr_reclaimed_cgroup: pages freed by reclaim confined below the root because
+ *	a cgroup limit refused a charge: a caller's, or the cgroup's background
+ *	work. The three sum to the pages reclaim batches freed: @nr_evicted less
+ *	the SECS pages that followed their last child out.
+ * Return: 0; -EINVAL for a NULL @st or a @size of 0.
+ */
+int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size);
+/* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more. */
 void epc_get_stats(struct epc *epc, struct epc_stats *st);
 
 /**
@@ -235,7 +260,9 @@ struct epc_node_stats {
 	uint64_t nr_alloc_local;
 	uint64_t nr_alloc_remote;
 };
-/* Return: 0; -EINVAL for a node out of range. */
+/* Return: 0; -EINVAL for a node out of range, a NULL @st or a @size of 0. */
+int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size);
+/* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
@@ -314,7 +341,22 @@ struct epc_cgroup_stats {
 	uint64_t nr_lru;
 	uint64_t nr_evicted;
 	uint64_t nr_reloaded;
+	/* 0.2.0 */
+	uint64_t nr_reclaim_sync;
+	uint64_t nr_reclaim_async;
+	uint64_t nr_work_queued;
+	uint64_t nr_work_run;
 };
+/*
+ * 0.2.0 fields:
+ * @nr_reclaim_sync: reclaim rounds callers ran over its subtree: a charge it
+ *	or a descendant refused (or, for the root, a full EPC, epc_reclaim());
+ *	a round is one fair-walk step, a batch or more until pages were isolated.
+ * @nr_reclaim_async: rounds its background work ran (for the root: ksgxd's).
+ * @nr_work_queued: times its background work was queued (a request while it
+ *	is queued already is not counted).
+ * @nr_work_run: times that work ran.
+ */
 /* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
 int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
 /* ------------------------------------------------------------------ tasks */
@@ -401,6 +443,9 @@ int epc_encl_init(struct epc_encl *e);
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
 
+/* Its id: unique within the instance, never reused; events and listings name it. */
+uint64_t epc_encl_id(const struct epc_encl *e);
+
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
@@ -414,15 +459,36 @@ void epc_encl_destroy(struct epc_encl *e);
 /**
  * struct epc_encl_stats - one enclave.
  * @nr_pages: pages added.
- * @nr_resident: pages in EPC now.
+ * @nr_resident: pages in EPC now (the SECS and VA pages not included).
  * @nr_va_pages: VA pages owned.
- * @nr_faults: accesses that found a page evicted.
+ * @nr_faults: page accesses that found the page evicted (each counted once,
+ *	however often the fault had to wait for reclaim).
  * @nr_evicted: EWBs of this enclave's pages (the SECS included).
- * @nr_reloaded: ELDUs.
+ * @nr_reloaded: ELDUs (the SECS included).
+ * 0.2.0 (epc_encl_get_stats2() only):
+ * @size: the enclave's size in bytes.
+ * @nr_out: added pages evicted now (@nr_pages - @nr_resident).
+ * @secs_out: 1 while the SECS is evicted, else 0.
+ * @nr_accesses: pages touched by successful accesses: an epc_encl_access()
+ *	over 3 pages counts 3; a failed call counts the pages it finished.
+ * @backing_bytes: backing store bytes holding evicted pages now: 4096 of
+ *	contents and 128 of PCMD per page out, the SECS included; 0 with
+ *	no_contents (there is no backing store).
+ * @backing_allocated: bytes the backing store occupies in host memory (it
+ *	is allocated 16 pages at a time and never shrinks); 0 with no_contents.
  */
 struct epc_encl_stats {
 	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
+	uint64_t size;
+	uint64_t nr_out;
+	uint64_t secs_out;
+	uint64_t nr_accesses;
+	uint64_t backing_bytes;
+	uint64_t backing_allocated;
 };
+/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);
+/* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
 #ifdef __cplusplus

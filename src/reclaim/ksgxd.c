@@ -37,10 +37,11 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 {
 	unsigned long idle = 0, limit = epc__reclaim_idle_limit(r);
 
+	atomic_fetch_add_explicit(&r->nr_ksgxd_runs, 1, memory_order_relaxed);
 	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES) && idle < limit) {
 		uint64_t before = atomic_load(&r->nr_evicted);
 
-		epc__reclaim_subtree(r, r->cgroups->root, 1);
+		epc__reclaim_subtree_ksgxd(r, 1);
 		idle = atomic_load(&r->nr_evicted) == before ? idle + 1 : 0;
 	}
 }
@@ -63,6 +64,7 @@ static bool run_one_cg_work(struct epc__reclaimer *r)
 	pthread_mutex_unlock(&r->bg_lock);
 	if (!cg)
 		return false;
+	atomic_fetch_add_explicit(&cg->nr_work_run, 1, memory_order_relaxed);
 	epc__reclaim_cg_work(r, cg);
 	epc__cg_unpin(cg); /* the queueing's pin; a re-queue took its own */
 	return true;
@@ -72,6 +74,7 @@ void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
 	if (atomic_exchange(&cg->work_pending, true))
 		return;
+	atomic_fetch_add_explicit(&cg->nr_work_queued, 1, memory_order_relaxed);
 	epc__cg_pin(cg);
 	pthread_mutex_lock(&r->bg_lock);
 	if (r->work_tail)

@@ -110,7 +110,16 @@ static void progress_note(struct epc__reclaimer *r)
 	pthread_mutex_unlock(&r->bg_lock);
 }
 
-static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned *freed)
+/* Statistics of one batch: who ran it, what it freed. */
+static void batch_count(struct epc__reclaimer *r, enum epc__reclaim_by by, unsigned freed)
+{
+	if (by == EPC__BY_KSGXD)
+		atomic_fetch_add_explicit(&r->nr_ksgxd_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->nr_freed_by[by], freed, memory_order_relaxed);
+}
+
+static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
+			    enum epc__reclaim_by by, unsigned *freed)
 {
 	struct epc_page *chunk[EPC__NR_TO_SCAN];
 	unsigned cnt, i, n = 0;
@@ -148,6 +157,7 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, uns
 	}
 	if (*freed)
 		progress_note(r);
+	batch_count(r, by, *freed);
 	return cnt;
 }
 
@@ -155,7 +165,7 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
 	unsigned freed;
 
-	return reclaim_lru(r, cg, &freed);
+	return reclaim_lru(r, cg, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT, &freed);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -194,20 +204,35 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 	return p;
 }
 
-/* Like epc__reclaim_subtree(), also reporting pages actually freed. */
-static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				     unsigned long nr_to_scan, unsigned long *nr_freed)
+/* One round for @root's statistics: a caller's, or background work's. */
+static void round_count(struct epc_cgroup *root, bool sync)
 {
+	atomic_fetch_add_explicit(sync ? &root->nr_reclaim_sync : &root->nr_reclaim_async, 1,
+				  memory_order_relaxed);
+}
+
+/*
+ * Like epc__reclaim_subtree(), also reporting pages actually freed. @sync: a
+ * caller's round (not ksgxd's or a cgroup's work).
+ */
+static unsigned long reclaim_subtree_by(struct epc__reclaimer *r, struct epc_cgroup *root,
+					unsigned long nr_to_scan, bool sync,
+					unsigned long *nr_freed)
+{
+	enum epc__reclaim_by by = !sync		 ? (root->parent ? EPC__BY_CGROUP : EPC__BY_KSGXD)
+				  : root->parent ? EPC__BY_CGROUP
+						 : EPC__BY_DIRECT;
 	unsigned long cnt = 0;
 	unsigned visited = 0;
 
+	round_count(root, sync);
 	*nr_freed = 0;
 	while (cnt < nr_to_scan && !epc__reclaim_lru_empty(r, root)) {
 		struct epc_cgroup *c = next_get(r, root);
 		unsigned freed = 0, got = 0;
 
 		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			got = reclaim_lru(r, c, &freed);
+			got = reclaim_lru(r, c, by, &freed);
 		epc__cg_unpin(c);
 		cnt += got;
 		*nr_freed += freed;
@@ -218,12 +243,26 @@ static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup
 	return cnt;
 }
 
+/* A caller's round (charge, allocation, fault step, epc_reclaim()). */
+static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				     unsigned long nr_to_scan, unsigned long *nr_freed)
+{
+	return reclaim_subtree_by(r, root, nr_to_scan, true, nr_freed);
+}
+
 unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
 				   unsigned long nr_to_scan)
 {
 	unsigned long freed;
 
 	return reclaim_subtree(r, root, nr_to_scan, &freed);
+}
+
+unsigned long epc__reclaim_subtree_ksgxd(struct epc__reclaimer *r, unsigned long nr_to_scan)
+{
+	unsigned long freed;
+
+	return reclaim_subtree_by(r, r->cgroups->root, nr_to_scan, false, &freed);
 }
 
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
@@ -268,7 +307,7 @@ void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
 	while (!atomic_load(&r->stop) && cg_work_needed(r, cg) && idle < limit) {
 		unsigned long freed;
 
-		reclaim_subtree(r, cg, EPC__NR_TO_SCAN, &freed);
+		reclaim_subtree_by(r, cg, EPC__NR_TO_SCAN, false, &freed);
 		idle = freed ? 0 : idle + 1;
 	}
 }

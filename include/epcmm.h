@@ -18,6 +18,27 @@
  *  - Bad input changes nothing: a rejected call leaves no charge, page or limit
  *    behind, and logs a line naming what was wrong.
  *
+ * ABI: what a program compiled against an older header may rely on.
+ *  - The shared library exports exactly the functions declared here (a linker
+ *    version script; tests/abi checks the list). Nothing is ever removed or
+ *    changes meaning within major version 0: a call is only ever added.
+ *  - The size rule. Every struct that the caller fills or the library fills
+ *    travels with its size, sizeof as the caller was compiled: an argument
+ *    (epc_create2(), the *_get_stats calls), or a field (struct epc_event's
+ *    @size). Fields are only ever added at the end, each marked with the
+ *    version that added it. The library reads or writes the first
+ *    min(size, its own sizeof) bytes and never more. A struct the library
+ *    fills: bytes past the library's own struct are left as the caller had
+ *    them (so zero it first; epc_version() says which fields this library
+ *    knows). A struct the caller fills: fields past @size take their
+ *    defaults (zero); bytes past the library's own struct must be zero, or
+ *    the call is -EINVAL (the caller asked for something this library lacks).
+ *  - The calls of 0.1.0 that take no size (epc_create(), epc_get_stats(),
+ *    epc_get_node_stats(), epc_encl_get_stats()) read or fill exactly their
+ *    0.1.0 struct and stay, as documented aliases of the sized calls.
+ *  - struct epc_section_desc is an array element and is frozen; so are the
+ *    enum values that exist.
+ *
  * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
  * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
  */
@@ -33,7 +54,18 @@
 extern "C" {
 #endif
 
-#define EPCMM_VERSION_STRING "0.1.0"
+/*
+ * The version of this header. epc_version() gives the library's, packed as
+ * EPCMM_VERSION_ENCODE() does; a program may compare the two.
+ */
+#define EPCMM_VERSION_MAJOR  0
+#define EPCMM_VERSION_MINOR  2
+#define EPCMM_VERSION_PATCH  0
+#define EPCMM_VERSION_STRING "0.2.0"
+#define EPCMM_VERSION_ENCODE(ma, mi, pa)                                                           \
+	(((uint32_t)(ma) << 16) | ((uint32_t)(mi) << 8) | (uint32_t)(pa))
+#define EPCMM_VERSION                                                                              \
+	EPCMM_VERSION_ENCODE(EPCMM_VERSION_MAJOR, EPCMM_VERSION_MINOR, EPCMM_VERSION_PATCH)
 
 #define EPC_PAGE_SIZE	 4096
 #define EPC_NO_NODE	 (-1)
@@ -121,6 +153,18 @@ struct epc_config {
  * metadata or the EPC mapping cannot be had. On error nothing is leaked.
  */
 int epc_create(const struct epc_config *cfg, struct epc **out);
+
+/**
+ * epc_create2() - epc_create() with the size of @cfg (the size rule): pass
+ * sizeof(struct epc_config). epc_create() is epc_create2() with the 0.1.0
+ * size.
+ * Return: as epc_create(); also -EINVAL for a @size of 0 or non-zero bytes
+ * past the end of the library's struct epc_config.
+ */
+int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out);
+
+/* The library's version: EPCMM_VERSION_ENCODE(major, minor, patch). */
+uint32_t epc_version(void);
 
 /**
  * epc_destroy() - stop the background threads and free everything.
@@ -326,11 +370,7 @@ int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
  * @nr_evicted: EWBs of pages charged to it (its own, not its descendants';
  *	an enclave's SECS included).
  * @nr_reloaded: ELDUs into pages charged to it (likewise).
- *
- * Growth: fields are only ever added at the end. A caller passes
- * sizeof(struct epc_cgroup_stats) as it was compiled; the library fills that
- * many bytes (never more), so an old program keeps working with a newer
- * library and a new one learns from a smaller @size that a field is absent.
+ * (The size rule, at the top: pass sizeof(struct epc_cgroup_stats).)
  */
 struct epc_cgroup_stats {
 	uint64_t current;
@@ -341,14 +381,13 @@ struct epc_cgroup_stats {
 	uint64_t nr_lru;
 	uint64_t nr_evicted;
 	uint64_t nr_reloaded;
-	/* 0.2.0 */
 	uint64_t nr_reclaim_sync;
 	uint64_t nr_reclaim_async;
 	uint64_t nr_work_queued;
 	uint64_t nr_work_run;
 };
 /*
- * 0.2.0 fields:
+ * (struct epc_cgroup_stats and its call are new in 0.2.0.)
  * @nr_reclaim_sync: reclaim rounds callers ran over its subtree: a charge it
  *	or a descendant refused (or, for the root, a full EPC, epc_reclaim());
  *	a round is one fair-walk step, a batch or more until pages were isolated.

@@ -212,7 +212,7 @@ static int hw_setup(struct epc *epc, const struct epc_config *cfg, const struct 
 	return epc__hw_init(&epc->hw, secs, cfg->nr_sections, cfg->no_contents, &epc->log);
 }
 
-API int epc_create(const struct epc_config *cfg, struct epc **out)
+static int create(const struct epc_config *cfg, struct epc **out)
 {
 	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
 	struct resolved_config rc;
@@ -286,6 +286,46 @@ err_epc:
 err_config:
 	resolved_free(&rc);
 	return ret;
+}
+
+/* No field was added to struct epc_config since 0.1.0. */
+#define CONFIG_SIZE_0_1 sizeof(struct epc_config)
+
+API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
+{
+	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	const unsigned char *tail = (const unsigned char *)cfg;
+	struct epc_config c;
+
+	if (!cfg)
+		return create(NULL, out);
+	if (size < offsetof(struct epc_config, log_arg) + sizeof(cfg->log_arg))
+		log = (struct epc__log){NULL, NULL}; /* the caller's struct has no logger */
+	if (!size) {
+		epc__log(&log, LOG_ERR, "invalid config: size 0");
+		return -EINVAL;
+	}
+	for (size_t i = sizeof(c); i < size; i++)
+		if (tail[i]) {
+			epc__log(&log, LOG_ERR,
+				 "invalid config: byte %zu of %zu is set, but this library's "
+				 "struct epc_config (version %s) has %zu bytes",
+				 i, size, EPCMM_VERSION_STRING, sizeof(c));
+			return -EINVAL;
+		}
+	memset(&c, 0, sizeof(c));
+	memcpy(&c, cfg, size < sizeof(c) ? size : sizeof(c));
+	return create(&c, out);
+}
+
+API int epc_create(const struct epc_config *cfg, struct epc **out)
+{
+	return epc_create2(cfg, CONFIG_SIZE_0_1, out);
+}
+
+API uint32_t epc_version(void)
+{
+	return EPCMM_VERSION;
 }
 
 API void epc_destroy(struct epc *epc)

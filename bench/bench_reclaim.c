@@ -89,7 +89,7 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 	uint64_t start, end;
 	int ret;
 
-	ret = epc_create(&cfg, &epc);
+	ret = epc_create2(&cfg, sizeof(cfg), &epc);
 	if (ret)
 		die("epc_create", ret);
 	epc_sanitize_wait(epc);

@@ -18,6 +18,27 @@
  *  - Bad input changes nothing: a rejected call leaves no charge, page or limit
  *    behind, and logs a line naming what was wrong.
  *
+ * ABI: what a program compiled against an older header may rely on.
+ *  - The shared library exports exactly the functions declared here (a linker
+ *    version script; tests/abi checks the list). Nothing is ever removed or
+ *    changes meaning within major version 0: a call is only ever added.
+ *  - The size rule. Every struct that the caller fills or the library fills
+ *    travels with its size, sizeof as the caller was compiled: an argument
+ *    (epc_create2(), the *_get_stats calls), or a field (struct epc_event's
+ *    @size). Fields are only ever added at the end, each marked with the
+ *    version that added it. The library reads or writes the first
+ *    min(size, its own sizeof) bytes and never more. A struct the library
+ *    fills: bytes past the library's own struct are left as the caller had
+ *    them (so zero it first; epc_version() says which fields this library
+ *    knows). A struct the caller fills: fields past @size take their
+ *    defaults (zero); bytes past the library's own struct must be zero, or
+ *    the call is -EINVAL (the caller asked for something this library lacks).
+ *  - The calls of 0.1.0 that take no size (epc_create(), epc_get_stats(),
+ *    epc_get_node_stats(), epc_encl_get_stats()) read or fill exactly their
+ *    0.1.0 struct and stay, as documented aliases of the sized calls.
+ *  - struct epc_section_desc is an array element and is frozen; so are the
+ *    enum values that exist.
+ *
  * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
  * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
  */
@@ -33,7 +54,18 @@
 extern "C" {
 #endif
 
-#define EPCMM_VERSION_STRING "0.1.0"
+/*
+ * The version of this header. epc_version() gives the library's, packed as
+ * EPCMM_VERSION_ENCODE() does; a program may compare the two.
+ */
+#define EPCMM_VERSION_MAJOR  0
+#define EPCMM_VERSION_MINOR  2
+#define EPCMM_VERSION_PATCH  0
+#define EPCMM_VERSION_STRING "0.2.0"
+#define EPCMM_VERSION_ENCODE(ma, mi, pa)                                                           \
+	(((uint32_t)(ma) << 16) | ((uint32_t)(mi) << 8) | (uint32_t)(pa))
+#define EPCMM_VERSION                                                                              \
+	EPCMM_VERSION_ENCODE(EPCMM_VERSION_MAJOR, EPCMM_VERSION_MINOR, EPCMM_VERSION_PATCH)
 
 #define EPC_PAGE_SIZE	 4096
 #define EPC_NO_NODE	 (-1)
@@ -90,7 +122,7 @@ enum epc_background {
  * @log: receives every log line with a syslog LOG_* level; default: lines at
  *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
  * @log_arg: passed to @log.
- * @nr_workers: THREADS mode: threads that run the per-cgroup background
+ * @nr_workers: (0.2.0; epc_create2() only) THREADS mode: threads that run the per-cgroup background
  *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
  *	ksgxd is a thread of its own besides them. Unused in MANUAL mode.
  */
@@ -126,6 +158,18 @@ struct epc_config {
  * metadata or the EPC mapping cannot be had. On error nothing is leaked.
  */
 int epc_create(const struct epc_config *cfg, struct epc **out);
+
+/**
+ * epc_create2() - epc_create() with the size of @cfg (the size rule): pass
+ * sizeof(struct epc_config). epc_create() is epc_create2() with the 0.1.0
+ * size.
+ * Return: as epc_create(); also -EINVAL for a @size of 0 or non-zero bytes
+ * past the end of the library's struct epc_config.
+ */
+int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out);
+
+/* The library's version: EPCMM_VERSION_ENCODE(major, minor, patch). */
+uint32_t epc_version(void);
 
 /**
  * epc_destroy() - stop the background threads and free everything.
@@ -222,7 +266,32 @@ struct epc_stats {
 	uint64_t nr_leaked;
 	uint32_t meta_bytes_per_page;
 	uint32_t epcm_bytes_per_page;
+	/* 0.2.0: epc_get_stats2() only */
+	uint64_t nr_ksgxd_runs;
+	uint64_t nr_ksgxd_batches;
+	uint64_t nr_reclaimed_ksgxd;
+	uint64_t nr_reclaimed_direct;
+	uint64_t nr_reclaimed_cgroup;
 };
+
+/**
+ * epc_get_stats2() - the instance's statistics (the size rule: see the top).
+ * 0.2.0 fields:
+ * @nr_ksgxd_runs: wakeups ksgxd served (in MANUAL mode: epc_run_background()
+ *	calls that found a wakeup pending).
+ * @nr_ksgxd_batches: reclaim batches ksgxd ran (one per cgroup LRU visited).
+ * @nr_reclaimed_ksgxd: pages ksgxd's batches freed.
+ * @nr_reclaimed_direct: pages freed by a caller's reclaim over the whole tree
+ *	(a full EPC or a refused capacity, epc_reclaim(), a MANUAL-mode fault
+ *	whose allocation found no free page).
+ * @nr_reclaimed_cgroup: pages freed by reclaim confined below the root because
+ *	a cgroup limit refused a charge: a caller's, or the cgroup's background
+ *	work. The three sum to the pages reclaim batches freed: @nr_evicted less
+ *	the SECS pages that followed their last child out.
+ * Return: 0; -EINVAL for a NULL @st or a @size of 0.
+ */
+int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size);
+/* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more. */
 void epc_get_stats(struct epc *epc, struct epc_stats *st);
 
 /**
@@ -240,7 +309,9 @@ struct epc_node_stats {
 	uint64_t nr_alloc_local;
 	uint64_t nr_alloc_remote;
 };
-/* Return: 0; -EINVAL for a node out of range. */
+/* Return: 0; -EINVAL for a node out of range, a NULL @st or a @size of 0. */
+int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size);
+/* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
@@ -304,11 +375,7 @@ int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
  * @nr_evicted: EWBs of pages charged to it (its own, not its descendants';
  *	an enclave's SECS included).
  * @nr_reloaded: ELDUs into pages charged to it (likewise).
- *
- * Growth: fields are only ever added at the end. A caller passes
- * sizeof(struct epc_cgroup_stats) as it was compiled; the library fills that
- * many bytes (never more), so an old program keeps working with a newer
- * library and a new one learns from a smaller @size that a field is absent.
+ * (The size rule, at the top: pass sizeof(struct epc_cgroup_stats).)
  */
 struct epc_cgroup_stats {
 	uint64_t current;
@@ -319,7 +386,21 @@ struct epc_cgroup_stats {
 	uint64_t nr_lru;
 	uint64_t nr_evicted;
 	uint64_t nr_reloaded;
+	uint64_t nr_reclaim_sync;
+	uint64_t nr_reclaim_async;
+	uint64_t nr_work_queued;
+	uint64_t nr_work_run;
 };
+/*
+ * (struct epc_cgroup_stats and its call are new in 0.2.0.)
+ * @nr_reclaim_sync: reclaim rounds callers ran over its subtree: a charge it
+ *	or a descendant refused (or, for the root, a full EPC, epc_reclaim());
+ *	a round is one fair-walk step, a batch or more until pages were isolated.
+ * @nr_reclaim_async: rounds its background work ran (for the root: ksgxd's).
+ * @nr_work_queued: times its background work was queued (a request while it
+ *	is queued already is not counted).
+ * @nr_work_run: times that work ran.
+ */
 /* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
 int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
 /* ------------------------------------------------------------------ tasks */
@@ -406,6 +487,9 @@ int epc_encl_init(struct epc_encl *e);
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
 
+/* Its id: unique within the instance, never reused; events and listings name it. */
+uint64_t epc_encl_id(const struct epc_encl *e);
+
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
@@ -419,15 +503,36 @@ void epc_encl_destroy(struct epc_encl *e);
 /**
  * struct epc_encl_stats - one enclave.
  * @nr_pages: pages added.
- * @nr_resident: pages in EPC now.
+ * @nr_resident: pages in EPC now (the SECS and VA pages not included).
  * @nr_va_pages: VA pages owned.
- * @nr_faults: accesses that found a page evicted.
+ * @nr_faults: page accesses that found the page evicted (each counted once,
+ *	however often the fault had to wait for reclaim).
  * @nr_evicted: EWBs of this enclave's pages (the SECS included).
- * @nr_reloaded: ELDUs.
+ * @nr_reloaded: ELDUs (the SECS included).
+ * 0.2.0 (epc_encl_get_stats2() only):
+ * @size: the enclave's size in bytes.
+ * @nr_out: added pages evicted now (@nr_pages - @nr_resident).
+ * @secs_out: 1 while the SECS is evicted, else 0.
+ * @nr_accesses: pages touched by successful accesses: an epc_encl_access()
+ *	over 3 pages counts 3; a failed call counts the pages it finished.
+ * @backing_bytes: backing store bytes holding evicted pages now: 4096 of
+ *	contents and 128 of PCMD per page out, the SECS included; 0 with
+ *	no_contents (there is no backing store).
+ * @backing_allocated: bytes the backing store occupies in host memory (it
+ *	is allocated 16 pages at a time and never shrinks); 0 with no_contents.
  */
 struct epc_encl_stats {
 	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
+	uint64_t size;
+	uint64_t nr_out;
+	uint64_t secs_out;
+	uint64_t nr_accesses;
+	uint64_t backing_bytes;
+	uint64_t backing_allocated;
 };
+/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);
+/* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
 #ifdef __cplusplus

@@ -215,7 +215,7 @@ static int hw_setup(struct epc *epc, const struct epc_config *cfg, const struct 
 	return epc__hw_init(&epc->hw, secs, cfg->nr_sections, cfg->no_contents, &epc->log);
 }
 
-API int epc_create(const struct epc_config *cfg, struct epc **out)
+static int create(const struct epc_config *cfg, struct epc **out)
 {
 	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
 	struct resolved_config rc;
@@ -293,6 +293,46 @@ err_config:
 	return ret;
 }
 
+/* struct epc_config as 0.1.0 had it: up to @log_arg (0.2.0 added @nr_workers). */
+#define CONFIG_SIZE_0_1 (offsetof(struct epc_config, log_arg) + sizeof(void *))
+
+API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
+{
+	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	const unsigned char *tail = (const unsigned char *)cfg;
+	struct epc_config c;
+
+	if (!cfg)
+		return create(NULL, out);
+	if (size < offsetof(struct epc_config, log_arg) + sizeof(cfg->log_arg))
+		log = (struct epc__log){NULL, NULL}; /* the caller's struct has no logger */
+	if (!size) {
+		epc__log(&log, LOG_ERR, "invalid config: size 0");
+		return -EINVAL;
+	}
+	for (size_t i = sizeof(c); i < size; i++)
+		if (tail[i]) {
+			epc__log(&log, LOG_ERR,
+				 "invalid config: byte %zu of %zu is set, but this library's "
+				 "struct epc_config (version %s) has %zu bytes",
+				 i, size, EPCMM_VERSION_STRING, sizeof(c));
+			return -EINVAL;
+		}
+	memset(&c, 0, sizeof(c));
+	memcpy(&c, cfg, size < sizeof(c) ? size : sizeof(c));
+	return create(&c, out);
+}
+
+API int epc_create(const struct epc_config *cfg, struct epc **out)
+{
+	return epc_create2(cfg, CONFIG_SIZE_0_1, out);
+}
+
+API uint32_t epc_version(void)
+{
+	return EPCMM_VERSION;
+}
+
 API void epc_destroy(struct epc *epc)
 {
 	if (!epc)
@@ -364,49 +404,89 @@ API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf
 	return n;
 }
 
-API void epc_get_stats(struct epc *epc, struct epc_stats *st)
+/* The 0.1.0 layouts: what the size-less calls of 0.1.0 fill, never more. */
+#define STATS_SIZE_0_1	    offsetof(struct epc_stats, nr_ksgxd_runs)
+#define NODE_STATS_SIZE_0_1 sizeof(struct epc_node_stats)
+_Static_assert(offsetof(struct epc_stats, nr_ksgxd_runs) == 104, "epc_stats 0.1.0 layout moved");
+_Static_assert(sizeof(struct epc_node_stats) == 48, "epc_node_stats 0.1.0 layout moved");
+
+/* The size rule (epcmm.h): the first @size bytes of the library's struct, no more. */
+static void copy_sized(void *dst, const void *src, size_t src_size, size_t size)
+{
+	memcpy(dst, src, size < src_size ? size : src_size);
+}
+
+static void stats_fill(struct epc *epc, struct epc_stats *st)
 {
 	struct epc__mm *mm = &epc->mm;
+	struct epc__reclaimer *r = &epc->reclaim;
 
 	memset(st, 0, sizeof(*st));
 	st->nr_total = mm->nr_pages;
 	st->nr_free = epc__mm_nr_free(mm);
 	st->nr_dirty = atomic_load(&mm->nr_dirty);
 	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
-	st->nr_reclaimable = atomic_load(&epc->reclaim.nr_reclaimable);
+	st->nr_reclaimable = atomic_load(&r->nr_reclaimable);
 	st->nr_evicted = epc__encl_nr_evicted(epc);
 	st->nr_reloaded = epc__encl_nr_reloaded(epc);
 	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
-	st->nr_ksgxd_wakeups = atomic_load(&epc->reclaim.nr_wakeups);
+	st->nr_ksgxd_wakeups = atomic_load(&r->nr_wakeups);
 	st->nr_leaked = atomic_load(&mm->nr_leaked);
 	for (int i = 0; i < mm->nr_nodes; i++) {
 		struct epc_node_stats ns;
 
-		epc_get_node_stats(epc, i, &ns);
+		epc_node_get_stats(epc, i, &ns, sizeof(ns));
 		st->nr_alloc_local += ns.nr_alloc_local;
 		st->nr_alloc_remote += ns.nr_alloc_remote;
 	}
 	st->meta_bytes_per_page = sizeof(struct epc_page);
 	st->epcm_bytes_per_page = sizeof(struct epc__epcm);
+	st->nr_ksgxd_runs = atomic_load_explicit(&r->nr_ksgxd_runs, memory_order_relaxed);
+	st->nr_ksgxd_batches = atomic_load_explicit(&r->nr_ksgxd_batches, memory_order_relaxed);
+	st->nr_reclaimed_ksgxd =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_KSGXD], memory_order_relaxed);
+	st->nr_reclaimed_direct =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_DIRECT], memory_order_relaxed);
+	st->nr_reclaimed_cgroup =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_CGROUP], memory_order_relaxed);
 }
 
-API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
+{
+	struct epc_stats s;
+
+	if (!st || !size)
+		return refuse(&epc->log, -EINVAL, "stats: %s", st ? "size 0" : "NULL stats");
+	stats_fill(epc, &s);
+	copy_sized(st, &s, sizeof(s), size);
+	return 0;
+}
+
+API void epc_get_stats(struct epc *epc, struct epc_stats *st)
+{
+	epc_get_stats2(epc, st, STATS_SIZE_0_1);
+}
+
+API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size)
 {
 	struct epc__mm *mm = &epc->mm;
+	struct epc_node_stats s;
 	struct epc__node *n;
 
 	if (node < 0 || node >= mm->nr_nodes)
 		return refuse(&epc->log, -EINVAL, "node stats: node %d out of range (0..%d)", node,
 			      mm->nr_nodes - 1);
+	if (!st || !size)
+		return refuse(&epc->log, -EINVAL, "node stats: %s", st ? "size 0" : "NULL stats");
 	n = &mm->nodes[node];
-	memset(st, 0, sizeof(*st));
-	st->has_epc = n->has_epc;
-	st->nr_total = n->nr_pages;
+	memset(&s, 0, sizeof(s));
+	s.has_epc = n->has_epc;
+	s.nr_total = n->nr_pages;
 	epc__spin_lock(&n->lock);
-	st->nr_free = n->free.nr;
-	st->nr_poisoned = n->poison.nr;
-	st->nr_alloc_local = n->nr_alloc_local;
-	st->nr_alloc_remote = n->nr_alloc_remote;
+	s.nr_free = n->free.nr;
+	s.nr_poisoned = n->poison.nr;
+	s.nr_alloc_local = n->nr_alloc_local;
+	s.nr_alloc_remote = n->nr_alloc_remote;
 	epc__spin_unlock(&n->lock);
 	for (int c = 0; c < mm->nr_cpus; c++) {
 		struct epc__pcp *pcp = &mm->pcps[c];
@@ -414,11 +494,17 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 		if (pcp->node != node || !pcp->enabled)
 			continue;
 		epc__spin_lock(&pcp->lock);
-		st->nr_free += pcp->count;
-		st->nr_alloc_local += pcp->nr_alloc;
+		s.nr_free += pcp->count;
+		s.nr_alloc_local += pcp->nr_alloc;
 		epc__spin_unlock(&pcp->lock);
 	}
+	copy_sized(st, &s, sizeof(s), size);
 	return 0;
+}
+
+API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+{
+	return epc_node_get_stats(epc, node, st, NODE_STATS_SIZE_0_1);
 }
 
 API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
@@ -520,12 +606,17 @@ API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st,
 		.nr_lru = atomic_load(&cg->nr_lru),
 		.nr_evicted = atomic_load(&cg->nr_evicted),
 		.nr_reloaded = atomic_load(&cg->nr_reloaded),
+		.nr_reclaim_sync = atomic_load_explicit(&cg->nr_reclaim_sync, memory_order_relaxed),
+		.nr_reclaim_async =
+			atomic_load_explicit(&cg->nr_reclaim_async, memory_order_relaxed),
+		.nr_work_queued = atomic_load_explicit(&cg->nr_work_queued, memory_order_relaxed),
+		.nr_work_run = atomic_load_explicit(&cg->nr_work_run, memory_order_relaxed),
 	};
 
 	if (!st || !size)
 		return refuse(cg->tree->log, -EINVAL, "cgroup stats: %s",
 			      st ? "size 0" : "NULL stats");
-	memcpy(st, &s, size < sizeof(s) ? size : sizeof(s));
+	copy_sized(st, &s, sizeof(s), size);
 	return 0;
 }
 

@@ -71,8 +71,12 @@ struct epc_cgroup {
 	struct epc_cgroup *next_cg; /* iter_lock; never a reaped cgroup */
 
 	/* Statistics (relaxed atomics; epc_cgroup_get_stats()). */
-	_Atomic uint64_t nr_evicted;  /* EWBs of pages charged here */
-	_Atomic uint64_t nr_reloaded; /* ELDUs into pages charged here */
+	_Atomic uint64_t nr_evicted;	   /* EWBs of pages charged here */
+	_Atomic uint64_t nr_reloaded;	   /* ELDUs into pages charged here */
+	_Atomic uint64_t nr_reclaim_sync;  /* a caller's reclaim rounds over its subtree */
+	_Atomic uint64_t nr_reclaim_async; /* its work's (and, for the root, ksgxd's) rounds */
+	_Atomic uint64_t nr_work_queued;   /* its background work queued */
+	_Atomic uint64_t nr_work_run;	   /* ... and run */
 
 	/* The reclaimer's async work for this cgroup (reclaim/workqueue.h):
 	 * the flag is atomic, the rest under the workqueue's lock. */

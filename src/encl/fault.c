@@ -143,6 +143,7 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			else if (!write)
 				memset(buf, 0, len);
 			atomic_store(&ep->accessed, 1);
+			atomic_fetch_add_explicit(&e->nr_accesses, 1, memory_order_relaxed);
 		}
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EBUSY)

@@ -37,9 +37,10 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 {
 	struct epc__retry rt;
 
+	atomic_fetch_add_explicit(&r->nr_ksgxd_runs, 1, memory_order_relaxed);
 	epc__retry_start(r, &rt);
 	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES)) {
-		if (!epc__reclaim_subtree(r, r->cgroups->root, 1))
+		if (!epc__reclaim_subtree_bg(r, r->cgroups->root, 1))
 			break; /* the LRUs emptied under us: batches in flight */
 		if (!epc__retry_next(r, &rt))
 			break;
@@ -48,7 +49,8 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 
 void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	epc__wq_queue(&r->wq, cg);
+	if (epc__wq_queue(&r->wq, cg))
+		atomic_fetch_add_explicit(&cg->nr_work_queued, 1, memory_order_relaxed);
 }
 
 void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
@@ -58,6 +60,7 @@ void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 static void cg_work_fn(void *arg, struct epc_cgroup *cg)
 {
+	atomic_fetch_add_explicit(&cg->nr_work_run, 1, memory_order_relaxed);
 	epc__reclaim_cg_work(arg, cg);
 }
 

@@ -121,7 +121,16 @@ static void progress_note(struct epc__reclaimer *r)
 	pthread_mutex_unlock(&r->bg_lock);
 }
 
-unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
+/* Statistics of one batch: who ran it, what it freed. */
+static void batch_count(struct epc__reclaimer *r, enum epc__reclaim_by by, unsigned freed)
+{
+	if (by == EPC__BY_KSGXD)
+		atomic_fetch_add_explicit(&r->nr_ksgxd_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->nr_freed_by[by], freed, memory_order_relaxed);
+}
+
+static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
+			    enum epc__reclaim_by by)
 {
 	struct epc_page *chunk[EPC__NR_TO_SCAN];
 	unsigned cnt, i, n = 0, freed = 0;
@@ -159,7 +168,13 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 	}
 	if (freed)
 		progress_note(r);
+	batch_count(r, by, freed);
 	return cnt;
+}
+
+unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	return reclaim_lru(r, cg, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -256,18 +271,28 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 	return p;
 }
 
-unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				   unsigned long nr_to_scan)
+/*
+ * @background: ksgxd's or a cgroup's work, not a caller's round. Below the
+ * root it is cgroup reclaim either way; over the whole tree it is ksgxd's or
+ * a caller's direct reclaim.
+ */
+static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				     unsigned long nr_to_scan, bool background)
 {
+	enum epc__reclaim_by by = root->parent ? EPC__BY_CGROUP
+				  : background ? EPC__BY_KSGXD
+					       : EPC__BY_DIRECT;
 	unsigned long cnt = 0;
 	unsigned visited = 0;
 
+	atomic_fetch_add_explicit(background ? &root->nr_reclaim_async : &root->nr_reclaim_sync, 1,
+				  memory_order_relaxed);
 	while (cnt < nr_to_scan && !epc__reclaim_lru_empty(r, root)) {
 		struct epc_cgroup *c = next_get(r, root);
 		unsigned got = 0;
 
 		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			got = epc__reclaim_lru(r, c);
+			got = reclaim_lru(r, c, by);
 		epc__cg_unpin(c);
 		cnt += got;
 		/* a walk over empty LRUs only: someone else emptied them */
@@ -275,6 +300,18 @@ unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *
 			break;
 	}
 	return cnt;
+}
+
+unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				   unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, root, nr_to_scan, false);
+}
+
+unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
+				      unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, root, nr_to_scan, true);
 }
 
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
@@ -318,7 +355,7 @@ void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 	epc__retry_start(r, &rt);
 	while (!atomic_load(&r->stop) && cg_work_needed(r, cg)) {
-		if (!epc__reclaim_subtree(r, cg, EPC__NR_TO_SCAN))
+		if (!epc__reclaim_subtree_bg(r, cg, EPC__NR_TO_SCAN))
 			break; /* nothing on its LRUs: a batch in flight elsewhere */
 		if (!epc__retry_next(r, &rt))
 			break;

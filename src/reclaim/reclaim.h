@@ -74,6 +74,20 @@ struct epc__reclaim_ops {
 	int (*write)(struct epc_page *p);
 };
 
+/*
+ * Who runs a reclaim round, for the statistics: the page counts of
+ * epc_get_stats2() and the per-cgroup rounds of epc_cgroup_get_stats().
+ * A caller's synchronous reclaim over the whole tree is "direct"; any reclaim
+ * confined to a subtree below the root (a limit refused), synchronous or the
+ * cgroup's background work, is "cgroup" reclaim.
+ */
+enum epc__reclaim_by {
+	EPC__BY_KSGXD,	/* ksgxd (or epc_run_background() in MANUAL mode) */
+	EPC__BY_DIRECT, /* a caller, over the whole tree */
+	EPC__BY_CGROUP, /* a caller or a cgroup's work, below the root */
+	EPC__BY_NR,
+};
+
 struct epc__reclaimer {
 	struct epc__mm *mm;		    /* read-only */
 	struct epc__cgroups *cgroups;	    /* read-only */
@@ -86,6 +100,11 @@ struct epc__reclaimer {
 	_Atomic uint64_t nr_evicted;	 /* pages written back and freed */
 	_Atomic uint64_t nr_batches;	 /* batches that isolated at least one page */
 	_Atomic uint64_t nr_wakeups;	 /* ksgxd wakeups requested */
+
+	/* Statistics (relaxed atomics; epc_get_stats2()). */
+	_Atomic uint64_t nr_ksgxd_runs;		  /* wakeups ksgxd served */
+	_Atomic uint64_t nr_ksgxd_batches;	  /* batches ksgxd ran */
+	_Atomic uint64_t nr_freed_by[EPC__BY_NR]; /* pages freed, by who reclaimed */
 
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 
@@ -134,6 +153,9 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg);
  */
 unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
 				   unsigned long nr_to_scan);
+/* The same as background work (ksgxd's or a cgroup's), for the statistics. */
+unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
+				      unsigned long nr_to_scan);
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
 /*

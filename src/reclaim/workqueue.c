@@ -146,10 +146,10 @@ void epc__wq_destroy(struct epc__workqueue *wq)
 	pthread_mutex_destroy(&wq->lock);
 }
 
-void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
+bool epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
 {
 	if (atomic_exchange(&cg->work_pending, true))
-		return;
+		return false;
 	epc__cg_pin(cg);
 	atomic_fetch_add_explicit(&wq->nr_queued, 1, memory_order_relaxed);
 	pthread_mutex_lock(&wq->lock);
@@ -161,6 +161,7 @@ void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
 	if (wq->nr_threads)
 		pthread_cond_signal(&wq->more);
 	pthread_mutex_unlock(&wq->lock);
+	return true;
 }
 
 void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg)

@@ -68,8 +68,8 @@ int epc__wq_init(struct epc__workqueue *wq, int nr_threads, epc__work_fn fn, voi
 /* Stop and join the workers (a run in progress finishes), drop what is queued. */
 void epc__wq_destroy(struct epc__workqueue *wq);
 
-/* Queue @cg's work (once: a queued item is not queued twice). */
-void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg);
+/* Queue @cg's work (once: a queued item is not queued twice). Return: true if queued now. */
+bool epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg);
 /* Take @cg off the queue and wait until no run of it is in progress. */
 void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg);
 /* MANUAL: run queued items in the caller's thread until none is left. Return: runs. */

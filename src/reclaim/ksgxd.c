@@ -92,20 +92,6 @@ static void *ksgxd(void *arg)
 	}
 }
 
-static int progress_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-	int ret = -pthread_condattr_init(&a);
-
-	if (ret)
-		return ret;
-	ret = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	if (!ret)
-		ret = -pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-	return ret;
-}
-
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
 		      const struct epc__reclaim_ops *ops, bool threads, int nr_workers,
 		      const struct epc__log *log)
@@ -127,7 +113,7 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = -pthread_cond_init(&r->bg_cond, NULL);
 	if (ret)
 		goto err_bg_lock;
-	ret = progress_cond_init(&r->progress_cond);
+	ret = epc__reclaim_progress_init(r);
 	if (ret)
 		goto err_bg_cond;
 	ret = epc__wq_init(&r->wq, threads ? nr_workers : 0, cg_work_fn, r);
@@ -149,7 +135,7 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 err_wq:
 	epc__wq_destroy(&r->wq);
 err_cond:
-	pthread_cond_destroy(&r->progress_cond);
+	epc__reclaim_progress_destroy(r);
 err_bg_cond:
 	pthread_cond_destroy(&r->bg_cond);
 err_bg_lock:
@@ -169,7 +155,7 @@ void epc__reclaim_destroy(struct epc__reclaimer *r)
 		pthread_join(r->thread, NULL);
 	}
 	epc__wq_destroy(&r->wq);
-	pthread_cond_destroy(&r->progress_cond);
+	epc__reclaim_progress_destroy(r);
 	pthread_cond_destroy(&r->bg_cond);
 	pthread_mutex_destroy(&r->bg_lock);
 	epc__mutex_destroy(&r->sanitize_lock);
@@ -194,28 +180,6 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
 	if (r->threads)
 		pthread_cond_signal(&r->bg_cond);
 	pthread_mutex_unlock(&r->bg_lock);
-}
-
-bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
-{
-	struct timespec deadline;
-	bool progress;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += timeout_ns;
-	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&r->bg_lock);
-	atomic_fetch_add(&r->progress_waiters, 1);
-	for (uint64_t seq = r->progress_seq;;) {
-		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
-		if (progress || atomic_load(&r->stop) ||
-		    pthread_cond_timedwait(&r->progress_cond, &r->bg_lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	atomic_fetch_sub(&r->progress_waiters, 1);
-	pthread_mutex_unlock(&r->bg_lock);
-	return progress || atomic_load(&r->nr_evicted) != evicted_before;
 }
 
 int epc__reclaim_run_background(struct epc__reclaimer *r)

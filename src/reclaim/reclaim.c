@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------ LRU */
 
@@ -110,16 +111,68 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	return cnt;
 }
 
+/* --------------------------------------------------- waiting for progress */
+
+int epc__reclaim_progress_init(struct epc__reclaimer *r)
+{
+	pthread_condattr_t a;
+	int ret = -pthread_mutex_init(&r->progress_lock, NULL);
+
+	if (ret)
+		return ret;
+	ret = -pthread_condattr_init(&a);
+	if (!ret) {
+		ret = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		if (!ret)
+			ret = -pthread_cond_init(&r->progress_cond, &a);
+		pthread_condattr_destroy(&a);
+	}
+	if (ret)
+		pthread_mutex_destroy(&r->progress_lock);
+	return ret;
+}
+
+void epc__reclaim_progress_destroy(struct epc__reclaimer *r)
+{
+	pthread_cond_destroy(&r->progress_cond);
+	pthread_mutex_destroy(&r->progress_lock);
+}
+
 /* Wake the faults waiting for reclaim, if any (epc__reclaim_wait_progress()). */
 static void progress_note(struct epc__reclaimer *r)
 {
 	if (!atomic_load(&r->progress_waiters))
 		return;
-	pthread_mutex_lock(&r->bg_lock);
+	pthread_mutex_lock(&r->progress_lock);
 	r->progress_seq++;
 	pthread_cond_broadcast(&r->progress_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	pthread_mutex_unlock(&r->progress_lock);
 }
+
+bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
+{
+	struct timespec deadline;
+	bool progress;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += timeout_ns;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&r->progress_lock);
+	atomic_fetch_add(&r->progress_waiters, 1);
+	for (uint64_t seq = r->progress_seq;;) {
+		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
+		if (progress || atomic_load(&r->stop) ||
+		    pthread_cond_timedwait(&r->progress_cond, &r->progress_lock, &deadline) ==
+			    ETIMEDOUT)
+			break;
+	}
+	atomic_fetch_sub(&r->progress_waiters, 1);
+	pthread_mutex_unlock(&r->progress_lock);
+	return progress || atomic_load(&r->nr_evicted) != evicted_before;
+}
+
+/* ----------------------------------------------------------------- batches */
 
 /* Statistics of one batch: who ran it, what it freed. */
 static void batch_count(struct epc__reclaimer *r, enum epc__reclaim_by by, unsigned freed)

@@ -109,14 +109,17 @@ struct epc__reclaimer {
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 
 	/* ksgxd */
-	pthread_mutex_t bg_lock; /* protects the fields below */
+	pthread_mutex_t bg_lock; /* ksgxd: protects wake_pending and sanitized */
 	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
-	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
-	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
-	_Atomic int progress_waiters; /* threads in epc__reclaim_wait_progress() */
-	_Atomic bool stop;	      /* read by the sanitizer and the loop */
+	/* Waiting for reclaim progress (epc__reclaim_wait_progress()); its own
+	 * lock, so that a batch never takes ksgxd's. */
+	pthread_mutex_t progress_lock; /* protects progress_seq */
+	uint64_t progress_seq;	       /* bumped after a batch that freed pages, if anyone waits */
+	pthread_cond_t progress_cond;  /* signalled with progress_seq (CLOCK_MONOTONIC) */
+	_Atomic int progress_waiters;  /* threads in epc__reclaim_wait_progress() */
+	_Atomic bool stop;	       /* read by the sanitizer and the loop */
 	pthread_t thread;
 	bool thread_started;
 
@@ -130,6 +133,9 @@ struct epc__reclaimer {
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
 		      const struct epc__reclaim_ops *ops, bool threads, int nr_workers,
 		      const struct epc__log *log);
+/* The progress lock and condition (reclaim.c). Return: 0; -errno. */
+int epc__reclaim_progress_init(struct epc__reclaimer *r);
+void epc__reclaim_progress_destroy(struct epc__reclaimer *r);
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
 
@@ -205,7 +211,8 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
  * @evicted_before in nr_evicted, or @timeout_ns pass. Return: true on
  * progress. No wakeup is lost: the waiter registers, then re-reads
  * nr_evicted; a reclaimer bumps nr_evicted, then looks for waiters (both
- * seq_cst), and signals under bg_lock, which the waiter holds until it sleeps.
+ * seq_cst), and signals under progress_lock, which the waiter holds until it
+ * sleeps.
  */
 bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns);
 

@@ -91,6 +91,7 @@ struct epc__reclaimer {
 	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
+	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
 	struct epc_cgroup *work_head, *work_tail; /* cgroups with async work queued (pinned) */
 	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
 	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
@@ -106,9 +107,13 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
 
-/* Wait until sanitization is done (THREADS) or do it (MANUAL). */
+/*
+ * Wait until sanitization is done (THREADS) or do it (MANUAL). Return: 0;
+ * -EINTR when it was stopped first (the instance is being destroyed).
+ */
 int epc__reclaim_sanitize_wait(struct epc__reclaimer *r);
-/* MANUAL mode: run pending ksgxd work until none is pending. */
+/* MANUAL mode: run pending ksgxd work until none is pending. Return: 0; -EINVAL
+ * (THREADS mode); sanitization's error (-EINTR when stopped). */
 int epc__reclaim_run_background(struct epc__reclaimer *r);
 
 /* Put @p (INUSE, charged to p->cg) on its cgroup's LRU tail. */

@@ -161,7 +161,7 @@ int epc_run_background(struct epc *epc);
  * there are that many, in batches of 16 over every cgroup's LRU (the last
  * batch may take a few more).
  * Return: enclave pages reclaimed (a SECS written back after its last child
- * is not counted); 0 when nothing is reclaimable.
+ * is not counted); 0 when nothing is reclaimable; -EINVAL for a NULL @epc.
  */
 long epc_reclaim(struct epc *epc, unsigned long nr_pages);
 
@@ -253,7 +253,7 @@ int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
 
-/* The root of the misc-cgroup tree; it lives as long as @epc. */
+/* The root of the misc-cgroup tree; it lives as long as @epc. NULL for a NULL @epc. */
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
@@ -354,7 +354,8 @@ int epc_task_set_cpu(struct epc_task *t, int cpu);
 int epc_task_cpu(const struct epc_task *t);
 int epc_task_node(const struct epc_task *t);
 
-/* While pending, reclaim loops on the task's behalf return -EINTR. */
+/* While pending, reclaim loops on the task's behalf return -EINTR. A NULL @t
+ * is logged and ignored. */
 void epc_task_set_signal(struct epc_task *t, bool pending);
 
 /* ------------------------------------------------------------- raw pages */

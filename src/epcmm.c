@@ -354,8 +354,12 @@ API int epc_run_background(struct epc *epc)
 
 API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
-	uint64_t before = atomic_load(&epc->reclaim.nr_evicted);
-	unsigned long idle = 0, limit = epc__reclaim_idle_limit(&epc->reclaim);
+	uint64_t before;
+	unsigned long idle = 0, limit;
+
+	REQUIRE(NULL, epc, "epc_reclaim");
+	before = atomic_load(&epc->reclaim.nr_evicted);
+	limit = epc__reclaim_idle_limit(&epc->reclaim);
 
 	while (atomic_load(&epc->reclaim.nr_evicted) - before < nr_pages && idle < limit) {
 		uint64_t b = atomic_load(&epc->reclaim.nr_evicted);
@@ -482,6 +486,10 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 
 API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 {
+	if (!epc) {
+		refuse(NULL, -EINVAL, "cgroup root: NULL epc");
+		return NULL;
+	}
 	return epc->cgroups.root;
 }
 
@@ -681,6 +689,10 @@ API int epc_task_node(const struct epc_task *t)
 
 API void epc_task_set_signal(struct epc_task *t, bool pending)
 {
+	if (!t) {
+		refuse(NULL, -EINVAL, "task set signal: NULL t");
+		return;
+	}
 	atomic_store(&t->signal, pending);
 }
 

@@ -678,6 +678,9 @@ static void test_config_null_arguments(void **state)
 	CHECK_EQ(epc_encl_access(NULL, e, 0, buf, 1, false), -EINVAL, "access, NULL task");
 	CHECK_EQ(epc_encl_init(NULL), -EINVAL, "EINIT, NULL enclave");
 	CHECK_EQ(epc_encl_backing_fd(NULL), -EINVAL, "backing fd, NULL enclave");
+	CHECK_EQ(epc_reclaim(NULL, 1), -EINVAL, "epc_reclaim, NULL epc");
+	CHECK(epc_cgroup_root(NULL) == NULL, "no root of no instance");
+	epc_task_set_signal(NULL, true);
 	epc_encl_get_stats(NULL, &es);
 
 	/* nothing changed */

@@ -147,11 +147,10 @@ static int backing_create(struct epc_encl *e)
 	/* a PCMD per page and one for the SECS (slot nr_slots), as the kernel's
 	 * (size + 4096) + (size + 4096) / 32 shmem file has */
 	uint64_t pcmd_bytes = (e->nr_slots + 1) * 128;
-
-	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
 	const struct epc__fault *f = &e->epc->hw.fault;
 	int ret;
 
+	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
 	e->backing_fd = epc__host_memfd(f, "epcmm-backing", MFD_CLOEXEC);
 	if (e->backing_fd < 0)
 		return -errno; /* EMFILE, ENFILE, ENOMEM: passed on as they are */

@@ -17,6 +17,12 @@
  *    thread at a time (it stands for the kernel's `current`).
  *  - Bad input changes nothing: a rejected call leaves no charge, page or limit
  *    behind, and logs a line naming what was wrong.
+ *  - A NULL handle, out-pointer or required argument is -EINVAL, refused
+ *    before anything is done (a call returning void logs it and does nothing;
+ *    the one-value getters epc_task_cpu(), epc_page_node() and the like need
+ *    valid handles). Without an instance to log to, the line goes to stderr.
+ *  - Handles never mix instances: a task of one `struct epc` used with the
+ *    cgroup or enclave of another is -EINVAL with a line, nothing changed.
  *
  * ABI: what a program compiled against an older header may rely on.
  *  - The shared library exports exactly the functions declared here (a linker
@@ -154,8 +160,10 @@ struct epc_config {
  * (by ksgxd in THREADS mode; epc_sanitize_wait() waits for it, or does it in
  * MANUAL mode).
  *
- * Return: 0; -EINVAL for a bad field (a log line names it); -ENOMEM when the
- * metadata or the EPC mapping cannot be had. On error nothing is leaked.
+ * Return: 0; -EINVAL for a bad field (a log line names it) or a NULL @cfg or
+ * @out (then nothing is built); -ENOMEM when the metadata or the EPC mapping
+ * cannot be had; -EIO when the OS random source cannot give the sealing key
+ * (not with no_contents). On error nothing is leaked.
  */
 int epc_create(const struct epc_config *cfg, struct epc **out);
 
@@ -183,14 +191,17 @@ void epc_destroy(struct epc *epc);
  * Sanitization is two EREMOVE passes over every page (the second catches SECS
  * pages whose children blocked the first). Pages that fail both are leaked
  * with a warning. In MANUAL mode the calling thread does the work.
- * Return: 0.
+ * Return: 0; -EINTR when sanitization was stopped before it finished (the
+ * instance is being destroyed; a line says how many pages stay dirty);
+ * -EINVAL for a NULL @epc.
  */
 int epc_sanitize_wait(struct epc *epc);
 
 /**
  * epc_run_background() - MANUAL mode: run the pending ksgxd work and the
  * pending cgroup reclaim work until none is pending (each step is bounded).
- * Return: 0; -EINVAL in THREADS mode.
+ * Return: 0; -EINVAL in THREADS mode or for a NULL @epc; -EINTR when
+ * sanitization was stopped (as epc_sanitize_wait()).
  */
 int epc_run_background(struct epc *epc);
 
@@ -199,7 +210,7 @@ int epc_run_background(struct epc *epc);
  * there are that many, in batches of 16 over every cgroup's LRU (the last
  * batch may take a few more).
  * Return: enclave pages reclaimed (a SECS written back after its last child
- * is not counted); 0 when nothing is reclaimable.
+ * is not counted); 0 when nothing is reclaimable; -EINVAL for a NULL @epc.
  */
 long epc_reclaim(struct epc *epc, unsigned long nr_pages);
 
@@ -207,7 +218,8 @@ long epc_reclaim(struct epc *epc, unsigned long nr_pages);
  * epc_node_read() - read a per-node attribute, as sysfs would show it.
  * @attr: "sgx_total_bytes": the bytes of EPC on @node, "%lu\n".
  * Return: the length read (the text is NUL-terminated when it fits);
- * -EINVAL for a node out of range; -ENOENT for a node without EPC (the x86/
+ * -EINVAL for a node out of range, a NULL @attr, or a NULL @buf with a
+ * non-zero @len; -ENOENT for a node without EPC (the x86/
  * group is invisible there) or an unknown attribute; -ENOSPC if @len is too
  * small.
  */
@@ -222,7 +234,7 @@ ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, si
  * Poisoned pages are never handed out and are not counted as free. A second
  * report for the same page changes nothing.
  * Return: 0; -ENXIO if the address is in no section; -EINVAL for unknown
- * flags. With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
+ * flags (or a NULL @epc). With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
  * current task; there is none here, so the page is poisoned as usual, a
  * LOG_ERR line says the SIGBUS would be sent, and the call returns 0.
  */
@@ -291,7 +303,8 @@ struct epc_stats {
  * Return: 0; -EINVAL for a NULL @st or a @size of 0.
  */
 int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size);
-/* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more. */
+/* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more.
+ * A NULL @epc or @st is logged and ignored. */
 void epc_get_stats(struct epc *epc, struct epc_stats *st);
 
 /**
@@ -309,37 +322,39 @@ struct epc_node_stats {
 	uint64_t nr_alloc_local;
 	uint64_t nr_alloc_remote;
 };
-/* Return: 0; -EINVAL for a node out of range, a NULL @st or a @size of 0. */
+/* Return: 0; -EINVAL for a node out of range, a NULL @epc or @st, or a @size of 0. */
 int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size);
 /* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
 
-/* The root of the misc-cgroup tree; it lives as long as @epc. */
+/* The root of the misc-cgroup tree; it lives as long as @epc. NULL for a NULL @epc. */
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
- * Return: 0; -EINVAL malformed path; -ENOENT a missing parent; -EEXIST the
- * cgroup exists ("/" always does); -ENOMEM.
+ * Return: 0; -EINVAL malformed or NULL path, NULL @out (nothing is created);
+ * -ENOENT a missing parent; -EEXIST the cgroup exists ("/" always does);
+ * -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
 
-/* Return: 0; -EINVAL malformed path; -ENOENT no such (live) cgroup. */
+/* Return: 0; -EINVAL malformed or NULL path, NULL @out; -ENOENT no such (live) cgroup. */
 int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
 
 /**
  * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
  * from lookups at once and freed when its last charge goes; its pages stay
  * reclaimable through its ancestors.
- * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root;
+ * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root (or NULL);
  * -ENOENT when @cg was removed already but still waits for its last charge.
  */
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
-/* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC. */
+/* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC;
+ * -EINVAL for a NULL @buf with a non-zero @len. */
 ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
 
 /**
@@ -347,7 +362,8 @@ ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
  * @file: misc.capacity (root only), misc.current, misc.peak, misc.max,
  *	misc.events, misc.events.local (the last three non-root only).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
- * lacks; -ENOSPC if @len is too small for the text and its NUL.
+ * lacks; -ENOSPC if @len is too small for the text and its NUL; -EINVAL for
+ * a NULL @file, or a NULL @buf with a non-zero @len.
  */
 ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
 
@@ -359,7 +375,8 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  * at write time; a limit above the capacity is accepted.
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
- * for a number that does not fit in 64 bits. A rejected write changes nothing.
+ * for a number that does not fit in 64 bits; -EINVAL for a NULL @file or
+ * @text. A rejected write changes nothing.
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
 
@@ -408,12 +425,14 @@ int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, siz
 /**
  * epc_task_create() - a stand-in for a thread: a CPU, a cgroup, a signal flag.
  * @cg: its cgroup (NULL = the root).
- * Return: 0; -EINVAL for a CPU out of range or a removed cgroup; -ENOMEM.
+ * Return: 0; -EINVAL for a CPU out of range, a removed cgroup, a cgroup of
+ * another instance, or a NULL @out; -ENOMEM.
  */
 int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out);
 void epc_task_destroy(struct epc_task *t);
 
-/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed cgroup). */
+/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed
+ * cgroup, or a cgroup of another instance than @t's). */
 int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
 
 /* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
@@ -421,7 +440,8 @@ int epc_task_set_cpu(struct epc_task *t, int cpu);
 int epc_task_cpu(const struct epc_task *t);
 int epc_task_node(const struct epc_task *t);
 
-/* While pending, reclaim loops on the task's behalf return -EINTR. */
+/* While pending, reclaim loops on the task's behalf return -EINTR. A NULL @t
+ * is logged and ignored. */
 void epc_task_set_signal(struct epc_task *t, bool pending);
 
 /* ------------------------------------------------------------- raw pages */
@@ -442,7 +462,8 @@ enum epc_reclaim {
  * been woken (no free page, or the EPC is full) or the cgroup's background
  * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
  * a limit refuses the charge, in both modes; while no page is free, with
- * EPC_DO_RECLAIM); -EINVAL an unknown @r. On error nothing is charged.
+ * EPC_DO_RECLAIM); -EINVAL an unknown @r or a NULL @out. On error nothing is
+ * charged.
  */
 int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);
 
@@ -458,8 +479,10 @@ void *epc_page_owner(const struct epc_page *p);
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
  * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
  * SECS (and its first VA page).
- * Return: 0; -EINVAL bad size; -ENOMEM / -EINTR as epc_page_alloc() with
- * EPC_DO_RECLAIM; -EIO the emulated hardware refused.
+ * Return: 0; -EINVAL bad size or NULL @out; -ENOMEM / -EINTR as
+ * epc_page_alloc() with EPC_DO_RECLAIM, or no host memory for the enclave's
+ * books; -EMFILE / -ENFILE no file descriptor for the backing store (its
+ * memfd); -EIO the emulated hardware refused. On error nothing is left.
  */
 int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
 #define EPC_ENCL_MAX_SIZE (1ULL << 46) /* 64 TiB */
@@ -467,20 +490,22 @@ int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
 /**
  * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL
  * = zeros), before epc_encl_init(). The page becomes reclaimable.
- * Return: 0; -EINVAL bad offset or the enclave is initialized; -EEXIST the
- * page is there already; -ENOMEM / -EINTR as epc_page_alloc(); -EIO.
+ * Return: 0; -EINVAL bad offset, the enclave is initialized, or @e belongs to
+ * another instance than @t; -EEXIST the page is there already; -ENOMEM /
+ * -EINTR as epc_page_alloc() (-ENOMEM also when the host has no memory for a
+ * new VA page's books); -EIO.
  */
 int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src);
 
-/* EINIT. Return: 0; -EINVAL already initialized. */
+/* EINIT. Return: 0; -EINVAL already initialized (or NULL). */
 int epc_encl_init(struct epc_encl *e);
 
 /**
  * epc_encl_access() - read or write enclave memory, as the enclave itself
  * would: any offset and length within added pages, faulting evicted pages
  * back in (the SECS first) and setting their accessed bit.
- * Return: 0; -EINVAL range outside the enclave or not added, or @len 0 with a
- * NULL @buf; -EFAULT the SIGBUS case: an evicted page failed verification
+ * Return: 0; -EINVAL range outside the enclave or not added, a NULL @buf, or
+ * @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
  * for a reload after a bounded number of rounds; -EINTR a signal is pending.
  */
@@ -490,7 +515,8 @@ int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, voi
 /* Its id: unique within the instance, never reused; events and listings name it. */
 uint64_t epc_encl_id(const struct epc_encl *e);
 
-/* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
+/* The enclave's backing store (a memfd, owned by the enclave). Return: fd;
+ * -EOPNOTSUPP (no_contents); -EINVAL (NULL). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
 /*
@@ -532,7 +558,8 @@ struct epc_encl_stats {
 };
 /* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
 int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);
-/* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more. */
+/* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more.
+ * A NULL @e or @st is logged and ignored. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
 #ifdef __cplusplus

@@ -37,6 +37,21 @@ __attribute__((format(printf, 3, 4))) static int refuse(const struct epc__log *l
 	return err;
 }
 
+/*
+ * A NULL where a handle, an out-pointer or a required argument belongs: refused
+ * before anything is done (@log may be NULL: the line goes to stderr).
+ */
+#define REQUIRE(log, ptr, call)                                                                    \
+	do {                                                                                       \
+		if (!(ptr))                                                                        \
+			return refuse((log), -EINVAL, "%s: NULL %s", (call), #ptr);                \
+	} while (0)
+
+int epc__refuse_foreign(struct epc *epc, const char *call, const char *what)
+{
+	return refuse(&epc->log, -EINVAL, "%s: the %s belongs to another struct epc", call, what);
+}
+
 /* --------------------------------------------------------- configuration */
 
 /* The validated configuration with every default filled in. */
@@ -136,7 +151,7 @@ static int validate_sections(const struct epc_config *cfg, const struct epc__log
 }
 
 static int resolve_config(const struct epc_config *cfg, const struct epc__log *log,
-			  struct resolved_config *rc)
+			  const struct epc__fault *fault, struct resolved_config *rc)
 {
 	int ret;
 
@@ -153,8 +168,8 @@ static int resolve_config(const struct epc_config *cfg, const struct epc__log *l
 
 	rc->nr_nodes = cfg->nr_nodes;
 	rc->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : cfg->nr_nodes;
-	rc->cpu_to_node = calloc((size_t)rc->nr_cpus, sizeof(int));
-	rc->distance = malloc((size_t)rc->nr_nodes * (size_t)rc->nr_nodes);
+	rc->cpu_to_node = epc__host_calloc(fault, (size_t)rc->nr_cpus, sizeof(int));
+	rc->distance = epc__host_malloc(fault, (size_t)rc->nr_nodes * (size_t)rc->nr_nodes);
 	if (!rc->cpu_to_node || !rc->distance) {
 		resolved_free(rc);
 		return -ENOMEM;
@@ -215,22 +230,27 @@ static int hw_setup(struct epc *epc, const struct epc_config *cfg, const struct 
 	return epc__hw_init(&epc->hw, secs, cfg->nr_sections, cfg->no_contents, &epc->log);
 }
 
-static int create(const struct epc_config *cfg, struct epc **out)
+int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void *arg,
+			   struct epc **out)
 {
 	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	struct epc__fault fault = {fn, arg};
 	struct resolved_config rc;
 	struct epc__mm_config mc;
 	struct epc *epc;
 	uint64_t capacity = 0;
 	int ret;
 
-	ret = resolve_config(cfg, &log, &rc);
+	if (!out)
+		return refuse(&log, -EINVAL, "epc_create: NULL out pointer");
+	ret = resolve_config(cfg, &log, &fault, &rc);
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	epc = calloc(1, sizeof(*epc));
+	epc = epc__host_calloc(&fault, 1, sizeof(*epc));
 	if (!epc)
 		goto err_config;
+	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
 	epc->no_contents = cfg->no_contents;
@@ -258,7 +278,7 @@ static int create(const struct epc_config *cfg, struct epc **out)
 		goto err_hw;
 	for (int i = 0; i < cfg->nr_sections; i++)
 		capacity += rc.sec_size[i];
-	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log);
+	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log, &epc->hw.fault);
 	if (ret)
 		goto err_mm;
 	ret = epc__encl_layer_init(epc);
@@ -303,7 +323,7 @@ API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
 	struct epc_config c;
 
 	if (!cfg)
-		return create(NULL, out);
+		return epc__create_with_fault(NULL, NULL, NULL, out);
 	if (size < offsetof(struct epc_config, log_arg) + sizeof(cfg->log_arg))
 		log = (struct epc__log){NULL, NULL}; /* the caller's struct has no logger */
 	if (!size) {
@@ -320,7 +340,7 @@ API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
 		}
 	memset(&c, 0, sizeof(c));
 	memcpy(&c, cfg, size < sizeof(c) ? size : sizeof(c));
-	return create(&c, out);
+	return epc__create_with_fault(&c, NULL, NULL, out);
 }
 
 API int epc_create(const struct epc_config *cfg, struct epc **out)
@@ -357,23 +377,30 @@ API void epc_destroy(struct epc *epc)
 
 API int epc_sanitize_wait(struct epc *epc)
 {
+	REQUIRE(NULL, epc, "epc_sanitize_wait");
 	return epc__reclaim_sanitize_wait(&epc->reclaim);
 }
 
 API int epc_run_background(struct epc *epc)
 {
-	int ret = epc__reclaim_run_background(&epc->reclaim);
+	int ret;
 
-	if (ret)
+	REQUIRE(NULL, epc, "epc_run_background");
+	ret = epc__reclaim_run_background(&epc->reclaim);
+	if (ret == -EINVAL)
 		epc__log(&epc->log, LOG_ERR, "epc_run_background: not in MANUAL mode");
 	return ret;
 }
 
 API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
-	struct epc__reclaimer *r = &epc->reclaim;
-	uint64_t before = atomic_load(&r->nr_evicted);
+	struct epc__reclaimer *r;
 	struct epc__retry rt;
+	uint64_t before;
+
+	REQUIRE(NULL, epc, "epc_reclaim");
+	r = &epc->reclaim;
+	before = atomic_load(&r->nr_evicted);
 
 	epc__retry_start(r, &rt);
 	while (atomic_load(&r->nr_evicted) - before < nr_pages) {
@@ -391,6 +418,10 @@ API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf
 {
 	int n;
 
+	REQUIRE(NULL, epc, "node read");
+	REQUIRE(&epc->log, attr, "node read");
+	if (!buf && len)
+		return refuse(&epc->log, -EINVAL, "node read: NULL buf with len %zu", len);
 	if (node < 0 || node >= epc->mm.nr_nodes)
 		return refuse(&epc->log, -EINVAL, "node read: node %d out of range (0..%d)", node,
 			      epc->mm.nr_nodes - 1);
@@ -418,9 +449,16 @@ static void copy_sized(void *dst, const void *src, size_t src_size, size_t size)
 
 static void stats_fill(struct epc *epc, struct epc_stats *st)
 {
-	struct epc__mm *mm = &epc->mm;
-	struct epc__reclaimer *r = &epc->reclaim;
+	struct epc__reclaimer *r;
+	struct epc__mm *mm;
 
+	if (!epc || !st) {
+		refuse(epc ? &epc->log : NULL, -EINVAL, "epc_get_stats: NULL %s",
+		       epc ? "st" : "epc");
+		return;
+	}
+	mm = &epc->mm;
+	r = &epc->reclaim;
 	memset(st, 0, sizeof(*st));
 	st->nr_total = mm->nr_pages;
 	st->nr_free = epc__mm_nr_free(mm);
@@ -455,6 +493,7 @@ API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
 {
 	struct epc_stats s;
 
+	REQUIRE(NULL, epc, "stats");
 	if (!st || !size)
 		return refuse(&epc->log, -EINVAL, "stats: %s", st ? "size 0" : "NULL stats");
 	stats_fill(epc, &s);
@@ -469,10 +508,13 @@ API void epc_get_stats(struct epc *epc, struct epc_stats *st)
 
 API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size)
 {
-	struct epc__mm *mm = &epc->mm;
 	struct epc_node_stats s;
+	struct epc__mm *mm;
 	struct epc__node *n;
 
+	REQUIRE(NULL, epc, "node stats");
+	REQUIRE(&epc->log, st, "node stats");
+	mm = &epc->mm;
 	if (node < 0 || node >= mm->nr_nodes)
 		return refuse(&epc->log, -EINVAL, "node stats: node %d out of range (0..%d)", node,
 			      mm->nr_nodes - 1);
@@ -511,6 +553,7 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 {
 	int ret;
 
+	REQUIRE(NULL, epc, "memory failure");
 	if (flags & ~EPC_MF_ACTION_REQUIRED) {
 		epc__log(&epc->log, LOG_ERR, "memory failure: unknown flags 0x%x", flags);
 		return -EINVAL;
@@ -537,20 +580,32 @@ static struct epc *epc_of_cgroup(struct epc_cgroup *cg)
 
 API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 {
+	if (!epc) {
+		refuse(NULL, -EINVAL, "cgroup root: NULL epc");
+		return NULL;
+	}
 	return epc->cgroups.root;
 }
 
 API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
-	int ret = epc__cg_create(&epc->cgroups, path, out);
+	int ret;
 
+	REQUIRE(NULL, epc, "cgroup create");
+	REQUIRE(&epc->log, path, "cgroup create");
+	REQUIRE(&epc->log, out, "cgroup create");
+	ret = epc__cg_create(&epc->cgroups, path, out);
 	return ret ? refuse(&epc->log, ret, "cgroup create '%s'", path ? path : "(null)") : 0;
 }
 
 API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
-	int ret = epc__cg_lookup(&epc->cgroups, path, out);
+	int ret;
 
+	REQUIRE(NULL, epc, "cgroup lookup");
+	REQUIRE(&epc->log, path, "cgroup lookup");
+	REQUIRE(&epc->log, out, "cgroup lookup");
+	ret = epc__cg_lookup(&epc->cgroups, path, out);
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
@@ -559,6 +614,7 @@ API int epc_cgroup_remove(struct epc_cgroup *cg)
 	char path[EPC__LOG_LINE_MAX / 2];
 	int ret;
 
+	REQUIRE(NULL, cg, "cgroup remove");
 	/* The pin keeps @cg until its work is cancelled: without charges or
 	 * queued work, a removed cgroup is freed as soon as it is unpinned. */
 	epc__cg_pin(cg);
@@ -578,25 +634,39 @@ API int epc_cgroup_remove(struct epc_cgroup *cg)
 
 API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
 {
+	REQUIRE(NULL, cg, "cgroup path");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup path: NULL buf with len %zu", len);
 	return epc__cg_path(cg, buf, len);
 }
 
 API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
 {
-	ssize_t n = epc__cg_read(cg, file, buf, len);
+	ssize_t n;
 
+	REQUIRE(NULL, cg, "cgroup read");
+	REQUIRE(cg->tree->log, file, "cgroup read");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup read: NULL buf with len %zu", len);
+	n = epc__cg_read(cg, file, buf, len);
 	return n < 0 ? refuse(cg->tree->log, (int)n, "read of %s (%zu-byte buffer)", file, len) : n;
 }
 
 API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
 {
-	int ret = epc__cg_write(cg, file, text);
+	int ret;
 
+	REQUIRE(NULL, cg, "cgroup write");
+	REQUIRE(cg->tree->log, file, "cgroup write");
+	REQUIRE(cg->tree->log, text, "cgroup write");
+	ret = epc__cg_write(cg, file, text);
 	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
 API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
 {
+	REQUIRE(NULL, cg, "cgroup stats");
+
 	struct epc_cgroup_stats s = {
 		.current = (uint64_t)atomic_load(&cg->res.usage),
 		.peak = atomic_load(&cg->res.peak),
@@ -627,6 +697,10 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	struct epc_task *t;
 	int ret;
 
+	REQUIRE(NULL, epc, "task create");
+	REQUIRE(&epc->log, out, "task create");
+	if (cg && cg->tree != &epc->cgroups)
+		return epc__refuse_foreign(epc, "task create", "cgroup");
 	if (cpu < 0 || cpu >= epc->mm.nr_cpus) {
 		epc__log(&epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
 			 epc->mm.nr_cpus - 1);
@@ -634,7 +708,7 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	}
 	if (!cg)
 		cg = epc->cgroups.root;
-	t = calloc(1, sizeof(*t));
+	t = epc__host_calloc(&epc->hw.fault, 1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	ret = epc__cg_task_attach(cg);
@@ -680,6 +754,9 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 {
 	int ret;
 
+	REQUIRE(NULL, t, "task move");
+	if (cg && cg->tree != &t->epc->cgroups)
+		return epc__refuse_foreign(t->epc, "task move", "cgroup");
 	if (!cg)
 		cg = t->epc->cgroups.root;
 	if (cg == t->cg)
@@ -695,6 +772,7 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 
 API int epc_task_set_cpu(struct epc_task *t, int cpu)
 {
+	REQUIRE(NULL, t, "task set cpu");
 	if (cpu < 0 || cpu >= t->epc->mm.nr_cpus) {
 		epc__log(&t->epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
 			 t->epc->mm.nr_cpus - 1);
@@ -716,6 +794,10 @@ API int epc_task_node(const struct epc_task *t)
 
 API void epc_task_set_signal(struct epc_task *t, bool pending)
 {
+	if (!t) {
+		refuse(NULL, -EINVAL, "task set signal: NULL t");
+		return;
+	}
 	atomic_store(&t->signal, pending);
 }
 
@@ -723,6 +805,9 @@ API void epc_task_set_signal(struct epc_task *t, bool pending)
 
 API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out)
 {
+	REQUIRE(NULL, t, "page alloc");
+	REQUIRE(&t->epc->log, out, "page alloc");
+
 	struct epc__alloc_req req = {
 		.cg = t->cg,
 		.cpu = t->cpu,

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include "cgroup/misc.h"
+#include "hw/fault.h"
 #include "mm/plist.h"
 #include "util/lock.h"
 #include "util/log.h"
@@ -92,13 +93,15 @@ struct epc__cgroups {
 	_Atomic int nr_dying;	  /* written under lock: cgroups on dying */
 	uint64_t capacity;	  /* bytes; read-only after init */
 	const struct epc__log *log;
+	const struct epc__fault *fault; /* read-only; host-allocation faults (may be NULL) */
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;
 };
 
-/* Return: 0; -ENOMEM. */
-int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log);
+/* @fault: the instance's fault hook (hw/fault.h), or NULL. Return: 0; -ENOMEM. */
+int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log,
+		      const struct epc__fault *fault);
 /* Frees every cgroup, live or dying. */
 void epc__cgroups_destroy(struct epc__cgroups *tree);
 

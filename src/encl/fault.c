@@ -184,6 +184,13 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 {
 	uint64_t end = offset + len;
 
+	if (!t || !e) {
+		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "access: NULL %s",
+			 t ? "enclave" : "task");
+		return -EINVAL;
+	}
+	if (e->epc != t->epc)
+		return epc__refuse_foreign(t->epc, "access", "enclave");
 	if (!buf || end < offset || end > e->size) {
 		epc__log(&e->epc->log, LOG_ERR, "access: %s (0x%llx+%zu)",
 			 buf ? "range outside the enclave" : "NULL buffer",

@@ -101,7 +101,12 @@ struct epc__hw_section_desc {
 	int host_node; /* a host NUMA node to prefer for the bytes, or -1 */
 };
 
-/* Return: 0; -ENOMEM. On error nothing is left mapped. */
+/*
+ * Map the sections and the EPCM, draw the sealing key. A fault hook already in
+ * @hw->fault is kept (epc__create_with_fault() installs it before init).
+ * Return: 0; -ENOMEM; -EIO (the OS random source failed); the -errno of a
+ * failed lock init. On error nothing is left mapped.
+ */
 int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, int nr_sections,
 		 bool no_contents, const struct epc__log *log);
 void epc__hw_destroy(struct epc__hw *hw);

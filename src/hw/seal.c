@@ -9,13 +9,21 @@
 
 #define GCM_IV_LEN 12
 
-int epc__seal_init(struct epc__seal *s)
+int epc__seal_init(struct epc__seal *s, const struct epc__fault *f)
 {
+	int ret;
+
 	memset(s, 0, sizeof(*s));
-	if (RAND_bytes(s->key, sizeof(s->key)) != 1)
+	if (epc__fault_check(f, EPC__FAULT_RANDOM, UINT64_MAX) ||
+	    RAND_bytes(s->key, sizeof(s->key)) != 1)
 		return -EIO;
 	atomic_init(&s->next_version, 1);
-	return -pthread_mutex_init(&s->pool_lock, NULL);
+	ret = epc__host_fault(f);
+	if (!ret)
+		ret = -pthread_mutex_init(&s->pool_lock, NULL);
+	if (ret)
+		OPENSSL_cleanse(s->key, sizeof(s->key));
+	return ret;
 }
 
 void epc__seal_destroy(struct epc__seal *s)

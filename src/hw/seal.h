@@ -20,6 +20,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "hw/fault.h"
+
 #define EPC__SEAL_TAG_LEN  16
 #define EPC__SEAL_KEY_LEN  16
 #define EPC__SEAL_POOL_MAX 64
@@ -41,8 +43,12 @@ struct epc__seal {
 	int nr_pool;
 };
 
-/* Return: 0; -EIO (no randomness); -ENOMEM. */
-int epc__seal_init(struct epc__seal *s);
+/*
+ * Draw the key and set up the context pool. @f: fault hook (EPC__FAULT_RANDOM,
+ * EPC__FAULT_HOST_ALLOC), or NULL. Return: 0; -EIO (the OS random source
+ * failed); the -errno of pthread_mutex_init().
+ */
+int epc__seal_init(struct epc__seal *s, const struct epc__fault *f);
 void epc__seal_destroy(struct epc__seal *s);
 
 /* A fresh version (nonce). Return: 0 if the counter is exhausted. */

@@ -51,8 +51,8 @@ static int pages_map(struct epc__mm *mm)
 	size_t raw_len = align * 2;
 	struct mm_header *h;
 
-	raw = mmap(NULL, raw_len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	raw = epc__host_mmap(&mm->hw->fault, raw_len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 	if (raw == MAP_FAILED)
 		return -ENOMEM;
 	start = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
@@ -131,6 +131,7 @@ static void build_fallback(struct epc__mm *mm, int nid, int policy)
 int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct epc__hw *hw,
 		 const struct epc__log *log)
 {
+	const struct epc__fault *f = &hw->fault;
 	uint64_t first = 0;
 	int i, ret = -ENOMEM;
 
@@ -144,20 +145,24 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 	mm->pcp_high = 2 * cfg->pcp_batch;
 	epc__plist_init(&mm->still_dirty);
 
-	mm->cpu_to_node = calloc((size_t)cfg->nr_cpus, sizeof(int));
-	mm->distance = calloc((size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes, 1);
-	mm->nodes = aligned_alloc(EPC__CACHELINE, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
-	mm->pcps = aligned_alloc(EPC__CACHELINE, sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
+	mm->cpu_to_node = epc__host_calloc(f, (size_t)cfg->nr_cpus, sizeof(int));
+	mm->distance = epc__host_calloc(f, (size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes, 1);
+	mm->nodes = epc__host_aligned_alloc(f, EPC__CACHELINE,
+					    sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
+	/* zeroed at once: the unwinding below frees every node's fallback */
+	if (mm->nodes)
+		memset(mm->nodes, 0, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
+	mm->pcps = epc__host_aligned_alloc(f, EPC__CACHELINE,
+					   sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
 	if (!mm->cpu_to_node || !mm->distance || !mm->nodes || !mm->pcps)
 		goto err_free;
 	memcpy(mm->cpu_to_node, cfg->cpu_to_node, sizeof(int) * (size_t)cfg->nr_cpus);
 	memcpy(mm->distance, cfg->distance, (size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes);
-	memset(mm->nodes, 0, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
 	for (i = 0; i < cfg->nr_nodes; i++) {
 		epc__spin_init(&mm->nodes[i].lock, EPC__RANK_NODE);
 		epc__plist_init(&mm->nodes[i].free);
 		epc__plist_init(&mm->nodes[i].poison);
-		mm->nodes[i].fallback = calloc((size_t)cfg->nr_nodes, 1);
+		mm->nodes[i].fallback = epc__host_calloc(f, (size_t)cfg->nr_nodes, 1);
 		if (!mm->nodes[i].fallback)
 			goto err_free;
 	}
@@ -182,7 +187,8 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 		build_fallback(mm, i, cfg->fallback);
 	memset(mm->pcps, 0, sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
 	if (cfg->pcp_batch) {
-		mm->pcp_slots = calloc((size_t)cfg->nr_cpus * (mm->pcp_high + 1), sizeof(uint32_t));
+		mm->pcp_slots = epc__host_calloc(f, (size_t)cfg->nr_cpus * (mm->pcp_high + 1),
+						 sizeof(uint32_t));
 		if (!mm->pcp_slots)
 			goto err_free;
 	}

@@ -18,7 +18,7 @@ static bool should_reclaim(struct epc__reclaimer *r, uint64_t wm)
 	return epc__mm_nr_free(r->mm) < wm && !epc__reclaim_lru_empty(r, r->cgroups->root);
 }
 
-/* Run sanitization (or its rest) under the sanitize lock. */
+/* Run sanitization (or its rest) under the sanitize lock; a failure is logged. */
 static int sanitize(struct epc__reclaimer *r)
 {
 	int ret;
@@ -26,6 +26,10 @@ static int sanitize(struct epc__reclaimer *r)
 	epc__mutex_lock(&r->sanitize_lock);
 	ret = epc__mm_sanitize(r->mm, &r->stop);
 	epc__mutex_unlock(&r->sanitize_lock);
+	if (ret)
+		epc__log(r->log, ret == -EINTR ? LOG_INFO : LOG_ERR,
+			 "sanitization did not finish: %s (%llu pages still dirty)", strerror(-ret),
+			 (unsigned long long)atomic_load(&r->mm->nr_dirty));
 	return ret;
 }
 
@@ -71,6 +75,7 @@ static void *ksgxd(void *arg)
 
 	pthread_mutex_lock(&r->bg_lock);
 	r->sanitized = ret == 0;
+	r->sanitize_ret = ret;
 	pthread_cond_broadcast(&r->bg_cond);
 	pthread_mutex_unlock(&r->bg_lock);
 	if (ret)
@@ -163,13 +168,16 @@ void epc__reclaim_destroy(struct epc__reclaimer *r)
 
 int epc__reclaim_sanitize_wait(struct epc__reclaimer *r)
 {
+	int ret;
+
 	if (!r->threads)
 		return sanitize(r);
 	pthread_mutex_lock(&r->bg_lock);
-	while (!r->sanitized && !atomic_load(&r->stop))
+	while (!r->sanitized && !r->sanitize_ret && !atomic_load(&r->stop))
 		pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+	ret = r->sanitized ? 0 : r->sanitize_ret ? r->sanitize_ret : -EINTR;
 	pthread_mutex_unlock(&r->bg_lock);
-	return 0;
+	return ret;
 }
 
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
@@ -185,10 +193,13 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
 int epc__reclaim_run_background(struct epc__reclaimer *r)
 {
 	bool pending;
+	int ret;
 
 	if (r->threads)
 		return -EINVAL;
-	sanitize(r);
+	ret = sanitize(r);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&r->bg_lock);
 	pending = r->wake_pending;
 	r->wake_pending = false;

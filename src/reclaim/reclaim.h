@@ -113,6 +113,7 @@ struct epc__reclaimer {
 	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
+	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
 	/* Waiting for reclaim progress (epc__reclaim_wait_progress()); its own
 	 * lock, so that a batch never takes ksgxd's. */
 	pthread_mutex_t progress_lock; /* protects progress_seq */
@@ -139,9 +140,13 @@ void epc__reclaim_progress_destroy(struct epc__reclaimer *r);
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
 
-/* Wait until sanitization is done (THREADS) or do it (MANUAL). */
+/*
+ * Wait until sanitization is done (THREADS) or do it (MANUAL). Return: 0;
+ * -EINTR when it was stopped first (the instance is being destroyed).
+ */
 int epc__reclaim_sanitize_wait(struct epc__reclaimer *r);
-/* MANUAL mode: run pending ksgxd work until none is pending. */
+/* MANUAL mode: run pending ksgxd work until none is pending. Return: 0; -EINVAL
+ * (THREADS mode); sanitization's error (-EINTR when stopped). */
 int epc__reclaim_run_background(struct epc__reclaimer *r);
 
 /* Put @p (INUSE, charged to p->cg) on its cgroup's LRU tail. */

@@ -110,7 +110,10 @@ int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 int epc__cg_remove(struct epc_cgroup *cg);
 ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len);
 
-/* Validate @path and split off its last component. Return: 0; -EINVAL. */
+/*
+ * Validate @path: absolute, components of [A-Za-z0-9._-], 1..EPC__CG_NAME_MAX
+ * bytes each, no "." or "..". Return: 0; -EINVAL.
+ */
 int epc__cg_path_check(const char *path);
 
 ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);

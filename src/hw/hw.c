@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * hw.c - EPC memory, the EPCM, and the leaves that do not involve crypto.
- * The sealing leaves (EWB, ELDU) live in hw/seal.c.
+ * hw.c - EPC memory, the EPCM, the section lookups, EREMOVE and the memory
+ * poisoning aid. The other ENCLS leaves (ECREATE, EADD, EPA, EBLOCK, ETRACK,
+ * EWB, ELDU) live in hw/encls.c; the AES-GCM sealing EWB and ELDU use is in
+ * hw/seal.c.
  */
 #include "hw/hw.h"
 
@@ -61,7 +63,7 @@ int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, in
 		first += s->nr_pages;
 		if (no_contents)
 			continue;
-		s->map_len = s->nr_pages * 4096;
+		s->map_len = s->nr_pages * EPC_PAGE_SIZE;
 		s->bytes = map_zeroed(&hw->fault, s->map_len);
 		if (!s->bytes)
 			goto err_unmap;
@@ -103,15 +105,32 @@ void epc__hw_destroy(struct epc__hw *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
-void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx)
+int epc__hw_section_of_page(const struct epc__hw *hw, uint64_t idx)
+{
+	for (int i = 0; i < hw->nr_sections; i++)
+		if (idx - hw->sections[i].first < hw->sections[i].nr_pages)
+			return i;
+	return -1;
+}
+
+int epc__hw_section_of_phys(const struct epc__hw *hw, uint64_t phys)
 {
 	for (int i = 0; i < hw->nr_sections; i++) {
 		const struct epc__hw_section *s = &hw->sections[i];
 
-		if (idx - s->first < s->nr_pages)
-			return s->bytes ? (char *)s->bytes + (idx - s->first) * 4096 : NULL;
+		if (phys >= s->phys_addr && (phys - s->phys_addr) / EPC_PAGE_SIZE < s->nr_pages)
+			return i;
 	}
-	return NULL;
+	return -1;
+}
+
+void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx)
+{
+	int i = epc__hw_section_of_page(hw, idx);
+
+	if (i < 0 || !hw->sections[i].bytes)
+		return NULL;
+	return (char *)hw->sections[i].bytes + (idx - hw->sections[i].first) * EPC_PAGE_SIZE;
 }
 
 int epc__hw_eremove(struct epc__hw *hw, uint64_t idx)
@@ -145,7 +164,7 @@ void epc__hw_poison_bytes(struct epc__hw *hw, uint64_t idx)
 	void *bytes = epc__hw_page_addr(hw, idx);
 
 	if (bytes)
-		memset(bytes, EPC__HW_POISON_BYTE, 4096);
+		memset(bytes, EPC__HW_POISON_BYTE, EPC_PAGE_SIZE);
 #else
 	(void)hw;
 	(void)idx;

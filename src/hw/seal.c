@@ -90,7 +90,7 @@ static int gcm(struct epc__seal *s, int enc, const struct epc__seal_aad *aad, co
 	make_iv(aad->version, iv);
 	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1 ||
 	    EVP_CipherUpdate(ctx, NULL, &len, (const unsigned char *)aad, sizeof(*aad)) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, in, 4096) != 1)
+	    EVP_CipherUpdate(ctx, out, &len, in, EPC_PAGE_SIZE) != 1)
 		goto out;
 	if (enc) {
 		if (EVP_CipherFinal_ex(ctx, (unsigned char *)out + len, &len) == 1 &&

@@ -20,6 +20,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "epcmm.h" /* EPC_PAGE_SIZE */
+
 #include "hw/fault.h"
 
 #define EPC__SEAL_TAG_LEN  16
@@ -54,7 +56,7 @@ void epc__seal_destroy(struct epc__seal *s);
 /* A fresh version (nonce). Return: 0 if the counter is exhausted. */
 uint64_t epc__seal_next_version(struct epc__seal *s);
 
-/* Encrypt 4096 bytes @in to @out and produce @tag. @aad->version is the nonce.
+/* Encrypt EPC_PAGE_SIZE bytes @in to @out and produce @tag. @aad->version is the nonce.
  * Return: 0; -EIO (OpenSSL failed); -ENOMEM. */
 int epc__seal_page(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
 		   unsigned char tag[EPC__SEAL_TAG_LEN]);

@@ -369,8 +369,8 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	uint64_t max = epc__cg_effective_max(cg) / 4096;
-	uint64_t usage = (uint64_t)atomic_load(&cg->res.usage) / 4096;
+	uint64_t max = epc__cg_effective_max(cg) / EPC_PAGE_SIZE;
+	uint64_t usage = (uint64_t)atomic_load(&cg->res.usage) / EPC_PAGE_SIZE;
 
 	if (epc__reclaim_lru_empty(r, cg))
 		return false;
@@ -383,7 +383,8 @@ bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup 
 static bool limited_below_root(struct epc_cgroup *cg)
 {
 	for (; cg->parent; cg = cg->parent)
-		if ((uint64_t)atomic_load(&cg->res.usage) + 4096 > atomic_load(&cg->res.max))
+		if ((uint64_t)atomic_load(&cg->res.usage) + EPC_PAGE_SIZE >
+		    atomic_load(&cg->res.max))
 			return true;
 	return false;
 }
@@ -439,9 +440,10 @@ static bool signal_pending(const struct epc__alloc_req *req)
  */
 static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
 {
-	uint64_t max_pages = min_max / 4096;
+	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
 	uint64_t usage_pages =
-		(uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed) / 4096;
+		(uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed) /
+		EPC_PAGE_SIZE;
 
 	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
 		return;

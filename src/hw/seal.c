@@ -20,7 +20,7 @@ int epc__seal_init(struct epc__seal *s, const struct epc__fault *f)
 	atomic_init(&s->next_version, 1);
 	ret = epc__host_fault(f);
 	if (!ret)
-		ret = -pthread_mutex_init(&s->pool_lock, NULL);
+		ret = epc__mutex_init(&s->pool_lock, EPC__RANK_SEAL);
 	if (ret)
 		OPENSSL_cleanse(s->key, sizeof(s->key));
 	return ret;
@@ -30,7 +30,7 @@ void epc__seal_destroy(struct epc__seal *s)
 {
 	for (int i = 0; i < s->nr_pool; i++)
 		EVP_CIPHER_CTX_free(s->pool[i]);
-	pthread_mutex_destroy(&s->pool_lock);
+	epc__mutex_destroy(&s->pool_lock);
 	OPENSSL_cleanse(s->key, sizeof(s->key));
 }
 
@@ -45,10 +45,10 @@ static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 
-	pthread_mutex_lock(&s->pool_lock);
+	epc__mutex_lock(&s->pool_lock);
 	if (s->nr_pool)
 		ctx = s->pool[--s->nr_pool];
-	pthread_mutex_unlock(&s->pool_lock);
+	epc__mutex_unlock(&s->pool_lock);
 	if (ctx)
 		return ctx;
 	ctx = EVP_CIPHER_CTX_new();
@@ -61,12 +61,12 @@ static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
 
 static void ctx_put(struct epc__seal *s, EVP_CIPHER_CTX *ctx)
 {
-	pthread_mutex_lock(&s->pool_lock);
+	epc__mutex_lock(&s->pool_lock);
 	if (s->nr_pool < EPC__SEAL_POOL_MAX) {
 		s->pool[s->nr_pool++] = ctx;
 		ctx = NULL;
 	}
-	pthread_mutex_unlock(&s->pool_lock);
+	epc__mutex_unlock(&s->pool_lock);
 	EVP_CIPHER_CTX_free(ctx);
 }
 

@@ -23,6 +23,7 @@
 #include "epcmm.h" /* EPC_PAGE_SIZE */
 
 #include "hw/fault.h"
+#include "util/lock.h"
 
 #define EPC__SEAL_TAG_LEN  16
 #define EPC__SEAL_KEY_LEN  16
@@ -40,7 +41,7 @@ struct evp_cipher_ctx_st;
 struct epc__seal {
 	unsigned char key[EPC__SEAL_KEY_LEN]; /* read-only after init */
 	_Atomic uint64_t next_version;	      /* never repeats, never 0 */
-	pthread_mutex_t pool_lock;	      /* protects pool, nr_pool */
+	struct epc__mutex pool_lock;	      /* protects pool, nr_pool */
 	struct evp_cipher_ctx_st *pool[EPC__SEAL_POOL_MAX];
 	int nr_pool;
 };
@@ -48,7 +49,7 @@ struct epc__seal {
 /*
  * Draw the key and set up the context pool. @f: fault hook (EPC__FAULT_RANDOM,
  * EPC__FAULT_HOST_ALLOC), or NULL. Return: 0; -EIO (the OS random source
- * failed); the -errno of pthread_mutex_init().
+ * failed); the -errno of epc__mutex_init().
  */
 int epc__seal_init(struct epc__seal *s, const struct epc__fault *f);
 void epc__seal_destroy(struct epc__seal *s);

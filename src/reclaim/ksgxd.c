@@ -73,23 +73,23 @@ static void *ksgxd(void *arg)
 	struct epc__reclaimer *r = arg;
 	int ret = sanitize(r);
 
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	r->sanitized = ret == 0;
 	r->sanitize_ret = ret;
 	pthread_cond_broadcast(&r->bg_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 	if (ret)
 		return NULL;
 
 	for (;;) {
 		bool wake;
 
-		pthread_mutex_lock(&r->bg_lock);
+		epc__mutex_lock(&r->bg_lock);
 		while (!r->wake_pending && !atomic_load(&r->stop))
-			pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+			epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
 		wake = r->wake_pending;
 		r->wake_pending = false;
-		pthread_mutex_unlock(&r->bg_lock);
+		epc__mutex_unlock(&r->bg_lock);
 		if (atomic_load(&r->stop))
 			return NULL;
 		if (wake)
@@ -112,7 +112,7 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = epc__mutex_init(&r->sanitize_lock, EPC__RANK_SANITIZE);
 	if (ret)
 		return ret;
-	ret = -pthread_mutex_init(&r->bg_lock, NULL);
+	ret = epc__mutex_init(&r->bg_lock, EPC__RANK_KSGXD);
 	if (ret)
 		goto err_sanitize_lock;
 	ret = -pthread_cond_init(&r->bg_cond, NULL);
@@ -144,7 +144,7 @@ err_cond:
 err_bg_cond:
 	pthread_cond_destroy(&r->bg_cond);
 err_bg_lock:
-	pthread_mutex_destroy(&r->bg_lock);
+	epc__mutex_destroy(&r->bg_lock);
 err_sanitize_lock:
 	epc__mutex_destroy(&r->sanitize_lock);
 	return ret;
@@ -153,16 +153,16 @@ err_sanitize_lock:
 void epc__reclaim_destroy(struct epc__reclaimer *r)
 {
 	if (r->thread_started) {
-		pthread_mutex_lock(&r->bg_lock);
+		epc__mutex_lock(&r->bg_lock);
 		atomic_store(&r->stop, true);
 		pthread_cond_broadcast(&r->bg_cond);
-		pthread_mutex_unlock(&r->bg_lock);
+		epc__mutex_unlock(&r->bg_lock);
 		pthread_join(r->thread, NULL);
 	}
 	epc__wq_destroy(&r->wq);
 	epc__reclaim_progress_destroy(r);
 	pthread_cond_destroy(&r->bg_cond);
-	pthread_mutex_destroy(&r->bg_lock);
+	epc__mutex_destroy(&r->bg_lock);
 	epc__mutex_destroy(&r->sanitize_lock);
 }
 
@@ -172,22 +172,22 @@ int epc__reclaim_sanitize_wait(struct epc__reclaimer *r)
 
 	if (!r->threads)
 		return sanitize(r);
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	while (!r->sanitized && !r->sanitize_ret && !atomic_load(&r->stop))
-		pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+		epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
 	ret = r->sanitized ? 0 : r->sanitize_ret ? r->sanitize_ret : -EINTR;
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 	return ret;
 }
 
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
 {
 	atomic_fetch_add_explicit(&r->nr_wakeups, 1, memory_order_relaxed);
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	r->wake_pending = true;
 	if (r->threads)
 		pthread_cond_signal(&r->bg_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 }
 
 int epc__reclaim_run_background(struct epc__reclaimer *r)
@@ -200,10 +200,10 @@ int epc__reclaim_run_background(struct epc__reclaimer *r)
 	ret = sanitize(r);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	pending = r->wake_pending;
 	r->wake_pending = false;
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 	if (pending)
 		ksgxd_reclaim(r);
 	epc__wq_run_pending(&r->wq);

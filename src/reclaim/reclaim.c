@@ -116,7 +116,7 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 int epc__reclaim_progress_init(struct epc__reclaimer *r)
 {
 	pthread_condattr_t a;
-	int ret = -pthread_mutex_init(&r->progress_lock, NULL);
+	int ret = epc__mutex_init(&r->progress_lock, EPC__RANK_PROGRESS);
 
 	if (ret)
 		return ret;
@@ -128,14 +128,14 @@ int epc__reclaim_progress_init(struct epc__reclaimer *r)
 		pthread_condattr_destroy(&a);
 	}
 	if (ret)
-		pthread_mutex_destroy(&r->progress_lock);
+		epc__mutex_destroy(&r->progress_lock);
 	return ret;
 }
 
 void epc__reclaim_progress_destroy(struct epc__reclaimer *r)
 {
 	pthread_cond_destroy(&r->progress_cond);
-	pthread_mutex_destroy(&r->progress_lock);
+	epc__mutex_destroy(&r->progress_lock);
 }
 
 /* Wake the faults waiting for reclaim, if any (epc__reclaim_wait_progress()). */
@@ -143,10 +143,10 @@ static void progress_note(struct epc__reclaimer *r)
 {
 	if (!atomic_load(&r->progress_waiters))
 		return;
-	pthread_mutex_lock(&r->progress_lock);
+	epc__mutex_lock(&r->progress_lock);
 	r->progress_seq++;
 	pthread_cond_broadcast(&r->progress_cond);
-	pthread_mutex_unlock(&r->progress_lock);
+	epc__mutex_unlock(&r->progress_lock);
 }
 
 bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
@@ -158,17 +158,17 @@ bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_befor
 	deadline.tv_nsec += timeout_ns;
 	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
 	deadline.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&r->progress_lock);
+	epc__mutex_lock(&r->progress_lock);
 	atomic_fetch_add(&r->progress_waiters, 1);
 	for (uint64_t seq = r->progress_seq;;) {
 		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
 		if (progress || atomic_load(&r->stop) ||
-		    pthread_cond_timedwait(&r->progress_cond, &r->progress_lock, &deadline) ==
+		    epc__mutex_cond_timedwait(&r->progress_cond, &r->progress_lock, &deadline) ==
 			    ETIMEDOUT)
 			break;
 	}
 	atomic_fetch_sub(&r->progress_waiters, 1);
-	pthread_mutex_unlock(&r->progress_lock);
+	epc__mutex_unlock(&r->progress_lock);
 	return progress || atomic_load(&r->nr_evicted) != evicted_before;
 }
 

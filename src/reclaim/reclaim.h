@@ -109,18 +109,18 @@ struct epc__reclaimer {
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 
 	/* ksgxd */
-	pthread_mutex_t bg_lock; /* ksgxd: protects wake_pending and sanitized */
-	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
+	struct epc__mutex bg_lock; /* ksgxd: protects wake_pending and sanitized */
+	pthread_cond_t bg_cond;	   /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
 	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
 	/* Waiting for reclaim progress (epc__reclaim_wait_progress()); its own
 	 * lock, so that a batch never takes ksgxd's. */
-	pthread_mutex_t progress_lock; /* protects progress_seq */
-	uint64_t progress_seq;	       /* bumped after a batch that freed pages, if anyone waits */
-	pthread_cond_t progress_cond;  /* signalled with progress_seq (CLOCK_MONOTONIC) */
-	_Atomic int progress_waiters;  /* threads in epc__reclaim_wait_progress() */
-	_Atomic bool stop;	       /* read by the sanitizer and the loop */
+	struct epc__mutex progress_lock; /* protects progress_seq */
+	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
+	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
+	_Atomic int progress_waiters; /* threads in epc__reclaim_wait_progress() */
+	_Atomic bool stop;	      /* read by the sanitizer and the loop */
 	pthread_t thread;
 	bool thread_started;
 

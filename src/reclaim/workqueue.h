@@ -30,6 +30,7 @@
 #include <stdbool.h>
 
 #include "cgroup/cgroup.h"
+#include "util/lock.h"
 
 /* The default pool size: min(EPC__WQ_DEFAULT_THREADS, online CPUs). */
 #define EPC__WQ_DEFAULT_THREADS 4
@@ -46,7 +47,7 @@ struct epc__workqueue {
 	 * every cgroup's work_running, and stop. work_pending is atomic: set by
 	 * a queuer before it takes the lock, cleared under it.
 	 */
-	pthread_mutex_t lock;
+	struct epc__mutex lock;
 	pthread_cond_t more;  /* an item was queued or a run ended, or stop */
 	pthread_cond_t ended; /* a run ended (epc__wq_cancel() waits on it) */
 	struct epc_cgroup *head, *tail;

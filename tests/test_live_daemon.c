@@ -368,7 +368,7 @@ static void test_live_daemon_sigkill_leaves_nothing(void **state)
 	unsigned seed = (unsigned)time(NULL);
 	struct timespec t0, t1;
 
-	print_message("seed %u\n", seed);
+	print_message("# seed %u\n", seed);
 	srand(seed);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < KILL_ROUNDS; i++) {
@@ -385,7 +385,7 @@ static void test_live_daemon_sigkill_leaves_nothing(void **state)
 		      "the child did not fail to connect");
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_message("%d kills in %.2f s\n", KILL_ROUNDS,
+	print_message("# %d kills in %.2f s\n", KILL_ROUNDS,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	expect_settled(c);
 	epcmm_client_close(c);

@@ -18,7 +18,7 @@
 struct epcmm_client {
 	int fd;
 	bool broken;	      /* a transport error: every later call fails */
-	struct epcmm_wr req;  /* the request being built */
+	struct epcmm_wr req;  /* the request being built: header room, then payload */
 	struct epcmm_wr resp; /* the last reply's payload */
 };
 
@@ -108,16 +108,15 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-/* Send c->req as a request of @type; the reply's payload lands in c->resp.
+/* Send c->req (its first EPCMM_PROTO_HDR_LEN bytes are room for the header)
+ * as one request of @type, with one send; the reply usually arrives with one
+ * recv. Its payload lands in c->resp.
  * Return: the reply's status, or a transport error. */
 static int call(struct epcmm_client *c, uint16_t type)
 {
-	struct epcmm_msg_hdr h = {
-		.magic = EPCMM_PROTO_MAGIC,
-		.version = EPCMM_PROTO_VERSION,
-		.type = type,
-		.len = (uint32_t)c->req.len,
-	};
+	uint8_t first[EPCMM_PROTO_HDR_LEN + 4096];
+	struct epcmm_msg_hdr h;
+	size_t got = 0;
 	void *p;
 	int ret;
 
@@ -125,17 +124,41 @@ static int call(struct epcmm_client *c, uint16_t type)
 		return -EPIPE;
 	if ((ret = epcmm_wr_err(&c->req)))
 		return ret;
-	ret = write_all(c->fd, &h, sizeof(h));
-	if (!ret && c->req.len)
-		ret = write_all(c->fd, c->req.buf, c->req.len);
-	if (!ret)
-		ret = read_all(c->fd, &h, sizeof(h));
-	if (!ret)
+	h = (struct epcmm_msg_hdr){
+		.magic = EPCMM_PROTO_MAGIC,
+		.version = EPCMM_PROTO_VERSION,
+		.type = type,
+		.len = (uint32_t)(c->req.len - EPCMM_PROTO_HDR_LEN),
+	};
+	memcpy(c->req.buf, &h, sizeof(h));
+	ret = write_all(c->fd, c->req.buf, c->req.len);
+	while (!ret && got < sizeof(h)) {
+		ssize_t r = recv(c->fd, first + got, sizeof(first) - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			ret = r < 0 ? -errno : -ECONNRESET;
+		else
+			got += (size_t)r;
+	}
+	if (!ret) {
+		memcpy(&h, first, sizeof(h));
 		ret = epcmm_proto_check_hdr(&h, true, type);
+	}
 	epcmm_wr_reset(&c->resp);
+	if (!ret && got - sizeof(h) > h.len)
+		ret = -EPROTO; /* more than the reply: nothing else may be in flight */
 	if (!ret && h.len) {
+		size_t have = got - sizeof(h);
+
 		p = epcmm_wr_reserve(&c->resp, h.len);
-		ret = p ? read_all(c->fd, p, h.len) : epcmm_wr_err(&c->resp);
+		if (!p) {
+			ret = epcmm_wr_err(&c->resp);
+		} else {
+			memcpy(p, first + sizeof(h), have);
+			ret = read_all(c->fd, (uint8_t *)p + have, h.len - have);
+		}
 	}
 	if (ret) {
 		c->broken = true;
@@ -147,6 +170,7 @@ static int call(struct epcmm_client *c, uint16_t type)
 static void req_begin(struct epcmm_client *c)
 {
 	epcmm_wr_reset(&c->req);
+	epcmm_wr_reserve(&c->req, EPCMM_PROTO_HDR_LEN); /* the header, filled by call() */
 }
 
 /* The reply's payload must be exactly @n bytes. */

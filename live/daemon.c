@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -48,55 +49,81 @@ static void say(const char *fmt, ...)
 	fprintf(stderr, "epcmm daemon: %s\n", line);
 }
 
-static int read_full(int fd, void *p, size_t n)
-{
-	while (n) {
-		ssize_t r = recv(fd, p, n, 0);
+/* A connection's input, buffered: most requests arrive with one recv. */
+struct rbuf {
+	uint8_t *buf;
+	size_t start, end, cap;
+};
 
+/* Make @n bytes available at rb->buf + rb->start. Return: 0; -ECONNRESET. */
+static int rbuf_fill(int fd, struct rbuf *rb, size_t n)
+{
+	while (rb->end - rb->start < n) {
+		ssize_t r;
+
+		if (rb->start + n > rb->cap) {
+			memmove(rb->buf, rb->buf + rb->start, rb->end - rb->start);
+			rb->end -= rb->start;
+			rb->start = 0;
+		}
+		r = recv(fd, rb->buf + rb->end, rb->cap - rb->end, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -ECONNRESET;
-		p = (uint8_t *)p + r;
-		n -= (size_t)r;
+		rb->end += (size_t)r;
 	}
 	return 0;
 }
 
-static int write_full(int fd, const void *p, size_t n)
+/* The reply's header and payload with one sendmsg (more if it is short). */
+static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm_wr *out)
 {
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	struct iovec iov[2] = {{(void *)rh, sizeof(*rh)}, {out->buf, out->len}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = out->len ? 2 : 1};
+
+	for (;;) {
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+		size_t left;
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -EPIPE;
-		p = (const uint8_t *)p + w;
-		n -= (size_t)w;
+		left = (size_t)w;
+		while (m.msg_iovlen && left >= m.msg_iov->iov_len) {
+			left -= m.msg_iov->iov_len;
+			m.msg_iov++;
+			m.msg_iovlen--;
+		}
+		if (!m.msg_iovlen)
+			return 0;
+		m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + left;
+		m.msg_iov->iov_len -= left;
 	}
-	return 0;
 }
 
 static void conn_serve(struct conn *c)
 {
+	struct rbuf rb = {.cap = EPCMM_PROTO_HDR_LEN + EPCMM_PROTO_MAX_PAYLOAD};
 	struct epcmm_wr out = {0};
-	uint8_t *payload = malloc(EPCMM_PROTO_MAX_PAYLOAD);
 	struct epcmm_msg_hdr h, rh;
 	int ret;
 
-	if (!payload)
+	rb.buf = malloc(rb.cap);
+	if (!rb.buf)
 		return;
 	for (;;) {
-		if (read_full(c->fd, &h, sizeof(h)))
+		if (rbuf_fill(c->fd, &rb, sizeof(h)))
 			break;
+		memcpy(&h, rb.buf + rb.start, sizeof(h));
 		/* A bad header: reply with the error without reading its payload. */
 		ret = epcmm_proto_check_hdr(&h, false, 0);
-		if (!ret && read_full(c->fd, payload, h.len))
+		if (!ret && rbuf_fill(c->fd, &rb, sizeof(h) + h.len))
 			break;
-		ret = live_session_handle(c->s, &h, payload, &rh, &out);
-		if (write_full(c->fd, &rh, sizeof(rh)) ||
-		    (out.len && write_full(c->fd, out.buf, out.len)))
+		ret = live_session_handle(c->s, &h, rb.buf + rb.start + sizeof(h), &rh, &out);
+		rb.start += sizeof(h) + (ret ? 0 : h.len);
+		if (send_reply(c->fd, &rh, &out))
 			break;
 		if (ret) {
 			say("client %d: malformed request (type %u, %u bytes): %s; closing it",
@@ -105,7 +132,7 @@ static void conn_serve(struct conn *c)
 		}
 	}
 	epcmm_wr_free(&out);
-	free(payload);
+	free(rb.buf);
 }
 
 static void *conn_thread(void *arg)

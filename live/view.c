@@ -233,9 +233,10 @@ void live_view_render(FILE *f, const struct live_view *v, const struct live_view
 	fprintf(f, "EPC %s: free %s, used %s, reclaimable %s", human(v->total * PAGE, a, 32),
 		human(v->free * PAGE, b, 32), human((v->total - v->free) * PAGE, c, 32),
 		human(v->reclaimable * PAGE, p, 32));
-	fprintf(f, "; evicted %" PRIu64 ", reloaded %" PRIu64, v->evicted, v->reloaded);
+	fprintf(f, "\nevicted %" PRIu64 ", reloaded %" PRIu64, v->evicted, v->reloaded);
 	if (prev && dt > 0)
-		fprintf(f, " (%.0f/s, %.0f/s)", (double)(v->evicted - prev->evicted) / dt,
+		fprintf(f, "  (%.0f/s evicted, %.0f/s reloaded)",
+			(double)(v->evicted - prev->evicted) / dt,
 			(double)(v->reloaded - prev->reloaded) / dt);
 	fprintf(f, "\n\n%-6s %10s %10s %10s\n", "NODE", "TOTAL", "FREE", "USED");
 	for (size_t i = 0; i < v->nr_nodes; i++)

@@ -224,6 +224,7 @@ int live_fuse_mount(struct live_cgfs *fs, const char *dir, struct live_fuse **ou
 		return -ENOMEM;
 	f->fs = fs;
 	f->fuse = fuse_new(&args, &ops, sizeof(ops), f);
+	fuse_opt_free_args(&args); /* fuse_new() may have copied them */
 	if (!f->fuse) {
 		ret = -EIO;
 		goto err_free;

@@ -23,6 +23,14 @@
  * The library's cgroup handles are not reference counted: every handle is
  * looked up and used under the cgfs lock, which rmdir also takes.
  *
+ * Where it differs from the kernel's cgroupfs: the misc.* files show in every
+ * cgroup whether or not the parent enabled +misc (the library charges every
+ * cgroup anyway); the "no internal processes" rule is not enforced (a
+ * process may join a cgroup that has children with controllers enabled);
+ * cgroup.threads, cgroup.type, cgroup.freeze and the other core files are
+ * absent; cgroup.events' "frozen" is always 0; the memory controller is
+ * accepted in cgroup.subtree_control before the library has memory.* files.
+ *
  * Lock: one mutex, fs->lock, protects the tree and the map; it is a leaf
  * (no other epcmm lock of the daemon is taken under it; library calls are).
  */

@@ -140,6 +140,14 @@ ok rmdir a
 err=$(rmdir a 2>&1) && fail "rmdir a twice succeeded"
 case "$err" in *"No such file"*) ;; *) fail "rmdir a twice: '$err'" ;; esac
 
+# A child of a member inherits its cgroup when it connects (no exec here).
+ok mkdir c
+out=$(bash -c 'echo 0 > c/cgroup.procs && "$0" -t unclobbered_vdso; echo "rc=$?"' "$TEST_SGX")
+echo "$out" | grep -q '^rc=0' || fail "test_sgx as a child of a member of c: $out"
+grep -q 'sgx_epc [1-9]' c/misc.peak || fail "the child was not charged to c: $(cat c/misc.peak)"
+expect c/misc.current 'sgx_epc 0\n'
+ok rmdir c
+
 # epcmm status sees the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -163,6 +164,10 @@ int epcmm_daemon(int argc, char **argv)
 		return TOOL_EXIT_FAILURE;
 	}
 	o.cfg = &cfg;
+	/* The default socket's directory is ours to make (systemd makes it too). */
+	if (!strcmp(o.socket_path, EPCMM_DEFAULT_SOCKET) && mkdir("/run/epcmm", 0700) &&
+	    errno != EEXIST)
+		fprintf(stderr, "epcmm daemon: cannot create /run/epcmm: %s\n", strerror(errno));
 	ret = live_daemon_run(&o);
 	close(o.stop_fd);
 	if (ret == -EINVAL || ret == -EOPNOTSUPP)

@@ -311,31 +311,87 @@ int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
 
-/* The root of the misc-cgroup tree; it lives as long as @epc. */
+/*
+ * Cgroup handles are counted references. epc_cgroup_create(),
+ * epc_cgroup_lookup() and epc_cgroup_list_children() each hand out one, and
+ * epc_cgroup_put() gives it back; a handle stays valid, whatever other
+ * threads do, until its holder puts it. A removed cgroup that is still
+ * referenced, or still charged, is "dying": gone from lookups and listings
+ * (its name may be taken again), its files still readable through a handle,
+ * the charges of its pages still returned to it; it is freed with the last
+ * put and the last uncharge. epc_destroy() frees every cgroup, referenced or
+ * not, so a program that never puts (as every 0.1.0 program) keeps working:
+ * its removed cgroups stay until then. The root is not counted: it lives as
+ * long as @epc, and putting it does nothing.
+ */
+
+/* The root of the misc-cgroup tree; it lives as long as @epc (no reference). */
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
+ * @out: the new cgroup, a reference (epc_cgroup_put()).
  * Return: 0; -EINVAL malformed path; -ENOENT a missing parent; -EEXIST the
  * cgroup exists ("/" always does); -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
 
-/* Return: 0; -EINVAL malformed path; -ENOENT no such (live) cgroup. */
+/*
+ * @out: a new reference on every successful call (the same handle for the
+ * same live cgroup). Return: 0; -EINVAL malformed path; -ENOENT no such
+ * (live) cgroup.
+ */
 int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
 
 /**
- * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
- * from lookups at once and freed when its last charge goes; its pages stay
- * reclaimable through its ancestors.
+ * epc_cgroup_put() - give back a reference from create, lookup or a listing.
+ * @cg may be freed by it (when removed, uncharged and unreferenced): do not
+ * use the handle after. NULL and the root are no-ops.
+ * Return: 0; -EINVAL when @cg holds no reference (one put too many; nothing
+ * changes, a log line says so; a handle already freed cannot be detected).
+ */
+int epc_cgroup_put(struct epc_cgroup *cg);
+
+/**
+ * epc_cgroup_remove() - rmdir. A cgroup that is still charged or referenced
+ * is gone from lookups at once and freed with the last put and the last
+ * uncharge; its pages stay reclaimable through its ancestors. Removing does
+ * not put the caller's reference.
  * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root;
- * -ENOENT when @cg was removed already but still waits for its last charge.
+ * -ENOENT when @cg was removed already (by this or another thread).
  */
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
 /* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC. */
 ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
+/* Its name, the path's last component ("" for the root). Return: length; -ENOSPC. */
+ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len);
+
+/*
+ * Listings. Each is a snapshot taken in one pass under one internal lock, so
+ * it is consistent however other threads create, remove or destroy: every
+ * entry existed (live) at one instant. A listing fills at most @cap entries
+ * and sets *@nr to how many there were; when *@nr > @cap, call again with a
+ * bigger array. Enclaves and tasks are listed by id (epc_encl_id(),
+ * epc_task_id()): unique within the instance and never reused, they stay
+ * meaningful after the object goes, where a handle would dangle.
+ * Each returns 0, or -EINVAL for a NULL @nr, or a NULL array with @cap > 0.
+ */
+
+/* Its live children in creation order, each a reference to put (epc_cgroup_put()). */
+int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
+			     size_t *nr);
+/* The ids of the tasks in @cg (not its descendants), newest first. */
+int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr);
+/*
+ * The ids of the enclaves created by a task in @cg (an enclave belongs to
+ * its creator's cgroup for life, even when its pages are charged elsewhere
+ * later), newest first.
+ */
+int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr);
+/* The ids of every enclave of @epc, newest first. */
+int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
 
 /**
  * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
@@ -414,6 +470,8 @@ int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
 /* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
 int epc_task_set_cpu(struct epc_task *t, int cpu);
 int epc_task_cpu(const struct epc_task *t);
+/* Its id: unique within the instance, never reused (1, 2, ... in creation order). */
+uint64_t epc_task_id(const struct epc_task *t);
 int epc_task_node(const struct epc_task *t);
 
 /* While pending, reclaim loops on the task's behalf return -EINTR. */

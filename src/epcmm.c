@@ -543,6 +543,93 @@ API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup *
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
+API int epc_cgroup_put(struct epc_cgroup *cg)
+{
+	char path[EPC__LOG_LINE_MAX / 2];
+	int ret;
+
+	if (!cg)
+		return 0;
+	ret = epc__cg_put(cg);
+	if (!ret)
+		return 0;
+	/* still referenced by nobody, but not freed: dying or live, readable */
+	if (epc__cg_path(cg, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "(a long path)");
+	return refuse(cg->tree->log, ret, "cgroup put '%s': it holds no reference", path);
+}
+
+API ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len)
+{
+	return epc__cg_name(cg, buf, len);
+}
+
+/* The arguments every listing checks. */
+static int list_args_check(const struct epc__log *log, const char *what, const void *out,
+			   size_t cap, const size_t *nr)
+{
+	if (!nr || (!out && cap))
+		return refuse(log, -EINVAL, "%s: %s", what,
+			      !nr ? "NULL count" : "NULL array with a non-zero capacity");
+	return 0;
+}
+
+API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
+				 size_t *nr)
+{
+	int ret = list_args_check(cg->tree->log, "cgroup children", out, cap, nr);
+
+	if (ret)
+		return ret;
+	*nr = epc__cg_list_children(cg, out, cap);
+	return 0;
+}
+
+static struct epc *epc_of_cgroup(struct epc_cgroup *cg)
+{
+	return (struct epc *)((char *)cg->tree - offsetof(struct epc, cgroups));
+}
+
+API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+{
+	struct epc *epc = epc_of_cgroup(cg);
+	int ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
+	size_t n = 0;
+
+	if (ret)
+		return ret;
+	epc__mutex_lock(&epc->objs_lock);
+	for (struct epc_task *t = epc->tasks; t; t = t->next) {
+		if (t->cg != cg)
+			continue;
+		if (n < cap)
+			ids[n] = t->id;
+		n++;
+	}
+	epc__mutex_unlock(&epc->objs_lock);
+	*nr = n;
+	return 0;
+}
+
+API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+{
+	struct epc *epc = epc_of_cgroup(cg);
+	int ret = list_args_check(&epc->log, "cgroup enclaves", ids, cap, nr);
+
+	if (!ret)
+		*nr = epc__encl_list(epc, cg, ids, cap);
+	return ret;
+}
+
+API int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr)
+{
+	int ret = list_args_check(&epc->log, "enclaves", ids, cap, nr);
+
+	if (!ret)
+		*nr = epc__encl_list(epc, NULL, ids, cap);
+	return ret;
+}
+
 API int epc_cgroup_remove(struct epc_cgroup *cg)
 {
 	char path[EPC__LOG_LINE_MAX / 2];
@@ -630,6 +717,7 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	t->cpu = cpu;
 	atomic_init(&t->signal, false);
 	epc__mutex_lock(&epc->objs_lock);
+	t->id = ++epc->next_task_id;
 	t->next = epc->tasks;
 	if (epc->tasks)
 		epc->tasks->prev = t;
@@ -671,8 +759,15 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 		epc__log(&t->epc->log, LOG_ERR, "task move: cgroup has been removed");
 		return ret;
 	}
+	epc__mutex_lock(&t->epc->objs_lock); /* the listings read it */
 	t->cg = cg;
+	epc__mutex_unlock(&t->epc->objs_lock);
 	return 0;
+}
+
+API uint64_t epc_task_id(const struct epc_task *t)
+{
+	return t->id;
 }
 
 API int epc_task_set_cpu(struct epc_task *t, int cpu)

@@ -309,6 +309,95 @@ int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, siz
 /* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
+/* ----------------------------------------------------------------- events */
+
+enum epc_event_type {
+	EPC_EVENT_ALLOC = 1,	  /* a page was allocated: @node, @remote, @cgroup charged */
+	EPC_EVENT_CHARGE_REFUSED, /* @cgroup: the level that refused; @over_capacity */
+	EPC_EVENT_RECLAIM_BATCH,  /* one batch from @cgroup's LRU: @nr isolated, @nr_freed, @by */
+	EPC_EVENT_EVICT,	  /* EWB of @encl_id's page at @offset (the SECS: @offset =
+				     the enclave's size), charged to @cgroup */
+	EPC_EVENT_RELOAD,	  /* ELDU of @encl_id's page at @offset, charged to @cgroup */
+	EPC_EVENT_ENCL_KILLED,	  /* an access of @encl_id's page at @offset gave -EFAULT
+				     (the kernel's SIGBUS) */
+	EPC_EVENT_POISON,	  /* a memory failure at @phys on @node (@remote: the page was
+				     in use, not free) */
+};
+
+/* Who ran a reclaim batch (epc_get_stats2() counts the same three). */
+enum epc_reclaim_by {
+	EPC_BY_KSGXD,  /* ksgxd, or epc_run_background() in MANUAL mode */
+	EPC_BY_DIRECT, /* a caller, over the whole tree */
+	EPC_BY_CGROUP, /* a caller or a cgroup's work, confined below the root */
+};
+
+/**
+ * struct epc_event - one thing that happened. The library fills it; the
+ * size rule holds through @size: fields past it are absent (a newer header
+ * than the library), and fields this header lacks follow it (an older one).
+ * @size: sizeof the library's struct epc_event.
+ * @type: enum epc_event_type.
+ * @seq: 1, 2, 3, ... per instance, in the order the events were emitted.
+ * @time: MANUAL mode: the value of the last epc_set_time() (0 before any);
+ *	THREADS mode: CLOCK_MONOTONIC in nanoseconds.
+ * @cgroup: the cgroup the event concerns, or NULL; valid during the call
+ *	only (take a reference with epc_cgroup_lookup() to keep it).
+ * @encl_id, @offset: the enclave (epc_encl_id()) and the page's offset.
+ * @phys: the page's physical address (ALLOC, EVICT, RELOAD, POISON).
+ * @node: the page's node (ALLOC, POISON); -1 otherwise.
+ * @by: enum epc_reclaim_by (RECLAIM_BATCH).
+ * @nr, @nr_freed: pages isolated and freed (RECLAIM_BATCH).
+ * @remote: ALLOC: from another node than the caller's; POISON: in use.
+ * @over_capacity: CHARGE_REFUSED: the capacity refused, not the level's max.
+ * Fields an event does not use are 0 (or -1 for @node).
+ */
+struct epc_event {
+	uint32_t size;
+	uint32_t type;
+	uint64_t seq;
+	uint64_t time;
+	struct epc_cgroup *cgroup;
+	uint64_t encl_id;
+	uint64_t offset;
+	uint64_t phys;
+	int32_t node;
+	uint32_t by;
+	uint32_t nr;
+	uint32_t nr_freed;
+	bool remote;
+	bool over_capacity;
+};
+
+typedef void (*epc_event_fn)(const struct epc_event *ev, void *arg);
+
+/**
+ * epc_set_event_handler() - call @fn(@ev, @arg) for every event, or with @fn
+ * NULL, stop. Off by default; while off, each place that could emit costs
+ * one predictable branch.
+ *
+ * Context: @fn runs on the thread that did the work (a caller's, ksgxd's)
+ * and may run on several threads at once (@seq orders them). It may be
+ * called with internal locks held: an enclave's lock (EVICT, RELOAD, and the
+ * ALLOC and CHARGE_REFUSED of a fault's reload or a SECS write-back). It
+ * must return quickly and may only read: the *_get_stats calls of the
+ * instance, nodes and cgroups, epc_cgroup_read(), epc_cgroup_path(),
+ * epc_cgroup_name(), epc_node_read(). It must not call anything that takes
+ * an enclave's lock or allocates, frees, reclaims, creates, removes or puts
+ * (a deadlock or a lock-order assertion), nor epc_set_event_handler().
+ *
+ * Set it while no other call on @epc is in flight (ksgxd included: it is
+ * idle between allocations); @arg is published with @fn.
+ * Return: 0.
+ */
+int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg);
+
+/*
+ * epc_set_time() - MANUAL mode: the clock events carry from now on (any
+ * unit; the library never reads a clock in MANUAL mode). It may go backwards.
+ * Return: 0; -EINVAL in THREADS mode (events carry CLOCK_MONOTONIC there).
+ */
+int epc_set_time(struct epc *epc, uint64_t now);
+
 /* ---------------------------------------------------------------- cgroups */
 
 /*

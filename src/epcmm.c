@@ -258,6 +258,7 @@ static int create(const struct epc_config *cfg, struct epc **out)
 	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log);
 	if (ret)
 		goto err_mm;
+	epc->cgroups.events.manual = cfg->background == EPC_BACKGROUND_MANUAL;
 	ret = epc__encl_layer_init(epc);
 	if (ret)
 		goto err_cgroups;
@@ -377,6 +378,26 @@ API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 		idle = atomic_load(&epc->reclaim.nr_evicted) == b ? idle + 1 : 0;
 	}
 	return (long)(atomic_load(&epc->reclaim.nr_evicted) - before);
+}
+
+/* ---------------------------------------------------------------- events */
+
+API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
+{
+	struct epc__events *ev = &epc->cgroups.events;
+
+	atomic_store_explicit(&ev->fn, NULL, memory_order_release);
+	ev->arg = arg;
+	atomic_store_explicit(&ev->fn, fn, memory_order_release);
+	return 0;
+}
+
+API int epc_set_time(struct epc *epc, uint64_t now)
+{
+	if (epc->mode != EPC_BACKGROUND_MANUAL)
+		return refuse(&epc->log, -EINVAL, "set time: only in MANUAL mode");
+	atomic_store_explicit(&epc->cgroups.events.now, now, memory_order_relaxed);
+	return 0;
 }
 
 /* ------------------------------------------------------------ reporting */
@@ -501,6 +522,19 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 	return epc_node_get_stats(epc, node, st, NODE_STATS_SIZE_0_1);
 }
 
+/* EPC_EVENT_POISON: @phys is an EPC address. */
+static void poison_event(struct epc *epc, uint64_t phys)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_POISON);
+	struct epc_page *p = epc__mm_phys_to_page(&epc->mm, phys);
+	enum epc__page_state s = epc__page_state(p);
+
+	e.phys = phys;
+	e.node = p->node; /* racy, but set once by the sanitizer, long before */
+	e.remote = s == EPC__PAGE_INUSE || s == EPC__PAGE_LRU || s == EPC__PAGE_ISOLATED;
+	epc__event_emit(&epc->cgroups.events, &e);
+}
+
 API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 {
 	int ret;
@@ -515,6 +549,8 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 			      (unsigned long long)phys_addr);
 	epc__log(&epc->log, LOG_WARNING, "memory failure at 0x%llx: EPC page poisoned",
 		 (unsigned long long)phys_addr);
+	if (epc__events_on(&epc->cgroups.events))
+		poison_event(epc, phys_addr);
 	if (flags & EPC_MF_ACTION_REQUIRED)
 		epc__log(&epc->log, LOG_ERR,
 			 "memory failure at 0x%llx: action required, SIGBUS to the current task",

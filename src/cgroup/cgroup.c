@@ -438,10 +438,33 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to)
 
 /* ------------------------------------------------------------- charging */
 
+/* EPC_EVENT_CHARGE_REFUSED. */
+static void charge_refused_event(struct epc__cgroups *tree, struct epc_cgroup *level,
+				 bool over_capacity)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_CHARGE_REFUSED);
+
+	e.cgroup = level;
+	e.over_capacity = over_capacity;
+	epc__event_emit(&tree->events, &e);
+}
+
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity)
 {
-	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max, over_capacity);
+	struct epc_cgroup *level = NULL;
+	bool over = false;
+	int ret = epc__misc_try_charge(cg, cg->tree->capacity, 4096, &level, min_max, &over);
+
+	if (ret == -EBUSY) {
+		if (epc__events_on(&cg->tree->events))
+			charge_refused_event(cg->tree, level, over);
+		if (failed)
+			*failed = level;
+		if (over_capacity)
+			*over_capacity = over;
+	}
+	return ret;
 }
 
 void epc__cg_uncharge_page(struct epc_cgroup *cg)

@@ -37,6 +37,7 @@
 
 #include "cgroup/misc.h"
 #include "mm/plist.h"
+#include "util/event.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -92,6 +93,11 @@ struct epc__cgroups {
 	_Atomic int nr_dying;	  /* written under lock: cgroups on dying */
 	uint64_t capacity;	  /* bytes; read-only after init */
 	const struct epc__log *log;
+	/*
+	 * The instance's event stream. It lives here because every layer that
+	 * emits (cgroups, reclaim, enclaves, the library face) reaches the tree.
+	 */
+	struct epc__events events;
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;

@@ -71,3 +71,17 @@ size_t epc__encl_list(struct epc *epc, struct epc_cgroup *cg, uint64_t *ids, siz
 	pthread_mutex_unlock(&epc->encl.lock);
 	return n;
 }
+
+void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type)
+{
+	struct epc_event ev = epc__event_make(type);
+	struct epc *epc = e->epc;
+
+	ev.encl_id = e->id;
+	ev.offset = epc__encl_page_offset(e, ep);
+	if (type != EPC_EVENT_ENCL_KILLED && ep->epc_page) {
+		ev.cgroup = ep->epc_page->cg;
+		ev.phys = epc__mm_page_phys(&epc->mm, ep->epc_page);
+	}
+	epc__event_emit(&epc->cgroups.events, &ev);
+}

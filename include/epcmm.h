@@ -120,7 +120,18 @@ enum epc_background {
  * @no_contents: metadata only (huge EPCs): no page bytes, no crypto; enclave
  *	reads give zeros and epc_encl_backing_fd() is -EOPNOTSUPP.
  * @log: receives every log line with a syslog LOG_* level; default: lines at
- *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
+ *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ". It runs on the
+ *	thread that logs, from epc_create() on (before *@out is set). Almost
+ *	every line is logged with no library lock held, and the callback may
+ *	then call the library. These few are logged under a lock, and from them
+ *	the callback may only call what an event handler may (see
+ *	epc_set_event_handler()): under an enclave's lock, "EWB of enclave ...
+ *	failed", "EWB: enclave ... has no free VA slot", "ELDU of enclave ...
+ *	failed", "EREMOVE returned ... and an EPC page was leaked" (enclave
+ *	teardown, a failed EADD's rollback), and "misc cgroup: resource sgx_epc
+ *	usage went negative" when an enclave's page is uncharged; under the
+ *	sanitizer's lock, "... EPC pages could not be sanitized ...".
+ *	tests/test_log.c calls back into the library from every kind of line.
  * @log_arg: passed to @log.
  */
 struct epc_config {

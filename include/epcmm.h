@@ -39,6 +39,15 @@
  *  - struct epc_section_desc is an array element and is frozen; so are the
  *    enum values that exist.
  *
+ * Names: epc_<object>_<verb> (epc_cgroup_get_stats, epc_node_get_stats,
+ * epc_encl_access2); calls on the instance itself leave the object out
+ * (epc_create, epc_reclaim, epc_get_stats2); accessors that cannot fail name
+ * the attribute (epc_task_cpu, epc_encl_id). Modes are enums, checked
+ * (enum epc_reclaim, enum epc_access). The 0.1.0 names that broke the
+ * pattern stay as documented aliases: epc_get_node_stats() (for
+ * epc_node_get_stats()), epc_encl_access() with a bool (for
+ * epc_encl_access2()).
+ *
  * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
  * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
  */
@@ -629,9 +638,10 @@ int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, c
 int epc_encl_init(struct epc_encl *e);
 
 /**
- * epc_encl_access() - read or write enclave memory, as the enclave itself
- * would: any offset and length within added pages, faulting evicted pages
- * back in (the SECS first) and setting their accessed bit.
+ * epc_encl_access() - read (@write false) or write enclave memory, as the
+ * enclave itself would (the 0.1.0 form of epc_encl_access2()): any offset
+ * and length within added pages, faulting evicted pages back in (the SECS
+ * first) and setting their accessed bit.
  * Return: 0; -EINVAL range outside the enclave or not added, or @len 0 with a
  * NULL @buf; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
@@ -642,6 +652,19 @@ int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, voi
 
 /* Its id: unique within the instance, never reused; events and listings name it. */
 uint64_t epc_encl_id(const struct epc_encl *e);
+
+enum epc_access {
+	EPC_ACCESS_READ,
+	EPC_ACCESS_WRITE,
+};
+
+/*
+ * epc_encl_access2() - epc_encl_access() with the mode as an enum, like
+ * epc_page_alloc()'s reclaim mode. Return: as epc_encl_access(); also
+ * -EINVAL for an unknown @mode (nothing is touched).
+ */
+int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
+		     enum epc_access mode);
 
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
 int epc_encl_backing_fd(struct epc_encl *e);

@@ -887,6 +887,16 @@ API void *epc_page_owner(const struct epc_page *p)
 	return p->owner;
 }
 
+/* -------------------------------------------------------------- enclaves */
+
+API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
+			 size_t len, enum epc_access mode)
+{
+	if ((unsigned)mode > EPC_ACCESS_WRITE)
+		return refuse(&t->epc->log, -EINVAL, "access: unknown mode %d", (int)mode);
+	return epc_encl_access(t, e, offset, buf, len, mode == EPC_ACCESS_WRITE);
+}
+
 /* -------------------------------------------------------------- internal */
 
 int epc__check(struct epc *epc)

@@ -340,8 +340,7 @@ enum epc_event_type {
 	EPC_EVENT_RELOAD,	  /* ELDU of @encl_id's page at @offset, charged to @cgroup */
 	EPC_EVENT_ENCL_KILLED,	  /* an access of @encl_id's page at @offset gave -EFAULT
 				     (the kernel's SIGBUS) */
-	EPC_EVENT_POISON,	  /* a memory failure at @phys on @node (@remote: the page was
-				     in use, not free) */
+	EPC_EVENT_POISON,	  /* a memory failure at @phys on @node; @in_use */
 };
 
 /* Who ran a reclaim batch (epc_get_stats2() counts the same three). */
@@ -367,7 +366,9 @@ enum epc_reclaim_by {
  * @node: the page's node (ALLOC, POISON); -1 otherwise.
  * @by: enum epc_reclaim_by (RECLAIM_BATCH).
  * @nr, @nr_freed: pages isolated and freed (RECLAIM_BATCH).
- * @remote: ALLOC: from another node than the caller's; POISON: in use.
+ * @remote: ALLOC: from another node than the caller's.
+ * @in_use: POISON: the page was allocated (it goes to the poison list when
+ *	freed), not free.
  * @over_capacity: CHARGE_REFUSED: the capacity refused, not the level's max.
  * Fields an event does not use are 0 (or -1 for @node).
  */
@@ -386,6 +387,7 @@ struct epc_event {
 	uint32_t nr_freed;
 	bool remote;
 	bool over_capacity;
+	bool in_use;
 };
 
 typedef void (*epc_event_fn)(const struct epc_event *ev, void *arg);

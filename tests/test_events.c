@@ -87,7 +87,7 @@ static void record(const struct epc_event *ev, void *arg)
 		break;
 	case EPC_EVENT_POISON:
 		snprintf(l + strlen(l), len - strlen(l), " node=%d phys=0x%llx%s", ev->node,
-			 (unsigned long long)ev->phys, ev->remote ? " in-use" : "");
+			 (unsigned long long)ev->phys, ev->in_use ? " in-use" : "");
 		break;
 	default:
 		break;

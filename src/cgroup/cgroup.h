@@ -96,8 +96,13 @@ struct epc__cgroups {
 	/*
 	 * The instance's event stream. It lives here because every layer that
 	 * emits (cgroups, reclaim, enclaves, the library face) reaches the tree.
+	 * Padded into lines of its own (the instance is malloc'ed: no alignment
+	 * attribute): the allocation path reads @events.fn on every page and
+	 * must not share a line with the tree lock or the reclaimer's counters.
 	 */
+	char pad_events_before[EPC__CACHELINE];
 	struct epc__events events;
+	char pad_events_after[EPC__CACHELINE];
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;

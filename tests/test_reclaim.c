@@ -1549,6 +1549,7 @@ static void test_reclaim_b59_removed_cgroup_cursor_moves_on(void **state)
 	epc_task_destroy(tc);
 	CHECK_EQ(cg_usage_pages(c), 0, "C holds nothing");
 	CHECK_EQ(epc_cgroup_remove(c), 0, "rmdir C");
+	CHECK_EQ(epc_cgroup_put(c), 0, "and let go of it");
 	CHECK_EQ(epc_cgroup_lookup(epc, "/A/C", &found), -ENOENT, "C is gone");
 	CHECK(r->next_cg == b, "the cursor moved to C's pre-order successor");
 	eb_before = encl_stats(eb).nr_evicted;
@@ -1585,6 +1586,7 @@ static void test_reclaim_b59_removed_cgroup_with_charges_stays_reclaimable(void 
 	CHECK_EQ(atomic_load(&c->work_pending), true, "C's work queued (and C pinned by it)");
 	CHECK_EQ(epc_task_move(tc, root), 0, "the task leaves C");
 	CHECK_EQ(epc_cgroup_remove(c), 0, "rmdir C with charges and queued work");
+	CHECK_EQ(epc_cgroup_put(c), 0, "let go of the handle");
 	CHECK_EQ(epc_cgroup_lookup(epc, "/A/C", &found), -ENOENT, "C is gone from lookups");
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "C is dying");
 	CHECK_EQ(atomic_load(&c->work_pending), false, "its queued work was cancelled");

@@ -366,6 +366,8 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	encl_va_commit(e, va);
 	epc__mutex_unlock(&e->lock);
 	epc__mutex_unlock(&e->build_lock);
+	e->cg = t->cg;
+	epc__cg_get(e->cg); /* put in epc_encl_destroy() */
 	encl_list_add(epc, e);
 	*out = e;
 	return 0;
@@ -556,6 +558,7 @@ API void epc_encl_destroy(struct epc_encl *e)
 	encl_list_del(e->epc, e);
 	encl_wait_unpinned(e);
 	encl_release_pages(e);
+	epc__cg_put(e->cg);
 	encl_free(e);
 }
 

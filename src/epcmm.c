@@ -959,15 +959,7 @@ API void epc_page_free(struct epc_page *p)
 	mm = epc__mm_of_page(p);
 	epc = (struct epc *)((char *)mm - offsetof(struct epc, mm));
 	assert(epc__page_state(p) == EPC__PAGE_INUSE);
-	if (epc__hw_eremove(&epc->hw, epc__mm_page_index(mm, p)) != EPC__SGX_SUCCESS) {
-		/* The kernel's sgx_encl_free_epc_page(): warn and leak. */
-		atomic_fetch_add(&mm->nr_leaked, 1);
-		epc__log(&epc->log, LOG_WARNING,
-			 "EREMOVE failed: an EPC page was leaked (phys 0x%llx)",
-			 (unsigned long long)epc__mm_page_phys(mm, p));
-		return;
-	}
-	epc__free_page(&epc->reclaim, p);
+	epc__free_page_eremove(&epc->reclaim, p);
 }
 
 API int epc_page_node(const struct epc_page *p)

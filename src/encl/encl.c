@@ -145,17 +145,7 @@ int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int
 
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
 {
-	struct epc *epc = e->epc;
-	int err = epc__hw_eremove(&epc->hw, epc__page_index(epc, p));
-
-	if (err) {
-		/* sgx_encl_free_epc_page(): warn and leak the page */
-		atomic_fetch_add(&epc->mm.nr_leaked, 1);
-		epc__log(&epc->log, LOG_WARNING,
-			 "EREMOVE returned %d (0x%x) and an EPC page was leaked", err, err);
-		return;
-	}
-	epc__free_page(&epc->reclaim, p);
+	epc__free_page_eremove(&e->epc->reclaim, p);
 }
 
 /* ---------------------------------------------------------------- backing */

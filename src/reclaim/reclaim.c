@@ -581,6 +581,22 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	return 0;
 }
 
+void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
+{
+	struct epc__mm *mm = r->mm;
+	int err = epc__hw_eremove(mm->hw, epc__mm_page_index(mm, p));
+
+	if (err) {
+		/* the kernel's sgx_encl_free_epc_page(): warn and leak the page */
+		atomic_fetch_add(&mm->nr_leaked, 1);
+		epc__log(r->log, LOG_WARNING,
+			 "EREMOVE returned %d (0x%x): the EPC page at 0x%llx was leaked", err, err,
+			 (unsigned long long)epc__mm_page_phys(mm, p));
+		return;
+	}
+	epc__free_page(r, p);
+}
+
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)
 {
 	struct epc_cgroup *cg = p->cg;

@@ -590,8 +590,8 @@ void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
 		/* the kernel's sgx_encl_free_epc_page(): warn and leak the page */
 		atomic_fetch_add(&mm->nr_leaked, 1);
 		epc__log(r->log, LOG_WARNING,
-			 "EREMOVE returned %d (0x%x): the EPC page at 0x%llx was leaked", err, err,
-			 (unsigned long long)epc__mm_page_phys(mm, p));
+			 "EREMOVE returned %d (0x%x) and an EPC page was leaked (phys 0x%llx)", err,
+			 err, (unsigned long long)epc__mm_page_phys(mm, p));
 		return;
 	}
 	epc__free_page(r, p);

@@ -40,7 +40,7 @@ for arg in "$@"; do
 	--valgrind) want="$want $valgrind" ;;
 	--with-optional) want="$want $bench $fuzz $format $valgrind" ;;
 	-h | --help)
-		sed -n '4,21s/^# \{0,1\}//p' "$0"
+		sed -n '4,24s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)

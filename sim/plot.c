@@ -25,6 +25,10 @@ extern char **environ;
 #define PLOT_MAX_COLUMNS 1024
 /* Longest CSV header line, bytes. */
 #define PLOT_MAX_HEADER 65536
+/* Line colours, one per series in turn (readable on white, distinct when printed). */
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+				      "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+#define PALETTE_LEN (sizeof(palette) / sizeof(palette[0]))
 /* Bytes of gnuplot's stderr quoted in an error. */
 #define PLOT_ERR_QUOTE 200
 
@@ -310,12 +314,13 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
 			    tl->csv);
 
-	fprintf(f, "set grid lc rgb '#dddddd'\n"
-		   "set key outside right top vertical Left reverse noenhanced\n"
-		   "set lmargin at screen 0.08\nset rmargin at screen 0.76\n"
+	fprintf(f, "set grid lc rgb '#cccccc'\n"
+		   "set lmargin at screen 0.08\nset rmargin at screen 0.70\n"
 		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
 		   "set multiplot\n"
 		   "set tmargin at screen 0.92\nset bmargin at screen 0.40\n"
+		   "set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
 		   "set title ");
 	gp_str(f, tl->title);
 	fprintf(f, " noenhanced font 'sans,14'\n"
@@ -327,21 +332,22 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		if (strncmp(tl->cols[i], "cg:", 3))
 			continue;
 		cg_path(tl->cols[i], path, sizeof(path));
-		color++;
 		fprintf(f, "%s", first ? "" : ", \\\n  ");
 		first = false;
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 2 lc %d title ", i + 1, MIB, color);
+		fprintf(f, " using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title ", i + 1, MIB,
+			palette[color % PALETTE_LEN]);
 		fprintf(f, "'");
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " usage', \\\n  ");
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 1.5 dt (8,6) lc %d title '", i + 2,
-			MIB, color);
+		fprintf(f, " using 1:($%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' title '",
+			i + 2, MIB, palette[color % PALETTE_LEN]);
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " limit'");
+		color++;
 		i++;
 	}
 	if (first) /* no cgroup: an empty panel with its axes */
@@ -349,6 +355,8 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	fprintf(f, "\n"
 		   "set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
 		   "unset title\nset format x '%%g'\n"
+		   "set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
 		   "set xlabel 'modelled time (s)'\n"
 		   "set ylabel 'free EPC (MiB)'\n"
 		   "set y2label 'faults per interval'\n"
@@ -359,11 +367,12 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 
 		if (strncmp(c, "node:", 5))
 			continue;
-		color++;
 		gp_str(f, tl->csv);
 		fprintf(f,
-			" using 1:($%d/%.1f) with lines lw 2 lc %d title 'node %.*s free', \\\n  ",
-			i + 1, MIB, color, (int)(strlen(c) - 10), c + 5);
+			" using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s free', "
+			"\\\n  ",
+			i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10), c + 5);
+		color++;
 	}
 	gp_str(f, tl->csv);
 	fprintf(f,
@@ -405,12 +414,13 @@ static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	fprintf(f, "set grid lc rgb '#dddddd'\n"
-		   "set key outside right top vertical Left reverse noenhanced\n"
-		   "set lmargin at screen 0.08\nset rmargin at screen 0.76\n"
+	fprintf(f, "set grid lc rgb '#cccccc'\n"
+		   "set lmargin at screen 0.08\nset rmargin at screen 0.70\n"
 		   "set title ");
 	gp_str(f, sw->title);
 	fprintf(f, " noenhanced font 'sans,14'\n"
+		   "set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
 		   "set xlabel 'cgroup limit, sgx\\_epc misc.max (MiB)'\n"
 		   "set ylabel 'fault rate (%% of accesses)'\n"
 		   "set y2label 'modelled slowdown (x)'\n"
@@ -438,18 +448,19 @@ static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 	fprintf(f, "plot ");
 	gp_str(f, sw->csv);
 	fprintf(f,
-		" using ($1/%.1f):($2*100) with linespoints lw 2 pt 7 ps 0.8 lc 1 "
+		" using ($1/%.1f):($2*100) with linespoints lw 2 pt 7 ps 0.8 lc rgb '#1f77b4' "
 		"title 'fault rate', \\\n  ",
 		MIB);
 	gp_str(f, sw->csv);
 	fprintf(f,
-		" using ($1/%.1f):4 axes x1y2 with linespoints lw 1.5 dt (6,4) pt 6 ps 0.8 lc 2 "
+		" using ($1/%.1f):4 axes x1y2 with linespoints lw 1.5 dt (12,8) pt 6 ps 0.8 lc rgb "
+		"'#ff7f0e' "
 		"title 'modelled slowdown'",
 		MIB);
 	if (sw->knee && sw->knee_rate >= 0)
 		fprintf(f,
 			", \\\n  '-' using 1:2 with points pt 7 ps 2 lc rgb '#d62728' "
-			"title 'knee'\n%.6f %.6f\ne\n",
+			"title 'knee'\n%.6f,%.6f\ne\n",
 			(double)sw->knee / MIB, sw->knee_rate * 100);
 	else
 		fprintf(f, "\n");

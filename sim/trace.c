@@ -39,6 +39,7 @@ struct sim_trace {
 	/* replay cursor */
 	size_t pos;
 	uint64_t prev;	   /* page of the last entry decoded */
+	uint64_t prev2;	   /* page of the entry before it */
 	uint64_t run_left; /* accesses of that entry still to return */
 	bool prev_write;
 };
@@ -217,6 +218,7 @@ struct enc {
 	struct buf out;
 	struct page_map map;
 	uint64_t prev;	   /* page of the last entry written */
+	uint64_t prev2;	   /* page of the entry before it */
 	uint64_t run_page; /* the pending run, if run_len */
 	uint64_t run_len;
 	bool run_write;
@@ -228,7 +230,7 @@ struct enc {
 
 static int enc_flush(struct enc *e)
 {
-	uint64_t tok;
+	uint64_t tok, near, far;
 	int rc;
 
 	if (!e->run_len)
@@ -236,10 +238,17 @@ static int enc_flush(struct enc *e)
 	rc = buf_reserve(&e->out, 2 * VARINT_MAX_LEN);
 	if (rc)
 		return rc;
-	tok = zigzag(e->run_page - e->prev) << 2 | (uint64_t)e->run_write << 1 | (e->run_len > 1);
+	near = zigzag(e->run_page - e->prev);
+	far = zigzag(e->run_page - e->prev2);
+	if (far < near) /* A B A: A is 0 from two entries back */
+		tok = far << 3 | 1 << 2;
+	else
+		tok = near << 3;
+	tok |= (uint64_t)e->run_write << 1 | (e->run_len > 1);
 	put_varint(&e->out, tok);
 	if (e->run_len > 1)
 		put_varint(&e->out, e->run_len - 2);
+	e->prev2 = e->prev;
 	e->prev = e->run_page;
 	e->nr_entries++;
 	e->run_len = 0;
@@ -637,7 +646,7 @@ static int compact_check(struct sim_trace *t, struct where *w)
 {
 	const uint8_t *m = t->mem;
 	uint64_t version, shift, want_records, want_pages, want_entries, want_writes;
-	uint64_t records = 0, writes = 0, pages = 0, prev = 0;
+	uint64_t records = 0, writes = 0, pages = 0, prev = 0, prev2 = 0;
 	size_t pos = SIM_TRACE_HEADER_LEN;
 
 	if (memcmp(m, SIM_TRACE_MAGIC, t->end < SIM_TRACE_MAGIC_LEN ? t->end : SIM_TRACE_MAGIC_LEN))
@@ -681,13 +690,14 @@ static int compact_check(struct sim_trace *t, struct where *w)
 				    e, want_entries, t->end);
 		if (rc)
 			return fail(w, -EINVAL, "byte %zu: entry %" PRIu64 ": bad varint", at, e);
-		page = prev + unzigzag(tok >> 2);
+		page = (tok & 4 ? prev2 : prev) + unzigzag(tok >> 3);
 		if (page > pages)
 			return fail(w, -EINVAL,
 				    "byte %zu: entry %" PRIu64 ": page %" PRIu64
 				    " before page %" PRIu64 " was introduced",
 				    at, e, page, pages);
 		pages += page == pages;
+		prev2 = prev;
 		prev = page;
 		if (run > UINT64_MAX - records)
 			return fail(w, -EINVAL,
@@ -876,7 +886,7 @@ static inline uint64_t get_varint(const uint8_t *m, size_t *pos)
 
 int sim_trace_next(struct sim_trace *t, uint64_t *page, bool *write)
 {
-	uint64_t tok;
+	uint64_t tok, page_base;
 
 	if (t->run_left) {
 		t->run_left--;
@@ -887,7 +897,9 @@ int sim_trace_next(struct sim_trace *t, uint64_t *page, bool *write)
 	if (t->pos >= t->end)
 		return 0;
 	tok = get_varint(t->mem, &t->pos);
-	t->prev += unzigzag(tok >> 2);
+	page_base = tok & 4 ? t->prev2 : t->prev;
+	t->prev2 = t->prev;
+	t->prev = page_base + unzigzag(tok >> 3);
 	t->prev_write = tok & 2;
 	if (tok & 1)
 		t->run_left = get_varint(t->mem, &t->pos) + 1;
@@ -900,6 +912,7 @@ int sim_trace_rewind(struct sim_trace *t)
 {
 	t->pos = t->start;
 	t->prev = 0;
+	t->prev2 = 0;
 	t->run_left = 0;
 	t->prev_write = false;
 	return 0;

@@ -51,12 +51,17 @@
  *   48            entries, to the end of the file
  *
  *   entry:  varint T  [varint R]
- *     T = zigzag(page - previous page) << 2 | write << 1 | has_run
+ *     T = zigzag(page - base) << 3 | far << 2 | write << 1 | has_run
+ *     base = the page of the entry before the previous one if far, else
+ *         the previous entry's page (both 0 at the start): code and data
+ *         pages alternate (a fetch, a load, a fetch, a store), and with
+ *         far the page two entries back costs no delta
  *     R = run - 2 when has_run (the entry stands for run >= 2 accesses to
  *         the same page of the same kind), absent otherwise (run 1)
- *   "previous page" starts at 0; a page index may be at most the number of
- *   distinct pages seen so far (an index equal to it introduces the next new
- *   page). varint: LEB128, 7 bits a byte, low first, at most 10 bytes.
+ *   A page index may be at most the number of distinct pages seen so far
+ *   (an index equal to it introduces the next new page). varint: LEB128,
+ *   7 bits a byte, low first, at most 10 bytes. The writer folds every run
+ *   and picks the base with the smaller delta; the reader accepts either.
  *
  * Thread safety: a trace is used by one thread at a time; traces share
  * nothing, so several may be replayed by several threads.

@@ -236,6 +236,36 @@ static void test_trace_compact_runs(void **state)
 	free(text);
 }
 
+/* A B A: the second A is coded against the page two entries back. */
+static void test_trace_compact_far_base(void **state)
+{
+	static const struct access want[] = {{0, false}, {1, false}, {0, false},
+					     {2, true},	 {0, false}, {2, true}};
+	static const uint8_t entries[] = {0x00, 2 << 3, 4, 2 << 3 | 4 | 2, 4, 4 | 2};
+	char *enc = NULL, buf[SIM_TRACE_HEADER_LEN + sizeof(entries)];
+	size_t len = 0;
+	FILE *f = open_memstream(&enc, &len);
+	struct sim_trace *t = buf_ok("0x0\n0x1000\n0x0\n0x2000 W\n0x0\n0x2000 W\n"), *u;
+	char err[512];
+
+	(void)state;
+	expect_counts(t, 6, 3, 2, 6);
+	CHECK_EQ(sim_trace_write(t, f), 0, "encode");
+	fclose(f);
+	CHECK_EQ(len, sizeof(buf), "one byte an entry");
+	CHECK_EQ(memcmp(enc + SIM_TRACE_HEADER_LEN, entries, sizeof(entries)), 0,
+		 "page 1 is +1 from page 0; page 0 again is 0 from two back (far); page 2 is +1 "
+		 "from "
+		 "page 1 two back; then page 0 and page 2 are both 0 from two back");
+	memcpy(buf, enc, sizeof(buf));
+	CHECK_EQ(sim_trace_open_buffer(buf, sizeof(buf), "far", &u, err, sizeof(err)), 0,
+		 "open the encoding");
+	expect_seq(u, want, 6, "far base");
+	sim_trace_close(u);
+	sim_trace_close(t);
+	free(enc);
+}
+
 /* Lackey -> compact file -> the same sequence, and the file is stable. */
 static void roundtrip(const char *lackey, const char *tag)
 {
@@ -552,11 +582,10 @@ static void test_trace_errors_compact(void **state)
 	expect_error("a varint above 2^64", b, n + 10, -EINVAL, ": byte 48: entry 0: bad varint");
 	header(b, 1, 12, 2, 2, 2, 0);
 	b[n] = 0;	   /* page 0 */
-	b[n + 1] = 2 << 2; /* zigzag(+1) = 2: page 1, fine */
-	b[n + 1] = 4 << 2; /* zigzag(+2) = 4: page 2 before page 1 */
+	b[n + 1] = 4 << 3; /* zigzag(+2) = 4: page 2 before page 1 */
 	expect_error("a page out of order", b, n + 2, -EINVAL,
 		     ": byte 49: entry 1: page 2 before page 1 was introduced");
-	b[n + 1] = 1 << 2; /* zigzag(-1) = 1: page 2^64 - 1 */
+	b[n + 1] = 1 << 3; /* zigzag(-1) = 1: page 2^64 - 1 */
 	expect_error("a page below 0", b, n + 2, -EINVAL,
 		     ": byte 49: entry 1: page 18446744073709551615 before page 1 was introduced");
 	header(b, 1, 12, 1, 1, 1, 0);
@@ -675,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_trace_lackey_span_and_chatter),
 		cmocka_unit_test(test_trace_plain),
 		cmocka_unit_test(test_trace_compact_runs),
+		cmocka_unit_test(test_trace_compact_far_base),
 		cmocka_unit_test(test_trace_compact_roundtrip),
 		cmocka_unit_test(test_trace_first_touch_order),
 		cmocka_unit_test(test_trace_stream_long),

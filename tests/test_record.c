@@ -4,8 +4,9 @@
  * recording tests/data/tiny.S (built by the test build on x86-64) gives
  * exactly the accesses of the checked-in tiny.lackey; /bin/true records; the
  * command's exit status is reported; valgrind missing, bad usage and a bad
- * input each get their message and exit code. Exits 77 (skipped) when
- * valgrind is not installed.
+ * input each get their message and exit code; `epcmm topology` prints a
+ * [node 0] with cpus and distances. Exits 77 (skipped) when valgrind is not
+ * installed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,6 +245,44 @@ static void test_record_trace_convert(void **state)
 	free(bad);
 }
 
+static void test_record_topology(void **state)
+{
+	const char *args[] = {"topology", NULL};
+	const char *bad[] = {"topology", "--frobnicate", NULL};
+	char *out = path_in("stdout"), err[4096], text[8192];
+	const char *argv[] = {EPCMM_TOOL, "topology", NULL};
+	size_t n;
+	FILE *f;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	CHECK(run(err, sizeof(err), NULL, args) == 0, "epcmm topology exits 0");
+	CHECK(err[0] == '\0', "nothing on stderr");
+	CHECK(run(err, sizeof(err), NULL, bad) == 2, "an argument: exit 2");
+	expect_in(err, "epcmm topology: unexpected argument '--frobnicate' (see --help)");
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen(out, "w", stdout))
+			_exit(126);
+		execv(argv[0], (char **)argv);
+		_exit(126);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "topology to a file");
+	f = fopen(out, "r");
+	CHECK(f != NULL, "read its output");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	expect_in(text, "\n[node 0]\n");
+	expect_in(text, "\ncpus = 0");
+	expect_in(text, "\ndistances = 10");
+	CHECK(text[0] == '#', "a comment header first");
+	unlink(out);
+	free(out);
+}
+
 static int has_valgrind(void)
 {
 	return system("valgrind --version >/dev/null 2>&1") == 0;
@@ -254,7 +293,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_tiny),	     cmocka_unit_test(test_record_true),
 		cmocka_unit_test(test_record_exit_status),   cmocka_unit_test(test_record_errors),
-		cmocka_unit_test(test_record_trace_convert),
+		cmocka_unit_test(test_record_trace_convert), cmocka_unit_test(test_record_topology),
 	};
 	char cmd[300];
 	int rc;

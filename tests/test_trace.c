@@ -525,7 +525,7 @@ static void test_trace_errors_text(void **state)
 
 static void test_trace_errors_long_line(void **state)
 {
-	char *text = malloc(SIM_TRACE_MAX_LINE + 16);
+	static char text[SIM_TRACE_MAX_LINE + 16];
 
 	(void)state;
 	strcpy(text, "0x1000\n");
@@ -537,7 +537,6 @@ static void test_trace_errors_long_line(void **state)
 	expect_error("a line of 4096 bytes is read", text, strlen(text), -EINVAL,
 		     ":2: address '111111111111111111111111..."
 		     "' above 2^64 - 1");
-	free(text);
 }
 
 static void test_trace_errors_compact(void **state)

@@ -533,7 +533,7 @@ struct src {
 	bool eof;
 };
 
-/* Read more after buf[pos..len), moved to the front. Return: 0, -EIO, -ENOMEM. */
+/* Read more after buf[pos..len), moved to the front. Return: 0, -ENOMEM, -errno of the read. */
 static int src_fill(struct src *s)
 {
 	size_t got;
@@ -558,7 +558,7 @@ static int src_fill(struct src *s)
 	s->len += got;
 	if (got == 0) {
 		if (ferror(s->f))
-			return -EIO;
+			return errno > 0 ? -errno : -EIO;
 		s->eof = true;
 	}
 	return 0;
@@ -586,7 +586,7 @@ static int parse_text(struct parse *p, struct src *s)
 		if (!nl && !s->eof && n <= SIM_TRACE_MAX_LINE) {
 			rc = src_fill(s);
 			if (rc)
-				return fail(&p->w, rc, "read error");
+				return fail(&p->w, rc, "read error: %s", strerror(-rc));
 			continue;
 		}
 		if (!nl && s->eof && !n)
@@ -769,14 +769,14 @@ static int open_src(struct src *s, const char *name, struct sim_trace **out, cha
 		rc = src_fill(s);
 		if (rc) {
 			free(t);
-			return fail(&w, rc, "read error");
+			return fail(&w, rc, "read error: %s", strerror(-rc));
 		}
 	}
 	if (s->len - s->pos >= 1 && s->buf[s->pos] == (uint8_t)SIM_TRACE_MAGIC[0]) {
 		rc = src_slurp(s);
 		if (rc) {
 			free(t);
-			return fail(&w, rc, "read error");
+			return fail(&w, rc, "read error: %s", strerror(-rc));
 		}
 		t->fmt = SIM_TRACE_COMPACT;
 		t->mem = s->buf;

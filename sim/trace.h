@@ -104,7 +104,7 @@ struct sim_trace;
  * what is wrong; may be NULL.
  * Return: 0 and *@out; -ENOENT, -EACCES, ... the file cannot be opened;
  * -EINVAL bad contents (including a trace with no access); -E2BIG more than
- * SIM_TRACE_MAX_PAGES pages; -ENOMEM; -EIO a read error.
+ * SIM_TRACE_MAX_PAGES pages; -ENOMEM; -EISDIR, -EIO, ... a read error.
  */
 int sim_trace_open(const char *path, struct sim_trace **out, char *err, size_t errlen);
 

@@ -226,6 +226,31 @@ static void test_plot_sweep_svg_png(void **state)
 	free(png);
 }
 
+/* Flat data (no fault at any limit, one sample) still gives a plot. */
+static void test_plot_flat(void **state)
+{
+	char *csv = path_in(tmpdir, "flat.csv"), *svg = path_in(tmpdir, "flat.svg"), err[512] = "";
+	FILE *f = fopen(csv, "w");
+	int rc;
+
+	(void)state;
+	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
+	for (int i = 1; i <= 4; i++)
+		fprintf(f, "%d,0,0,1\n", i * MIB);
+	fclose(f);
+	rc = sim_plot_sweep(csv, svg, "flat", 2 * MIB, err, sizeof(err));
+	if (rc)
+		fail_msg("a flat sweep: %d %s", rc, err);
+	f = fopen(csv, "w");
+	fprintf(f, "modelled_s,accesses,cg:/:current,cg:/:max,node:0:free,faults\n0,0,0,,0,0\n");
+	fclose(f);
+	rc = sim_plot_timeline(csv, svg, "one sample", err, sizeof(err));
+	if (rc)
+		fail_msg("a one-sample timeline: %d %s", rc, err);
+	free(csv);
+	free(svg);
+}
+
 static void expect_err(int rc, int want_rc, const char *err, const char *want)
 {
 	if (rc != want_rc)
@@ -331,9 +356,8 @@ static int has_gnuplot(void)
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plot_timeline_svg),
-		cmocka_unit_test(test_plot_timeline_png),
-		cmocka_unit_test(test_plot_sweep_svg_png),
+		cmocka_unit_test(test_plot_timeline_svg),  cmocka_unit_test(test_plot_timeline_png),
+		cmocka_unit_test(test_plot_sweep_svg_png), cmocka_unit_test(test_plot_flat),
 		cmocka_unit_test(test_plot_errors),
 	};
 	char cmd[300];

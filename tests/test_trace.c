@@ -623,8 +623,8 @@ static void test_trace_errors_file(void **state)
 		 "a missing file");
 	if (strcmp(err, "/nonexistent/x.trace: No such file or directory"))
 		fail_msg("message '%s'", err);
-	CHECK_EQ(sim_trace_open(DATA_DIR, &t, err, sizeof(err)), -EIO, "a directory");
-	if (strcmp(err, DATA_DIR ": read error"))
+	CHECK_EQ(sim_trace_open(DATA_DIR, &t, err, sizeof(err)), -EISDIR, "a directory");
+	if (strcmp(err, DATA_DIR ": read error: Is a directory"))
 		fail_msg("message '%s'", err);
 	CHECK_EQ(sim_trace_open("/nonexistent/x.trace", &t, NULL, 0), -ENOENT, "no buffer");
 	CHECK_EQ(sim_trace_open("/nonexistent/x.trace", &t, err, 5), -ENOENT, "a short buffer");

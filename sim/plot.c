@@ -283,6 +283,17 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* "node:N:free" with N decimal digits (N goes into the script unquoted). */
+static bool is_node_free(const char *c)
+{
+	size_t digits;
+
+	if (strncmp(c, "node:", 5))
+		return false;
+	digits = strspn(c + 5, "0123456789");
+	return digits > 0 && digits < 10 && !strcmp(c + 5 + digits, ":free");
+}
+
 static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct timeline *tl = arg;
@@ -303,7 +314,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			   i + 1 < tl->nr && !strncmp(tl->cols[i + 1], c, strlen(c) - 7) &&
 			   !strcmp(tl->cols[i + 1] + strlen(c) - 7, "max")) {
 			i++;
-		} else if (!strncmp(c, "node:", 5) && ends_with(c, ":free") && strlen(c) > 10) {
+		} else if (is_node_free(c)) {
 		} else {
 			return fail(err, errlen, -EINVAL,
 				    "%s: unexpected column '%s' in a timeline (column %d)", tl->csv,

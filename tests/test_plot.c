@@ -247,6 +247,14 @@ static void test_plot_flat(void **state)
 	rc = sim_plot_timeline(csv, svg, "one sample", err, sizeof(err));
 	if (rc)
 		fail_msg("a one-sample timeline: %d %s", rc, err);
+	/* a quote in a cgroup path and in the title stays inside gnuplot's strings */
+	f = fopen(csv, "w");
+	fprintf(f, "modelled_s,accesses,cg:/it's:current,cg:/it's:max,faults\n0,0,0,4096,0\n"
+		   "1,5,4096,4096,1\n");
+	fclose(f);
+	rc = sim_plot_timeline(csv, svg, "it's '); system('false", err, sizeof(err));
+	if (rc)
+		fail_msg("quotes: %d %s", rc, err);
 	free(csv);
 	free(svg);
 }
@@ -283,6 +291,13 @@ static void test_plot_errors(void **state)
 	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: unexpected column 'cg:/a:current' in a timeline (column 3)", bad);
+	expect_err(rc, -EINVAL, err, want);
+	f = fopen(bad, "w");
+	fprintf(f, "modelled_s,accesses,node:0' x:free,faults\n0,0,0,0\n");
+	fclose(f);
+	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	snprintf(want, sizeof(want),
+		 "%s: unexpected column 'node:0' x:free' in a timeline (column 3)", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "time,accesses,faults\n");

@@ -299,7 +299,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	const struct timeline *tl = arg;
 	char path[1024];
 	int color = 0, faults = -1;
-	bool first;
+	bool first, no_cg = true;
 
 	if (tl->nr < 3 || strcmp(tl->cols[0], "modelled_s") || strcmp(tl->cols[1], "accesses"))
 		return fail(err, errlen, -EINVAL,
@@ -336,8 +336,13 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	gp_str(f, tl->title);
 	fprintf(f, " noenhanced font 'sans,14'\n"
 		   "set format x ''\nunset xlabel\n"
-		   "set ylabel 'EPC per cgroup (MiB)'\n"
-		   "plot ");
+		   "set ylabel 'EPC per cgroup (MiB)'\n");
+	for (int i = 2; i < faults; i++)
+		no_cg &= strncmp(tl->cols[i], "cg:", 3) != 0;
+	if (no_cg)
+		fprintf(f, "set label 1 'no cgroup in this timeline' at graph 0.5, graph 0.5 "
+			   "center\n");
+	fprintf(f, "plot ");
 	first = true;
 	for (int i = 2; i < faults; i++) {
 		if (strncmp(tl->cols[i], "cg:", 3))
@@ -361,8 +366,10 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		color++;
 		i++;
 	}
-	if (first) /* no cgroup: an empty panel with its axes */
-		fprintf(f, "NaN notitle");
+	if (first) { /* no cgroup: an empty panel with its axes (gnuplot refuses no points) */
+		gp_str(f, tl->csv);
+		fprintf(f, " using 1:(0) with lines lc rgb 'white' notitle\nunset label 1");
+	}
 	fprintf(f, "\n"
 		   "set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
 		   "unset title\nset format x '%%g'\n"

@@ -247,6 +247,13 @@ static void test_plot_flat(void **state)
 	rc = sim_plot_timeline(csv, svg, "one sample", err, sizeof(err));
 	if (rc)
 		fail_msg("a one-sample timeline: %d %s", rc, err);
+	/* no cgroup column: the usage panel is empty, the plot is still made */
+	f = fopen(csv, "w");
+	fprintf(f, "modelled_s,accesses,node:0:free,faults\n0,0,100,0\n1,1,50,3\n");
+	fclose(f);
+	rc = sim_plot_timeline(csv, svg, "no cgroups", err, sizeof(err));
+	if (rc)
+		fail_msg("a timeline without cgroups: %d %s", rc, err);
 	/* a quote in a cgroup path and in the title stays inside gnuplot's strings */
 	f = fopen(csv, "w");
 	fprintf(f, "modelled_s,accesses,cg:/it's:current,cg:/it's:max,faults\n0,0,0,4096,0\n"

@@ -194,6 +194,7 @@ static void test_record_errors(void **state)
 	char *out = path_in("x.trace"), err[4096];
 	const char *args[] = {"record", "-o", out, "--", "/bin/true", NULL};
 	const char *no_o[] = {"record", "/bin/true", NULL};
+	const char *bad_dir[] = {"record", "-o", "/nonexistent/dir/x.trace", "/bin/true", NULL};
 	const char *no_cmd[] = {"record", "-o", out, "--", NULL};
 	const char *bad_opt[] = {"record", "--frobnicate", NULL};
 	const char *o_last[] = {"record", "-o", NULL};
@@ -203,6 +204,10 @@ static void test_record_errors(void **state)
 	      "valgrind missing: exit 1");
 	expect_in(err, "epcmm record: no-such-valgrind not found: recording needs Valgrind "
 		       "(Debian package valgrind)");
+	CHECK(run(err, sizeof(err), NULL, bad_dir) == 1, "an output directory that is not there");
+	expect_in(err, "epcmm record: cannot write /nonexistent/dir/x.trace: No such file or "
+		       "directory");
+	CHECK(strstr(err, "exited with status") == NULL, "found before running anything");
 	CHECK(run(err, sizeof(err), NULL, no_o) == 2, "no -o: exit 2");
 	expect_in(err, "epcmm record: -o FILE is required (see --help)");
 	CHECK(run(err, sizeof(err), NULL, no_cmd) == 2, "no command: exit 2");

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -138,6 +139,19 @@ static bool in_path(const char *prog)
 	return found;
 }
 
+/* Can a file be created at @path? Checked before a run that may take minutes. */
+static int writable_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	rc = access(dirname(copy), W_OK) ? -errno : 0;
+	free(copy);
+	return rc;
+}
+
 /* Read what is left of @f so the writer never blocks. */
 static void drain(FILE *f)
 {
@@ -157,6 +171,11 @@ static int record(const char *out, bool plain, char **cmd)
 	pid_t pid;
 	FILE *f;
 
+	rc = writable_dir(out);
+	if (rc) {
+		fprintf(stderr, "epcmm record: cannot write %s: %s\n", out, strerror(-rc));
+		return TOOL_EXIT_FAILURE;
+	}
 	if (!strchr(vg, '/') && !in_path(vg)) {
 		fprintf(stderr,
 			"epcmm record: %s not found: recording needs Valgrind "

@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
+	{"record", epcmm_record, "record a program's memory trace under Valgrind"},
+	{"trace-convert", epcmm_trace_convert,
+	 "convert a Lackey or plain trace to the compact format"},
+	{"topology", epcmm_topology, "print the host's NUMA topology as a scenario fragment"},
 };
 
 static void usage(FILE *f)

@@ -11,5 +11,8 @@
 
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
+int epcmm_record(int argc, char **argv);	/* record.c */
+int epcmm_trace_convert(int argc, char **argv); /* record.c */
+int epcmm_topology(int argc, char **argv);	/* topology.c */
 
 #endif

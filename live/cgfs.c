@@ -39,8 +39,9 @@ static const char *const lib_files[] = {
 };
 
 struct node {
-	char *path;	  /* "/" or "/a/b" */
-	unsigned subtree; /* CTRL_* enabled in cgroup.subtree_control */
+	char *path;	       /* "/" or "/a/b" */
+	struct epc_cgroup *cg; /* the library's cgroup: a reference we hold */
+	unsigned subtree;      /* CTRL_* enabled in cgroup.subtree_control */
 };
 
 struct member {
@@ -87,6 +88,7 @@ int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 		free(fs);
 		return -ENOMEM;
 	}
+	fs->nodes[0].cg = epc_cgroup_root(epc); /* the root is not counted */
 	fs->nr_nodes = 1;
 	*out = fs;
 	return 0;
@@ -96,8 +98,10 @@ void live_cgfs_destroy(struct live_cgfs *fs)
 {
 	if (!fs)
 		return;
-	for (size_t i = 0; i < fs->nr_nodes; i++)
+	for (size_t i = 0; i < fs->nr_nodes; i++) {
+		epc_cgroup_put(fs->nodes[i].cg);
 		free(fs->nodes[i].path);
+	}
 	for (size_t i = 0; i < fs->nr_members; i++) {
 		close(fs->members[i].pidfd);
 		free(fs->members[i].path);
@@ -118,15 +122,31 @@ static struct node *node_find_locked(struct live_cgfs *fs, const char *path)
 	return NULL;
 }
 
-/* Is @path a direct child of @dir? */
-static bool is_child(const char *dir, const char *path)
+/* The names of @cg's live children (the library's listing) into @names,
+ * marked as directories, at most @cap. Return: 0; -ENOMEM. */
+static int list_children_locked(struct epc_cgroup *cg, char **names, bool *dirs, size_t cap,
+				size_t *nr)
 {
-	size_t n = strlen(dir);
+	struct epc_cgroup **kids = calloc(cap ? cap : 1, sizeof(*kids));
+	size_t n = 0;
+	int ret;
 
-	if (!strcmp(dir, "/"))
-		n = 0;
-	return !strncmp(path, dir, n) && path[n] == '/' && path[n + 1] &&
-	       !strchr(path + n + 1, '/') && strcmp(path, "/");
+	if (!kids)
+		return -ENOMEM;
+	ret = epc_cgroup_list_children(cg, kids, cap, &n);
+	if (!ret && n > cap)
+		ret = -EAGAIN; /* cannot be: every child is one of our nodes */
+	for (size_t i = 0; i < n && i < cap; i++) {
+		char name[256];
+
+		if (!ret && epc_cgroup_name(kids[i], name, sizeof(name)) > 0) {
+			dirs[*nr] = true;
+			names[(*nr)++] = strdup(name);
+		}
+		epc_cgroup_put(kids[i]);
+	}
+	free(kids);
+	return ret;
 }
 
 /* Split a full path into its directory (into @dir) and last component. */
@@ -313,15 +333,14 @@ void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len)
 
 int live_cgfs_task_enter(struct live_cgfs *fs, pid_t pid, struct epc_task *t)
 {
-	struct epc_cgroup *cg;
 	struct member *m;
+	struct node *n;
 	int ret;
 
 	pthread_mutex_lock(&fs->lock);
 	m = member_find_locked(fs, pid);
-	ret = epc_cgroup_lookup(fs->epc, m ? m->path : "/", &cg);
-	if (!ret)
-		ret = epc_task_move(t, cg);
+	n = m ? node_find_locked(fs, m->path) : &fs->nodes[0];
+	ret = n ? epc_task_move(t, n->cg) : -ENOENT;
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
 }
@@ -377,7 +396,7 @@ int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
 		free(copy);
 		goto out_unlock;
 	}
-	fs->nodes[fs->nr_nodes++] = (struct node){.path = copy};
+	fs->nodes[fs->nr_nodes++] = (struct node){.path = copy, .cg = cg}; /* its reference */
 out_unlock:
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
@@ -385,7 +404,6 @@ out_unlock:
 
 int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
 {
-	struct epc_cgroup *cg;
 	struct node *n;
 	int ret;
 
@@ -400,20 +418,14 @@ int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
 		goto out_unlock;
 	}
 	members_reap_locked(fs);
-	for (size_t i = 0; i < fs->nr_nodes; i++)
-		if (is_child(path, fs->nodes[i].path)) {
-			ret = -EBUSY;
-			goto out_unlock;
-		}
 	if (nr_procs_locked(fs, path, false)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	ret = epc_cgroup_lookup(fs->epc, path, &cg);
-	if (!ret)
-		ret = epc_cgroup_remove(cg);
+	ret = epc_cgroup_remove(n->cg); /* -EBUSY with children or a task in a request */
 	if (ret)
 		goto out_unlock;
+	epc_cgroup_put(n->cg);
 	free(n->path);
 	memmove(n, n + 1, (size_t)(fs->nodes + fs->nr_nodes - (n + 1)) * sizeof(*n));
 	fs->nr_nodes--;
@@ -483,7 +495,6 @@ static int resolve_file_locked(struct live_cgfs *fs, const char *path, char *dir
 int live_cgfs_stat(struct live_cgfs *fs, const char *path, enum live_cgfs_kind *kind)
 {
 	char dir[CGFS_PATH_MAX];
-	struct epc_cgroup *cg;
 	const char *name;
 	struct node *n;
 	enum core_file f;
@@ -504,8 +515,7 @@ int live_cgfs_stat(struct live_cgfs *fs, const char *path, enum live_cgfs_kind *
 		goto out_unlock;
 	}
 	ret = -ENOENT;
-	if (lib_file_known(name) && !epc_cgroup_lookup(fs->epc, dir, &cg) &&
-	    lib_file_exists(cg, name)) {
+	if (lib_file_known(name) && lib_file_exists(n->cg, name)) {
 		*kind = lib_file_kind(name);
 		ret = 0;
 	}
@@ -517,15 +527,16 @@ out_unlock:
 int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 		      int (*fn)(void *arg, const char *name, bool is_dir), void *arg)
 {
-	struct epc_cgroup *cg;
 	char **names = NULL;
 	bool *dirs = NULL;
 	size_t nr = 0, cap;
+	struct node *n;
 	int ret = 0;
 
 	/* Collect under the lock, call @fn without it. */
 	pthread_mutex_lock(&fs->lock);
-	if (!node_find_locked(fs, path)) {
+	n = node_find_locked(fs, path);
+	if (!n) {
 		pthread_mutex_unlock(&fs->lock);
 		return -ENOENT;
 	}
@@ -536,18 +547,15 @@ int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	for (size_t i = 0; i < fs->nr_nodes; i++)
-		if (is_child(path, fs->nodes[i].path)) {
-			dirs[nr] = true;
-			names[nr++] = strdup(strrchr(fs->nodes[i].path, '/') + 1);
-		}
+	ret = list_children_locked(n->cg, names, dirs, fs->nr_nodes, &nr);
+	if (ret)
+		goto out_unlock;
 	for (int i = 0; i < F_NONE; i++)
 		if (core_files[i].root || !is_root(path))
 			names[nr++] = strdup(core_files[i].name);
-	if (!epc_cgroup_lookup(fs->epc, path, &cg))
-		for (size_t i = 0; i < sizeof(lib_files) / sizeof(lib_files[0]); i++)
-			if (lib_file_exists(cg, lib_files[i]))
-				names[nr++] = strdup(lib_files[i]);
+	for (size_t i = 0; i < sizeof(lib_files) / sizeof(lib_files[0]); i++)
+		if (lib_file_exists(n->cg, lib_files[i]))
+			names[nr++] = strdup(lib_files[i]);
 out_unlock:
 	pthread_mutex_unlock(&fs->lock);
 	for (size_t i = 0; i < nr; i++) {
@@ -632,7 +640,6 @@ static unsigned controllers_locked(struct live_cgfs *fs, const char *dir)
 ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len)
 {
 	char dir[CGFS_PATH_MAX];
-	struct epc_cgroup *cg;
 	const char *name;
 	struct node *n;
 	ssize_t ret;
@@ -667,8 +674,8 @@ ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t
 		break;
 	case F_NONE:
 		ret = -ENOENT;
-		if (lib_file_known(name) && !epc_cgroup_lookup(fs->epc, dir, &cg))
-			ret = epc_cgroup_read(cg, name, buf, len);
+		if (lib_file_known(name))
+			ret = epc_cgroup_read(n->cg, name, buf, len);
 		break;
 	}
 out_unlock:
@@ -745,7 +752,6 @@ int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, si
 		    pid_t writer)
 {
 	char dir[CGFS_PATH_MAX], *copy;
-	struct epc_cgroup *cg;
 	const char *name;
 	struct node *n;
 	int ret;
@@ -778,9 +784,8 @@ int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, si
 		break;
 	case F_NONE:
 		ret = -ENOENT;
-		if (lib_file_known(name) && !epc_cgroup_lookup(fs->epc, dir, &cg) &&
-		    lib_file_exists(cg, name))
-			ret = epc_cgroup_write(cg, name, copy);
+		if (lib_file_known(name) && lib_file_exists(n->cg, name))
+			ret = epc_cgroup_write(n->cg, name, copy);
 		break;
 	}
 out_unlock:
@@ -797,13 +802,9 @@ int live_cgfs_foreach(struct live_cgfs *fs,
 
 	pthread_mutex_lock(&fs->lock);
 	members_reap_locked(fs);
-	for (size_t i = 0; i < fs->nr_nodes && !ret; i++) {
-		struct epc_cgroup *cg;
-
-		if (epc_cgroup_lookup(fs->epc, fs->nodes[i].path, &cg))
-			continue;
-		ret = fn(arg, fs->nodes[i].path, cg, nr_procs_locked(fs, fs->nodes[i].path, false));
-	}
+	for (size_t i = 0; i < fs->nr_nodes && !ret; i++)
+		ret = fn(arg, fs->nodes[i].path, fs->nodes[i].cg,
+			 nr_procs_locked(fs, fs->nodes[i].path, false));
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
 }

@@ -20,8 +20,10 @@
  * that depends on membership (cgroup.procs, cgroup.events, rmdir), so a
  * process that exits leaves its cgroup at once.
  *
- * The library's cgroup handles are not reference counted: every handle is
- * looked up and used under the cgfs lock, which rmdir also takes.
+ * Each directory holds a reference on its library cgroup (epc_cgroup_create()
+ * gives it, rmdir puts it); the children a directory lists are the library's
+ * (epc_cgroup_list_children()), and an empty directory is removed by the
+ * library's epc_cgroup_remove(), which refuses one with children.
  *
  * Where it differs from the kernel's cgroupfs: the misc.* files show in every
  * cgroup whether or not the parent enabled +misc (the library charges every

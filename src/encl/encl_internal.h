@@ -63,6 +63,12 @@ uint64_t epc__encl_page_offset(const struct epc_encl *e, const struct epc__encl_
 void *epc__backing_contents(struct epc_encl *e, const struct epc__encl_page *ep);
 void *epc__backing_pcmd(struct epc_encl *e, const struct epc__encl_page *ep);
 
+/*
+ * Emit @type for @ep: EVICT and RELOAD while @ep->epc_page is the page
+ * (under the enclave lock), ENCL_KILLED after the access failed.
+ */
+void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type);
+
 /* EWB of @ep (blocked unless it is the SECS) into the backing store. Lock held.
  * Return: 0; -EIO (the page stays resident). */
 int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep);

@@ -19,6 +19,10 @@ static const struct command commands[] = {
 	{"daemon", epcmm_daemon, "serve one EPC to client processes; mount its cgroup tree"},
 	{"status", epcmm_status_cmd, "a running daemon's EPC, cgroups and clients, once"},
 	{"top", epcmm_top, "the same, live, once a second (q quits)"},
+	{"record", epcmm_record, "record a program's memory trace under Valgrind"},
+	{"trace-convert", epcmm_trace_convert,
+	 "convert a Lackey or plain trace to the compact format"},
+	{"topology", epcmm_topology, "print the host's NUMA topology as a scenario fragment"},
 };
 
 static void usage(FILE *f)

@@ -344,8 +344,10 @@ static void kill_child(const char *sock)
 {
 	struct epcmm_client *c;
 	uint64_t e, p;
-
 	if (epcmm_client_connect(sock, &c))
+		_exit(1);
+	/* Every other child is charged to the limited cgroup /k. */
+	if ((getpid() & 1) && epcmm_cgroup_write(c, "/k", "cgroup.procs", "0"))
 		_exit(1);
 	for (;;) {
 		epcmm_page_alloc(c, true, &p, NULL, NULL);
@@ -367,9 +369,10 @@ static void test_live_daemon_sigkill_leaves_nothing(void **state)
 	struct epcmm_client *c = connect_ok(fx);
 	unsigned seed = (unsigned)time(NULL);
 	struct timespec t0, t1;
-
 	print_message("# seed %u\n", seed);
 	srand(seed);
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/k"), 0, "mkdir /k");
+	CHECK_EQ(epcmm_cgroup_write(c, "/k", "misc.max", "sgx_epc 262144"), 0, "a 64-page limit");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < KILL_ROUNDS; i++) {
 		pid_t pid = fork();
@@ -388,6 +391,9 @@ static void test_live_daemon_sigkill_leaves_nothing(void **state)
 	print_message("# %d kills in %.2f s\n", KILL_ROUNDS,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	expect_settled(c);
+	expect_file(c, "/k", "misc.current", "sgx_epc 0\n");
+	expect_file(c, "/k", "cgroup.procs", ""); /* the killed members left */
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/k"), 0, "rmdir /k after its members were killed");
 	epcmm_client_close(c);
 }
 

@@ -148,8 +148,9 @@ grep -q 'sgx_epc [1-9]' c/misc.peak || fail "the child was not charged to c: $(c
 expect c/misc.current 'sgx_epc 0\n'
 ok rmdir c
 
-# epcmm status sees the daemon.
+# epcmm status and top see the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
+"$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"
 
 cd / || exit 1
 live_stop_daemon "$MNT"

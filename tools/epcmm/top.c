@@ -40,12 +40,17 @@ static int screen_width(void)
 	return 100;
 }
 
-/* Wait up to @ms for a key; true when it was q. */
-static bool quit_pressed(int ms)
+/* Wait up to @ms for a key; true when it was q. Without a terminal on
+ * stdin, just wait. */
+static bool quit_pressed(int ms, bool tty)
 {
 	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
 	char ch;
 
+	if (!tty) {
+		poll(NULL, 0, ms);
+		return false;
+	}
 	if (poll(&p, 1, ms) <= 0)
 		return false;
 	if (read(STDIN_FILENO, &ch, 1) != 1)
@@ -101,7 +106,7 @@ int epcmm_top(int argc, char **argv)
 		ret = 0;
 		if (limit && ++screens >= limit)
 			break;
-		if (quit_pressed(TOP_INTERVAL_MS))
+		if (quit_pressed(TOP_INTERVAL_MS, tty))
 			break;
 	}
 	live_view_free(prev);

@@ -507,10 +507,15 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 	int ret = epcmm_proto_check_hdr(h, false, 0);
 
 	epcmm_wr_reset(out);
-	if (!ret)
+	if (!ret) {
 		ret = dispatch(s, h->type, &r, out);
-	if (!ret)
-		ret = epcmm_wr_err(out);
+		if (!ret)
+			ret = epcmm_wr_err(out);
+		/* A reply too big to send (a huge status report) is the request's
+		 * failure, not a malformed message: the connection goes on. */
+		if (ret == -EMSGSIZE)
+			ret = -E2BIG;
+	}
 	if (ret)
 		epcmm_wr_reset(out);
 	*rh = (struct epcmm_msg_hdr){

@@ -12,7 +12,7 @@ BUILD_FUZZ    ?= build-fuzz
 SCALE         ?= 50
 FUZZ_SECONDS  ?= 60
 PREFIX        ?= /usr/local
-ARGS          ?=
+ARGS          ?= run
 
 DEPS = scripts/install-deps.sh
 # The ASan build also runs the expensive checks: the full invariant checker at

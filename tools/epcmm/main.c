@@ -15,6 +15,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", epcmm_run, "run a scenario (default: the built-in one) and report"},
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
 };
 

@@ -11,5 +11,13 @@
 
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
+int epcmm_run(int argc, char **argv);
+
+struct sim_scenario;
+/* Read @files (none: the built-in default) into one finalized scenario;
+ * errors go to stderr. Return: 0; -1. */
+int tool_load_scenario(int nr, char **files, struct sim_scenario **out);
+/* A NULL-terminated argv for getopt: @name, then @args. Free it with free(). */
+char **tool_argv(const char *name, int nr_args, char **args);
 
 #endif

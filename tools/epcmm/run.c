@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			run_usage(stdout);
 			return 1;
 		default:
-			if (optopt >= 256 || (optopt == 0 && optind > 0))
+			if (optopt >= 256)
 				fprintf(stderr, "epcmm run: %s needs a value\n", argv[optind - 1]);
 			else if (optopt)
 				fprintf(stderr, "epcmm run: unknown option '-%c'\n", optopt);

@@ -34,6 +34,7 @@ void tool_progress_init(struct tool_progress *p, bool wanted)
 	memset(p, 0, sizeof(*p));
 	p->on = wanted && isatty(STDERR_FILENO);
 	p->t0 = tool_now();
+	p->unit = "accesses";
 }
 
 static void draw(struct tool_progress *p, uint64_t done, uint64_t total, double now)
@@ -51,7 +52,7 @@ static void draw(struct tool_progress *p, uint64_t done, uint64_t total, double 
 		snprintf(tail, sizeof(tail), "  ETA %.1f s", el / frac - el);
 	else if (done >= total)
 		snprintf(tail, sizeof(tail), "  %.2f s", el);
-	fprintf(stderr, "\r[%s] %3d%%  %s of %s accesses%s\033[K", bar, (int)(frac * 100), d, t,
+	fprintf(stderr, "\r[%s] %3d%%  %s of %s %s%s\033[K", bar, (int)(frac * 100), d, t, p->unit,
 		tail);
 	fflush(stderr);
 	p->shown = true;
@@ -70,6 +71,11 @@ void tool_progress_update(void *arg, uint64_t done, uint64_t total)
 		return;
 	p->last = now;
 	draw(p, done, total, now);
+}
+
+void tool_progress_points(void *arg, unsigned done, unsigned total)
+{
+	tool_progress_update(arg, done, total);
 }
 
 void tool_progress_done(struct tool_progress *p, const struct sim_result *r)

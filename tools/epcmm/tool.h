@@ -12,6 +12,7 @@
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
 int epcmm_run(int argc, char **argv);
+int epcmm_sweep(int argc, char **argv);
 
 struct sim_scenario;
 /* Read @files (none: the built-in default) into one finalized scenario;

@@ -35,28 +35,59 @@ uint64_t sim_hash_str(const char *s, uint64_t seed)
 
 int sim_zipf_init(struct sim_zipf *z, uint64_t nr_pages, double theta)
 {
+	uint32_t *small, *large;
+	uint64_t ns = 0, nl = 0;
 	double sum = 0;
 
+	memset(z, 0, sizeof(*z));
 	if (nr_pages > SIM_ZIPF_MAX_PAGES)
 		return -E2BIG;
-	z->cdf = malloc(nr_pages * sizeof(double));
-	if (!z->cdf)
+	z->prob = malloc(nr_pages * sizeof(*z->prob));
+	z->alias = malloc(nr_pages * sizeof(*z->alias));
+	small = malloc(nr_pages * sizeof(*small));
+	large = malloc(nr_pages * sizeof(*large));
+	if (!z->prob || !z->alias || !small || !large) {
+		free(small);
+		free(large);
+		sim_zipf_free(z);
 		return -ENOMEM;
-	z->n = nr_pages;
-	for (uint64_t i = 0; i < nr_pages; i++) {
-		sum += pow((double)(i + 1), -theta);
-		z->cdf[i] = sum;
 	}
+	z->n = nr_pages;
 	for (uint64_t i = 0; i < nr_pages; i++)
-		z->cdf[i] /= sum;
-	z->cdf[nr_pages - 1] = 1.0;
+		sum += pow((double)(i + 1), -theta);
+	for (uint64_t i = 0; i < nr_pages; i++) {
+		z->prob[i] = pow((double)(i + 1), -theta) * (double)nr_pages / sum;
+		z->alias[i] = (uint32_t)i;
+		if (z->prob[i] < 1.0)
+			small[ns++] = (uint32_t)i;
+		else
+			large[nl++] = (uint32_t)i;
+	}
+	while (ns && nl) {
+		uint32_t s = small[--ns], l = large[nl - 1];
+
+		z->alias[s] = l;
+		z->prob[l] -= 1.0 - z->prob[s];
+		if (z->prob[l] < 1.0) {
+			nl--;
+			small[ns++] = l;
+		}
+	}
+	while (nl)
+		z->prob[large[--nl]] = 1.0;
+	while (ns) /* rounding left these a hair under 1 */
+		z->prob[small[--ns]] = 1.0;
+	free(small);
+	free(large);
 	return 0;
 }
 
 void sim_zipf_free(struct sim_zipf *z)
 {
-	free(z->cdf);
-	z->cdf = NULL;
+	free(z->prob);
+	free(z->alias);
+	z->prob = NULL;
+	z->alias = NULL;
 }
 
 int sim_source_init(struct sim_source *src, const struct sim_enclave *e, uint64_t nr_pages,

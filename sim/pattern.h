@@ -17,7 +17,7 @@
 
 #include "scenario.h"
 
-#define SIM_ZIPF_MAX_PAGES (1ULL << 22) /* the zipf table: 8 bytes a page, 32 MiB at most */
+#define SIM_ZIPF_MAX_PAGES (1ULL << 22) /* the zipf table: 12 bytes a page, 48 MiB at most */
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
 struct sim_rng {
@@ -48,9 +48,15 @@ static inline uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
 /* A stable 64-bit hash of a string, to derive per-enclave seeds. */
 uint64_t sim_hash_str(const char *s, uint64_t seed);
 
-/* An enclave's zipf table: cdf[i] = P(rank <= i). Shared read-only by its threads. */
+/*
+ * An enclave's zipf distribution as an alias table (Walker; Vose's
+ * construction): a draw is one uniform index and one biased coin, O(1)
+ * whatever the size. Rank i (page i) has weight 1/(i+1)^theta. Shared
+ * read-only by the enclave's threads.
+ */
 struct sim_zipf {
-	double *cdf;
+	double *prob;	 /* keep index i with this probability ... */
+	uint32_t *alias; /* ... else take alias[i] */
 	uint64_t n;
 };
 /* Return: 0; -E2BIG for more than SIM_ZIPF_MAX_PAGES pages; -ENOMEM. */
@@ -99,18 +105,10 @@ static inline int sim_source_next(struct sim_source *src, uint64_t *page, bool *
 			src->pos = 0;
 		break;
 	case SIM_PATTERN_ZIPF: {
+		uint64_t i = sim_rng_below(&src->rng, src->zipf->n);
 		double u = (double)(sim_rng_next(&src->rng) >> 11) * 0x1.0p-53;
-		uint64_t lo = 0, hi = src->zipf->n - 1;
 
-		while (lo < hi) { /* the first rank whose cdf reaches u */
-			uint64_t mid = lo + (hi - lo) / 2;
-
-			if (src->zipf->cdf[mid] < u)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		p = lo;
+		p = u < src->zipf->prob[i] ? i : src->zipf->alias[i];
 		break;
 	}
 	case SIM_PATTERN_TRACE:

@@ -217,16 +217,10 @@ static void test_sim_golden_node_without_epc(void **state)
 	golden("node-without-epc", "scenarios/node-without-epc.ini");
 }
 
-/* Only once the trace engineer's file is there (and the readers are built). */
+/* Only once the trace file is there and the readers are built (see main()). */
 static void test_sim_golden_trace_sort(void **state)
 {
-	struct stat st;
-
 	(void)state;
-	if (stat("scenarios/traces/sort.trace", &st) || !EPCMM_HAVE_TRACE) {
-		skip();
-		return;
-	}
 	golden("trace-sort", "scenarios/trace-sort.ini");
 }
 
@@ -241,10 +235,16 @@ int main(void)
 		cmocka_unit_test(test_sim_golden_node_without_epc),
 		cmocka_unit_test(test_sim_golden_trace_sort),
 	};
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+	struct stat st;
 
 	if (chdir(EPCMM_SOURCE_DIR)) {
 		perror(EPCMM_SOURCE_DIR);
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* cmocka 1.1 reports a skipped case as "not ok", which meson counts as failed:
+	 * leave the trace case out until its trace and readers exist */
+	if (!EPCMM_HAVE_TRACE || stat("scenarios/traces/sort.trace", &st))
+		n--;
+	return _cmocka_run_group_tests("sim_golden", tests, n, NULL, NULL);
 }

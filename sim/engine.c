@@ -299,7 +299,10 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 	int ret = epc_encl_create(t, ee->size, &ee->encl);
 
 	if (ret) {
-		eng_fail(eng, -EIO, "enclave %s: ECREATE failed: %s", ee->e->name, strerror(-ret));
+		eng_fail(eng, -EIO, "enclave %s: ECREATE failed: %s%s%s%s", ee->e->name,
+			 strerror(-ret), ret == -ENOMEM ? " (its cgroup " : "",
+			 ret == -ENOMEM ? ee->e->cgroup : "",
+			 ret == -ENOMEM ? " cannot hold its SECS)" : "");
 		return ret;
 	}
 	for (uint64_t i = 0; i < ee->nr_pages; i++) {

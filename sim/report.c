@@ -237,6 +237,8 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	sim_fmt_count(a, sizeof(a), r->reclaim.evicted);
 	sim_fmt_count(b, sizeof(b), r->reclaim.reloaded);
 	sim_fmt_count(d, sizeof(d), r->reclaim.ksgxd_wakeups);
+	/* ksgxd batches and the direct and cgroup reclaim counts join this line
+	 * when epcmm.h has them (struct sim_reclaim_result) */
 	fprintf(f,
 		"reclaimer: %s pages written back (EWB), %s loaded back (ELDU), ksgxd woken %s "
 		"time%s\n",

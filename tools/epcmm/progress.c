@@ -88,8 +88,8 @@ void tool_progress_done(struct tool_progress *p, const struct sim_result *r)
 		fputc('\n', stderr);
 	if (r && r->wall_seconds > 0) {
 		tool_fmt_short(rate, sizeof(rate), (double)r->accesses / r->wall_seconds);
-		fprintf(stderr, "measured: %.2f s wall time, %s accesses/s%s\n", r->wall_seconds,
-			rate, r->log_lines ? "" : "");
+		fprintf(stderr, "measured: %.2f s wall time, %s accesses/s\n", r->wall_seconds,
+			rate);
 	}
 	if (r && r->log_lines > SIM_LOG_LINES_SHOWN)
 		fprintf(stderr, "(%llu more library warnings not shown)\n",

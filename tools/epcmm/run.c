@@ -110,7 +110,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		}
 		case OPT_SEED:
-			if (sim_parse_count(optarg, &o->seed) && strcmp(optarg, "0")) {
+			if (sim_parse_count(optarg, &o->seed)) {
 				fprintf(stderr, "epcmm run: --seed: '%s' is not a number\n",
 					optarg);
 				return -1;

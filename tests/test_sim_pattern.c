@@ -63,8 +63,9 @@ static void test_sim_pattern_zipf(void **state)
 			fail_msg("rank %d: %llu draws, expected %.0f", r,
 				 (unsigned long long)hits[r], want);
 	}
-	assert_int_equal(sim_zipf_init(&z, SIM_ZIPF_MAX_PAGES + 1, 1.0), -E2BIG);
 	sim_zipf_free(&z);
+	assert_int_equal(sim_zipf_init(&z, SIM_ZIPF_MAX_PAGES + 1, 1.0), -E2BIG);
+	assert_null(z.prob);
 	free(hits);
 }
 

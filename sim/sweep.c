@@ -262,6 +262,12 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 		sim_fmt_size(cells[0], 32, p->to);
 		fprintf(f, "no limit of %s up to %s keeps the fault rate at or under %.2f%%\n",
 			p->cgroup, cells[0], 100 * p->target);
+		if (r->nr_points >= 2 &&
+		    r->points[r->nr_points - 1].faults == r->points[r->nr_points - 2].faults)
+			fprintf(f,
+				"(the last limits change nothing: those faults do not come from "
+				"this limit but from\n a full EPC or a limit above it; see `epcmm "
+				"run` at the largest limit)\n");
 	}
 }
 

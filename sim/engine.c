@@ -206,9 +206,15 @@ static int setup_enclaves(struct engine *eng)
 		if (e->pattern.kind == SIM_PATTERN_TRACE) {
 			uint64_t pages, records;
 
-			ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, eng->err,
-					      eng->errlen);
+			char terr[SIM_ERR_LEN];
+
+			ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
+					      sizeof(terr));
 			if (ret) {
+				const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
+
+				snprintf(eng->err, eng->errlen, "%s:%u: [enclave %s] pattern: %s",
+					 l->file, l->line, e->name, terr);
 				eng->failed = -EINVAL;
 				return -EINVAL;
 			}

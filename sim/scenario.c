@@ -907,9 +907,21 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	}
 }
 
-static int handler(void *user, const char *section, const char *key, const char *value)
+static int handler(void *user, const char *section, const char *key, const char *raw)
 {
 	struct parser *p = user;
+	char value[LINE_MAX_CHARS + 1];
+	size_t n;
+
+	/* inih cuts " ; comment"; cut " # comment" the same way */
+	snprintf(value, sizeof(value), "%s", raw);
+	for (char *c = value; *c; c++)
+		if (*c == '#' && c > value && isspace((unsigned char)c[-1])) {
+			*c = '\0';
+			break;
+		}
+	for (n = strlen(value); n && isspace((unsigned char)value[n - 1]);)
+		value[--n] = '\0';
 
 	(void)section; /* ours is tracked by the reader, which saw the header */
 	if (p->failed || p->enomem)

@@ -315,7 +315,8 @@ static void test_sim_parse_global_and_files(void **state)
 		"[cgroup /a/b]\nmax = 4M\n"
 		"[global]\nsize = 2M\nthreads = 2\npattern = zipf:0.5 ; a comment\n"
 		"[enclave x]\ncgroup = /a/b\n[enclave y]\nsize = 1M\npattern = sequential\n",
-		"# the second file\n[enclave x]\naccesses = 5k\n[cgroup /a/b]\nmax = max\n"
+		"# the second file\n[enclave x]\naccesses = 5k # a comment\n[cgroup /a/b]\n"
+		"max = max\t; another\n"
 		"[run]\nseed = 7\nmode = threads\n",
 	};
 	struct sim_scenario *s = parse_ok(files, 2);

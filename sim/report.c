@@ -239,18 +239,19 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	sim_fmt_count(d, sizeof(d), r->reclaim.ksgxd_wakeups);
 	/* ksgxd batches and the direct and cgroup reclaim counts join this line
 	 * when epcmm.h has them (struct sim_reclaim_result) */
-	fprintf(f,
-		"reclaimer: %s pages written back (EWB), %s loaded back (ELDU), ksgxd woken %s "
-		"time%s\n",
+	fprintf(f, "reclaimer: %s pages evicted (EWB), %s reloaded (ELDU), ksgxd woken %s time%s\n",
 		a, b, d, r->reclaim.ksgxd_wakeups == 1 ? "" : "s");
 	fmt_seconds(m, sizeof(m), r->modelled_seconds);
 	fmt_seconds(base, sizeof(base), r->baseline_seconds);
+	sim_fmt_count(a, sizeof(a), c->fault);
+	sim_fmt_count(b, sizeof(b), c->ewb);
+	sim_fmt_count(d, sizeof(d), c->eldu);
 	fprintf(f,
 		"modelled time on SGX hardware: %s, %.2fx the %s without paging\n"
-		"  (cost model: %" PRIu64 " cycles per access, %" PRIu64 " per fault, %" PRIu64
-		" per EWB, %" PRIu64 " per ELDU, at %.1f GHz on %d CPU%s)\n",
-		m, r->slowdown, base, c->access, c->fault, c->ewb, c->eldu, c->clock_ghz,
-		r->nr_cpus_used, r->nr_cpus_used == 1 ? "" : "s");
+		"  (cycles: %" PRIu64 " an access, %s a fault, %s an EWB, %s an ELDU;\n"
+		"  %.1f GHz, %d CPU%s in parallel; epcmm-scenario(5) says where they come from)\n",
+		m, r->slowdown, base, c->access, a, b, d, c->clock_ghz, r->nr_cpus_used,
+		r->nr_cpus_used == 1 ? "" : "s");
 }
 
 /* ---------------------------------------------------------------- JSON */

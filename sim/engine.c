@@ -308,7 +308,7 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 		eng_fail(eng, -EIO, "enclave %s: ECREATE failed: %s%s%s%s", ee->e->name,
 			 strerror(-ret), ret == -ENOMEM ? " (its cgroup " : "",
 			 ret == -ENOMEM ? ee->e->cgroup : "",
-			 ret == -ENOMEM ? " cannot hold its SECS)" : "");
+			 ret == -ENOMEM ? " cannot hold its SECS and first VA page)" : "");
 		return ret;
 	}
 	for (uint64_t i = 0; i < ee->nr_pages; i++) {

@@ -148,7 +148,7 @@ static void test_sim_cli_run_failed(void **state)
 	assert_true(asprintf(&cmd, "%s run %s 2>&1 >/dev/null", EPCMM, tmp) > 0);
 	assert_int_equal(run(cmd, &out), 1);
 	assert_string_equal(out, "epcmm run: enclave a: ECREATE failed: Cannot allocate memory "
-				 "(its cgroup /tiny cannot hold its SECS)\n");
+				 "(its cgroup /tiny cannot hold its SECS and first VA page)\n");
 	free(out);
 	free(cmd);
 	unlink(tmp);

@@ -33,16 +33,21 @@ void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
 
 void sim_fmt_count(char *buf, size_t len, uint64_t n)
 {
-	char digits[32], out[48];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n), o = 0;
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	size_t o = 0;
 
-	for (int i = 0; i < nd; i++) {
-		if (i && (nd - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = digits[i];
+	if (len == 0)
+		return;
+	for (int i = 0; i < nd && o + 1 < len; i++) {
+		if (i && (nd - i) % 3 == 0) {
+			buf[o++] = ',';
+			if (o + 1 >= len)
+				break;
+		}
+		buf[o++] = digits[i];
 	}
-	out[o] = '\0';
-	snprintf(buf, len, "%s", out);
+	buf[o] = '\0';
 }
 
 /* ---------------------------------------------------------------- tables */

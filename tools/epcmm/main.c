@@ -15,6 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", epcmm_run, "run a scenario (default: the built-in one) and report"},
+	{"sweep", epcmm_sweep, "run a scenario over a range of one cgroup's limit"},
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
 	{"record", epcmm_record, "record a program's memory trace under Valgrind"},
 	{"trace-convert", epcmm_trace_convert,

@@ -102,6 +102,7 @@ static void test_sim_cli_exit_codes(void **state)
 		{"demo --help", 0, ""},
 		{"--version", 0, ""},
 		{"run --bogus", 2, "epcmm run: unknown option '--bogus'"},
+		{"run scenarios/over-limit.ini --bogus", 2, "epcmm run: unknown option '--bogus'"},
 		{"run --json", 2, "epcmm run: --json needs a value"},
 		{"run --plot x.pdf", 2, "the file name must end in .svg or .png"},
 		{"run /nonexistent.ini", 2,

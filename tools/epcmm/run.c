@@ -79,7 +79,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			o->json = optarg;

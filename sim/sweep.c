@@ -179,12 +179,45 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 	}
 	for (unsigned i = 0; i < p->steps; i++)
 		if (sw.r->points[i].fault_rate <= p->target) {
-			sw.r->knee_found = true;
-			sw.r->knee = sw.r->points[i].max;
+			sw.r->target_found = true;
+			sw.r->target_max = sw.r->points[i].max;
 			break;
 		}
+	sw.r->knee_found = sim_sweep_knee(sw.r->points, sw.r->nr_points, &sw.r->knee);
 	*out = sw.r;
 	return 0;
+}
+
+bool sim_sweep_knee(const struct sim_sweep_point *pts, unsigned n, uint64_t *knee)
+{
+	double x0, xr, ylo, yhi, first, last, best = SIM_SWEEP_KNEE_MIN;
+	bool found = false;
+
+	if (n < 3 || pts[n - 1].max <= pts[0].max)
+		return false;
+	ylo = yhi = pts[0].fault_rate;
+	for (unsigned i = 1; i < n; i++) {
+		ylo = pts[i].fault_rate < ylo ? pts[i].fault_rate : ylo;
+		yhi = pts[i].fault_rate > yhi ? pts[i].fault_rate : yhi;
+	}
+	if (yhi <= ylo || pts[n - 1].fault_rate >= pts[0].fault_rate)
+		return false;
+	x0 = (double)pts[0].max;
+	xr = (double)pts[n - 1].max - x0;
+	first = (pts[0].fault_rate - ylo) / (yhi - ylo);
+	last = (pts[n - 1].fault_rate - ylo) / (yhi - ylo);
+	for (unsigned i = 1; i + 1 < n; i++) {
+		double x = ((double)pts[i].max - x0) / xr;
+		double y = (pts[i].fault_rate - ylo) / (yhi - ylo);
+		double below = first + (last - first) * x - y;
+
+		if (below > best) {
+			best = below;
+			*knee = pts[i].max;
+			found = true;
+		}
+	}
+	return found;
 }
 
 void sim_sweep_free(struct sim_sweep_result *r)
@@ -248,16 +281,24 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 		snprintf(cells[1], 32, "%.2f%%", 100 * pt->fault_rate);
 		sim_fmt_count(cells[2], 32, pt->evictions);
 		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
-		fprintf(f, "%*s  %*s  %*s  %*s%s\n", w[0], cells[0], w[1], cells[1], w[2], cells[2],
-			w[3], cells[3], r->knee_found && pt->max == r->knee ? "  <- knee" : "");
+		bool knee = r->knee_found && pt->max == r->knee;
+		bool target = r->target_found && pt->max == r->target_max;
+
+		fprintf(f, "%*s  %*s  %*s  %*s%s%s%s\n", w[0], cells[0], w[1], cells[1], w[2],
+			cells[2], w[3], cells[3], knee || target ? "  <- " : "", knee ? "knee" : "",
+			target ? (knee ? ", target" : "target") : "");
 	}
 	fputc('\n', f);
 	if (r->knee_found) {
 		fmt_limit(cells[0], 32, r->knee, step);
+		fprintf(f, "knee of the curve (more EPC buys least past it): %s\n", cells[0]);
+	}
+	if (r->target_found) {
+		fmt_limit(cells[0], 32, r->target_max, step);
 		fprintf(f,
-			"smallest limit of %s with a fault rate at or under %.2f%%: %s (%" PRIu64
-			" bytes)\n",
-			p->cgroup, 100 * p->target, cells[0], r->knee);
+			"target: the smallest limit of %s with a fault rate at or under %.2f%%: %s "
+			"(%" PRIu64 " bytes)\n",
+			p->cgroup, 100 * p->target, cells[0], r->target_max);
 	} else {
 		sim_fmt_size(cells[0], 32, p->to);
 		fprintf(f, "no limit of %s up to %s keeps the fault rate at or under %.2f%%\n",
@@ -295,7 +336,10 @@ int sim_sweep_json(FILE *f, const struct sim_sweep_params *p, const struct sim_s
 	    json_object_set_new(doc, "cgroup", json_string(p->cgroup)) ||
 	    json_object_set_new(doc, "target_fault_rate", json_real(p->target)) ||
 	    json_object_set_new(doc, "knee",
-				r->knee_found ? json_integer((json_int_t)r->knee) : json_null()))
+				r->knee_found ? json_integer((json_int_t)r->knee) : json_null()) ||
+	    json_object_set_new(doc, "target_max",
+				r->target_found ? json_integer((json_int_t)r->target_max)
+						: json_null()))
 		goto out;
 	ret = json_object_set(doc, "points", pts) ? -ENOMEM : 0;
 	if (!ret &&

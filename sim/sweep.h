@@ -28,7 +28,7 @@ struct sim_sweep_params {
 	uint64_t from, to;  /* bytes, from <= to; each point is rounded down to 4K */
 	unsigned steps;	    /* 1..SIM_SWEEP_MAX_STEPS (1 only when from == to) */
 	unsigned jobs;	    /* 1..SIM_SWEEP_MAX_JOBS */
-	double target;	    /* fault rate, 0..1: the knee is the smallest max at or under it */
+	double target;	    /* fault rate, 0..1: the result names the smallest max at or under it */
 	/* after each point, from one of the workers (serialized) */
 	void (*progress)(void *arg, unsigned done, unsigned total);
 	void *progress_arg;
@@ -43,9 +43,22 @@ struct sim_sweep_point {
 struct sim_sweep_result {
 	unsigned nr_points;
 	struct sim_sweep_point *points; /* by max, ascending */
+	bool target_found;
+	uint64_t target_max; /* the smallest max whose fault rate is at or under the target */
 	bool knee_found;
-	uint64_t knee; /* the smallest max whose fault rate is at or under the target */
+	uint64_t knee; /* where the curve bends: sim_sweep_knee() */
 };
+
+/*
+ * The knee of a fault-rate curve: the limit past which more EPC buys least.
+ * Kneedle (Satopaa et al., ICDCS 2011) for a falling curve: with both axes
+ * scaled to [0, 1], the point farthest below the straight line from the
+ * first point to the last. No knee (false) for fewer than three points, a
+ * curve that does not fall, or one that bends less than SIM_SWEEP_KNEE_MIN
+ * of its range (a straight line has no knee).
+ */
+#define SIM_SWEEP_KNEE_MIN 0.05
+bool sim_sweep_knee(const struct sim_sweep_point *pts, unsigned n, uint64_t *knee);
 
 /* Return: 0; -EINVAL bad parameters or a point's run found a scenario error;
  * -EIO a run failed (@err says which point and why); -ENOMEM. */

@@ -90,8 +90,11 @@ static void test_sim_sweep_fault_rate_falls(void **state)
 	assert_int_equal(r1->points[9].faults, 0);
 	assert_int_equal(r1->points[9].evictions, 0);
 	assert_true(r1->points[9].slowdown == 1.0);
-	assert_true(r1->knee_found);
-	assert_true(r1->knee <= fits_bytes() && r1->knee > r1->points[8].max - 1);
+	assert_true(r1->target_found);
+	assert_true(r1->target_max <= fits_bytes() && r1->target_max > r1->points[8].max - 1);
+	/* uniform access falls in a straight line down to the limit that fits:
+	 * a line has no knee (test_sim_sweep_knee_of_a_curve has one that does) */
+	assert_false(r1->knee_found);
 	sim_sweep_free(r1);
 	sim_sweep_free(r2);
 	sim_scenario_free(s);
@@ -150,9 +153,35 @@ static void test_sim_sweep_bad_params(void **state)
 	sim_scenario_free(s);
 }
 
+/* Kneedle on made-up curves: an L bends where it turns; a line has no knee. */
+static void test_sim_sweep_knee_of_a_curve(void **state)
+{
+	static const double l_shape[] = {0.90, 0.50, 0.10, 0.08, 0.06, 0.05};
+	static const double line[] = {0.50, 0.40, 0.30, 0.20, 0.10, 0.00};
+	static const double flat[] = {0.10, 0.10, 0.10, 0.10};
+	struct sim_sweep_point pts[6] = {{0}};
+	uint64_t knee = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 6; i++) {
+		pts[i].max = (i + 1) << 20;
+		pts[i].fault_rate = l_shape[i];
+	}
+	assert_true(sim_sweep_knee(pts, 6, &knee));
+	assert_int_equal(knee, 3 << 20); /* the third point, where the L turns */
+	for (unsigned i = 0; i < 6; i++)
+		pts[i].fault_rate = line[i];
+	assert_false(sim_sweep_knee(pts, 6, &knee));
+	for (unsigned i = 0; i < 4; i++)
+		pts[i].fault_rate = flat[i];
+	assert_false(sim_sweep_knee(pts, 4, &knee));
+	assert_false(sim_sweep_knee(pts, 2, &knee)); /* two points: no bend to find */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sim_sweep_knee_of_a_curve),
 		cmocka_unit_test(test_sim_sweep_fault_rate_falls),
 		cmocka_unit_test(test_sim_sweep_ksgxd_asleep),
 		cmocka_unit_test(test_sim_sweep_bad_params),

@@ -30,14 +30,17 @@ static void usage(FILE *f)
 		   "The SGX Enclave Page Cache memory manager, emulated in user space.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nWith no command, epcmm runs the demo. See epcmm(1).\n");
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'epcmm COMMAND --help' says more; `epcmm run` is the place to start.\n"
+		   "See epcmm(1) and epcmm-scenario(5).\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return epcmm_demo(0, NULL);
+	if (argc < 2) {
+		usage(stderr);
+		return TOOL_EXIT_USAGE;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

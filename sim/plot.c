@@ -326,7 +326,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			    tl->csv);
 
 	fprintf(f, "set grid lc rgb '#cccccc'\n"
-		   "set lmargin at screen 0.08\nset rmargin at screen 0.70\n"
+		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
 		   "set multiplot\n"
 		   "set tmargin at screen 0.92\nset bmargin at screen 0.40\n"
@@ -433,7 +433,7 @@ static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	fprintf(f, "set grid lc rgb '#cccccc'\n"
-		   "set lmargin at screen 0.08\nset rmargin at screen 0.70\n"
+		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set title ");
 	gp_str(f, sw->title);
 	fprintf(f, " noenhanced font 'sans,14'\n"
@@ -453,7 +453,7 @@ static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 			x, x);
 		if (sw->knee_rate >= 0)
 			fprintf(f,
-				"set label 1 'knee: %.4g MiB, %.3g%%' at %.6f, %.6f offset 1.2,1.2 "
+				"set label 1 'knee: %.4g MiB, %.3g%%' at %.6f, %.6f offset 1.5,0 "
 				"front font 'sans,12'\n",
 				(double)sw->knee / MIB, sw->knee_rate * 100, x,
 				sw->knee_rate * 100);

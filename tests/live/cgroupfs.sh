@@ -10,6 +10,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 live_enter_namespace "$@"
 trap live_cleanup EXIT
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 
 FAILS=0
 fail() {
@@ -155,6 +156,17 @@ ok rmdir c
 cd / || exit 1
 live_stop_daemon "$MNT"
 rmdir "$MNT"
+
+# --scenario: the machine of a scenario file (two nodes of 64M here).
+SCEN="$SRC/scenarios/two-socket.ini"
+sock=$(mktemp -u /tmp/epcmm-scen.XXXXXX)
+"$EPCMM" daemon --socket "$sock" --scenario "$SCEN" 2>/dev/null &
+SD=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+nodes=$("$EPCMM" status --socket "$sock" | grep -cE '^[01] +64\.0M +64\.0M')
+[ "$nodes" = 2 ] || fail "--scenario two-socket.ini: $("$EPCMM" status --socket "$sock" 2>&1)"
+kill -TERM $SD
+wait $SD || fail "the --scenario daemon did not exit 0"
 if [ "$FAILS" != 0 ]; then
 	echo "$FAILS check(s) failed"
 	exit 1

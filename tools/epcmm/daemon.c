@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "epcmm-client.h"
 #include "epcmm.h"
+#include "scenario.h"
 #include "tool.h"
 
 #define DAEMON_DEFAULT_EPC  (64ULL << 20)
@@ -53,12 +54,46 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* The machine of a scenario file into @cfg and @secs; @s keeps the arrays
+ * @cfg points to. Return: 0; TOOL_EXIT_USAGE with a message. */
+static int machine_from_scenario(const char *path, struct epc_config *cfg,
+				 struct epc_section_desc *secs, struct sim_scenario **s)
+{
+	char err[SIM_ERR_LEN];
+	int ret = sim_scenario_new(s);
+
+	if (!ret)
+		ret = sim_scenario_parse_file(*s, path, err, sizeof(err));
+	if (!ret)
+		ret = sim_scenario_finalize(*s, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "epcmm daemon: %s\n", ret == -ENOMEM ? "out of memory" : err);
+		sim_scenario_free(*s);
+		*s = NULL;
+		return TOOL_EXIT_USAGE;
+	}
+	cfg->nr_nodes = (*s)->nr_nodes;
+	cfg->nr_cpus = (*s)->nr_cpus;
+	cfg->cpu_to_node = (*s)->cpu_to_node;
+	cfg->distance = (*s)->distance;
+	cfg->fallback = (*s)->run.fallback;
+	cfg->pcp_batch = (*s)->run.pcp_batch;
+	cfg->nr_sections = (*s)->nr_sections;
+	for (int i = 0; i < (*s)->nr_sections; i++)
+		secs[i] = (struct epc_section_desc){.phys_addr = (*s)->sections[i].phys,
+						    .size = (*s)->sections[i].size,
+						    .node = (*s)->sections[i].node};
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: epcmm daemon [--epc SIZE[,SIZE...]] [--nodes N] [--socket PATH]\n"
-		   "                    [--mount DIR] [--no-contents]\n"
+	fprintf(f, "usage: epcmm daemon [--epc SIZE[,SIZE...]] [--nodes N | --scenario FILE]\n"
+		   "                    [--socket PATH] [--mount DIR] [--no-contents]\n"
 		   "  --epc      EPC sections (default 64M), section i on node i %% N\n"
 		   "  --nodes    NUMA nodes (default 1)\n"
+		   "  --scenario the machine of a scenario file: its [node N], [section N],\n"
+		   "             and [run] fallback and pcp_batch (epcmm-scenario(5))\n"
 		   "  --socket   default $EPCMM_SOCKET, else " EPCMM_DEFAULT_SOCKET "\n"
 		   "  --mount    mount the cgroup tree there as a cgroup v2 filesystem (FUSE)\n"
 		   "  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n");
@@ -74,12 +109,14 @@ int epcmm_daemon(int argc, char **argv)
 		{"no-contents", no_argument, NULL, 'C'},
 		{"ready-fd", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
+		{"scenario", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	struct epc_section_desc sections[EPC_MAX_SECTIONS];
 	struct epc_config cfg = {.nr_nodes = 1, .background = EPC_BACKGROUND_THREADS};
 	struct live_daemon_opts o = {.socket_path = epcmm_client_socket_path(), .ready_fd = -1};
-	const char *epc_arg = NULL;
+	const char *epc_arg = NULL, *scenario = NULL;
+	struct sim_scenario *s = NULL;
 	sigset_t set;
 	int c, ret;
 
@@ -109,6 +146,9 @@ int epcmm_daemon(int argc, char **argv)
 		case 'r':
 			o.ready_fd = atoi(optarg);
 			break;
+		case 'S':
+			scenario = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -121,7 +161,16 @@ int epcmm_daemon(int argc, char **argv)
 		fprintf(stderr, "epcmm daemon: unexpected argument '%s'\n", argv[optind - 1]);
 		return TOOL_EXIT_USAGE;
 	}
-	if (!epc_arg) {
+	if (scenario && (epc_arg || cfg.nr_nodes != 1)) {
+		fprintf(stderr,
+			"epcmm daemon: --scenario gives the machine: no --epc or --nodes\n");
+		return TOOL_EXIT_USAGE;
+	}
+	if (scenario) {
+		ret = machine_from_scenario(scenario, &cfg, sections, &s);
+		if (ret)
+			return ret;
+	} else if (!epc_arg) {
 		sections[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
 		cfg.nr_sections = 1;
 	} else {
@@ -152,7 +201,6 @@ int epcmm_daemon(int argc, char **argv)
 		}
 	}
 	cfg.sections = sections;
-
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -170,6 +218,7 @@ int epcmm_daemon(int argc, char **argv)
 		fprintf(stderr, "epcmm daemon: cannot create /run/epcmm: %s\n", strerror(errno));
 	ret = live_daemon_run(&o);
 	close(o.stop_fd);
+	sim_scenario_free(s);
 	if (ret == -EINVAL || ret == -EOPNOTSUPP)
 		return TOOL_EXIT_USAGE;
 	return ret ? TOOL_EXIT_FAILURE : 0;

@@ -28,11 +28,12 @@ void live_fuse_unmount(struct live_fuse *f)
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FUSE_READ_MAX (256u << 10) /* the largest file text rendered */
+#define FUSE_READ_MAX	      (256u << 10) /* the largest file text rendered */
 
 struct live_fuse {
 	struct live_cgfs *fs; /* read-only */
@@ -205,8 +206,35 @@ static const struct fuse_operations ops = {
 	.rmdir = op_rmdir,
 };
 
+/*
+ * The loop thread's wake-up: fuse_exit() only sets a flag, and while a
+ * process holds the mount busy (a shell cd'd into it) the lazy unmount leaves
+ * the connection open, so the thread sleeps in read(/dev/fuse) for good. A
+ * signal with a handler installed without SA_RESTART makes that read return
+ * EINTR, and the loop then sees the flag.
+ */
+#define LIVE_FUSE_WAKE_SIGNAL SIGUSR1
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+static int install_wake_handler(void)
+{
+	struct sigaction sa = {.sa_handler = wake_handler}; /* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(LIVE_FUSE_WAKE_SIGNAL, &sa, NULL) ? -errno : 0;
+}
+
 static void *loop_thread(void *arg)
 {
+	sigset_t wake;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, LIVE_FUSE_WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	struct live_fuse *f = arg;
 
 	fuse_loop(f->fuse);
@@ -222,6 +250,11 @@ int live_fuse_mount(struct live_cgfs *fs, const char *dir, struct live_fuse **ou
 
 	if (!f)
 		return -ENOMEM;
+	ret = install_wake_handler();
+	if (ret) {
+		free(f);
+		return ret;
+	}
 	f->fs = fs;
 	f->fuse = fuse_new(&args, &ops, sizeof(ops), f);
 	fuse_opt_free_args(&args); /* fuse_new() may have copied them */
@@ -252,8 +285,12 @@ void live_fuse_unmount(struct live_fuse *f)
 	if (!f)
 		return;
 	fuse_exit(f->fuse);
-	fuse_unmount(f->fuse);
-	pthread_join(f->thread, NULL);
+	fuse_unmount(f->fuse); /* as root: a lazy detach, even when busy */
+	/* until the loop notices: the signal may land before it sleeps again */
+	while (pthread_tryjoin_np(f->thread, NULL) == EBUSY) {
+		pthread_kill(f->thread, LIVE_FUSE_WAKE_SIGNAL);
+		usleep(10000);
+	}
 	fuse_destroy(f->fuse);
 	free(f);
 }

@@ -157,6 +157,26 @@ cd / || exit 1
 live_stop_daemon "$MNT"
 rmdir "$MNT"
 
+# SIGTERM while a process sits in the mount (a shell cd'd into it): the
+# daemon must still stop, detaching the busy mount, not wait for the process.
+MNT2=$(mktemp -d /tmp/epcmm-busy.XXXXXX)
+live_start_daemon "$MNT2" --epc 4M
+(cd "$MNT2" && exec sleep 30) &
+HOLDER=$!
+sleep 0.2
+kill -TERM "$DAEMON"
+for _ in $(seq 100); do kill -0 "$DAEMON" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$DAEMON" 2>/dev/null; then
+	fail "the daemon did not stop within 5 s of SIGTERM while its mount was busy"
+	kill -KILL "$DAEMON"
+fi
+wait "$DAEMON" || fail "the daemon exited $? on SIGTERM with a busy mount"
+DAEMON=
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+[ -e "$MNT2/cgroup.procs" ] && fail "$MNT2 still mounted after the daemon stopped"
+rmdir "$MNT2" 2>/dev/null
+
 # --scenario: the machine of a scenario file (two nodes of 64M here).
 SCEN="$SRC/scenarios/two-socket.ini"
 sock=$(mktemp -u /tmp/epcmm-scen.XXXXXX)

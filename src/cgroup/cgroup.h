@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup/memcg.h"
 #include "cgroup/misc.h"
 #include "mm/plist.h"
 #include "util/lock.h"
@@ -38,6 +39,8 @@ struct epc__cgroups;
 
 struct epc_cgroup {
 	struct epc__misc_res res; /* counters: misc.h */
+	struct epc__misc_res mem; /* backing memory: the same counter (memcg.h) */
+	struct epc__memcg memcg;  /* oom events (memcg.h) */
 
 	/* read-only after creation */
 	struct epc_cgroup *parent; /* NULL for the root */
@@ -119,6 +122,14 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);
+
+/*
+ * Charge/uncharge @bytes of backing memory (memcg.h) at @cg and up. On
+ * -EBUSY, *@failed (if non-NULL) is the level whose memory.max refused; its
+ * "max" event is counted.
+ */
+int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed);
+void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes);
 
 /* Pins keep a dying cgroup from being reaped (not from dying). */
 void epc__cg_pin(struct epc_cgroup *cg);

@@ -274,7 +274,10 @@ ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
 /**
  * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
  * @file: misc.capacity (root only), misc.current, misc.peak, misc.max,
- *	misc.events, misc.events.local (the last three non-root only).
+ *	misc.events, misc.events.local (the last three non-root only);
+ *	memory.current, memory.peak, memory.max, memory.events,
+ *	memory.events.local (non-root only, as the kernel's memory_files[]
+ *	mark them; see "Backing memory" below).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
  * lacks; -ENOSPC if @len is too small for the text and its NUL.
  */
@@ -286,9 +289,17 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  * space stripped (strstrip), the value after the first space read by
  * kstrtou64 with base 0 (decimal, 0x hex, leading-0 octal). A limit below the usage is accepted and reclaims nothing
  * at write time; a limit above the capacity is accepted.
+ * memory.max (non-root) takes "max" or a byte count as the kernel's
+ * page_counter_memparse() reads it: white space stripped, memparse() (base 0
+ * digits, then an optional K, M, G, T, P or E suffix in either case, each
+ * x1024, wrapping as the kernel's does), nothing after it; rounded down to a
+ * page; PAGE_COUNTER_MAX pages or more read back as "max". Like the kernel,
+ * an empty value is 0. A limit below the usage is accepted; it reclaims and
+ * kills nothing at write time (the kernel would OOM-kill: DIFFERENCES M2).
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
- * for a number that does not fit in 64 bits. A rejected write changes nothing.
+ * for a number that does not fit in 64 bits (misc.max). A rejected write
+ * changes nothing.
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
 
@@ -373,6 +384,34 @@ void *epc_page_owner(const struct epc_page *p);
 
 /* --------------------------------------------------------------- enclaves */
 
+/*
+ * Backing memory (kernel-spec behaviour 70). The host RAM an enclave's
+ * backing store uses (evicted page contents, PCMDs, the SECS image) is
+ * charged, hierarchically, to the memory resource of the cgroup its creator
+ * was in at ECREATE (the kernel charges the shmem pages of the enclave's
+ * backing file to the memcg of the enclave's mm). Space is taken per aligned
+ * chunk of 16 pages (and the PCMD page they share) at the first eviction of
+ * any of them, and kept until the enclave goes (DIFFERENCES E2); with
+ * no_contents it is accounted all the same.
+ *
+ * An eviction whose charge memory.max refuses leaves the page in EPC and
+ * counts "max" in memory.events. There is no swap here: backing memory is
+ * never reclaimed, as in the kernel's selftest after swapoff -a.
+ *
+ * The OOM kill: when an EPC allocation for an enclave finds no room (EADD,
+ * whose reclaim gave up; or a fault, whose retry policy gave up) and some
+ * backing charge was refused by a memory limit while it tried, the enclave
+ * is killed, as the memcg OOM killer kills the process holding the enclave
+ * fd: every EPC page and VA page freed, every EPC and memory charge
+ * returned, "oom" and "oom_kill" counted in the memory.events of its memory
+ * cgroup (and, hierarchically, its ancestors'). The call that found it, and
+ * every later epc_encl_add_page(), epc_encl_init(), epc_encl_access() and
+ * epc_encl_backing_fd() on it, returns -EOWNERDEAD (the process holding the
+ * enclave is gone). epc_encl_get_stats() still works, and the owner still
+ * calls epc_encl_destroy(). Calls in flight on other threads when the kill
+ * happens return -EOWNERDEAD (or finish first).
+ */
+
 /**
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
  * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
@@ -387,11 +426,12 @@ int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
  * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL
  * = zeros), before epc_encl_init(). The page becomes reclaimable.
  * Return: 0; -EINVAL bad offset or the enclave is initialized; -EEXIST the
- * page is there already; -ENOMEM / -EINTR as epc_page_alloc(); -EIO.
+ * page is there already; -ENOMEM / -EINTR as epc_page_alloc(); -EIO;
+ * -EOWNERDEAD the enclave was OOM-killed, by this call or before it.
  */
 int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src);
 
-/* EINIT. Return: 0; -EINVAL already initialized. */
+/* EINIT. Return: 0; -EINVAL already initialized; -EOWNERDEAD OOM-killed. */
 int epc_encl_init(struct epc_encl *e);
 
 /**
@@ -401,12 +441,15 @@ int epc_encl_init(struct epc_encl *e);
  * Return: 0; -EINVAL range outside the enclave or not added, or @len 0 with a
  * NULL @buf; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
- * for a reload after a bounded number of rounds; -EINTR a signal is pending.
+ * for a reload after a bounded number of rounds; -EINTR a signal is pending;
+ * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
+ * room because its memory cgroup is full) or before it.
  */
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
 
-/* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
+/* The enclave's backing store (a memfd, owned by the enclave). Return: fd;
+ * -EOPNOTSUPP (no_contents); -EOWNERDEAD (OOM-killed: the store is emptied). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
 /*

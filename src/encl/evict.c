@@ -39,9 +39,9 @@ static bool encl_get(struct epc_page *p)
  * once it sees 0 this function has let go of the lock and will not touch the
  * enclave again (a drop outside the lock could race with the free).
  */
-static void encl_put(struct epc_page *p)
+static void encl_put(void *owner)
 {
-	struct epc_encl *e = owner_of(p)->encl;
+	struct epc_encl *e = ((struct epc__encl_page *)owner)->encl;
 
 	pthread_mutex_lock(&e->refs_lock);
 	/* 0: destroy waits; 1 (the owner's): an OOM kill waits */

@@ -133,8 +133,11 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 		struct epc_page *p = chunk[i];
 
 		if (r->ops->age(p) || r->ops->prepare(p)) {
+			/* once requeued, another reclaimer may evict and free @p */
+			void *owner = p->owner;
+
 			lru_requeue(r, p);
-			r->ops->put(p);
+			r->ops->put(owner);
 			continue;
 		}
 		chunk[n++] = p;
@@ -145,11 +148,13 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 		struct epc_page *p = chunk[i];
 
 		if (r->ops->write(p)) {
+			void *owner = p->owner;
+
 			lru_requeue(r, p);
-			r->ops->put(p);
+			r->ops->put(owner);
 			continue;
 		}
-		r->ops->put(p);
+		r->ops->put(p->owner);
 		cg_untrack(p->cg);
 		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		atomic_fetch_add(&r->nr_evicted, 1); /* seq_cst: see progress_note() */

@@ -599,8 +599,19 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 	if (atomic_load(&e->killed))
 		return;
 	atomic_store(&e->dying, true); /* no new reclaimer pins */
-	while (!encl_unmark_all(e))
+	/*
+	 * Off the LRUs, and no reclaimer left holding a pin: one that failed to
+	 * write a page puts it back on the LRU before it drops its pin (and
+	 * reads the page's owner to do so), so a page unmarked at once may
+	 * still be in a reclaimer's hands until the count says otherwise.
+	 * Once every page is off the LRUs of a dying enclave no pin can be
+	 * taken again (encl_unmark_all()).
+	 */
+	for (;;) {
 		encl_wait_pins(e);
+		if (encl_unmark_all(e) && atomic_load(&e->refs) <= 1)
+			break;
+	}
 	epc__mutex_lock(&e->lock);
 	atomic_store(&e->killed, true);
 	encl_release_pages_locked(e);

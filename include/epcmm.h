@@ -71,6 +71,21 @@ enum epc_background {
 	EPC_BACKGROUND_MANUAL,	/* no threads: the caller steps the work */
 };
 
+/* struct epc_config.cgroup_mode: the EPC controller on or off (behaviour 62). */
+enum epc_cgroup_mode {
+	/* v17: each page charged to its task's cgroup, on that cgroup's LRU */
+	EPC_CGROUP_ON,
+	/* misc disabled at boot (cgroup_disable=misc): every page charged
+	 * to the root and on the root's LRU, whatever the task's cgroup;
+	 * the capacity holds, no child is charged (misc.current of every
+	 * child reads 0) and no misc.max is enforced */
+	EPC_CGROUP_ROOT_ONLY,
+	/* CONFIG_CGROUP_MISC=n: no accounting at all (the root's
+	 * misc.current reads 0 too); every page on the root's LRU, which
+	 * is mainline's one global LRU */
+	EPC_CGROUP_NONE,
+};
+
 /**
  * struct epc_config - the machine. Zero-initialised fields take the defaults.
  * @nr_nodes: possible NUMA nodes, 1..EPC_MAX_NODES.
@@ -93,6 +108,12 @@ enum epc_background {
  * @nr_workers: THREADS mode: threads that run the per-cgroup background
  *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
  *	ksgxd is a thread of its own besides them. Unused in MANUAL mode.
+ * @cgroup_mode: the EPC controller (kernel-spec behaviour 62): on (the
+ *	default), or off in one of the kernel's two ways; see enum
+ *	epc_cgroup_mode. The memory controller (backing memory) stays on. In
+ *	both off modes a misc.max write is refused with -EOPNOTSUPP (a limit
+ *	that would be ignored is not accepted); the misc.* files can still be
+ *	read.
  */
 struct epc_config {
 	int nr_nodes;
@@ -108,6 +129,7 @@ struct epc_config {
 	void (*log)(int level, const char *msg, void *arg);
 	void *log_arg;
 	int nr_workers;
+	enum epc_cgroup_mode cgroup_mode;
 };
 #define EPC_MAX_WORKERS 64
 

@@ -100,6 +100,8 @@ static int validate_topology(const struct epc_config *cfg, const struct epc__log
 	if (cfg->nr_workers < 0 || cfg->nr_workers > EPC_MAX_WORKERS)
 		INVALID("nr_workers = %d (must be 0 for the default, or 1..%d)", cfg->nr_workers,
 			EPC_MAX_WORKERS);
+	if ((unsigned)cfg->cgroup_mode > EPC_CGROUP_NONE)
+		INVALID("cgroup_mode = %d (unknown mode)", (int)cfg->cgroup_mode);
 	return 0;
 }
 
@@ -261,6 +263,7 @@ API int epc_create(const struct epc_config *cfg, struct epc **out)
 	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log);
 	if (ret)
 		goto err_mm;
+	epc->cgroups.mode = cfg->cgroup_mode;
 	ret = epc__encl_layer_init(epc);
 	if (ret)
 		goto err_cgroups;

@@ -440,6 +440,113 @@ static void test_memcg_owner_cgroup_removed_while_enclave_lives(void **state)
 	epc_destroy(epc);
 }
 
+/* ------------------------------------- the EPC controller off (b62) */
+
+static struct epc *make_epc_mode(uint64_t pages, enum epc_cgroup_mode mode)
+{
+	struct epc_section_desc sec = {.phys_addr = 1ULL << 32, .size = pages * PAGE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1,
+			       .sections = &sec,
+			       .nr_sections = 1,
+			       .background = EPC_BACKGROUND_MANUAL,
+			       .log = log_quiet,
+			       .cgroup_mode = mode};
+	struct epc *epc = NULL;
+
+	CHECK_EQ(epc_create(&c, &epc), 0, "epc_create");
+	CHECK_EQ(epc_sanitize_wait(epc), 0, "sanitize");
+	return epc;
+}
+
+static uint64_t nr_lru(struct epc_cgroup *cg)
+{
+	struct epc_cgroup_stats st;
+
+	CHECK_EQ(epc_cgroup_get_stats(cg, &st, sizeof(st)), 0, "cgroup stats");
+	return st.nr_lru;
+}
+
+/* misc disabled at boot: every page charged to and listed on the root. */
+static void test_cgroup_off_b62_root_only(void **state)
+{
+	struct epc *epc = make_epc_mode(64, EPC_CGROUP_ROOT_ONLY);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a");
+	struct epc_cgroup *b = make_cg(epc, "/a/b");
+	struct epc_task *t = make_task(epc, b, 0);
+	struct epc_encl *e, *big;
+
+	(void)state;
+	CHECK_EQ(epc_cgroup_write(b, "misc.max", "sgx_epc 4096"), -EOPNOTSUPP,
+		 "no limit is accepted when the controller is off");
+	check_text(b, "misc.max", "sgx_epc max\n");
+	e = build(t, 16, 16, 21, true);
+	CHECK_EQ(cg_usage_pages(root), 18, "16 pages, the SECS and a VA page on the root");
+	CHECK_EQ(cg_usage(a), 0, "the parent is not charged");
+	CHECK_EQ(cg_usage(b), 0, "nor the task's cgroup");
+	CHECK_EQ(nr_lru(root), 16, "every reclaimable page on the root's LRU");
+	CHECK_EQ(nr_lru(b), 0, "none on the task's cgroup's");
+	/* twice the EPC: reclaim works off the root's LRU; the capacity holds */
+	big = build(t, 128, 128, 22, true);
+	CHECK(cg_usage_pages(root) <= 64, "never above the capacity");
+	check_all(t, e, 16, 21);
+	check_all(t, big, 128, 22);
+	CHECK_EQ(cg_usage(b), 0, "reloads are not charged to the task's cgroup either");
+	CHECK(mem_current(b) > 0, "the memory controller is still on");
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_encl_destroy(big);
+	CHECK_EQ(cg_usage(root), 0, "every charge back");
+	CHECK_EQ(mem_current(a), 0, "every memory charge back");
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* The controller compiled out: nothing accounted, one global LRU (the root's). */
+static void test_cgroup_off_b62_none(void **state)
+{
+	struct epc *epc = make_epc_mode(64, EPC_CGROUP_NONE);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_encl *e;
+	struct epc_page *raw;
+
+	(void)state;
+	CHECK_EQ(epc_cgroup_write(a, "misc.max", "sgx_epc max"), -EOPNOTSUPP, "no limits");
+	e = build(t, 16, 16, 31, true);
+	raw = alloc_ok(t);
+	CHECK_EQ(cg_usage(root), 0, "no accounting at all, not even at the root");
+	CHECK_EQ(cg_usage(a), 0, "nor in the task's cgroup");
+	CHECK_EQ(nr_lru(root), 16, "the pages are on the one global LRU");
+	CHECK_EQ(nr_lru(a), 0, "not the cgroup's");
+	epc_encl_destroy(e);
+	e = build(t, 160, 160, 32, true); /* 2.5 times the EPC */
+	check_all(t, e, 160, 32);
+	CHECK(stats(epc).nr_evicted > 0, "global reclaim made the room");
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_page_free(raw);
+	CHECK_EQ(stats(epc).nr_free, 64, "every page back");
+	CHECK_EQ(cg_usage(root), 0, "still nothing accounted");
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+static void test_cgroup_off_b62_bad_mode_rejected(void **state)
+{
+	struct epc_section_desc sec = {.phys_addr = 1ULL << 32, .size = 16 * PAGE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1,
+			       .sections = &sec,
+			       .nr_sections = 1,
+			       .background = EPC_BACKGROUND_MANUAL,
+			       .log = log_quiet,
+			       .cgroup_mode = (enum epc_cgroup_mode)3};
+	struct epc *epc = NULL;
+
+	(void)state;
+	CHECK_EQ(epc_create(&c, &epc), -EINVAL, "an unknown cgroup_mode is refused");
+	CHECK(epc == NULL, "and nothing is made");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +560,9 @@ int main(void)
 		cmocka_unit_test(test_memcg_b70_oom_kill_on_fault),
 		cmocka_unit_test(test_memcg_b70_enomem_without_memory_limit_is_no_kill),
 		cmocka_unit_test(test_memcg_owner_cgroup_removed_while_enclave_lives),
+		cmocka_unit_test(test_cgroup_off_b62_root_only),
+		cmocka_unit_test(test_cgroup_off_b62_none),
+		cmocka_unit_test(test_cgroup_off_b62_bad_mode_rejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

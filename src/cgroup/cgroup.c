@@ -408,9 +408,19 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to)
 
 /* ------------------------------------------------------------- charging */
 
+struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg)
+{
+	return cg->tree->mode == EPC_CGROUP_ON ? cg : cg->tree->root;
+}
+
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity)
 {
+	if (cg->tree->mode == EPC_CGROUP_NONE) {
+		if (min_max)
+			*min_max = EPC__MISC_MAX;
+		return 0;
+	}
 	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max, over_capacity);
 }
 
@@ -418,6 +428,8 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg)
 {
 	struct epc__cgroups *tree = cg->tree;
 
+	if (tree->mode == EPC_CGROUP_NONE)
+		return;
 	/*
 	 * Only a dying cgroup's usage reaching 0 makes anything reapable; after
 	 * the uncharge @cg may be gone, so look at the tree alone. Pairs with
@@ -530,6 +542,12 @@ int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
 		return f;
 	if (f != EPC__MISC_MAX_FILE)
 		return -EACCES;
+	if (cg->tree->mode != EPC_CGROUP_ON) {
+		epc__log(cg->tree->log, LOG_ERR,
+			 "misc.max: the EPC controller is off (cgroup_mode %d): no limit applies",
+			 (int)cg->tree->mode);
+		return -EOPNOTSUPP;
+	}
 	ret = epc__misc_parse_max(text, &max);
 	if (ret)
 		return ret;

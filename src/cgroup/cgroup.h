@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "epcmm.h"
+
 #include "cgroup/memcg.h"
 #include "cgroup/misc.h"
 #include "mm/plist.h"
@@ -87,9 +89,10 @@ struct epc_cgroup {
 struct epc__cgroups {
 	struct epc__mutex lock; /* tree shape, nr_tasks, dying list */
 	struct epc_cgroup *root;
-	struct epc_cgroup *dying; /* lock */
-	_Atomic int nr_dying;	  /* written under lock: cgroups on dying */
-	uint64_t capacity;	  /* bytes; read-only after init */
+	struct epc_cgroup *dying;  /* lock */
+	_Atomic int nr_dying;	   /* written under lock: cgroups on dying */
+	uint64_t capacity;	   /* bytes; read-only after init */
+	enum epc_cgroup_mode mode; /* read-only after init (epcmm.h) */
 	const struct epc__log *log;
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
@@ -118,7 +121,17 @@ void epc__cg_task_detach(struct epc_cgroup *cg);
 /* Atomically move one task's membership. Return: 0; -EINVAL (@to dead). */
 int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
 
-/* Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as misc.h says. */
+/*
+ * The cgroup an EPC page of a task in @cg is charged to and listed under:
+ * @cg, or the root when the EPC controller is off (enum epc_cgroup_mode).
+ */
+struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg);
+
+/*
+ * Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as
+ * misc.h says. With the controller compiled out (EPC_CGROUP_NONE) both do
+ * nothing and a charge always succeeds.
+ */
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);

@@ -441,6 +441,7 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	int ret;
 
 	req->busy_scope = NULL;
+	req->cg = epc__cg_epc_owner(req->cg); /* the root when the controller is off */
 	ret = charge(r, req);
 	if (ret)
 		return ret;

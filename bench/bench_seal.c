@@ -195,7 +195,7 @@ static struct epc__seal_aad lib_aad(uint64_t i, uint64_t version)
 static void lib_init(struct lib *l, uint64_t nr)
 {
 	memset(l, 0, sizeof(*l));
-	if (epc__seal_init(&l->seal))
+	if (epc__seal_init(&l->seal, NULL))
 		die("epc__seal_init");
 	l->nr = nr;
 	l->plain = map_pages(nr);

@@ -17,6 +17,33 @@
  *    thread at a time (it stands for the kernel's `current`).
  *  - Bad input changes nothing: a rejected call leaves no charge, page or limit
  *    behind, and logs a line naming what was wrong.
+ *  - A NULL handle, out-pointer or required argument is -EINVAL, refused
+ *    before anything is done (a call returning void logs it and does nothing;
+ *    the one-value getters epc_task_cpu(), epc_page_node() and the like need
+ *    valid handles). Without an instance to log to, the line goes to stderr.
+ *  - Handles never mix instances: a task of one `struct epc` used with the
+ *    cgroup or enclave of another is -EINVAL with a line, nothing changed.
+ *
+ * ABI: what a program compiled against an older header may rely on.
+ *  - The shared library exports exactly the functions declared here (a linker
+ *    version script; tests/abi checks the list). Nothing is ever removed or
+ *    changes meaning within major version 0: a call is only ever added.
+ *  - The size rule. Every struct that the caller fills or the library fills
+ *    travels with its size, sizeof as the caller was compiled: an argument
+ *    (epc_create2(), the *_get_stats calls), or a field (struct epc_event's
+ *    @size). Fields are only ever added at the end, each marked with the
+ *    version that added it. The library reads or writes the first
+ *    min(size, its own sizeof) bytes and never more. A struct the library
+ *    fills: bytes past the library's own struct are left as the caller had
+ *    them (so zero it first; epc_version() says which fields this library
+ *    knows). A struct the caller fills: fields past @size take their
+ *    defaults (zero); bytes past the library's own struct must be zero, or
+ *    the call is -EINVAL (the caller asked for something this library lacks).
+ *  - The calls of 0.1.0 that take no size (epc_create(), epc_get_stats(),
+ *    epc_get_node_stats(), epc_encl_get_stats()) read or fill exactly their
+ *    0.1.0 struct and stay, as documented aliases of the sized calls.
+ *  - struct epc_section_desc is an array element and is frozen; so are the
+ *    enum values that exist.
  *
  * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
  * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
@@ -33,7 +60,18 @@
 extern "C" {
 #endif
 
-#define EPCMM_VERSION_STRING "0.1.0"
+/*
+ * The version of this header. epc_version() gives the library's, packed as
+ * EPCMM_VERSION_ENCODE() does; a program may compare the two.
+ */
+#define EPCMM_VERSION_MAJOR  0
+#define EPCMM_VERSION_MINOR  2
+#define EPCMM_VERSION_PATCH  0
+#define EPCMM_VERSION_STRING "0.2.0"
+#define EPCMM_VERSION_ENCODE(ma, mi, pa)                                                           \
+	(((uint32_t)(ma) << 16) | ((uint32_t)(mi) << 8) | (uint32_t)(pa))
+#define EPCMM_VERSION                                                                              \
+	EPCMM_VERSION_ENCODE(EPCMM_VERSION_MAJOR, EPCMM_VERSION_MINOR, EPCMM_VERSION_PATCH)
 
 #define EPC_PAGE_SIZE	 4096
 #define EPC_NO_NODE	 (-1)
@@ -105,12 +143,12 @@ enum epc_cgroup_mode {
  * @log: receives every log line with a syslog LOG_* level; default: lines at
  *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
  * @log_arg: passed to @log.
- * @nr_workers: THREADS mode: threads that run the per-cgroup background
+ * @nr_workers: (0.2.0; epc_create2() only) THREADS mode: threads that run the per-cgroup background
  *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
  *	ksgxd is a thread of its own besides them. Unused in MANUAL mode.
- * @cgroup_mode: the EPC controller (kernel-spec behaviour 62): on (the
- *	default), or off in one of the kernel's two ways; see enum
- *	epc_cgroup_mode. The memory controller (backing memory) stays on. In
+ * @cgroup_mode: (0.2.0; epc_create2() only) the EPC controller (kernel-spec
+ *	behaviour 62): on (the default), or off in one of the kernel's two
+ *	ways; see enum epc_cgroup_mode. The memory controller (backing memory) stays on. In
  *	both off modes a misc.max write is refused with -EOPNOTSUPP (a limit
  *	that would be ignored is not accepted); the misc.* files can still be
  *	read.
@@ -144,10 +182,24 @@ struct epc_config {
  * (by ksgxd in THREADS mode; epc_sanitize_wait() waits for it, or does it in
  * MANUAL mode).
  *
- * Return: 0; -EINVAL for a bad field (a log line names it); -ENOMEM when the
- * metadata or the EPC mapping cannot be had. On error nothing is leaked.
+ * Return: 0; -EINVAL for a bad field (a log line names it) or a NULL @cfg or
+ * @out (then nothing is built); -ENOMEM when the metadata or the EPC mapping
+ * cannot be had; -EIO when the OS random source cannot give the sealing key
+ * (not with no_contents). On error nothing is leaked.
  */
 int epc_create(const struct epc_config *cfg, struct epc **out);
+
+/**
+ * epc_create2() - epc_create() with the size of @cfg (the size rule): pass
+ * sizeof(struct epc_config). epc_create() is epc_create2() with the 0.1.0
+ * size.
+ * Return: as epc_create(); also -EINVAL for a @size of 0 or non-zero bytes
+ * past the end of the library's struct epc_config.
+ */
+int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out);
+
+/* The library's version: EPCMM_VERSION_ENCODE(major, minor, patch). */
+uint32_t epc_version(void);
 
 /**
  * epc_destroy() - stop the background threads and free everything.
@@ -161,14 +213,17 @@ void epc_destroy(struct epc *epc);
  * Sanitization is two EREMOVE passes over every page (the second catches SECS
  * pages whose children blocked the first). Pages that fail both are leaked
  * with a warning. In MANUAL mode the calling thread does the work.
- * Return: 0.
+ * Return: 0; -EINTR when sanitization was stopped before it finished (the
+ * instance is being destroyed; a line says how many pages stay dirty);
+ * -EINVAL for a NULL @epc.
  */
 int epc_sanitize_wait(struct epc *epc);
 
 /**
  * epc_run_background() - MANUAL mode: run the pending ksgxd work and the
  * pending cgroup reclaim work until none is pending (each step is bounded).
- * Return: 0; -EINVAL in THREADS mode.
+ * Return: 0; -EINVAL in THREADS mode or for a NULL @epc; -EINTR when
+ * sanitization was stopped (as epc_sanitize_wait()).
  */
 int epc_run_background(struct epc *epc);
 
@@ -177,7 +232,7 @@ int epc_run_background(struct epc *epc);
  * there are that many, in batches of 16 over every cgroup's LRU (the last
  * batch may take a few more).
  * Return: enclave pages reclaimed (a SECS written back after its last child
- * is not counted); 0 when nothing is reclaimable.
+ * is not counted); 0 when nothing is reclaimable; -EINVAL for a NULL @epc.
  */
 long epc_reclaim(struct epc *epc, unsigned long nr_pages);
 
@@ -185,7 +240,8 @@ long epc_reclaim(struct epc *epc, unsigned long nr_pages);
  * epc_node_read() - read a per-node attribute, as sysfs would show it.
  * @attr: "sgx_total_bytes": the bytes of EPC on @node, "%lu\n".
  * Return: the length read (the text is NUL-terminated when it fits);
- * -EINVAL for a node out of range; -ENOENT for a node without EPC (the x86/
+ * -EINVAL for a node out of range, a NULL @attr, or a NULL @buf with a
+ * non-zero @len; -ENOENT for a node without EPC (the x86/
  * group is invisible there) or an unknown attribute; -ENOSPC if @len is too
  * small.
  */
@@ -200,7 +256,7 @@ ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, si
  * Poisoned pages are never handed out and are not counted as free. A second
  * report for the same page changes nothing.
  * Return: 0; -ENXIO if the address is in no section; -EINVAL for unknown
- * flags. With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
+ * flags (or a NULL @epc). With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
  * current task; there is none here, so the page is poisoned as usual, a
  * LOG_ERR line says the SIGBUS would be sent, and the call returns 0.
  */
@@ -244,7 +300,33 @@ struct epc_stats {
 	uint64_t nr_leaked;
 	uint32_t meta_bytes_per_page;
 	uint32_t epcm_bytes_per_page;
+	/* 0.2.0: epc_get_stats2() only */
+	uint64_t nr_ksgxd_runs;
+	uint64_t nr_ksgxd_batches;
+	uint64_t nr_reclaimed_ksgxd;
+	uint64_t nr_reclaimed_direct;
+	uint64_t nr_reclaimed_cgroup;
 };
+
+/**
+ * epc_get_stats2() - the instance's statistics (the size rule: see the top).
+ * 0.2.0 fields:
+ * @nr_ksgxd_runs: wakeups ksgxd served (in MANUAL mode: epc_run_background()
+ *	calls that found a wakeup pending).
+ * @nr_ksgxd_batches: reclaim batches ksgxd ran (one per cgroup LRU visited).
+ * @nr_reclaimed_ksgxd: pages ksgxd's batches freed.
+ * @nr_reclaimed_direct: pages freed by a caller's reclaim over the whole tree
+ *	(a full EPC or a refused capacity, epc_reclaim(), a MANUAL-mode fault
+ *	whose allocation found no free page).
+ * @nr_reclaimed_cgroup: pages freed by reclaim confined below the root because
+ *	a cgroup limit refused a charge: a caller's, or the cgroup's background
+ *	work. The three sum to the pages reclaim batches freed: @nr_evicted less
+ *	the SECS pages that followed their last child out.
+ * Return: 0; -EINVAL for a NULL @st or a @size of 0.
+ */
+int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size);
+/* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more.
+ * A NULL @epc or @st is logged and ignored. */
 void epc_get_stats(struct epc *epc, struct epc_stats *st);
 
 /**
@@ -262,35 +344,39 @@ struct epc_node_stats {
 	uint64_t nr_alloc_local;
 	uint64_t nr_alloc_remote;
 };
-/* Return: 0; -EINVAL for a node out of range. */
+/* Return: 0; -EINVAL for a node out of range, a NULL @epc or @st, or a @size of 0. */
+int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size);
+/* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
 /* ---------------------------------------------------------------- cgroups */
 
-/* The root of the misc-cgroup tree; it lives as long as @epc. */
+/* The root of the misc-cgroup tree; it lives as long as @epc. NULL for a NULL @epc. */
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
- * Return: 0; -EINVAL malformed path; -ENOENT a missing parent; -EEXIST the
- * cgroup exists ("/" always does); -ENOMEM.
+ * Return: 0; -EINVAL malformed or NULL path, NULL @out (nothing is created);
+ * -ENOENT a missing parent; -EEXIST the cgroup exists ("/" always does);
+ * -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
 
-/* Return: 0; -EINVAL malformed path; -ENOENT no such (live) cgroup. */
+/* Return: 0; -EINVAL malformed or NULL path, NULL @out; -ENOENT no such (live) cgroup. */
 int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
 
 /**
  * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
  * from lookups at once and freed when its last charge goes; its pages stay
  * reclaimable through its ancestors.
- * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root;
+ * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root (or NULL);
  * -ENOENT when @cg was removed already but still waits for its last charge.
  */
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
-/* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC. */
+/* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC;
+ * -EINVAL for a NULL @buf with a non-zero @len. */
 ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
 
 /**
@@ -301,7 +387,8 @@ ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
  *	memory.events.local (non-root only, as the kernel's memory_files[]
  *	mark them; see "Backing memory" below).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
- * lacks; -ENOSPC if @len is too small for the text and its NUL.
+ * lacks; -ENOSPC if @len is too small for the text and its NUL; -EINVAL for
+ * a NULL @file, or a NULL @buf with a non-zero @len.
  */
 ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
 
@@ -320,8 +407,9 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  * kills nothing at write time (the kernel would OOM-kill: DIFFERENCES M2).
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
- * for a number that does not fit in 64 bits (misc.max). A rejected write
- * changes nothing.
+ * for a number that does not fit in 64 bits (misc.max); -EINVAL for a NULL
+ * @file or @text; -EOPNOTSUPP a misc.max write while the EPC controller is
+ * off (struct epc_config.cgroup_mode). A rejected write changes nothing.
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
 
@@ -337,11 +425,7 @@ int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
  * @nr_evicted: EWBs of pages charged to it (its own, not its descendants';
  *	an enclave's SECS included).
  * @nr_reloaded: ELDUs into pages charged to it (likewise).
- *
- * Growth: fields are only ever added at the end. A caller passes
- * sizeof(struct epc_cgroup_stats) as it was compiled; the library fills that
- * many bytes (never more), so an old program keeps working with a newer
- * library and a new one learns from a smaller @size that a field is absent.
+ * (The size rule, at the top: pass sizeof(struct epc_cgroup_stats).)
  */
 struct epc_cgroup_stats {
 	uint64_t current;
@@ -352,7 +436,21 @@ struct epc_cgroup_stats {
 	uint64_t nr_lru;
 	uint64_t nr_evicted;
 	uint64_t nr_reloaded;
+	uint64_t nr_reclaim_sync;
+	uint64_t nr_reclaim_async;
+	uint64_t nr_work_queued;
+	uint64_t nr_work_run;
 };
+/*
+ * (struct epc_cgroup_stats and its call are new in 0.2.0.)
+ * @nr_reclaim_sync: reclaim rounds callers ran over its subtree: a charge it
+ *	or a descendant refused (or, for the root, a full EPC, epc_reclaim());
+ *	a round is one fair-walk step, a batch or more until pages were isolated.
+ * @nr_reclaim_async: rounds its background work ran (for the root: ksgxd's).
+ * @nr_work_queued: times its background work was queued (a request while it
+ *	is queued already is not counted).
+ * @nr_work_run: times that work ran.
+ */
 /* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
 int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
 /* ------------------------------------------------------------------ tasks */
@@ -360,12 +458,14 @@ int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, siz
 /**
  * epc_task_create() - a stand-in for a thread: a CPU, a cgroup, a signal flag.
  * @cg: its cgroup (NULL = the root).
- * Return: 0; -EINVAL for a CPU out of range or a removed cgroup; -ENOMEM.
+ * Return: 0; -EINVAL for a CPU out of range, a removed cgroup, a cgroup of
+ * another instance, or a NULL @out; -ENOMEM.
  */
 int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out);
 void epc_task_destroy(struct epc_task *t);
 
-/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed cgroup). */
+/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed
+ * cgroup, or a cgroup of another instance than @t's). */
 int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
 
 /* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
@@ -373,7 +473,8 @@ int epc_task_set_cpu(struct epc_task *t, int cpu);
 int epc_task_cpu(const struct epc_task *t);
 int epc_task_node(const struct epc_task *t);
 
-/* While pending, reclaim loops on the task's behalf return -EINTR. */
+/* While pending, reclaim loops on the task's behalf return -EINTR. A NULL @t
+ * is logged and ignored. */
 void epc_task_set_signal(struct epc_task *t, bool pending);
 
 /* ------------------------------------------------------------- raw pages */
@@ -394,7 +495,8 @@ enum epc_reclaim {
  * been woken (no free page, or the EPC is full) or the cgroup's background
  * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
  * a limit refuses the charge, in both modes; while no page is free, with
- * EPC_DO_RECLAIM); -EINVAL an unknown @r. On error nothing is charged.
+ * EPC_DO_RECLAIM); -EINVAL an unknown @r or a NULL @out. On error nothing is
+ * charged.
  */
 int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);
 
@@ -438,8 +540,10 @@ void *epc_page_owner(const struct epc_page *p);
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
  * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
  * SECS (and its first VA page).
- * Return: 0; -EINVAL bad size; -ENOMEM / -EINTR as epc_page_alloc() with
- * EPC_DO_RECLAIM; -EIO the emulated hardware refused.
+ * Return: 0; -EINVAL bad size or NULL @out; -ENOMEM / -EINTR as
+ * epc_page_alloc() with EPC_DO_RECLAIM, or no host memory for the enclave's
+ * books; -EMFILE / -ENFILE no file descriptor for the backing store (its
+ * memfd); -EIO the emulated hardware refused. On error nothing is left.
  */
 int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
 #define EPC_ENCL_MAX_SIZE (1ULL << 46) /* 64 TiB */
@@ -447,21 +551,23 @@ int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
 /**
  * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL
  * = zeros), before epc_encl_init(). The page becomes reclaimable.
- * Return: 0; -EINVAL bad offset or the enclave is initialized; -EEXIST the
- * page is there already; -ENOMEM / -EINTR as epc_page_alloc(); -EIO;
- * -EOWNERDEAD the enclave was OOM-killed, by this call or before it.
+ * Return: 0; -EINVAL bad offset, the enclave is initialized, or @e belongs to
+ * another instance than @t; -EEXIST the page is there already; -ENOMEM /
+ * -EINTR as epc_page_alloc() (-ENOMEM also when the host has no memory for a
+ * new VA page's books); -EIO; -EOWNERDEAD the enclave was OOM-killed, by this
+ * call or before it.
  */
 int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src);
 
-/* EINIT. Return: 0; -EINVAL already initialized; -EOWNERDEAD OOM-killed. */
+/* EINIT. Return: 0; -EINVAL already initialized (or NULL); -EOWNERDEAD OOM-killed. */
 int epc_encl_init(struct epc_encl *e);
 
 /**
  * epc_encl_access() - read or write enclave memory, as the enclave itself
  * would: any offset and length within added pages, faulting evicted pages
  * back in (the SECS first) and setting their accessed bit.
- * Return: 0; -EINVAL range outside the enclave or not added, or @len 0 with a
- * NULL @buf; -EFAULT the SIGBUS case: an evicted page failed verification
+ * Return: 0; -EINVAL range outside the enclave or not added, a NULL @buf, or
+ * @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
  * for a reload after a bounded number of rounds; -EINTR a signal is pending;
  * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
@@ -470,8 +576,12 @@ int epc_encl_init(struct epc_encl *e);
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
 
+/* Its id: unique within the instance, never reused; events and listings name it. */
+uint64_t epc_encl_id(const struct epc_encl *e);
+
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd;
- * -EOPNOTSUPP (no_contents); -EOWNERDEAD (OOM-killed: the store is emptied). */
+ * -EOPNOTSUPP (no_contents); -EINVAL (NULL); -EOWNERDEAD (OOM-killed: the
+ * store is emptied). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
 /*
@@ -484,15 +594,37 @@ void epc_encl_destroy(struct epc_encl *e);
 /**
  * struct epc_encl_stats - one enclave.
  * @nr_pages: pages added.
- * @nr_resident: pages in EPC now.
+ * @nr_resident: pages in EPC now (the SECS and VA pages not included).
  * @nr_va_pages: VA pages owned.
- * @nr_faults: accesses that found a page evicted.
+ * @nr_faults: page accesses that found the page evicted (each counted once,
+ *	however often the fault had to wait for reclaim).
  * @nr_evicted: EWBs of this enclave's pages (the SECS included).
- * @nr_reloaded: ELDUs.
+ * @nr_reloaded: ELDUs (the SECS included).
+ * 0.2.0 (epc_encl_get_stats2() only):
+ * @size: the enclave's size in bytes.
+ * @nr_out: added pages evicted now (@nr_pages - @nr_resident).
+ * @secs_out: 1 while the SECS is evicted, else 0.
+ * @nr_accesses: pages touched by successful accesses: an epc_encl_access()
+ *	over 3 pages counts 3; a failed call counts the pages it finished.
+ * @backing_bytes: backing store bytes holding evicted pages now: 4096 of
+ *	contents and 128 of PCMD per page out, the SECS included; 0 with
+ *	no_contents (there is no backing store).
+ * @backing_allocated: bytes the backing store occupies in host memory (it
+ *	is allocated 16 pages at a time and never shrinks); 0 with no_contents.
  */
 struct epc_encl_stats {
 	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
+	uint64_t size;
+	uint64_t nr_out;
+	uint64_t secs_out;
+	uint64_t nr_accesses;
+	uint64_t backing_bytes;
+	uint64_t backing_allocated;
 };
+/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);
+/* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more.
+ * A NULL @e or @st is logged and ignored. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
 #ifdef __cplusplus

@@ -52,6 +52,23 @@ int epc__check(struct epc *epc);
 /* Install (or with @fn NULL, remove) the fault-injection hook (hw/fault.h). */
 void epc__fault_set(struct epc *epc, epc__fault_fn fn, void *arg);
 
+/*
+ * epc_create() with the fault-injection hook installed from its first host
+ * allocation on, so that tests can fail each step of building an instance
+ * (hw/fault.h: EPC__FAULT_HOST_ALLOC, EPC__FAULT_RANDOM). On success the hook
+ * stays installed, as if set with epc__fault_set(). Same returns as
+ * epc_create(). Tests only; epc_create() is this with @fn NULL.
+ */
+int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void *arg,
+			   struct epc **out);
+
+/*
+ * Refuse a handle of another instance used with @epc's (a task of @epc with
+ * another's cgroup or enclave): a LOG_ERR line naming @call and @what.
+ * Return: -EINVAL.
+ */
+int epc__refuse_foreign(struct epc *epc, const char *call, const char *what);
+
 /* Page index of @p, and the page at index @idx. */
 uint64_t epc__page_index(struct epc *epc, const struct epc_page *p);
 struct epc_page *epc__page_at(struct epc *epc, uint64_t idx);

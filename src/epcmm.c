@@ -37,6 +37,21 @@ __attribute__((format(printf, 3, 4))) static int refuse(const struct epc__log *l
 	return err;
 }
 
+/*
+ * A NULL where a handle, an out-pointer or a required argument belongs: refused
+ * before anything is done (@log may be NULL: the line goes to stderr).
+ */
+#define REQUIRE(log, ptr, call)                                                                    \
+	do {                                                                                       \
+		if (!(ptr))                                                                        \
+			return refuse((log), -EINVAL, "%s: NULL %s", (call), #ptr);                \
+	} while (0)
+
+int epc__refuse_foreign(struct epc *epc, const char *call, const char *what)
+{
+	return refuse(&epc->log, -EINVAL, "%s: the %s belongs to another struct epc", call, what);
+}
+
 /* --------------------------------------------------------- configuration */
 
 /* The validated configuration with every default filled in. */
@@ -138,7 +153,7 @@ static int validate_sections(const struct epc_config *cfg, const struct epc__log
 }
 
 static int resolve_config(const struct epc_config *cfg, const struct epc__log *log,
-			  struct resolved_config *rc)
+			  const struct epc__fault *fault, struct resolved_config *rc)
 {
 	int ret;
 
@@ -155,8 +170,8 @@ static int resolve_config(const struct epc_config *cfg, const struct epc__log *l
 
 	rc->nr_nodes = cfg->nr_nodes;
 	rc->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : cfg->nr_nodes;
-	rc->cpu_to_node = calloc((size_t)rc->nr_cpus, sizeof(int));
-	rc->distance = malloc((size_t)rc->nr_nodes * (size_t)rc->nr_nodes);
+	rc->cpu_to_node = epc__host_calloc(fault, (size_t)rc->nr_cpus, sizeof(int));
+	rc->distance = epc__host_malloc(fault, (size_t)rc->nr_nodes * (size_t)rc->nr_nodes);
 	if (!rc->cpu_to_node || !rc->distance) {
 		resolved_free(rc);
 		return -ENOMEM;
@@ -217,22 +232,27 @@ static int hw_setup(struct epc *epc, const struct epc_config *cfg, const struct 
 	return epc__hw_init(&epc->hw, secs, cfg->nr_sections, cfg->no_contents, &epc->log);
 }
 
-API int epc_create(const struct epc_config *cfg, struct epc **out)
+int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void *arg,
+			   struct epc **out)
 {
 	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	struct epc__fault fault = {fn, arg};
 	struct resolved_config rc;
 	struct epc__mm_config mc;
 	struct epc *epc;
 	uint64_t capacity = 0;
 	int ret;
 
-	ret = resolve_config(cfg, &log, &rc);
+	if (!out)
+		return refuse(&log, -EINVAL, "epc_create: NULL out pointer");
+	ret = resolve_config(cfg, &log, &fault, &rc);
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	epc = calloc(1, sizeof(*epc));
+	epc = epc__host_calloc(&fault, 1, sizeof(*epc));
 	if (!epc)
 		goto err_config;
+	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
 	epc->no_contents = cfg->no_contents;
@@ -260,7 +280,7 @@ API int epc_create(const struct epc_config *cfg, struct epc **out)
 		goto err_hw;
 	for (int i = 0; i < cfg->nr_sections; i++)
 		capacity += rc.sec_size[i];
-	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log);
+	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log, &epc->hw.fault);
 	if (ret)
 		goto err_mm;
 	epc->cgroups.mode = cfg->cgroup_mode;
@@ -296,6 +316,46 @@ err_config:
 	return ret;
 }
 
+/* struct epc_config as 0.1.0 had it: up to @log_arg (0.2.0 added @nr_workers). */
+#define CONFIG_SIZE_0_1 (offsetof(struct epc_config, log_arg) + sizeof(void *))
+
+API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
+{
+	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
+	const unsigned char *tail = (const unsigned char *)cfg;
+	struct epc_config c;
+
+	if (!cfg)
+		return epc__create_with_fault(NULL, NULL, NULL, out);
+	if (size < offsetof(struct epc_config, log_arg) + sizeof(cfg->log_arg))
+		log = (struct epc__log){NULL, NULL}; /* the caller's struct has no logger */
+	if (!size) {
+		epc__log(&log, LOG_ERR, "invalid config: size 0");
+		return -EINVAL;
+	}
+	for (size_t i = sizeof(c); i < size; i++)
+		if (tail[i]) {
+			epc__log(&log, LOG_ERR,
+				 "invalid config: byte %zu of %zu is set, but this library's "
+				 "struct epc_config (version %s) has %zu bytes",
+				 i, size, EPCMM_VERSION_STRING, sizeof(c));
+			return -EINVAL;
+		}
+	memset(&c, 0, sizeof(c));
+	memcpy(&c, cfg, size < sizeof(c) ? size : sizeof(c));
+	return epc__create_with_fault(&c, NULL, NULL, out);
+}
+
+API int epc_create(const struct epc_config *cfg, struct epc **out)
+{
+	return epc_create2(cfg, CONFIG_SIZE_0_1, out);
+}
+
+API uint32_t epc_version(void)
+{
+	return EPCMM_VERSION;
+}
+
 API void epc_destroy(struct epc *epc)
 {
 	if (!epc)
@@ -320,23 +380,30 @@ API void epc_destroy(struct epc *epc)
 
 API int epc_sanitize_wait(struct epc *epc)
 {
+	REQUIRE(NULL, epc, "epc_sanitize_wait");
 	return epc__reclaim_sanitize_wait(&epc->reclaim);
 }
 
 API int epc_run_background(struct epc *epc)
 {
-	int ret = epc__reclaim_run_background(&epc->reclaim);
+	int ret;
 
-	if (ret)
+	REQUIRE(NULL, epc, "epc_run_background");
+	ret = epc__reclaim_run_background(&epc->reclaim);
+	if (ret == -EINVAL)
 		epc__log(&epc->log, LOG_ERR, "epc_run_background: not in MANUAL mode");
 	return ret;
 }
 
 API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
-	struct epc__reclaimer *r = &epc->reclaim;
-	uint64_t before = atomic_load(&r->nr_evicted);
+	struct epc__reclaimer *r;
 	struct epc__retry rt;
+	uint64_t before;
+
+	REQUIRE(NULL, epc, "epc_reclaim");
+	r = &epc->reclaim;
+	before = atomic_load(&r->nr_evicted);
 
 	epc__retry_start(r, &rt);
 	while (atomic_load(&r->nr_evicted) - before < nr_pages) {
@@ -354,6 +421,10 @@ API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf
 {
 	int n;
 
+	REQUIRE(NULL, epc, "node read");
+	REQUIRE(&epc->log, attr, "node read");
+	if (!buf && len)
+		return refuse(&epc->log, -EINVAL, "node read: NULL buf with len %zu", len);
 	if (node < 0 || node >= epc->mm.nr_nodes)
 		return refuse(&epc->log, -EINVAL, "node read: node %d out of range (0..%d)", node,
 			      epc->mm.nr_nodes - 1);
@@ -367,49 +438,100 @@ API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf
 	return n;
 }
 
-API void epc_get_stats(struct epc *epc, struct epc_stats *st)
-{
-	struct epc__mm *mm = &epc->mm;
+/* The 0.1.0 layouts: what the size-less calls of 0.1.0 fill, never more. */
+#define STATS_SIZE_0_1	    offsetof(struct epc_stats, nr_ksgxd_runs)
+#define NODE_STATS_SIZE_0_1 sizeof(struct epc_node_stats)
+_Static_assert(offsetof(struct epc_stats, nr_ksgxd_runs) == 104, "epc_stats 0.1.0 layout moved");
+_Static_assert(sizeof(struct epc_node_stats) == 48, "epc_node_stats 0.1.0 layout moved");
 
+/* The size rule (epcmm.h): the first @size bytes of the library's struct, no more. */
+static void copy_sized(void *dst, const void *src, size_t src_size, size_t size)
+{
+	memcpy(dst, src, size < src_size ? size : src_size);
+}
+
+static void stats_fill(struct epc *epc, struct epc_stats *st)
+{
+	struct epc__reclaimer *r;
+	struct epc__mm *mm;
+
+	if (!epc || !st) {
+		refuse(epc ? &epc->log : NULL, -EINVAL, "epc_get_stats: NULL %s",
+		       epc ? "st" : "epc");
+		return;
+	}
+	mm = &epc->mm;
+	r = &epc->reclaim;
 	memset(st, 0, sizeof(*st));
 	st->nr_total = mm->nr_pages;
 	st->nr_free = epc__mm_nr_free(mm);
 	st->nr_dirty = atomic_load(&mm->nr_dirty);
 	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
-	st->nr_reclaimable = atomic_load(&epc->reclaim.nr_reclaimable);
+	st->nr_reclaimable = atomic_load(&r->nr_reclaimable);
 	st->nr_evicted = epc__encl_nr_evicted(epc);
 	st->nr_reloaded = epc__encl_nr_reloaded(epc);
 	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
-	st->nr_ksgxd_wakeups = atomic_load(&epc->reclaim.nr_wakeups);
+	st->nr_ksgxd_wakeups = atomic_load(&r->nr_wakeups);
 	st->nr_leaked = atomic_load(&mm->nr_leaked);
 	for (int i = 0; i < mm->nr_nodes; i++) {
 		struct epc_node_stats ns;
 
-		epc_get_node_stats(epc, i, &ns);
+		epc_node_get_stats(epc, i, &ns, sizeof(ns));
 		st->nr_alloc_local += ns.nr_alloc_local;
 		st->nr_alloc_remote += ns.nr_alloc_remote;
 	}
 	st->meta_bytes_per_page = sizeof(struct epc_page);
 	st->epcm_bytes_per_page = sizeof(struct epc__epcm);
+	st->nr_ksgxd_runs = atomic_load_explicit(&r->nr_ksgxd_runs, memory_order_relaxed);
+	st->nr_ksgxd_batches = atomic_load_explicit(&r->nr_ksgxd_batches, memory_order_relaxed);
+	st->nr_reclaimed_ksgxd =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_KSGXD], memory_order_relaxed);
+	st->nr_reclaimed_direct =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_DIRECT], memory_order_relaxed);
+	st->nr_reclaimed_cgroup =
+		atomic_load_explicit(&r->nr_freed_by[EPC__BY_CGROUP], memory_order_relaxed);
 }
 
-API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
 {
-	struct epc__mm *mm = &epc->mm;
+	struct epc_stats s;
+
+	REQUIRE(NULL, epc, "stats");
+	if (!st || !size)
+		return refuse(&epc->log, -EINVAL, "stats: %s", st ? "size 0" : "NULL stats");
+	stats_fill(epc, &s);
+	copy_sized(st, &s, sizeof(s), size);
+	return 0;
+}
+
+API void epc_get_stats(struct epc *epc, struct epc_stats *st)
+{
+	epc_get_stats2(epc, st, STATS_SIZE_0_1);
+}
+
+API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size)
+{
+	struct epc_node_stats s;
+	struct epc__mm *mm;
 	struct epc__node *n;
 
+	REQUIRE(NULL, epc, "node stats");
+	REQUIRE(&epc->log, st, "node stats");
+	mm = &epc->mm;
 	if (node < 0 || node >= mm->nr_nodes)
 		return refuse(&epc->log, -EINVAL, "node stats: node %d out of range (0..%d)", node,
 			      mm->nr_nodes - 1);
+	if (!st || !size)
+		return refuse(&epc->log, -EINVAL, "node stats: %s", st ? "size 0" : "NULL stats");
 	n = &mm->nodes[node];
-	memset(st, 0, sizeof(*st));
-	st->has_epc = n->has_epc;
-	st->nr_total = n->nr_pages;
+	memset(&s, 0, sizeof(s));
+	s.has_epc = n->has_epc;
+	s.nr_total = n->nr_pages;
 	epc__spin_lock(&n->lock);
-	st->nr_free = n->free.nr;
-	st->nr_poisoned = n->poison.nr;
-	st->nr_alloc_local = n->nr_alloc_local;
-	st->nr_alloc_remote = n->nr_alloc_remote;
+	s.nr_free = n->free.nr;
+	s.nr_poisoned = n->poison.nr;
+	s.nr_alloc_local = n->nr_alloc_local;
+	s.nr_alloc_remote = n->nr_alloc_remote;
 	epc__spin_unlock(&n->lock);
 	for (int c = 0; c < mm->nr_cpus; c++) {
 		struct epc__pcp *pcp = &mm->pcps[c];
@@ -417,17 +539,24 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 		if (pcp->node != node || !pcp->enabled)
 			continue;
 		epc__spin_lock(&pcp->lock);
-		st->nr_free += pcp->count;
-		st->nr_alloc_local += pcp->nr_alloc;
+		s.nr_free += pcp->count;
+		s.nr_alloc_local += pcp->nr_alloc;
 		epc__spin_unlock(&pcp->lock);
 	}
+	copy_sized(st, &s, sizeof(s), size);
 	return 0;
+}
+
+API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+{
+	return epc_node_get_stats(epc, node, st, NODE_STATS_SIZE_0_1);
 }
 
 API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 {
 	int ret;
 
+	REQUIRE(NULL, epc, "memory failure");
 	if (flags & ~EPC_MF_ACTION_REQUIRED) {
 		epc__log(&epc->log, LOG_ERR, "memory failure: unknown flags 0x%x", flags);
 		return -EINVAL;
@@ -454,20 +583,32 @@ static struct epc *epc_of_cgroup(struct epc_cgroup *cg)
 
 API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 {
+	if (!epc) {
+		refuse(NULL, -EINVAL, "cgroup root: NULL epc");
+		return NULL;
+	}
 	return epc->cgroups.root;
 }
 
 API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
-	int ret = epc__cg_create(&epc->cgroups, path, out);
+	int ret;
 
+	REQUIRE(NULL, epc, "cgroup create");
+	REQUIRE(&epc->log, path, "cgroup create");
+	REQUIRE(&epc->log, out, "cgroup create");
+	ret = epc__cg_create(&epc->cgroups, path, out);
 	return ret ? refuse(&epc->log, ret, "cgroup create '%s'", path ? path : "(null)") : 0;
 }
 
 API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
-	int ret = epc__cg_lookup(&epc->cgroups, path, out);
+	int ret;
 
+	REQUIRE(NULL, epc, "cgroup lookup");
+	REQUIRE(&epc->log, path, "cgroup lookup");
+	REQUIRE(&epc->log, out, "cgroup lookup");
+	ret = epc__cg_lookup(&epc->cgroups, path, out);
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
@@ -476,6 +617,7 @@ API int epc_cgroup_remove(struct epc_cgroup *cg)
 	char path[EPC__LOG_LINE_MAX / 2];
 	int ret;
 
+	REQUIRE(NULL, cg, "cgroup remove");
 	/* The pin keeps @cg until its work is cancelled: without charges or
 	 * queued work, a removed cgroup is freed as soon as it is unpinned. */
 	epc__cg_pin(cg);
@@ -495,25 +637,39 @@ API int epc_cgroup_remove(struct epc_cgroup *cg)
 
 API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
 {
+	REQUIRE(NULL, cg, "cgroup path");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup path: NULL buf with len %zu", len);
 	return epc__cg_path(cg, buf, len);
 }
 
 API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
 {
-	ssize_t n = epc__cg_read(cg, file, buf, len);
+	ssize_t n;
 
+	REQUIRE(NULL, cg, "cgroup read");
+	REQUIRE(cg->tree->log, file, "cgroup read");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup read: NULL buf with len %zu", len);
+	n = epc__cg_read(cg, file, buf, len);
 	return n < 0 ? refuse(cg->tree->log, (int)n, "read of %s (%zu-byte buffer)", file, len) : n;
 }
 
 API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
 {
-	int ret = epc__cg_write(cg, file, text);
+	int ret;
 
+	REQUIRE(NULL, cg, "cgroup write");
+	REQUIRE(cg->tree->log, file, "cgroup write");
+	REQUIRE(cg->tree->log, text, "cgroup write");
+	ret = epc__cg_write(cg, file, text);
 	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
 API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
 {
+	REQUIRE(NULL, cg, "cgroup stats");
+
 	struct epc_cgroup_stats s = {
 		.current = (uint64_t)atomic_load(&cg->res.usage),
 		.peak = atomic_load(&cg->res.peak),
@@ -523,12 +679,17 @@ API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st,
 		.nr_lru = atomic_load(&cg->nr_lru),
 		.nr_evicted = atomic_load(&cg->nr_evicted),
 		.nr_reloaded = atomic_load(&cg->nr_reloaded),
+		.nr_reclaim_sync = atomic_load_explicit(&cg->nr_reclaim_sync, memory_order_relaxed),
+		.nr_reclaim_async =
+			atomic_load_explicit(&cg->nr_reclaim_async, memory_order_relaxed),
+		.nr_work_queued = atomic_load_explicit(&cg->nr_work_queued, memory_order_relaxed),
+		.nr_work_run = atomic_load_explicit(&cg->nr_work_run, memory_order_relaxed),
 	};
 
 	if (!st || !size)
 		return refuse(cg->tree->log, -EINVAL, "cgroup stats: %s",
 			      st ? "size 0" : "NULL stats");
-	memcpy(st, &s, size < sizeof(s) ? size : sizeof(s));
+	copy_sized(st, &s, sizeof(s), size);
 	return 0;
 }
 
@@ -539,6 +700,10 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	struct epc_task *t;
 	int ret;
 
+	REQUIRE(NULL, epc, "task create");
+	REQUIRE(&epc->log, out, "task create");
+	if (cg && cg->tree != &epc->cgroups)
+		return epc__refuse_foreign(epc, "task create", "cgroup");
 	if (cpu < 0 || cpu >= epc->mm.nr_cpus) {
 		epc__log(&epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
 			 epc->mm.nr_cpus - 1);
@@ -546,7 +711,7 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	}
 	if (!cg)
 		cg = epc->cgroups.root;
-	t = calloc(1, sizeof(*t));
+	t = epc__host_calloc(&epc->hw.fault, 1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	ret = epc__cg_task_attach(cg);
@@ -592,6 +757,9 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 {
 	int ret;
 
+	REQUIRE(NULL, t, "task move");
+	if (cg && cg->tree != &t->epc->cgroups)
+		return epc__refuse_foreign(t->epc, "task move", "cgroup");
 	if (!cg)
 		cg = t->epc->cgroups.root;
 	if (cg == t->cg)
@@ -607,6 +775,7 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 
 API int epc_task_set_cpu(struct epc_task *t, int cpu)
 {
+	REQUIRE(NULL, t, "task set cpu");
 	if (cpu < 0 || cpu >= t->epc->mm.nr_cpus) {
 		epc__log(&t->epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
 			 t->epc->mm.nr_cpus - 1);
@@ -628,6 +797,10 @@ API int epc_task_node(const struct epc_task *t)
 
 API void epc_task_set_signal(struct epc_task *t, bool pending)
 {
+	if (!t) {
+		refuse(NULL, -EINVAL, "task set signal: NULL t");
+		return;
+	}
 	atomic_store(&t->signal, pending);
 }
 
@@ -635,6 +808,9 @@ API void epc_task_set_signal(struct epc_task *t, bool pending)
 
 API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out)
 {
+	REQUIRE(NULL, t, "page alloc");
+	REQUIRE(&t->epc->log, out, "page alloc");
+
 	struct epc__alloc_req req = {
 		.cg = t->cg,
 		.cpu = t->cpu,

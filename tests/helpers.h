@@ -11,12 +11,14 @@
 #define EPCMM_TESTS_HELPERS_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -232,5 +234,132 @@ static inline uint64_t rng_next(uint64_t *s)
 	*s = x;
 	return x * 0x2545F4914F6CDD1DULL;
 }
+
+/*
+ * Per-case time limit: a hang names its case.
+ *
+ * Every cmocka group run in a binary that includes this header goes through
+ * case_timer_run_group() (the macro below takes over cmocka's
+ * _cmocka_run_group_tests, which cmocka_run_group_tests_name() expands to), so
+ * no test list has to change. Each case runs under alarm(): its own setup and
+ * teardown are chained, and if it is still running when the limit passes, the
+ * SIGALRM handler writes "Bail out! <case> exceeded its time limit" to stdout
+ * (TAP) and stderr and aborts the binary (hung threads cannot be trusted to
+ * finish, so the run ends there).
+ *
+ * The limit: EPCMM_CASE_TIMEOUT seconds if set (0 turns it off); otherwise
+ * EPCMM_CASE_TIMEOUT_DEFAULT (120 s; tests/meson.build makes it 600 s for the
+ * stress suite, times EPCMM_STRESS_SCALE there). Generous on purpose: it must
+ * never fire on a slow, loaded machine, only on a hang. Meson's per-binary
+ * timeouts are set above it, so under `meson test` the case limit fires first.
+ *
+ * Test-only static state: a signal handler can reach nothing else, and a
+ * binary runs one group at a time on one thread.
+ */
+#ifndef EPCMM_CASE_TIMEOUT_DEFAULT
+#define EPCMM_CASE_TIMEOUT_DEFAULT 120
+#endif
+
+static struct {
+	const struct CMUnitTest *tests; /* the caller's table (its fixtures) */
+	size_t nr, cur;
+	unsigned seconds;
+	char msg[320];
+	size_t msg_len;
+} case_timer;
+
+static inline unsigned case_timeout_seconds(void)
+{
+	const char *s = getenv("EPCMM_CASE_TIMEOUT");
+	unsigned long v;
+
+	if (s && *s)
+		return (unsigned)strtoul(s, NULL, 10);
+	v = EPCMM_CASE_TIMEOUT_DEFAULT;
+#ifdef EPCMM_CASE_TIMEOUT_STRESS
+	v *= stress_scale();
+#endif
+	return v > 86400 ? 86400 : (unsigned)v;
+}
+
+static inline void case_timer_fire(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	/* async-signal-safe: write() and abort() only */
+	r = write(STDOUT_FILENO, case_timer.msg, case_timer.msg_len);
+	r = write(STDERR_FILENO, case_timer.msg, case_timer.msg_len);
+	(void)r;
+	abort();
+}
+
+static inline int case_timer_setup(void **state)
+{
+	const struct CMUnitTest *t;
+
+	/* cmocka runs the cases in order, one setup each (no binary sets a cmocka
+	 * test filter, which would skip setups and shift the names) */
+	case_timer.cur = case_timer.cur < case_timer.nr ? case_timer.cur : case_timer.nr - 1;
+	t = &case_timer.tests[case_timer.cur];
+	snprintf(case_timer.msg, sizeof(case_timer.msg),
+		 "Bail out! %s exceeded its time limit of %u s (EPCMM_CASE_TIMEOUT): hung?\n",
+		 t->name, case_timer.seconds);
+	case_timer.msg_len = strlen(case_timer.msg);
+	alarm(case_timer.seconds);
+	if (t->setup_func) {
+		int ret = t->setup_func(state);
+
+		if (ret) { /* cmocka skips the case and its teardown */
+			alarm(0);
+			case_timer.cur++;
+		}
+		return ret;
+	}
+	return 0;
+}
+
+static inline int case_timer_teardown(void **state)
+{
+	const struct CMUnitTest *t = &case_timer.tests[case_timer.cur++];
+	int ret = t->teardown_func ? t->teardown_func(state) : 0;
+
+	alarm(0);
+	return ret;
+}
+
+static inline int case_timer_run_group(const char *name, const struct CMUnitTest *tests, size_t nr,
+				       CMFixtureFunction group_setup,
+				       CMFixtureFunction group_teardown)
+{
+	struct CMUnitTest *wrapped = calloc(nr ? nr : 1, sizeof(*wrapped));
+	struct sigaction sa;
+	int ret;
+
+	if (!wrapped)
+		return 1;
+	/* TAP lines reach the log as each case ends, even if the binary is killed */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	case_timer.tests = tests;
+	case_timer.nr = nr;
+	case_timer.cur = 0;
+	case_timer.seconds = case_timeout_seconds();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = case_timer_fire;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	for (size_t i = 0; i < nr; i++) {
+		wrapped[i] = tests[i];
+		wrapped[i].setup_func = case_timer_setup;
+		wrapped[i].teardown_func = case_timer_teardown;
+	}
+	ret = (_cmocka_run_group_tests)(name, wrapped, nr, group_setup, group_teardown);
+	alarm(0);
+	free(wrapped);
+	return ret;
+}
+
+#define _cmocka_run_group_tests(name, tests, nr, setup, teardown)                                  \
+	case_timer_run_group((name), (tests), (nr), (setup), (teardown))
 
 #endif

@@ -9,6 +9,8 @@
  * check that part, each case only creates and fails).
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <syslog.h>
 
 #include "helpers.h"
@@ -576,6 +578,247 @@ static void test_config_two_instances(void **state)
 	epc_destroy(c);
 }
 
+/*
+ * NULL where an out-pointer belongs (issue 7): -EINVAL before anything is
+ * done. epc_create used to build the whole instance and then crash writing
+ * *out; epc_cgroup_create made the cgroup, then crashed.
+ */
+static void test_config_null_out_pointers(void **state)
+{
+	struct log_catcher *lc = lc_new();
+	struct base b;
+	struct epc *epc = NULL;
+	struct epc_cgroup *cg = NULL;
+	struct epc_task *t;
+	struct epc_stats st;
+
+	(void)state;
+	base_init(&b);
+	b.c.log = log_catch;
+	b.c.log_arg = lc;
+	assert_int_equal(epc_create(&b.c, NULL), -EINVAL);
+	CHECK_EQ(log_count(lc, "NULL out"), 1, "a line names the NULL out pointer");
+	CHECK_EQ(lc->total, 1, "nothing else was done (no section was even logged)");
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+
+	CHECK_EQ(epc_cgroup_create(epc, "/x", NULL), -EINVAL, "cgroup create, NULL out");
+	CHECK_EQ(epc_cgroup_lookup(epc, "/x", &cg), -ENOENT, "and no cgroup /x was made");
+	CHECK_EQ(epc_cgroup_lookup(epc, "/", NULL), -EINVAL, "cgroup lookup, NULL out");
+	cg = make_cg(epc, "/y");
+	CHECK_EQ(epc_task_create(epc, cg, 0, NULL), -EINVAL, "task create, NULL out");
+	CHECK_EQ(epc_cgroup_remove(cg), 0, "no task was attached to /y");
+	t = make_task(epc, NULL, 0);
+	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, NULL), -EINVAL, "page alloc, NULL out");
+	CHECK_EQ(epc_encl_create(t, 4 * PAGE, NULL), -EINVAL, "ECREATE, NULL out");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "nothing charged");
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, 32, "every page free");
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+	free(lc);
+}
+
+/* NULL handles and NULL required arguments: -EINVAL, nothing changed. */
+static void test_config_null_arguments(void **state)
+{
+	struct log_catcher *lc = lc_new();
+	struct base b;
+	struct epc *epc = NULL;
+	struct epc_cgroup *root, *cg;
+	struct epc_task *t;
+	struct epc_encl *e = NULL;
+	struct epc_encl_stats es;
+	char buf[64];
+	int errs;
+
+	(void)state;
+	base_init(&b);
+	b.c.log = log_catch;
+	b.c.log_arg = lc;
+	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_sanitize_wait(epc), 0);
+	root = epc_cgroup_root(epc);
+	cg = make_cg(epc, "/c");
+	t = make_task(epc, cg, 0);
+	CHECK_EQ(epc_encl_create(t, 4 * PAGE, &e), 0, "ECREATE");
+	errs = lc->total;
+
+	/* a required argument of a live handle: a line in the instance's log */
+	CHECK_EQ(epc_node_read(epc, 0, NULL, buf, sizeof(buf)), -EINVAL, "node read, NULL attr");
+	CHECK_EQ(epc_node_read(epc, 0, "sgx_total_bytes", NULL, 64), -EINVAL, "NULL buf");
+	CHECK_EQ(epc_get_node_stats(epc, 0, NULL), -EINVAL, "node stats, NULL st");
+	CHECK_EQ(epc_cgroup_create(epc, NULL, &cg), -EINVAL, "cgroup create, NULL path");
+	CHECK_EQ(epc_cgroup_lookup(epc, NULL, &cg), -EINVAL, "cgroup lookup, NULL path");
+	CHECK_EQ(epc_cgroup_path(root, NULL, 64), -EINVAL, "cgroup path, NULL buf");
+	CHECK_EQ(epc_cgroup_read(root, NULL, buf, sizeof(buf)), -EINVAL, "read, NULL file");
+	CHECK_EQ(epc_cgroup_read(root, "misc.current", NULL, 64), -EINVAL, "read, NULL buf");
+	CHECK_EQ(epc_cgroup_write(cg, NULL, "sgx_epc 4096"), -EINVAL, "write, NULL file");
+	CHECK_EQ(epc_cgroup_write(cg, "misc.max", NULL), -EINVAL, "write, NULL text");
+	CHECK_EQ(epc_encl_add_page(t, NULL, 0, NULL), -EINVAL, "EADD, NULL enclave");
+	CHECK_EQ(epc_encl_access(t, NULL, 0, buf, 1, false), -EINVAL, "access, NULL enclave");
+	epc_get_stats(epc, NULL);
+	epc_encl_get_stats(e, NULL);
+	CHECK_EQ(lc->total - errs, 14, "a line for each");
+	CHECK_EQ(log_count(lc, "NULL"), 14, "each names the NULL");
+
+	/* NULL handles: nothing to log to but stderr */
+	CHECK_EQ(epc_sanitize_wait(NULL), -EINVAL, "sanitize wait, NULL epc");
+	CHECK_EQ(epc_run_background(NULL), -EINVAL, "run background, NULL epc");
+	CHECK_EQ(epc_memory_failure(NULL, 1ULL << 32, 0), -EINVAL, "memory failure, NULL epc");
+	CHECK_EQ(epc_cgroup_remove(NULL), -EINVAL, "cgroup remove, NULL");
+	CHECK_EQ(epc_cgroup_get_stats(NULL, NULL, 8), -EINVAL, "cgroup stats, NULL");
+	CHECK_EQ(epc_task_create(NULL, NULL, 0, &t), -EINVAL, "task create, NULL epc");
+	CHECK_EQ(epc_task_move(NULL, cg), -EINVAL, "task move, NULL task");
+	CHECK_EQ(epc_task_set_cpu(NULL, 0), -EINVAL, "set cpu, NULL task");
+	CHECK_EQ(epc_page_alloc(NULL, NULL, EPC_DO_RECLAIM, NULL), -EINVAL, "page alloc, NULL");
+	CHECK_EQ(epc_encl_create(NULL, 4 * PAGE, &e), -EINVAL, "ECREATE, NULL task");
+	CHECK_EQ(epc_encl_add_page(NULL, e, 0, NULL), -EINVAL, "EADD, NULL task");
+	CHECK_EQ(epc_encl_access(NULL, e, 0, buf, 1, false), -EINVAL, "access, NULL task");
+	CHECK_EQ(epc_encl_init(NULL), -EINVAL, "EINIT, NULL enclave");
+	CHECK_EQ(epc_encl_backing_fd(NULL), -EINVAL, "backing fd, NULL enclave");
+	CHECK_EQ(epc_reclaim(NULL, 1), -EINVAL, "epc_reclaim, NULL epc");
+	CHECK(epc_cgroup_root(NULL) == NULL, "no root of no instance");
+	epc_task_set_signal(NULL, true);
+	epc_encl_get_stats(NULL, &es);
+
+	/* nothing changed */
+	epc_encl_get_stats(e, &es);
+	CHECK_EQ(es.nr_pages, 0, "no page added");
+	CHECK_EQ(cg_usage(cg), 2 * PAGE, "the SECS and its VA page only");
+	CHECK_EQ(epc_cgroup_read(cg, "misc.max", buf, sizeof(buf)), 12, "misc.max");
+	CHECK(!strcmp(buf, "sgx_epc max\n"), "misc.max untouched");
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+	free(lc);
+}
+
+/*
+ * Handles of another instance (issue 7): a task of A with B's cgroup or B's
+ * enclave used to be accepted (a task of A charging B's tree) or to crash
+ * (EADD into B's SECS with A's hardware). Each mix: -EINVAL, a line, nothing
+ * changed in either instance.
+ */
+static void test_config_foreign_handles(void **state)
+{
+	struct log_catcher *lca = lc_new(), *lcb = lc_new();
+	struct base b;
+	struct epc *a = NULL, *bb = NULL;
+	struct epc_cgroup *cga, *cgb;
+	struct epc_task *ta, *tb, *t = NULL;
+	struct epc_encl *eb;
+	struct epc_encl_stats es;
+	struct epc_stats st;
+	unsigned char page[PAGE] = {1};
+
+	(void)state;
+	base_init(&b);
+	b.c.log = log_catch;
+	b.c.log_arg = lca;
+	assert_int_equal(epc_create(&b.c, &a), 0);
+	b.c.log_arg = lcb;
+	assert_int_equal(epc_create(&b.c, &bb), 0);
+	assert_int_equal(epc_sanitize_wait(a), 0);
+	assert_int_equal(epc_sanitize_wait(bb), 0);
+	cga = make_cg(a, "/a");
+	cgb = make_cg(bb, "/b");
+	ta = make_task(a, cga, 0);
+	tb = make_task(bb, cgb, 0);
+	CHECK_EQ(epc_encl_create(tb, 4 * PAGE, &eb), 0, "ECREATE in B");
+	CHECK_EQ(epc_encl_add_page(tb, eb, 0, page), 0, "EADD in B");
+
+	CHECK_EQ(epc_task_create(a, cgb, 0, &t), -EINVAL, "a task of A in B's cgroup");
+	CHECK(t == NULL, "no task handed out");
+	CHECK_EQ(epc_task_move(ta, cgb), -EINVAL, "moving A's task to B's cgroup");
+	CHECK_EQ(epc_encl_add_page(ta, eb, PAGE, page), -EINVAL, "EADD of A's task into B's");
+	CHECK_EQ(epc_encl_access(ta, eb, 0, page, PAGE, false), -EINVAL, "A's task reads B's");
+	CHECK_EQ(epc_encl_access(ta, eb, 0, page, PAGE, true), -EINVAL, "A's task writes B's");
+	CHECK_EQ(log_count(lca, "belongs to another struct epc"), 5, "a line in A's log each");
+
+	/* nothing changed: ta is still in /a, B's cgroup has no task, eb one page */
+	epc_page_free(alloc_ok(ta));
+	CHECK_EQ(epc_cgroup_get_stats(cga, &(struct epc_cgroup_stats){0}, 8), 0, "stats");
+	epc_task_destroy(tb);
+	epc_encl_get_stats(eb, &es);
+	CHECK_EQ(es.nr_pages, 1, "B's enclave has its one page");
+	CHECK_EQ(cg_usage(cgb), 3 * PAGE, "B's /b: SECS, VA page, one page");
+	epc_encl_destroy(eb);
+	CHECK_EQ(epc_cgroup_remove(cgb), 0, "no task of A was attached to /b");
+	CHECK_EQ(cg_usage(cga), 0, "A's /a holds nothing");
+	epc_get_stats(a, &st);
+	CHECK_EQ(st.nr_free, 32, "A: every page free");
+	epc_get_stats(bb, &st);
+	CHECK_EQ(st.nr_free, 32, "B: every page free");
+	assert_epc_consistent(a);
+	assert_epc_consistent(bb);
+	epc_task_destroy(ta);
+	epc_destroy(a);
+	epc_destroy(bb);
+	free(lca);
+	free(lcb);
+}
+
+/* Holds ksgxd in its first EREMOVE until the test lets it go. */
+static int hold_first_eremove(void *arg, enum epc__fault_site site, uint64_t idx)
+{
+	_Atomic int *gate = arg;
+	int zero = 0;
+
+	(void)idx;
+	if (site == EPC__FAULT_EREMOVE && atomic_compare_exchange_strong(gate, &zero, 1))
+		while (atomic_load(gate) != 2)
+			sched_yield();
+	return 0;
+}
+
+/*
+ * Sanitization that does not finish (issue 7: ksgxd dropped sanitize()'s
+ * result): it is logged, and epc_sanitize_wait() / epc_run_background() say
+ * -EINTR instead of 0, in both modes.
+ */
+static void test_config_sanitize_stopped_is_reported(void **state)
+{
+	struct log_catcher *lc = lc_new();
+	struct topo tp = {
+		.nr_nodes = 1, .nr_sections = 1, .pages = 64, .no_sanitize = true, .lc = lc};
+	_Atomic int gate = 0;
+	struct epc_stats st;
+	struct base b;
+	struct epc *epc;
+
+	(void)state;
+	/* MANUAL: the caller's own run stops */
+	epc = make_topo(&tp);
+	atomic_store(&epc->reclaim.stop, true);
+	CHECK_EQ(epc_run_background(epc), -EINTR, "run_background reports the stopped sanitizer");
+	CHECK_EQ(epc_sanitize_wait(epc), -EINTR, "and so does sanitize_wait");
+	CHECK_EQ(log_count(lc, "sanitization did not finish"), 2, "a line each time");
+	atomic_store(&epc->reclaim.stop, false);
+	CHECK_EQ(epc_run_background(epc), 0, "a later run finishes it");
+	epc_get_stats(epc, &st);
+	CHECK_EQ(st.nr_free, 64, "every page sanitized");
+	epc_destroy(epc);
+
+	/* THREADS: ksgxd is stopped in the middle of pass 1 */
+	base_init(&b);
+	b.c.background = EPC_BACKGROUND_THREADS;
+	b.c.log = log_catch;
+	b.c.log_arg = lc;
+	lc->nr = lc->total = 0;
+	assert_int_equal(epc__create_with_fault(&b.c, hold_first_eremove, &gate, &epc), 0);
+	while (atomic_load(&gate) != 1)
+		sched_yield();
+	atomic_store(&epc->reclaim.stop, true); /* what epc_destroy does first */
+	atomic_store(&gate, 2);
+	CHECK_EQ(epc_sanitize_wait(epc), -EINTR, "sanitize_wait does not say 0");
+	epc_destroy(epc); /* joins ksgxd */
+	CHECK_EQ(log_count(lc, "sanitization did not finish"), 1, "ksgxd logged it");
+	free(lc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +841,10 @@ int main(void)
 		cmocka_unit_test(test_config_threads_destroy_during_sanitize),
 		cmocka_unit_test(test_config_manual_run_background),
 		cmocka_unit_test(test_config_two_instances),
+		cmocka_unit_test(test_config_null_out_pointers),
+		cmocka_unit_test(test_config_null_arguments),
+		cmocka_unit_test(test_config_foreign_handles),
+		cmocka_unit_test(test_config_sanitize_stopped_is_reported),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -453,7 +453,7 @@ static struct epc *make_epc_mode(uint64_t pages, enum epc_cgroup_mode mode)
 			       .cgroup_mode = mode};
 	struct epc *epc = NULL;
 
-	CHECK_EQ(epc_create(&c, &epc), 0, "epc_create");
+	CHECK_EQ(epc_create2(&c, sizeof(c), &epc), 0, "epc_create2");
 	CHECK_EQ(epc_sanitize_wait(epc), 0, "sanitize");
 	return epc;
 }
@@ -543,7 +543,7 @@ static void test_cgroup_off_b62_bad_mode_rejected(void **state)
 	struct epc *epc = NULL;
 
 	(void)state;
-	CHECK_EQ(epc_create(&c, &epc), -EINVAL, "an unknown cgroup_mode is refused");
+	CHECK_EQ(epc_create2(&c, sizeof(c), &epc), -EINVAL, "an unknown cgroup_mode is refused");
 	CHECK(epc == NULL, "and nothing is made");
 }
 

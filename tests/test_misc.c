@@ -793,7 +793,7 @@ static void test_misc_b41_capacity_zero(void **state)
 
 	(void)state;
 	assert_non_null(lc);
-	assert_int_equal(epc__cgroups_init(&tree, 0, &log), 0);
+	assert_int_equal(epc__cgroups_init(&tree, 0, &log, NULL), 0);
 	assert_int_equal(epc__cg_create(&tree, "/A", &a), 0);
 	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EINVAL);
 	assert_null(failed);

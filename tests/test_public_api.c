@@ -4,13 +4,43 @@
  * only (no internal headers), as an outside program would be. Prints TAP.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "epcmm.h"
 
 static int n;
 static int failed;
+
+/*
+ * The time limit of this one-case program (tests/helpers.h does the same per
+ * case for the cmocka suites): EPCMM_CASE_TIMEOUT seconds, default 120, 0 off.
+ * A hang says which check it came after.
+ */
+static char hang_msg[128] = "Bail out! public_api hung before its first check\n";
+
+static void on_alarm(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDOUT_FILENO, hang_msg, strlen(hang_msg));
+	r = write(STDERR_FILENO, hang_msg, strlen(hang_msg));
+	(void)r;
+	abort();
+}
+
+static void arm_time_limit(void)
+{
+	const char *s = getenv("EPCMM_CASE_TIMEOUT");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGALRM, on_alarm);
+	alarm(s && *s ? (unsigned)strtoul(s, NULL, 10) : 120);
+}
 
 static void ok(int cond, const char *what)
 {
@@ -18,6 +48,8 @@ static void ok(int cond, const char *what)
 	if (!cond)
 		failed++;
 	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
+	snprintf(hang_msg, sizeof(hang_msg), "Bail out! public_api hung after check %d (%s)\n", n,
+		 what);
 }
 
 int main(void)
@@ -34,6 +66,7 @@ int main(void)
 	struct epc_stats st;
 	char buf[64];
 
+	arm_time_limit();
 	printf("1..6\n");
 	ok(epc_create(&c, &epc) == 0, "epc_create through the shared library");
 	ok(epc_sanitize_wait(epc) == 0, "ksgxd sanitizes, epc_sanitize_wait returns");

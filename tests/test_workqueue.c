@@ -4,7 +4,8 @@
  * MANUAL stepping, queue_work() semantics, no item running twice at once,
  * items of different cgroups in parallel, and cancellation that waits for a
  * run in progress. The work function here records what ran; the reclaimer's
- * own use of the pool is covered by test_reclaim and the stress suites.
+ * own use of the pool is covered by test_reclaim and the stress suites. In
+ * the stress suite, so that the TSan build runs it (make tsan).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -288,16 +289,21 @@ static void test_workqueue_config_and_remove(void **state)
 	struct epc *epc = NULL;
 
 	(void)state;
-	CHECK_EQ(epc_create(&cfg, &epc), -EINVAL, "too many workers refused");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &epc), -EINVAL, "too many workers refused");
 	cfg.nr_workers = -1;
-	CHECK_EQ(epc_create(&cfg, &epc), -EINVAL, "negative refused");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &epc), -EINVAL, "negative refused");
 	cfg.nr_workers = 2;
-	CHECK_EQ(epc_create(&cfg, &epc), 0, "two workers");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &epc), 0, "two workers");
 	CHECK_EQ(epc->reclaim.wq.nr_threads, 2, "as configured");
 	epc_destroy(epc);
 	cfg.nr_workers = 0;
-	CHECK_EQ(epc_create(&cfg, &epc), 0, "default");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &epc), 0, "default");
 	CHECK_EQ(epc->reclaim.wq.nr_threads, epc__wq_default_threads(), "the default pool");
+	epc_destroy(epc);
+	cfg.nr_workers = 3;
+	CHECK_EQ(epc_create(&cfg, &epc), 0, "a 0.1.0 caller");
+	CHECK_EQ(epc->reclaim.wq.nr_threads, epc__wq_default_threads(),
+		 "epc_create() reads the 0.1.0 struct: no nr_workers");
 	epc_destroy(epc);
 }
 

@@ -21,12 +21,12 @@ struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg)
 static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup *parent,
 				   const char *name, size_t name_len)
 {
-	struct epc_cgroup *cg = aligned_alloc(EPC__CACHELINE, sizeof(*cg));
+	struct epc_cgroup *cg = epc__host_aligned_alloc(tree->fault, EPC__CACHELINE, sizeof(*cg));
 
 	if (!cg)
 		return NULL;
 	memset(cg, 0, sizeof(*cg));
-	cg->name = malloc(name_len + 1);
+	cg->name = epc__host_malloc(tree->fault, name_len + 1);
 	if (!cg->name) {
 		free(cg);
 		return NULL;
@@ -48,6 +48,10 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	atomic_init(&cg->nr_reclaimable, 0);
 	atomic_init(&cg->nr_evicted, 0);
 	atomic_init(&cg->nr_reloaded, 0);
+	atomic_init(&cg->nr_reclaim_sync, 0);
+	atomic_init(&cg->nr_reclaim_async, 0);
+	atomic_init(&cg->nr_work_queued, 0);
+	atomic_init(&cg->nr_work_run, 0);
 	epc__spin_init(&cg->lru_lock, EPC__RANK_LRU);
 	epc__plist_init(&cg->lru);
 	epc__spin_init(&cg->iter_lock, EPC__RANK_CG_ITER);
@@ -63,13 +67,15 @@ static void cg_free(struct epc__cgroups *tree, struct epc_cgroup *cg)
 	free(cg);
 }
 
-int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log)
+int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log,
+		      const struct epc__fault *fault)
 {
 	int ret;
 
 	memset(tree, 0, sizeof(*tree));
 	tree->capacity = capacity;
 	tree->log = log;
+	tree->fault = fault;
 	ret = epc__mutex_init(&tree->lock, EPC__RANK_CG_TREE);
 	if (ret)
 		return ret;

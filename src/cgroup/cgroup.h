@@ -31,6 +31,7 @@
 
 #include "cgroup/memcg.h"
 #include "cgroup/misc.h"
+#include "hw/fault.h"
 #include "mm/plist.h"
 #include "util/lock.h"
 #include "util/log.h"
@@ -76,8 +77,12 @@ struct epc_cgroup {
 	struct epc_cgroup *next_cg; /* iter_lock; never a reaped cgroup */
 
 	/* Statistics (relaxed atomics; epc_cgroup_get_stats()). */
-	_Atomic uint64_t nr_evicted;  /* EWBs of pages charged here */
-	_Atomic uint64_t nr_reloaded; /* ELDUs into pages charged here */
+	_Atomic uint64_t nr_evicted;	   /* EWBs of pages charged here */
+	_Atomic uint64_t nr_reloaded;	   /* ELDUs into pages charged here */
+	_Atomic uint64_t nr_reclaim_sync;  /* a caller's reclaim rounds over its subtree */
+	_Atomic uint64_t nr_reclaim_async; /* its work's (and, for the root, ksgxd's) rounds */
+	_Atomic uint64_t nr_work_queued;   /* its background work queued */
+	_Atomic uint64_t nr_work_run;	   /* ... and run */
 
 	/* The reclaimer's async work for this cgroup (reclaim/workqueue.h):
 	 * the flag is atomic, the rest under the workqueue's lock. */
@@ -94,13 +99,15 @@ struct epc__cgroups {
 	uint64_t capacity;	   /* bytes; read-only after init */
 	enum epc_cgroup_mode mode; /* read-only after init (epcmm.h) */
 	const struct epc__log *log;
+	const struct epc__fault *fault; /* read-only; host-allocation faults (may be NULL) */
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;
 };
 
-/* Return: 0; -ENOMEM. */
-int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log);
+/* @fault: the instance's fault hook (hw/fault.h), or NULL. Return: 0; -ENOMEM. */
+int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct epc__log *log,
+		      const struct epc__fault *fault);
 /* Frees every cgroup, live or dying. */
 void epc__cgroups_destroy(struct epc__cgroups *tree);
 
@@ -109,7 +116,10 @@ int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 int epc__cg_remove(struct epc_cgroup *cg);
 ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len);
 
-/* Validate @path and split off its last component. Return: 0; -EINVAL. */
+/*
+ * Validate @path: absolute, components of [A-Za-z0-9._-], 1..EPC__CG_NAME_MAX
+ * bytes each, no "." or "..". Return: 0; -EINVAL.
+ */
 int epc__cg_path_check(const char *path);
 
 ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);

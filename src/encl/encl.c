@@ -71,7 +71,7 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page
 		e->page_cnt++;
 		return 0;
 	}
-	v = calloc(1, sizeof(*v));
+	v = epc__host_calloc(&e->epc->hw.fault, 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p, NULL);
@@ -165,24 +165,30 @@ static int backing_create(struct epc_encl *e)
 	/* a PCMD per page and one for the SECS (slot nr_slots), as the kernel's
 	 * (size + 4096) + (size + 4096) / 32 shmem file has */
 	uint64_t pcmd_bytes = (e->nr_slots + 1) * 128;
+	const struct epc__fault *f = &e->epc->hw.fault;
+	int ret;
 
 	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
-	e->backing_fd = memfd_create("epcmm-backing", MFD_CLOEXEC);
+	e->backing_fd = epc__host_memfd(f, "epcmm-backing", MFD_CLOEXEC);
 	if (e->backing_fd < 0)
-		return -errno;
-	if (ftruncate(e->backing_fd, (off_t)e->backing_len))
+		return -errno; /* EMFILE, ENFILE, ENOMEM: passed on as they are */
+	if (ftruncate(e->backing_fd, (off_t)e->backing_len)) {
+		ret = -errno;
 		goto err_close;
-	e->backing =
-		mmap(NULL, e->backing_len, PROT_READ | PROT_WRITE, MAP_SHARED, e->backing_fd, 0);
-	if (e->backing == MAP_FAILED)
+	}
+	e->backing = epc__host_mmap(f, e->backing_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    e->backing_fd);
+	if (e->backing == MAP_FAILED) {
+		ret = -errno;
 		goto err_close;
+	}
 	return 0;
 
 err_close:
 	close(e->backing_fd);
 	e->backing_fd = -1;
 	e->backing = NULL;
-	return -ENOMEM;
+	return ret;
 }
 
 static void backing_destroy(struct epc_encl *e)
@@ -244,48 +250,66 @@ static void encl_list_del(struct epc *epc, struct epc_encl *e)
 	pthread_mutex_unlock(&epc->encl.lock);
 }
 
-static struct epc_encl *encl_alloc(struct epc *epc, uint64_t size)
+/* Return: 0; -ENOMEM; the memfd's -errno (-EMFILE, -ENFILE); a lock init's. */
+static int encl_alloc(struct epc *epc, uint64_t size, struct epc_encl **out)
 {
-	struct epc_encl *e = calloc(1, sizeof(*e));
+	const struct epc__fault *f = &epc->hw.fault;
+	struct epc_encl *e = epc__host_calloc(f, 1, sizeof(*e));
+	int ret = -ENOMEM;
 
 	if (!e)
-		return NULL;
+		return -ENOMEM;
 	e->epc = epc;
 	e->size = size;
 	e->nr_slots = size / 4096;
 	e->backing_fd = -1;
 	/* lazily zero-filled by the host: creating costs nothing per slot (encl.h) */
 	e->pages_len = e->nr_slots * sizeof(struct epc__encl_page);
-	e->pages = mmap(NULL, e->pages_len, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	e->pages = epc__host_mmap(f, e->pages_len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 	if (e->pages == MAP_FAILED)
 		goto err_free;
-	if (epc__mutex_init(&e->lock, EPC__RANK_ENCL))
+	ret = epc__mutex_init(&e->lock, EPC__RANK_ENCL);
+	if (ret)
 		goto err_unmap;
-	if (epc__mutex_init(&e->build_lock, EPC__RANK_ENCL_BUILD)) {
-		epc__mutex_destroy(&e->lock);
-		goto err_unmap;
-	}
-	pthread_mutex_init(&e->refs_lock, NULL);
-	pthread_cond_init(&e->refs_cond, NULL);
+	ret = epc__mutex_init(&e->build_lock, EPC__RANK_ENCL_BUILD);
+	if (ret)
+		goto err_lock;
+	ret = epc__host_fault(f);
+	if (!ret)
+		ret = -pthread_mutex_init(&e->refs_lock, NULL);
+	if (ret)
+		goto err_build_lock;
+	ret = epc__host_fault(f);
+	if (!ret)
+		ret = -pthread_cond_init(&e->refs_cond, NULL);
+	if (ret)
+		goto err_refs_lock;
 	atomic_init(&e->refs, 1);
 	e->secs.encl = e;
 	e->secs.type = EPC__PT_SECS;
 	e->id = next_id(epc);
-	if (!epc->no_contents && backing_create(e))
-		goto err_lock;
-	return e;
+	if (!epc->no_contents) {
+		ret = backing_create(e);
+		if (ret)
+			goto err_refs_cond;
+	}
+	*out = e;
+	return 0;
 
-err_lock:
+err_refs_cond:
 	pthread_cond_destroy(&e->refs_cond);
+err_refs_lock:
 	pthread_mutex_destroy(&e->refs_lock);
+err_build_lock:
 	epc__mutex_destroy(&e->build_lock);
+err_lock:
 	epc__mutex_destroy(&e->lock);
 err_unmap:
 	munmap(e->pages, e->pages_len);
 err_free:
 	free(e);
-	return NULL;
+	return ret;
 }
 
 static void encl_free(struct epc_encl *e)
@@ -306,12 +330,17 @@ static void encl_free(struct epc_encl *e)
 
 API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out)
 {
-	struct epc *epc = t->epc;
 	struct epc__va_page *va;
+	struct epc *epc;
 	struct epc_encl *e;
 	struct epc_page *p;
 	int ret;
 
+	if (!t || !out) {
+		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "ECREATE: NULL %s", t ? "out" : "task");
+		return -EINVAL;
+	}
+	epc = t->epc;
 	if (!size || size % EPC_PAGE_SIZE || size > EPC_ENCL_MAX_SIZE) {
 		epc__log(&epc->log, LOG_ERR,
 			 "ECREATE: size %llu is not a non-zero multiple of %d up to %llu",
@@ -319,9 +348,9 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 			 (unsigned long long)EPC_ENCL_MAX_SIZE);
 		return -EINVAL;
 	}
-	e = encl_alloc(epc, size);
-	if (!e)
-		return -ENOMEM;
+	ret = encl_alloc(epc, size, &e);
+	if (ret)
+		return ret;
 	/* the owner's cgroup pays for the backing memory, to the end */
 	e->mem_cg = t->cg;
 	epc__cg_pin(e->mem_cg);
@@ -411,6 +440,12 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	uint64_t refused;
 	int ret;
 
+	if (!t || !e) {
+		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "EADD: NULL %s", t ? "enclave" : "task");
+		return -EINVAL;
+	}
+	if (e->epc != t->epc)
+		return epc__refuse_foreign(t->epc, "EADD", "enclave");
 	if (offset % EPC_PAGE_SIZE || offset >= e->size) {
 		epc__log(&e->epc->log, LOG_ERR,
 			 "EADD: offset 0x%llx outside the enclave or unaligned",
@@ -474,8 +509,13 @@ out:
 
 API int epc_encl_init(struct epc_encl *e)
 {
-	int ret = killed_check(e, "EINIT");
+	int ret;
 
+	if (!e) {
+		epc__log(NULL, LOG_ERR, "EINIT: NULL enclave");
+		return -EINVAL;
+	}
+	ret = killed_check(e, "EINIT");
 	if (ret)
 		return ret;
 	epc__mutex_lock(&e->lock);
@@ -491,8 +531,13 @@ API int epc_encl_init(struct epc_encl *e)
 
 API int epc_encl_backing_fd(struct epc_encl *e)
 {
-	int ret = killed_check(e, "backing fd");
+	int ret;
 
+	if (!e) {
+		epc__log(NULL, LOG_ERR, "backing fd: NULL enclave");
+		return -EINVAL;
+	}
+	ret = killed_check(e, "backing fd");
 	if (ret)
 		return ret;
 	return e->backing_fd >= 0 ? e->backing_fd : -EOPNOTSUPP;
@@ -645,6 +690,11 @@ API void epc_encl_destroy(struct epc_encl *e)
 
 API void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st)
 {
+	if (!e || !st) {
+		epc__log(e ? &e->epc->log : NULL, LOG_ERR, "enclave stats: NULL %s",
+			 e ? "st" : "enclave");
+		return;
+	}
 	epc__mutex_lock(&e->lock);
 	st->nr_va_pages = e->nr_va;
 	epc__mutex_unlock(&e->lock);

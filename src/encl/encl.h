@@ -133,6 +133,7 @@ struct epc_encl {
 
 	/* statistics (lock, read racily by stats) */
 	_Atomic uint64_t nr_added, nr_resident, nr_faults, nr_evicted, nr_reloaded;
+	_Atomic uint64_t nr_accesses; /* pages touched by accesses (relaxed) */
 
 	struct epc_encl *next, *prev; /* the layer's list (layer lock) */
 };

@@ -161,6 +161,7 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			else if (!write)
 				memset(buf, 0, len);
 			atomic_store(&ep->accessed, 1);
+			atomic_fetch_add_explicit(&e->nr_accesses, 1, memory_order_relaxed);
 		}
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EBUSY)
@@ -201,6 +202,13 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 {
 	uint64_t end = offset + len;
 
+	if (!t || !e) {
+		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "access: NULL %s",
+			 t ? "enclave" : "task");
+		return -EINVAL;
+	}
+	if (e->epc != t->epc)
+		return epc__refuse_foreign(t->epc, "access", "enclave");
 	if (!buf || end < offset || end > e->size) {
 		epc__log(&e->epc->log, LOG_ERR, "access: %s (0x%llx+%zu)",
 			 buf ? "range outside the enclave" : "NULL buffer",

@@ -57,7 +57,7 @@ int epc__hw_ecreate(struct epc__hw *hw, uint64_t idx, uint64_t encl_id, uint64_t
 	e->epoch = 0;
 	atomic_store_explicit(&e->link, 0, memory_order_relaxed);
 	if (bytes) {
-		memset(bytes, 0, 4096);
+		memset(bytes, 0, EPC_PAGE_SIZE);
 		bytes[0] = encl_id;
 		bytes[1] = size;
 	}
@@ -78,9 +78,9 @@ int epc__hw_eadd(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx, enum epc__
 		return EPC__SGX_PG_INVLD;
 	if (bytes) {
 		if (src)
-			memcpy(bytes, src, 4096);
+			memcpy(bytes, src, EPC_PAGE_SIZE);
 		else
-			memset(bytes, 0, 4096);
+			memset(bytes, 0, EPC_PAGE_SIZE);
 	}
 	set_child(hw, idx, secs_idx, type);
 	return EPC__SGX_SUCCESS;
@@ -97,7 +97,7 @@ int epc__hw_epa(struct epc__hw *hw, uint64_t idx)
 	if (valid(e))
 		return EPC__SGX_EPC_PAGE_CONFLICT;
 	if (bytes)
-		memset(bytes, 0, 4096);
+		memset(bytes, 0, EPC_PAGE_SIZE);
 	e->type = EPC__PT_VA;
 	e->flags = EPC__EPCM_VALID;
 	e->epoch = 0;
@@ -245,7 +245,7 @@ int epc__hw_eldu(struct epc__hw *hw, const struct epc__eldu_args *a)
 		type = pcmd[PCMD_TYPE_OFF];
 		if (!aad.version || !pcmd_header_ok(pcmd, a->encl_id) ||
 		    epc__seal_open(&hw->seal, &aad, a->contents, dst, pcmd + PCMD_MAC_OFF)) {
-			memset(dst, 0, 4096); /* nothing of a failed open stays visible */
+			memset(dst, 0, EPC_PAGE_SIZE); /* nothing of a failed open stays visible */
 			return EPC__SGX_MAC_COMPARE_FAIL;
 		}
 		*slot = 0;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * hw.c - EPC memory, the EPCM, and the leaves that do not involve crypto.
- * The sealing leaves (EWB, ELDU) live in hw/seal.c.
+ * hw.c - EPC memory, the EPCM, the section lookups, EREMOVE and the memory
+ * poisoning aid. The other ENCLS leaves (ECREATE, EADD, EPA, EBLOCK, ETRACK,
+ * EWB, ELDU) live in hw/encls.c; the AES-GCM sealing EWB and ELDU use is in
+ * hw/seal.c.
  */
 #include "hw/hw.h"
 
@@ -16,10 +18,10 @@
  * EPCM (2 GiB for 1 TiB of EPC) one 4 KiB zero page at a time costs a fault
  * each, which was most of what sanitizing a huge EPC spent in the library.
  */
-static void *map_zeroed(size_t len)
+static void *map_zeroed(const struct epc__fault *f, size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = epc__host_mmap(f, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -44,10 +46,12 @@ static void place_on_host_node(struct epc__hw *hw, struct epc__hw_section *s, in
 int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, int nr_sections,
 		 bool no_contents, const struct epc__log *log)
 {
+	struct epc__fault fault = hw->fault; /* installed before init (epc__create_with_fault) */
 	uint64_t first = 0;
-	int i;
+	int i, ret = -ENOMEM;
 
 	memset(hw, 0, sizeof(*hw));
+	hw->fault = fault;
 	hw->log = log;
 	hw->no_contents = no_contents;
 	for (i = 0; i < nr_sections; i++) {
@@ -59,8 +63,8 @@ int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, in
 		first += s->nr_pages;
 		if (no_contents)
 			continue;
-		s->map_len = s->nr_pages * 4096;
-		s->bytes = map_zeroed(s->map_len);
+		s->map_len = s->nr_pages * EPC_PAGE_SIZE;
+		s->bytes = map_zeroed(&hw->fault, s->map_len);
 		if (!s->bytes)
 			goto err_unmap;
 		place_on_host_node(hw, s, secs[i].host_node);
@@ -68,12 +72,17 @@ int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, in
 	hw->nr_sections = nr_sections;
 	hw->nr_pages = first;
 	hw->epcm_len = first * sizeof(struct epc__epcm);
-	hw->epcm = map_zeroed(hw->epcm_len);
+	hw->epcm = map_zeroed(&hw->fault, hw->epcm_len);
 	if (!hw->epcm)
 		goto err_unmap;
-	if (!no_contents && epc__seal_init(&hw->seal)) {
-		munmap(hw->epcm, hw->epcm_len);
-		goto err_unmap;
+	if (!no_contents) {
+		ret = epc__seal_init(&hw->seal, &hw->fault);
+		if (ret) {
+			epc__log(log, LOG_ERR, "cannot set up the sealing key: %s", strerror(-ret));
+			munmap(hw->epcm, hw->epcm_len);
+			hw->epcm = NULL;
+			goto err_unmap;
+		}
 	}
 	return 0;
 
@@ -81,7 +90,7 @@ err_unmap:
 	while (i-- > 0)
 		if (hw->sections[i].bytes)
 			munmap(hw->sections[i].bytes, hw->sections[i].map_len);
-	return -ENOMEM;
+	return ret;
 }
 
 void epc__hw_destroy(struct epc__hw *hw)
@@ -96,15 +105,32 @@ void epc__hw_destroy(struct epc__hw *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
-void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx)
+int epc__hw_section_of_page(const struct epc__hw *hw, uint64_t idx)
+{
+	for (int i = 0; i < hw->nr_sections; i++)
+		if (idx - hw->sections[i].first < hw->sections[i].nr_pages)
+			return i;
+	return -1;
+}
+
+int epc__hw_section_of_phys(const struct epc__hw *hw, uint64_t phys)
 {
 	for (int i = 0; i < hw->nr_sections; i++) {
 		const struct epc__hw_section *s = &hw->sections[i];
 
-		if (idx - s->first < s->nr_pages)
-			return s->bytes ? (char *)s->bytes + (idx - s->first) * 4096 : NULL;
+		if (phys >= s->phys_addr && (phys - s->phys_addr) / EPC_PAGE_SIZE < s->nr_pages)
+			return i;
 	}
-	return NULL;
+	return -1;
+}
+
+void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx)
+{
+	int i = epc__hw_section_of_page(hw, idx);
+
+	if (i < 0 || !hw->sections[i].bytes)
+		return NULL;
+	return (char *)hw->sections[i].bytes + (idx - hw->sections[i].first) * EPC_PAGE_SIZE;
 }
 
 int epc__hw_eremove(struct epc__hw *hw, uint64_t idx)
@@ -138,7 +164,7 @@ void epc__hw_poison_bytes(struct epc__hw *hw, uint64_t idx)
 	void *bytes = epc__hw_page_addr(hw, idx);
 
 	if (bytes)
-		memset(bytes, EPC__HW_POISON_BYTE, 4096);
+		memset(bytes, EPC__HW_POISON_BYTE, EPC_PAGE_SIZE);
 #else
 	(void)hw;
 	(void)idx;

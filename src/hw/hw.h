@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "epcmm.h" /* EPC_PAGE_SIZE and the other public constants */
+
 #include "hw/fault.h"
 #include "hw/seal.h"
 #include "util/log.h"
@@ -93,7 +95,6 @@ struct epc__hw {
 	struct epc__fault fault; /* test-only fault injection */
 	struct epc__seal seal;	 /* unused with no_contents */
 	const struct epc__log *log;
-	_Atomic uint32_t track_epoch; /* ETRACK epochs, global for simplicity */
 };
 
 struct epc__hw_section_desc {
@@ -101,12 +102,26 @@ struct epc__hw_section_desc {
 	int host_node; /* a host NUMA node to prefer for the bytes, or -1 */
 };
 
-/* Return: 0; -ENOMEM. On error nothing is left mapped. */
+/*
+ * Map the sections and the EPCM, draw the sealing key. A fault hook already in
+ * @hw->fault is kept (epc__create_with_fault() installs it before init).
+ * Return: 0; -ENOMEM; -EIO (the OS random source failed); the -errno of a
+ * failed lock init. On error nothing is left mapped.
+ */
 int epc__hw_init(struct epc__hw *hw, const struct epc__hw_section_desc *secs, int nr_sections,
 		 bool no_contents, const struct epc__log *log);
 void epc__hw_destroy(struct epc__hw *hw);
 
 /* The bytes of page @idx, or NULL with no_contents. */
+/*
+ * The one "which section" lookup, by page index or by physical address: the
+ * index into hw->sections, or -1. The allocator's sections (mm.h) are built
+ * from the same configuration in the same order, so the index names the same
+ * section there.
+ */
+int epc__hw_section_of_page(const struct epc__hw *hw, uint64_t idx);
+int epc__hw_section_of_phys(const struct epc__hw *hw, uint64_t phys);
+
 void *epc__hw_page_addr(const struct epc__hw *hw, uint64_t idx);
 
 /*
@@ -142,7 +157,7 @@ struct epc__ewb_args {
 	uint64_t encl_id, offset;
 	uint64_t va_idx;
 	unsigned va_slot;
-	void *contents; /* 4096 bytes */
+	void *contents; /* EPC_PAGE_SIZE bytes */
 	void *pcmd;	/* 128 bytes */
 };
 int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a);

@@ -9,20 +9,28 @@
 
 #define GCM_IV_LEN 12
 
-int epc__seal_init(struct epc__seal *s)
+int epc__seal_init(struct epc__seal *s, const struct epc__fault *f)
 {
+	int ret;
+
 	memset(s, 0, sizeof(*s));
-	if (RAND_bytes(s->key, sizeof(s->key)) != 1)
+	if (epc__fault_check(f, EPC__FAULT_RANDOM, UINT64_MAX) ||
+	    RAND_bytes(s->key, sizeof(s->key)) != 1)
 		return -EIO;
 	atomic_init(&s->next_version, 1);
-	return -pthread_mutex_init(&s->pool_lock, NULL);
+	ret = epc__host_fault(f);
+	if (!ret)
+		ret = epc__mutex_init(&s->pool_lock, EPC__RANK_SEAL);
+	if (ret)
+		OPENSSL_cleanse(s->key, sizeof(s->key));
+	return ret;
 }
 
 void epc__seal_destroy(struct epc__seal *s)
 {
 	for (int i = 0; i < s->nr_pool; i++)
 		EVP_CIPHER_CTX_free(s->pool[i]);
-	pthread_mutex_destroy(&s->pool_lock);
+	epc__mutex_destroy(&s->pool_lock);
 	OPENSSL_cleanse(s->key, sizeof(s->key));
 }
 
@@ -37,10 +45,10 @@ static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 
-	pthread_mutex_lock(&s->pool_lock);
+	epc__mutex_lock(&s->pool_lock);
 	if (s->nr_pool)
 		ctx = s->pool[--s->nr_pool];
-	pthread_mutex_unlock(&s->pool_lock);
+	epc__mutex_unlock(&s->pool_lock);
 	if (ctx)
 		return ctx;
 	ctx = EVP_CIPHER_CTX_new();
@@ -53,12 +61,12 @@ static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
 
 static void ctx_put(struct epc__seal *s, EVP_CIPHER_CTX *ctx)
 {
-	pthread_mutex_lock(&s->pool_lock);
+	epc__mutex_lock(&s->pool_lock);
 	if (s->nr_pool < EPC__SEAL_POOL_MAX) {
 		s->pool[s->nr_pool++] = ctx;
 		ctx = NULL;
 	}
-	pthread_mutex_unlock(&s->pool_lock);
+	epc__mutex_unlock(&s->pool_lock);
 	EVP_CIPHER_CTX_free(ctx);
 }
 
@@ -82,7 +90,7 @@ static int gcm(struct epc__seal *s, int enc, const struct epc__seal_aad *aad, co
 	make_iv(aad->version, iv);
 	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1 ||
 	    EVP_CipherUpdate(ctx, NULL, &len, (const unsigned char *)aad, sizeof(*aad)) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, in, 4096) != 1)
+	    EVP_CipherUpdate(ctx, out, &len, in, EPC_PAGE_SIZE) != 1)
 		goto out;
 	if (enc) {
 		if (EVP_CipherFinal_ex(ctx, (unsigned char *)out + len, &len) == 1 &&

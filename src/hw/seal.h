@@ -20,6 +20,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "epcmm.h" /* EPC_PAGE_SIZE */
+
+#include "hw/fault.h"
+#include "util/lock.h"
+
 #define EPC__SEAL_TAG_LEN  16
 #define EPC__SEAL_KEY_LEN  16
 #define EPC__SEAL_POOL_MAX 64
@@ -36,19 +41,23 @@ struct evp_cipher_ctx_st;
 struct epc__seal {
 	unsigned char key[EPC__SEAL_KEY_LEN]; /* read-only after init */
 	_Atomic uint64_t next_version;	      /* never repeats, never 0 */
-	pthread_mutex_t pool_lock;	      /* protects pool, nr_pool */
+	struct epc__mutex pool_lock;	      /* protects pool, nr_pool */
 	struct evp_cipher_ctx_st *pool[EPC__SEAL_POOL_MAX];
 	int nr_pool;
 };
 
-/* Return: 0; -EIO (no randomness); -ENOMEM. */
-int epc__seal_init(struct epc__seal *s);
+/*
+ * Draw the key and set up the context pool. @f: fault hook (EPC__FAULT_RANDOM,
+ * EPC__FAULT_HOST_ALLOC), or NULL. Return: 0; -EIO (the OS random source
+ * failed); the -errno of epc__mutex_init().
+ */
+int epc__seal_init(struct epc__seal *s, const struct epc__fault *f);
 void epc__seal_destroy(struct epc__seal *s);
 
 /* A fresh version (nonce). Return: 0 if the counter is exhausted. */
 uint64_t epc__seal_next_version(struct epc__seal *s);
 
-/* Encrypt 4096 bytes @in to @out and produce @tag. @aad->version is the nonce.
+/* Encrypt EPC_PAGE_SIZE bytes @in to @out and produce @tag. @aad->version is the nonce.
  * Return: 0; -EIO (OpenSSL failed); -ENOMEM. */
 int epc__seal_page(struct epc__seal *s, const struct epc__seal_aad *aad, const void *in, void *out,
 		   unsigned char tag[EPC__SEAL_TAG_LEN]);

@@ -12,7 +12,7 @@
 #include "mm/mm.h"
 
 /* Bytes at the start of the record mapping that hold the back pointer. */
-#define EPC__MM_HEADER 4096
+#define EPC__MM_HEADER EPC_PAGE_SIZE /* one page: the records stay page aligned */
 
 /* ---------------------------------------------------------------- setup */
 
@@ -51,8 +51,8 @@ static int pages_map(struct epc__mm *mm)
 	size_t raw_len = align * 2;
 	struct mm_header *h;
 
-	raw = mmap(NULL, raw_len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	raw = epc__host_mmap(&mm->hw->fault, raw_len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 	if (raw == MAP_FAILED)
 		return -ENOMEM;
 	start = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
@@ -131,6 +131,7 @@ static void build_fallback(struct epc__mm *mm, int nid, int policy)
 int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct epc__hw *hw,
 		 const struct epc__log *log)
 {
+	const struct epc__fault *f = &hw->fault;
 	uint64_t first = 0;
 	int i, ret = -ENOMEM;
 
@@ -144,20 +145,24 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 	mm->pcp_high = 2 * cfg->pcp_batch;
 	epc__plist_init(&mm->still_dirty);
 
-	mm->cpu_to_node = calloc((size_t)cfg->nr_cpus, sizeof(int));
-	mm->distance = calloc((size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes, 1);
-	mm->nodes = aligned_alloc(EPC__CACHELINE, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
-	mm->pcps = aligned_alloc(EPC__CACHELINE, sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
+	mm->cpu_to_node = epc__host_calloc(f, (size_t)cfg->nr_cpus, sizeof(int));
+	mm->distance = epc__host_calloc(f, (size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes, 1);
+	mm->nodes = epc__host_aligned_alloc(f, EPC__CACHELINE,
+					    sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
+	/* zeroed at once: the unwinding below frees every node's fallback */
+	if (mm->nodes)
+		memset(mm->nodes, 0, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
+	mm->pcps = epc__host_aligned_alloc(f, EPC__CACHELINE,
+					   sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
 	if (!mm->cpu_to_node || !mm->distance || !mm->nodes || !mm->pcps)
 		goto err_free;
 	memcpy(mm->cpu_to_node, cfg->cpu_to_node, sizeof(int) * (size_t)cfg->nr_cpus);
 	memcpy(mm->distance, cfg->distance, (size_t)cfg->nr_nodes * (size_t)cfg->nr_nodes);
-	memset(mm->nodes, 0, sizeof(struct epc__node) * (size_t)cfg->nr_nodes);
 	for (i = 0; i < cfg->nr_nodes; i++) {
 		epc__spin_init(&mm->nodes[i].lock, EPC__RANK_NODE);
 		epc__plist_init(&mm->nodes[i].free);
 		epc__plist_init(&mm->nodes[i].poison);
-		mm->nodes[i].fallback = calloc((size_t)cfg->nr_nodes, 1);
+		mm->nodes[i].fallback = epc__host_calloc(f, (size_t)cfg->nr_nodes, 1);
 		if (!mm->nodes[i].fallback)
 			goto err_free;
 	}
@@ -168,7 +173,7 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 
 		s->phys_addr = cfg->sec_phys[i];
 		s->first = first;
-		s->nr_pages = cfg->sec_size[i] / 4096;
+		s->nr_pages = cfg->sec_size[i] / EPC_PAGE_SIZE;
 		s->node = cfg->sec_node[i];
 		first += s->nr_pages;
 		n->has_epc = true;
@@ -182,7 +187,8 @@ int epc__mm_init(struct epc__mm *mm, const struct epc__mm_config *cfg, struct ep
 		build_fallback(mm, i, cfg->fallback);
 	memset(mm->pcps, 0, sizeof(struct epc__pcp) * (size_t)cfg->nr_cpus);
 	if (cfg->pcp_batch) {
-		mm->pcp_slots = calloc((size_t)cfg->nr_cpus * (mm->pcp_high + 1), sizeof(uint32_t));
+		mm->pcp_slots = epc__host_calloc(f, (size_t)cfg->nr_cpus * (mm->pcp_high + 1),
+						 sizeof(uint32_t));
 		if (!mm->pcp_slots)
 			goto err_free;
 	}
@@ -232,12 +238,6 @@ void epc__mm_destroy(struct epc__mm *mm)
 
 /* ------------------------------------------------------------ node lists */
 
-static void node_sync_nr_free_locked(struct epc__node *n)
-{
-	epc__assert_spin_held(&n->lock);
-	atomic_store_explicit(&n->nr_free, n->free.nr, memory_order_relaxed);
-}
-
 /* The kernel's __sgx_alloc_epc_page_from_node(): the dumb step. */
 static struct epc_page *node_freelist_pop(struct epc__mm *mm, int nid, int caller_nid)
 {
@@ -248,7 +248,7 @@ static struct epc_page *node_freelist_pop(struct epc__mm *mm, int nid, int calle
 	p = epc__plist_pop(mm->pages, &n->free);
 	if (p) {
 		epc__page_set_state(p, EPC__PAGE_INUSE);
-		node_sync_nr_free_locked(n);
+		epc__node_sync_nr_free_locked(n);
 		if (nid == caller_nid)
 			n->nr_alloc_local++;
 		else
@@ -277,6 +277,7 @@ void epc__mm_free_locked(struct epc__mm *mm, struct epc__node *n, struct epc_pag
 
 static void pcp_sync_locked(struct epc__pcp *c)
 {
+	epc__assert_spin_held(&c->lock);
 	atomic_store_explicit(&c->nr, c->count, memory_order_relaxed);
 }
 
@@ -309,7 +310,7 @@ static void pcp_refill_locked(struct epc__mm *mm, struct epc__pcp *c, unsigned n
 		c->idx[got - 1 - i] = t;
 	}
 	c->count = got;
-	node_sync_nr_free_locked(n);
+	epc__node_sync_nr_free_locked(n);
 }
 
 void epc__pcp_remove_locked(struct epc__pcp *c, uint32_t i)
@@ -333,7 +334,7 @@ static void pcp_drain_locked(struct epc__mm *mm, struct epc__pcp *c, uint32_t nr
 		epc__mm_free_locked(mm, n, &mm->pages[c->idx[i]]);
 	memmove(&c->idx[0], &c->idx[nr], (c->count - nr) * sizeof(c->idx[0]));
 	c->count -= nr;
-	node_sync_nr_free_locked(n);
+	epc__node_sync_nr_free_locked(n);
 	pcp_sync_locked(c);
 }
 
@@ -479,7 +480,7 @@ void epc__mm_free(struct epc__mm *mm, struct epc_page *p)
 		return;
 	epc__spin_lock(&n->lock);
 	epc__mm_free_locked(mm, n, p);
-	node_sync_nr_free_locked(n);
+	epc__node_sync_nr_free_locked(n);
 	epc__spin_unlock(&n->lock);
 }
 
@@ -508,35 +509,27 @@ bool epc__mm_free_below(struct epc__mm *mm, int cpu, uint64_t wm)
 
 /* ------------------------------------------------------------- addresses */
 
-static const struct epc__mm_section *section_of_phys(const struct epc__mm *mm, uint64_t phys)
+const struct epc__mm_section *epc__mm_section_of(const struct epc__mm *mm, uint64_t idx)
 {
-	for (int i = 0; i < mm->nr_sections; i++) {
-		const struct epc__mm_section *s = &mm->sections[i];
+	int i = epc__hw_section_of_page(mm->hw, idx);
 
-		if (phys >= s->phys_addr && (phys - s->phys_addr) / 4096 < s->nr_pages)
-			return s;
-	}
-	return NULL;
+	return i < 0 ? NULL : &mm->sections[i];
 }
 
 struct epc_page *epc__mm_phys_to_page(struct epc__mm *mm, uint64_t phys)
 {
-	const struct epc__mm_section *s = section_of_phys(mm, phys);
+	int i = epc__hw_section_of_phys(mm->hw, phys);
 
-	if (!s)
+	if (i < 0)
 		return NULL;
-	return &mm->pages[s->first + (phys - s->phys_addr) / 4096];
+	return &mm->pages[mm->sections[i].first +
+			  (phys - mm->sections[i].phys_addr) / EPC_PAGE_SIZE];
 }
 
 uint64_t epc__mm_page_phys(const struct epc__mm *mm, const struct epc_page *p)
 {
 	uint64_t idx = epc__mm_page_index(mm, p);
+	const struct epc__mm_section *s = epc__mm_section_of(mm, idx);
 
-	for (int i = 0; i < mm->nr_sections; i++) {
-		const struct epc__mm_section *s = &mm->sections[i];
-
-		if (idx - s->first < s->nr_pages)
-			return s->phys_addr + (idx - s->first) * 4096;
-	}
-	return UINT64_MAX;
+	return s ? s->phys_addr + (idx - s->first) * EPC_PAGE_SIZE : UINT64_MAX;
 }

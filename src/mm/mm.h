@@ -55,7 +55,8 @@ struct epc__node {
 	struct epc__plist poison; /* poisoned pages: never allocated again */
 	uint64_t nr_alloc_local;  /* lock: allocations for callers on this node */
 	uint64_t nr_alloc_remote; /* lock: allocations for callers on other nodes */
-	_Atomic uint64_t nr_free; /* mirror of free.nr for lockless readers (written under lock) */
+	_Atomic uint64_t nr_free; /* mirror of free.nr for lockless readers: written only by
+				     epc__node_sync_nr_free_locked() */
 	/* read-only after init: */
 	bool has_epc;
 	uint64_t nr_pages; /* pages of this node's sections */
@@ -86,6 +87,13 @@ struct epc__mm_section {
 	/* sanitizer-owned: pages [first + next_dirty, first + nr_pages) are dirty */
 	uint64_t next_dirty;
 };
+
+/* After a change to @n's free list: publish its length to lockless readers. */
+static inline void epc__node_sync_nr_free_locked(struct epc__node *n)
+{
+	epc__assert_spin_held(&n->lock);
+	atomic_store_explicit(&n->nr_free, n->free.nr, memory_order_relaxed);
+}
 
 struct epc__mm {
 	/* all read-only after init, except where a field says otherwise */
@@ -172,6 +180,9 @@ bool epc__mm_sanitize_done(struct epc__mm *mm);
 int epc__mm_memory_failure(struct epc__mm *mm, uint64_t phys);
 
 /* Page <-> index and address. */
+/* The section holding page @idx (epc__hw_section_of_page()), or NULL. */
+const struct epc__mm_section *epc__mm_section_of(const struct epc__mm *mm, uint64_t idx);
+
 static inline uint64_t epc__mm_page_index(const struct epc__mm *mm, const struct epc_page *p)
 {
 	return (uint64_t)(p - mm->pages);

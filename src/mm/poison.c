@@ -14,14 +14,6 @@
 
 #include "mm/mm.h"
 
-static const struct epc__mm_section *section_of_page(const struct epc__mm *mm, uint64_t idx)
-{
-	for (int i = 0; i < mm->nr_sections; i++)
-		if (idx - mm->sections[i].first < mm->sections[i].nr_pages)
-			return &mm->sections[i];
-	return NULL;
-}
-
 /*
  * Where @p sits in @c, or -1. Scans the cache (at most 2 * pcp_batch entries;
  * memory failures are rare): @p->aux may be written right now under another
@@ -71,7 +63,7 @@ int epc__mm_memory_failure(struct epc__mm *mm, uint64_t phys)
 
 	if (!p)
 		return -ENXIO;
-	s = section_of_page(mm, epc__mm_page_index(mm, p));
+	s = epc__mm_section_of(mm, epc__mm_page_index(mm, p));
 	n = &mm->nodes[s->node];
 
 	epc__spin_lock(&n->lock);
@@ -85,7 +77,7 @@ int epc__mm_memory_failure(struct epc__mm *mm, uint64_t phys)
 		epc__plist_del(mm->pages, &n->free, p);
 		epc__plist_add_head(mm->pages, &n->poison, p);
 		epc__page_set_state(p, EPC__PAGE_POISON);
-		atomic_store_explicit(&n->nr_free, n->free.nr, memory_order_relaxed);
+		epc__node_sync_nr_free_locked(n);
 	}
 	epc__spin_unlock(&n->lock);
 

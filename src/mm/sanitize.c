@@ -32,7 +32,7 @@ static void batch_flush(struct epc__mm *mm, struct sanitize_batch *b)
 	epc__spin_lock(&n->lock);
 	while ((p = epc__plist_pop(mm->pages, &b->pages)))
 		epc__mm_free_locked(mm, n, p);
-	atomic_store_explicit(&n->nr_free, n->free.nr, memory_order_relaxed);
+	epc__node_sync_nr_free_locked(n);
 	epc__spin_unlock(&n->lock);
 	atomic_fetch_sub_explicit(&mm->nr_dirty, nr, memory_order_relaxed);
 }

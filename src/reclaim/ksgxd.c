@@ -18,7 +18,7 @@ static bool should_reclaim(struct epc__reclaimer *r, uint64_t wm)
 	return epc__mm_nr_free(r->mm) < wm && !epc__reclaim_lru_empty(r, r->cgroups->root);
 }
 
-/* Run sanitization (or its rest) under the sanitize lock. */
+/* Run sanitization (or its rest) under the sanitize lock; a failure is logged. */
 static int sanitize(struct epc__reclaimer *r)
 {
 	int ret;
@@ -26,6 +26,10 @@ static int sanitize(struct epc__reclaimer *r)
 	epc__mutex_lock(&r->sanitize_lock);
 	ret = epc__mm_sanitize(r->mm, &r->stop);
 	epc__mutex_unlock(&r->sanitize_lock);
+	if (ret)
+		epc__log(r->log, ret == -EINTR ? LOG_INFO : LOG_ERR,
+			 "sanitization did not finish: %s (%llu pages still dirty)", strerror(-ret),
+			 (unsigned long long)atomic_load(&r->mm->nr_dirty));
 	return ret;
 }
 
@@ -37,9 +41,10 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 {
 	struct epc__retry rt;
 
+	atomic_fetch_add_explicit(&r->nr_ksgxd_runs, 1, memory_order_relaxed);
 	epc__retry_start(r, &rt);
 	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES)) {
-		if (!epc__reclaim_subtree(r, r->cgroups->root, 1))
+		if (!epc__reclaim_subtree_bg(r, r->cgroups->root, 1))
 			break; /* the LRUs emptied under us: batches in flight */
 		if (!epc__retry_next(r, &rt))
 			break;
@@ -48,7 +53,8 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 
 void epc__reclaim_queue_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	epc__wq_queue(&r->wq, cg);
+	if (epc__wq_queue(&r->wq, cg))
+		atomic_fetch_add_explicit(&cg->nr_work_queued, 1, memory_order_relaxed);
 }
 
 void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
@@ -58,6 +64,7 @@ void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 static void cg_work_fn(void *arg, struct epc_cgroup *cg)
 {
+	atomic_fetch_add_explicit(&cg->nr_work_run, 1, memory_order_relaxed);
 	epc__reclaim_cg_work(arg, cg);
 }
 
@@ -66,41 +73,28 @@ static void *ksgxd(void *arg)
 	struct epc__reclaimer *r = arg;
 	int ret = sanitize(r);
 
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	r->sanitized = ret == 0;
+	r->sanitize_ret = ret;
 	pthread_cond_broadcast(&r->bg_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 	if (ret)
 		return NULL;
 
 	for (;;) {
 		bool wake;
 
-		pthread_mutex_lock(&r->bg_lock);
+		epc__mutex_lock(&r->bg_lock);
 		while (!r->wake_pending && !atomic_load(&r->stop))
-			pthread_cond_wait(&r->bg_cond, &r->bg_lock);
+			epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
 		wake = r->wake_pending;
 		r->wake_pending = false;
-		pthread_mutex_unlock(&r->bg_lock);
+		epc__mutex_unlock(&r->bg_lock);
 		if (atomic_load(&r->stop))
 			return NULL;
 		if (wake)
 			ksgxd_reclaim(r);
 	}
-}
-
-static int progress_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-	int ret = -pthread_condattr_init(&a);
-
-	if (ret)
-		return ret;
-	ret = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	if (!ret)
-		ret = -pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-	return ret;
 }
 
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
@@ -118,13 +112,13 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = epc__mutex_init(&r->sanitize_lock, EPC__RANK_SANITIZE);
 	if (ret)
 		return ret;
-	ret = -pthread_mutex_init(&r->bg_lock, NULL);
+	ret = epc__mutex_init(&r->bg_lock, EPC__RANK_KSGXD);
 	if (ret)
 		goto err_sanitize_lock;
 	ret = -pthread_cond_init(&r->bg_cond, NULL);
 	if (ret)
 		goto err_bg_lock;
-	ret = progress_cond_init(&r->progress_cond);
+	ret = epc__reclaim_progress_init(r);
 	if (ret)
 		goto err_bg_cond;
 	ret = epc__wq_init(&r->wq, threads ? nr_workers : 0, cg_work_fn, r);
@@ -146,11 +140,11 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 err_wq:
 	epc__wq_destroy(&r->wq);
 err_cond:
-	pthread_cond_destroy(&r->progress_cond);
+	epc__reclaim_progress_destroy(r);
 err_bg_cond:
 	pthread_cond_destroy(&r->bg_cond);
 err_bg_lock:
-	pthread_mutex_destroy(&r->bg_lock);
+	epc__mutex_destroy(&r->bg_lock);
 err_sanitize_lock:
 	epc__mutex_destroy(&r->sanitize_lock);
 	return ret;
@@ -159,73 +153,57 @@ err_sanitize_lock:
 void epc__reclaim_destroy(struct epc__reclaimer *r)
 {
 	if (r->thread_started) {
-		pthread_mutex_lock(&r->bg_lock);
+		epc__mutex_lock(&r->bg_lock);
 		atomic_store(&r->stop, true);
 		pthread_cond_broadcast(&r->bg_cond);
-		pthread_mutex_unlock(&r->bg_lock);
+		epc__mutex_unlock(&r->bg_lock);
 		pthread_join(r->thread, NULL);
 	}
 	epc__wq_destroy(&r->wq);
-	pthread_cond_destroy(&r->progress_cond);
+	epc__reclaim_progress_destroy(r);
 	pthread_cond_destroy(&r->bg_cond);
-	pthread_mutex_destroy(&r->bg_lock);
+	epc__mutex_destroy(&r->bg_lock);
 	epc__mutex_destroy(&r->sanitize_lock);
 }
 
 int epc__reclaim_sanitize_wait(struct epc__reclaimer *r)
 {
+	int ret;
+
 	if (!r->threads)
 		return sanitize(r);
-	pthread_mutex_lock(&r->bg_lock);
-	while (!r->sanitized && !atomic_load(&r->stop))
-		pthread_cond_wait(&r->bg_cond, &r->bg_lock);
-	pthread_mutex_unlock(&r->bg_lock);
-	return 0;
+	epc__mutex_lock(&r->bg_lock);
+	while (!r->sanitized && !r->sanitize_ret && !atomic_load(&r->stop))
+		epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
+	ret = r->sanitized ? 0 : r->sanitize_ret ? r->sanitize_ret : -EINTR;
+	epc__mutex_unlock(&r->bg_lock);
+	return ret;
 }
 
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
 {
 	atomic_fetch_add_explicit(&r->nr_wakeups, 1, memory_order_relaxed);
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->bg_lock);
 	r->wake_pending = true;
 	if (r->threads)
 		pthread_cond_signal(&r->bg_cond);
-	pthread_mutex_unlock(&r->bg_lock);
-}
-
-bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
-{
-	struct timespec deadline;
-	bool progress;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += timeout_ns;
-	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&r->bg_lock);
-	atomic_fetch_add(&r->progress_waiters, 1);
-	for (uint64_t seq = r->progress_seq;;) {
-		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
-		if (progress || atomic_load(&r->stop) ||
-		    pthread_cond_timedwait(&r->progress_cond, &r->bg_lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	atomic_fetch_sub(&r->progress_waiters, 1);
-	pthread_mutex_unlock(&r->bg_lock);
-	return progress || atomic_load(&r->nr_evicted) != evicted_before;
+	epc__mutex_unlock(&r->bg_lock);
 }
 
 int epc__reclaim_run_background(struct epc__reclaimer *r)
 {
 	bool pending;
+	int ret;
 
 	if (r->threads)
 		return -EINVAL;
-	sanitize(r);
-	pthread_mutex_lock(&r->bg_lock);
+	ret = sanitize(r);
+	if (ret)
+		return ret;
+	epc__mutex_lock(&r->bg_lock);
 	pending = r->wake_pending;
 	r->wake_pending = false;
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
 	if (pending)
 		ksgxd_reclaim(r);
 	epc__wq_run_pending(&r->wq);

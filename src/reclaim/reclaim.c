@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------ LRU */
 
@@ -110,18 +111,79 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	return cnt;
 }
 
+/* --------------------------------------------------- waiting for progress */
+
+int epc__reclaim_progress_init(struct epc__reclaimer *r)
+{
+	pthread_condattr_t a;
+	int ret = epc__mutex_init(&r->progress_lock, EPC__RANK_PROGRESS);
+
+	if (ret)
+		return ret;
+	ret = -pthread_condattr_init(&a);
+	if (!ret) {
+		ret = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		if (!ret)
+			ret = -pthread_cond_init(&r->progress_cond, &a);
+		pthread_condattr_destroy(&a);
+	}
+	if (ret)
+		epc__mutex_destroy(&r->progress_lock);
+	return ret;
+}
+
+void epc__reclaim_progress_destroy(struct epc__reclaimer *r)
+{
+	pthread_cond_destroy(&r->progress_cond);
+	epc__mutex_destroy(&r->progress_lock);
+}
+
 /* Wake the faults waiting for reclaim, if any (epc__reclaim_wait_progress()). */
 static void progress_note(struct epc__reclaimer *r)
 {
 	if (!atomic_load(&r->progress_waiters))
 		return;
-	pthread_mutex_lock(&r->bg_lock);
+	epc__mutex_lock(&r->progress_lock);
 	r->progress_seq++;
 	pthread_cond_broadcast(&r->progress_cond);
-	pthread_mutex_unlock(&r->bg_lock);
+	epc__mutex_unlock(&r->progress_lock);
 }
 
-unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
+bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns)
+{
+	struct timespec deadline;
+	bool progress;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += timeout_ns;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	epc__mutex_lock(&r->progress_lock);
+	atomic_fetch_add(&r->progress_waiters, 1);
+	for (uint64_t seq = r->progress_seq;;) {
+		progress = atomic_load(&r->nr_evicted) != evicted_before || r->progress_seq != seq;
+		if (progress || atomic_load(&r->stop) ||
+		    epc__mutex_cond_timedwait(&r->progress_cond, &r->progress_lock, &deadline) ==
+			    ETIMEDOUT)
+			break;
+	}
+	atomic_fetch_sub(&r->progress_waiters, 1);
+	epc__mutex_unlock(&r->progress_lock);
+	return progress || atomic_load(&r->nr_evicted) != evicted_before;
+}
+
+/* ----------------------------------------------------------------- batches */
+
+/* Statistics of one batch: who ran it, what it freed. */
+static void batch_count(struct epc__reclaimer *r, enum epc__reclaim_by by, unsigned freed)
+{
+	if (by == EPC__BY_KSGXD)
+		atomic_fetch_add_explicit(&r->nr_ksgxd_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->nr_freed_by[by], freed, memory_order_relaxed);
+}
+
+static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
+			    enum epc__reclaim_by by)
 {
 	struct epc_page *chunk[EPC__NR_TO_SCAN];
 	unsigned cnt, i, n = 0, freed = 0;
@@ -164,7 +226,13 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 	}
 	if (freed)
 		progress_note(r);
+	batch_count(r, by, freed);
 	return cnt;
+}
+
+unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	return reclaim_lru(r, cg, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -261,18 +329,28 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 	return p;
 }
 
-unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				   unsigned long nr_to_scan)
+/*
+ * @background: ksgxd's or a cgroup's work, not a caller's round. Below the
+ * root it is cgroup reclaim either way; over the whole tree it is ksgxd's or
+ * a caller's direct reclaim.
+ */
+static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				     unsigned long nr_to_scan, bool background)
 {
+	enum epc__reclaim_by by = root->parent ? EPC__BY_CGROUP
+				  : background ? EPC__BY_KSGXD
+					       : EPC__BY_DIRECT;
 	unsigned long cnt = 0;
 	unsigned visited = 0;
 
+	atomic_fetch_add_explicit(background ? &root->nr_reclaim_async : &root->nr_reclaim_sync, 1,
+				  memory_order_relaxed);
 	while (cnt < nr_to_scan && !epc__reclaim_lru_empty(r, root)) {
 		struct epc_cgroup *c = next_get(r, root);
 		unsigned got = 0;
 
 		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			got = epc__reclaim_lru(r, c);
+			got = reclaim_lru(r, c, by);
 		epc__cg_unpin(c);
 		cnt += got;
 		/* a walk over empty LRUs only: someone else emptied them */
@@ -282,10 +360,22 @@ unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *
 	return cnt;
 }
 
+unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
+				   unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, root, nr_to_scan, false);
+}
+
+unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
+				      unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, root, nr_to_scan, true);
+}
+
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	uint64_t max = epc__cg_effective_max(cg) / 4096;
-	uint64_t usage = (uint64_t)atomic_load(&cg->res.usage) / 4096;
+	uint64_t max = epc__cg_effective_max(cg) / EPC_PAGE_SIZE;
+	uint64_t usage = (uint64_t)atomic_load(&cg->res.usage) / EPC_PAGE_SIZE;
 
 	if (epc__reclaim_lru_empty(r, cg))
 		return false;
@@ -298,7 +388,8 @@ bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup 
 static bool limited_below_root(struct epc_cgroup *cg)
 {
 	for (; cg->parent; cg = cg->parent)
-		if ((uint64_t)atomic_load(&cg->res.usage) + 4096 > atomic_load(&cg->res.max))
+		if ((uint64_t)atomic_load(&cg->res.usage) + EPC_PAGE_SIZE >
+		    atomic_load(&cg->res.max))
 			return true;
 	return false;
 }
@@ -323,7 +414,7 @@ void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 	epc__retry_start(r, &rt);
 	while (!atomic_load(&r->stop) && cg_work_needed(r, cg)) {
-		if (!epc__reclaim_subtree(r, cg, EPC__NR_TO_SCAN))
+		if (!epc__reclaim_subtree_bg(r, cg, EPC__NR_TO_SCAN))
 			break; /* nothing on its LRUs: a batch in flight elsewhere */
 		if (!epc__retry_next(r, &rt))
 			break;
@@ -354,9 +445,10 @@ static bool signal_pending(const struct epc__alloc_req *req)
  */
 static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
 {
-	uint64_t max_pages = min_max / 4096;
+	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
 	uint64_t usage_pages =
-		(uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed) / 4096;
+		(uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed) /
+		EPC_PAGE_SIZE;
 
 	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
 		return;

@@ -76,6 +76,20 @@ struct epc__reclaim_ops {
 	int (*write)(struct epc_page *p);
 };
 
+/*
+ * Who runs a reclaim round, for the statistics: the page counts of
+ * epc_get_stats2() and the per-cgroup rounds of epc_cgroup_get_stats().
+ * A caller's synchronous reclaim over the whole tree is "direct"; any reclaim
+ * confined to a subtree below the root (a limit refused), synchronous or the
+ * cgroup's background work, is "cgroup" reclaim.
+ */
+enum epc__reclaim_by {
+	EPC__BY_KSGXD,	/* ksgxd (or epc_run_background() in MANUAL mode) */
+	EPC__BY_DIRECT, /* a caller, over the whole tree */
+	EPC__BY_CGROUP, /* a caller or a cgroup's work, below the root */
+	EPC__BY_NR,
+};
+
 struct epc__reclaimer {
 	struct epc__mm *mm;		    /* read-only */
 	struct epc__cgroups *cgroups;	    /* read-only */
@@ -89,13 +103,22 @@ struct epc__reclaimer {
 	_Atomic uint64_t nr_batches;	 /* batches that isolated at least one page */
 	_Atomic uint64_t nr_wakeups;	 /* ksgxd wakeups requested */
 
+	/* Statistics (relaxed atomics; epc_get_stats2()). */
+	_Atomic uint64_t nr_ksgxd_runs;		  /* wakeups ksgxd served */
+	_Atomic uint64_t nr_ksgxd_batches;	  /* batches ksgxd ran */
+	_Atomic uint64_t nr_freed_by[EPC__BY_NR]; /* pages freed, by who reclaimed */
+
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 
 	/* ksgxd */
-	pthread_mutex_t bg_lock; /* protects the fields below */
-	pthread_cond_t bg_cond;	 /* wakeups for ksgxd, and "sanitized" for waiters */
+	struct epc__mutex bg_lock; /* ksgxd: protects wake_pending and sanitized */
+	pthread_cond_t bg_cond;	   /* wakeups for ksgxd, and "sanitized" for waiters */
 	bool wake_pending;
 	bool sanitized;
+	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
+	/* Waiting for reclaim progress (epc__reclaim_wait_progress()); its own
+	 * lock, so that a batch never takes ksgxd's. */
+	struct epc__mutex progress_lock; /* protects progress_seq */
 	uint64_t progress_seq;	      /* bumped after a batch that freed pages, if anyone waits */
 	pthread_cond_t progress_cond; /* signalled with progress_seq (CLOCK_MONOTONIC) */
 	_Atomic int progress_waiters; /* threads in epc__reclaim_wait_progress() */
@@ -113,12 +136,19 @@ struct epc__reclaimer {
 int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__cgroups *cgroups,
 		      const struct epc__reclaim_ops *ops, bool threads, int nr_workers,
 		      const struct epc__log *log);
+/* The progress lock and condition (reclaim.c). Return: 0; -errno. */
+int epc__reclaim_progress_init(struct epc__reclaimer *r);
+void epc__reclaim_progress_destroy(struct epc__reclaimer *r);
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
 
-/* Wait until sanitization is done (THREADS) or do it (MANUAL). */
+/*
+ * Wait until sanitization is done (THREADS) or do it (MANUAL). Return: 0;
+ * -EINTR when it was stopped first (the instance is being destroyed).
+ */
 int epc__reclaim_sanitize_wait(struct epc__reclaimer *r);
-/* MANUAL mode: run pending ksgxd work until none is pending. */
+/* MANUAL mode: run pending ksgxd work until none is pending. Return: 0; -EINVAL
+ * (THREADS mode); sanitization's error (-EINTR when stopped). */
 int epc__reclaim_run_background(struct epc__reclaimer *r);
 
 /* Put @p (INUSE, charged to p->cg) on its cgroup's LRU tail. */
@@ -136,6 +166,9 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg);
  */
 unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
 				   unsigned long nr_to_scan);
+/* The same as background work (ksgxd's or a cgroup's), for the statistics. */
+unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
+				      unsigned long nr_to_scan);
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
 /*
@@ -185,7 +218,8 @@ void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
  * @evicted_before in nr_evicted, or @timeout_ns pass. Return: true on
  * progress. No wakeup is lost: the waiter registers, then re-reads
  * nr_evicted; a reclaimer bumps nr_evicted, then looks for waiters (both
- * seq_cst), and signals under bg_lock, which the waiter holds until it sleeps.
+ * seq_cst), and signals under progress_lock, which the waiter holds until it
+ * sleeps.
  */
 bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_before, long timeout_ns);
 

@@ -46,13 +46,13 @@ static struct epc_cgroup *take_runnable_locked(struct epc__workqueue *wq)
 static void run(struct epc__workqueue *wq, struct epc_cgroup *cg)
 {
 	wq->fn(wq->arg, cg);
-	pthread_mutex_lock(&wq->lock);
+	epc__mutex_lock(&wq->lock);
 	cg->work_running = false;
 	atomic_fetch_add_explicit(&wq->nr_run, 1, memory_order_relaxed);
 	pthread_cond_broadcast(&wq->ended);
 	if (wq->head) /* a re-queue of @cg waited for this run to end */
 		pthread_cond_signal(&wq->more);
-	pthread_mutex_unlock(&wq->lock);
+	epc__mutex_unlock(&wq->lock);
 	epc__cg_unpin(cg); /* the queueing's pin; a re-queue took its own */
 }
 
@@ -60,28 +60,28 @@ static void *worker(void *arg)
 {
 	struct epc__workqueue *wq = arg;
 
-	pthread_mutex_lock(&wq->lock);
+	epc__mutex_lock(&wq->lock);
 	for (;;) {
 		struct epc_cgroup *cg = NULL;
 
 		while (!wq->stop && !(cg = take_runnable_locked(wq)))
-			pthread_cond_wait(&wq->more, &wq->lock);
+			epc__mutex_cond_wait(&wq->more, &wq->lock);
 		if (!cg)
 			break; /* stop */
-		pthread_mutex_unlock(&wq->lock);
+		epc__mutex_unlock(&wq->lock);
 		run(wq, cg);
-		pthread_mutex_lock(&wq->lock);
+		epc__mutex_lock(&wq->lock);
 	}
-	pthread_mutex_unlock(&wq->lock);
+	epc__mutex_unlock(&wq->lock);
 	return NULL;
 }
 
 static void stop_workers(struct epc__workqueue *wq, int started)
 {
-	pthread_mutex_lock(&wq->lock);
+	epc__mutex_lock(&wq->lock);
 	wq->stop = true;
 	pthread_cond_broadcast(&wq->more);
-	pthread_mutex_unlock(&wq->lock);
+	epc__mutex_unlock(&wq->lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(wq->threads[i], NULL);
 }
@@ -93,7 +93,7 @@ int epc__wq_init(struct epc__workqueue *wq, int nr_threads, epc__work_fn fn, voi
 	if (nr_threads < 0 || nr_threads > EPC__WQ_MAX_THREADS)
 		return -EINVAL;
 	*wq = (struct epc__workqueue){.fn = fn, .arg = arg, .nr_threads = nr_threads};
-	ret = -pthread_mutex_init(&wq->lock, NULL);
+	ret = epc__mutex_init(&wq->lock, EPC__RANK_WQ);
 	if (ret)
 		return ret;
 	ret = -pthread_cond_init(&wq->more, NULL);
@@ -124,7 +124,7 @@ err_ended:
 err_more:
 	pthread_cond_destroy(&wq->more);
 err_lock:
-	pthread_mutex_destroy(&wq->lock);
+	epc__mutex_destroy(&wq->lock);
 	return ret;
 }
 
@@ -143,16 +143,16 @@ void epc__wq_destroy(struct epc__workqueue *wq)
 	}
 	pthread_cond_destroy(&wq->ended);
 	pthread_cond_destroy(&wq->more);
-	pthread_mutex_destroy(&wq->lock);
+	epc__mutex_destroy(&wq->lock);
 }
 
-void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
+bool epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
 {
 	if (atomic_exchange(&cg->work_pending, true))
-		return;
+		return false;
 	epc__cg_pin(cg);
 	atomic_fetch_add_explicit(&wq->nr_queued, 1, memory_order_relaxed);
-	pthread_mutex_lock(&wq->lock);
+	epc__mutex_lock(&wq->lock);
 	if (wq->tail)
 		wq->tail->next_work = cg;
 	else
@@ -160,7 +160,8 @@ void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg)
 	wq->tail = cg;
 	if (wq->nr_threads)
 		pthread_cond_signal(&wq->more);
-	pthread_mutex_unlock(&wq->lock);
+	epc__mutex_unlock(&wq->lock);
+	return true;
 }
 
 void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg)
@@ -168,7 +169,7 @@ void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg)
 	struct epc_cgroup *c, *prev = NULL;
 	bool unlinked = false;
 
-	pthread_mutex_lock(&wq->lock);
+	epc__mutex_lock(&wq->lock);
 	for (c = wq->head; c && c != cg; prev = c, c = c->next_work)
 		;
 	if (c) {
@@ -183,8 +184,8 @@ void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg)
 		unlinked = true;
 	}
 	while (cg->work_running)
-		pthread_cond_wait(&wq->ended, &wq->lock);
-	pthread_mutex_unlock(&wq->lock);
+		epc__mutex_cond_wait(&wq->ended, &wq->lock);
+	epc__mutex_unlock(&wq->lock);
 	if (unlinked)
 		epc__cg_unpin(cg);
 }
@@ -196,9 +197,9 @@ unsigned long epc__wq_run_pending(struct epc__workqueue *wq)
 	for (;;) {
 		struct epc_cgroup *cg;
 
-		pthread_mutex_lock(&wq->lock);
+		epc__mutex_lock(&wq->lock);
 		cg = take_runnable_locked(wq);
-		pthread_mutex_unlock(&wq->lock);
+		epc__mutex_unlock(&wq->lock);
 		if (!cg)
 			return n;
 		run(wq, cg);

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 
 #include "cgroup/cgroup.h"
+#include "util/lock.h"
 
 /* The default pool size: min(EPC__WQ_DEFAULT_THREADS, online CPUs). */
 #define EPC__WQ_DEFAULT_THREADS 4
@@ -46,7 +47,7 @@ struct epc__workqueue {
 	 * every cgroup's work_running, and stop. work_pending is atomic: set by
 	 * a queuer before it takes the lock, cleared under it.
 	 */
-	pthread_mutex_t lock;
+	struct epc__mutex lock;
 	pthread_cond_t more;  /* an item was queued or a run ended, or stop */
 	pthread_cond_t ended; /* a run ended (epc__wq_cancel() waits on it) */
 	struct epc_cgroup *head, *tail;
@@ -68,8 +69,8 @@ int epc__wq_init(struct epc__workqueue *wq, int nr_threads, epc__work_fn fn, voi
 /* Stop and join the workers (a run in progress finishes), drop what is queued. */
 void epc__wq_destroy(struct epc__workqueue *wq);
 
-/* Queue @cg's work (once: a queued item is not queued twice). */
-void epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg);
+/* Queue @cg's work (once: a queued item is not queued twice). Return: true if queued now. */
+bool epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg);
 /* Take @cg off the queue and wait until no run of it is in progress. */
 void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg);
 /* MANUAL: run queued items in the caller's thread until none is left. Return: runs. */

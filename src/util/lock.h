@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* Lower ranks are taken first. */
 enum epc__lock_rank {
@@ -40,6 +41,11 @@ enum epc__lock_rank {
 	EPC__RANK_LRU,	      /* a cgroup's LRU */
 	EPC__RANK_PCP,	      /* a per-CPU page cache */
 	EPC__RANK_NODE,	      /* a NUMA node's free and poison lists */
+	/* Leaves: nothing is taken under them, and none under another. */
+	EPC__RANK_KSGXD,    /* the reclaimer's bg_lock: ksgxd's wakeups */
+	EPC__RANK_WQ,	    /* the cgroup work queue */
+	EPC__RANK_PROGRESS, /* the reclaimer's progress_lock: fault waiters */
+	EPC__RANK_SEAL,	    /* the sealing context pool */
 	EPC__RANK_NR,
 };
 
@@ -104,6 +110,18 @@ int epc__mutex_init(struct epc__mutex *m, enum epc__lock_rank rank);
 void epc__mutex_destroy(struct epc__mutex *m);
 void epc__mutex_lock(struct epc__mutex *m);
 void epc__mutex_unlock(struct epc__mutex *m);
+
+/* Wait on @c, which is used with @m only; @m stays "held" for the witness. */
+static inline int epc__mutex_cond_wait(pthread_cond_t *c, struct epc__mutex *m)
+{
+	return pthread_cond_wait(c, &m->m);
+}
+
+static inline int epc__mutex_cond_timedwait(pthread_cond_t *c, struct epc__mutex *m,
+					    const struct timespec *deadline)
+{
+	return pthread_cond_timedwait(c, &m->m, deadline);
+}
 
 /* This thread holds a lock of @m's rank (the witness cannot tell which). */
 #define epc__assert_mutex_held(m) assert(epc__witness_held((m)->rank))

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * encl_stats.c - what an enclave reports about itself: the sized statistics
+ * (epc_encl_get_stats2()) and its id. Every counter is read on its own
+ * (atomics, or the VA count and the SECS under the enclave lock), so a
+ * snapshot never stops the enclave for longer than that lock is held.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "encl/encl_internal.h"
+
+#define API __attribute__((visibility("default")))
+
+/* Bytes of backing store one evicted page holds: its sealed contents and PCMD. */
+#define BACKING_BYTES_PER_PAGE (4096 + 128)
+
+API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size)
+{
+	struct epc_encl_stats s;
+	struct stat sb;
+	bool secs_out;
+
+	if (!st || !size) {
+		epc__log(&e->epc->log, LOG_ERR, "enclave stats: %s: %s",
+			 st ? "size 0" : "NULL stats", strerror(EINVAL));
+		return -EINVAL;
+	}
+	memset(&s, 0, sizeof(s));
+	epc__mutex_lock(&e->lock);
+	s.nr_va_pages = e->nr_va;
+	secs_out = !e->secs.epc_page;
+	epc__mutex_unlock(&e->lock);
+	s.nr_pages = atomic_load(&e->nr_added);
+	s.nr_resident = atomic_load(&e->nr_resident);
+	s.nr_faults = atomic_load(&e->nr_faults);
+	s.nr_evicted = atomic_load(&e->nr_evicted);
+	s.nr_reloaded = atomic_load(&e->nr_reloaded);
+	s.size = e->size;
+	/* racy: each counter is read on its own; never below 0 */
+	s.nr_out = s.nr_pages > s.nr_resident ? s.nr_pages - s.nr_resident : 0;
+	s.secs_out = secs_out;
+	s.nr_accesses = atomic_load_explicit(&e->nr_accesses, memory_order_relaxed);
+	if (e->backing_fd >= 0) {
+		s.backing_bytes = (s.nr_out + s.secs_out) * BACKING_BYTES_PER_PAGE;
+		if (!fstat(e->backing_fd, &sb))
+			s.backing_allocated = (uint64_t)sb.st_blocks * 512;
+	}
+	memcpy(st, &s, size < sizeof(s) ? size : sizeof(s));
+	return 0;
+}
+
+API uint64_t epc_encl_id(const struct epc_encl *e)
+{
+	return e->id;
+}

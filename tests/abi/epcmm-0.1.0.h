@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * epcmm.h - the SGX Enclave Page Cache memory manager, in user space.
+ *
+ * One `struct epc` is one emulated machine: EPC sections on NUMA nodes, a
+ * NUMA-aware page allocator (one free list and one lock per node, local node
+ * first, then every other node once), a misc-cgroup tree that charges every
+ * EPC page hierarchically, enclaves whose pages are evicted to an encrypted,
+ * versioned backing store and faulted back, and the reclaimer that moves them.
+ * Several instances coexist in one process; there is no global state.
+ *
+ * Conventions:
+ *  - Every int-returning call returns 0 or a negative errno; results come back
+ *    through out-parameters. Each call lists every error it can return.
+ *  - The kernel's -ERESTARTSYS is -EINTR here.
+ *  - Everything is thread-safe, except that one `struct epc_task` is used by one
+ *    thread at a time (it stands for the kernel's `current`).
+ *  - Bad input changes nothing: a rejected call leaves no charge, page or limit
+ *    behind, and logs a line naming what was wrong.
+ *
+ * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
+ * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
+ */
+#ifndef EPCMM_H
+#define EPCMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EPCMM_VERSION_STRING "0.1.0"
+
+#define EPC_PAGE_SIZE	 4096
+#define EPC_NO_NODE	 (-1)
+#define EPC_MAX_NODES	 64
+#define EPC_MAX_SECTIONS 8
+#define EPC_MAX_CPUS	 4096
+
+struct epc;
+struct epc_cgroup;
+struct epc_task;
+struct epc_encl;
+struct epc_page;
+
+/**
+ * struct epc_section_desc - one physically contiguous EPC range.
+ * @phys_addr: start, page aligned.
+ * @size: bytes, a non-zero multiple of EPC_PAGE_SIZE.
+ * @node: the NUMA node the firmware (SRAT) maps it to, in [0, nr_nodes), or
+ *	EPC_NO_NODE: then the section goes to node 0 with the kernel's
+ *	"[Firmware Bug]" warning. Any other value is -EINVAL.
+ */
+struct epc_section_desc {
+	uint64_t phys_addr;
+	uint64_t size;
+	int node;
+};
+
+enum epc_fallback {
+	EPC_FALLBACK_NODE_ORDER, /* the kernel's: next node id, wrapping */
+	EPC_FALLBACK_DISTANCE,	 /* nearest by SLIT distance first, ties by id */
+};
+
+enum epc_background {
+	EPC_BACKGROUND_THREADS, /* ksgxd and the cgroup workers are threads */
+	EPC_BACKGROUND_MANUAL,	/* no threads: the caller steps the work */
+};
+
+/**
+ * struct epc_config - the machine. Zero-initialised fields take the defaults.
+ * @nr_nodes: possible NUMA nodes, 1..EPC_MAX_NODES.
+ * @nr_cpus: CPUs, 1..EPC_MAX_CPUS; default nr_nodes.
+ * @cpu_to_node: nr_cpus entries, each in [0, nr_nodes); default cpu % nr_nodes.
+ * @distance: nr_nodes * nr_nodes SLIT matrix, row-major; the diagonal must be
+ *	10 and every other entry 11..255 (255: unreachable, tried last); default
+ *	10 local, 20 remote.
+ * @sections: 1..EPC_MAX_SECTIONS sections; they must not overlap.
+ * @nr_sections: number of entries in @sections.
+ * @fallback: order of the remote-node search.
+ * @background: who runs ksgxd and the cgroup reclaim work.
+ * @pcp_batch: per-CPU page cache batch, 0..EPC_PCP_BATCH_MAX; 0 = off, which
+ *	is the kernel's exact behaviour.
+ * @no_contents: metadata only (huge EPCs): no page bytes, no crypto; enclave
+ *	reads give zeros and epc_encl_backing_fd() is -EOPNOTSUPP.
+ * @log: receives every log line with a syslog LOG_* level; default: lines at
+ *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
+ * @log_arg: passed to @log.
+ */
+struct epc_config {
+	int nr_nodes;
+	int nr_cpus;
+	const int *cpu_to_node;
+	const uint8_t *distance;
+	const struct epc_section_desc *sections;
+	int nr_sections;
+	enum epc_fallback fallback;
+	enum epc_background background;
+	unsigned pcp_batch;
+	bool no_contents;
+	void (*log)(int level, const char *msg, void *arg);
+	void *log_arg;
+};
+
+#define EPC_PCP_BATCH_MAX 1024
+
+/**
+ * epc_create() - build an emulated machine.
+ * @cfg: the configuration; it is copied, nothing is kept.
+ * @out: the new instance.
+ *
+ * Pages start dirty, as after boot: they become allocatable once sanitized
+ * (by ksgxd in THREADS mode; epc_sanitize_wait() waits for it, or does it in
+ * MANUAL mode).
+ *
+ * Return: 0; -EINVAL for a bad field (a log line names it); -ENOMEM when the
+ * metadata or the EPC mapping cannot be had. On error nothing is leaked.
+ */
+int epc_create(const struct epc_config *cfg, struct epc **out);
+
+/**
+ * epc_destroy() - stop the background threads and free everything.
+ * Enclaves, tasks and raw pages still alive are freed with it; handles to them
+ * become invalid. NULL is a no-op.
+ */
+void epc_destroy(struct epc *epc);
+
+/**
+ * epc_sanitize_wait() - wait until the dirty list has been sanitized.
+ * Sanitization is two EREMOVE passes over every page (the second catches SECS
+ * pages whose children blocked the first). Pages that fail both are leaked
+ * with a warning. In MANUAL mode the calling thread does the work.
+ * Return: 0.
+ */
+int epc_sanitize_wait(struct epc *epc);
+
+/**
+ * epc_run_background() - MANUAL mode: run the pending ksgxd work and the
+ * pending cgroup reclaim work until none is pending (each step is bounded).
+ * Return: 0; -EINVAL in THREADS mode.
+ */
+int epc_run_background(struct epc *epc);
+
+/**
+ * epc_reclaim() - synchronous global reclaim of at least @nr_pages pages if
+ * there are that many, in batches of 16 over every cgroup's LRU (the last
+ * batch may take a few more).
+ * Return: enclave pages reclaimed (a SECS written back after its last child
+ * is not counted); 0 when nothing is reclaimable.
+ */
+long epc_reclaim(struct epc *epc, unsigned long nr_pages);
+
+/**
+ * epc_node_read() - read a per-node attribute, as sysfs would show it.
+ * @attr: "sgx_total_bytes": the bytes of EPC on @node, "%lu\n".
+ * Return: the length read (the text is NUL-terminated when it fits);
+ * -EINVAL for a node out of range; -ENOENT for a node without EPC (the x86/
+ * group is invisible there) or an unknown attribute; -ENOSPC if @len is too
+ * small.
+ */
+ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, size_t len);
+
+/**
+ * epc_memory_failure() - report a hardware memory error at @phys_addr.
+ * @flags: EPC_MF_ACTION_REQUIRED or 0.
+ *
+ * The page is marked poisoned; a free (or cached) page moves to its node's
+ * poison list at once, a page in use is diverted there when it is freed.
+ * Poisoned pages are never handed out and are not counted as free. A second
+ * report for the same page changes nothing.
+ * Return: 0; -ENXIO if the address is in no section; -EINVAL for unknown
+ * flags. With EPC_MF_ACTION_REQUIRED the kernel would also SIGBUS the
+ * current task; there is none here, so the page is poisoned as usual, a
+ * LOG_ERR line says the SIGBUS would be sent, and the call returns 0.
+ */
+int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
+#define EPC_MF_ACTION_REQUIRED 0x1
+
+/**
+ * struct epc_stats - a snapshot (each counter is exact when the system is
+ * quiescent; under concurrent use each is read atomically on its own).
+ * @nr_total: pages in all sections.
+ * @nr_free: allocatable pages: on node free lists or in per-CPU caches.
+ * @nr_dirty: pages not sanitized yet (or leaked by sanitization).
+ * @nr_poisoned: pages marked poisoned (on a poison list or still in use).
+ * @nr_reclaimable: pages on LRUs or isolated by a reclaimer.
+ * @nr_evicted: EWBs done so far (pages written to backing stores, a SECS
+ *	that followed its last child out included).
+ * @nr_reloaded: ELDUs done so far (pages loaded back, SECS included).
+ * @nr_alloc_local: successful allocations from the caller's own node.
+ * @nr_alloc_remote: successful allocations from another node.
+ * @nr_alloc_failed: allocator searches that found no free page on any node
+ *	(a charge refused first, e.g. by the capacity, never reaches the search;
+ *	it counts as a "max" event of the level that refused, which for the
+ *	root is its events.local, shown in no file).
+ * @nr_ksgxd_wakeups: times the allocator woke ksgxd (or queued its work).
+ * @nr_leaked: pages leaked because EREMOVE failed (sanitization or free).
+ * @meta_bytes_per_page: manager metadata per page (the page record).
+ * @epcm_bytes_per_page: emulated EPCM state per page.
+ */
+struct epc_stats {
+	uint64_t nr_total;
+	uint64_t nr_free;
+	uint64_t nr_dirty;
+	uint64_t nr_poisoned;
+	uint64_t nr_reclaimable;
+	uint64_t nr_evicted;
+	uint64_t nr_reloaded;
+	uint64_t nr_alloc_local;
+	uint64_t nr_alloc_remote;
+	uint64_t nr_alloc_failed;
+	uint64_t nr_ksgxd_wakeups;
+	uint64_t nr_leaked;
+	uint32_t meta_bytes_per_page;
+	uint32_t epcm_bytes_per_page;
+};
+void epc_get_stats(struct epc *epc, struct epc_stats *st);
+
+/**
+ * struct epc_node_stats - one node.
+ * @has_epc: the node owns at least one section.
+ * @nr_total, @nr_free, @nr_poisoned: pages of this node.
+ * @nr_alloc_local: allocations served here for callers on this node.
+ * @nr_alloc_remote: allocations served here for callers on other nodes.
+ */
+struct epc_node_stats {
+	bool has_epc;
+	uint64_t nr_total;
+	uint64_t nr_free;
+	uint64_t nr_poisoned;
+	uint64_t nr_alloc_local;
+	uint64_t nr_alloc_remote;
+};
+/* Return: 0; -EINVAL for a node out of range. */
+int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
+
+/* ---------------------------------------------------------------- cgroups */
+
+/* The root of the misc-cgroup tree; it lives as long as @epc. */
+struct epc_cgroup *epc_cgroup_root(struct epc *epc);
+
+/**
+ * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
+ * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
+ * Return: 0; -EINVAL malformed path; -ENOENT a missing parent; -EEXIST the
+ * cgroup exists ("/" always does); -ENOMEM.
+ */
+int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
+
+/* Return: 0; -EINVAL malformed path; -ENOENT no such (live) cgroup. */
+int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
+
+/**
+ * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
+ * from lookups at once and freed when its last charge goes; its pages stay
+ * reclaimable through its ancestors.
+ * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root;
+ * -ENOENT when @cg was removed already but still waits for its last charge.
+ */
+int epc_cgroup_remove(struct epc_cgroup *cg);
+
+/* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC. */
+ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
+
+/**
+ * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
+ * @file: misc.capacity (root only), misc.current, misc.peak, misc.max,
+ *	misc.events, misc.events.local (the last three non-root only).
+ * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
+ * lacks; -ENOSPC if @len is too small for the text and its NUL.
+ */
+ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
+
+/**
+ * epc_cgroup_write() - write a cgroupfs file; only misc.max is writable:
+ * "sgx_epc <bytes|max>", as the kernel parses it: leading and trailing white
+ * space stripped (strstrip), the value after the first space read by
+ * kstrtou64 with base 0 (decimal, 0x hex, leading-0 octal). A limit below the usage is accepted and reclaims nothing
+ * at write time; a limit above the capacity is accepted.
+ * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
+ * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
+ * for a number that does not fit in 64 bits. A rejected write changes nothing.
+ */
+int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
+
+/* ------------------------------------------------------------------ tasks */
+
+/**
+ * epc_task_create() - a stand-in for a thread: a CPU, a cgroup, a signal flag.
+ * @cg: its cgroup (NULL = the root).
+ * Return: 0; -EINVAL for a CPU out of range or a removed cgroup; -ENOMEM.
+ */
+int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out);
+void epc_task_destroy(struct epc_task *t);
+
+/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed cgroup). */
+int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
+
+/* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
+int epc_task_set_cpu(struct epc_task *t, int cpu);
+int epc_task_cpu(const struct epc_task *t);
+int epc_task_node(const struct epc_task *t);
+
+/* While pending, reclaim loops on the task's behalf return -EINTR. */
+void epc_task_set_signal(struct epc_task *t, bool pending);
+
+/* ------------------------------------------------------------- raw pages */
+
+enum epc_reclaim {
+	EPC_NO_RECLAIM,
+	EPC_DO_RECLAIM,
+};
+
+/**
+ * epc_page_alloc() - allocate a raw page (like a vEPC page): charged to the
+ * task's cgroup, never reclaimable.
+ * @owner: opaque, stored with the page.
+ * @r: whether the caller may reclaim to find a free page.
+ * Return: 0; -ENOMEM no free page and nothing reclaimable, or a cgroup limit
+ * that nothing in its subtree can give way to (the event is counted);
+ * -EBUSY (EPC_NO_RECLAIM) no room now but reclaimable pages exist: ksgxd has
+ * been woken (no free page, or the EPC is full) or the cgroup's background
+ * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
+ * a limit refuses the charge, in both modes; while no page is free, with
+ * EPC_DO_RECLAIM); -EINVAL an unknown @r. On error nothing is charged.
+ */
+int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);
+
+/* Free a raw page: it is uncharged from the cgroup that was charged for it. */
+void epc_page_free(struct epc_page *p);
+int epc_page_node(const struct epc_page *p);
+uint64_t epc_page_phys(const struct epc_page *p);
+void *epc_page_owner(const struct epc_page *p);
+
+/* --------------------------------------------------------------- enclaves */
+
+/**
+ * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
+ * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
+ * SECS (and its first VA page).
+ * Return: 0; -EINVAL bad size; -ENOMEM / -EINTR as epc_page_alloc() with
+ * EPC_DO_RECLAIM; -EIO the emulated hardware refused.
+ */
+int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
+#define EPC_ENCL_MAX_SIZE (1ULL << 46) /* 64 TiB */
+
+/**
+ * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL
+ * = zeros), before epc_encl_init(). The page becomes reclaimable.
+ * Return: 0; -EINVAL bad offset or the enclave is initialized; -EEXIST the
+ * page is there already; -ENOMEM / -EINTR as epc_page_alloc(); -EIO.
+ */
+int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src);
+
+/* EINIT. Return: 0; -EINVAL already initialized. */
+int epc_encl_init(struct epc_encl *e);
+
+/**
+ * epc_encl_access() - read or write enclave memory, as the enclave itself
+ * would: any offset and length within added pages, faulting evicted pages
+ * back in (the SECS first) and setting their accessed bit.
+ * Return: 0; -EINVAL range outside the enclave or not added, or @len 0 with a
+ * NULL @buf; -EFAULT the SIGBUS case: an evicted page failed verification
+ * (tampered, swapped or replayed backing store), or no EPC could be found
+ * for a reload after a bounded number of rounds; -EINTR a signal is pending.
+ */
+int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
+		    bool write);
+
+/* The enclave's backing store (a memfd, owned by the enclave). Return: fd; -EOPNOTSUPP (no_contents). */
+int epc_encl_backing_fd(struct epc_encl *e);
+
+/*
+ * Free every page and VA page, return every charge, before returning. It waits
+ * for a reclaimer that is writing one of the enclave's pages back. No other
+ * call on @e may be in flight or follow.
+ */
+void epc_encl_destroy(struct epc_encl *e);
+
+/**
+ * struct epc_encl_stats - one enclave.
+ * @nr_pages: pages added.
+ * @nr_resident: pages in EPC now.
+ * @nr_va_pages: VA pages owned.
+ * @nr_faults: accesses that found a page evicted.
+ * @nr_evicted: EWBs of this enclave's pages (the SECS included).
+ * @nr_reloaded: ELDUs.
+ */
+struct epc_encl_stats {
+	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
+};
+void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EPCMM_H */

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_abi.c - the version a program can check, and the size rule for the
+ * struct the caller fills (epc_create2()). Built against the public header
+ * and the shared library only, as an outside program would be.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "epcmm.h"
+
+#define PAGE EPC_PAGE_SIZE
+
+/* Fail with a message naming what was expected (no internal helpers here). */
+#define CHECK_EQ(got, want, what)                                                                  \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
+	} while (0)
+
+static void quiet(int level, const char *msg, void *arg)
+{
+	int *errs = arg;
+
+	(void)msg;
+	if (errs && level <= 3 /* LOG_ERR */)
+		(*errs)++;
+}
+
+static void test_abi_version_macros_match_library(void **state)
+{
+	char s[32];
+	uint32_t v = epc_version();
+
+	(void)state;
+	CHECK_EQ(v, EPCMM_VERSION, "epc_version() is the header's EPCMM_VERSION");
+	CHECK_EQ(v >> 16, EPCMM_VERSION_MAJOR, "major in bits 16-23");
+	CHECK_EQ((v >> 8) & 0xff, EPCMM_VERSION_MINOR, "minor in bits 8-15");
+	CHECK_EQ(v & 0xff, EPCMM_VERSION_PATCH, "patch in bits 0-7");
+	snprintf(s, sizeof(s), "%d.%d.%d", EPCMM_VERSION_MAJOR, EPCMM_VERSION_MINOR,
+		 EPCMM_VERSION_PATCH);
+	CHECK_EQ(strcmp(s, EPCMM_VERSION_STRING), 0, "the string spells the numbers");
+	/* the build's project version is the header's */
+	CHECK_EQ(strcmp(EPCMM_VERSION_STRING, EPCMM_MESON_VERSION), 0,
+		 "meson's project version is the header's");
+	CHECK_EQ(EPCMM_VERSION_ENCODE(0, 2, 0) <= v, 1, "at least 0.2.0");
+	CHECK_EQ(EPCMM_VERSION_ENCODE(0, 1, 9) < EPCMM_VERSION_ENCODE(0, 2, 0), 1,
+		 "packed versions compare as numbers");
+}
+
+/* A caller's struct epc_config bigger than the library's, with a zero tail. */
+struct config_next {
+	struct epc_config c;
+	uint64_t future_field;
+};
+
+static void test_abi_create2_sizes(void **state)
+{
+	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = 16 * PAGE, .node = 0};
+	struct config_next cn;
+	struct epc_stats st;
+	struct epc *epc = NULL;
+	int errs = 0;
+
+	(void)state;
+	memset(&cn, 0, sizeof(cn));
+	cn.c.nr_nodes = 1;
+	cn.c.sections = &s;
+	cn.c.nr_sections = 1;
+	cn.c.background = EPC_BACKGROUND_MANUAL;
+	cn.c.log = quiet;
+	cn.c.log_arg = &errs;
+
+	CHECK_EQ(epc_create2(&cn.c, sizeof(cn.c), &epc), 0, "the library's own size");
+	CHECK_EQ(epc_sanitize_wait(epc), 0, "sanitize");
+	memset(&st, 0, sizeof(st));
+	CHECK_EQ(epc_get_stats2(epc, &st, sizeof(st)), 0, "stats");
+	CHECK_EQ(st.nr_free, 16, "the configured section");
+	epc_destroy(epc);
+
+	epc = NULL;
+	CHECK_EQ(epc_create2(&cn.c, sizeof(cn), &epc), 0, "a bigger struct with a zero tail");
+	epc_destroy(epc);
+
+	epc = NULL;
+	cn.future_field = 1;
+	CHECK_EQ(epc_create2(&cn.c, sizeof(cn), &epc), -EINVAL, "a field this library lacks");
+	CHECK_EQ(epc == NULL, 1, "no instance");
+	CHECK_EQ(errs, 1, "one LOG_ERR line names the byte");
+
+	epc = NULL;
+	CHECK_EQ(epc_create2(&cn.c, 0, &epc), -EINVAL, "size 0");
+	CHECK_EQ(epc == NULL, 1, "no instance");
+
+	/* a prefix: the fields past it take their defaults (no logger: stderr) */
+	epc = NULL;
+	CHECK_EQ(epc_create2(&cn.c, offsetof(struct epc_config, background), &epc), 0, "a prefix");
+	CHECK_EQ(epc_run_background(epc), -EINVAL, "background past the prefix: THREADS");
+	epc_destroy(epc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_version_macros_match_library),
+		cmocka_unit_test(test_abi_create2_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

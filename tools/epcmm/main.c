@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
+	{"selftest", epcmm_selftest, "run the kernel's EPC cgroup selftest scenarios (TAP)"},
 };
 
 static void usage(FILE *f)

@@ -11,5 +11,6 @@
 
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
+int epcmm_selftest(int argc, char **argv);
 
 #endif

@@ -556,11 +556,14 @@ static void encl_wait_unpinned(struct epc_encl *e)
 
 /*
  * Free every page, child pages first, then VA pages, then the SECS; evicted
- * pages lose their versions with the VA pages. Lock held; no page of @e may
- * be on an LRU or isolated (the callers made sure).
+ * pages lose their versions with the VA pages. @unmark: take each page off
+ * its LRU just before it is freed (destroy; a kill has done it already), so
+ * that pages stay reclaimable, not merely charged, until they go. Lock held;
+ * no page of @e may be isolated (the callers made sure).
  */
-static void encl_release_pages_locked(struct epc_encl *e)
+static void encl_release_pages_locked(struct epc_encl *e, bool unmark)
 {
+	struct epc__reclaimer *r = &e->epc->reclaim;
 	struct epc__va_page *v, *next;
 
 	epc__assert_mutex_held(&e->lock);
@@ -570,6 +573,8 @@ static void encl_release_pages_locked(struct epc_encl *e)
 		ep->va_page = NULL;
 		if (!ep->epc_page)
 			continue;
+		if (unmark)
+			epc__reclaim_unmark(r, ep->epc_page);
 		epc__encl_free_epc(e, ep->epc_page);
 		ep->epc_page = NULL;
 	}
@@ -590,16 +595,8 @@ static void encl_release_pages_locked(struct epc_encl *e)
 /* Free every page (destroy: no pins are left, so none can be isolated). */
 static void encl_release_pages(struct epc_encl *e)
 {
-	struct epc__reclaimer *r = &e->epc->reclaim;
-
 	epc__mutex_lock(&e->lock);
-	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
-		struct epc__encl_page *ep = &e->pages[e->added[k]];
-
-		if (ep->epc_page)
-			epc__reclaim_unmark(r, ep->epc_page);
-	}
-	encl_release_pages_locked(e);
+	encl_release_pages_locked(e, true);
 	epc__mutex_unlock(&e->lock);
 }
 
@@ -659,7 +656,7 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 	}
 	epc__mutex_lock(&e->lock);
 	atomic_store(&e->killed, true);
-	encl_release_pages_locked(e);
+	encl_release_pages_locked(e, false);
 	charged = e->mem_charged;
 	epc__cg_uncharge_mem(e->mem_cg, charged);
 	e->mem_charged = 0;

@@ -10,7 +10,11 @@
  * the whole EPC plus a few code pages, every page EADDed (so the build
  * oversubscribes the EPC and reclaim runs), EINIT, then a value written to
  * the heap and read back, which faults. A run passes when every call
- * succeeds and the value reads back.
+ * succeeds and the value reads back. The runs of a case start together; a
+ * failed or killed run gives its enclave back at once (the process exits),
+ * a passed one keeps it until every run of its case is done, so that on a
+ * machine with fewer CPUs than runs they still all hold their enclaves at
+ * once, as on the kernel's test machines.
  *
  * Layout: /sgx_kselftest/{sgx_test_small_parent/sgx_test_small,
  * sgx_test_large, sgx_test_larger}. The cases, in the script's order:
@@ -53,7 +57,8 @@
  * @nr_nodes: NUMA nodes, 1..EPC_MAX_NODES; section i is on node i % nodes.
  * @seed: picks the killed run and its moment (case 6).
  * @no_contents: run without page contents (no host memory for the enclaves'
- *	bytes; backing memory is still accounted, so case 7 holds).
+ *	bytes; backing memory is still accounted, so case 7 holds). Reads give
+ *	zeros, so a run's value is written and read but not compared.
  * @out: where the TAP goes (NULL: stdout).
  */
 struct selftest_config {

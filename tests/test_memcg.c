@@ -346,6 +346,7 @@ static void test_memcg_b70_oom_kill_on_eadd(void **state)
 	CHECK_EQ(mem_event(a, "memory.events", "oom_group_kill"), 0, "no group kill");
 	CHECK(mem_event(a, "memory.events", "max") > 0, "the refusals that led to it");
 	CHECK_EQ(log_count(lc, "Memory cgroup out of memory"), 1, "one kill logged");
+	CHECK_EQ(atomic_load(&epc->encl.nr_oom_kills), 1, "one kill counted");
 	check_dead(t, e);
 	assert_epc_consistent(epc);
 	check_all(tb, other, 16, 9); /* the neighbour is untouched */

@@ -26,7 +26,7 @@
  * marks current, peak, max, events and events.local CFTYPE_NOT_ON_ROOT).
  * The root's memory.stat is not emulated.
  *
- * Differences from the kernel (docs/DIFFERENCES.md M1-M4): a memory.max write
+ * Differences from the kernel (docs/DIFFERENCES.md M1-M6): a memory.max write
  * below the usage is accepted and neither reclaims nor kills at write time
  * (backing memory is not reclaimable without swap: the kernel would OOM-kill
  * at once); memory.peak is read-only (no per-open-file reset).

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * misc.h - the misc cgroup controller's sgx_epc resource, exactly as
- * kernel/cgroup/misc.c does it (kernel-spec §4.11, §5.1).
+ * kernel/cgroup/misc.c does it (kernel-spec §4.11, §5.1). The same counter
+ * serves the memory controller's backing-memory resource (memcg.h), as the
+ * kernel's page_counter serves memcg: one counter type, two resources
+ * (enum epc__res_type).
  *
  * Charging: bottom-up from the cgroup to the root, one atomic add per level;
  * the first level whose new usage exceeds its max, or the capacity, fails the

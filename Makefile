@@ -13,7 +13,7 @@ SCALE         ?= 50
 FUZZ_SECONDS  ?= 60
 RUNS          ?= 50
 PREFIX        ?= /usr/local
-ARGS          ?=
+ARGS          ?= run
 
 DEPS = scripts/install-deps.sh
 # The ASan build also runs the expensive checks: the full invariant checker at

@@ -45,6 +45,15 @@
  *  - struct epc_section_desc is an array element and is frozen; so are the
  *    enum values that exist.
  *
+ * Names: epc_<object>_<verb> (epc_cgroup_get_stats, epc_node_get_stats,
+ * epc_encl_access2); calls on the instance itself leave the object out
+ * (epc_create, epc_reclaim, epc_get_stats2); accessors that cannot fail name
+ * the attribute (epc_task_cpu, epc_encl_id). Modes are enums, checked
+ * (enum epc_reclaim, enum epc_access). The 0.1.0 names that broke the
+ * pattern stay as documented aliases: epc_get_node_stats() (for
+ * epc_node_get_stats()), epc_encl_access() with a bool (for
+ * epc_encl_access2()).
+ *
  * The semantics follow Linux's arch/x86/kernel/cpu/sgx and the (unmerged) v17
  * EPC cgroup series; docs/DIFFERENCES.md lists every place we differ, and why.
  */
@@ -141,7 +150,18 @@ enum epc_cgroup_mode {
  * @no_contents: metadata only (huge EPCs): no page bytes, no crypto; enclave
  *	reads give zeros and epc_encl_backing_fd() is -EOPNOTSUPP.
  * @log: receives every log line with a syslog LOG_* level; default: lines at
- *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ".
+ *	LOG_WARNING and worse go to stderr, prefixed "epcmm: ". It runs on the
+ *	thread that logs, from epc_create() on (before *@out is set). Almost
+ *	every line is logged with no library lock held, and the callback may
+ *	then call the library. These few are logged under a lock, and from them
+ *	the callback may only call what an event handler may (see
+ *	epc_set_event_handler()): under an enclave's lock, "EWB of enclave ...
+ *	failed", "EWB: enclave ... has no free VA slot", "ELDU of enclave ...
+ *	failed", "EREMOVE returned ... and an EPC page was leaked" (enclave
+ *	teardown, a failed EADD's rollback), and "misc cgroup: resource sgx_epc
+ *	usage went negative" when an enclave's page is uncharged; under the
+ *	sanitizer's lock, "... EPC pages could not be sanitized ...".
+ *	tests/test_log.c calls back into the library from every kind of line.
  * @log_arg: passed to @log.
  * @nr_workers: (0.2.0; epc_create2() only) THREADS mode: threads that run the per-cgroup background
  *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
@@ -349,35 +369,183 @@ int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, siz
 /* The 0.1.0 name: epc_node_get_stats() with the 0.1.0 size. */
 int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st);
 
+/* ----------------------------------------------------------------- events */
+
+enum epc_event_type {
+	EPC_EVENT_ALLOC = 1,	  /* a page was allocated: @node, @remote, @cgroup charged */
+	EPC_EVENT_CHARGE_REFUSED, /* @cgroup: the level that refused; @over_capacity */
+	EPC_EVENT_RECLAIM_BATCH,  /* one batch from @cgroup's LRU: @nr isolated, @nr_freed, @by */
+	EPC_EVENT_EVICT,	  /* EWB of @encl_id's page at @offset (the SECS: @offset =
+				     the enclave's size), charged to @cgroup */
+	EPC_EVENT_RELOAD,	  /* ELDU of @encl_id's page at @offset, charged to @cgroup */
+	EPC_EVENT_ENCL_KILLED,	  /* an access of @encl_id's page at @offset gave -EFAULT
+				     (the kernel's SIGBUS) */
+	EPC_EVENT_POISON,	  /* a memory failure at @phys on @node; @in_use */
+};
+
+/* Who ran a reclaim batch (epc_get_stats2() counts the same three). */
+enum epc_reclaim_by {
+	EPC_BY_KSGXD,  /* ksgxd, or epc_run_background() in MANUAL mode */
+	EPC_BY_DIRECT, /* a caller, over the whole tree */
+	EPC_BY_CGROUP, /* a caller or a cgroup's work, confined below the root */
+};
+
+/**
+ * struct epc_event - one thing that happened. The library fills it; the
+ * size rule holds through @size: fields past it are absent (a newer header
+ * than the library), and fields this header lacks follow it (an older one).
+ * @size: sizeof the library's struct epc_event.
+ * @type: enum epc_event_type.
+ * @seq: 1, 2, 3, ... per instance, in the order the events were emitted.
+ * @time: MANUAL mode: the value of the last epc_set_time() (0 before any);
+ *	THREADS mode: CLOCK_MONOTONIC in nanoseconds.
+ * @cgroup: the cgroup the event concerns, or NULL; valid during the call
+ *	only (take a reference with epc_cgroup_lookup() to keep it).
+ * @encl_id, @offset: the enclave (epc_encl_id()) and the page's offset.
+ * @phys: the page's physical address (ALLOC, EVICT, RELOAD, POISON).
+ * @node: the page's node (ALLOC, POISON); -1 otherwise.
+ * @by: enum epc_reclaim_by (RECLAIM_BATCH).
+ * @nr, @nr_freed: pages isolated and freed (RECLAIM_BATCH).
+ * @remote: ALLOC: from another node than the caller's.
+ * @in_use: POISON: the page was allocated (it goes to the poison list when
+ *	freed), not free.
+ * @over_capacity: CHARGE_REFUSED: the capacity refused, not the level's max.
+ * Fields an event does not use are 0 (or -1 for @node).
+ */
+struct epc_event {
+	uint32_t size;
+	uint32_t type;
+	uint64_t seq;
+	uint64_t time;
+	struct epc_cgroup *cgroup;
+	uint64_t encl_id;
+	uint64_t offset;
+	uint64_t phys;
+	int32_t node;
+	uint32_t by;
+	uint32_t nr;
+	uint32_t nr_freed;
+	bool remote;
+	bool over_capacity;
+	bool in_use;
+};
+
+typedef void (*epc_event_fn)(const struct epc_event *ev, void *arg);
+
+/**
+ * epc_set_event_handler() - call @fn(@ev, @arg) for every event, or with @fn
+ * NULL, stop. Off by default; while off, each place that could emit costs
+ * one predictable branch.
+ *
+ * Context: @fn runs on the thread that did the work (a caller's, ksgxd's)
+ * and may run on several threads at once (@seq orders them). It may be
+ * called with internal locks held: an enclave's lock (EVICT, RELOAD, and the
+ * ALLOC and CHARGE_REFUSED of a fault's reload or a SECS write-back). It
+ * must return quickly and may only read: the *_get_stats calls of the
+ * instance, nodes and cgroups, epc_cgroup_read(), epc_cgroup_path(),
+ * epc_cgroup_name(), epc_node_read(). It must not call anything that takes
+ * an enclave's lock or allocates, frees, reclaims, creates, removes or puts
+ * (a deadlock or a lock-order assertion), nor epc_set_event_handler().
+ *
+ * Set it while no other call on @epc is in flight (ksgxd included: it is
+ * idle between allocations); @arg is published with @fn.
+ * Return: 0.
+ */
+int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg);
+
+/*
+ * epc_set_time() - MANUAL mode: the clock events carry from now on (any
+ * unit; the library never reads a clock in MANUAL mode). It may go backwards.
+ * Return: 0; -EINVAL in THREADS mode (events carry CLOCK_MONOTONIC there).
+ */
+int epc_set_time(struct epc *epc, uint64_t now);
+
 /* ---------------------------------------------------------------- cgroups */
 
-/* The root of the misc-cgroup tree; it lives as long as @epc. NULL for a NULL @epc. */
+/*
+ * Cgroup handles are counted references. epc_cgroup_create(),
+ * epc_cgroup_lookup() and epc_cgroup_list_children() each hand out one, and
+ * epc_cgroup_put() gives it back; a handle stays valid, whatever other
+ * threads do, until its holder puts it. A removed cgroup that is still
+ * referenced, or still charged, is "dying": gone from lookups and listings
+ * (its name may be taken again), its files still readable through a handle,
+ * the charges of its pages still returned to it; it is freed with the last
+ * put and the last uncharge. epc_destroy() frees every cgroup, referenced or
+ * not, so a program that never puts (as every 0.1.0 program) keeps working:
+ * its removed cgroups stay until then. The root is not counted: it lives as
+ * long as @epc, and putting it does nothing.
+ */
+
+/* The root of the misc-cgroup tree; it lives as long as @epc (no reference).
+ * NULL for a NULL @epc. */
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
+ * @out: the new cgroup, a reference (epc_cgroup_put()).
  * Return: 0; -EINVAL malformed or NULL path, NULL @out (nothing is created);
  * -ENOENT a missing parent; -EEXIST the cgroup exists ("/" always does);
  * -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
 
-/* Return: 0; -EINVAL malformed or NULL path, NULL @out; -ENOENT no such (live) cgroup. */
+/*
+ * @out: a new reference on every successful call (the same handle for the
+ * same live cgroup). Return: 0; -EINVAL malformed or NULL path, NULL @out;
+ * -ENOENT no such (live) cgroup.
+ */
 int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
 
 /**
- * epc_cgroup_remove() - rmdir. A cgroup that still has charged pages is gone
- * from lookups at once and freed when its last charge goes; its pages stay
- * reclaimable through its ancestors.
+ * epc_cgroup_put() - give back a reference from create, lookup or a listing.
+ * @cg may be freed by it (when removed, uncharged and unreferenced): do not
+ * use the handle after. NULL and the root are no-ops.
+ * Return: 0; -EINVAL when @cg holds no reference (one put too many; nothing
+ * changes, a log line says so; a handle already freed cannot be detected).
+ */
+int epc_cgroup_put(struct epc_cgroup *cg);
+
+/**
+ * epc_cgroup_remove() - rmdir. A cgroup that is still charged or referenced
+ * is gone from lookups at once and freed with the last put and the last
+ * uncharge; its pages stay reclaimable through its ancestors. Removing does
+ * not put the caller's reference.
  * Return: 0; -EBUSY with live children or tasks; -EINVAL for the root (or NULL);
- * -ENOENT when @cg was removed already but still waits for its last charge.
+ * -ENOENT when @cg was removed already (by this or another thread).
  */
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
 /* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC;
  * -EINVAL for a NULL @buf with a non-zero @len. */
 ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
+/* Its name, the path's last component ("" for the root). Return: length; -ENOSPC. */
+ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len);
+
+/*
+ * Listings. Each is a snapshot taken in one pass under one internal lock, so
+ * it is consistent however other threads create, remove or destroy: every
+ * entry existed (live) at one instant. A listing fills at most @cap entries
+ * and sets *@nr to how many there were; when *@nr > @cap, call again with a
+ * bigger array. Enclaves and tasks are listed by id (epc_encl_id(),
+ * epc_task_id()): unique within the instance and never reused, they stay
+ * meaningful after the object goes, where a handle would dangle.
+ * Each returns 0, or -EINVAL for a NULL @nr, or a NULL array with @cap > 0.
+ */
+
+/* Its live children in creation order, each a reference to put (epc_cgroup_put()). */
+int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
+			     size_t *nr);
+/* The ids of the tasks in @cg (not its descendants), newest first. */
+int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr);
+/*
+ * The ids of the enclaves created by a task in @cg (an enclave belongs to
+ * its creator's cgroup for life, even when its pages are charged elsewhere
+ * later), newest first.
+ */
+int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr);
+/* The ids of every enclave of @epc, newest first. */
+int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
 
 /**
  * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
@@ -471,6 +639,8 @@ int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
 /* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
 int epc_task_set_cpu(struct epc_task *t, int cpu);
 int epc_task_cpu(const struct epc_task *t);
+/* Its id: unique within the instance, never reused (1, 2, ... in creation order). */
+uint64_t epc_task_id(const struct epc_task *t);
 int epc_task_node(const struct epc_task *t);
 
 /* While pending, reclaim loops on the task's behalf return -EINTR. A NULL @t
@@ -563,9 +733,10 @@ int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, c
 int epc_encl_init(struct epc_encl *e);
 
 /**
- * epc_encl_access() - read or write enclave memory, as the enclave itself
- * would: any offset and length within added pages, faulting evicted pages
- * back in (the SECS first) and setting their accessed bit.
+ * epc_encl_access() - read (@write false) or write enclave memory, as the
+ * enclave itself would (the 0.1.0 form of epc_encl_access2()): any offset
+ * and length within added pages, faulting evicted pages back in (the SECS
+ * first) and setting their accessed bit.
  * Return: 0; -EINVAL range outside the enclave or not added, a NULL @buf, or
  * @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
@@ -578,6 +749,19 @@ int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, voi
 
 /* Its id: unique within the instance, never reused; events and listings name it. */
 uint64_t epc_encl_id(const struct epc_encl *e);
+
+enum epc_access {
+	EPC_ACCESS_READ,
+	EPC_ACCESS_WRITE,
+};
+
+/*
+ * epc_encl_access2() - epc_encl_access() with the mode as an enum, like
+ * epc_page_alloc()'s reclaim mode. Return: as epc_encl_access(); also
+ * -EINVAL for an unknown @mode (nothing is touched).
+ */
+int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
+		     enum epc_access mode);
 
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd;
  * -EOPNOTSUPP (no_contents); -EINVAL (NULL); -EOWNERDEAD (OOM-killed: the

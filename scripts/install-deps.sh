@@ -13,17 +13,20 @@
 # Required (build + unit/stress tests, also under ASan/UBSan/TSan with gcc):
 # the toolchain and the libraries of DESIGN.md §10. libc6-dev and make are
 # listed because --no-install-recommends on a fresh Debian 12 would leave gcc
-# without libc headers, and the Makefile needs make.
-# Optional groups: --bench (allocators to compare against, plots), --fuzz
-# (clang with libFuzzer), --format (clang-format), --valgrind;
+# without libc headers, and the Makefile needs make. gnuplot-nox draws the
+# tool's --plot output and valgrind runs `epcmm record`; both have tests.
+# Optional groups: --bench (allocators to compare against), --fuzz
+# (clang with libFuzzer), --format (clang-format), --valgrind (kept for
+# old command lines: valgrind is required now);
 # --with-optional selects them all.
 # EPCMM_EXTRA_PKGS (space-separated) adds packages to the check, e.g. to try
 # the missing-package path: EPCMM_EXTRA_PKGS=no-such-pkg scripts/install-deps.sh
 set -eu
 
 required="make gcc libc6-dev meson ninja-build pkg-config
-	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev"
-bench="libjemalloc-dev libgoogle-perftools-dev gnuplot-nox"
+	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
+	gnuplot-nox valgrind"
+bench="libjemalloc-dev libgoogle-perftools-dev"
 fuzz="clang libclang-rt-14-dev"
 format="clang-format"
 valgrind="valgrind"
@@ -37,7 +40,7 @@ for arg in "$@"; do
 	--valgrind) want="$want $valgrind" ;;
 	--with-optional) want="$want $bench $fuzz $format $valgrind" ;;
 	-h | --help)
-		sed -n '4,21s/^# \{0,1\}//p' "$0"
+		sed -n '4,24s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)

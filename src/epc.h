@@ -18,8 +18,11 @@
 #include "util/log.h"
 
 struct epc_task {
-	struct epc *epc;	      /* read-only */
-	struct epc_cgroup *cg;	      /* owner thread (membership counted in the tree) */
+	struct epc *epc; /* read-only */
+	uint64_t id;	 /* read-only: unique within the epc, never reused */
+	/* written by the owner thread under epc->objs_lock (listings read it under
+	 * the lock; the owner reads it without); membership counted in the tree */
+	struct epc_cgroup *cg;
 	int cpu;		      /* owner thread */
 	_Atomic bool signal;	      /* set by anyone, read by reclaim loops */
 	struct epc_task *next, *prev; /* epc->objs_lock */
@@ -36,8 +39,9 @@ struct epc {
 
 	struct epc__encl_layer encl;
 
-	struct epc__mutex objs_lock; /* the task list */
+	struct epc__mutex objs_lock; /* the task list, next_task_id, tasks' cg */
 	struct epc_task *tasks;
+	uint64_t next_task_id;
 };
 
 /* ---- internal API for tests and benchmarks ---- */

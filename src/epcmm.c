@@ -284,6 +284,7 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	if (ret)
 		goto err_mm;
 	epc->cgroups.mode = cfg->cgroup_mode;
+	epc->cgroups.events.manual = cfg->background == EPC_BACKGROUND_MANUAL;
 	ret = epc__encl_layer_init(epc);
 	if (ret)
 		goto err_cgroups;
@@ -413,6 +414,26 @@ API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 			break;
 	}
 	return (long)(atomic_load(&r->nr_evicted) - before);
+}
+
+/* ---------------------------------------------------------------- events */
+
+API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
+{
+	struct epc__events *ev = &epc->cgroups.events;
+
+	atomic_store_explicit(&ev->fn, NULL, memory_order_release);
+	ev->arg = arg;
+	atomic_store_explicit(&ev->fn, fn, memory_order_release);
+	return 0;
+}
+
+API int epc_set_time(struct epc *epc, uint64_t now)
+{
+	if (epc->mode != EPC_BACKGROUND_MANUAL)
+		return refuse(&epc->log, -EINVAL, "set time: only in MANUAL mode");
+	atomic_store_explicit(&epc->cgroups.events.now, now, memory_order_relaxed);
+	return 0;
 }
 
 /* ------------------------------------------------------------ reporting */
@@ -552,6 +573,19 @@ API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 	return epc_node_get_stats(epc, node, st, NODE_STATS_SIZE_0_1);
 }
 
+/* EPC_EVENT_POISON: @phys is an EPC address. */
+static void poison_event(struct epc *epc, uint64_t phys)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_POISON);
+	struct epc_page *p = epc__mm_phys_to_page(&epc->mm, phys);
+	enum epc__page_state s = epc__page_state(p);
+
+	e.phys = phys;
+	e.node = p->node; /* racy, but set once by the sanitizer, long before */
+	e.in_use = s == EPC__PAGE_INUSE || s == EPC__PAGE_LRU || s == EPC__PAGE_ISOLATED;
+	epc__event_emit(&epc->cgroups.events, &e);
+}
+
 API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 {
 	int ret;
@@ -567,6 +601,8 @@ API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 			      (unsigned long long)phys_addr);
 	epc__log(&epc->log, LOG_WARNING, "memory failure at 0x%llx: EPC page poisoned",
 		 (unsigned long long)phys_addr);
+	if (epc__events_on(&epc->cgroups.events))
+		poison_event(epc, phys_addr);
 	if (flags & EPC_MF_ACTION_REQUIRED)
 		epc__log(&epc->log, LOG_ERR,
 			 "memory failure at 0x%llx: action required, SIGBUS to the current task",
@@ -610,6 +646,88 @@ API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup *
 	REQUIRE(&epc->log, out, "cgroup lookup");
 	ret = epc__cg_lookup(&epc->cgroups, path, out);
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
+}
+
+API int epc_cgroup_put(struct epc_cgroup *cg)
+{
+	char path[EPC__LOG_LINE_MAX / 2];
+	int ret;
+
+	if (!cg)
+		return 0;
+	ret = epc__cg_put(cg);
+	if (!ret)
+		return 0;
+	/* still referenced by nobody, but not freed: dying or live, readable */
+	if (epc__cg_path(cg, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "(a long path)");
+	return refuse(cg->tree->log, ret, "cgroup put '%s': it holds no reference", path);
+}
+
+API ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len)
+{
+	return epc__cg_name(cg, buf, len);
+}
+
+/* The arguments every listing checks. */
+static int list_args_check(const struct epc__log *log, const char *what, const void *out,
+			   size_t cap, const size_t *nr)
+{
+	if (!nr || (!out && cap))
+		return refuse(log, -EINVAL, "%s: %s", what,
+			      !nr ? "NULL count" : "NULL array with a non-zero capacity");
+	return 0;
+}
+
+API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
+				 size_t *nr)
+{
+	int ret = list_args_check(cg->tree->log, "cgroup children", out, cap, nr);
+
+	if (ret)
+		return ret;
+	*nr = epc__cg_list_children(cg, out, cap);
+	return 0;
+}
+
+API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+{
+	struct epc *epc = epc_of_cgroup(cg);
+	int ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
+	size_t n = 0;
+
+	if (ret)
+		return ret;
+	epc__mutex_lock(&epc->objs_lock);
+	for (struct epc_task *t = epc->tasks; t; t = t->next) {
+		if (t->cg != cg)
+			continue;
+		if (n < cap)
+			ids[n] = t->id;
+		n++;
+	}
+	epc__mutex_unlock(&epc->objs_lock);
+	*nr = n;
+	return 0;
+}
+
+API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+{
+	struct epc *epc = epc_of_cgroup(cg);
+	int ret = list_args_check(&epc->log, "cgroup enclaves", ids, cap, nr);
+
+	if (!ret)
+		*nr = epc__encl_list(epc, cg, ids, cap);
+	return ret;
+}
+
+API int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr)
+{
+	int ret = list_args_check(&epc->log, "enclaves", ids, cap, nr);
+
+	if (!ret)
+		*nr = epc__encl_list(epc, NULL, ids, cap);
+	return ret;
 }
 
 API int epc_cgroup_remove(struct epc_cgroup *cg)
@@ -725,6 +843,7 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	t->cpu = cpu;
 	atomic_init(&t->signal, false);
 	epc__mutex_lock(&epc->objs_lock);
+	t->id = ++epc->next_task_id;
 	t->next = epc->tasks;
 	if (epc->tasks)
 		epc->tasks->prev = t;
@@ -769,8 +888,15 @@ API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 		epc__log(&t->epc->log, LOG_ERR, "task move: cgroup has been removed");
 		return ret;
 	}
+	epc__mutex_lock(&t->epc->objs_lock); /* the listings read it */
 	t->cg = cg;
+	epc__mutex_unlock(&t->epc->objs_lock);
 	return 0;
+}
+
+API uint64_t epc_task_id(const struct epc_task *t)
+{
+	return t->id;
 }
 
 API int epc_task_set_cpu(struct epc_task *t, int cpu)
@@ -836,15 +962,7 @@ API void epc_page_free(struct epc_page *p)
 	mm = epc__mm_of_page(p);
 	epc = (struct epc *)((char *)mm - offsetof(struct epc, mm));
 	assert(epc__page_state(p) == EPC__PAGE_INUSE);
-	if (epc__hw_eremove(&epc->hw, epc__mm_page_index(mm, p)) != EPC__SGX_SUCCESS) {
-		/* The kernel's sgx_encl_free_epc_page(): warn and leak. */
-		atomic_fetch_add(&mm->nr_leaked, 1);
-		epc__log(&epc->log, LOG_WARNING,
-			 "EREMOVE failed: an EPC page was leaked (phys 0x%llx)",
-			 (unsigned long long)epc__mm_page_phys(mm, p));
-		return;
-	}
-	epc__free_page(&epc->reclaim, p);
+	epc__free_page_eremove(&epc->reclaim, p);
 }
 
 API int epc_page_node(const struct epc_page *p)
@@ -860,6 +978,16 @@ API uint64_t epc_page_phys(const struct epc_page *p)
 API void *epc_page_owner(const struct epc_page *p)
 {
 	return p->owner;
+}
+
+/* -------------------------------------------------------------- enclaves */
+
+API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
+			 size_t len, enum epc_access mode)
+{
+	if ((unsigned)mode > EPC_ACCESS_WRITE)
+		return refuse(&t->epc->log, -EINVAL, "access: unknown mode %d", (int)mode);
+	return epc_encl_access(t, e, offset, buf, len, mode == EPC_ACCESS_WRITE);
 }
 
 /* -------------------------------------------------------------- internal */

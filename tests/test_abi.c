@@ -106,11 +106,53 @@ static void test_abi_create2_sizes(void **state)
 	epc_destroy(epc);
 }
 
+/* The 0.2.0 names and the 0.1.0 aliases do the same; the enum mode is checked. */
+static void test_abi_aliases_and_access_mode(void **state)
+{
+	struct epc_section_desc s = {.phys_addr = 1ULL << 32, .size = 16 * PAGE, .node = 0};
+	struct epc_config c = {.nr_nodes = 1,
+			       .sections = &s,
+			       .nr_sections = 1,
+			       .background = EPC_BACKGROUND_MANUAL,
+			       .log = quiet};
+	struct epc_node_stats a, b;
+	struct epc *epc = NULL;
+	struct epc_task *t = NULL;
+	struct epc_encl *e = NULL;
+	unsigned char in[8] = "written", out[8] = {0};
+
+	(void)state;
+	CHECK_EQ(epc_create(&c, &epc), 0, "create");
+	CHECK_EQ(epc_sanitize_wait(epc), 0, "sanitize");
+	CHECK_EQ(epc_task_create(epc, NULL, 0, &t), 0, "task");
+	CHECK_EQ(epc_encl_create(t, 2 * PAGE, &e), 0, "ECREATE");
+	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), 0, "EADD");
+	CHECK_EQ(epc_encl_access2(t, e, 8, in, sizeof(in), EPC_ACCESS_WRITE), 0, "write");
+	CHECK_EQ(epc_encl_access(t, e, 8, out, sizeof(out), false), 0, "read, 0.1.0 form");
+	CHECK_EQ(memcmp(in, out, sizeof(in)), 0, "the bytes written");
+	memset(out, 0, sizeof(out));
+	CHECK_EQ(epc_encl_access2(t, e, 8, out, sizeof(out), EPC_ACCESS_READ), 0, "read");
+	CHECK_EQ(memcmp(in, out, sizeof(in)), 0, "the same bytes");
+	CHECK_EQ(epc_encl_access2(t, e, 8, out, sizeof(out), (enum epc_access)2), -EINVAL,
+		 "an unknown mode");
+	memset(&a, 0x11, sizeof(a));
+	memset(&b, 0x22, sizeof(b));
+	CHECK_EQ(epc_get_node_stats(epc, 0, &a), 0, "0.1.0 name");
+	CHECK_EQ(epc_node_get_stats(epc, 0, &b, sizeof(b)), 0, "0.2.0 name");
+	CHECK_EQ(a.nr_total == b.nr_total && a.nr_free == b.nr_free &&
+			 a.nr_alloc_local == b.nr_alloc_local && a.has_epc == b.has_epc,
+		 1, "the same numbers");
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_version_macros_match_library),
 		cmocka_unit_test(test_abi_create2_sizes),
+		cmocka_unit_test(test_abi_aliases_and_access_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,12 +67,14 @@ static void expect_path(struct epc_cgroup *cg, const char *path)
 	assert_string_equal(buf, path);
 }
 
+/* Look @path up and give the reference back: the caller holds another one. */
 static struct epc_cgroup *lookup_ok(struct epc *epc, const char *path)
 {
 	struct epc_cgroup *cg = NULL;
 
 	assert_int_equal(epc_cgroup_lookup(epc, path, &cg), 0);
 	assert_non_null(cg);
+	assert_int_equal(epc_cgroup_put(cg), 0);
 	return cg;
 }
 
@@ -248,6 +250,7 @@ static void test_cgroup_deep_chain(void **state)
 		if (i > 1)
 			assert_int_equal(epc_cgroup_remove(chain[i - 1]), -EBUSY);
 		assert_int_equal(epc_cgroup_remove(chain[i]), 0);
+		assert_int_equal(epc_cgroup_put(chain[i]), 0);
 	}
 	assert_null(epc_cgroup_root(epc)->first_child);
 	assert_epc_consistent(epc);
@@ -280,13 +283,17 @@ static void test_cgroup_remove_errors(void **state)
 	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
 	assert_int_equal(fl.nr, 0);
 	assert_int_equal(epc_cgroup_remove(c), 0);
-	assert_int_equal(fl.nr, 1); /* no charges: freed at once */
+	assert_int_equal(fl.nr, 0); /* no charges, but our handle references it */
+	assert_int_equal(epc_cgroup_put(c), 0);
+	assert_int_equal(fl.nr, 1); /* freed with the last reference */
 	assert_ptr_equal(fl.last[0], c);
 	lookup_fails(epc, "/c", -ENOENT);
 	/* the task is destroyed: b goes, then a */
 	epc_task_destroy(t);
 	assert_int_equal(epc_cgroup_remove(b), 0);
 	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(epc_cgroup_put(b), 0);
+	assert_int_equal(epc_cgroup_put(a), 0);
 	assert_int_equal(fl.nr, 3);
 	lookup_fails(epc, "/a", -ENOENT);
 	lookup_fails(epc, "/a/b", -ENOENT);
@@ -340,6 +347,8 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	assert_int_equal(fl.nr, 0);
 	assert_int_equal(cg_usage(a), PAGE);
 	assert_int_equal(cg_usage(r), PAGE);
+	assert_int_equal(epc_cgroup_put(a), 0); /* referenced no more, but charged */
+	assert_int_equal(fl.nr, 0);
 	epc_page_free(q); /* the last charge: reaped here */
 	assert_int_equal(fl.nr, 1);
 	assert_ptr_equal(fl.last[0], a);
@@ -389,6 +398,9 @@ static void test_cgroup_remove_parent_of_dying_child(void **state)
 	/* the names are free again, with a new child under the new /p */
 	make_cg(epc, "/p");
 	make_cg(epc, "/p/q");
+	assert_int_equal(epc_cgroup_put(q), 0);
+	assert_int_equal(epc_cgroup_put(p), 0);
+	assert_int_equal(fl.nr, 0); /* still charged */
 	epc_page_free(pg);
 	assert_int_equal(fl.nr, 2);
 	assert_ptr_equal(fl.last[0], q); /* child first */
@@ -454,6 +466,8 @@ static void test_cgroup_tasks_and_removed_cgroups(void **state)
 	epc_page_free(q);
 	epc_task_destroy(u);
 	assert_int_equal(epc_cgroup_remove(b), 0);
+	assert_int_equal(epc_cgroup_put(a), 0);
+	assert_int_equal(epc_cgroup_put(b), 0);
 	epc_page_free(p);
 	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 0);
 	q = alloc_ok(v);

@@ -428,7 +428,9 @@ static void test_memcg_owner_cgroup_removed_while_enclave_lives(void **state)
 	(void)state;
 	CHECK_EQ(epc_task_move(t, NULL), 0, "the task leaves");
 	CHECK_EQ(epc_cgroup_remove(a), 0, "rmdir");
+	CHECK_EQ(epc_cgroup_put(a), 0, "the handle goes; the enclave's pin keeps the cgroup");
 	CHECK_EQ(epc_cgroup_lookup(epc, "/a", &found), -ENOENT, "gone from lookups");
+	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "dying, not reaped");
 	CHECK_EQ(epc_reclaim(epc, 32), 32, "evictions still charge the dying cgroup");
 	/* contents, their PCMD page, the SECS (slot 32) and its own PCMD page */
 	CHECK_EQ(root_mem(epc), (32 + 1 + 1 + 1) * PAGE, "contents, PCMD pages, SECS");

@@ -194,6 +194,67 @@ static void test_stats_ksgxd_and_direct(void **state)
 	epc_destroy(epc);
 }
 
+/*
+ * Background cgroup work: /a is limited to 200 pages (above the 128-page
+ * threshold, so the 32-page margin applies). An enclave of 180 pages brings
+ * /a to 182 pages; the charge that reached 168 (200 - 32) queued /a's work,
+ * once. It runs in epc_run_background(): one round evicts the 16 oldest pages
+ * (166 < 168: done).
+ */
+static void test_stats_cgroup_background_work(void **state)
+{
+	struct epc *epc = make_epc(1024);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_cgroup_stats cs;
+	struct epc_stats st;
+	struct epc_encl *e;
+
+	(void)state;
+	set_max_pages(a, 200);
+	e = build(t, 180, 180, 5, true);
+	cs = cg_stats(a);
+	CHECK_EQ(cs.current, 182 * PAGE, "180 pages, the SECS, a VA page");
+	CHECK_EQ(cs.nr_work_queued, 1, "queued once, at 168 pages");
+	CHECK_EQ(cs.nr_work_run, 0, "not run yet");
+	CHECK_EQ(cs.events, 0, "no charge was refused");
+	CHECK_EQ(epc_run_background(epc), 0, "run it");
+	cs = cg_stats(a);
+	CHECK_EQ(cs.nr_work_run, 1, "ran once");
+	CHECK_EQ(cs.nr_reclaim_async, 1, "one round");
+	CHECK_EQ(cs.nr_reclaim_sync, 0, "no caller reclaimed");
+	CHECK_EQ(cs.nr_evicted, 16, "one batch of old pages");
+	CHECK_EQ(cs.current, 166 * PAGE, "below the margin");
+	st = stats2(epc);
+	CHECK_EQ(st.nr_reclaimed_cgroup, 16, "cgroup reclaim");
+	CHECK_EQ(st.nr_ksgxd_runs + st.nr_reclaimed_ksgxd + st.nr_reclaimed_direct, 0,
+		 "nothing else");
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/* The SECS follows the last page out: it counts in backing_bytes and secs_out. */
+static void test_stats_encl_secs_out(void **state)
+{
+	struct epc *epc = make_epc(64);
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_encl *e = build(t, 4, 4, 6, true);
+	struct epc_encl_stats es;
+
+	(void)state;
+	CHECK_EQ(epc_reclaim(epc, 4), 4, "every page out");
+	es = encl_stats2(e);
+	CHECK_EQ(es.nr_out, 4, "4 pages out");
+	CHECK_EQ(es.secs_out, 1, "the SECS followed");
+	CHECK_EQ(es.nr_evicted, 5, "4 pages and the SECS");
+	CHECK_EQ(es.backing_bytes, 5 * (PAGE + 128), "5 sealed pages");
+	CHECK_EQ(stats2(epc).nr_reclaimed_direct, 4, "the SECS is not a reclaimed page");
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
 /* An access over 3 pages counts 3 accesses; a resident one faults nothing. */
 static void test_stats_encl_accesses_count_pages(void **state)
 {
@@ -324,6 +385,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_cgroup_limit_two_sequential_passes),
 		cmocka_unit_test(test_stats_ksgxd_and_direct),
+		cmocka_unit_test(test_stats_cgroup_background_work),
+		cmocka_unit_test(test_stats_encl_secs_out),
 		cmocka_unit_test(test_stats_encl_accesses_count_pages),
 		cmocka_unit_test(test_stats_node_alloc_local_remote_poison),
 		cmocka_unit_test(test_stats_size_rule),

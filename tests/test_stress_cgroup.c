@@ -215,6 +215,7 @@ static void scratch_cycle(struct shared *sh, uint64_t *rng)
 	if (epc_task_create(sh->epc, s, 0, &t)) {
 		anomaly(sh, "rewriter: task in /a/s refused");
 		epc_cgroup_remove(s);
+		epc_cgroup_put(s);
 		return;
 	}
 	ret = epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p);
@@ -235,11 +236,13 @@ static void scratch_cycle(struct shared *sh, uint64_t *rng)
 			anomaly(sh, "rewriter: remove /a/s failed");
 		if (epc_cgroup_lookup(sh->epc, "/a/s", &again) != -ENOENT)
 			anomaly(sh, "rewriter: a dying /a/s is visible");
+		epc_cgroup_put(s);
 		epc_page_free(p);
 	} else {
 		epc_page_free(p);
 		if (epc_cgroup_remove(s))
 			anomaly(sh, "rewriter: remove /a/s failed");
+		epc_cgroup_put(s);
 	}
 }
 
@@ -430,6 +433,8 @@ static void *churn_main(void *arg)
 			atomic_fetch_add(c->anomalies, 1);
 		epc_task_destroy(t);
 		if (epc_cgroup_remove(cg))
+			atomic_fetch_add(c->anomalies, 1);
+		if (epc_cgroup_put(cg))
 			atomic_fetch_add(c->anomalies, 1);
 		atomic_fetch_add(&c->frees_expected, 1);
 		(void)n;

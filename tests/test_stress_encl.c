@@ -568,6 +568,8 @@ static void *dying_main(void *arg)
 			ret = epc_task_move(t, NULL);
 		if (!ret)
 			ret = epc_cgroup_remove(cg); /* dying: its pages stay charged */
+		if (epc_cgroup_put(cg)) /* the enclave's reference and charges keep it */
+			atomic_fetch_add(d->errors, 1);
 		for (int k = 0; k < 32 && !ret; k++) {
 			uint64_t i = rng_next(&seed) % np;
 

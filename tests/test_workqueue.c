@@ -4,7 +4,7 @@
  * MANUAL stepping, queue_work() semantics, no item running twice at once,
  * items of different cgroups in parallel, and cancellation that waits for a
  * run in progress. The work function here records what ran; the reclaimer's
- * own use of the pool is covered by test_reclaim and the stress suites. In
+ * own use of the pool is covered by test_reclaim_cgroup and the stress suites. In
  * the stress suite, so that the TSan build runs it (make tsan).
  */
 #include <errno.h>

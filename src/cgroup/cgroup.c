@@ -44,6 +44,7 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	cg->depth = parent ? parent->depth + 1 : 0;
 	atomic_init(&cg->dead, false);
 	atomic_init(&cg->pins, 0);
+	atomic_init(&cg->refs, 0);
 	atomic_init(&cg->nr_lru, 0);
 	atomic_init(&cg->nr_reclaimable, 0);
 	atomic_init(&cg->nr_evicted, 0);
@@ -220,6 +221,7 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 	} else {
 		parent->first_child = cg;
 	}
+	atomic_store(&cg->refs, 1); /* the handle */
 	*out = cg;
 out:
 	epc__mutex_unlock(&tree->lock);
@@ -237,6 +239,8 @@ int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 		return ret;
 	epc__mutex_lock(&tree->lock);
 	cg = walk_locked(tree, path, false, &last, &last_len);
+	if (cg)
+		epc__cg_get(cg); /* under the lock: it cannot be reaped meanwhile */
 	epc__mutex_unlock(&tree->lock);
 	if (!cg)
 		return -ENOENT;
@@ -271,6 +275,34 @@ ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len)
 	return (ssize_t)need;
 }
 
+ssize_t epc__cg_name(struct epc_cgroup *cg, char *buf, size_t len)
+{
+	size_t n = strlen(cg->name);
+
+	if (n + 1 > len)
+		return -ENOSPC;
+	memcpy(buf, cg->name, n + 1);
+	return (ssize_t)n;
+}
+
+size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap)
+{
+	size_t nr = 0;
+
+	epc__mutex_lock(&cg->tree->lock);
+	for (struct epc_cgroup *c = cg->first_child; c; c = c->next_sibling) {
+		if (atomic_load(&c->dead))
+			continue;
+		if (nr < cap) {
+			epc__cg_get(c);
+			out[nr] = c;
+		}
+		nr++;
+	}
+	epc__mutex_unlock(&cg->tree->lock);
+	return nr;
+}
+
 /* --------------------------------------------------------------- removal */
 
 static bool has_live_child_locked(struct epc_cgroup *cg)
@@ -286,7 +318,7 @@ static bool reapable_locked(struct epc_cgroup *cg)
 {
 	epc__assert_mutex_held(&cg->tree->lock);
 	return atomic_load(&cg->dead) && !cg->first_child && atomic_load(&cg->res.usage) == 0 &&
-	       atomic_load(&cg->pins) == 0;
+	       atomic_load(&cg->pins) == 0 && atomic_load(&cg->refs) == 0;
 }
 
 static void unlink_locked(struct epc_cgroup *cg)
@@ -419,15 +451,39 @@ struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg)
 	return cg->tree->mode == EPC_CGROUP_ON ? cg : cg->tree->root;
 }
 
+/* EPC_EVENT_CHARGE_REFUSED. */
+static void charge_refused_event(struct epc__cgroups *tree, struct epc_cgroup *level,
+				 bool over_capacity)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_CHARGE_REFUSED);
+
+	e.cgroup = level;
+	e.over_capacity = over_capacity;
+	epc__event_emit(&tree->events, &e);
+}
+
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity)
 {
+	struct epc_cgroup *level = NULL;
+	bool over = false;
+	int ret;
+
 	if (cg->tree->mode == EPC_CGROUP_NONE) {
 		if (min_max)
 			*min_max = EPC__MISC_MAX;
 		return 0;
 	}
-	return epc__misc_try_charge(cg, cg->tree->capacity, 4096, failed, min_max, over_capacity);
+	ret = epc__misc_try_charge(cg, cg->tree->capacity, 4096, &level, min_max, &over);
+	if (ret == -EBUSY) {
+		if (epc__events_on(&cg->tree->events))
+			charge_refused_event(cg->tree, level, over);
+		if (failed)
+			*failed = level;
+		if (over_capacity)
+			*over_capacity = over;
+	}
+	return ret;
 }
 
 void epc__cg_uncharge_page(struct epc_cgroup *cg)
@@ -455,6 +511,33 @@ int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgr
 void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes)
 {
 	epc__res_uncharge(cg, EPC__RES_MEMORY, bytes, cg->tree->log);
+}
+
+void epc__cg_get(struct epc_cgroup *cg)
+{
+	if (cg->parent)
+		atomic_fetch_add(&cg->refs, 1);
+}
+
+/*
+ * As epc__cg_unpin(): after the drop @cg may be reaped at once, so look at
+ * the tree alone; it pairs with epc__cg_remove() the same way.
+ */
+int epc__cg_put(struct epc_cgroup *cg)
+{
+	struct epc__cgroups *tree = cg->tree;
+	int refs;
+
+	if (!cg->parent)
+		return 0;
+	refs = atomic_load(&cg->refs);
+	do {
+		if (refs <= 0)
+			return -EINVAL;
+	} while (!atomic_compare_exchange_weak(&cg->refs, &refs, refs - 1));
+	if (refs == 1 && atomic_load(&tree->nr_dying))
+		epc__cg_reap(tree);
+	return 0;
 }
 
 void epc__cg_pin(struct epc_cgroup *cg)

@@ -6,18 +6,26 @@
  * Shape changes (create, remove, reap) and task membership counts are under
  * the tree lock; charging never takes it (misc.h).
  *
- * Removal: a removed cgroup with charges left is "dying": invisible to lookup
- * and to create (a new cgroup may take its name), still linked under its
- * parent so that reclaim walks reach its pages, and freed ("reaped") under the
- * tree lock once its usage is 0, it has no children and nobody pins it. The
- * uncharge that brings a dying cgroup to 0 reaps at once. Nothing but the
- * tree lock holder ever frees a cgroup, so there is no use-after-free race
- * between two threads both seeing the last charge go.
+ * Removal: a removed cgroup that is still charged, referenced or pinned is
+ * "dying": invisible to lookup and to create (a new cgroup may take its
+ * name), still linked under its parent so that reclaim walks reach its pages,
+ * and freed ("reaped") under the tree lock once its usage is 0, it has no
+ * children, no handle references it and no reclaimer pins it. Whoever drops
+ * the last of these (uncharge, put, unpin, remove) reaps at once. Nothing but
+ * the tree lock holder ever frees a cgroup, so there is no use-after-free
+ * race between two threads both seeing the last charge go.
+ *
+ * Handles: epc_cgroup_create(), epc_cgroup_lookup() and the child listing
+ * hand out references (@refs), taken under the tree lock while the cgroup is
+ * found in the tree; epc_cgroup_put() drops one. The root is never freed
+ * before the tree, so its handles are not counted and its put does nothing.
+ * epc__cgroups_destroy() frees every cgroup whatever references are left.
  *
  * Who may touch a cgroup without the tree lock: a charger (its task is in a
  * live cgroup, and the ancestors of a live cgroup are live); an uncharger
  * (its page's charge keeps the cgroup's usage above 0 until its own
- * subtraction, after which it does not touch the cgroup again); a pinner.
+ * subtraction, after which it does not touch the cgroup again); a holder of
+ * a reference or a pin.
  */
 #ifndef EPC_CGROUP_CGROUP_H
 #define EPC_CGROUP_CGROUP_H
@@ -33,6 +41,7 @@
 #include "cgroup/misc.h"
 #include "hw/fault.h"
 #include "mm/plist.h"
+#include "util/event.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -57,6 +66,7 @@ struct epc_cgroup {
 	int nr_tasks;
 	_Atomic bool dead; /* written under the tree lock; read anywhere */
 	_Atomic int pins;  /* epc__cg_pin(): reclaimers holding it */
+	_Atomic int refs;  /* handles given out (epc__cg_get()); not for the root */
 
 	/* The cgroup's own reclaimable pages (not its descendants'), oldest at
 	 * the head. lru_lock protects lru and the LRU/ISOLATED transitions of
@@ -100,6 +110,16 @@ struct epc__cgroups {
 	enum epc_cgroup_mode mode; /* read-only after init (epcmm.h) */
 	const struct epc__log *log;
 	const struct epc__fault *fault; /* read-only; host-allocation faults (may be NULL) */
+	/*
+	 * The instance's event stream. It lives here because every layer that
+	 * emits (cgroups, reclaim, enclaves, the library face) reaches the tree.
+	 * Padded into lines of its own (the instance is malloc'ed: no alignment
+	 * attribute): the allocation path reads @events.fn on every page and
+	 * must not share a line with the tree lock or the reclaimer's counters.
+	 */
+	char pad_events_before[EPC__CACHELINE];
+	struct epc__events events;
+	char pad_events_after[EPC__CACHELINE];
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;
@@ -115,6 +135,15 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out);
 int epc__cg_remove(struct epc_cgroup *cg);
 ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len);
+/* Its last path component ("" for the root). Return: length; -ENOSPC. */
+ssize_t epc__cg_name(struct epc_cgroup *cg, char *buf, size_t len);
+
+/*
+ * Up to @cap live children of @cg, in creation order, each with a reference
+ * (epc__cg_get()), taken in one pass under the tree lock: a snapshot.
+ * Return: the number of live children (may exceed @cap).
+ */
+size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap);
 
 /*
  * Validate @path: absolute, components of [A-Za-z0-9._-], 1..EPC__CG_NAME_MAX
@@ -153,6 +182,14 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg);
  */
 int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed);
 void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes);
+
+/*
+ * A handle's reference: keeps a dying cgroup from being reaped, as a pin
+ * does. Put: Return 0; -EINVAL when @cg holds no reference (a put too many;
+ * nothing changes). The root: nothing is counted, put returns 0.
+ */
+void epc__cg_get(struct epc_cgroup *cg);
+int epc__cg_put(struct epc_cgroup *cg);
 
 /* Pins keep a dying cgroup from being reaped (not from dying). */
 void epc__cg_pin(struct epc_cgroup *cg);

@@ -145,17 +145,7 @@ int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int
 
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
 {
-	struct epc *epc = e->epc;
-	int err = epc__hw_eremove(&epc->hw, epc__page_index(epc, p));
-
-	if (err) {
-		/* sgx_encl_free_epc_page(): warn and leak the page */
-		atomic_fetch_add(&epc->mm.nr_leaked, 1);
-		epc__log(&epc->log, LOG_WARNING,
-			 "EREMOVE returned %d (0x%x) and an EPC page was leaked", err, err);
-		return;
-	}
-	epc__free_page(&epc->reclaim, p);
+	epc__free_page_eremove(&e->epc->reclaim, p);
 }
 
 /* ---------------------------------------------------------------- backing */
@@ -373,6 +363,8 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	encl_va_commit(e, va);
 	epc__mutex_unlock(&e->lock);
 	epc__mutex_unlock(&e->build_lock);
+	e->cg = t->cg;
+	epc__cg_get(e->cg); /* put in epc_encl_destroy() */
 	encl_list_add(epc, e);
 	*out = e;
 	return 0;
@@ -682,6 +674,7 @@ API void epc_encl_destroy(struct epc_encl *e)
 	encl_list_del(e->epc, e);
 	encl_wait_unpinned(e);
 	encl_release_pages(e);
+	epc__cg_put(e->cg);
 	encl_free(e);
 }
 

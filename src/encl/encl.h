@@ -101,10 +101,11 @@ struct epc__encl_page {
 };
 
 struct epc_encl {
-	struct epc *epc;   /* read-only */
-	uint64_t id;	   /* read-only: unique within the epc */
-	uint64_t size;	   /* read-only: bytes */
-	uint64_t nr_slots; /* read-only: size / 4096 */
+	struct epc *epc;       /* read-only */
+	struct epc_cgroup *cg; /* read-only: its creator's, referenced (the listings) */
+	uint64_t id;	       /* read-only: unique within the epc */
+	uint64_t size;	       /* read-only: bytes */
+	uint64_t nr_slots;     /* read-only: size / 4096 */
 	struct epc__mutex lock;
 	struct epc__mutex build_lock; /* ECREATE/EADD; page_cnt */
 
@@ -155,6 +156,11 @@ int epc__encl_layer_init(struct epc *epc);
 void epc__encl_layer_destroy(struct epc *epc);
 uint64_t epc__encl_nr_reloaded(struct epc *epc);
 uint64_t epc__encl_nr_evicted(struct epc *epc);
+/*
+ * The ids of up to @cap enclaves (those created in @cg; NULL: all), newest
+ * first, under the layer's lock: a snapshot. Return: how many there are.
+ */
+size_t epc__encl_list(struct epc *epc, struct epc_cgroup *cg, uint64_t *ids, size_t cap);
 /* Every enclave's books against the pages it owns. Quiescent. Return: 0; -EUCLEAN. */
 int epc__encl_check(struct epc *epc);
 

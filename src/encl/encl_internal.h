@@ -75,6 +75,12 @@ static inline bool epc__encl_backing_refused_since(struct epc_encl *e, uint64_t 
 	return atomic_load(&e->epc->encl.nr_backing_refused) != before;
 }
 
+/*
+ * Emit @type for @ep: EVICT and RELOAD while @ep->epc_page is the page
+ * (under the enclave lock), ENCL_KILLED after the access failed.
+ */
+void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type);
+
 /* EWB of @ep (blocked unless it is the SECS) into the backing store. Lock held.
  * Return: 0; -EIO (the page stays resident). */
 int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * encl_stats.c - what an enclave reports about itself: the sized statistics
- * (epc_encl_get_stats2()) and its id. Every counter is read on its own
+ * encl_stats.c - what enclaves report: the sized statistics
+ * (epc_encl_get_stats2()), the id, and the listings by id. Every counter is read on its own
  * (atomics, or the VA count and the SECS under the enclave lock), so a
  * snapshot never stops the enclave for longer than that lock is held.
  */
@@ -54,4 +54,34 @@ API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_
 API uint64_t epc_encl_id(const struct epc_encl *e)
 {
 	return e->id;
+}
+
+size_t epc__encl_list(struct epc *epc, struct epc_cgroup *cg, uint64_t *ids, size_t cap)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&epc->encl.lock);
+	for (struct epc_encl *e = epc->encl.list; e; e = e->next) {
+		if (cg && e->cg != cg)
+			continue;
+		if (n < cap)
+			ids[n] = e->id;
+		n++;
+	}
+	pthread_mutex_unlock(&epc->encl.lock);
+	return n;
+}
+
+void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type)
+{
+	struct epc_event ev = epc__event_make(type);
+	struct epc *epc = e->epc;
+
+	ev.encl_id = e->id;
+	ev.offset = epc__encl_page_offset(e, ep);
+	if (type != EPC_EVENT_ENCL_KILLED && ep->epc_page) {
+		ev.cgroup = ep->epc_page->cg;
+		ev.phys = epc__mm_page_phys(&epc->mm, ep->epc_page);
+	}
+	epc__event_emit(&epc->cgroups.events, &ev);
 }

@@ -226,6 +226,8 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 		goto err_slot;
 	ep->va_page = va;
 	ep->va_slot = (uint16_t)slot;
+	if (epc__events_on(&epc->cgroups.events))
+		epc__encl_page_event(e, ep, EPC_EVENT_EVICT);
 	if (ep->epc_page->cg)
 		atomic_fetch_add_explicit(&ep->epc_page->cg->nr_evicted, 1, memory_order_relaxed);
 	ep->epc_page = NULL;

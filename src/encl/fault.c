@@ -64,6 +64,8 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	epc__va_slot_free(e, ep->va_page, ep->va_slot, true);
 	ep->va_page = NULL;
 	ep->epc_page = p;
+	if (epc__events_on(&epc->cgroups.events))
+		epc__encl_page_event(e, ep, EPC_EVENT_RELOAD);
 	atomic_fetch_add_explicit(&p->cg->nr_reloaded, 1, memory_order_relaxed);
 	atomic_fetch_add(&e->nr_reloaded, 1);
 	atomic_fetch_add(&epc->encl.nr_reloaded, 1);
@@ -229,6 +231,8 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 		size_t n = 4096 - off < end - offset ? 4096 - off : (size_t)(end - offset);
 		int ret = access_page(t, e, &e->pages[offset / 4096], off, buf, n, write);
 
+		if (ret == -EFAULT && epc__events_on(&e->epc->cgroups.events))
+			epc__encl_page_event(e, &e->pages[offset / 4096], EPC_EVENT_ENCL_KILLED);
 		if (ret)
 			return ret;
 		buf = (char *)buf + n;

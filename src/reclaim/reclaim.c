@@ -174,12 +174,33 @@ bool epc__reclaim_wait_progress(struct epc__reclaimer *r, uint64_t evicted_befor
 
 /* ----------------------------------------------------------------- batches */
 
-/* Statistics of one batch: who ran it, what it freed. */
-static void batch_count(struct epc__reclaimer *r, enum epc__reclaim_by by, unsigned freed)
+/* EPC_EVENT_RECLAIM_BATCH. */
+static void batch_event(struct epc__reclaimer *r, struct epc_cgroup *cg, enum epc__reclaim_by by,
+			unsigned cnt, unsigned freed)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_RECLAIM_BATCH);
+
+	e.cgroup = cg;
+	e.by = (uint32_t)by;
+	e.nr = cnt;
+	e.nr_freed = freed;
+	epc__event_emit(&r->cgroups->events, &e);
+}
+
+_Static_assert((int)EPC__BY_KSGXD == (int)EPC_BY_KSGXD &&
+		       (int)EPC__BY_DIRECT == (int)EPC_BY_DIRECT &&
+		       (int)EPC__BY_CGROUP == (int)EPC_BY_CGROUP,
+	       "enum epc_reclaim_by mirrors enum epc__reclaim_by");
+
+/* Statistics of one batch: who ran it, what it freed; its event. */
+static void batch_count(struct epc__reclaimer *r, struct epc_cgroup *cg, enum epc__reclaim_by by,
+			unsigned cnt, unsigned freed)
 {
 	if (by == EPC__BY_KSGXD)
 		atomic_fetch_add_explicit(&r->nr_ksgxd_batches, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->nr_freed_by[by], freed, memory_order_relaxed);
+	if (cnt && epc__events_on(&r->cgroups->events))
+		batch_event(r, cg, by, cnt, freed);
 }
 
 static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
@@ -226,7 +247,7 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	}
 	if (freed)
 		progress_note(r);
-	batch_count(r, by, freed);
+	batch_count(r, cg, by, cnt, freed);
 	return cnt;
 }
 
@@ -502,6 +523,19 @@ static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 	}
 }
 
+/* EPC_EVENT_ALLOC. */
+static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *req,
+			struct epc_page *p)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_ALLOC);
+
+	e.cgroup = req->cg;
+	e.phys = epc__mm_page_phys(r->mm, p);
+	e.node = p->node;
+	e.remote = p->node != r->mm->cpu_to_node[req->cpu];
+	epc__event_emit(&r->cgroups->events, &e);
+}
+
 /* No free page on any node although the charge fit: reclaim globally. */
 static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req,
 			    struct epc_page **out)
@@ -547,8 +581,26 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	}
 	p->owner = req->owner;
 	p->cg = req->cg;
+	if (epc__events_on(&r->cgroups->events))
+		alloc_event(r, req, p);
 	*out = p;
 	return 0;
+}
+
+void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
+{
+	struct epc__mm *mm = r->mm;
+	int err = epc__hw_eremove(mm->hw, epc__mm_page_index(mm, p));
+
+	if (err) {
+		/* the kernel's sgx_encl_free_epc_page(): warn and leak the page */
+		atomic_fetch_add(&mm->nr_leaked, 1);
+		epc__log(r->log, LOG_WARNING,
+			 "EREMOVE returned %d (0x%x) and an EPC page was leaked (phys 0x%llx)", err,
+			 err, (unsigned long long)epc__mm_page_phys(mm, p));
+		return;
+	}
+	epc__free_page(r, p);
 }
 
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)

@@ -277,6 +277,12 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 
 /* Uncharge @p's cgroup and give the page to the allocator. */
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p);
+/*
+ * EREMOVE a page that was valid (INUSE), then epc__free_page(); when EREMOVE
+ * fails, the page is leaked with a warning and counted, as the kernel's
+ * sgx_encl_free_epc_page() does (its charge stays: the page is still in use).
+ */
+void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p);
 
 /*
  * How many rounds without a freed page a reclaim loop may take before it gives

@@ -311,6 +311,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 			   "path of a new cgroup");
 		FUZZ_CHECK(epc_cgroup_create(epc, path, &cg) == -EEXIST, "create twice");
 		FUZZ_CHECK(epc_cgroup_remove(cg) == 0, "remove a new leaf");
+		FUZZ_CHECK(epc_cgroup_put(cg) == 0, "put the leaf");
 		FUZZ_CHECK(root->first_child == NULL, "scratch tree not empty");
 		return;
 	}
@@ -331,6 +332,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 		FUZZ_CHECK(epc_cgroup_create(epc, prefix, &chain[depth]) == 0, "create a prefix");
 		FUZZ_CHECK(epc_cgroup_lookup(epc, prefix, &got) == 0 && got == chain[depth],
 			   "lookup a prefix");
+		FUZZ_CHECK(epc_cgroup_put(got) == 0, "put the lookup's reference");
 		if (i < sizeof(back))
 			FUZZ_CHECK(epc_cgroup_path(got, back, sizeof(back)) == (ssize_t)i &&
 					   !strcmp(back, prefix),
@@ -343,8 +345,10 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 	/* remove: a parent with a live child refuses */
 	if (depth >= 2)
 		FUZZ_CHECK(epc_cgroup_remove(chain[depth - 2]) == -EBUSY, "remove a parent");
-	while (depth--)
+	while (depth--) {
 		FUZZ_CHECK(epc_cgroup_remove(chain[depth]) == 0, "remove a leaf");
+		FUZZ_CHECK(epc_cgroup_put(chain[depth]) == 0, "put a leaf");
+	}
 	FUZZ_CHECK(root->first_child == NULL, "scratch tree not empty");
 	FUZZ_CHECK(epc_cgroup_lookup(epc, path, &cg) == -ENOENT, "lookup after removal");
 }

@@ -202,7 +202,13 @@ int epcmm_demo(int argc, char **argv)
 	struct epc_stats st;
 	int ret;
 
-	(void)argv;
+	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+		printf("usage: epcmm demo\n\nWalk through the allocator, cgroups and eviction on a "
+		       "tiny two-node machine,\nstep by step; the same output on every run. Takes "
+		       "no "
+		       "arguments.\n");
+		return 0;
+	}
 	if (argc > 0) {
 		fprintf(stderr, "epcmm demo: takes no arguments\n");
 		return TOOL_EXIT_USAGE;

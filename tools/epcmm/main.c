@@ -15,7 +15,13 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", epcmm_run, "run a scenario (default: the built-in one) and report"},
+	{"sweep", epcmm_sweep, "run a scenario over a range of one cgroup's limit"},
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
+	{"record", epcmm_record, "record a program's memory trace under Valgrind"},
+	{"trace-convert", epcmm_trace_convert,
+	 "convert a Lackey or plain trace to the compact format"},
+	{"topology", epcmm_topology, "print the host's NUMA topology as a scenario fragment"},
 	{"selftest", epcmm_selftest, "run the kernel's EPC cgroup selftest scenarios (TAP)"},
 };
 
@@ -25,14 +31,17 @@ static void usage(FILE *f)
 		   "The SGX Enclave Page Cache memory manager, emulated in user space.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nWith no command, epcmm runs the demo. See epcmm(1).\n");
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'epcmm COMMAND --help' says more; `epcmm run` is the place to start.\n"
+		   "See epcmm(1) and epcmm-scenario(5).\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return epcmm_demo(0, NULL);
+	if (argc < 2) {
+		usage(stderr);
+		return TOOL_EXIT_USAGE;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.h - runs a scenario on one struct epc and collects what happened.
+ *
+ * Set-up: the machine of the scenario (MANUAL background in deterministic
+ * mode, THREADS in threads mode), its cgroups and their limits, one task per
+ * enclave thread on its CPU. An enclave is created (ECREATE, EADD of every
+ * page, EINIT) by its first thread when its start-delay has passed, then its
+ * threads make their accesses (8 bytes at the start of the page the pattern
+ * picks), faulting evicted pages back.
+ *
+ * Deterministic mode: one thread. A scheduler seeded from the run's seed picks
+ * which enclave thread runs next, for a quantum of SIM_QUANTUM accesses (cut
+ * short at an enclave's start, so it falls on an exact access count; timeline
+ * samples are taken at the end of the first quantum past each interval, so
+ * asking for a timeline changes nothing in the run); after each quantum epc_run_background() steps ksgxd and the
+ * cgroup workers. Same seed, same scenario: the same result, bit for bit.
+ * Threads mode: a real thread per enclave thread, ksgxd and the cgroup
+ * workers running as threads; the calling thread samples the timeline and
+ * reports progress.
+ *
+ * The cost model (scenario.h struct sim_cost) turns counts into cycles:
+ * accesses x access + faults x fault + EWBs x ewb + ELDUs x eldu, over every
+ * CPU that runs an enclave thread as if they ran in parallel: modelled
+ * seconds = cycles / (clock x CPUs used). "Baseline" is the same run with no
+ * paging (accesses only); slowdown = modelled / baseline.
+ *
+ * No global state; several runs may go on at once in one process (a sweep).
+ */
+#ifndef EPCMM_SIM_ENGINE_H
+#define EPCMM_SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+#define SIM_QUANTUM	    64	/* accesses per scheduling step (deterministic mode) */
+#define SIM_TIMELINE_POINTS 100 /* default samples over a run */
+#define SIM_LOG_LINES_SHOWN 5	/* library warnings echoed to stderr, per run */
+
+struct sim_node_result {
+	bool has_epc;
+	uint64_t total, free; /* pages */
+	uint64_t alloc_local, alloc_remote;
+};
+
+struct sim_cgroup_result {
+	const char *path;		/* the scenario's */
+	uint64_t max;			/* bytes, SIM_UNLIMITED for max */
+	uint64_t current, peak, events; /* as misc.current, misc.peak, misc.events max */
+	uint64_t evicted, reloaded;	/* EWBs and ELDUs of pages charged to it or below it */
+};
+
+struct sim_enclave_result {
+	const char *name, *cgroup;
+	uint64_t size;
+	unsigned threads;
+	uint64_t accesses, writes, faults, evicted, reloaded;
+	double fault_rate; /* faults / accesses */
+	uint64_t cycles;   /* modelled */
+};
+
+/*
+ * The reclaimer. What the library counts today; ksgxd batches and the direct
+ * and cgroup reclaim counts go here when epcmm.h has them.
+ */
+struct sim_reclaim_result {
+	uint64_t ksgxd_wakeups;
+	uint64_t evicted, reloaded; /* EWBs and ELDUs, SECS included */
+	uint64_t alloc_failed;
+};
+
+struct sim_result {
+	uint64_t seed;
+	enum sim_mode mode;
+	int nr_nodes;
+	struct sim_node_result *nodes;
+	int nr_cgroups;
+	struct sim_cgroup_result *cgroups;
+	int nr_enclaves;
+	struct sim_enclave_result *enclaves;
+	struct sim_reclaim_result reclaim;
+	uint64_t epc_bytes;
+	uint64_t accesses, faults;
+	uint64_t cycles, baseline_cycles;
+	int nr_cpus_used;
+	double modelled_seconds, baseline_seconds, slowdown;
+	double wall_seconds; /* measured: never on stdout or in JSON */
+	uint64_t log_lines;  /* library log lines at LOG_WARNING or worse */
+};
+
+struct sim_run_params {
+	const struct sim_scenario *scenario;
+	/* a sweep's override of one cgroup's max (NULL: none) */
+	const char *override_cgroup;
+	uint64_t override_max;
+	/* the timeline CSV (NULL: none), a row every @timeline_interval accesses
+	 * (0: SIM_TIMELINE_POINTS rows over the run) */
+	FILE *timeline;
+	uint64_t timeline_interval;
+	/* progress, from the calling thread: accesses done of @total */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+	bool quiet; /* library warnings are counted but not echoed */
+};
+
+/*
+ * Run it. Return: 0 and *out; -EINVAL a scenario problem found only now (a
+ * trace that does not fit its enclave's size): "FILE:LINE: ..." in @err;
+ * -EIO the run failed (an access or allocation the library refused): what
+ * and why in @err; -ENOMEM.
+ */
+int sim_run(const struct sim_run_params *p, struct sim_result **out, char *err, size_t errlen);
+void sim_result_free(struct sim_result *r);
+
+/* Cycles of one enclave or of the machine, by the cost model. */
+uint64_t sim_cost_cycles(const struct sim_cost *c, uint64_t accesses, uint64_t faults,
+			 uint64_t evicted, uint64_t reloaded);
+
+#endif

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: MIT
+/*
+ * plot.c - gnuplot scripts for the timeline and sweep plots (see plot.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plot.h"
+
+extern char **environ;
+
+#define MIB 1048576.0
+/* Columns a timeline may have. */
+#define PLOT_MAX_COLUMNS 1024
+/* Longest CSV header line, bytes. */
+#define PLOT_MAX_HEADER 65536
+/* Line colours, one per series in turn (readable on white, distinct when printed). */
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+				      "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+#define PALETTE_LEN (sizeof(palette) / sizeof(palette[0]))
+/* Bytes of gnuplot's stderr quoted in an error. */
+#define PLOT_ERR_QUOTE 200
+
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* @s as a gnuplot single-quoted string ('' stands for '). */
+static void gp_str(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static bool has_newline(const char *s)
+{
+	return strchr(s, '\n') || strchr(s, '\r');
+}
+
+static const char *extension(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || strchr(dot, '/'))
+		return "";
+	return dot;
+}
+
+/* The terminal lines for @out, or -EINVAL. */
+static int gp_terminal(FILE *f, const char *out, char *err, size_t errlen)
+{
+	const char *ext = extension(out);
+
+	if (!strcasecmp(ext, ".svg")) {
+		fprintf(f, "set terminal svg size 1000,600 dynamic enhanced font 'sans,12' "
+			   "background rgb 'white'\n");
+	} else if (!strcasecmp(ext, ".png")) {
+		fprintf(f, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+			   "  set terminal pngcairo size 1000,600 enhanced font 'sans,12' "
+			   "background rgb 'white'\n"
+			   "} else {\n"
+			   "  set terminal png size 1000,600 enhanced font 'sans,12' "
+			   "background rgb 'white'\n"
+			   "}\n");
+	} else {
+		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out);
+	}
+	fprintf(f, "set output ");
+	gp_str(f, out);
+	fprintf(f, "\nset datafile separator ','\nset encoding utf8\n");
+	return 0;
+}
+
+/* The header line of @csv, split at commas into @cols (pointers into *@line). */
+static int csv_header(const char *csv, char **line, char **cols, int *nr, char *err, size_t errlen)
+{
+	FILE *f = fopen(csv, "r");
+	size_t cap = 0;
+	ssize_t n;
+	char *s, *save = NULL;
+	int rc = 0;
+
+	*line = NULL;
+	*nr = 0;
+	if (!f)
+		return fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
+	n = getline(line, &cap, f);
+	fclose(f);
+	if (n <= 0) {
+		rc = fail(err, errlen, -EINVAL, "%s: empty, expected a CSV header", csv);
+		goto out;
+	}
+	if (n > PLOT_MAX_HEADER) {
+		rc = fail(err, errlen, -EINVAL, "%s: header longer than %d bytes", csv,
+			  PLOT_MAX_HEADER);
+		goto out;
+	}
+	(*line)[strcspn(*line, "\r\n")] = '\0';
+	for (s = strtok_r(*line, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		if (*nr == PLOT_MAX_COLUMNS) {
+			rc = fail(err, errlen, -EINVAL, "%s: more than %d columns", csv,
+				  PLOT_MAX_COLUMNS);
+			goto out;
+		}
+		cols[(*nr)++] = s;
+	}
+out:
+	if (rc) {
+		free(*line);
+		*line = NULL;
+	}
+	return rc;
+}
+
+/* A temporary file; its name in @path (PATH_MAX). */
+static FILE *tmp_file(char *path, size_t len, const char *what)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+	FILE *f;
+
+	snprintf(path, len, "%s/epcmm-%s-XXXXXX", dir && *dir ? dir : "/tmp", what);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w+");
+	if (!f) {
+		close(fd);
+		unlink(path);
+	}
+	return f;
+}
+
+/* The last non-empty line of @f (gnuplot's stderr), for a message. */
+static void last_line(FILE *f, char *out, size_t len)
+{
+	char line[PLOT_ERR_QUOTE + 1];
+
+	out[0] = '\0';
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[strspn(line, " \t^")])
+			snprintf(out, len, "%s", line);
+	}
+}
+
+/* Run gnuplot on @script; check that it wrote @out. */
+static int gp_run(const char *script, const char *out, char *err, size_t errlen)
+{
+	char errpath[4096], msg[PLOT_ERR_QUOTE + 1];
+	char *argv[] = {(char *)SIM_PLOT_GNUPLOT, (char *)script, NULL};
+	posix_spawn_file_actions_t fa;
+	FILE *ef = tmp_file(errpath, sizeof(errpath), "gnuplot-err");
+	struct stat st;
+	pid_t pid;
+	int rc, status;
+
+	if (!ef)
+		return fail(err, errlen, -errno, "cannot create a temporary file: %s",
+			    strerror(errno));
+	if (posix_spawn_file_actions_init(&fa)) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out_ef;
+	}
+	posix_spawn_file_actions_adddup2(&fa, fileno(ef), STDERR_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	unlink(out);
+	rc = posix_spawnp(&pid, SIM_PLOT_GNUPLOT, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == ENOENT) {
+		rc = fail(err, errlen, -ENOENT,
+			  "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+		goto out_ef;
+	}
+	if (rc) {
+		rc = fail(err, errlen, -rc, "cannot run gnuplot: %s", strerror(rc));
+		goto out_ef;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			rc = fail(err, errlen, -EIO, "waiting for gnuplot: %s", strerror(errno));
+			goto out_ef;
+		}
+	}
+	last_line(ef, msg, sizeof(msg));
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			rc = fail(err, errlen, -ENOENT,
+				  "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+		else
+			rc = fail(err, errlen, -EIO, "gnuplot failed on %s: %s", out,
+				  msg[0] ? msg : "(no message)");
+		goto out_ef;
+	}
+	if (stat(out, &st) || st.st_size == 0) {
+		rc = fail(err, errlen, -EIO, "gnuplot wrote no %s%s%s", out, msg[0] ? ": " : "",
+			  msg);
+		goto out_ef;
+	}
+	rc = 0;
+out_ef:
+	fclose(ef);
+	unlink(errpath);
+	return rc;
+}
+
+/* Write the script with @body, run it, remove it. */
+static int gp_plot(const char *csv, const char *out, const char *title,
+		   int (*body)(FILE *f, const void *arg, char *err, size_t errlen), const void *arg,
+		   char *err, size_t errlen)
+{
+	char path[4096];
+	FILE *f;
+	int rc;
+
+	if (has_newline(csv) || has_newline(out) || has_newline(title))
+		return fail(err, errlen, -EINVAL,
+			    "plot: a file name or the title holds a line break");
+	f = tmp_file(path, sizeof(path), "plot");
+	if (!f)
+		return fail(err, errlen, -errno, "cannot create a temporary file: %s",
+			    strerror(errno));
+	rc = gp_terminal(f, out, err, errlen);
+	if (!rc)
+		rc = body(f, arg, err, errlen);
+	if (!rc && (fflush(f) || ferror(f)))
+		rc = fail(err, errlen, -EIO, "cannot write the gnuplot script %s", path);
+	fclose(f);
+	if (!rc)
+		rc = gp_run(path, out, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+/* ---- timeline ---- */
+
+struct timeline {
+	const char *csv, *title;
+	char **cols;
+	int nr;
+};
+
+/* The PATH of "cg:PATH:what", in @buf. */
+static const char *cg_path(const char *col, char *buf, size_t len)
+{
+	const char *end = strrchr(col, ':');
+
+	snprintf(buf, len, "%.*s", (int)(end - col - 3), col + 3);
+	return buf;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* "node:N:free" with N decimal digits (N goes into the script unquoted). */
+static bool is_node_free(const char *c)
+{
+	size_t digits;
+
+	if (strncmp(c, "node:", 5))
+		return false;
+	digits = strspn(c + 5, "0123456789");
+	return digits > 0 && digits < 10 && !strcmp(c + 5 + digits, ":free");
+}
+
+static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
+{
+	const struct timeline *tl = arg;
+	char path[1024];
+	int color = 0, faults = -1;
+	bool first, no_cg = true;
+
+	if (tl->nr < 3 || strcmp(tl->cols[0], "modelled_s") || strcmp(tl->cols[1], "accesses"))
+		return fail(err, errlen, -EINVAL,
+			    "%s: not a timeline: the header starts with modelled_s,accesses",
+			    tl->csv);
+	for (int i = 2; i < tl->nr; i++) {
+		const char *c = tl->cols[i];
+
+		if (!strcmp(c, "faults") && i == tl->nr - 1) {
+			faults = i;
+		} else if (!strncmp(c, "cg:", 3) && ends_with(c, ":current") && strlen(c) > 3 + 8 &&
+			   i + 1 < tl->nr && !strncmp(tl->cols[i + 1], c, strlen(c) - 7) &&
+			   !strcmp(tl->cols[i + 1] + strlen(c) - 7, "max")) {
+			i++;
+		} else if (is_node_free(c)) {
+		} else {
+			return fail(err, errlen, -EINVAL,
+				    "%s: unexpected column '%s' in a timeline (column %d)", tl->csv,
+				    c, i + 1);
+		}
+	}
+	if (faults < 0)
+		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
+			    tl->csv);
+
+	fprintf(f, "set grid lc rgb '#cccccc'\n"
+		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
+		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
+		   "set multiplot\n"
+		   "set tmargin at screen 0.92\nset bmargin at screen 0.40\n"
+		   "set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
+		   "set title ");
+	gp_str(f, tl->title);
+	fprintf(f, " noenhanced font 'sans,14'\n"
+		   "set format x ''\nunset xlabel\n"
+		   "set ylabel 'EPC per cgroup (MiB)'\n");
+	for (int i = 2; i < faults; i++)
+		no_cg &= strncmp(tl->cols[i], "cg:", 3) != 0;
+	if (no_cg)
+		fprintf(f, "set label 1 'no cgroup in this timeline' at graph 0.5, graph 0.5 "
+			   "center\n");
+	fprintf(f, "plot ");
+	first = true;
+	for (int i = 2; i < faults; i++) {
+		if (strncmp(tl->cols[i], "cg:", 3))
+			continue;
+		cg_path(tl->cols[i], path, sizeof(path));
+		fprintf(f, "%s", first ? "" : ", \\\n  ");
+		first = false;
+		gp_str(f, tl->csv);
+		fprintf(f, " using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title ", i + 1, MIB,
+			palette[color % PALETTE_LEN]);
+		fprintf(f, "'");
+		for (const char *s = path; *s; s++)
+			fprintf(f, *s == '\'' ? "''" : "%c", *s);
+		fprintf(f, " usage', \\\n  ");
+		gp_str(f, tl->csv);
+		fprintf(f, " using 1:($%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' title '",
+			i + 2, MIB, palette[color % PALETTE_LEN]);
+		for (const char *s = path; *s; s++)
+			fprintf(f, *s == '\'' ? "''" : "%c", *s);
+		fprintf(f, " limit'");
+		color++;
+		i++;
+	}
+	if (first) { /* no cgroup: an empty panel with its axes (gnuplot refuses no points) */
+		gp_str(f, tl->csv);
+		fprintf(f, " using 1:(0) with lines lc rgb 'white' notitle\nunset label 1");
+	}
+	fprintf(f, "\n"
+		   "set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
+		   "unset title\nset format x '%%g'\n"
+		   "set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
+		   "set xlabel 'modelled time (s)'\n"
+		   "set ylabel 'free EPC (MiB)'\n"
+		   "set y2label 'faults per interval'\n"
+		   "set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
+		   "plot ");
+	for (int i = 2; i < faults; i++) {
+		const char *c = tl->cols[i];
+
+		if (strncmp(c, "node:", 5))
+			continue;
+		gp_str(f, tl->csv);
+		fprintf(f,
+			" using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s free', "
+			"\\\n  ",
+			i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10), c + 5);
+		color++;
+	}
+	gp_str(f, tl->csv);
+	fprintf(f,
+		" using 1:%d axes x1y2 with steps lw 1 lc rgb '#888888' title 'faults'\n"
+		"unset multiplot\n",
+		faults + 1);
+	return 0;
+}
+
+int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
+		      size_t errlen)
+{
+	char *cols[PLOT_MAX_COLUMNS], *line;
+	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols};
+	int rc;
+
+	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
+		return fail(err, errlen, -EINVAL,
+			    "plot: a file name or the title holds a line break");
+	rc = csv_header(csv_path, &line, cols, &tl.nr, err, errlen);
+	if (rc)
+		return rc;
+	rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
+	free(line);
+	return rc;
+}
+
+/* ---- sweep ---- */
+
+struct sweep {
+	const char *csv, *title;
+	uint64_t knee;
+	double knee_rate; /* fault rate at the knee, a fraction; < 0: not in the CSV */
+};
+
+static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
+{
+	const struct sweep *sw = arg;
+
+	(void)err;
+	(void)errlen;
+	fprintf(f, "set grid lc rgb '#cccccc'\n"
+		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
+		   "set title ");
+	gp_str(f, sw->title);
+	fprintf(f, " noenhanced font 'sans,14'\n"
+		   "set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
+		   "'sans,11' noenhanced\n"
+		   "set xlabel 'cgroup limit, sgx\\_epc misc.max (MiB)'\n"
+		   "set ylabel 'fault rate (%% of accesses)'\n"
+		   "set y2label 'modelled slowdown (x)'\n"
+		   "set xrange [0:*]\nset yrange [0:*]\nset y2range [1:*]\n"
+		   "set ytics nomirror\nset y2tics\nset mxtics\n");
+	if (sw->knee) {
+		double x = (double)sw->knee / MIB;
+
+		fprintf(f,
+			"set arrow from %.6f, graph 0 to %.6f, graph 1 nohead dt (4,4) lc rgb "
+			"'#444444'\n",
+			x, x);
+		if (sw->knee_rate >= 0)
+			fprintf(f,
+				"set label 1 'knee: %.4g MiB, %.3g%%' at %.6f, %.6f offset 1.5,0 "
+				"front font 'sans,12'\n",
+				(double)sw->knee / MIB, sw->knee_rate * 100, x,
+				sw->knee_rate * 100);
+		else
+			fprintf(f,
+				"set label 1 'knee: %.4g MiB' at %.6f, graph 0.9 offset 1.2,0 "
+				"front\n",
+				(double)sw->knee / MIB, x);
+	}
+	fprintf(f, "plot ");
+	gp_str(f, sw->csv);
+	fprintf(f,
+		" using ($1/%.1f):($2*100) with linespoints lw 2 pt 7 ps 0.8 lc rgb '#1f77b4' "
+		"title 'fault rate', \\\n  ",
+		MIB);
+	gp_str(f, sw->csv);
+	fprintf(f,
+		" using ($1/%.1f):4 axes x1y2 with linespoints lw 1.5 dt (12,8) pt 6 ps 0.8 lc rgb "
+		"'#ff7f0e' "
+		"title 'modelled slowdown'",
+		MIB);
+	if (sw->knee && sw->knee_rate >= 0)
+		fprintf(f,
+			", \\\n  '-' using 1:2 with points pt 7 ps 2 lc rgb '#d62728' "
+			"title 'knee'\n%.6f,%.6f\ne\n",
+			(double)sw->knee / MIB, sw->knee_rate * 100);
+	else
+		fprintf(f, "\n");
+	return 0;
+}
+
+/* The fault rate in the row of @csv whose limit is @knee; -1 if none. */
+static int sweep_knee_rate(const char *csv, uint64_t knee, double *rate, char *err, size_t errlen)
+{
+	FILE *f = fopen(csv, "r");
+	char line[512];
+	uint64_t lineno = 1;
+
+	*rate = -1;
+	if (!f)
+		return fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
+	if (!fgets(line, sizeof(line), f))
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t max;
+		double r;
+
+		lineno++;
+		if (sscanf(line, "%" SCNu64 ",%lf", &max, &r) != 2) {
+			fclose(f);
+			return fail(err, errlen, -EINVAL,
+				    "%s:%" PRIu64 ": expected max_bytes,fault_rate,...", csv,
+				    lineno);
+		}
+		if (max == knee)
+			*rate = r;
+	}
+out:
+	fclose(f);
+	return 0;
+}
+
+int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title,
+		   uint64_t knee_bytes, char *err, size_t errlen)
+{
+	static const char *const want[] = {"max_bytes", "fault_rate", "evictions",
+					   "modelled_slowdown"};
+	char *cols[PLOT_MAX_COLUMNS], *line;
+	struct sweep sw = {.csv = csv_path, .title = title, .knee = knee_bytes};
+	int nr, rc;
+
+	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
+		return fail(err, errlen, -EINVAL,
+			    "plot: a file name or the title holds a line break");
+	rc = csv_header(csv_path, &line, cols, &nr, err, errlen);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 4 && !rc; i++)
+		if (i >= nr || strcmp(cols[i], want[i]))
+			rc = fail(err, errlen, -EINVAL,
+				  "%s: not a sweep: the header is "
+				  "max_bytes,fault_rate,evictions,modelled_slowdown",
+				  csv_path);
+	if (!rc && nr != 4)
+		rc = fail(err, errlen, -EINVAL, "%s: not a sweep: %d columns, expected 4", csv_path,
+			  nr);
+	free(line);
+	if (!rc && knee_bytes)
+		rc = sweep_knee_rate(csv_path, knee_bytes, &sw.knee_rate, err, errlen);
+	if (rc)
+		return rc;
+	return gp_plot(csv_path, out_path, title, sweep_body, &sw, err, errlen);
+}

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - the human report and the JSON document (report.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report.h"
+
+#define CELL	 40
+#define MAX_COLS 10
+
+void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	int u = 0;
+	uint64_t unit = 1;
+
+	while (u < 5 && bytes >= unit * 1024) {
+		unit *= 1024;
+		u++;
+	}
+	if (bytes % unit == 0)
+		snprintf(buf, len, "%" PRIu64 " %s", bytes / unit, units[u]);
+	else
+		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
+}
+
+void sim_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (int i = 0; i < nd && o + 1 < len; i++) {
+		if (i && (nd - i) % 3 == 0) {
+			buf[o++] = ',';
+			if (o + 1 >= len)
+				break;
+		}
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+/* ---------------------------------------------------------------- tables */
+
+struct table {
+	int ncol;
+	const char *const *hdr;
+	const bool *right; /* right-aligned (numbers) */
+	char (*cells)[MAX_COLS][CELL];
+	int nrows, cap;
+};
+
+static char *table_cell(struct table *t, int row, int col)
+{
+	return t->cells[row][col];
+}
+
+static int table_row(struct table *t)
+{
+	if (t->nrows == t->cap) {
+		void *g = realloc(t->cells,
+				  (size_t)(t->cap = t->cap ? t->cap * 2 : 16) * sizeof(*t->cells));
+		if (!g)
+			abort(); /* a report of a few rows; nothing sensible to do */
+		t->cells = g;
+	}
+	memset(t->cells[t->nrows], 0, sizeof(*t->cells));
+	return t->nrows++;
+}
+
+static void table_print(FILE *f, struct table *t)
+{
+	int w[MAX_COLS];
+
+	for (int c = 0; c < t->ncol; c++) {
+		w[c] = (int)strlen(t->hdr[c]);
+		for (int r = 0; r < t->nrows; r++)
+			if ((int)strlen(t->cells[r][c]) > w[c])
+				w[c] = (int)strlen(t->cells[r][c]);
+	}
+	for (int r = -1; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncol; c++) {
+			const char *s = r < 0 ? t->hdr[c] : t->cells[r][c];
+			bool last = c == t->ncol - 1;
+
+			if (t->right[c])
+				fprintf(f, "%*s%s", w[c], s, last ? "" : "  ");
+			else if (last)
+				fprintf(f, "%s", s);
+			else
+				fprintf(f, "%-*s  ", w[c], s);
+		}
+		fputc('\n', f);
+	}
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static const char *mode_name(enum sim_mode m)
+{
+	return m == SIM_MODE_DETERMINISTIC ? "deterministic" : "threads";
+}
+
+void sim_report_banner(FILE *f, const struct sim_scenario *s)
+{
+	char sz[32], total[32];
+	uint64_t sum = 0;
+	bool same = true;
+
+	for (int i = 0; i < s->nr_sections; i++) {
+		sum += s->sections[i].size;
+		same = same && s->sections[i].size == s->sections[0].size;
+	}
+	sim_fmt_size(sz, sizeof(sz), s->sections[0].size);
+	sim_fmt_size(total, sizeof(total), sum);
+	fprintf(f, "epcmm %s: %s (%d node%s, ", EPCMM_VERSION_STRING, s->title, s->nr_nodes,
+		s->nr_nodes == 1 ? "" : "s");
+	if (s->nr_sections == 1)
+		fprintf(f, "%s EPC", sz);
+	else if (same)
+		fprintf(f, "%d x %s EPC", s->nr_sections, sz);
+	else
+		fprintf(f, "%s EPC in %d sections", total, s->nr_sections);
+	fprintf(f, ", %d cgroup%s, %d enclave%s), seed %" PRIu64 ", %s\n", s->nr_cgroups,
+		s->nr_cgroups == 1 ? "" : "s", s->nr_enclaves, s->nr_enclaves == 1 ? "" : "s",
+		s->run.seed, mode_name(s->run.mode));
+}
+
+static void report_nodes(FILE *f, const struct sim_result *r)
+{
+	static const char *const hdr[] = {"node", "EPC", "free", "local allocs", "remote allocs"};
+	static const bool right[] = {false, true, true, true, true};
+	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+
+	for (int n = 0; n < r->nr_nodes; n++) {
+		const struct sim_node_result *nr = &r->nodes[n];
+		int row = table_row(&t);
+
+		snprintf(table_cell(&t, row, 0), CELL, "%d", n);
+		if (!nr->has_epc) {
+			snprintf(table_cell(&t, row, 1), CELL, "none");
+			snprintf(table_cell(&t, row, 2), CELL, "-");
+		} else {
+			sim_fmt_size(table_cell(&t, row, 1), CELL, nr->total * EPC_PAGE_SIZE);
+			sim_fmt_size(table_cell(&t, row, 2), CELL, nr->free * EPC_PAGE_SIZE);
+		}
+		sim_fmt_count(table_cell(&t, row, 3), CELL, nr->alloc_local);
+		sim_fmt_count(table_cell(&t, row, 4), CELL, nr->alloc_remote);
+	}
+	table_print(f, &t);
+}
+
+static void report_cgroups(FILE *f, const struct sim_result *r)
+{
+	static const char *const hdr[] = {"cgroup", "max",     "current", "peak",
+					  "events", "evicted", "reloaded"};
+	static const bool right[] = {false, true, true, true, true, true, true};
+	struct table t = {.ncol = 7, .hdr = hdr, .right = right};
+
+	for (int i = 0; i < r->nr_cgroups; i++) {
+		const struct sim_cgroup_result *c = &r->cgroups[i];
+		int row = table_row(&t);
+
+		snprintf(table_cell(&t, row, 0), CELL, "%s", c->path);
+		if (i == 0)
+			snprintf(table_cell(&t, row, 1), CELL, "-");
+		else if (c->max == SIM_UNLIMITED)
+			snprintf(table_cell(&t, row, 1), CELL, "max");
+		else
+			sim_fmt_size(table_cell(&t, row, 1), CELL, c->max);
+		sim_fmt_size(table_cell(&t, row, 2), CELL, c->current);
+		sim_fmt_size(table_cell(&t, row, 3), CELL, c->peak);
+		if (i == 0)
+			snprintf(table_cell(&t, row, 4), CELL, "-");
+		else
+			sim_fmt_count(table_cell(&t, row, 4), CELL, c->events);
+		sim_fmt_count(table_cell(&t, row, 5), CELL, c->evicted);
+		sim_fmt_count(table_cell(&t, row, 6), CELL, c->reloaded);
+	}
+	table_print(f, &t);
+}
+
+static void report_enclaves(FILE *f, const struct sim_result *r)
+{
+	static const char *const hdr[] = {"enclave", "cgroup",	   "size",    "threads", "accesses",
+					  "faults",  "fault rate", "evicted", "reloaded"};
+	static const bool right[] = {false, false, true, true, true, true, true, true, true};
+	struct table t = {.ncol = 9, .hdr = hdr, .right = right};
+
+	for (int i = 0; i < r->nr_enclaves; i++) {
+		const struct sim_enclave_result *e = &r->enclaves[i];
+		int row = table_row(&t);
+
+		snprintf(table_cell(&t, row, 0), CELL, "%s", e->name);
+		snprintf(table_cell(&t, row, 1), CELL, "%s", e->cgroup);
+		sim_fmt_size(table_cell(&t, row, 2), CELL, e->size);
+		snprintf(table_cell(&t, row, 3), CELL, "%u", e->threads);
+		sim_fmt_count(table_cell(&t, row, 4), CELL, e->accesses);
+		sim_fmt_count(table_cell(&t, row, 5), CELL, e->faults);
+		snprintf(table_cell(&t, row, 6), CELL, "%.2f%%", 100.0 * e->fault_rate);
+		sim_fmt_count(table_cell(&t, row, 7), CELL, e->evicted);
+		sim_fmt_count(table_cell(&t, row, 8), CELL, e->reloaded);
+	}
+	table_print(f, &t);
+}
+
+static void fmt_seconds(char *buf, size_t len, double s)
+{
+	if (s >= 1)
+		snprintf(buf, len, "%.2f s", s);
+	else if (s >= 1e-3)
+		snprintf(buf, len, "%.2f ms", s * 1e3);
+	else
+		snprintf(buf, len, "%.2f us", s * 1e6);
+}
+
+void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_result *r)
+{
+	const struct sim_cost *c = &s->run.cost;
+	char a[32], b[32], d[32], m[32], base[32];
+
+	fputc('\n', f);
+	report_nodes(f, r);
+	fputc('\n', f);
+	report_cgroups(f, r);
+	fputc('\n', f);
+	report_enclaves(f, r);
+	fputc('\n', f);
+	sim_fmt_count(a, sizeof(a), r->reclaim.evicted);
+	sim_fmt_count(b, sizeof(b), r->reclaim.reloaded);
+	sim_fmt_count(d, sizeof(d), r->reclaim.ksgxd_wakeups);
+	/* ksgxd batches and the direct and cgroup reclaim counts join this line
+	 * when epcmm.h has them (struct sim_reclaim_result) */
+	fprintf(f, "reclaimer: %s pages evicted (EWB), %s reloaded (ELDU), ksgxd woken %s time%s\n",
+		a, b, d, r->reclaim.ksgxd_wakeups == 1 ? "" : "s");
+	fmt_seconds(m, sizeof(m), r->modelled_seconds);
+	fmt_seconds(base, sizeof(base), r->baseline_seconds);
+	sim_fmt_count(a, sizeof(a), c->fault);
+	sim_fmt_count(b, sizeof(b), c->ewb);
+	sim_fmt_count(d, sizeof(d), c->eldu);
+	fprintf(f,
+		"modelled time on SGX hardware: %s, %.2fx the %s without paging\n"
+		"  (cycles: %" PRIu64 " an access, %s a fault, %s an EWB, %s an ELDU;\n"
+		"  %.1f GHz, %d CPU%s in parallel; epcmm-scenario(5) says where they come from)\n",
+		m, r->slowdown, base, c->access, a, b, d, c->clock_ghz, r->nr_cpus_used,
+		r->nr_cpus_used == 1 ? "" : "s");
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *jint(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static int set(json_t *o, const char *key, json_t *v)
+{
+	return v ? json_object_set_new(o, key, v) : -1;
+}
+
+static json_t *json_nodes(const struct sim_result *r)
+{
+	json_t *a = json_array();
+
+	for (int n = 0; a && n < r->nr_nodes; n++) {
+		const struct sim_node_result *nr = &r->nodes[n];
+		json_t *o = json_object();
+
+		if (!o || set(o, "node", json_integer(n)) ||
+		    set(o, "epc_bytes", jint(nr->total * EPC_PAGE_SIZE)) ||
+		    set(o, "free_bytes", jint(nr->free * EPC_PAGE_SIZE)) ||
+		    set(o, "alloc_local", jint(nr->alloc_local)) ||
+		    set(o, "alloc_remote", jint(nr->alloc_remote)) || json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *json_cgroups(const struct sim_result *r)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < r->nr_cgroups; i++) {
+		const struct sim_cgroup_result *c = &r->cgroups[i];
+		json_t *o = json_object();
+
+		if (!o || set(o, "path", json_string(c->path)) ||
+		    set(o, "max", c->max == SIM_UNLIMITED ? json_null() : jint(c->max)) ||
+		    set(o, "current", jint(c->current)) || set(o, "peak", jint(c->peak)) ||
+		    set(o, "events", jint(c->events)) || set(o, "evicted", jint(c->evicted)) ||
+		    set(o, "reloaded", jint(c->reloaded)) || json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *json_enclaves(const struct sim_result *r)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < r->nr_enclaves; i++) {
+		const struct sim_enclave_result *e = &r->enclaves[i];
+		json_t *o = json_object();
+
+		if (!o || set(o, "name", json_string(e->name)) ||
+		    set(o, "cgroup", json_string(e->cgroup)) || set(o, "size", jint(e->size)) ||
+		    set(o, "threads", json_integer(e->threads)) ||
+		    set(o, "accesses", jint(e->accesses)) || set(o, "writes", jint(e->writes)) ||
+		    set(o, "faults", jint(e->faults)) ||
+		    set(o, "fault_rate", json_real(e->fault_rate)) ||
+		    set(o, "evictions", jint(e->evicted)) || set(o, "reloads", jint(e->reloaded)) ||
+		    set(o, "modelled_cycles", jint(e->cycles)) || json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r)
+{
+	const struct sim_cost *c = &s->run.cost;
+	json_t *doc = json_object(), *rec = json_object(), *cost = json_object();
+
+	if (!doc || !rec || !cost || set(rec, "evicted", jint(r->reclaim.evicted)) ||
+	    set(rec, "reloaded", jint(r->reclaim.reloaded)) ||
+	    set(rec, "ksgxd_wakeups", jint(r->reclaim.ksgxd_wakeups)) ||
+	    set(rec, "alloc_failed", jint(r->reclaim.alloc_failed)) ||
+	    set(cost, "cycles_access", jint(c->access)) ||
+	    set(cost, "cycles_fault", jint(c->fault)) || set(cost, "cycles_ewb", jint(c->ewb)) ||
+	    set(cost, "cycles_eldu", jint(c->eldu)) ||
+	    set(cost, "clock_ghz", json_real(c->clock_ghz)) ||
+	    set(cost, "cpus", json_integer(r->nr_cpus_used)) ||
+	    set(doc, "epcmm_version", json_string(EPCMM_VERSION_STRING)) ||
+	    set(doc, "scenario", json_string(s->title)) || set(doc, "seed", jint(r->seed)) ||
+	    set(doc, "mode", json_string(mode_name(r->mode))) || set(doc, "nodes", json_nodes(r)) ||
+	    set(doc, "cgroups", json_cgroups(r)) || set(doc, "enclaves", json_enclaves(r)) ||
+	    set(doc, "reclaimer", rec) || set(doc, "accesses", jint(r->accesses)) ||
+	    set(doc, "faults", jint(r->faults)) || set(doc, "cost_model", cost) ||
+	    set(doc, "modelled_seconds", json_real(r->modelled_seconds)) ||
+	    set(doc, "modelled_baseline_seconds", json_real(r->baseline_seconds)) ||
+	    set(doc, "modelled_slowdown", json_real(r->slowdown))) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int sim_report_json(FILE *f, const struct sim_scenario *s, const struct sim_result *r)
+{
+	json_t *doc = json_doc(s, r);
+	int ret;
+
+	if (!doc)
+		return -ENOMEM;
+	ret = json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	json_decref(doc);
+	if (ret || fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario.h - scenario files: the machine, the cgroup tree, the enclaves and
+ * how to run them (epcmm-scenario(5) is the user's reference).
+ *
+ * A scenario is one or more INI files (libinih) read in order into one
+ * struct sim_scenario. Sections: [node N], [section N], [cgroup /path],
+ * [enclave NAME], [global] (defaults for every enclave) and [run].
+ *
+ * Several files (as fio takes several job files): a section named in a later
+ * file adds to the same section of an earlier file, and a key it sets
+ * overrides the earlier value. Within one file a key may be given once per
+ * section. [global] keys fill in every enclave key that the enclave itself
+ * does not set, whichever file either came from; the built-in defaults fill
+ * in the rest.
+ *
+ * Every error is one line "FILE:LINE: what is wrong" (LINE of the key or
+ * section header concerned); unknown sections and keys are errors, values out
+ * of range are errors, nothing is clamped. Sizes take binary suffixes
+ * (4096, 64K, 64M, 2G, 1T); counts take decimal ones (1000, 10k, 2M, 1G).
+ *
+ * No global state: a scenario is a plain value, read-only once finalized, so
+ * several runs (a sweep's threads) may share one.
+ */
+#ifndef EPCMM_SIM_SCENARIO_H
+#define EPCMM_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "epcmm.h"
+
+#define SIM_ERR_LEN	    512
+#define SIM_NAME_MAX	    32 /* enclave names: [A-Za-z0-9._-]{1,31} */
+#define SIM_MAX_THREADS	    256
+#define SIM_MAX_ACCESSES    1000000000000ULL /* 10^12 per enclave */
+#define SIM_MAX_CGROUPS	    1024
+#define SIM_MAX_ENCLAVES    1024
+#define SIM_ZIPF_THETA_MAX  10.0
+#define SIM_MAX_COST_CYCLES 1000000000ULL
+#define SIM_MAX_CLOCK_GHZ   100.0
+#define SIM_UNLIMITED	    UINT64_MAX /* a cgroup max of "max" */
+
+/* Where a value came from, for errors: file name (owned by the scenario) and line. */
+struct sim_loc {
+	const char *file;
+	unsigned line;
+};
+
+struct sim_node {
+	int id;
+	struct sim_loc loc; /* the [node N] header */
+	int *cpus;	    /* its CPU list, sorted, NULL when not given */
+	int nr_cpus;
+	struct sim_loc cpus_loc;
+	uint8_t distances[EPC_MAX_NODES];
+	int nr_distances; /* 0: not given */
+	struct sim_loc distances_loc;
+};
+
+struct sim_section {
+	int id;
+	struct sim_loc loc;
+	int node; /* default 0 */
+	struct sim_loc node_loc;
+	uint64_t size; /* required */
+	struct sim_loc size_loc;
+	uint64_t phys; /* valid when has_phys */
+	bool has_phys;
+	struct sim_loc phys_loc;
+};
+
+struct sim_cgroup {
+	char *path;
+	struct sim_loc loc; /* header; line 0 for a parent made implicitly */
+	uint64_t max;	    /* bytes, SIM_UNLIMITED for "max" */
+	struct sim_loc max_loc;
+	uint64_t memory_max; /* accepted and stored; only "max" is supported */
+	bool implicit;	     /* created because a child names it */
+};
+
+enum sim_pattern_kind {
+	SIM_PATTERN_UNIFORM,
+	SIM_PATTERN_SEQUENTIAL,
+	SIM_PATTERN_ZIPF,
+	SIM_PATTERN_WORKING_SET,
+	SIM_PATTERN_TRACE,
+};
+
+struct sim_pattern {
+	enum sim_pattern_kind kind;
+	double theta;	   /* zipf */
+	uint64_t ws_bytes; /* working-set */
+	char *trace_path;  /* trace: resolved against the scenario file's directory */
+};
+
+/* Which enclave keys were set, for [global] inheritance. */
+enum sim_encl_key {
+	SIM_EK_CGROUP,
+	SIM_EK_SIZE,
+	SIM_EK_THREADS,
+	SIM_EK_CPUS,
+	SIM_EK_PATTERN,
+	SIM_EK_ACCESSES,
+	SIM_EK_WRITES,
+	SIM_EK_START_DELAY,
+	SIM_EK_NR
+};
+
+struct sim_enclave {
+	char name[SIM_NAME_MAX];
+	struct sim_loc loc;
+	char *cgroup;	  /* default "/" */
+	uint64_t size;	  /* bytes; required unless the pattern is a trace */
+	unsigned threads; /* 1..SIM_MAX_THREADS, default 1 */
+	int *cpus;	  /* NULL: every CPU */
+	int nr_cpus;
+	struct sim_pattern pattern; /* default uniform */
+	uint64_t accesses;	    /* in total over its threads, default 1,000,000 */
+	unsigned writes;	    /* percent, default 0 */
+	uint64_t start_delay;	    /* start once the machine made this many accesses */
+	unsigned set;		    /* bits of enum sim_encl_key given */
+	struct sim_loc key_loc[SIM_EK_NR];
+};
+
+enum sim_mode {
+	SIM_MODE_DETERMINISTIC,
+	SIM_MODE_THREADS,
+};
+
+/*
+ * The cost model: what a run would take on SGX hardware. Defaults and their
+ * sources are in epcmm-scenario(5) (COST MODEL).
+ */
+struct sim_cost {
+	uint64_t access; /* cycles per access to a resident page */
+	uint64_t fault;	 /* cycles per fault: AEX, kernel entry, ERESUME */
+	uint64_t ewb;	 /* cycles per page written back (EBLOCK, ETRACK, EWB) */
+	uint64_t eldu;	 /* cycles per page loaded back */
+	double clock_ghz;
+};
+
+#define SIM_COST_ACCESS	   200
+#define SIM_COST_FAULT	   10000
+#define SIM_COST_EWB	   15000
+#define SIM_COST_ELDU	   15000
+#define SIM_COST_CLOCK_GHZ 3.0
+
+struct sim_run_opts {
+	uint64_t seed; /* default 1 */
+	enum sim_mode mode;
+	enum epc_fallback fallback;
+	unsigned pcp_batch;
+	bool contents; /* page bytes and AES-GCM sealing (slower); default off */
+	struct sim_cost cost;
+};
+
+struct sim_scenario {
+	char *title;  /* what the report's first line names */
+	char **files; /* the file names, owned */
+	int nr_files;
+	struct sim_node *nodes; /* sorted by id, 0..nr_nodes-1 once finalized */
+	int nr_nodes;
+	struct sim_section *sections; /* sorted by id */
+	int nr_sections;
+	struct sim_cgroup *cgroups; /* pre-order (parents first, siblings by name) once finalized */
+	int nr_cgroups;
+	struct sim_enclave *enclaves; /* in the order first named */
+	int nr_enclaves;
+	struct sim_enclave global;
+	struct sim_run_opts run;
+	/* derived by sim_scenario_finalize() */
+	int nr_cpus;
+	int *cpu_to_node;
+	uint8_t *distance; /* nr_nodes^2, NULL for the library's default */
+};
+
+/* An empty scenario with the built-in defaults. Return: 0; -ENOMEM. */
+int sim_scenario_new(struct sim_scenario **out);
+void sim_scenario_free(struct sim_scenario *s);
+
+/*
+ * Add one file's text to @s. @name is used in errors and to resolve relative
+ * trace paths. Return: 0; -EINVAL with "NAME:LINE: ..." in @err; -ENOMEM.
+ * After an error @s must only be freed.
+ */
+int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *text, size_t len,
+		       char *err, size_t errlen);
+/* Read the file at @path and parse it. Return: as above; -errno when unreadable. */
+int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen);
+
+/*
+ * Check the cross references and derive the machine: nodes 0..n-1, CPUs,
+ * sections, implicit parent cgroups, [global] into every enclave.
+ * Return: 0; -EINVAL with "FILE:LINE: ..." in @err; -ENOMEM.
+ */
+int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen);
+
+/* The built-in default scenario's text (scenarios/default.ini holds the same). */
+extern const char sim_default_scenario[];
+/* Parse and finalize the built-in default. */
+int sim_scenario_default(struct sim_scenario **out, char *err, size_t errlen);
+
+/* Value syntax, for the tools too. Return 0 or -EINVAL / -ERANGE. */
+int sim_parse_size(const char *text, uint64_t *out);  /* 64M, 2G, 4096 (binary suffixes) */
+int sim_parse_count(const char *text, uint64_t *out); /* 10k, 2M (decimal suffixes) */
+/* "0-3,8": sorted, duplicates refused; each CPU < limit. *out malloc'd. */
+int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr);
+
+/* Look a cgroup / enclave up by path / name. NULL if absent. */
+const struct sim_cgroup *sim_scenario_cgroup(const struct sim_scenario *s, const char *path);
+
+#endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sweep.c - sim_sweep() and its outputs (sweep.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "report.h"
+#include "sweep.h"
+
+struct sweep {
+	const struct sim_sweep_params *p;
+	struct sim_sweep_result *r;
+	atomic_uint next;
+	pthread_mutex_t lock; /* protects done, failed, err */
+	unsigned done;
+	int failed;
+	char *err;
+	size_t errlen;
+};
+
+static bool in_subtree(const char *cg, const char *path)
+{
+	size_t n = strlen(path);
+
+	return !strcmp(cg, path) || (!strncmp(cg, path, n) && cg[n] == '/');
+}
+
+static int run_point(struct sweep *sw, unsigned i)
+{
+	const struct sim_sweep_params *p = sw->p;
+	struct sim_sweep_point *pt = &sw->r->points[i];
+	struct sim_run_params rp = {.scenario = p->scenario,
+				    .override_cgroup = p->cgroup,
+				    .override_max = pt->max,
+				    .quiet = true};
+	struct sim_result *res = NULL;
+	char err[SIM_ERR_LEN];
+	uint64_t cycles = 0;
+	int ret = sim_run(&rp, &res, err, sizeof(err));
+
+	if (ret) {
+		char sz[32];
+
+		sim_fmt_size(sz, sizeof(sz), pt->max);
+		pthread_mutex_lock(&sw->lock);
+		if (!sw->failed) {
+			sw->failed = ret;
+			snprintf(sw->err, sw->errlen, "max %s: %s", sz, err);
+		}
+		pthread_mutex_unlock(&sw->lock);
+		return ret;
+	}
+	for (int e = 0; e < res->nr_enclaves; e++) {
+		const struct sim_enclave_result *er = &res->enclaves[e];
+
+		if (!in_subtree(er->cgroup, p->cgroup))
+			continue;
+		pt->accesses += er->accesses;
+		pt->faults += er->faults;
+		cycles += er->cycles;
+	}
+	for (int c = 0; c < res->nr_cgroups; c++)
+		if (!strcmp(res->cgroups[c].path, p->cgroup))
+			pt->evictions = res->cgroups[c].evicted;
+	pt->fault_rate = pt->accesses ? (double)pt->faults / (double)pt->accesses : 0;
+	pt->slowdown = pt->accesses ? (double)cycles / ((double)pt->accesses *
+							(double)p->scenario->run.cost.access)
+				    : 1.0;
+	if (p->scenario->run.cost.access == 0)
+		pt->slowdown = 1.0;
+	pt->modelled_seconds = res->modelled_seconds;
+	sim_result_free(res);
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct sweep *sw = arg;
+
+	for (;;) {
+		unsigned i = atomic_fetch_add(&sw->next, 1);
+
+		if (i >= sw->r->nr_points)
+			break;
+		pthread_mutex_lock(&sw->lock);
+		bool stop = sw->failed != 0;
+		pthread_mutex_unlock(&sw->lock);
+		if (stop || run_point(sw, i))
+			break;
+		pthread_mutex_lock(&sw->lock);
+		sw->done++;
+		if (sw->p->progress)
+			sw->p->progress(sw->p->progress_arg, sw->done, sw->r->nr_points);
+		pthread_mutex_unlock(&sw->lock);
+	}
+	return NULL;
+}
+
+static int check_params(const struct sim_sweep_params *p, char *err, size_t errlen)
+{
+	if (!p->cgroup || !strcmp(p->cgroup, "/")) {
+		snprintf(err, errlen, "--cgroup: the root has no misc.max to sweep");
+		return -EINVAL;
+	}
+	if (!sim_scenario_cgroup(p->scenario, p->cgroup)) {
+		snprintf(err, errlen, "--cgroup: %s is not in the scenario", p->cgroup);
+		return -EINVAL;
+	}
+	if (p->from > p->to || p->steps < 1 || p->steps > SIM_SWEEP_MAX_STEPS ||
+	    (p->steps == 1 && p->from != p->to) || (p->steps > 1 && p->from == p->to)) {
+		snprintf(err, errlen,
+			 "--max: FROM must not exceed TO, and STEPS be 2 to %d (1 when FROM equals "
+			 "TO)",
+			 SIM_SWEEP_MAX_STEPS);
+		return -EINVAL;
+	}
+	if (p->jobs < 1 || p->jobs > SIM_SWEEP_MAX_JOBS) {
+		snprintf(err, errlen, "-j: %u jobs (1 to %d)", p->jobs, SIM_SWEEP_MAX_JOBS);
+		return -EINVAL;
+	}
+	if (!(p->target >= 0 && p->target <= 1)) {
+		snprintf(err, errlen, "--target: out of range (0 to 100%%)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, char *err,
+	      size_t errlen)
+{
+	struct sweep sw = {.p = p, .err = err, .errlen = errlen};
+	pthread_t *tids;
+	unsigned started = 0, jobs;
+	int ret = check_params(p, err, errlen);
+
+	if (ret)
+		return ret;
+	sw.r = calloc(1, sizeof(*sw.r));
+	if (!sw.r)
+		return -ENOMEM;
+	sw.r->nr_points = p->steps;
+	sw.r->points = calloc(p->steps, sizeof(*sw.r->points));
+	jobs = p->jobs < p->steps ? p->jobs : p->steps;
+	tids = calloc(jobs, sizeof(*tids));
+	if (!sw.r->points || !tids) {
+		free(tids);
+		sim_sweep_free(sw.r);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->steps; i++) {
+		uint64_t span = p->to - p->from;
+		uint64_t v = p->steps == 1 ? p->from
+					   : p->from + (uint64_t)((unsigned __int128)span * i /
+								  (p->steps - 1));
+
+		sw.r->points[i].max = v & ~(uint64_t)(EPC_PAGE_SIZE - 1);
+	}
+	pthread_mutex_init(&sw.lock, NULL);
+	for (; started < jobs; started++)
+		if (pthread_create(&tids[started], NULL, worker, &sw))
+			break;
+	if (started == 0)
+		worker(&sw);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&sw.lock);
+	free(tids);
+	if (sw.failed) {
+		sim_sweep_free(sw.r);
+		return sw.failed == -EINVAL || sw.failed == -ENOMEM ? sw.failed : -EIO;
+	}
+	for (unsigned i = 0; i < p->steps; i++)
+		if (sw.r->points[i].fault_rate <= p->target) {
+			sw.r->target_found = true;
+			sw.r->target_max = sw.r->points[i].max;
+			break;
+		}
+	sw.r->knee_found = sim_sweep_knee(sw.r->points, sw.r->nr_points, &sw.r->knee);
+	*out = sw.r;
+	return 0;
+}
+
+bool sim_sweep_knee(const struct sim_sweep_point *pts, unsigned n, uint64_t *knee)
+{
+	double x0, xr, ylo, yhi, first, last, best = SIM_SWEEP_KNEE_MIN;
+	bool found = false;
+
+	if (n < 3 || pts[n - 1].max <= pts[0].max)
+		return false;
+	ylo = yhi = pts[0].fault_rate;
+	for (unsigned i = 1; i < n; i++) {
+		ylo = pts[i].fault_rate < ylo ? pts[i].fault_rate : ylo;
+		yhi = pts[i].fault_rate > yhi ? pts[i].fault_rate : yhi;
+	}
+	if (yhi <= ylo || pts[n - 1].fault_rate >= pts[0].fault_rate)
+		return false;
+	x0 = (double)pts[0].max;
+	xr = (double)pts[n - 1].max - x0;
+	first = (pts[0].fault_rate - ylo) / (yhi - ylo);
+	last = (pts[n - 1].fault_rate - ylo) / (yhi - ylo);
+	for (unsigned i = 1; i + 1 < n; i++) {
+		double x = ((double)pts[i].max - x0) / xr;
+		double y = (pts[i].fault_rate - ylo) / (yhi - ylo);
+		double below = first + (last - first) * x - y;
+
+		if (below > best) {
+			best = below;
+			*knee = pts[i].max;
+			found = true;
+		}
+	}
+	return found;
+}
+
+void sim_sweep_free(struct sim_sweep_result *r)
+{
+	if (!r)
+		return;
+	free(r->points);
+	free(r);
+}
+
+void sim_sweep_csv(FILE *f, const struct sim_sweep_result *r)
+{
+	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
+	for (unsigned i = 0; i < r->nr_points; i++)
+		fprintf(f, "%" PRIu64 ",%.6f,%" PRIu64 ",%.4f\n", r->points[i].max,
+			r->points[i].fault_rate, r->points[i].evictions, r->points[i].slowdown);
+}
+
+/*
+ * A limit in the largest unit in which one decimal still tells neighbouring
+ * points apart (a sweep over 4.10 to 4.16 MiB is shown in KiB).
+ */
+static void fmt_limit(char *buf, size_t len, uint64_t bytes, uint64_t step)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	uint64_t unit = 1024;
+	int u = 0;
+
+	while (u < 3 && bytes >= unit * 1024 && (step == 0 || step * 10 >= unit * 1024)) {
+		unit *= 1024;
+		u++;
+	}
+	if (bytes % unit == 0)
+		snprintf(buf, len, "%" PRIu64 " %s", bytes / unit, units[u]);
+	else if (bytes % (unit / 1024 * 1024) == 0 && u == 0)
+		snprintf(buf, len, "%" PRIu64 " KiB", bytes / 1024);
+	else
+		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
+}
+
+void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
+{
+	char cells[4][32];
+	int w[4] = {3, 10, 9, 17};
+	uint64_t step = r->nr_points > 1 ? (p->to - p->from) / (r->nr_points - 1) : 0;
+
+	for (unsigned i = 0; i < r->nr_points; i++) {
+		fmt_limit(cells[0], 32, r->points[i].max, step);
+		sim_fmt_count(cells[2], 32, r->points[i].evictions);
+		if ((int)strlen(cells[0]) > w[0])
+			w[0] = (int)strlen(cells[0]);
+		if ((int)strlen(cells[2]) > w[2])
+			w[2] = (int)strlen(cells[2]);
+	}
+	fprintf(f, "\n%*s  %*s  %*s  %*s\n", w[0], "max", w[1], "fault rate", w[2], "evictions",
+		w[3], "modelled slowdown");
+	for (unsigned i = 0; i < r->nr_points; i++) {
+		const struct sim_sweep_point *pt = &r->points[i];
+
+		fmt_limit(cells[0], 32, pt->max, step);
+		snprintf(cells[1], 32, "%.2f%%", 100 * pt->fault_rate);
+		sim_fmt_count(cells[2], 32, pt->evictions);
+		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
+		bool knee = r->knee_found && pt->max == r->knee;
+		bool target = r->target_found && pt->max == r->target_max;
+
+		fprintf(f, "%*s  %*s  %*s  %*s%s%s%s\n", w[0], cells[0], w[1], cells[1], w[2],
+			cells[2], w[3], cells[3], knee || target ? "  <- " : "", knee ? "knee" : "",
+			target ? (knee ? ", target" : "target") : "");
+	}
+	fputc('\n', f);
+	if (r->knee_found) {
+		fmt_limit(cells[0], 32, r->knee, step);
+		fprintf(f, "knee of the curve (more EPC buys least past it): %s\n", cells[0]);
+	}
+	if (r->target_found) {
+		fmt_limit(cells[0], 32, r->target_max, step);
+		fprintf(f,
+			"target: the smallest limit of %s with a fault rate at or under %.2f%%: %s "
+			"(%" PRIu64 " bytes)\n",
+			p->cgroup, 100 * p->target, cells[0], r->target_max);
+	} else {
+		sim_fmt_size(cells[0], 32, p->to);
+		fprintf(f, "no limit of %s up to %s keeps the fault rate at or under %.2f%%\n",
+			p->cgroup, cells[0], 100 * p->target);
+		if (r->nr_points >= 2 &&
+		    r->points[r->nr_points - 1].faults == r->points[r->nr_points - 2].faults)
+			fprintf(f,
+				"(the last limits change nothing: those faults do not come from "
+				"this limit but from\n a full EPC or a limit above it; see `epcmm "
+				"run` at the largest limit)\n");
+	}
+}
+
+int sim_sweep_json(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
+{
+	json_t *doc = json_object(), *pts = json_array();
+	int ret = -ENOMEM;
+
+	if (!doc || !pts)
+		goto out;
+	for (unsigned i = 0; i < r->nr_points; i++) {
+		const struct sim_sweep_point *pt = &r->points[i];
+		json_t *o = json_pack("{s:I, s:f, s:I, s:I, s:I, s:f, s:f}", "max",
+				      (json_int_t)pt->max, "fault_rate", pt->fault_rate, "accesses",
+				      (json_int_t)pt->accesses, "faults", (json_int_t)pt->faults,
+				      "evictions", (json_int_t)pt->evictions, "modelled_slowdown",
+				      pt->slowdown, "modelled_seconds", pt->modelled_seconds);
+
+		if (!o || json_array_append_new(pts, o))
+			goto out;
+	}
+	if (json_object_set_new(doc, "epcmm_version", json_string(EPCMM_VERSION_STRING)) ||
+	    json_object_set_new(doc, "scenario", json_string(p->scenario->title)) ||
+	    json_object_set_new(doc, "seed", json_integer((json_int_t)p->scenario->run.seed)) ||
+	    json_object_set_new(doc, "cgroup", json_string(p->cgroup)) ||
+	    json_object_set_new(doc, "target_fault_rate", json_real(p->target)) ||
+	    json_object_set_new(doc, "knee",
+				r->knee_found ? json_integer((json_int_t)r->knee) : json_null()) ||
+	    json_object_set_new(doc, "target_max",
+				r->target_found ? json_integer((json_int_t)r->target_max)
+						: json_null()))
+		goto out;
+	ret = json_object_set(doc, "points", pts) ? -ENOMEM : 0;
+	if (!ret &&
+	    (json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', f) == EOF))
+		ret = -EIO;
+out:
+	json_decref(pts);
+	json_decref(doc);
+	return ret;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_cli.c - the epcmm tool as a user runs it: `epcmm run` prints the
+ * golden report of the built-in default on stdout and nothing else there
+ * (progress and wall time go to stderr, and only on a terminal), `--json -`
+ * prints the golden JSON; the exit codes are 0 ok, 1 run failed, 2 usage or
+ * scenario error, with the message on stderr; every command has --help.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define EPCMM EPCMM_BUILD_DIR "/tools/epcmm/epcmm"
+
+/* Run @cmd (a shell line) in the source tree; its stdout into *out. Return: exit status. */
+static int run(const char *cmd, char **out)
+{
+	char *line;
+	FILE *p;
+	size_t len = 0, n;
+	char buf[4096];
+	int st;
+
+	assert_true(asprintf(&line, "cd '%s' && %s", EPCMM_SOURCE_DIR, cmd) > 0);
+	p = popen(line, "r");
+	assert_non_null(p);
+	*out = NULL;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+		*out = realloc(*out, len + n + 1);
+		assert_non_null(*out);
+		memcpy(*out + len, buf, n);
+		len += n;
+	}
+	if (!*out)
+		*out = calloc(1, 1);
+	(*out)[len] = '\0';
+	st = pclose(p);
+	free(line);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *rel)
+{
+	char *path, *buf;
+	FILE *f;
+	long n;
+
+	assert_true(asprintf(&path, "%s/%s", EPCMM_SOURCE_DIR, rel) > 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+static void test_sim_cli_run_default_is_golden(void **state)
+{
+	char *out, *want = slurp("tests/golden/default.txt");
+
+	(void)state;
+	assert_int_equal(run(EPCMM " run 2>/dev/null", &out), 0);
+	if (strcmp(out, want))
+		fail_msg("epcmm run differs from tests/golden/default.txt:\n%s", out);
+	free(out);
+	/* stderr is not a terminal here: nothing on it */
+	assert_int_equal(run(EPCMM " run 2>&1 >/dev/null", &out), 0);
+	assert_string_equal(out, "");
+	free(out);
+	free(want);
+	want = slurp("tests/golden/default.json");
+	assert_int_equal(run(EPCMM " run --json - 2>/dev/null", &out), 0);
+	if (strcmp(out, want))
+		fail_msg("epcmm run --json - differs from tests/golden/default.json");
+	free(out);
+	free(want);
+}
+
+static void test_sim_cli_exit_codes(void **state)
+{
+	static const struct {
+		const char *cmd;
+		int status;
+		const char *stderr_has;
+	} cases[] = {
+		{"run --help", 0, ""},
+		{"sweep --help", 0, ""},
+		{"demo --help", 0, ""},
+		{"--version", 0, ""},
+		{"run --bogus", 2, "epcmm run: unknown option '--bogus'"},
+		{"run scenarios/over-limit.ini --bogus", 2, "epcmm run: unknown option '--bogus'"},
+		{"run --json", 2, "epcmm run: --json needs a value"},
+		{"run --plot x.pdf", 2, "the file name must end in .svg or .png"},
+		{"run /nonexistent.ini", 2,
+		 "/nonexistent.ini: cannot open: No such file or directory"},
+		{"run tests/fuzz/corpus/scenario/bad-01", 2,
+		 "tests/fuzz/corpus/scenario/bad-01:5: expected 'key = value', a [section] or a "
+		 "comment"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 8M:1M:4", 2,
+		 "--max: '8M:1M:4'"},
+		{"sweep scenarios/over-limit.ini --cgroup / --max 1M:8M:4", 2,
+		 "the root has no misc.max to sweep"},
+		{"sweep scenarios/over-limit.ini --max 1M:8M:4", 2, "--cgroup PATH is required"},
+		{"nosuch", 2, "epcmm: unknown command 'nosuch'"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *cmd, *out;
+		int st;
+
+		assert_true(asprintf(&cmd, "%s %s 2>&1 >/dev/null", EPCMM, cases[i].cmd) > 0);
+		st = run(cmd, &out);
+		if (st != cases[i].status || !strstr(out, cases[i].stderr_has))
+			fail_msg("epcmm %s: exit %d, stderr \"%s\"; expected exit %d and \"%s\"",
+				 cases[i].cmd, st, out, cases[i].status, cases[i].stderr_has);
+		free(out);
+		free(cmd);
+	}
+}
+
+/* A run the library refuses: exit 1, the reason on stderr. */
+static void test_sim_cli_run_failed(void **state)
+{
+	char *out, tmp[] = "/tmp/epcmm-cli-XXXXXX", *cmd;
+	int fd = mkstemp(tmp);
+	static const char text[] =
+		"[section 0]\nsize = 8M\n[cgroup /tiny]\nmax = 0\n[enclave a]\ncgroup = /tiny\n"
+		"size = 1M\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_true(asprintf(&cmd, "%s run %s 2>&1 >/dev/null", EPCMM, tmp) > 0);
+	assert_int_equal(run(cmd, &out), 1);
+	assert_string_equal(out, "epcmm run: enclave a: ECREATE failed: Cannot allocate memory "
+				 "(its cgroup /tiny cannot hold its SECS and first VA page)\n");
+	free(out);
+	free(cmd);
+	unlink(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sim_cli_run_default_is_golden),
+		cmocka_unit_test(test_sim_cli_exit_codes),
+		cmocka_unit_test(test_sim_cli_run_failed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_parse.c - the scenario parser (sim/scenario.c): every error
+ * message, from a table of bad snippets to the exact line expected; the value
+ * syntax (sizes, counts, CPU lists); [global] inheritance; several files.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+/* A machine and an enclave, to which a case appends its snippet. */
+#define BASE "[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\n" /* lines 1-4 */
+
+struct bad {
+	const char *text;
+	const char *error;
+};
+
+static const struct bad bad_cases[] = {
+	/* syntax */
+	{BASE "junk\n", "t.ini:5: expected 'key = value', a [section] or a comment"},
+	{BASE "[enclave b\n", "t.ini:5: section header without ']'"},
+	{BASE "[run] x\n", "t.ini:5: text after the section header's ']'"},
+	{BASE "[foo]\n",
+	 "t.ini:5: unknown section [foo] (expected [node N], [section N], [cgroup /path], "
+	 "[enclave NAME], [global] or [run])"},
+	{BASE "[global x]\n", "t.ini:5: [global] takes no name"},
+	{BASE "[node]\n", "t.ini:5: [node] needs a number: [node N]"},
+	{BASE "[cgroup]\n", "t.ini:5: [cgroup] needs a path: [cgroup /path]"},
+	{BASE "[enclave]\n", "t.ini:5: [enclave] needs a name: [enclave NAME]"},
+	{"size = 4M\n", "t.ini:1: 'size' outside any section (put it under [global], [run], ...)"},
+	{BASE "[run]\n  seed = 2\n",
+	 "t.ini:6: indented line (INI would join it to the previous value); start it in the "
+	 "first column"},
+	{BASE "[run]\nseed = 1\nseed = 2\n", "t.ini:7: [run] seed: given twice in this section"},
+	{BASE "[run]\nseed =\n", "t.ini:6: [run] seed: no value"},
+	/* nodes */
+	{BASE "[node 64]\n", "t.ini:5: [node 64]: a node is a number from 0 to 63"},
+	{BASE "[node x]\n", "t.ini:5: [node x]: a node is a number from 0 to 63"},
+	{BASE "[node 0]\nfoo = 1\n",
+	 "t.ini:6: [node 0]: unknown key 'foo' (a node has cpus and distances)"},
+	{BASE "[node 0]\ncpus = 3-1\n",
+	 "t.ini:6: [node 0] cpus: '3-1' is not a CPU list (like 0-3,8; each CPU once)"},
+	{BASE "[node 0]\ncpus = 0,0\n",
+	 "t.ini:6: [node 0] cpus: '0,0' is not a CPU list (like 0-3,8; each CPU once)"},
+	{BASE "[node 0]\ncpus = 0-4096\n",
+	 "t.ini:6: [node 0] cpus: '0-4096': CPUs are numbered 0 to 4095"},
+	{BASE "[node 0]\ndistances = 10,x\n",
+	 "t.ini:6: [node 0] distances: '10,x' is not a list of numbers (like 10,21: one per node, "
+	 "this node's own 10)"},
+	{BASE "[node 0]\ndistances = 9\n",
+	 "t.ini:6: [node 0] distances: 9 is out of range (10 to 255)"},
+	{BASE "[node 1]\n",
+	 "t.ini:5: [node 1]: nodes are numbered 0 to N-1 without gaps (node 0 is missing)"},
+	{BASE "[node 0]\ncpus = 0\n[node 1]\n",
+	 "t.ini:7: [node 1]: no cpus (give every node its cpus, or none)"},
+	{BASE "[node 0]\ncpus = 0-1\n[node 1]\ncpus = 1\n",
+	 "t.ini:8: [node 1] cpus: CPU 1 is in node 0 already"},
+	{BASE "[node 0]\ncpus = 0\n[node 1]\ncpus = 2\n",
+	 "t.ini:5: CPU 1 is in no node (CPUs are numbered 0 to N-1 without gaps)"},
+	{BASE "[node 0]\ndistances = 10,20\n[node 1]\n",
+	 "t.ini:7: [node 1]: no distances (give every node its distances, or none)"},
+	{BASE "[node 0]\ndistances = 10\n[node 1]\ndistances = 20,10\n",
+	 "t.ini:6: [node 0] distances: 1 entries for 2 nodes"},
+	{BASE "[node 0]\ndistances = 11,20\n[node 1]\ndistances = 20,10\n",
+	 "t.ini:6: [node 0] distances: entry 0 (the node itself) must be 10"},
+	{BASE "[node 0]\ndistances = 10,10\n[node 1]\ndistances = 20,10\n",
+	 "t.ini:6: [node 0] distances: entry 1 must be 11 to 255 (10 is the node itself)"},
+	/* sections */
+	{BASE "[section 8]\n", "t.ini:5: [section 8]: a section is a number from 0 to 7"},
+	{BASE "[section 1]\n", "t.ini:5: [section 1]: no size"},
+	{BASE "[section 1]\nsize = 1M\nnode = x\n",
+	 "t.ini:7: [section 1] node: 'x' is not a node number (0 to 63)"},
+	{BASE "[section 1]\nsize = 1M\nnode = 1\n",
+	 "t.ini:7: [section 1] node: node 1 is not defined (nodes 0 to 0)"},
+	{BASE "[section 1]\nsize = 64X\n", "t.ini:6: [section 1] size: '64X' is not a size (bytes, "
+					   "or with K, M, G, T: 4096, 64M, 2G)"},
+	{BASE "[section 1]\nsize = 99999999999T\n",
+	 "t.ini:6: [section 1] size: '99999999999T' is too large"},
+	{BASE "[section 1]\nsize = 5000\n",
+	 "t.ini:6: [section 1] size: 5000 is not a positive multiple of 4K"},
+	{BASE "[section 1]\nsize = 0\n",
+	 "t.ini:6: [section 1] size: 0 is not a positive multiple of 4K"},
+	{BASE "[section 1]\nsize = 2T\n",
+	 "t.ini:6: [section 1] size: 2T is too large (at most 1024G)"},
+	{BASE "[section 1]\nsize = 4K\nphys = 12x\n",
+	 "t.ini:7: [section 1] phys: '12x' is not an address (like 0x80000000)"},
+	{BASE "[section 1]\nsize = 4K\nphys = 0x1001\n",
+	 "t.ini:7: [section 1] phys: 0x1001 is not 4K aligned"},
+	{"[section 0]\nsize = 8M\nphys = 0x100000\n[section 1]\nsize = 4K\nphys = "
+	 "0x200000\n[enclave a]\nsize = 1M\n",
+	 "t.ini:3: [section 0] phys: overlaps section 1"},
+	{BASE "[section 1]\nsize = 4K\ncolour = red\n",
+	 "t.ini:7: [section 1]: unknown key 'colour' (a section has node, size and phys)"},
+	{"[enclave a]\nsize = 1M\n",
+	 "t.ini: no [section N]: the machine needs EPC (for example [section 0] with size = 64M)"},
+	/* cgroups */
+	{BASE "[cgroup a/b]\n",
+	 "t.ini:5: [cgroup a/b]: not a cgroup path (absolute, like /tenant-a/db; names of letters, "
+	 "digits, '.', '_' and '-')"},
+	{BASE "[cgroup /a/../b]\n",
+	 "t.ini:5: [cgroup /a/../b]: not a cgroup path (absolute, like /tenant-a/db; names of "
+	 "letters, digits, '.', '_' and '-')"},
+	{BASE "[cgroup /]\nmax = 1M\n",
+	 "t.ini:6: [cgroup /] max: the root has no misc.max (its limit is the EPC's size)"},
+	{BASE "[cgroup /a]\nmax = lots\n", "t.ini:6: [cgroup /a] max: 'lots' is not a size (bytes, "
+					   "or with K, M, G, T: 4096, 64M, 2G)"},
+	{BASE "[cgroup /a]\nmemory.max = 1G\n", "t.ini:6: [cgroup /a] memory.max: '1G': not "
+						"supported yet (epcmm has no memory controller; "
+						"only 'max' is accepted)"},
+	{BASE "[cgroup /a]\nweight = 1\n",
+	 "t.ini:6: [cgroup /a]: unknown key 'weight' (a cgroup has max and memory.max)"},
+	/* enclaves */
+	{BASE "[enclave a*b]\n",
+	 "t.ini:5: [enclave a*b]: an enclave name is 1 to 31 letters, digits, '.', '_' or '-'"},
+	{BASE "[enclave a]\ncgroup = x\n",
+	 "t.ini:6: [enclave a] cgroup: 'x' is not a cgroup path (like /tenant-a)"},
+	{BASE "[enclave a]\ncgroup = /nope\n",
+	 "t.ini:6: [enclave a] cgroup: /nope is not defined (add a [cgroup /nope] section)"},
+	{"[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\nsize = 2M\n",
+	 "t.ini:5: [enclave a] size: given twice in this section"},
+	{BASE "[enclave b]\nsize = 128T\n",
+	 "t.ini:6: [enclave b] size: 128T is too large (at most 65536G)"},
+	{BASE "[enclave b]\n", "t.ini:5: [enclave b]: no size (set size here or in [global])"},
+	{BASE "[enclave b]\nsize = 4K\nthreads = 0\n",
+	 "t.ini:7: [enclave b] threads: 0 is out of range (1 to 256)"},
+	{BASE "[enclave b]\nsize = 4K\nthreads = 257\n",
+	 "t.ini:7: [enclave b] threads: 257 is out of range (1 to 256)"},
+	{BASE "[enclave b]\nsize = 4K\nthreads = two\n",
+	 "t.ini:7: [enclave b] threads: 'two' is not a number (digits, optionally with k, M or G: "
+	 "1000, 10k, 2M)"},
+	{BASE "[enclave b]\nsize = 4K\ncpus = 1\n",
+	 "t.ini:7: [enclave b] cpus: CPU 1 does not exist (CPUs 0 to 0)"},
+	{BASE "[enclave b]\nsize = 4K\npattern = random\n",
+	 "t.ini:7: [enclave b] pattern: unknown pattern 'random' (sequential, uniform, zipf:THETA, "
+	 "working-set:SIZE or trace:FILE)"},
+	{BASE "[enclave b]\nsize = 4K\npattern = uniform:3\n",
+	 "t.ini:7: [enclave b] pattern: unknown pattern 'uniform:3' (sequential, uniform, "
+	 "zipf:THETA, "
+	 "working-set:SIZE or trace:FILE)"},
+	{BASE "[enclave b]\nsize = 4K\npattern = zipf\n",
+	 "t.ini:7: [enclave b] pattern: zipf needs its exponent: zipf:0.99"},
+	{BASE "[enclave b]\nsize = 4K\npattern = zipf:x\n",
+	 "t.ini:7: [enclave b] pattern: 'x' is not a number"},
+	{BASE "[enclave b]\nsize = 4K\npattern = zipf:0\n",
+	 "t.ini:7: [enclave b] pattern: zipf exponent 0 is out of range (above 0, at most 10)"},
+	{BASE "[enclave b]\nsize = 4K\npattern = zipf:11\n",
+	 "t.ini:7: [enclave b] pattern: zipf exponent 11 is out of range (above 0, at most 10)"},
+	{BASE "[enclave b]\nsize = 4K\npattern = working-set\n",
+	 "t.ini:7: [enclave b] pattern: working-set needs its size: working-set:16M"},
+	{BASE "[enclave b]\nsize = 4K\npattern = working-set:1\n",
+	 "t.ini:7: [enclave b] pattern: 1 is not a positive multiple of 4K"},
+	{BASE "[enclave b]\nsize = 4K\npattern = working-set:8K\n",
+	 "t.ini:7: [enclave b] pattern: the working set is larger than the enclave's size"},
+	{BASE "[enclave b]\nsize = 4K\npattern = trace:\n",
+	 "t.ini:7: [enclave b] pattern: trace needs a file: trace:FILE"},
+	{BASE "[enclave b]\nsize = 4K\naccesses = 0\n",
+	 "t.ini:7: [enclave b] accesses: 0 is out of range (1 to 1000000000000)"},
+	{BASE "[enclave b]\nsize = 4K\naccesses = 2000G\n",
+	 "t.ini:7: [enclave b] accesses: 2000G is out of range (1 to 1000000000000)"},
+	{BASE "[enclave b]\nsize = 4K\nwrites = 101\n",
+	 "t.ini:7: [enclave b] writes: 101 is out of range (0 to 100)"},
+	{BASE "[enclave b]\nsize = 4K\nwrites = -1\n",
+	 "t.ini:7: [enclave b] writes: '-1' is not a number (digits, optionally with k, M or G: "
+	 "1000, 10k, 2M)"},
+	{BASE "[enclave b]\nsize = 4K\nstart-delay = soon\n",
+	 "t.ini:7: [enclave b] start-delay: 'soon' is not a number (digits, optionally with k, M "
+	 "or G: 1000, 10k, 2M)"},
+	{BASE "[enclave b]\nsize = 4K\nsize2 = 1\n",
+	 "t.ini:7: [enclave b]: unknown key 'size2' (an enclave has cgroup, size, threads, cpus, "
+	 "pattern, accesses, writes and start-delay)"},
+	{BASE "[global]\nname = x\n",
+	 "t.ini:6: [global]: unknown key 'name' (an enclave has cgroup, size, threads, cpus, "
+	 "pattern, accesses, writes and start-delay)"},
+	{"[section 0]\nsize = 8M\n",
+	 "t.ini: no [enclave NAME]: nothing to run (for example [enclave app] with size = 16M)"},
+	/* run */
+	{BASE "[run]\nseed = -1\n", "t.ini:6: [run] seed: '-1' is not a number from 0 to 2^64-1"},
+	{BASE "[run]\nmode = fast\n",
+	 "t.ini:6: [run] mode: 'fast' (expected deterministic or threads)"},
+	{BASE "[run]\nfallback = near\n",
+	 "t.ini:6: [run] fallback: 'near' (expected node-order or distance)"},
+	{BASE "[run]\npcp-batch = 1025\n",
+	 "t.ini:6: [run] pcp-batch: 1025 is out of range (0 to 1024)"},
+	{BASE "[run]\ncontents = yes\n", "t.ini:6: [run] contents: 'yes' (expected on or off)"},
+	{BASE "[run]\ncycles-ewb = 2G\n",
+	 "t.ini:6: [run] cycles-ewb: 2G is out of range (0 to 1000000000)"},
+	{BASE "[run]\nclock-ghz = 0\n",
+	 "t.ini:6: [run] clock-ghz: 0 is out of range (above 0, at most 100)"},
+	{BASE "[run]\nclock-ghz = fast\n",
+	 "t.ini:6: [run] clock-ghz: 'fast' is not a number (like 3.0)"},
+	{BASE "[run]\nspeed = 1\n",
+	 "t.ini:6: [run]: unknown key 'speed' (seed, mode, fallback, pcp-batch, contents, "
+	 "cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)"},
+};
+
+static void test_sim_parse_errors(void **state)
+{
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct sim_scenario *s;
+		char err[SIM_ERR_LEN];
+		int ret;
+
+		assert_int_equal(sim_scenario_new(&s), 0);
+		ret = sim_scenario_parse(s, "t.ini", bad_cases[i].text, strlen(bad_cases[i].text),
+					 err, sizeof(err));
+		if (!ret)
+			ret = sim_scenario_finalize(s, err, sizeof(err));
+		if (ret != -EINVAL || strcmp(err, bad_cases[i].error)) {
+			print_error("case %zu:\n%s\nexpected: %s\ngot (%d):  %s\n", i,
+				    bad_cases[i].text, bad_cases[i].error, ret, err);
+			failed++;
+		}
+		sim_scenario_free(s);
+	}
+	if (failed)
+		fail_msg("%d of %zu bad scenarios gave the wrong error", failed,
+			 sizeof(bad_cases) / sizeof(bad_cases[0]));
+}
+
+static void test_sim_parse_long_line_and_nul(void **state)
+{
+	char text[400], err[SIM_ERR_LEN];
+	struct sim_scenario *s;
+
+	(void)state;
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[run]\n; ", 8);
+	text[sizeof(text) - 1] = '\n';
+	assert_int_equal(sim_scenario_new(&s), 0);
+	assert_int_equal(sim_scenario_parse(s, "t.ini", text, sizeof(text), err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.ini:2: line longer than 198 characters");
+	sim_scenario_free(s);
+
+	assert_int_equal(sim_scenario_new(&s), 0);
+	assert_int_equal(
+		sim_scenario_parse(s, "t.ini", "[run]\nseed = 1\0\n", 15, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "t.ini:2: a NUL byte: not a text file");
+	sim_scenario_free(s);
+}
+
+static void test_sim_parse_values(void **state)
+{
+	uint64_t v;
+	int *cpus, n;
+
+	(void)state;
+	assert_int_equal(sim_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(sim_parse_size("64M", &v), 0);
+	assert_int_equal(v, 64ULL << 20);
+	assert_int_equal(sim_parse_size("2g", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(sim_parse_size("1T", &v), 0);
+	assert_int_equal(v, 1ULL << 40);
+	assert_int_equal(sim_parse_size("16777216T", &v), -ERANGE);
+	assert_int_equal(sim_parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(sim_parse_size(" 1G", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("1MB", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("", &v), -EINVAL);
+	assert_int_equal(sim_parse_count("10k", &v), 0);
+	assert_int_equal(v, 10000);
+	assert_int_equal(sim_parse_count("2M", &v), 0);
+	assert_int_equal(v, 2000000);
+	assert_int_equal(sim_parse_count("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(sim_parse_count("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(sim_parse_cpu_list("8,0-3", 16, &cpus, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(cpus[0], 0);
+	assert_int_equal(cpus[3], 3);
+	assert_int_equal(cpus[4], 8);
+	free(cpus);
+	assert_int_equal(sim_parse_cpu_list("0-", 16, &cpus, &n), -EINVAL);
+	assert_int_equal(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL);
+	assert_int_equal(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE);
+}
+
+static struct sim_scenario *parse_ok(const char *const *files, int nr)
+{
+	struct sim_scenario *s;
+	char err[SIM_ERR_LEN], name[16];
+
+	assert_int_equal(sim_scenario_new(&s), 0);
+	for (int i = 0; i < nr; i++) {
+		snprintf(name, sizeof(name), "f%d.ini", i);
+		if (sim_scenario_parse(s, name, files[i], strlen(files[i]), err, sizeof(err)))
+			fail_msg("parse: %s", err);
+	}
+	if (sim_scenario_finalize(s, err, sizeof(err)))
+		fail_msg("finalize: %s", err);
+	return s;
+}
+
+/* [global] fills what an enclave leaves out; later files add and override. */
+static void test_sim_parse_global_and_files(void **state)
+{
+	static const char *const files[] = {
+		"[node 0]\ncpus = 0-1\n[node 1]\ncpus = 2-3\n"
+		"[section 0]\nsize = 8M\n[section 1]\nnode = 1\nsize = 8M\n"
+		"[cgroup /a/b]\nmax = 4M\n"
+		"[global]\nsize = 2M\nthreads = 2\npattern = zipf:0.5 ; a comment\n"
+		"[enclave x]\ncgroup = /a/b\n[enclave y]\nsize = 1M\npattern = sequential\n",
+		"# the second file\n[enclave x]\naccesses = 5k # a comment\n[cgroup /a/b]\n"
+		"max = max\t; another\n"
+		"[run]\nseed = 7\nmode = threads\n",
+	};
+	struct sim_scenario *s = parse_ok(files, 2);
+	const struct sim_cgroup *cg;
+
+	(void)state;
+	assert_int_equal(s->nr_nodes, 2);
+	assert_int_equal(s->nr_cpus, 4);
+	assert_int_equal(s->cpu_to_node[3], 1);
+	assert_int_equal(s->nr_sections, 2);
+	assert_int_equal(s->sections[1].node, 1);
+	assert_true(s->sections[0].phys + s->sections[0].size <= s->sections[1].phys);
+	assert_int_equal(s->nr_cgroups, 3); /* /, /a (made for /a/b), /a/b */
+	assert_string_equal(s->cgroups[0].path, "/");
+	assert_string_equal(s->cgroups[1].path, "/a");
+	assert_true(s->cgroups[1].implicit);
+	cg = sim_scenario_cgroup(s, "/a/b");
+	assert_non_null(cg);
+	assert_true(cg->max == SIM_UNLIMITED); /* the second file overrode 4M */
+	assert_int_equal(s->nr_enclaves, 2);
+	assert_string_equal(s->enclaves[0].cgroup, "/a/b");
+	assert_int_equal(s->enclaves[0].size, 2 << 20);
+	assert_int_equal(s->enclaves[0].threads, 2);
+	assert_int_equal(s->enclaves[0].pattern.kind, SIM_PATTERN_ZIPF);
+	assert_true(s->enclaves[0].pattern.theta == 0.5);
+	assert_int_equal(s->enclaves[0].accesses, 5000);
+	assert_int_equal(s->enclaves[1].size, 1 << 20);
+	assert_int_equal(s->enclaves[1].pattern.kind, SIM_PATTERN_SEQUENTIAL);
+	assert_string_equal(s->enclaves[1].cgroup, "/");
+	assert_int_equal(s->run.seed, 7);
+	assert_int_equal(s->run.mode, SIM_MODE_THREADS);
+	assert_string_equal(s->title, "f0.ini + f1.ini");
+	sim_scenario_free(s);
+}
+
+/* A relative trace path is read from the scenario file's directory. */
+static void test_sim_parse_trace_path(void **state)
+{
+	struct sim_scenario *s;
+	char err[SIM_ERR_LEN];
+	const char *t = "[section 0]\nsize = 8M\n[enclave a]\npattern = trace:traces/x.trace\n";
+
+	(void)state;
+	assert_int_equal(sim_scenario_new(&s), 0);
+	assert_int_equal(sim_scenario_parse(s, "dir/sub/t.ini", t, strlen(t), err, sizeof(err)), 0);
+	assert_int_equal(sim_scenario_finalize(s, err, sizeof(err)), 0);
+	assert_string_equal(s->enclaves[0].pattern.trace_path, "dir/sub/traces/x.trace");
+	assert_int_equal(s->enclaves[0].size, 0); /* sized from the trace at run time */
+	sim_scenario_free(s);
+}
+
+static void test_sim_parse_default(void **state)
+{
+	struct sim_scenario *s;
+	char err[SIM_ERR_LEN];
+
+	(void)state;
+	if (sim_scenario_default(&s, err, sizeof(err)))
+		fail_msg("the built-in scenario: %s", err);
+	assert_string_equal(s->title, "built-in default scenario");
+	assert_int_equal(s->nr_nodes, 2);
+	assert_true(s->nr_enclaves >= 3);
+	sim_scenario_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sim_parse_errors),
+		cmocka_unit_test(test_sim_parse_long_line_and_nul),
+		cmocka_unit_test(test_sim_parse_values),
+		cmocka_unit_test(test_sim_parse_global_and_files),
+		cmocka_unit_test(test_sim_parse_trace_path),
+		cmocka_unit_test(test_sim_parse_default),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

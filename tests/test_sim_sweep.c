@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sim_sweep.c - sim_sweep(): with uniform random access, on an EPC big
+ * enough that ksgxd stays asleep, the fault rate falls as the cgroup's limit
+ * grows and is zero once the limit holds the whole enclave with its SECS, its
+ * VA pages and the async reclaim margin; the same points whatever the number
+ * of jobs; bad parameters refused.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "scenario.h"
+#include "sweep.h"
+
+#define ENCL_PAGES  1024 /* 4M */
+#define MARGIN	    32	 /* DESIGN 4.5: background reclaim within 32 pages of the limit */
+#define VA_SLOTS    512	 /* versions per VA page */
+#define SLACK_PAGES 4	 /* rounding in where the margin check bites */
+
+static const char scenario[] = "[section 0]\nsize = 64M\n"
+			       "[cgroup /app]\nmax = 1M\n"
+			       "[enclave app]\ncgroup = /app\nsize = 4M\npattern = uniform\n"
+			       "accesses = 50k\n"
+			       "[enclave other]\nsize = 1M\naccesses = 10k\n";
+
+static struct sim_scenario *load(void)
+{
+	struct sim_scenario *s;
+	char err[SIM_ERR_LEN];
+
+	assert_int_equal(sim_scenario_new(&s), 0);
+	if (sim_scenario_parse(s, "sweep.ini", scenario, strlen(scenario), err, sizeof(err)) ||
+	    sim_scenario_finalize(s, err, sizeof(err)))
+		fail_msg("%s", err);
+	return s;
+}
+
+static uint64_t fits_bytes(void)
+{
+	uint64_t va = (ENCL_PAGES + VA_SLOTS - 1) / VA_SLOTS;
+
+	return (ENCL_PAGES + 1 + va + MARGIN + SLACK_PAGES) * 4096ULL;
+}
+
+static void test_sim_sweep_fault_rate_falls(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r1, *r2;
+	char err[SIM_ERR_LEN];
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = 512 << 10,
+				     .to = fits_bytes(),
+				     .steps = 10,
+				     .jobs = 1,
+				     .target = 0.01};
+
+	(void)state;
+	if (sim_sweep(&p, &r1, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	p.jobs = 3;
+	if (sim_sweep(&p, &r2, err, sizeof(err)))
+		fail_msg("sweep -j 3: %s", err);
+	assert_int_equal(r1->nr_points, 10);
+	for (unsigned i = 0; i < r1->nr_points; i++) {
+		const struct sim_sweep_point *a = &r1->points[i], *b = &r2->points[i];
+
+		assert_true(a->max % 4096 == 0);
+		assert_true(a->accesses == 50000); /* only /app's enclave counts */
+		if (a->faults != b->faults || a->evictions != b->evictions || a->max != b->max)
+			fail_msg("point %u differs between -j 1 and -j 3", i);
+		if (i && !(a->fault_rate < r1->points[i - 1].fault_rate || a->fault_rate == 0))
+			fail_msg("fault rate %f at %llu is not below %f at %llu", a->fault_rate,
+				 (unsigned long long)a->max, r1->points[i - 1].fault_rate,
+				 (unsigned long long)r1->points[i - 1].max);
+		assert_true(a->slowdown >= 1.0);
+	}
+	assert_true(r1->points[0].fault_rate > 0.5); /* 512K of 4M */
+	assert_true(r1->points[8].fault_rate > 0);   /* still short of the whole enclave */
+	assert_true(r1->points[9].max == fits_bytes());
+	assert_int_equal(r1->points[9].faults, 0);
+	assert_int_equal(r1->points[9].evictions, 0);
+	assert_true(r1->points[9].slowdown == 1.0);
+	assert_true(r1->target_found);
+	assert_true(r1->target_max <= fits_bytes() && r1->target_max > r1->points[8].max - 1);
+	/* uniform access falls in a straight line down to the limit that fits:
+	 * a line has no knee (test_sim_sweep_knee_of_a_curve has one that does) */
+	assert_false(r1->knee_found);
+	sim_sweep_free(r1);
+	sim_sweep_free(r2);
+	sim_scenario_free(s);
+}
+
+/* At that limit the EPC never fills: ksgxd is never woken. */
+static void test_sim_sweep_ksgxd_asleep(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_result *r;
+	char err[SIM_ERR_LEN];
+	struct sim_run_params p = {.scenario = s,
+				   .override_cgroup = "/app",
+				   .override_max = fits_bytes(),
+				   .quiet = true};
+
+	(void)state;
+	if (sim_run(&p, &r, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(r->reclaim.ksgxd_wakeups, 0);
+	assert_int_equal(r->reclaim.evicted, 0);
+	assert_int_equal(r->cgroups[1].max, fits_bytes());
+	sim_result_free(r);
+	sim_scenario_free(s);
+}
+
+static void test_sim_sweep_bad_params(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r = NULL;
+	char err[SIM_ERR_LEN];
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/",
+				     .from = 1 << 20,
+				     .to = 2 << 20,
+				     .steps = 2,
+				     .jobs = 1};
+
+	(void)state;
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--cgroup: the root has no misc.max to sweep");
+	p.cgroup = "/nope";
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--cgroup: /nope is not in the scenario");
+	p.cgroup = "/app";
+	p.steps = 1;
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	p.steps = 2;
+	p.jobs = 0;
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "-j: 0 jobs (1 to 256)");
+	p.jobs = 1;
+	p.target = 1.5;
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	assert_null(r);
+	sim_scenario_free(s);
+}
+
+/* Kneedle on made-up curves: an L bends where it turns; a line has no knee. */
+static void test_sim_sweep_knee_of_a_curve(void **state)
+{
+	static const double l_shape[] = {0.90, 0.50, 0.10, 0.08, 0.06, 0.05};
+	static const double line[] = {0.50, 0.40, 0.30, 0.20, 0.10, 0.00};
+	static const double flat[] = {0.10, 0.10, 0.10, 0.10};
+	struct sim_sweep_point pts[6] = {{0}};
+	uint64_t knee = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 6; i++) {
+		pts[i].max = (i + 1) << 20;
+		pts[i].fault_rate = l_shape[i];
+	}
+	assert_true(sim_sweep_knee(pts, 6, &knee));
+	assert_int_equal(knee, 3 << 20); /* the third point, where the L turns */
+	for (unsigned i = 0; i < 6; i++)
+		pts[i].fault_rate = line[i];
+	assert_false(sim_sweep_knee(pts, 6, &knee));
+	for (unsigned i = 0; i < 4; i++)
+		pts[i].fault_rate = flat[i];
+	assert_false(sim_sweep_knee(pts, 4, &knee));
+	assert_false(sim_sweep_knee(pts, 2, &knee)); /* two points: no bend to find */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sim_sweep_knee_of_a_curve),
+		cmocka_unit_test(test_sim_sweep_fault_rate_falls),
+		cmocka_unit_test(test_sim_sweep_ksgxd_asleep),
+		cmocka_unit_test(test_sim_sweep_bad_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

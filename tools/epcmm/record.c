@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+/*
+ * record.c - `epcmm record` and `epcmm trace-convert`: memory traces of real
+ * programs for `pattern = trace:FILE` (docs/TRACE-FORMAT.md).
+ *
+ * record runs the command under `valgrind --tool=lackey --trace-mem=yes`
+ * with Lackey's log on a pipe (--log-fd), and reads the pipe as Lackey writes
+ * it (sim_trace_open_stream), so the text, often gigabytes, is never stored:
+ * only the page-granular encoding grows in memory, and is saved in the
+ * compact format when the command ends. Only the command itself is traced,
+ * not the children it starts (Valgrind's default --trace-children=no).
+ *
+ * EPCMM_VALGRIND names the valgrind program to run (default: valgrind, found
+ * in PATH); the tests use it to play a machine without valgrind.
+ *
+ * Exit status: 0 the trace was written and the command exited 0; 1 the
+ * command failed (the trace is still written if it holds accesses), valgrind
+ * is missing, or the trace could not be written; 2 bad usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "trace.h"
+
+#define MIB (1024.0 * 1024.0)
+/* The arguments record puts before the command. */
+#define RECORD_VG_ARGS 5
+
+static void record_usage(FILE *f)
+{
+	fprintf(f, "usage: epcmm record -o FILE [--plain] [--] COMMAND [ARGS...]\n"
+		   "       epcmm trace-convert [--plain] IN OUT\n\n"
+		   "record: run COMMAND under Valgrind Lackey and write its memory accesses\n"
+		   "as a page-granular trace (compact format; --plain: one 'ADDRESS R|W' line\n"
+		   "per access, the pages numbered in order of first touch) for a scenario's\n"
+		   "`pattern = trace:FILE`. Needs valgrind (Debian package valgrind).\n"
+		   "trace-convert: read a Lackey, plain or compact trace and write it compact.\n\n"
+		   "  -o, --output FILE  where the trace goes\n"
+		   "      --plain        write the plain text format instead\n"
+		   "  -h, --help         this text\n\n"
+		   "Exit status: 0 written; 1 the command failed or valgrind is missing;\n"
+		   "2 bad usage. See docs/TRACE-FORMAT.md.\n");
+}
+
+/* @n with thousands separators, in @buf. */
+static const char *count(char buf[32], uint64_t n)
+{
+	char digits[24];
+	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n), o = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Plain format: one line per access, page index i at address i * page size. */
+static int write_plain(struct sim_trace *t, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	uint64_t page;
+	bool write;
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f,
+		"# epcmm plain trace: %" PRIu64 " accesses to %" PRIu64
+		" pages, numbered in order of first touch\n",
+		sim_trace_nr_records(t), sim_trace_nr_pages(t));
+	sim_trace_rewind(t);
+	while (sim_trace_next(t, &page, &write) == 1)
+		fprintf(f, "0x%" PRIx64 " %c\n", page << SIM_TRACE_PAGE_SHIFT, write ? 'W' : 'R');
+	sim_trace_rewind(t);
+	if (fflush(f) || ferror(f))
+		rc = -EIO;
+	if (fclose(f) && !rc)
+		rc = -EIO;
+	if (rc)
+		snprintf(err, errlen, "%s: write error", path);
+	return rc;
+}
+
+static int save(struct sim_trace *t, const char *path, bool plain, char *err, size_t errlen)
+{
+	return plain ? write_plain(t, path, err, errlen) : sim_trace_save(t, path, err, errlen);
+}
+
+static void summary(const char *prog, struct sim_trace *t, const char *path)
+{
+	char a[32], b[32], c[32];
+	uint64_t rec = sim_trace_nr_records(t), pages = sim_trace_nr_pages(t);
+	struct stat st;
+
+	fprintf(stderr,
+		"%s: %s accesses (%.1f%% writes) to %s distinct pages: a %.1f MiB footprint\n",
+		prog, count(a, rec), 100.0 * (double)sim_trace_nr_writes(t) / (double)rec,
+		count(b, pages), (double)pages * SIM_TRACE_PAGE_SIZE / MIB);
+	if (!stat(path, &st))
+		fprintf(stderr, "%s: wrote %s: %s bytes (%s runs)\n", prog, path,
+			count(c, (uint64_t)st.st_size), count(a, sim_trace_nr_entries(t)));
+}
+
+/* Is @prog an executable in PATH? */
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL;
+	bool found = false;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	dirs = strdup(path);
+	if (!dirs)
+		return true; /* let exec decide */
+	for (dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char full[4096];
+
+		snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", prog);
+		found = !access(full, X_OK);
+	}
+	free(dirs);
+	return found;
+}
+
+/* Can a file be created at @path? Checked before a run that may take minutes. */
+static int writable_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	rc = access(dirname(copy), W_OK) ? -errno : 0;
+	free(copy);
+	return rc;
+}
+
+/* Read what is left of @f so the writer never blocks. */
+static void drain(FILE *f)
+{
+	char buf[65536];
+
+	while (fread(buf, 1, sizeof(buf), f) > 0)
+		;
+}
+
+static int record(const char *out, bool plain, char **cmd)
+{
+	const char *vg = getenv("EPCMM_VALGRIND") ? getenv("EPCMM_VALGRIND") : "valgrind";
+	char err[512], fdarg[32];
+	int fds[2], status, rc, nr = 0;
+	struct sim_trace *t = NULL;
+	char **argv;
+	pid_t pid;
+	FILE *f;
+
+	rc = writable_dir(out);
+	if (rc) {
+		fprintf(stderr, "epcmm record: cannot write %s: %s\n", out, strerror(-rc));
+		return TOOL_EXIT_FAILURE;
+	}
+	if (!strchr(vg, '/') && !in_path(vg)) {
+		fprintf(stderr,
+			"epcmm record: %s not found: recording needs Valgrind "
+			"(Debian package valgrind)\n",
+			vg);
+		return TOOL_EXIT_FAILURE;
+	}
+	while (cmd[nr])
+		nr++;
+	argv = calloc((size_t)nr + RECORD_VG_ARGS + 1, sizeof(*argv));
+	if (!argv || pipe2(fds, O_CLOEXEC)) {
+		perror("epcmm record");
+		free(argv);
+		return TOOL_EXIT_FAILURE;
+	}
+	snprintf(fdarg, sizeof(fdarg), "--log-fd=%d", fds[1]);
+	argv[0] = (char *)vg;
+	argv[1] = "--tool=lackey";
+	argv[2] = "--trace-mem=yes";
+	argv[3] = "--basic-counts=no";
+	argv[4] = fdarg;
+	memcpy(argv + RECORD_VG_ARGS, cmd, (size_t)nr * sizeof(*argv));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("epcmm record: fork");
+		free(argv);
+		return TOOL_EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		/* the write end stays open across exec; the read end does not */
+		if (fcntl(fds[1], F_SETFD, 0) == 0)
+			execvp(vg, argv);
+		fprintf(stderr, "epcmm record: cannot run %s: %s\n", vg, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	close(fds[1]);
+	f = fdopen(fds[0], "rb");
+	if (!f) {
+		perror("epcmm record");
+		close(fds[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return TOOL_EXIT_FAILURE;
+	}
+	rc = sim_trace_open_stream(f, "valgrind lackey output", &t, err, sizeof(err));
+	if (rc)
+		drain(f);
+	fclose(f);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		fprintf(stderr, "epcmm record: %s exited with status %d\n", cmd[0],
+			WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(stderr, "epcmm record: %s killed by signal %d (%s)\n", cmd[0],
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (rc) {
+		fprintf(stderr, "epcmm record: no trace written: %s\n", err);
+		return TOOL_EXIT_FAILURE;
+	}
+	rc = save(t, out, plain, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "epcmm record: %s\n", err);
+		sim_trace_close(t);
+		return TOOL_EXIT_FAILURE;
+	}
+	summary("epcmm record", t, out);
+	sim_trace_close(t);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
+}
+
+int epcmm_record(int argc, char **argv)
+{
+	const char *out = NULL;
+	bool plain = false;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			record_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i == argc) {
+				fprintf(stderr, "epcmm record: %s needs a file name\n", a);
+				return TOOL_EXIT_USAGE;
+			}
+			out = argv[i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			out = a + 9;
+		} else if (!strcmp(a, "--plain")) {
+			plain = true;
+		} else if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "epcmm record: unknown option '%s' (see --help)\n", a);
+			return TOOL_EXIT_USAGE;
+		} else {
+			break;
+		}
+	}
+	if (!out || !*out) {
+		fprintf(stderr, "epcmm record: -o FILE is required (see --help)\n");
+		return TOOL_EXIT_USAGE;
+	}
+	if (i == argc) {
+		fprintf(stderr, "epcmm record: no command to record (see --help)\n");
+		return TOOL_EXIT_USAGE;
+	}
+	return record(out, plain, argv + i);
+}
+
+int epcmm_trace_convert(int argc, char **argv)
+{
+	const char *files[2];
+	struct sim_trace *t;
+	bool plain = false;
+	char err[512];
+	int nr = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			record_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--plain")) {
+			plain = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "epcmm trace-convert: unknown option '%s' (see --help)\n",
+				argv[i]);
+			return TOOL_EXIT_USAGE;
+		} else if (nr == 2) {
+			fprintf(stderr,
+				"epcmm trace-convert: one input and one output (see --help)\n");
+			return TOOL_EXIT_USAGE;
+		} else {
+			files[nr++] = argv[i];
+		}
+	}
+	if (nr != 2) {
+		fprintf(stderr,
+			"epcmm trace-convert: usage: epcmm trace-convert [--plain] IN OUT\n");
+		return TOOL_EXIT_USAGE;
+	}
+	rc = sim_trace_open(files[0], &t, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "epcmm trace-convert: %s\n", err);
+		return TOOL_EXIT_USAGE;
+	}
+	rc = save(t, files[1], plain, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "epcmm trace-convert: %s\n", err);
+	else
+		summary("epcmm trace-convert", t, files[1]);
+	sim_trace_close(t);
+	return rc ? TOOL_EXIT_FAILURE : 0;
+}

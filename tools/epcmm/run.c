@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - `epcmm run [OPTIONS] [SCENARIO...]`: read the scenario (or the
+ * built-in default), run it, print the report; JSON, timeline and plot on
+ * request. Argument handling only: the work is in sim/.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "progress.h"
+#include "report.h"
+#include "scenario.h"
+#include "tool.h"
+#ifdef EPCMM_HAVE_PLOT
+#include "plot.h"
+#endif
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: epcmm run [OPTIONS] [SCENARIO...]\n"
+		"\n"
+		"Run a scenario (an INI file, see epcmm-scenario(5)) and report what the EPC\n"
+		"memory manager did. Several files are read in order, later ones adding to\n"
+		"and overriding earlier ones. With no file, the built-in default scenario.\n"
+		"\n"
+		"options:\n"
+		"  --json FILE             write the result as JSON to FILE ('-': stdout, instead\n"
+		"                          of the report)\n"
+		"  --timeline FILE         write a CSV of usage over the run to FILE\n"
+		"  --timeline-interval N   a timeline row every N accesses (default: 100 rows)\n"
+		"  --plot FILE             plot the timeline to FILE (.svg or .png; needs "
+		"gnuplot)\n"
+		"  --seed N                override [run] seed\n"
+		"  --mode MODE             override [run] mode: deterministic or threads\n"
+		"  -q, --quiet             no progress line\n"
+		"  -h, --help              this help\n"
+		"\n"
+		"exit status: 0 ok, 1 the run failed, 2 bad usage or scenario.\n");
+}
+
+struct run_opts {
+	const char *json, *timeline, *plot;
+	uint64_t interval;
+	bool seed_set, mode_set, quiet;
+	uint64_t seed;
+	enum sim_mode mode;
+};
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	enum {
+		OPT_JSON = 256,
+		OPT_TIMELINE,
+		OPT_INTERVAL,
+		OPT_PLOT,
+		OPT_SEED,
+		OPT_MODE
+	};
+	static const struct option longs[] = {
+		{"json", required_argument, NULL, OPT_JSON},
+		{"timeline", required_argument, NULL, OPT_TIMELINE},
+		{"timeline-interval", required_argument, NULL, OPT_INTERVAL},
+		{"plot", required_argument, NULL, OPT_PLOT},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = optarg;
+			break;
+		case OPT_INTERVAL:
+			if (sim_parse_count(optarg, &o->interval) || !o->interval) {
+				fprintf(stderr,
+					"epcmm run: --timeline-interval: '%s' is not a positive "
+					"count\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_PLOT: {
+			const char *dot = strrchr(optarg, '.');
+
+			if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png"))) {
+				fprintf(stderr,
+					"epcmm run: --plot: '%s': the file name must end in .svg "
+					"or .png\n",
+					optarg);
+				return -1;
+			}
+			o->plot = optarg;
+			break;
+		}
+		case OPT_SEED:
+			if (sim_parse_count(optarg, &o->seed)) {
+				fprintf(stderr, "epcmm run: --seed: '%s' is not a number\n",
+					optarg);
+				return -1;
+			}
+			o->seed_set = true;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "deterministic")) {
+				o->mode = SIM_MODE_DETERMINISTIC;
+			} else if (!strcmp(optarg, "threads")) {
+				o->mode = SIM_MODE_THREADS;
+			} else {
+				fprintf(stderr,
+					"epcmm run: --mode: '%s' (expected deterministic or "
+					"threads)\n",
+					optarg);
+				return -1;
+			}
+			o->mode_set = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 1;
+		default:
+			if (optopt >= 256)
+				fprintf(stderr, "epcmm run: %s needs a value\n", argv[optind - 1]);
+			else if (optopt)
+				fprintf(stderr, "epcmm run: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "epcmm run: unknown option '%s'\n",
+					argv[optind - 1]);
+			fprintf(stderr, "Try 'epcmm run --help'.\n");
+			return -1;
+		}
+	}
+#ifndef EPCMM_HAVE_PLOT
+	if (o->plot) {
+		fprintf(stderr, "epcmm run: --plot: this build has no plot module\n");
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+char **tool_argv(const char *name, int nr_args, char **args)
+{
+	char **argv = malloc((size_t)(nr_args + 2) * sizeof(*argv));
+
+	if (!argv) {
+		fprintf(stderr, "epcmm: out of memory\n");
+		return NULL;
+	}
+	argv[0] = (char *)name;
+	memcpy(argv + 1, args, (size_t)nr_args * sizeof(*argv));
+	argv[nr_args + 1] = NULL;
+	return argv;
+}
+
+/* Read every file (or the default) into one finalized scenario. Return: 0; -1 (said why). */
+int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
+{
+	char err[SIM_ERR_LEN];
+	struct sim_scenario *s;
+	int ret;
+
+	if (nr == 0) {
+		ret = sim_scenario_default(out, err, sizeof(err));
+		if (ret)
+			fprintf(stderr, "epcmm: the built-in scenario: %s\n", err);
+		return ret ? -1 : 0;
+	}
+	if (sim_scenario_new(&s)) {
+		fprintf(stderr, "epcmm: out of memory\n");
+		return -1;
+	}
+	for (int i = 0; i < nr; i++) {
+		ret = sim_scenario_parse_file(s, files[i], err, sizeof(err));
+		if (ret)
+			goto fail;
+	}
+	ret = sim_scenario_finalize(s, err, sizeof(err));
+	if (ret)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	fprintf(stderr, "epcmm: %s\n", ret == -ENOMEM ? "out of memory" : err);
+	sim_scenario_free(s);
+	return -1;
+}
+
+static FILE *open_out(const char *path, const char *what)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (!f)
+		fprintf(stderr, "epcmm run: %s: cannot write %s: %s\n", what, path,
+			strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *path, const char *what)
+{
+	int bad = ferror(f);
+
+	if (f == stdout)
+		bad |= fflush(f) != 0;
+	else
+		bad |= fclose(f) != 0;
+	if (bad)
+		fprintf(stderr, "epcmm run: %s: writing %s failed\n", what, path);
+	return bad ? -1 : 0;
+}
+
+int epcmm_run(int nr_args, char **args)
+{
+	struct run_opts o = {0};
+	struct sim_scenario *s = NULL;
+	struct sim_result *r = NULL;
+	struct tool_progress prog;
+	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-timeline-XXXXXX";
+	const char *csv_path = NULL;
+	FILE *tl = NULL, *report = stdout;
+	int ret, status = TOOL_EXIT_FAILURE;
+	bool tmp_made = false;
+
+	char **argv = tool_argv("epcmm run", nr_args, args);
+	int argc = nr_args + 1;
+
+	if (!argv)
+		return TOOL_EXIT_FAILURE;
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		free(argv);
+		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
+	}
+	ret = tool_load_scenario(argc - optind, argv + optind, &s);
+	free(argv);
+	if (ret)
+		return TOOL_EXIT_USAGE;
+	if (o.seed_set)
+		s->run.seed = o.seed;
+	if (o.mode_set)
+		s->run.mode = o.mode;
+	if (o.json && !strcmp(o.json, "-"))
+		report = NULL; /* stdout is the JSON's */
+	if (o.timeline) {
+		csv_path = o.timeline;
+	} else if (o.plot) {
+		int fd = mkstemp(tmp_csv);
+
+		if (fd < 0) {
+			fprintf(stderr, "epcmm run: --plot: cannot make a temporary file: %s\n",
+				strerror(errno));
+			goto out;
+		}
+		close(fd);
+		tmp_made = true;
+		csv_path = tmp_csv;
+	}
+	if (csv_path && !(tl = open_out(csv_path, "--timeline")))
+		goto out;
+
+	if (report) {
+		sim_report_banner(report, s);
+		fflush(report);
+	}
+	tool_progress_init(&prog, !o.quiet);
+	struct sim_run_params p = {
+		.scenario = s,
+		.timeline = tl,
+		.timeline_interval = o.interval,
+		.progress = tool_progress_update,
+		.progress_arg = &prog,
+	};
+	ret = sim_run(&p, &r, err, sizeof(err));
+	tool_progress_done(&prog, ret ? NULL : r);
+	if (tl && close_out(tl, csv_path, "--timeline"))
+		goto out;
+	tl = NULL;
+	if (ret) {
+		fprintf(stderr, "epcmm run: %s\n", ret == -ENOMEM ? "out of memory" : err);
+		status = ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
+		goto out;
+	}
+	if (report)
+		sim_report_text(report, s, r);
+	if (o.json) {
+		FILE *f = open_out(o.json, "--json");
+
+		if (!f || sim_report_json(f, s, r) || close_out(f, o.json, "--json"))
+			goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "epcmm: %s", s->title);
+		if (sim_plot_timeline(csv_path, o.plot, title, err, sizeof(err))) {
+			fprintf(stderr, "epcmm run: --plot: %s\n", err);
+			goto out;
+		}
+		fprintf(stderr, "epcmm run: plot written to %s\n", o.plot);
+	}
+#endif
+	status = 0;
+out:
+	if (tl)
+		fclose(tl);
+	if (tmp_made)
+		unlink(tmp_csv);
+	sim_result_free(r);
+	sim_scenario_free(s);
+	return status;
+}

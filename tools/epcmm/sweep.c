@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sweep.c - `epcmm sweep SCENARIO... --cgroup PATH --max FROM:TO:STEPS`:
+ * argument handling for sim_sweep() (sim/sweep.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "report.h"
+#include "scenario.h"
+#include "sweep.h"
+#include "tool.h"
+#ifdef EPCMM_HAVE_PLOT
+#include "plot.h"
+#endif
+
+static void sweep_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: epcmm sweep [OPTIONS] SCENARIO... --cgroup PATH --max FROM:TO:STEPS\n"
+		"\n"
+		"Run the scenario once per limit of one cgroup's misc.max, STEPS limits evenly\n"
+		"from FROM to TO (sizes: 4096, 64K, 16M, 2G), in parallel, and print the fault\n"
+		"rate, evictions and modelled slowdown of the enclaves in that cgroup (and\n"
+		"below it) at each, and the smallest limit that keeps the fault rate at or\n"
+		"under a target.\n"
+		"\n"
+		"options:\n"
+		"  --cgroup PATH       the cgroup whose max is swept (required)\n"
+		"  --max FROM:TO:STEPS the limits (required), e.g. 1M:64M:16\n"
+		"  -j, --jobs N        runs at once (default: the number of CPUs)\n"
+		"  --target PCT        the fault rate to stay under, in percent (default 1)\n"
+		"  --json FILE         write the points as JSON ('-': stdout, instead of the "
+		"table)\n"
+		"  --csv FILE          write the points as CSV\n"
+		"  --plot FILE         plot the fault-rate curve to FILE (.svg or .png; gnuplot)\n"
+		"  --seed N            override [run] seed\n"
+		"  -q, --quiet         no progress line\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"exit status: 0 ok, 1 a run failed, 2 bad usage or scenario.\n");
+}
+
+struct sweep_opts {
+	const char *cgroup, *max, *json, *csv, *plot;
+	long jobs;
+	double target_pct;
+	bool seed_set, quiet;
+	uint64_t seed;
+};
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "epcmm sweep: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'epcmm sweep --help'.\n");
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct sweep_opts *o)
+{
+	enum {
+		OPT_CGROUP = 256,
+		OPT_MAX,
+		OPT_TARGET,
+		OPT_JSON,
+		OPT_CSV,
+		OPT_PLOT,
+		OPT_SEED
+	};
+	static const struct option longs[] = {
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"max", required_argument, NULL, OPT_MAX},
+		{"jobs", required_argument, NULL, 'j'},
+		{"target", required_argument, NULL, OPT_TARGET},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"csv", required_argument, NULL, OPT_CSV},
+		{"plot", required_argument, NULL, OPT_PLOT},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:qh", longs, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case OPT_CGROUP:
+			o->cgroup = optarg;
+			break;
+		case OPT_MAX:
+			o->max = optarg;
+			break;
+		case 'j':
+			errno = 0;
+			o->jobs = strtol(optarg, &end, 10);
+			if (errno || *end || o->jobs < 1 || o->jobs > SIM_SWEEP_MAX_JOBS)
+				return bad("-j: '%s' is not a number of jobs from 1 to 256",
+					   optarg);
+			break;
+		case OPT_TARGET: {
+			errno = 0;
+			o->target_pct = strtod(optarg, &end);
+			if (*end == '%')
+				end++;
+			if (errno || *end || end == optarg || !(o->target_pct >= 0) ||
+			    o->target_pct > 100)
+				return bad("--target: '%s' is not a percentage from 0 to 100",
+					   optarg);
+			break;
+		}
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_CSV:
+			o->csv = optarg;
+			break;
+		case OPT_PLOT: {
+			const char *dot = strrchr(optarg, '.');
+
+			if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png")))
+				return bad("--plot: '%s': the file name must end in .svg or .png",
+					   optarg);
+#ifndef EPCMM_HAVE_PLOT
+			return bad("--plot: %s: this build has no plot module", optarg);
+#endif
+			o->plot = optarg;
+			break;
+		}
+		case OPT_SEED:
+			if (sim_parse_count(optarg, &o->seed))
+				return bad("--seed: '%s' is not a number", optarg);
+			o->seed_set = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			sweep_usage(stdout);
+			return 1;
+		default:
+			if (optopt >= 256 || optopt == 'j')
+				return bad("%s needs a value", argv[optind - 1]);
+			if (optopt)
+				fprintf(stderr, "epcmm sweep: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "epcmm sweep: unknown option '%s'\n",
+					argv[optind - 1]);
+			fprintf(stderr, "Try 'epcmm sweep --help'.\n");
+			return -1;
+		}
+	}
+	if (!o->cgroup)
+		return bad("%s", "--cgroup PATH is required");
+	if (!o->max)
+		return bad("%s", "--max FROM:TO:STEPS is required");
+	if (optind >= argc)
+		return bad("%s", "which scenario? (a file; `epcmm run` shows the built-in one)");
+	return 0;
+}
+
+/* "1M:64M:16" */
+static int parse_range(const char *text, struct sim_sweep_params *p)
+{
+	char buf[128], *a, *b, *c;
+	uint64_t steps;
+
+	if (strlen(text) >= sizeof(buf))
+		return -1;
+	strcpy(buf, text);
+	a = buf;
+	b = strchr(a, ':');
+	c = b ? strchr(b + 1, ':') : NULL;
+	if (!b || !c)
+		return -1;
+	*b++ = '\0';
+	*c++ = '\0';
+	if (sim_parse_size(a, &p->from) || sim_parse_size(b, &p->to) ||
+	    sim_parse_count(c, &steps) || steps > SIM_SWEEP_MAX_STEPS || steps < 1 ||
+	    p->from > p->to || (steps == 1) != (p->from == p->to))
+		return -1;
+	p->steps = (unsigned)steps;
+	return 0;
+}
+
+static int write_file(const char *path, const char *what, FILE **out)
+{
+	*out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!*out) {
+		fprintf(stderr, "epcmm sweep: %s: cannot write %s: %s\n", what, path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int finish_file(FILE *f, const char *path, const char *what)
+{
+	int bad_write = ferror(f) || (f == stdout ? fflush(f) : fclose(f)) != 0;
+
+	if (bad_write)
+		fprintf(stderr, "epcmm sweep: %s: writing %s failed\n", what, path);
+	return bad_write ? -1 : 0;
+}
+
+int epcmm_sweep(int nr_args, char **args)
+{
+	struct sweep_opts o = {.target_pct = 1.0};
+	struct sim_scenario *s = NULL;
+	struct sim_sweep_result *r = NULL;
+	struct tool_progress prog;
+	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-sweep-XXXXXX";
+	char **argv = tool_argv("epcmm sweep", nr_args, args);
+	int argc = nr_args + 1, ret, status = TOOL_EXIT_FAILURE;
+	const char *csv_path = NULL;
+	bool tmp_made = false;
+	FILE *f;
+
+	if (!argv)
+		return TOOL_EXIT_FAILURE;
+	o.jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.jobs < 1)
+		o.jobs = 1;
+	if (o.jobs > SIM_SWEEP_MAX_JOBS)
+		o.jobs = SIM_SWEEP_MAX_JOBS;
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		free(argv);
+		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
+	}
+	struct sim_sweep_params p = {.cgroup = o.cgroup,
+				     .jobs = (unsigned)o.jobs,
+				     .target = o.target_pct / 100,
+				     .progress = tool_progress_points,
+				     .progress_arg = &prog};
+	if (parse_range(o.max, &p)) {
+		free(argv);
+		bad("--max: '%s' is not FROM:TO:STEPS (sizes FROM <= TO, STEPS 2 to 1000, or 1 "
+		    "when FROM = TO), e.g. 1M:64M:16",
+		    o.max);
+		return TOOL_EXIT_USAGE;
+	}
+	ret = tool_load_scenario(argc - optind, argv + optind, &s);
+	free(argv);
+	if (ret)
+		return TOOL_EXIT_USAGE;
+	if (o.seed_set)
+		s->run.seed = o.seed;
+	p.scenario = s;
+	if (!sim_scenario_cgroup(s, o.cgroup) || !strcmp(o.cgroup, "/")) {
+		fprintf(stderr, "epcmm sweep: --cgroup: %s\n",
+			strcmp(o.cgroup, "/") ? "no such cgroup in the scenario"
+					      : "the root has no misc.max to sweep");
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+	if (!o.json || strcmp(o.json, "-")) {
+		char a[32], b[32];
+
+		sim_fmt_size(a, sizeof(a), p.from);
+		sim_fmt_size(b, sizeof(b), p.to);
+		printf("epcmm %s: sweep of %s's misc.max from %s to %s in %u steps over %s, "
+		       "seed %llu, %u job%s\n",
+		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, s->title,
+		       (unsigned long long)s->run.seed, p.jobs, p.jobs == 1 ? "" : "s");
+		fflush(stdout);
+	}
+	tool_progress_init(&prog, !o.quiet);
+	prog.unit = "points";
+	ret = sim_sweep(&p, &r, err, sizeof(err));
+	if (prog.on) {
+		if (prog.shown)
+			fputc('\n', stderr);
+		fprintf(stderr, "measured: %.2f s wall time\n", tool_now() - prog.t0);
+	}
+	if (ret) {
+		fprintf(stderr, "epcmm sweep: %s\n", ret == -ENOMEM ? "out of memory" : err);
+		status = ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
+		goto out;
+	}
+	if (!o.json || strcmp(o.json, "-"))
+		sim_sweep_report(stdout, &p, r);
+	if (o.json) {
+		if (write_file(o.json, "--json", &f))
+			goto out;
+		if (sim_sweep_json(f, &p, r)) {
+			if (f != stdout)
+				fclose(f);
+			goto out;
+		}
+		if (finish_file(f, o.json, "--json"))
+			goto out;
+	}
+	csv_path = o.csv;
+	if (!csv_path && o.plot) {
+		int fd = mkstemp(tmp_csv);
+
+		if (fd < 0) {
+			fprintf(stderr, "epcmm sweep: --plot: cannot make a temporary file\n");
+			goto out;
+		}
+		close(fd);
+		tmp_made = true;
+		csv_path = tmp_csv;
+	}
+	if (csv_path) {
+		if (write_file(csv_path, "--csv", &f))
+			goto out;
+		sim_sweep_csv(f, r);
+		if (finish_file(f, csv_path, "--csv"))
+			goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o.cgroup, s->title);
+		if (sim_plot_sweep(csv_path, o.plot, title, r->knee_found ? r->knee : 0, err,
+				   sizeof(err))) {
+			fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
+			goto out;
+		}
+		fprintf(stderr, "epcmm sweep: plot written to %s\n", o.plot);
+	}
+#endif
+	status = 0;
+out:
+	if (tmp_made)
+		unlink(tmp_csv);
+	sim_sweep_free(r);
+	sim_scenario_free(s);
+	return status;
+}

@@ -632,6 +632,10 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 	epc__assert_mutex_held(&e->build_lock);
 	if (atomic_load(&e->killed))
 		return;
+	/* no fault makes a page resident from here on (it checks under the lock) */
+	epc__mutex_lock(&e->lock);
+	atomic_store(&e->killed, true);
+	epc__mutex_unlock(&e->lock);
 	atomic_store(&e->dying, true); /* no new reclaimer pins */
 	/*
 	 * Off the LRUs, and no reclaimer left holding a pin: one that failed to
@@ -647,8 +651,7 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 			break;
 	}
 	epc__mutex_lock(&e->lock);
-	atomic_store(&e->killed, true);
-	encl_release_pages_locked(e, false);
+	encl_release_pages_locked(e, true);
 	charged = e->mem_charged;
 	epc__cg_uncharge_mem(e->mem_cg, charged);
 	e->mem_charged = 0;

@@ -25,7 +25,7 @@ set -eu
 
 required="make gcc libc6-dev meson ninja-build pkg-config
 	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
-	gnuplot-nox valgrind"
+	gnuplot-nox valgrind libfuse3-dev fuse3"
 bench="libjemalloc-dev libgoogle-perftools-dev"
 fuzz="clang libclang-rt-14-dev"
 format="clang-format"

@@ -47,6 +47,7 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	atomic_init(&cg->refs, 0);
 	atomic_init(&cg->nr_lru, 0);
 	atomic_init(&cg->nr_reclaimable, 0);
+	atomic_init(&cg->nr_children, 0);
 	atomic_init(&cg->nr_evicted, 0);
 	atomic_init(&cg->nr_reloaded, 0);
 	atomic_init(&cg->nr_reclaim_sync, 0);
@@ -221,6 +222,7 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 	} else {
 		parent->first_child = cg;
 	}
+	atomic_fetch_add(&parent->nr_children, 1);
 	atomic_store(&cg->refs, 1); /* the handle */
 	*out = cg;
 out:
@@ -330,6 +332,7 @@ static void unlink_locked(struct epc_cgroup *cg)
 		cg->parent->first_child = cg->next_sibling;
 	if (cg->next_sibling)
 		cg->next_sibling->prev_sibling = cg->prev_sibling;
+	atomic_fetch_sub(&cg->parent->nr_children, 1);
 }
 
 /*

@@ -62,6 +62,12 @@ struct epc_cgroup {
 
 	/* tree lock */
 	struct epc_cgroup *first_child, *next_sibling, *prev_sibling;
+	/*
+	 * Children linked below it, dying ones included: written under the tree
+	 * lock, read without it by reclaim's leaf fast paths (a reader that
+	 * misses a child created meanwhile misses nothing: it has no pages yet).
+	 */
+	_Atomic int nr_children;
 	struct epc_cgroup *next_dying; /* on tree->dying while dead */
 	int nr_tasks;
 	_Atomic bool dead; /* written under the tree lock; read anywhere */

@@ -265,6 +265,8 @@ bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
 
 	if (!root->parent) /* the whole tree: one counter says it */
 		return atomic_load_explicit(&r->nr_on_lrus, memory_order_relaxed) == 0;
+	if (!atomic_load(&root->nr_children)) /* a leaf: its own counter, no tree lock */
+		return atomic_load_explicit(&root->nr_lru, memory_order_relaxed) == 0;
 	epc__mutex_lock(&r->cgroups->lock);
 	for (c = root; c && empty; c = epc__cg_next_pre_locked(root, c))
 		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
@@ -280,6 +282,8 @@ bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
 
 	if (!root->parent)
 		return atomic_load(&r->nr_reclaimable) == 0;
+	if (!atomic_load(&root->nr_children))
+		return atomic_load(&root->nr_reclaimable) == 0;
 	epc__mutex_lock(&r->cgroups->lock);
 	for (c = root; c && empty; c = epc__cg_next_pre_locked(root, c))
 		if (atomic_load(&c->nr_reclaimable))
@@ -339,6 +343,15 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 {
 	struct epc_cgroup *p, *n;
 
+	if (!atomic_load(&root->nr_children)) { /* a leaf: the walk is @root alone */
+		epc__spin_lock(&root->iter_lock);
+		p = root->next_cg;
+		if (p == root)
+			epc__cg_pin(p);
+		epc__spin_unlock(&root->iter_lock);
+		if (p == root)
+			return p;
+	}
 	epc__mutex_lock(&r->cgroups->lock);
 	epc__spin_lock(&root->iter_lock);
 	p = root->next_cg;

@@ -11,6 +11,9 @@
 
 /* Each command gets the arguments after its name. */
 int epcmm_demo(int argc, char **argv);
+int epcmm_daemon(int argc, char **argv);
+int epcmm_status_cmd(int argc, char **argv);
+int epcmm_top(int argc, char **argv);
 int epcmm_record(int argc, char **argv);	/* record.c */
 int epcmm_trace_convert(int argc, char **argv); /* record.c */
 int epcmm_topology(int argc, char **argv);	/* topology.c */

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_live.c - the cost of the live daemon's socket: a resident-page
+ * access (an 8-byte read of an enclave page that stays in EPC) as a round
+ * trip through epcmm_encl_read() to a daemon, with 1 and with 2 client
+ * connections at once, beside the same access in-process through
+ * epc_encl_access(). The daemon runs in a thread of this program
+ * (live_daemon_run(), as `epcmm daemon` runs it), so both ends share the
+ * machine's 2 CPUs, as they would for a client and `epcmm daemon`.
+ *
+ * Each case is measured ROUNDS times, the cases side by side in each round;
+ * a figure is the median over rounds of: requests per second (all clients
+ * together, wall time) and the median round trip (every call timed).
+ *
+ *   bench_live [--calls N]      (default 50000 per client per round)
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "epcmm-client.h"
+#include "epcmm.h"
+
+#define ROUNDS	      5
+#define DEFAULT_CALLS 50000
+#define MAX_CLIENTS   2
+#define EPC_BYTES     (16u << 20)
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct client {
+	const char *sock;
+	size_t calls;
+	double *lat; /* ns per call */
+	double t0, t1;
+	pthread_barrier_t *start;
+	int err;
+};
+
+static void *client_thread(void *arg)
+{
+	struct client *cl = arg;
+	struct epcmm_client *c;
+	uint64_t e, v = 0;
+
+	cl->err = epcmm_client_connect(cl->sock, &c);
+	if (!cl->err)
+		cl->err = epcmm_encl_create(c, 4096, &e);
+	if (!cl->err)
+		cl->err = epcmm_encl_add_pages(c, e, 0, 1, NULL);
+	if (!cl->err)
+		cl->err = epcmm_encl_init(c, e);
+	for (int i = 0; i < 1000 && !cl->err; i++) /* warm up */
+		cl->err = epcmm_encl_read(c, e, 8, &v, sizeof(v));
+	pthread_barrier_wait(cl->start);
+	cl->t0 = now_ns();
+	for (size_t i = 0; i < cl->calls && !cl->err; i++) {
+		double t = now_ns();
+
+		cl->err = epcmm_encl_read(c, e, 8, &v, sizeof(v));
+		cl->lat[i] = now_ns() - t;
+	}
+	cl->t1 = now_ns();
+	if (!cl->err)
+		epcmm_client_close(c);
+	return NULL;
+}
+
+/* One round of @n clients. Return: 0; an error. */
+static int socket_round(const char *sock, int n, size_t calls, double *rps, double *med)
+{
+	struct client cl[MAX_CLIENTS];
+	pthread_t tid[MAX_CLIENTS];
+	pthread_barrier_t start;
+	double t0 = 1e300, t1 = 0, *all = malloc(n * calls * sizeof(double));
+	int err = 0;
+
+	pthread_barrier_init(&start, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		cl[i] = (struct client){
+			.sock = sock, .calls = calls, .start = &start, .lat = all + i * calls};
+		pthread_create(&tid[i], NULL, client_thread, &cl[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(tid[i], NULL);
+		if (cl[i].err)
+			err = cl[i].err;
+		t0 = cl[i].t0 < t0 ? cl[i].t0 : t0;
+		t1 = cl[i].t1 > t1 ? cl[i].t1 : t1;
+	}
+	pthread_barrier_destroy(&start);
+	*rps = (double)(n * calls) / ((t1 - t0) / 1e9);
+	*med = median(all, n * calls);
+	free(all);
+	return err;
+}
+
+static int inproc_round(struct epc *epc, size_t calls, double *rps, double *med)
+{
+	double *lat = malloc(calls * sizeof(double)), t0;
+	struct epc_task *t;
+	struct epc_encl *e;
+	uint64_t v;
+	int ret;
+
+	ret = epc_task_create(epc, NULL, 0, &t);
+	if (ret)
+		return ret;
+	ret = epc_encl_create(t, 4096, &e);
+	if (!ret)
+		ret = epc_encl_add_page(t, e, 0, NULL);
+	if (!ret)
+		ret = epc_encl_init(e);
+	for (int i = 0; i < 1000 && !ret; i++)
+		ret = epc_encl_access(t, e, 8, &v, sizeof(v), false);
+	t0 = now_ns();
+	for (size_t i = 0; i < calls && !ret; i++) {
+		double s = now_ns();
+
+		ret = epc_encl_access(t, e, 8, &v, sizeof(v), false);
+		lat[i] = now_ns() - s;
+	}
+	*rps = (double)calls / ((now_ns() - t0) / 1e9);
+	*med = median(lat, calls);
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	free(lat);
+	return ret;
+}
+
+static void *daemon_thread(void *arg)
+{
+	live_daemon_run(arg);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct epc_section_desc sec = {0x100000, EPC_BYTES, 0};
+	struct epc_config cfg = {.nr_nodes = 1,
+				 .sections = &sec,
+				 .nr_sections = 1,
+				 .background = EPC_BACKGROUND_THREADS};
+	double rps[3][ROUNDS], med[3][ROUNDS];
+	char dir[] = "/tmp/epcmm-bench-live-XXXXXX", sock[64];
+	size_t calls = DEFAULT_CALLS;
+	struct live_daemon_opts o;
+	struct epc *epc;
+	pthread_t dt;
+	int ready[2], ret = 0;
+	uint64_t one = 1;
+	char ch;
+
+	if (argc == 3 && !strcmp(argv[1], "--calls"))
+		calls = strtoul(argv[2], NULL, 10);
+	if (!calls || !mkdtemp(dir) || pipe(ready))
+		return 2;
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	o = (struct live_daemon_opts){
+		.cfg = &cfg, .socket_path = sock, .stop_fd = eventfd(0, 0), .ready_fd = ready[1]};
+	pthread_create(&dt, NULL, daemon_thread, &o);
+	if (read(ready[0], &ch, 1) != 1)
+		return 1;
+	if (epc_create(&cfg, &epc) || epc_sanitize_wait(epc))
+		return 1;
+
+	for (int r = 0; r < ROUNDS && !ret; r++) {
+		ret = inproc_round(epc, calls, &rps[0][r], &med[0][r]);
+		if (!ret)
+			ret = socket_round(sock, 1, calls, &rps[1][r], &med[1][r]);
+		if (!ret)
+			ret = socket_round(sock, 2, calls, &rps[2][r], &med[2][r]);
+	}
+	if (ret) {
+		fprintf(stderr, "bench_live: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("bench_live: a resident-page 8-byte read, %zu calls per client, median of %d "
+	       "rounds\n",
+	       calls, ROUNDS);
+	printf("%-28s %14s %18s\n", "case", "requests/s", "median round trip");
+	static const char *const names[] = {"in-process epc_encl_access", "socket, 1 client",
+					    "socket, 2 clients"};
+	for (int c = 0; c < 3; c++)
+		printf("%-28s %14.0f %15.2f us\n", names[c], median(rps[c], ROUNDS),
+		       median(med[c], ROUNDS) / 1000);
+	if (write(o.stop_fd, &one, sizeof(one)) != sizeof(one))
+		return 1;
+	pthread_join(dt, NULL);
+	epc_destroy(epc);
+	rmdir(dir);
+	return 0;
+}

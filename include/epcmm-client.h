@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * epcmm-client.h - talk to a running `epcmm daemon` over its Unix socket.
+ *
+ * The daemon owns one emulated EPC; a client process creates enclaves, adds
+ * their pages, reads and writes them, allocates raw pages and reads and
+ * writes cgroup files, all charged to the cgroup the process is a member of
+ * (cgroup.procs). Everything a connection creates belongs to it: when the
+ * connection closes (epcmm_client_close(), exit, or SIGKILL) the daemon
+ * destroys it and returns every charge.
+ *
+ * The library is libepcmm-client (pkg-config: epcmm-client), separate from
+ * libepcmm: it needs only libc. The wire protocol is docs/PROTOCOL.md.
+ *
+ * Conventions as in epcmm.h: 0 or a negative errno, results through
+ * out-parameters. Every call can also fail with the transport's errors:
+ * -EPIPE/-ECONNRESET the daemon went away, -EPROTO a reply that does not
+ * parse (the connection is then unusable). One `struct epcmm_client` is used
+ * by one thread at a time.
+ */
+#ifndef EPCMM_CLIENT_H
+#define EPCMM_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EPCMM_DEFAULT_SOCKET "/run/epcmm/epcmm.sock"
+
+struct epcmm_client;
+
+/* The socket a client uses when given none: $EPCMM_SOCKET, else the default. */
+const char *epcmm_client_socket_path(void);
+
+/**
+ * epcmm_client_connect() - connect to the daemon at @path (NULL: see above).
+ * Return: 0; -ENOENT / -ECONNREFUSED no daemon listens there; -EACCES the
+ * socket's permissions refuse us; -ENAMETOOLONG; -ENOMEM; -ECONNRESET the
+ * daemon refused this process's uid (it serves its own uid and root).
+ */
+int epcmm_client_connect(const char *path, struct epcmm_client **out);
+/* Close the connection: the daemon frees everything it created. NULL: no-op. */
+void epcmm_client_close(struct epcmm_client *c);
+
+/* One round trip that does nothing. Return: 0. */
+int epcmm_ping(struct epcmm_client *c);
+
+/* Enclaves: handles are the daemon's, valid on this connection only. A stale
+ * or unknown handle is -EBADF. Other errors are epcmm.h's for the same call. */
+int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl);
+/* @nr_pages pages from @offset, with the bytes of @src (@nr_pages pages) or
+ * zeros (NULL). On error the pages before the failing one stay added. */
+int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t offset, uint64_t nr_pages,
+			 const void *src);
+int epcmm_encl_init(struct epcmm_client *c, uint64_t encl);
+/* Any offset and length inside added pages. */
+int epcmm_encl_read(struct epcmm_client *c, uint64_t encl, uint64_t offset, void *buf, size_t len);
+int epcmm_encl_write(struct epcmm_client *c, uint64_t encl, uint64_t offset, const void *buf,
+		     size_t len);
+int epcmm_encl_destroy(struct epcmm_client *c, uint64_t encl);
+
+struct epcmm_encl_stats {
+	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
+};
+int epcmm_encl_stats(struct epcmm_client *c, uint64_t encl, struct epcmm_encl_stats *st);
+
+/* A raw page (never reclaimable); @reclaim: EPC_DO_RECLAIM when true.
+ * @phys and @node may be NULL. */
+int epcmm_page_alloc(struct epcmm_client *c, bool reclaim, uint64_t *page, uint64_t *phys,
+		     int *node);
+int epcmm_page_free(struct epcmm_client *c, uint64_t page);
+
+/**
+ * epcmm_cgroup_read() - a file of the cgroup @path ("/" or "/a/b") into
+ * @buf, NUL-terminated: cgroup.procs, cgroup.controllers,
+ * cgroup.subtree_control, cgroup.events, misc.*, memory.*.
+ * Return: its length; -ENOENT; -ENOSPC @len too small.
+ */
+ssize_t epcmm_cgroup_read(struct epcmm_client *c, const char *path, const char *file, char *buf,
+			  size_t len);
+/* Write @text ("0" in cgroup.procs is the calling process). Errors as the
+ * cgroupfs gives them: -EINVAL, -ERANGE, -ENOENT, -EACCES, -ESRCH. */
+int epcmm_cgroup_write(struct epcmm_client *c, const char *path, const char *file,
+		       const char *text);
+/* Return: 0; -EEXIST; -ENOENT; -EINVAL. */
+int epcmm_cgroup_mkdir(struct epcmm_client *c, const char *path);
+/* Return: 0; -ENOENT; -EBUSY children or member processes. */
+int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path);
+
+/* The daemon's status report, text (docs/PROTOCOL.md, STATUS), into a
+ * malloc()ed NUL-terminated string the caller frees. */
+int epcmm_status(struct epcmm_client *c, char **text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EPCMM_CLIENT_H */

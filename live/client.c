@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/*
+ * client.c - the client library (include/epcmm-client.h): one blocking
+ * request/reply round trip per call over the daemon's Unix socket.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "epcmm-client.h"
+#include "proto.h"
+
+#define API __attribute__((visibility("default")))
+
+struct epcmm_client {
+	int fd;
+	bool broken;	      /* a transport error: every later call fails */
+	struct epcmm_wr req;  /* the request being built: header room, then payload */
+	struct epcmm_wr resp; /* the last reply's payload */
+};
+
+API const char *epcmm_client_socket_path(void)
+{
+	const char *env = getenv("EPCMM_SOCKET");
+
+	return env && *env ? env : EPCMM_DEFAULT_SOCKET;
+}
+
+API int epcmm_client_connect(const char *path, struct epcmm_client **out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct epcmm_client *c;
+	int fd, ret;
+
+	if (!path)
+		path = epcmm_client_socket_path();
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		goto err_close;
+	}
+	c->fd = fd;
+	/* A refused peer is closed at once: find out now, not at the first call. */
+	ret = epcmm_ping(c);
+	if (ret) {
+		epcmm_client_close(c);
+		return ret == -EPIPE ? -ECONNRESET : ret;
+	}
+	*out = c;
+	return 0;
+err_close:
+	close(fd);
+err_free:
+	free(c);
+	return ret;
+}
+
+API void epcmm_client_close(struct epcmm_client *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	epcmm_wr_free(&c->req);
+	epcmm_wr_free(&c->resp);
+	free(c);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		p = (const uint8_t *)p + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	while (n) {
+		ssize_t r = recv(fd, p, n, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ECONNRESET;
+		p = (uint8_t *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Send c->req (its first EPCMM_PROTO_HDR_LEN bytes are room for the header)
+ * as one request of @type, with one send; the reply usually arrives with one
+ * recv. Its payload lands in c->resp.
+ * Return: the reply's status, or a transport error. */
+static int call(struct epcmm_client *c, uint16_t type)
+{
+	uint8_t first[EPCMM_PROTO_HDR_LEN + 4096];
+	struct epcmm_msg_hdr h;
+	size_t got = 0;
+	void *p;
+	int ret;
+
+	if (c->broken)
+		return -EPIPE;
+	if ((ret = epcmm_wr_err(&c->req)))
+		return ret;
+	h = (struct epcmm_msg_hdr){
+		.magic = EPCMM_PROTO_MAGIC,
+		.version = EPCMM_PROTO_VERSION,
+		.type = type,
+		.len = (uint32_t)(c->req.len - EPCMM_PROTO_HDR_LEN),
+	};
+	memcpy(c->req.buf, &h, sizeof(h));
+	ret = write_all(c->fd, c->req.buf, c->req.len);
+	while (!ret && got < sizeof(h)) {
+		ssize_t r = recv(c->fd, first + got, sizeof(first) - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			ret = r < 0 ? -errno : -ECONNRESET;
+		else
+			got += (size_t)r;
+	}
+	if (!ret) {
+		memcpy(&h, first, sizeof(h));
+		ret = epcmm_proto_check_hdr(&h, true, type);
+	}
+	epcmm_wr_reset(&c->resp);
+	if (!ret && got - sizeof(h) > h.len)
+		ret = -EPROTO; /* more than the reply: nothing else may be in flight */
+	if (!ret && h.len) {
+		size_t have = got - sizeof(h);
+
+		p = epcmm_wr_reserve(&c->resp, h.len);
+		if (!p) {
+			ret = epcmm_wr_err(&c->resp);
+		} else {
+			memcpy(p, first + sizeof(h), have);
+			ret = read_all(c->fd, (uint8_t *)p + have, h.len - have);
+		}
+	}
+	if (ret) {
+		c->broken = true;
+		return ret;
+	}
+	return h.status;
+}
+
+static void req_begin(struct epcmm_client *c)
+{
+	epcmm_wr_reset(&c->req);
+	epcmm_wr_reserve(&c->req, EPCMM_PROTO_HDR_LEN); /* the header, filled by call() */
+}
+
+/* The reply's payload must be exactly @n bytes. */
+static int resp_expect(struct epcmm_client *c, size_t n, struct epcmm_rd *r)
+{
+	if (c->resp.len != n) {
+		c->broken = true;
+		return -EPROTO;
+	}
+	*r = (struct epcmm_rd){.p = c->resp.buf, .left = c->resp.len};
+	return 0;
+}
+
+API int epcmm_ping(struct epcmm_client *c)
+{
+	req_begin(c);
+	return call(c, EPCMM_MSG_PING);
+}
+
+API int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl)
+{
+	struct epcmm_rd r;
+	int ret;
+
+	req_begin(c);
+	epcmm_wr_u64(&c->req, size);
+	ret = call(c, EPCMM_MSG_ENCL_CREATE);
+	if (!ret && !(ret = resp_expect(c, 8, &r)))
+		epcmm_rd_u64(&r, encl);
+	return ret;
+}
+
+API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t offset,
+			     uint64_t nr_pages, const void *src)
+{
+	const uint64_t batch = EPCMM_PROTO_MAX_IO / 4096;
+	int ret = 0;
+
+	if (nr_pages == 0)
+		return -EINVAL;
+	if (!src) {
+		req_begin(c);
+		epcmm_wr_u64(&c->req, encl);
+		epcmm_wr_u64(&c->req, offset);
+		epcmm_wr_u64(&c->req, nr_pages);
+		return call(c, EPCMM_MSG_ENCL_ADD);
+	}
+	for (uint64_t done = 0; done < nr_pages && !ret;) {
+		uint64_t n = nr_pages - done < batch ? nr_pages - done : batch;
+
+		req_begin(c);
+		epcmm_wr_u64(&c->req, encl);
+		epcmm_wr_u64(&c->req, offset + done * 4096);
+		epcmm_wr_u64(&c->req, n);
+		epcmm_wr_bytes(&c->req, (const uint8_t *)src + done * 4096, n * 4096);
+		ret = call(c, EPCMM_MSG_ENCL_ADD);
+		done += n;
+	}
+	return ret;
+}
+
+static int encl_simple(struct epcmm_client *c, uint16_t type, uint64_t encl)
+{
+	req_begin(c);
+	epcmm_wr_u64(&c->req, encl);
+	return call(c, type);
+}
+
+API int epcmm_encl_init(struct epcmm_client *c, uint64_t encl)
+{
+	return encl_simple(c, EPCMM_MSG_ENCL_INIT, encl);
+}
+
+API int epcmm_encl_destroy(struct epcmm_client *c, uint64_t encl)
+{
+	return encl_simple(c, EPCMM_MSG_ENCL_DESTROY, encl);
+}
+
+API int epcmm_encl_read(struct epcmm_client *c, uint64_t encl, uint64_t offset, void *buf,
+			size_t len)
+{
+	struct epcmm_rd r;
+	int ret = 0;
+
+	if (len == 0)
+		return buf ? 0 : -EINVAL;
+	for (size_t done = 0; done < len && !ret;) {
+		size_t n = len - done < EPCMM_PROTO_MAX_IO ? len - done : EPCMM_PROTO_MAX_IO;
+
+		req_begin(c);
+		epcmm_wr_u64(&c->req, encl);
+		epcmm_wr_u64(&c->req, offset + done);
+		epcmm_wr_u32(&c->req, (uint32_t)n);
+		ret = call(c, EPCMM_MSG_ENCL_READ);
+		if (!ret && !(ret = resp_expect(c, n, &r)))
+			memcpy((uint8_t *)buf + done, r.p, n);
+		done += n;
+	}
+	return ret;
+}
+
+API int epcmm_encl_write(struct epcmm_client *c, uint64_t encl, uint64_t offset, const void *buf,
+			 size_t len)
+{
+	int ret = 0;
+
+	if (len == 0)
+		return buf ? 0 : -EINVAL;
+	for (size_t done = 0; done < len && !ret;) {
+		size_t n = len - done < EPCMM_PROTO_MAX_IO ? len - done : EPCMM_PROTO_MAX_IO;
+
+		req_begin(c);
+		epcmm_wr_u64(&c->req, encl);
+		epcmm_wr_u64(&c->req, offset + done);
+		epcmm_wr_bytes(&c->req, (const uint8_t *)buf + done, n);
+		ret = call(c, EPCMM_MSG_ENCL_WRITE);
+		done += n;
+	}
+	return ret;
+}
+
+API int epcmm_encl_stats(struct epcmm_client *c, uint64_t encl, struct epcmm_encl_stats *st)
+{
+	struct epcmm_rd r;
+	int ret = encl_simple(c, EPCMM_MSG_ENCL_STATS, encl);
+
+	if (ret || (ret = resp_expect(c, 48, &r)))
+		return ret;
+	epcmm_rd_u64(&r, &st->nr_pages);
+	epcmm_rd_u64(&r, &st->nr_resident);
+	epcmm_rd_u64(&r, &st->nr_va_pages);
+	epcmm_rd_u64(&r, &st->nr_faults);
+	epcmm_rd_u64(&r, &st->nr_evicted);
+	epcmm_rd_u64(&r, &st->nr_reloaded);
+	return 0;
+}
+
+API int epcmm_page_alloc(struct epcmm_client *c, bool reclaim, uint64_t *page, uint64_t *phys,
+			 int *node)
+{
+	struct epcmm_rd r;
+	uint64_t ph;
+	uint32_t nd;
+	int ret;
+
+	req_begin(c);
+	epcmm_wr_u32(&c->req, reclaim ? 1 : 0);
+	ret = call(c, EPCMM_MSG_PAGE_ALLOC);
+	if (ret || (ret = resp_expect(c, 20, &r)))
+		return ret;
+	epcmm_rd_u64(&r, page);
+	epcmm_rd_u64(&r, &ph);
+	epcmm_rd_u32(&r, &nd);
+	if (phys)
+		*phys = ph;
+	if (node)
+		*node = (int)nd;
+	return 0;
+}
+
+API int epcmm_page_free(struct epcmm_client *c, uint64_t page)
+{
+	return encl_simple(c, EPCMM_MSG_PAGE_FREE, page);
+}
+
+API ssize_t epcmm_cgroup_read(struct epcmm_client *c, const char *path, const char *file, char *buf,
+			      size_t len)
+{
+	int ret;
+
+	req_begin(c);
+	epcmm_wr_str(&c->req, path);
+	epcmm_wr_str(&c->req, file);
+	ret = call(c, EPCMM_MSG_CG_READ);
+	if (ret)
+		return ret;
+	if (c->resp.len >= len)
+		return -ENOSPC;
+	memcpy(buf, c->resp.buf, c->resp.len);
+	buf[c->resp.len] = '\0';
+	return (ssize_t)c->resp.len;
+}
+
+API int epcmm_cgroup_write(struct epcmm_client *c, const char *path, const char *file,
+			   const char *text)
+{
+	req_begin(c);
+	epcmm_wr_str(&c->req, path);
+	epcmm_wr_str(&c->req, file);
+	epcmm_wr_str(&c->req, text);
+	return call(c, EPCMM_MSG_CG_WRITE);
+}
+
+static int cg_dir(struct epcmm_client *c, uint16_t type, const char *path)
+{
+	req_begin(c);
+	epcmm_wr_str(&c->req, path);
+	return call(c, type);
+}
+
+API int epcmm_cgroup_mkdir(struct epcmm_client *c, const char *path)
+{
+	return cg_dir(c, EPCMM_MSG_CG_MKDIR, path);
+}
+
+API int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path)
+{
+	return cg_dir(c, EPCMM_MSG_CG_RMDIR, path);
+}
+
+API int epcmm_status(struct epcmm_client *c, char **text)
+{
+	int ret;
+
+	req_begin(c);
+	ret = call(c, EPCMM_MSG_STATUS);
+	if (ret)
+		return ret;
+	*text = malloc(c->resp.len + 1);
+	if (!*text)
+		return -ENOMEM;
+	memcpy(*text, c->resp.buf, c->resp.len);
+	(*text)[c->resp.len] = '\0';
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h - `epcmm daemon`: one struct epc in THREADS mode served over a
+ * Unix socket, one thread per client connection, and optionally the cgroup
+ * tree mounted with FUSE.
+ *
+ * Security: the socket is created mode 0600 (under umask 0177, then chmod);
+ * a peer whose SO_PEERCRED uid is neither the daemon's nor root is logged and
+ * closed before it is read from. Client input is decoded by session.c,
+ * which checks every length and range.
+ *
+ * Shutdown (@stop_fd readable): stop accepting, unlink the socket, interrupt
+ * and shut down every connection (each thread destroys what its client
+ * created), wait for them, unmount, free the EPC.
+ */
+#ifndef EPCMM_LIVE_DAEMON_H
+#define EPCMM_LIVE_DAEMON_H
+
+#include "epcmm.h"
+
+struct live_daemon_opts {
+	const struct epc_config *cfg; /* the machine; background must be THREADS */
+	const char *socket_path;
+	const char *mount_dir; /* NULL: no mount */
+	int stop_fd;	       /* readable: shut down (a signalfd, an eventfd, a pipe) */
+	int ready_fd;	       /* -1, or written one byte once serving (for tests) */
+};
+
+/* Run until @o->stop_fd is readable. Return: 0 after a clean shutdown; a
+ * negative errno when it could not start (a line on stderr says why). */
+int live_daemon_run(const struct live_daemon_opts *o);
+
+#endif

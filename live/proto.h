@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h - the epcmm wire protocol (docs/PROTOCOL.md is the reference).
+ *
+ * Every message, request or reply, is a fixed 16-byte header followed by
+ * `len` payload bytes. Integers are in the host's byte order: the protocol
+ * runs over a Unix socket, so both ends are on the same machine. A request
+ * carries status 0; its reply has the request's type with EPCMM_MSG_REPLY set
+ * and a status of 0 or a negative errno, and a payload only on success.
+ *
+ * The decoder (epcmm_proto_check_hdr() and the epcmm_rd_* cursor) checks every
+ * length and range before anything is used: a malformed message is an error
+ * reply and the end of that connection, never a crash.
+ */
+#ifndef EPCMM_LIVE_PROTO_H
+#define EPCMM_LIVE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EPCMM_PROTO_MAGIC   0x4d435045u /* "EPCM" read as a little-endian u32 */
+#define EPCMM_PROTO_VERSION 1
+#define EPCMM_PROTO_HDR_LEN 16
+/* The largest payload: one enclave read or write, or 256 pages to add. */
+#define EPCMM_PROTO_MAX_IO	(1u << 20)
+#define EPCMM_PROTO_MAX_PAYLOAD (EPCMM_PROTO_MAX_IO + 64)
+#define EPCMM_PROTO_MAX_STR	4096 /* a path, a file name or a file's text */
+
+enum epcmm_msg_type {
+	EPCMM_MSG_PING = 1,
+	EPCMM_MSG_ENCL_CREATE = 2,
+	EPCMM_MSG_ENCL_ADD = 3,
+	EPCMM_MSG_ENCL_INIT = 4,
+	EPCMM_MSG_ENCL_READ = 5,
+	EPCMM_MSG_ENCL_WRITE = 6,
+	EPCMM_MSG_ENCL_DESTROY = 7,
+	EPCMM_MSG_ENCL_STATS = 8,
+	EPCMM_MSG_PAGE_ALLOC = 9,
+	EPCMM_MSG_PAGE_FREE = 10,
+	EPCMM_MSG_CG_READ = 11,
+	EPCMM_MSG_CG_WRITE = 12,
+	EPCMM_MSG_CG_MKDIR = 13,
+	EPCMM_MSG_CG_RMDIR = 14,
+	EPCMM_MSG_STATUS = 15,
+	EPCMM_MSG_TYPE_END,
+};
+#define EPCMM_MSG_REPLY 0x8000
+
+struct epcmm_msg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t len;	/* payload bytes after the header */
+	int32_t status; /* requests: 0; replies: 0 or -errno */
+};
+_Static_assert(sizeof(struct epcmm_msg_hdr) == EPCMM_PROTO_HDR_LEN, "header layout");
+
+/*
+ * epcmm_proto_check_hdr() - the header of a request (@reply false) or of a
+ * reply to a request of type @want (@reply true).
+ * Return: 0; -EPROTO bad magic or a non-zero request status; -EPROTONOSUPPORT
+ * another version; -EBADMSG unknown type, or not the reply expected;
+ * -EMSGSIZE a payload above EPCMM_PROTO_MAX_PAYLOAD.
+ */
+int epcmm_proto_check_hdr(const struct epcmm_msg_hdr *h, bool reply, uint16_t want);
+
+/* A bounds-checked reader over one payload. Every call fails with -EBADMSG
+ * when the payload is too short or a value is out of range, and then leaves
+ * the cursor where it was. */
+struct epcmm_rd {
+	const uint8_t *p;
+	size_t left;
+};
+int epcmm_rd_u32(struct epcmm_rd *r, uint32_t *v);
+int epcmm_rd_u64(struct epcmm_rd *r, uint64_t *v);
+/* A u16 length and that many bytes, 1..@max, none of them NUL; copied into
+ * @buf (@max + 1 bytes) and NUL-terminated. */
+int epcmm_rd_str(struct epcmm_rd *r, char *buf, size_t max);
+/* The end: -EBADMSG if bytes are left over. */
+int epcmm_rd_end(const struct epcmm_rd *r);
+
+/* A growable output buffer (the writer side). Appends fail with -ENOMEM and
+ * -EMSGSIZE past EPCMM_PROTO_MAX_PAYLOAD; after a failure the buffer is
+ * marked bad and epcmm_wr_err() returns the first error. */
+struct epcmm_wr {
+	uint8_t *buf;
+	size_t len, cap;
+	int err;
+};
+void epcmm_wr_reset(struct epcmm_wr *w);
+void epcmm_wr_free(struct epcmm_wr *w);
+void epcmm_wr_u32(struct epcmm_wr *w, uint32_t v);
+void epcmm_wr_u64(struct epcmm_wr *w, uint64_t v);
+void epcmm_wr_str(struct epcmm_wr *w, const char *s);
+void epcmm_wr_bytes(struct epcmm_wr *w, const void *p, size_t n);
+/* Room for @n bytes at the end, returned for the caller to fill; NULL on error. */
+void *epcmm_wr_reserve(struct epcmm_wr *w, size_t n);
+static inline int epcmm_wr_err(const struct epcmm_wr *w)
+{
+	return w->err;
+}
+
+#endif

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: MIT
+/*
+ * session.c - a client's objects and the request handler (session.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+#define SESSION_MAX_SLOTS    (1u << 24)				  /* handles one client may hold */
+#define SESSION_ADD_DATA_MAX (EPCMM_PROTO_MAX_IO / EPC_PAGE_SIZE) /* pages with bytes per ADD */
+#define SESSION_TEXT_MAX     (64u << 10) /* the longest cgroup file text read */
+
+enum slot_kind {
+	SLOT_FREE,
+	SLOT_ENCL,
+	SLOT_PAGE,
+};
+
+struct slot {
+	uint32_t gen;
+	enum slot_kind kind;
+	void *obj;
+	uint64_t size; /* an enclave's size */
+};
+
+struct live_session {
+	struct live_server *srv; /* read-only after create */
+	pid_t pid;		 /* read-only after create */
+	struct epc_task *task;	 /* used by the session's thread only */
+	atomic_bool stop;	 /* set by live_session_interrupt() */
+	pthread_mutex_t lock;	 /* protects the table below */
+	struct slot *slots;
+	uint32_t nr_slots, cap_slots;
+	uint32_t *free_slots; /* a stack of free slot indices */
+	uint32_t nr_free;
+	uint32_t nr_encls, nr_pages;
+	struct live_session *next, *prev; /* the server's list, under srv->lock */
+};
+
+int live_server_init(struct live_server *srv, struct epc *epc, int nr_nodes)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->epc = epc;
+	srv->nr_nodes = nr_nodes;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->idle, NULL);
+	return live_cgfs_create(epc, &srv->cgfs);
+}
+
+void live_server_fini(struct live_server *srv)
+{
+	live_cgfs_destroy(srv->cgfs);
+	pthread_cond_destroy(&srv->idle);
+	pthread_mutex_destroy(&srv->lock);
+}
+
+int live_session_create(struct live_server *srv, pid_t pid, struct live_session **out)
+{
+	struct live_session *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = epc_task_create(srv->epc, NULL, 0, &s->task);
+	if (ret) {
+		free(s);
+		return ret;
+	}
+	s->srv = srv;
+	s->pid = pid;
+	pthread_mutex_init(&s->lock, NULL);
+	if (pid > 0)
+		live_cgfs_adopt(srv->cgfs, pid); /* -ENOMEM: it stays in the root */
+	pthread_mutex_lock(&srv->lock);
+	s->next = srv->sessions;
+	if (s->next)
+		s->next->prev = s;
+	srv->sessions = s;
+	srv->nr_sessions++;
+	pthread_mutex_unlock(&srv->lock);
+	*out = s;
+	return 0;
+}
+
+void live_session_interrupt(struct live_session *s)
+{
+	atomic_store(&s->stop, true);
+	epc_task_set_signal(s->task, true);
+}
+
+void live_session_destroy(struct live_session *s)
+{
+	struct live_server *srv = s->srv;
+
+	pthread_mutex_lock(&srv->lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&srv->lock);
+
+	for (uint32_t i = 0; i < s->nr_slots; i++) {
+		struct slot *sl = &s->slots[i];
+
+		if (sl->kind == SLOT_ENCL)
+			epc_encl_destroy(sl->obj);
+		else if (sl->kind == SLOT_PAGE)
+			epc_page_free(sl->obj);
+	}
+	epc_task_destroy(s->task);
+	free(s->slots);
+	free(s->free_slots);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+
+	pthread_mutex_lock(&srv->lock);
+	if (--srv->nr_sessions == 0)
+		pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* ------------------------------------------------------------ handles */
+
+static int slot_add(struct live_session *s, enum slot_kind kind, void *obj, uint64_t size,
+		    uint64_t *id)
+{
+	uint32_t i;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->nr_free) {
+		i = s->free_slots[--s->nr_free];
+	} else {
+		if (s->nr_slots == s->cap_slots) {
+			uint32_t cap = s->cap_slots ? 2 * s->cap_slots : 16;
+			struct slot *ns;
+			uint32_t *nf;
+
+			if (cap > SESSION_MAX_SLOTS) {
+				ret = -ENOSPC;
+				goto out_unlock;
+			}
+			ns = realloc(s->slots, cap * sizeof(*ns));
+			if (ns)
+				s->slots = ns;
+			nf = ns ? realloc(s->free_slots, cap * sizeof(*nf)) : NULL;
+			if (!nf) {
+				ret = -ENOMEM;
+				goto out_unlock;
+			}
+			s->free_slots = nf;
+			s->cap_slots = cap;
+		}
+		i = s->nr_slots++;
+		s->slots[i].gen = 0;
+	}
+	s->slots[i].gen++;
+	s->slots[i].kind = kind;
+	s->slots[i].obj = obj;
+	s->slots[i].size = size;
+	*id = (uint64_t)s->slots[i].gen << 32 | i;
+	if (kind == SLOT_ENCL)
+		s->nr_encls++;
+	else
+		s->nr_pages++;
+out_unlock:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* The object behind @id if it is of @kind. Only the session's own thread
+ * removes slots, so the pointer stays valid for it after the lock. */
+static int slot_get(struct live_session *s, uint64_t id, enum slot_kind kind, void **obj)
+{
+	uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&s->lock);
+	if (i < s->nr_slots && s->slots[i].gen == gen && s->slots[i].kind == kind) {
+		*obj = s->slots[i].obj;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int slot_remove(struct live_session *s, uint64_t id, enum slot_kind kind, void **obj)
+{
+	uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&s->lock);
+	if (i < s->nr_slots && s->slots[i].gen == gen && s->slots[i].kind == kind) {
+		*obj = s->slots[i].obj;
+		s->slots[i].kind = SLOT_FREE;
+		s->slots[i].obj = NULL;
+		s->free_slots[s->nr_free++] = i;
+		if (kind == SLOT_ENCL)
+			s->nr_encls--;
+		else
+			s->nr_pages--;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Errors that mean the message itself was malformed: close the connection. */
+static bool is_fatal(int err)
+{
+	return err == -EBADMSG || err == -EPROTO || err == -EPROTONOSUPPORT || err == -EMSGSIZE;
+}
+
+static int do_encl_create(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	struct epc_encl *e;
+	uint64_t size, id;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &size)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	if (!ret)
+		ret = epc_encl_create(s->task, size, &e);
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	if (ret)
+		return ret;
+	ret = slot_add(s, SLOT_ENCL, e, size, &id);
+	if (ret) {
+		epc_encl_destroy(e);
+		return ret;
+	}
+	epcmm_wr_u64(out, id);
+	return 0;
+}
+
+static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
+{
+	uint64_t id, offset, nr;
+	const uint8_t *data;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
+	    (ret = epcmm_rd_u64(r, &nr)))
+		return ret;
+	if (nr == 0 || nr > EPC_ENCL_MAX_SIZE / EPC_PAGE_SIZE)
+		return -EBADMSG;
+	data = r->left ? r->p : NULL;
+	if (data && (nr > SESSION_ADD_DATA_MAX || r->left != nr * EPC_PAGE_SIZE))
+		return -EBADMSG;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	if (offset > UINT64_MAX - nr * EPC_PAGE_SIZE)
+		return -EINVAL;
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	for (uint64_t i = 0; i < nr && !ret; i++) {
+		if (atomic_load(&s->stop)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = epc_encl_add_page(s->task, e, offset + i * EPC_PAGE_SIZE,
+					data ? data + i * EPC_PAGE_SIZE : NULL);
+	}
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	return ret;
+}
+
+static int do_encl_id(struct live_session *s, struct epcmm_rd *r, void **e)
+{
+	uint64_t id;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	return slot_get(s, id, SLOT_ENCL, e);
+}
+
+static int do_encl_access(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out,
+			  bool write)
+{
+	uint64_t id, offset;
+	uint32_t len;
+	void *e, *buf;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)))
+		return ret;
+	if (write) {
+		len = (uint32_t)r->left;
+		buf = (void *)r->p;
+	} else {
+		if ((ret = epcmm_rd_u32(r, &len)) || (ret = epcmm_rd_end(r)))
+			return ret;
+	}
+	if (len == 0 || len > EPCMM_PROTO_MAX_IO)
+		return -EBADMSG;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	if (!write) {
+		buf = epcmm_wr_reserve(out, len);
+		if (!buf)
+			return epcmm_wr_err(out);
+	}
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	if (!ret)
+		ret = epc_encl_access(s->task, e, offset, buf, len, write);
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	return ret;
+}
+
+static int do_encl_destroy(struct live_session *s, struct epcmm_rd *r)
+{
+	uint64_t id;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = slot_remove(s, id, SLOT_ENCL, &e)))
+		return ret;
+	epc_encl_destroy(e);
+	return 0;
+}
+
+static int do_encl_stats(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	struct epc_encl_stats st;
+	void *e;
+	int ret = do_encl_id(s, r, &e);
+
+	if (ret)
+		return ret;
+	epc_encl_get_stats(e, &st);
+	epcmm_wr_u64(out, st.nr_pages);
+	epcmm_wr_u64(out, st.nr_resident);
+	epcmm_wr_u64(out, st.nr_va_pages);
+	epcmm_wr_u64(out, st.nr_faults);
+	epcmm_wr_u64(out, st.nr_evicted);
+	epcmm_wr_u64(out, st.nr_reloaded);
+	return 0;
+}
+
+static int do_page_alloc(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	struct epc_page *p;
+	uint32_t reclaim;
+	uint64_t id;
+	int ret;
+
+	if ((ret = epcmm_rd_u32(r, &reclaim)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if (reclaim > 1)
+		return -EINVAL;
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	if (!ret)
+		ret = epc_page_alloc(s->task, NULL, reclaim ? EPC_DO_RECLAIM : EPC_NO_RECLAIM, &p);
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	if (ret)
+		return ret;
+	ret = slot_add(s, SLOT_PAGE, p, EPC_PAGE_SIZE, &id);
+	if (ret) {
+		epc_page_free(p);
+		return ret;
+	}
+	epcmm_wr_u64(out, id);
+	epcmm_wr_u64(out, epc_page_phys(p));
+	epcmm_wr_u32(out, (uint32_t)epc_page_node(p));
+	return 0;
+}
+
+static int do_page_free(struct live_session *s, struct epcmm_rd *r)
+{
+	uint64_t id;
+	void *p;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = slot_remove(s, id, SLOT_PAGE, &p)))
+		return ret;
+	epc_page_free(p);
+	return 0;
+}
+
+/* "path" and "file" joined: "/a" + "misc.max" -> "/a/misc.max". */
+static int read_file_path(struct epcmm_rd *r, char *path, size_t len)
+{
+	char dir[EPCMM_PROTO_MAX_STR + 1], file[EPCMM_PROTO_MAX_STR + 1];
+	int ret, n;
+
+	if ((ret = epcmm_rd_str(r, dir, EPCMM_PROTO_MAX_STR)) ||
+	    (ret = epcmm_rd_str(r, file, EPCMM_PROTO_MAX_STR)))
+		return ret;
+	if (dir[0] != '/' || strchr(file, '/'))
+		return -EINVAL;
+	n = snprintf(path, len, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", file);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int do_cg_read(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	char path[2 * EPCMM_PROTO_MAX_STR + 2];
+	size_t cap = 4096;
+	ssize_t n;
+	int ret;
+
+	if ((ret = read_file_path(r, path, sizeof(path))))
+		return ret;
+	if ((ret = epcmm_rd_end(r)))
+		return ret;
+	for (;;) {
+		char *buf = malloc(cap);
+
+		if (!buf)
+			return -ENOMEM;
+		n = live_cgfs_read(s->srv->cgfs, path, buf, cap);
+		if (n >= 0)
+			epcmm_wr_bytes(out, buf, (size_t)n);
+		free(buf);
+		if (n != -ENOSPC || cap >= SESSION_TEXT_MAX)
+			break;
+		cap *= 2;
+	}
+	return n < 0 ? (int)n : epcmm_wr_err(out);
+}
+
+static int do_cg_write(struct live_session *s, struct epcmm_rd *r)
+{
+	char path[2 * EPCMM_PROTO_MAX_STR + 2], text[EPCMM_PROTO_MAX_STR + 1];
+	int ret;
+
+	if ((ret = read_file_path(r, path, sizeof(path))) ||
+	    (ret = epcmm_rd_str(r, text, EPCMM_PROTO_MAX_STR)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	return live_cgfs_write(s->srv->cgfs, path, text, strlen(text), s->pid);
+}
+
+static int do_cg_dir(struct live_session *s, struct epcmm_rd *r, bool mkdir)
+{
+	char path[EPCMM_PROTO_MAX_STR + 1];
+	int ret;
+
+	if ((ret = epcmm_rd_str(r, path, EPCMM_PROTO_MAX_STR)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if (path[0] != '/')
+		return -EINVAL;
+	return mkdir ? live_cgfs_mkdir(s->srv->cgfs, path) : live_cgfs_rmdir(s->srv->cgfs, path);
+}
+
+static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	void *e;
+	int ret;
+
+	switch (type) {
+	case EPCMM_MSG_PING:
+		return epcmm_rd_end(r);
+	case EPCMM_MSG_ENCL_CREATE:
+		return do_encl_create(s, r, out);
+	case EPCMM_MSG_ENCL_ADD:
+		return do_encl_add(s, r);
+	case EPCMM_MSG_ENCL_INIT:
+		ret = do_encl_id(s, r, &e);
+		return ret ? ret : epc_encl_init(e);
+	case EPCMM_MSG_ENCL_READ:
+		return do_encl_access(s, r, out, false);
+	case EPCMM_MSG_ENCL_WRITE:
+		return do_encl_access(s, r, out, true);
+	case EPCMM_MSG_ENCL_DESTROY:
+		return do_encl_destroy(s, r);
+	case EPCMM_MSG_ENCL_STATS:
+		return do_encl_stats(s, r, out);
+	case EPCMM_MSG_PAGE_ALLOC:
+		return do_page_alloc(s, r, out);
+	case EPCMM_MSG_PAGE_FREE:
+		return do_page_free(s, r);
+	case EPCMM_MSG_CG_READ:
+		return do_cg_read(s, r, out);
+	case EPCMM_MSG_CG_WRITE:
+		return do_cg_write(s, r);
+	case EPCMM_MSG_CG_MKDIR:
+		return do_cg_dir(s, r, true);
+	case EPCMM_MSG_CG_RMDIR:
+		return do_cg_dir(s, r, false);
+	case EPCMM_MSG_STATUS:
+		ret = epcmm_rd_end(r);
+		return ret ? ret : live_server_status(s->srv, out);
+	}
+	return -EBADMSG;
+}
+
+int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
+			const uint8_t *payload, struct epcmm_msg_hdr *rh, struct epcmm_wr *out)
+{
+	struct epcmm_rd r = {.p = payload, .left = h->len};
+	int ret = epcmm_proto_check_hdr(h, false, 0);
+
+	epcmm_wr_reset(out);
+	if (!ret) {
+		ret = dispatch(s, h->type, &r, out);
+		if (!ret)
+			ret = epcmm_wr_err(out);
+		/* A reply too big to send (a huge status report) is the request's
+		 * failure, not a malformed message: the connection goes on. */
+		if (ret == -EMSGSIZE)
+			ret = -E2BIG;
+	}
+	if (ret)
+		epcmm_wr_reset(out);
+	*rh = (struct epcmm_msg_hdr){
+		.magic = EPCMM_PROTO_MAGIC,
+		.version = EPCMM_PROTO_VERSION,
+		.type = (uint16_t)((h->type & ~EPCMM_MSG_REPLY) | EPCMM_MSG_REPLY),
+		.len = (uint32_t)out->len,
+		.status = ret,
+	};
+	return is_fatal(ret) ? ret : 0;
+}
+
+/* ------------------------------------------------------------ status */
+
+static void wr_printf(struct epcmm_wr *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void wr_printf(struct epcmm_wr *w, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		epcmm_wr_bytes(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs)
+{
+	struct epc_cgroup_stats st;
+	struct epcmm_wr *w = arg;
+	char max[32];
+
+	epc_cgroup_get_stats(cg, &st, sizeof(st));
+	if (st.max == UINT64_MAX)
+		snprintf(max, sizeof(max), "max");
+	else
+		snprintf(max, sizeof(max), "%" PRIu64, st.max);
+	wr_printf(w,
+		  "cgroup %s current %" PRIu64 " peak %" PRIu64 " max %s events %" PRIu64
+		  " evicted %" PRIu64 " reloaded %" PRIu64 " procs %d\n",
+		  path, st.current, st.peak, max, st.events, st.nr_evicted, st.nr_reloaded,
+		  nr_procs);
+	return 0;
+}
+
+int live_server_status(struct live_server *srv, struct epcmm_wr *out)
+{
+	struct epc_stats st;
+
+	epc_get_stats(srv->epc, &st);
+	wr_printf(out, "epcmm-status 1\n");
+	wr_printf(out,
+		  "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64 " evicted %" PRIu64
+		  " reloaded %" PRIu64 "\n",
+		  st.nr_total, st.nr_free, st.nr_reclaimable, st.nr_evicted, st.nr_reloaded);
+	for (int n = 0; n < srv->nr_nodes; n++) {
+		struct epc_node_stats ns;
+
+		if (!epc_get_node_stats(srv->epc, n, &ns) && ns.has_epc)
+			wr_printf(out, "node %d total %" PRIu64 " free %" PRIu64 "\n", n,
+				  ns.nr_total, ns.nr_free);
+	}
+	live_cgfs_foreach(srv->cgfs, status_cgroup, out);
+	pthread_mutex_lock(&srv->lock);
+	for (struct live_session *s = srv->sessions; s; s = s->next) {
+		char cg[EPCMM_PROTO_MAX_STR];
+
+		live_cgfs_pid_path(srv->cgfs, s->pid, cg, sizeof(cg));
+		pthread_mutex_lock(&s->lock);
+		wr_printf(out, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, cg,
+			  s->nr_encls, s->nr_pages);
+		for (uint32_t i = 0; i < s->nr_slots; i++) {
+			struct epc_encl_stats es;
+
+			if (s->slots[i].kind != SLOT_ENCL)
+				continue;
+			epc_encl_get_stats(s->slots[i].obj, &es);
+			wr_printf(out,
+				  "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
+				  " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
+				  (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident,
+				  es.nr_evicted, es.nr_reloaded);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return epcmm_wr_err(out);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.h - one client connection's state and its request handler, apart
+ * from the socket: the daemon feeds it whole messages it has read, the fuzz
+ * target feeds it bytes, and both get the reply to send back.
+ *
+ * A session owns everything its client created: enclaves and raw pages, kept
+ * in a table of handles (slot index in the low 32 bits, the slot's
+ * generation in the high 32, so a stale or forged handle is -EBADF, never
+ * another object). live_session_destroy() destroys them all, returning every
+ * charge: that is what makes a killed client leave nothing behind.
+ *
+ * A session has one epc_task. For each request that may charge, the task is
+ * moved into the cgroup its client process is a member of (live_cgfs_task_
+ * enter) and back to the root after it, so a process moved by cgroup.procs
+ * is charged where it now is, and a task never pins a cgroup between
+ * requests.
+ *
+ * The server (struct live_server) is what the sessions share: the EPC, the
+ * cgroupfs, and the list of sessions for the status report.
+ *
+ * Locks: server->lock protects the session list (taken before a session's
+ * lock); session->lock protects its handle table, taken by its own thread to
+ * change the table and by the status report to read it. The session's own
+ * thread calls the library on its objects without session->lock, except
+ * destroy, which unpublishes the handle under the lock first.
+ */
+#ifndef EPCMM_LIVE_SESSION_H
+#define EPCMM_LIVE_SESSION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgfs.h"
+#include "epcmm.h"
+#include "proto.h"
+
+struct live_session;
+
+struct live_server {
+	struct epc *epc;	/* read-only after init */
+	int nr_nodes;		/* read-only after init */
+	struct live_cgfs *cgfs; /* read-only after init */
+	pthread_mutex_t lock;	/* protects @sessions and @nr_sessions */
+	struct live_session *sessions;
+	int nr_sessions;
+	pthread_cond_t idle; /* signalled when @nr_sessions drops to 0 */
+};
+
+/* Return: 0; -ENOMEM; a cgfs error. */
+int live_server_init(struct live_server *srv, struct epc *epc, int nr_nodes);
+/* Every session must be gone. */
+void live_server_fini(struct live_server *srv);
+
+/* A session for the client process @pid. Return: 0; -ENOMEM; the library's
+ * errors from epc_task_create(). */
+int live_session_create(struct live_server *srv, pid_t pid, struct live_session **out);
+/* Destroys every enclave and page the session owns and the session. */
+void live_session_destroy(struct live_session *s);
+/* Ask a request in flight to stop: reclaim loops return -EINTR. */
+void live_session_interrupt(struct live_session *s);
+
+/*
+ * live_session_handle() - one request: its header @h (already read, not yet
+ * checked) and @h->len payload bytes. The reply's header goes to @rh and its
+ * payload to @out (reset first).
+ * Return: 0: send the reply and read on; -EPROTO (or another -errno): send
+ * the reply (its status is the error) and close the connection, because the
+ * message was malformed and the stream cannot be trusted any more.
+ */
+int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
+			const uint8_t *payload, struct epcmm_msg_hdr *rh, struct epcmm_wr *out);
+
+/* The daemon's status text (docs/PROTOCOL.md, STATUS) into @out. */
+int live_server_status(struct live_server *srv, struct epcmm_wr *out);
+
+#endif

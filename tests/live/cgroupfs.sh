@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# cgroupfs.sh - the mounted cgroupfs through the mount itself: every file
+# read and written byte-exact, the kernel's errors for bad writes, mkdir and
+# rmdir (EEXIST, ENOENT, EBUSY), cgroup.procs with a pid and with 0, a
+# member that exits leaving at once, charges landing in the member's cgroup,
+# and the unmount on SIGTERM. Root in a private mount namespace; skipped
+# (77) elsewhere.
+set -u
+. "$(dirname "$0")/lib.sh"
+live_enter_namespace "$@"
+trap live_cleanup EXIT
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+
+FAILS=0
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+# expect FILE TEXT: FILE reads exactly TEXT (printf format, e.g. 'a\n').
+expect() {
+	local want got
+	want=$(printf "$2"; echo x)
+	got=$(cat "$1"; echo x)
+	[ "$got" = "$want" ] || fail "$1 reads '${got%x}', expected '${want%x}'"
+}
+# refuse FILE TEXT ERROR: writing TEXT fails with strerror ERROR.
+refuse() {
+	local err
+	err=$( (echo "$2" >"$1") 2>&1)
+	case "$err" in
+	*"$3"*) ;;
+	*) fail "writing '$2' to $1: got '$err', expected '$3'" ;;
+	esac
+}
+ok() {
+	"$@" || fail "$*"
+}
+
+MNT=$(mktemp -d /tmp/epcmm-cgfs.XXXXXX)
+live_start_daemon "$MNT" --epc 1M
+cd "$MNT" || exit 1
+
+# The root.
+expect misc.capacity 'sgx_epc 1048576\n'
+expect misc.current 'sgx_epc 0\n'
+expect misc.peak 'sgx_epc 0\n'
+expect cgroup.controllers 'memory misc\n'
+expect cgroup.subtree_control '\n'
+expect cgroup.procs ''
+[ "$(ls | tr '\n' ' ')" = "cgroup.controllers cgroup.procs cgroup.subtree_control misc.capacity misc.current misc.peak " ] ||
+	fail "the root lists: $(ls | tr '\n' ' ')"
+refuse misc.capacity 1 'Permission denied'
+
+# subtree_control: several at once, +/-; unknown names change nothing.
+ok eval 'echo "+misc +memory" > cgroup.subtree_control'
+expect cgroup.subtree_control 'memory misc\n'
+ok eval 'echo "-memory" > cgroup.subtree_control'
+expect cgroup.subtree_control 'misc\n'
+refuse cgroup.subtree_control '+cpu' 'Invalid argument'
+refuse cgroup.subtree_control 'misc' 'Invalid argument'
+refuse cgroup.subtree_control '-misc +bogus' 'Invalid argument'
+expect cgroup.subtree_control 'misc\n'
+ok eval 'echo "+memory" > cgroup.subtree_control'
+
+# mkdir and the files of a child.
+ok mkdir a
+err=$(mkdir a 2>&1) && fail "mkdir a twice succeeded"
+case "$err" in *"File exists"*) ;; *) fail "mkdir a twice: '$err'" ;; esac
+err=$(mkdir x/y 2>&1) && fail "mkdir x/y succeeded"
+case "$err" in *"No such file"*) ;; *) fail "mkdir x/y: '$err'" ;; esac
+for f in cgroup.controllers cgroup.events cgroup.procs cgroup.subtree_control misc.current \
+	misc.events misc.events.local misc.max misc.peak; do
+	[ -f "a/$f" ] || fail "a/$f is missing"
+done
+[ -e a/misc.capacity ] && fail "a child has misc.capacity"
+expect a/cgroup.controllers 'memory misc\n'
+expect a/cgroup.subtree_control '\n'
+expect a/cgroup.events 'populated 0\nfrozen 0\n'
+expect a/misc.max 'sgx_epc max\n'
+expect a/misc.current 'sgx_epc 0\n'
+expect a/misc.events 'sgx_epc.max 0\n'
+expect a/misc.events.local 'sgx_epc.max 0\n'
+
+# misc.max as the kernel parses it; a bad write changes nothing.
+ok eval 'echo "sgx_epc 12345" > a/misc.max'
+expect a/misc.max 'sgx_epc 12345\n'
+refuse a/misc.max 'sgx_epc abc' 'Invalid argument'
+refuse a/misc.max 'sgx_epc' 'Invalid argument'
+refuse a/misc.max 'foo 1' 'Invalid argument'
+refuse a/misc.max 'sgx_epc 99999999999999999999' 'Numerical result out of range'
+expect a/misc.max 'sgx_epc 12345\n'
+ok eval 'echo "sgx_epc 0x1000" > a/misc.max'
+expect a/misc.max 'sgx_epc 4096\n'
+ok eval 'echo "sgx_epc max" > a/misc.max'
+expect a/misc.max 'sgx_epc max\n'
+refuse a/misc.current 1 'Permission denied'
+refuse a/cgroup.events 1 'Permission denied'
+refuse a/cgroup.controllers 1 'Permission denied'
+
+# cgroup.procs: a pid, 0 for the writer, a missing pid.
+sleep 60 &
+S=$!
+ok eval "echo $S > a/cgroup.procs"
+expect a/cgroup.procs "$S\n"
+expect a/cgroup.events 'populated 1\nfrozen 0\n'
+refuse a/cgroup.procs 999999999 'No such process'
+refuse a/cgroup.procs abc 'Invalid argument'
+ok mkdir a/b
+expect a/b/cgroup.controllers '\n'
+err=$(rmdir a 2>&1) && fail "rmdir a with a child succeeded"
+case "$err" in *"busy"*) ;; *) fail "rmdir a with a child: '$err'" ;; esac
+ok rmdir a/b
+err=$(rmdir a 2>&1) && fail "rmdir a with a member succeeded"
+case "$err" in *"busy"*) ;; *) fail "rmdir a with a member: '$err'" ;; esac
+kill $S
+wait $S 2>/dev/null
+expect a/cgroup.procs '' # it left at once
+expect a/cgroup.events 'populated 0\nfrozen 0\n'
+self=$(bash -c 'echo 0 > a/cgroup.procs && echo $$ && cat a/cgroup.procs')
+[ "$(echo "$self" | sed -n 1p)" = "$(echo "$self" | sed -n 2p)" ] ||
+	fail "'echo 0 > cgroup.procs' did not move the writer: $self"
+ok eval "echo $$ > a/cgroup.procs"
+ok eval "echo $$ > cgroup.procs" # back to the root
+expect a/cgroup.procs ''
+
+# Charges go to the member's cgroup; a limit refuses; nothing is left.
+out=$(bash -c 'echo 0 > a/cgroup.procs && exec "$0" -t unclobbered_vdso' "$TEST_SGX")
+echo "$out" | grep -q '^ok 1 enclave.unclobbered_vdso' || fail "test_sgx in a: $out"
+grep -q 'sgx_epc [1-9]' a/misc.peak || fail "a/misc.peak stayed 0: $(cat a/misc.peak)"
+expect a/misc.current 'sgx_epc 0\n'
+ok eval 'echo "sgx_epc 4096" > a/misc.max'
+out=$(bash -c 'echo 0 > a/cgroup.procs && exec "$0" -t unclobbered_vdso' "$TEST_SGX") &&
+	fail "test_sgx passed under a one-page limit"
+echo "$out" | grep -q '^not ok 1' || fail "no 'not ok' under a one-page limit: $out"
+grep -q 'sgx_epc.max [1-9]' a/misc.events || fail "no max event: $(cat a/misc.events)"
+expect a/misc.current 'sgx_epc 0\n'
+expect misc.current 'sgx_epc 0\n'
+ok rmdir a
+[ -e a ] && fail "a is still listed after rmdir"
+err=$(rmdir a 2>&1) && fail "rmdir a twice succeeded"
+case "$err" in *"No such file"*) ;; *) fail "rmdir a twice: '$err'" ;; esac
+
+# A child of a member inherits its cgroup when it connects (no exec here).
+ok mkdir c
+out=$(bash -c 'echo 0 > c/cgroup.procs && "$0" -t unclobbered_vdso; echo "rc=$?"' "$TEST_SGX")
+echo "$out" | grep -q '^rc=0' || fail "test_sgx as a child of a member of c: $out"
+grep -q 'sgx_epc [1-9]' c/misc.peak || fail "the child was not charged to c: $(cat c/misc.peak)"
+expect c/misc.current 'sgx_epc 0\n'
+ok rmdir c
+
+# epcmm status and top see the daemon.
+"$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
+"$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"
+
+cd / || exit 1
+live_stop_daemon "$MNT"
+rmdir "$MNT"
+
+# --scenario: the machine of a scenario file (two nodes of 64M here).
+SCEN="$SRC/scenarios/two-socket.ini"
+sock=$(mktemp -u /tmp/epcmm-scen.XXXXXX)
+"$EPCMM" daemon --socket "$sock" --scenario "$SCEN" 2>/dev/null &
+SD=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+nodes=$("$EPCMM" status --socket "$sock" | grep -cE '^[01] +64\.0M +64\.0M')
+[ "$nodes" = 2 ] || fail "--scenario two-socket.ini: $("$EPCMM" status --socket "$sock" 2>&1)"
+kill -TERM $SD
+wait $SD || fail "the --scenario daemon did not exit 0"
+if [ "$FAILS" != 0 ]; then
+	echo "$FAILS check(s) failed"
+	exit 1
+fi
+echo "PASS: cgroupfs through the mount"

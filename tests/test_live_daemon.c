@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_live_daemon.c - the daemon (live/daemon.c) run in a thread of the
+ * test, talked to over its socket with the client library: protocol round
+ * trips, malformed messages, a refused peer uid, clients SIGKILLed at random
+ * points (nothing left behind), charging by cgroup membership, and a clean
+ * shutdown with clients connected.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "epcmm-client.h"
+#include "proto.h"
+
+#define CHECK_EQ(got, want, what)                                                                  \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
+	} while (0)
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fail_msg("%s (failed: %s)", (what), #cond);                                \
+	} while (0)
+
+#define PAGE		4096
+#define EPC_PAGES	256 /* 1 MiB: the kill loop's enclaves oversubscribe it */
+#define KILL_ROUNDS	200
+#define KILL_ENCL_PAGES 320
+#define SETTLE_MS	5000 /* how long a killed client's teardown may take */
+
+struct daemon_fx {
+	char dir[64], sock[96];
+	struct epc_section_desc sec;
+	struct epc_config cfg;
+	struct live_daemon_opts o;
+	pthread_t thread;
+	int rc;
+};
+
+static void *daemon_thread(void *arg)
+{
+	struct daemon_fx *fx = arg;
+
+	fx->rc = live_daemon_run(&fx->o);
+	return NULL;
+}
+
+static int fx_setup(void **state)
+{
+	struct daemon_fx *fx = calloc(1, sizeof(*fx));
+	int ready[2];
+	char ch;
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/epcmm-live-XXXXXX");
+	if (!mkdtemp(fx->dir) || pipe(ready))
+		return -1;
+	snprintf(fx->sock, sizeof(fx->sock), "%s/sock", fx->dir);
+	fx->sec = (struct epc_section_desc){0x100000, EPC_PAGES * PAGE, 0};
+	fx->cfg = (struct epc_config){.nr_nodes = 1,
+				      .sections = &fx->sec,
+				      .nr_sections = 1,
+				      .background = EPC_BACKGROUND_THREADS};
+	fx->o = (struct live_daemon_opts){.cfg = &fx->cfg,
+					  .socket_path = fx->sock,
+					  .stop_fd = eventfd(0, EFD_CLOEXEC),
+					  .ready_fd = ready[1]};
+	if (fx->o.stop_fd < 0 || pthread_create(&fx->thread, NULL, daemon_thread, fx))
+		return -1;
+	if (read(ready[0], &ch, 1) != 1)
+		return -1;
+	close(ready[0]);
+	close(ready[1]);
+	*state = fx;
+	return 0;
+}
+
+/* Stop the daemon; its run must end with 0. */
+static int fx_stop(struct daemon_fx *fx)
+{
+	uint64_t one = 1;
+
+	if (write(fx->o.stop_fd, &one, sizeof(one)) != sizeof(one))
+		return -1;
+	pthread_join(fx->thread, NULL);
+	return fx->rc;
+}
+
+static int fx_teardown(void **state)
+{
+	struct daemon_fx *fx = *state;
+	int rc = fx_stop(fx);
+
+	close(fx->o.stop_fd);
+	unlink(fx->sock);
+	rmdir(fx->dir);
+	free(fx);
+	return rc;
+}
+
+static struct epcmm_client *connect_ok(struct daemon_fx *fx)
+{
+	struct epcmm_client *c = NULL;
+	int ret = epcmm_client_connect(fx->sock, &c);
+
+	CHECK_EQ(ret, 0, "connect to the daemon");
+	return c;
+}
+
+static void expect_file(struct epcmm_client *c, const char *cg, const char *file, const char *want)
+{
+	char buf[512];
+	ssize_t n = epcmm_cgroup_read(c, cg, file, buf, sizeof(buf));
+
+	if (n < 0)
+		fail_msg("reading %s/%s: %s", cg, file, strerror((int)-n));
+	if (strcmp(buf, want))
+		fail_msg("%s/%s reads '%s', expected '%s'", cg, file, buf, want);
+}
+
+/* Wait until the root's misc.current is 0 and no enclave is listed. */
+static void expect_settled(struct epcmm_client *c)
+{
+	char buf[64], *status = NULL;
+
+	for (int ms = 0; ms < SETTLE_MS; ms += 10) {
+		CHECK(epcmm_cgroup_read(c, "/", "misc.current", buf, sizeof(buf)) >= 0,
+		      "read the root's misc.current");
+		free(status);
+		status = NULL;
+		CHECK_EQ(epcmm_status(c, &status), 0, "status report");
+		if (!strcmp(buf, "sgx_epc 0\n") && !strstr(status, "\nencl "))
+			break;
+		usleep(10000);
+	}
+	if (strcmp(buf, "sgx_epc 0\n"))
+		fail_msg("charges left behind: root misc.current is '%s'", buf);
+	if (strstr(status, "\nencl "))
+		fail_msg("an enclave outlived its client:\n%s", status);
+	free(status);
+}
+
+static void test_live_daemon_round_trips(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct epcmm_client *c = connect_ok(fx);
+	struct epcmm_encl_stats st;
+	uint8_t pages[3 * PAGE], got[3 * PAGE];
+	uint64_t e, p, phys;
+	int node;
+
+	for (size_t i = 0; i < sizeof(pages); i++)
+		pages[i] = (uint8_t)(i * 7 + 3);
+	CHECK_EQ(epcmm_ping(c), 0, "ping");
+	CHECK_EQ(epcmm_encl_create(c, 4 * PAGE, &e), 0, "create a 4-page enclave");
+	CHECK_EQ(epcmm_encl_add_pages(c, e, 0, 3, pages), 0, "add 3 pages with bytes");
+	CHECK_EQ(epcmm_encl_add_pages(c, e, 3 * PAGE, 1, NULL), 0, "add a zero page");
+	CHECK_EQ(epcmm_encl_add_pages(c, e, 3 * PAGE, 1, NULL), -EEXIST, "add it again");
+	CHECK_EQ(epcmm_encl_init(c, e), 0, "init");
+	CHECK_EQ(epcmm_encl_init(c, e), -EINVAL, "init twice");
+	CHECK_EQ(epcmm_encl_read(c, e, 0, got, sizeof(got)), 0, "read the 3 pages back");
+	CHECK(!memcmp(got, pages, sizeof(got)), "the bytes added read back");
+	CHECK_EQ(epcmm_encl_write(c, e, PAGE - 3, "across a page", 13), 0, "unaligned write");
+	memset(got, 0, 16);
+	CHECK_EQ(epcmm_encl_read(c, e, PAGE - 3, got, 13), 0, "unaligned read");
+	CHECK(!memcmp(got, "across a page", 13), "the write reads back across the page edge");
+	CHECK_EQ(epcmm_encl_read(c, e, 4 * PAGE - 1, got, 2), -EINVAL, "read past the end");
+	CHECK_EQ(epcmm_encl_stats(c, e, &st), 0, "stats");
+	CHECK_EQ(st.nr_pages, 4, "pages added");
+	CHECK_EQ(epcmm_encl_destroy(c, e), 0, "destroy");
+	CHECK_EQ(epcmm_encl_read(c, e, 0, got, 1), -EBADF, "a destroyed enclave's handle is stale");
+	CHECK_EQ(epcmm_encl_destroy(c, e), -EBADF, "destroy twice");
+
+	CHECK_EQ(epcmm_page_alloc(c, true, &p, &phys, &node), 0, "raw page");
+	CHECK_EQ(node, 0, "its node");
+	CHECK(phys >= 0x100000 && phys < 0x100000 + EPC_PAGES * PAGE, "its address is in the EPC");
+	expect_file(c, "/", "misc.current", "sgx_epc 4096\n");
+	CHECK_EQ(epcmm_page_free(c, p), 0, "free it");
+	CHECK_EQ(epcmm_page_free(c, p), -EBADF, "free it twice");
+	expect_file(c, "/", "misc.current", "sgx_epc 0\n");
+
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/g"), 0, "mkdir /g");
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/g"), -EEXIST, "mkdir /g again");
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/x/y"), -ENOENT, "mkdir without a parent");
+	CHECK_EQ(epcmm_cgroup_write(c, "/g", "misc.max", "sgx_epc 12345"), 0, "set misc.max");
+	expect_file(c, "/g", "misc.max", "sgx_epc 12345\n");
+	CHECK_EQ(epcmm_cgroup_write(c, "/g", "misc.max", "sgx_epc abc"), -EINVAL, "bad misc.max");
+	CHECK_EQ(epcmm_cgroup_write(c, "/g", "misc.max", "sgx_epc 99999999999999999999"), -ERANGE,
+		 "misc.max above 64 bits");
+	expect_file(c, "/g", "misc.max", "sgx_epc 12345\n");
+	CHECK_EQ(epcmm_cgroup_write(c, "/g", "misc.current", "1"), -EACCES, "read-only file");
+	CHECK_EQ(epcmm_cgroup_write(c, "/g", "nope", "1"), -ENOENT, "no such file");
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/g"), 0, "rmdir /g");
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/g"), -ENOENT, "rmdir /g again");
+	epcmm_client_close(c);
+}
+
+/* A process moved into a cgroup (cgroup.procs) is charged there. */
+static void test_live_daemon_charges_member_cgroup(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct epcmm_client *c = connect_ok(fx);
+	char pid[32];
+	uint64_t e;
+
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/m"), 0, "mkdir /m");
+	CHECK_EQ(epcmm_cgroup_write(c, "/m", "cgroup.procs", "0"), 0, "move ourselves into /m");
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	expect_file(c, "/m", "cgroup.procs", pid);
+	expect_file(c, "/m", "cgroup.events", "populated 1\nfrozen 0\n");
+	CHECK_EQ(epcmm_encl_create(c, 2 * PAGE, &e), 0, "create an enclave in /m");
+	CHECK_EQ(epcmm_encl_add_pages(c, e, 0, 2, NULL), 0, "add its pages");
+	expect_file(c, "/m", "misc.current", "sgx_epc 16384\n"); /* SECS, VA, 2 pages */
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/m"), -EBUSY, "rmdir with a member");
+	CHECK_EQ(epcmm_encl_destroy(c, e), 0, "destroy it");
+	expect_file(c, "/m", "misc.current", "sgx_epc 0\n");
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	CHECK_EQ(epcmm_cgroup_write(c, "/", "cgroup.procs", pid), 0, "move back to the root");
+	expect_file(c, "/m", "cgroup.procs", "");
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/m"), 0, "rmdir once empty");
+	epcmm_client_close(c);
+}
+
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		fail_msg("raw connect: %s", strerror(errno));
+	return fd;
+}
+
+/* Send @msg, expect a reply with @status, then (when @closes) EOF. */
+static void raw_expect(const char *path, const void *msg, size_t len, int status, bool closes)
+{
+	struct epcmm_msg_hdr rh;
+	int fd = raw_connect(path);
+	char extra;
+
+	CHECK_EQ(send(fd, msg, len, MSG_NOSIGNAL), (long long)len, "send the raw message");
+	CHECK_EQ(recv(fd, &rh, sizeof(rh), MSG_WAITALL), sizeof(rh), "a reply header");
+	CHECK_EQ(rh.magic, EPCMM_PROTO_MAGIC, "reply magic");
+	CHECK_EQ(rh.status, status, "reply status");
+	CHECK_EQ(rh.len, 0, "no payload with an error");
+	if (closes)
+		CHECK_EQ(recv(fd, &extra, 1, 0), 0, "the daemon closed the connection");
+	close(fd);
+}
+
+static void test_live_daemon_malformed_messages(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct epcmm_msg_hdr h = {EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION, EPCMM_MSG_PING, 0, 0};
+	uint8_t buf[64];
+	struct epcmm_client *c;
+
+	h.magic = 0xdeadbeef;
+	raw_expect(fx->sock, &h, sizeof(h), -EPROTO, true);
+	h.magic = EPCMM_PROTO_MAGIC;
+	h.version = 7;
+	raw_expect(fx->sock, &h, sizeof(h), -EPROTONOSUPPORT, true);
+	h.version = EPCMM_PROTO_VERSION;
+	h.len = 0x7fffffff;
+	raw_expect(fx->sock, &h, sizeof(h), -EMSGSIZE, true);
+	h.len = 0;
+	h.type = 200;
+	raw_expect(fx->sock, &h, sizeof(h), -EBADMSG, true);
+	/* A create whose payload is 3 bytes short of its u64. */
+	h.type = EPCMM_MSG_ENCL_CREATE;
+	h.len = 5;
+	memcpy(buf, &h, sizeof(h));
+	memset(buf + sizeof(h), 1, 5);
+	raw_expect(fx->sock, buf, sizeof(h) + 5, -EBADMSG, true);
+	/* A semantic error is a reply, not a closed connection. */
+	h.type = EPCMM_MSG_ENCL_DESTROY;
+	h.len = 8;
+	memcpy(buf, &h, sizeof(h));
+	memset(buf + sizeof(h), 0xff, 8);
+	raw_expect(fx->sock, buf, sizeof(h) + 8, -EBADF, false);
+
+	c = connect_ok(fx);
+	CHECK_EQ(epcmm_ping(c), 0, "the daemon still serves others");
+	expect_settled(c);
+	epcmm_client_close(c);
+}
+
+static void test_live_daemon_refuses_other_uid(void **state)
+{
+	struct daemon_fx *fx = *state;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip();
+	struct stat st;
+	CHECK_EQ(stat(fx->sock, &st), 0, "stat the socket");
+	CHECK_EQ(st.st_mode & 0777, 0600, "the socket is created mode 0600");
+	/* Let anyone reach it, so the uid check itself is what refuses. */
+	CHECK_EQ(chmod(fx->dir, 0755), 0, "open the directory");
+	CHECK_EQ(chmod(fx->sock, 0666), 0, "open the socket");
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct epcmm_client *c;
+		int ret;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		ret = epcmm_client_connect(fx->sock, &c);
+		_exit(ret == -ECONNRESET ? 0 : ret == 0 ? 1 : 2);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid, "wait for the child");
+	CHECK(WIFEXITED(status), "the child exited");
+	CHECK_EQ(WEXITSTATUS(status), 0, "nobody's connection was refused (1: accepted)");
+	chmod(fx->sock, 0600);
+	chmod(fx->dir, 0700);
+}
+
+/* The child: an enclave larger than the EPC, added and touched in a loop. */
+static void kill_child(const char *sock)
+{
+	struct epcmm_client *c;
+	uint64_t e, p;
+	if (epcmm_client_connect(sock, &c))
+		_exit(1);
+	/* Every other child is charged to the limited cgroup /k. */
+	if ((getpid() & 1) && epcmm_cgroup_write(c, "/k", "cgroup.procs", "0"))
+		_exit(1);
+	for (;;) {
+		epcmm_page_alloc(c, true, &p, NULL, NULL);
+		if (epcmm_encl_create(c, KILL_ENCL_PAGES * PAGE, &e))
+			continue;
+		epcmm_encl_add_pages(c, e, 0, KILL_ENCL_PAGES / 2, NULL);
+		epcmm_encl_add_pages(c, e, KILL_ENCL_PAGES / 2 * PAGE, KILL_ENCL_PAGES / 2, NULL);
+		epcmm_encl_init(c, e);
+		for (uint64_t i = 0; i < KILL_ENCL_PAGES; i += 37)
+			epcmm_encl_write(c, e, i * PAGE + 5, &i, sizeof(i));
+		if (p & 1)
+			epcmm_encl_destroy(c, e);
+	}
+}
+
+static void test_live_daemon_sigkill_leaves_nothing(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct epcmm_client *c = connect_ok(fx);
+	unsigned seed = (unsigned)time(NULL);
+	struct timespec t0, t1;
+	print_message("# seed %u\n", seed);
+	srand(seed);
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/k"), 0, "mkdir /k");
+	CHECK_EQ(epcmm_cgroup_write(c, "/k", "misc.max", "sgx_epc 262144"), 0, "a 64-page limit");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < KILL_ROUNDS; i++) {
+		pid_t pid = fork();
+		int status;
+
+		CHECK(pid >= 0, "fork");
+		if (pid == 0)
+			kill_child(fx->sock);
+		usleep((useconds_t)(rand() % 4000));
+		kill(pid, SIGKILL);
+		CHECK_EQ(waitpid(pid, &status, 0), pid, "reap the child");
+		CHECK(WIFSIGNALED(status) || WEXITSTATUS(status) == 0,
+		      "the child did not fail to connect");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("# %d kills in %.2f s\n", KILL_ROUNDS,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	expect_settled(c);
+	expect_file(c, "/k", "misc.current", "sgx_epc 0\n");
+	expect_file(c, "/k", "cgroup.procs", ""); /* the killed members left */
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/k"), 0, "rmdir /k after its members were killed");
+	epcmm_client_close(c);
+}
+
+static void test_live_daemon_shutdown_with_clients(void **state)
+{
+	struct daemon_fx *fx;
+	struct epcmm_client *c[3];
+	uint64_t e;
+
+	(void)state;
+	CHECK_EQ(fx_setup((void **)&fx), 0, "start a second daemon");
+	for (int i = 0; i < 3; i++) {
+		c[i] = connect_ok(fx);
+		CHECK_EQ(epcmm_encl_create(c[i], 64 * PAGE, &e), 0, "an enclave per client");
+		CHECK_EQ(epcmm_encl_add_pages(c[i], e, 0, 64, NULL), 0, "its pages");
+	}
+	CHECK_EQ(fx_stop(fx), 0, "the daemon stops cleanly with clients connected");
+	for (int i = 0; i < 3; i++) {
+		CHECK(epcmm_ping(c[i]) < 0, "a client of a stopped daemon gets an error");
+		epcmm_client_close(c[i]);
+	}
+	CHECK_EQ(access(fx->sock, F_OK), -1, "the socket file is gone");
+	close(fx->o.stop_fd);
+	rmdir(fx->dir);
+	free(fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_daemon_round_trips),
+		cmocka_unit_test(test_live_daemon_charges_member_cgroup),
+		cmocka_unit_test(test_live_daemon_malformed_messages),
+		cmocka_unit_test(test_live_daemon_refuses_other_uid),
+		cmocka_unit_test(test_live_daemon_sigkill_leaves_nothing),
+		cmocka_unit_test(test_live_daemon_shutdown_with_clients),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}

@@ -149,6 +149,32 @@ static void test_memcg_b70_no_contents_still_charged(void **state)
 	epc_destroy(epc);
 }
 
+/* The creator's cgroup at ECREATE pays, wherever the creator or the faulter goes. */
+static void test_memcg_b70_owner_pays_not_the_faulter(void **state)
+{
+	struct epc *epc = make_epc(128);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *b = make_cg(epc, "/b");
+	struct epc_task *t = make_task(epc, a, 0), *u = make_task(epc, b, 0);
+	struct epc_encl *e = build(t, 32, 32, 13, true);
+
+	(void)state;
+	CHECK_EQ(epc_task_move(t, b), 0, "the creator moves to /b");
+	CHECK_EQ(epc_reclaim(epc, 16), 16, "chunk 0 out");
+	CHECK_EQ(mem_current(a), 17 * PAGE, "charged to the cgroup the creator was in");
+	CHECK_EQ(mem_current(b), 0, "not to where it went");
+	check_all(u, e, 32, 13); /* reloads by a task of /b: EPC charged to /b */
+	CHECK_EQ(epc_reclaim(epc, 64), 32, "everything out (the SECS follows, uncounted)");
+	CHECK_EQ(encl_stats(e).nr_resident, 0, "nothing resident");
+	CHECK_EQ(mem_current(a), (32 + 1 + 1 + 1) * PAGE, "all the backing still on /a");
+	CHECK_EQ(mem_current(b), 0, "the faulter's cgroup pays no backing memory");
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	CHECK_EQ(mem_current(a), 0, "returned to /a");
+	epc_task_destroy(t);
+	epc_task_destroy(u);
+	epc_destroy(epc);
+}
+
 /* ------------------------------------------------------------ memparse */
 
 struct parse_case {
@@ -556,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_memcg_files_byte_exact),
 		cmocka_unit_test(test_memcg_b70_charge_is_the_backing_pages),
 		cmocka_unit_test(test_memcg_b70_no_contents_still_charged),
+		cmocka_unit_test(test_memcg_b70_owner_pays_not_the_faulter),
 		cmocka_unit_test(test_memcg_max_parse_table),
 		cmocka_unit_test(test_memcg_memparse_end),
 		cmocka_unit_test(test_memcg_b70_eviction_refused_keeps_page),

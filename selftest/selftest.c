@@ -50,9 +50,8 @@ struct run {
 	_Atomic uint64_t added; /* progress, for the killer */
 	_Atomic bool kill;	/* the SIGKILL */
 	_Atomic bool done;
-	pthread_barrier_t *start; /* the script starts its runs together (&) */
-	pthread_barrier_t *end;	  /* a passed run keeps its enclave until all are done */
-	enum outcome outcome;	  /* the run's thread, read after the join */
+	pthread_barrier_t *end; /* a passed run keeps its enclave until all are done */
+	enum outcome outcome;	/* the run's thread, read after the join */
 	int err;
 	const char *where;
 };
@@ -143,7 +142,6 @@ static void *run_main(void *arg)
 	struct run *r = arg;
 	struct epc_encl *e = NULL;
 
-	pthread_barrier_wait(r->start);
 	r->outcome = run_body(r, &e);
 	/*
 	 * A failed or killed process exits at once and its enclave goes with
@@ -170,27 +168,20 @@ static int run_many(struct st *st, struct epc_cgroup *cg, int n, struct run *run
 		    uint64_t kill_at)
 {
 	pthread_t th[MAX_RUNS];
-	pthread_barrier_t start, end;
+	pthread_barrier_t end;
 	int started = 0, ret = 0;
 
 	for (int i = 0; i < n; i++)
-		runs[i] = (struct run){.st = st,
-				       .pages = st->capacity / EPC_PAGE_SIZE + CODE_PAGES,
-				       .start = &start,
-				       .end = &end};
+		runs[i] = (struct run){
+			.st = st, .pages = st->capacity / EPC_PAGE_SIZE + CODE_PAGES, .end = &end};
 	for (int i = 0; i < n; i++) {
 		ret = epc_task_create(st->epc, cg, i % st->nr_cpus, &runs[i].t);
 		if (ret)
 			goto out;
 	}
-	ret = -pthread_barrier_init(&start, NULL, (unsigned)n);
+	ret = -pthread_barrier_init(&end, NULL, (unsigned)n);
 	if (ret)
 		goto out;
-	ret = -pthread_barrier_init(&end, NULL, (unsigned)n);
-	if (ret) {
-		pthread_barrier_destroy(&start);
-		goto out;
-	}
 	for (; started < n; started++) {
 		ret = -pthread_create(&th[started], NULL, run_main, &runs[started]);
 		if (ret) /* the barrier would wait for it forever: nothing can run */
@@ -207,7 +198,6 @@ static int run_many(struct st *st, struct epc_cgroup *cg, int n, struct run *run
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&start);
 	pthread_barrier_destroy(&end);
 out:
 	for (int i = 0; i < n; i++)

@@ -10,11 +10,12 @@
  * the whole EPC plus a few code pages, every page EADDed (so the build
  * oversubscribes the EPC and reclaim runs), EINIT, then a value written to
  * the heap and read back, which faults. A run passes when every call
- * succeeds and the value reads back. The runs of a case start together; a
- * failed or killed run gives its enclave back at once (the process exits),
- * a passed one keeps it until every run of its case is done, so that on a
- * machine with fewer CPUs than runs they still all hold their enclaves at
- * once, as on the kernel's test machines.
+ * succeeds and the value reads back. The runs of a case are started one
+ * after the other, as the script's "&" does; a failed or killed run gives
+ * its enclave back at once (the process exits), a passed one keeps it until
+ * every run of its case is done, so that on a machine with fewer CPUs than
+ * runs they still all hold their enclaves at once, as on the kernel's test
+ * machines.
  *
  * Layout: /sgx_kselftest/{sgx_test_small_parent/sgx_test_small,
  * sgx_test_large, sgx_test_larger}. The cases, in the script's order:

@@ -549,9 +549,9 @@ static void encl_wait_unpinned(struct epc_encl *e)
 /*
  * Free every page, child pages first, then VA pages, then the SECS; evicted
  * pages lose their versions with the VA pages. @unmark: take each page off
- * its LRU just before it is freed (destroy; a kill has done it already), so
- * that pages stay reclaimable, not merely charged, until they go. Lock held;
- * no page of @e may be isolated (the callers made sure).
+ * its LRU just before it is freed (a no-op for a page a kill took off
+ * already), so that pages stay reclaimable, not merely charged, until they
+ * go. Lock held; no page of @e may be isolated (the callers made sure).
  */
 static void encl_release_pages_locked(struct epc_encl *e, bool unmark)
 {

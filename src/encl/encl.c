@@ -548,12 +548,12 @@ static void encl_wait_unpinned(struct epc_encl *e)
 
 /*
  * Free every page, child pages first, then VA pages, then the SECS; evicted
- * pages lose their versions with the VA pages. @unmark: take each page off
- * its LRU just before it is freed (a no-op for a page a kill took off
- * already), so that pages stay reclaimable, not merely charged, until they
- * go. Lock held; no page of @e may be isolated (the callers made sure).
+ * pages lose their versions with the VA pages. Each page is taken off its
+ * LRU just before it is freed (a no-op for one a kill took off already), so
+ * that pages stay reclaimable, not merely charged, until they go. Lock
+ * held; no page of @e may be isolated (the callers made sure).
  */
-static void encl_release_pages_locked(struct epc_encl *e, bool unmark)
+static void encl_release_pages_locked(struct epc_encl *e)
 {
 	struct epc__reclaimer *r = &e->epc->reclaim;
 	struct epc__va_page *v, *next;
@@ -565,8 +565,7 @@ static void encl_release_pages_locked(struct epc_encl *e, bool unmark)
 		ep->va_page = NULL;
 		if (!ep->epc_page)
 			continue;
-		if (unmark)
-			epc__reclaim_unmark(r, ep->epc_page);
+		epc__reclaim_unmark(r, ep->epc_page);
 		epc__encl_free_epc(e, ep->epc_page);
 		ep->epc_page = NULL;
 	}
@@ -588,7 +587,7 @@ static void encl_release_pages_locked(struct epc_encl *e, bool unmark)
 static void encl_release_pages(struct epc_encl *e)
 {
 	epc__mutex_lock(&e->lock);
-	encl_release_pages_locked(e, true);
+	encl_release_pages_locked(e);
 	epc__mutex_unlock(&e->lock);
 }
 
@@ -651,7 +650,7 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 			break;
 	}
 	epc__mutex_lock(&e->lock);
-	encl_release_pages_locked(e, true);
+	encl_release_pages_locked(e);
 	charged = e->mem_charged;
 	epc__cg_uncharge_mem(e->mem_cg, charged);
 	e->mem_charged = 0;

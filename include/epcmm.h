@@ -118,6 +118,21 @@ enum epc_background {
 	EPC_BACKGROUND_MANUAL,	/* no threads: the caller steps the work */
 };
 
+/* struct epc_config.cgroup_mode: the EPC controller on or off (behaviour 62). */
+enum epc_cgroup_mode {
+	/* v17: each page charged to its task's cgroup, on that cgroup's LRU */
+	EPC_CGROUP_ON,
+	/* misc disabled at boot (cgroup_disable=misc): every page charged
+	 * to the root and on the root's LRU, whatever the task's cgroup;
+	 * the capacity holds, no child is charged (misc.current of every
+	 * child reads 0) and no misc.max is enforced */
+	EPC_CGROUP_ROOT_ONLY,
+	/* CONFIG_CGROUP_MISC=n: no accounting at all (the root's
+	 * misc.current reads 0 too); every page on the root's LRU, which
+	 * is mainline's one global LRU */
+	EPC_CGROUP_NONE,
+};
+
 /**
  * struct epc_config - the machine. Zero-initialised fields take the defaults.
  * @nr_nodes: possible NUMA nodes, 1..EPC_MAX_NODES.
@@ -151,6 +166,12 @@ enum epc_background {
  * @nr_workers: (0.2.0; epc_create2() only) THREADS mode: threads that run the per-cgroup background
  *	reclaim (v17's workqueue), 1..EPC_MAX_WORKERS; 0 = min(4, online CPUs).
  *	ksgxd is a thread of its own besides them. Unused in MANUAL mode.
+ * @cgroup_mode: (0.2.0; epc_create2() only) the EPC controller (kernel-spec
+ *	behaviour 62): on (the default), or off in one of the kernel's two
+ *	ways; see enum epc_cgroup_mode. The memory controller (backing memory) stays on. In
+ *	both off modes a misc.max write is refused with -EOPNOTSUPP (a limit
+ *	that would be ignored is not accepted); the misc.* files can still be
+ *	read.
  */
 struct epc_config {
 	int nr_nodes;
@@ -166,6 +187,7 @@ struct epc_config {
 	void (*log)(int level, const char *msg, void *arg);
 	void *log_arg;
 	int nr_workers;
+	enum epc_cgroup_mode cgroup_mode;
 };
 #define EPC_MAX_WORKERS 64
 
@@ -528,7 +550,10 @@ int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
 /**
  * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
  * @file: misc.capacity (root only), misc.current, misc.peak, misc.max,
- *	misc.events, misc.events.local (the last three non-root only).
+ *	misc.events, misc.events.local (the last three non-root only);
+ *	memory.current, memory.peak, memory.max, memory.events,
+ *	memory.events.local (non-root only, as the kernel's memory_files[]
+ *	mark them; see "Backing memory" below).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
  * lacks; -ENOSPC if @len is too small for the text and its NUL; -EINVAL for
  * a NULL @file, or a NULL @buf with a non-zero @len.
@@ -541,10 +566,18 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  * space stripped (strstrip), the value after the first space read by
  * kstrtou64 with base 0 (decimal, 0x hex, leading-0 octal). A limit below the usage is accepted and reclaims nothing
  * at write time; a limit above the capacity is accepted.
+ * memory.max (non-root) takes "max" or a byte count as the kernel's
+ * page_counter_memparse() reads it: white space stripped, memparse() (base 0
+ * digits, then an optional K, M, G, T, P or E suffix in either case, each
+ * x1024, wrapping as the kernel's does), nothing after it; rounded down to a
+ * page; PAGE_COUNTER_MAX pages or more read back as "max". Like the kernel,
+ * an empty value is 0. A limit below the usage is accepted; it reclaims and
+ * kills nothing at write time (the kernel would OOM-kill: DIFFERENCES M2).
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
- * for a number that does not fit in 64 bits; -EINVAL for a NULL @file or
- * @text. A rejected write changes nothing.
+ * for a number that does not fit in 64 bits (misc.max); -EINVAL for a NULL
+ * @file or @text; -EOPNOTSUPP a misc.max write while the EPC controller is
+ * off (struct epc_config.cgroup_mode). A rejected write changes nothing.
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
 
@@ -645,6 +678,34 @@ void *epc_page_owner(const struct epc_page *p);
 
 /* --------------------------------------------------------------- enclaves */
 
+/*
+ * Backing memory (kernel-spec behaviour 70). The host RAM an enclave's
+ * backing store uses (evicted page contents, PCMDs, the SECS image) is
+ * charged, hierarchically, to the memory resource of the cgroup its creator
+ * was in at ECREATE (the kernel charges the shmem pages of the enclave's
+ * backing file to the memcg of the enclave's mm). Space is taken per aligned
+ * chunk of 16 pages (and the PCMD page they share) at the first eviction of
+ * any of them, and kept until the enclave goes (DIFFERENCES E2); with
+ * no_contents it is accounted all the same.
+ *
+ * An eviction whose charge memory.max refuses leaves the page in EPC and
+ * counts "max" in memory.events. There is no swap here: backing memory is
+ * never reclaimed, as in the kernel's selftest after swapoff -a.
+ *
+ * The OOM kill: when an EPC allocation for an enclave finds no room (EADD,
+ * whose reclaim gave up; or a fault, whose retry policy gave up) and some
+ * backing charge was refused by a memory limit while it tried, the enclave
+ * is killed, as the memcg OOM killer kills the process holding the enclave
+ * fd: every EPC page and VA page freed, every EPC and memory charge
+ * returned, "oom" and "oom_kill" counted in the memory.events of its memory
+ * cgroup (and, hierarchically, its ancestors'). The call that found it, and
+ * every later epc_encl_add_page(), epc_encl_init(), epc_encl_access() and
+ * epc_encl_backing_fd() on it, returns -EOWNERDEAD (the process holding the
+ * enclave is gone). epc_encl_get_stats() still works, and the owner still
+ * calls epc_encl_destroy(). Calls in flight on other threads when the kill
+ * happens return -EOWNERDEAD (or finish first).
+ */
+
 /**
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
  * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
@@ -663,11 +724,12 @@ int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
  * Return: 0; -EINVAL bad offset, the enclave is initialized, or @e belongs to
  * another instance than @t; -EEXIST the page is there already; -ENOMEM /
  * -EINTR as epc_page_alloc() (-ENOMEM also when the host has no memory for a
- * new VA page's books); -EIO.
+ * new VA page's books); -EIO; -EOWNERDEAD the enclave was OOM-killed, by this
+ * call or before it.
  */
 int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src);
 
-/* EINIT. Return: 0; -EINVAL already initialized (or NULL). */
+/* EINIT. Return: 0; -EINVAL already initialized (or NULL); -EOWNERDEAD OOM-killed. */
 int epc_encl_init(struct epc_encl *e);
 
 /**
@@ -678,7 +740,9 @@ int epc_encl_init(struct epc_encl *e);
  * Return: 0; -EINVAL range outside the enclave or not added, a NULL @buf, or
  * @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
- * for a reload after a bounded number of rounds; -EINTR a signal is pending.
+ * for a reload after a bounded number of rounds; -EINTR a signal is pending;
+ * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
+ * room because its memory cgroup is full) or before it.
  */
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
@@ -700,7 +764,8 @@ int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, vo
 		     enum epc_access mode);
 
 /* The enclave's backing store (a memfd, owned by the enclave). Return: fd;
- * -EOPNOTSUPP (no_contents); -EINVAL (NULL). */
+ * -EOPNOTSUPP (no_contents); -EINVAL (NULL); -EOWNERDEAD (OOM-killed: the
+ * store is emptied). */
 int epc_encl_backing_fd(struct epc_encl *e);
 
 /*

@@ -115,6 +115,8 @@ static int validate_topology(const struct epc_config *cfg, const struct epc__log
 	if (cfg->nr_workers < 0 || cfg->nr_workers > EPC_MAX_WORKERS)
 		INVALID("nr_workers = %d (must be 0 for the default, or 1..%d)", cfg->nr_workers,
 			EPC_MAX_WORKERS);
+	if ((unsigned)cfg->cgroup_mode > EPC_CGROUP_NONE)
+		INVALID("cgroup_mode = %d (unknown mode)", (int)cfg->cgroup_mode);
 	return 0;
 }
 
@@ -281,6 +283,7 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	ret = epc__cgroups_init(&epc->cgroups, capacity, &epc->log, &epc->hw.fault);
 	if (ret)
 		goto err_mm;
+	epc->cgroups.mode = cfg->cgroup_mode;
 	epc->cgroups.events.manual = cfg->background == EPC_BACKGROUND_MANUAL;
 	ret = epc__encl_layer_init(epc);
 	if (ret)

@@ -121,8 +121,9 @@ static void test_live_cgfs_files_listed(void **state)
 	n.buf[0] = '\0';
 	CHECK_EQ(live_cgfs_readdir(fx->fs, "/a", collect, &n), 0, "list /a");
 	CHECK(!strcmp(n.buf, "b/ cgroup.procs cgroup.controllers cgroup.subtree_control "
-			     "cgroup.events misc.current misc.events misc.events.local misc.max "
-			     "misc.peak "),
+			     "cgroup.events memory.current memory.events memory.events.local "
+			     "memory.max memory.peak misc.current misc.events misc.events.local "
+			     "misc.max misc.peak "),
 	      n.buf);
 	CHECK_EQ(live_cgfs_readdir(fx->fs, "/nope", collect, &n), -ENOENT, "list a missing dir");
 	CHECK_EQ(live_cgfs_stat(fx->fs, "/a", &k), 0, "stat /a");

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg)
+struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg, enum epc__res_type type)
 {
-	return &cg->res;
+	return type == EPC__RES_MEMORY ? &cg->mem : &cg->res;
 }
 
 struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg)
@@ -34,6 +34,11 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	memcpy(cg->name, name, name_len);
 	cg->name[name_len] = '\0';
 	epc__misc_res_init(&cg->res);
+	epc__misc_res_init(&cg->mem);
+	for (int ev = 0; ev < EPC__MEMCG_NR_EVENTS; ev++) {
+		atomic_init(&cg->memcg.events[ev], 0);
+		atomic_init(&cg->memcg.events_local[ev], 0);
+	}
 	cg->parent = parent;
 	cg->tree = tree;
 	cg->depth = parent ? parent->depth + 1 : 0;
@@ -444,6 +449,11 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to)
 
 /* ------------------------------------------------------------- charging */
 
+struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg)
+{
+	return cg->tree->mode == EPC_CGROUP_ON ? cg : cg->tree->root;
+}
+
 /* EPC_EVENT_CHARGE_REFUSED. */
 static void charge_refused_event(struct epc__cgroups *tree, struct epc_cgroup *level,
 				 bool over_capacity)
@@ -460,8 +470,14 @@ int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, u
 {
 	struct epc_cgroup *level = NULL;
 	bool over = false;
-	int ret = epc__misc_try_charge(cg, cg->tree->capacity, 4096, &level, min_max, &over);
+	int ret;
 
+	if (cg->tree->mode == EPC_CGROUP_NONE) {
+		if (min_max)
+			*min_max = EPC__MISC_MAX;
+		return 0;
+	}
+	ret = epc__misc_try_charge(cg, cg->tree->capacity, 4096, &level, min_max, &over);
 	if (ret == -EBUSY) {
 		if (epc__events_on(&cg->tree->events))
 			charge_refused_event(cg->tree, level, over);
@@ -477,6 +493,8 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg)
 {
 	struct epc__cgroups *tree = cg->tree;
 
+	if (tree->mode == EPC_CGROUP_NONE)
+		return;
 	/*
 	 * Only a dying cgroup's usage reaching 0 makes anything reapable; after
 	 * the uncharge @cg may be gone, so look at the tree alone. Pairs with
@@ -485,6 +503,17 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg)
 	 */
 	if (epc__misc_uncharge(cg, 4096, tree->log) && atomic_load(&tree->nr_dying))
 		epc__cg_reap(tree);
+}
+
+int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed)
+{
+	return epc__res_try_charge(cg, EPC__RES_MEMORY, UINT64_MAX, bytes, failed, NULL, NULL);
+}
+
+/* The charger holds a pin on @cg (an enclave's owner cgroup), so no reap here. */
+void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes)
+{
+	epc__res_uncharge(cg, EPC__RES_MEMORY, bytes, cg->tree->log);
 }
 
 void epc__cg_get(struct epc_cgroup *cg)
@@ -565,9 +594,32 @@ ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t 
 {
 	int f = epc__misc_file_lookup(file, !cg->parent);
 
+	if (f == -ENOENT) {
+		f = epc__memcg_file_lookup(file, !cg->parent);
+		if (f < 0)
+			return f;
+		return epc__memcg_format(cg, (enum epc__memcg_file)f, buf, len);
+	}
 	if (f < 0)
 		return f;
 	return epc__misc_format(&cg->res, (enum epc__misc_file)f, cg->tree->capacity, buf, len);
+}
+
+static int memcg_write(struct epc_cgroup *cg, const char *file, const char *text)
+{
+	int f = epc__memcg_file_lookup(file, !cg->parent);
+	uint64_t max;
+	int ret;
+
+	if (f < 0)
+		return f;
+	if (f != EPC__MEMCG_MAX_FILE)
+		return -EACCES;
+	ret = epc__memcg_parse_max(text, &max);
+	if (ret)
+		return ret;
+	atomic_store(&cg->mem.max, max);
+	return 0;
 }
 
 int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
@@ -576,10 +628,18 @@ int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
 	uint64_t max;
 	int ret;
 
+	if (f == -ENOENT)
+		return memcg_write(cg, file, text);
 	if (f < 0)
 		return f;
 	if (f != EPC__MISC_MAX_FILE)
 		return -EACCES;
+	if (cg->tree->mode != EPC_CGROUP_ON) {
+		epc__log(cg->tree->log, LOG_ERR,
+			 "misc.max: the EPC controller is off (cgroup_mode %d): no limit applies",
+			 (int)cg->tree->mode);
+		return -EOPNOTSUPP;
+	}
 	ret = epc__misc_parse_max(text, &max);
 	if (ret)
 		return ret;

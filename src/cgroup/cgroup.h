@@ -35,6 +35,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "epcmm.h"
+
+#include "cgroup/memcg.h"
 #include "cgroup/misc.h"
 #include "hw/fault.h"
 #include "mm/plist.h"
@@ -48,6 +51,8 @@ struct epc__cgroups;
 
 struct epc_cgroup {
 	struct epc__misc_res res; /* counters: misc.h */
+	struct epc__misc_res mem; /* backing memory: the same counter (memcg.h) */
+	struct epc__memcg memcg;  /* oom events (memcg.h) */
 
 	/* read-only after creation */
 	struct epc_cgroup *parent; /* NULL for the root */
@@ -105,9 +110,10 @@ struct epc_cgroup {
 struct epc__cgroups {
 	struct epc__mutex lock; /* tree shape, nr_tasks, dying list */
 	struct epc_cgroup *root;
-	struct epc_cgroup *dying; /* lock */
-	_Atomic int nr_dying;	  /* written under lock: cgroups on dying */
-	uint64_t capacity;	  /* bytes; read-only after init */
+	struct epc_cgroup *dying;  /* lock */
+	_Atomic int nr_dying;	   /* written under lock: cgroups on dying */
+	uint64_t capacity;	   /* bytes; read-only after init */
+	enum epc_cgroup_mode mode; /* read-only after init (epcmm.h) */
 	const struct epc__log *log;
 	const struct epc__fault *fault; /* read-only; host-allocation faults (may be NULL) */
 	/*
@@ -160,10 +166,28 @@ void epc__cg_task_detach(struct epc_cgroup *cg);
 /* Atomically move one task's membership. Return: 0; -EINVAL (@to dead). */
 int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
 
-/* Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as misc.h says. */
+/*
+ * The cgroup an EPC page of a task in @cg is charged to and listed under:
+ * @cg, or the root when the EPC controller is off (enum epc_cgroup_mode).
+ */
+struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg);
+
+/*
+ * Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as
+ * misc.h says. With the controller compiled out (EPC_CGROUP_NONE) both do
+ * nothing and a charge always succeeds.
+ */
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);
+
+/*
+ * Charge/uncharge @bytes of backing memory (memcg.h) at @cg and up. On
+ * -EBUSY, *@failed (if non-NULL) is the level whose memory.max refused; its
+ * "max" event is counted.
+ */
+int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed);
+void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes);
 
 /*
  * A handle's reference: keeps a dying cgroup from being reaped, as a pin

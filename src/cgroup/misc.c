@@ -11,6 +11,11 @@
 
 #define RES_NAME "sgx_epc"
 
+static const char *const res_names[EPC__NR_RES] = {
+	[EPC__RES_SGX_EPC] = RES_NAME,
+	[EPC__RES_MEMORY] = "memory",
+};
+
 void epc__misc_res_init(struct epc__misc_res *res)
 {
 	atomic_init(&res->usage, 0);
@@ -33,15 +38,23 @@ static void misc_update_peak(struct epc__misc_res *res, uint64_t new_usage)
 }
 
 /* events.local at @cg; events at @cg and every ancestor that has a parent. */
-static void misc_event(struct epc_cgroup *cg)
+static void misc_event(struct epc_cgroup *cg, enum epc__res_type type)
 {
-	atomic_fetch_add_explicit(&epc__cg_res(cg)->events_local, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&epc__cg_res(cg, type)->events_local, 1, memory_order_relaxed);
 	for (struct epc_cgroup *i = cg; epc__cg_parent(i); i = epc__cg_parent(i))
-		atomic_fetch_add_explicit(&epc__cg_res(i)->events, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&epc__cg_res(i, type)->events, 1, memory_order_relaxed);
 }
 
 int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
 			 struct epc_cgroup **failed, uint64_t *min_max, bool *over_capacity)
+{
+	return epc__res_try_charge(cg, EPC__RES_SGX_EPC, capacity, amount, failed, min_max,
+				   over_capacity);
+}
+
+int epc__res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
+			uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
+			bool *over_capacity)
 {
 	uint64_t tightest = EPC__MISC_MAX;
 	struct epc_cgroup *i, *j;
@@ -51,7 +64,7 @@ int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amou
 	if (!amount)
 		return 0;
 	for (i = cg; i; i = epc__cg_parent(i)) {
-		struct epc__misc_res *res = epc__cg_res(i);
+		struct epc__misc_res *res = epc__cg_res(i, type);
 		/* seq_cst add: a full barrier between the add and the max read,
 		 * as page_counter_try_charge relies on. */
 		uint64_t new_usage = (uint64_t)(atomic_fetch_add(&res->usage, (int64_t)amount) +
@@ -72,9 +85,9 @@ int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amou
 	return 0;
 
 err_charge:
-	misc_event(i);
+	misc_event(i, type);
 	for (j = cg; j != epc__cg_parent(i); j = epc__cg_parent(j))
-		atomic_fetch_sub_explicit(&epc__cg_res(j)->usage, (int64_t)amount,
+		atomic_fetch_sub_explicit(&epc__cg_res(j, type)->usage, (int64_t)amount,
 					  memory_order_relaxed);
 	if (failed)
 		*failed = i;
@@ -82,6 +95,12 @@ err_charge:
 }
 
 _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log)
+{
+	return epc__res_uncharge(cg, EPC__RES_SGX_EPC, amount, log);
+}
+
+_Bool epc__res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
+			const struct epc__log *log)
 {
 	_Bool reached_zero = 0, negative = 0;
 	int64_t first_negative = 0;
@@ -91,7 +110,7 @@ _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct ep
 		return 0;
 	/* Read the parent before the sub: after it, @i may be reaped. */
 	for (i = cg; i; i = parent) {
-		struct epc__misc_res *res = epc__cg_res(i);
+		struct epc__misc_res *res = epc__cg_res(i, type);
 		int64_t new_usage;
 
 		parent = epc__cg_parent(i);
@@ -109,9 +128,10 @@ _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct ep
 	 * The kernel's WARN_ONCE: one warning per tree (the root is never
 	 * reaped, so its flag is safe to touch), not one per level.
 	 */
-	if (negative && !atomic_exchange(&epc__cg_res(root)->warned_negative, 1))
-		epc__log(log, LOG_WARNING, "misc cgroup: resource %s usage went negative (%lld)",
-			 RES_NAME, (long long)first_negative);
+	if (negative && !atomic_exchange(&epc__cg_res(root, type)->warned_negative, 1))
+		epc__log(log, LOG_WARNING, "%s cgroup: resource %s usage went negative (%lld)",
+			 type == EPC__RES_SGX_EPC ? "misc" : "memory", res_names[type],
+			 (long long)first_negative);
 	return reached_zero;
 }
 
@@ -121,7 +141,7 @@ _Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct ep
  * The kernel's isspace() (lib/ctype.c): locale-free, and 0xA0 counts, as
  * strstrip() sees it.
  */
-static _Bool kernel_isspace(unsigned char c)
+_Bool epc__kernel_isspace(unsigned char c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
 }
@@ -183,9 +203,9 @@ int epc__misc_parse_max(const char *text, uint64_t *out)
 	size_t name_len;
 
 	/* strstrip(): leading and trailing white space */
-	while (kernel_isspace((unsigned char)*start))
+	while (epc__kernel_isspace((unsigned char)*start))
 		start++;
-	while (end > start && kernel_isspace((unsigned char)end[-1]))
+	while (end > start && epc__kernel_isspace((unsigned char)end[-1]))
 		end--;
 	/* strsep(&buf, " "): the name, then everything after the first space */
 	space = memchr(start, ' ', (size_t)(end - start));

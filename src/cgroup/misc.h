@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * misc.h - the misc cgroup controller's sgx_epc resource, exactly as
- * kernel/cgroup/misc.c does it (kernel-spec §4.11, §5.1).
+ * kernel/cgroup/misc.c does it (kernel-spec §4.11, §5.1). The same counter
+ * serves the memory controller's backing-memory resource (memcg.h), as the
+ * kernel's page_counter serves memcg: one counter type, two resources
+ * (enum epc__res_type).
  *
  * Charging: bottom-up from the cgroup to the root, one atomic add per level;
  * the first level whose new usage exceeds its max, or the capacity, fails the
@@ -45,10 +48,35 @@ struct epc__misc_res {
 
 void epc__misc_res_init(struct epc__misc_res *res);
 
+/*
+ * The resources one counter type serves: the misc controller's sgx_epc and
+ * the memory controller's backing memory (cgroup/memcg.h). Both are the same
+ * hierarchical page_counter: charged bottom-up, refused by the first level
+ * over its max (or the capacity), "max" events counted alike.
+ */
+enum epc__res_type {
+	EPC__RES_SGX_EPC,
+	EPC__RES_MEMORY,
+	EPC__NR_RES,
+};
+
 /* One level of the walk: the res and its parent's (NULL at the root). */
 struct epc_cgroup;
-struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg);
+struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg, enum epc__res_type type);
 struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg);
+
+/**
+ * epc__res_try_charge() - charge @amount bytes of resource @type to @cg and
+ * every ancestor; the rest as epc__misc_try_charge() says (which is this
+ * with EPC__RES_SGX_EPC). The memory resource has no capacity: pass
+ * UINT64_MAX.
+ */
+int epc__res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
+			uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
+			bool *over_capacity);
+/* epc__misc_uncharge() for resource @type. */
+_Bool epc__res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
+			const struct epc__log *log);
 
 /**
  * epc__misc_try_charge() - charge @amount bytes to @cg and every ancestor.
@@ -76,6 +104,9 @@ int epc__misc_parse_max(const char *text, uint64_t *out);
 
 /* kstrtou64() with base 0, one trailing newline allowed. Return: 0; -EINVAL; -ERANGE. */
 int epc__kstrtou64(const char *s, uint64_t *out);
+
+/* The kernel's isspace() (lib/ctype.c): locale-free, and 0xA0 counts. */
+_Bool epc__kernel_isspace(unsigned char c);
 
 enum epc__misc_file {
 	EPC__MISC_CAPACITY,

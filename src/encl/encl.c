@@ -304,6 +304,10 @@ err_free:
 
 static void encl_free(struct epc_encl *e)
 {
+	if (e->mem_cg) {
+		epc__cg_uncharge_mem(e->mem_cg, e->mem_charged);
+		epc__cg_unpin(e->mem_cg);
+	}
 	free(e->added);
 	backing_destroy(e);
 	pthread_cond_destroy(&e->refs_cond);
@@ -337,6 +341,9 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	ret = encl_alloc(epc, size, &e);
 	if (ret)
 		return ret;
+	/* the owner's cgroup pays for the backing memory, to the end */
+	e->mem_cg = t->cg;
+	epc__cg_pin(e->mem_cg);
 	epc__mutex_lock(&e->build_lock);
 	ret = encl_grow(t, e, &va); /* the SECS needs a VA slot too */
 	if (ret)
@@ -388,6 +395,16 @@ static int added_reserve(struct epc_encl *e)
 	return a ? 0 : -ENOMEM;
 }
 
+/* Return: 0; -EOWNERDEAD (logged) when @e has been OOM-killed. */
+static int killed_check(struct epc_encl *e, const char *what)
+{
+	if (!atomic_load(&e->killed))
+		return 0;
+	epc__log(&e->epc->log, LOG_INFO, "%s: enclave %llu was killed (out of memory)", what,
+		 (unsigned long long)e->id);
+	return -EOWNERDEAD;
+}
+
 /* Checks for EADD at @ep. Return: 0; -EINVAL initialized; -EEXIST added. */
 static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 {
@@ -412,6 +429,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	struct epc__va_page *va = NULL;
 	struct epc__encl_page *ep;
 	struct epc_page *p;
+	uint64_t refused;
 	int ret;
 
 	if (!t || !e) {
@@ -428,14 +446,17 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	}
 	ep = &e->pages[offset / 4096];
 	epc__mutex_lock(&e->build_lock);
-	ret = add_page_check(e, ep);
+	refused = atomic_load(&e->epc->encl.nr_backing_refused);
+	ret = killed_check(e, "EADD");
+	if (!ret)
+		ret = add_page_check(e, ep);
 	if (!ret)
 		ret = added_reserve(e);
 	if (ret)
 		goto out;
 	ret = encl_grow(t, e, &va);
 	if (ret)
-		goto out;
+		goto err_oom;
 	ret = epc__encl_alloc_epc(t, e, ep, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_shrink;
@@ -468,6 +489,11 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 
 err_shrink:
 	encl_shrink(e, va);
+err_oom:
+	if (ret == -ENOMEM && epc__encl_backing_refused_since(e, refused)) {
+		epc__encl_oom_kill_build_locked(e);
+		ret = -EOWNERDEAD;
+	}
 out:
 	epc__mutex_unlock(&e->build_lock);
 	return ret;
@@ -475,12 +501,15 @@ out:
 
 API int epc_encl_init(struct epc_encl *e)
 {
-	int ret = 0;
+	int ret;
 
 	if (!e) {
 		epc__log(NULL, LOG_ERR, "EINIT: NULL enclave");
 		return -EINVAL;
 	}
+	ret = killed_check(e, "EINIT");
+	if (ret)
+		return ret;
 	epc__mutex_lock(&e->lock);
 	if (e->initialized)
 		ret = -EINVAL;
@@ -494,10 +523,15 @@ API int epc_encl_init(struct epc_encl *e)
 
 API int epc_encl_backing_fd(struct epc_encl *e)
 {
+	int ret;
+
 	if (!e) {
 		epc__log(NULL, LOG_ERR, "backing fd: NULL enclave");
 		return -EINVAL;
 	}
+	ret = killed_check(e, "backing fd");
+	if (ret)
+		return ret;
 	return e->backing_fd >= 0 ? e->backing_fd : -EOPNOTSUPP;
 }
 
@@ -512,19 +546,25 @@ static void encl_wait_unpinned(struct epc_encl *e)
 	pthread_mutex_unlock(&e->refs_lock);
 }
 
-/* Free every page, child pages first, then VA pages, then the SECS. */
-static void encl_release_pages(struct epc_encl *e)
+/*
+ * Free every page, child pages first, then VA pages, then the SECS; evicted
+ * pages lose their versions with the VA pages. Each page is taken off its
+ * LRU just before it is freed (a no-op for one a kill took off already), so
+ * that pages stay reclaimable, not merely charged, until they go. Lock
+ * held; no page of @e may be isolated (the callers made sure).
+ */
+static void encl_release_pages_locked(struct epc_encl *e)
 {
 	struct epc__reclaimer *r = &e->epc->reclaim;
 	struct epc__va_page *v, *next;
 
-	epc__mutex_lock(&e->lock);
+	epc__assert_mutex_held(&e->lock);
 	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
 		struct epc__encl_page *ep = &e->pages[e->added[k]];
 
+		ep->va_page = NULL;
 		if (!ep->epc_page)
 			continue;
-		/* no pins are left, so the page cannot be isolated */
 		epc__reclaim_unmark(r, ep->epc_page);
 		epc__encl_free_epc(e, ep->epc_page);
 		ep->epc_page = NULL;
@@ -535,10 +575,98 @@ static void encl_release_pages(struct epc_encl *e)
 		free(v);
 	}
 	e->va_head = e->va_tail = NULL;
+	e->nr_va = 0;
+	e->secs.va_page = NULL;
 	if (e->secs.epc_page)
 		epc__encl_free_epc(e, e->secs.epc_page);
 	e->secs.epc_page = NULL;
+	atomic_store(&e->nr_resident, 0);
+}
+
+/* Free every page (destroy: no pins are left, so none can be isolated). */
+static void encl_release_pages(struct epc_encl *e)
+{
+	epc__mutex_lock(&e->lock);
+	encl_release_pages_locked(e);
 	epc__mutex_unlock(&e->lock);
+}
+
+/*
+ * Take every resident page of @e off its LRU. Return: false when a reclaimer
+ * has one isolated (it holds a pin; wait for it and try again). @e is dying,
+ * so once a page is off its LRU no reclaimer can isolate it again: a
+ * reclaimer's get() runs under the LRU lock, which unmark takes too, so one
+ * that saw @e alive before it started dying has the page isolated by then.
+ */
+static bool encl_unmark_all(struct epc_encl *e)
+{
+	struct epc__reclaimer *r = &e->epc->reclaim;
+	bool all = true;
+
+	epc__mutex_lock(&e->lock);
+	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
+		struct epc__encl_page *ep = &e->pages[e->added[k]];
+
+		if (ep->epc_page && epc__reclaim_unmark(r, ep->epc_page))
+			all = false;
+	}
+	epc__mutex_unlock(&e->lock);
+	return all;
+}
+
+/* Wait until only the owner's reference is left. */
+static void encl_wait_pins(struct epc_encl *e)
+{
+	pthread_mutex_lock(&e->refs_lock);
+	while (atomic_load(&e->refs) > 1)
+		pthread_cond_wait(&e->refs_cond, &e->refs_lock);
+	pthread_mutex_unlock(&e->refs_lock);
+}
+
+void epc__encl_oom_kill_build_locked(struct epc_encl *e)
+{
+	struct epc *epc = e->epc;
+	uint64_t charged;
+
+	epc__assert_mutex_held(&e->build_lock);
+	if (atomic_load(&e->killed))
+		return;
+	/* no fault makes a page resident from here on (it checks under the lock) */
+	epc__mutex_lock(&e->lock);
+	atomic_store(&e->killed, true);
+	epc__mutex_unlock(&e->lock);
+	atomic_store(&e->dying, true); /* no new reclaimer pins */
+	/*
+	 * Off the LRUs, and no reclaimer left holding a pin: one that failed to
+	 * write a page puts it back on the LRU before it drops its pin (and
+	 * reads the page's owner to do so), so a page unmarked at once may
+	 * still be in a reclaimer's hands until the count says otherwise.
+	 * Once every page is off the LRUs of a dying enclave no pin can be
+	 * taken again (encl_unmark_all()).
+	 */
+	for (;;) {
+		encl_wait_pins(e);
+		if (encl_unmark_all(e) && atomic_load(&e->refs) <= 1)
+			break;
+	}
+	epc__mutex_lock(&e->lock);
+	encl_release_pages_locked(e);
+	charged = e->mem_charged;
+	epc__cg_uncharge_mem(e->mem_cg, charged);
+	e->mem_charged = 0;
+	/* the memory goes back to the host too: nothing will read it again */
+	if (e->backing_fd >= 0 &&
+	    fallocate(e->backing_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      (off_t)e->backing_len))
+		epc__log(&epc->log, LOG_WARNING, "OOM kill: punching the backing store failed");
+	epc__mutex_unlock(&e->lock);
+	epc__memcg_event(e->mem_cg, EPC__MEMCG_OOM);
+	epc__memcg_event(e->mem_cg, EPC__MEMCG_OOM_KILL);
+	atomic_fetch_add(&epc->encl.nr_oom_kills, 1);
+	epc__log(&epc->log, LOG_ERR,
+		 "Memory cgroup out of memory: killed enclave %llu (%llu bytes of backing "
+		 "memory returned)",
+		 (unsigned long long)e->id, (unsigned long long)charged);
 }
 
 API void epc_encl_destroy(struct epc_encl *e)
@@ -718,7 +846,16 @@ static int encl_check_one(struct epc_encl *e)
 {
 	struct va_books b = {0};
 	uint64_t resident = 0, added = 0, need;
-	int ret = va_books_init(e, &b);
+	int ret;
+
+	if (atomic_load(&e->killed)) /* nothing may be left but the books */
+		return e->va_head || e->nr_va || e->secs.epc_page || e->mem_charged ||
+				       atomic_load(&e->nr_resident)
+			       ? check_fail(e,
+					    "a killed enclave holds pages or charges (VA, bytes)",
+					    e->nr_va, e->mem_charged)
+			       : 0;
+	ret = va_books_init(e, &b);
 
 	for (uint64_t k = 0; !ret && k < e->nr_added_slots; k++) {
 		uint64_t i = e->added[k];
@@ -762,11 +899,22 @@ static int encl_check_one(struct epc_encl *e)
 
 int epc__encl_check(struct epc *epc)
 {
+	int64_t charged = 0, root_usage;
 	int ret = 0;
 
 	pthread_mutex_lock(&epc->encl.lock);
-	for (struct epc_encl *e = epc->encl.list; e && !ret; e = e->next)
+	for (struct epc_encl *e = epc->encl.list; e && !ret; e = e->next) {
 		ret = encl_check_one(e);
+		charged += (int64_t)e->mem_charged;
+	}
 	pthread_mutex_unlock(&epc->encl.lock);
+	root_usage = atomic_load(&epc->cgroups.root->mem.usage);
+	if (!ret && charged != root_usage) {
+		epc__log(&epc->log, LOG_ERR,
+			 "check: enclaves hold %lld bytes of backing memory, the root's "
+			 "memory usage is %lld",
+			 (long long)charged, (long long)root_usage);
+		ret = -EUCLEAN;
+	}
 	return ret;
 }

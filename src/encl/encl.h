@@ -26,6 +26,25 @@
  * tampering. Backing space is allocated (fallocate) the first time a page is
  * evicted; that is the step that may fail and leave the page in EPC.
  *
+ * Backing memory is charged (memory resource, cgroup/memcg.h) to @mem_cg, the
+ * cgroup the creating task was in at ECREATE, pinned for the enclave's life:
+ * the host pages a chunk's allocation brings in (its contents pages, and the
+ * PCMD page they share with their neighbours when it is new), even with
+ * no_contents (the kernel's shmem pages would exist all the same). The charge
+ * is returned when the enclave is destroyed or killed. A charge the memory
+ * limit refuses fails the eviction (the page stays in EPC, DIFFERENCES E1)
+ * and counts "max" in memory.events.
+ *
+ * The OOM kill (behaviour 70): when an EPC allocation for the enclave (EADD,
+ * with reclaim; or a fault, after its retry policy) ends without room, and
+ * some backing charge was refused by a memory limit while it tried, the
+ * enclave is killed, as the memcg OOM killer would kill the process holding
+ * it (encl_oom_kill() in encl.c): every EPC page and VA page freed, every
+ * charge returned, the backing store emptied, "oom" and "oom_kill" counted
+ * at @mem_cg; the call that found it returns -EOWNERDEAD and so does every
+ * later call on it but epc_encl_get_stats() and epc_encl_destroy(). The
+ * struct stays until the owner destroys it.
+ *
  * Locking: encl->lock (a mutex) serializes every ENCLS leaf on the enclave and
  * every field marked "lock". It is never held while reclaiming, because reclaim
  * takes enclave locks: ECREATE and EADD allocate their pages with reclaim
@@ -104,6 +123,9 @@ struct epc_encl {
 	int backing_fd; /* -1 with no_contents */
 	unsigned char *backing;
 	size_t backing_len;
+	struct epc_cgroup *mem_cg; /* read-only: charged for backing memory, pinned */
+	uint64_t mem_charged;	   /* lock: bytes of backing memory charged */
+	_Atomic bool killed;	   /* set under build_lock + lock; read anywhere */
 
 	_Atomic int refs;
 	_Atomic bool dying;
@@ -121,8 +143,10 @@ struct epc__encl_layer {
 	pthread_mutex_t lock; /* the list and next_id */
 	struct epc_encl *list;
 	uint64_t next_id;
-	_Atomic uint64_t nr_evicted;  /* EWBs of every enclave, SECS included */
-	_Atomic uint64_t nr_reloaded; /* ELDUs of every enclave, SECS included */
+	_Atomic uint64_t nr_evicted;	     /* EWBs of every enclave, SECS included */
+	_Atomic uint64_t nr_reloaded;	     /* ELDUs of every enclave, SECS included */
+	_Atomic uint64_t nr_backing_refused; /* backing charges a memory limit refused */
+	_Atomic uint64_t nr_oom_kills;	     /* enclaves killed */
 };
 
 extern const struct epc__reclaim_ops epc__encl_reclaim_ops;

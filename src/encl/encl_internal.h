@@ -64,6 +64,18 @@ void *epc__backing_contents(struct epc_encl *e, const struct epc__encl_page *ep)
 void *epc__backing_pcmd(struct epc_encl *e, const struct epc__encl_page *ep);
 
 /*
+ * The OOM kill (encl.h). build_lock held, enclave lock not. Idempotent. Waits
+ * for reclaimers that hold one of the enclave's pages.
+ */
+void epc__encl_oom_kill_build_locked(struct epc_encl *e);
+
+/* The kill trigger's question: was a backing charge refused since @before? */
+static inline bool epc__encl_backing_refused_since(struct epc_encl *e, uint64_t before)
+{
+	return atomic_load(&e->epc->encl.nr_backing_refused) != before;
+}
+
+/*
  * Emit @type for @ep: EVICT and RELOAD while @ep->epc_page is the page
  * (under the enclave lock), ENCL_KILLED after the access failed.
  */

@@ -39,12 +39,13 @@ static bool encl_get(struct epc_page *p)
  * once it sees 0 this function has let go of the lock and will not touch the
  * enclave again (a drop outside the lock could race with the free).
  */
-static void encl_put(struct epc_page *p)
+static void encl_put(void *owner)
 {
-	struct epc_encl *e = owner_of(p)->encl;
+	struct epc_encl *e = ((struct epc__encl_page *)owner)->encl;
 
 	pthread_mutex_lock(&e->refs_lock);
-	if (atomic_fetch_sub(&e->refs, 1) == 1)
+	/* 0: destroy waits; 1 (the owner's): an OOM kill waits */
+	if (atomic_fetch_sub(&e->refs, 1) <= 2)
 		pthread_cond_broadcast(&e->refs_cond);
 	pthread_mutex_unlock(&e->refs_lock);
 }
@@ -60,9 +61,62 @@ static int backing_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
 {
 	uint64_t pcmd = e->size + 4096 + first * 128;
 
+	if (e->backing_fd < 0) /* no_contents: the memory is only accounted */
+		return 0;
 	if (fallocate(e->backing_fd, 0, (off_t)(first * 4096), (off_t)(nr * 4096)) ||
 	    fallocate(e->backing_fd, 0, (off_t)pcmd, (off_t)(nr * 128)))
 		return -errno;
+	return 0;
+}
+
+/* Does slot @s (a chunk's first slot, or the SECS's) have backing space? Lock held. */
+static bool slot_has_backing(struct epc_encl *e, uint64_t s)
+{
+	if (s == e->nr_slots)
+		return e->secs.flags & EPC__EPAGE_BACKING;
+	return s < e->nr_slots && (e->pages[s].flags & EPC__EPAGE_BACKING);
+}
+
+/*
+ * The host memory that allocating slots [@first, @first + @nr) brings in: the
+ * contents pages, and the PCMD page (32 PCMDs, two chunks and maybe the
+ * SECS) unless a neighbour in it has backing already. Every range asked for
+ * is one chunk or the SECS, so it has one PCMD page. Lock held.
+ */
+static uint64_t backing_bytes(struct epc_encl *e, uint64_t first, uint64_t nr)
+{
+	uint64_t k = first / 32, pcmd_new = 1;
+
+	for (uint64_t s = k * 32; s < k * 32 + 32; s += EPC__BACKING_CHUNK)
+		if ((s < first || s >= first + nr) && slot_has_backing(e, s))
+			pcmd_new = 0;
+	if (e->nr_slots / 32 == k && (e->nr_slots < first || e->nr_slots >= first + nr) &&
+	    slot_has_backing(e, e->nr_slots))
+		pcmd_new = 0;
+	return (nr + pcmd_new) * 4096;
+}
+
+/*
+ * Charge and allocate the backing of [@first, @first + @nr). Return: 0;
+ * -ENOMEM a memory limit refused (its "max" event is counted); -errno.
+ * Lock held.
+ */
+static int backing_charge_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
+{
+	uint64_t bytes = backing_bytes(e, first, nr);
+	int ret;
+
+	epc__assert_mutex_held(&e->lock);
+	if (epc__cg_try_charge_mem(e->mem_cg, bytes, NULL)) {
+		atomic_fetch_add(&e->epc->encl.nr_backing_refused, 1);
+		return -ENOMEM;
+	}
+	ret = backing_alloc(e, first, nr);
+	if (ret) {
+		epc__cg_uncharge_mem(e->mem_cg, bytes);
+		return ret;
+	}
+	e->mem_charged += bytes;
 	return 0;
 }
 
@@ -81,17 +135,17 @@ static int backing_get(struct epc_encl *e, struct epc__encl_page *ep)
 
 	if (ret)
 		return ret;
-	if (ep->flags & EPC__EPAGE_BACKING || e->backing_fd < 0)
+	if (ep->flags & EPC__EPAGE_BACKING)
 		return 0;
 	if (ep == &e->secs) {
-		ret = backing_alloc(e, slot, 1);
+		ret = backing_charge_alloc(e, slot, 1);
 		if (!ret)
 			ep->flags |= EPC__EPAGE_BACKING;
 		return ret;
 	}
 	first = slot - slot % EPC__BACKING_CHUNK;
 	nr = e->nr_slots - first < EPC__BACKING_CHUNK ? e->nr_slots - first : EPC__BACKING_CHUNK;
-	ret = backing_alloc(e, first, nr);
+	ret = backing_charge_alloc(e, first, nr);
 	if (ret)
 		return ret;
 	for (uint64_t i = first; i < first + nr; i++)
@@ -198,7 +252,8 @@ static void secs_writeback_locked(struct epc_encl *e)
 	epc__assert_mutex_held(&e->lock);
 	if (!e->initialized || !secs || atomic_load(&e->nr_resident))
 		return;
-	if (epc__encl_ewb_locked(e, &e->secs))
+	/* its backing (and charge) like any page's; refused: it stays */
+	if (backing_get(e, &e->secs) || epc__encl_ewb_locked(e, &e->secs))
 		return;
 	/* the SECS was never on an LRU: it is INUSE and charged */
 	epc__free_page(&e->epc->reclaim, secs);

@@ -88,6 +88,8 @@ static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__
 	int ret;
 
 	epc__assert_mutex_held(&e->lock);
+	if (atomic_load(&e->killed))
+		return -EOWNERDEAD;
 	if (ep->epc_page)
 		return ep->flags & EPC__EPAGE_BEING_RECLAIMED ? -EBUSY : 0;
 	if (first)
@@ -121,9 +123,25 @@ static void wait_for_reclaim(struct epc_task *t, struct epc_cgroup *scope,
 		sched_yield(); /* the writer holds no lock we need: let it finish */
 }
 
+/*
+ * A fault that could not get a page: when a backing charge was refused by a
+ * memory limit since @refused, the enclave's cgroup is out of memory and the
+ * enclave is OOM-killed (encl.h). Return: the fault's answer.
+ */
+static int fault_failed(struct epc_encl *e, uint64_t refused)
+{
+	if (!epc__encl_backing_refused_since(e, refused))
+		return -EFAULT;
+	epc__mutex_lock(&e->build_lock);
+	epc__encl_oom_kill_build_locked(e);
+	epc__mutex_unlock(&e->build_lock);
+	return -EOWNERDEAD;
+}
+
 static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
 		       size_t off, void *buf, size_t len, bool write)
 {
+	uint64_t refused = atomic_load(&e->epc->encl.nr_backing_refused);
 	struct epc__retry rt;
 	bool first = true;
 	int ret;
@@ -149,12 +167,12 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 		}
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EBUSY)
-			return ret == -ENOMEM ? -EFAULT : ret;
+			return ret == -ENOMEM ? fault_failed(e, refused) : ret;
 		if (atomic_load(&t->signal))
 			return -EINTR;
 		wait_for_reclaim(t, scope, &rt);
 		if (!epc__retry_next(&t->epc->reclaim, &rt))
-			return -EFAULT;
+			return fault_failed(e, refused);
 	}
 }
 
@@ -201,6 +219,11 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 	}
 	if (len == 0)
 		return 0;
+	if (atomic_load(&e->killed)) {
+		epc__log(&e->epc->log, LOG_INFO, "access: enclave %llu was killed (out of memory)",
+			 (unsigned long long)e->id);
+		return -EOWNERDEAD;
+	}
 	if (!range_added(e, offset, end)) /* nothing is touched before this holds */
 		return -EINVAL;
 	while (offset < end) {

@@ -216,8 +216,11 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 		struct epc_page *p = chunk[i];
 
 		if (r->ops->age(p) || r->ops->prepare(p)) {
+			/* once requeued, another reclaimer may evict and free @p */
+			void *owner = p->owner;
+
 			lru_requeue(r, p);
-			r->ops->put(p);
+			r->ops->put(owner);
 			continue;
 		}
 		chunk[n++] = p;
@@ -228,11 +231,13 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 		struct epc_page *p = chunk[i];
 
 		if (r->ops->write(p)) {
+			void *owner = p->owner;
+
 			lru_requeue(r, p);
-			r->ops->put(p);
+			r->ops->put(owner);
 			continue;
 		}
-		r->ops->put(p);
+		r->ops->put(p->owner);
 		cg_untrack(p->cg);
 		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		atomic_fetch_add(&r->nr_evicted, 1); /* seq_cst: see progress_note() */
@@ -575,6 +580,7 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	int ret;
 
 	req->busy_scope = NULL;
+	req->cg = epc__cg_epc_owner(req->cg); /* the root when the controller is off */
 	ret = charge(r, req);
 	if (ret)
 		return ret;

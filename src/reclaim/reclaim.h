@@ -61,7 +61,9 @@
 struct epc__reclaim_ops {
 	/* Pin the owner; false if it is being torn down (the page is dropped). */
 	bool (*get)(struct epc_page *p);
-	void (*put)(struct epc_page *p);
+	/* Unpin: @owner is p->owner as it was while the page was isolated (once
+	 * the page is back on an LRU another reclaimer may free it). */
+	void (*put)(void *owner);
 	/* Test and clear the accessed bit: true if the page was young. */
 	bool (*age)(struct epc_page *p);
 	/* Get the backing store ready and mark the page being reclaimed. 0 or -errno. */

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{"trace-convert", epcmm_trace_convert,
 	 "convert a Lackey or plain trace to the compact format"},
 	{"topology", epcmm_topology, "print the host's NUMA topology as a scenario fragment"},
+	{"selftest", epcmm_selftest, "run the kernel's EPC cgroup selftest scenarios (TAP)"},
 };
 
 static void usage(FILE *f)

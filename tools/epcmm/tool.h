@@ -26,5 +26,6 @@ struct sim_scenario;
 int tool_load_scenario(int nr, char **files, struct sim_scenario **out);
 /* A NULL-terminated argv for getopt: @name, then @args. Free it with free(). */
 char **tool_argv(const char *name, int nr_args, char **args);
+int epcmm_selftest(int argc, char **argv);
 
 #endif

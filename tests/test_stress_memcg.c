@@ -78,18 +78,34 @@ static uint64_t tag_of(const struct worker *w, uint64_t page)
 	return ((uint64_t)(w->id + 1) << 48) | (w->gen << 24) | w->version[page];
 }
 
-/* Build a fresh enclave; an OOM kill during the build means try again. */
+/*
+ * Build a fresh enclave; an OOM kill or -ENOMEM during the build means try
+ * again. -ENOMEM is the right answer while it lasts (v17's behaviour 54): the
+ * cgroup is at its EPC limit and nothing in it can be evicted right now,
+ * because the rest of its pages belong to an enclave another worker is
+ * destroying or that is being killed (charged until freed, no longer
+ * reclaimable), or because a tight memory.max refuses every eviction. What
+ * ends it is another thread: the destroyer finishing, or the changer moving a
+ * limit. So a retry waits a millisecond, and the retries are bounded only once
+ * the base limits are back (loose: a build must then succeed soon); before
+ * that the per-case time limit (helpers.h) is what would catch a hang.
+ */
+#define BUILD_RETRIES_AFTER_FINAL 2000
 static int worker_build(struct worker *w)
 {
+	struct timespec pause = {0, 1000 * 1000};
 	unsigned char *buf = malloc(PAGE);
-	int ret = -ENOMEM;
+	int ret = -ENOMEM, after_final = 0;
 
-	for (int attempt = 0; buf && attempt < 200; attempt++) {
+	while (buf && after_final < BUILD_RETRIES_AFTER_FINAL) {
+		if (atomic_load(&w->sh->final))
+			after_final++;
 		w->gen++;
 		memset(w->version, 0, sizeof(w->version));
 		ret = epc_encl_create(w->t, ENCL_PAGES * PAGE, &w->e);
-		if (ret == -ENOMEM) { /* see below */
+		if (ret == -ENOMEM) {
 			atomic_fetch_add(&w->sh->build_enomem, 1);
+			nanosleep(&pause, NULL);
 			continue;
 		}
 		if (ret)
@@ -103,16 +119,10 @@ static int worker_build(struct worker *w)
 			ret = epc_encl_init(w->e);
 		if (ret != -EOWNERDEAD && ret != -ENOMEM)
 			break;
-		/*
-		 * -ENOMEM: the cgroup is at its EPC limit and nothing in it is
-		 * reclaimable right now, because the rest of its pages belong to
-		 * an enclave that another worker is destroying (or that is being
-		 * killed): charged until freed, no longer reclaimable. v17 says
-		 * -ENOMEM then too (behaviour 54); try again.
-		 */
 		atomic_fetch_add(ret == -ENOMEM ? &w->sh->build_enomem : &w->sh->kills, 1);
 		epc_encl_destroy(w->e);
 		w->e = NULL;
+		nanosleep(&pause, NULL);
 	}
 	free(buf);
 	return ret;

@@ -30,8 +30,8 @@
  * cgroup anyway); the "no internal processes" rule is not enforced (a
  * process may join a cgroup that has children with controllers enabled);
  * cgroup.threads, cgroup.type, cgroup.freeze and the other core files are
- * absent; cgroup.events' "frozen" is always 0; the memory controller is
- * accepted in cgroup.subtree_control before the library has memory.* files.
+ * absent; cgroup.events' "frozen" is always 0; like misc.*, the memory.*
+ * files show in every non-root cgroup whether or not +memory is enabled.
  *
  * Lock: one mutex, fs->lock, protects the tree and the map; it is a leaf
  * (no other epcmm lock of the daemon is taken under it; library calls are).

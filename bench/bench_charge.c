@@ -8,7 +8,7 @@
  *     (the root), 1, 3 and 8, beside the uncharged allocator alone
  *     (epc__mm_alloc()/epc__mm_free()). The per-CPU caches are on (batch 32)
  *     so the allocator itself is cheap and charging dominates.
- *  2. epc__misc_try_charge() + epc__misc_uncharge() alone, same depths.
+ *  2. epc__cg_res_try_charge() + epc__cg_res_uncharge(EPC__RES_SGX_EPC, EPC__RES_SGX_EPC, ) alone, same depths.
  *
  * Columns: 1 thread; 2 threads in the same cgroup; 2 threads in sibling
  * cgroups (two leaves under one chain: /c1/../c{d-1}/a{d} and .../b{d}, so
@@ -216,12 +216,13 @@ static void loop_misc(void *arg, int tid, uint64_t n)
 		struct epc_cgroup *failed = NULL;
 		uint64_t min_max;
 
-		if (epc__misc_try_charge(cg, capacity, EPC_PAGE_SIZE, &failed, &min_max, NULL)) {
+		if (epc__cg_res_try_charge(cg, EPC__RES_SGX_EPC, capacity, EPC_PAGE_SIZE, &failed,
+					   &min_max, NULL)) {
 			atomic_fetch_add(&nr_failed, 1);
 			continue;
 		}
 		bench_keep(min_max);
-		epc__misc_uncharge(cg, EPC_PAGE_SIZE, &epc->log);
+		epc__cg_res_uncharge(cg, EPC__RES_SGX_EPC, EPC_PAGE_SIZE, &epc->log);
 	}
 }
 
@@ -374,7 +375,7 @@ int main(int argc, char **argv)
 	print_table("alloc+free pairs through epc_page_alloc/free (ns per pair per thread)",
 		    pair_names, pairs, 1 + NR_DEPTHS);
 	printf("  (uncharged \"2T same cg\" = 2 threads on their own nodes, nothing charged)\n");
-	print_table("epc__misc_try_charge + epc__misc_uncharge alone (ns per pair per thread)",
+	print_table("epc__res_try_charge + epc__res_uncharge alone (ns per pair per thread)",
 		    misc_names, misc, NR_DEPTHS);
 	{
 		int low = 0;

@@ -527,10 +527,12 @@ static void test_misc_b36_peak_rises(void **state)
 	}
 	expect_peak(b, 0);
 	/* the misc layer alone: a charge of 3 pages in one go */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 3 * PAGE, NULL, NULL, NULL), 0);
+	assert_int_equal(
+		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 3 * PAGE, NULL, NULL, NULL),
+		0);
 	expect_peak(c, 3 * PAGE);
 	expect_peak(r, 3 * PAGE);
-	epc__misc_uncharge(c, 3 * PAGE, &epc->log);
+	epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 3 * PAGE, &epc->log);
 	expect_usage(r, 0);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -679,7 +681,9 @@ static void test_misc_b39_peak_quirk_transient_value(void **state)
 	expect_peak(s.a, 12288);
 	expect_peak(s.r, 12288);
 	/* the misc layer directly: the same */
-	assert_int_equal(epc__misc_try_charge(s.c, CAPACITY, 5 * PAGE, NULL, NULL, NULL), -EBUSY);
+	assert_int_equal(
+		epc__cg_res_try_charge(s.c, EPC__RES_SGX_EPC, CAPACITY, 5 * PAGE, NULL, NULL, NULL),
+		-EBUSY);
 	expect_peak(s.c, 6 * PAGE);
 	expect_usage(s.c, 4096);
 	expect_events(s.a, 3, 3);
@@ -799,7 +803,8 @@ static void test_misc_b41_capacity_zero(void **state)
 	assert_null(failed);
 	assert_int_equal(epc__cg_try_charge_page(tree.root, &failed, NULL, NULL), -EINVAL);
 	/* capacity 0 wins even over amount 0 (the kernel checks it first) */
-	assert_int_equal(epc__misc_try_charge(a, 0, 0, &failed, NULL, NULL), -EINVAL);
+	assert_int_equal(epc__cg_res_try_charge(a, EPC__RES_SGX_EPC, 0, 0, &failed, NULL, NULL),
+			 -EINVAL);
 	assert_int_equal(atomic_load(&a->res.usage), 0);
 	assert_int_equal(atomic_load(&tree.root->res.usage), 0);
 	assert_int_equal(atomic_load(&a->res.events), 0);
@@ -861,17 +866,21 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 	snapshot(c, before[0], sizeof(before[0]));
 	snapshot(r, before[1], sizeof(before[1]));
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(epc__misc_try_charge(c, CAPACITY, 0, &failed, NULL, NULL), 0);
+		assert_int_equal(epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 0, &failed,
+							NULL, NULL),
+				 0);
 	assert_ptr_equal(failed, (struct epc_cgroup *)0x1);
-	assert_false(epc__misc_uncharge(c, 0, &epc->log));
-	assert_false(epc__misc_uncharge(NULL, 4096, &epc->log));
+	assert_false(epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 0, &epc->log));
+	assert_false(epc__cg_res_uncharge(NULL, EPC__RES_SGX_EPC, 4096, &epc->log));
 	snapshot(c, after[0], sizeof(after[0]));
 	snapshot(r, after[1], sizeof(after[1]));
 	assert_string_equal(after[0], before[0]);
 	assert_string_equal(after[1], before[1]);
 	expect_events(a, 0, 0);
 	/* and one byte more is refused at C */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 1, &failed, NULL, NULL), -EBUSY);
+	assert_int_equal(
+		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 1, &failed, NULL, NULL),
+		-EBUSY);
 	assert_ptr_equal(failed, c);
 	epc_destroy(epc);
 }
@@ -892,7 +901,7 @@ static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
 	b = make_cg(epc, "/B");
 	assert_int_equal(log_count(lc, "negative"), 0);
 
-	assert_false(epc__misc_uncharge(c, 4096, &epc->log));
+	assert_false(epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 4096, &epc->log));
 	assert_int_equal(atomic_load(&c->res.usage), -4096);
 	assert_int_equal(atomic_load(&a->res.usage), -4096);
 	assert_int_equal(atomic_load(&r->res.usage), -4096);
@@ -901,15 +910,17 @@ static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
 	assert_int_equal(log_count(lc, "negative"), 1);
 
 	/* no clamp, and no second warning: not again, not elsewhere */
-	epc__misc_uncharge(c, 4096, &epc->log);
+	epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 4096, &epc->log);
 	assert_int_equal(atomic_load(&c->res.usage), -8192);
 	assert_int_equal(atomic_load(&r->res.usage), -8192);
-	epc__misc_uncharge(b, 4096, &epc->log);
+	epc__cg_res_uncharge(b, EPC__RES_SGX_EPC, 4096, &epc->log);
 	assert_int_equal(atomic_load(&b->res.usage), -4096);
 	assert_int_equal(atomic_load(&r->res.usage), -12288);
 	assert_int_equal(log_count(lc, "negative"), 1);
 	/* a charge at a negative usage is refused (s64 compared as u64, as the kernel does) */
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, 4096, NULL, NULL, NULL), -EBUSY);
+	assert_int_equal(
+		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 4096, NULL, NULL, NULL),
+		-EBUSY);
 
 	atomic_store(&c->res.usage, 0);
 	atomic_store(&a->res.usage, 0);
@@ -1056,15 +1067,19 @@ static void test_misc_try_charge_reports_tightest_limit(void **state)
 	uint64_t min_max = 0;
 
 	(void)state;
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max, NULL), 0);
+	assert_int_equal(
+		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, PAGE, NULL, &min_max, NULL),
+		0);
 	assert_true(min_max == UINT64_MAX);
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0);
 	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0);
-	assert_int_equal(epc__misc_try_charge(c, CAPACITY, PAGE, NULL, &min_max, NULL), 0);
+	assert_int_equal(
+		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, PAGE, NULL, &min_max, NULL),
+		0);
 	assert_int_equal(min_max, 40960);
 	assert_int_equal(epc__cg_effective_max(c), 40960);
 	assert_int_equal(raw_usage(c), 2 * PAGE);
-	epc__misc_uncharge(c, 2 * PAGE, &epc->log);
+	epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 2 * PAGE, &epc->log);
 	assert_int_equal(raw_usage(a), 0);
 	assert_int_equal(peak_of(a), 2 * PAGE);
 	epc_destroy(epc);

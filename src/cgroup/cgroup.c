@@ -8,14 +8,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg, enum epc__res_type type)
+static struct epc__misc_res *res_of(struct epc_cgroup *cg, enum epc__res_type type)
 {
 	return type == EPC__RES_MEMORY ? &cg->mem : &cg->res;
 }
 
-struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg)
+/* The cgroup that embeds counter @res (the inverse of res_of()). */
+static struct epc_cgroup *cg_of_res(struct epc__misc_res *res)
 {
-	return cg->parent;
+	if (res->type == EPC__RES_MEMORY)
+		return (struct epc_cgroup *)((char *)res - offsetof(struct epc_cgroup, mem));
+	return (struct epc_cgroup *)((char *)res - offsetof(struct epc_cgroup, res));
+}
+
+int epc__cg_res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
+			   uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
+			   bool *over_capacity)
+{
+	struct epc__misc_res *level = NULL;
+	int ret = epc__res_try_charge(res_of(cg, type), capacity, amount, &level, min_max,
+				      over_capacity);
+
+	if (ret == -EBUSY && failed)
+		*failed = cg_of_res(level);
+	return ret;
+}
+
+bool epc__cg_res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
+			  const struct epc__log *log)
+{
+	return epc__res_uncharge(cg ? res_of(cg, type) : NULL, amount, log);
 }
 
 static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup *parent,
@@ -33,8 +55,8 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	}
 	memcpy(cg->name, name, name_len);
 	cg->name[name_len] = '\0';
-	epc__misc_res_init(&cg->res);
-	epc__misc_res_init(&cg->mem);
+	epc__misc_res_init(&cg->res, parent ? &parent->res : NULL, EPC__RES_SGX_EPC);
+	epc__misc_res_init(&cg->mem, parent ? &parent->mem : NULL, EPC__RES_MEMORY);
 	for (int ev = 0; ev < EPC__MEMCG_NR_EVENTS; ev++) {
 		atomic_init(&cg->memcg.events[ev], 0);
 		atomic_init(&cg->memcg.events_local[ev], 0);
@@ -477,7 +499,8 @@ int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, u
 			*min_max = EPC__MISC_MAX;
 		return 0;
 	}
-	ret = epc__misc_try_charge(cg, cg->tree->capacity, 4096, &level, min_max, &over);
+	ret = epc__cg_res_try_charge(cg, EPC__RES_SGX_EPC, cg->tree->capacity, EPC_PAGE_SIZE,
+				     &level, min_max, &over);
 	if (ret == -EBUSY) {
 		if (epc__events_on(&cg->tree->events))
 			charge_refused_event(cg->tree, level, over);
@@ -501,19 +524,20 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg)
 	 * epc__cg_remove(): it raises nr_dying, then reads the usage; we lower
 	 * the usage, then read nr_dying (both seq_cst), so one of us reaps.
 	 */
-	if (epc__misc_uncharge(cg, 4096, tree->log) && atomic_load(&tree->nr_dying))
+	if (epc__cg_res_uncharge(cg, EPC__RES_SGX_EPC, EPC_PAGE_SIZE, tree->log) &&
+	    atomic_load(&tree->nr_dying))
 		epc__cg_reap(tree);
 }
 
 int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed)
 {
-	return epc__res_try_charge(cg, EPC__RES_MEMORY, UINT64_MAX, bytes, failed, NULL, NULL);
+	return epc__cg_res_try_charge(cg, EPC__RES_MEMORY, UINT64_MAX, bytes, failed, NULL, NULL);
 }
 
 /* The charger holds a pin on @cg (an enclave's owner cgroup), so no reap here. */
 void epc__cg_uncharge_mem(struct epc_cgroup *cg, uint64_t bytes)
 {
-	epc__res_uncharge(cg, EPC__RES_MEMORY, bytes, cg->tree->log);
+	epc__cg_res_uncharge(cg, EPC__RES_MEMORY, bytes, cg->tree->log);
 }
 
 void epc__cg_get(struct epc_cgroup *cg)

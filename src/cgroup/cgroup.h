@@ -172,6 +172,27 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
  */
 struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg);
 
+/* @cg's sgx_epc usage (self and subtree) and its own limit, in bytes (racy reads). */
+static inline uint64_t epc__cg_usage(struct epc_cgroup *cg)
+{
+	return (uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed);
+}
+
+static inline uint64_t epc__cg_max(struct epc_cgroup *cg)
+{
+	return atomic_load_explicit(&cg->res.max, memory_order_relaxed);
+}
+
+/*
+ * The cgroup view of the counters (misc.h): charge or uncharge resource
+ * @type of @cg; @failed is the cgroup whose level refused.
+ */
+int epc__cg_res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
+			   uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
+			   bool *over_capacity);
+bool epc__cg_res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
+			  const struct epc__log *log);
+
 /*
  * Charge/uncharge one page (EPC_PAGE_SIZE bytes); the out-parameters as
  * misc.h says. With the controller compiled out (EPC_CGROUP_NONE) both do

@@ -16,8 +16,10 @@ static const char *const res_names[EPC__NR_RES] = {
 	[EPC__RES_MEMORY] = "memory",
 };
 
-void epc__misc_res_init(struct epc__misc_res *res)
+void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent, int type)
 {
+	res->parent = parent;
+	res->type = type;
 	atomic_init(&res->usage, 0);
 	atomic_init(&res->max, EPC__MISC_MAX);
 	atomic_init(&res->peak, 0);
@@ -37,46 +39,37 @@ static void misc_update_peak(struct epc__misc_res *res, uint64_t new_usage)
 		;
 }
 
-/* events.local at @cg; events at @cg and every ancestor that has a parent. */
-static void misc_event(struct epc_cgroup *cg, enum epc__res_type type)
+/* events.local at @res; events at @res and every level above it that has a parent. */
+static void misc_event(struct epc__misc_res *res)
 {
-	atomic_fetch_add_explicit(&epc__cg_res(cg, type)->events_local, 1, memory_order_relaxed);
-	for (struct epc_cgroup *i = cg; epc__cg_parent(i); i = epc__cg_parent(i))
-		atomic_fetch_add_explicit(&epc__cg_res(i, type)->events, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&res->events_local, 1, memory_order_relaxed);
+	for (struct epc__misc_res *i = res; i->parent; i = i->parent)
+		atomic_fetch_add_explicit(&i->events, 1, memory_order_relaxed);
 }
 
-int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
-			 struct epc_cgroup **failed, uint64_t *min_max, bool *over_capacity)
-{
-	return epc__res_try_charge(cg, EPC__RES_SGX_EPC, capacity, amount, failed, min_max,
-				   over_capacity);
-}
-
-int epc__res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
-			uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
-			bool *over_capacity)
+int epc__res_try_charge(struct epc__misc_res *res, uint64_t capacity, uint64_t amount,
+			struct epc__misc_res **failed, uint64_t *min_max, bool *over_capacity)
 {
 	uint64_t tightest = EPC__MISC_MAX;
-	struct epc_cgroup *i, *j;
+	struct epc__misc_res *i, *j;
 
 	if (!capacity)
 		return -EINVAL;
 	if (!amount)
 		return 0;
-	for (i = cg; i; i = epc__cg_parent(i)) {
-		struct epc__misc_res *res = epc__cg_res(i, type);
+	for (i = res; i; i = i->parent) {
 		/* seq_cst add: a full barrier between the add and the max read,
 		 * as page_counter_try_charge relies on. */
-		uint64_t new_usage = (uint64_t)(atomic_fetch_add(&res->usage, (int64_t)amount) +
-						(int64_t)amount);
-		uint64_t max = atomic_load_explicit(&res->max, memory_order_relaxed);
+		uint64_t new_usage =
+			(uint64_t)(atomic_fetch_add(&i->usage, (int64_t)amount) + (int64_t)amount);
+		uint64_t max = atomic_load_explicit(&i->max, memory_order_relaxed);
 
 		if (new_usage > max || new_usage > capacity) {
 			if (over_capacity)
 				*over_capacity = new_usage > capacity;
 			goto err_charge;
 		}
-		misc_update_peak(res, new_usage);
+		misc_update_peak(i, new_usage);
 		if (max < tightest)
 			tightest = max;
 	}
@@ -85,38 +78,32 @@ int epc__res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t
 	return 0;
 
 err_charge:
-	misc_event(i, type);
-	for (j = cg; j != epc__cg_parent(i); j = epc__cg_parent(j))
-		atomic_fetch_sub_explicit(&epc__cg_res(j, type)->usage, (int64_t)amount,
-					  memory_order_relaxed);
+	misc_event(i);
+	for (j = res; j != i->parent; j = j->parent)
+		atomic_fetch_sub_explicit(&j->usage, (int64_t)amount, memory_order_relaxed);
 	if (failed)
 		*failed = i;
 	return -EBUSY;
 }
 
-_Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log)
-{
-	return epc__res_uncharge(cg, EPC__RES_SGX_EPC, amount, log);
-}
-
-_Bool epc__res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
-			const struct epc__log *log)
+_Bool epc__res_uncharge(struct epc__misc_res *res, uint64_t amount, const struct epc__log *log)
 {
 	_Bool reached_zero = 0, negative = 0;
 	int64_t first_negative = 0;
-	struct epc_cgroup *i, *parent, *root = cg;
+	struct epc__misc_res *i, *parent, *root = res;
+	int type;
 
-	if (!cg || !amount)
+	if (!res || !amount)
 		return 0;
+	type = res->type;
 	/* Read the parent before the sub: after it, @i may be reaped. */
-	for (i = cg; i; i = parent) {
-		struct epc__misc_res *res = epc__cg_res(i, type);
+	for (i = res; i; i = parent) {
 		int64_t new_usage;
 
-		parent = epc__cg_parent(i);
+		parent = i->parent;
 		if (!parent)
 			root = i;
-		new_usage = atomic_fetch_sub(&res->usage, (int64_t)amount) - (int64_t)amount;
+		new_usage = atomic_fetch_sub(&i->usage, (int64_t)amount) - (int64_t)amount;
 		if (new_usage == 0)
 			reached_zero = 1;
 		if (new_usage < 0 && !negative) {
@@ -128,7 +115,7 @@ _Bool epc__res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t
 	 * The kernel's WARN_ONCE: one warning per tree (the root is never
 	 * reaped, so its flag is safe to touch), not one per level.
 	 */
-	if (negative && !atomic_exchange(&epc__cg_res(root, type)->warned_negative, 1))
+	if (negative && !atomic_exchange(&root->warned_negative, 1))
 		epc__log(log, LOG_WARNING, "%s cgroup: resource %s usage went negative (%lld)",
 			 type == EPC__RES_SGX_EPC ? "misc" : "memory", res_names[type],
 			 (long long)first_negative);

@@ -21,6 +21,10 @@
  *  - max is read without a lock: a charge racing with a write sees the old or
  *    the new limit. Limits are never enforced retroactively.
  *
+ * Each counter keeps its parent (read-only after init), as page_counter
+ * does, so a charge walks counters, not cgroups: this module knows nothing of
+ * the tree that embeds them and stands alone below cgroup.c.
+ *
  * Layout: usage is written by every charge; max and peak are read by every
  * charge and written rarely. They sit on separate cache lines, the lesson of
  * the kernel's page_counter (Shakeel Butt, 2022).
@@ -44,9 +48,13 @@ struct epc__misc_res {
 	_Atomic uint64_t events;					/* hierarchical */
 	_Atomic uint64_t events_local;
 	_Atomic int warned_negative; /* root only: the one-time warning of behaviour 43 */
+	/* read-only after init: the level above (NULL at the root) and what it counts */
+	struct epc__misc_res *parent;
+	int type; /* enum epc__res_type */
 };
 
-void epc__misc_res_init(struct epc__misc_res *res);
+/* A counter under @parent (NULL: the root of its tree) for resource @type. */
+void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent, int type);
 
 /*
  * The resources one counter type serves: the misc controller's sgx_epc and
@@ -60,44 +68,28 @@ enum epc__res_type {
 	EPC__NR_RES,
 };
 
-/* One level of the walk: the res and its parent's (NULL at the root). */
-struct epc_cgroup;
-struct epc__misc_res *epc__cg_res(struct epc_cgroup *cg, enum epc__res_type type);
-struct epc_cgroup *epc__cg_parent(struct epc_cgroup *cg);
-
 /**
- * epc__res_try_charge() - charge @amount bytes of resource @type to @cg and
- * every ancestor; the rest as epc__misc_try_charge() says (which is this
- * with EPC__RES_SGX_EPC). The memory resource has no capacity: pass
- * UINT64_MAX.
- */
-int epc__res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t capacity,
-			uint64_t amount, struct epc_cgroup **failed, uint64_t *min_max,
-			bool *over_capacity);
-/* epc__misc_uncharge() for resource @type. */
-_Bool epc__res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64_t amount,
-			const struct epc__log *log);
-
-/**
- * epc__misc_try_charge() - charge @amount bytes to @cg and every ancestor.
- * @capacity: the resource's capacity (bytes, 0 = absent).
+ * epc__res_try_charge() - charge @amount bytes to @res and every level above
+ * it (the counter keeps its parent, as the kernel's page_counter does, so the
+ * walk needs nothing of the tree that embeds it).
+ * @capacity: the resource's capacity (bytes; 0: absent, -EINVAL). The memory
+ *	resource has none: pass UINT64_MAX.
  * @failed: on -EBUSY (if non-NULL), the level that refused.
- * @min_max: on success (if non-NULL), the tightest max from @cg to the root.
+ * @min_max: on success (if non-NULL), the tightest max from @res to the root.
  * @over_capacity: on -EBUSY (if non-NULL), whether the capacity refused
  *	rather than the level's max. The kernel checks the capacity at every
  *	level, so a full EPC can be refused below the root.
  * Return: 0; -EINVAL capacity 0; -EBUSY a level's max or the capacity.
  */
-int epc__misc_try_charge(struct epc_cgroup *cg, uint64_t capacity, uint64_t amount,
-			 struct epc_cgroup **failed, uint64_t *min_max, bool *over_capacity);
-
+int epc__res_try_charge(struct epc__misc_res *res, uint64_t capacity, uint64_t amount,
+			struct epc__misc_res **failed, uint64_t *min_max, bool *over_capacity);
 /**
- * epc__misc_uncharge() - return @amount bytes at @cg and every ancestor.
+ * epc__res_uncharge() - return @amount bytes at @res and every level above.
  * Return: true if some level's usage reached exactly 0 (a removed cgroup may
  * then be reaped). Going negative is not clamped; it warns once per tree (the
  * kernel's WARN_ONCE; the flag is the root's warned_negative).
  */
-_Bool epc__misc_uncharge(struct epc_cgroup *cg, uint64_t amount, const struct epc__log *log);
+_Bool epc__res_uncharge(struct epc__misc_res *res, uint64_t amount, const struct epc__log *log);
 
 /* Parse a misc.max write ("sgx_epc <n|max>"). Return: 0; -EINVAL; -ERANGE. */
 int epc__misc_parse_max(const char *text, uint64_t *out);

@@ -409,7 +409,7 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
 	uint64_t max = epc__cg_effective_max(cg) / EPC_PAGE_SIZE;
-	uint64_t usage = (uint64_t)atomic_load(&cg->res.usage) / EPC_PAGE_SIZE;
+	uint64_t usage = epc__cg_usage(cg) / EPC_PAGE_SIZE;
 
 	if (epc__reclaim_lru_empty(r, cg))
 		return false;
@@ -422,8 +422,7 @@ bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup 
 static bool limited_below_root(struct epc_cgroup *cg)
 {
 	for (; cg->parent; cg = cg->parent)
-		if ((uint64_t)atomic_load(&cg->res.usage) + EPC_PAGE_SIZE >
-		    atomic_load(&cg->res.max))
+		if (epc__cg_usage(cg) + EPC_PAGE_SIZE > epc__cg_max(cg))
 			return true;
 	return false;
 }
@@ -480,9 +479,7 @@ static bool signal_pending(const struct epc__alloc_req *req)
 static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
 {
 	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
-	uint64_t usage_pages =
-		(uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed) /
-		EPC_PAGE_SIZE;
+	uint64_t usage_pages = epc__cg_usage(cg) / EPC_PAGE_SIZE;
 
 	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
 		return;

@@ -132,14 +132,15 @@ void epc__wq_destroy(struct epc__workqueue *wq)
 {
 	stop_workers(wq, wq->nr_threads);
 	free(wq->threads);
-	/* drop queued items: the cgroups go with the tree */
+	/* drop queued items and their pins (the tree is still there: it is
+	 * destroyed after the reclaimer) */
 	while (wq->head) {
 		struct epc_cgroup *cg = wq->head;
 
 		wq->head = cg->next_work;
 		cg->next_work = NULL;
 		atomic_store(&cg->work_pending, false);
-		atomic_fetch_sub(&cg->pins, 1);
+		epc__cg_unpin(cg);
 	}
 	pthread_cond_destroy(&wq->ended);
 	pthread_cond_destroy(&wq->more);

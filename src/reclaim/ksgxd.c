@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * ksgxd.c - the background reclaimer thread, or its MANUAL-mode stand-in.
+ * ksgxd.c - the background: the ksgxd thread (or its MANUAL-mode stand-in),
+ * the per-cgroup reclaim work that the pool of workqueue.c runs, and the
+ * reclaimer's lifecycle. Policy over reclaim.c's mechanism.
  *
  * ksgxd first sanitizes the dirty pages (two passes), then sleeps until an
  * allocation wakes it, and reclaims one batch at a time while fewer than
@@ -46,6 +48,56 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES)) {
 		if (!epc__reclaim_subtree_bg(r, r->cgroups->root, 1))
 			break; /* the LRUs emptied under us: batches in flight */
+		if (!epc__retry_next(r, &rt))
+			break;
+	}
+}
+
+/* ------------------------------------------------------ the cgroup work */
+
+bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	uint64_t max = epc__cg_effective_max(cg) / EPC_PAGE_SIZE;
+	uint64_t usage = epc__cg_usage(cg) / EPC_PAGE_SIZE;
+
+	if (epc__reclaim_lru_empty(r, cg))
+		return false;
+	if (max > EPC__CG_LOW_LIMIT_PAGES)
+		max -= EPC__CG_MIN_FREE_PAGES;
+	return usage >= max;
+}
+
+/* Would one more page fail at a limit between @cg and the root (exclusive)? */
+static bool limited_below_root(struct epc_cgroup *cg)
+{
+	for (; cg->parent; cg = cg->parent)
+		if (epc__cg_usage(cg) + EPC_PAGE_SIZE > epc__cg_max(cg))
+			return true;
+	return false;
+}
+
+/*
+ * The work runs while v17's should_reclaim(@cg) holds, and also while a
+ * charge in @cg would still be refused below the root: that is what the
+ * NO_RECLAIM charger (a fault) that queued it waits for. should_reclaim()
+ * alone compares @cg's own usage with the tightest limit above it, so when an
+ * ancestor is full of its siblings' pages it never fires, and a THREADS-mode
+ * fault would wait in vain and end in -EFAULT (v17 would retry it forever).
+ */
+static bool cg_work_needed(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	return epc__reclaim_cg_should_reclaim(r, cg) ||
+	       (limited_below_root(cg) && !epc__reclaim_lru_empty(r, cg));
+}
+
+void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	struct epc__retry rt;
+
+	epc__retry_start(r, &rt);
+	while (!atomic_load(&r->stop) && cg_work_needed(r, cg)) {
+		if (!epc__reclaim_subtree_bg(r, cg, EPC__NR_TO_SCAN))
+			break; /* nothing on its LRUs: a batch in flight elsewhere */
 		if (!epc__retry_next(r, &rt))
 			break;
 	}

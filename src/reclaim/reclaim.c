@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * reclaim.c - LRUs, reclaim batches, the fair subtree walk, and the
- * allocation path with charging and reclaim. ksgxd lives in ksgxd.c.
+ * reclaim.c - the mechanism of reclaim: LRUs, batches (isolate, age,
+ * prepare, block, write, free), the fair subtree walk, what is reclaimable
+ * where, waiting for progress and the one retry policy. It decides nothing
+ * about when to reclaim and calls nothing above it: the allocation path
+ * (charge.c) and the background (ksgxd.c: ksgxd and the cgroup work) do.
  */
 #include "reclaim/reclaim.h"
 
@@ -406,54 +409,6 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 	return reclaim_subtree(r, root, nr_to_scan, true);
 }
 
-bool epc__reclaim_cg_should_reclaim(struct epc__reclaimer *r, struct epc_cgroup *cg)
-{
-	uint64_t max = epc__cg_effective_max(cg) / EPC_PAGE_SIZE;
-	uint64_t usage = epc__cg_usage(cg) / EPC_PAGE_SIZE;
-
-	if (epc__reclaim_lru_empty(r, cg))
-		return false;
-	if (max > EPC__CG_LOW_LIMIT_PAGES)
-		max -= EPC__CG_MIN_FREE_PAGES;
-	return usage >= max;
-}
-
-/* Would one more page fail at a limit between @cg and the root (exclusive)? */
-static bool limited_below_root(struct epc_cgroup *cg)
-{
-	for (; cg->parent; cg = cg->parent)
-		if (epc__cg_usage(cg) + EPC_PAGE_SIZE > epc__cg_max(cg))
-			return true;
-	return false;
-}
-
-/*
- * The work runs while v17's should_reclaim(@cg) holds, and also while a
- * charge in @cg would still be refused below the root: that is what the
- * NO_RECLAIM charger (a fault) that queued it waits for. should_reclaim()
- * alone compares @cg's own usage with the tightest limit above it, so when an
- * ancestor is full of its siblings' pages it never fires, and a THREADS-mode
- * fault would wait in vain and end in -EFAULT (v17 would retry it forever).
- */
-static bool cg_work_needed(struct epc__reclaimer *r, struct epc_cgroup *cg)
-{
-	return epc__reclaim_cg_should_reclaim(r, cg) ||
-	       (limited_below_root(cg) && !epc__reclaim_lru_empty(r, cg));
-}
-
-void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg)
-{
-	struct epc__retry rt;
-
-	epc__retry_start(r, &rt);
-	while (!atomic_load(&r->stop) && cg_work_needed(r, cg)) {
-		if (!epc__reclaim_subtree_bg(r, cg, EPC__NR_TO_SCAN))
-			break; /* nothing on its LRUs: a batch in flight elsewhere */
-		if (!epc__retry_next(r, &rt))
-			break;
-	}
-}
-
 void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
 {
 	epc__reclaim_subtree(r, scope, 1);
@@ -462,139 +417,6 @@ void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r)
 {
 	return atomic_load(&r->nr_reclaimable);
-}
-
-/* ------------------------------------------------------------ allocation */
-
-static bool signal_pending(const struct epc__alloc_req *req)
-{
-	return req->signal && atomic_load_explicit(req->signal, memory_order_relaxed);
-}
-
-/*
- * DESIGN §4.5: the async margin reclaim v17 meant to run. After a successful
- * charge, queue the cgroup's work when its usage is within the margin of the
- * tightest limit above it. Cheap unless it fires: @min_max came with the charge.
- */
-static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
-{
-	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
-	uint64_t usage_pages = epc__cg_usage(cg) / EPC_PAGE_SIZE;
-
-	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
-		return;
-	if (usage_pages >= max_pages - EPC__CG_MIN_FREE_PAGES &&
-	    !atomic_load_explicit(&cg->work_pending, memory_order_relaxed))
-		epc__reclaim_queue_cg(r, cg);
-}
-
-/*
- * Charge one page to @req->cg, reclaiming as v17's sgx_cgroup_try_charge()
- * does, but from the subtree of the level that refused (DESIGN §4.4, as
- * memcg reclaims from mem_over_limit): a child whose own pages are all out
- * takes room from its siblings under a full parent. When the EPC itself is
- * full (the capacity refused, at whatever level), from the whole tree.
- */
-static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
-{
-	struct epc__retry rt;
-
-	epc__retry_start(r, &rt);
-	for (;;) {
-		struct epc_cgroup *failed = NULL, *scope;
-		bool over_capacity = false;
-		uint64_t min_max;
-		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max, &over_capacity);
-
-		if (!ret) {
-			margin_check(r, req->cg, min_max);
-			return 0;
-		}
-		if (ret != -EBUSY)
-			return ret;
-		/* a full EPC is global, whichever level saw it (DIFFERENCES C1) */
-		scope = over_capacity ? r->cgroups->root : failed;
-		if (epc__reclaim_scope_empty(r, scope))
-			return -ENOMEM;
-		if (signal_pending(req))
-			return -EINTR;
-		if (req->reclaim == EPC_NO_RECLAIM) {
-			if (scope == r->cgroups->root)
-				epc__reclaim_wake_ksgxd(r);
-			else
-				epc__reclaim_queue_cg(r, scope);
-			req->busy_scope = scope;
-			return -EBUSY;
-		}
-		epc__reclaim_subtree(r, scope, 1);
-		if (!epc__retry_next(r, &rt))
-			return -ENOMEM;
-		sched_yield();
-	}
-}
-
-/* EPC_EVENT_ALLOC. */
-static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *req,
-			struct epc_page *p)
-{
-	struct epc_event e = epc__event_make(EPC_EVENT_ALLOC);
-
-	e.cgroup = req->cg;
-	e.phys = epc__mm_page_phys(r->mm, p);
-	e.node = p->node;
-	e.remote = p->node != r->mm->cpu_to_node[req->cpu];
-	epc__event_emit(&r->cgroups->events, &e);
-}
-
-/* No free page on any node although the charge fit: reclaim globally. */
-static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req,
-			    struct epc_page **out)
-{
-	struct epc__retry rt;
-
-	epc__retry_start(r, &rt);
-	for (;;) {
-		if (!epc__mm_alloc(r->mm, req->cpu, out))
-			return 0;
-		if (epc__reclaim_scope_empty(r, r->cgroups->root))
-			return -ENOMEM;
-		if (req->reclaim == EPC_NO_RECLAIM) {
-			req->busy_scope = r->cgroups->root;
-			return -EBUSY;
-		}
-		if (signal_pending(req))
-			return -EINTR;
-		epc__reclaim_subtree(r, r->cgroups->root, 1);
-		if (!epc__retry_next(r, &rt))
-			return -ENOMEM;
-		sched_yield();
-	}
-}
-
-int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct epc_page **out)
-{
-	struct epc_page *p = NULL;
-	int ret;
-
-	req->busy_scope = NULL;
-	req->cg = epc__cg_epc_owner(req->cg); /* the root when the controller is off */
-	ret = charge(r, req);
-	if (ret)
-		return ret;
-	ret = alloc_reclaiming(r, req, &p);
-	if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
-	    !epc__reclaim_lru_empty(r, r->cgroups->root))
-		epc__reclaim_wake_ksgxd(r);
-	if (ret) {
-		epc__cg_uncharge_page(req->cg);
-		return ret;
-	}
-	p->owner = req->owner;
-	p->cg = req->cg;
-	if (epc__events_on(&r->cgroups->events))
-		alloc_event(r, req, p);
-	*out = p;
-	return 0;
 }
 
 void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)

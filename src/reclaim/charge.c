@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * charge.c - the allocation path: charge the task's cgroup, reclaiming as the
+ * limit that refused allows (DESIGN §4.4), then find a page, reclaiming
+ * globally when no node has one; wake ksgxd or queue a cgroup's work where
+ * the caller may not reclaim itself. Policy over the mechanism of reclaim.c
+ * (batches, walks, the retry policy) and the background of ksgxd.c.
+ */
+#include "reclaim/reclaim.h"
+
+#include <errno.h>
+#include <sched.h>
+
+static bool signal_pending(const struct epc__alloc_req *req)
+{
+	return req->signal && atomic_load_explicit(req->signal, memory_order_relaxed);
+}
+
+/*
+ * DESIGN §4.5: the async margin reclaim v17 meant to run. After a successful
+ * charge, queue the cgroup's work when its usage is within the margin of the
+ * tightest limit above it. Cheap unless it fires: @min_max came with the charge.
+ */
+static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
+{
+	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
+	uint64_t usage_pages = epc__cg_usage(cg) / EPC_PAGE_SIZE;
+
+	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
+		return;
+	if (usage_pages >= max_pages - EPC__CG_MIN_FREE_PAGES &&
+	    !atomic_load_explicit(&cg->work_pending, memory_order_relaxed))
+		epc__reclaim_queue_cg(r, cg);
+}
+
+/*
+ * Charge one page to @req->cg, reclaiming as v17's sgx_cgroup_try_charge()
+ * does, but from the subtree of the level that refused (DESIGN §4.4, as
+ * memcg reclaims from mem_over_limit): a child whose own pages are all out
+ * takes room from its siblings under a full parent. When the EPC itself is
+ * full (the capacity refused, at whatever level), from the whole tree.
+ */
+static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
+{
+	struct epc__retry rt;
+
+	epc__retry_start(r, &rt);
+	for (;;) {
+		struct epc_cgroup *failed = NULL, *scope;
+		bool over_capacity = false;
+		uint64_t min_max;
+		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max, &over_capacity);
+
+		if (!ret) {
+			margin_check(r, req->cg, min_max);
+			return 0;
+		}
+		if (ret != -EBUSY)
+			return ret;
+		/* a full EPC is global, whichever level saw it (DIFFERENCES C1) */
+		scope = over_capacity ? r->cgroups->root : failed;
+		if (epc__reclaim_scope_empty(r, scope))
+			return -ENOMEM;
+		if (signal_pending(req))
+			return -EINTR;
+		if (req->reclaim == EPC_NO_RECLAIM) {
+			if (scope == r->cgroups->root)
+				epc__reclaim_wake_ksgxd(r);
+			else
+				epc__reclaim_queue_cg(r, scope);
+			req->busy_scope = scope;
+			return -EBUSY;
+		}
+		epc__reclaim_subtree(r, scope, 1);
+		if (!epc__retry_next(r, &rt))
+			return -ENOMEM;
+		sched_yield();
+	}
+}
+
+/* EPC_EVENT_ALLOC. */
+static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *req,
+			struct epc_page *p)
+{
+	struct epc_event e = epc__event_make(EPC_EVENT_ALLOC);
+
+	e.cgroup = req->cg;
+	e.phys = epc__mm_page_phys(r->mm, p);
+	e.node = p->node;
+	e.remote = p->node != r->mm->cpu_to_node[req->cpu];
+	epc__event_emit(&r->cgroups->events, &e);
+}
+
+/* No free page on any node although the charge fit: reclaim globally. */
+static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req,
+			    struct epc_page **out)
+{
+	struct epc__retry rt;
+
+	epc__retry_start(r, &rt);
+	for (;;) {
+		if (!epc__mm_alloc(r->mm, req->cpu, out))
+			return 0;
+		if (epc__reclaim_scope_empty(r, r->cgroups->root))
+			return -ENOMEM;
+		if (req->reclaim == EPC_NO_RECLAIM) {
+			req->busy_scope = r->cgroups->root;
+			return -EBUSY;
+		}
+		if (signal_pending(req))
+			return -EINTR;
+		epc__reclaim_subtree(r, r->cgroups->root, 1);
+		if (!epc__retry_next(r, &rt))
+			return -ENOMEM;
+		sched_yield();
+	}
+}
+
+int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct epc_page **out)
+{
+	struct epc_page *p = NULL;
+	int ret;
+
+	req->busy_scope = NULL;
+	req->cg = epc__cg_epc_owner(req->cg); /* the root when the controller is off */
+	ret = charge(r, req);
+	if (ret)
+		return ret;
+	ret = alloc_reclaiming(r, req, &p);
+	if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
+	    !epc__reclaim_lru_empty(r, r->cgroups->root))
+		epc__reclaim_wake_ksgxd(r);
+	if (ret) {
+		epc__cg_uncharge_page(req->cg);
+		return ret;
+	}
+	p->owner = req->owner;
+	p->cg = req->cg;
+	if (epc__events_on(&r->cgroups->events))
+		alloc_event(r, req, p);
+	*out = p;
+	return 0;
+}

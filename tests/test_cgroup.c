@@ -174,7 +174,7 @@ static void test_cgroup_create_lookup_errors(void **state)
 	lookup_fails(epc, "/A", -ENOENT);
 	lookup_fails(epc, "/a/b/c", -ENOENT);
 	/* none of the failures created anything */
-	assert_null(lookup_ok(epc, "/a/b")->first_child);
+	assert_true(epc__list_empty(&lookup_ok(epc, "/a/b")->children));
 	assert_int_equal(epc__cg_path_check("/"), 0);
 	assert_int_equal(epc__cg_path_check("/a/b"), 0);
 	epc_destroy(epc);
@@ -252,7 +252,7 @@ static void test_cgroup_deep_chain(void **state)
 		assert_int_equal(epc_cgroup_remove(chain[i]), 0);
 		assert_int_equal(epc_cgroup_put(chain[i]), 0);
 	}
-	assert_null(epc_cgroup_root(epc)->first_child);
+	assert_true(epc__list_empty(&epc_cgroup_root(epc)->children));
 	assert_epc_consistent(epc);
 	epc_destroy(epc);
 }
@@ -297,7 +297,7 @@ static void test_cgroup_remove_errors(void **state)
 	assert_int_equal(fl.nr, 3);
 	lookup_fails(epc, "/a", -ENOENT);
 	lookup_fails(epc, "/a/b", -ENOENT);
-	assert_null(r->first_child);
+	assert_true(epc__list_empty(&r->children));
 	/* and the names can be had again */
 	make_cg(epc, "/a");
 	make_cg(epc, "/a/b");
@@ -356,8 +356,8 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	assert_null(epc->cgroups.dying);
 	assert_int_equal(cg_usage(r), 0);
 	assert_ptr_equal(lookup_ok(epc, "/a"), a2);
-	assert_ptr_equal(r->first_child, a2);
-	assert_null(a2->next_sibling);
+	assert_ptr_equal(epc__list_first(&r->children, struct epc_cgroup, sibling), a2);
+	assert_null(epc__list_next(a2, &r->children, sibling));
 	/* the new one works */
 	assert_int_equal(epc_task_move(t, a2), 0);
 	p = alloc_ok(t);

@@ -505,7 +505,7 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 		struct epc_cgroup *r = NULL;
 
 		assert_int_equal(epc_cgroup_lookup(epc, "/r", &r), 0);
-		assert_null(r->first_child); /* quiescent: every /r/cN reaped */
+		assert_true(epc__list_empty(&r->children)); /* quiescent: every /r/cN reaped */
 	}
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 0);
 	assert_epc_consistent(epc);

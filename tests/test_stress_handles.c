@@ -224,7 +224,7 @@ static void test_stress_handles_lookup_read_remove_create(void **state)
 			CHECK_EQ(epc_cgroup_put(cg), 0, "and put it");
 		}
 	}
-	CHECK(epc_cgroup_root(sh->epc)->first_child == NULL, "the tree is empty");
+	CHECK(epc__list_empty(&epc_cgroup_root(sh->epc)->children), "the tree is empty");
 	CHECK_EQ(cg_usage(epc_cgroup_root(sh->epc)), 0, "every charge returned");
 	assert_epc_consistent(sh->epc);
 	sh->epc->cgroups.on_free = NULL;

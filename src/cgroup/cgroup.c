@@ -55,6 +55,8 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	}
 	memcpy(cg->name, name, name_len);
 	cg->name[name_len] = '\0';
+	epc__list_init(&cg->children);
+	epc__list_init(&cg->sibling);
 	epc__misc_res_init(&cg->res, parent ? &parent->res : NULL, EPC__RES_SGX_EPC);
 	epc__misc_res_init(&cg->mem, parent ? &parent->mem : NULL, EPC__RES_MEMORY);
 	for (int ev = 0; ev < EPC__MEMCG_NR_EVENTS; ev++) {
@@ -113,10 +115,10 @@ int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct
 
 static void cg_free_subtree(struct epc__cgroups *tree, struct epc_cgroup *cg)
 {
-	struct epc_cgroup *c = cg->first_child, *next;
+	while (!epc__list_empty(&cg->children)) {
+		struct epc_cgroup *c = epc__list_first(&cg->children, struct epc_cgroup, sibling);
 
-	for (; c; c = next) {
-		next = c->next_sibling;
+		epc__list_del(&c->sibling);
 		cg_free_subtree(tree, c);
 	}
 	cg_free(tree, cg);
@@ -169,9 +171,11 @@ static struct epc_cgroup *child_lookup_locked(struct epc_cgroup *parent, const c
 					      size_t len)
 {
 	epc__assert_mutex_held(&parent->tree->lock);
-	for (struct epc_cgroup *c = parent->first_child; c; c = c->next_sibling)
-		if (!atomic_load(&c->dead) && strlen(c->name) == len && !memcmp(c->name, name, len))
-			return c;
+	struct epc_cgroup *c;
+
+	epc__list_for_each(c, &parent->children, sibling) if (!atomic_load(&c->dead) &&
+							      strlen(c->name) == len &&
+							      !memcmp(c->name, name, len)) return c;
 	return NULL;
 }
 
@@ -234,16 +238,7 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 	}
 	/* Append: siblings stay in creation order, as the kernel's children list
 	 * (list_add_tail_rcu in cgroup_create), so pre-order walks match it. */
-	if (parent->first_child) {
-		struct epc_cgroup *last = parent->first_child;
-
-		while (last->next_sibling)
-			last = last->next_sibling;
-		last->next_sibling = cg;
-		cg->prev_sibling = last;
-	} else {
-		parent->first_child = cg;
-	}
+	epc__list_add_tail(&parent->children, &cg->sibling);
 	atomic_fetch_add(&parent->nr_children, 1);
 	atomic_store(&cg->refs, 1); /* the handle */
 	*out = cg;
@@ -311,10 +306,12 @@ ssize_t epc__cg_name(struct epc_cgroup *cg, char *buf, size_t len)
 
 size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap)
 {
+	struct epc_cgroup *c;
 	size_t nr = 0;
 
 	epc__mutex_lock(&cg->tree->lock);
-	for (struct epc_cgroup *c = cg->first_child; c; c = c->next_sibling) {
+	epc__list_for_each(c, &cg->children, sibling)
+	{
 		if (atomic_load(&c->dead))
 			continue;
 		if (nr < cap) {
@@ -331,29 +328,24 @@ size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, siz
 
 static bool has_live_child_locked(struct epc_cgroup *cg)
 {
+	struct epc_cgroup *c;
+
 	epc__assert_mutex_held(&cg->tree->lock);
-	for (struct epc_cgroup *c = cg->first_child; c; c = c->next_sibling)
-		if (!atomic_load(&c->dead))
-			return true;
+	epc__list_for_each(c, &cg->children, sibling) if (!atomic_load(&c->dead)) return true;
 	return false;
 }
 
 static bool reapable_locked(struct epc_cgroup *cg)
 {
 	epc__assert_mutex_held(&cg->tree->lock);
-	return atomic_load(&cg->dead) && !cg->first_child && atomic_load(&cg->res.usage) == 0 &&
+	return atomic_load(&cg->dead) && epc__list_empty(&cg->children) && epc__cg_usage(cg) == 0 &&
 	       atomic_load(&cg->pins) == 0 && atomic_load(&cg->refs) == 0;
 }
 
 static void unlink_locked(struct epc_cgroup *cg)
 {
 	epc__assert_mutex_held(&cg->tree->lock);
-	if (cg->prev_sibling)
-		cg->prev_sibling->next_sibling = cg->next_sibling;
-	else
-		cg->parent->first_child = cg->next_sibling;
-	if (cg->next_sibling)
-		cg->next_sibling->prev_sibling = cg->prev_sibling;
+	epc__list_del(&cg->sibling);
 	atomic_fetch_sub(&cg->parent->nr_children, 1);
 }
 
@@ -590,12 +582,14 @@ void epc__cg_unpin(struct epc_cgroup *cg)
 
 struct epc_cgroup *epc__cg_next_pre_locked(struct epc_cgroup *root, struct epc_cgroup *pos)
 {
+	struct epc_cgroup *n = epc__list_first(&pos->children, struct epc_cgroup, sibling);
+
 	epc__assert_mutex_held(&root->tree->lock);
-	if (pos->first_child)
-		return pos->first_child;
+	if (n)
+		return n;
 	for (; pos != root; pos = pos->parent)
-		if (pos->next_sibling)
-			return pos->next_sibling;
+		if ((n = epc__list_next(pos, &pos->parent->children, sibling)))
+			return n;
 	return NULL;
 }
 

@@ -42,6 +42,7 @@
 #include "hw/fault.h"
 #include "mm/plist.h"
 #include "util/event.h"
+#include "util/list.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -61,7 +62,8 @@ struct epc_cgroup {
 	int depth;  /* root 0 */
 
 	/* tree lock */
-	struct epc_cgroup *first_child, *next_sibling, *prev_sibling;
+	struct epc__list children; /* its children, in creation order (the kernel's) */
+	struct epc__list sibling;  /* on its parent's children */
 	/*
 	 * Children linked below it, dying ones included: written under the tree
 	 * lock, read without it by reclaim's leaf fast paths (a reader that

@@ -312,7 +312,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 		FUZZ_CHECK(epc_cgroup_create(epc, path, &cg) == -EEXIST, "create twice");
 		FUZZ_CHECK(epc_cgroup_remove(cg) == 0, "remove a new leaf");
 		FUZZ_CHECK(epc_cgroup_put(cg) == 0, "put the leaf");
-		FUZZ_CHECK(root->first_child == NULL, "scratch tree not empty");
+		FUZZ_CHECK(epc__list_empty(&root->children), "scratch tree not empty");
 		return;
 	}
 	FUZZ_CHECK(ret == -ENOENT, "create of a deep path in an empty tree gave %d", ret);
@@ -349,7 +349,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 		FUZZ_CHECK(epc_cgroup_remove(chain[depth]) == 0, "remove a leaf");
 		FUZZ_CHECK(epc_cgroup_put(chain[depth]) == 0, "put a leaf");
 	}
-	FUZZ_CHECK(root->first_child == NULL, "scratch tree not empty");
+	FUZZ_CHECK(epc__list_empty(&root->children), "scratch tree not empty");
 	FUZZ_CHECK(epc_cgroup_lookup(epc, path, &cg) == -ENOENT, "lookup after removal");
 }
 

@@ -22,22 +22,10 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "epc.h"
 
 #define PAGE EPC_PAGE_SIZE
-
-/* Checks that fail the test with a message naming what was expected. */
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
 
 /* Every log line an instance wrote, for assertions on messages. */
 struct log_catcher {

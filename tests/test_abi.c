@@ -13,17 +13,11 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "epcmm.h"
 
 #define PAGE EPC_PAGE_SIZE
-
-/* Fail with a message naming what was expected (no internal helpers here). */
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
 
 static void quiet(int level, const char *msg, void *arg)
 {

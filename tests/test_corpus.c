@@ -6,9 +6,9 @@
  * plus hand-made inputs for the splitting rules and the long and deep paths.
  * A property violation abort()s, which cmocka reports as a failed case.
  */
-#include <dirent.h>
 #include <errno.h>
 
+#include "corpus.h"
 #include "helpers.h"
 
 #include "fuzz/fuzz_cgroupfs.h"
@@ -16,80 +16,19 @@
 #define CORPUS_DIR EPCMM_TEST_DIR "/fuzz/corpus/cgroupfs"
 #define MIN_SEEDS  20
 
-struct seed {
-	char *name;
-	char *path;
-};
-
-static int seed_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct seed *)a)->name, ((const struct seed *)b)->name);
-}
-
-/* The corpus files, sorted by name. */
-static struct seed *list_seeds(size_t *nr)
-{
-	DIR *d = opendir(CORPUS_DIR);
-	struct seed *seeds = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			seeds = realloc(seeds, cap * sizeof(*seeds));
-			if (!seeds)
-				abort();
-		}
-		seeds[n].name = strdup(de->d_name);
-		if (asprintf(&seeds[n].path, "%s/%s", CORPUS_DIR, de->d_name) < 0 || !seeds[n].name)
-			abort();
-		n++;
-	}
-	closedir(d);
-	qsort(seeds, n, sizeof(*seeds), seed_cmp);
-	*nr = n;
-	return seeds;
-}
-
 static void test_corpus_cgroupfs_seed(void **state)
 {
-	const char *path = *state;
-	FILE *f = fopen(path, "rb");
-	uint8_t *data;
-	long size;
+	size_t size;
+	uint8_t *data = corpus_read(*state, &size);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0 && size <= 1 << 20);
-	rewind(f);
-	data = malloc((size_t)size + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	assert_int_equal(fuzz_cgroupfs_one(data, (size_t)size), 0);
+	assert_int_equal(fuzz_cgroupfs_one(data, size), 0);
 	free(data);
 }
 
 static void test_corpus_cgroupfs_has_seeds(void **state)
 {
-	size_t n = 0;
-	struct seed *seeds = list_seeds(&n);
-
 	(void)state;
-	assert_non_null(seeds);
-	if (n < MIN_SEEDS)
-		fail_msg("%zu seeds in %s, expected at least %d", n, CORPUS_DIR, MIN_SEEDS);
-	for (size_t i = 0; i < n; i++) {
-		free(seeds[i].name);
-		free(seeds[i].path);
-	}
-	free(seeds);
+	corpus_check_size(CORPUS_DIR, MIN_SEEDS);
 }
 
 static void one(const char *path, const char *text)
@@ -162,33 +101,11 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	size_t n = 0;
-	struct seed *seeds = list_seeds(&n);
-	struct CMUnitTest *tests = calloc(n + 2, sizeof(*tests));
-	int ret;
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_corpus_cgroupfs_has_seeds),
+		cmocka_unit_test(test_corpus_cgroupfs_handmade),
+	};
 
-	if (!tests)
-		return 1;
-	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_corpus_cgroupfs_has_seeds);
-	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_corpus_cgroupfs_handmade);
-	for (size_t i = 0; i < n; i++) {
-		char *name;
-
-		if (asprintf(&name, "test_corpus_cgroupfs_seed_%s", seeds[i].name) < 0)
-			return 1;
-		tests[i + 2] = (struct CMUnitTest){
-			.name = name,
-			.test_func = test_corpus_cgroupfs_seed,
-			.initial_state = seeds[i].path,
-		};
-	}
-	ret = _cmocka_run_group_tests("corpus", tests, n + 2, NULL, group_teardown);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)tests[i + 2].name);
-		free(seeds[i].name);
-		free(seeds[i].path);
-	}
-	free(seeds);
-	free(tests);
-	return ret;
+	return corpus_run("corpus", fixed, 2, CORPUS_DIR, "test_corpus_cgroupfs_seed_",
+			  test_corpus_cgroupfs_seed, group_teardown);
 }

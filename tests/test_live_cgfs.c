@@ -21,19 +21,9 @@
 
 #include <cmocka.h>
 
-#include "cgfs.h"
+#include "check.h"
 
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
+#include "cgfs.h"
 
 #define EPC_PAGES 64
 

@@ -26,21 +26,11 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "daemon.h"
 #include "epcmm-client.h"
 #include "proto.h"
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
 
 #define PAGE		4096
 #define EPC_PAGES	256 /* 1 MiB: the kill loop's enclaves oversubscribe it */

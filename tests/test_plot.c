@@ -20,18 +20,14 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "plot.h"
 
 #define MIB (1024 * 1024)
 
 static char tmpdir[256];
 static const char *keep_dir; /* argv[1]: copies of the plots go there */
-
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
 
 static char *path_in(const char *dir, const char *name)
 {

@@ -23,17 +23,13 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "trace.h"
 
 #define DATA_DIR EPCMM_TEST_DIR "/data"
 
 static char tmpdir[256];
-
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
 
 static char *path_in(const char *name)
 {

@@ -6,7 +6,6 @@
  * few hand-made inputs. A property violation abort()s, which cmocka reports
  * as a failed case.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,55 +16,19 @@
 
 #include <cmocka.h>
 
+#include "corpus.h"
+
 #include "fuzz/fuzz_scenario.h"
 
 #define CORPUS_DIR EPCMM_TEST_DIR "/fuzz/corpus/scenario"
 #define MIN_SEEDS  40
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char **list_seeds(size_t *nr)
-{
-	DIR *d = opendir(CORPUS_DIR);
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		if (!names || asprintf(&names[n], "%s/%s", CORPUS_DIR, de->d_name) < 0)
-			abort();
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
-	*nr = n;
-	return names;
-}
-
 static void test_sim_corpus_seed(void **state)
 {
-	FILE *f = fopen(*state, "rb");
-	uint8_t *data;
-	long size;
+	size_t size;
+	uint8_t *data = corpus_read(*state, &size);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0 && size <= 1 << 20);
-	rewind(f);
-	data = malloc((size_t)size + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	assert_int_equal(fuzz_scenario_one(data, (size_t)size), 0);
+	assert_int_equal(fuzz_scenario_one(data, size), 0);
 	free(data);
 }
 
@@ -84,16 +47,8 @@ static void test_sim_corpus_handmade(void **state)
 		"[cgroup /a/b/c/d]\n[section 0]\nsize=4K\n[enclave e]\nsize=4K\ncgroup=/a/b\n",
 		"[node 0]\ncpus=0-4095\n[section 0]\nsize=4K\n[enclave e]\nsize=4K\ncpus=4095\n",
 	};
-	size_t n = 0;
-	char **seeds = list_seeds(&n);
-
 	(void)state;
-	assert_non_null(seeds);
-	if (n < MIN_SEEDS)
-		fail_msg("%zu seeds in %s, expected at least %d", n, CORPUS_DIR, MIN_SEEDS);
-	for (size_t i = 0; i < n; i++)
-		free(seeds[i]);
-	free(seeds);
+	corpus_check_size(CORPUS_DIR, MIN_SEEDS);
 	assert_int_equal(fuzz_scenario_one(NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
 		assert_int_equal(fuzz_scenario_one((const uint8_t *)inputs[i], strlen(inputs[i])),
@@ -102,28 +57,10 @@ static void test_sim_corpus_handmade(void **state)
 
 int main(void)
 {
-	size_t n = 0;
-	char **seeds = list_seeds(&n);
-	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
-	int ret;
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_sim_corpus_handmade),
+	};
 
-	if (!tests)
-		return 1;
-	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_sim_corpus_handmade);
-	for (size_t i = 0; i < n; i++) {
-		char *name;
-
-		if (asprintf(&name, "test_sim_corpus_seed_%s", strrchr(seeds[i], '/') + 1) < 0)
-			return 1;
-		tests[i + 1] = (struct CMUnitTest){
-			.name = name, .test_func = test_sim_corpus_seed, .initial_state = seeds[i]};
-	}
-	ret = _cmocka_run_group_tests("sim_corpus", tests, n + 1, NULL, NULL);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)tests[i + 1].name);
-		free(seeds[i]);
-	}
-	free(seeds);
-	free(tests);
-	return ret;
+	return corpus_run("sim_corpus", fixed, 1, CORPUS_DIR, "test_sim_corpus_seed_",
+			  test_sim_corpus_seed, NULL);
 }

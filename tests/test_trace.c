@@ -6,7 +6,6 @@
  * inputs longer than one read, every error message, and the fuzz target's
  * corpus (tests/fuzz/corpus/trace) replayed through fuzz_trace_one().
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -21,6 +20,9 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+#include "corpus.h"
+
 #include "trace.h"
 #include "fuzz/fuzz_trace.h"
 
@@ -28,18 +30,6 @@
 #define CORPUS_DIR EPCMM_TEST_DIR "/fuzz/corpus/trace"
 #define MIN_SEEDS  20
 #define MAX_EXPECT 64
-
-#define CHECK_EQ(got, want, what)                                                                  \
-	do {                                                                                       \
-		long long got_ = (long long)(got), want_ = (long long)(want);                      \
-		if (got_ != want_)                                                                 \
-			fail_msg("%s: got %lld, expected %lld", (what), got_, want_);              \
-	} while (0)
-#define CHECK(cond, what)                                                                          \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("%s (failed: %s)", (what), #cond);                                \
-	} while (0)
 
 struct access {
 	uint64_t page;
@@ -641,58 +631,17 @@ static void test_trace_errors_file(void **state)
 
 static void test_trace_corpus_seed(void **state)
 {
-	const char *path = *state;
-	FILE *f = fopen(path, "rb");
-	uint8_t *data = malloc(1 << 20);
 	size_t n;
+	uint8_t *data = corpus_read(*state, &n);
 
-	assert_non_null(f);
-	n = fread(data, 1, 1 << 20, f);
-	fclose(f);
 	CHECK_EQ(fuzz_trace_one(data, n), 0, "the fuzz properties hold");
 	free(data);
 }
 
-static int seed_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char **list_seeds(size_t *nr)
-{
-	DIR *d = opendir(CORPUS_DIR);
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-
-	*nr = 0;
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		if (!names || asprintf(&names[n], "%s/%s", CORPUS_DIR, de->d_name) < 0)
-			abort();
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), seed_cmp);
-	*nr = n;
-	return names;
-}
-
 static void test_trace_corpus_has_seeds(void **state)
 {
-	size_t n;
-	char **seeds = list_seeds(&n);
-
 	(void)state;
-	if (n < MIN_SEEDS)
-		fail_msg("%zu seeds in %s, expected at least %d", n, CORPUS_DIR, MIN_SEEDS);
-	for (size_t i = 0; i < n; i++)
-		free(seeds[i]);
-	free(seeds);
+	corpus_check_size(CORPUS_DIR, MIN_SEEDS);
 }
 
 int main(void)
@@ -713,31 +662,7 @@ int main(void)
 		cmocka_unit_test(test_trace_errors_file),
 		cmocka_unit_test(test_trace_corpus_has_seeds),
 	};
-	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n;
-	char **seeds = list_seeds(&n);
-	struct CMUnitTest *tests = calloc(nfixed + n, sizeof(*tests));
-	int ret;
 
-	if (!tests)
-		return 1;
-	memcpy(tests, fixed, sizeof(fixed));
-	for (size_t i = 0; i < n; i++) {
-		char *name;
-
-		if (asprintf(&name, "test_trace_corpus_%s", strrchr(seeds[i], '/') + 1) < 0)
-			return 1;
-		tests[nfixed + i] = (struct CMUnitTest){
-			.name = name,
-			.test_func = test_trace_corpus_seed,
-			.initial_state = seeds[i],
-		};
-	}
-	ret = _cmocka_run_group_tests("trace", tests, nfixed + n, NULL, NULL);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)tests[nfixed + i].name);
-		free(seeds[i]);
-	}
-	free(seeds);
-	free(tests);
-	return ret;
+	return corpus_run("trace", fixed, sizeof(fixed) / sizeof(fixed[0]), CORPUS_DIR,
+			  "test_trace_corpus_seed_", test_trace_corpus_seed, NULL);
 }

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stat.h"
 #include "mm/mm.h"
 
 #define BENCH_MAX_THREADS 2
@@ -64,14 +65,6 @@ struct bench_opts {
 	double run_seconds; /* target length of one run */
 };
 
-static inline uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Pin the calling thread to @cpu. Return: 0; a positive errno. */
 static inline int bench_pin(int cpu)
 {
@@ -80,19 +73,6 @@ static inline int bench_pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static inline int bench_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static inline double bench_median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* The body of a measurement: @n operations on thread @tid. */
@@ -109,15 +89,6 @@ struct bench_thread {
 	uint64_t c0, c1; /* this thread's CPU time */
 	int pin_err;
 };
-
-/* CPU time of the calling thread: excludes time it waited for a CPU. */
-static inline uint64_t bench_thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static inline void *bench_thread_main(void *a)
 {

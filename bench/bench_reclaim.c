@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stat.h"
 #include "epcmm.h"
 
 #define NR_CG	    4
@@ -38,14 +39,6 @@ struct bench_case {
 	int workers;
 	double rate[MAX_RUNS]; /* pages per second, one per run */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void quiet(int level, const char *msg, void *arg)
 {
@@ -118,7 +111,7 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 			die("misc.max", ret);
 	}
 	epc_get_stats(epc, &before);
-	start = now_ns();
+	start = bench_now_ns();
 	for (int i = 0; i < NR_CG; i++) {
 		struct epc_page *p;
 
@@ -133,7 +126,7 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 		if (done < NR_CG)
 			usleep(200);
 	}
-	end = now_ns();
+	end = bench_now_ns();
 	epc_get_stats(epc, &after);
 	for (int i = 0; i < NR_CG; i++) {
 		epc_encl_destroy(e[i]);
@@ -143,20 +136,13 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 	return (double)(after.nr_evicted - before.nr_evicted) / ((double)(end - start) / 1e9);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
+/* The median of @n runs, leaving @v as it was. */
 static double median(const double *v, int n)
 {
 	double s[MAX_RUNS];
 
 	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return bench_median(s, n);
 }
 
 int main(int argc, char **argv)

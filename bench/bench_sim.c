@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stat.h"
 #include "engine.h"
 #include "epcmm.h"
 #include "pattern.h"
@@ -38,17 +39,7 @@
 
 static double cpu_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
+	return (double)bench_thread_cpu_ns() * 1e-9;
 }
 
 static void quiet(int level, const char *msg, void *arg)
@@ -135,10 +126,7 @@ static double run_sim(const char *pattern)
 
 static double wall_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)bench_now_ns() * 1e-9;
 }
 
 static double run_sweep(unsigned jobs)
@@ -195,7 +183,7 @@ int main(void)
 	for (int c = 0; c < NR; c++) {
 		double rate;
 
-		qsort(t[c], BENCH_SIM_RUNS, sizeof(double), cmp_double);
+		qsort(t[c], BENCH_SIM_RUNS, sizeof(double), bench_cmp_double);
 		med[c] = t[c][BENCH_SIM_RUNS / 2];
 		rate = (double)BENCH_SIM_ACCESSES / med[c];
 		printf("%-38s  %10.1f  %12.2f  %8s\n", names[c], med[c] * 1e9 / BENCH_SIM_ACCESSES,
@@ -220,8 +208,8 @@ int main(void)
 			j1[round] = run_sweep(1);
 			j2[round] = run_sweep(2);
 		}
-		qsort(j1, 3, sizeof(double), cmp_double);
-		qsort(j2, 3, sizeof(double), cmp_double);
+		qsort(j1, 3, sizeof(double), bench_cmp_double);
+		qsort(j2, 3, sizeof(double), bench_cmp_double);
 		printf("\n16-point sweep, wall time, median of 3: -j 1 %.2f s, -j 2 %.2f s: %.2fx "
 		       "(target >= 1.8x on two idle cores)\n",
 		       j1[1], j2[1], j1[1] / j2[1]);

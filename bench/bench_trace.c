@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stat.h"
 #include "trace.h"
 
 #define RUNS		  5
@@ -39,23 +40,7 @@
 
 static double cpu_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return (double)bench_thread_cpu_ns() * 1e-9;
 }
 
 static bool failed;
@@ -104,7 +89,7 @@ static double bench_replay(struct sim_trace *t)
 	}
 	if (sink == 42) /* keep the sums alive */
 		printf(" ");
-	return median(rates, RUNS);
+	return bench_median(rates, RUNS);
 }
 
 static struct sim_trace *open_text(const char *text, size_t len, const char *name)
@@ -162,7 +147,7 @@ static double bench_open(const char *data, size_t len)
 		sim_trace_close(open_text(data, len, "open"));
 		secs[r] = cpu_seconds() - t0;
 	}
-	return median(secs, RUNS);
+	return bench_median(secs, RUNS);
 }
 
 static void row(const char *name, struct sim_trace *t)

@@ -506,6 +506,11 @@ int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, u
 
 void epc__cg_uncharge_page(struct epc_cgroup *cg)
 {
+	epc__cg_uncharge_pages(cg, 1);
+}
+
+void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr)
+{
 	struct epc__cgroups *tree = cg->tree;
 
 	if (tree->mode == EPC_CGROUP_NONE)
@@ -516,7 +521,7 @@ void epc__cg_uncharge_page(struct epc_cgroup *cg)
 	 * epc__cg_remove(): it raises nr_dying, then reads the usage; we lower
 	 * the usage, then read nr_dying (both seq_cst), so one of us reaps.
 	 */
-	if (epc__cg_res_uncharge(cg, EPC__RES_SGX_EPC, EPC_PAGE_SIZE, tree->log) &&
+	if (epc__cg_res_uncharge(cg, EPC__RES_SGX_EPC, (uint64_t)nr * EPC_PAGE_SIZE, tree->log) &&
 	    atomic_load(&tree->nr_dying))
 		epc__cg_reap(tree);
 }

@@ -203,6 +203,8 @@ bool epc__cg_res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);
+/* @nr pages at once (one walk up the tree). */
+void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr);
 
 /*
  * Charge/uncharge @bytes of backing memory (memcg.h) at @cg and up. On

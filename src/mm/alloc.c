@@ -484,6 +484,26 @@ void epc__mm_free(struct epc__mm *mm, struct epc_page *p)
 	epc__spin_unlock(&n->lock);
 }
 
+void epc__mm_free_pages(struct epc__mm *mm, struct epc_page **pages, unsigned n)
+{
+	unsigned i = 0;
+
+	if (mm->pcp_batch) {
+		for (; i < n; i++)
+			epc__mm_free(mm, pages[i]);
+		return;
+	}
+	while (i < n) {
+		struct epc__node *node = &mm->nodes[pages[i]->node];
+
+		epc__spin_lock(&node->lock);
+		for (; i < n && &mm->nodes[pages[i]->node] == node; i++)
+			epc__mm_free_locked(mm, node, pages[i]);
+		epc__node_sync_nr_free_locked(node);
+		epc__spin_unlock(&node->lock);
+	}
+}
+
 uint64_t epc__mm_nr_free(struct epc__mm *mm)
 {
 	uint64_t nr = 0;

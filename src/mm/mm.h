@@ -151,6 +151,8 @@ int epc__mm_alloc(struct epc__mm *mm, int cpu, struct epc_page **out);
  * uninitialized (EREMOVE'd or EWB'd). A poisoned page goes to the poison list.
  */
 void epc__mm_free(struct epc__mm *mm, struct epc_page *p);
+/* Free @n pages: each node's lock taken once per run of pages of that node. */
+void epc__mm_free_pages(struct epc__mm *mm, struct epc_page **pages, unsigned n);
 
 /* Put @p (off every list) on node @n's free list, or its poison list if poisoned. */
 void epc__mm_free_locked(struct epc__mm *mm, struct epc__node *n, struct epc_page *p);

@@ -206,6 +206,29 @@ static void batch_count(struct epc__reclaimer *r, struct epc_cgroup *cg, enum ep
 		batch_event(r, cg, by, cnt, freed);
 }
 
+/*
+ * Free the @n pages of @cg's LRU that a batch wrote back, at once: the
+ * counters once, one uncharge walk up the tree, the allocator's lock once per
+ * node. (Per page, two workers reclaiming two cgroups fought over the root's
+ * usage line and the node lock 16 times a batch.) Then wake fault waiters.
+ */
+static void free_written(struct epc__reclaimer *r, struct epc_cgroup *cg, struct epc_page **pages,
+			 unsigned n)
+{
+	if (!n)
+		return;
+	atomic_fetch_sub_explicit(&cg->nr_reclaimable, n, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&r->nr_reclaimable, n, memory_order_relaxed);
+	atomic_fetch_add(&r->nr_evicted, n); /* seq_cst: see progress_note() */
+	for (unsigned i = 0; i < n; i++) {
+		epc__page_set_state(pages[i], EPC__PAGE_INUSE);
+		pages[i]->cg = NULL;
+	}
+	epc__cg_uncharge_pages(cg, n);
+	epc__mm_free_pages(r->mm, pages, n);
+	progress_note(r);
+}
+
 static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			    enum epc__reclaim_by by)
 {
@@ -241,15 +264,9 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			continue;
 		}
 		r->ops->put(p->owner);
-		cg_untrack(p->cg);
-		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
-		atomic_fetch_add(&r->nr_evicted, 1); /* seq_cst: see progress_note() */
-		epc__page_set_state(p, EPC__PAGE_INUSE);
-		epc__free_page(r, p);
-		freed++;
+		chunk[freed++] = p; /* written back: freed with the rest below */
 	}
-	if (freed)
-		progress_note(r);
+	free_written(r, cg, chunk, freed);
 	batch_count(r, cg, by, cnt, freed);
 	return cnt;
 }

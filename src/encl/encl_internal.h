@@ -6,7 +6,19 @@
 #define EPC_ENCL_ENCL_INTERNAL_H
 
 #include "encl/encl.h"
-#include "epc.h"
+#include "util/api.h"
+
+/* The index of @p (an EPC page of @e's instance) for the ENCLS leaves. */
+static inline uint64_t encl_page_index(const struct epc_encl *e, const struct epc_page *p)
+{
+	return epc__mm_page_index(e->layer->d.mm, p);
+}
+
+/*
+ * @t and @e (both non-NULL) are of one instance. Otherwise a LOG_ERR line
+ * names @call and says the enclave is another instance's. Return: 0; -EINVAL.
+ */
+int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e, const char *call);
 
 /* VA list helpers (encl lock held). */
 static inline void va_unlink(struct epc_encl *e, struct epc__va_page *v)
@@ -72,7 +84,7 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e);
 /* The kill trigger's question: was a backing charge refused since @before? */
 static inline bool epc__encl_backing_refused_since(struct epc_encl *e, uint64_t before)
 {
-	return atomic_load(&e->epc->encl.nr_backing_refused) != before;
+	return atomic_load(&e->layer->nr_backing_refused) != before;
 }
 
 /*

@@ -128,7 +128,8 @@ int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int
 	struct epc__alloc_req req = epc__task_alloc_req(t, owner, reclaim);
 	int ret;
 
-	ret = epc__alloc_page(e->layer->d.reclaim, &req, out);
+	(void)e; /* of @t's instance: the callers checked, or made it there */
+	ret = epc__alloc_page(t->reclaim, &req, out);
 	if (busy_scope)
 		*busy_scope = req.busy_scope;
 	return ret;
@@ -716,10 +717,8 @@ uint64_t epc__encl_nr_evicted(struct epc__encl_layer *l)
 	return atomic_load(&l->nr_evicted);
 }
 
-int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e, const char *call)
+int epc__encl_refuse_foreign(struct epc_task *t, const char *call)
 {
-	if (t->reclaim == e->layer->d.reclaim)
-		return 0;
 	/* the line the face gives for its own handles (epcmm.c) */
 	epc__log(t->reclaim->log, LOG_ERR, "%s: the enclave belongs to another struct epc: %s",
 		 call, strerror(EINVAL));

@@ -14,11 +14,17 @@ static inline uint64_t encl_page_index(const struct epc_encl *e, const struct ep
 	return epc__mm_page_index(e->layer->d.mm, p);
 }
 
+/* A LOG_ERR line: @call was given an enclave of another instance than @t's. Return: -EINVAL. */
+int epc__encl_refuse_foreign(struct epc_task *t, const char *call);
+
 /*
- * @t and @e (both non-NULL) are of one instance. Otherwise a LOG_ERR line
- * names @call and says the enclave is another instance's. Return: 0; -EINVAL.
+ * @t and @e (both non-NULL) are of one instance: they allocate from the same
+ * reclaimer (task.h). Inline: every access asks. Return: 0; -EINVAL (logged).
  */
-int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e, const char *call);
+static inline int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e, const char *call)
+{
+	return t->reclaim == e->layer->d.reclaim ? 0 : epc__encl_refuse_foreign(t, call);
+}
 
 /* VA list helpers (encl lock held). */
 static inline void va_unlink(struct epc_encl *e, struct epc__va_page *v)

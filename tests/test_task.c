@@ -104,13 +104,14 @@ static void test_task_foreign_enclave_refused(void **state)
 	struct log_catcher *lc = calloc(1, sizeof(*lc));
 	struct epc *a = make_epc_ex(1, NULL, 1, 64, 0, lc), *b = make_epc(64);
 	struct epc_task *ta = make_task(a, NULL, 0), *tb = make_task(b, NULL, 0);
+	static const unsigned char src[PAGE]; /* EADD copies a whole page */
 	struct epc_encl *eb = NULL;
 	char buf[16] = {0};
 
 	(void)state;
 	CHECK_EQ(epc_encl_create(tb, 4 * PAGE, &eb), 0, "an enclave of B");
-	CHECK_EQ(epc_encl_add_page(tb, eb, 0, buf), 0, "EADD in B");
-	CHECK_EQ(epc_encl_add_page(ta, eb, PAGE, buf), -EINVAL, "EADD with A's task");
+	CHECK_EQ(epc_encl_add_page(tb, eb, 0, src), 0, "EADD in B");
+	CHECK_EQ(epc_encl_add_page(ta, eb, PAGE, src), -EINVAL, "EADD with A's task");
 	CHECK_EQ(epc_encl_access(ta, eb, 0, buf, sizeof(buf), false), -EINVAL,
 		 "access with A's task");
 	CHECK_EQ(log_count(lc, "the enclave belongs to another struct epc"), 2,

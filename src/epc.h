@@ -23,7 +23,6 @@
 struct epc {
 	struct epc__log log;	  /* read-only */
 	enum epc_background mode; /* read-only */
-	bool no_contents;	  /* read-only */
 	struct epc__hw hw;
 	struct epc__mm mm;
 	struct epc__cgroups cgroups;
@@ -31,8 +30,8 @@ struct epc {
 
 	struct epc__encl_layer encl;
 
-	struct epc__mutex
-		objs_lock; /* the task list (tasks' next, prev), next_task_id, tasks' cg */
+	/* the task list (tasks' next and prev), next_task_id, tasks' cg */
+	struct epc__mutex objs_lock;
 	struct epc_task *tasks;
 	uint64_t next_task_id;
 };

@@ -260,7 +260,6 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
-	epc->no_contents = cfg->no_contents;
 	ret = epc__mutex_init(&epc->objs_lock, EPC__RANK_OBJS);
 	if (ret)
 		goto err_epc;

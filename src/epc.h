@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * epc.h - struct epc and struct epc_task: what one instance is made of, and
- * the internal calls tests use (the invariant checker, fault injection).
- * Everything hangs off struct epc; there is no global state.
+ * epc.h - struct epc: what one instance is made of, and the internal calls
+ * tests use (the invariant checker, fault injection). Everything hangs off
+ * struct epc; there is no global state. The library face's own header: no
+ * layer below it includes this (scripts/check-layers.sh). struct epc_task
+ * is the task module's (task/task.h); the face keeps the list of tasks.
  */
 #ifndef EPC_EPC_H
 #define EPC_EPC_H
@@ -14,24 +16,13 @@
 #include "hw/hw.h"
 #include "mm/mm.h"
 #include "reclaim/reclaim.h"
+#include "task/task.h"
 #include "util/lock.h"
 #include "util/log.h"
-
-struct epc_task {
-	struct epc *epc; /* read-only */
-	uint64_t id;	 /* read-only: unique within the epc, never reused */
-	/* written by the owner thread under epc->objs_lock (listings read it under
-	 * the lock; the owner reads it without); membership counted in the tree */
-	struct epc_cgroup *cg;
-	int cpu;		      /* owner thread */
-	_Atomic bool signal;	      /* set by anyone, read by reclaim loops */
-	struct epc_task *next, *prev; /* epc->objs_lock */
-};
 
 struct epc {
 	struct epc__log log;	  /* read-only */
 	enum epc_background mode; /* read-only */
-	bool no_contents;	  /* read-only */
 	struct epc__hw hw;
 	struct epc__mm mm;
 	struct epc__cgroups cgroups;
@@ -39,7 +30,8 @@ struct epc {
 
 	struct epc__encl_layer encl;
 
-	struct epc__mutex objs_lock; /* the task list, next_task_id, tasks' cg */
+	/* the task list (tasks' next and prev), next_task_id, tasks' cg */
+	struct epc__mutex objs_lock;
 	struct epc_task *tasks;
 	uint64_t next_task_id;
 };
@@ -67,14 +59,17 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 			   struct epc **out);
 
 /*
- * Refuse a handle of another instance used with @epc's (a task of @epc with
- * another's cgroup or enclave): a LOG_ERR line naming @call and @what.
- * Return: -EINVAL.
+ * Page index of @p, and the page at index @idx (NULL past the end): the mm's
+ * page records (mm/mm.h), for tests.
  */
-int epc__refuse_foreign(struct epc *epc, const char *call, const char *what);
+static inline uint64_t epc__page_index(struct epc *epc, const struct epc_page *p)
+{
+	return epc__mm_page_index(&epc->mm, p);
+}
 
-/* Page index of @p, and the page at index @idx. */
-uint64_t epc__page_index(struct epc *epc, const struct epc_page *p);
-struct epc_page *epc__page_at(struct epc *epc, uint64_t idx);
+static inline struct epc_page *epc__page_at(struct epc *epc, uint64_t idx)
+{
+	return idx < epc->mm.nr_pages ? &epc->mm.pages[idx] : NULL;
+}
 
 #endif

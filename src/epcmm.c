@@ -12,8 +12,7 @@
 
 #include "encl/encl.h"
 #include "epc.h"
-
-#define API __attribute__((visibility("default")))
+#include "util/api.h"
 
 #define LOCAL_DISTANCE	10
 #define REMOTE_DISTANCE 20
@@ -47,7 +46,13 @@ __attribute__((format(printf, 3, 4))) static int refuse(const struct epc__log *l
 			return refuse((log), -EINVAL, "%s: NULL %s", (call), #ptr);                \
 	} while (0)
 
-int epc__refuse_foreign(struct epc *epc, const char *call, const char *what)
+/*
+ * Refuse a handle of another instance used with @epc's (a task of @epc with
+ * another's cgroup): a LOG_ERR line naming @call and @what. The enclave
+ * layer says the same of enclaves (epc__encl_same_instance()).
+ * Return: -EINVAL.
+ */
+static int refuse_foreign(struct epc *epc, const char *call, const char *what)
 {
 	return refuse(&epc->log, -EINVAL, "%s: the %s belongs to another struct epc", call, what);
 }
@@ -255,7 +260,6 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
-	epc->no_contents = cfg->no_contents;
 	ret = epc__mutex_init(&epc->objs_lock, EPC__RANK_OBJS);
 	if (ret)
 		goto err_epc;
@@ -285,7 +289,18 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 		goto err_mm;
 	epc->cgroups.mode = cfg->cgroup_mode;
 	epc->cgroups.events.manual = cfg->background == EPC_BACKGROUND_MANUAL;
-	ret = epc__encl_layer_init(epc);
+	ret = epc__encl_layer_init(&epc->encl,
+				   &(struct epc__encl_deps){
+					   .hw = &epc->hw,
+					   .mm = &epc->mm,
+					   .cgroups = &epc->cgroups,
+					   .reclaim = &epc->reclaim,
+					   .events = &epc->cgroups.events,
+					   .fault = &epc->hw.fault,
+					   .log = &epc->log,
+					   .threads = cfg->background == EPC_BACKGROUND_THREADS,
+					   .no_contents = cfg->no_contents,
+				   });
 	if (ret)
 		goto err_cgroups;
 	/* Last: ksgxd starts sanitizing as soon as it exists. */
@@ -301,7 +316,7 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	return 0;
 
 err_encl:
-	epc__encl_layer_destroy(epc);
+	epc__encl_layer_destroy(&epc->encl);
 err_cgroups:
 	epc__cgroups_destroy(&epc->cgroups);
 err_mm:
@@ -320,7 +335,7 @@ err_config:
 /* struct epc_config as 0.1.0 had it: up to @log_arg (0.2.0 added @nr_workers). */
 #define CONFIG_SIZE_0_1 (offsetof(struct epc_config, log_arg) + sizeof(void *))
 
-API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
+EPC_API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
 {
 	struct epc__log log = {cfg ? cfg->log : NULL, cfg ? cfg->log_arg : NULL};
 	const unsigned char *tail = (const unsigned char *)cfg;
@@ -347,17 +362,17 @@ API int epc_create2(const struct epc_config *cfg, size_t size, struct epc **out)
 	return epc__create_with_fault(&c, NULL, NULL, out);
 }
 
-API int epc_create(const struct epc_config *cfg, struct epc **out)
+EPC_API int epc_create(const struct epc_config *cfg, struct epc **out)
 {
 	return epc_create2(cfg, CONFIG_SIZE_0_1, out);
 }
 
-API uint32_t epc_version(void)
+EPC_API uint32_t epc_version(void)
 {
 	return EPCMM_VERSION;
 }
 
-API void epc_destroy(struct epc *epc)
+EPC_API void epc_destroy(struct epc *epc)
 {
 	if (!epc)
 		return;
@@ -369,7 +384,7 @@ API void epc_destroy(struct epc *epc)
 		abort();
 	}
 #endif
-	epc__encl_layer_destroy(epc);
+	epc__encl_layer_destroy(&epc->encl);
 	while (epc->tasks)
 		epc_task_destroy(epc->tasks);
 	epc__cgroups_destroy(&epc->cgroups);
@@ -379,13 +394,13 @@ API void epc_destroy(struct epc *epc)
 	free(epc);
 }
 
-API int epc_sanitize_wait(struct epc *epc)
+EPC_API int epc_sanitize_wait(struct epc *epc)
 {
 	REQUIRE(NULL, epc, "epc_sanitize_wait");
 	return epc__reclaim_sanitize_wait(&epc->reclaim);
 }
 
-API int epc_run_background(struct epc *epc)
+EPC_API int epc_run_background(struct epc *epc)
 {
 	int ret;
 
@@ -396,7 +411,7 @@ API int epc_run_background(struct epc *epc)
 	return ret;
 }
 
-API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
+EPC_API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 {
 	struct epc__reclaimer *r;
 	struct epc__retry rt;
@@ -418,7 +433,7 @@ API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 
 /* ---------------------------------------------------------------- events */
 
-API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
+EPC_API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
 {
 	struct epc__events *ev = &epc->cgroups.events;
 
@@ -428,7 +443,7 @@ API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
 	return 0;
 }
 
-API int epc_set_time(struct epc *epc, uint64_t now)
+EPC_API int epc_set_time(struct epc *epc, uint64_t now)
 {
 	if (epc->mode != EPC_BACKGROUND_MANUAL)
 		return refuse(&epc->log, -EINVAL, "set time: only in MANUAL mode");
@@ -438,7 +453,7 @@ API int epc_set_time(struct epc *epc, uint64_t now)
 
 /* ------------------------------------------------------------ reporting */
 
-API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, size_t len)
+EPC_API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char *buf, size_t len)
 {
 	int n;
 
@@ -489,8 +504,8 @@ static void stats_fill(struct epc *epc, struct epc_stats *st)
 	st->nr_dirty = atomic_load(&mm->nr_dirty);
 	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
 	st->nr_reclaimable = atomic_load(&r->nr_reclaimable);
-	st->nr_evicted = epc__encl_nr_evicted(epc);
-	st->nr_reloaded = epc__encl_nr_reloaded(epc);
+	st->nr_evicted = epc__encl_nr_evicted(&epc->encl);
+	st->nr_reloaded = epc__encl_nr_reloaded(&epc->encl);
 	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
 	st->nr_ksgxd_wakeups = atomic_load(&r->nr_wakeups);
 	st->nr_leaked = atomic_load(&mm->nr_leaked);
@@ -513,7 +528,7 @@ static void stats_fill(struct epc *epc, struct epc_stats *st)
 		atomic_load_explicit(&r->nr_freed_by[EPC__BY_CGROUP], memory_order_relaxed);
 }
 
-API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
+EPC_API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
 {
 	struct epc_stats s;
 
@@ -525,12 +540,12 @@ API int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size)
 	return 0;
 }
 
-API void epc_get_stats(struct epc *epc, struct epc_stats *st)
+EPC_API void epc_get_stats(struct epc *epc, struct epc_stats *st)
 {
 	epc_get_stats2(epc, st, STATS_SIZE_0_1);
 }
 
-API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size)
+EPC_API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size)
 {
 	struct epc_node_stats s;
 	struct epc__mm *mm;
@@ -568,7 +583,7 @@ API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st,
 	return 0;
 }
 
-API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
+EPC_API int epc_get_node_stats(struct epc *epc, int node, struct epc_node_stats *st)
 {
 	return epc_node_get_stats(epc, node, st, NODE_STATS_SIZE_0_1);
 }
@@ -586,7 +601,7 @@ static void poison_event(struct epc *epc, uint64_t phys)
 	epc__event_emit(&epc->cgroups.events, &e);
 }
 
-API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
+EPC_API int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags)
 {
 	int ret;
 
@@ -617,7 +632,7 @@ static struct epc *epc_of_cgroup(struct epc_cgroup *cg)
 	return (struct epc *)((char *)cg->tree - offsetof(struct epc, cgroups));
 }
 
-API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
+EPC_API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 {
 	if (!epc) {
 		refuse(NULL, -EINVAL, "cgroup root: NULL epc");
@@ -626,7 +641,7 @@ API struct epc_cgroup *epc_cgroup_root(struct epc *epc)
 	return epc->cgroups.root;
 }
 
-API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out)
+EPC_API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
 	int ret;
 
@@ -637,7 +652,7 @@ API int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup *
 	return ret ? refuse(&epc->log, ret, "cgroup create '%s'", path ? path : "(null)") : 0;
 }
 
-API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
+EPC_API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out)
 {
 	int ret;
 
@@ -648,7 +663,7 @@ API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup *
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
-API int epc_cgroup_put(struct epc_cgroup *cg)
+EPC_API int epc_cgroup_put(struct epc_cgroup *cg)
 {
 	char path[EPC__LOG_LINE_MAX / 2];
 	int ret;
@@ -664,7 +679,7 @@ API int epc_cgroup_put(struct epc_cgroup *cg)
 	return refuse(cg->tree->log, ret, "cgroup put '%s': it holds no reference", path);
 }
 
-API ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len)
+EPC_API ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len)
 {
 	return epc__cg_name(cg, buf, len);
 }
@@ -679,8 +694,8 @@ static int list_args_check(const struct epc__log *log, const char *what, const v
 	return 0;
 }
 
-API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
-				 size_t *nr)
+EPC_API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
+				     size_t *nr)
 {
 	int ret = list_args_check(cg->tree->log, "cgroup children", out, cap, nr);
 
@@ -690,7 +705,7 @@ API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out,
 	return 0;
 }
 
-API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+EPC_API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
 {
 	struct epc *epc = epc_of_cgroup(cg);
 	int ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
@@ -711,26 +726,26 @@ API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, 
 	return 0;
 }
 
-API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+EPC_API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
 {
 	struct epc *epc = epc_of_cgroup(cg);
 	int ret = list_args_check(&epc->log, "cgroup enclaves", ids, cap, nr);
 
 	if (!ret)
-		*nr = epc__encl_list(epc, cg, ids, cap);
+		*nr = epc__encl_list(&epc->encl, cg, ids, cap);
 	return ret;
 }
 
-API int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr)
+EPC_API int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr)
 {
 	int ret = list_args_check(&epc->log, "enclaves", ids, cap, nr);
 
 	if (!ret)
-		*nr = epc__encl_list(epc, NULL, ids, cap);
+		*nr = epc__encl_list(&epc->encl, NULL, ids, cap);
 	return ret;
 }
 
-API int epc_cgroup_remove(struct epc_cgroup *cg)
+EPC_API int epc_cgroup_remove(struct epc_cgroup *cg)
 {
 	char path[EPC__LOG_LINE_MAX / 2];
 	int ret;
@@ -753,7 +768,7 @@ API int epc_cgroup_remove(struct epc_cgroup *cg)
 				       : " (removed already)");
 }
 
-API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
+EPC_API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
 {
 	REQUIRE(NULL, cg, "cgroup path");
 	if (!buf && len)
@@ -761,7 +776,7 @@ API ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len)
 	return epc__cg_path(cg, buf, len);
 }
 
-API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
+EPC_API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -773,7 +788,7 @@ API ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, 
 	return n < 0 ? refuse(cg->tree->log, (int)n, "read of %s (%zu-byte buffer)", file, len) : n;
 }
 
-API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
+EPC_API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text)
 {
 	int ret;
 
@@ -784,7 +799,7 @@ API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *te
 	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
-API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
+EPC_API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
 {
 	REQUIRE(NULL, cg, "cgroup stats");
 
@@ -813,7 +828,13 @@ API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st,
 
 /* ----------------------------------------------------------------- tasks */
 
-API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out)
+/* The instance @t belongs to: the one whose reclaimer it allocates from. */
+static struct epc *epc_of_task(const struct epc_task *t)
+{
+	return (struct epc *)((char *)t->reclaim - offsetof(struct epc, reclaim));
+}
+
+EPC_API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out)
 {
 	struct epc_task *t;
 	int ret;
@@ -821,8 +842,8 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	REQUIRE(NULL, epc, "task create");
 	REQUIRE(&epc->log, out, "task create");
 	if (cg && cg->tree != &epc->cgroups)
-		return epc__refuse_foreign(epc, "task create", "cgroup");
-	if (cpu < 0 || cpu >= epc->mm.nr_cpus) {
+		return refuse_foreign(epc, "task create", "cgroup");
+	if (!epc__task_cpu_valid(&epc->reclaim, cpu)) {
 		epc__log(&epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
 			 epc->mm.nr_cpus - 1);
 		return -EINVAL;
@@ -832,16 +853,12 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	t = epc__host_calloc(&epc->hw.fault, 1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	ret = epc__cg_task_attach(cg);
+	ret = epc__task_init(t, &epc->reclaim, cg, cpu);
 	if (ret) {
 		epc__log(&epc->log, LOG_ERR, "task: cgroup has been removed");
 		free(t);
 		return ret;
 	}
-	t->epc = epc;
-	t->cg = cg;
-	t->cpu = cpu;
-	atomic_init(&t->signal, false);
 	epc__mutex_lock(&epc->objs_lock);
 	t->id = ++epc->next_task_id;
 	t->next = epc->tasks;
@@ -853,13 +870,13 @@ API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct 
 	return 0;
 }
 
-API void epc_task_destroy(struct epc_task *t)
+EPC_API void epc_task_destroy(struct epc_task *t)
 {
 	struct epc *epc;
 
 	if (!t)
 		return;
-	epc = t->epc;
+	epc = epc_of_task(t);
 	epc__mutex_lock(&epc->objs_lock);
 	if (t->prev)
 		t->prev->next = t->next;
@@ -868,60 +885,62 @@ API void epc_task_destroy(struct epc_task *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	epc__mutex_unlock(&epc->objs_lock);
-	epc__cg_task_detach(t->cg);
+	epc__task_fini(t);
 	free(t);
 }
 
-API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
+EPC_API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 {
+	struct epc *epc;
 	int ret;
 
 	REQUIRE(NULL, t, "task move");
-	if (cg && cg->tree != &t->epc->cgroups)
-		return epc__refuse_foreign(t->epc, "task move", "cgroup");
+	epc = epc_of_task(t);
+	if (cg && cg->tree != &epc->cgroups)
+		return refuse_foreign(epc, "task move", "cgroup");
 	if (!cg)
-		cg = t->epc->cgroups.root;
+		cg = epc->cgroups.root;
 	if (cg == t->cg)
 		return 0;
-	ret = epc__cg_task_move(t->cg, cg);
+	ret = epc__task_move_membership(t, cg);
 	if (ret) {
-		epc__log(&t->epc->log, LOG_ERR, "task move: cgroup has been removed");
+		epc__log(&epc->log, LOG_ERR, "task move: cgroup has been removed");
 		return ret;
 	}
-	epc__mutex_lock(&t->epc->objs_lock); /* the listings read it */
+	epc__mutex_lock(&epc->objs_lock); /* the listings read it */
 	t->cg = cg;
-	epc__mutex_unlock(&t->epc->objs_lock);
+	epc__mutex_unlock(&epc->objs_lock);
 	return 0;
 }
 
-API uint64_t epc_task_id(const struct epc_task *t)
+EPC_API uint64_t epc_task_id(const struct epc_task *t)
 {
 	return t->id;
 }
 
-API int epc_task_set_cpu(struct epc_task *t, int cpu)
+EPC_API int epc_task_set_cpu(struct epc_task *t, int cpu)
 {
 	REQUIRE(NULL, t, "task set cpu");
-	if (cpu < 0 || cpu >= t->epc->mm.nr_cpus) {
-		epc__log(&t->epc->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
-			 t->epc->mm.nr_cpus - 1);
+	if (!epc__task_cpu_valid(t->reclaim, cpu)) {
+		epc__log(t->reclaim->log, LOG_ERR, "task: cpu %d out of range (0..%d)", cpu,
+			 t->reclaim->mm->nr_cpus - 1);
 		return -EINVAL;
 	}
 	t->cpu = cpu;
 	return 0;
 }
 
-API int epc_task_cpu(const struct epc_task *t)
+EPC_API int epc_task_cpu(const struct epc_task *t)
 {
 	return t->cpu;
 }
 
-API int epc_task_node(const struct epc_task *t)
+EPC_API int epc_task_node(const struct epc_task *t)
 {
-	return t->epc->mm.cpu_to_node[t->cpu];
+	return epc__task_node(t);
 }
 
-API void epc_task_set_signal(struct epc_task *t, bool pending)
+EPC_API void epc_task_set_signal(struct epc_task *t, bool pending)
 {
 	if (!t) {
 		refuse(NULL, -EINVAL, "task set signal: NULL t");
@@ -932,27 +951,22 @@ API void epc_task_set_signal(struct epc_task *t, bool pending)
 
 /* ------------------------------------------------------------- raw pages */
 
-API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out)
+EPC_API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r,
+			   struct epc_page **out)
 {
 	REQUIRE(NULL, t, "page alloc");
-	REQUIRE(&t->epc->log, out, "page alloc");
+	REQUIRE(t->reclaim->log, out, "page alloc");
 
-	struct epc__alloc_req req = {
-		.cg = t->cg,
-		.cpu = t->cpu,
-		.owner = owner,
-		.reclaim = r,
-		.signal = &t->signal,
-	};
+	struct epc__alloc_req req = epc__task_alloc_req(t, owner, r);
 
 	if ((unsigned)r > EPC_DO_RECLAIM) {
-		epc__log(&t->epc->log, LOG_ERR, "page alloc: unknown reclaim mode %d", (int)r);
+		epc__log(t->reclaim->log, LOG_ERR, "page alloc: unknown reclaim mode %d", (int)r);
 		return -EINVAL;
 	}
-	return epc__alloc_page(&t->epc->reclaim, &req, out);
+	return epc__alloc_page(t->reclaim, &req, out);
 }
 
-API void epc_page_free(struct epc_page *p)
+EPC_API void epc_page_free(struct epc_page *p)
 {
 	struct epc__mm *mm;
 	struct epc *epc;
@@ -965,28 +979,34 @@ API void epc_page_free(struct epc_page *p)
 	epc__free_page_eremove(&epc->reclaim, p);
 }
 
-API int epc_page_node(const struct epc_page *p)
+EPC_API int epc_page_node(const struct epc_page *p)
 {
 	return p->node;
 }
 
-API uint64_t epc_page_phys(const struct epc_page *p)
+EPC_API uint64_t epc_page_phys(const struct epc_page *p)
 {
 	return epc__mm_page_phys(epc__mm_of_page(p), p);
 }
 
-API void *epc_page_owner(const struct epc_page *p)
+EPC_API void *epc_page_owner(const struct epc_page *p)
 {
 	return p->owner;
 }
 
 /* -------------------------------------------------------------- enclaves */
 
-API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
-			 size_t len, enum epc_access mode)
+EPC_API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out)
+{
+	/* the enclave layer refuses a NULL task (its log line) */
+	return epc__encl_create(t ? &epc_of_task(t)->encl : NULL, t, size, out);
+}
+
+EPC_API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
+			     size_t len, enum epc_access mode)
 {
 	if ((unsigned)mode > EPC_ACCESS_WRITE)
-		return refuse(&t->epc->log, -EINVAL, "access: unknown mode %d", (int)mode);
+		return refuse(t->reclaim->log, -EINVAL, "access: unknown mode %d", (int)mode);
 	return epc_encl_access(t, e, offset, buf, len, mode == EPC_ACCESS_WRITE);
 }
 
@@ -999,7 +1019,7 @@ int epc__check(struct epc *epc)
 	if (!ret)
 		ret = epc__mm_check(&epc->mm, (int64_t)epc__reclaim_nr_tracked(&epc->reclaim));
 	if (!ret)
-		ret = epc__encl_check(epc);
+		ret = epc__encl_check(&epc->encl);
 	return ret;
 }
 
@@ -1007,14 +1027,4 @@ void epc__fault_set(struct epc *epc, epc__fault_fn fn, void *arg)
 {
 	epc->hw.fault.fn = fn;
 	epc->hw.fault.arg = arg;
-}
-
-uint64_t epc__page_index(struct epc *epc, const struct epc_page *p)
-{
-	return epc__mm_page_index(&epc->mm, p);
-}
-
-struct epc_page *epc__page_at(struct epc *epc, uint64_t idx)
-{
-	return idx < epc->mm.nr_pages ? &epc->mm.pages[idx] : NULL;
 }

@@ -13,8 +13,6 @@
 
 #include "encl/encl_internal.h"
 
-#define API __attribute__((visibility("default")))
-
 /* ------------------------------------------------------------- VA pages */
 
 bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *slot)
@@ -71,14 +69,14 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page
 		e->page_cnt++;
 		return 0;
 	}
-	v = epc__host_calloc(&e->epc->hw.fault, 1, sizeof(*v));
+	v = epc__host_calloc(e->layer->d.fault, 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_free;
 	epc__mutex_lock(&e->lock);
-	ret = epc__hw_epa(&e->epc->hw, epc__page_index(e->epc, p));
+	ret = epc__hw_epa(e->layer->d.hw, encl_page_index(e, p));
 	epc__mutex_unlock(&e->lock);
 	if (ret != EPC__SGX_SUCCESS) {
 		ret = -EIO;
@@ -90,7 +88,7 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page
 	return 0;
 
 err_page:
-	epc__free_page(&e->epc->reclaim, p);
+	epc__free_page(e->layer->d.reclaim, p);
 err_free:
 	free(v);
 	return ret;
@@ -127,17 +125,11 @@ static void encl_shrink(struct epc_encl *e, struct epc__va_page *v)
 int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
 			struct epc_page **out, struct epc_cgroup **busy_scope)
 {
-	struct epc__alloc_req req = {
-		.cg = t->cg,
-		.cpu = t->cpu,
-		.owner = owner,
-		.reclaim = reclaim,
-		.signal = &t->signal,
-	};
+	struct epc__alloc_req req = epc__task_alloc_req(t, owner, reclaim);
 	int ret;
 
-	(void)e;
-	ret = epc__alloc_page(&t->epc->reclaim, &req, out);
+	(void)e; /* of @t's instance: the callers checked, or made it there */
+	ret = epc__alloc_page(t->reclaim, &req, out);
 	if (busy_scope)
 		*busy_scope = req.busy_scope;
 	return ret;
@@ -145,7 +137,7 @@ int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int
 
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
 {
-	epc__free_page_eremove(&e->epc->reclaim, p);
+	epc__free_page_eremove(e->layer->d.reclaim, p);
 }
 
 /* ---------------------------------------------------------------- backing */
@@ -155,7 +147,7 @@ static int backing_create(struct epc_encl *e)
 	/* a PCMD per page and one for the SECS (slot nr_slots), as the kernel's
 	 * (size + 4096) + (size + 4096) / 32 shmem file has */
 	uint64_t pcmd_bytes = (e->nr_slots + 1) * 128;
-	const struct epc__fault *f = &e->epc->hw.fault;
+	const struct epc__fault *f = e->layer->d.fault;
 	int ret;
 
 	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
@@ -208,48 +200,48 @@ void *epc__backing_pcmd(struct epc_encl *e, const struct epc__encl_page *ep)
 
 /* -------------------------------------------------------------- lifecycle */
 
-static uint64_t next_id(struct epc *epc)
+static uint64_t next_id(struct epc__encl_layer *l)
 {
 	uint64_t id;
 
-	pthread_mutex_lock(&epc->encl.lock);
-	id = ++epc->encl.next_id;
-	pthread_mutex_unlock(&epc->encl.lock);
+	pthread_mutex_lock(&l->lock);
+	id = ++l->next_id;
+	pthread_mutex_unlock(&l->lock);
 	return id;
 }
 
-static void encl_list_add(struct epc *epc, struct epc_encl *e)
+static void encl_list_add(struct epc__encl_layer *l, struct epc_encl *e)
 {
-	pthread_mutex_lock(&epc->encl.lock);
-	e->next = epc->encl.list;
+	pthread_mutex_lock(&l->lock);
+	e->next = l->list;
 	if (e->next)
 		e->next->prev = e;
-	epc->encl.list = e;
-	pthread_mutex_unlock(&epc->encl.lock);
+	l->list = e;
+	pthread_mutex_unlock(&l->lock);
 }
 
-static void encl_list_del(struct epc *epc, struct epc_encl *e)
+static void encl_list_del(struct epc__encl_layer *l, struct epc_encl *e)
 {
-	pthread_mutex_lock(&epc->encl.lock);
+	pthread_mutex_lock(&l->lock);
 	if (e->prev)
 		e->prev->next = e->next;
 	else
-		epc->encl.list = e->next;
+		l->list = e->next;
 	if (e->next)
 		e->next->prev = e->prev;
-	pthread_mutex_unlock(&epc->encl.lock);
+	pthread_mutex_unlock(&l->lock);
 }
 
 /* Return: 0; -ENOMEM; the memfd's -errno (-EMFILE, -ENFILE); a lock init's. */
-static int encl_alloc(struct epc *epc, uint64_t size, struct epc_encl **out)
+static int encl_alloc(struct epc__encl_layer *l, uint64_t size, struct epc_encl **out)
 {
-	const struct epc__fault *f = &epc->hw.fault;
+	const struct epc__fault *f = l->d.fault;
 	struct epc_encl *e = epc__host_calloc(f, 1, sizeof(*e));
 	int ret = -ENOMEM;
 
 	if (!e)
 		return -ENOMEM;
-	e->epc = epc;
+	e->layer = l;
 	e->size = size;
 	e->nr_slots = size / 4096;
 	e->backing_fd = -1;
@@ -278,8 +270,8 @@ static int encl_alloc(struct epc *epc, uint64_t size, struct epc_encl **out)
 	atomic_init(&e->refs, 1);
 	e->secs.encl = e;
 	e->secs.type = EPC__PT_SECS;
-	e->id = next_id(epc);
-	if (!epc->no_contents) {
+	e->id = next_id(l);
+	if (!l->d.no_contents) {
 		ret = backing_create(e);
 		if (ret)
 			goto err_refs_cond;
@@ -318,27 +310,27 @@ static void encl_free(struct epc_encl *e)
 	free(e);
 }
 
-API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out)
+int epc__encl_create(struct epc__encl_layer *l, struct epc_task *t, uint64_t size,
+		     struct epc_encl **out)
 {
 	struct epc__va_page *va;
-	struct epc *epc;
 	struct epc_encl *e;
 	struct epc_page *p;
 	int ret;
 
 	if (!t || !out) {
-		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "ECREATE: NULL %s", t ? "out" : "task");
+		epc__log(t ? t->reclaim->log : NULL, LOG_ERR, "ECREATE: NULL %s",
+			 t ? "out" : "task");
 		return -EINVAL;
 	}
-	epc = t->epc;
 	if (!size || size % EPC_PAGE_SIZE || size > EPC_ENCL_MAX_SIZE) {
-		epc__log(&epc->log, LOG_ERR,
+		epc__log(l->d.log, LOG_ERR,
 			 "ECREATE: size %llu is not a non-zero multiple of %d up to %llu",
 			 (unsigned long long)size, EPC_PAGE_SIZE,
 			 (unsigned long long)EPC_ENCL_MAX_SIZE);
 		return -EINVAL;
 	}
-	ret = encl_alloc(epc, size, &e);
+	ret = encl_alloc(l, size, &e);
 	if (ret)
 		return ret;
 	/* the owner's cgroup pays for the backing memory, to the end */
@@ -352,9 +344,9 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	if (ret)
 		goto err_shrink;
 	epc__mutex_lock(&e->lock);
-	if (epc__hw_ecreate(&epc->hw, epc__page_index(epc, p), e->id, size) != EPC__SGX_SUCCESS) {
+	if (epc__hw_ecreate(l->d.hw, encl_page_index(e, p), e->id, size) != EPC__SGX_SUCCESS) {
 		epc__mutex_unlock(&e->lock);
-		epc__free_page(&epc->reclaim, p);
+		epc__free_page(l->d.reclaim, p);
 		ret = -EIO;
 		goto err_shrink;
 	}
@@ -365,7 +357,7 @@ API int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out
 	epc__mutex_unlock(&e->build_lock);
 	e->cg = t->cg;
 	epc__cg_get(e->cg); /* put in epc_encl_destroy() */
-	encl_list_add(epc, e);
+	encl_list_add(l, e);
 	*out = e;
 	return 0;
 
@@ -400,7 +392,7 @@ static int killed_check(struct epc_encl *e, const char *what)
 {
 	if (!atomic_load(&e->killed))
 		return 0;
-	epc__log(&e->epc->log, LOG_INFO, "%s: enclave %llu was killed (out of memory)", what,
+	epc__log(e->layer->d.log, LOG_INFO, "%s: enclave %llu was killed (out of memory)", what,
 		 (unsigned long long)e->id);
 	return -EOWNERDEAD;
 }
@@ -417,14 +409,15 @@ static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 		ret = -EEXIST;
 	epc__mutex_unlock(&e->lock);
 	if (ret)
-		epc__log(&e->epc->log, ret == -EINVAL ? LOG_ERR : LOG_INFO, "EADD at 0x%llx: %s",
+		epc__log(e->layer->d.log, ret == -EINVAL ? LOG_ERR : LOG_INFO, "EADD at 0x%llx: %s",
 			 (unsigned long long)epc__encl_page_offset(e, ep),
 			 ret == -EINVAL ? "the enclave is initialized"
 					: "the page is there already");
 	return ret;
 }
 
-API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src)
+EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset,
+			      const void *src)
 {
 	struct epc__va_page *va = NULL;
 	struct epc__encl_page *ep;
@@ -433,20 +426,22 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	int ret;
 
 	if (!t || !e) {
-		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "EADD: NULL %s", t ? "enclave" : "task");
+		epc__log(t ? t->reclaim->log : NULL, LOG_ERR, "EADD: NULL %s",
+			 t ? "enclave" : "task");
 		return -EINVAL;
 	}
-	if (e->epc != t->epc)
-		return epc__refuse_foreign(t->epc, "EADD", "enclave");
+	ret = epc__encl_same_instance(t, e, "EADD");
+	if (ret)
+		return ret;
 	if (offset % EPC_PAGE_SIZE || offset >= e->size) {
-		epc__log(&e->epc->log, LOG_ERR,
+		epc__log(e->layer->d.log, LOG_ERR,
 			 "EADD: offset 0x%llx outside the enclave or unaligned",
 			 (unsigned long long)offset);
 		return -EINVAL;
 	}
 	ep = &e->pages[offset / 4096];
 	epc__mutex_lock(&e->build_lock);
-	refused = atomic_load(&e->epc->encl.nr_backing_refused);
+	refused = atomic_load(&e->layer->nr_backing_refused);
 	ret = killed_check(e, "EADD");
 	if (!ret)
 		ret = add_page_check(e, ep);
@@ -462,17 +457,16 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 		goto err_shrink;
 	epc__mutex_lock(&e->lock);
 	/* EINIT may have come in meanwhile: EINIT is not serialized with builders */
-	ret = e->initialized
-		      ? -EINVAL
-		      : epc__hw_eadd(&e->epc->hw, epc__page_index(e->epc, p),
-				     epc__page_index(e->epc, e->secs.epc_page), EPC__PT_REG, src);
+	ret = e->initialized ? -EINVAL
+			     : epc__hw_eadd(e->layer->d.hw, encl_page_index(e, p),
+					    encl_page_index(e, e->secs.epc_page), EPC__PT_REG, src);
 	if (ret) {
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EINVAL) {
-			epc__log(&e->epc->log, LOG_WARNING, "EADD returned %d (0x%x)", ret, ret);
+			epc__log(e->layer->d.log, LOG_WARNING, "EADD returned %d (0x%x)", ret, ret);
 			ret = -EIO;
 		}
-		epc__free_page(&e->epc->reclaim, p);
+		epc__free_page(e->layer->d.reclaim, p);
 		goto err_shrink;
 	}
 	ep->encl = e;
@@ -483,7 +477,7 @@ API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offse
 	encl_va_commit(e, va);
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
-	epc__reclaim_mark(&e->epc->reclaim, p);
+	epc__reclaim_mark(e->layer->d.reclaim, p);
 	epc__mutex_unlock(&e->lock);
 	goto out;
 
@@ -499,7 +493,7 @@ out:
 	return ret;
 }
 
-API int epc_encl_init(struct epc_encl *e)
+EPC_API int epc_encl_init(struct epc_encl *e)
 {
 	int ret;
 
@@ -516,12 +510,12 @@ API int epc_encl_init(struct epc_encl *e)
 	e->initialized = true;
 	epc__mutex_unlock(&e->lock);
 	if (ret)
-		epc__log(&e->epc->log, LOG_ERR, "EINIT: enclave %llu is initialized already",
+		epc__log(e->layer->d.log, LOG_ERR, "EINIT: enclave %llu is initialized already",
 			 (unsigned long long)e->id);
 	return ret;
 }
 
-API int epc_encl_backing_fd(struct epc_encl *e)
+EPC_API int epc_encl_backing_fd(struct epc_encl *e)
 {
 	int ret;
 
@@ -555,7 +549,7 @@ static void encl_wait_unpinned(struct epc_encl *e)
  */
 static void encl_release_pages_locked(struct epc_encl *e)
 {
-	struct epc__reclaimer *r = &e->epc->reclaim;
+	struct epc__reclaimer *r = e->layer->d.reclaim;
 	struct epc__va_page *v, *next;
 
 	epc__assert_mutex_held(&e->lock);
@@ -600,7 +594,7 @@ static void encl_release_pages(struct epc_encl *e)
  */
 static bool encl_unmark_all(struct epc_encl *e)
 {
-	struct epc__reclaimer *r = &e->epc->reclaim;
+	struct epc__reclaimer *r = e->layer->d.reclaim;
 	bool all = true;
 
 	epc__mutex_lock(&e->lock);
@@ -625,7 +619,7 @@ static void encl_wait_pins(struct epc_encl *e)
 
 void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 {
-	struct epc *epc = e->epc;
+	struct epc__encl_layer *l = e->layer;
 	uint64_t charged;
 
 	epc__assert_mutex_held(&e->build_lock);
@@ -658,32 +652,32 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e)
 	if (e->backing_fd >= 0 &&
 	    fallocate(e->backing_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 		      (off_t)e->backing_len))
-		epc__log(&epc->log, LOG_WARNING, "OOM kill: punching the backing store failed");
+		epc__log(l->d.log, LOG_WARNING, "OOM kill: punching the backing store failed");
 	epc__mutex_unlock(&e->lock);
 	epc__memcg_event(e->mem_cg, EPC__MEMCG_OOM);
 	epc__memcg_event(e->mem_cg, EPC__MEMCG_OOM_KILL);
-	atomic_fetch_add(&epc->encl.nr_oom_kills, 1);
-	epc__log(&epc->log, LOG_ERR,
+	atomic_fetch_add(&l->nr_oom_kills, 1);
+	epc__log(l->d.log, LOG_ERR,
 		 "Memory cgroup out of memory: killed enclave %llu (%llu bytes of backing "
 		 "memory returned)",
 		 (unsigned long long)e->id, (unsigned long long)charged);
 }
 
-API void epc_encl_destroy(struct epc_encl *e)
+EPC_API void epc_encl_destroy(struct epc_encl *e)
 {
 	if (!e)
 		return;
-	encl_list_del(e->epc, e);
+	encl_list_del(e->layer, e);
 	encl_wait_unpinned(e);
 	encl_release_pages(e);
 	epc__cg_put(e->cg);
 	encl_free(e);
 }
 
-API void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st)
+EPC_API void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st)
 {
 	if (!e || !st) {
-		epc__log(e ? &e->epc->log : NULL, LOG_ERR, "enclave stats: NULL %s",
+		epc__log(e ? e->layer->d.log : NULL, LOG_ERR, "enclave stats: NULL %s",
 			 e ? "st" : "enclave");
 		return;
 	}
@@ -699,27 +693,36 @@ API void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st)
 
 /* ------------------------------------------------------------------ layer */
 
-int epc__encl_layer_init(struct epc *epc)
+int epc__encl_layer_init(struct epc__encl_layer *l, const struct epc__encl_deps *deps)
 {
-	memset(&epc->encl, 0, sizeof(epc->encl));
-	return -pthread_mutex_init(&epc->encl.lock, NULL);
+	memset(l, 0, sizeof(*l));
+	l->d = *deps;
+	return -pthread_mutex_init(&l->lock, NULL);
 }
 
-void epc__encl_layer_destroy(struct epc *epc)
+void epc__encl_layer_destroy(struct epc__encl_layer *l)
 {
-	while (epc->encl.list)
-		epc_encl_destroy(epc->encl.list);
-	pthread_mutex_destroy(&epc->encl.lock);
+	while (l->list)
+		epc_encl_destroy(l->list);
+	pthread_mutex_destroy(&l->lock);
 }
 
-uint64_t epc__encl_nr_reloaded(struct epc *epc)
+uint64_t epc__encl_nr_reloaded(struct epc__encl_layer *l)
 {
-	return atomic_load(&epc->encl.nr_reloaded);
+	return atomic_load(&l->nr_reloaded);
 }
 
-uint64_t epc__encl_nr_evicted(struct epc *epc)
+uint64_t epc__encl_nr_evicted(struct epc__encl_layer *l)
 {
-	return atomic_load(&epc->encl.nr_evicted);
+	return atomic_load(&l->nr_evicted);
+}
+
+int epc__encl_refuse_foreign(struct epc_task *t, const char *call)
+{
+	/* the line the face gives for its own handles (epcmm.c) */
+	epc__log(t->reclaim->log, LOG_ERR, "%s: the enclave belongs to another struct epc: %s",
+		 call, strerror(EINVAL));
+	return -EINVAL;
 }
 
 /* ---------------------------------------------------------------- checker */
@@ -742,7 +745,7 @@ struct va_books {
 static int check_fail(struct epc_encl *e, const char *what, unsigned long long a,
 		      unsigned long long b)
 {
-	epc__log(&e->epc->log, LOG_ERR, "check: enclave %llu: %s (%llu, %llu)",
+	epc__log(e->layer->d.log, LOG_ERR, "check: enclave %llu: %s (%llu, %llu)",
 		 (unsigned long long)e->id, what, a, b);
 	return -EUCLEAN;
 }
@@ -897,20 +900,20 @@ static int encl_check_one(struct epc_encl *e)
 	return ret;
 }
 
-int epc__encl_check(struct epc *epc)
+int epc__encl_check(struct epc__encl_layer *l)
 {
 	int64_t charged = 0, root_usage;
 	int ret = 0;
 
-	pthread_mutex_lock(&epc->encl.lock);
-	for (struct epc_encl *e = epc->encl.list; e && !ret; e = e->next) {
+	pthread_mutex_lock(&l->lock);
+	for (struct epc_encl *e = l->list; e && !ret; e = e->next) {
 		ret = encl_check_one(e);
 		charged += (int64_t)e->mem_charged;
 	}
-	pthread_mutex_unlock(&epc->encl.lock);
-	root_usage = atomic_load(&epc->cgroups.root->mem.usage);
+	pthread_mutex_unlock(&l->lock);
+	root_usage = atomic_load(&l->d.cgroups->root->mem.usage);
 	if (!ret && charged != root_usage) {
-		epc__log(&epc->log, LOG_ERR,
+		epc__log(l->d.log, LOG_ERR,
 			 "check: enclaves hold %lld bytes of backing memory, the root's "
 			 "memory usage is %lld",
 			 (long long)charged, (long long)root_usage);

@@ -65,11 +65,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup/cgroup.h"
+#include "hw/hw.h"
+#include "mm/mm.h"
 #include "reclaim/reclaim.h"
+#include "task/task.h"
+#include "util/event.h"
 #include "util/lock.h"
+#include "util/log.h"
 
-struct epc;
-struct epc_task;
+struct epc__encl_layer;
 
 /* Tunable: the longest a THREADS-mode fault waits for reclaim per round (it
  * wakes as soon as a batch frees pages). */
@@ -101,11 +106,11 @@ struct epc__encl_page {
 };
 
 struct epc_encl {
-	struct epc *epc;       /* read-only */
-	struct epc_cgroup *cg; /* read-only: its creator's, referenced (the listings) */
-	uint64_t id;	       /* read-only: unique within the epc */
-	uint64_t size;	       /* read-only: bytes */
-	uint64_t nr_slots;     /* read-only: size / 4096 */
+	struct epc__encl_layer *layer; /* read-only: the instance's enclave layer */
+	struct epc_cgroup *cg;	       /* read-only: its creator's, referenced (the listings) */
+	uint64_t id;		       /* read-only: unique within the epc */
+	uint64_t size;		       /* read-only: bytes */
+	uint64_t nr_slots;	       /* read-only: size / 4096 */
 	struct epc__mutex lock;
 	struct epc__mutex build_lock; /* ECREATE/EADD; page_cnt */
 
@@ -139,7 +144,26 @@ struct epc_encl {
 	struct epc_encl *next, *prev; /* the layer's list (layer lock) */
 };
 
+/*
+ * What the enclave layer uses of the layers below, given by the library face
+ * at init (every pointer outlives the layer). The enclaves reach the rest of
+ * their instance through these and nothing else.
+ */
+struct epc__encl_deps {
+	struct epc__hw *hw;		/* ENCLS leaves, page contents */
+	struct epc__mm *mm;		/* page records: index and address */
+	struct epc__cgroups *cgroups;	/* the tree (the checker's root usage) */
+	struct epc__reclaimer *reclaim; /* allocation, LRUs, waiting for room */
+	struct epc__events *events;	/* the event stream */
+	const struct epc__fault *fault; /* the fault-injection hook (host allocations) */
+	const struct epc__log *log;
+	bool threads;	  /* THREADS background mode (else MANUAL: faults reclaim themselves) */
+	bool no_contents; /* metadata only: no backing store */
+};
+
 struct epc__encl_layer {
+	struct epc__encl_deps d; /* read-only after init */
+
 	pthread_mutex_t lock; /* the list and next_id */
 	struct epc_encl *list;
 	uint64_t next_id;
@@ -151,17 +175,26 @@ struct epc__encl_layer {
 
 extern const struct epc__reclaim_ops epc__encl_reclaim_ops;
 
-int epc__encl_layer_init(struct epc *epc);
+/*
+ * ECREATE on @t's behalf in @l, @t's instance's layer (epc_encl_create(),
+ * which the face defines: it knows a task's instance). Return: as
+ * epc_encl_create().
+ */
+int epc__encl_create(struct epc__encl_layer *l, struct epc_task *t, uint64_t size,
+		     struct epc_encl **out);
+
+/* Return: 0; -errno (the lock's init). */
+int epc__encl_layer_init(struct epc__encl_layer *l, const struct epc__encl_deps *deps);
 /* Destroys every enclave still alive. */
-void epc__encl_layer_destroy(struct epc *epc);
-uint64_t epc__encl_nr_reloaded(struct epc *epc);
-uint64_t epc__encl_nr_evicted(struct epc *epc);
+void epc__encl_layer_destroy(struct epc__encl_layer *l);
+uint64_t epc__encl_nr_reloaded(struct epc__encl_layer *l);
+uint64_t epc__encl_nr_evicted(struct epc__encl_layer *l);
 /*
  * The ids of up to @cap enclaves (those created in @cg; NULL: all), newest
  * first, under the layer's lock: a snapshot. Return: how many there are.
  */
-size_t epc__encl_list(struct epc *epc, struct epc_cgroup *cg, uint64_t *ids, size_t cap);
+size_t epc__encl_list(struct epc__encl_layer *l, struct epc_cgroup *cg, uint64_t *ids, size_t cap);
 /* Every enclave's books against the pages it owns. Quiescent. Return: 0; -EUCLEAN. */
-int epc__encl_check(struct epc *epc);
+int epc__encl_check(struct epc__encl_layer *l);
 
 #endif

@@ -6,7 +6,25 @@
 #define EPC_ENCL_ENCL_INTERNAL_H
 
 #include "encl/encl.h"
-#include "epc.h"
+#include "util/api.h"
+
+/* The index of @p (an EPC page of @e's instance) for the ENCLS leaves. */
+static inline uint64_t encl_page_index(const struct epc_encl *e, const struct epc_page *p)
+{
+	return epc__mm_page_index(e->layer->d.mm, p);
+}
+
+/* A LOG_ERR line: @call was given an enclave of another instance than @t's. Return: -EINVAL. */
+int epc__encl_refuse_foreign(struct epc_task *t, const char *call);
+
+/*
+ * @t and @e (both non-NULL) are of one instance: they allocate from the same
+ * reclaimer (task.h). Inline: every access asks. Return: 0; -EINVAL (logged).
+ */
+static inline int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e, const char *call)
+{
+	return t->reclaim == e->layer->d.reclaim ? 0 : epc__encl_refuse_foreign(t, call);
+}
 
 /* VA list helpers (encl lock held). */
 static inline void va_unlink(struct epc_encl *e, struct epc__va_page *v)
@@ -72,7 +90,7 @@ void epc__encl_oom_kill_build_locked(struct epc_encl *e);
 /* The kill trigger's question: was a backing charge refused since @before? */
 static inline bool epc__encl_backing_refused_since(struct epc_encl *e, uint64_t before)
 {
-	return atomic_load(&e->epc->encl.nr_backing_refused) != before;
+	return atomic_load(&e->layer->nr_backing_refused) != before;
 }
 
 /*

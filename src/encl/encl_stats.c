@@ -11,19 +11,17 @@
 
 #include "encl/encl_internal.h"
 
-#define API __attribute__((visibility("default")))
-
 /* Bytes of backing store one evicted page holds: its sealed contents and PCMD. */
 #define BACKING_BYTES_PER_PAGE (4096 + 128)
 
-API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size)
+EPC_API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size)
 {
 	struct epc_encl_stats s;
 	struct stat sb;
 	bool secs_out;
 
 	if (!st || !size) {
-		epc__log(&e->epc->log, LOG_ERR, "enclave stats: %s: %s",
+		epc__log(e->layer->d.log, LOG_ERR, "enclave stats: %s: %s",
 			 st ? "size 0" : "NULL stats", strerror(EINVAL));
 		return -EINVAL;
 	}
@@ -51,37 +49,37 @@ API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_
 	return 0;
 }
 
-API uint64_t epc_encl_id(const struct epc_encl *e)
+EPC_API uint64_t epc_encl_id(const struct epc_encl *e)
 {
 	return e->id;
 }
 
-size_t epc__encl_list(struct epc *epc, struct epc_cgroup *cg, uint64_t *ids, size_t cap)
+size_t epc__encl_list(struct epc__encl_layer *l, struct epc_cgroup *cg, uint64_t *ids, size_t cap)
 {
 	size_t n = 0;
 
-	pthread_mutex_lock(&epc->encl.lock);
-	for (struct epc_encl *e = epc->encl.list; e; e = e->next) {
+	pthread_mutex_lock(&l->lock);
+	for (struct epc_encl *e = l->list; e; e = e->next) {
 		if (cg && e->cg != cg)
 			continue;
 		if (n < cap)
 			ids[n] = e->id;
 		n++;
 	}
-	pthread_mutex_unlock(&epc->encl.lock);
+	pthread_mutex_unlock(&l->lock);
 	return n;
 }
 
 void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type)
 {
 	struct epc_event ev = epc__event_make(type);
-	struct epc *epc = e->epc;
+	struct epc__encl_layer *l = e->layer;
 
 	ev.encl_id = e->id;
 	ev.offset = epc__encl_page_offset(e, ep);
 	if (type != EPC_EVENT_ENCL_KILLED && ep->epc_page) {
 		ev.cgroup = ep->epc_page->cg;
-		ev.phys = epc__mm_page_phys(&epc->mm, ep->epc_page);
+		ev.phys = epc__mm_page_phys(l->d.mm, ep->epc_page);
 	}
-	epc__event_emit(&epc->cgroups.events, &ev);
+	epc__event_emit(l->d.events, &ev);
 }

@@ -108,7 +108,7 @@ static int backing_charge_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
 
 	epc__assert_mutex_held(&e->lock);
 	if (epc__cg_try_charge_mem(e->mem_cg, bytes, NULL)) {
-		atomic_fetch_add(&e->epc->encl.nr_backing_refused, 1);
+		atomic_fetch_add(&e->layer->nr_backing_refused, 1);
 		return -ENOMEM;
 	}
 	ret = backing_alloc(e, first, nr);
@@ -128,10 +128,9 @@ static int backing_charge_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
  */
 static int backing_get(struct epc_encl *e, struct epc__encl_page *ep)
 {
-	struct epc *epc = e->epc;
-	uint64_t idx = epc__page_index(epc, ep->epc_page);
+	uint64_t idx = encl_page_index(e, ep->epc_page);
 	uint64_t slot = epc__encl_page_offset(e, ep) / 4096, first, nr;
-	int ret = epc__fault_check(&epc->hw.fault, EPC__FAULT_BACKING_GET, idx);
+	int ret = epc__fault_check(e->layer->d.fault, EPC__FAULT_BACKING_GET, idx);
 
 	if (ret)
 		return ret;
@@ -174,50 +173,49 @@ static void encl_block(struct epc_page *p)
 	int ret;
 
 	epc__mutex_lock(&e->lock);
-	ret = epc__hw_eblock(&e->epc->hw, epc__page_index(e->epc, p));
+	ret = epc__hw_eblock(e->layer->d.hw, encl_page_index(e, p));
 	epc__mutex_unlock(&e->lock);
 	if (ret)
-		epc__log(&e->epc->log, LOG_WARNING, "EBLOCK returned %d (0x%x)", ret, ret);
+		epc__log(e->layer->d.log, LOG_WARNING, "EBLOCK returned %d (0x%x)", ret, ret);
 }
 
 /* One EWB of @ep with a fresh VA slot; the slot is kept only on success. */
 static int ewb_once(struct epc_encl *e, struct epc__encl_page *ep, struct epc__va_page *va,
 		    unsigned slot)
 {
-	struct epc *epc = e->epc;
 	struct epc__ewb_args a = {
-		.idx = epc__page_index(epc, ep->epc_page),
+		.idx = encl_page_index(e, ep->epc_page),
 		.encl_id = e->id,
 		.offset = epc__encl_page_offset(e, ep),
-		.va_idx = epc__page_index(epc, va->epc_page),
+		.va_idx = encl_page_index(e, va->epc_page),
 		.va_slot = slot,
 		.contents = epc__backing_contents(e, ep),
 		.pcmd = epc__backing_pcmd(e, ep),
 	};
 
-	return epc__hw_ewb(&epc->hw, &a);
+	return epc__hw_ewb(e->layer->d.hw, &a);
 }
 
 int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 {
-	struct epc *epc = e->epc;
-	uint64_t idx = epc__page_index(epc, ep->epc_page);
+	struct epc__encl_layer *l = e->layer;
+	uint64_t idx = encl_page_index(e, ep->epc_page);
 	struct epc__va_page *va;
 	unsigned slot;
 	int ret;
 
 	epc__assert_mutex_held(&e->lock);
 	if (!epc__va_slot_alloc(e, &va, &slot)) {
-		epc__log(&epc->log, LOG_ERR, "EWB: enclave %llu has no free VA slot",
+		epc__log(l->d.log, LOG_ERR, "EWB: enclave %llu has no free VA slot",
 			 (unsigned long long)e->id);
 		return -EIO;
 	}
-	ret = epc__fault_check(&epc->hw.fault, EPC__FAULT_BACKING_WRITE, idx);
+	ret = epc__fault_check(l->d.fault, EPC__FAULT_BACKING_WRITE, idx);
 	if (ret)
 		goto err_slot;
 	ret = ewb_once(e, ep, va, slot);
 	if (ret == EPC__SGX_NOT_TRACKED) {
-		epc__hw_etrack(&epc->hw, epc__page_index(epc, e->secs.epc_page));
+		epc__hw_etrack(l->d.hw, encl_page_index(e, e->secs.epc_page));
 		ret = ewb_once(e, ep, va, slot);
 		if (ret == EPC__SGX_NOT_TRACKED) /* the IPI: nobody to kick out */
 			ret = ewb_once(e, ep, va, slot);
@@ -226,17 +224,17 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 		goto err_slot;
 	ep->va_page = va;
 	ep->va_slot = (uint16_t)slot;
-	if (epc__events_on(&epc->cgroups.events))
+	if (epc__events_on(l->d.events))
 		epc__encl_page_event(e, ep, EPC_EVENT_EVICT);
 	if (ep->epc_page->cg)
 		atomic_fetch_add_explicit(&ep->epc_page->cg->nr_evicted, 1, memory_order_relaxed);
 	ep->epc_page = NULL;
 	atomic_fetch_add(&e->nr_evicted, 1);
-	atomic_fetch_add(&epc->encl.nr_evicted, 1);
+	atomic_fetch_add(&l->nr_evicted, 1);
 	return 0;
 
 err_slot:
-	epc__log(&epc->log, LOG_WARNING, "EWB of enclave %llu page 0x%llx failed: %d (0x%x)",
+	epc__log(l->d.log, LOG_WARNING, "EWB of enclave %llu page 0x%llx failed: %d (0x%x)",
 		 (unsigned long long)e->id, (unsigned long long)epc__encl_page_offset(e, ep), ret,
 		 ret);
 	/* to the head: the slot may be the only free one, behind a full head */
@@ -256,7 +254,7 @@ static void secs_writeback_locked(struct epc_encl *e)
 	if (backing_get(e, &e->secs) || epc__encl_ewb_locked(e, &e->secs))
 		return;
 	/* the SECS was never on an LRU: it is INUSE and charged */
-	epc__free_page(&e->epc->reclaim, secs);
+	epc__free_page(e->layer->d.reclaim, secs);
 }
 
 static int encl_write(struct epc_page *p)
@@ -269,7 +267,7 @@ static int encl_write(struct epc_page *p)
 	ep->flags &= (uint8_t)~EPC__EPAGE_BEING_RECLAIMED;
 	ret = epc__encl_ewb_locked(e, ep);
 	if (ret) {
-		epc__hw_unblock(&e->epc->hw, epc__page_index(e->epc, p));
+		epc__hw_unblock(e->layer->d.hw, encl_page_index(e, p));
 	} else {
 		atomic_fetch_sub(&e->nr_resident, 1);
 		secs_writeback_locked(e);

@@ -32,7 +32,7 @@
 static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
 		       struct epc_cgroup **busy_scope)
 {
-	struct epc *epc = e->epc;
+	struct epc__encl_layer *l = e->layer;
 	bool is_secs = ep == &e->secs;
 	struct epc_page *p;
 	int ret;
@@ -42,36 +42,36 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 	if (ret)
 		return ret;
 	struct epc__eldu_args a = {
-		.idx = epc__page_index(epc, p),
-		.secs_idx = is_secs ? UINT64_MAX : epc__page_index(epc, e->secs.epc_page),
+		.idx = encl_page_index(e, p),
+		.secs_idx = is_secs ? UINT64_MAX : encl_page_index(e, e->secs.epc_page),
 		.encl_id = e->id,
 		.offset = epc__encl_page_offset(e, ep),
-		.va_idx = epc__page_index(epc, ep->va_page->epc_page),
+		.va_idx = encl_page_index(e, ep->va_page->epc_page),
 		.va_slot = ep->va_slot,
 		.type = ep->type,
 		.contents = epc__backing_contents(e, ep),
 		.pcmd = epc__backing_pcmd(e, ep),
 	};
-	ret = epc__hw_eldu(&epc->hw, &a);
+	ret = epc__hw_eldu(l->d.hw, &a);
 	if (ret) {
 		epc__log(
-			&epc->log, LOG_ERR,
+			l->d.log, LOG_ERR,
 			"ELDU of enclave %llu page 0x%llx failed: %d (0x%x): backing store corrupt",
 			(unsigned long long)e->id, (unsigned long long)a.offset, ret, ret);
-		epc__free_page(&epc->reclaim, p); /* never valid: no EREMOVE needed */
+		epc__free_page(l->d.reclaim, p); /* never valid: no EREMOVE needed */
 		return -EFAULT;
 	}
 	epc__va_slot_free(e, ep->va_page, ep->va_slot, true);
 	ep->va_page = NULL;
 	ep->epc_page = p;
-	if (epc__events_on(&epc->cgroups.events))
+	if (epc__events_on(l->d.events))
 		epc__encl_page_event(e, ep, EPC_EVENT_RELOAD);
 	atomic_fetch_add_explicit(&p->cg->nr_reloaded, 1, memory_order_relaxed);
 	atomic_fetch_add(&e->nr_reloaded, 1);
-	atomic_fetch_add(&epc->encl.nr_reloaded, 1);
+	atomic_fetch_add(&l->nr_reloaded, 1);
 	if (!is_secs) {
 		atomic_fetch_add(&e->nr_resident, 1);
-		epc__reclaim_mark(&epc->reclaim, p);
+		epc__reclaim_mark(l->d.reclaim, p);
 	}
 	return 0;
 }
@@ -106,13 +106,12 @@ static int load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__
  * One round of waiting for room in @scope (NULL: the page is being written
  * back by a reclaimer; wait for that batch), never holding the enclave lock.
  */
-static void wait_for_reclaim(struct epc_task *t, struct epc_cgroup *scope,
+static void wait_for_reclaim(struct epc_encl *e, struct epc_cgroup *scope,
 			     const struct epc__retry *rt)
 {
-	struct epc *epc = t->epc;
-	struct epc__reclaimer *r = &epc->reclaim;
+	struct epc__reclaimer *r = e->layer->d.reclaim;
 
-	if (epc->mode == EPC_BACKGROUND_THREADS) {
+	if (e->layer->d.threads) {
 		if (epc__reclaim_wait_progress(r, rt->evicted, EPC__FAULT_WAIT_NS) ||
 		    epc__retry_anything_ran(r, rt))
 			return;
@@ -141,20 +140,21 @@ static int fault_failed(struct epc_encl *e, uint64_t refused)
 static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
 		       size_t off, void *buf, size_t len, bool write)
 {
-	uint64_t refused = atomic_load(&e->epc->encl.nr_backing_refused);
+	struct epc__encl_layer *l = e->layer;
+	uint64_t refused = atomic_load(&l->nr_backing_refused);
 	struct epc__retry rt;
 	bool first = true;
 	int ret;
 
-	epc__retry_start(&t->epc->reclaim, &rt);
+	epc__retry_start(l->d.reclaim, &rt);
 	for (;; first = false) {
 		struct epc_cgroup *scope = NULL;
 
 		epc__mutex_lock(&e->lock);
 		ret = load_page_locked(t, e, ep, first, &scope);
 		if (!ret) {
-			unsigned char *bytes = epc__hw_page_addr(
-				&e->epc->hw, epc__page_index(e->epc, ep->epc_page));
+			unsigned char *bytes =
+				epc__hw_page_addr(l->d.hw, encl_page_index(e, ep->epc_page));
 
 			if (bytes && write)
 				memcpy(bytes + off, buf, len);
@@ -170,8 +170,8 @@ static int access_page(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			return ret == -ENOMEM ? fault_failed(e, refused) : ret;
 		if (atomic_load(&t->signal))
 			return -EINTR;
-		wait_for_reclaim(t, scope, &rt);
-		if (!epc__retry_next(&t->epc->reclaim, &rt))
+		wait_for_reclaim(e, scope, &rt);
+		if (!epc__retry_next(l->d.reclaim, &rt))
 			return fault_failed(e, refused);
 	}
 }
@@ -191,28 +191,29 @@ static bool range_added(struct epc_encl *e, uint64_t offset, uint64_t end)
 			break;
 	epc__mutex_unlock(&e->lock);
 	if (i * 4096 < end) {
-		epc__log(&e->epc->log, LOG_ERR, "access: page 0x%llx was never added",
+		epc__log(e->layer->d.log, LOG_ERR, "access: page 0x%llx was never added",
 			 (unsigned long long)(i * 4096));
 		return false;
 	}
 	return true;
 }
 
-__attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, struct epc_encl *e,
-							   uint64_t offset, void *buf, size_t len,
-							   bool write)
+EPC_API int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf,
+			    size_t len, bool write)
 {
 	uint64_t end = offset + len;
+	int ret;
 
 	if (!t || !e) {
-		epc__log(t ? &t->epc->log : NULL, LOG_ERR, "access: NULL %s",
+		epc__log(t ? t->reclaim->log : NULL, LOG_ERR, "access: NULL %s",
 			 t ? "enclave" : "task");
 		return -EINVAL;
 	}
-	if (e->epc != t->epc)
-		return epc__refuse_foreign(t->epc, "access", "enclave");
+	ret = epc__encl_same_instance(t, e, "access");
+	if (ret)
+		return ret;
 	if (!buf || end < offset || end > e->size) {
-		epc__log(&e->epc->log, LOG_ERR, "access: %s (0x%llx+%zu)",
+		epc__log(e->layer->d.log, LOG_ERR, "access: %s (0x%llx+%zu)",
 			 buf ? "range outside the enclave" : "NULL buffer",
 			 (unsigned long long)offset, len);
 		return -EINVAL;
@@ -220,7 +221,8 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 	if (len == 0)
 		return 0;
 	if (atomic_load(&e->killed)) {
-		epc__log(&e->epc->log, LOG_INFO, "access: enclave %llu was killed (out of memory)",
+		epc__log(e->layer->d.log, LOG_INFO,
+			 "access: enclave %llu was killed (out of memory)",
 			 (unsigned long long)e->id);
 		return -EOWNERDEAD;
 	}
@@ -231,7 +233,7 @@ __attribute__((visibility("default"))) int epc_encl_access(struct epc_task *t, s
 		size_t n = 4096 - off < end - offset ? 4096 - off : (size_t)(end - offset);
 		int ret = access_page(t, e, &e->pages[offset / 4096], off, buf, n, write);
 
-		if (ret == -EFAULT && epc__events_on(&e->epc->cgroups.events))
+		if (ret == -EFAULT && epc__events_on(e->layer->d.events))
 			epc__encl_page_event(e, &e->pages[offset / 4096], EPC_EVENT_ENCL_KILLED);
 		if (ret)
 			return ret;

@@ -32,7 +32,7 @@ struct epc {
 
 	/* the task list (tasks' next and prev), next_task_id, tasks' cg */
 	struct epc__mutex objs_lock;
-	struct epc_task *tasks;
+	struct epc__list tasks; /* objs_lock */
 	uint64_t next_task_id;
 };
 

@@ -260,6 +260,7 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
+	epc__list_init(&epc->tasks);
 	ret = epc__mutex_init(&epc->objs_lock, EPC__RANK_OBJS);
 	if (ret)
 		goto err_epc;
@@ -385,8 +386,8 @@ EPC_API void epc_destroy(struct epc *epc)
 	}
 #endif
 	epc__encl_layer_destroy(&epc->encl);
-	while (epc->tasks)
-		epc_task_destroy(epc->tasks);
+	while (!epc__list_empty(&epc->tasks))
+		epc_task_destroy(epc__list_first(&epc->tasks, struct epc_task, node));
 	epc__cgroups_destroy(&epc->cgroups);
 	epc__mm_destroy(&epc->mm);
 	epc__hw_destroy(&epc->hw);
@@ -709,12 +710,14 @@ EPC_API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t c
 {
 	struct epc *epc = epc_of_cgroup(cg);
 	int ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
+	struct epc_task *t;
 	size_t n = 0;
 
 	if (ret)
 		return ret;
 	epc__mutex_lock(&epc->objs_lock);
-	for (struct epc_task *t = epc->tasks; t; t = t->next) {
+	epc__list_for_each(t, &epc->tasks, node)
+	{
 		if (t->cg != cg)
 			continue;
 		if (n < cap)
@@ -861,10 +864,7 @@ EPC_API int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, str
 	}
 	epc__mutex_lock(&epc->objs_lock);
 	t->id = ++epc->next_task_id;
-	t->next = epc->tasks;
-	if (epc->tasks)
-		epc->tasks->prev = t;
-	epc->tasks = t;
+	epc__list_add_head(&epc->tasks, &t->node);
 	epc__mutex_unlock(&epc->objs_lock);
 	*out = t;
 	return 0;
@@ -878,12 +878,7 @@ EPC_API void epc_task_destroy(struct epc_task *t)
 		return;
 	epc = epc_of_task(t);
 	epc__mutex_lock(&epc->objs_lock);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		epc->tasks = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	epc__list_del(&t->node);
 	epc__mutex_unlock(&epc->objs_lock);
 	epc__task_fini(t);
 	free(t);

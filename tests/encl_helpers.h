@@ -96,8 +96,9 @@ static inline uint64_t va_slots_used(struct epc_encl *e)
 {
 	uint64_t n = 0;
 
-	for (struct epc__va_page *v = e->va_head; v; v = v->next)
-		n += v->nr_used;
+	struct epc__va_page *v;
+
+	epc__list_for_each(v, &e->va_pages, node) n += v->nr_used;
 	return n;
 }
 

@@ -536,24 +536,21 @@ static void test_encl_check_catches_wrong_va_books(void **state)
 	struct epc *epc = make_topo(&tp);
 	struct epc_task *t = make_task(epc, NULL, 0);
 	struct epc_encl *e = build(t, 40, 40, 41, false);
-	struct epc__va_page extra = {.epc_page = e->va_head->epc_page}, *v;
+	struct epc__va_page *v = epc__list_first(&e->va_pages, struct epc__va_page, node);
+	struct epc__va_page extra = {.epc_page = v->epc_page};
 	struct epc__encl_page *p0 = &e->pages[0], *p1 = &e->pages[1];
 	unsigned slot1;
 
 	(void)state;
 	CHECK_EQ(epc_reclaim(epc, 16), 16, "evict pages 0-15");
 	assert_books(epc, &lc);
-	v = e->va_head;
 	CHECK_EQ(v->nr_used, 16, "16 slots in use");
 
 	/* an extra, empty VA page at the head */
-	extra.next = v;
-	v->prev = &extra;
-	e->va_head = &extra;
+	epc__list_add_head(&e->va_pages, &extra.node);
 	e->nr_va++;
 	assert_books_wrong(epc, &lc, "VA pages (have, need)");
-	e->va_head = v;
-	v->prev = NULL;
+	epc__list_del(&extra.node);
 	e->nr_va--;
 	assert_books(epc, &lc);
 
@@ -585,13 +582,10 @@ static void test_encl_check_catches_wrong_va_books(void **state)
 	/* a full VA page ahead of one with room */
 	memset(extra.used, 0xff, sizeof(extra.used));
 	extra.nr_used = EPC__VA_SLOTS;
-	extra.next = v;
-	v->prev = &extra;
-	e->va_head = &extra;
+	epc__list_add_head(&e->va_pages, &extra.node);
 	e->nr_va++;
 	assert_books_wrong(epc, &lc, "free slots behind a full one");
-	e->va_head = v;
-	v->prev = NULL;
+	epc__list_del(&extra.node);
 	e->nr_va--;
 
 	/* the added list losing a page, or naming one never added */

@@ -150,7 +150,7 @@ static void test_fault_eremove_failure_of_va_page_at_destroy(void **state)
 	(void)state;
 	CHECK(epc_reclaim(epc, 3) >= 3, "some evicted: their versions are in the VA page");
 	hook_on(epc, &h, EPC__FAULT_EREMOVE, EPC__SGX_ENCLS_FAULT, false,
-		idx_of(epc, e->va_head->epc_page));
+		idx_of(epc, epc__list_first(&e->va_pages, struct epc__va_page, node)->epc_page));
 	epc_encl_destroy(e);
 	hook_off(epc);
 	CHECK_EQ(stats(epc).nr_leaked, 1, "the VA page");

@@ -17,7 +17,7 @@
 
 bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *slot)
 {
-	struct epc__va_page *v = e->va_head;
+	struct epc__va_page *v = va_first(e);
 
 	if (!v || v->nr_used == EPC__VA_SLOTS)
 		return false;
@@ -30,9 +30,9 @@ bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *
 	}
 	*va = v;
 	/* a full VA page goes to the tail, so the head always has room if any has */
-	if (++v->nr_used == EPC__VA_SLOTS && v != e->va_tail) {
-		va_unlink(e, v);
-		va_add_tail(e, v);
+	if (++v->nr_used == EPC__VA_SLOTS && !va_is_last(e, v)) {
+		epc__list_del(&v->node);
+		epc__list_add_tail(&e->va_pages, &v->node);
 	}
 	return true;
 }
@@ -41,9 +41,9 @@ void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot
 {
 	v->used[slot / 64] &= ~(1ULL << (slot % 64));
 	v->nr_used--;
-	if (to_head && v != e->va_head) {
-		va_unlink(e, v);
-		va_add_head(e, v);
+	if (to_head && !va_is_first(e, v)) {
+		epc__list_del(&v->node);
+		epc__list_add_head(&e->va_pages, &v->node);
 	}
 }
 
@@ -72,6 +72,7 @@ static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page
 	v = epc__host_calloc(e->layer->d.fault, 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	epc__list_init(&v->node);
 	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
 		goto err_free;
@@ -100,7 +101,7 @@ static void encl_va_commit(struct epc_encl *e, struct epc__va_page *v)
 	epc__assert_mutex_held(&e->lock);
 	if (!v)
 		return;
-	va_add_head(e, v);
+	epc__list_add_head(&e->va_pages, &v->node);
 	e->nr_va++;
 }
 
@@ -213,22 +214,14 @@ static uint64_t next_id(struct epc__encl_layer *l)
 static void encl_list_add(struct epc__encl_layer *l, struct epc_encl *e)
 {
 	pthread_mutex_lock(&l->lock);
-	e->next = l->list;
-	if (e->next)
-		e->next->prev = e;
-	l->list = e;
+	epc__list_add_head(&l->encls, &e->layer_node);
 	pthread_mutex_unlock(&l->lock);
 }
 
 static void encl_list_del(struct epc__encl_layer *l, struct epc_encl *e)
 {
 	pthread_mutex_lock(&l->lock);
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		l->list = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
+	epc__list_del(&e->layer_node);
 	pthread_mutex_unlock(&l->lock);
 }
 
@@ -243,6 +236,8 @@ static int encl_alloc(struct epc__encl_layer *l, uint64_t size, struct epc_encl 
 		return -ENOMEM;
 	e->layer = l;
 	e->size = size;
+	epc__list_init(&e->va_pages);
+	epc__list_init(&e->layer_node);
 	e->nr_slots = size / 4096;
 	e->backing_fd = -1;
 	/* lazily zero-filled by the host: creating costs nothing per slot (encl.h) */
@@ -550,7 +545,7 @@ static void encl_wait_unpinned(struct epc_encl *e)
 static void encl_release_pages_locked(struct epc_encl *e)
 {
 	struct epc__reclaimer *r = e->layer->d.reclaim;
-	struct epc__va_page *v, *next;
+	struct epc__va_page *v;
 
 	epc__assert_mutex_held(&e->lock);
 	for (uint64_t k = 0; k < e->nr_added_slots; k++) {
@@ -563,12 +558,11 @@ static void encl_release_pages_locked(struct epc_encl *e)
 		epc__encl_free_epc(e, ep->epc_page);
 		ep->epc_page = NULL;
 	}
-	for (v = e->va_head; v; v = next) {
-		next = v->next;
+	while ((v = va_first(e))) {
+		epc__list_del(&v->node);
 		epc__encl_free_epc(e, v->epc_page);
 		free(v);
 	}
-	e->va_head = e->va_tail = NULL;
 	e->nr_va = 0;
 	e->secs.va_page = NULL;
 	if (e->secs.epc_page)
@@ -697,13 +691,14 @@ int epc__encl_layer_init(struct epc__encl_layer *l, const struct epc__encl_deps 
 {
 	memset(l, 0, sizeof(*l));
 	l->d = *deps;
+	epc__list_init(&l->encls);
 	return -pthread_mutex_init(&l->lock, NULL);
 }
 
 void epc__encl_layer_destroy(struct epc__encl_layer *l)
 {
-	while (l->list)
-		epc_encl_destroy(l->list);
+	while (!epc__list_empty(&l->encls))
+		epc_encl_destroy(epc__list_first(&l->encls, struct epc_encl, layer_node));
 	pthread_mutex_destroy(&l->lock);
 }
 
@@ -757,11 +752,13 @@ static int check_fail(struct epc_encl *e, const char *what, unsigned long long a
  */
 static int va_books_init(struct epc_encl *e, struct va_books *b)
 {
+	struct epc__va_page *v;
 	bool seen_full = false;
 	uint64_t n = 0;
 
 	b->nr = 0;
-	for (struct epc__va_page *v = e->va_head; v && n <= e->nr_va; v = v->next)
+	for (struct epc__list *i = e->va_pages.next; i != &e->va_pages && n <= e->nr_va;
+	     i = i->next)
 		n++;
 	if (n != e->nr_va)
 		return check_fail(e, "VA list length differs from nr_va", n, e->nr_va);
@@ -769,7 +766,8 @@ static int va_books_init(struct epc_encl *e, struct va_books *b)
 	b->held = calloc(n ? n : 1, sizeof(*b->held));
 	if (!b->va || !b->held)
 		return -ENOMEM;
-	for (struct epc__va_page *v = e->va_head; v; v = v->next) {
+	epc__list_for_each(v, &e->va_pages, node)
+	{
 		unsigned bits = 0;
 
 		for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++)
@@ -852,8 +850,8 @@ static int encl_check_one(struct epc_encl *e)
 	int ret;
 
 	if (atomic_load(&e->killed)) /* nothing may be left but the books */
-		return e->va_head || e->nr_va || e->secs.epc_page || e->mem_charged ||
-				       atomic_load(&e->nr_resident)
+		return !epc__list_empty(&e->va_pages) || e->nr_va || e->secs.epc_page ||
+				       e->mem_charged || atomic_load(&e->nr_resident)
 			       ? check_fail(e,
 					    "a killed enclave holds pages or charges (VA, bytes)",
 					    e->nr_va, e->mem_charged)
@@ -903,10 +901,14 @@ static int encl_check_one(struct epc_encl *e)
 int epc__encl_check(struct epc__encl_layer *l)
 {
 	int64_t charged = 0, root_usage;
+	struct epc_encl *e;
 	int ret = 0;
 
 	pthread_mutex_lock(&l->lock);
-	for (struct epc_encl *e = l->list; e && !ret; e = e->next) {
+	epc__list_for_each(e, &l->encls, layer_node)
+	{
+		if (ret)
+			break;
 		ret = encl_check_one(e);
 		charged += (int64_t)e->mem_charged;
 	}

@@ -71,6 +71,7 @@
 #include "reclaim/reclaim.h"
 #include "task/task.h"
 #include "util/event.h"
+#include "util/list.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -92,7 +93,7 @@ struct epc__va_page {
 	struct epc_page *epc_page;
 	uint64_t used[EPC__VA_SLOTS / 64]; /* slot bitmap */
 	unsigned nr_used;
-	struct epc__va_page *prev, *next; /* encl->va list */
+	struct epc__list node; /* on its enclave's va_pages (the enclave's lock) */
 };
 
 struct epc__encl_page {
@@ -120,10 +121,10 @@ struct epc_encl {
 	uint64_t nr_added_slots; /* entries of @added */
 	uint64_t added_cap;	 /* build_lock + lock */
 	struct epc__encl_page secs;
-	struct epc__va_page *va_head, *va_tail; /* lock; slots come from the head */
-	uint64_t nr_va;				/* lock */
-	uint64_t page_cnt;			/* build_lock: SECS + added pages (VA growth) */
-	bool initialized;			/* lock */
+	struct epc__list va_pages; /* lock; slots come from the first */
+	uint64_t nr_va;		   /* lock */
+	uint64_t page_cnt;	   /* build_lock: SECS + added pages (VA growth) */
+	bool initialized;	   /* lock */
 
 	int backing_fd; /* -1 with no_contents */
 	unsigned char *backing;
@@ -141,7 +142,7 @@ struct epc_encl {
 	_Atomic uint64_t nr_added, nr_resident, nr_faults, nr_evicted, nr_reloaded;
 	_Atomic uint64_t nr_accesses; /* pages touched by accesses (relaxed) */
 
-	struct epc_encl *next, *prev; /* the layer's list (layer lock) */
+	struct epc__list layer_node; /* on the layer's encls (layer lock) */
 };
 
 /*
@@ -165,7 +166,7 @@ struct epc__encl_layer {
 	struct epc__encl_deps d; /* read-only after init */
 
 	pthread_mutex_t lock; /* the list and next_id */
-	struct epc_encl *list;
+	struct epc__list encls;
 	uint64_t next_id;
 	_Atomic uint64_t nr_evicted;	     /* EWBs of every enclave, SECS included */
 	_Atomic uint64_t nr_reloaded;	     /* ELDUs of every enclave, SECS included */

@@ -26,40 +26,20 @@ static inline int epc__encl_same_instance(struct epc_task *t, struct epc_encl *e
 	return t->reclaim == e->layer->d.reclaim ? 0 : epc__encl_refuse_foreign(t, call);
 }
 
-/* VA list helpers (encl lock held). */
-static inline void va_unlink(struct epc_encl *e, struct epc__va_page *v)
+/* VA list helpers (encl lock held): slots come from the first VA page. */
+static inline struct epc__va_page *va_first(struct epc_encl *e)
 {
-	if (v->prev)
-		v->prev->next = v->next;
-	else
-		e->va_head = v->next;
-	if (v->next)
-		v->next->prev = v->prev;
-	else
-		e->va_tail = v->prev;
-	v->prev = v->next = NULL;
+	return epc__list_first(&e->va_pages, struct epc__va_page, node);
 }
 
-static inline void va_add_head(struct epc_encl *e, struct epc__va_page *v)
+static inline bool va_is_first(struct epc_encl *e, struct epc__va_page *v)
 {
-	v->prev = NULL;
-	v->next = e->va_head;
-	if (e->va_head)
-		e->va_head->prev = v;
-	else
-		e->va_tail = v;
-	e->va_head = v;
+	return e->va_pages.next == &v->node;
 }
 
-static inline void va_add_tail(struct epc_encl *e, struct epc__va_page *v)
+static inline bool va_is_last(struct epc_encl *e, struct epc__va_page *v)
 {
-	v->next = NULL;
-	v->prev = e->va_tail;
-	if (e->va_tail)
-		e->va_tail->next = v;
-	else
-		e->va_head = v;
-	e->va_tail = v;
+	return e->va_pages.prev == &v->node;
 }
 
 /* A slot from the head VA page. Return: false when every VA page is full. */

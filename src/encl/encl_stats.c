@@ -59,7 +59,10 @@ size_t epc__encl_list(struct epc__encl_layer *l, struct epc_cgroup *cg, uint64_t
 	size_t n = 0;
 
 	pthread_mutex_lock(&l->lock);
-	for (struct epc_encl *e = l->list; e; e = e->next) {
+	struct epc_encl *e;
+
+	epc__list_for_each(e, &l->encls, layer_node)
+	{
 		if (cg && e->cg != cg)
 			continue;
 		if (n < cap)

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/list.h"
 #include "cgroup/cgroup.h"
 #include "reclaim/reclaim.h"
 
@@ -39,7 +40,7 @@ struct epc_task {
 	struct epc_cgroup *cg;		/* owner thread, and the face's list lock to write */
 	int cpu;			/* owner thread: 0 .. mm->nr_cpus - 1 */
 	_Atomic bool signal;		/* set by anyone, read by reclaim loops */
-	struct epc_task *next, *prev;	/* face: its task list, under its list lock */
+	struct epc__list node;		/* face: on its task list, under its list lock */
 };
 
 /*

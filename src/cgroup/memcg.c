@@ -109,8 +109,8 @@ int epc__memcg_parse_max(const char *text, uint64_t *bytes)
 	v = epc__memparse(start, &end);
 	if (end != stop)
 		return -EINVAL;
-	pages = v / 4096;
-	*bytes = pages >= EPC__PAGE_COUNTER_MAX_PAGES ? EPC__MISC_MAX : pages * 4096;
+	pages = v / EPC_PAGE_SIZE;
+	*bytes = pages >= EPC__PAGE_COUNTER_MAX_PAGES ? EPC__MISC_MAX : pages * EPC_PAGE_SIZE;
 	return 0;
 }
 

@@ -41,7 +41,7 @@
 #include "cgroup/misc.h"
 
 /* The kernel's PAGE_COUNTER_MAX on 64-bit: LONG_MAX / PAGE_SIZE pages. */
-#define EPC__PAGE_COUNTER_MAX_PAGES (INT64_MAX / 4096)
+#define EPC__PAGE_COUNTER_MAX_PAGES (INT64_MAX / EPC_PAGE_SIZE)
 
 /* The keys of memory.events, in the kernel's order. */
 enum epc__memcg_event {

@@ -146,12 +146,13 @@ void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p)
 static int backing_create(struct epc_encl *e)
 {
 	/* a PCMD per page and one for the SECS (slot nr_slots), as the kernel's
-	 * (size + 4096) + (size + 4096) / 32 shmem file has */
-	uint64_t pcmd_bytes = (e->nr_slots + 1) * 128;
+	 * (size + EPC_PAGE_SIZE) + (size + EPC_PAGE_SIZE) / 32 shmem file has */
+	uint64_t pcmd_bytes = (e->nr_slots + 1) * EPC__PCMD_SIZE;
 	const struct epc__fault *f = e->layer->d.fault;
 	int ret;
 
-	e->backing_len = e->size + 4096 + ((pcmd_bytes + 4095) & ~4095ULL);
+	e->backing_len = e->size + EPC_PAGE_SIZE +
+			 ((pcmd_bytes + EPC_PAGE_SIZE - 1) & ~(EPC_PAGE_SIZE - 1ULL));
 	e->backing_fd = epc__host_memfd(f, "epcmm-backing", MFD_CLOEXEC);
 	if (e->backing_fd < 0)
 		return -errno; /* EMFILE, ENFILE, ENOMEM: passed on as they are */
@@ -184,7 +185,7 @@ static void backing_destroy(struct epc_encl *e)
 
 uint64_t epc__encl_page_offset(const struct epc_encl *e, const struct epc__encl_page *ep)
 {
-	return ep == &e->secs ? e->size : (uint64_t)(ep - e->pages) * 4096;
+	return ep == &e->secs ? e->size : (uint64_t)(ep - e->pages) * EPC_PAGE_SIZE;
 }
 
 void *epc__backing_contents(struct epc_encl *e, const struct epc__encl_page *ep)
@@ -194,9 +195,9 @@ void *epc__backing_contents(struct epc_encl *e, const struct epc__encl_page *ep)
 
 void *epc__backing_pcmd(struct epc_encl *e, const struct epc__encl_page *ep)
 {
-	uint64_t i = epc__encl_page_offset(e, ep) / 4096; /* the SECS is slot nr_slots */
+	uint64_t i = epc__encl_page_offset(e, ep) / EPC_PAGE_SIZE; /* the SECS is slot nr_slots */
 
-	return e->backing ? e->backing + e->size + 4096 + i * 128 : NULL;
+	return e->backing ? e->backing + e->size + EPC_PAGE_SIZE + i * EPC__PCMD_SIZE : NULL;
 }
 
 /* -------------------------------------------------------------- lifecycle */
@@ -238,7 +239,7 @@ static int encl_alloc(struct epc__encl_layer *l, uint64_t size, struct epc_encl 
 	e->size = size;
 	epc__list_init(&e->va_pages);
 	epc__list_init(&e->layer_node);
-	e->nr_slots = size / 4096;
+	e->nr_slots = size / EPC_PAGE_SIZE;
 	e->backing_fd = -1;
 	/* lazily zero-filled by the host: creating costs nothing per slot (encl.h) */
 	e->pages_len = e->nr_slots * sizeof(struct epc__encl_page);
@@ -434,7 +435,7 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 			 (unsigned long long)offset);
 		return -EINVAL;
 	}
-	ep = &e->pages[offset / 4096];
+	ep = &e->pages[offset / EPC_PAGE_SIZE];
 	epc__mutex_lock(&e->build_lock);
 	refused = atomic_load(&e->layer->nr_backing_refused);
 	ret = killed_check(e, "EADD");
@@ -468,7 +469,7 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 	ep->type = EPC__PT_REG;
 	ep->flags |= EPC__EPAGE_ADDED; /* BACKING may be set already (evict.c) */
 	ep->epc_page = p;
-	e->added[e->nr_added_slots++] = offset / 4096;
+	e->added[e->nr_added_slots++] = offset / EPC_PAGE_SIZE;
 	encl_va_commit(e, va);
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
@@ -875,7 +876,7 @@ static int encl_check_one(struct epc_encl *e)
 				ret = check_fail(e,
 						 "resident page (offset, slot) is not its "
 						 "EPC page's owner, or holds a VA slot",
-						 i * 4096, ep->va_slot);
+						 i * EPC_PAGE_SIZE, ep->va_slot);
 		} else {
 			ret = va_books_hold(e, &b, ep);
 		}

@@ -8,7 +8,7 @@
  * path that brings evicted pages back.
  *
  * Cost proportional to what was added, never to the size (up to 64 TiB):
- * - @pages, indexed by offset / 4096 (the O(1) lookup EADD and faults use),
+ * - @pages, indexed by offset / EPC_PAGE_SIZE (the O(1) lookup EADD and faults use),
  *   is an anonymous MAP_NORESERVE mapping: the host zero-fills it on first
  *   touch, so only the 4 KiB host pages holding entries of added pages cost
  *   memory. A 1 TiB enclave reserves 8 GiB of address space and touches none
@@ -20,7 +20,7 @@
  *   anything, so the append at commit cannot fail.
  *
  * Backing store: a memfd per enclave, laid out like the kernel's shmem file:
- * [pages 0 .. size) [SECS at size] [a 128-byte PCMD per page from size + 4096].
+ * [pages 0 .. size) [SECS at size] [an EPC__PCMD_SIZE (128) byte PCMD per page from size + EPC_PAGE_SIZE].
  * It is mapped shared, so EWB seals straight into it and ELDU opens straight
  * out of it; epc_encl_backing_fd() hands out the same file for inspection and
  * tampering. Backing space is allocated (fallocate) the first time a page is
@@ -111,7 +111,7 @@ struct epc_encl {
 	struct epc_cgroup *cg;	       /* read-only: its creator's, referenced (the listings) */
 	uint64_t id;		       /* read-only: unique within the epc */
 	uint64_t size;		       /* read-only: bytes */
-	uint64_t nr_slots;	       /* read-only: size / 4096 */
+	uint64_t nr_slots;	       /* read-only: size / EPC_PAGE_SIZE */
 	struct epc__mutex lock;
 	struct epc__mutex build_lock; /* ECREATE/EADD; page_cnt */
 

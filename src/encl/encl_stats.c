@@ -12,7 +12,7 @@
 #include "encl/encl_internal.h"
 
 /* Bytes of backing store one evicted page holds: its sealed contents and PCMD. */
-#define BACKING_BYTES_PER_PAGE (4096 + 128)
+#define BACKING_BYTES_PER_PAGE (EPC_PAGE_SIZE + EPC__PCMD_SIZE)
 
 EPC_API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size)
 {

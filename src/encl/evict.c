@@ -59,12 +59,13 @@ static bool encl_age(struct epc_page *p)
 /* fallocate() the contents of @nr pages from slot @first, and their PCMDs. */
 static int backing_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
 {
-	uint64_t pcmd = e->size + 4096 + first * 128;
+	uint64_t pcmd = e->size + EPC_PAGE_SIZE + first * EPC__PCMD_SIZE;
 
 	if (e->backing_fd < 0) /* no_contents: the memory is only accounted */
 		return 0;
-	if (fallocate(e->backing_fd, 0, (off_t)(first * 4096), (off_t)(nr * 4096)) ||
-	    fallocate(e->backing_fd, 0, (off_t)pcmd, (off_t)(nr * 128)))
+	if (fallocate(e->backing_fd, 0, (off_t)(first * EPC_PAGE_SIZE),
+		      (off_t)(nr * EPC_PAGE_SIZE)) ||
+	    fallocate(e->backing_fd, 0, (off_t)pcmd, (off_t)(nr * EPC__PCMD_SIZE)))
 		return -errno;
 	return 0;
 }
@@ -93,7 +94,7 @@ static uint64_t backing_bytes(struct epc_encl *e, uint64_t first, uint64_t nr)
 	if (e->nr_slots / 32 == k && (e->nr_slots < first || e->nr_slots >= first + nr) &&
 	    slot_has_backing(e, e->nr_slots))
 		pcmd_new = 0;
-	return (nr + pcmd_new) * 4096;
+	return (nr + pcmd_new) * EPC_PAGE_SIZE;
 }
 
 /*
@@ -129,7 +130,7 @@ static int backing_charge_alloc(struct epc_encl *e, uint64_t first, uint64_t nr)
 static int backing_get(struct epc_encl *e, struct epc__encl_page *ep)
 {
 	uint64_t idx = encl_page_index(e, ep->epc_page);
-	uint64_t slot = epc__encl_page_offset(e, ep) / 4096, first, nr;
+	uint64_t slot = epc__encl_page_offset(e, ep) / EPC_PAGE_SIZE, first, nr;
 	int ret = epc__fault_check(e->layer->d.fault, EPC__FAULT_BACKING_GET, idx);
 
 	if (ret)

@@ -186,13 +186,13 @@ static bool range_added(struct epc_encl *e, uint64_t offset, uint64_t end)
 	uint64_t i;
 
 	epc__mutex_lock(&e->lock);
-	for (i = offset / 4096; i * 4096 < end; i++)
+	for (i = offset / EPC_PAGE_SIZE; i * EPC_PAGE_SIZE < end; i++)
 		if (!(e->pages[i].flags & EPC__EPAGE_ADDED))
 			break;
 	epc__mutex_unlock(&e->lock);
-	if (i * 4096 < end) {
+	if (i * EPC_PAGE_SIZE < end) {
 		epc__log(e->layer->d.log, LOG_ERR, "access: page 0x%llx was never added",
-			 (unsigned long long)(i * 4096));
+			 (unsigned long long)(i * EPC_PAGE_SIZE));
 		return false;
 	}
 	return true;
@@ -229,12 +229,14 @@ EPC_API int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t off
 	if (!range_added(e, offset, end)) /* nothing is touched before this holds */
 		return -EINVAL;
 	while (offset < end) {
-		size_t off = offset % 4096;
-		size_t n = 4096 - off < end - offset ? 4096 - off : (size_t)(end - offset);
-		int ret = access_page(t, e, &e->pages[offset / 4096], off, buf, n, write);
+		size_t off = offset % EPC_PAGE_SIZE;
+		size_t n = EPC_PAGE_SIZE - off < end - offset ? EPC_PAGE_SIZE - off
+							      : (size_t)(end - offset);
+		int ret = access_page(t, e, &e->pages[offset / EPC_PAGE_SIZE], off, buf, n, write);
 
 		if (ret == -EFAULT && epc__events_on(e->layer->d.events))
-			epc__encl_page_event(e, &e->pages[offset / 4096], EPC_EVENT_ENCL_KILLED);
+			epc__encl_page_event(e, &e->pages[offset / EPC_PAGE_SIZE],
+					     EPC_EVENT_ENCL_KILLED);
 		if (ret)
 			return ret;
 		buf = (char *)buf + n;

@@ -29,6 +29,10 @@
 #include "hw/seal.h"
 #include "util/log.h"
 
+/* A page's crypto metadata (PCMD) in the backing store, as the kernel's struct
+ * sgx_pcmd: 128 bytes per evicted page. */
+#define EPC__PCMD_SIZE 128
+
 /* Host nodes libnuma can be asked about (mbind mask words). */
 #define EPC__HOST_NODE_WORDS 16
 
@@ -90,7 +94,7 @@ struct epc__hw {
 	size_t epcm_len;
 	uint64_t nr_pages;
 	int nr_sections;
-	struct epc__hw_section sections[8];
+	struct epc__hw_section sections[EPC_MAX_SECTIONS];
 	bool no_contents;
 	struct epc__fault fault; /* test-only fault injection */
 	struct epc__seal seal;	 /* unused with no_contents */
@@ -158,7 +162,7 @@ struct epc__ewb_args {
 	uint64_t va_idx;
 	unsigned va_slot;
 	void *contents; /* EPC_PAGE_SIZE bytes */
-	void *pcmd;	/* 128 bytes */
+	void *pcmd;	/* EPC__PCMD_SIZE bytes */
 };
 int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a);
 

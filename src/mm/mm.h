@@ -106,7 +106,7 @@ struct epc__mm {
 	int *cpu_to_node;
 	uint8_t *distance;
 	int nr_sections;
-	struct epc__mm_section sections[8];
+	struct epc__mm_section sections[EPC_MAX_SECTIONS];
 	struct epc__node *nodes;
 	struct epc__pcp *pcps; /* nr_cpus entries */
 	uint32_t *pcp_slots;   /* the caches' idx[] arrays, one allocation */

@@ -316,8 +316,10 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 		if (ret) {
 			eng_fail(eng, -EIO,
 				 "enclave %s: EADD of page %llu failed: %s (its cgroup %s cannot "
-				 "make room)",
-				 ee->e->name, (unsigned long long)i, strerror(-ret), ee->e->cgroup);
+				 "%s)",
+				 ee->e->name, (unsigned long long)i, strerror(-ret), ee->e->cgroup,
+				 i == 0 && ret == -ENOMEM ? "hold SECS + VA + 1 page"
+							  : "make room");
 			return ret;
 		}
 		if (eng->s->run.mode == SIM_MODE_DETERMINISTIC &&

@@ -116,6 +116,16 @@ static void test_sim_cli_exit_codes(void **state)
 		 "the root has no misc.max to sweep"},
 		{"sweep scenarios/over-limit.ini --max 1M:8M:4", 2, "--cgroup PATH is required"},
 		{"nosuch", 2, "epcmm: unknown command 'nosuch'"},
+		{"sweep scenarios/over-limit.ini --cgroup /nope --max 1M:8M:4", 2,
+		 "epcmm sweep: --cgroup: no cgroup '/nope' in the scenario (it has /, /app)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target 1 "
+		 "--target-slowdown 1.1",
+		 2, "--target and --target-slowdown: give one or the other"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target-slowdown 0.9",
+		 2, "--target-slowdown: '0.9' is not a slowdown of 1 or more"},
+		/* every limit fails: exit 1; some fail: the others still run, exit 0 */
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2", 1, ""},
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4M:2", 0, ""},
 	};
 
 	(void)state;

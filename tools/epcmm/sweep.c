@@ -35,6 +35,8 @@ static void sweep_usage(FILE *f)
 		"  --max FROM:TO:STEPS the limits (required), e.g. 1M:64M:16\n"
 		"  -j, --jobs N        runs at once (default: the number of CPUs)\n"
 		"  --target PCT        the fault rate to stay under, in percent (default 1)\n"
+		"  --target-slowdown X instead of --target: the modelled slowdown to stay\n"
+		"                      under, e.g. 1.1\n"
 		"  --json FILE         write the points as JSON ('-': stdout, instead of the "
 		"table)\n"
 		"  --csv FILE          write the points as CSV\n"
@@ -43,14 +45,18 @@ static void sweep_usage(FILE *f)
 		"  -q, --quiet         no progress line\n"
 		"  -h, --help          this help\n"
 		"\n"
-		"exit status: 0 ok, 1 a run failed, 2 bad usage or scenario.\n");
+		"A limit whose run fails (too small to build the enclave) is a row that says\n"
+		"why; the sweep goes on.\n"
+		"\n"
+		"exit status: 0 ok (at least one limit ran), 1 every limit failed, 2 bad usage\n"
+		"or scenario.\n");
 }
 
 struct sweep_opts {
 	const char *cgroup, *max, *json, *csv, *plot;
 	long jobs;
-	double target_pct;
-	bool seed_set, quiet;
+	double target_pct, target_slowdown;
+	bool seed_set, quiet, target_set;
 	uint64_t seed;
 };
 
@@ -68,6 +74,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		OPT_CGROUP = 256,
 		OPT_MAX,
 		OPT_TARGET,
+		OPT_TARGET_SLOWDOWN,
 		OPT_JSON,
 		OPT_CSV,
 		OPT_PLOT,
@@ -78,6 +85,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		{"max", required_argument, NULL, OPT_MAX},
 		{"jobs", required_argument, NULL, 'j'},
 		{"target", required_argument, NULL, OPT_TARGET},
+		{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
 		{"json", required_argument, NULL, OPT_JSON},
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"plot", required_argument, NULL, OPT_PLOT},
@@ -115,6 +123,19 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			if (errno || *end || end == optarg || !(o->target_pct >= 0) ||
 			    o->target_pct > 100)
 				return bad("--target: '%s' is not a percentage from 0 to 100",
+					   optarg);
+			o->target_set = true;
+			break;
+		}
+		case OPT_TARGET_SLOWDOWN: {
+			errno = 0;
+			o->target_slowdown = strtod(optarg, &end);
+			if (*end == 'x')
+				end++;
+			if (errno || *end || end == optarg || !(o->target_slowdown >= 1) ||
+			    o->target_slowdown >= 1e12)
+				return bad("--target-slowdown: '%s' is not a slowdown of 1 or more "
+					   "(1.1: 10%% slower than without paging)",
 					   optarg);
 			break;
 		}
@@ -159,6 +180,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			return -1;
 		}
 	}
+	if (o->target_set && o->target_slowdown > 0)
+		return bad("%s", "--target and --target-slowdown: give one or the other");
 	if (!o->cgroup)
 		return bad("%s", "--cgroup PATH is required");
 	if (!o->max)
@@ -240,6 +263,7 @@ int epcmm_sweep(int nr_args, char **args)
 	struct sim_sweep_params p = {.cgroup = o.cgroup,
 				     .jobs = (unsigned)o.jobs,
 				     .target = o.target_pct / 100,
+				     .target_slowdown = o.target_slowdown,
 				     .progress = tool_progress_points,
 				     .progress_arg = &prog};
 	if (parse_range(o.max, &p)) {
@@ -256,10 +280,17 @@ int epcmm_sweep(int nr_args, char **args)
 	if (o.seed_set)
 		s->run.seed = o.seed;
 	p.scenario = s;
-	if (!sim_scenario_cgroup(s, o.cgroup) || !strcmp(o.cgroup, "/")) {
-		fprintf(stderr, "epcmm sweep: --cgroup: %s\n",
-			strcmp(o.cgroup, "/") ? "no such cgroup in the scenario"
-					      : "the root has no misc.max to sweep");
+	if (!strcmp(o.cgroup, "/")) {
+		fprintf(stderr, "epcmm sweep: --cgroup: the root has no misc.max to sweep\n");
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+	if (!sim_scenario_cgroup(s, o.cgroup)) {
+		fprintf(stderr, "epcmm sweep: --cgroup: no cgroup '%s' in the scenario (it has ",
+			o.cgroup);
+		for (int i = 0; i < s->nr_cgroups; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", s->cgroups[i].path);
+		fprintf(stderr, ")\n");
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
@@ -268,10 +299,10 @@ int epcmm_sweep(int nr_args, char **args)
 
 		sim_fmt_size(a, sizeof(a), p.from);
 		sim_fmt_size(b, sizeof(b), p.to);
-		printf("epcmm %s: sweep of %s's misc.max from %s to %s in %u steps over %s, "
-		       "seed %llu, %u job%s\n",
-		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, s->title,
-		       (unsigned long long)s->run.seed, p.jobs, p.jobs == 1 ? "" : "s");
+		printf("epcmm %s: sweep of %s's misc.max from %s to %s, %u limit%s, over %s, "
+		       "seed %llu\n",
+		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, p.steps == 1 ? "" : "s",
+		       s->title, (unsigned long long)s->run.seed);
 		fflush(stdout);
 	}
 	tool_progress_init(&prog, !o.quiet);
@@ -280,7 +311,8 @@ int epcmm_sweep(int nr_args, char **args)
 	if (prog.on) {
 		if (prog.shown)
 			fputc('\n', stderr);
-		fprintf(stderr, "measured: %.2f s wall time\n", tool_now() - prog.t0);
+		fprintf(stderr, "measured: %.2f s wall time, %u job%s\n", tool_now() - prog.t0,
+			p.jobs, p.jobs == 1 ? "" : "s");
 	}
 	if (ret) {
 		fprintf(stderr, "epcmm sweep: %s\n", ret == -ENOMEM ? "out of memory" : err);
@@ -332,7 +364,7 @@ int epcmm_sweep(int nr_args, char **args)
 		fprintf(stderr, "epcmm sweep: plot written to %s\n", o.plot);
 	}
 #endif
-	status = 0;
+	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
 	if (tmp_made)
 		unlink(tmp_csv);

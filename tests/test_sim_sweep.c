@@ -178,6 +178,47 @@ static void test_sim_sweep_knee_of_a_curve(void **state)
 	assert_false(sim_sweep_knee(pts, 2, &knee)); /* two points: no bend to find */
 }
 
+/*
+ * The result carries the reclaimer's figures (epc_get_stats2, the cgroups'
+ * reclaim counters) and keeps the build apart: the 4M enclave is EADDed into
+ * a 1M limit, so its build evicts; the run's modelled cycles and slowdown
+ * leave those EWBs out, and the build's cycles are theirs alone.
+ */
+static void test_sim_sweep_run_reclaimer_and_build(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_result *r;
+	char err[SIM_ERR_LEN];
+	struct sim_run_params p = {.scenario = s, .quiet = true};
+	const struct sim_cost *c = &s->run.cost;
+	const struct sim_reclaim_result *k;
+
+	(void)state;
+	if (sim_run(&p, &r, err, sizeof(err)))
+		fail_msg("%s", err);
+	k = &r->reclaim;
+	assert_true(k->reclaimed_cgroup > 0); /* the 1M limit */
+	assert_true(r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async > 0);
+	assert_true(k->cgroup_rounds_sync + k->cgroup_rounds_async ==
+		    r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async);
+	if (k->reclaimed_ksgxd + k->reclaimed_direct + k->reclaimed_cgroup > k->evicted)
+		fail_msg("reclaimed %llu + %llu + %llu > evicted %llu",
+			 (unsigned long long)k->reclaimed_ksgxd,
+			 (unsigned long long)k->reclaimed_direct,
+			 (unsigned long long)k->reclaimed_cgroup, (unsigned long long)k->evicted);
+	assert_true(k->build_evicted >= ENCL_PAGES - (1 << 20) / 4096); /* 4M into 1M */
+	assert_true(k->build_evicted < k->evicted);
+	assert_int_equal(r->cycles,
+			 sim_cost_cycles(c, r->accesses, r->faults, k->evicted - k->build_evicted,
+					 k->reloaded - k->build_reloaded));
+	assert_int_equal(r->build_cycles,
+			 sim_cost_cycles(c, 0, 0, k->build_evicted, k->build_reloaded));
+	assert_true(r->slowdown == (double)r->cycles / (double)r->baseline_cycles);
+	assert_true(r->build_seconds > 0);
+	sim_result_free(r);
+	sim_scenario_free(s);
+}
+
 /* A limit too small to build the enclave fails on its own: the other points
  * run, the failed one says why and is left out of the target and the knee. */
 static void test_sim_sweep_failed_point_does_not_abort(void **state)
@@ -303,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_sim_sweep_ksgxd_asleep),
 		cmocka_unit_test(test_sim_sweep_bad_params),
 		cmocka_unit_test(test_sim_sweep_failed_point_does_not_abort),
+		cmocka_unit_test(test_sim_sweep_run_reclaimer_and_build),
 		cmocka_unit_test(test_sim_sweep_target_slowdown),
 		cmocka_unit_test(test_sim_sweep_target_at_first_point),
 	};

@@ -20,8 +20,11 @@
  * with the faults of each interval on the right axis.
  *
  * Sweep CSV: header "max_bytes,fault_rate,evictions,modelled_slowdown", one
- * row per limit. Drawn as the fault rate (%) against the limit (MiB), the
- * modelled slowdown on the right axis, and the knee marked and labelled.
+ * row per limit. Drawn as the fault rate (%; a log axis when the rates span
+ * more than a decade, zero rates then not drawn) against the limit (in the
+ * unit the table uses), the modelled slowdown on the right axis, the knee
+ * marked and labelled (the label beside the knee's line, inside the border),
+ * the target as a labelled horizontal line and its limit as a point.
  *
  * Errors (0 or a negative errno, a message in @err):
  *  -EINVAL   the output is not .svg/.png, a name or title holds a newline,
@@ -42,8 +45,18 @@
 int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
 		      size_t errlen);
 
-/* @knee_bytes: the limit to mark as the knee; 0 marks none. */
+/* What a sweep plot marks besides its curves. */
+struct sim_plot_sweep_marks {
+	uint64_t knee_bytes;	/* the knee's limit, a dashed line and a point; 0: none */
+	uint64_t target_bytes;	/* the target's limit, a point; 0: none */
+	double target_rate;	/* a horizontal line at this fault rate (a fraction); < 0: none */
+	double target_slowdown; /* > 0: the target is this slowdown instead (right axis) */
+	uint64_t unit;		/* the x axis's unit in bytes (0: MiB), as the table's */
+	const char *unit_name;	/* its name ("KiB"; NULL: "MiB") */
+};
+
+/* @marks may be NULL: no marks, MiB. */
 int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title,
-		   uint64_t knee_bytes, char *err, size_t errlen);
+		   const struct sim_plot_sweep_marks *marks, char *err, size_t errlen);
 
 #endif

@@ -198,32 +198,70 @@ static void test_plot_sweep_svg_png(void **state)
 {
 	static const char *const want[] = {
 		"sweep of /app: sort's fault rate",
-		"fault rate (% of accesses)",
+		"fault rate (% of accesses, log scale)", /* 0.2% to 45%: more than a decade */
 		"(MiB)",
 		"modelled slowdown",
 		"knee: 30.4 MiB",
+		"target: 1% fault rate",
+		"target limit",
 	};
 	char *csv = write_sweep(), *svg = path_in(tmpdir, "sweep.svg"),
 	     *png = path_in(tmpdir, "sweep.PNG"), err[512] = "";
 	uint64_t knee = 1 * MIB + 7ull * (63ull * MIB / 15);
+	struct sim_plot_sweep_marks m = {.knee_bytes = knee,
+					 .target_bytes = knee,
+					 .target_rate = 0.01,
+					 .unit = MIB,
+					 .unit_name = "MiB"};
 	int rc;
 
 	(void)state;
-	rc = sim_plot_sweep(csv, svg, "sweep of /app: sort's fault rate", knee, err, sizeof(err));
+	rc = sim_plot_sweep(csv, svg, "sweep of /app: sort's fault rate", &m, err, sizeof(err));
 	if (rc)
 		fail_msg("sim_plot_sweep: %d %s", rc, err);
 	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
-	rc = sim_plot_sweep(csv, png, "sweep of /app: sort's fault rate", knee, err, sizeof(err));
+	rc = sim_plot_sweep(csv, png, "sweep of /app: sort's fault rate", &m, err, sizeof(err));
 	if (rc)
 		fail_msg("sim_plot_sweep png: %d %s", rc, err);
 	expect_png(png);
 	keep(svg, "sweep.svg");
 	keep(png, "sweep.png");
-	rc = sim_plot_sweep(csv, svg, "no knee", 0, err, sizeof(err));
+	rc = sim_plot_sweep(csv, svg, "no knee", NULL, err, sizeof(err));
 	CHECK(rc == 0, "a sweep without a knee");
 	free(csv);
 	free(svg);
 	free(png);
+}
+
+/* The x axis is in the table's unit: a sweep shown in KiB is plotted in KiB,
+ * the knee labelled in KiB; a slowdown target is a line on the right axis. */
+static void test_plot_sweep_kib(void **state)
+{
+	static const char *const want[] = {"(KiB)", "knee: 108 KiB", "target: 1.1x slowdown"};
+	char *csv = path_in(tmpdir, "sweepk.csv"), *svg = path_in(tmpdir, "sweepk.svg"),
+	     err[512] = "";
+	FILE *f = fopen(csv, "w");
+	struct sim_plot_sweep_marks m = {.knee_bytes = 108 << 10,
+					 .target_bytes = 132 << 10,
+					 .target_rate = -1,
+					 .target_slowdown = 1.1,
+					 .unit = 1024,
+					 .unit_name = "KiB"};
+	int rc;
+
+	(void)state;
+	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
+	for (int i = 0; i < 6; i++)
+		fprintf(f, "%d,%.6f,%d,%.4f\n", (12 + 24 * i) << 10, 0.5 / (1 << (3 * i)),
+			1000 >> i, 1 + 100 * 0.5 / (1 << (3 * i)));
+	fclose(f);
+	rc = sim_plot_sweep(csv, svg, "KiB", &m, err, sizeof(err));
+	if (rc)
+		fail_msg("sim_plot_sweep: %d %s", rc, err);
+	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
+	keep(svg, "sweep-kib.svg");
+	free(csv);
+	free(svg);
 }
 
 /* Flat data (no fault at any limit, one sample) still gives a plot. */
@@ -238,7 +276,10 @@ static void test_plot_flat(void **state)
 	for (int i = 1; i <= 4; i++)
 		fprintf(f, "%d,0,0,1\n", i * MIB);
 	fclose(f);
-	rc = sim_plot_sweep(csv, svg, "flat", 2 * MIB, err, sizeof(err));
+	rc = sim_plot_sweep(
+		csv, svg, "flat",
+		&(struct sim_plot_sweep_marks){.knee_bytes = 2 * MIB, .target_rate = -1}, err,
+		sizeof(err));
 	if (rc)
 		fail_msg("a flat sweep: %d %s", rc, err);
 	f = fopen(csv, "w");
@@ -285,7 +326,7 @@ static void test_plot_errors(void **state)
 	(void)state;
 	rc = sim_plot_timeline(csv, "/tmp/x.pdf", "t", err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/x.pdf: a plot is .svg or .png");
-	rc = sim_plot_sweep(sweep, "/tmp/svg", "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(sweep, "/tmp/svg", "t", NULL, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/svg: a plot is .svg or .png");
 	rc = sim_plot_timeline(csv, svg, "two\nlines", err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "plot: a file name or the title holds a line break");
@@ -319,20 +360,23 @@ static void test_plot_errors(void **state)
 	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: no faults column at the end of the header", bad);
 	expect_err(rc, -EINVAL, err, want);
-	rc = sim_plot_sweep(bad, svg, "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(bad, svg, "t", NULL, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: not a sweep: the header is max_bytes,fault_rate,evictions,modelled_slowdown",
 		 bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fclose(f);
-	rc = sim_plot_sweep(bad, svg, "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(bad, svg, "t", NULL, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: empty, expected a CSV header", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n1048576,0.5,3,1.2\nx,y\n");
 	fclose(f);
-	rc = sim_plot_sweep(bad, svg, "t", 1048576, err, sizeof(err));
+	rc = sim_plot_sweep(
+		bad, svg, "t",
+		&(struct sim_plot_sweep_marks){.knee_bytes = 1048576, .target_rate = -1}, err,
+		sizeof(err));
 	snprintf(want, sizeof(want), "%s:3: expected max_bytes,fault_rate,...", bad);
 	expect_err(rc, -EINVAL, err, want);
 
@@ -379,8 +423,8 @@ int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plot_timeline_svg),  cmocka_unit_test(test_plot_timeline_png),
-		cmocka_unit_test(test_plot_sweep_svg_png), cmocka_unit_test(test_plot_flat),
-		cmocka_unit_test(test_plot_errors),
+		cmocka_unit_test(test_plot_sweep_svg_png), cmocka_unit_test(test_plot_sweep_kib),
+		cmocka_unit_test(test_plot_flat),	   cmocka_unit_test(test_plot_errors),
 	};
 	char cmd[300];
 	int rc;

@@ -154,6 +154,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 #ifndef EPCMM_HAVE_PLOT
 			return bad("--plot: %s: this build has no plot module", optarg);
 #endif
+			if (o->plot)
+				return bad("--plot: given twice (%s): one plot per sweep", optarg);
 			o->plot = optarg;
 			break;
 		}
@@ -356,8 +358,15 @@ int epcmm_sweep(int nr_args, char **args)
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o.cgroup, s->title);
-		if (sim_plot_sweep(csv_path, o.plot, title, r->knee_found ? r->knee : 0, err,
-				   sizeof(err))) {
+		struct sim_plot_sweep_marks marks = {
+			.knee_bytes = r->knee_found ? r->knee : 0,
+			.target_bytes = r->target_found ? r->target_max : 0,
+			.target_rate = p.target_slowdown > 0 ? -1 : p.target,
+			.target_slowdown = p.target_slowdown,
+		};
+
+		marks.unit = sim_sweep_unit(r, &marks.unit_name);
+		if (sim_plot_sweep(csv_path, o.plot, title, &marks, err, sizeof(err))) {
 			fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
 			goto out;
 		}

@@ -52,6 +52,13 @@ struct parser {
 	int index;	   /* into the array of its kind */
 	char seen[32][32]; /* keys given in this section in this file */
 	int nr_seen;
+	/* the sections opened in this file ("enclave db", "node 0"), each with
+	 * its header's line: one header per section per file */
+	struct opened {
+		char id[160];
+		unsigned line;
+	} * opened;
+	int nr_opened;
 };
 
 /* ------------------------------------------------------------- messages */
@@ -454,6 +461,35 @@ static void open_enclave(struct parser *p, const char *arg)
 	p->index = s->nr_enclaves++;
 }
 
+/*
+ * The same section twice in one file is a mistake (its keys would merge
+ * silently); a later file may extend or override it. Numbers are compared as
+ * numbers ([node 01] is [node 1]).
+ */
+static void check_reopened(struct parser *p, const char *kind, const char *arg)
+{
+	char id[160];
+	uint64_t v;
+	const char *t = arg;
+
+	if ((!strcmp(kind, "node") || !strcmp(kind, "section")) && !parse_digits(&t, &v) && !*t)
+		snprintf(id, sizeof(id), "%s %llu", kind, (unsigned long long)v);
+	else
+		snprintf(id, sizeof(id), "%s %s", kind, arg);
+	for (int i = 0; i < p->nr_opened; i++)
+		if (!strcmp(p->opened[i].id, id))
+			return fail(p,
+				    "%s: already defined at line %u (a later file may extend it)",
+				    p->header, p->opened[i].line);
+	struct opened *g = grow(p, p->opened, p->nr_opened, sizeof(*p->opened));
+
+	if (!g)
+		return;
+	p->opened = g;
+	snprintf(p->opened[p->nr_opened].id, sizeof(p->opened[0].id), "%s", id);
+	p->opened[p->nr_opened++].line = p->line;
+}
+
 /* A "[...]" line (leading space already skipped). */
 static void open_header(struct parser *p, const char *line)
 {
@@ -493,6 +529,7 @@ static void open_header(struct parser *p, const char *line)
 	if (!strcmp(inner, "global") || !strcmp(inner, "run")) {
 		if (*arg)
 			return fail(p, "[%s] takes no name", inner);
+		check_reopened(p, inner, "");
 		p->kind = inner[0] == 'g' ? SECT_GLOBAL : SECT_RUN;
 		return;
 	}
@@ -507,6 +544,10 @@ static void open_header(struct parser *p, const char *line)
 			    !strcmp(inner, "cgroup")	? "path: [cgroup /path]"
 			    : !strcmp(inner, "enclave") ? "name: [enclave NAME]"
 							: "number: [node N]");
+	if (!p->failed)
+		check_reopened(p, inner, arg);
+	if (p->failed)
+		return;
 	switch (inner[0]) {
 	case 'n':
 		p->kind = SECT_NODE;
@@ -1047,6 +1088,7 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 	if (add_file_name(s, name, &p.file))
 		return -ENOMEM;
 	ret = ini_parse_stream(reader, &p, handler, &p);
+	free(p.opened);
 	if (p.enomem)
 		return -ENOMEM;
 	if (p.failed)

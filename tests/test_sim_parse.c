@@ -122,10 +122,19 @@ static const struct bad bad_cases[] = {
 	/* enclaves */
 	{BASE "[enclave a*b]\n",
 	 "t.ini:5: [enclave a*b]: an enclave name is 1 to 31 letters, digits, '.', '_' or '-'"},
-	{BASE "[enclave a]\ncgroup = x\n",
-	 "t.ini:6: [enclave a] cgroup: 'x' is not a cgroup path (like /tenant-a)"},
-	{BASE "[enclave a]\ncgroup = /nope\n",
-	 "t.ini:6: [enclave a] cgroup: /nope is not defined (add a [cgroup /nope] section)"},
+	{BASE "[enclave b]\ncgroup = x\n",
+	 "t.ini:6: [enclave b] cgroup: 'x' is not a cgroup path (like /tenant-a)"},
+	{BASE "[enclave b]\nsize = 1M\ncgroup = /nope\n",
+	 "t.ini:7: [enclave b] cgroup: /nope is not defined (add a [cgroup /nope] section)"},
+	/* a section given twice in one file (a later file may extend it) */
+	{BASE "[enclave a]\nsize = 8M\n",
+	 "t.ini:5: [enclave a]: already defined at line 3 (a later file may extend it)"},
+	{BASE "[section 00]\n", "t.ini:5: [section 00]: already defined at line 1 (a later file "
+				"may extend it)"},
+	{BASE "[global]\nwrites = 1\n[cgroup /a]\n[global]\n",
+	 "t.ini:8: [global]: already defined at line 5 (a later file may extend it)"},
+	{BASE "[cgroup /a]\nmax = 1M\n[cgroup /a]\n",
+	 "t.ini:7: [cgroup /a]: already defined at line 5 (a later file may extend it)"},
 	{"[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\nsize = 2M\n",
 	 "t.ini:5: [enclave a] size: given twice in this section"},
 	{BASE "[enclave b]\nsize = 128T\n",

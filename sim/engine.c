@@ -207,19 +207,22 @@ static int setup_enclaves(struct engine *eng)
 		ee->accesses = e->accesses;
 		ee->cg = cg_of(eng, e->cgroup);
 		if (e->pattern.kind == SIM_PATTERN_TRACE) {
-			uint64_t pages, records;
+			uint64_t pages = e->trace_pages, records = e->trace_records;
 
-			char terr[SIM_ERR_LEN];
+			if (!e->trace_checked) { /* a caller that did not check: do it now */
+				char terr[SIM_ERR_LEN];
 
-			ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
-					      sizeof(terr));
-			if (ret) {
-				const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
+				ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
+						      sizeof(terr));
+				if (ret) {
+					const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
 
-				snprintf(eng->err, eng->errlen, "%s:%u: [enclave %s] pattern: %s",
-					 l->file, l->line, e->name, terr);
-				eng->failed = -EINVAL;
-				return -EINVAL;
+					snprintf(eng->err, eng->errlen,
+						 "%s:%u: [enclave %s] pattern: %s", l->file,
+						 l->line, e->name, terr);
+					eng->failed = -EINVAL;
+					return -EINVAL;
+				}
 			}
 			if (e->size && e->size < pages * EPC_PAGE_SIZE) {
 				const struct sim_loc *l = &e->key_loc[SIM_EK_SIZE];
@@ -234,8 +237,9 @@ static int setup_enclaves(struct engine *eng)
 			}
 			if (!e->size)
 				ee->size = pages * EPC_PAGE_SIZE;
+			/* every thread replays the whole trace */
 			if (!(e->set & (1u << SIM_EK_ACCESSES)))
-				ee->accesses = records;
+				ee->accesses = records * e->threads;
 		}
 		ee->nr_pages = ee->size / EPC_PAGE_SIZE;
 		if (e->pattern.kind == SIM_PATTERN_ZIPF) {

@@ -19,6 +19,7 @@
 
 #include <ini.h>
 
+#include "pattern.h"
 #include "scenario.h"
 
 #define LINE_MAX_CHARS	  (200 - 2) /* inih's buffer, less the newline and NUL */
@@ -1464,6 +1465,34 @@ int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen)
 		return ret;
 	if (!s->title)
 		return make_title(s);
+	return 0;
+}
+
+int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->nr_enclaves; i++) {
+		struct sim_enclave *e = &s->enclaves[i];
+		char terr[SIM_ERR_LEN];
+		int ret;
+
+		if (e->pattern.kind != SIM_PATTERN_TRACE || e->trace_checked)
+			continue;
+		ret = sim_trace_probe(e->pattern.trace_path, &e->trace_pages, &e->trace_records,
+				      terr, sizeof(terr));
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_PATTERN],
+				       "[enclave %s] pattern: %s", e->name, terr);
+		if (e->size && e->size < e->trace_pages * EPC_PAGE_SIZE)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_SIZE],
+				       "[enclave %s] size: %llu bytes is smaller than its trace, "
+				       "which touches %llu pages (%llu bytes)",
+				       e->name, (unsigned long long)e->size,
+				       (unsigned long long)e->trace_pages,
+				       (unsigned long long)(e->trace_pages * EPC_PAGE_SIZE));
+		e->trace_checked = true;
+	}
 	return 0;
 }
 

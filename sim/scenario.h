@@ -122,6 +122,9 @@ struct sim_enclave {
 	uint64_t start_delay;	    /* start once the machine made this many accesses */
 	unsigned set;		    /* bits of enum sim_encl_key given */
 	struct sim_loc key_loc[SIM_EK_NR];
+	/* a trace pattern's file, read by sim_scenario_check_traces() */
+	bool trace_checked;
+	uint64_t trace_pages, trace_records;
 };
 
 enum sim_mode {
@@ -196,6 +199,16 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
  * Return: 0; -EINVAL with "FILE:LINE: ..." in @err; -ENOMEM.
  */
 int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen);
+
+/*
+ * Read every trace pattern's file once a scenario is finalized: a missing,
+ * unreadable, corrupt or empty trace, or a size smaller than the pages the
+ * trace touches, is a scenario error found before anything runs. The pages
+ * and records are kept in the enclave (a run does not read the file again to
+ * size it). Return: 0; -EINVAL with "FILE:LINE: [enclave X] ..." in @err;
+ * -ENOMEM.
+ */
+int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen);
 
 /* The built-in default scenario's text (scenarios/default.ini holds the same). */
 extern const char sim_default_scenario[];

@@ -165,12 +165,123 @@ static void test_sim_cli_run_failed(void **state)
 	unlink(tmp);
 }
 
+/* Write @text to @dir/@name. */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/*
+ * A trace that is missing, empty or bigger than the enclave's size is a
+ * scenario error found when the scenario is loaded: exit 2, nothing on
+ * stdout (no header), "epcmm: FILE:LINE: ..." as other scenario errors, and
+ * in a sweep the same text every time (no point's thread names it).
+ */
+static void test_sim_cli_trace_errors_before_anything(void **state)
+{
+	char dir[] = "/tmp/epcmm-cli-trace-XXXXXX", *cmd, *out, *first = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "miss.ini",
+	    "[section 0]\nsize = 64M\n[cgroup /a]\n[enclave a]\ncgroup = /a\n"
+	    "pattern = trace:nope.trace\n");
+	put(dir, "empty.trace", "");
+	put(dir, "empty.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\npattern = trace:empty.trace\n");
+	put(dir, "small.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\nsize = 8K\npattern = trace:" EPCMM_SOURCE_DIR
+	    "/scenarios/traces/sort.trace\n");
+	static const struct {
+		const char *cmd, *err;
+	} cases[] = {
+		{"run %s/miss.ini",
+		 "epcmm: %s/miss.ini:6: [enclave a] pattern: %s/nope.trace: No such "
+		 "file or directory\n"},
+		{"run %s/empty.ini",
+		 "epcmm: %s/empty.ini:4: [enclave a] pattern: %s/empty.trace: "},
+		{"run %s/small.ini",
+		 "epcmm: %s/small.ini:4: [enclave a] size: 8192 bytes is smaller "
+		 "than its trace, which touches 215 pages"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *c, *want;
+
+		assert_true(asprintf(&c, cases[i].cmd, dir) > 0);
+		assert_true(asprintf(&want, cases[i].err, dir, dir) > 0);
+		assert_true(asprintf(&cmd, "%s %s 2>/dev/null", EPCMM, c) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (out[0])
+			fail_msg("epcmm %s printed on stdout before failing: %s", c, out);
+		free(out);
+		free(cmd);
+		assert_true(asprintf(&cmd, "%s %s 2>&1 >/dev/null", EPCMM, c) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (strncmp(out, want, strlen(want)))
+			fail_msg("epcmm %s: stderr \"%s\", expected \"%s...\"", c, out, want);
+		free(out);
+		free(cmd);
+		free(want);
+		free(c);
+	}
+	for (int k = 0; k < 4; k++) {
+		assert_true(asprintf(&cmd,
+				     "%s sweep -j 4 %s/miss.ini --cgroup /a --max 1M:2M:4 2>&1",
+				     EPCMM, dir) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (!first)
+			first = out;
+		else if (strcmp(out, first))
+			fail_msg("sweep said \"%s\" once and \"%s\" another time", first, out);
+		else
+			free(out);
+		free(cmd);
+	}
+	assert_true(!strncmp(first, "epcmm: ", 7));
+	free(first);
+	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* A trace with two threads and no accesses key: each thread replays all of it. */
+static void test_sim_cli_trace_threads_replay_whole(void **state)
+{
+	char dir[] = "/tmp/epcmm-cli-trace-XXXXXX", *cmd, *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "t.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\nthreads = 2\npattern = trace:" EPCMM_SOURCE_DIR
+	    "/scenarios/traces/sort.trace\n");
+	assert_true(asprintf(&cmd, "%s run -q --json - %s/t.ini | grep '\"accesses\"' | head -1",
+			     EPCMM, dir) > 0);
+	assert_int_equal(run(cmd, &out), 0);
+	if (!strstr(out, "1761560")) /* 2 x the trace's 880,780 records */
+		fail_msg("accesses: %s, expected 2 x 880780", out);
+	free(out);
+	free(cmd);
+	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_cli_run_default_is_golden),
 		cmocka_unit_test(test_sim_cli_exit_codes),
 		cmocka_unit_test(test_sim_cli_run_failed),
+		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
+		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,8 @@ int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
 			goto fail;
 	}
 	ret = sim_scenario_finalize(s, err, sizeof(err));
+	if (!ret)
+		ret = sim_scenario_check_traces(s, err, sizeof(err));
 	if (ret)
 		goto fail;
 	*out = s;

@@ -259,6 +259,44 @@ static int gp_plot(const char *csv, const char *out, const char *title,
 	return rc;
 }
 
+int sim_plot_check(const char *out_path, char *err, size_t errlen)
+{
+	const char *path = getenv("PATH"), *slash = strrchr(out_path, '/');
+	char dir[4096];
+	bool found = false;
+
+	if (strcasecmp(extension(out_path), ".svg") && strcasecmp(extension(out_path), ".png"))
+		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out_path);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == out_path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out_path), out_path);
+	if (access(dir, W_OK | X_OK))
+		return fail(err, errlen, -errno, "cannot write %s: %s: %s", out_path, dir,
+			    strerror(errno));
+	if (strchr(SIM_PLOT_GNUPLOT, '/')) {
+		found = access(SIM_PLOT_GNUPLOT, X_OK) == 0;
+	} else {
+		for (const char *p = path ? path : "/usr/bin:/bin"; !found; p++) {
+			size_t n = strcspn(p, ":");
+			char cand[4096];
+
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)(n ? n : 1), n ? p : ".",
+				 SIM_PLOT_GNUPLOT);
+			found = access(cand, X_OK) == 0;
+			p += n;
+			if (!*p)
+				break;
+		}
+	}
+	if (!found)
+		return fail(err, errlen, -ENOENT,
+			    "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+	return 0;
+}
+
 /* ---- timeline ---- */
 
 struct timeline {

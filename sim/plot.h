@@ -42,6 +42,13 @@
 /* The program run, looked up in PATH. */
 #define SIM_PLOT_GNUPLOT "gnuplot"
 
+/*
+ * Before a run that will plot to @out_path: .svg or .png (-EINVAL), its
+ * directory writable (-errno), gnuplot on PATH (-ENOENT, naming the Debian
+ * package); a message in @err. Return: 0 when the plot can be made.
+ */
+int sim_plot_check(const char *out_path, char *err, size_t errlen);
+
 int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
 		      size_t errlen);
 

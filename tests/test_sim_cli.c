@@ -123,6 +123,22 @@ static void test_sim_cli_exit_codes(void **state)
 		 2, "--target and --target-slowdown: give one or the other"},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target-slowdown 0.9",
 		 2, "--target-slowdown: '0.9' is not a slowdown of 1 or more"},
+		/* outputs are checked before anything runs: exit 2, not 1 after the run */
+		{"run --json /nonexistent/dir/x.json scenarios/over-limit.ini", 2,
+		 "epcmm run: --json: cannot write /nonexistent/dir/x.json: No such file or "
+		 "directory"},
+		{"run --plot /nonexistent/x.png scenarios/over-limit.ini", 2,
+		 "epcmm run: --plot: cannot write /nonexistent/x.png: /nonexistent: No such file"},
+		{"run --plot a.svg --plot b.svg", 2, "--plot: given twice (b.svg)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --json /nonexistent/x",
+		 2, "epcmm sweep: --json: cannot write /nonexistent/x: No such file or directory"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --csv /nonexistent/x",
+		 2, "epcmm sweep: --csv: cannot write /nonexistent/x: No such file or directory"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --plot "
+		 "/nonexistent/x.svg",
+		 2,
+		 "epcmm sweep: --plot: cannot write /nonexistent/x.svg: /nonexistent: No such "
+		 "file"},
 		/* every limit fails: exit 1; some fail: the others still run, exit 0 */
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2", 1, ""},
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4M:2", 0, ""},
@@ -138,6 +154,28 @@ static void test_sim_cli_exit_codes(void **state)
 		if (st != cases[i].status || !strstr(out, cases[i].stderr_has))
 			fail_msg("epcmm %s: exit %d, stderr \"%s\"; expected exit %d and \"%s\"",
 				 cases[i].cmd, st, out, cases[i].status, cases[i].stderr_has);
+		free(out);
+		free(cmd);
+	}
+}
+
+/* --plot without gnuplot on PATH: exit 2 before the run, the package named, no report. */
+static void test_sim_cli_plot_without_gnuplot(void **state)
+{
+	static const char *const cmds[] = {
+		"run scenarios/over-limit.ini --plot /tmp/epcmm-cli-nognu.svg",
+		"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --plot "
+		"/tmp/epcmm-cli-nognu.svg",
+	};
+	char *cmd, *out;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(asprintf(&cmd, "PATH=/nonexistent %s %s 2>&1", EPCMM, cmds[i]) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (!strstr(out, "gnuplot not found: plots need it (Debian package gnuplot-nox)") ||
+		    strstr(out, "epcmm 0."))
+			fail_msg("epcmm %s without gnuplot: \"%s\"", cmds[i], out);
 		free(out);
 		free(cmd);
 	}
@@ -280,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_sim_cli_run_default_is_golden),
 		cmocka_unit_test(test_sim_cli_exit_codes),
 		cmocka_unit_test(test_sim_cli_run_failed),
+		cmocka_unit_test(test_sim_cli_plot_without_gnuplot),
 		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
 		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 	};

@@ -106,6 +106,12 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 					optarg);
 				return -1;
 			}
+			if (o->plot) {
+				fprintf(stderr,
+					"epcmm run: --plot: given twice (%s): one plot per run\n",
+					optarg);
+				return -1;
+			}
 			o->plot = optarg;
 			break;
 		}
@@ -238,7 +244,7 @@ int epcmm_run(int nr_args, char **args)
 	struct tool_progress prog;
 	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-timeline-XXXXXX";
 	const char *csv_path = NULL;
-	FILE *tl = NULL, *report = stdout;
+	FILE *tl = NULL, *report = stdout, *json_f = NULL;
 	int ret, status = TOOL_EXIT_FAILURE;
 	bool tmp_made = false;
 
@@ -276,8 +282,22 @@ int epcmm_run(int nr_args, char **args)
 		tmp_made = true;
 		csv_path = tmp_csv;
 	}
-	if (csv_path && !(tl = open_out(csv_path, "--timeline")))
+	if (csv_path && !(tl = open_out(csv_path, "--timeline"))) {
+		status = TOOL_EXIT_USAGE;
 		goto out;
+	}
+	/* every output checked before the run, so a long run is not lost to a typo */
+	if (o.json && !(json_f = open_out(o.json, "--json"))) {
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
+		fprintf(stderr, "epcmm run: --plot: %s\n", err);
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#endif
 
 	if (report) {
 		sim_report_banner(report, s);
@@ -303,10 +323,16 @@ int epcmm_run(int nr_args, char **args)
 	}
 	if (report)
 		sim_report_text(report, s, r);
-	if (o.json) {
-		FILE *f = open_out(o.json, "--json");
+	if (json_f) {
+		FILE *f = json_f;
 
-		if (!f || sim_report_json(f, s, r) || close_out(f, o.json, "--json"))
+		json_f = NULL;
+		if (sim_report_json(f, s, r)) {
+			if (f != stdout)
+				fclose(f);
+			goto out;
+		}
+		if (close_out(f, o.json, "--json"))
 			goto out;
 	}
 #ifdef EPCMM_HAVE_PLOT
@@ -325,6 +351,8 @@ int epcmm_run(int nr_args, char **args)
 out:
 	if (tl)
 		fclose(tl);
+	if (json_f && json_f != stdout)
+		fclose(json_f);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_result_free(r);

@@ -248,7 +248,7 @@ int epcmm_sweep(int nr_args, char **args)
 	int argc = nr_args + 1, ret, status = TOOL_EXIT_FAILURE;
 	const char *csv_path = NULL;
 	bool tmp_made = false;
-	FILE *f;
+	FILE *f, *json_f = NULL, *csv_f = NULL;
 
 	if (!argv)
 		return TOOL_EXIT_FAILURE;
@@ -296,6 +296,19 @@ int epcmm_sweep(int nr_args, char **args)
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
+	/* every output checked before the sweep, so a long sweep is not lost to a typo */
+	if ((o.json && write_file(o.json, "--json", &json_f)) ||
+	    (o.csv && write_file(o.csv, "--csv", &csv_f))) {
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
+		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#endif
 	if (!o.json || strcmp(o.json, "-")) {
 		char a[32], b[32];
 
@@ -323,9 +336,9 @@ int epcmm_sweep(int nr_args, char **args)
 	}
 	if (!o.json || strcmp(o.json, "-"))
 		sim_sweep_report(stdout, &p, r);
-	if (o.json) {
-		if (write_file(o.json, "--json", &f))
-			goto out;
+	if (json_f) {
+		f = json_f;
+		json_f = NULL;
 		if (sim_sweep_json(f, &p, r)) {
 			if (f != stdout)
 				fclose(f);
@@ -347,8 +360,12 @@ int epcmm_sweep(int nr_args, char **args)
 		csv_path = tmp_csv;
 	}
 	if (csv_path) {
-		if (write_file(csv_path, "--csv", &f))
+		if (csv_f) {
+			f = csv_f;
+			csv_f = NULL;
+		} else if (write_file(csv_path, "--csv", &f)) {
 			goto out;
+		}
 		sim_sweep_csv(f, r);
 		if (finish_file(f, csv_path, "--csv"))
 			goto out;
@@ -375,6 +392,10 @@ int epcmm_sweep(int nr_args, char **args)
 #endif
 	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
+	if (json_f && json_f != stdout)
+		fclose(json_f);
+	if (csv_f && csv_f != stdout)
+		fclose(csv_f);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_sweep_free(r);

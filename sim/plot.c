@@ -303,6 +303,9 @@ struct timeline {
 	const char *csv, *title;
 	char **cols;
 	int nr;
+	enum sim_plot_x x;
+	bool skip0; /* leave out the row at 0 accesses (the start is not joined to the
+		     * first sample by a slope) */
 };
 
 /* The PATH of "cg:PATH:what", in @buf. */
@@ -336,7 +339,8 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct timeline *tl = arg;
 	char path[1024];
-	int color = 0, faults = -1;
+	int color = 0, faults = -1, xcol;
+	const char *skip = tl->skip0 ? "$2 == 0 ? NaN : " : "";
 	bool first, no_cg = true;
 
 	if (tl->nr < 3 || strcmp(tl->cols[0], "modelled_s") || strcmp(tl->cols[1], "accesses"))
@@ -363,6 +367,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
 			    tl->csv);
 
+	xcol = tl->x == SIM_PLOT_X_TIME ? 1 : 2;
 	fprintf(f, "set grid lc rgb '#cccccc'\n"
 		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
@@ -389,15 +394,17 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		fprintf(f, "%s", first ? "" : ", \\\n  ");
 		first = false;
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title ", i + 1, MIB,
-			palette[color % PALETTE_LEN]);
+		fprintf(f, " using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title ", xcol, skip,
+			i + 1, MIB, palette[color % PALETTE_LEN]);
 		fprintf(f, "'");
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " usage', \\\n  ");
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' title '",
-			i + 2, MIB, palette[color % PALETTE_LEN]);
+		fprintf(f,
+			" using %d:(%s$%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' "
+			"title '",
+			xcol, skip, i + 2, MIB, palette[color % PALETTE_LEN]);
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " limit'");
@@ -406,18 +413,23 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	}
 	if (first) { /* no cgroup: an empty panel with its axes (gnuplot refuses no points) */
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:(0) with lines lc rgb 'white' notitle\nunset label 1");
+		fprintf(f, " using %d:(0) with lines lc rgb 'white' notitle\nunset label 1", xcol);
 	}
-	fprintf(f, "\n"
-		   "set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
-		   "unset title\nset format x '%%g'\n"
-		   "set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
-		   "'sans,11' noenhanced\n"
-		   "set xlabel 'modelled time (s)'\n"
-		   "set ylabel 'free EPC (MiB)'\n"
-		   "set y2label 'faults per interval'\n"
-		   "set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
-		   "plot ");
+	fprintf(f,
+		"\n"
+		"set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
+		"unset title\nset format x '%s'\n"
+		"set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
+		"'sans,11' noenhanced\n"
+		"set xlabel '%s'\n"
+		"set ylabel 'free EPC (MiB)'\n"
+		"set y2label 'faults per 1,000 accesses'\n"
+		"set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
+		"prev = 0\n"
+		"plot ",
+		tl->x == SIM_PLOT_X_TIME ? "%g" : "%.0s%c",
+		tl->x == SIM_PLOT_X_TIME ? "modelled time (s; enclave builds included)"
+					 : "accesses made (all enclaves)");
 	for (int i = 2; i < faults; i++) {
 		const char *c = tl->cols[i];
 
@@ -425,24 +437,47 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			continue;
 		gp_str(f, tl->csv);
 		fprintf(f,
-			" using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s free', "
-			"\\\n  ",
-			i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10), c + 5);
+			" using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s "
+			"free', \\\n  ",
+			xcol, skip, i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10),
+			c + 5);
 		color++;
 	}
+	/* each row's faults are those of the interval it ends: over the accesses
+	 * since the previous row, drawn across that interval */
 	gp_str(f, tl->csv);
 	fprintf(f,
-		" using 1:%d axes x1y2 with steps lw 1 lc rgb '#888888' title 'faults'\n"
+		" using %d:(d = $2 - prev, prev = $2, d > 0 ? 1000.0 * $%d / d : %s) axes x1y2 "
+		"with fsteps lw 1 lc rgb '#888888' title 'faults'\n"
 		"unset multiplot\n",
-		faults + 1);
+		xcol, faults + 1, tl->skip0 ? "NaN" : "0");
 	return 0;
 }
 
-int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
-		      size_t errlen)
+/* Rows after the header (0 if the file cannot be read). */
+static unsigned long data_rows(const char *csv)
+{
+	FILE *f = fopen(csv, "r");
+	unsigned long n = 0;
+	int c, last = '\n';
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			n++;
+		last = c;
+	}
+	fclose(f);
+	n += last != '\n';
+	return n ? n - 1 : 0;
+}
+
+int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
+		      enum sim_plot_x x, char *err, size_t errlen)
 {
 	char *cols[PLOT_MAX_COLUMNS], *line;
-	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols};
+	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols, .x = x};
 	int rc;
 
 	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
@@ -451,6 +486,7 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 	rc = csv_header(csv_path, &line, cols, &tl.nr, err, errlen);
 	if (rc)
 		return rc;
+	tl.skip0 = data_rows(csv_path) > 1;
 	rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
 	free(line);
 	return rc;

@@ -15,9 +15,11 @@
  * Timeline CSV: header "modelled_s,accesses", then per cgroup
  * "cg:PATH:current" and "cg:PATH:max" (bytes; max empty when unlimited),
  * per node with EPC "node:N:free" (bytes), then "faults" (per interval); one
- * row per sample. Drawn as two panels over modelled time: each cgroup's usage
- * (solid) and limit (dashed, same colour) in MiB; free EPC per node in MiB,
- * with the faults of each interval on the right axis.
+ * row per sample, the first at 0 accesses. Drawn as two panels over the
+ * accesses made (or modelled time), from the first sample after the start:
+ * each cgroup's usage (solid) and limit (dashed, same colour) in MiB; free EPC
+ * per node in MiB, with the faults per 1,000 accesses of each interval on the
+ * right axis, drawn as steps across the interval.
  *
  * Sweep CSV: header "max_bytes,fault_rate,evictions,modelled_slowdown", one
  * row per limit. Drawn as the fault rate (%; a log axis when the rates span
@@ -49,8 +51,14 @@
  */
 int sim_plot_check(const char *out_path, char *err, size_t errlen);
 
-int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
-		      size_t errlen);
+/* The timeline's x axis: accesses made (the default), or modelled time. */
+enum sim_plot_x {
+	SIM_PLOT_X_ACCESSES,
+	SIM_PLOT_X_TIME,
+};
+
+int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
+		      enum sim_plot_x x, char *err, size_t errlen);
 
 /* What a sweep plot marks besides its curves. */
 struct sim_plot_sweep_marks {

@@ -158,7 +158,7 @@ static void test_plot_timeline_svg(void **state)
 {
 	static const char *const want[] = {
 		"trace-sort: /app under 48 MiB",
-		"modelled time (s)",
+		"accesses made (all enclaves)",
 		"EPC per cgroup (MiB)",
 		"free EPC (MiB)",
 		"/app usage",
@@ -166,16 +166,21 @@ static void test_plot_timeline_svg(void **state)
 		"/app/worker_1 usage",
 		"node 0 free",
 		"node 1 free",
-		"faults per interval",
+		"faults per 1,000 accesses",
 	};
 	char *csv = write_timeline(), *svg = path_in(tmpdir, "timeline.svg"), err[512] = "";
-	int rc = sim_plot_timeline(csv, svg, "trace-sort: /app under 48 MiB", err, sizeof(err));
+	int rc = sim_plot_timeline(csv, svg, "trace-sort: /app under 48 MiB", SIM_PLOT_X_ACCESSES,
+				   err, sizeof(err));
 
 	(void)state;
 	if (rc)
 		fail_msg("sim_plot_timeline: %d %s", rc, err);
 	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
 	keep(svg, "timeline.svg");
+	rc = sim_plot_timeline(csv, svg, "by time", SIM_PLOT_X_TIME, err, sizeof(err));
+	if (rc)
+		fail_msg("sim_plot_timeline by time: %d %s", rc, err);
+	expect_svg(svg, (const char *const[]){"modelled time (s; enclave builds included)"}, 1);
 	free(csv);
 	free(svg);
 }
@@ -183,7 +188,8 @@ static void test_plot_timeline_svg(void **state)
 static void test_plot_timeline_png(void **state)
 {
 	char *csv = write_timeline(), *png = path_in(tmpdir, "timeline.png"), err[512] = "";
-	int rc = sim_plot_timeline(csv, png, "trace-sort: /app under 48 MiB", err, sizeof(err));
+	int rc = sim_plot_timeline(csv, png, "trace-sort: /app under 48 MiB", SIM_PLOT_X_ACCESSES,
+				   err, sizeof(err));
 
 	(void)state;
 	if (rc)
@@ -285,14 +291,14 @@ static void test_plot_flat(void **state)
 	f = fopen(csv, "w");
 	fprintf(f, "modelled_s,accesses,cg:/:current,cg:/:max,node:0:free,faults\n0,0,0,,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "one sample", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "one sample", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	if (rc)
 		fail_msg("a one-sample timeline: %d %s", rc, err);
 	/* no cgroup column: the usage panel is empty, the plot is still made */
 	f = fopen(csv, "w");
 	fprintf(f, "modelled_s,accesses,node:0:free,faults\n0,0,100,0\n1,1,50,3\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "no cgroups", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "no cgroups", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	if (rc)
 		fail_msg("a timeline without cgroups: %d %s", rc, err);
 	/* a quote in a cgroup path and in the title stays inside gnuplot's strings */
@@ -300,7 +306,8 @@ static void test_plot_flat(void **state)
 	fprintf(f, "modelled_s,accesses,cg:/it's:current,cg:/it's:max,faults\n0,0,0,4096,0\n"
 		   "1,5,4096,4096,1\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "it's '); system('false", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "it's '); system('false", SIM_PLOT_X_ACCESSES, err,
+			       sizeof(err));
 	if (rc)
 		fail_msg("quotes: %d %s", rc, err);
 	free(csv);
@@ -324,40 +331,40 @@ static void test_plot_errors(void **state)
 	int rc;
 
 	(void)state;
-	rc = sim_plot_timeline(csv, "/tmp/x.pdf", "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, "/tmp/x.pdf", "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/x.pdf: a plot is .svg or .png");
 	rc = sim_plot_sweep(sweep, "/tmp/svg", "t", NULL, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/svg: a plot is .svg or .png");
-	rc = sim_plot_timeline(csv, svg, "two\nlines", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "two\nlines", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "plot: a file name or the title holds a line break");
-	rc = sim_plot_timeline("/nonexistent.csv", svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline("/nonexistent.csv", svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -ENOENT, err, "/nonexistent.csv: No such file or directory");
 
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,cg:/a:current,faults\n0,0,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: unexpected column 'cg:/a:current' in a timeline (column 3)", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,node:0' x:free,faults\n0,0,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: unexpected column 'node:0' x:free' in a timeline (column 3)", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "time,accesses,faults\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: not a timeline: the header starts with modelled_s,accesses", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,node:0:free\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: no faults column at the end of the header", bad);
 	expect_err(rc, -EINVAL, err, want);
 	rc = sim_plot_sweep(bad, svg, "t", NULL, err, sizeof(err));
@@ -381,7 +388,8 @@ static void test_plot_errors(void **state)
 	expect_err(rc, -EINVAL, err, want);
 
 	/* gnuplot fails: it cannot create the output */
-	rc = sim_plot_timeline(csv, "/nonexistent/dir/x.svg", "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, "/nonexistent/dir/x.svg", "t", SIM_PLOT_X_ACCESSES, err,
+			       sizeof(err));
 	CHECK(rc == -EIO, "gnuplot failing is -EIO");
 	CHECK(!strncmp(err, "gnuplot failed on /nonexistent/dir/x.svg: ", 42) ||
 		      !strncmp(err, "gnuplot wrote no /nonexistent/dir/x.svg", 39),
@@ -389,11 +397,11 @@ static void test_plot_errors(void **state)
 
 	/* gnuplot missing */
 	setenv("PATH", tmpdir, 1);
-	rc = sim_plot_timeline(csv, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	setenv("PATH", old_path, 1);
 	expect_err(rc, -ENOENT, err,
 		   "gnuplot not found: plots need it (Debian package gnuplot-nox)");
-	rc = sim_plot_timeline(csv, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	CHECK(rc == 0, "with PATH back, gnuplot is found again");
 	unlink(bad);
 	free(old_path);

@@ -38,6 +38,8 @@ static void run_usage(FILE *f)
 		"  --timeline-interval N   a timeline row every N accesses (default: 100 rows)\n"
 		"  --plot FILE             plot the timeline to FILE (.svg or .png; needs "
 		"gnuplot)\n"
+		"  --plot-x accesses|time  the plot's x axis: accesses made (default) or\n"
+		"                          modelled time\n"
 		"  --seed N                override [run] seed\n"
 		"  --mode MODE             override [run] mode: deterministic or threads\n"
 		"  -q, --quiet             no progress line\n"
@@ -52,6 +54,7 @@ struct run_opts {
 	bool seed_set, mode_set, quiet;
 	uint64_t seed;
 	enum sim_mode mode;
+	int plot_x; /* enum sim_plot_x */
 };
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
@@ -62,7 +65,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		OPT_INTERVAL,
 		OPT_PLOT,
 		OPT_SEED,
-		OPT_MODE
+		OPT_MODE,
+		OPT_PLOT_X
 	};
 	static const struct option longs[] = {
 		{"json", required_argument, NULL, OPT_JSON},
@@ -71,6 +75,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"plot", required_argument, NULL, OPT_PLOT},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"mode", required_argument, NULL, OPT_MODE},
+		{"plot-x", required_argument, NULL, OPT_PLOT_X},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -136,6 +141,18 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			o->mode_set = true;
+			break;
+		case OPT_PLOT_X:
+			if (!strcmp(optarg, "accesses")) {
+				o->plot_x = 0; /* SIM_PLOT_X_ACCESSES */
+			} else if (!strcmp(optarg, "time")) {
+				o->plot_x = 1; /* SIM_PLOT_X_TIME */
+			} else {
+				fprintf(stderr,
+					"epcmm run: --plot-x: '%s' (expected accesses or time)\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'q':
 			o->quiet = true;
@@ -340,7 +357,8 @@ int epcmm_run(int nr_args, char **args)
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm: %s", s->title);
-		if (sim_plot_timeline(csv_path, o.plot, title, err, sizeof(err))) {
+		if (sim_plot_timeline(csv_path, o.plot, title, (enum sim_plot_x)o.plot_x, err,
+				      sizeof(err))) {
 			fprintf(stderr, "epcmm run: --plot: %s\n", err);
 			goto out;
 		}

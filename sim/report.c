@@ -31,6 +31,14 @@ void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
 }
 
+void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate)
+{
+	if (faults && rate < 0.00005)
+		snprintf(buf, len, "<0.01%%");
+	else
+		snprintf(buf, len, "%.2f%%", 100 * rate);
+}
+
 void sim_fmt_count(char *buf, size_t len, uint64_t n)
 {
 	char digits[24];
@@ -210,7 +218,7 @@ static void report_enclaves(FILE *f, const struct sim_result *r)
 		snprintf(table_cell(&t, row, 3), CELL, "%u", e->threads);
 		sim_fmt_count(table_cell(&t, row, 4), CELL, e->accesses);
 		sim_fmt_count(table_cell(&t, row, 5), CELL, e->faults);
-		snprintf(table_cell(&t, row, 6), CELL, "%.2f%%", 100.0 * e->fault_rate);
+		sim_fmt_rate(table_cell(&t, row, 6), CELL, e->faults, e->fault_rate);
 		sim_fmt_count(table_cell(&t, row, 7), CELL, e->evicted);
 		sim_fmt_count(table_cell(&t, row, 8), CELL, e->reloaded);
 	}

@@ -173,8 +173,12 @@ int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr)
 		hi = lo;
 		if (*t == '-') {
 			t++;
-			if (parse_digits(&t, &hi) || hi < lo)
+			if (parse_digits(&t, &hi))
 				goto fail;
+			if (hi < lo) {
+				ret = -EDOM;
+				goto fail;
+			}
 		}
 		if (hi >= (uint64_t)limit) {
 			ret = -ERANGE;
@@ -631,6 +635,11 @@ static bool want_cpus(struct parser *p, const char *key, const char *v, int **cp
 	if (ret == -ERANGE) {
 		fail(p, "%s %s: '%s': CPUs are numbered 0 to %d", p->header, key, v,
 		     EPC_MAX_CPUS - 1);
+		return false;
+	}
+	if (ret == -EDOM) {
+		fail(p, "%s %s: '%s': a range is written low to high (like 1-3)", p->header, key,
+		     v);
 		return false;
 	}
 	if (ret) {
@@ -1106,7 +1115,8 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 
 int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int ret;
@@ -1124,7 +1134,8 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 
 			if (!g) {
 				free(buf);
-				fclose(f);
+				if (!is_stdin)
+					fclose(f);
 				return -ENOMEM;
 			}
 			buf = g;
@@ -1138,10 +1149,11 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 		ret = -EIO;
 		snprintf(err, errlen, "%s: cannot read", path);
 	} else {
-		ret = sim_scenario_parse(s, path, buf, len, err, errlen);
+		ret = sim_scenario_parse(s, is_stdin ? "<stdin>" : path, buf, len, err, errlen);
 	}
 	free(buf);
-	fclose(f);
+	if (!is_stdin)
+		fclose(f);
 	return ret;
 }
 

@@ -310,14 +310,6 @@ static void fmt_limit(char *buf, size_t len, uint64_t bytes, const struct sim_sw
 	snprintf(buf, len, "%s %s", n, name);
 }
 
-void sim_sweep_fmt_rate(char *buf, size_t len, uint64_t faults, double rate)
-{
-	if (faults && rate < 0.00005)
-		snprintf(buf, len, "<0.01%%");
-	else
-		snprintf(buf, len, "%.2f%%", 100 * rate);
-}
-
 /* What a failed point's table row says: the reason in the message's last
  * parentheses ("its cgroup /app cannot hold SECS + VA + 1 page"), else all of it. */
 static const char *short_reason(const char *failed, int *len)
@@ -370,7 +362,7 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			fprintf(f, "%*s  fails: %.*s\n", w[0], cells[0], n, why);
 			continue;
 		}
-		sim_sweep_fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
+		sim_fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
 		sim_fmt_count(cells[2], 32, pt->evictions);
 		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
 		bool knee = r->knee_found && pt->max == r->knee;
@@ -400,7 +392,7 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			if (r->points[i].max == r->target_max)
 				tp = &r->points[i];
 		fmt_limit(cells[0], 32, r->target_max, r);
-		sim_sweep_fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
+		sim_fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
 		if (tp == first_ok && tp == &r->points[0])
 			fprintf(f,
 				"target: %s for %s: at or below %s, the smallest limit tried "

@@ -85,8 +85,6 @@ void sim_sweep_csv(FILE *f, const struct sim_sweep_result *r);
 /* The unit the table shows limits in (KiB, MiB or GiB: the largest in which
  * every point is exact to two decimals and at least 1), and its name. */
 uint64_t sim_sweep_unit(const struct sim_sweep_result *r, const char **name);
-/* A fault rate in percent, "<0.01%" when there are faults that round to 0.00%. */
-void sim_sweep_fmt_rate(char *buf, size_t len, uint64_t faults, double rate);
 /* The table (a failed point is a row saying why), the knee and target lines. */
 void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r);
 /* JSON: points[] with max fault_rate evictions modelled_slowdown (or max and

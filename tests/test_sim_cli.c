@@ -101,6 +101,14 @@ static void test_sim_cli_exit_codes(void **state)
 		{"sweep --help", 0, ""},
 		{"demo --help", 0, ""},
 		{"--version", 0, ""},
+		{"run --version", 0, ""},
+		{"sweep --version", 0, ""},
+		{"record --version", 0, ""},
+		{"topology --version", 0, ""},
+		{"run --seed -1", 2, "--seed: '-1' is not a number from 0 to 2^64-1"},
+		{"record -o /tmp/epcmm-cli-x.trace -- /nonexistent/cmd", 2,
+		 "epcmm record: /nonexistent/cmd: no such program (not found, or not executable)"},
+		{"", 2, "usage: epcmm"},
 		{"run --bogus", 2, "epcmm run: unknown option '--bogus'"},
 		{"run scenarios/over-limit.ini --bogus", 2, "epcmm run: unknown option '--bogus'"},
 		{"run --json", 2, "epcmm run: --json needs a value"},
@@ -157,6 +165,26 @@ static void test_sim_cli_exit_codes(void **state)
 		free(out);
 		free(cmd);
 	}
+}
+
+/* `epcmm run -` reads the scenario from standard input; errors name it <stdin>. */
+static void test_sim_cli_run_stdin(void **state)
+{
+	char *out, *want = slurp("tests/golden/over-limit.txt");
+
+	(void)state;
+	assert_int_equal(run(EPCMM " run -q - < scenarios/over-limit.ini 2>/dev/null", &out), 0);
+	/* the same report but for the name in the header */
+	if (!strstr(out, "epcmm 0.2.0: <stdin> (1 node") ||
+	    strcmp(strchr(out, '\n'), strchr(want, '\n')))
+		fail_msg("epcmm run - differs from over-limit.txt:\n%s", out);
+	free(out);
+	free(want);
+	assert_int_equal(run("printf '[section 0]\\nsize = 1X\\n' | " EPCMM " run - 2>&1", &out),
+			 2);
+	assert_string_equal(out, "epcmm: <stdin>:2: [section 0] size: '1X' is not a size (bytes, "
+				 "or with K, M, G, T: 4096, 64M, 2G)\n");
+	free(out);
 }
 
 /* --plot without gnuplot on PATH: exit 2 before the run, the package named, no report. */
@@ -319,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_sim_cli_exit_codes),
 		cmocka_unit_test(test_sim_cli_run_failed),
 		cmocka_unit_test(test_sim_cli_plot_without_gnuplot),
+		cmocka_unit_test(test_sim_cli_run_stdin),
 		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
 		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 	};

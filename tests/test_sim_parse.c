@@ -49,7 +49,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[node 0]\nfoo = 1\n",
 	 "t.ini:6: [node 0]: unknown key 'foo' (a node has cpus and distances)"},
 	{BASE "[node 0]\ncpus = 3-1\n",
-	 "t.ini:6: [node 0] cpus: '3-1' is not a CPU list (like 0-3,8; each CPU once)"},
+	 "t.ini:6: [node 0] cpus: '3-1': a range is written low to high (like 1-3)"},
 	{BASE "[node 0]\ncpus = 0,0\n",
 	 "t.ini:6: [node 0] cpus: '0,0' is not a CPU list (like 0-3,8; each CPU once)"},
 	{BASE "[node 0]\ncpus = 0-4096\n",
@@ -297,6 +297,7 @@ static void test_sim_parse_values(void **state)
 	assert_int_equal(sim_parse_cpu_list("0-", 16, &cpus, &n), -EINVAL);
 	assert_int_equal(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL);
 	assert_int_equal(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE);
+	assert_int_equal(sim_parse_cpu_list("3-1", 16, &cpus, &n), -EDOM);
 }
 
 static struct sim_scenario *parse_ok(const char *const *files, int nr)

@@ -122,7 +122,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		}
 		case OPT_SEED:
 			if (sim_parse_count(optarg, &o->seed)) {
-				fprintf(stderr, "epcmm run: --seed: '%s' is not a number\n",
+				fprintf(stderr,
+					"epcmm run: --seed: '%s' is not a number from 0 to "
+					"2^64-1\n",
 					optarg);
 				return -1;
 			}

@@ -161,7 +161,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		}
 		case OPT_SEED:
 			if (sim_parse_count(optarg, &o->seed))
-				return bad("--seed: '%s' is not a number", optarg);
+				return bad("--seed: '%s' is not a number from 0 to 2^64-1", optarg);
 			o->seed_set = true;
 			break;
 		case 'q':

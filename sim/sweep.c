@@ -393,21 +393,22 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 				tp = &r->points[i];
 		fmt_limit(cells[0], 32, r->target_max, r);
 		sim_fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
-		if (tp == first_ok && tp == &r->points[0])
+		fprintf(f,
+			"target: the smallest limit of %s with %s: %s%s (%" PRIu64
+			" bytes; fault rate %s, modelled slowdown %.2fx)",
+			p->cgroup, what, tp == first_ok ? "at or below " : "", cells[0],
+			r->target_max, cells[1], tp->slowdown);
+		if (tp == first_ok && tp == &r->points[0]) {
+			fprintf(f, ",\n  the smallest limit tried: start --max lower\n");
+		} else if (tp == first_ok) {
+			fmt_limit(cells[2], 32, tp[-1].max, r);
 			fprintf(f,
-				"target: %s for %s: at or below %s, the smallest limit tried "
-				"(%s, %.2fx there): start --max lower\n",
-				what, p->cgroup, cells[0], cells[1], tp->slowdown);
-		else if (tp == first_ok)
-			fprintf(f,
-				"target: %s for %s: %s (%" PRIu64 " bytes; %s, %.2fx), the "
-				"smallest limit that ran: the smaller ones fail\n",
-				what, p->cgroup, cells[0], r->target_max, cells[1], tp->slowdown);
-		else
-			fprintf(f,
-				"target: the smallest limit of %s with %s: %s (%" PRIu64
-				" bytes; fault rate %s, modelled slowdown %.2fx)\n",
-				p->cgroup, what, cells[0], r->target_max, cells[1], tp->slowdown);
+				",\n  the smallest limit that ran: try limits between %s (fails) "
+				"and %s\n",
+				cells[2], cells[0]);
+		} else {
+			fputc('\n', f);
+		}
 	} else {
 		sim_fmt_size(cells[0], 32, p->to);
 		fprintf(f, "no limit of %s up to %s keeps %s\n", p->cgroup, cells[0], what + 2);

@@ -29,7 +29,8 @@ static void run_usage(FILE *f)
 		"\n"
 		"Run a scenario (an INI file, see epcmm-scenario(5)) and report what the EPC\n"
 		"memory manager did. Several files are read in order, later ones adding to\n"
-		"and overriding earlier ones. With no file, the built-in default scenario.\n"
+		"and overriding earlier ones ('-': standard input). With no file, the\n"
+		"built-in default scenario.\n"
 		"\n"
 		"options:\n"
 		"  --json FILE             write the result as JSON to FILE ('-': stdout, instead\n"
@@ -45,7 +46,8 @@ static void run_usage(FILE *f)
 		"  -q, --quiet             no progress line\n"
 		"  -h, --help              this help\n"
 		"\n"
-		"exit status: 0 ok, 1 the run failed, 2 bad usage or scenario.\n");
+		"exit status: 0 ok, 1 the run failed, 2 bad usage, scenario or output (found\n"
+		"before the run).\n");
 }
 
 struct run_opts {

@@ -69,6 +69,9 @@ struct engine {
 	uint64_t log_lines;
 	uint64_t build_evicted, build_reloaded; /* EWBs and ELDUs while enclaves were built
 						 * (protected by lock) */
+	/* one build at a time, so the builds' shares of the machine's counts do
+	 * not overlap (threads mode; deterministic mode has one thread) */
+	pthread_mutex_t build_lock;
 };
 
 static void eng_fail(struct engine *eng, int ret, const char *fmt, ...)
@@ -309,7 +312,8 @@ static int setup_enclaves(struct engine *eng)
  * ECREATE, EADD of every page, EINIT, by the enclave's first thread. The
  * EWBs and ELDUs the machine does meanwhile (evictions to make room for the
  * EADDs) are the build's, not the run's: the cost model reports them apart.
- * (In threads mode other enclaves' runs may add to them at the same time.)
+ * (In threads mode builds take turns, but other enclaves' runs may add to
+ * them at the same time.)
  */
 static int build_enclave(struct engine *eng, struct eng_encl *ee);
 
@@ -319,9 +323,11 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 	struct epc_encl_stats es;
 	int ret;
 
+	pthread_mutex_lock(&eng->build_lock);
 	epc_get_stats(eng->epc, &before);
 	ret = build_enclave(eng, ee);
 	epc_get_stats(eng->epc, &after);
+	pthread_mutex_unlock(&eng->build_lock);
 	pthread_mutex_lock(&eng->lock);
 	eng->build_evicted += after.nr_evicted - before.nr_evicted;
 	eng->build_reloaded += after.nr_reloaded - before.nr_reloaded;
@@ -783,6 +789,7 @@ static void teardown(struct engine *eng)
 	free(eng->encls);
 	free(eng->cgs);
 	pthread_mutex_destroy(&eng->lock);
+	pthread_mutex_destroy(&eng->build_lock);
 }
 
 static double now_seconds(void)
@@ -802,6 +809,7 @@ int sim_run(const struct sim_run_params *p, struct sim_result **out, char *err, 
 	if (errlen)
 		err[0] = '\0';
 	pthread_mutex_init(&eng.lock, NULL);
+	pthread_mutex_init(&eng.build_lock, NULL);
 	ret = setup_machine(&eng);
 	if (!ret)
 		ret = setup_enclaves(&eng);

@@ -155,6 +155,9 @@ static void test_sim_cli_exit_codes(void **state)
 		 "file"},
 		/* every limit fails: exit 1; some fail: the others still run, exit 0 */
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2", 1, ""},
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2 --plot "
+		 "/tmp/epcmm-cli-none.svg",
+		 1, "epcmm sweep: --plot: no limit ran: nothing to plot"},
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4M:2", 0, ""},
 	};
 

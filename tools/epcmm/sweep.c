@@ -371,7 +371,9 @@ int epcmm_sweep(int nr_args, char **args)
 			goto out;
 	}
 #ifdef EPCMM_HAVE_PLOT
-	if (o.plot) {
+	if (o.plot && r->nr_failed == r->nr_points) {
+		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
+	} else if (o.plot) {
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o.cgroup, s->title);

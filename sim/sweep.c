@@ -19,8 +19,10 @@ struct sweep {
 	const struct sim_sweep_params *p;
 	struct sim_sweep_result *r;
 	atomic_uint next;
-	pthread_mutex_t lock; /* protects done, failed, err */
+	pthread_mutex_t lock; /* protects done, failed, err, point_done, per_point */
 	unsigned done;
+	uint64_t *point_done; /* accesses of each point so far */
+	uint64_t per_point;   /* accesses a point makes (0: not known yet) */
 	int failed;
 	char *err;
 	size_t errlen;
@@ -33,13 +35,56 @@ static bool in_subtree(const char *cg, const char *path)
 	return !strcmp(cg, path) || (!strncmp(cg, path, n) && cg[n] == '/');
 }
 
+#define POINT_FINISHED UINT64_MAX /* in point_done: all of its accesses count */
+
+struct point_ctx {
+	struct sweep *sw;
+	unsigned i;
+};
+
+/* Call with sw->lock held. */
+static void report_accesses(struct sweep *sw)
+{
+	uint64_t sum = 0;
+
+	if (!sw->p->progress_accesses || !sw->per_point)
+		return;
+	for (unsigned k = 0; k < sw->r->nr_points; k++)
+		sum += sw->point_done[k] == POINT_FINISHED ? sw->per_point : sw->point_done[k];
+	sw->p->progress_accesses(sw->p->progress_arg, sum, sw->per_point * sw->r->nr_points);
+}
+
+static void point_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct point_ctx *c = arg;
+
+	pthread_mutex_lock(&c->sw->lock);
+	c->sw->point_done[c->i] = done;
+	if (total > c->sw->per_point)
+		c->sw->per_point = total;
+	report_accesses(c->sw);
+	pthread_mutex_unlock(&c->sw->lock);
+}
+
+/* A point ended (ran or failed): all its accesses count as done. */
+static void point_finished(struct sweep *sw, unsigned i)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->point_done[i] = POINT_FINISHED;
+	report_accesses(sw);
+	pthread_mutex_unlock(&sw->lock);
+}
+
 static int run_point(struct sweep *sw, unsigned i)
 {
 	const struct sim_sweep_params *p = sw->p;
 	struct sim_sweep_point *pt = &sw->r->points[i];
+	struct point_ctx ctx = {.sw = sw, .i = i};
 	struct sim_run_params rp = {.scenario = p->scenario,
 				    .override_cgroup = p->cgroup,
 				    .override_max = pt->max,
+				    .progress = p->progress_accesses ? point_progress : NULL,
+				    .progress_arg = &ctx,
 				    .quiet = true};
 	struct sim_result *res = NULL;
 	char err[SIM_ERR_LEN];
@@ -48,6 +93,7 @@ static int run_point(struct sweep *sw, unsigned i)
 
 	if (ret == -EIO) { /* this limit does not work: say so and carry on */
 		snprintf(pt->failed, sizeof(pt->failed), "%s", err[0] ? err : "the run failed");
+		point_finished(sw, i);
 		return 0;
 	}
 	if (ret) {
@@ -82,6 +128,7 @@ static int run_point(struct sweep *sw, unsigned i)
 		pt->slowdown = 1.0;
 	pt->modelled_seconds = res->modelled_seconds;
 	sim_result_free(res);
+	point_finished(sw, i);
 	return 0;
 }
 
@@ -158,7 +205,9 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 	sw.r->points = calloc(p->steps, sizeof(*sw.r->points));
 	jobs = p->jobs < p->steps ? p->jobs : p->steps;
 	tids = calloc(jobs, sizeof(*tids));
-	if (!sw.r->points || !tids) {
+	sw.point_done = calloc(p->steps, sizeof(*sw.point_done));
+	if (!sw.r->points || !tids || !sw.point_done) {
+		free(sw.point_done);
 		free(tids);
 		sim_sweep_free(sw.r);
 		return -ENOMEM;
@@ -181,6 +230,7 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 		pthread_join(tids[i], NULL);
 	pthread_mutex_destroy(&sw.lock);
 	free(tids);
+	free(sw.point_done);
 	if (sw.failed) {
 		sim_sweep_free(sw.r);
 		return sw.failed == -EINVAL || sw.failed == -ENOMEM ? sw.failed : -EIO;

@@ -34,6 +34,10 @@ struct sim_sweep_params {
 	double target_slowdown;
 	/* after each point, from one of the workers (serialized) */
 	void (*progress)(void *arg, unsigned done, unsigned total);
+	/* as the points run: their accesses so far, of all the points' (every
+	 * point makes the same accesses; a failed one counts as done); from the
+	 * workers, serialized, often (the callee limits its redraws) */
+	void (*progress_accesses)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
 };
 

@@ -219,6 +219,52 @@ static void test_sim_sweep_run_reclaimer_and_build(void **state)
 	sim_scenario_free(s);
 }
 
+struct seen {
+	uint64_t done, total;
+	unsigned calls;
+	bool backwards;
+};
+
+static void seen_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct seen *s = arg;
+
+	s->backwards |= done < s->done || (s->total && total != s->total);
+	s->done = done;
+	s->total = total;
+	s->calls++;
+}
+
+/* Progress counts the accesses of every point as they run (not only whole
+ * points), never goes back, and ends at all of them; a failed point counts. */
+static void test_sim_sweep_progress_in_accesses(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r;
+	struct seen seen = {0};
+	char err[SIM_ERR_LEN];
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = 8 << 10,
+				     .to = 2 << 20,
+				     .steps = 4,
+				     .jobs = 2,
+				     .target = 0.01,
+				     .progress_accesses = seen_progress,
+				     .progress_arg = &seen};
+
+	(void)state;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	assert_int_equal(r->nr_failed, 1); /* 8K */
+	assert_false(seen.backwards);
+	assert_int_equal(seen.total, 4 * 60000); /* app's 50k and other's 10k, per point */
+	assert_int_equal(seen.done, seen.total);
+	assert_true(seen.calls > 4); /* more often than once a point */
+	sim_sweep_free(r);
+	sim_scenario_free(s);
+}
+
 /* A limit too small to build the enclave fails on its own: the other points
  * run, the failed one says why and is left out of the target and the knee. */
 static void test_sim_sweep_failed_point_does_not_abort(void **state)
@@ -345,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_sim_sweep_bad_params),
 		cmocka_unit_test(test_sim_sweep_failed_point_does_not_abort),
 		cmocka_unit_test(test_sim_sweep_run_reclaimer_and_build),
+		cmocka_unit_test(test_sim_sweep_progress_in_accesses),
 		cmocka_unit_test(test_sim_sweep_target_slowdown),
 		cmocka_unit_test(test_sim_sweep_target_at_first_point),
 	};

@@ -266,7 +266,7 @@ int epcmm_sweep(int nr_args, char **args)
 				     .jobs = (unsigned)o.jobs,
 				     .target = o.target_pct / 100,
 				     .target_slowdown = o.target_slowdown,
-				     .progress = tool_progress_points,
+				     .progress_accesses = tool_progress_update,
 				     .progress_arg = &prog};
 	if (parse_range(o.max, &p)) {
 		free(argv);
@@ -321,7 +321,6 @@ int epcmm_sweep(int nr_args, char **args)
 		fflush(stdout);
 	}
 	tool_progress_init(&prog, !o.quiet);
-	prog.unit = "points";
 	ret = sim_sweep(&p, &r, err, sizeof(err));
 	if (prog.on) {
 		if (prog.shown)

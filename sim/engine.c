@@ -28,6 +28,7 @@ struct eng_encl {
 	struct epc_cgroup *cg;
 	struct epc_encl *encl;
 	struct sim_zipf zipf;
+	uint64_t build_evicted, build_reloaded; /* its own pages', by the end of its build */
 	int first_thread;
 	atomic_int ready; /* threads mode: 1 created, -1 creation failed */
 };
@@ -66,6 +67,11 @@ struct engine {
 	size_t errlen;
 	int failed;
 	uint64_t log_lines;
+	uint64_t build_evicted, build_reloaded; /* EWBs and ELDUs while enclaves were built
+						 * (protected by lock) */
+	/* one build at a time, so the builds' shares of the machine's counts do
+	 * not overlap (threads mode; deterministic mode has one thread) */
+	pthread_mutex_t build_lock;
 };
 
 static void eng_fail(struct engine *eng, int ret, const char *fmt, ...)
@@ -204,19 +210,22 @@ static int setup_enclaves(struct engine *eng)
 		ee->accesses = e->accesses;
 		ee->cg = cg_of(eng, e->cgroup);
 		if (e->pattern.kind == SIM_PATTERN_TRACE) {
-			uint64_t pages, records;
+			uint64_t pages = e->trace_pages, records = e->trace_records;
 
-			char terr[SIM_ERR_LEN];
+			if (!e->trace_checked) { /* a caller that did not check: do it now */
+				char terr[SIM_ERR_LEN];
 
-			ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
-					      sizeof(terr));
-			if (ret) {
-				const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
+				ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
+						      sizeof(terr));
+				if (ret) {
+					const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
 
-				snprintf(eng->err, eng->errlen, "%s:%u: [enclave %s] pattern: %s",
-					 l->file, l->line, e->name, terr);
-				eng->failed = -EINVAL;
-				return -EINVAL;
+					snprintf(eng->err, eng->errlen,
+						 "%s:%u: [enclave %s] pattern: %s", l->file,
+						 l->line, e->name, terr);
+					eng->failed = -EINVAL;
+					return -EINVAL;
+				}
 			}
 			if (e->size && e->size < pages * EPC_PAGE_SIZE) {
 				const struct sim_loc *l = &e->key_loc[SIM_EK_SIZE];
@@ -231,8 +240,9 @@ static int setup_enclaves(struct engine *eng)
 			}
 			if (!e->size)
 				ee->size = pages * EPC_PAGE_SIZE;
+			/* every thread replays the whole trace */
 			if (!(e->set & (1u << SIM_EK_ACCESSES)))
-				ee->accesses = records;
+				ee->accesses = records * e->threads;
 		}
 		ee->nr_pages = ee->size / EPC_PAGE_SIZE;
 		if (e->pattern.kind == SIM_PATTERN_ZIPF) {
@@ -298,8 +308,41 @@ static int setup_enclaves(struct engine *eng)
 	return 0;
 }
 
-/* ECREATE, EADD of every page, EINIT, by the enclave's first thread. */
+/*
+ * ECREATE, EADD of every page, EINIT, by the enclave's first thread. The
+ * EWBs and ELDUs the machine does meanwhile (evictions to make room for the
+ * EADDs) are the build's, not the run's: the cost model reports them apart.
+ * (In threads mode builds take turns, but other enclaves' runs may add to
+ * them at the same time.)
+ */
+static int build_enclave(struct engine *eng, struct eng_encl *ee);
+
 static int create_enclave(struct engine *eng, struct eng_encl *ee)
+{
+	struct epc_stats before, after;
+	struct epc_encl_stats es;
+	int ret;
+
+	pthread_mutex_lock(&eng->build_lock);
+	epc_get_stats(eng->epc, &before);
+	ret = build_enclave(eng, ee);
+	epc_get_stats(eng->epc, &after);
+	pthread_mutex_unlock(&eng->build_lock);
+	pthread_mutex_lock(&eng->lock);
+	eng->build_evicted += after.nr_evicted - before.nr_evicted;
+	eng->build_reloaded += after.nr_reloaded - before.nr_reloaded;
+	pthread_mutex_unlock(&eng->lock);
+	if (!ret) {
+		epc_encl_get_stats(ee->encl, &es);
+		ee->build_evicted = es.nr_evicted;
+		ee->build_reloaded = es.nr_reloaded;
+		atomic_store(&ee->ready, 1); /* pairs with the loads in faults_now() and the
+					      * threads */
+	}
+	return ret;
+}
+
+static int build_enclave(struct engine *eng, struct eng_encl *ee)
 {
 	struct epc_task *t = eng->threads[ee->first_thread].task;
 	int ret = epc_encl_create(t, ee->size, &ee->encl);
@@ -316,8 +359,10 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 		if (ret) {
 			eng_fail(eng, -EIO,
 				 "enclave %s: EADD of page %llu failed: %s (its cgroup %s cannot "
-				 "make room)",
-				 ee->e->name, (unsigned long long)i, strerror(-ret), ee->e->cgroup);
+				 "%s)",
+				 ee->e->name, (unsigned long long)i, strerror(-ret), ee->e->cgroup,
+				 i == 0 && ret == -ENOMEM ? "hold SECS + VA + 1 page"
+							  : "make room");
 			return ret;
 		}
 		if (eng->s->run.mode == SIM_MODE_DETERMINISTIC &&
@@ -329,7 +374,6 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 		eng_fail(eng, -EIO, "enclave %s: EINIT failed: %s", ee->e->name, strerror(-ret));
 		return ret;
 	}
-	atomic_store(&ee->ready, 1); /* pairs with the loads in faults_now() and the threads */
 	return 0;
 }
 
@@ -640,7 +684,17 @@ static int collect(struct engine *eng, struct sim_result **out)
 			.events = cs.events,
 			.evicted = cs.nr_evicted,
 			.reloaded = cs.nr_reloaded,
+			.reclaim_sync = cs.nr_reclaim_sync,
+			.reclaim_async = cs.nr_reclaim_async,
+			.work_queued = cs.nr_work_queued,
+			.work_run = cs.nr_work_run,
 		};
+		if (i) {
+			r->reclaim.cgroup_rounds_sync += cs.nr_reclaim_sync;
+			r->reclaim.cgroup_rounds_async += cs.nr_reclaim_async;
+			r->reclaim.cgroup_work_queued += cs.nr_work_queued;
+			r->reclaim.cgroup_work_run += cs.nr_work_run;
+		}
 	}
 	/* evicted and reloaded of the subtree, as current and peak are */
 	for (int i = r->nr_cgroups - 1; i > 0; i--) {
@@ -674,21 +728,33 @@ static int collect(struct engine *eng, struct sim_result **out)
 		er->evicted = es.nr_evicted;
 		er->reloaded = es.nr_reloaded;
 		er->fault_rate = er->accesses ? (double)er->faults / (double)er->accesses : 0;
-		er->cycles = sim_cost_cycles(&s->run.cost, er->accesses, er->faults, er->evicted,
-					     er->reloaded);
+		er->cycles = sim_cost_cycles(&s->run.cost, er->accesses, er->faults,
+					     er->evicted - ee->build_evicted,
+					     er->reloaded - ee->build_reloaded);
 		r->accesses += er->accesses;
 		r->faults += er->faults;
 	}
-	epc_get_stats(eng->epc, &st);
-	r->reclaim = (struct sim_reclaim_result){.ksgxd_wakeups = st.nr_ksgxd_wakeups,
-						 .evicted = st.nr_evicted,
-						 .reloaded = st.nr_reloaded,
-						 .alloc_failed = st.nr_alloc_failed};
+	epc_get_stats2(eng->epc, &st, sizeof(st));
+	r->reclaim.ksgxd_wakeups = st.nr_ksgxd_wakeups;
+	r->reclaim.ksgxd_runs = st.nr_ksgxd_runs;
+	r->reclaim.ksgxd_batches = st.nr_ksgxd_batches;
+	r->reclaim.reclaimed_ksgxd = st.nr_reclaimed_ksgxd;
+	r->reclaim.reclaimed_direct = st.nr_reclaimed_direct;
+	r->reclaim.reclaimed_cgroup = st.nr_reclaimed_cgroup;
+	r->reclaim.evicted = st.nr_evicted;
+	r->reclaim.reloaded = st.nr_reloaded;
+	r->reclaim.alloc_failed = st.nr_alloc_failed;
+	r->reclaim.build_evicted = eng->build_evicted;
+	r->reclaim.build_reloaded = eng->build_reloaded;
 	r->nr_cpus_used = eng->nr_cpus_used;
-	r->cycles = sim_cost_cycles(&s->run.cost, r->accesses, r->faults, st.nr_evicted,
-				    st.nr_reloaded);
+	r->cycles = sim_cost_cycles(&s->run.cost, r->accesses, r->faults,
+				    st.nr_evicted - eng->build_evicted,
+				    st.nr_reloaded - eng->build_reloaded);
+	r->build_cycles =
+		sim_cost_cycles(&s->run.cost, 0, 0, eng->build_evicted, eng->build_reloaded);
 	r->baseline_cycles = sim_cost_cycles(&s->run.cost, r->accesses, 0, 0, 0);
 	r->modelled_seconds = cycles_to_seconds(eng, r->cycles);
+	r->build_seconds = cycles_to_seconds(eng, r->build_cycles);
 	r->baseline_seconds = cycles_to_seconds(eng, r->baseline_cycles);
 	r->slowdown = r->baseline_cycles ? (double)r->cycles / (double)r->baseline_cycles : 1.0;
 	r->log_lines = eng->log_lines;
@@ -723,6 +789,7 @@ static void teardown(struct engine *eng)
 	free(eng->encls);
 	free(eng->cgs);
 	pthread_mutex_destroy(&eng->lock);
+	pthread_mutex_destroy(&eng->build_lock);
 }
 
 static double now_seconds(void)
@@ -742,6 +809,7 @@ int sim_run(const struct sim_run_params *p, struct sim_result **out, char *err, 
 	if (errlen)
 		err[0] = '\0';
 	pthread_mutex_init(&eng.lock, NULL);
+	pthread_mutex_init(&eng.build_lock, NULL);
 	ret = setup_machine(&eng);
 	if (!ret)
 		ret = setup_enclaves(&eng);

@@ -22,8 +22,10 @@
  * The cost model (scenario.h struct sim_cost) turns counts into cycles:
  * accesses x access + faults x fault + EWBs x ewb + ELDUs x eldu, over every
  * CPU that runs an enclave thread as if they ran in parallel: modelled
- * seconds = cycles / (clock x CPUs used). "Baseline" is the same run with no
- * paging (accesses only); slowdown = modelled / baseline.
+ * seconds = cycles / (clock x CPUs used). The enclaves' builds (the EWBs and
+ * ELDUs while their pages are EADDed) are counted apart from the run: the
+ * run is the rest. "Baseline" is the run with no paging (accesses only);
+ * slowdown = the run's modelled time / baseline.
  *
  * No global state; several runs may go on at once in one process (a sweep).
  */
@@ -51,6 +53,9 @@ struct sim_cgroup_result {
 	uint64_t max;			/* bytes, SIM_UNLIMITED for max */
 	uint64_t current, peak, events; /* as misc.current, misc.peak, misc.events max */
 	uint64_t evicted, reloaded;	/* EWBs and ELDUs of pages charged to it or below it */
+	/* its own (epc_cgroup_get_stats): reclaim rounds callers ran over its
+	 * subtree, rounds its background work ran, that work queued and run */
+	uint64_t reclaim_sync, reclaim_async, work_queued, work_run;
 };
 
 struct sim_enclave_result {
@@ -59,16 +64,21 @@ struct sim_enclave_result {
 	unsigned threads;
 	uint64_t accesses, writes, faults, evicted, reloaded;
 	double fault_rate; /* faults / accesses */
-	uint64_t cycles;   /* modelled */
+	uint64_t cycles;   /* modelled, the run's: its own build's EWBs and ELDUs left out */
 };
 
-/*
- * The reclaimer. What the library counts today; ksgxd batches and the direct
- * and cgroup reclaim counts go here when epcmm.h has them.
- */
+/* The reclaimer: epc_get_stats2() and the cgroups' reclaim counters. */
 struct sim_reclaim_result {
-	uint64_t ksgxd_wakeups;
-	uint64_t evicted, reloaded; /* EWBs and ELDUs, SECS included */
+	uint64_t ksgxd_wakeups, ksgxd_runs, ksgxd_batches;
+	uint64_t evicted, reloaded;		/* EWBs and ELDUs, SECS included */
+	uint64_t build_evicted, build_reloaded; /* of those, while enclaves were built */
+	/* pages freed by ksgxd, by a caller's reclaim over the whole tree (a full
+	 * EPC), by reclaim confined below the root (a cgroup limit) */
+	uint64_t reclaimed_ksgxd, reclaimed_direct, reclaimed_cgroup;
+	/* summed over the cgroups below the root: reclaim rounds callers ran
+	 * (sync) and their background work ran (async); the work queued and run */
+	uint64_t cgroup_rounds_sync, cgroup_rounds_async;
+	uint64_t cgroup_work_queued, cgroup_work_run;
 	uint64_t alloc_failed;
 };
 
@@ -84,9 +94,10 @@ struct sim_result {
 	struct sim_reclaim_result reclaim;
 	uint64_t epc_bytes;
 	uint64_t accesses, faults;
-	uint64_t cycles, baseline_cycles;
+	uint64_t cycles, build_cycles, baseline_cycles; /* run, build, run without paging */
 	int nr_cpus_used;
-	double modelled_seconds, baseline_seconds, slowdown;
+	double modelled_seconds, build_seconds, baseline_seconds,
+		slowdown;    /* slowdown: the run's */
 	double wall_seconds; /* measured: never on stdout or in JSON */
 	uint64_t log_lines;  /* library log lines at LOG_WARNING or worse */
 };

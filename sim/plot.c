@@ -259,12 +259,53 @@ static int gp_plot(const char *csv, const char *out, const char *title,
 	return rc;
 }
 
+int sim_plot_check(const char *out_path, char *err, size_t errlen)
+{
+	const char *path = getenv("PATH"), *slash = strrchr(out_path, '/');
+	char dir[4096];
+	bool found = false;
+
+	if (strcasecmp(extension(out_path), ".svg") && strcasecmp(extension(out_path), ".png"))
+		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out_path);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == out_path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out_path), out_path);
+	if (access(dir, W_OK | X_OK))
+		return fail(err, errlen, -errno, "cannot write %s: %s: %s", out_path, dir,
+			    strerror(errno));
+	if (strchr(SIM_PLOT_GNUPLOT, '/')) {
+		found = access(SIM_PLOT_GNUPLOT, X_OK) == 0;
+	} else {
+		for (const char *p = path ? path : "/usr/bin:/bin"; !found; p++) {
+			size_t n = strcspn(p, ":");
+			char cand[4096];
+
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)(n ? n : 1), n ? p : ".",
+				 SIM_PLOT_GNUPLOT);
+			found = access(cand, X_OK) == 0;
+			p += n;
+			if (!*p)
+				break;
+		}
+	}
+	if (!found)
+		return fail(err, errlen, -ENOENT,
+			    "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+	return 0;
+}
+
 /* ---- timeline ---- */
 
 struct timeline {
 	const char *csv, *title;
 	char **cols;
 	int nr;
+	enum sim_plot_x x;
+	bool skip0; /* leave out the row at 0 accesses (the start is not joined to the
+		     * first sample by a slope) */
 };
 
 /* The PATH of "cg:PATH:what", in @buf. */
@@ -298,7 +339,8 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct timeline *tl = arg;
 	char path[1024];
-	int color = 0, faults = -1;
+	int color = 0, faults = -1, xcol;
+	const char *skip = tl->skip0 ? "$2 == 0 ? NaN : " : "";
 	bool first, no_cg = true;
 
 	if (tl->nr < 3 || strcmp(tl->cols[0], "modelled_s") || strcmp(tl->cols[1], "accesses"))
@@ -325,6 +367,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
 			    tl->csv);
 
+	xcol = tl->x == SIM_PLOT_X_TIME ? 1 : 2;
 	fprintf(f, "set grid lc rgb '#cccccc'\n"
 		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
@@ -351,15 +394,17 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		fprintf(f, "%s", first ? "" : ", \\\n  ");
 		first = false;
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title ", i + 1, MIB,
-			palette[color % PALETTE_LEN]);
+		fprintf(f, " using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title ", xcol, skip,
+			i + 1, MIB, palette[color % PALETTE_LEN]);
 		fprintf(f, "'");
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " usage', \\\n  ");
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:($%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' title '",
-			i + 2, MIB, palette[color % PALETTE_LEN]);
+		fprintf(f,
+			" using %d:(%s$%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' "
+			"title '",
+			xcol, skip, i + 2, MIB, palette[color % PALETTE_LEN]);
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
 		fprintf(f, " limit'");
@@ -368,18 +413,23 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	}
 	if (first) { /* no cgroup: an empty panel with its axes (gnuplot refuses no points) */
 		gp_str(f, tl->csv);
-		fprintf(f, " using 1:(0) with lines lc rgb 'white' notitle\nunset label 1");
+		fprintf(f, " using %d:(0) with lines lc rgb 'white' notitle\nunset label 1", xcol);
 	}
-	fprintf(f, "\n"
-		   "set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
-		   "unset title\nset format x '%%g'\n"
-		   "set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
-		   "'sans,11' noenhanced\n"
-		   "set xlabel 'modelled time (s)'\n"
-		   "set ylabel 'free EPC (MiB)'\n"
-		   "set y2label 'faults per interval'\n"
-		   "set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
-		   "plot ");
+	fprintf(f,
+		"\n"
+		"set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
+		"unset title\nset format x '%s'\n"
+		"set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
+		"'sans,11' noenhanced\n"
+		"set xlabel '%s'\n"
+		"set ylabel 'free EPC (MiB)'\n"
+		"set y2label 'faults per 1,000 accesses'\n"
+		"set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
+		"prev = 0\n"
+		"plot ",
+		tl->x == SIM_PLOT_X_TIME ? "%g" : "%.0s%c",
+		tl->x == SIM_PLOT_X_TIME ? "modelled time (s; enclave builds included)"
+					 : "accesses made (all enclaves)");
 	for (int i = 2; i < faults; i++) {
 		const char *c = tl->cols[i];
 
@@ -387,24 +437,47 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			continue;
 		gp_str(f, tl->csv);
 		fprintf(f,
-			" using 1:($%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s free', "
-			"\\\n  ",
-			i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10), c + 5);
+			" using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s "
+			"free', \\\n  ",
+			xcol, skip, i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10),
+			c + 5);
 		color++;
 	}
+	/* each row's faults are those of the interval it ends: over the accesses
+	 * since the previous row, drawn across that interval */
 	gp_str(f, tl->csv);
 	fprintf(f,
-		" using 1:%d axes x1y2 with steps lw 1 lc rgb '#888888' title 'faults'\n"
+		" using %d:(d = $2 - prev, prev = $2, d > 0 ? 1000.0 * $%d / d : %s) axes x1y2 "
+		"with fsteps lw 1 lc rgb '#888888' title 'faults'\n"
 		"unset multiplot\n",
-		faults + 1);
+		xcol, faults + 1, tl->skip0 ? "NaN" : "0");
 	return 0;
 }
 
-int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
-		      size_t errlen)
+/* Rows after the header (0 if the file cannot be read). */
+static unsigned long data_rows(const char *csv)
+{
+	FILE *f = fopen(csv, "r");
+	unsigned long n = 0;
+	int c, last = '\n';
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			n++;
+		last = c;
+	}
+	fclose(f);
+	n += last != '\n';
+	return n ? n - 1 : 0;
+}
+
+int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
+		      enum sim_plot_x x, char *err, size_t errlen)
 {
 	char *cols[PLOT_MAX_COLUMNS], *line;
-	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols};
+	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols, .x = x};
 	int rc;
 
 	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
@@ -413,6 +486,7 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 	rc = csv_header(csv_path, &line, cols, &tl.nr, err, errlen);
 	if (rc)
 		return rc;
+	tl.skip0 = data_rows(csv_path) > 1;
 	rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
 	free(line);
 	return rc;
@@ -422,13 +496,38 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 
 struct sweep {
 	const char *csv, *title;
-	uint64_t knee;
-	double knee_rate; /* fault rate at the knee, a fraction; < 0: not in the CSV */
+	struct sim_plot_sweep_marks m;
+	uint64_t unit;
+	const char *unit_name;
+	double knee_rate;  /* fault rate at the knee, a fraction; < 0: not in the CSV */
+	double target_y;   /* the target point's rate (or slowdown); < 0: not in the CSV */
+	double xmin, xmax; /* limits, bytes */
+	double ymin_pos;   /* the smallest non-zero fault rate; 0 if none */
+	double ymax;	   /* the largest fault rate */
+	bool zero, log_y;  /* a zero fault rate; a log y axis */
 };
+
+/* @v in the plot's unit, as the table writes it: "108", "1.5", "0.25". */
+static void fmt_x(char *buf, size_t len, uint64_t v, uint64_t unit)
+{
+	if (v % unit == 0)
+		snprintf(buf, len, "%" PRIu64, v / unit);
+	else if ((v * 10) % unit == 0)
+		snprintf(buf, len, "%.1f", (double)v / (double)unit);
+	else {
+		size_t n = (size_t)snprintf(buf, len, "%.2f", (double)v / (double)unit);
+
+		while (n > 1 && n < len && buf[n - 1] == '0')
+			buf[--n] = '\0';
+	}
+}
 
 static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct sweep *sw = arg;
+	const struct sim_plot_sweep_marks *m = &sw->m;
+	double u = (double)sw->unit;
+	char x[32];
 
 	(void)err;
 	(void)errlen;
@@ -436,96 +535,157 @@ static int sweep_body(FILE *f, const void *arg, char *err, size_t errlen)
 		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set title ");
 	gp_str(f, sw->title);
-	fprintf(f, " noenhanced font 'sans,14'\n"
-		   "set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
-		   "'sans,11' noenhanced\n"
-		   "set xlabel 'cgroup limit, sgx\\_epc misc.max (MiB)'\n"
-		   "set ylabel 'fault rate (%% of accesses)'\n"
-		   "set y2label 'modelled slowdown (x)'\n"
-		   "set xrange [0:*]\nset yrange [0:*]\nset y2range [1:*]\n"
-		   "set ytics nomirror\nset y2tics\nset mxtics\n");
-	if (sw->knee) {
-		double x = (double)sw->knee / MIB;
+	fprintf(f,
+		" noenhanced font 'sans,14'\n"
+		"set key at screen 0.785, screen 0.92 left top Left reverse samplen 2 font "
+		"'sans,11' noenhanced\n"
+		"set xlabel 'cgroup limit, sgx\\_epc misc.max (%s)'\n"
+		"set ylabel 'fault rate (%% of accesses%s)'\n"
+		"set y2label 'modelled slowdown (x)'\n"
+		"set xrange [0:*]\nset y2range [1:*]\n"
+		"set ytics nomirror\nset y2tics\nset mxtics\n",
+		sw->unit_name, sw->log_y ? ", log scale" : "");
+	if (sw->log_y) {
+		fprintf(f,
+			"set logscale y\nset format y '%%g'\nset yrange [%.6g:%.6g]\n"
+			"set logscale y2\nset format y2 '%%g'\nset y2label 'modelled slowdown (x, "
+			"log "
+			"scale)'\n",
+			sw->ymin_pos * 100 / 2, sw->ymax * 100 * 2);
+		if (sw->zero)
+			fprintf(f,
+				"set label 3 \"limits with no fault\\nare not drawn on the\\nlog "
+				"axis\" at screen 0.79, screen 0.70 left font 'sans,10'\n");
+	} else
+		fprintf(f, "set yrange [0:*]\n");
+	if (m->knee_bytes) {
+		/* the label at the top of the knee's line, on the side with more room:
+		 * right of it (above the falling curve), or left of it near the right edge */
+		bool left = sw->xmax > 0 && (double)m->knee_bytes > 0.65 * sw->xmax;
+
+		fmt_x(x, sizeof(x), m->knee_bytes, sw->unit);
+		fprintf(f,
+			"set arrow 1 from %.6f, graph 0 to %.6f, graph 1 nohead dt (4,4) lc rgb "
+			"'#444444'\n",
+			(double)m->knee_bytes / u, (double)m->knee_bytes / u);
+		fprintf(f, "set label 1 'knee: %s %s' at %.6f, graph 0.96 %s offset %s,0 front\n",
+			x, sw->unit_name, (double)m->knee_bytes / u, left ? "right" : "left",
+			left ? "-0.8" : "0.8");
+	}
+	if (m->target_rate >= 0 || m->target_slowdown > 0) {
+		bool by_rate = !(m->target_slowdown > 0);
 
 		fprintf(f,
-			"set arrow from %.6f, graph 0 to %.6f, graph 1 nohead dt (4,4) lc rgb "
-			"'#444444'\n",
-			x, x);
-		if (sw->knee_rate >= 0)
+			"set arrow 2 from graph 0, %s %.6g to graph 1, %s %.6g nohead lw 1.5 lc "
+			"rgb '#2ca02c'\n",
+			by_rate ? "first" : "second",
+			by_rate ? m->target_rate * 100 : m->target_slowdown,
+			by_rate ? "first" : "second",
+			by_rate ? m->target_rate * 100 : m->target_slowdown);
+		if (by_rate)
 			fprintf(f,
-				"set label 1 'knee: %.4g MiB, %.3g%%' at %.6f, %.6f offset 1.5,0 "
-				"front font 'sans,12'\n",
-				(double)sw->knee / MIB, sw->knee_rate * 100, x,
-				sw->knee_rate * 100);
+				"set label 2 'target: %.3g%% fault rate' at graph 0.99, first %.6g "
+				"right offset 0,0.7 front textcolor rgb '#2ca02c'\n",
+				m->target_rate * 100, m->target_rate * 100);
 		else
 			fprintf(f,
-				"set label 1 'knee: %.4g MiB' at %.6f, graph 0.9 offset 1.2,0 "
-				"front\n",
-				(double)sw->knee / MIB, x);
+				"set label 2 'target: %.3gx slowdown' at graph 0.99, second %.6g "
+				"right offset 0,0.7 front textcolor rgb '#2ca02c'\n",
+				m->target_slowdown, m->target_slowdown);
 	}
 	fprintf(f, "plot ");
 	gp_str(f, sw->csv);
 	fprintf(f,
 		" using ($1/%.1f):($2*100) with linespoints lw 2 pt 7 ps 0.8 lc rgb '#1f77b4' "
-		"title 'fault rate', \\\n  ",
-		MIB);
+		"title '%s', \\\n  ",
+		u, "fault rate");
 	gp_str(f, sw->csv);
 	fprintf(f,
 		" using ($1/%.1f):4 axes x1y2 with linespoints lw 1.5 dt (12,8) pt 6 ps 0.8 lc rgb "
-		"'#ff7f0e' "
-		"title 'modelled slowdown'",
-		MIB);
-	if (sw->knee && sw->knee_rate >= 0)
+		"'#ff7f0e' title 'modelled slowdown'",
+		u);
+	if (m->knee_bytes && sw->knee_rate >= 0 && (!sw->log_y || sw->knee_rate > 0))
+		fprintf(f, ", \\\n  '-' using 1:2 with points pt 7 ps 2 lc rgb '#d62728' "
+			   "title 'knee'");
+	if (m->target_bytes && sw->target_y >= 0 &&
+	    (m->target_slowdown > 0 || !sw->log_y || sw->target_y > 0))
 		fprintf(f,
-			", \\\n  '-' using 1:2 with points pt 7 ps 2 lc rgb '#d62728' "
-			"title 'knee'\n%.6f,%.6f\ne\n",
-			(double)sw->knee / MIB, sw->knee_rate * 100);
-	else
-		fprintf(f, "\n");
+			", \\\n  '-' using 1:2 %swith points pt 9 ps 2 lc rgb '#2ca02c' "
+			"title 'target limit'",
+			m->target_slowdown > 0 ? "axes x1y2 " : "");
+	fprintf(f, "\n");
+	if (m->knee_bytes && sw->knee_rate >= 0 && (!sw->log_y || sw->knee_rate > 0))
+		fprintf(f, "%.6f,%.6g\ne\n", (double)m->knee_bytes / u, sw->knee_rate * 100);
+	if (m->target_bytes && sw->target_y >= 0 &&
+	    (m->target_slowdown > 0 || !sw->log_y || sw->target_y > 0))
+		fprintf(f, "%.6f,%.6g\ne\n", (double)m->target_bytes / u,
+			m->target_slowdown > 0 ? sw->target_y : sw->target_y * 100);
 	return 0;
 }
 
-/* The fault rate in the row of @csv whose limit is @knee; -1 if none. */
-static int sweep_knee_rate(const char *csv, uint64_t knee, double *rate, char *err, size_t errlen)
+/* Read the rows: the ranges, and the values at the knee and the target. */
+static int sweep_scan(const char *csv, struct sweep *sw, char *err, size_t errlen)
 {
 	FILE *f = fopen(csv, "r");
 	char line[512];
 	uint64_t lineno = 1;
 
-	*rate = -1;
+	sw->knee_rate = sw->target_y = -1;
 	if (!f)
 		return fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
 	if (!fgets(line, sizeof(line), f))
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t max;
-		double r;
+		uint64_t max, ev;
+		double r, slow;
 
 		lineno++;
-		if (sscanf(line, "%" SCNu64 ",%lf", &max, &r) != 2) {
+		if (sscanf(line, "%" SCNu64 ",%lf,%" SCNu64 ",%lf", &max, &r, &ev, &slow) != 4) {
 			fclose(f);
 			return fail(err, errlen, -EINVAL,
 				    "%s:%" PRIu64 ": expected max_bytes,fault_rate,...", csv,
 				    lineno);
 		}
-		if (max == knee)
-			*rate = r;
+		if (lineno == 2 || (double)max < sw->xmin)
+			sw->xmin = (double)max;
+		if ((double)max > sw->xmax)
+			sw->xmax = (double)max;
+		if (r > sw->ymax)
+			sw->ymax = r;
+		if (r > 0 && (sw->ymin_pos == 0 || r < sw->ymin_pos))
+			sw->ymin_pos = r;
+		sw->zero |= r == 0;
+		if (max == sw->m.knee_bytes)
+			sw->knee_rate = r;
+		if (max == sw->m.target_bytes)
+			sw->target_y = sw->m.target_slowdown > 0 ? slow : r;
 	}
 out:
 	fclose(f);
+	/* a log axis when the rates span more than a decade */
+	sw->log_y = sw->ymin_pos > 0 && sw->ymax > 10 * sw->ymin_pos;
+	if (sw->log_y && sw->m.target_rate > 0 && sw->m.target_rate < sw->ymin_pos)
+		sw->ymin_pos = sw->m.target_rate;
 	return 0;
 }
 
 int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title,
-		   uint64_t knee_bytes, char *err, size_t errlen)
+		   const struct sim_plot_sweep_marks *marks, char *err, size_t errlen)
 {
 	static const char *const want[] = {"max_bytes", "fault_rate", "evictions",
 					   "modelled_slowdown"};
 	char *cols[PLOT_MAX_COLUMNS], *line;
-	struct sweep sw = {.csv = csv_path, .title = title, .knee = knee_bytes};
+	struct sweep sw = {.csv = csv_path, .title = title};
 	int nr, rc;
 
-	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
+	if (marks)
+		sw.m = *marks;
+	else
+		sw.m.target_rate = -1;
+	sw.unit = sw.m.unit ? sw.m.unit : 1048576;
+	sw.unit_name = sw.m.unit_name ? sw.m.unit_name : "MiB";
+	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title) ||
+	    strchr(sw.unit_name, '\'') || has_newline(sw.unit_name))
 		return fail(err, errlen, -EINVAL,
 			    "plot: a file name or the title holds a line break");
 	rc = csv_header(csv_path, &line, cols, &nr, err, errlen);
@@ -541,8 +701,8 @@ int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title
 		rc = fail(err, errlen, -EINVAL, "%s: not a sweep: %d columns, expected 4", csv_path,
 			  nr);
 	free(line);
-	if (!rc && knee_bytes)
-		rc = sweep_knee_rate(csv_path, knee_bytes, &sw.knee_rate, err, errlen);
+	if (!rc)
+		rc = sweep_scan(csv_path, &sw, err, errlen);
 	if (rc)
 		return rc;
 	return gp_plot(csv_path, out_path, title, sweep_body, &sw, err, errlen);

@@ -15,13 +15,18 @@
  * Timeline CSV: header "modelled_s,accesses", then per cgroup
  * "cg:PATH:current" and "cg:PATH:max" (bytes; max empty when unlimited),
  * per node with EPC "node:N:free" (bytes), then "faults" (per interval); one
- * row per sample. Drawn as two panels over modelled time: each cgroup's usage
- * (solid) and limit (dashed, same colour) in MiB; free EPC per node in MiB,
- * with the faults of each interval on the right axis.
+ * row per sample, the first at 0 accesses. Drawn as two panels over the
+ * accesses made (or modelled time), from the first sample after the start:
+ * each cgroup's usage (solid) and limit (dashed, same colour) in MiB; free EPC
+ * per node in MiB, with the faults per 1,000 accesses of each interval on the
+ * right axis, drawn as steps across the interval.
  *
  * Sweep CSV: header "max_bytes,fault_rate,evictions,modelled_slowdown", one
- * row per limit. Drawn as the fault rate (%) against the limit (MiB), the
- * modelled slowdown on the right axis, and the knee marked and labelled.
+ * row per limit. Drawn as the fault rate (%; a log axis when the rates span
+ * more than a decade, zero rates then not drawn) against the limit (in the
+ * unit the table uses), the modelled slowdown on the right axis, the knee
+ * marked and labelled (the label beside the knee's line, inside the border),
+ * the target as a labelled horizontal line and its limit as a point.
  *
  * Errors (0 or a negative errno, a message in @err):
  *  -EINVAL   the output is not .svg/.png, a name or title holds a newline,
@@ -39,11 +44,34 @@
 /* The program run, looked up in PATH. */
 #define SIM_PLOT_GNUPLOT "gnuplot"
 
-int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title, char *err,
-		      size_t errlen);
+/*
+ * Before a run that will plot to @out_path: .svg or .png (-EINVAL), its
+ * directory writable (-errno), gnuplot on PATH (-ENOENT, naming the Debian
+ * package); a message in @err. Return: 0 when the plot can be made.
+ */
+int sim_plot_check(const char *out_path, char *err, size_t errlen);
 
-/* @knee_bytes: the limit to mark as the knee; 0 marks none. */
+/* The timeline's x axis: accesses made (the default), or modelled time. */
+enum sim_plot_x {
+	SIM_PLOT_X_ACCESSES,
+	SIM_PLOT_X_TIME,
+};
+
+int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
+		      enum sim_plot_x x, char *err, size_t errlen);
+
+/* What a sweep plot marks besides its curves. */
+struct sim_plot_sweep_marks {
+	uint64_t knee_bytes;	/* the knee's limit, a dashed line and a point; 0: none */
+	uint64_t target_bytes;	/* the target's limit, a point; 0: none */
+	double target_rate;	/* a horizontal line at this fault rate (a fraction); < 0: none */
+	double target_slowdown; /* > 0: the target is this slowdown instead (right axis) */
+	uint64_t unit;		/* the x axis's unit in bytes (0: MiB), as the table's */
+	const char *unit_name;	/* its name ("KiB"; NULL: "MiB") */
+};
+
+/* @marks may be NULL: no marks, MiB. */
 int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title,
-		   uint64_t knee_bytes, char *err, size_t errlen);
+		   const struct sim_plot_sweep_marks *marks, char *err, size_t errlen);
 
 #endif

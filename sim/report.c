@@ -31,6 +31,14 @@ void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
 }
 
+void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate)
+{
+	if (faults && rate < 0.00005)
+		snprintf(buf, len, "<0.01%%");
+	else
+		snprintf(buf, len, "%.2f%%", 100 * rate);
+}
+
 void sim_fmt_count(char *buf, size_t len, uint64_t n)
 {
 	char digits[24];
@@ -210,7 +218,7 @@ static void report_enclaves(FILE *f, const struct sim_result *r)
 		snprintf(table_cell(&t, row, 3), CELL, "%u", e->threads);
 		sim_fmt_count(table_cell(&t, row, 4), CELL, e->accesses);
 		sim_fmt_count(table_cell(&t, row, 5), CELL, e->faults);
-		snprintf(table_cell(&t, row, 6), CELL, "%.2f%%", 100.0 * e->fault_rate);
+		sim_fmt_rate(table_cell(&t, row, 6), CELL, e->faults, e->fault_rate);
 		sim_fmt_count(table_cell(&t, row, 7), CELL, e->evicted);
 		sim_fmt_count(table_cell(&t, row, 8), CELL, e->reloaded);
 	}
@@ -219,7 +227,9 @@ static void report_enclaves(FILE *f, const struct sim_result *r)
 
 static void fmt_seconds(char *buf, size_t len, double s)
 {
-	if (s >= 1)
+	if (s == 0)
+		snprintf(buf, len, "0 s");
+	else if (s >= 1)
 		snprintf(buf, len, "%.2f s", s);
 	else if (s >= 1e-3)
 		snprintf(buf, len, "%.2f ms", s * 1e3);
@@ -227,10 +237,50 @@ static void fmt_seconds(char *buf, size_t len, double s)
 		snprintf(buf, len, "%.2f us", s * 1e6);
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * Three lines: what was paged, who freed the pages (ksgxd, direct reclaim on
+ * a full EPC, reclaim under a cgroup limit), and how often each ran.
+ */
+static void report_reclaimer(FILE *f, const struct sim_result *r)
+{
+	const struct sim_reclaim_result *k = &r->reclaim;
+	char n[8][32];
+
+	sim_fmt_count(n[0], 32, k->evicted);
+	sim_fmt_count(n[1], 32, k->build_evicted);
+	sim_fmt_count(n[2], 32, k->reloaded);
+	fprintf(f,
+		"reclaimer: %s pages evicted (EWB, %s of them while enclaves were built), %s "
+		"reloaded (ELDU)\n",
+		n[0], n[1], n[2]);
+	sim_fmt_count(n[0], 32, k->reclaimed_ksgxd);
+	sim_fmt_count(n[1], 32, k->ksgxd_wakeups);
+	sim_fmt_count(n[2], 32, k->ksgxd_runs);
+	sim_fmt_count(n[3], 32, k->ksgxd_batches);
+	fprintf(f, "  freed by ksgxd %s (woken %s time%s, ran %s time%s, %s batch%s)\n", n[0], n[1],
+		plural(k->ksgxd_wakeups), n[2], plural(k->ksgxd_runs), n[3],
+		k->ksgxd_batches == 1 ? "" : "es");
+	sim_fmt_count(n[0], 32, k->reclaimed_direct);
+	sim_fmt_count(n[1], 32, k->reclaimed_cgroup);
+	sim_fmt_count(n[2], 32, k->cgroup_rounds_sync);
+	sim_fmt_count(n[3], 32, k->cgroup_rounds_async);
+	sim_fmt_count(n[4], 32, k->cgroup_work_queued);
+	fprintf(f,
+		"  freed by direct reclaim (a full EPC) %s; by cgroup reclaim %s (%s round%s sync, "
+		"%s async, work queued %s time%s)\n",
+		n[0], n[1], n[2], plural(k->cgroup_rounds_sync), n[3], n[4],
+		plural(k->cgroup_work_queued));
+}
+
 void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_result *r)
 {
 	const struct sim_cost *c = &s->run.cost;
-	char a[32], b[32], d[32], m[32], base[32];
+	char a[32], b[32], d[32], m[32], base[32], build[32];
 
 	fputc('\n', f);
 	report_nodes(f, r);
@@ -239,23 +289,18 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	fputc('\n', f);
 	report_enclaves(f, r);
 	fputc('\n', f);
-	sim_fmt_count(a, sizeof(a), r->reclaim.evicted);
-	sim_fmt_count(b, sizeof(b), r->reclaim.reloaded);
-	sim_fmt_count(d, sizeof(d), r->reclaim.ksgxd_wakeups);
-	/* ksgxd batches and the direct and cgroup reclaim counts join this line
-	 * when epcmm.h has them (struct sim_reclaim_result) */
-	fprintf(f, "reclaimer: %s pages evicted (EWB), %s reloaded (ELDU), ksgxd woken %s time%s\n",
-		a, b, d, r->reclaim.ksgxd_wakeups == 1 ? "" : "s");
+	report_reclaimer(f, r);
 	fmt_seconds(m, sizeof(m), r->modelled_seconds);
 	fmt_seconds(base, sizeof(base), r->baseline_seconds);
+	fmt_seconds(build, sizeof(build), r->build_seconds);
 	sim_fmt_count(a, sizeof(a), c->fault);
 	sim_fmt_count(b, sizeof(b), c->ewb);
 	sim_fmt_count(d, sizeof(d), c->eldu);
 	fprintf(f,
-		"modelled time on SGX hardware: %s, %.2fx the %s without paging\n"
+		"modelled time on SGX hardware: run %s (%.2fx the %s without paging), build %s\n"
 		"  (cycles: %" PRIu64 " an access, %s a fault, %s an EWB, %s an ELDU;\n"
-		"  %.1f GHz, %d CPU%s in parallel; epcmm-scenario(5) says where they come from)\n",
-		m, r->slowdown, base, c->access, a, b, d, c->clock_ghz, r->nr_cpus_used,
+		"  %.1f GHz, %d CPU%s at once; epcmm-scenario(5) says where they come from)\n",
+		m, r->slowdown, base, build, c->access, a, b, d, c->clock_ghz, r->nr_cpus_used,
 		r->nr_cpus_used == 1 ? "" : "s");
 }
 
@@ -302,8 +347,12 @@ static json_t *json_cgroups(const struct sim_result *r)
 		if (!o || set(o, "path", json_string(c->path)) ||
 		    set(o, "max", c->max == SIM_UNLIMITED ? json_null() : jint(c->max)) ||
 		    set(o, "current", jint(c->current)) || set(o, "peak", jint(c->peak)) ||
-		    set(o, "events", jint(c->events)) || set(o, "evicted", jint(c->evicted)) ||
-		    set(o, "reloaded", jint(c->reloaded)) || json_array_append_new(a, o)) {
+		    set(o, "events", i ? jint(c->events) : json_null()) ||
+		    set(o, "evicted", jint(c->evicted)) || set(o, "reloaded", jint(c->reloaded)) ||
+		    set(o, "reclaim_sync", jint(c->reclaim_sync)) ||
+		    set(o, "reclaim_async", jint(c->reclaim_async)) ||
+		    set(o, "work_queued", jint(c->work_queued)) ||
+		    set(o, "work_run", jint(c->work_run)) || json_array_append_new(a, o)) {
 			json_decref(a);
 			return NULL;
 		}
@@ -339,10 +388,23 @@ static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r
 	const struct sim_cost *c = &s->run.cost;
 	json_t *doc = json_object(), *rec = json_object(), *cost = json_object();
 
-	if (!doc || !rec || !cost || set(rec, "evicted", jint(r->reclaim.evicted)) ||
-	    set(rec, "reloaded", jint(r->reclaim.reloaded)) ||
-	    set(rec, "ksgxd_wakeups", jint(r->reclaim.ksgxd_wakeups)) ||
-	    set(rec, "alloc_failed", jint(r->reclaim.alloc_failed)) ||
+	const struct sim_reclaim_result *k = &r->reclaim;
+
+	if (!doc || !rec || !cost || set(rec, "evicted", jint(k->evicted)) ||
+	    set(rec, "reloaded", jint(k->reloaded)) ||
+	    set(rec, "ksgxd_wakeups", jint(k->ksgxd_wakeups)) ||
+	    set(rec, "alloc_failed", jint(k->alloc_failed)) ||
+	    set(rec, "build_evicted", jint(k->build_evicted)) ||
+	    set(rec, "build_reloaded", jint(k->build_reloaded)) ||
+	    set(rec, "ksgxd_runs", jint(k->ksgxd_runs)) ||
+	    set(rec, "ksgxd_batches", jint(k->ksgxd_batches)) ||
+	    set(rec, "reclaimed_ksgxd", jint(k->reclaimed_ksgxd)) ||
+	    set(rec, "reclaimed_direct", jint(k->reclaimed_direct)) ||
+	    set(rec, "reclaimed_cgroup", jint(k->reclaimed_cgroup)) ||
+	    set(rec, "cgroup_rounds_sync", jint(k->cgroup_rounds_sync)) ||
+	    set(rec, "cgroup_rounds_async", jint(k->cgroup_rounds_async)) ||
+	    set(rec, "cgroup_work_queued", jint(k->cgroup_work_queued)) ||
+	    set(rec, "cgroup_work_run", jint(k->cgroup_work_run)) ||
 	    set(cost, "cycles_access", jint(c->access)) ||
 	    set(cost, "cycles_fault", jint(c->fault)) || set(cost, "cycles_ewb", jint(c->ewb)) ||
 	    set(cost, "cycles_eldu", jint(c->eldu)) ||
@@ -355,6 +417,7 @@ static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r
 	    set(doc, "reclaimer", rec) || set(doc, "accesses", jint(r->accesses)) ||
 	    set(doc, "faults", jint(r->faults)) || set(doc, "cost_model", cost) ||
 	    set(doc, "modelled_seconds", json_real(r->modelled_seconds)) ||
+	    set(doc, "modelled_build_seconds", json_real(r->build_seconds)) ||
 	    set(doc, "modelled_baseline_seconds", json_real(r->baseline_seconds)) ||
 	    set(doc, "modelled_slowdown", json_real(r->slowdown))) {
 		json_decref(doc);

@@ -21,6 +21,8 @@
 void sim_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1,234,567" */
 void sim_fmt_count(char *buf, size_t len, uint64_t n);
+/* A fault rate in percent: "1.23%"; "<0.01%" when faults round to 0.00%. */
+void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate);
 
 /* The report's first line: title, machine, seed, mode. */
 void sim_report_banner(FILE *f, const struct sim_scenario *s);

@@ -19,6 +19,7 @@
 
 #include <ini.h>
 
+#include "pattern.h"
 #include "scenario.h"
 
 #define LINE_MAX_CHARS	  (200 - 2) /* inih's buffer, less the newline and NUL */
@@ -52,6 +53,13 @@ struct parser {
 	int index;	   /* into the array of its kind */
 	char seen[32][32]; /* keys given in this section in this file */
 	int nr_seen;
+	/* the sections opened in this file ("enclave db", "node 0"), each with
+	 * its header's line: one header per section per file */
+	struct opened {
+		char id[160];
+		unsigned line;
+	} * opened;
+	int nr_opened;
 };
 
 /* ------------------------------------------------------------- messages */
@@ -165,8 +173,12 @@ int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr)
 		hi = lo;
 		if (*t == '-') {
 			t++;
-			if (parse_digits(&t, &hi) || hi < lo)
+			if (parse_digits(&t, &hi))
 				goto fail;
+			if (hi < lo) {
+				ret = -EDOM;
+				goto fail;
+			}
 		}
 		if (hi >= (uint64_t)limit) {
 			ret = -ERANGE;
@@ -454,6 +466,35 @@ static void open_enclave(struct parser *p, const char *arg)
 	p->index = s->nr_enclaves++;
 }
 
+/*
+ * The same section twice in one file is a mistake (its keys would merge
+ * silently); a later file may extend or override it. Numbers are compared as
+ * numbers ([node 01] is [node 1]).
+ */
+static void check_reopened(struct parser *p, const char *kind, const char *arg)
+{
+	char id[160];
+	uint64_t v;
+	const char *t = arg;
+
+	if ((!strcmp(kind, "node") || !strcmp(kind, "section")) && !parse_digits(&t, &v) && !*t)
+		snprintf(id, sizeof(id), "%s %llu", kind, (unsigned long long)v);
+	else
+		snprintf(id, sizeof(id), "%s %s", kind, arg);
+	for (int i = 0; i < p->nr_opened; i++)
+		if (!strcmp(p->opened[i].id, id))
+			return fail(p,
+				    "%s: already defined at line %u (a later file may extend it)",
+				    p->header, p->opened[i].line);
+	struct opened *g = grow(p, p->opened, p->nr_opened, sizeof(*p->opened));
+
+	if (!g)
+		return;
+	p->opened = g;
+	snprintf(p->opened[p->nr_opened].id, sizeof(p->opened[0].id), "%s", id);
+	p->opened[p->nr_opened++].line = p->line;
+}
+
 /* A "[...]" line (leading space already skipped). */
 static void open_header(struct parser *p, const char *line)
 {
@@ -493,6 +534,7 @@ static void open_header(struct parser *p, const char *line)
 	if (!strcmp(inner, "global") || !strcmp(inner, "run")) {
 		if (*arg)
 			return fail(p, "[%s] takes no name", inner);
+		check_reopened(p, inner, "");
 		p->kind = inner[0] == 'g' ? SECT_GLOBAL : SECT_RUN;
 		return;
 	}
@@ -507,6 +549,10 @@ static void open_header(struct parser *p, const char *line)
 			    !strcmp(inner, "cgroup")	? "path: [cgroup /path]"
 			    : !strcmp(inner, "enclave") ? "name: [enclave NAME]"
 							: "number: [node N]");
+	if (!p->failed)
+		check_reopened(p, inner, arg);
+	if (p->failed)
+		return;
 	switch (inner[0]) {
 	case 'n':
 		p->kind = SECT_NODE;
@@ -589,6 +635,11 @@ static bool want_cpus(struct parser *p, const char *key, const char *v, int **cp
 	if (ret == -ERANGE) {
 		fail(p, "%s %s: '%s': CPUs are numbered 0 to %d", p->header, key, v,
 		     EPC_MAX_CPUS - 1);
+		return false;
+	}
+	if (ret == -EDOM) {
+		fail(p, "%s %s: '%s': a range is written low to high (like 1-3)", p->header, key,
+		     v);
 		return false;
 	}
 	if (ret) {
@@ -1047,6 +1098,7 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 	if (add_file_name(s, name, &p.file))
 		return -ENOMEM;
 	ret = ini_parse_stream(reader, &p, handler, &p);
+	free(p.opened);
 	if (p.enomem)
 		return -ENOMEM;
 	if (p.failed)
@@ -1063,7 +1115,8 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 
 int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int ret;
@@ -1081,7 +1134,8 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 
 			if (!g) {
 				free(buf);
-				fclose(f);
+				if (!is_stdin)
+					fclose(f);
 				return -ENOMEM;
 			}
 			buf = g;
@@ -1095,10 +1149,11 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 		ret = -EIO;
 		snprintf(err, errlen, "%s: cannot read", path);
 	} else {
-		ret = sim_scenario_parse(s, path, buf, len, err, errlen);
+		ret = sim_scenario_parse(s, is_stdin ? "<stdin>" : path, buf, len, err, errlen);
 	}
 	free(buf);
-	fclose(f);
+	if (!is_stdin)
+		fclose(f);
 	return ret;
 }
 
@@ -1422,6 +1477,34 @@ int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen)
 		return ret;
 	if (!s->title)
 		return make_title(s);
+	return 0;
+}
+
+int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->nr_enclaves; i++) {
+		struct sim_enclave *e = &s->enclaves[i];
+		char terr[SIM_ERR_LEN];
+		int ret;
+
+		if (e->pattern.kind != SIM_PATTERN_TRACE || e->trace_checked)
+			continue;
+		ret = sim_trace_probe(e->pattern.trace_path, &e->trace_pages, &e->trace_records,
+				      terr, sizeof(terr));
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_PATTERN],
+				       "[enclave %s] pattern: %s", e->name, terr);
+		if (e->size && e->size < e->trace_pages * EPC_PAGE_SIZE)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_SIZE],
+				       "[enclave %s] size: %llu bytes is smaller than its trace, "
+				       "which touches %llu pages (%llu bytes)",
+				       e->name, (unsigned long long)e->size,
+				       (unsigned long long)e->trace_pages,
+				       (unsigned long long)(e->trace_pages * EPC_PAGE_SIZE));
+		e->trace_checked = true;
+	}
 	return 0;
 }
 

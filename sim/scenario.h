@@ -122,6 +122,9 @@ struct sim_enclave {
 	uint64_t start_delay;	    /* start once the machine made this many accesses */
 	unsigned set;		    /* bits of enum sim_encl_key given */
 	struct sim_loc key_loc[SIM_EK_NR];
+	/* a trace pattern's file, read by sim_scenario_check_traces() */
+	bool trace_checked;
+	uint64_t trace_pages, trace_records;
 };
 
 enum sim_mode {
@@ -187,7 +190,9 @@ void sim_scenario_free(struct sim_scenario *s);
  */
 int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *text, size_t len,
 		       char *err, size_t errlen);
-/* Read the file at @path and parse it. Return: as above; -errno when unreadable. */
+/* Read the file at @path ("-": standard input, named "<stdin>" in errors,
+ * relative traces read from the current directory) and parse it.
+ * Return: as above; -errno when unreadable. */
 int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen);
 
 /*
@@ -197,6 +202,16 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
  */
 int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen);
 
+/*
+ * Read every trace pattern's file once a scenario is finalized: a missing,
+ * unreadable, corrupt or empty trace, or a size smaller than the pages the
+ * trace touches, is a scenario error found before anything runs. The pages
+ * and records are kept in the enclave (a run does not read the file again to
+ * size it). Return: 0; -EINVAL with "FILE:LINE: [enclave X] ..." in @err;
+ * -ENOMEM.
+ */
+int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen);
+
 /* The built-in default scenario's text (scenarios/default.ini holds the same). */
 extern const char sim_default_scenario[];
 /* Parse and finalize the built-in default. */
@@ -205,7 +220,8 @@ int sim_scenario_default(struct sim_scenario **out, char *err, size_t errlen);
 /* Value syntax, for the tools too. Return 0 or -EINVAL / -ERANGE. */
 int sim_parse_size(const char *text, uint64_t *out);  /* 64M, 2G, 4096 (binary suffixes) */
 int sim_parse_count(const char *text, uint64_t *out); /* 10k, 2M (decimal suffixes) */
-/* "0-3,8": sorted, duplicates refused; each CPU < limit. *out malloc'd. */
+/* "0-3,8": sorted, duplicates refused; each CPU < limit (-ERANGE); a range
+ * written high to low ("3-1") is -EDOM. *out malloc'd. */
 int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr);
 
 /* Look a cgroup / enclave up by path / name. NULL if absent. */

@@ -19,8 +19,10 @@ struct sweep {
 	const struct sim_sweep_params *p;
 	struct sim_sweep_result *r;
 	atomic_uint next;
-	pthread_mutex_t lock; /* protects done, failed, err */
+	pthread_mutex_t lock; /* protects done, failed, err, point_done, per_point */
 	unsigned done;
+	uint64_t *point_done; /* accesses of each point so far */
+	uint64_t per_point;   /* accesses a point makes (0: not known yet) */
 	int failed;
 	char *err;
 	size_t errlen;
@@ -33,19 +35,67 @@ static bool in_subtree(const char *cg, const char *path)
 	return !strcmp(cg, path) || (!strncmp(cg, path, n) && cg[n] == '/');
 }
 
+#define POINT_FINISHED UINT64_MAX /* in point_done: all of its accesses count */
+
+struct point_ctx {
+	struct sweep *sw;
+	unsigned i;
+};
+
+/* Call with sw->lock held. */
+static void report_accesses(struct sweep *sw)
+{
+	uint64_t sum = 0;
+
+	if (!sw->p->progress_accesses || !sw->per_point)
+		return;
+	for (unsigned k = 0; k < sw->r->nr_points; k++)
+		sum += sw->point_done[k] == POINT_FINISHED ? sw->per_point : sw->point_done[k];
+	sw->p->progress_accesses(sw->p->progress_arg, sum, sw->per_point * sw->r->nr_points);
+}
+
+static void point_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct point_ctx *c = arg;
+
+	pthread_mutex_lock(&c->sw->lock);
+	c->sw->point_done[c->i] = done;
+	if (total > c->sw->per_point)
+		c->sw->per_point = total;
+	report_accesses(c->sw);
+	pthread_mutex_unlock(&c->sw->lock);
+}
+
+/* A point ended (ran or failed): all its accesses count as done. */
+static void point_finished(struct sweep *sw, unsigned i)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->point_done[i] = POINT_FINISHED;
+	report_accesses(sw);
+	pthread_mutex_unlock(&sw->lock);
+}
+
 static int run_point(struct sweep *sw, unsigned i)
 {
 	const struct sim_sweep_params *p = sw->p;
 	struct sim_sweep_point *pt = &sw->r->points[i];
+	struct point_ctx ctx = {.sw = sw, .i = i};
 	struct sim_run_params rp = {.scenario = p->scenario,
 				    .override_cgroup = p->cgroup,
 				    .override_max = pt->max,
+				    .progress = p->progress_accesses ? point_progress : NULL,
+				    .progress_arg = &ctx,
 				    .quiet = true};
 	struct sim_result *res = NULL;
 	char err[SIM_ERR_LEN];
 	uint64_t cycles = 0;
 	int ret = sim_run(&rp, &res, err, sizeof(err));
 
+	if (ret == -EIO) { /* this limit does not work: say so and carry on */
+		snprintf(pt->failed, sizeof(pt->failed), "%s", err[0] ? err : "the run failed");
+		point_finished(sw, i);
+		return 0;
+	}
 	if (ret) {
 		char sz[32];
 
@@ -78,6 +128,7 @@ static int run_point(struct sweep *sw, unsigned i)
 		pt->slowdown = 1.0;
 	pt->modelled_seconds = res->modelled_seconds;
 	sim_result_free(res);
+	point_finished(sw, i);
 	return 0;
 }
 
@@ -130,6 +181,10 @@ static int check_params(const struct sim_sweep_params *p, char *err, size_t errl
 		snprintf(err, errlen, "--target: out of range (0 to 100%%)");
 		return -EINVAL;
 	}
+	if (p->target_slowdown != 0 && !(p->target_slowdown >= 1 && p->target_slowdown < 1e12)) {
+		snprintf(err, errlen, "--target-slowdown: out of range (1 or more)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -150,7 +205,9 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 	sw.r->points = calloc(p->steps, sizeof(*sw.r->points));
 	jobs = p->jobs < p->steps ? p->jobs : p->steps;
 	tids = calloc(jobs, sizeof(*tids));
-	if (!sw.r->points || !tids) {
+	sw.point_done = calloc(p->steps, sizeof(*sw.point_done));
+	if (!sw.r->points || !tids || !sw.point_done) {
+		free(sw.point_done);
 		free(tids);
 		sim_sweep_free(sw.r);
 		return -ENOMEM;
@@ -173,17 +230,39 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 		pthread_join(tids[i], NULL);
 	pthread_mutex_destroy(&sw.lock);
 	free(tids);
+	free(sw.point_done);
 	if (sw.failed) {
 		sim_sweep_free(sw.r);
 		return sw.failed == -EINVAL || sw.failed == -ENOMEM ? sw.failed : -EIO;
 	}
-	for (unsigned i = 0; i < p->steps; i++)
-		if (sw.r->points[i].fault_rate <= p->target) {
-			sw.r->target_found = true;
-			sw.r->target_max = sw.r->points[i].max;
-			break;
+	for (unsigned i = 0; i < p->steps; i++) {
+		const struct sim_sweep_point *pt = &sw.r->points[i];
+
+		if (pt->failed[0]) {
+			sw.r->nr_failed++;
+			continue;
 		}
-	sw.r->knee_found = sim_sweep_knee(sw.r->points, sw.r->nr_points, &sw.r->knee);
+		if (!sw.r->target_found &&
+		    (p->target_slowdown > 0 ? pt->slowdown <= p->target_slowdown
+					    : pt->fault_rate <= p->target)) {
+			sw.r->target_found = true;
+			sw.r->target_max = pt->max;
+			sw.r->target_slowdown_seen = pt->slowdown;
+		}
+	}
+	/* the knee of the points that ran */
+	struct sim_sweep_point *ran = malloc((size_t)p->steps * sizeof(*ran));
+	unsigned nr_ran = 0;
+
+	if (!ran) {
+		sim_sweep_free(sw.r);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->steps; i++)
+		if (!sw.r->points[i].failed[0])
+			ran[nr_ran++] = sw.r->points[i];
+	sw.r->knee_found = sim_sweep_knee(ran, nr_ran, &sw.r->knee);
+	free(ran);
 	*out = sw.r;
 	return 0;
 }
@@ -232,53 +311,108 @@ void sim_sweep_csv(FILE *f, const struct sim_sweep_result *r)
 {
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
 	for (unsigned i = 0; i < r->nr_points; i++)
-		fprintf(f, "%" PRIu64 ",%.6f,%" PRIu64 ",%.4f\n", r->points[i].max,
-			r->points[i].fault_rate, r->points[i].evictions, r->points[i].slowdown);
+		if (!r->points[i].failed[0])
+			fprintf(f, "%" PRIu64 ",%.6f,%" PRIu64 ",%.4f\n", r->points[i].max,
+				r->points[i].fault_rate, r->points[i].evictions,
+				r->points[i].slowdown);
 }
 
-/*
- * A limit in the largest unit in which one decimal still tells neighbouring
- * points apart (a sweep over 4.10 to 4.16 MiB is shown in KiB).
- */
-static void fmt_limit(char *buf, size_t len, uint64_t bytes, uint64_t step)
+uint64_t sim_sweep_unit(const struct sim_sweep_result *r, const char **name)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	static const char *const names[] = {"KiB", "MiB", "GiB"};
 	uint64_t unit = 1024;
 	int u = 0;
 
-	while (u < 3 && bytes >= unit * 1024 && (step == 0 || step * 10 >= unit * 1024)) {
-		unit *= 1024;
-		u++;
+	for (int next = 1; next < 3; next++) {
+		uint64_t cand = (uint64_t)1 << (10 * (next + 1));
+		bool exact = true;
+
+		for (unsigned i = 0; i < r->nr_points && exact; i++)
+			exact = r->points[i].max >= cand && (r->points[i].max * 100) % cand == 0;
+		if (!exact)
+			break;
+		unit = cand;
+		u = next;
 	}
+	if (name)
+		*name = names[u];
+	return unit;
+}
+
+/* @bytes in @unit, exact: "108", "1.5", "0.25". */
+static void fmt_in_unit(char *buf, size_t len, uint64_t bytes, uint64_t unit)
+{
 	if (bytes % unit == 0)
-		snprintf(buf, len, "%" PRIu64 " %s", bytes / unit, units[u]);
-	else if (bytes % (unit / 1024 * 1024) == 0 && u == 0)
-		snprintf(buf, len, "%" PRIu64 " KiB", bytes / 1024);
+		snprintf(buf, len, "%" PRIu64, bytes / unit);
+	else if ((bytes * 10) % unit == 0)
+		snprintf(buf, len, "%.1f", (double)bytes / (double)unit);
 	else
-		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
+		snprintf(buf, len, "%.2f", (double)bytes / (double)unit);
+}
+
+static void fmt_limit(char *buf, size_t len, uint64_t bytes, const struct sim_sweep_result *r)
+{
+	const char *name;
+	uint64_t unit = sim_sweep_unit(r, &name);
+	char n[24];
+
+	fmt_in_unit(n, sizeof(n), bytes, unit);
+	snprintf(buf, len, "%s %s", n, name);
+}
+
+/* What a failed point's table row says: the reason in the message's last
+ * parentheses ("its cgroup /app cannot hold SECS + VA + 1 page"), else all of it. */
+static const char *short_reason(const char *failed, int *len)
+{
+	size_t n = strlen(failed);
+	const char *open = n && failed[n - 1] == ')' ? strrchr(failed, '(') : NULL;
+
+	if (!open) {
+		*len = (int)n;
+		return failed;
+	}
+	*len = (int)(failed + n - 1 - (open + 1));
+	return open + 1;
+}
+
+static void target_text(char *buf, size_t len, const struct sim_sweep_params *p)
+{
+	if (p->target_slowdown > 0)
+		snprintf(buf, len, "a modelled slowdown at or under %.2fx", p->target_slowdown);
+	else
+		snprintf(buf, len, "a fault rate at or under %.2f%%", 100 * p->target);
 }
 
 void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
 {
-	char cells[4][32];
+	char cells[4][32], what[64];
 	int w[4] = {3, 10, 9, 17};
-	uint64_t step = r->nr_points > 1 ? (p->to - p->from) / (r->nr_points - 1) : 0;
+	const struct sim_sweep_point *first_ok = NULL;
 
 	for (unsigned i = 0; i < r->nr_points; i++) {
-		fmt_limit(cells[0], 32, r->points[i].max, step);
+		fmt_limit(cells[0], 32, r->points[i].max, r);
 		sim_fmt_count(cells[2], 32, r->points[i].evictions);
 		if ((int)strlen(cells[0]) > w[0])
 			w[0] = (int)strlen(cells[0]);
 		if ((int)strlen(cells[2]) > w[2])
 			w[2] = (int)strlen(cells[2]);
+		if (!first_ok && !r->points[i].failed[0])
+			first_ok = &r->points[i];
 	}
 	fprintf(f, "\n%*s  %*s  %*s  %*s\n", w[0], "max", w[1], "fault rate", w[2], "evictions",
 		w[3], "modelled slowdown");
 	for (unsigned i = 0; i < r->nr_points; i++) {
 		const struct sim_sweep_point *pt = &r->points[i];
 
-		fmt_limit(cells[0], 32, pt->max, step);
-		snprintf(cells[1], 32, "%.2f%%", 100 * pt->fault_rate);
+		fmt_limit(cells[0], 32, pt->max, r);
+		if (pt->failed[0]) {
+			int n;
+			const char *why = short_reason(pt->failed, &n);
+
+			fprintf(f, "%*s  fails: %.*s\n", w[0], cells[0], n, why);
+			continue;
+		}
+		sim_fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
 		sim_fmt_count(cells[2], 32, pt->evictions);
 		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
 		bool knee = r->knee_found && pt->max == r->knee;
@@ -289,27 +423,56 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			target ? (knee ? ", target" : "target") : "");
 	}
 	fputc('\n', f);
-	if (r->knee_found) {
-		fmt_limit(cells[0], 32, r->knee, step);
-		fprintf(f, "knee of the curve (more EPC buys least past it): %s\n", cells[0]);
+	if (!first_ok) {
+		fprintf(f, "every limit failed: the smallest that works is above %s\n", cells[0]);
+		return;
 	}
-	if (r->target_found) {
-		fmt_limit(cells[0], 32, r->target_max, step);
+	if (r->knee_found) {
+		fmt_limit(cells[0], 32, r->knee, r);
 		fprintf(f,
-			"target: the smallest limit of %s with a fault rate at or under %.2f%%: %s "
-			"(%" PRIu64 " bytes)\n",
-			p->cgroup, 100 * p->target, cells[0], r->target_max);
+			"knee of the curve (where the fault rate's fall bends most): %s (%" PRIu64
+			" bytes)\n",
+			cells[0], r->knee);
+	}
+	target_text(what, sizeof(what), p);
+	if (r->target_found) {
+		const struct sim_sweep_point *tp = NULL;
+
+		for (unsigned i = 0; i < r->nr_points; i++)
+			if (r->points[i].max == r->target_max)
+				tp = &r->points[i];
+		fmt_limit(cells[0], 32, r->target_max, r);
+		sim_fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
+		fprintf(f,
+			"target: the smallest limit of %s with %s: %s%s (%" PRIu64
+			" bytes; fault rate %s, modelled slowdown %.2fx)",
+			p->cgroup, what, tp == first_ok ? "at or below " : "", cells[0],
+			r->target_max, cells[1], tp->slowdown);
+		if (tp == first_ok && tp == &r->points[0]) {
+			fprintf(f, ",\n  the smallest limit tried: start --max lower\n");
+		} else if (tp == first_ok) {
+			fmt_limit(cells[2], 32, tp[-1].max, r);
+			fprintf(f,
+				",\n  the smallest limit that ran: try limits between %s (fails) "
+				"and %s\n",
+				cells[2], cells[0]);
+		} else {
+			fputc('\n', f);
+		}
 	} else {
 		sim_fmt_size(cells[0], 32, p->to);
-		fprintf(f, "no limit of %s up to %s keeps the fault rate at or under %.2f%%\n",
-			p->cgroup, cells[0], 100 * p->target);
-		if (r->nr_points >= 2 &&
+		fprintf(f, "no limit of %s up to %s keeps %s\n", p->cgroup, cells[0], what + 2);
+		if (r->nr_points >= 2 && !r->points[r->nr_points - 1].failed[0] &&
+		    !r->points[r->nr_points - 2].failed[0] &&
 		    r->points[r->nr_points - 1].faults == r->points[r->nr_points - 2].faults)
 			fprintf(f,
 				"(the last limits change nothing: those faults do not come from "
 				"this limit but from\n a full EPC or a limit above it; see `epcmm "
 				"run` at the largest limit)\n");
 	}
+	if (r->nr_failed)
+		fprintf(f, "%u of %u limits failed (the rows that say so)\n", r->nr_failed,
+			r->nr_points);
 }
 
 int sim_sweep_json(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
@@ -321,11 +484,16 @@ int sim_sweep_json(FILE *f, const struct sim_sweep_params *p, const struct sim_s
 		goto out;
 	for (unsigned i = 0; i < r->nr_points; i++) {
 		const struct sim_sweep_point *pt = &r->points[i];
-		json_t *o = json_pack("{s:I, s:f, s:I, s:I, s:I, s:f, s:f}", "max",
-				      (json_int_t)pt->max, "fault_rate", pt->fault_rate, "accesses",
-				      (json_int_t)pt->accesses, "faults", (json_int_t)pt->faults,
-				      "evictions", (json_int_t)pt->evictions, "modelled_slowdown",
-				      pt->slowdown, "modelled_seconds", pt->modelled_seconds);
+		json_t *o =
+			pt->failed[0]
+				? json_pack("{s:I, s:s}", "max", (json_int_t)pt->max, "failed",
+					    pt->failed)
+				: json_pack("{s:I, s:f, s:I, s:I, s:I, s:f, s:f}", "max",
+					    (json_int_t)pt->max, "fault_rate", pt->fault_rate,
+					    "accesses", (json_int_t)pt->accesses, "faults",
+					    (json_int_t)pt->faults, "evictions",
+					    (json_int_t)pt->evictions, "modelled_slowdown",
+					    pt->slowdown, "modelled_seconds", pt->modelled_seconds);
 
 		if (!o || json_array_append_new(pts, o))
 			goto out;
@@ -334,12 +502,17 @@ int sim_sweep_json(FILE *f, const struct sim_sweep_params *p, const struct sim_s
 	    json_object_set_new(doc, "scenario", json_string(p->scenario->title)) ||
 	    json_object_set_new(doc, "seed", json_integer((json_int_t)p->scenario->run.seed)) ||
 	    json_object_set_new(doc, "cgroup", json_string(p->cgroup)) ||
-	    json_object_set_new(doc, "target_fault_rate", json_real(p->target)) ||
+	    json_object_set_new(doc, "target_fault_rate",
+				p->target_slowdown > 0 ? json_null() : json_real(p->target)) ||
+	    json_object_set_new(doc, "target_slowdown",
+				p->target_slowdown > 0 ? json_real(p->target_slowdown)
+						       : json_null()) ||
 	    json_object_set_new(doc, "knee",
 				r->knee_found ? json_integer((json_int_t)r->knee) : json_null()) ||
 	    json_object_set_new(doc, "target_max",
 				r->target_found ? json_integer((json_int_t)r->target_max)
-						: json_null()))
+						: json_null()) ||
+	    json_object_set_new(doc, "points_failed", json_integer(r->nr_failed)))
 		goto out;
 	ret = json_object_set(doc, "points", pts) ? -ENOMEM : 0;
 	if (!ret &&

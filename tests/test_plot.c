@@ -154,7 +154,7 @@ static void test_plot_timeline_svg(void **state)
 {
 	static const char *const want[] = {
 		"trace-sort: /app under 48 MiB",
-		"modelled time (s)",
+		"accesses made (all enclaves)",
 		"EPC per cgroup (MiB)",
 		"free EPC (MiB)",
 		"/app usage",
@@ -162,16 +162,21 @@ static void test_plot_timeline_svg(void **state)
 		"/app/worker_1 usage",
 		"node 0 free",
 		"node 1 free",
-		"faults per interval",
+		"faults per 1,000 accesses",
 	};
 	char *csv = write_timeline(), *svg = path_in(tmpdir, "timeline.svg"), err[512] = "";
-	int rc = sim_plot_timeline(csv, svg, "trace-sort: /app under 48 MiB", err, sizeof(err));
+	int rc = sim_plot_timeline(csv, svg, "trace-sort: /app under 48 MiB", SIM_PLOT_X_ACCESSES,
+				   err, sizeof(err));
 
 	(void)state;
 	if (rc)
 		fail_msg("sim_plot_timeline: %d %s", rc, err);
 	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
 	keep(svg, "timeline.svg");
+	rc = sim_plot_timeline(csv, svg, "by time", SIM_PLOT_X_TIME, err, sizeof(err));
+	if (rc)
+		fail_msg("sim_plot_timeline by time: %d %s", rc, err);
+	expect_svg(svg, (const char *const[]){"modelled time (s; enclave builds included)"}, 1);
 	free(csv);
 	free(svg);
 }
@@ -179,7 +184,8 @@ static void test_plot_timeline_svg(void **state)
 static void test_plot_timeline_png(void **state)
 {
 	char *csv = write_timeline(), *png = path_in(tmpdir, "timeline.png"), err[512] = "";
-	int rc = sim_plot_timeline(csv, png, "trace-sort: /app under 48 MiB", err, sizeof(err));
+	int rc = sim_plot_timeline(csv, png, "trace-sort: /app under 48 MiB", SIM_PLOT_X_ACCESSES,
+				   err, sizeof(err));
 
 	(void)state;
 	if (rc)
@@ -194,32 +200,70 @@ static void test_plot_sweep_svg_png(void **state)
 {
 	static const char *const want[] = {
 		"sweep of /app: sort's fault rate",
-		"fault rate (% of accesses)",
+		"fault rate (% of accesses, log scale)", /* 0.2% to 45%: more than a decade */
 		"(MiB)",
 		"modelled slowdown",
 		"knee: 30.4 MiB",
+		"target: 1% fault rate",
+		"target limit",
 	};
 	char *csv = write_sweep(), *svg = path_in(tmpdir, "sweep.svg"),
 	     *png = path_in(tmpdir, "sweep.PNG"), err[512] = "";
 	uint64_t knee = 1 * MIB + 7ull * (63ull * MIB / 15);
+	struct sim_plot_sweep_marks m = {.knee_bytes = knee,
+					 .target_bytes = knee,
+					 .target_rate = 0.01,
+					 .unit = MIB,
+					 .unit_name = "MiB"};
 	int rc;
 
 	(void)state;
-	rc = sim_plot_sweep(csv, svg, "sweep of /app: sort's fault rate", knee, err, sizeof(err));
+	rc = sim_plot_sweep(csv, svg, "sweep of /app: sort's fault rate", &m, err, sizeof(err));
 	if (rc)
 		fail_msg("sim_plot_sweep: %d %s", rc, err);
 	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
-	rc = sim_plot_sweep(csv, png, "sweep of /app: sort's fault rate", knee, err, sizeof(err));
+	rc = sim_plot_sweep(csv, png, "sweep of /app: sort's fault rate", &m, err, sizeof(err));
 	if (rc)
 		fail_msg("sim_plot_sweep png: %d %s", rc, err);
 	expect_png(png);
 	keep(svg, "sweep.svg");
 	keep(png, "sweep.png");
-	rc = sim_plot_sweep(csv, svg, "no knee", 0, err, sizeof(err));
+	rc = sim_plot_sweep(csv, svg, "no knee", NULL, err, sizeof(err));
 	CHECK(rc == 0, "a sweep without a knee");
 	free(csv);
 	free(svg);
 	free(png);
+}
+
+/* The x axis is in the table's unit: a sweep shown in KiB is plotted in KiB,
+ * the knee labelled in KiB; a slowdown target is a line on the right axis. */
+static void test_plot_sweep_kib(void **state)
+{
+	static const char *const want[] = {"(KiB)", "knee: 108 KiB", "target: 1.1x slowdown"};
+	char *csv = path_in(tmpdir, "sweepk.csv"), *svg = path_in(tmpdir, "sweepk.svg"),
+	     err[512] = "";
+	FILE *f = fopen(csv, "w");
+	struct sim_plot_sweep_marks m = {.knee_bytes = 108 << 10,
+					 .target_bytes = 132 << 10,
+					 .target_rate = -1,
+					 .target_slowdown = 1.1,
+					 .unit = 1024,
+					 .unit_name = "KiB"};
+	int rc;
+
+	(void)state;
+	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
+	for (int i = 0; i < 6; i++)
+		fprintf(f, "%d,%.6f,%d,%.4f\n", (12 + 24 * i) << 10, 0.5 / (1 << (3 * i)),
+			1000 >> i, 1 + 100 * 0.5 / (1 << (3 * i)));
+	fclose(f);
+	rc = sim_plot_sweep(csv, svg, "KiB", &m, err, sizeof(err));
+	if (rc)
+		fail_msg("sim_plot_sweep: %d %s", rc, err);
+	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
+	keep(svg, "sweep-kib.svg");
+	free(csv);
+	free(svg);
 }
 
 /* Flat data (no fault at any limit, one sample) still gives a plot. */
@@ -234,20 +278,23 @@ static void test_plot_flat(void **state)
 	for (int i = 1; i <= 4; i++)
 		fprintf(f, "%d,0,0,1\n", i * MIB);
 	fclose(f);
-	rc = sim_plot_sweep(csv, svg, "flat", 2 * MIB, err, sizeof(err));
+	rc = sim_plot_sweep(
+		csv, svg, "flat",
+		&(struct sim_plot_sweep_marks){.knee_bytes = 2 * MIB, .target_rate = -1}, err,
+		sizeof(err));
 	if (rc)
 		fail_msg("a flat sweep: %d %s", rc, err);
 	f = fopen(csv, "w");
 	fprintf(f, "modelled_s,accesses,cg:/:current,cg:/:max,node:0:free,faults\n0,0,0,,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "one sample", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "one sample", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	if (rc)
 		fail_msg("a one-sample timeline: %d %s", rc, err);
 	/* no cgroup column: the usage panel is empty, the plot is still made */
 	f = fopen(csv, "w");
 	fprintf(f, "modelled_s,accesses,node:0:free,faults\n0,0,100,0\n1,1,50,3\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "no cgroups", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "no cgroups", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	if (rc)
 		fail_msg("a timeline without cgroups: %d %s", rc, err);
 	/* a quote in a cgroup path and in the title stays inside gnuplot's strings */
@@ -255,7 +302,8 @@ static void test_plot_flat(void **state)
 	fprintf(f, "modelled_s,accesses,cg:/it's:current,cg:/it's:max,faults\n0,0,0,4096,0\n"
 		   "1,5,4096,4096,1\n");
 	fclose(f);
-	rc = sim_plot_timeline(csv, svg, "it's '); system('false", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "it's '); system('false", SIM_PLOT_X_ACCESSES, err,
+			       sizeof(err));
 	if (rc)
 		fail_msg("quotes: %d %s", rc, err);
 	free(csv);
@@ -279,61 +327,65 @@ static void test_plot_errors(void **state)
 	int rc;
 
 	(void)state;
-	rc = sim_plot_timeline(csv, "/tmp/x.pdf", "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, "/tmp/x.pdf", "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/x.pdf: a plot is .svg or .png");
-	rc = sim_plot_sweep(sweep, "/tmp/svg", "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(sweep, "/tmp/svg", "t", NULL, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "/tmp/svg: a plot is .svg or .png");
-	rc = sim_plot_timeline(csv, svg, "two\nlines", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "two\nlines", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -EINVAL, err, "plot: a file name or the title holds a line break");
-	rc = sim_plot_timeline("/nonexistent.csv", svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline("/nonexistent.csv", svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	expect_err(rc, -ENOENT, err, "/nonexistent.csv: No such file or directory");
 
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,cg:/a:current,faults\n0,0,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: unexpected column 'cg:/a:current' in a timeline (column 3)", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,node:0' x:free,faults\n0,0,0,0\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: unexpected column 'node:0' x:free' in a timeline (column 3)", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "time,accesses,faults\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: not a timeline: the header starts with modelled_s,accesses", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "modelled_s,accesses,node:0:free\n");
 	fclose(f);
-	rc = sim_plot_timeline(bad, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(bad, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: no faults column at the end of the header", bad);
 	expect_err(rc, -EINVAL, err, want);
-	rc = sim_plot_sweep(bad, svg, "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(bad, svg, "t", NULL, err, sizeof(err));
 	snprintf(want, sizeof(want),
 		 "%s: not a sweep: the header is max_bytes,fault_rate,evictions,modelled_slowdown",
 		 bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fclose(f);
-	rc = sim_plot_sweep(bad, svg, "t", 0, err, sizeof(err));
+	rc = sim_plot_sweep(bad, svg, "t", NULL, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: empty, expected a CSV header", bad);
 	expect_err(rc, -EINVAL, err, want);
 	f = fopen(bad, "w");
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n1048576,0.5,3,1.2\nx,y\n");
 	fclose(f);
-	rc = sim_plot_sweep(bad, svg, "t", 1048576, err, sizeof(err));
+	rc = sim_plot_sweep(
+		bad, svg, "t",
+		&(struct sim_plot_sweep_marks){.knee_bytes = 1048576, .target_rate = -1}, err,
+		sizeof(err));
 	snprintf(want, sizeof(want), "%s:3: expected max_bytes,fault_rate,...", bad);
 	expect_err(rc, -EINVAL, err, want);
 
 	/* gnuplot fails: it cannot create the output */
-	rc = sim_plot_timeline(csv, "/nonexistent/dir/x.svg", "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, "/nonexistent/dir/x.svg", "t", SIM_PLOT_X_ACCESSES, err,
+			       sizeof(err));
 	CHECK(rc == -EIO, "gnuplot failing is -EIO");
 	CHECK(!strncmp(err, "gnuplot failed on /nonexistent/dir/x.svg: ", 42) ||
 		      !strncmp(err, "gnuplot wrote no /nonexistent/dir/x.svg", 39),
@@ -341,11 +393,11 @@ static void test_plot_errors(void **state)
 
 	/* gnuplot missing */
 	setenv("PATH", tmpdir, 1);
-	rc = sim_plot_timeline(csv, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	setenv("PATH", old_path, 1);
 	expect_err(rc, -ENOENT, err,
 		   "gnuplot not found: plots need it (Debian package gnuplot-nox)");
-	rc = sim_plot_timeline(csv, svg, "t", err, sizeof(err));
+	rc = sim_plot_timeline(csv, svg, "t", SIM_PLOT_X_ACCESSES, err, sizeof(err));
 	CHECK(rc == 0, "with PATH back, gnuplot is found again");
 	unlink(bad);
 	free(old_path);
@@ -375,8 +427,8 @@ int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plot_timeline_svg),  cmocka_unit_test(test_plot_timeline_png),
-		cmocka_unit_test(test_plot_sweep_svg_png), cmocka_unit_test(test_plot_flat),
-		cmocka_unit_test(test_plot_errors),
+		cmocka_unit_test(test_plot_sweep_svg_png), cmocka_unit_test(test_plot_sweep_kib),
+		cmocka_unit_test(test_plot_flat),	   cmocka_unit_test(test_plot_errors),
 	};
 	char cmd[300];
 	int rc;

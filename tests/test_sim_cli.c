@@ -100,7 +100,21 @@ static void test_sim_cli_exit_codes(void **state)
 		{"run --help", 0, ""},
 		{"sweep --help", 0, ""},
 		{"demo --help", 0, ""},
+		{"status --help", 0, ""},
+		{"top --help", 0, ""},
+		{"record --help", 0, ""},
+		{"topology --help", 0, ""},
+		{"selftest --help", 0, ""},
+		{"daemon --help", 0, ""},
 		{"--version", 0, ""},
+		{"run --version", 0, ""},
+		{"sweep --version", 0, ""},
+		{"record --version", 0, ""},
+		{"topology --version", 0, ""},
+		{"run --seed -1", 2, "--seed: '-1' is not a number from 0 to 2^64-1"},
+		{"record -o /tmp/epcmm-cli-x.trace -- /nonexistent/cmd", 2,
+		 "epcmm record: /nonexistent/cmd: no such program (not found, or not executable)"},
+		{"", 2, "usage: epcmm"},
 		{"run --bogus", 2, "epcmm run: unknown option '--bogus'"},
 		{"run scenarios/over-limit.ini --bogus", 2, "epcmm run: unknown option '--bogus'"},
 		{"run --json", 2, "epcmm run: --json needs a value"},
@@ -116,6 +130,35 @@ static void test_sim_cli_exit_codes(void **state)
 		 "the root has no misc.max to sweep"},
 		{"sweep scenarios/over-limit.ini --max 1M:8M:4", 2, "--cgroup PATH is required"},
 		{"nosuch", 2, "epcmm: unknown command 'nosuch'"},
+		{"sweep scenarios/over-limit.ini --cgroup /nope --max 1M:8M:4", 2,
+		 "epcmm sweep: --cgroup: no cgroup '/nope' in the scenario (it has /, /app)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target 1 "
+		 "--target-slowdown 1.1",
+		 2, "--target and --target-slowdown: give one or the other"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target-slowdown 0.9",
+		 2, "--target-slowdown: '0.9' is not a slowdown of 1 or more"},
+		/* outputs are checked before anything runs: exit 2, not 1 after the run */
+		{"run --json /nonexistent/dir/x.json scenarios/over-limit.ini", 2,
+		 "epcmm run: --json: cannot write /nonexistent/dir/x.json: No such file or "
+		 "directory"},
+		{"run --plot /nonexistent/x.png scenarios/over-limit.ini", 2,
+		 "epcmm run: --plot: cannot write /nonexistent/x.png: /nonexistent: No such file"},
+		{"run --plot a.svg --plot b.svg", 2, "--plot: given twice (b.svg)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --json /nonexistent/x",
+		 2, "epcmm sweep: --json: cannot write /nonexistent/x: No such file or directory"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --csv /nonexistent/x",
+		 2, "epcmm sweep: --csv: cannot write /nonexistent/x: No such file or directory"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --plot "
+		 "/nonexistent/x.svg",
+		 2,
+		 "epcmm sweep: --plot: cannot write /nonexistent/x.svg: /nonexistent: No such "
+		 "file"},
+		/* every limit fails: exit 1; some fail: the others still run, exit 0 */
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2", 1, ""},
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2 --plot "
+		 "/tmp/epcmm-cli-none.svg",
+		 1, "epcmm sweep: --plot: no limit ran: nothing to plot"},
+		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4M:2", 0, ""},
 	};
 
 	(void)state;
@@ -128,6 +171,48 @@ static void test_sim_cli_exit_codes(void **state)
 		if (st != cases[i].status || !strstr(out, cases[i].stderr_has))
 			fail_msg("epcmm %s: exit %d, stderr \"%s\"; expected exit %d and \"%s\"",
 				 cases[i].cmd, st, out, cases[i].status, cases[i].stderr_has);
+		free(out);
+		free(cmd);
+	}
+}
+
+/* `epcmm run -` reads the scenario from standard input; errors name it <stdin>. */
+static void test_sim_cli_run_stdin(void **state)
+{
+	char *out, *want = slurp("tests/golden/over-limit.txt");
+
+	(void)state;
+	assert_int_equal(run(EPCMM " run -q - < scenarios/over-limit.ini 2>/dev/null", &out), 0);
+	/* the same report but for the name in the header */
+	if (!strstr(out, "epcmm 0.2.0: <stdin> (1 node") ||
+	    strcmp(strchr(out, '\n'), strchr(want, '\n')))
+		fail_msg("epcmm run - differs from over-limit.txt:\n%s", out);
+	free(out);
+	free(want);
+	assert_int_equal(run("printf '[section 0]\\nsize = 1X\\n' | " EPCMM " run - 2>&1", &out),
+			 2);
+	assert_string_equal(out, "epcmm: <stdin>:2: [section 0] size: '1X' is not a size (bytes, "
+				 "or with K, M, G, T: 4096, 64M, 2G)\n");
+	free(out);
+}
+
+/* --plot without gnuplot on PATH: exit 2 before the run, the package named, no report. */
+static void test_sim_cli_plot_without_gnuplot(void **state)
+{
+	static const char *const cmds[] = {
+		"run scenarios/over-limit.ini --plot /tmp/epcmm-cli-nognu.svg",
+		"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --plot "
+		"/tmp/epcmm-cli-nognu.svg",
+	};
+	char *cmd, *out;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(asprintf(&cmd, "PATH=/nonexistent %s %s 2>&1", EPCMM, cmds[i]) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (!strstr(out, "gnuplot not found: plots need it (Debian package gnuplot-nox)") ||
+		    strstr(out, "epcmm 0."))
+			fail_msg("epcmm %s without gnuplot: \"%s\"", cmds[i], out);
 		free(out);
 		free(cmd);
 	}
@@ -155,12 +240,125 @@ static void test_sim_cli_run_failed(void **state)
 	unlink(tmp);
 }
 
+/* Write @text to @dir/@name. */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/*
+ * A trace that is missing, empty or bigger than the enclave's size is a
+ * scenario error found when the scenario is loaded: exit 2, nothing on
+ * stdout (no header), "epcmm: FILE:LINE: ..." as other scenario errors, and
+ * in a sweep the same text every time (no point's thread names it).
+ */
+static void test_sim_cli_trace_errors_before_anything(void **state)
+{
+	char dir[] = "/tmp/epcmm-cli-trace-XXXXXX", *cmd, *out, *first = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "miss.ini",
+	    "[section 0]\nsize = 64M\n[cgroup /a]\n[enclave a]\ncgroup = /a\n"
+	    "pattern = trace:nope.trace\n");
+	put(dir, "empty.trace", "");
+	put(dir, "empty.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\npattern = trace:empty.trace\n");
+	put(dir, "small.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\nsize = 8K\npattern = trace:" EPCMM_SOURCE_DIR
+	    "/scenarios/traces/sort.trace\n");
+	static const struct {
+		const char *cmd, *err;
+	} cases[] = {
+		{"run %s/miss.ini",
+		 "epcmm: %s/miss.ini:6: [enclave a] pattern: %s/nope.trace: No such "
+		 "file or directory\n"},
+		{"run %s/empty.ini",
+		 "epcmm: %s/empty.ini:4: [enclave a] pattern: %s/empty.trace: "},
+		{"run %s/small.ini",
+		 "epcmm: %s/small.ini:4: [enclave a] size: 8192 bytes is smaller "
+		 "than its trace, which touches 215 pages"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *c, *want;
+
+		assert_true(asprintf(&c, cases[i].cmd, dir) > 0);
+		assert_true(asprintf(&want, cases[i].err, dir, dir) > 0);
+		assert_true(asprintf(&cmd, "%s %s 2>/dev/null", EPCMM, c) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (out[0])
+			fail_msg("epcmm %s printed on stdout before failing: %s", c, out);
+		free(out);
+		free(cmd);
+		assert_true(asprintf(&cmd, "%s %s 2>&1 >/dev/null", EPCMM, c) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (strncmp(out, want, strlen(want)))
+			fail_msg("epcmm %s: stderr \"%s\", expected \"%s...\"", c, out, want);
+		free(out);
+		free(cmd);
+		free(want);
+		free(c);
+	}
+	for (int k = 0; k < 4; k++) {
+		assert_true(asprintf(&cmd,
+				     "%s sweep -j 4 %s/miss.ini --cgroup /a --max 1M:2M:4 2>&1",
+				     EPCMM, dir) > 0);
+		assert_int_equal(run(cmd, &out), 2);
+		if (!first)
+			first = out;
+		else if (strcmp(out, first))
+			fail_msg("sweep said \"%s\" once and \"%s\" another time", first, out);
+		else
+			free(out);
+		free(cmd);
+	}
+	assert_true(!strncmp(first, "epcmm: ", 7));
+	free(first);
+	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* A trace with two threads and no accesses key: each thread replays all of it. */
+static void test_sim_cli_trace_threads_replay_whole(void **state)
+{
+	char dir[] = "/tmp/epcmm-cli-trace-XXXXXX", *cmd, *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "t.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\nthreads = 2\npattern = trace:" EPCMM_SOURCE_DIR
+	    "/scenarios/traces/sort.trace\n");
+	assert_true(asprintf(&cmd, "%s run -q --json - %s/t.ini | grep '\"accesses\"' | head -1",
+			     EPCMM, dir) > 0);
+	assert_int_equal(run(cmd, &out), 0);
+	if (!strstr(out, "1761560")) /* 2 x the trace's 880,780 records */
+		fail_msg("accesses: %s, expected 2 x 880780", out);
+	free(out);
+	free(cmd);
+	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_cli_run_default_is_golden),
 		cmocka_unit_test(test_sim_cli_exit_codes),
 		cmocka_unit_test(test_sim_cli_run_failed),
+		cmocka_unit_test(test_sim_cli_plot_without_gnuplot),
+		cmocka_unit_test(test_sim_cli_run_stdin),
+		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
+		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,12 +90,14 @@ static void check_invariants(const char *name, const struct sim_scenario *s,
 		uint64_t want = s->enclaves[i].accesses, pages;
 		char terr[256];
 
-		/* a trace without an `accesses` key is replayed once */
+		/* a trace without an `accesses` key is replayed once by each thread */
 		if (s->enclaves[i].pattern.kind == SIM_PATTERN_TRACE &&
-		    !(s->enclaves[i].set & (1u << SIM_EK_ACCESSES)))
+		    !(s->enclaves[i].set & (1u << SIM_EK_ACCESSES))) {
 			assert_int_equal(sim_trace_probe(s->enclaves[i].pattern.trace_path, &pages,
 							 &want, terr, sizeof(terr)),
 					 0);
+			want *= s->enclaves[i].threads;
+		}
 		if (e->accesses != want)
 			fail_msg("%s: enclave %s made %llu accesses of %llu", name, e->name,
 				 (unsigned long long)e->accesses, (unsigned long long)want);

@@ -49,7 +49,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[node 0]\nfoo = 1\n",
 	 "t.ini:6: [node 0]: unknown key 'foo' (a node has cpus and distances)"},
 	{BASE "[node 0]\ncpus = 3-1\n",
-	 "t.ini:6: [node 0] cpus: '3-1' is not a CPU list (like 0-3,8; each CPU once)"},
+	 "t.ini:6: [node 0] cpus: '3-1': a range is written low to high (like 1-3)"},
 	{BASE "[node 0]\ncpus = 0,0\n",
 	 "t.ini:6: [node 0] cpus: '0,0' is not a CPU list (like 0-3,8; each CPU once)"},
 	{BASE "[node 0]\ncpus = 0-4096\n",
@@ -122,10 +122,19 @@ static const struct bad bad_cases[] = {
 	/* enclaves */
 	{BASE "[enclave a*b]\n",
 	 "t.ini:5: [enclave a*b]: an enclave name is 1 to 31 letters, digits, '.', '_' or '-'"},
-	{BASE "[enclave a]\ncgroup = x\n",
-	 "t.ini:6: [enclave a] cgroup: 'x' is not a cgroup path (like /tenant-a)"},
-	{BASE "[enclave a]\ncgroup = /nope\n",
-	 "t.ini:6: [enclave a] cgroup: /nope is not defined (add a [cgroup /nope] section)"},
+	{BASE "[enclave b]\ncgroup = x\n",
+	 "t.ini:6: [enclave b] cgroup: 'x' is not a cgroup path (like /tenant-a)"},
+	{BASE "[enclave b]\nsize = 1M\ncgroup = /nope\n",
+	 "t.ini:7: [enclave b] cgroup: /nope is not defined (add a [cgroup /nope] section)"},
+	/* a section given twice in one file (a later file may extend it) */
+	{BASE "[enclave a]\nsize = 8M\n",
+	 "t.ini:5: [enclave a]: already defined at line 3 (a later file may extend it)"},
+	{BASE "[section 00]\n", "t.ini:5: [section 00]: already defined at line 1 (a later file "
+				"may extend it)"},
+	{BASE "[global]\nwrites = 1\n[cgroup /a]\n[global]\n",
+	 "t.ini:8: [global]: already defined at line 5 (a later file may extend it)"},
+	{BASE "[cgroup /a]\nmax = 1M\n[cgroup /a]\n",
+	 "t.ini:7: [cgroup /a]: already defined at line 5 (a later file may extend it)"},
 	{"[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\nsize = 2M\n",
 	 "t.ini:5: [enclave a] size: given twice in this section"},
 	{BASE "[enclave b]\nsize = 128T\n",
@@ -288,6 +297,7 @@ static void test_sim_parse_values(void **state)
 	assert_int_equal(sim_parse_cpu_list("0-", 16, &cpus, &n), -EINVAL);
 	assert_int_equal(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL);
 	assert_int_equal(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE);
+	assert_int_equal(sim_parse_cpu_list("3-1", 16, &cpus, &n), -EDOM);
 }
 
 static struct sim_scenario *parse_ok(const char *const *files, int nr)

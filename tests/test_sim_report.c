@@ -54,11 +54,28 @@ static void test_sim_report_sizes(void **state)
 	assert_string_equal(buf, "1023 B");
 }
 
+/* A rate that rounds to 0.00% but has faults does not say 0.00%. */
+static void test_sim_report_rates(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	sim_fmt_rate(buf, sizeof(buf), 0, 0);
+	assert_string_equal(buf, "0.00%");
+	sim_fmt_rate(buf, sizeof(buf), 533, 533.0 / 20000000);
+	assert_string_equal(buf, "<0.01%");
+	sim_fmt_rate(buf, sizeof(buf), 1, 0.0001);
+	assert_string_equal(buf, "0.01%");
+	sim_fmt_rate(buf, sizeof(buf), 5862, 0.014655);
+	assert_string_equal(buf, "1.47%");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_report_counts),
 		cmocka_unit_test(test_sim_report_sizes),
+		cmocka_unit_test(test_sim_report_rates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

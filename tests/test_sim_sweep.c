@@ -178,6 +178,210 @@ static void test_sim_sweep_knee_of_a_curve(void **state)
 	assert_false(sim_sweep_knee(pts, 2, &knee)); /* two points: no bend to find */
 }
 
+/*
+ * The result carries the reclaimer's figures (epc_get_stats2, the cgroups'
+ * reclaim counters) and keeps the build apart: the 4M enclave is EADDed into
+ * a 1M limit, so its build evicts; the run's modelled cycles and slowdown
+ * leave those EWBs out, and the build's cycles are theirs alone.
+ */
+static void test_sim_sweep_run_reclaimer_and_build(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_result *r;
+	char err[SIM_ERR_LEN];
+	struct sim_run_params p = {.scenario = s, .quiet = true};
+	const struct sim_cost *c = &s->run.cost;
+	const struct sim_reclaim_result *k;
+
+	(void)state;
+	if (sim_run(&p, &r, err, sizeof(err)))
+		fail_msg("%s", err);
+	k = &r->reclaim;
+	assert_true(k->reclaimed_cgroup > 0); /* the 1M limit */
+	assert_true(r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async > 0);
+	assert_true(k->cgroup_rounds_sync + k->cgroup_rounds_async ==
+		    r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async);
+	if (k->reclaimed_ksgxd + k->reclaimed_direct + k->reclaimed_cgroup > k->evicted)
+		fail_msg("reclaimed %llu + %llu + %llu > evicted %llu",
+			 (unsigned long long)k->reclaimed_ksgxd,
+			 (unsigned long long)k->reclaimed_direct,
+			 (unsigned long long)k->reclaimed_cgroup, (unsigned long long)k->evicted);
+	assert_true(k->build_evicted >= ENCL_PAGES - (1 << 20) / 4096); /* 4M into 1M */
+	assert_true(k->build_evicted < k->evicted);
+	assert_int_equal(r->cycles,
+			 sim_cost_cycles(c, r->accesses, r->faults, k->evicted - k->build_evicted,
+					 k->reloaded - k->build_reloaded));
+	assert_int_equal(r->build_cycles,
+			 sim_cost_cycles(c, 0, 0, k->build_evicted, k->build_reloaded));
+	assert_true(r->slowdown == (double)r->cycles / (double)r->baseline_cycles);
+	assert_true(r->build_seconds > 0);
+	sim_result_free(r);
+	sim_scenario_free(s);
+}
+
+struct seen {
+	uint64_t done, total;
+	unsigned calls;
+	bool backwards;
+};
+
+static void seen_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct seen *s = arg;
+
+	s->backwards |= done < s->done || (s->total && total != s->total);
+	s->done = done;
+	s->total = total;
+	s->calls++;
+}
+
+/* Progress counts the accesses of every point as they run (not only whole
+ * points), never goes back, and ends at all of them; a failed point counts. */
+static void test_sim_sweep_progress_in_accesses(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r;
+	struct seen seen = {0};
+	char err[SIM_ERR_LEN];
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = 8 << 10,
+				     .to = 2 << 20,
+				     .steps = 4,
+				     .jobs = 2,
+				     .target = 0.01,
+				     .progress_accesses = seen_progress,
+				     .progress_arg = &seen};
+
+	(void)state;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	assert_int_equal(r->nr_failed, 1); /* 8K */
+	assert_false(seen.backwards);
+	assert_int_equal(seen.total, 4 * 60000); /* app's 50k and other's 10k, per point */
+	assert_int_equal(seen.done, seen.total);
+	assert_true(seen.calls > 4); /* more often than once a point */
+	sim_sweep_free(r);
+	sim_scenario_free(s);
+}
+
+/* A limit too small to build the enclave fails on its own: the other points
+ * run, the failed one says why and is left out of the target and the knee. */
+static void test_sim_sweep_failed_point_does_not_abort(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r;
+	char err[SIM_ERR_LEN];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = 8 << 10,
+				     .to = fits_bytes(),
+				     .steps = 5,
+				     .jobs = 2,
+				     .target = 1.0}; /* any rate: the first point that ran */
+
+	(void)state;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	assert_int_equal(r->nr_points, 5);
+	assert_int_equal(r->nr_failed, 1);
+	if (!strstr(r->points[0].failed, "cannot hold SECS + VA + 1 page"))
+		fail_msg("8K: failed \"%s\", expected SECS + VA + 1 page", r->points[0].failed);
+	for (unsigned i = 1; i < 5; i++)
+		if (r->points[i].failed[0] || r->points[i].accesses != 50000)
+			fail_msg("point %u did not run: %s", i, r->points[i].failed);
+	assert_true(r->target_found);
+	assert_int_equal(r->target_max, r->points[1].max); /* not the failed 8K */
+	f = open_memstream(&text, &len);
+	sim_sweep_report(f, &p, r);
+	sim_sweep_csv(f, r);
+	fclose(f);
+	if (!strstr(text, "8 KiB  fails: its cgroup /app cannot hold SECS + VA + 1 page\n"))
+		fail_msg("the table has no failed row:\n%s", text);
+	if (strstr(text, "\n8192,"))
+		fail_msg("the failed point is in the CSV:\n%s", text);
+	free(text);
+	sim_sweep_free(r);
+	/* every point failing is still a result, not an error */
+	p.from = 0;
+	p.to = 8 << 10;
+	p.steps = 3;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	assert_int_equal(r->nr_failed, 3);
+	assert_false(r->target_found);
+	sim_sweep_free(r);
+	sim_scenario_free(s);
+}
+
+/* --target-slowdown picks the smallest limit whose modelled slowdown is at
+ * or under it; the report names it with its fault rate and slowdown. */
+static void test_sim_sweep_target_slowdown(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r;
+	char err[SIM_ERR_LEN];
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = 512 << 10,
+				     .to = fits_bytes(),
+				     .steps = 10,
+				     .jobs = 2,
+				     .target_slowdown = 20};
+
+	(void)state;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	assert_true(r->target_found);
+	for (unsigned i = 0; i < r->nr_points; i++) {
+		if (r->points[i].max < r->target_max && r->points[i].slowdown <= 20)
+			fail_msg("%llu has slowdown %.2f <= 20 below the target %llu",
+				 (unsigned long long)r->points[i].max, r->points[i].slowdown,
+				 (unsigned long long)r->target_max);
+		if (r->points[i].max == r->target_max)
+			assert_true(r->points[i].slowdown <= 20 &&
+				    r->target_slowdown_seen == r->points[i].slowdown);
+	}
+	assert_true(r->target_max > p.from); /* the first point is far slower */
+	sim_sweep_free(r);
+	p.target_slowdown = 0.5;
+	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	sim_scenario_free(s);
+}
+
+/* The first point already meets the target: the answer is "at or below" it. */
+static void test_sim_sweep_target_at_first_point(void **state)
+{
+	struct sim_scenario *s = load();
+	struct sim_sweep_result *r;
+	char err[SIM_ERR_LEN], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/app",
+				     .from = fits_bytes(),
+				     .to = fits_bytes() + (64 << 10),
+				     .steps = 2,
+				     .jobs = 1,
+				     .target = 0.01};
+
+	(void)state;
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("sweep: %s", err);
+	f = open_memstream(&text, &len);
+	sim_sweep_report(f, &p, r);
+	fclose(f);
+	if (!strstr(text, "at or below ") || !strstr(text, "the smallest limit tried") ||
+	    !strstr(text, "start --max lower"))
+		fail_msg("the target line does not say the answer may be lower:\n%s", text);
+	free(text);
+	sim_sweep_free(r);
+	sim_scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +389,11 @@ int main(void)
 		cmocka_unit_test(test_sim_sweep_fault_rate_falls),
 		cmocka_unit_test(test_sim_sweep_ksgxd_asleep),
 		cmocka_unit_test(test_sim_sweep_bad_params),
+		cmocka_unit_test(test_sim_sweep_failed_point_does_not_abort),
+		cmocka_unit_test(test_sim_sweep_run_reclaimer_and_build),
+		cmocka_unit_test(test_sim_sweep_progress_in_accesses),
+		cmocka_unit_test(test_sim_sweep_target_slowdown),
+		cmocka_unit_test(test_sim_sweep_target_at_first_point),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,8 +54,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* --version on every command (up to a "--": a recorded program's own) */
+			for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
+				if (!strcmp(argv[a], "--version")) {
+					printf("epcmm %s\n", EPCMM_VERSION_STRING);
+					return 0;
+				}
 			return commands[i].fn(argc - 2, argv + 2);
+		}
 	fprintf(stderr, "epcmm: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return TOOL_EXIT_USAGE;

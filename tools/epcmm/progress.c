@@ -73,11 +73,6 @@ void tool_progress_update(void *arg, uint64_t done, uint64_t total)
 	draw(p, done, total, now);
 }
 
-void tool_progress_points(void *arg, unsigned done, unsigned total)
-{
-	tool_progress_update(arg, done, total);
-}
-
 void tool_progress_done(struct tool_progress *p, const struct sim_result *r)
 {
 	char rate[32];

@@ -22,14 +22,12 @@ struct tool_progress {
 	double t0, last;
 	bool shown;
 	uint64_t done;
-	const char *unit; /* "accesses" (the default), "points" */
+	const char *unit; /* "accesses" */
 };
 
 void tool_progress_init(struct tool_progress *p, bool wanted);
 /* A struct sim_run_params progress callback; @arg is the struct tool_progress. */
 void tool_progress_update(void *arg, uint64_t done, uint64_t total);
-/* For a sweep's points: the callback of struct sim_sweep_params. */
-void tool_progress_points(void *arg, unsigned done, unsigned total);
 /* The final line with the wall time; @r NULL when the run failed. */
 void tool_progress_done(struct tool_progress *p, const struct sim_result *r);
 /* "950", "12.3 k", "4.0 M" */

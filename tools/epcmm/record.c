@@ -102,7 +102,7 @@ static int save(struct sim_trace *t, const char *path, bool plain, char *err, si
 	return plain ? write_plain(t, path, err, errlen) : sim_trace_save(t, path, err, errlen);
 }
 
-static void summary(const char *prog, struct sim_trace *t, const char *path)
+static void summary(const char *prog, struct sim_trace *t, const char *path, bool plain)
 {
 	char a[32], b[32], c[32];
 	uint64_t rec = sim_trace_nr_records(t), pages = sim_trace_nr_pages(t);
@@ -113,8 +113,10 @@ static void summary(const char *prog, struct sim_trace *t, const char *path)
 		prog, count(a, rec), 100.0 * (double)sim_trace_nr_writes(t) / (double)rec,
 		count(b, pages), (double)pages * SIM_TRACE_PAGE_SIZE / MIB);
 	if (!stat(path, &st))
-		fprintf(stderr, "%s: wrote %s: %s bytes (%s runs)\n", prog, path,
-			count(c, (uint64_t)st.st_size), count(a, sim_trace_nr_entries(t)));
+		fprintf(stderr, "%s: wrote %s: %s bytes (%s %s)\n", prog, path,
+			count(c, (uint64_t)st.st_size),
+			count(a, plain ? rec : sim_trace_nr_entries(t)),
+			plain ? "lines, one per access" : "entries, repeats of a page folded");
 }
 
 /* Is @prog an executable in PATH? */
@@ -183,6 +185,12 @@ static int record(const char *out, bool plain, char **cmd)
 			vg);
 		return TOOL_EXIT_FAILURE;
 	}
+	if (strchr(cmd[0], '/') ? access(cmd[0], X_OK) != 0 : !in_path(cmd[0])) {
+		fprintf(stderr,
+			"epcmm record: %s: no such program (not found%s, or not executable)\n",
+			cmd[0], strchr(cmd[0], '/') ? "" : " in PATH");
+		return TOOL_EXIT_USAGE;
+	}
 	while (cmd[nr])
 		nr++;
 	argv = calloc((size_t)nr + RECORD_VG_ARGS + 1, sizeof(*argv));
@@ -244,7 +252,7 @@ static int record(const char *out, bool plain, char **cmd)
 		sim_trace_close(t);
 		return TOOL_EXIT_FAILURE;
 	}
-	summary("epcmm record", t, out);
+	summary("epcmm record", t, out, plain);
 	sim_trace_close(t);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
 }
@@ -332,7 +340,7 @@ int epcmm_trace_convert(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "epcmm trace-convert: %s\n", err);
 	else
-		summary("epcmm trace-convert", t, files[1]);
+		summary("epcmm trace-convert", t, files[1], plain);
 	sim_trace_close(t);
 	return rc ? TOOL_EXIT_FAILURE : 0;
 }

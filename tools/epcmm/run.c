@@ -29,7 +29,8 @@ static void run_usage(FILE *f)
 		"\n"
 		"Run a scenario (an INI file, see epcmm-scenario(5)) and report what the EPC\n"
 		"memory manager did. Several files are read in order, later ones adding to\n"
-		"and overriding earlier ones. With no file, the built-in default scenario.\n"
+		"and overriding earlier ones ('-': standard input). With no file, the\n"
+		"built-in default scenario.\n"
 		"\n"
 		"options:\n"
 		"  --json FILE             write the result as JSON to FILE ('-': stdout, instead\n"
@@ -38,12 +39,15 @@ static void run_usage(FILE *f)
 		"  --timeline-interval N   a timeline row every N accesses (default: 100 rows)\n"
 		"  --plot FILE             plot the timeline to FILE (.svg or .png; needs "
 		"gnuplot)\n"
+		"  --plot-x accesses|time  the plot's x axis: accesses made (default) or\n"
+		"                          modelled time\n"
 		"  --seed N                override [run] seed\n"
 		"  --mode MODE             override [run] mode: deterministic or threads\n"
 		"  -q, --quiet             no progress line\n"
 		"  -h, --help              this help\n"
 		"\n"
-		"exit status: 0 ok, 1 the run failed, 2 bad usage or scenario.\n");
+		"exit status: 0 ok, 1 the run failed, 2 bad usage, scenario or output (found\n"
+		"before the run).\n");
 }
 
 struct run_opts {
@@ -52,6 +56,7 @@ struct run_opts {
 	bool seed_set, mode_set, quiet;
 	uint64_t seed;
 	enum sim_mode mode;
+	int plot_x; /* enum sim_plot_x */
 };
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
@@ -62,7 +67,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		OPT_INTERVAL,
 		OPT_PLOT,
 		OPT_SEED,
-		OPT_MODE
+		OPT_MODE,
+		OPT_PLOT_X
 	};
 	static const struct option longs[] = {
 		{"json", required_argument, NULL, OPT_JSON},
@@ -71,6 +77,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"plot", required_argument, NULL, OPT_PLOT},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"mode", required_argument, NULL, OPT_MODE},
+		{"plot-x", required_argument, NULL, OPT_PLOT_X},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -106,12 +113,20 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 					optarg);
 				return -1;
 			}
+			if (o->plot) {
+				fprintf(stderr,
+					"epcmm run: --plot: given twice (%s): one plot per run\n",
+					optarg);
+				return -1;
+			}
 			o->plot = optarg;
 			break;
 		}
 		case OPT_SEED:
 			if (sim_parse_count(optarg, &o->seed)) {
-				fprintf(stderr, "epcmm run: --seed: '%s' is not a number\n",
+				fprintf(stderr,
+					"epcmm run: --seed: '%s' is not a number from 0 to "
+					"2^64-1\n",
 					optarg);
 				return -1;
 			}
@@ -130,6 +145,18 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			o->mode_set = true;
+			break;
+		case OPT_PLOT_X:
+			if (!strcmp(optarg, "accesses")) {
+				o->plot_x = 0; /* SIM_PLOT_X_ACCESSES */
+			} else if (!strcmp(optarg, "time")) {
+				o->plot_x = 1; /* SIM_PLOT_X_TIME */
+			} else {
+				fprintf(stderr,
+					"epcmm run: --plot-x: '%s' (expected accesses or time)\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'q':
 			o->quiet = true;
@@ -195,6 +222,8 @@ int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
 			goto fail;
 	}
 	ret = sim_scenario_finalize(s, err, sizeof(err));
+	if (!ret)
+		ret = sim_scenario_check_traces(s, err, sizeof(err));
 	if (ret)
 		goto fail;
 	*out = s;
@@ -236,7 +265,7 @@ int epcmm_run(int nr_args, char **args)
 	struct tool_progress prog;
 	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-timeline-XXXXXX";
 	const char *csv_path = NULL;
-	FILE *tl = NULL, *report = stdout;
+	FILE *tl = NULL, *report = stdout, *json_f = NULL;
 	int ret, status = TOOL_EXIT_FAILURE;
 	bool tmp_made = false;
 
@@ -274,8 +303,22 @@ int epcmm_run(int nr_args, char **args)
 		tmp_made = true;
 		csv_path = tmp_csv;
 	}
-	if (csv_path && !(tl = open_out(csv_path, "--timeline")))
+	if (csv_path && !(tl = open_out(csv_path, "--timeline"))) {
+		status = TOOL_EXIT_USAGE;
 		goto out;
+	}
+	/* every output checked before the run, so a long run is not lost to a typo */
+	if (o.json && !(json_f = open_out(o.json, "--json"))) {
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
+		fprintf(stderr, "epcmm run: --plot: %s\n", err);
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#endif
 
 	if (report) {
 		sim_report_banner(report, s);
@@ -301,10 +344,16 @@ int epcmm_run(int nr_args, char **args)
 	}
 	if (report)
 		sim_report_text(report, s, r);
-	if (o.json) {
-		FILE *f = open_out(o.json, "--json");
+	if (json_f) {
+		FILE *f = json_f;
 
-		if (!f || sim_report_json(f, s, r) || close_out(f, o.json, "--json"))
+		json_f = NULL;
+		if (sim_report_json(f, s, r)) {
+			if (f != stdout)
+				fclose(f);
+			goto out;
+		}
+		if (close_out(f, o.json, "--json"))
 			goto out;
 	}
 #ifdef EPCMM_HAVE_PLOT
@@ -312,7 +361,8 @@ int epcmm_run(int nr_args, char **args)
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm: %s", s->title);
-		if (sim_plot_timeline(csv_path, o.plot, title, err, sizeof(err))) {
+		if (sim_plot_timeline(csv_path, o.plot, title, (enum sim_plot_x)o.plot_x, err,
+				      sizeof(err))) {
 			fprintf(stderr, "epcmm run: --plot: %s\n", err);
 			goto out;
 		}
@@ -323,6 +373,8 @@ int epcmm_run(int nr_args, char **args)
 out:
 	if (tl)
 		fclose(tl);
+	if (json_f && json_f != stdout)
+		fclose(json_f);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_result_free(r);

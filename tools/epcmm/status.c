@@ -11,13 +11,22 @@
 #include "tool.h"
 #include "view.h"
 
-/* Shared with top.c: --socket PATH, or the default. Return: 0; usage error. */
+/* Shared with top.c: --socket PATH, or the default. Return: 0; -1 after
+ * --help (printed; exit 0); an exit status. */
 int tool_live_connect(int argc, char **argv, const char *cmd, struct epcmm_client **c, int *extra)
 {
 	const char *path = NULL;
 	int ret;
 
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: epcmm %s [--socket PATH]\n\n%s\n", cmd,
+			       !strcmp(cmd, "top") ? "A running daemon's EPC, cgroups and clients, "
+						     "redrawn once a second (q quits)."
+						   : "A running daemon's EPC, cgroups and clients, "
+						     "once.");
+			return -1;
+		}
 		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			path = argv[++i];
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc && extra) {
@@ -44,7 +53,7 @@ int epcmm_status_cmd(int argc, char **argv)
 	int ret = tool_live_connect(argc, argv, "status", &c, NULL);
 
 	if (ret)
-		return ret;
+		return ret < 0 ? 0 : ret;
 	ret = epcmm_status(c, &text);
 	epcmm_client_close(c);
 	if (ret) {

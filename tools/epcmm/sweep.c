@@ -35,6 +35,8 @@ static void sweep_usage(FILE *f)
 		"  --max FROM:TO:STEPS the limits (required), e.g. 1M:64M:16\n"
 		"  -j, --jobs N        runs at once (default: the number of CPUs)\n"
 		"  --target PCT        the fault rate to stay under, in percent (default 1)\n"
+		"  --target-slowdown X instead of --target: the modelled slowdown to stay\n"
+		"                      under, e.g. 1.1\n"
 		"  --json FILE         write the points as JSON ('-': stdout, instead of the "
 		"table)\n"
 		"  --csv FILE          write the points as CSV\n"
@@ -43,14 +45,18 @@ static void sweep_usage(FILE *f)
 		"  -q, --quiet         no progress line\n"
 		"  -h, --help          this help\n"
 		"\n"
-		"exit status: 0 ok, 1 a run failed, 2 bad usage or scenario.\n");
+		"A limit whose run fails (too small to build the enclave) is a row that says\n"
+		"why; the sweep goes on.\n"
+		"\n"
+		"exit status: 0 ok (at least one limit ran), 1 every limit failed, 2 bad usage\n"
+		"or scenario.\n");
 }
 
 struct sweep_opts {
 	const char *cgroup, *max, *json, *csv, *plot;
 	long jobs;
-	double target_pct;
-	bool seed_set, quiet;
+	double target_pct, target_slowdown;
+	bool seed_set, quiet, target_set;
 	uint64_t seed;
 };
 
@@ -68,6 +74,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		OPT_CGROUP = 256,
 		OPT_MAX,
 		OPT_TARGET,
+		OPT_TARGET_SLOWDOWN,
 		OPT_JSON,
 		OPT_CSV,
 		OPT_PLOT,
@@ -78,6 +85,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		{"max", required_argument, NULL, OPT_MAX},
 		{"jobs", required_argument, NULL, 'j'},
 		{"target", required_argument, NULL, OPT_TARGET},
+		{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
 		{"json", required_argument, NULL, OPT_JSON},
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"plot", required_argument, NULL, OPT_PLOT},
@@ -116,6 +124,19 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			    o->target_pct > 100)
 				return bad("--target: '%s' is not a percentage from 0 to 100",
 					   optarg);
+			o->target_set = true;
+			break;
+		}
+		case OPT_TARGET_SLOWDOWN: {
+			errno = 0;
+			o->target_slowdown = strtod(optarg, &end);
+			if (*end == 'x')
+				end++;
+			if (errno || *end || end == optarg || !(o->target_slowdown >= 1) ||
+			    o->target_slowdown >= 1e12)
+				return bad("--target-slowdown: '%s' is not a slowdown of 1 or more "
+					   "(1.1: 10%% slower than without paging)",
+					   optarg);
 			break;
 		}
 		case OPT_JSON:
@@ -133,12 +154,14 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 #ifndef EPCMM_HAVE_PLOT
 			return bad("--plot: %s: this build has no plot module", optarg);
 #endif
+			if (o->plot)
+				return bad("--plot: given twice (%s): one plot per sweep", optarg);
 			o->plot = optarg;
 			break;
 		}
 		case OPT_SEED:
 			if (sim_parse_count(optarg, &o->seed))
-				return bad("--seed: '%s' is not a number", optarg);
+				return bad("--seed: '%s' is not a number from 0 to 2^64-1", optarg);
 			o->seed_set = true;
 			break;
 		case 'q':
@@ -159,6 +182,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			return -1;
 		}
 	}
+	if (o->target_set && o->target_slowdown > 0)
+		return bad("%s", "--target and --target-slowdown: give one or the other");
 	if (!o->cgroup)
 		return bad("%s", "--cgroup PATH is required");
 	if (!o->max)
@@ -223,7 +248,7 @@ int epcmm_sweep(int nr_args, char **args)
 	int argc = nr_args + 1, ret, status = TOOL_EXIT_FAILURE;
 	const char *csv_path = NULL;
 	bool tmp_made = false;
-	FILE *f;
+	FILE *f, *json_f = NULL, *csv_f = NULL;
 
 	if (!argv)
 		return TOOL_EXIT_FAILURE;
@@ -240,7 +265,8 @@ int epcmm_sweep(int nr_args, char **args)
 	struct sim_sweep_params p = {.cgroup = o.cgroup,
 				     .jobs = (unsigned)o.jobs,
 				     .target = o.target_pct / 100,
-				     .progress = tool_progress_points,
+				     .target_slowdown = o.target_slowdown,
+				     .progress_accesses = tool_progress_update,
 				     .progress_arg = &prog};
 	if (parse_range(o.max, &p)) {
 		free(argv);
@@ -256,31 +282,51 @@ int epcmm_sweep(int nr_args, char **args)
 	if (o.seed_set)
 		s->run.seed = o.seed;
 	p.scenario = s;
-	if (!sim_scenario_cgroup(s, o.cgroup) || !strcmp(o.cgroup, "/")) {
-		fprintf(stderr, "epcmm sweep: --cgroup: %s\n",
-			strcmp(o.cgroup, "/") ? "no such cgroup in the scenario"
-					      : "the root has no misc.max to sweep");
+	if (!strcmp(o.cgroup, "/")) {
+		fprintf(stderr, "epcmm sweep: --cgroup: the root has no misc.max to sweep\n");
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
+	if (!sim_scenario_cgroup(s, o.cgroup)) {
+		fprintf(stderr, "epcmm sweep: --cgroup: no cgroup '%s' in the scenario (it has ",
+			o.cgroup);
+		for (int i = 0; i < s->nr_cgroups; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", s->cgroups[i].path);
+		fprintf(stderr, ")\n");
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+	/* every output checked before the sweep, so a long sweep is not lost to a typo */
+	if ((o.json && write_file(o.json, "--json", &json_f)) ||
+	    (o.csv && write_file(o.csv, "--csv", &csv_f))) {
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#ifdef EPCMM_HAVE_PLOT
+	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
+		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+#endif
 	if (!o.json || strcmp(o.json, "-")) {
 		char a[32], b[32];
 
 		sim_fmt_size(a, sizeof(a), p.from);
 		sim_fmt_size(b, sizeof(b), p.to);
-		printf("epcmm %s: sweep of %s's misc.max from %s to %s in %u steps over %s, "
-		       "seed %llu, %u job%s\n",
-		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, s->title,
-		       (unsigned long long)s->run.seed, p.jobs, p.jobs == 1 ? "" : "s");
+		printf("epcmm %s: sweep of %s's misc.max from %s to %s, %u limit%s, over %s, "
+		       "seed %llu\n",
+		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, p.steps == 1 ? "" : "s",
+		       s->title, (unsigned long long)s->run.seed);
 		fflush(stdout);
 	}
 	tool_progress_init(&prog, !o.quiet);
-	prog.unit = "points";
 	ret = sim_sweep(&p, &r, err, sizeof(err));
 	if (prog.on) {
 		if (prog.shown)
 			fputc('\n', stderr);
-		fprintf(stderr, "measured: %.2f s wall time\n", tool_now() - prog.t0);
+		fprintf(stderr, "measured: %.2f s wall time, %u job%s\n", tool_now() - prog.t0,
+			p.jobs, p.jobs == 1 ? "" : "s");
 	}
 	if (ret) {
 		fprintf(stderr, "epcmm sweep: %s\n", ret == -ENOMEM ? "out of memory" : err);
@@ -289,9 +335,9 @@ int epcmm_sweep(int nr_args, char **args)
 	}
 	if (!o.json || strcmp(o.json, "-"))
 		sim_sweep_report(stdout, &p, r);
-	if (o.json) {
-		if (write_file(o.json, "--json", &f))
-			goto out;
+	if (json_f) {
+		f = json_f;
+		json_f = NULL;
 		if (sim_sweep_json(f, &p, r)) {
 			if (f != stdout)
 				fclose(f);
@@ -313,27 +359,44 @@ int epcmm_sweep(int nr_args, char **args)
 		csv_path = tmp_csv;
 	}
 	if (csv_path) {
-		if (write_file(csv_path, "--csv", &f))
+		if (csv_f) {
+			f = csv_f;
+			csv_f = NULL;
+		} else if (write_file(csv_path, "--csv", &f)) {
 			goto out;
+		}
 		sim_sweep_csv(f, r);
 		if (finish_file(f, csv_path, "--csv"))
 			goto out;
 	}
 #ifdef EPCMM_HAVE_PLOT
-	if (o.plot) {
+	if (o.plot && r->nr_failed == r->nr_points) {
+		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
+	} else if (o.plot) {
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o.cgroup, s->title);
-		if (sim_plot_sweep(csv_path, o.plot, title, r->knee_found ? r->knee : 0, err,
-				   sizeof(err))) {
+		struct sim_plot_sweep_marks marks = {
+			.knee_bytes = r->knee_found ? r->knee : 0,
+			.target_bytes = r->target_found ? r->target_max : 0,
+			.target_rate = p.target_slowdown > 0 ? -1 : p.target,
+			.target_slowdown = p.target_slowdown,
+		};
+
+		marks.unit = sim_sweep_unit(r, &marks.unit_name);
+		if (sim_plot_sweep(csv_path, o.plot, title, &marks, err, sizeof(err))) {
 			fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
 			goto out;
 		}
 		fprintf(stderr, "epcmm sweep: plot written to %s\n", o.plot);
 	}
 #endif
-	status = 0;
+	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
+	if (json_f && json_f != stdout)
+		fclose(json_f);
+	if (csv_f && csv_f != stdout)
+		fclose(csv_f);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_sweep_free(r);

@@ -69,7 +69,7 @@ int epcmm_top(int argc, char **argv)
 
 	ret = tool_live_connect(argc, argv, "top", &c, &limit);
 	if (ret)
-		return ret;
+		return ret < 0 ? 0 : ret;
 	if (tty && !tcgetattr(STDIN_FILENO, &saved)) {
 		raw = saved;
 		raw.c_lflag &= ~(ICANON | ECHO);

@@ -255,7 +255,7 @@ int main(void)
 	}
 	/* cmocka 1.1 reports a skipped case as "not ok", which meson counts as failed:
 	 * leave the trace case out until its trace and readers exist */
-	if (!EPCMM_HAVE_TRACE || stat("scenarios/traces/sort.trace", &st))
+	if (stat("scenarios/traces/sort.trace", &st))
 		n--;
 	return _cmocka_run_group_tests("sim_golden", tests, n, NULL, NULL);
 }

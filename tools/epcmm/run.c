@@ -18,9 +18,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "tool.h"
-#ifdef EPCMM_HAVE_PLOT
 #include "plot.h"
-#endif
 
 static void run_usage(FILE *f)
 {
@@ -103,34 +101,13 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			break;
-		case OPT_PLOT: {
-			const char *dot = strrchr(optarg, '.');
-
-			if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png"))) {
-				fprintf(stderr,
-					"epcmm run: --plot: '%s': the file name must end in .svg "
-					"or .png\n",
-					optarg);
+		case OPT_PLOT:
+			if (tool_opt_plot("run", optarg, &o->plot))
 				return -1;
-			}
-			if (o->plot) {
-				fprintf(stderr,
-					"epcmm run: --plot: given twice (%s): one plot per run\n",
-					optarg);
-				return -1;
-			}
-			o->plot = optarg;
 			break;
-		}
 		case OPT_SEED:
-			if (sim_parse_count(optarg, &o->seed)) {
-				fprintf(stderr,
-					"epcmm run: --seed: '%s' is not a number from 0 to "
-					"2^64-1\n",
-					optarg);
+			if (tool_opt_seed("run", optarg, &o->seed, &o->seed_set))
 				return -1;
-			}
-			o->seed_set = true;
 			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "deterministic")) {
@@ -176,85 +153,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
-#ifndef EPCMM_HAVE_PLOT
-	if (o->plot) {
-		fprintf(stderr, "epcmm run: --plot: this build has no plot module\n");
-		return -1;
-	}
-#endif
 	return 0;
-}
-
-char **tool_argv(const char *name, int nr_args, char **args)
-{
-	char **argv = malloc((size_t)(nr_args + 2) * sizeof(*argv));
-
-	if (!argv) {
-		fprintf(stderr, "epcmm: out of memory\n");
-		return NULL;
-	}
-	argv[0] = (char *)name;
-	memcpy(argv + 1, args, (size_t)nr_args * sizeof(*argv));
-	argv[nr_args + 1] = NULL;
-	return argv;
-}
-
-/* Read every file (or the default) into one finalized scenario. Return: 0; -1 (said why). */
-int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
-{
-	char err[SIM_ERR_LEN];
-	struct sim_scenario *s;
-	int ret;
-
-	if (nr == 0) {
-		ret = sim_scenario_default(out, err, sizeof(err));
-		if (ret)
-			fprintf(stderr, "epcmm: the built-in scenario: %s\n", err);
-		return ret ? -1 : 0;
-	}
-	if (sim_scenario_new(&s)) {
-		fprintf(stderr, "epcmm: out of memory\n");
-		return -1;
-	}
-	for (int i = 0; i < nr; i++) {
-		ret = sim_scenario_parse_file(s, files[i], err, sizeof(err));
-		if (ret)
-			goto fail;
-	}
-	ret = sim_scenario_finalize(s, err, sizeof(err));
-	if (!ret)
-		ret = sim_scenario_check_traces(s, err, sizeof(err));
-	if (ret)
-		goto fail;
-	*out = s;
-	return 0;
-fail:
-	fprintf(stderr, "epcmm: %s\n", ret == -ENOMEM ? "out of memory" : err);
-	sim_scenario_free(s);
-	return -1;
-}
-
-static FILE *open_out(const char *path, const char *what)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-
-	if (!f)
-		fprintf(stderr, "epcmm run: %s: cannot write %s: %s\n", what, path,
-			strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *path, const char *what)
-{
-	int bad = ferror(f);
-
-	if (f == stdout)
-		bad |= fflush(f) != 0;
-	else
-		bad |= fclose(f) != 0;
-	if (bad)
-		fprintf(stderr, "epcmm run: %s: writing %s failed\n", what, path);
-	return bad ? -1 : 0;
 }
 
 int epcmm_run(int nr_args, char **args)
@@ -303,22 +202,20 @@ int epcmm_run(int nr_args, char **args)
 		tmp_made = true;
 		csv_path = tmp_csv;
 	}
-	if (csv_path && !(tl = open_out(csv_path, "--timeline"))) {
+	if (csv_path && !(tl = tool_open_out("run", csv_path, "--timeline"))) {
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
 	/* every output checked before the run, so a long run is not lost to a typo */
-	if (o.json && !(json_f = open_out(o.json, "--json"))) {
+	if (o.json && !(json_f = tool_open_out("run", o.json, "--json"))) {
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
-#ifdef EPCMM_HAVE_PLOT
 	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
 		fprintf(stderr, "epcmm run: --plot: %s\n", err);
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
-#endif
 
 	if (report) {
 		sim_report_banner(report, s);
@@ -334,7 +231,7 @@ int epcmm_run(int nr_args, char **args)
 	};
 	ret = sim_run(&p, &r, err, sizeof(err));
 	tool_progress_done(&prog, ret ? NULL : r);
-	if (tl && close_out(tl, csv_path, "--timeline"))
+	if (tl && tool_close_out("run", tl, csv_path, "--timeline"))
 		goto out;
 	tl = NULL;
 	if (ret) {
@@ -353,10 +250,9 @@ int epcmm_run(int nr_args, char **args)
 				fclose(f);
 			goto out;
 		}
-		if (close_out(f, o.json, "--json"))
+		if (tool_close_out("run", f, o.json, "--json"))
 			goto out;
 	}
-#ifdef EPCMM_HAVE_PLOT
 	if (o.plot) {
 		char title[256];
 
@@ -368,7 +264,6 @@ int epcmm_run(int nr_args, char **args)
 		}
 		fprintf(stderr, "epcmm run: plot written to %s\n", o.plot);
 	}
-#endif
 	status = 0;
 out:
 	if (tl)

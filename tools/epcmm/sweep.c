@@ -15,9 +15,7 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "tool.h"
-#ifdef EPCMM_HAVE_PLOT
 #include "plot.h"
-#endif
 
 static void sweep_usage(FILE *f)
 {
@@ -62,10 +60,7 @@ struct sweep_opts {
 
 static int bad(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "epcmm sweep: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'epcmm sweep --help'.\n");
-	return -1;
+	return tool_bad("sweep", fmt, arg);
 }
 
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
@@ -145,24 +140,13 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		case OPT_CSV:
 			o->csv = optarg;
 			break;
-		case OPT_PLOT: {
-			const char *dot = strrchr(optarg, '.');
-
-			if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png")))
-				return bad("--plot: '%s': the file name must end in .svg or .png",
-					   optarg);
-#ifndef EPCMM_HAVE_PLOT
-			return bad("--plot: %s: this build has no plot module", optarg);
-#endif
-			if (o->plot)
-				return bad("--plot: given twice (%s): one plot per sweep", optarg);
-			o->plot = optarg;
+		case OPT_PLOT:
+			if (tool_opt_plot("sweep", optarg, &o->plot))
+				return -1;
 			break;
-		}
 		case OPT_SEED:
-			if (sim_parse_count(optarg, &o->seed))
-				return bad("--seed: '%s' is not a number from 0 to 2^64-1", optarg);
-			o->seed_set = true;
+			if (tool_opt_seed("sweep", optarg, &o->seed, &o->seed_set))
+				return -1;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -215,26 +199,6 @@ static int parse_range(const char *text, struct sim_sweep_params *p)
 		return -1;
 	p->steps = (unsigned)steps;
 	return 0;
-}
-
-static int write_file(const char *path, const char *what, FILE **out)
-{
-	*out = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	if (!*out) {
-		fprintf(stderr, "epcmm sweep: %s: cannot write %s: %s\n", what, path,
-			strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int finish_file(FILE *f, const char *path, const char *what)
-{
-	int bad_write = ferror(f) || (f == stdout ? fflush(f) : fclose(f)) != 0;
-
-	if (bad_write)
-		fprintf(stderr, "epcmm sweep: %s: writing %s failed\n", what, path);
-	return bad_write ? -1 : 0;
 }
 
 int epcmm_sweep(int nr_args, char **args)
@@ -297,18 +261,16 @@ int epcmm_sweep(int nr_args, char **args)
 		goto out;
 	}
 	/* every output checked before the sweep, so a long sweep is not lost to a typo */
-	if ((o.json && write_file(o.json, "--json", &json_f)) ||
-	    (o.csv && write_file(o.csv, "--csv", &csv_f))) {
+	if ((o.json && !(json_f = tool_open_out("sweep", o.json, "--json"))) ||
+	    (o.csv && !(csv_f = tool_open_out("sweep", o.csv, "--csv")))) {
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
-#ifdef EPCMM_HAVE_PLOT
 	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
 		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
-#endif
 	if (!o.json || strcmp(o.json, "-")) {
 		char a[32], b[32];
 
@@ -343,7 +305,7 @@ int epcmm_sweep(int nr_args, char **args)
 				fclose(f);
 			goto out;
 		}
-		if (finish_file(f, o.json, "--json"))
+		if (tool_close_out("sweep", f, o.json, "--json"))
 			goto out;
 	}
 	csv_path = o.csv;
@@ -362,14 +324,13 @@ int epcmm_sweep(int nr_args, char **args)
 		if (csv_f) {
 			f = csv_f;
 			csv_f = NULL;
-		} else if (write_file(csv_path, "--csv", &f)) {
+		} else if (!(f = tool_open_out("sweep", csv_path, "--csv"))) {
 			goto out;
 		}
 		sim_sweep_csv(f, r);
-		if (finish_file(f, csv_path, "--csv"))
+		if (tool_close_out("sweep", f, csv_path, "--csv"))
 			goto out;
 	}
-#ifdef EPCMM_HAVE_PLOT
 	if (o.plot && r->nr_failed == r->nr_points) {
 		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
 	} else if (o.plot) {
@@ -390,7 +351,6 @@ int epcmm_sweep(int nr_args, char **args)
 		}
 		fprintf(stderr, "epcmm sweep: plot written to %s\n", o.plot);
 	}
-#endif
 	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
 	if (json_f && json_f != stdout)

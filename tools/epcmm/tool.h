@@ -4,6 +4,9 @@
 #define EPCMM_TOOL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes: 0 success, 1 a failure the run found, 2 bad usage or input. */
 #define TOOL_EXIT_FAILURE 1
@@ -26,6 +29,18 @@ struct sim_scenario;
 int tool_load_scenario(int nr, char **files, struct sim_scenario **out);
 /* A NULL-terminated argv for getopt: @name, then @args. Free it with free(). */
 char **tool_argv(const char *name, int nr_args, char **args);
+
+/* common.c: what run and sweep share. @cmd is the command's name ("run"). */
+/* Print "epcmm CMD: <fmt with @arg>" and the --help hint. Return: -1. */
+int tool_bad(const char *cmd, const char *fmt, const char *arg);
+/* --plot FILE: .svg or .png, given once. Return: 0; -1 (said why). */
+int tool_opt_plot(const char *cmd, const char *arg, const char **slot);
+/* --seed N. Return: 0; -1 (said why). */
+int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set);
+/* Open an output file, "-" for stdout. Return: the file; NULL (said why). */
+FILE *tool_open_out(const char *cmd, const char *path, const char *what);
+/* Close it (flush stdout). Return: 0; -1 (said why). */
+int tool_close_out(const char *cmd, FILE *f, const char *path, const char *what);
 int epcmm_selftest(int argc, char **argv);
 
 #endif

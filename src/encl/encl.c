@@ -15,10 +15,12 @@
 
 /* ------------------------------------------------------------- VA pages */
 
-bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *slot)
+bool epc__va_slot_alloc_locked(struct epc_encl *e, struct epc__va_page **va, unsigned *slot)
 {
-	struct epc__va_page *v = va_first(e);
+	struct epc__va_page *v;
 
+	epc__assert_mutex_held(&e->lock);
+	v = va_first(e);
 	if (!v || v->nr_used == EPC__VA_SLOTS)
 		return false;
 	for (unsigned w = 0; w < EPC__VA_SLOTS / 64; w++) {
@@ -37,8 +39,10 @@ bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *
 	return true;
 }
 
-void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot, bool to_head)
+void epc__va_slot_free_locked(struct epc_encl *e, struct epc__va_page *v, unsigned slot,
+			      bool to_head)
 {
+	epc__assert_mutex_held(&e->lock);
 	v->used[slot / 64] &= ~(1ULL << (slot % 64));
 	v->nr_used--;
 	if (to_head && !va_is_first(e, v)) {

@@ -43,9 +43,10 @@ static inline bool va_is_last(struct epc_encl *e, struct epc__va_page *v)
 }
 
 /* A slot from the head VA page. Return: false when every VA page is full. */
-bool epc__va_slot_alloc(struct epc_encl *e, struct epc__va_page **va, unsigned *slot);
+bool epc__va_slot_alloc_locked(struct epc_encl *e, struct epc__va_page **va, unsigned *slot);
 /* Free a slot; @to_head moves its VA page to the head (the reload path). */
-void epc__va_slot_free(struct epc_encl *e, struct epc__va_page *v, unsigned slot, bool to_head);
+void epc__va_slot_free_locked(struct epc_encl *e, struct epc__va_page *v, unsigned slot,
+			      bool to_head);
 
 /*
  * Allocate an EPC page for @e on @t's behalf (charged to @t's cgroup). On

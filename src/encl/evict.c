@@ -206,7 +206,7 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 	int ret;
 
 	epc__assert_mutex_held(&e->lock);
-	if (!epc__va_slot_alloc(e, &va, &slot)) {
+	if (!epc__va_slot_alloc_locked(e, &va, &slot)) {
 		epc__log(l->d.log, LOG_ERR, "EWB: enclave %llu has no free VA slot",
 			 (unsigned long long)e->id);
 		return -EIO;
@@ -239,7 +239,7 @@ err_slot:
 		 (unsigned long long)e->id, (unsigned long long)epc__encl_page_offset(e, ep), ret,
 		 ret);
 	/* to the head: the slot may be the only free one, behind a full head */
-	epc__va_slot_free(e, va, slot, true);
+	epc__va_slot_free_locked(e, va, slot, true);
 	return -EIO;
 }
 

@@ -61,7 +61,7 @@ static int eldu_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 		epc__free_page(l->d.reclaim, p); /* never valid: no EREMOVE needed */
 		return -EFAULT;
 	}
-	epc__va_slot_free(e, ep->va_page, ep->va_slot, true);
+	epc__va_slot_free_locked(e, ep->va_page, ep->va_slot, true);
 	ep->va_page = NULL;
 	ep->epc_page = p;
 	if (epc__events_on(l->d.events))

@@ -26,6 +26,7 @@ static struct epc_cgroup *take_runnable_locked(struct epc__workqueue *wq)
 {
 	struct epc_cgroup *cg, *prev = NULL;
 
+	epc__assert_mutex_held(&wq->lock);
 	for (cg = wq->head; cg && cg->work_running; prev = cg, cg = cg->next_work)
 		;
 	if (!cg)

@@ -338,8 +338,11 @@ static bool has_live_child_locked(struct epc_cgroup *cg)
 static bool reapable_locked(struct epc_cgroup *cg)
 {
 	epc__assert_mutex_held(&cg->tree->lock);
-	return atomic_load(&cg->dead) && epc__list_empty(&cg->children) && epc__cg_usage(cg) == 0 &&
-	       atomic_load(&cg->pins) == 0 && atomic_load(&cg->refs) == 0;
+	/* seq_cst, not epc__cg_usage()'s relaxed read: the uncharge that brought
+	 * the usage to 0 must happen before we free the counter it wrote */
+	return atomic_load(&cg->dead) && epc__list_empty(&cg->children) &&
+	       atomic_load(&cg->res.usage) == 0 && atomic_load(&cg->pins) == 0 &&
+	       atomic_load(&cg->refs) == 0;
 }
 
 static void unlink_locked(struct epc_cgroup *cg)

@@ -9,6 +9,8 @@
 #ifndef EPC_EPC_H
 #define EPC_EPC_H
 
+#include <assert.h>
+
 #include "epcmm.h"
 
 #include "cgroup/cgroup.h"
@@ -67,9 +69,11 @@ static inline uint64_t epc__page_index(struct epc *epc, const struct epc_page *p
 	return epc__mm_page_index(&epc->mm, p);
 }
 
+/* @idx < the instance's page count (a test's own bound: not checked in release). */
 static inline struct epc_page *epc__page_at(struct epc *epc, uint64_t idx)
 {
-	return idx < epc->mm.nr_pages ? &epc->mm.pages[idx] : NULL;
+	assert(idx < epc->mm.nr_pages);
+	return &epc->mm.pages[idx];
 }
 
 #endif

@@ -133,7 +133,7 @@ static int call(struct epcmm_client *c, uint16_t type)
 	memcpy(c->req.buf, &h, sizeof(h));
 	ret = write_all(c->fd, c->req.buf, c->req.len);
 	while (!ret && got < sizeof(h)) {
-		ssize_t r = recv(c->fd, first + got, sizeof(first) - got, 0);
+		ssize_t r = epcmm_recv(c->fd, first + got, sizeof(first) - got);
 
 		if (r < 0 && errno == EINTR)
 			continue;

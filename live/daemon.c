@@ -66,7 +66,7 @@ static int rbuf_fill(int fd, struct rbuf *rb, size_t n)
 			rb->end -= rb->start;
 			rb->start = 0;
 		}
-		r = recv(fd, rb->buf + rb->end, rb->cap - rb->end, 0);
+		r = epcmm_recv(fd, rb->buf + rb->end, rb->cap - rb->end);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sched.h>
+#include <sys/socket.h>
+#include <time.h>
+
 #include "proto.h"
 
 int epcmm_proto_check_hdr(const struct epcmm_msg_hdr *h, bool reply, uint16_t want)
@@ -144,4 +148,26 @@ void epcmm_wr_str(struct epcmm_wr *w, const char *s)
 	}
 	epcmm_wr_bytes(w, &n16, sizeof(n16));
 	epcmm_wr_bytes(w, s, n);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+ssize_t epcmm_recv(int fd, void *buf, size_t len)
+{
+	uint64_t until = now_ns() + EPCMM_RECV_SPIN_NS;
+
+	do {
+		ssize_t r = recv(fd, buf, len, MSG_DONTWAIT);
+
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return r;
+		sched_yield(); /* a peer that would answer may be waiting for this CPU */
+	} while (now_ns() < until);
+	return recv(fd, buf, len, 0);
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define EPCMM_PROTO_MAGIC   0x4d435045u /* "EPCM" read as a little-endian u32 */
 #define EPCMM_PROTO_VERSION 1
@@ -64,6 +65,18 @@ _Static_assert(sizeof(struct epcmm_msg_hdr) == EPCMM_PROTO_HDR_LEN, "header layo
  * -EMSGSIZE a payload above EPCMM_PROTO_MAX_PAYLOAD.
  */
 int epcmm_proto_check_hdr(const struct epcmm_msg_hdr *h, bool reply, uint16_t want);
+
+/*
+ * epcmm_recv() - recv(2) that first polls for a while before it sleeps. A
+ * request and its reply cross in microseconds, but a thread that sleeps in
+ * recv() waits for its CPU to be woken, which on an idle virtual machine
+ * takes tens of microseconds; so a reader retries a non-blocking recv for up
+ * to EPCMM_RECV_SPIN_NS, yielding its CPU between tries (with more readers
+ * than CPUs, a pure spin would keep the peer that must answer off the CPU),
+ * then blocks. Return: as recv(2).
+ */
+#define EPCMM_RECV_SPIN_NS 50000
+ssize_t epcmm_recv(int fd, void *buf, size_t len);
 
 /* A bounds-checked reader over one payload. Every call fails with -EBADMSG
  * when the payload is too short or a value is out of range, and then leaves

@@ -8,8 +8,9 @@
 #
 # BUILDDIR defaults to build-release; it is set up with --buildtype=release if
 # it does not exist, and refused if it exists with another build type. With no
-# BENCHMARK every benchmark runs (bench_alloc, bench_alloc_scale, bench_charge,
-# bench_seal), one after another. The output also goes to
+# BENCHMARK every benchmark of `make bench` runs (bench_alloc, bench_alloc_scale,
+# bench_charge, bench_seal, bench_reclaim, bench_live, bench_trace, bench_sim),
+# one after another. The output also goes to
 # BUILDDIR/bench-YYYYmmdd-HHMMSS.txt.
 #
 # The numbers are only as good as the machine is quiet: the script prints the

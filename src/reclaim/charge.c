@@ -43,8 +43,8 @@ static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64
 static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 {
 	struct epc__retry rt;
+	bool retrying = false; /* the policy starts with the first reclaim round */
 
-	epc__retry_start(r, &rt);
 	for (;;) {
 		struct epc_cgroup *failed = NULL, *scope;
 		bool over_capacity = false;
@@ -71,6 +71,10 @@ static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 			req->busy_scope = scope;
 			return -EBUSY;
 		}
+		if (!retrying) {
+			epc__retry_start(r, &rt);
+			retrying = true;
+		}
 		epc__reclaim_subtree(r, scope, 1);
 		if (!epc__retry_next(r, &rt))
 			return -ENOMEM;
@@ -96,8 +100,8 @@ static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req
 			    struct epc_page **out)
 {
 	struct epc__retry rt;
+	bool retrying = false;
 
-	epc__retry_start(r, &rt);
 	for (;;) {
 		if (!epc__mm_alloc(r->mm, req->cpu, out))
 			return 0;
@@ -109,6 +113,10 @@ static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req
 		}
 		if (signal_pending(req))
 			return -EINTR;
+		if (!retrying) {
+			epc__retry_start(r, &rt);
+			retrying = true;
+		}
 		epc__reclaim_subtree(r, r->cgroups->root, 1);
 		if (!epc__retry_next(r, &rt))
 			return -ENOMEM;

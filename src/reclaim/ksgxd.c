@@ -123,7 +123,10 @@ static void cg_work_fn(void *arg, struct epc_cgroup *cg)
 static void *ksgxd(void *arg)
 {
 	struct epc__reclaimer *r = arg;
-	int ret = sanitize(r);
+	int ret;
+
+	pthread_setname_np(pthread_self(), "epcmm-ksgxd"); /* for top, perf, gdb */
+	ret = sanitize(r);
 
 	epc__mutex_lock(&r->bg_lock);
 	r->sanitized = ret == 0;

@@ -61,6 +61,7 @@ static void *worker(void *arg)
 {
 	struct epc__workqueue *wq = arg;
 
+	pthread_setname_np(pthread_self(), "epcmm-cgwork"); /* for top, perf, gdb */
 	epc__mutex_lock(&wq->lock);
 	for (;;) {
 		struct epc_cgroup *cg = NULL;

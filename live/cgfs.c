@@ -480,6 +480,18 @@ static enum live_cgfs_kind lib_file_kind(const char *name)
 	return LIVE_CGFS_FILE_RO;
 }
 
+/* A file to read or write: as resolve_file_locked(), -EISDIR for a directory. */
+static int resolve_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
+			       const char **name, struct node **n);
+
+static int open_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
+			    const char **name, struct node **n)
+{
+	if (node_find_locked(fs, path))
+		return -EISDIR;
+	return resolve_file_locked(fs, path, dir, len, name, n);
+}
+
 /* The library's handle for the directory of @path, and the file's name.
  * Return: 0; -ENOENT no such cgroup or file. */
 static int resolve_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
@@ -648,11 +660,7 @@ ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t
 	if (len == 0)
 		return -ENOSPC;
 	pthread_mutex_lock(&fs->lock);
-	if (node_find_locked(fs, path)) {
-		ret = -EISDIR;
-		goto out_unlock;
-	}
-	ret = resolve_file_locked(fs, path, dir, sizeof(dir), &name, &n);
+	ret = open_file_locked(fs, path, dir, sizeof(dir), &name, &n);
 	if (ret)
 		goto out_unlock;
 	switch (core_find(dir, name)) {
@@ -764,11 +772,7 @@ int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, si
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	pthread_mutex_lock(&fs->lock);
-	if (node_find_locked(fs, path)) {
-		ret = -EISDIR;
-		goto out_unlock;
-	}
-	ret = resolve_file_locked(fs, path, dir, sizeof(dir), &name, &n);
+	ret = open_file_locked(fs, path, dir, sizeof(dir), &name, &n);
 	if (ret)
 		goto out_unlock;
 	switch (core_find(dir, name)) {

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <sched.h>
 #include <time.h>
 
@@ -278,38 +279,40 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 
 /* ------------------------------------------------------ subtree walking */
 
-bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
+/*
+ * Is the counter at @off in every cgroup of @root's subtree zero? @whole is
+ * the instance-wide sum that answers for the root; a leaf answers from its
+ * own counter without the tree lock; otherwise walk the subtree.
+ */
+static bool subtree_zero(struct epc__reclaimer *r, struct epc_cgroup *root,
+			 const _Atomic uint64_t *whole, size_t off)
 {
+#define CG_COUNTER(c) ((const _Atomic uint64_t *)((const char *)(c) + off))
 	struct epc_cgroup *c;
-	bool empty = true;
+	bool zero = true;
 
 	if (!root->parent) /* the whole tree: one counter says it */
-		return atomic_load_explicit(&r->nr_on_lrus, memory_order_relaxed) == 0;
-	if (!atomic_load(&root->nr_children)) /* a leaf: its own counter, no tree lock */
-		return atomic_load_explicit(&root->nr_lru, memory_order_relaxed) == 0;
+		return atomic_load(whole) == 0;
+	if (!atomic_load(&root->nr_children)) /* a leaf: no tree lock */
+		return atomic_load(CG_COUNTER(root)) == 0;
 	epc__mutex_lock(&r->cgroups->lock);
-	for (c = root; c && empty; c = epc__cg_next_pre_locked(root, c))
-		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			empty = false;
+	for (c = root; c && zero; c = epc__cg_next_pre_locked(root, c))
+		if (atomic_load(CG_COUNTER(c)))
+			zero = false;
 	epc__mutex_unlock(&r->cgroups->lock);
-	return empty;
+	return zero;
+#undef CG_COUNTER
+}
+
+bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
+{
+	return subtree_zero(r, root, &r->nr_on_lrus, offsetof(struct epc_cgroup, nr_lru));
 }
 
 bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
 {
-	struct epc_cgroup *c;
-	bool empty = true;
-
-	if (!root->parent)
-		return atomic_load(&r->nr_reclaimable) == 0;
-	if (!atomic_load(&root->nr_children))
-		return atomic_load(&root->nr_reclaimable) == 0;
-	epc__mutex_lock(&r->cgroups->lock);
-	for (c = root; c && empty; c = epc__cg_next_pre_locked(root, c))
-		if (atomic_load(&c->nr_reclaimable))
-			empty = false;
-	epc__mutex_unlock(&r->cgroups->lock);
-	return empty;
+	return subtree_zero(r, root, &r->nr_reclaimable,
+			    offsetof(struct epc_cgroup, nr_reclaimable));
 }
 
 /* ------------------------------------------------------------ retrying */

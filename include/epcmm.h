@@ -290,7 +290,8 @@ int epc_memory_failure(struct epc *epc, uint64_t phys_addr, int flags);
  * @nr_free: allocatable pages: on node free lists or in per-CPU caches.
  * @nr_dirty: pages not sanitized yet (or leaked by sanitization).
  * @nr_poisoned: pages marked poisoned (on a poison list or still in use).
- * @nr_reclaimable: pages on LRUs or isolated by a reclaimer.
+ * @nr_reclaimable: pages on LRUs, isolated by a reclaimer, or being freed by
+ *	their owner (an enclave's destroy): room reclaim can count on.
  * @nr_evicted: EWBs done so far (pages written to backing stores, a SECS
  *	that followed its last child out included).
  * @nr_reloaded: ELDUs done so far (pages loaded back, SECS included).

@@ -598,7 +598,8 @@ static void poison_event(struct epc *epc, uint64_t phys)
 
 	e.phys = phys;
 	e.node = p->node; /* racy, but set once by the sanitizer, long before */
-	e.in_use = s == EPC__PAGE_INUSE || s == EPC__PAGE_LRU || s == EPC__PAGE_ISOLATED;
+	e.in_use = s == EPC__PAGE_INUSE || s == EPC__PAGE_LRU || s == EPC__PAGE_ISOLATED ||
+		   s == EPC__PAGE_RELEASING;
 	epc__event_emit(&epc->cgroups.events, &e);
 }
 

@@ -134,6 +134,8 @@ static void test_fault_eremove_failure_at_destroy_leaks_child_and_secs(void **st
 	CHECK(log_count(&lc, "0xd") >= 1, "the SECS's was CHILD_PRESENT (13)");
 	CHECK_EQ(nr_free(epc), 62, "everything else freed");
 	CHECK_EQ(usage_pages(epc), 2, "the leaked pages stay charged");
+	CHECK_EQ(stats(epc).nr_reclaimable, 0,
+		 "a leaked page is no room on its way: not counted reclaimable");
 	check_books(epc);
 	epc_task_destroy(t);
 	epc_destroy(epc);

@@ -172,9 +172,10 @@ static void test_reclaim_b27_dying_enclave_pages_dropped_from_lru(void **state)
 		 "pages of a dying enclave are not counted");
 	CHECK_EQ(root->lru.nr, 0, "and not re-queued");
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(epc__page_state(rest[i]), EPC__PAGE_INUSE,
+		CHECK_EQ(epc__page_state(rest[i]), EPC__PAGE_RELEASING,
 			 "TRACKED cleared: the page is left to its owner");
-	CHECK_EQ(stats(epc).nr_reclaimable, 16, "only the other reclaimer's pages are tracked");
+	CHECK_EQ(stats(epc).nr_reclaimable, 20,
+		 "the other reclaimer's 16, and 4 room on its way until destroy frees them");
 	atomic_store(&c.go, 1);
 	pthread_join(rt, NULL);
 	pthread_join(dt, NULL);
@@ -239,13 +240,7 @@ static void test_reclaim_b28_unmark_while_isolated_is_ebusy(void **state)
 	struct b28 c = {.epc = epc, .ret = 1};
 
 	(void)state;
-	/* on the LRU: unmark takes it off, mark puts it back at the tail */
-	CHECK_EQ(epc__reclaim_unmark(&epc->reclaim, p3), 0, "unmark of an LRU page");
-	CHECK_EQ(epc__page_state(p3), EPC__PAGE_INUSE, "off the LRU");
-	CHECK_EQ(root->lru.nr, 3, "three left");
-	epc__reclaim_mark(&epc->reclaim, p3);
-	CHECK(lru_tail(epc, root) == p3, "back at the tail");
-
+	CHECK(lru_tail(epc, root) == p3, "the last page added is at the tail");
 	epc__fault_set(epc, b28_hook, &c);
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 4, "batch");
 	epc__fault_set(epc, NULL, NULL);
@@ -256,6 +251,53 @@ static void test_reclaim_b28_unmark_while_isolated_is_ebusy(void **state)
 	check_all(t, e, 4, 12);
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * The owner's unmark (destroy frees page by page): the page leaves the LRU as
+ * RELEASING and stays counted reclaimable, room on its way, until it is freed
+ * (seen from inside the EREMOVE of the first page destroy frees).
+ */
+struct releasing {
+	struct epc *epc;
+	_Atomic int seen;
+	int state;
+	uint64_t reclaimable, on_lru;
+};
+
+static int releasing_hook(void *arg, enum epc__fault_site site, uint64_t idx)
+{
+	struct releasing *c = arg;
+
+	if (site != EPC__FAULT_EREMOVE || atomic_exchange(&c->seen, 1))
+		return 0;
+	c->state = epc__page_state(epc__page_at(c->epc, idx));
+	c->reclaimable = stats(c->epc).nr_reclaimable;
+	c->on_lru = epc_cgroup_root(c->epc)->lru.nr;
+	return 0;
+}
+
+static void test_reclaim_owner_unmark_keeps_the_page_counted_until_freed(void **state)
+{
+	struct epc *epc = make_epc(128);
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_encl *e = build(t, 4, 4, 13, true);
+	struct releasing c = {.epc = epc, .state = -1};
+
+	(void)state;
+	CHECK_EQ(stats(epc).nr_reclaimable, 4, "four pages on the LRU");
+	epc__fault_set(epc, releasing_hook, &c);
+	epc_encl_destroy(e);
+	epc__fault_set(epc, NULL, NULL);
+	CHECK_EQ(c.seen, 1, "the hook ran");
+	CHECK_EQ(c.state, EPC__PAGE_RELEASING, "the page being freed is RELEASING");
+	CHECK_EQ(c.on_lru, 3, "off the LRU");
+	CHECK_EQ(c.reclaimable, 4, "but still counted: room on its way");
+	CHECK_EQ(stats(epc).nr_reclaimable, 0, "freed: nothing counted");
+	CHECK_EQ(nr_free(epc), 128, "every page free");
+	assert_epc_consistent(epc);
 	epc_task_destroy(t);
 	epc_destroy(epc);
 }
@@ -666,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_b27_dying_enclave_pages_dropped_from_lru),
 		cmocka_unit_test(test_reclaim_b27_destroy_with_pages_on_lru_leaks_nothing),
 		cmocka_unit_test(test_reclaim_b28_unmark_while_isolated_is_ebusy),
+		cmocka_unit_test(test_reclaim_owner_unmark_keeps_the_page_counted_until_freed),
 		cmocka_unit_test(test_reclaim_b28_fault_on_page_being_reclaimed_retries),
 		cmocka_unit_test(test_reclaim_b29_backing_failure_requeues_at_tail),
 		cmocka_unit_test(test_reclaim_b30_ewb_frees_and_uncharges),

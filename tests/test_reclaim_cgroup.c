@@ -289,6 +289,91 @@ static void test_reclaim_b55_fault_with_empty_own_lru_under_a_full_parent(void *
 }
 
 /*
+ * The stress failure of 2026-11-30, deterministic: G is full; every page
+ * charged to it that is not out belongs to an enclave whose destroy is under
+ * way (stopped at its first EREMOVE). Those pages are no longer reclaimable
+ * but will be freed: room is on its way, as with a batch in flight. A fault of
+ * G's other enclave must wait for it, not end in -EFAULT as it did when a
+ * page its owner was freeing stopped counting the moment it left the LRU.
+ */
+struct dying_room {
+	struct epc_encl *e;
+	_Atomic int armed, in_hook, go, timed_out;
+};
+
+static int dying_room_hook(void *arg, enum epc__fault_site site, uint64_t idx)
+{
+	struct dying_room *c = arg;
+	struct timespec t0, now;
+
+	(void)idx;
+	if (site != EPC__FAULT_EREMOVE || !atomic_load(&c->armed) ||
+	    atomic_exchange(&c->in_hook, 1))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) { /* until the fault returned, or 200 ms: it may not finish before */
+		if (atomic_load(&c->go))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) >
+		    200000000L)
+			break;
+		sched_yield();
+	}
+	atomic_store(&c->timed_out, 1);
+	return 0;
+}
+
+static void *dying_room_destroyer(void *arg)
+{
+	struct dying_room *c = arg;
+
+	epc_encl_destroy(c->e);
+	return NULL;
+}
+
+static void test_reclaim_fault_waits_for_pages_an_owner_is_freeing(void **state)
+{
+	struct epc *epc = make_epc(256);
+	struct epc_cgroup *g = make_cg(epc, "/G");
+	struct epc_task *ta = make_task(epc, g, 0), *tb = make_task(epc, g, 0);
+	struct epc_encl *ea = build(ta, 8, 8, 43, true);
+	struct dying_room c = {.e = build(tb, 20, 20, 44, true)};
+	unsigned char buf[PAGE];
+	uint64_t limit;
+	pthread_t dt;
+
+	(void)state;
+	CHECK(epc_reclaim(epc, 1000) >= 28, "everything evicted");
+	check_all(tb, c.e, 20, 44); /* B back in: 20 + SECS; A: its VA page */
+	limit = cg_usage_pages(g);
+	set_max_pages(g, limit);
+	CHECK_EQ(epc__reclaim_scope_empty(&epc->reclaim, g), false, "B's pages are reclaimable");
+	epc__fault_set(epc, dying_room_hook, &c);
+	atomic_store(&c.armed, 1);
+	assert_int_equal(pthread_create(&dt, NULL, dying_room_destroyer, &c), 0);
+	while (!atomic_load(&c.in_hook))
+		sched_yield();
+	/* G is full of B's pages, and B's destroy is stopped at its first EREMOVE */
+	CHECK_EQ(epc_encl_access(ta, ea, 0, buf, PAGE, false), 0,
+		 "A's fault waits for the room B's destroy frees");
+	atomic_store(&c.go, 1);
+	pthread_join(dt, NULL);
+	epc__fault_set(epc, NULL, NULL);
+	CHECK_EQ(atomic_load(&c.timed_out), 1,
+		 "the fault could not finish before the destroy went on");
+	check_all(ta, ea, 8, 43);
+	CHECK(cg_usage_pages(g) <= limit, "G within its limit");
+	assert_epc_consistent(epc);
+	epc_encl_destroy(ea);
+	CHECK_EQ(cg_usage_pages(g), 0, "all returned");
+	CHECK_EQ(stats(epc).nr_reclaimable, 0, "nothing left counted as reclaimable");
+	epc_task_destroy(ta);
+	epc_task_destroy(tb);
+	epc_destroy(epc);
+}
+
+/*
  * 55 with NO_RECLAIM: A is full; a NO_RECLAIM charge in C is refused at A and
  * queues A's async work (the level that refused), which makes room in A's
  * subtree even though C's own usage is far below A's limit.
@@ -723,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem),
 		cmocka_unit_test(test_reclaim_b55_refusing_level_reclaims_its_subtree),
 		cmocka_unit_test(test_reclaim_b55_fault_with_empty_own_lru_under_a_full_parent),
+		cmocka_unit_test(test_reclaim_fault_waits_for_pages_an_owner_is_freeing),
 		cmocka_unit_test(test_reclaim_b55_async_work_makes_room_under_a_full_ancestor),
 		cmocka_unit_test(test_reclaim_b55_threads_faults_under_a_full_ancestor),
 		cmocka_unit_test(test_reclaim_b56_no_reclaim_at_limit_queues_async_work),

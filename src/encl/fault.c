@@ -116,10 +116,13 @@ static void wait_for_reclaim(struct epc_encl *e, struct epc_cgroup *scope,
 		    epc__retry_anything_ran(r, rt))
 			return;
 	}
-	if (scope)
-		epc__reclaim_step_for(r, scope);
-	else
-		sched_yield(); /* the writer holds no lock we need: let it finish */
+	/*
+	 * Nothing to isolate: the scope's pages are in a batch in flight or being
+	 * freed by their owner (RELEASING); either holds no lock we need, let it
+	 * finish. NULL: the page itself is being written back.
+	 */
+	if (!scope || !epc__reclaim_step_for(r, scope))
+		sched_yield();
 }
 
 /*

@@ -57,7 +57,7 @@ out:
 int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 {
 	uint64_t by_state[EPC__PAGE_NR_STATES] = {0};
-	uint64_t implicit_dirty = 0, listed_free = 0, listed_poison = 0, listed_pcp = 0;
+	uint64_t implicit_dirty = 0, listed_free = 0, listed_poison = 0, listed_pcp = 0, tracked;
 	uint8_t *seen = calloc(mm->nr_pages ? mm->nr_pages : 1, 1);
 	int ret = 0;
 
@@ -142,11 +142,11 @@ int epc__mm_check(struct epc__mm *mm, int64_t lru_pages)
 	CHECK(epc__mm_nr_free(mm) == listed_free + listed_pcp, "free count %llu != %llu",
 	      (unsigned long long)epc__mm_nr_free(mm),
 	      (unsigned long long)(listed_free + listed_pcp));
-	CHECK(lru_pages < 0 ||
-		      (uint64_t)lru_pages == by_state[EPC__PAGE_LRU] + by_state[EPC__PAGE_ISOLATED],
+	tracked = by_state[EPC__PAGE_LRU] + by_state[EPC__PAGE_ISOLATED] +
+		  by_state[EPC__PAGE_RELEASING];
+	CHECK(lru_pages < 0 || (uint64_t)lru_pages == tracked,
 	      "%llu reclaimer pages, the layers above account for %lld",
-	      (unsigned long long)(by_state[EPC__PAGE_LRU] + by_state[EPC__PAGE_ISOLATED]),
-	      (long long)lru_pages);
+	      (unsigned long long)tracked, (long long)lru_pages);
 out:
 	free(seen);
 	return ret;

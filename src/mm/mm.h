@@ -205,7 +205,8 @@ struct epc__mm *epc__mm_of_page(const struct epc_page *p);
 /* Invariant checker: every page in one state, each list consistent with the
  * states of its pages, counters equal to list lengths. Quiescent callers only.
  * Returns 0 or -EUCLEAN, logging the first violation. @lru_pages: the number
- * of pages in LRU/ISOLATED states the layers above account for (-1 = skip). */
+ * of pages in LRU/ISOLATED/RELEASING states the layers above account for
+ * (-1 = skip). */
 int epc__mm_check(struct epc__mm *mm, int64_t lru_pages);
 
 #endif

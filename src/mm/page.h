@@ -21,6 +21,9 @@
  *   INUSE    no list; owned by whoever allocated it (the owner)
  *   LRU      its cgroup's LRU (the kernel's RECLAIMER_TRACKED on a list)
  *   ISOLATED a reclaimer's private batch (TRACKED, off every list)
+ *   RELEASING no list; its owner took it off the LRU (or a reclaimer found
+ *            the owner going away) and frees it next: reclaim still counts
+ *            it, as room on its way (reclaim.h, epc__reclaim_unmark())
  *
  * @state changes only under the lock of the list it leaves or joins; it is
  * atomic because memory_failure() and the checker read it without that lock
@@ -44,6 +47,7 @@ enum epc__page_state {
 	EPC__PAGE_INUSE,
 	EPC__PAGE_LRU,
 	EPC__PAGE_ISOLATED,
+	EPC__PAGE_RELEASING,
 	EPC__PAGE_NR_STATES,
 };
 

@@ -37,12 +37,6 @@ void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p)
 	atomic_fetch_add_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 }
 
-/* @p, isolated or on the LRU, stops being reclaimable (freed or unmarked). */
-static void cg_untrack(struct epc_cgroup *cg)
-{
-	atomic_fetch_sub_explicit(&cg->nr_reclaimable, 1, memory_order_relaxed);
-}
-
 int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 {
 	struct epc_cgroup *cg = p->cg;
@@ -50,13 +44,11 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 
 	epc__spin_lock(&cg->lru_lock);
 	switch (epc__page_state(p)) {
-	case EPC__PAGE_LRU:
+	case EPC__PAGE_LRU: /* still counted reclaimable: see release_done() */
 		epc__plist_del(r->mm->pages, &cg->lru, p);
 		lru_sync_locked(cg);
-		epc__page_set_state(p, EPC__PAGE_INUSE);
-		cg_untrack(cg);
+		epc__page_set_state(p, EPC__PAGE_RELEASING);
 		atomic_fetch_sub_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
-		atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 		break;
 	case EPC__PAGE_ISOLATED:
 		ret = -EBUSY;
@@ -83,9 +75,9 @@ static void lru_requeue(struct epc__reclaimer *r, struct epc_page *p)
 
 /*
  * Isolate up to EPC__NR_TO_SCAN pages from the head of @cg's LRU. A page whose
- * owner is going away is dropped: TRACKED cleared, not counted, not re-queued
- * (its owner frees it). ops->get is an atomic "ref unless zero": it may run
- * under the LRU lock.
+ * owner is going away is left to it: RELEASING, not isolated, not re-queued,
+ * still counted reclaimable until its owner frees it (release_done()).
+ * ops->get is an atomic "ref unless zero": it may run under the LRU lock.
  */
 static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			    struct epc_page **chunk)
@@ -103,9 +95,7 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			epc__page_set_state(p, EPC__PAGE_ISOLATED);
 			chunk[cnt++] = p;
 		} else {
-			epc__page_set_state(p, EPC__PAGE_INUSE);
-			cg_untrack(cg);
-			atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
+			epc__page_set_state(p, EPC__PAGE_RELEASING);
 		}
 	}
 	lru_sync_locked(cg);
@@ -429,14 +419,29 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 	return reclaim_subtree(r, root, nr_to_scan, true);
 }
 
-void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
+unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
 {
-	epc__reclaim_subtree(r, scope, 1);
+	return epc__reclaim_subtree(r, scope, 1);
 }
 
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r)
 {
 	return atomic_load(&r->nr_reclaimable);
+}
+
+/*
+ * A RELEASING page leaves the books of reclaim: freed, or leaked by a failed
+ * EREMOVE. Until now it counted as reclaimable, so that a charge refused in a
+ * scope whose pages are all being freed by their owners waits for the room
+ * instead of failing (DIFFERENCES C9); waiting faults are woken.
+ */
+static void release_done(struct epc__reclaimer *r, struct epc_page *p)
+{
+	if (epc__page_state(p) != EPC__PAGE_RELEASING)
+		return;
+	epc__page_set_state(p, EPC__PAGE_INUSE);
+	atomic_fetch_sub_explicit(&p->cg->nr_reclaimable, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 }
 
 void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
@@ -445,6 +450,7 @@ void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
 	int err = epc__hw_eremove(mm->hw, epc__mm_page_index(mm, p));
 
 	if (err) {
+		release_done(r, p);
 		/* the kernel's sgx_encl_free_epc_page(): warn and leak the page */
 		atomic_fetch_add(&mm->nr_leaked, 1);
 		epc__log(r->log, LOG_WARNING,
@@ -458,11 +464,15 @@ void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p)
 void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)
 {
 	struct epc_cgroup *cg = p->cg;
+	bool released = epc__page_state(p) == EPC__PAGE_RELEASING;
 
+	release_done(r, p);
 	p->cg = NULL;
 	if (cg)
 		epc__cg_uncharge_page(cg);
 	epc__mm_free(r->mm, p);
+	if (released)
+		progress_note(r);
 }
 
 /* --------------------------------------------------------------- checker */

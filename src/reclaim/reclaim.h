@@ -97,7 +97,7 @@ struct epc__reclaimer {
 	bool threads;			    /* read-only: THREADS mode */
 	const struct epc__reclaim_ops *ops; /* read-only after init */
 
-	_Atomic uint64_t nr_reclaimable; /* pages on LRUs or isolated */
+	_Atomic uint64_t nr_reclaimable; /* pages on LRUs, isolated or RELEASING */
 	_Atomic uint64_t nr_on_lrus;	 /* pages on LRUs (the kernel's "LRU non-empty") */
 	_Atomic uint64_t nr_evicted;	 /* pages written back and freed */
 	_Atomic uint64_t nr_batches;	 /* batches that isolated at least one page */
@@ -153,7 +153,12 @@ int epc__reclaim_run_background(struct epc__reclaimer *r);
 
 /* Put @p (INUSE, charged to p->cg) on its cgroup's LRU tail. */
 void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p);
-/* Take @p off its LRU (back to INUSE). Return: 0; -EBUSY while isolated. */
+/*
+ * The owner is about to free @p: take it off its LRU (RELEASING). It stays
+ * counted reclaimable, room on its way, until epc__free_page() or a failed
+ * EREMOVE ends that. Return: 0 (also for a page on no LRU); -EBUSY while a
+ * reclaimer has it isolated (wait for the reclaimer's put and try again).
+ */
 int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p);
 
 /* One batch from @cg's own LRU. Return: pages isolated with an owner ref. */
@@ -172,9 +177,10 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
 /*
- * True when nothing in @root's subtree is reclaimable: no page on an LRU and
- * none isolated by a reclaimer (a batch in flight may still put its pages
- * back). This, not an empty LRU, is what makes a refused charge -ENOMEM.
+ * True when nothing in @root's subtree is reclaimable: no page on an LRU, none
+ * isolated by a reclaimer (a batch in flight may still put its pages back),
+ * none that its owner is freeing (RELEASING: the room is on its way). This,
+ * not an empty LRU, is what makes a refused charge -ENOMEM.
  */
 bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
 
@@ -240,9 +246,10 @@ void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
 /*
  * One bounded step on behalf of a task whose allocation said -EBUSY: one
  * batch from @scope's subtree, the scope the allocation reported
- * (epc__alloc_req.busy_scope). For faults (DESIGN §3).
+ * (epc__alloc_req.busy_scope). For faults (DESIGN §3). Return: pages the
+ * batch isolated (0: nothing on the scope's LRUs to take).
  */
-void epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope);
+unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope);
 
 /**
  * struct epc__alloc_req - one page allocation on a task's behalf.
@@ -291,7 +298,7 @@ void epc__free_page_eremove(struct epc__reclaimer *r, struct epc_page *p);
  */
 unsigned long epc__reclaim_idle_limit(struct epc__reclaimer *r);
 
-/* Pages in LRU/ISOLATED states by the reclaimer's books (for epc__check()). */
+/* Pages in LRU/ISOLATED/RELEASING states by the reclaimer's books (for epc__check()). */
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r);
 /* Check every LRU: states, cgroups, counts. Quiescent. Return: 0; -EUCLEAN. */
 int epc__reclaim_check(struct epc__reclaimer *r);

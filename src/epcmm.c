@@ -254,9 +254,11 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	epc = epc__host_calloc(&fault, 1, sizeof(*epc));
+	/* aligned: the hot counters of its parts have cache lines of their own */
+	epc = epc__host_aligned_alloc(&fault, _Alignof(struct epc), sizeof(*epc));
 	if (!epc)
 		goto err_config;
+	memset(epc, 0, sizeof(*epc));
 	epc->hw.fault = fault; /* epc__hw_init() keeps it */
 	epc->log = log;
 	epc->mode = cfg->background;
@@ -505,7 +507,7 @@ static void stats_fill(struct epc *epc, struct epc_stats *st)
 	st->nr_dirty = atomic_load(&mm->nr_dirty);
 	st->nr_poisoned = atomic_load(&mm->nr_poisoned);
 	st->nr_reclaimable = atomic_load(&r->nr_reclaimable);
-	st->nr_evicted = epc__encl_nr_evicted(&epc->encl);
+	st->nr_evicted = atomic_load(&r->nr_evicted) + epc__encl_nr_secs_evicted(&epc->encl);
 	st->nr_reloaded = epc__encl_nr_reloaded(&epc->encl);
 	st->nr_alloc_failed = atomic_load(&mm->nr_alloc_failed);
 	st->nr_ksgxd_wakeups = atomic_load(&r->nr_wakeups);

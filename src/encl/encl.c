@@ -712,9 +712,9 @@ uint64_t epc__encl_nr_reloaded(struct epc__encl_layer *l)
 	return atomic_load(&l->nr_reloaded);
 }
 
-uint64_t epc__encl_nr_evicted(struct epc__encl_layer *l)
+uint64_t epc__encl_nr_secs_evicted(struct epc__encl_layer *l)
 {
-	return atomic_load(&l->nr_evicted);
+	return atomic_load(&l->nr_secs_evicted);
 }
 
 int epc__encl_refuse_foreign(struct epc_task *t, const char *call)

@@ -168,7 +168,14 @@ struct epc__encl_layer {
 	pthread_mutex_t lock; /* the list and next_id */
 	struct epc__list encls;
 	uint64_t next_id;
-	_Atomic uint64_t nr_evicted;	     /* EWBs of every enclave, SECS included */
+	/*
+	 * Counters, off the line of @d, which every EWB and ELDU reads. EWBs of
+	 * pages are counted by the reclaimer, once a batch (it frees what it
+	 * wrote): a count here, written for every page by every reclaimer,
+	 * was a line two workers fought over.
+	 */
+	_Atomic uint64_t nr_secs_evicted __attribute__((aligned(EPC__CACHELINE)));
+	/* ^ EWBs of SECS pages (after their last child) */
 	_Atomic uint64_t nr_reloaded;	     /* ELDUs of every enclave, SECS included */
 	_Atomic uint64_t nr_backing_refused; /* backing charges a memory limit refused */
 	_Atomic uint64_t nr_oom_kills;	     /* enclaves killed */
@@ -189,7 +196,8 @@ int epc__encl_layer_init(struct epc__encl_layer *l, const struct epc__encl_deps 
 /* Destroys every enclave still alive. */
 void epc__encl_layer_destroy(struct epc__encl_layer *l);
 uint64_t epc__encl_nr_reloaded(struct epc__encl_layer *l);
-uint64_t epc__encl_nr_evicted(struct epc__encl_layer *l);
+/* EWBs of SECS pages; those of the other pages are the reclaimer's nr_evicted. */
+uint64_t epc__encl_nr_secs_evicted(struct epc__encl_layer *l);
 /*
  * The ids of up to @cap enclaves (those created in @cg; NULL: all), newest
  * first, under the layer's lock: a snapshot. Return: how many there are.

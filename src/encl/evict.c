@@ -231,7 +231,8 @@ int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep)
 		atomic_fetch_add_explicit(&ep->epc_page->cg->nr_evicted, 1, memory_order_relaxed);
 	ep->epc_page = NULL;
 	atomic_fetch_add(&e->nr_evicted, 1);
-	atomic_fetch_add(&l->nr_evicted, 1);
+	if (ep == &e->secs) /* the reclaimer counts the rest, a batch at a time */
+		atomic_fetch_add(&l->nr_secs_evicted, 1);
 	return 0;
 
 err_slot:

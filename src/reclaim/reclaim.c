@@ -60,17 +60,31 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 	return ret;
 }
 
-/* Back to the LRU tail after a skipped or failed reclaim. */
-static void lru_requeue(struct epc__reclaimer *r, struct epc_page *p)
+/*
+ * Back to @cg's LRU tail, in order, after a skipped or failed reclaim: @n
+ * pages of a batch from @cg's LRU, each with the owner reference the batch
+ * took, dropped here. Once requeued another reclaimer may evict and free a
+ * page, so its owner is read first. One lock hold and one count update for
+ * all of them: a batch's young pages come back together.
+ */
+static void lru_requeue(struct epc__reclaimer *r, struct epc_cgroup *cg, struct epc_page **pages,
+			unsigned n)
 {
-	struct epc_cgroup *cg = p->cg;
+	void *owners[EPC__NR_TO_SCAN];
 
+	if (!n)
+		return;
 	epc__spin_lock(&cg->lru_lock);
-	epc__page_set_state(p, EPC__PAGE_LRU);
-	epc__plist_add_tail(r->mm->pages, &cg->lru, p);
+	for (unsigned i = 0; i < n; i++) {
+		owners[i] = pages[i]->owner;
+		epc__page_set_state(pages[i], EPC__PAGE_LRU);
+		epc__plist_add_tail(r->mm->pages, &cg->lru, pages[i]);
+	}
 	lru_sync_locked(cg);
 	epc__spin_unlock(&cg->lru_lock);
-	atomic_fetch_add_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->nr_on_lrus, n, memory_order_relaxed);
+	for (unsigned i = 0; i < n; i++)
+		r->ops->put(owners[i]);
 }
 
 /*
@@ -82,7 +96,7 @@ static void lru_requeue(struct epc__reclaimer *r, struct epc_page *p)
 static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			    struct epc_page **chunk)
 {
-	unsigned cnt = 0;
+	unsigned cnt = 0, popped = 0;
 
 	epc__spin_lock(&cg->lru_lock);
 	for (int i = 0; i < EPC__NR_TO_SCAN; i++) {
@@ -90,7 +104,7 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 
 		if (!p)
 			break;
-		atomic_fetch_sub_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
+		popped++;
 		if (r->ops->get(p)) {
 			epc__page_set_state(p, EPC__PAGE_ISOLATED);
 			chunk[cnt++] = p;
@@ -100,6 +114,8 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	}
 	lru_sync_locked(cg);
 	epc__spin_unlock(&cg->lru_lock);
+	if (popped)
+		atomic_fetch_sub_explicit(&r->nr_on_lrus, popped, memory_order_relaxed);
 	if (cnt)
 		atomic_fetch_add(&r->nr_batches, 1); /* seq_cst: see epc__retry_next() */
 	return cnt;
@@ -223,8 +239,9 @@ static void free_written(struct epc__reclaimer *r, struct epc_cgroup *cg, struct
 static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			    enum epc__reclaim_by by)
 {
-	struct epc_page *chunk[EPC__NR_TO_SCAN];
-	unsigned cnt, i, n = 0, freed = 0;
+	const struct epc__reclaim_ops *ops = r->ops;
+	struct epc_page *chunk[EPC__NR_TO_SCAN], *back[EPC__NR_TO_SCAN];
+	unsigned cnt, i, n = 0, nr_back = 0, freed = 0;
 
 	cnt = lru_isolate(r, cg, chunk);
 
@@ -232,31 +249,26 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 	for (i = 0; i < cnt; i++) {
 		struct epc_page *p = chunk[i];
 
-		if (r->ops->age(p) || r->ops->prepare(p)) {
-			/* once requeued, another reclaimer may evict and free @p */
-			void *owner = p->owner;
-
-			lru_requeue(r, p);
-			r->ops->put(owner);
-			continue;
-		}
-		chunk[n++] = p;
+		if (ops->age(p) || ops->prepare(p))
+			back[nr_back++] = p;
+		else
+			chunk[n++] = p;
 	}
+	lru_requeue(r, cg, back, nr_back);
 	for (i = 0; i < n; i++)
-		r->ops->block(chunk[i]);
+		ops->block(chunk[i]);
+	nr_back = 0;
 	for (i = 0; i < n; i++) {
 		struct epc_page *p = chunk[i];
 
-		if (r->ops->write(p)) {
-			void *owner = p->owner;
-
-			lru_requeue(r, p);
-			r->ops->put(owner);
+		if (ops->write(p)) {
+			back[nr_back++] = p;
 			continue;
 		}
-		r->ops->put(p->owner);
+		ops->put(p->owner);
 		chunk[freed++] = p; /* written back: freed with the rest below */
 	}
+	lru_requeue(r, cg, back, nr_back);
 	free_written(r, cg, chunk, freed);
 	batch_count(r, cg, by, cnt, freed);
 	return cnt;

@@ -97,16 +97,24 @@ struct epc__reclaimer {
 	bool threads;			    /* read-only: THREADS mode */
 	const struct epc__reclaim_ops *ops; /* read-only after init */
 
-	_Atomic uint64_t nr_reclaimable; /* pages on LRUs, isolated or RELEASING */
-	_Atomic uint64_t nr_on_lrus;	 /* pages on LRUs (the kernel's "LRU non-empty") */
-	_Atomic uint64_t nr_evicted;	 /* pages written back and freed */
-	_Atomic uint64_t nr_batches;	 /* batches that isolated at least one page */
-	_Atomic uint64_t nr_wakeups;	 /* ksgxd wakeups requested */
+	/*
+	 * What every batch writes, on a line of their own: a reclaimer reads
+	 * the read-only fields above for every page (ops), and two workers
+	 * reclaiming at once bounced that line between them with each write
+	 * here (contents off, 2 workers ran slower than one).
+	 */
+	_Atomic uint64_t nr_reclaimable __attribute__((aligned(EPC__CACHELINE)));
+	/* ^ pages on LRUs, isolated or RELEASING */
+	_Atomic uint64_t nr_on_lrus;		  /* pages on LRUs (the kernel's "LRU non-empty") */
+	_Atomic uint64_t nr_evicted;		  /* pages written back and freed */
+	_Atomic uint64_t nr_batches;		  /* batches that isolated at least one page */
+	_Atomic uint64_t nr_wakeups;		  /* ksgxd wakeups requested */
+	_Atomic uint64_t nr_freed_by[EPC__BY_NR]; /* pages freed, by who reclaimed (statistics) */
 
 	/* Statistics (relaxed atomics; epc_get_stats2()). */
-	_Atomic uint64_t nr_ksgxd_runs;		  /* wakeups ksgxd served */
-	_Atomic uint64_t nr_ksgxd_batches;	  /* batches ksgxd ran */
-	_Atomic uint64_t nr_freed_by[EPC__BY_NR]; /* pages freed, by who reclaimed */
+	_Atomic uint64_t nr_ksgxd_runs __attribute__((aligned(EPC__CACHELINE)));
+	/* ^ wakeups ksgxd served */
+	_Atomic uint64_t nr_ksgxd_batches; /* batches ksgxd ran */
 
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 

@@ -13,6 +13,7 @@
  * size + 4096 + i * 128 (SECS: i = size / 4096) with the MAC in its last 16.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "encl_helpers.h"
@@ -453,6 +454,86 @@ static void test_security_seeded_random_access_matches_shadow(void **state)
 	free(shadow);
 }
 
+/* ------------------------------------------------------------- versions */
+
+/*
+ * The version is the GCM nonce: it must never repeat under one key. Sealers
+ * on different CPUs take versions from their own shard, which takes blocks
+ * from one counter: two threads drawing at once never get the same one.
+ */
+#define NR_DRAWN 20000
+
+struct drawer {
+	struct epc__seal *seal;
+	uint64_t v[NR_DRAWN];
+};
+
+static void *draw_versions(void *arg)
+{
+	struct drawer *d = arg;
+
+	for (int i = 0; i < NR_DRAWN; i++)
+		d->v[i] = epc__seal_next_version(d->seal);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_security_versions_never_repeat_across_threads(void **state)
+{
+	struct epc *epc = make_epc(64);
+	struct drawer *d = calloc(2, sizeof(*d));
+	uint64_t *all = calloc(2 * NR_DRAWN, sizeof(*all));
+	pthread_t th[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		d[i].seal = &epc->hw.seal;
+		assert_int_equal(pthread_create(&th[i], NULL, draw_versions, &d[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	memcpy(all, d[0].v, sizeof(d[0].v));
+	memcpy(all + NR_DRAWN, d[1].v, sizeof(d[1].v));
+	qsort(all, 2 * NR_DRAWN, sizeof(*all), cmp_u64);
+	CHECK(all[0] != 0, "no version is 0");
+	for (int i = 1; i < 2 * NR_DRAWN; i++)
+		if (all[i] == all[i - 1])
+			fail_msg("version %llu handed out twice", (unsigned long long)all[i]);
+	free(all);
+	free(d);
+	epc_destroy(epc);
+}
+
+/*
+ * An exhausted counter refuses to seal rather than wrap: EWB says
+ * INVALID_COUNTER, the page stays resident and intact.
+ */
+static void test_security_exhausted_version_counter_refuses_to_seal(void **state)
+{
+	struct epc *epc = make_epc(64);
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_encl *e = build(t, 4, 4, 21, true);
+
+	(void)state;
+	atomic_store(&epc->hw.seal.next_block, UINT64_MAX - 8);
+	for (int i = 0; i < EPC__SEAL_SHARDS; i++)
+		epc->hw.seal.shards[i].next = epc->hw.seal.shards[i].end = 0;
+	CHECK_EQ(epc__seal_next_version(&epc->hw.seal), 0, "no block fits below UINT64_MAX");
+	CHECK_EQ(epc_reclaim(epc, 8), 0, "nothing can be sealed, nothing evicted");
+	CHECK_EQ(encl_stats(e).nr_resident, 4, "every page still resident");
+	check_all(t, e, 4, 21);
+	assert_epc_consistent(epc);
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +547,8 @@ int main(void)
 		cmocka_unit_test(test_security_tampered_secs_is_refused),
 		cmocka_unit_test(test_security_partial_read_stops_at_the_refused_page),
 		cmocka_unit_test(test_security_seeded_random_access_matches_shadow),
+		cmocka_unit_test(test_security_versions_never_repeat_across_threads),
+		cmocka_unit_test(test_security_exhausted_version_counter_refuses_to_seal),
 	};
 
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #include "hw/seal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -11,44 +12,81 @@
 
 int epc__seal_init(struct epc__seal *s, const struct epc__fault *f)
 {
-	int ret;
+	int ret, i = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (epc__fault_check(f, EPC__FAULT_RANDOM, UINT64_MAX) ||
 	    RAND_bytes(s->key, sizeof(s->key)) != 1)
 		return -EIO;
-	atomic_init(&s->next_version, 1);
+	atomic_init(&s->next_block, 1);
 	ret = epc__host_fault(f);
-	if (!ret)
-		ret = epc__mutex_init(&s->pool_lock, EPC__RANK_SEAL);
-	if (ret)
+	while (!ret && i < EPC__SEAL_SHARDS) {
+		ret = epc__mutex_init(&s->shards[i].lock, EPC__RANK_SEAL);
+		if (!ret)
+			i++;
+	}
+	if (ret) {
+		while (i--)
+			epc__mutex_destroy(&s->shards[i].lock);
 		OPENSSL_cleanse(s->key, sizeof(s->key));
+	}
 	return ret;
 }
 
 void epc__seal_destroy(struct epc__seal *s)
 {
-	for (int i = 0; i < s->nr_pool; i++)
-		EVP_CIPHER_CTX_free(s->pool[i]);
-	epc__mutex_destroy(&s->pool_lock);
+	for (int i = 0; i < EPC__SEAL_SHARDS; i++) {
+		struct epc__seal_shard *sh = &s->shards[i];
+
+		for (int k = 0; k < sh->nr_pool; k++)
+			EVP_CIPHER_CTX_free(sh->pool[k]);
+		epc__mutex_destroy(&sh->lock);
+	}
 	OPENSSL_cleanse(s->key, sizeof(s->key));
+}
+
+/* The calling CPU's shard (any shard is correct; the own one is cheap). */
+static struct epc__seal_shard *shard_of(struct epc__seal *s)
+{
+	int cpu = sched_getcpu();
+
+	return &s->shards[cpu < 0 ? 0 : cpu % EPC__SEAL_SHARDS];
 }
 
 uint64_t epc__seal_next_version(struct epc__seal *s)
 {
-	uint64_t v = atomic_fetch_add_explicit(&s->next_version, 1, memory_order_relaxed);
+	struct epc__seal_shard *sh = shard_of(s);
+	uint64_t v = 0;
 
-	return v == UINT64_MAX ? 0 : v;
+	epc__mutex_lock(&sh->lock);
+	if (sh->next == sh->end) {
+		uint64_t first = atomic_load_explicit(&s->next_block, memory_order_relaxed);
+
+		/* refuse rather than wrap: a block must fit below UINT64_MAX */
+		while (first <= UINT64_MAX - EPC__SEAL_VERSION_BLOCK &&
+		       !atomic_compare_exchange_weak_explicit(
+			       &s->next_block, &first, first + EPC__SEAL_VERSION_BLOCK,
+			       memory_order_relaxed, memory_order_relaxed))
+			;
+		if (first <= UINT64_MAX - EPC__SEAL_VERSION_BLOCK) {
+			sh->next = first;
+			sh->end = first + EPC__SEAL_VERSION_BLOCK;
+		}
+	}
+	if (sh->next != sh->end)
+		v = sh->next++;
+	epc__mutex_unlock(&sh->lock);
+	return v;
 }
 
-static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
+static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s, struct epc__seal_shard *sh)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 
-	epc__mutex_lock(&s->pool_lock);
-	if (s->nr_pool)
-		ctx = s->pool[--s->nr_pool];
-	epc__mutex_unlock(&s->pool_lock);
+	epc__mutex_lock(&sh->lock);
+	if (sh->nr_pool)
+		ctx = sh->pool[--sh->nr_pool];
+	epc__mutex_unlock(&sh->lock);
 	if (ctx)
 		return ctx;
 	ctx = EVP_CIPHER_CTX_new();
@@ -59,14 +97,15 @@ static EVP_CIPHER_CTX *ctx_get(struct epc__seal *s)
 	return ctx;
 }
 
-static void ctx_put(struct epc__seal *s, EVP_CIPHER_CTX *ctx)
+/* Back to @sh, the shard it came from (the caller may have moved CPU since). */
+static void ctx_put(struct epc__seal_shard *sh, EVP_CIPHER_CTX *ctx)
 {
-	epc__mutex_lock(&s->pool_lock);
-	if (s->nr_pool < EPC__SEAL_POOL_MAX) {
-		s->pool[s->nr_pool++] = ctx;
+	epc__mutex_lock(&sh->lock);
+	if (sh->nr_pool < EPC__SEAL_POOL_MAX) {
+		sh->pool[sh->nr_pool++] = ctx;
 		ctx = NULL;
 	}
-	epc__mutex_unlock(&s->pool_lock);
+	epc__mutex_unlock(&sh->lock);
 	EVP_CIPHER_CTX_free(ctx);
 }
 
@@ -81,7 +120,8 @@ static void make_iv(uint64_t version, unsigned char iv[GCM_IV_LEN])
 static int gcm(struct epc__seal *s, int enc, const struct epc__seal_aad *aad, const void *in,
 	       void *out, unsigned char *tag)
 {
-	EVP_CIPHER_CTX *ctx = ctx_get(s);
+	struct epc__seal_shard *sh = shard_of(s);
+	EVP_CIPHER_CTX *ctx = ctx_get(s, sh);
 	unsigned char iv[GCM_IV_LEN];
 	int len, ret = -EIO;
 
@@ -102,7 +142,7 @@ static int gcm(struct epc__seal *s, int enc, const struct epc__seal_aad *aad, co
 		ret = EVP_CipherFinal_ex(ctx, (unsigned char *)out + len, &len) == 1 ? 0 : -EBADMSG;
 	}
 out:
-	ctx_put(s, ctx);
+	ctx_put(sh, ctx);
 	return ret;
 }
 

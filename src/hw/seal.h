@@ -10,8 +10,12 @@
  * offset, the page type and the version: a page moved to another slot, another
  * enclave, or replaced by an older image of itself fails the tag check.
  *
- * Cipher contexts are expensive to create, so a small pool keeps them; a
- * caller takes one for the duration of one seal or open.
+ * Cipher contexts are expensive to create, so pools keep them; a caller
+ * takes one for the duration of one seal or open. The pools and the versions
+ * are sharded by the CPU the caller runs on, each shard on its own cache line:
+ * a shard takes versions from the one counter a block at a time, so two
+ * reclaimers sealing at once share no line per page (one pool and one counter
+ * for all cost them a lock and an atomic on a shared line for every EWB).
  */
 #ifndef EPC_HW_SEAL_H
 #define EPC_HW_SEAL_H
@@ -25,9 +29,11 @@
 #include "hw/fault.h"
 #include "util/lock.h"
 
-#define EPC__SEAL_TAG_LEN  16
-#define EPC__SEAL_KEY_LEN  16
-#define EPC__SEAL_POOL_MAX 64
+#define EPC__SEAL_TAG_LEN	16
+#define EPC__SEAL_KEY_LEN	16
+#define EPC__SEAL_SHARDS	8    /* CPUs beyond share: cpu % EPC__SEAL_SHARDS */
+#define EPC__SEAL_POOL_MAX	8    /* contexts kept per shard */
+#define EPC__SEAL_VERSION_BLOCK 1024 /* versions a shard takes at a time */
 
 struct epc__seal_aad {
 	uint64_t encl_id;
@@ -38,12 +44,17 @@ struct epc__seal_aad {
 
 struct evp_cipher_ctx_st;
 
-struct epc__seal {
-	unsigned char key[EPC__SEAL_KEY_LEN]; /* read-only after init */
-	_Atomic uint64_t next_version;	      /* never repeats, never 0 */
-	struct epc__mutex pool_lock;	      /* protects pool, nr_pool */
+struct epc__seal_shard {
+	struct epc__mutex lock; /* protects everything below */
 	struct evp_cipher_ctx_st *pool[EPC__SEAL_POOL_MAX];
 	int nr_pool;
+	uint64_t next, end; /* the shard's versions: [next, end) */
+} __attribute__((aligned(EPC__CACHELINE)));
+
+struct epc__seal {
+	unsigned char key[EPC__SEAL_KEY_LEN]; /* read-only after init */
+	_Atomic uint64_t next_block;	      /* the first version no shard has; from 1 */
+	struct epc__seal_shard shards[EPC__SEAL_SHARDS];
 };
 
 /*
@@ -54,7 +65,8 @@ struct epc__seal {
 int epc__seal_init(struct epc__seal *s, const struct epc__fault *f);
 void epc__seal_destroy(struct epc__seal *s);
 
-/* A fresh version (nonce). Return: 0 if the counter is exhausted. */
+/* A fresh version (nonce): never 0, never handed out twice by @s.
+ * Return: 0 if the counter is exhausted. */
 uint64_t epc__seal_next_version(struct epc__seal *s);
 
 /* Encrypt EPC_PAGE_SIZE bytes @in to @out and produce @tag. @aad->version is the nonce.

@@ -44,7 +44,6 @@
 #include "util/lock.h"
 #include "util/log.h"
 
-#define EPC__CACHELINE	  64
 #define EPC__MM_MAX_NODES 64
 /* Links are index + 1 and must stay below 0xffffffff (see alloc.c). */
 #define EPC__MAX_PAGES 0xfffffff0ULL

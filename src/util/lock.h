@@ -52,6 +52,9 @@ enum epc__lock_rank {
 /* Tunable: spins before the lock starts yielding. */
 #define EPC__SPIN_BEFORE_YIELD 128
 
+/* What one CPU's writes bounce between caches: give hot counters their own. */
+#define EPC__CACHELINE 64
+
 struct epc__spin {
 	atomic_bool locked;
 	unsigned char rank; /* enum epc__lock_rank; read-only after init */

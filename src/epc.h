@@ -47,6 +47,14 @@ struct epc {
  */
 int epc__check(struct epc *epc);
 
+/*
+ * epc__quiesce() - THREADS mode: wait until ksgxd and the cgroup workers are
+ * idle (epc__reclaim_wait_idle()), so that epc__check() and counters can be
+ * read with nothing moving. The caller makes sure no call into @epc is in
+ * flight (its own threads joined), so nothing wakes them again.
+ */
+void epc__quiesce(struct epc *epc);
+
 /* Install (or with @fn NULL, remove) the fault-injection hook (hw/fault.h). */
 void epc__fault_set(struct epc *epc, epc__fault_fn fn, void *arg);
 

@@ -1010,6 +1010,11 @@ EPC_API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t of
 
 /* -------------------------------------------------------------- internal */
 
+void epc__quiesce(struct epc *epc)
+{
+	epc__reclaim_wait_idle(&epc->reclaim);
+}
+
 int epc__check(struct epc *epc)
 {
 	int ret = epc__reclaim_check(&epc->reclaim);

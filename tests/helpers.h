@@ -136,6 +136,18 @@ static inline struct epc *make_epc(uint64_t pages)
 
 #define assert_epc_consistent(epc) assert_int_equal(epc__check(epc), 0)
 
+/*
+ * THREADS mode, every thread of the test joined: wait until ksgxd and the
+ * cgroup workers are idle, for epc__check() and exact counters. Then no
+ * page is isolated by a batch or being freed by its owner.
+ */
+static inline void quiesce(struct epc *epc)
+{
+	epc__quiesce(epc);
+	CHECK_EQ(atomic_load(&epc->reclaim.nr_reclaimable), atomic_load(&epc->reclaim.nr_on_lrus),
+		 "once idle, every reclaimable page is on an LRU");
+}
+
 static inline struct epc_task *make_task(struct epc *epc, struct epc_cgroup *cg, int cpu)
 {
 	struct epc_task *t = NULL;

@@ -76,35 +76,6 @@ static struct epc_encl *build(struct epc_task *t, uint64_t nr, uint64_t tag)
 	return e;
 }
 
-/*
- * Wait until the background threads are idle, for epc__check(): make sure
- * ksgxd has no reason to run (free >= its high watermark), then wait until
- * no page is isolated and no eviction happened for a while.
- */
-static void quiesce(struct epc *epc)
-{
-	struct epc__reclaimer *r = &epc->reclaim;
-	struct timespec ts = {0, 20 * 1000 * 1000};
-	int stable = 0;
-
-	for (int i = 0; i < 500 && stable < 3; i++) {
-		struct epc_stats st;
-		uint64_t ev;
-
-		epc_get_stats(epc, &st);
-		if (st.nr_free < EPC__NR_HIGH_PAGES)
-			epc_reclaim(epc, EPC__NR_HIGH_PAGES - st.nr_free);
-		ev = atomic_load(&r->nr_evicted);
-		nanosleep(&ts, NULL);
-		if (atomic_load(&r->nr_evicted) == ev &&
-		    atomic_load(&r->nr_reclaimable) == atomic_load(&r->nr_on_lrus))
-			stable++;
-		else
-			stable = 0;
-	}
-	CHECK_EQ(stable, 3, "the background threads went idle");
-}
-
 struct shared {
 	struct epc *epc;
 	struct epc_encl *e[2];

@@ -263,26 +263,6 @@ static void *changer_main(void *arg)
 	return NULL;
 }
 
-/* Wait until ksgxd and the workers have nothing left in flight. */
-static void quiesce(struct epc *epc)
-{
-	struct epc__reclaimer *r = &epc->reclaim;
-	struct timespec ts = {0, 20 * 1000 * 1000};
-	int stable = 0;
-
-	for (int i = 0; i < 500 && stable < 3; i++) {
-		uint64_t ev = atomic_load(&r->nr_evicted);
-
-		nanosleep(&ts, NULL);
-		if (atomic_load(&r->nr_evicted) == ev &&
-		    atomic_load(&r->nr_reclaimable) == atomic_load(&r->nr_on_lrus))
-			stable++;
-		else
-			stable = 0;
-	}
-	CHECK_EQ(stable, 3, "the background threads went idle");
-}
-
 static uint64_t file_u64(struct epc_cgroup *cg, const char *file)
 {
 	char buf[128];

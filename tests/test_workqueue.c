@@ -2,8 +2,8 @@
 /*
  * test_workqueue.c - the per-cgroup reclaim work pool (src/reclaim/workqueue.h):
  * MANUAL stepping, queue_work() semantics, no item running twice at once,
- * items of different cgroups in parallel, and cancellation that waits for a
- * run in progress. The work function here records what ran; the reclaimer's
+ * items of different cgroups in parallel, cancellation that waits for a run
+ * in progress, and flushing. The work function here records what ran; the reclaimer's
  * own use of the pool is covered by test_reclaim_cgroup and the stress suites. In
  * the stress suite, so that the TSan build runs it (make tsan).
  */
@@ -240,6 +240,59 @@ static void test_workqueue_cancel_waits_for_a_run_in_progress(void **state)
 	epc_destroy(epc);
 }
 
+/*
+ * Flush waits for every queued item and the run in progress, pins returned
+ * included (a run's unpin may reap its cgroup), and returns at once when
+ * nothing is queued or running.
+ */
+struct flusher {
+	struct epc__workqueue *wq;
+	struct rec *r;
+	_Atomic bool returned;
+	int runs_at_return, pins_at_return;
+};
+
+static void *flush_thread(void *arg)
+{
+	struct flusher *f = arg;
+
+	epc__wq_flush(f->wq);
+	for (int i = 0; i < 3; i++) {
+		f->runs_at_return += atomic_load(&f->r->runs[i]);
+		f->pins_at_return += atomic_load(&f->r->cg[i]->pins);
+	}
+	atomic_store(&f->returned, true);
+	return NULL;
+}
+
+static void test_workqueue_flush_waits_for_queued_and_running_items(void **state)
+{
+	struct epc__workqueue wq;
+	struct rec r;
+	struct epc *epc = setup(&r);
+	struct flusher f = {.wq = &wq, .r = &r};
+	pthread_t th;
+
+	(void)state;
+	r.wq = &wq;
+	atomic_store(&r.block, true);
+	CHECK_EQ(epc__wq_init(&wq, 1, work, &r), 0, "one worker");
+	epc__wq_flush(&wq); /* nothing queued: at once */
+	epc__wq_queue(&wq, r.cg[0]);
+	CHECK(wait_flag(&r.started), "the run started");
+	epc__wq_queue(&wq, r.cg[1]);
+	epc__wq_queue(&wq, r.cg[2]);
+	assert_int_equal(pthread_create(&th, NULL, flush_thread, &f), 0);
+	usleep(20000);
+	CHECK(!atomic_load(&f.returned), "flush waits while a run is blocked");
+	atomic_store(&r.release, true);
+	pthread_join(th, NULL);
+	CHECK_EQ(f.runs_at_return, 3, "every queued item had run when flush returned");
+	CHECK_EQ(f.pins_at_return, 0, "and every pin was returned");
+	epc__wq_destroy(&wq);
+	epc_destroy(epc);
+}
+
 /* A queued item is taken off the queue by cancel, and its pin returned. */
 static void test_workqueue_cancel_unqueues(void **state)
 {
@@ -316,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_workqueue_two_items_run_in_parallel),
 		cmocka_unit_test(test_workqueue_cancel_waits_for_a_run_in_progress),
 		cmocka_unit_test(test_workqueue_cancel_unqueues),
+		cmocka_unit_test(test_workqueue_flush_waits_for_queued_and_running_items),
 		cmocka_unit_test(test_workqueue_rejects_bad_pool_sizes),
 		cmocka_unit_test(test_workqueue_config_and_remove),
 	};

@@ -144,11 +144,17 @@ static void *ksgxd(void *arg)
 			epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
 		wake = r->wake_pending;
 		r->wake_pending = false;
+		r->serving = wake;
 		epc__mutex_unlock(&r->bg_lock);
 		if (atomic_load(&r->stop))
 			return NULL;
-		if (wake)
-			ksgxd_reclaim(r);
+		if (!wake)
+			continue;
+		ksgxd_reclaim(r);
+		epc__mutex_lock(&r->bg_lock);
+		r->serving = false;
+		pthread_cond_broadcast(&r->bg_idle);
+		epc__mutex_unlock(&r->bg_lock);
 	}
 }
 
@@ -173,9 +179,12 @@ int epc__reclaim_init(struct epc__reclaimer *r, struct epc__mm *mm, struct epc__
 	ret = -pthread_cond_init(&r->bg_cond, NULL);
 	if (ret)
 		goto err_bg_lock;
-	ret = epc__reclaim_progress_init(r);
+	ret = -pthread_cond_init(&r->bg_idle, NULL);
 	if (ret)
 		goto err_bg_cond;
+	ret = epc__reclaim_progress_init(r);
+	if (ret)
+		goto err_bg_idle;
 	ret = epc__wq_init(&r->wq, threads ? nr_workers : 0, cg_work_fn, r);
 	if (ret) {
 		epc__log(log, LOG_ERR, "cannot start %d cgroup reclaim workers: %s", nr_workers,
@@ -196,6 +205,8 @@ err_wq:
 	epc__wq_destroy(&r->wq);
 err_cond:
 	epc__reclaim_progress_destroy(r);
+err_bg_idle:
+	pthread_cond_destroy(&r->bg_idle);
 err_bg_cond:
 	pthread_cond_destroy(&r->bg_cond);
 err_bg_lock:
@@ -211,11 +222,13 @@ void epc__reclaim_destroy(struct epc__reclaimer *r)
 		epc__mutex_lock(&r->bg_lock);
 		atomic_store(&r->stop, true);
 		pthread_cond_broadcast(&r->bg_cond);
+		pthread_cond_broadcast(&r->bg_idle);
 		epc__mutex_unlock(&r->bg_lock);
 		pthread_join(r->thread, NULL);
 	}
 	epc__wq_destroy(&r->wq);
 	epc__reclaim_progress_destroy(r);
+	pthread_cond_destroy(&r->bg_idle);
 	pthread_cond_destroy(&r->bg_cond);
 	epc__mutex_destroy(&r->bg_lock);
 	epc__mutex_destroy(&r->sanitize_lock);
@@ -233,6 +246,22 @@ int epc__reclaim_sanitize_wait(struct epc__reclaimer *r)
 	ret = r->sanitized ? 0 : r->sanitize_ret ? r->sanitize_ret : -EINTR;
 	epc__mutex_unlock(&r->bg_lock);
 	return ret;
+}
+
+void epc__reclaim_wait_idle(struct epc__reclaimer *r)
+{
+	if (!r->threads) {
+		epc__wq_flush(&r->wq);
+		return;
+	}
+	if (epc__reclaim_sanitize_wait(r))
+		return; /* stopped, or sanitization gave up: ksgxd has exited */
+	epc__mutex_lock(&r->bg_lock);
+	while ((r->wake_pending || r->serving) && !atomic_load(&r->stop))
+		epc__mutex_cond_wait(&r->bg_idle, &r->bg_lock);
+	epc__mutex_unlock(&r->bg_lock);
+	/* ksgxd queues no cgroup work and the work wakes no ksgxd: one pass */
+	epc__wq_flush(&r->wq);
 }
 
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)

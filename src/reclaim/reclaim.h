@@ -119,9 +119,11 @@ struct epc__reclaimer {
 	struct epc__mutex sanitize_lock; /* serializes sanitizers (mm->still_dirty etc.) */
 
 	/* ksgxd */
-	struct epc__mutex bg_lock; /* ksgxd: protects wake_pending and sanitized */
+	struct epc__mutex bg_lock; /* ksgxd: protects wake_pending, serving, sanitized */
 	pthread_cond_t bg_cond;	   /* wakeups for ksgxd, and "sanitized" for waiters */
+	pthread_cond_t bg_idle;	   /* broadcast when ksgxd has served a wakeup */
 	bool wake_pending;
+	bool serving; /* ksgxd is serving a wakeup (reclaiming) */
 	bool sanitized;
 	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
 	/* Waiting for reclaim progress (epc__reclaim_wait_progress()); its own
@@ -149,6 +151,14 @@ int epc__reclaim_progress_init(struct epc__reclaimer *r);
 void epc__reclaim_progress_destroy(struct epc__reclaimer *r);
 /* Stops ksgxd (waits for it). */
 void epc__reclaim_destroy(struct epc__reclaimer *r);
+/*
+ * Wait until the background is idle: sanitization done, ksgxd asleep with no
+ * wakeup pending, no cgroup work queued or running (MANUAL mode: only a run
+ * another thread has in progress). The caller makes sure that no call into
+ * the instance is in flight, so that nothing wakes or queues them again.
+ * For the checker and the tests (epc__quiesce()).
+ */
+void epc__reclaim_wait_idle(struct epc__reclaimer *r);
 
 /*
  * Wait until sanitization is done (THREADS) or do it (MANUAL). Return: 0;

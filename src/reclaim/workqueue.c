@@ -39,6 +39,7 @@ static struct epc_cgroup *take_runnable_locked(struct epc__workqueue *wq)
 		wq->tail = prev;
 	cg->next_work = NULL;
 	cg->work_running = true;
+	wq->nr_running++;
 	atomic_store(&cg->work_pending, false);
 	return cg;
 }
@@ -55,6 +56,11 @@ static void run(struct epc__workqueue *wq, struct epc_cgroup *cg)
 		pthread_cond_signal(&wq->more);
 	epc__mutex_unlock(&wq->lock);
 	epc__cg_unpin(cg); /* the queueing's pin; a re-queue took its own */
+	/* only now is the run over for epc__wq_flush(): the unpin may reap @cg */
+	epc__mutex_lock(&wq->lock);
+	if (!--wq->nr_running)
+		pthread_cond_broadcast(&wq->ended);
+	epc__mutex_unlock(&wq->lock);
 }
 
 static void *worker(void *arg)
@@ -208,4 +214,12 @@ unsigned long epc__wq_run_pending(struct epc__workqueue *wq)
 		run(wq, cg);
 		n++;
 	}
+}
+
+void epc__wq_flush(struct epc__workqueue *wq)
+{
+	epc__mutex_lock(&wq->lock);
+	while ((wq->nr_running || (wq->nr_threads && wq->head)) && !wq->stop)
+		epc__mutex_cond_wait(&wq->ended, &wq->lock);
+	epc__mutex_unlock(&wq->lock);
 }

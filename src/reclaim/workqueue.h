@@ -51,6 +51,7 @@ struct epc__workqueue {
 	pthread_cond_t more;  /* an item was queued or a run ended, or stop */
 	pthread_cond_t ended; /* a run ended (epc__wq_cancel() waits on it) */
 	struct epc_cgroup *head, *tail;
+	unsigned nr_running; /* items being run now */
 	bool stop;
 
 	_Atomic unsigned long nr_queued; /* items queued (not counting no-ops) */
@@ -75,6 +76,13 @@ bool epc__wq_queue(struct epc__workqueue *wq, struct epc_cgroup *cg);
 void epc__wq_cancel(struct epc__workqueue *wq, struct epc_cgroup *cg);
 /* MANUAL: run queued items in the caller's thread until none is left. Return: runs. */
 unsigned long epc__wq_run_pending(struct epc__workqueue *wq);
+/*
+ * Wait until no item is running and, with workers, none is queued (MANUAL: a
+ * run another thread has in progress ends; queued items stay queued). Items
+ * queued meanwhile are waited for too, so the caller makes sure nothing
+ * keeps queueing.
+ */
+void epc__wq_flush(struct epc__workqueue *wq);
 
 /* Pool size for "default" on this host. */
 int epc__wq_default_threads(void);

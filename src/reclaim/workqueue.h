@@ -44,7 +44,7 @@ struct epc__workqueue {
 
 	/*
 	 * lock protects the queue (head, tail, each queued cgroup's next_work),
-	 * every cgroup's work_running, and stop. work_pending is atomic: set by
+	 * every cgroup's work_running, nr_running, and stop. work_pending is atomic: set by
 	 * a queuer before it takes the lock, cleared under it.
 	 */
 	struct epc__mutex lock;

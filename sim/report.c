@@ -243,8 +243,8 @@ static const char *plural(uint64_t n)
 }
 
 /*
- * Three lines: what was paged, who freed the pages (ksgxd, direct reclaim on
- * a full EPC, reclaim under a cgroup limit), and how often each ran.
+ * Four lines: what was paged, then who freed the pages (ksgxd, direct
+ * reclaim on a full EPC, reclaim under a cgroup limit) and how often each ran.
  */
 static void report_reclaimer(FILE *f, const struct sim_result *r)
 {
@@ -270,10 +270,10 @@ static void report_reclaimer(FILE *f, const struct sim_result *r)
 	sim_fmt_count(n[2], 32, k->cgroup_rounds_sync);
 	sim_fmt_count(n[3], 32, k->cgroup_rounds_async);
 	sim_fmt_count(n[4], 32, k->cgroup_work_queued);
+	fprintf(f, "  freed by direct reclaim (a full EPC) %s\n", n[0]);
 	fprintf(f,
-		"  freed by direct reclaim (a full EPC) %s; by cgroup reclaim %s (%s round%s sync, "
-		"%s async, work queued %s time%s)\n",
-		n[0], n[1], n[2], plural(k->cgroup_rounds_sync), n[3], n[4],
+		"  freed by cgroup reclaim %s (%s round%s sync, %s async, work queued %s time%s)\n",
+		n[1], n[2], plural(k->cgroup_rounds_sync), n[3], n[4],
 		plural(k->cgroup_work_queued));
 }
 

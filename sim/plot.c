@@ -304,8 +304,12 @@ struct timeline {
 	char **cols;
 	int nr;
 	enum sim_plot_x x;
-	bool skip0; /* leave out the row at 0 accesses (the start is not joined to the
+	bool skip0;	       /* leave out the row at 0 accesses (the start is not joined to the
 		     * first sample by a slope) */
+	double xs;	       /* accesses are drawn divided by this: 1, 1e3 or 1e6 */
+	const char *xunit;     /* and the x label says so: "", ", thousands", ", millions" */
+	const bool *has_value; /* per column: some row has a value (an unlimited
+				* cgroup's max column is empty throughout) */
 };
 
 /* The PATH of "cg:PATH:what", in @buf. */
@@ -339,7 +343,8 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct timeline *tl = arg;
 	char path[1024];
-	int color = 0, faults = -1, xcol;
+	int color = 0, faults = -1;
+	char x[32];
 	const char *skip = tl->skip0 ? "$2 == 0 ? NaN : " : "";
 	bool first, no_cg = true;
 
@@ -367,7 +372,14 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
 			    tl->csv);
 
-	xcol = tl->x == SIM_PLOT_X_TIME ? 1 : 2;
+	/*
+	 * Accesses in thousands or millions as the largest count needs, so that
+	 * every tick reads right (an SI format such as '%.0s%c' labels 1.2M "1M").
+	 */
+	if (tl->x == SIM_PLOT_X_TIME)
+		snprintf(x, sizeof(x), "1");
+	else
+		snprintf(x, sizeof(x), "($2/%g)", tl->xs);
 	fprintf(f, "set grid lc rgb '#cccccc'\n"
 		   "set lmargin at screen 0.10\nset rmargin at screen 0.70\n"
 		   "set xrange [0:*]\nset yrange [0:*]\nset mxtics\n"
@@ -394,42 +406,45 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		fprintf(f, "%s", first ? "" : ", \\\n  ");
 		first = false;
 		gp_str(f, tl->csv);
-		fprintf(f, " using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title ", xcol, skip,
+		fprintf(f, " using %s:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title ", x, skip,
 			i + 1, MIB, palette[color % PALETTE_LEN]);
 		fprintf(f, "'");
 		for (const char *s = path; *s; s++)
 			fprintf(f, *s == '\'' ? "''" : "%c", *s);
-		fprintf(f, " usage', \\\n  ");
-		gp_str(f, tl->csv);
-		fprintf(f,
-			" using %d:(%s$%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' "
-			"title '",
-			xcol, skip, i + 2, MIB, palette[color % PALETTE_LEN]);
-		for (const char *s = path; *s; s++)
-			fprintf(f, *s == '\'' ? "''" : "%c", *s);
-		fprintf(f, " limit'");
+		fprintf(f, " usage'");
+		if (tl->has_value[i + 1]) { /* "max": no line, and no key entry for one */
+			fprintf(f, ", \\\n  ");
+			gp_str(f, tl->csv);
+			fprintf(f,
+				" using %s:(%s$%d/%.1f) with lines lw 1.5 dt (12,8) lc rgb '%s' "
+				"title '",
+				x, skip, i + 2, MIB, palette[color % PALETTE_LEN]);
+			for (const char *s = path; *s; s++)
+				fprintf(f, *s == '\'' ? "''" : "%c", *s);
+			fprintf(f, " limit'");
+		}
 		color++;
 		i++;
 	}
 	if (first) { /* no cgroup: an empty panel with its axes (gnuplot refuses no points) */
 		gp_str(f, tl->csv);
-		fprintf(f, " using %d:(0) with lines lc rgb 'white' notitle\nunset label 1", xcol);
+		fprintf(f, " using %s:(0) with lines lc rgb 'white' notitle\nunset label 1", x);
 	}
 	fprintf(f,
 		"\n"
 		"set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
-		"unset title\nset format x '%s'\n"
+		"unset title\nset format x '%%g'\n"
 		"set key at screen 0.785, screen 0.36 left top Left reverse samplen 2 font "
 		"'sans,11' noenhanced\n"
-		"set xlabel '%s'\n"
+		"set xlabel '%s%s)'\n"
 		"set ylabel 'free EPC (MiB)'\n"
 		"set y2label 'faults per 1,000 accesses'\n"
 		"set y2range [0:*]\nset ytics nomirror\nset y2tics\n"
 		"prev = 0\n"
 		"plot ",
-		tl->x == SIM_PLOT_X_TIME ? "%g" : "%.0s%c",
-		tl->x == SIM_PLOT_X_TIME ? "modelled time (s; enclave builds included)"
-					 : "accesses made (all enclaves)");
+		tl->x == SIM_PLOT_X_TIME ? "modelled time (s; enclave builds included"
+					 : "accesses made (all enclaves",
+		tl->x == SIM_PLOT_X_TIME ? "" : tl->xunit);
 	for (int i = 2; i < faults; i++) {
 		const char *c = tl->cols[i];
 
@@ -437,9 +452,9 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			continue;
 		gp_str(f, tl->csv);
 		fprintf(f,
-			" using %d:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s "
+			" using %s:(%s$%d/%.1f) with lines lw 2 lc rgb '%s' title 'node %.*s "
 			"free', \\\n  ",
-			xcol, skip, i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10),
+			x, skip, i + 1, MIB, palette[color % PALETTE_LEN], (int)(strlen(c) - 10),
 			c + 5);
 		color++;
 	}
@@ -447,30 +462,48 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	 * since the previous row, drawn across that interval */
 	gp_str(f, tl->csv);
 	fprintf(f,
-		" using %d:(d = $2 - prev, prev = $2, d > 0 ? 1000.0 * $%d / d : %s) axes x1y2 "
+		" using %s:(d = $2 - prev, prev = $2, d > 0 ? 1000.0 * $%d / d : %s) axes x1y2 "
 		"with fsteps lw 1 lc rgb '#888888' title 'faults'\n"
 		"unset multiplot\n",
-		xcol, faults + 1, tl->skip0 ? "NaN" : "0");
+		x, faults + 1, tl->skip0 ? "NaN" : "0");
 	return 0;
 }
 
-/* Rows after the header (0 if the file cannot be read). */
-static unsigned long data_rows(const char *csv)
+/*
+ * One pass over the rows after the header: how many there are, the largest
+ * value of column 2 (the access count), and which of the first @nr columns
+ * have a value in some row. A file that cannot be read gives 0 rows.
+ */
+static unsigned long scan_rows(const char *csv, int nr, double *max2, bool *has_value)
 {
 	FILE *f = fopen(csv, "r");
-	unsigned long n = 0;
-	int c, last = '\n';
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long rows = 0;
 
+	*max2 = 0;
 	if (!f)
 		return 0;
-	while ((c = getc(f)) != EOF) {
-		if (c == '\n')
-			n++;
-		last = c;
+	for (bool header = true; getline(&line, &cap, f) > 0; header = false) {
+		char *p = line;
+
+		if (header)
+			continue;
+		rows++;
+		for (int col = 0; col < nr && p; col++) {
+			char *end = strchr(p, ',');
+			size_t len = end ? (size_t)(end - p) : strcspn(p, "\r\n");
+
+			if (len)
+				has_value[col] = true;
+			if (col == 1 && strtod(p, NULL) > *max2)
+				*max2 = strtod(p, NULL);
+			p = end ? end + 1 : NULL;
+		}
 	}
+	free(line);
 	fclose(f);
-	n += last != '\n';
-	return n ? n - 1 : 0;
+	return rows;
 }
 
 int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
@@ -478,6 +511,8 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 {
 	char *cols[PLOT_MAX_COLUMNS], *line;
 	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols, .x = x};
+	double max_accesses;
+	bool *has_value;
 	int rc;
 
 	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
@@ -486,8 +521,17 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 	rc = csv_header(csv_path, &line, cols, &tl.nr, err, errlen);
 	if (rc)
 		return rc;
-	tl.skip0 = data_rows(csv_path) > 1;
+	has_value = calloc((size_t)tl.nr, sizeof(*has_value));
+	if (!has_value) {
+		free(line);
+		return fail(err, errlen, -ENOMEM, "plot: out of memory");
+	}
+	tl.skip0 = scan_rows(csv_path, tl.nr, &max_accesses, has_value) > 1;
+	tl.has_value = has_value;
+	tl.xs = max_accesses >= 1e6 ? 1e6 : max_accesses >= 1e4 ? 1e3 : 1;
+	tl.xunit = tl.xs == 1e6 ? ", millions" : tl.xs == 1e3 ? ", thousands" : "";
 	rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
+	free(has_value);
 	free(line);
 	return rc;
 }

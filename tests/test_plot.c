@@ -154,7 +154,7 @@ static void test_plot_timeline_svg(void **state)
 {
 	static const char *const want[] = {
 		"trace-sort: /app under 48 MiB",
-		"accesses made (all enclaves)",
+		"accesses made (all enclaves, millions)", /* 0 to 4,000,000 */
 		"EPC per cgroup (MiB)",
 		"free EPC (MiB)",
 		"/app usage",
@@ -164,14 +164,20 @@ static void test_plot_timeline_svg(void **state)
 		"node 1 free",
 		"faults per 1,000 accesses",
 	};
-	char *csv = write_timeline(), *svg = path_in(tmpdir, "timeline.svg"), err[512] = "";
+	char *csv = write_timeline(), *svg = path_in(tmpdir, "timeline.svg"), err[512] = "", *buf;
 	int rc = sim_plot_timeline(csv, svg, "trace-sort: /app under 48 MiB", SIM_PLOT_X_ACCESSES,
 				   err, sizeof(err));
+	size_t len;
 
 	(void)state;
 	if (rc)
 		fail_msg("sim_plot_timeline: %d %s", rc, err);
 	expect_svg(svg, want, sizeof(want) / sizeof(want[0]));
+	buf = slurp(svg, &len);
+	CHECK(!strstr(buf, "worker_1 limit") && !strstr(buf, ">/ limit<"),
+	      "an unlimited cgroup has no limit line, nor a key entry for one");
+	CHECK(strstr(buf, ">3.5<") != NULL, "a tick between two millions reads 3.5, not 4M");
+	free(buf);
 	keep(svg, "timeline.svg");
 	rc = sim_plot_timeline(csv, svg, "by time", SIM_PLOT_X_TIME, err, sizeof(err));
 	if (rc)

@@ -64,7 +64,6 @@ static void test_reclaim_b52_reload_charges_faulting_cgroup(void **state)
 	epc_destroy(epc);
 }
 
-/* 53: C at its limit with DO_RECLAIM reclaims its own pages; B's stay; C never over max. */
 /*
  * 21/53 with a big working set: a cgroup at its limit whose 1090 pages were
  * all just accessed. The first pass over its LRU only clears accessed bits
@@ -139,6 +138,7 @@ static void test_reclaim_c1_full_epc_refused_below_the_root_reclaims_globally(vo
 	epc_destroy(epc);
 }
 
+/* 53: C at its limit with DO_RECLAIM reclaims its own pages; B's stay; C never over max. */
 static void test_reclaim_b53_limit_reclaims_own_pages_only(void **state)
 {
 	struct epc *epc = make_epc(256);

@@ -211,13 +211,8 @@ API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t off
 
 	if (nr_pages == 0)
 		return -EINVAL;
-	if (!src) {
-		req_begin(c);
-		epcmm_wr_u64(&c->req, encl);
-		epcmm_wr_u64(&c->req, offset);
-		epcmm_wr_u64(&c->req, nr_pages);
-		return call(c, EPCMM_MSG_ENCL_ADD);
-	}
+	/* Zero pages go in batches too: the daemon refuses a request of more
+	 * pages than its whole EPC, and a batch is a point to stop at. */
 	for (uint64_t done = 0; done < nr_pages && !ret;) {
 		uint64_t n = nr_pages - done < batch ? nr_pages - done : batch;
 
@@ -225,7 +220,8 @@ API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t off
 		epcmm_wr_u64(&c->req, encl);
 		epcmm_wr_u64(&c->req, offset + done * 4096);
 		epcmm_wr_u64(&c->req, n);
-		epcmm_wr_bytes(&c->req, (const uint8_t *)src + done * 4096, n * 4096);
+		if (src)
+			epcmm_wr_bytes(&c->req, (const uint8_t *)src + done * 4096, n * 4096);
 		ret = call(c, EPCMM_MSG_ENCL_ADD);
 		done += n;
 	}

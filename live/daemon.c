@@ -3,6 +3,8 @@
  * daemon.c - the daemon's socket, connection threads and shutdown (daemon.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +22,12 @@
 #include "session.h"
 
 #define DAEMON_BACKLOG 64
+/* Out of file descriptors, the daemon accepts a waiting client with its
+ * reserve descriptor and closes it at once (so the client sees its connection
+ * closed instead of hanging in the backlog), and says so at most once per
+ * this many milliseconds; when even that fails, it stops polling the socket
+ * for the same time rather than spin on a listening socket it cannot serve. */
+#define DAEMON_FD_BACKOFF_MS 100
 
 struct conn {
 	int fd;			  /* owned by the connection's thread */
@@ -31,6 +39,8 @@ struct conn {
 
 struct daemon {
 	struct live_server srv;
+	int reserve_fd;	    /* main thread only: /dev/null, spent on EMFILE */
+	uint64_t nr_refused; /* main thread only: clients closed for want of fds */
 	pthread_mutex_t lock; /* protects @conns, @nr_conns */
 	pthread_cond_t done;  /* signalled when @nr_conns drops to 0 */
 	struct conn *conns;
@@ -159,7 +169,34 @@ static void *conn_thread(void *arg)
 	return NULL;
 }
 
-static void accept_one(struct daemon *d, int lfd)
+/*
+ * The process has no descriptor for a waiting client: spend the reserve on
+ * accepting it, close it, and take the reserve back. Return: 0 if a client
+ * was refused that way (poll on); -EMFILE if not even that worked (back off).
+ */
+static int accept_refuse_one(struct daemon *d, int lfd, int err)
+{
+	int fd;
+
+	if (d->reserve_fd < 0)
+		return -EMFILE;
+	close(d->reserve_fd);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -EMFILE;
+	if (d->nr_refused++ == 0 || d->nr_refused % 100 == 0)
+		say("out of file descriptors (%s): closed a new client unserved, %" PRIu64
+		    " so far; raise the limit (ulimit -n, LimitNOFILE=)",
+		    strerror(err), d->nr_refused);
+	return 0;
+}
+
+/* Return: 0, or -EMFILE when the daemon should not poll the socket for a
+ * while (no descriptor left even to refuse a client with). */
+static int accept_one(struct daemon *d, int lfd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -169,33 +206,40 @@ static void accept_one(struct daemon *d, int lfd)
 	int fd, ret;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			return accept_refuse_one(d, lfd, errno);
+		if (errno == ENOMEM || errno == ENOBUFS)
+			return -EMFILE;
+		return 0; /* the client went away (ECONNABORTED), EINTR, EAGAIN */
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		say("a client without credentials: %s; closing it", strerror(errno));
 		close(fd);
-		return;
+		return 0;
 	}
 	if (cred.uid != 0 && cred.uid != getuid()) {
 		say("refused client pid %d: uid %u is neither root nor the daemon's (%u)",
 		    (int)cred.pid, (unsigned)cred.uid, (unsigned)getuid());
 		close(fd);
-		return;
+		return 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return 0;
 	}
 	c->fd = fd;
 	c->pid = cred.pid;
 	c->d = d;
 	ret = live_session_create(&d->srv, cred.pid, &c->s);
+	if (!ret)
+		live_session_watch_peer(c->s, fd);
 	if (ret) {
 		say("client %d: no session: %s", (int)cred.pid, strerror(-ret));
 		close(fd);
 		free(c);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&d->lock);
 	c->next = d->conns;
@@ -213,6 +257,7 @@ static void accept_one(struct daemon *d, int lfd)
 		shutdown(fd, SHUT_RDWR);
 		conn_thread(c); /* closes and frees it */
 	}
+	return 0;
 }
 
 /* Close every connection and wait until their threads have freed all. */
@@ -228,10 +273,55 @@ static void conns_close_all(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-static int listen_on(const char *path)
+/* Bind @fd to @sa under umask 0177 (no moment with other bits). */
+static int bind_private(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0177);
+	int ret = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+
+	umask(old);
+	return ret ? -errno : 0;
+}
+
+/*
+ * The path is taken: by a live daemon (refused), by a socket nobody listens
+ * on any more (a daemon that died: removed), or by anything that is not a
+ * socket (refused: the daemon removes nothing it did not make).
+ * Return: 0 the stale socket was removed; -EADDRINUSE; -EEXIST; -errno.
+ */
+static int clear_stale_socket(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(sa->sun_path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		say("%s exists and is not a socket; not replacing it", sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
+	close(fd);
+	if (!ret) {
+		say("another daemon is listening on %s", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (ret != -ECONNREFUSED) {
+		say("cannot tell whether %s is in use: %s", sa->sun_path, strerror(-ret));
+		return ret;
+	}
+	say("removing the stale socket %s (nobody listens on it)", sa->sun_path);
+	return unlink(sa->sun_path) && errno != ENOENT ? -errno : 0;
+}
+
+/* Listen on @path, mode 0600; @st gets the socket file's identity, so that
+ * the daemon later removes that file and no other. Return: the fd; -errno. */
+static int listen_on(const char *path, struct stat *st)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	mode_t old;
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -242,22 +332,17 @@ static int listen_on(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A live daemon answers on it; a stale socket file is replaced. */
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		say("another daemon is listening on %s", path);
-		close(fd);
-		return -EADDRINUSE;
+	ret = bind_private(fd, &sa);
+	if (ret == -EADDRINUSE) {
+		ret = clear_stale_socket(&sa);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+		ret = bind_private(fd, &sa);
 	}
-	close(fd);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	old = umask(0177);
-	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (ret || chmod(path, 0600) || listen(fd, DAEMON_BACKLOG)) {
-		ret = -errno;
+	if (ret || chmod(path, 0600) || listen(fd, DAEMON_BACKLOG) || lstat(path, st)) {
+		ret = ret ? ret : -errno;
 		say("cannot listen on %s: %s", path, strerror(-ret));
 		close(fd);
 		return ret;
@@ -265,9 +350,19 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/* Remove the socket file if it is still the one listen_on() made. */
+static void unlink_ours(const char *path, const struct stat *made)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && st.st_dev == made->st_dev && st.st_ino == made->st_ino)
+		unlink(path);
+}
+
 int live_daemon_run(const struct live_daemon_opts *o)
 {
 	struct live_fuse *fuse = NULL;
+	struct stat sock_st;
 	struct daemon *d;
 	struct epc *epc;
 	int lfd, ret;
@@ -279,6 +374,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 		return -ENOMEM;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->done, NULL);
+	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ret = epc_create(o->cfg, &epc);
 	if (ret) {
 		say("cannot create the EPC: %s", strerror(-ret));
@@ -288,7 +384,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	ret = live_server_init(&d->srv, epc, o->cfg->nr_nodes);
 	if (ret)
 		goto out_epc;
-	lfd = listen_on(o->socket_path);
+	lfd = listen_on(o->socket_path, &sock_st);
 	if (lfd < 0) {
 		ret = lfd;
 		goto out_server;
@@ -305,19 +401,21 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	    o->mount_dir ? o->mount_dir : "");
 	if (o->ready_fd >= 0 && write(o->ready_fd, "r", 1) != 1)
 		say("cannot signal readiness: %s", strerror(errno));
-	for (;;) {
-		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN},
-				      {.fd = o->stop_fd, .events = POLLIN}};
+	for (int backoff = 0;;) {
+		struct pollfd p[2] = {{.fd = o->stop_fd, .events = POLLIN},
+				      {.fd = lfd, .events = POLLIN}};
 
-		if (poll(p, 2, -1) < 0) {
+		/* Backing off: wait on the stop descriptor alone for a while. */
+		if (poll(p, backoff ? 1 : 2, backoff ? DAEMON_FD_BACKOFF_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		if (p[0].revents & POLLIN)
-			accept_one(d, lfd);
+		backoff = 0;
+		if (p[1].revents & POLLIN)
+			backoff = accept_one(d, lfd) < 0;
 	}
 	pthread_mutex_lock(&d->lock);
 	say("shutting down: closing %d client(s)", d->nr_conns);
@@ -325,19 +423,21 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	ret = 0;
 	close(lfd);
 	lfd = -1;
-	unlink(o->socket_path);
+	unlink_ours(o->socket_path, &sock_st);
 	conns_close_all(d);
 	live_fuse_unmount(fuse);
 out_listen:
 	if (lfd >= 0) {
 		close(lfd);
-		unlink(o->socket_path);
+		unlink_ours(o->socket_path, &sock_st);
 	}
 out_server:
 	live_server_fini(&d->srv);
 out_epc:
 	epc_destroy(epc);
 out_free:
+	if (d->reserve_fd >= 0)
+		close(d->reserve_fd);
 	pthread_cond_destroy(&d->done);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

@@ -7,7 +7,15 @@
  * Security: the socket is created mode 0600 (under umask 0177, then chmod);
  * a peer whose SO_PEERCRED uid is neither the daemon's nor root is logged and
  * closed before it is read from. Client input is decoded by session.c,
- * which checks every length and range.
+ * which checks every length and range. The socket path is taken only if it
+ * is free or holds a socket nobody listens on; a file of another kind, or a
+ * live daemon's socket, is refused and left as it is, and at exit the daemon
+ * unlinks the socket file it made (same device and inode) and nothing else.
+ *
+ * Out of descriptors (EMFILE, ENFILE), a waiting client is accepted with a
+ * reserve descriptor and closed, with a log line, so that clients are told
+ * rather than left in the backlog and the accept loop does not spin; when
+ * even that fails, the loop stops polling the socket for a while.
  *
  * Shutdown (@stop_fd readable): stop accepting, unlink the socket, interrupt
  * and shut down every connection (each thread destroys what its client

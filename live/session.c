@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct live_session {
 	pid_t pid;		 /* read-only after create */
 	struct epc_task *task;	 /* used by the session's thread only */
 	atomic_bool stop;	 /* set by live_session_interrupt() */
+	int peer_fd;		 /* -1, or the client's socket (live_session_watch_peer) */
 	pthread_mutex_t lock;	 /* protects the table below */
 	struct slot *slots;
 	uint32_t nr_slots, cap_slots;
@@ -45,9 +47,13 @@ struct live_session {
 
 int live_server_init(struct live_server *srv, struct epc *epc, int nr_nodes)
 {
+	struct epc_stats st;
+
 	memset(srv, 0, sizeof(*srv));
 	srv->epc = epc;
 	srv->nr_nodes = nr_nodes;
+	if (!epc_get_stats2(epc, &st, sizeof(st)))
+		srv->nr_epc_pages = st.nr_total;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
 	return live_cgfs_create(epc, &srv->cgfs);
@@ -74,6 +80,7 @@ int live_session_create(struct live_server *srv, pid_t pid, struct live_session 
 	}
 	s->srv = srv;
 	s->pid = pid;
+	s->peer_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	if (pid > 0)
 		live_cgfs_adopt(srv->cgfs, pid); /* -ENOMEM: it stays in the root */
@@ -92,6 +99,26 @@ void live_session_interrupt(struct live_session *s)
 {
 	atomic_store(&s->stop, true);
 	epc_task_set_signal(s->task, true);
+}
+
+void live_session_watch_peer(struct live_session *s, int fd)
+{
+	s->peer_fd = fd;
+}
+
+/* Whether the request in flight should stop: the daemon is shutting down, or
+ * the client hung up (it is gone, or it will never read the reply). A look at
+ * the socket is a poll() of no time. */
+static bool session_should_stop(struct live_session *s)
+{
+	struct pollfd p = {.fd = s->peer_fd, .events = POLLRDHUP};
+
+	if (atomic_load(&s->stop))
+		return true;
+	if (s->peer_fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return false;
+	live_session_interrupt(s);
+	return true;
 }
 
 void live_session_destroy(struct live_session *s)
@@ -263,9 +290,15 @@ static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
 		return ret;
 	if (offset > UINT64_MAX - nr * EPC_PAGE_SIZE)
 		return -EINVAL;
+	/* More pages than the whole EPC in one request is no request a real
+	 * loader makes (the kernel's SGX_IOC_ENCLAVE_ADD_PAGES is one range of
+	 * source memory): refuse it rather than page it all out to backing. */
+	if (nr > s->srv->nr_epc_pages)
+		return -E2BIG;
 	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
 	for (uint64_t i = 0; i < nr && !ret; i++) {
-		if (atomic_load(&s->stop)) {
+		if (atomic_load(&s->stop) ||
+		    (i % SESSION_PEER_CHECK_PAGES == 0 && session_should_stop(s))) {
 			ret = -EINTR;
 			break;
 		}

@@ -41,6 +41,7 @@ struct live_session;
 struct live_server {
 	struct epc *epc;	/* read-only after init */
 	int nr_nodes;		/* read-only after init */
+	uint64_t nr_epc_pages;	/* read-only after init: the EPC's size in pages */
 	struct live_cgfs *cgfs; /* read-only after init */
 	pthread_mutex_t lock;	/* protects @sessions and @nr_sessions */
 	struct live_session *sessions;
@@ -60,6 +61,14 @@ int live_session_create(struct live_server *srv, pid_t pid, struct live_session 
 void live_session_destroy(struct live_session *s);
 /* Ask a request in flight to stop: reclaim loops return -EINTR. */
 void live_session_interrupt(struct live_session *s);
+/* Pages an ENCL_ADD adds between two looks at whether its client is still
+ * there: a request of a client that is gone stops within this many pages. */
+#define SESSION_PEER_CHECK_PAGES 64
+
+/* Let long requests look at the client's socket @fd now and then (ENCL_ADD:
+ * every SESSION_PEER_CHECK_PAGES pages) and stop, as if interrupted, once
+ * the client has hung up. Without it (the fuzz target) they never look. */
+void live_session_watch_peer(struct live_session *s, int fd);
 
 /*
  * live_session_handle() - one request: its header @h (already read, not yet

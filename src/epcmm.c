@@ -810,7 +810,7 @@ EPC_API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats 
 	REQUIRE(NULL, cg, "cgroup stats");
 
 	struct epc_cgroup_stats s = {
-		.current = (uint64_t)atomic_load(&cg->res.usage),
+		.current = epc__cg_usage(cg), /* exact: minus the stocks */
 		.peak = atomic_load(&cg->res.peak),
 		.max = atomic_load(&cg->res.max),
 		.events = atomic_load(&cg->res.events),

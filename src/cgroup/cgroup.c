@@ -26,8 +26,15 @@ int epc__cg_res_try_charge(struct epc_cgroup *cg, enum epc__res_type type, uint6
 			   bool *over_capacity)
 {
 	struct epc__misc_res *level = NULL;
-	int ret = epc__res_try_charge(res_of(cg, type), capacity, amount, &level, min_max,
-				      over_capacity);
+	int ret;
+
+	/* sgx_epc: serialized with the stocks' transfers, which it drains before a refusal */
+	if (type == EPC__RES_SGX_EPC && capacity == cg->tree->stocks.capacity)
+		ret = epc__misc_stocks_charge_exact(&cg->tree->stocks, &cg->res, amount, &level,
+						    min_max, over_capacity);
+	else
+		ret = epc__res_try_charge(res_of(cg, type), capacity, amount, &level, min_max,
+					  over_capacity);
 
 	if (ret == -EBUSY && failed)
 		*failed = cg_of_res(level);
@@ -105,12 +112,21 @@ int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct
 	ret = epc__mutex_init(&tree->lock, EPC__RANK_CG_TREE);
 	if (ret)
 		return ret;
+	ret = epc__misc_stocks_init(&tree->stocks, capacity, log, fault);
+	if (ret)
+		goto err_stocks;
 	tree->root = cg_alloc(tree, NULL, "", 0);
 	if (!tree->root) {
-		epc__mutex_destroy(&tree->lock);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_root;
 	}
 	return 0;
+
+err_root:
+	epc__misc_stocks_destroy(&tree->stocks);
+err_stocks:
+	epc__mutex_destroy(&tree->lock);
+	return ret;
 }
 
 static void cg_free_subtree(struct epc__cgroups *tree, struct epc_cgroup *cg)
@@ -129,6 +145,7 @@ void epc__cgroups_destroy(struct epc__cgroups *tree)
 	if (!tree->root)
 		return;
 	cg_free_subtree(tree, tree->root);
+	epc__misc_stocks_destroy(&tree->stocks);
 	epc__mutex_destroy(&tree->lock);
 	memset(tree, 0, sizeof(*tree));
 }
@@ -421,6 +438,9 @@ int epc__cg_remove(struct epc_cgroup *cg)
 		atomic_fetch_add(&tree->nr_dying, 1);
 		cg->next_dying = tree->dying;
 		tree->dying = cg;
+		/* its stocked pages go back, and no stock caches it again: a dying
+		 * cgroup's usage is its pages alone, and it is reaped with them */
+		epc__misc_stocks_forbid(&tree->stocks, &cg->res);
 		reap_locked(tree);
 	}
 	epc__mutex_unlock(&tree->lock);
@@ -485,6 +505,13 @@ static void charge_refused_event(struct epc__cgroups *tree, struct epc_cgroup *l
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity)
 {
+	return epc__cg_try_charge_page_cpu(cg, -1, failed, min_max, over_capacity);
+}
+
+int epc__cg_try_charge_page_cpu(struct epc_cgroup *cg, int cpu, struct epc_cgroup **failed,
+				uint64_t *min_max, bool *over_capacity)
+{
+	struct epc__misc_res *res_level = NULL;
 	struct epc_cgroup *level = NULL;
 	bool over = false;
 	int ret;
@@ -494,9 +521,10 @@ int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, u
 			*min_max = EPC__MISC_MAX;
 		return 0;
 	}
-	ret = epc__cg_res_try_charge(cg, EPC__RES_SGX_EPC, cg->tree->capacity, EPC_PAGE_SIZE,
-				     &level, min_max, &over);
+	ret = epc__misc_stocks_try_charge(&cg->tree->stocks, &cg->res, cpu, &res_level, min_max,
+					  &over);
 	if (ret == -EBUSY) {
+		level = cg_of_res(res_level);
 		if (epc__events_on(&cg->tree->events))
 			charge_refused_event(cg->tree, level, over);
 		if (failed)
@@ -507,12 +535,8 @@ int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, u
 	return ret;
 }
 
-void epc__cg_uncharge_page(struct epc_cgroup *cg)
-{
-	epc__cg_uncharge_pages(cg, 1);
-}
-
-void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr)
+/* @nr pages at @cg, into CPU @cpu's stock when it caches @cg (@cpu >= 0, one page). */
+static void cg_uncharge(struct epc_cgroup *cg, int cpu, unsigned nr)
 {
 	struct epc__cgroups *tree = cg->tree;
 
@@ -524,9 +548,29 @@ void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr)
 	 * epc__cg_remove(): it raises nr_dying, then reads the usage; we lower
 	 * the usage, then read nr_dying (both seq_cst), so one of us reaps.
 	 */
-	if (epc__cg_res_uncharge(cg, EPC__RES_SGX_EPC, (uint64_t)nr * EPC_PAGE_SIZE, tree->log) &&
+	if (epc__misc_stocks_uncharge(&tree->stocks, &cg->res, cpu, nr) &&
 	    atomic_load(&tree->nr_dying))
 		epc__cg_reap(tree);
+}
+
+void epc__cg_uncharge_page(struct epc_cgroup *cg)
+{
+	epc__cg_uncharge_pages(cg, 1);
+}
+
+void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr)
+{
+	cg_uncharge(cg, -1, nr);
+}
+
+void epc__cg_uncharge_page_cpu(struct epc_cgroup *cg, int cpu)
+{
+	cg_uncharge(cg, cpu, 1);
+}
+
+uint64_t epc__cg_usage(struct epc_cgroup *cg)
+{
+	return epc__misc_stocks_usage(&cg->tree->stocks, &cg->res);
 }
 
 int epc__cg_try_charge_mem(struct epc_cgroup *cg, uint64_t bytes, struct epc_cgroup **failed)
@@ -628,7 +672,8 @@ ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t 
 	}
 	if (f < 0)
 		return f;
-	return epc__misc_format(&cg->res, (enum epc__misc_file)f, cg->tree->capacity, buf, len);
+	return epc__misc_format_stocked(&cg->tree->stocks, &cg->res, (enum epc__misc_file)f,
+					cg->tree->capacity, buf, len);
 }
 
 static int memcg_write(struct epc_cgroup *cg, const char *file, const char *text)
@@ -672,5 +717,48 @@ int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
 	if (!cg->tree->capacity)
 		return -EINVAL;
 	atomic_store(&cg->res.max, max);
+	/* pages stocked under the old limit must not pass the new one */
+	epc__misc_stocks_drain(&cg->tree->stocks);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static int check_level_locked(struct epc__cgroups *tree, struct epc_cgroup *c)
+{
+	uint64_t held = epc__misc_stocks_held(&tree->stocks, &c->res);
+	int64_t counter = atomic_load(&c->res.usage);
+	uint64_t want = (c->check_pages + held) * EPC_PAGE_SIZE;
+
+	epc__assert_mutex_held(&tree->lock);
+	if (counter == (int64_t)want)
+		return 0;
+	epc__log(tree->log, LOG_ERR,
+		 "check: cgroup %p's sgx_epc counter is %lld bytes, but %llu pages are "
+		 "charged below it and its stocks hold %llu",
+		 (void *)c, (long long)counter, (unsigned long long)c->check_pages,
+		 (unsigned long long)held);
+	return -EUCLEAN;
+}
+
+int epc__cg_check(struct epc__cgroups *tree, struct epc__mm *mm)
+{
+	struct epc_cgroup *c;
+	int ret;
+
+	if (tree->mode == EPC_CGROUP_NONE)
+		return 0;
+	ret = epc__misc_stocks_check(&tree->stocks, tree->log);
+	if (ret)
+		return ret;
+	epc__mutex_lock(&tree->lock);
+	for (c = tree->root; c; c = epc__cg_next_pre_locked(tree->root, c))
+		c->check_pages = 0;
+	for (uint64_t i = 0; i < mm->nr_pages; i++)
+		for (c = mm->pages[i].cg; c; c = c->parent)
+			c->check_pages++;
+	for (c = tree->root; c && !ret; c = epc__cg_next_pre_locked(tree->root, c))
+		ret = check_level_locked(tree, c);
+	epc__mutex_unlock(&tree->lock);
+	return ret;
 }

@@ -107,6 +107,8 @@ struct epc_cgroup {
 	_Atomic bool work_pending;
 	bool work_running;
 	struct epc_cgroup *next_work;
+
+	uint64_t check_pages; /* tree lock: epc__cg_check()'s scratch count */
 };
 
 struct epc__cgroups {
@@ -128,6 +130,8 @@ struct epc__cgroups {
 	char pad_events_before[EPC__CACHELINE];
 	struct epc__events events;
 	char pad_events_after[EPC__CACHELINE];
+	/* the sgx_epc counters' per-CPU stocks (misc.h): every charge path */
+	struct epc__misc_stocks stocks;
 	/* called under the lock just before a cgroup is freed (may be NULL) */
 	void (*on_free)(struct epc_cgroup *cg, void *arg);
 	void *on_free_arg;
@@ -174,12 +178,20 @@ int epc__cg_task_move(struct epc_cgroup *from, struct epc_cgroup *to);
  */
 struct epc_cgroup *epc__cg_epc_owner(struct epc_cgroup *cg);
 
-/* @cg's sgx_epc usage (self and subtree) and its own limit, in bytes (racy reads). */
-static inline uint64_t epc__cg_usage(struct epc_cgroup *cg)
+/*
+ * @cg's sgx_epc usage (self and subtree), in bytes: exact, its counter minus
+ * the stocks below it (misc.h), at one instant; it takes the stocks'
+ * transfer lock, so it is for readers, not for every charge.
+ */
+uint64_t epc__cg_usage(struct epc_cgroup *cg);
+
+/* An upper bound of epc__cg_usage() (stocked pages included), one relaxed load. */
+static inline uint64_t epc__cg_usage_upper(struct epc_cgroup *cg)
 {
 	return (uint64_t)atomic_load_explicit(&cg->res.usage, memory_order_relaxed);
 }
 
+/* @cg's own limit, in bytes (a racy read). */
 static inline uint64_t epc__cg_max(struct epc_cgroup *cg)
 {
 	return atomic_load_explicit(&cg->res.max, memory_order_relaxed);
@@ -203,6 +215,13 @@ bool epc__cg_res_uncharge(struct epc_cgroup *cg, enum epc__res_type type, uint64
 int epc__cg_try_charge_page(struct epc_cgroup *cg, struct epc_cgroup **failed, uint64_t *min_max,
 			    bool *over_capacity);
 void epc__cg_uncharge_page(struct epc_cgroup *cg);
+/*
+ * The same from CPU @cpu's stock (misc.h): the allocation path's charge, and
+ * the uncharge of a page allocated on @cpu. @cpu < 0: no stock.
+ */
+int epc__cg_try_charge_page_cpu(struct epc_cgroup *cg, int cpu, struct epc_cgroup **failed,
+				uint64_t *min_max, bool *over_capacity);
+void epc__cg_uncharge_page_cpu(struct epc_cgroup *cg, int cpu);
 /* @nr pages at once (one walk up the tree). */
 void epc__cg_uncharge_pages(struct epc_cgroup *cg, unsigned nr);
 
@@ -237,5 +256,14 @@ struct epc_cgroup *epc__cg_next_pre_locked(struct epc_cgroup *root, struct epc_c
 
 /* The tightest limit from @cg up to the root, in bytes (U64_MAX: none). */
 uint64_t epc__cg_effective_max(struct epc_cgroup *cg);
+
+/*
+ * The charge books (DESIGN-NOTES "Stocks"): for every cgroup, its sgx_epc
+ * counter equals the pages of @mm charged in its subtree (a page's @cg) plus
+ * the stocks' pages below it; the stocks' own invariants hold. Quiescent
+ * callers; nothing to check with the controller compiled out.
+ * Return: 0; -EUCLEAN (logged).
+ */
+int epc__cg_check(struct epc__cgroups *tree, struct epc__mm *mm);
 
 #endif

@@ -24,11 +24,14 @@ static bool signal_pending(const struct epc__alloc_req *req)
 static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
 {
 	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
-	uint64_t usage_pages = epc__cg_usage(cg) / EPC_PAGE_SIZE;
 
 	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
 		return;
-	if (usage_pages >= max_pages - EPC__CG_MIN_FREE_PAGES &&
+	/* the counter bounds the exact usage from above: only near the margin
+	 * is the exact read (the stocks' transfer lock) worth taking */
+	if (epc__cg_usage_upper(cg) / EPC_PAGE_SIZE < max_pages - EPC__CG_MIN_FREE_PAGES)
+		return;
+	if (epc__cg_usage(cg) / EPC_PAGE_SIZE >= max_pages - EPC__CG_MIN_FREE_PAGES &&
 	    !atomic_load_explicit(&cg->work_pending, memory_order_relaxed))
 		epc__reclaim_queue_cg(r, cg);
 }
@@ -49,7 +52,8 @@ static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 		struct epc_cgroup *failed = NULL, *scope;
 		bool over_capacity = false;
 		uint64_t min_max;
-		int ret = epc__cg_try_charge_page(req->cg, &failed, &min_max, &over_capacity);
+		int ret = epc__cg_try_charge_page_cpu(req->cg, req->cpu, &failed, &min_max,
+						      &over_capacity);
 
 		if (!ret) {
 			margin_check(r, req->cg, min_max);
@@ -139,7 +143,7 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	    !epc__reclaim_lru_empty(r, r->cgroups->root))
 		epc__reclaim_wake_ksgxd(r);
 	if (ret) {
-		epc__cg_uncharge_page(req->cg);
+		epc__cg_uncharge_page_cpu(req->cg, req->cpu);
 		return ret;
 	}
 	p->owner = req->owner;

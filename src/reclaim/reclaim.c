@@ -480,8 +480,9 @@ void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)
 
 	release_done(r, p);
 	p->cg = NULL;
+	/* back into the stock of the CPU that allocated it (a hint: any CPU is right) */
 	if (cg)
-		epc__cg_uncharge_page(cg);
+		epc__cg_uncharge_page_cpu(cg, (int)(p->aux & EPC__AUX_CPU_MASK));
 	epc__mm_free(r->mm, p);
 	if (released)
 		progress_note(r);
@@ -522,6 +523,8 @@ int epc__reclaim_check(struct epc__reclaimer *r)
 		on_lrus += nr;
 	}
 	epc__mutex_unlock(&r->cgroups->lock);
+	if (!ret)
+		ret = epc__cg_check(r->cgroups, r->mm);
 	if (!ret && (on_lrus != atomic_load(&r->nr_reclaimable) ||
 		     on_lrus != atomic_load(&r->nr_on_lrus))) {
 		epc__log(r->log, LOG_ERR,

@@ -41,6 +41,8 @@ enum epc__lock_rank {
 	EPC__RANK_LRU,	      /* a cgroup's LRU */
 	EPC__RANK_PCP,	      /* a per-CPU page cache */
 	EPC__RANK_NODE,	      /* a NUMA node's free and poison lists */
+	EPC__RANK_MISC_XFER,  /* the misc stocks' transfer lock (cgroup/misc.h) */
+	EPC__RANK_MISC_STOCK, /* one misc stock (cgroup/misc.h), under the transfer lock */
 	/* Leaves: nothing is taken under them, and none under another. */
 	EPC__RANK_KSGXD,    /* the reclaimer's bg_lock: ksgxd's wakeups */
 	EPC__RANK_WQ,	    /* the cgroup work queue */

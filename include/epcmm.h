@@ -19,8 +19,10 @@
  *    behind, and logs a line naming what was wrong.
  *  - A NULL handle, out-pointer or required argument is -EINVAL, refused
  *    before anything is done (a call returning void logs it and does nothing;
- *    the one-value getters epc_task_cpu(), epc_page_node() and the like need
- *    valid handles). Without an instance to log to, the line goes to stderr.
+ *    a one-value getter logs it and returns what no valid handle gives: -EINVAL
+ *    for a CPU or node, 0 for an id, UINT64_MAX for an address, NULL for an
+ *    owner). Without an instance to log to, the line goes to stderr.
+ *    tests/test_null_handles.c calls every function declared here so.
  *  - Handles never mix instances: a task of one `struct epc` used with the
  *    cgroup or enclave of another is -EINVAL with a line, nothing changed.
  *
@@ -260,8 +262,8 @@ long epc_reclaim(struct epc *epc, unsigned long nr_pages);
  * epc_node_read() - read a per-node attribute, as sysfs would show it.
  * @attr: "sgx_total_bytes": the bytes of EPC on @node, "%lu\n".
  * Return: the length read (the text is NUL-terminated when it fits);
- * -EINVAL for a node out of range, a NULL @attr, or a NULL @buf with a
- * non-zero @len; -ENOENT for a node without EPC (the x86/
+ * -EINVAL for a node out of range, a NULL @epc or @attr, or a NULL @buf with
+ * a non-zero @len; -ENOENT for a node without EPC (the x86/
  * group is invisible there) or an unknown attribute; -ENOSPC if @len is too
  * small.
  */
@@ -343,7 +345,7 @@ struct epc_stats {
  *	a cgroup limit refused a charge: a caller's, or the cgroup's background
  *	work. The three sum to the pages reclaim batches freed: @nr_evicted less
  *	the SECS pages that followed their last child out.
- * Return: 0; -EINVAL for a NULL @st or a @size of 0.
+ * Return: 0; -EINVAL for a NULL @epc or @st, or a @size of 0.
  */
 int epc_get_stats2(struct epc *epc, struct epc_stats *st, size_t size);
 /* The 0.1.0 form: fills the fields up to @epcm_bytes_per_page, never more.
@@ -450,14 +452,15 @@ typedef void (*epc_event_fn)(const struct epc_event *ev, void *arg);
  *
  * Set it while no other call on @epc is in flight (ksgxd included: it is
  * idle between allocations); @arg is published with @fn.
- * Return: 0.
+ * Return: 0; -EINVAL for a NULL @epc.
  */
 int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg);
 
 /*
  * epc_set_time() - MANUAL mode: the clock events carry from now on (any
  * unit; the library never reads a clock in MANUAL mode). It may go backwards.
- * Return: 0; -EINVAL in THREADS mode (events carry CLOCK_MONOTONIC there).
+ * Return: 0; -EINVAL in THREADS mode (events carry CLOCK_MONOTONIC there)
+ * or for a NULL @epc.
  */
 int epc_set_time(struct epc *epc, uint64_t now);
 
@@ -485,7 +488,7 @@ struct epc_cgroup *epc_cgroup_root(struct epc *epc);
  * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
  * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
  * @out: the new cgroup, a reference (epc_cgroup_put()).
- * Return: 0; -EINVAL malformed or NULL path, NULL @out (nothing is created);
+ * Return: 0; -EINVAL malformed or NULL path, NULL @epc or @out (nothing is created);
  * -ENOENT a missing parent; -EEXIST the cgroup exists ("/" always does);
  * -ENOMEM.
  */
@@ -493,7 +496,7 @@ int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out
 
 /*
  * @out: a new reference on every successful call (the same handle for the
- * same live cgroup). Return: 0; -EINVAL malformed or NULL path, NULL @out;
+ * same live cgroup). Return: 0; -EINVAL malformed or NULL path, NULL @epc or @out;
  * -ENOENT no such (live) cgroup.
  */
 int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgroup **out);
@@ -518,9 +521,10 @@ int epc_cgroup_put(struct epc_cgroup *cg);
 int epc_cgroup_remove(struct epc_cgroup *cg);
 
 /* The path of @cg ("/" for the root) into @buf. Return: length; -ENOSPC;
- * -EINVAL for a NULL @buf with a non-zero @len. */
+ * -EINVAL for a NULL @cg, or a NULL @buf with a non-zero @len. */
 ssize_t epc_cgroup_path(struct epc_cgroup *cg, char *buf, size_t len);
-/* Its name, the path's last component ("" for the root). Return: length; -ENOSPC. */
+/* Its name, the path's last component ("" for the root). Return: length;
+ * -ENOSPC; -EINVAL for a NULL @cg, or a NULL @buf with a non-zero @len. */
 ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len);
 
 /*
@@ -531,7 +535,8 @@ ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len);
  * bigger array. Enclaves and tasks are listed by id (epc_encl_id(),
  * epc_task_id()): unique within the instance and never reused, they stay
  * meaningful after the object goes, where a handle would dangle.
- * Each returns 0, or -EINVAL for a NULL @nr, or a NULL array with @cap > 0.
+ * Each returns 0, or -EINVAL for a NULL @cg (@epc), a NULL @nr, or a NULL
+ * array with @cap > 0.
  */
 
 /* Its live children in creation order, each a reference to put (epc_cgroup_put()). */
@@ -557,7 +562,7 @@ int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
  *	mark them; see "Backing memory" below).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
  * lacks; -ENOSPC if @len is too small for the text and its NUL; -EINVAL for
- * a NULL @file, or a NULL @buf with a non-zero @len.
+ * a NULL @cg or @file, or a NULL @buf with a non-zero @len.
  */
 ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
 
@@ -577,7 +582,7 @@ ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size
  * Return: 0; -ENOENT for a file the cgroup lacks; -EACCES for a read-only
  * file; -EINVAL for bad text, an unknown resource or a missing value; -ERANGE
  * for a number that does not fit in 64 bits (misc.max); -EINVAL for a NULL
- * @file or @text; -EOPNOTSUPP a misc.max write while the EPC controller is
+ * @cg, @file or @text; -EOPNOTSUPP a misc.max write while the EPC controller is
  * off (struct epc_config.cgroup_mode). A rejected write changes nothing.
  */
 int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char *text);
@@ -620,7 +625,7 @@ struct epc_cgroup_stats {
  *	is queued already is not counted).
  * @nr_work_run: times that work ran.
  */
-/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+/* Return: 0; -EINVAL for a NULL @cg or @st, or a @size of 0. */
 int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
 /* ------------------------------------------------------------------ tasks */
 
@@ -628,20 +633,25 @@ int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, siz
  * epc_task_create() - a stand-in for a thread: a CPU, a cgroup, a signal flag.
  * @cg: its cgroup (NULL = the root).
  * Return: 0; -EINVAL for a CPU out of range, a removed cgroup, a cgroup of
- * another instance, or a NULL @out; -ENOMEM.
+ * another instance, or a NULL @epc or @out; -ENOMEM.
  */
 int epc_task_create(struct epc *epc, struct epc_cgroup *cg, int cpu, struct epc_task **out);
+/* NULL is a no-op. */
 void epc_task_destroy(struct epc_task *t);
 
-/* Move @t to @cg; charges stay where they are. Return: 0; -EINVAL (removed
- * cgroup, or a cgroup of another instance than @t's). */
+/* Move @t to @cg (NULL = the root); charges stay where they are. Return: 0;
+ * -EINVAL (a NULL @t, a removed cgroup, or a cgroup of another instance than
+ * @t's). */
 int epc_task_move(struct epc_task *t, struct epc_cgroup *cg);
 
-/* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range. */
+/* Its node becomes cpu_to_node[cpu]. Return: 0; -EINVAL out of range (or a NULL @t). */
 int epc_task_set_cpu(struct epc_task *t, int cpu);
+/* Its CPU; -EINVAL for a NULL @t. */
 int epc_task_cpu(const struct epc_task *t);
-/* Its id: unique within the instance, never reused (1, 2, ... in creation order). */
+/* Its id: unique within the instance, never reused (1, 2, ... in creation
+ * order); 0 for a NULL @t. */
 uint64_t epc_task_id(const struct epc_task *t);
+/* Its node, cpu_to_node[its CPU]; -EINVAL for a NULL @t. */
 int epc_task_node(const struct epc_task *t);
 
 /* While pending, reclaim loops on the task's behalf return -EINTR. A NULL @t
@@ -666,15 +676,19 @@ enum epc_reclaim {
  * been woken (no free page, or the EPC is full) or the cgroup's background
  * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
  * a limit refuses the charge, in both modes; while no page is free, with
- * EPC_DO_RECLAIM); -EINVAL an unknown @r or a NULL @out. On error nothing is
- * charged.
+ * EPC_DO_RECLAIM); -EINVAL an unknown @r, or a NULL @t or @out. On error
+ * nothing is charged.
  */
 int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);
 
-/* Free a raw page: it is uncharged from the cgroup that was charged for it. */
+/* Free a raw page: it is uncharged from the cgroup that was charged for it.
+ * NULL is a no-op. */
 void epc_page_free(struct epc_page *p);
+/* Its node; -EINVAL for a NULL @p. */
 int epc_page_node(const struct epc_page *p);
+/* Its physical address; UINT64_MAX (never a page's) for a NULL @p. */
 uint64_t epc_page_phys(const struct epc_page *p);
+/* The @owner it was allocated with; NULL for a NULL @p (logged). */
 void *epc_page_owner(const struct epc_page *p);
 
 /* --------------------------------------------------------------- enclaves */
@@ -711,7 +725,7 @@ void *epc_page_owner(const struct epc_page *p);
  * epc_encl_create() - ECREATE: an enclave of @size bytes (a non-zero multiple
  * of EPC_PAGE_SIZE, at most EPC_ENCL_MAX_SIZE), charged to @t's cgroup for its
  * SECS (and its first VA page).
- * Return: 0; -EINVAL bad size or NULL @out; -ENOMEM / -EINTR as
+ * Return: 0; -EINVAL bad size or a NULL @t or @out; -ENOMEM / -EINTR as
  * epc_page_alloc() with EPC_DO_RECLAIM, or no host memory for the enclave's
  * books; -EMFILE / -ENFILE no file descriptor for the backing store (its
  * memfd); -EIO the emulated hardware refused. On error nothing is left.
@@ -722,8 +736,8 @@ int epc_encl_create(struct epc_task *t, uint64_t size, struct epc_encl **out);
 /**
  * epc_encl_add_page() - EADD one page at @offset with the bytes of @src (NULL
  * = zeros), before epc_encl_init(). The page becomes reclaimable.
- * Return: 0; -EINVAL bad offset, the enclave is initialized, or @e belongs to
- * another instance than @t; -EEXIST the page is there already; -ENOMEM /
+ * Return: 0; -EINVAL bad offset, the enclave is initialized, @e belongs to
+ * another instance than @t, or a NULL @t or @e; -EEXIST the page is there already; -ENOMEM /
  * -EINTR as epc_page_alloc() (-ENOMEM also when the host has no memory for a
  * new VA page's books); -EIO; -EOWNERDEAD the enclave was OOM-killed, by this
  * call or before it.
@@ -738,8 +752,8 @@ int epc_encl_init(struct epc_encl *e);
  * enclave itself would (the 0.1.0 form of epc_encl_access2()): any offset
  * and length within added pages, faulting evicted pages back in (the SECS
  * first) and setting their accessed bit.
- * Return: 0; -EINVAL range outside the enclave or not added, a NULL @buf, or
- * @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
+ * Return: 0; -EINVAL range outside the enclave or not added, a NULL @t, @e or
+ * @buf, or @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
  * for a reload after a bounded number of rounds; -EINTR a signal is pending;
  * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
@@ -748,7 +762,8 @@ int epc_encl_init(struct epc_encl *e);
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
 
-/* Its id: unique within the instance, never reused; events and listings name it. */
+/* Its id: unique within the instance, never reused (from 1); events and
+ * listings name it. 0 for a NULL @e. */
 uint64_t epc_encl_id(const struct epc_encl *e);
 
 enum epc_access {
@@ -772,7 +787,7 @@ int epc_encl_backing_fd(struct epc_encl *e);
 /*
  * Free every page and VA page, return every charge, before returning. It waits
  * for a reclaimer that is writing one of the enclave's pages back. No other
- * call on @e may be in flight or follow.
+ * call on @e may be in flight or follow. NULL is a no-op.
  */
 void epc_encl_destroy(struct epc_encl *e);
 
@@ -806,7 +821,7 @@ struct epc_encl_stats {
 	uint64_t backing_bytes;
 	uint64_t backing_allocated;
 };
-/* Return: 0; -EINVAL for a NULL @st or a @size of 0. */
+/* Return: 0; -EINVAL for a NULL @e or @st, or a @size of 0. */
 int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);
 /* The 0.1.0 form: fills the six fields up to @nr_reloaded, never more.
  * A NULL @e or @st is logged and ignored. */

@@ -438,8 +438,10 @@ EPC_API long epc_reclaim(struct epc *epc, unsigned long nr_pages)
 
 EPC_API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
 {
-	struct epc__events *ev = &epc->cgroups.events;
+	struct epc__events *ev;
 
+	REQUIRE(NULL, epc, "set event handler");
+	ev = &epc->cgroups.events;
 	atomic_store_explicit(&ev->fn, NULL, memory_order_release);
 	ev->arg = arg;
 	atomic_store_explicit(&ev->fn, fn, memory_order_release);
@@ -448,6 +450,7 @@ EPC_API int epc_set_event_handler(struct epc *epc, epc_event_fn fn, void *arg)
 
 EPC_API int epc_set_time(struct epc *epc, uint64_t now)
 {
+	REQUIRE(NULL, epc, "set time");
 	if (epc->mode != EPC_BACKGROUND_MANUAL)
 		return refuse(&epc->log, -EINVAL, "set time: only in MANUAL mode");
 	atomic_store_explicit(&epc->cgroups.events.now, now, memory_order_relaxed);
@@ -685,6 +688,9 @@ EPC_API int epc_cgroup_put(struct epc_cgroup *cg)
 
 EPC_API ssize_t epc_cgroup_name(struct epc_cgroup *cg, char *buf, size_t len)
 {
+	REQUIRE(NULL, cg, "cgroup name");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup name: NULL buf with len %zu", len);
 	return epc__cg_name(cg, buf, len);
 }
 
@@ -701,8 +707,10 @@ static int list_args_check(const struct epc__log *log, const char *what, const v
 EPC_API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap,
 				     size_t *nr)
 {
-	int ret = list_args_check(cg->tree->log, "cgroup children", out, cap, nr);
+	int ret;
 
+	REQUIRE(NULL, cg, "cgroup children");
+	ret = list_args_check(cg->tree->log, "cgroup children", out, cap, nr);
 	if (ret)
 		return ret;
 	*nr = epc__cg_list_children(cg, out, cap);
@@ -711,11 +719,14 @@ EPC_API int epc_cgroup_list_children(struct epc_cgroup *cg, struct epc_cgroup **
 
 EPC_API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
 {
-	struct epc *epc = epc_of_cgroup(cg);
-	int ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
 	struct epc_task *t;
+	struct epc *epc;
 	size_t n = 0;
+	int ret;
 
+	REQUIRE(NULL, cg, "cgroup tasks");
+	epc = epc_of_cgroup(cg);
+	ret = list_args_check(&epc->log, "cgroup tasks", ids, cap, nr);
 	if (ret)
 		return ret;
 	epc__mutex_lock(&epc->objs_lock);
@@ -734,9 +745,12 @@ EPC_API int epc_cgroup_list_tasks(struct epc_cgroup *cg, uint64_t *ids, size_t c
 
 EPC_API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
 {
-	struct epc *epc = epc_of_cgroup(cg);
-	int ret = list_args_check(&epc->log, "cgroup enclaves", ids, cap, nr);
+	struct epc *epc;
+	int ret;
 
+	REQUIRE(NULL, cg, "cgroup enclaves");
+	epc = epc_of_cgroup(cg);
+	ret = list_args_check(&epc->log, "cgroup enclaves", ids, cap, nr);
 	if (!ret)
 		*nr = epc__encl_list(&epc->encl, cg, ids, cap);
 	return ret;
@@ -744,8 +758,10 @@ EPC_API int epc_cgroup_list_encls(struct epc_cgroup *cg, uint64_t *ids, size_t c
 
 EPC_API int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr)
 {
-	int ret = list_args_check(&epc->log, "enclaves", ids, cap, nr);
+	int ret;
 
+	REQUIRE(NULL, epc, "enclaves");
+	ret = list_args_check(&epc->log, "enclaves", ids, cap, nr);
 	if (!ret)
 		*nr = epc__encl_list(&epc->encl, NULL, ids, cap);
 	return ret;
@@ -913,6 +929,10 @@ EPC_API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 
 EPC_API uint64_t epc_task_id(const struct epc_task *t)
 {
+	if (!t) {
+		refuse(NULL, -EINVAL, "task id: NULL t");
+		return 0; /* ids start at 1 */
+	}
 	return t->id;
 }
 
@@ -930,11 +950,13 @@ EPC_API int epc_task_set_cpu(struct epc_task *t, int cpu)
 
 EPC_API int epc_task_cpu(const struct epc_task *t)
 {
+	REQUIRE(NULL, t, "task cpu");
 	return t->cpu;
 }
 
 EPC_API int epc_task_node(const struct epc_task *t)
 {
+	REQUIRE(NULL, t, "task node");
 	return epc__task_node(t);
 }
 
@@ -979,16 +1001,25 @@ EPC_API void epc_page_free(struct epc_page *p)
 
 EPC_API int epc_page_node(const struct epc_page *p)
 {
+	REQUIRE(NULL, p, "page node");
 	return p->node;
 }
 
 EPC_API uint64_t epc_page_phys(const struct epc_page *p)
 {
+	if (!p) {
+		refuse(NULL, -EINVAL, "page phys: NULL p");
+		return UINT64_MAX; /* not page aligned: no page's address */
+	}
 	return epc__mm_page_phys(epc__mm_of_page(p), p);
 }
 
 EPC_API void *epc_page_owner(const struct epc_page *p)
 {
+	if (!p) {
+		refuse(NULL, -EINVAL, "page owner: NULL p");
+		return NULL;
+	}
 	return p->owner;
 }
 
@@ -1004,7 +1035,8 @@ EPC_API int epc_encl_access2(struct epc_task *t, struct epc_encl *e, uint64_t of
 			     size_t len, enum epc_access mode)
 {
 	if ((unsigned)mode > EPC_ACCESS_WRITE)
-		return refuse(t->reclaim->log, -EINVAL, "access: unknown mode %d", (int)mode);
+		return refuse(t ? t->reclaim->log : NULL, -EINVAL, "access: unknown mode %d",
+			      (int)mode);
 	return epc_encl_access(t, e, offset, buf, len, mode == EPC_ACCESS_WRITE);
 }
 

@@ -20,6 +20,10 @@ EPC_API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, s
 	struct stat sb;
 	bool secs_out;
 
+	if (!e) {
+		epc__log(NULL, LOG_ERR, "enclave stats: NULL enclave: %s", strerror(EINVAL));
+		return -EINVAL;
+	}
 	if (!st || !size) {
 		epc__log(e->layer->d.log, LOG_ERR, "enclave stats: %s: %s",
 			 st ? "size 0" : "NULL stats", strerror(EINVAL));
@@ -51,6 +55,10 @@ EPC_API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, s
 
 EPC_API uint64_t epc_encl_id(const struct epc_encl *e)
 {
+	if (!e) {
+		epc__log(NULL, LOG_ERR, "enclave id: NULL enclave: %s", strerror(EINVAL));
+		return 0; /* ids start at 1 */
+	}
 	return e->id;
 }
 

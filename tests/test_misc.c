@@ -1085,6 +1085,276 @@ static void test_misc_try_charge_reports_tightest_limit(void **state)
 	epc_destroy(epc);
 }
 
+/* -------------------------------------------- stocks (issue 17, misc.h) */
+
+#define NR_STOCK_CPUS 4
+
+/* One node of NPAGES pages, NR_STOCK_CPUS CPUs on it: one stock each. */
+static struct epc *make_stock_epc(void)
+{
+	static const int cpu_to_node[NR_STOCK_CPUS] = {0, 0, 0, 0};
+	struct topo tp = {.nr_nodes = 1,
+			  .nr_cpus = NR_STOCK_CPUS,
+			  .cpu_to_node = cpu_to_node,
+			  .nr_sections = 1,
+			  .pages = NPAGES};
+
+	return make_topo(&tp);
+}
+
+static void set_max_pages(struct epc_cgroup *cg, uint64_t pages)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)(pages * PAGE));
+	CHECK_EQ(epc_cgroup_write(cg, "misc.max", text), 0, "misc.max write");
+}
+
+/* Allocate and free one page on @t, @n times (the page goes to @t's stock). */
+static void alloc_free(struct epc_task *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		epc_page_free(alloc_ok(t));
+}
+
+/*
+ * Pages held by stocks are counted by the counter but not by misc.current:
+ * a read in the middle of stocked charging is exact, and so is the root's.
+ */
+static void test_misc_stock_read_exact_mid_stock(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *r = epc_cgroup_root(epc), *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[10];
+	struct epc_cgroup_stats st;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		p[i] = alloc_ok(t);
+	for (int i = 0; i < 10; i++)
+		epc_page_free(p[i]);
+	for (int i = 0; i < 3; i++)
+		p[i] = alloc_ok(t);
+	CHECK(raw_usage(a) > 3 * PAGE, "the stock holds charged pages (the test tests stocks)");
+	CHECK_EQ(cg_usage(a), 3 * PAGE, "misc.current of A: its 3 pages, not its stock");
+	CHECK_EQ(cg_usage(r), 3 * PAGE, "the root's too");
+	CHECK_EQ(epc__cg_usage(a), 3 * PAGE, "the reclaimer's read too");
+	assert_int_equal(epc_cgroup_get_stats(a, &st, sizeof(st)), 0);
+	CHECK_EQ(st.current, 3 * PAGE, "and the stats'");
+	CHECK_EQ(peak_of(a), 10 * PAGE, "peak: the 10 pages held at once");
+	assert_epc_consistent(epc); /* counter = pages + stocks, at every level */
+	for (int i = 0; i < 3; i++)
+		epc_page_free(p[i]);
+	expect_usage(a, 0);
+	expect_usage(r, 0);
+	expect_peak(r, 10 * PAGE);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * Two CPUs' stocks hold all of A's limit, used by no page: a third CPU's
+ * charges must drain them rather than be refused (no false refusal, no
+ * event), and only a charge beyond the limit is refused, once.
+ */
+static void test_misc_stock_drained_before_refusal(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t0 = make_task(epc, a, 0), *t1 = make_task(epc, a, 1);
+	struct epc_task *t2 = make_task(epc, a, 2);
+	struct epc_page *p0, *p1, *q[2];
+
+	(void)state;
+	set_max_pages(a, 2);
+	p0 = alloc_ok(t0);
+	p1 = alloc_ok(t1); /* a new peak: drains (and forgets) CPU 0's stock */
+	epc_page_free(p0);
+	epc_page_free(p1);
+	alloc_free(t0, 1); /* CPU 0 stocks again, within the peak */
+	CHECK_EQ(raw_usage(a), 2 * PAGE, "CPUs 0 and 1 stock A's whole limit");
+	expect_usage(a, 0);
+	q[0] = alloc_ok(t2);
+	q[1] = alloc_ok(t2);
+	expect_events(a, 0, 0);
+	expect_usage(a, 2 * PAGE);
+	alloc_fails(t2, EPC_NO_RECLAIM, -ENOMEM);
+	expect_events(a, 1, 1);
+	/* and the stocks of CPUs 0 and 1 gave A's room back for good */
+	epc_page_free(q[0]);
+	epc_page_free(q[1]);
+	p0 = alloc_ok(t0);
+	p1 = alloc_ok(t1);
+	alloc_fails(t2, EPC_NO_RECLAIM, -ENOMEM);
+	expect_events(a, 2, 2);
+	epc_page_free(p0);
+	epc_page_free(p1);
+	expect_usage(a, 0);
+	expect_peak(a, 2 * PAGE);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t0);
+	epc_task_destroy(t1);
+	epc_task_destroy(t2);
+	epc_destroy(epc);
+}
+
+/*
+ * misc.peak is never a stock's: one page charged and freed a hundred times
+ * peaks at one page; a second CPU's page while the first CPU's stock holds
+ * one is still one page in use (its stock is drained, not the peak raised);
+ * two pages held at once by siblings are two, at the parent and the root.
+ */
+static void test_misc_stock_peak_never_inflated(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *r = epc_cgroup_root(epc), *a = make_cg(epc, "/A");
+	struct epc_cgroup *b = make_cg(epc, "/A/B"), *c = make_cg(epc, "/A/C");
+	struct epc_task *tb = make_task(epc, b, 0), *tc = make_task(epc, c, 1);
+	struct epc_page *pb, *pc;
+
+	(void)state;
+	alloc_free(tb, 100);
+	expect_peak(b, PAGE);
+	expect_peak(a, PAGE);
+	expect_peak(r, PAGE);
+	CHECK_EQ(raw_usage(b), PAGE, "B's page sits in CPU 0's stock");
+	alloc_free(tc, 100);
+	expect_peak(c, PAGE);
+	expect_peak(a, PAGE);
+	expect_peak(r, PAGE);
+	pb = alloc_ok(tb);
+	pc = alloc_ok(tc);
+	expect_peak(a, 2 * PAGE);
+	expect_peak(r, 2 * PAGE);
+	epc_page_free(pb);
+	epc_page_free(pc);
+	alloc_free(tb, 50);
+	alloc_free(tc, 50);
+	expect_peak(b, PAGE);
+	expect_peak(c, PAGE);
+	expect_peak(a, 2 * PAGE);
+	expect_peak(r, 2 * PAGE);
+	expect_usage(r, 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(tb);
+	epc_task_destroy(tc);
+	epc_destroy(epc);
+}
+
+/*
+ * A misc.max write drains the stocks: pages stocked under the old limit
+ * never pass the new one. A limit below the usage is accepted, as the
+ * kernel's (behaviour 46), and the next charge is refused.
+ */
+static void test_misc_stock_max_write_drains(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *a = make_cg(epc, "/A");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		p[i] = alloc_ok(t);
+	for (int i = 0; i < 4; i++)
+		epc_page_free(p[i]);
+	CHECK_EQ(raw_usage(a), 4 * PAGE, "CPU 0's stock holds 4 pages");
+	set_max_pages(a, 2);
+	CHECK_EQ(raw_usage(a), 0, "the write drained it");
+	p[0] = alloc_ok(t);
+	p[1] = alloc_ok(t);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	expect_events(a, 1, 1);
+	set_max_pages(a, 1); /* below the usage */
+	expect_usage(a, 2 * PAGE);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
+	expect_events(a, 2, 2);
+	epc_page_free(p[0]);
+	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM); /* still at 1 page: refused */
+	epc_page_free(p[1]);
+	p[0] = alloc_ok(t);
+	expect_usage(a, PAGE);
+	expect_events(a, 3, 3);
+	epc_page_free(p[0]);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * Removal drains the stocks that cache the cgroup: with no page left it is
+ * reaped at once (it does not look charged for ever); with a page left it
+ * is dying, its usage that page alone, and reaped when the page goes.
+ */
+static void test_misc_stock_removal_reaps(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *r = epc_cgroup_root(epc), *d = make_cg(epc, "/D");
+	struct epc_cgroup *e = make_cg(epc, "/E");
+	struct epc_task *t = make_task(epc, d, 0);
+	struct epc_page *p;
+
+	(void)state;
+	alloc_free(t, 3);
+	CHECK(raw_usage(d) > 0, "CPU 0's stock caches D");
+	assert_int_equal(epc_task_move(t, e), 0);
+	assert_int_equal(epc_cgroup_remove(d), 0);
+	CHECK_EQ(raw_usage(r), 0, "its stocked page went back to the root");
+	assert_int_equal(epc_cgroup_put(d), 0);
+	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "D reaped with its handle");
+
+	/* E: one page held, one stocked, then removed */
+	p = alloc_ok(t);
+	alloc_free(t, 1);
+	epc_page_free(alloc_ok(t));
+	CHECK(raw_usage(e) > PAGE || cg_usage(e) == PAGE, "E's stock at work");
+	assert_int_equal(epc_task_move(t, r), 0);
+	assert_int_equal(epc_cgroup_remove(e), 0);
+	assert_int_equal(epc_cgroup_put(e), 0);
+	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "E dying: a page is still charged");
+	CHECK_EQ(raw_usage(r), PAGE, "the root's counter: that page, no stock of E");
+	expect_usage(r, PAGE);
+	assert_epc_consistent(epc);
+	epc_page_free(p);
+	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "E reaped with its last page");
+	expect_usage(r, 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
+/*
+ * A task that moves leaves its CPU's stock caching the old cgroup: the next
+ * charge in the new one gives the old one's stocked pages back, so both
+ * read and count exactly.
+ */
+static void test_misc_stock_task_move(void **state)
+{
+	struct epc *epc = make_stock_epc();
+	struct epc_cgroup *a = make_cg(epc, "/A"), *b = make_cg(epc, "/B");
+	struct epc_task *t = make_task(epc, a, 0);
+	struct epc_page *p;
+
+	(void)state;
+	alloc_free(t, 5);
+	CHECK_EQ(raw_usage(a), PAGE, "A's page in CPU 0's stock");
+	assert_int_equal(epc_task_move(t, b), 0);
+	p = alloc_ok(t);
+	CHECK_EQ(raw_usage(a), 0, "the stock switched to B and gave A's page back");
+	expect_usage(a, 0);
+	expect_usage(b, PAGE);
+	assert_epc_consistent(epc);
+	/* a page of A freed while the stock caches B goes straight back to A */
+	assert_int_equal(epc_task_move(t, a), 0);
+	epc_page_free(p);
+	expect_usage(b, 0);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1111,6 +1381,12 @@ int main(void)
 		cmocka_unit_test(test_misc_b48_limit_above_capacity),
 		cmocka_unit_test(test_misc_b49_events_text_exact),
 		cmocka_unit_test(test_misc_try_charge_reports_tightest_limit),
+		cmocka_unit_test(test_misc_stock_read_exact_mid_stock),
+		cmocka_unit_test(test_misc_stock_drained_before_refusal),
+		cmocka_unit_test(test_misc_stock_peak_never_inflated),
+		cmocka_unit_test(test_misc_stock_max_write_drains),
+		cmocka_unit_test(test_misc_stock_removal_reaps),
+		cmocka_unit_test(test_misc_stock_task_move),
 	};
 
 	return cmocka_run_group_tests_name("misc", tests, NULL, NULL);

@@ -514,11 +514,118 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 	free(c);
 }
 
+/*
+ * Stocks (issue 17): three tasks on CPUs 0-2, in /s/x, /s/y and /s, each
+ * allocating and freeing one page at a time under /s's limit of exactly
+ * three pages, while a reader on CPU 3's thread reads misc.current and
+ * misc.peak. The three never hold more than three pages, so no refusal is
+ * ever real: every charge must succeed however the stocks of the three CPUs
+ * hold /s's room (a charge drains them first), no read may show more than
+ * three pages, and /s counts no event.
+ */
+#define STOCK_TASKS 3
+
+struct stock_worker {
+	struct epc_task *t;
+	unsigned long rounds;
+	_Atomic unsigned long *refused;
+};
+
+struct stock_reader {
+	struct epc_cgroup *s, *root;
+	_Atomic bool *stop;
+	_Atomic unsigned long *anomalies, reads;
+};
+
+static void *stock_worker_main(void *arg)
+{
+	struct stock_worker *w = arg;
+
+	for (unsigned long i = 0; i < w->rounds; i++) {
+		struct epc_page *p;
+
+		if (epc_page_alloc(w->t, NULL, EPC_NO_RECLAIM, &p)) {
+			atomic_fetch_add(w->refused, 1);
+			continue;
+		}
+		epc_page_free(p);
+	}
+	return NULL;
+}
+
+static void *stock_reader_main(void *arg)
+{
+	struct stock_reader *r = arg;
+
+	while (!atomic_load(r->stop)) {
+		int64_t cur = read_count(r->s, "misc.current"), peak = read_count(r->s, "misc.peak");
+		int64_t rcur = read_count(r->root, "misc.current");
+
+		if (cur < 0 || cur > STOCK_TASKS * PAGE || peak > STOCK_TASKS * PAGE || rcur < 0 ||
+		    rcur > STOCK_TASKS * PAGE)
+			atomic_fetch_add(r->anomalies, 1);
+		atomic_fetch_add(&r->reads, 1);
+	}
+	return NULL;
+}
+
+static void test_stress_cgroup_stocks_no_false_refusal(void **state)
+{
+	static const int cpu_to_node[STOCK_TASKS + 1] = {0, 0, 0, 0};
+	struct topo tp = {.nr_nodes = 1,
+			  .nr_cpus = STOCK_TASKS + 1,
+			  .cpu_to_node = cpu_to_node,
+			  .nr_sections = 1,
+			  .pages = 64};
+	struct epc *epc = make_topo(&tp);
+	struct epc_cgroup *s = make_cg(epc, "/s");
+	struct epc_cgroup *cgs[STOCK_TASKS] = {make_cg(epc, "/s/x"), make_cg(epc, "/s/y"), s};
+	struct stock_worker w[STOCK_TASKS];
+	_Atomic unsigned long refused = 0, anomalies = 0;
+	_Atomic bool stop = false;
+	struct stock_reader rd = {.s = s,
+				  .root = epc_cgroup_root(epc),
+				  .stop = &stop,
+				  .anomalies = &anomalies};
+	pthread_t th[STOCK_TASKS], rth;
+	int64_t peak;
+
+	(void)state;
+	atomic_init(&rd.reads, 0);
+	CHECK_EQ(epc_cgroup_write(s, "misc.max", "sgx_epc 12288"), 0, "/s: three pages");
+	for (int i = 0; i < STOCK_TASKS; i++) {
+		w[i] = (struct stock_worker){.t = make_task(epc, cgs[i], i),
+					     .rounds = ROUNDS * stress_scale(),
+					     .refused = &refused};
+		assert_int_equal(pthread_create(&th[i], NULL, stock_worker_main, &w[i]), 0);
+	}
+	assert_int_equal(pthread_create(&rth, NULL, stock_reader_main, &rd), 0);
+	for (int i = 0; i < STOCK_TASKS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	atomic_store(&stop, true);
+	assert_int_equal(pthread_join(rth, NULL), 0);
+
+	CHECK_EQ(atomic_load(&refused), 0, "no charge refused: three pages always fit");
+	CHECK_EQ(read_count(s, "misc.events"), 0, "so /s counts no event");
+	CHECK_EQ(read_count(s, "misc.events.local"), 0, "nor a local one");
+	CHECK_EQ(atomic_load(&anomalies), 0, "no read above three pages, or unreadable");
+	CHECK(atomic_load(&rd.reads) > 0, "the reader read");
+	CHECK_EQ(read_count(s, "misc.current"), 0, "every page freed: /s at 0");
+	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "the root at 0");
+	peak = read_count(s, "misc.peak");
+	CHECK(peak >= PAGE && peak <= STOCK_TASKS * PAGE, "/s's peak: pages really held at once");
+	assert_epc_consistent(epc);
+	for (int i = 0; i < STOCK_TASKS; i++)
+		epc_task_destroy(w[i].t);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress_cgroup_limits_hold_under_contention),
 		cmocka_unit_test(test_stress_cgroup_remove_races_uncharge),
+		cmocka_unit_test(test_stress_cgroup_stocks_no_false_refusal),
 	};
 
 	return cmocka_run_group_tests_name("stress_cgroup", tests, NULL, NULL);

@@ -558,6 +558,231 @@ static void test_model_distance_pcp(void **state)
 	run_model(true, EPC_FALLBACK_DISTANCE, 4);
 }
 
+/* ----------------------------------------------- the charge model (issue 17) */
+
+/*
+ * Charging with per-CPU stocks beside the kernel's exact counters: a tree
+ * R, /A, /A/B, /A/C, /D on one node of CM_PAGES pages and CM_CPUS CPUs (one
+ * stock each); CM_TASKS tasks allocate and free single pages, move between
+ * cgroups and CPUs, and misc.max is rewritten at random (often below the
+ * usage). The model is the kernel's misc_cg_try_charge() on plain integers:
+ * usage, peak (with behaviour 39's transient raise below a refusing level),
+ * events and events.local. After every step every cgroup's misc.current,
+ * misc.peak, misc.events and misc.events.local equal the model's, and the
+ * checker passes (counter = pages charged + stocks, at every level): the
+ * stocks are invisible to every reader, and a refusal is exactly the
+ * kernel's.
+ */
+#define CM_PAGES 48
+#define CM_CPUS	 4
+#define CM_TASKS 4
+#define CM_NR_CG 5
+
+static const char *const cm_paths[CM_NR_CG] = {"/", "/A", "/A/B", "/A/C", "/D"};
+static const int cm_parent[CM_NR_CG] = {-1, 0, 1, 1, 0};
+
+struct cmodel {
+	struct epc *epc;
+	struct epc_cgroup *cg[CM_NR_CG];
+	struct epc_task *task[CM_TASKS];
+	int task_cg[CM_TASKS];
+	struct epc_page *page[CM_PAGES];
+	int page_cg[CM_PAGES];
+	int nr_held;
+	uint64_t usage[CM_NR_CG], peak[CM_NR_CG], max[CM_NR_CG], events[CM_NR_CG],
+		local[CM_NR_CG];
+	uint64_t rng, step;
+	unsigned long seed, nr_alloc, nr_refused, nr_max_writes;
+};
+
+static unsigned cm_rnd(struct cmodel *m, unsigned n)
+{
+	return (unsigned)(rng_next(&m->rng) % n);
+}
+
+#define CMFAIL(m, fmt, ...)                                                                        \
+	fail_msg("seed %lu step %llu: " fmt, (m)->seed, (unsigned long long)(m)->step,             \
+		 ##__VA_ARGS__)
+
+/* The model's misc_cg_try_charge() of one page at @c. Return: whether it fits. */
+static bool cm_charge(struct cmodel *m, int c)
+{
+	int f = -1;
+
+	for (int l = c; l >= 0; l = cm_parent[l]) {
+		uint64_t bound = m->max[l] < CM_PAGES ? m->max[l] : CM_PAGES;
+
+		if (m->usage[l] + 1 > bound) {
+			f = l;
+			break;
+		}
+	}
+	if (f < 0) {
+		for (int l = c; l >= 0; l = cm_parent[l])
+			if (++m->usage[l] > m->peak[l])
+				m->peak[l] = m->usage[l];
+		return true;
+	}
+	/* behaviour 39: the levels below the refusing one peaked at the transient value */
+	for (int l = c; l != f; l = cm_parent[l])
+		if (m->usage[l] + 1 > m->peak[l])
+			m->peak[l] = m->usage[l] + 1;
+	m->local[f]++;
+	for (int l = f; cm_parent[l] >= 0; l = cm_parent[l])
+		m->events[l]++;
+	return false;
+}
+
+static uint64_t cm_read(struct cmodel *m, int c, const char *file)
+{
+	char buf[128];
+	unsigned long long v = 0;
+
+	if (epc_cgroup_read(m->cg[c], file, buf, sizeof(buf)) < 0)
+		CMFAIL(m, "reading %s of %s", file, cm_paths[c]);
+	if (buf[0] && sscanf(buf, "%*s %llu", &v) != 1)
+		CMFAIL(m, "%s of %s: '%s'", file, cm_paths[c], buf);
+	return v;
+}
+
+static void cm_check(struct cmodel *m)
+{
+	for (int c = 0; c < CM_NR_CG; c++) {
+		uint64_t cur = cm_read(m, c, "misc.current"), peak = cm_read(m, c, "misc.peak");
+
+		if (cur != m->usage[c] * PAGE || peak != m->peak[c] * PAGE)
+			CMFAIL(m, "%s: misc.current %llu, misc.peak %llu; the model %llu, %llu",
+			       cm_paths[c], (unsigned long long)cur, (unsigned long long)peak,
+			       (unsigned long long)(m->usage[c] * PAGE),
+			       (unsigned long long)(m->peak[c] * PAGE));
+		if (c && (cm_read(m, c, "misc.events") != m->events[c] ||
+			  cm_read(m, c, "misc.events.local") != m->local[c]))
+			CMFAIL(m, "%s: events %llu, local %llu; the model %llu, %llu", cm_paths[c],
+			       (unsigned long long)cm_read(m, c, "misc.events"),
+			       (unsigned long long)cm_read(m, c, "misc.events.local"),
+			       (unsigned long long)m->events[c], (unsigned long long)m->local[c]);
+	}
+	if (epc__check(m->epc))
+		CMFAIL(m, "the invariant checker failed");
+}
+
+static void cm_step_alloc(struct cmodel *m)
+{
+	int t = (int)cm_rnd(m, CM_TASKS), c = m->task_cg[t];
+	struct epc_page *p = NULL;
+	bool fits = cm_charge(m, c);
+	int ret = epc_page_alloc(m->task[t], NULL, EPC_NO_RECLAIM, &p);
+
+	if (fits != !ret)
+		CMFAIL(m, "task %d in %s: allocation %d, the model says it %s", t, cm_paths[c], ret,
+		       fits ? "fits" : "is refused");
+	if (ret) {
+		if (ret != -ENOMEM)
+			CMFAIL(m, "a refusal with nothing reclaimable is -ENOMEM, got %d", ret);
+		m->nr_refused++;
+		return;
+	}
+	m->page[m->nr_held] = p;
+	m->page_cg[m->nr_held++] = c;
+	m->nr_alloc++;
+}
+
+static void cm_step_free(struct cmodel *m)
+{
+	int i;
+
+	if (!m->nr_held)
+		return;
+	i = (int)cm_rnd(m, (unsigned)m->nr_held);
+	epc_page_free(m->page[i]);
+	for (int l = m->page_cg[i]; l >= 0; l = cm_parent[l])
+		m->usage[l]--;
+	m->page[i] = m->page[--m->nr_held];
+	m->page_cg[i] = m->page_cg[m->nr_held];
+}
+
+static void cm_step_max(struct cmodel *m)
+{
+	int c = 1 + (int)cm_rnd(m, CM_NR_CG - 1);
+	uint64_t pages = cm_rnd(m, 4) ? cm_rnd(m, 24) : UINT64_MAX;
+	char text[64];
+
+	if (pages == UINT64_MAX)
+		snprintf(text, sizeof(text), "sgx_epc max");
+	else
+		snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)(pages * PAGE));
+	if (epc_cgroup_write(m->cg[c], "misc.max", text))
+		CMFAIL(m, "writing '%s' to %s's misc.max", text, cm_paths[c]);
+	m->max[c] = pages;
+	m->nr_max_writes++;
+}
+
+static void cm_step_move(struct cmodel *m)
+{
+	int t = (int)cm_rnd(m, CM_TASKS), c = (int)cm_rnd(m, CM_NR_CG);
+
+	if (cm_rnd(m, 2)) {
+		if (epc_task_move(m->task[t], m->cg[c]))
+			CMFAIL(m, "moving task %d to %s", t, cm_paths[c]);
+		m->task_cg[t] = c;
+	} else if (epc_task_set_cpu(m->task[t], (int)cm_rnd(m, CM_CPUS))) {
+		CMFAIL(m, "moving task %d to another CPU", t);
+	}
+}
+
+static void test_model_charge_stocks(void **state)
+{
+	static const int cpu_to_node[CM_CPUS] = {0, 0, 0, 0};
+	struct topo tp = {.nr_nodes = 1,
+			  .nr_cpus = CM_CPUS,
+			  .cpu_to_node = cpu_to_node,
+			  .nr_sections = 1,
+			  .pages = CM_PAGES};
+	struct cmodel *m = calloc(1, sizeof(*m));
+	unsigned long steps = 8000 * stress_scale();
+
+	(void)state;
+	assert_non_null(m);
+	m->seed = test_seed(5);
+	m->rng = m->seed * 0x9E3779B97F4A7C15ULL + 1;
+	m->epc = make_topo(&tp);
+	m->cg[0] = epc_cgroup_root(m->epc);
+	for (int c = 0; c < CM_NR_CG; c++) {
+		if (c)
+			m->cg[c] = make_cg(m->epc, cm_paths[c]);
+		m->max[c] = UINT64_MAX;
+	}
+	for (int t = 0; t < CM_TASKS; t++) {
+		m->task_cg[t] = (t + 2) % CM_NR_CG;
+		m->task[t] = make_task(m->epc, m->cg[m->task_cg[t]], t % CM_CPUS);
+	}
+	cm_check(m);
+	for (m->step = 1; m->step <= steps; m->step++) {
+		bool filling = (m->step / 150) % 2 == 0;
+		unsigned r = cm_rnd(m, 100);
+		unsigned w_alloc = filling ? 60 : 30, w_free = filling ? 30 : 60;
+
+		if (r < w_alloc)
+			cm_step_alloc(m);
+		else if (r < w_alloc + w_free)
+			cm_step_free(m);
+		else if (r < w_alloc + w_free + 4)
+			cm_step_max(m);
+		else
+			cm_step_move(m);
+		cm_check(m);
+	}
+	print_message("# charge model: %lu allocations, %lu refused, %lu misc.max writes\n",
+		      m->nr_alloc, m->nr_refused, m->nr_max_writes);
+	while (m->nr_held)
+		cm_step_free(m);
+	cm_check(m);
+	for (int t = 0; t < CM_TASKS; t++)
+		epc_task_destroy(m->task[t]);
+	epc_destroy(m->epc);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_model_node_order_pcp),
 		cmocka_unit_test(test_model_distance),
 		cmocka_unit_test(test_model_distance_pcp),
+		cmocka_unit_test(test_model_charge_stocks),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

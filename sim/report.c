@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,8 @@ static void fmt_seconds(char *buf, size_t len, double s)
 {
 	if (s == 0)
 		snprintf(buf, len, "0 s");
+	else if (s >= 1e9) /* %.2f would not fit, and the unit would be cut off */
+		snprintf(buf, len, "%.3g s", s);
 	else if (s >= 1)
 		snprintf(buf, len, "%.2f s", s);
 	else if (s >= 1e-3)
@@ -280,7 +283,7 @@ static void report_reclaimer(FILE *f, const struct sim_result *r)
 void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_result *r)
 {
 	const struct sim_cost *c = &s->run.cost;
-	char a[32], b[32], d[32], m[32], base[32], build[32];
+	char a[32], b[32], d[32], m[32], base[32], build[32], ghz[32];
 
 	fputc('\n', f);
 	report_nodes(f, r);
@@ -293,14 +296,19 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	fmt_seconds(m, sizeof(m), r->modelled_seconds);
 	fmt_seconds(base, sizeof(base), r->baseline_seconds);
 	fmt_seconds(build, sizeof(build), r->build_seconds);
+	/* one decimal, as the scenarios write it, unless it takes more */
+	if (fabs(c->clock_ghz * 10 - round(c->clock_ghz * 10)) < 1e-9)
+		snprintf(ghz, sizeof(ghz), "%.1f", c->clock_ghz);
+	else
+		snprintf(ghz, sizeof(ghz), "%g", c->clock_ghz);
 	sim_fmt_count(a, sizeof(a), c->fault);
 	sim_fmt_count(b, sizeof(b), c->ewb);
 	sim_fmt_count(d, sizeof(d), c->eldu);
 	fprintf(f,
 		"modelled time on SGX hardware: run %s (%.2fx the %s without paging), build %s\n"
 		"  (cycles: %" PRIu64 " an access, %s a fault, %s an EWB, %s an ELDU;\n"
-		"  %.1f GHz, %d CPU%s at once; epcmm-scenario(5) says where they come from)\n",
-		m, r->slowdown, base, build, c->access, a, b, d, c->clock_ghz, r->nr_cpus_used,
+		"  %s GHz, %d CPU%s at once; epcmm-scenario(5) says where they come from)\n",
+		m, r->slowdown, base, build, c->access, a, b, d, ghz, r->nr_cpus_used,
 		r->nr_cpus_used == 1 ? "" : "s");
 }
 

@@ -21,11 +21,11 @@
 
 #include "pattern.h"
 #include "scenario.h"
+#include "value.h"
 
-#define LINE_MAX_CHARS	  (200 - 2) /* inih's buffer, less the newline and NUL */
-#define DEFAULT_ACCESSES  1000000
-#define MAX_SECTION_BYTES (1ULL << 40)
-#define AUTO_PHYS_BASE	  0x80000000ULL /* where sections without phys go */
+#define LINE_MAX_CHARS	 (200 - 2) /* inih's buffer, less the newline and NUL */
+#define DEFAULT_ACCESSES 1000000
+#define AUTO_PHYS_BASE	 0x80000000ULL /* where sections without phys go */
 
 enum sect_kind {
 	SECT_NONE,
@@ -100,118 +100,11 @@ static int fail_at(char *err, size_t errlen, const struct sim_loc *loc, const ch
 	return -EINVAL;
 }
 
-/* ------------------------------------------------------------ value syntax */
-
-/* Digits only, no sign, no space; overflow is -ERANGE. */
-static int parse_digits(const char **text, uint64_t *out)
-{
-	const char *t = *text;
-	uint64_t v = 0;
-
-	if (!isdigit((unsigned char)*t))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*t); t++) {
-		unsigned d = (unsigned)(*t - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*text = t;
-	*out = v;
-	return 0;
-}
-
-static int parse_scaled(const char *text, uint64_t *out, const char *suffixes, uint64_t base)
-{
-	uint64_t v, mult = 1;
-	const char *t = text, *s;
-	int ret = parse_digits(&t, &v);
-
-	if (ret)
-		return ret;
-	if (*t) {
-		s = strchr(suffixes, toupper((unsigned char)*t));
-		if (!s || t[1])
-			return -EINVAL;
-		for (long i = 0; i <= s - suffixes; i++)
-			mult *= base;
-	}
-	if (v && mult > UINT64_MAX / v)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
-}
-
-int sim_parse_size(const char *text, uint64_t *out)
-{
-	return parse_scaled(text, out, "KMGT", 1024);
-}
-
-int sim_parse_count(const char *text, uint64_t *out)
-{
-	return parse_scaled(text, out, "KMG", 1000);
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 
 	return (x > y) - (x < y);
-}
-
-int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr)
-{
-	int *cpus = NULL, n = 0, cap = 0, ret = -EINVAL;
-	const char *t = text;
-
-	for (;;) {
-		uint64_t lo, hi;
-
-		if (parse_digits(&t, &lo))
-			goto fail;
-		hi = lo;
-		if (*t == '-') {
-			t++;
-			if (parse_digits(&t, &hi))
-				goto fail;
-			if (hi < lo) {
-				ret = -EDOM;
-				goto fail;
-			}
-		}
-		if (hi >= (uint64_t)limit) {
-			ret = -ERANGE;
-			goto fail;
-		}
-		for (uint64_t c = lo; c <= hi; c++) {
-			if (n == cap) {
-				int *grown = realloc(cpus, (size_t)(cap = cap ? cap * 2 : 16) *
-								   sizeof(*cpus));
-				if (!grown) {
-					ret = -ENOMEM;
-					goto fail;
-				}
-				cpus = grown;
-			}
-			cpus[n++] = (int)c;
-		}
-		if (*t == '\0')
-			break;
-		if (*t != ',')
-			goto fail;
-		t++;
-	}
-	qsort(cpus, (size_t)n, sizeof(*cpus), cmp_int);
-	for (int i = 1; i < n; i++)
-		if (cpus[i] == cpus[i - 1])
-			goto fail;
-	*out = cpus;
-	*nr = n;
-	return 0;
-fail:
-	free(cpus);
-	return ret;
 }
 
 /* The library's cgroup path grammar (epcmm.h), checked here to name the line. */
@@ -352,9 +245,8 @@ static struct sim_loc here(struct parser *p)
 static bool parse_id(const char *arg, int max, int *out)
 {
 	uint64_t v;
-	const char *t = arg;
 
-	if (parse_digits(&t, &v) || *t || v >= (uint64_t)max)
+	if (sim_parse_uint(arg, &v) || v >= (uint64_t)max)
 		return false;
 	*out = (int)v;
 	return true;
@@ -475,9 +367,8 @@ static void check_reopened(struct parser *p, const char *kind, const char *arg)
 {
 	char id[160];
 	uint64_t v;
-	const char *t = arg;
 
-	if ((!strcmp(kind, "node") || !strcmp(kind, "section")) && !parse_digits(&t, &v) && !*t)
+	if ((!strcmp(kind, "node") || !strcmp(kind, "section")) && !sim_parse_uint(arg, &v))
 		snprintf(id, sizeof(id), "%s %llu", kind, (unsigned long long)v);
 	else
 		snprintf(id, sizeof(id), "%s %s", kind, arg);
@@ -575,33 +466,18 @@ static void open_header(struct parser *p, const char *line)
 
 /* ------------------------------------------------------------------ keys */
 
-static bool want_size(struct parser *p, const char *key, const char *v, uint64_t *out)
+/*
+ * The value checks (value.h), each naming "[section] key" and the range in
+ * its message. Return: true with *@out set; false, the parser failed.
+ */
+static bool want_size(struct parser *p, const char *key, const char *v, uint64_t min, uint64_t max,
+		      uint64_t align, uint64_t *out)
 {
-	int ret = sim_parse_size(v, out);
+	char what[sizeof(p->header) + 40], msg[SIM_VALUE_ERR_LEN + sizeof(what)];
 
-	if (ret == -ERANGE)
-		fail(p, "%s %s: '%s' is too large", p->header, key, v);
-	else if (ret)
-		fail(p, "%s %s: '%s' is not a size (bytes, or with K, M, G, T: 4096, 64M, 2G)",
-		     p->header, key, v);
-	return !ret;
-}
-
-static bool want_count(struct parser *p, const char *key, const char *v, uint64_t min, uint64_t max,
-		       uint64_t *out)
-{
-	int ret = sim_parse_count(v, out);
-
-	if (ret == -EINVAL) {
-		fail(p,
-		     "%s %s: '%s' is not a number (digits, optionally with k, M or G: 1000, 10k, "
-		     "2M)",
-		     p->header, key, v);
-		return false;
-	}
-	if (ret || *out < min || *out > max) {
-		fail(p, "%s %s: %s is out of range (%llu to %llu)", p->header, key, v,
-		     (unsigned long long)min, (unsigned long long)max);
+	snprintf(what, sizeof(what), "%s %s", p->header, key);
+	if (sim_value_size(what, v, min, max, align, out, msg, sizeof(msg))) {
+		fail(p, "%s", msg);
 		return false;
 	}
 	return true;
@@ -610,15 +486,30 @@ static bool want_count(struct parser *p, const char *key, const char *v, uint64_
 static bool want_page_size(struct parser *p, const char *key, const char *v, uint64_t max,
 			   uint64_t *out)
 {
-	if (!want_size(p, key, v, out))
-		return false;
-	if (*out == 0 || *out % EPC_PAGE_SIZE) {
-		fail(p, "%s %s: %s is not a positive multiple of 4K", p->header, key, v);
+	return want_size(p, key, v, EPC_PAGE_SIZE, max, EPC_PAGE_SIZE, out);
+}
+
+static bool want_count(struct parser *p, const char *key, const char *v, uint64_t min, uint64_t max,
+		       uint64_t *out)
+{
+	char what[sizeof(p->header) + 40], msg[SIM_VALUE_ERR_LEN + sizeof(what)];
+
+	snprintf(what, sizeof(what), "%s %s", p->header, key);
+	if (sim_value_count(what, v, min, max, out, msg, sizeof(msg))) {
+		fail(p, "%s", msg);
 		return false;
 	}
-	if (*out > max) {
-		fail(p, "%s %s: %s is too large (at most %lluG)", p->header, key, v,
-		     (unsigned long long)(max >> 30));
+	return true;
+}
+
+static bool want_decimal(struct parser *p, const char *key, const char *v, double min,
+			 bool min_excluded, double max, const char *hint, double *out)
+{
+	char what[sizeof(p->header) + 40], msg[SIM_VALUE_ERR_LEN + sizeof(what)];
+
+	snprintf(what, sizeof(what), "%s %s", p->header, key);
+	if (sim_value_decimal(what, v, min, min_excluded, max, hint, out, msg, sizeof(msg))) {
+		fail(p, "%s", msg);
 		return false;
 	}
 	return true;
@@ -665,21 +556,25 @@ static void key_node(struct parser *p, const char *key, const char *v)
 		int i = 0;
 
 		for (;; i++) {
+			const char *t0;
 			uint64_t d;
+			int r;
 
 			if (i == EPC_MAX_NODES)
 				return fail(p, "%s distances: more than %d entries", p->header,
 					    EPC_MAX_NODES);
 			while (*t == ' ')
 				t++;
-			if (parse_digits(&t, &d))
+			t0 = t;
+			r = sim_parse_digits(&t, &d);
+			if (r == -EINVAL)
 				return fail(p,
 					    "%s distances: '%s' is not a list of numbers (like "
 					    "10,21: one per node, this node's own 10)",
 					    p->header, v);
-			if (d < 10 || d > 255)
-				return fail(p, "%s distances: %llu is out of range (10 to 255)",
-					    p->header, (unsigned long long)d);
+			if (r || d < 10 || d > 255)
+				return fail(p, "%s distances: %.*s is out of range (10 to 255)",
+					    p->header, (int)(t - t0), t0);
 			n->distances[i] = (uint8_t)d;
 			while (*t == ' ')
 				t++;
@@ -709,7 +604,7 @@ static void key_section(struct parser *p, const char *key, const char *v)
 				    EPC_MAX_NODES - 1);
 		sec->node_loc = here(p);
 	} else if (!strcmp(key, "size")) {
-		if (want_page_size(p, key, v, MAX_SECTION_BYTES, &sec->size))
+		if (want_page_size(p, key, v, SIM_MAX_SECTION_BYTES, &sec->size))
 			sec->size_loc = here(p);
 	} else if (!strcmp(key, "phys")) {
 		char *end;
@@ -717,8 +612,11 @@ static void key_section(struct parser *p, const char *key, const char *v)
 
 		errno = 0;
 		a = strtoull(v, &end, 0);
-		if (!isdigit((unsigned char)v[0]) || *end || errno)
+		if (!isdigit((unsigned char)v[0]) || *end)
 			return fail(p, "%s phys: '%s' is not an address (like 0x80000000)",
+				    p->header, v);
+		if (errno)
+			return fail(p, "%s phys: %s is out of range (0 to 0xfffffffffffff000)",
 				    p->header, v);
 		if (a % EPC_PAGE_SIZE)
 			return fail(p, "%s phys: %s is not 4K aligned", p->header, v);
@@ -741,7 +639,7 @@ static void key_cgroup(struct parser *p, const char *key, const char *v)
 				       "EPC's size)");
 		if (!strcmp(v, "max"))
 			cg->max = SIM_UNLIMITED;
-		else if (!want_size(p, key, v, &cg->max))
+		else if (!want_size(p, key, v, 0, UINT64_MAX, 1, &cg->max))
 			return;
 		cg->max_loc = here(p);
 	} else if (!strcmp(key, "memory.max")) {
@@ -769,26 +667,18 @@ static void key_pattern(struct parser *p, struct sim_enclave *e, const char *v)
 	} else if (kl == 10 && !strncmp(v, "sequential", 10) && !arg) {
 		pt.kind = SIM_PATTERN_SEQUENTIAL;
 	} else if (kl == 4 && !strncmp(v, "zipf", 4)) {
-		char *end;
-
 		pt.kind = SIM_PATTERN_ZIPF;
 		if (!arg || !*arg)
 			return fail(p, "%s pattern: zipf needs its exponent: zipf:0.99", p->header);
-		errno = 0;
-		pt.theta = strtod(arg, &end);
-		if (!isdigit((unsigned char)arg[0]) || *end || errno)
-			return fail(p, "%s pattern: '%s' is not a number", p->header, arg);
-		if (!(pt.theta > 0 && pt.theta <= SIM_ZIPF_THETA_MAX))
-			return fail(p,
-				    "%s pattern: zipf exponent %s is out of range (above 0, at "
-				    "most %g)",
-				    p->header, arg, SIM_ZIPF_THETA_MAX);
+		if (!want_decimal(p, "pattern zipf", arg, 0, true, SIM_ZIPF_THETA_MAX, "like 0.99",
+				  &pt.theta))
+			return;
 	} else if (kl == 11 && !strncmp(v, "working-set", 11)) {
 		pt.kind = SIM_PATTERN_WORKING_SET;
 		if (!arg || !*arg)
 			return fail(p, "%s pattern: working-set needs its size: working-set:16M",
 				    p->header);
-		if (!want_page_size(p, "pattern", arg, EPC_ENCL_MAX_SIZE, &pt.ws_bytes))
+		if (!want_page_size(p, "pattern working-set", arg, EPC_ENCL_MAX_SIZE, &pt.ws_bytes))
 			return;
 	} else if (kl == 5 && !strncmp(v, "trace", 5)) {
 		const char *slash = strrchr(p->file, '/');
@@ -910,10 +800,10 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	int i;
 
 	if (!strcmp(key, "seed")) {
-		const char *t = v;
+		char msg[SIM_VALUE_ERR_LEN];
 
-		if (parse_digits(&t, &n) || *t)
-			return fail(p, "[run] seed: '%s' is not a number from 0 to 2^64-1", v);
+		if (sim_value_uint("[run] seed", v, 0, UINT64_MAX, &n, msg, sizeof(msg)))
+			return fail(p, "%s", msg);
 		r->seed = n;
 	} else if (!strcmp(key, "mode")) {
 		if (!parse_enum(v, modes, 2, &i))
@@ -939,17 +829,8 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	} else if (!strcmp(key, "cycles-eldu")) {
 		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.eldu);
 	} else if (!strcmp(key, "clock-ghz")) {
-		char *end;
-		double g;
-
-		errno = 0;
-		g = strtod(v, &end);
-		if (!isdigit((unsigned char)v[0]) || *end || errno)
-			return fail(p, "[run] clock-ghz: '%s' is not a number (like 3.0)", v);
-		if (!(g > 0 && g <= SIM_MAX_CLOCK_GHZ))
-			return fail(p, "[run] clock-ghz: %s is out of range (above 0, at most %g)",
-				    v, SIM_MAX_CLOCK_GHZ);
-		r->cost.clock_ghz = g;
+		want_decimal(p, key, v, SIM_MIN_CLOCK_GHZ, false, SIM_MAX_CLOCK_GHZ, "like 3.0",
+			     &r->cost.clock_ghz);
 	} else {
 		fail(p,
 		     "[run]: unknown key '%s' (seed, mode, fallback, pcp-batch, contents, "
@@ -1305,6 +1186,12 @@ static int finalize_sections(struct sim_scenario *s, char *err, size_t errlen)
 			return fail_at(err, errlen, &a->node_loc,
 				       "[section %d] node: node %d is not defined (nodes 0 to %d)",
 				       a->id, a->node, s->nr_nodes - 1);
+		if (a->has_phys && a->phys > UINT64_MAX - a->size)
+			return fail_at(
+				err, errlen, &a->phys_loc,
+				"[section %d] phys: 0x%llx plus its size runs past the end of "
+				"the address space (2^64)",
+				a->id, (unsigned long long)a->phys);
 		if (a->has_phys && a->phys + a->size > next)
 			next = a->phys + a->size;
 	}
@@ -1313,6 +1200,12 @@ static int finalize_sections(struct sim_scenario *s, char *err, size_t errlen)
 
 		if (a->has_phys)
 			continue;
+		if (next > UINT64_MAX - (1ULL << 30) - a->size)
+			return fail_at(
+				err, errlen, &a->loc,
+				"[section %d]: no room for it above the sections with a phys "
+				"(give it a phys)",
+				a->id);
 		a->phys = (next + (1ULL << 30) - 1) & ~((1ULL << 30) - 1); /* GiB aligned */
 		next = a->phys + a->size;
 	}

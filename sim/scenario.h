@@ -16,8 +16,9 @@
  *
  * Every error is one line "FILE:LINE: what is wrong" (LINE of the key or
  * section header concerned); unknown sections and keys are errors, values out
- * of range are errors, nothing is clamped. Sizes take binary suffixes
- * (4096, 64K, 64M, 2G, 1T); counts take decimal ones (1000, 10k, 2M, 1G).
+ * of range are errors, nothing is clamped. Numbers follow value.h: sizes take
+ * binary suffixes (4096, 64K, 64M, 2G, 1T), counts decimal ones (1000, 10k,
+ * 2M, 1G), and every key's message names its range.
  *
  * No global state: a scenario is a plain value, read-only once finalized, so
  * several runs (a sweep's threads) may share one.
@@ -30,17 +31,20 @@
 #include <stdint.h>
 
 #include "epcmm.h"
+#include "value.h"
 
-#define SIM_ERR_LEN	    512
-#define SIM_NAME_MAX	    32 /* enclave names: [A-Za-z0-9._-]{1,31} */
-#define SIM_MAX_THREADS	    256
-#define SIM_MAX_ACCESSES    1000000000000ULL /* 10^12 per enclave */
-#define SIM_MAX_CGROUPS	    1024
-#define SIM_MAX_ENCLAVES    1024
-#define SIM_ZIPF_THETA_MAX  10.0
-#define SIM_MAX_COST_CYCLES 1000000000ULL
-#define SIM_MAX_CLOCK_GHZ   100.0
-#define SIM_UNLIMITED	    UINT64_MAX /* a cgroup max of "max" */
+#define SIM_ERR_LEN	      512
+#define SIM_NAME_MAX	      32 /* enclave names: [A-Za-z0-9._-]{1,31} */
+#define SIM_MAX_THREADS	      256
+#define SIM_MAX_ACCESSES      1000000000000ULL /* 10^12 per enclave */
+#define SIM_MAX_CGROUPS	      1024
+#define SIM_MAX_ENCLAVES      1024
+#define SIM_ZIPF_THETA_MAX    10.0
+#define SIM_MAX_COST_CYCLES   1000000000ULL
+#define SIM_MIN_CLOCK_GHZ     0.1
+#define SIM_MAX_CLOCK_GHZ     100.0
+#define SIM_MAX_SECTION_BYTES (1ULL << 40) /* one EPC section, here and in the tool's --epc */
+#define SIM_UNLIMITED	      UINT64_MAX   /* a cgroup max of "max" */
 
 /* Where a value came from, for errors: file name (owned by the scenario) and line. */
 struct sim_loc {
@@ -216,13 +220,6 @@ int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen);
 extern const char sim_default_scenario[];
 /* Parse and finalize the built-in default. */
 int sim_scenario_default(struct sim_scenario **out, char *err, size_t errlen);
-
-/* Value syntax, for the tools too. Return 0 or -EINVAL / -ERANGE. */
-int sim_parse_size(const char *text, uint64_t *out);  /* 64M, 2G, 4096 (binary suffixes) */
-int sim_parse_count(const char *text, uint64_t *out); /* 10k, 2M (decimal suffixes) */
-/* "0-3,8": sorted, duplicates refused; each CPU < limit (-ERANGE); a range
- * written high to low ("3-1") is -EDOM. *out malloc'd. */
-int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr);
 
 /* Look a cgroup / enclave up by path / name. NULL if absent. */
 const struct sim_cgroup *sim_scenario_cgroup(const struct sim_scenario *s, const char *path);

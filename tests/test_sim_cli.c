@@ -111,7 +111,8 @@ static void test_sim_cli_exit_codes(void **state)
 		{"sweep --version", 0, ""},
 		{"record --version", 0, ""},
 		{"topology --version", 0, ""},
-		{"run --seed -1", 2, "--seed: '-1' is not a number from 0 to 2^64-1"},
+		{"run --seed -1", 2,
+		 "epcmm run: --seed: '-1' is not a number (digits; 0 to 2^64-1)"},
 		{"record -o /tmp/epcmm-cli-x.trace -- /nonexistent/cmd", 2,
 		 "epcmm record: /nonexistent/cmd: no such program (not found, or not executable)"},
 		{"", 2, "usage: epcmm"},
@@ -136,7 +137,38 @@ static void test_sim_cli_exit_codes(void **state)
 		 "--target-slowdown 1.1",
 		 2, "--target and --target-slowdown: give one or the other"},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target-slowdown 0.9",
-		 2, "--target-slowdown: '0.9' is not a slowdown of 1 or more"},
+		 2, "epcmm sweep: --target-slowdown: 0.9 is out of range (1 to 1000000)"},
+		/* every number on every command line: range-checked, never wrapped (issue 15) */
+		{"daemon --epc 18014398509481988K --socket /nonexistent/s", 2,
+		 "epcmm daemon: --epc: 18014398509481988K is out of range (4K to 1T)"},
+		{"daemon --epc 64M,17179869185G --socket /nonexistent/s", 2,
+		 "epcmm daemon: --epc: 17179869185G is out of range (4K to 1T)"},
+		{"daemon --epc 64MiB --socket /nonexistent/s", 2,
+		 "epcmm daemon: --epc: '64MiB' is not a size (bytes, or with K, M, G, T: 4096, "
+		 "64M, 2G; 4K to 1T)"},
+		{"daemon --epc 6000 --socket /nonexistent/s", 2,
+		 "epcmm daemon: --epc: 6000 is not a multiple of 4K (4K to 1T)"},
+		{"daemon --nodes 1x --socket /nonexistent/s", 2,
+		 "epcmm daemon: --nodes: '1x' is not a number (digits; 1 to 64)"},
+		{"daemon --nodes 4294967297 --socket /nonexistent/s", 2,
+		 "epcmm daemon: --nodes: 4294967297 is out of range (1 to 64)"},
+		{"daemon --ready-fd -1 --socket /nonexistent/s", 2,
+		 "epcmm daemon: --ready-fd: '-1' is not a number (digits; 0 to 2147483647)"},
+		{"selftest --epc 17179869185G", 2,
+		 "epcmm selftest: --epc: 17179869185G is out of range (4K to 1T)"},
+		{"selftest --nodes 0", 2, "epcmm selftest: --nodes: 0 is out of range (1 to 64)"},
+		{"selftest --seed 18446744073709551616", 2,
+		 "epcmm selftest: --seed: 18446744073709551616 is out of range (0 to 2^64-1)"},
+		{"run --timeline-interval 0", 2,
+		 "epcmm run: --timeline-interval: 0 is out of range (1 to 1000000000000)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 -j 0", 2,
+		 "epcmm sweep: -j: 0 is out of range (1 to 256)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target 1e3%", 2,
+		 "epcmm sweep: --target: 1e3 is out of range (0 to 100)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:99999999999999999999:4", 2,
+		 "epcmm sweep: --max TO: 99999999999999999999 is out of range (0 to 2^64-1)"},
+		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:1001", 2,
+		 "epcmm sweep: --max STEPS: 1001 is out of range (1 to 1000)"},
 		/* outputs are checked before anything runs: exit 2, not 1 after the run */
 		{"run --json /nonexistent/dir/x.json scenarios/over-limit.ini", 2,
 		 "epcmm run: --json: cannot write /nonexistent/dir/x.json: No such file or "
@@ -192,7 +224,15 @@ static void test_sim_cli_run_stdin(void **state)
 	assert_int_equal(run("printf '[section 0]\\nsize = 1X\\n' | " EPCMM " run - 2>&1", &out),
 			 2);
 	assert_string_equal(out, "epcmm: <stdin>:2: [section 0] size: '1X' is not a size (bytes, "
-				 "or with K, M, G, T: 4096, 64M, 2G)\n");
+				 "or with K, M, G, T: 4096, 64M, 2G; 4K to 1T)\n");
+	free(out);
+	/* a clock of 1e-300 GHz made the modelled time 10^30 s, printed without its unit */
+	assert_int_equal(run("printf '[section 0]\\nsize = 1M\\n[enclave a]\\nsize = 8K\\n"
+			     "[run]\\nclock-ghz = 1e-300\\n' | " EPCMM " run - 2>&1",
+			     &out),
+			 2);
+	assert_string_equal(out, "epcmm: <stdin>:6: [run] clock-ghz: 1e-300 is out of range (0.1 "
+				 "to 100)\n");
 	free(out);
 }
 

@@ -83,15 +83,14 @@ static const struct bad bad_cases[] = {
 	{BASE "[section 1]\nsize = 1M\nnode = 1\n",
 	 "t.ini:7: [section 1] node: node 1 is not defined (nodes 0 to 0)"},
 	{BASE "[section 1]\nsize = 64X\n", "t.ini:6: [section 1] size: '64X' is not a size (bytes, "
-					   "or with K, M, G, T: 4096, 64M, 2G)"},
+					   "or with K, M, G, T: 4096, 64M, 2G; 4K to 1T)"},
 	{BASE "[section 1]\nsize = 99999999999T\n",
-	 "t.ini:6: [section 1] size: '99999999999T' is too large"},
+	 "t.ini:6: [section 1] size: 99999999999T is out of range (4K to 1T)"},
 	{BASE "[section 1]\nsize = 5000\n",
-	 "t.ini:6: [section 1] size: 5000 is not a positive multiple of 4K"},
-	{BASE "[section 1]\nsize = 0\n",
-	 "t.ini:6: [section 1] size: 0 is not a positive multiple of 4K"},
+	 "t.ini:6: [section 1] size: 5000 is not a multiple of 4K (4K to 1T)"},
+	{BASE "[section 1]\nsize = 0\n", "t.ini:6: [section 1] size: 0 is out of range (4K to 1T)"},
 	{BASE "[section 1]\nsize = 2T\n",
-	 "t.ini:6: [section 1] size: 2T is too large (at most 1024G)"},
+	 "t.ini:6: [section 1] size: 2T is out of range (4K to 1T)"},
 	{BASE "[section 1]\nsize = 4K\nphys = 12x\n",
 	 "t.ini:7: [section 1] phys: '12x' is not an address (like 0x80000000)"},
 	{BASE "[section 1]\nsize = 4K\nphys = 0x1001\n",
@@ -113,7 +112,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[cgroup /]\nmax = 1M\n",
 	 "t.ini:6: [cgroup /] max: the root has no misc.max (its limit is the EPC's size)"},
 	{BASE "[cgroup /a]\nmax = lots\n", "t.ini:6: [cgroup /a] max: 'lots' is not a size (bytes, "
-					   "or with K, M, G, T: 4096, 64M, 2G)"},
+					   "or with K, M, G, T: 4096, 64M, 2G; 0 to 2^64-1)"},
 	{BASE "[cgroup /a]\nmemory.max = 1G\n", "t.ini:6: [cgroup /a] memory.max: '1G': not "
 						"supported yet (epcmm has no memory controller; "
 						"only 'max' is accepted)"},
@@ -138,7 +137,7 @@ static const struct bad bad_cases[] = {
 	{"[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\nsize = 2M\n",
 	 "t.ini:5: [enclave a] size: given twice in this section"},
 	{BASE "[enclave b]\nsize = 128T\n",
-	 "t.ini:6: [enclave b] size: 128T is too large (at most 65536G)"},
+	 "t.ini:6: [enclave b] size: 128T is out of range (4K to 64T)"},
 	{BASE "[enclave b]\n", "t.ini:5: [enclave b]: no size (set size here or in [global])"},
 	{BASE "[enclave b]\nsize = 4K\nthreads = 0\n",
 	 "t.ini:7: [enclave b] threads: 0 is out of range (1 to 256)"},
@@ -146,7 +145,7 @@ static const struct bad bad_cases[] = {
 	 "t.ini:7: [enclave b] threads: 257 is out of range (1 to 256)"},
 	{BASE "[enclave b]\nsize = 4K\nthreads = two\n",
 	 "t.ini:7: [enclave b] threads: 'two' is not a number (digits, optionally with k, M or G: "
-	 "1000, 10k, 2M)"},
+	 "1000, 10k, 2M; 1 to 256)"},
 	{BASE "[enclave b]\nsize = 4K\ncpus = 1\n",
 	 "t.ini:7: [enclave b] cpus: CPU 1 does not exist (CPUs 0 to 0)"},
 	{BASE "[enclave b]\nsize = 4K\npattern = random\n",
@@ -159,15 +158,15 @@ static const struct bad bad_cases[] = {
 	{BASE "[enclave b]\nsize = 4K\npattern = zipf\n",
 	 "t.ini:7: [enclave b] pattern: zipf needs its exponent: zipf:0.99"},
 	{BASE "[enclave b]\nsize = 4K\npattern = zipf:x\n",
-	 "t.ini:7: [enclave b] pattern: 'x' is not a number"},
+	 "t.ini:7: [enclave b] pattern zipf: 'x' is not a number (like 0.99; above 0, at most 10)"},
 	{BASE "[enclave b]\nsize = 4K\npattern = zipf:0\n",
-	 "t.ini:7: [enclave b] pattern: zipf exponent 0 is out of range (above 0, at most 10)"},
+	 "t.ini:7: [enclave b] pattern zipf: 0 is out of range (above 0, at most 10)"},
 	{BASE "[enclave b]\nsize = 4K\npattern = zipf:11\n",
-	 "t.ini:7: [enclave b] pattern: zipf exponent 11 is out of range (above 0, at most 10)"},
+	 "t.ini:7: [enclave b] pattern zipf: 11 is out of range (above 0, at most 10)"},
 	{BASE "[enclave b]\nsize = 4K\npattern = working-set\n",
 	 "t.ini:7: [enclave b] pattern: working-set needs its size: working-set:16M"},
 	{BASE "[enclave b]\nsize = 4K\npattern = working-set:1\n",
-	 "t.ini:7: [enclave b] pattern: 1 is not a positive multiple of 4K"},
+	 "t.ini:7: [enclave b] pattern working-set: 1 is out of range (4K to 64T)"},
 	{BASE "[enclave b]\nsize = 4K\npattern = working-set:8K\n",
 	 "t.ini:7: [enclave b] pattern: the working set is larger than the enclave's size"},
 	{BASE "[enclave b]\nsize = 4K\npattern = trace:\n",
@@ -180,10 +179,10 @@ static const struct bad bad_cases[] = {
 	 "t.ini:7: [enclave b] writes: 101 is out of range (0 to 100)"},
 	{BASE "[enclave b]\nsize = 4K\nwrites = -1\n",
 	 "t.ini:7: [enclave b] writes: '-1' is not a number (digits, optionally with k, M or G: "
-	 "1000, 10k, 2M)"},
+	 "1000, 10k, 2M; 0 to 100)"},
 	{BASE "[enclave b]\nsize = 4K\nstart-delay = soon\n",
 	 "t.ini:7: [enclave b] start-delay: 'soon' is not a number (digits, optionally with k, M "
-	 "or G: 1000, 10k, 2M)"},
+	 "or G: 1000, 10k, 2M; 0 to 1000000000000)"},
 	{BASE "[enclave b]\nsize = 4K\nsize2 = 1\n",
 	 "t.ini:7: [enclave b]: unknown key 'size2' (an enclave has cgroup, size, threads, cpus, "
 	 "pattern, accesses, writes and start-delay)"},
@@ -193,7 +192,8 @@ static const struct bad bad_cases[] = {
 	{"[section 0]\nsize = 8M\n",
 	 "t.ini: no [enclave NAME]: nothing to run (for example [enclave app] with size = 16M)"},
 	/* run */
-	{BASE "[run]\nseed = -1\n", "t.ini:6: [run] seed: '-1' is not a number from 0 to 2^64-1"},
+	{BASE "[run]\nseed = -1\n",
+	 "t.ini:6: [run] seed: '-1' is not a number (digits; 0 to 2^64-1)"},
 	{BASE "[run]\nmode = fast\n",
 	 "t.ini:6: [run] mode: 'fast' (expected deterministic or threads)"},
 	{BASE "[run]\nfallback = near\n",
@@ -203,10 +203,38 @@ static const struct bad bad_cases[] = {
 	{BASE "[run]\ncontents = yes\n", "t.ini:6: [run] contents: 'yes' (expected on or off)"},
 	{BASE "[run]\ncycles-ewb = 2G\n",
 	 "t.ini:6: [run] cycles-ewb: 2G is out of range (0 to 1000000000)"},
-	{BASE "[run]\nclock-ghz = 0\n",
-	 "t.ini:6: [run] clock-ghz: 0 is out of range (above 0, at most 100)"},
+	{BASE "[run]\nclock-ghz = 0\n", "t.ini:6: [run] clock-ghz: 0 is out of range (0.1 to 100)"},
 	{BASE "[run]\nclock-ghz = fast\n",
-	 "t.ini:6: [run] clock-ghz: 'fast' is not a number (like 3.0)"},
+	 "t.ini:6: [run] clock-ghz: 'fast' is not a number (like 3.0; 0.1 to 100)"},
+	/* numbers: every bad one names its range, none wraps (issue 15) */
+	{BASE "[run]\nclock-ghz = 1e-300\n",
+	 "t.ini:6: [run] clock-ghz: 1e-300 is out of range (0.1 to 100)"},
+	{BASE "[run]\nclock-ghz = 0.05\n",
+	 "t.ini:6: [run] clock-ghz: 0.05 is out of range (0.1 to 100)"},
+	{BASE "[run]\nclock-ghz = 1e999\n",
+	 "t.ini:6: [run] clock-ghz: 1e999 is out of range (0.1 to 100)"},
+	{BASE "[run]\nclock-ghz = 0x1p1\n",
+	 "t.ini:6: [run] clock-ghz: '0x1p1' is not a number (like 3.0; 0.1 to 100)"},
+	{BASE "[run]\nseed = 18446744073709551616\n",
+	 "t.ini:6: [run] seed: 18446744073709551616 is out of range (0 to 2^64-1)"},
+	{BASE "[node 0]\ndistances = 10,99999999999999999999999\n",
+	 "t.ini:6: [node 0] distances: 99999999999999999999999 is out of range (10 to 255)"},
+	{BASE "[cgroup /a]\nmax = 17179869185G\n",
+	 "t.ini:6: [cgroup /a] max: 17179869185G is out of range (0 to 2^64-1)"},
+	{BASE "[section 1]\nsize = 18014398509481988K\n",
+	 "t.ini:6: [section 1] size: 18014398509481988K is out of range (4K to 1T)"},
+	{BASE "[section 1]\nsize = 4K\nphys = 0x10000000000000000\n",
+	 "t.ini:7: [section 1] phys: 0x10000000000000000 is out of range (0 to "
+	 "0xfffffffffffff000)"},
+	{BASE "[section 1]\nsize = 8M\nphys = 0xfffffffffff00000\n",
+	 "t.ini:7: [section 1] phys: 0xfffffffffff00000 plus its size runs past the end of the "
+	 "address space (2^64)"},
+	{"[section 0]\nsize = 8M\nphys = 0xffffffffff000000\n[section 1]\nsize = 8M\n[enclave "
+	 "a]\nsize = 1M\n",
+	 "t.ini:4: [section 1]: no room for it above the sections with a phys (give it a phys)"},
+	{BASE "[enclave b]\nsize = 4K\naccesses = 18446744073709551616\n",
+	 "t.ini:7: [enclave b] accesses: 18446744073709551616 is out of range (1 to "
+	 "1000000000000)"},
 	{BASE "[run]\nspeed = 1\n",
 	 "t.ini:6: [run]: unknown key 'speed' (seed, mode, fallback, pcp-batch, contents, "
 	 "cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)"},
@@ -298,6 +326,78 @@ static void test_sim_parse_values(void **state)
 	assert_int_equal(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL);
 	assert_int_equal(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE);
 	assert_int_equal(sim_parse_cpu_list("3-1", 16, &cpus, &n), -EDOM);
+	assert_int_equal(sim_parse_cpu_list("99999999999999999999", 16, &cpus, &n), -ERANGE);
+}
+
+/* value.h: the checked forms and their one message shape, the tools' too. */
+static void test_sim_parse_checked_values(void **state)
+{
+	char err[SIM_VALUE_ERR_LEN], big[80];
+	uint64_t v = 7;
+	double d;
+
+	(void)state;
+	/* sizes that used to wrap in `epcmm daemon --epc` */
+	assert_int_equal(sim_value_size("--epc", "18014398509481988K", 4096, 1ULL << 40, 4096, &v,
+					err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--epc: 18014398509481988K is out of range (4K to 1T)");
+	assert_int_equal(v, 7); /* untouched */
+	assert_int_equal(sim_value_size("--epc", "17179869185G", 4096, 1ULL << 40, 4096, &v, err,
+					sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--epc: 17179869185G is out of range (4K to 1T)");
+	assert_int_equal(
+		sim_value_size("--epc", "64MiB", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "--epc: '64MiB' is not a size (bytes, or with K, M, G, T: 4096, "
+				 "64M, 2G; 4K to 1T)");
+	assert_int_equal(
+		sim_value_size("--epc", "6000", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "--epc: 6000 is not a multiple of 4K (4K to 1T)");
+	assert_int_equal(
+		sim_value_size("--epc", "64m", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 64ULL << 20);
+	assert_int_equal(sim_value_count("-n", "2M", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 2000000);
+	assert_int_equal(sim_value_uint("--nodes", "1x", 1, 64, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--nodes: '1x' is not a number (digits; 1 to 64)");
+	assert_int_equal(sim_value_uint("--nodes", "65", 1, 64, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--nodes: 65 is out of range (1 to 64)");
+	/* a long bad text is quoted in part */
+	memset(big, '9', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(sim_value_uint("--x", big, 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--x: 9999999999999999999999999999999999999999... is out of range "
+				 "(0 to 2^64-1)");
+	/* decimals */
+	assert_int_equal(sim_parse_decimal("2.5e3", &d), 0);
+	assert_true(d == 2500);
+	assert_int_equal(sim_parse_decimal("1.", &d), -EINVAL);
+	assert_int_equal(sim_parse_decimal(".5", &d), -EINVAL);
+	assert_int_equal(sim_parse_decimal("1e", &d), -EINVAL);
+	assert_int_equal(sim_parse_decimal("-1", &d), -EINVAL);
+	assert_int_equal(sim_parse_decimal("nan", &d), -EINVAL);
+	assert_int_equal(sim_value_decimal("--target", "101", 0, false, 100, "a percentage", &d,
+					   err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--target: 101 is out of range (0 to 100)");
+	assert_int_equal(
+		sim_value_decimal("z", "0", 0, true, 10, "like 0.99", &d, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "z: 0 is out of range (above 0, at most 10)");
+	/* the size formatter picks the largest exact suffix */
+	sim_value_fmt_size(big, sizeof(big), 0);
+	assert_string_equal(big, "0");
+	sim_value_fmt_size(big, sizeof(big), 4096);
+	assert_string_equal(big, "4K");
+	sim_value_fmt_size(big, sizeof(big), 5000);
+	assert_string_equal(big, "5000");
+	sim_value_fmt_size(big, sizeof(big), 1ULL << 46);
+	assert_string_equal(big, "64T");
+	sim_value_fmt_size(big, sizeof(big), UINT64_MAX);
+	assert_string_equal(big, "2^64-1");
 }
 
 static struct sim_scenario *parse_ok(const char *const *files, int nr)
@@ -398,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_sim_parse_errors),
 		cmocka_unit_test(test_sim_parse_long_line_and_nul),
 		cmocka_unit_test(test_sim_parse_values),
+		cmocka_unit_test(test_sim_parse_checked_values),
 		cmocka_unit_test(test_sim_parse_global_and_files),
 		cmocka_unit_test(test_sim_parse_trace_path),
 		cmocka_unit_test(test_sim_parse_default),

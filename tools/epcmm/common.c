@@ -82,8 +82,10 @@ int tool_opt_plot(const char *cmd, const char *arg, const char **slot)
 
 int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set)
 {
-	if (sim_parse_count(arg, seed))
-		return tool_bad(cmd, "--seed: '%s' is not a number from 0 to 2^64-1", arg);
+	char msg[SIM_VALUE_ERR_LEN];
+
+	if (sim_value_uint("--seed", arg, 0, UINT64_MAX, seed, msg, sizeof(msg)))
+		return tool_bad(cmd, "%s", msg);
 	*set = true;
 	return 0;
 }

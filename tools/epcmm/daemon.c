@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,36 +23,12 @@
 #define DAEMON_DEFAULT_EPC  (64ULL << 20)
 #define DAEMON_SECTION_BASE 0x80000000ULL
 
-/* "64M", "1G", "65536K", "4096": bytes, a multiple of the page size. */
-static int parse_size(const char *s, uint64_t *out)
+/* A number option by value.h's rules: "epcmm daemon: MSG" on error. Return: 0; -1. */
+static int daemon_value(int ret, const char *msg)
 {
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'K':
-	case 'k':
-		v <<= 10, end++;
-		break;
-	case 'M':
-	case 'm':
-		v <<= 20, end++;
-		break;
-	case 'G':
-	case 'g':
-		v <<= 30, end++;
-		break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end || v == 0 || v % EPC_PAGE_SIZE)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	if (ret)
+		fprintf(stderr, "epcmm daemon: %s\n", msg);
+	return ret ? -1 : 0;
 }
 
 /* The machine of a scenario file into @cfg and @secs; @s keeps the arrays
@@ -117,6 +94,8 @@ int epcmm_daemon(int argc, char **argv)
 	struct live_daemon_opts o = {.socket_path = epcmm_client_socket_path(), .ready_fd = -1};
 	const char *epc_arg = NULL, *scenario = NULL;
 	struct sim_scenario *s = NULL;
+	char msg[SIM_VALUE_ERR_LEN];
+	uint64_t v;
 	sigset_t set;
 	int c, ret;
 
@@ -127,12 +106,11 @@ int epcmm_daemon(int argc, char **argv)
 			epc_arg = optarg;
 			break;
 		case 'n':
-			cfg.nr_nodes = atoi(optarg);
-			if (cfg.nr_nodes < 1 || cfg.nr_nodes > EPC_MAX_NODES) {
-				fprintf(stderr, "epcmm daemon: --nodes %s: not in 1..%d\n", optarg,
-					EPC_MAX_NODES);
+			if (daemon_value(sim_value_uint("--nodes", optarg, 1, EPC_MAX_NODES, &v,
+							msg, sizeof(msg)),
+					 msg))
 				return TOOL_EXIT_USAGE;
-			}
+			cfg.nr_nodes = (int)v;
 			break;
 		case 's':
 			o.socket_path = optarg;
@@ -144,7 +122,11 @@ int epcmm_daemon(int argc, char **argv)
 			cfg.no_contents = true;
 			break;
 		case 'r':
-			o.ready_fd = atoi(optarg);
+			if (daemon_value(sim_value_uint("--ready-fd", optarg, 0, INT_MAX, &v, msg,
+							sizeof(msg)),
+					 msg))
+				return TOOL_EXIT_USAGE;
+			o.ready_fd = (int)v;
 			break;
 		case 'S':
 			scenario = optarg;
@@ -181,11 +163,16 @@ int epcmm_daemon(int argc, char **argv)
 		     tok = strtok_r(NULL, ",", &save)) {
 			uint64_t size;
 
-			if (cfg.nr_sections == EPC_MAX_SECTIONS || parse_size(tok, &size)) {
-				fprintf(stderr,
-					"epcmm daemon: --epc %s: '%s' is not a size (a multiple of "
-					"4096: 64M, 1G, ...), or more than %d sections\n",
-					epc_arg, tok, EPC_MAX_SECTIONS);
+			if (cfg.nr_sections == EPC_MAX_SECTIONS) {
+				fprintf(stderr, "epcmm daemon: --epc %s: more than %d sections\n",
+					epc_arg, EPC_MAX_SECTIONS);
+				free(copy);
+				return TOOL_EXIT_USAGE;
+			}
+			if (daemon_value(sim_value_size("--epc", tok, EPC_PAGE_SIZE,
+							SIM_MAX_SECTION_BYTES, EPC_PAGE_SIZE, &size,
+							msg, sizeof(msg)),
+					 msg)) {
 				free(copy);
 				return TOOL_EXIT_USAGE;
 			}

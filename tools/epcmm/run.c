@@ -92,15 +92,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_TIMELINE:
 			o->timeline = optarg;
 			break;
-		case OPT_INTERVAL:
-			if (sim_parse_count(optarg, &o->interval) || !o->interval) {
-				fprintf(stderr,
-					"epcmm run: --timeline-interval: '%s' is not a positive "
-					"count\n",
-					optarg);
-				return -1;
-			}
+		case OPT_INTERVAL: {
+			char msg[SIM_VALUE_ERR_LEN];
+
+			if (sim_value_count("--timeline-interval", optarg, 1, SIM_MAX_ACCESSES,
+					    &o->interval, msg, sizeof(msg)))
+				return tool_bad("run", "%s", msg);
 			break;
+		}
 		case OPT_PLOT:
 			if (tool_opt_plot("run", optarg, &o->plot))
 				return -1;

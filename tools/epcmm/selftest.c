@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "epcmm.h"
+#include "scenario.h"
 #include "selftest.h"
 #include "tool.h"
 
@@ -30,45 +31,20 @@ static void usage(FILE *f)
 		   "  --no-contents         no page contents (big EPCs; accounting unchanged)\n");
 }
 
-/* "64M", "4096", "1G": bytes. Return: 0; -EINVAL. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end || v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static int parse_sizes(char *arg, uint64_t *sizes, int *n)
 {
-	char *save = NULL, *tok;
+	char *save = NULL, *tok, msg[SIM_VALUE_ERR_LEN];
 
 	*n = 0;
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == EPC_MAX_SECTIONS || parse_size(tok, &sizes[*n]) || !sizes[*n] ||
-		    sizes[*n] % EPC_PAGE_SIZE) {
-			fprintf(stderr,
-				"epcmm selftest: --epc: '%s' is not a size in whole pages (or more "
-				"than %d sections)\n",
-				tok, EPC_MAX_SECTIONS);
+		if (*n == EPC_MAX_SECTIONS) {
+			fprintf(stderr, "epcmm selftest: --epc: more than %d sections\n",
+				EPC_MAX_SECTIONS);
+			return -EINVAL;
+		}
+		if (sim_value_size("--epc", tok, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
+				   EPC_PAGE_SIZE, &sizes[*n], msg, sizeof(msg))) {
+			fprintf(stderr, "epcmm selftest: %s\n", msg);
 			return -EINVAL;
 		}
 		(*n)++;
@@ -80,29 +56,15 @@ static int parse_sizes(char *arg, uint64_t *sizes, int *n)
 	return 0;
 }
 
-static int parse_int(const char *opt, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "epcmm selftest: %s: '%s' is not a number in %ld..%ld\n", opt, s,
-			lo, hi);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 int epcmm_selftest(int argc, char **argv)
 {
 	uint64_t sizes[EPC_MAX_SECTIONS] = {DEFAULT_EPC};
 	struct selftest_config cfg = {
 		.epc_sizes = sizes, .nr_sections = 1, .nr_nodes = 1, .seed = 1};
 	struct selftest_result res;
-	long v;
+	char msg[SIM_VALUE_ERR_LEN];
+	bool seed_set;
+	uint64_t v;
 	int ret;
 
 	for (int i = 0; i < argc; i++) {
@@ -118,13 +80,14 @@ int epcmm_selftest(int argc, char **argv)
 			if (parse_sizes(argv[++i], sizes, &cfg.nr_sections))
 				return TOOL_EXIT_USAGE;
 		} else if (!strcmp(a, "--nodes") && has_value) {
-			if (parse_int(a, argv[++i], 1, EPC_MAX_NODES, &v))
+			if (sim_value_uint(a, argv[++i], 1, EPC_MAX_NODES, &v, msg, sizeof(msg))) {
+				fprintf(stderr, "epcmm selftest: %s\n", msg);
 				return TOOL_EXIT_USAGE;
+			}
 			cfg.nr_nodes = (int)v;
 		} else if (!strcmp(a, "--seed") && has_value) {
-			if (parse_int(a, argv[++i], 0, LONG_MAX, &v))
+			if (tool_opt_seed("selftest", argv[++i], &cfg.seed, &seed_set))
 				return TOOL_EXIT_USAGE;
-			cfg.seed = (uint64_t)v;
 		} else {
 			fprintf(stderr, "epcmm selftest: unknown option or missing value: '%s'\n\n",
 				a);

@@ -17,6 +17,9 @@
 #include "tool.h"
 #include "plot.h"
 
+/* --target-slowdown's largest value: a million times slower than without paging. */
+#define SWEEP_MAX_TARGET_SLOWDOWN 1e6
+
 static void sweep_usage(FILE *f)
 {
 	fprintf(f,
@@ -63,6 +66,15 @@ static int bad(const char *fmt, const char *arg)
 	return tool_bad("sweep", fmt, arg);
 }
 
+/* @arg without one trailing @suffix, in @buf (64 bytes; longer text is cut, and refused). */
+static const char *strip_suffix(char buf[64], const char *arg, char suffix)
+{
+	size_t n = strlen(arg);
+
+	snprintf(buf, 64, "%.*s", (int)(n && arg[n - 1] == suffix ? n - 1 : n), arg);
+	return buf;
+}
+
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
 {
 	enum {
@@ -94,7 +106,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j:qh", longs, NULL)) != -1) {
-		char *end;
+		char msg[SIM_VALUE_ERR_LEN], num[64];
+		uint64_t v;
 
 		switch (c) {
 		case OPT_CGROUP:
@@ -104,36 +117,25 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			o->max = optarg;
 			break;
 		case 'j':
-			errno = 0;
-			o->jobs = strtol(optarg, &end, 10);
-			if (errno || *end || o->jobs < 1 || o->jobs > SIM_SWEEP_MAX_JOBS)
-				return bad("-j: '%s' is not a number of jobs from 1 to 256",
-					   optarg);
+			if (sim_value_uint("-j", optarg, 1, SIM_SWEEP_MAX_JOBS, &v, msg,
+					   sizeof(msg)))
+				return bad("%s", msg);
+			o->jobs = (long)v;
 			break;
-		case OPT_TARGET: {
-			errno = 0;
-			o->target_pct = strtod(optarg, &end);
-			if (*end == '%')
-				end++;
-			if (errno || *end || end == optarg || !(o->target_pct >= 0) ||
-			    o->target_pct > 100)
-				return bad("--target: '%s' is not a percentage from 0 to 100",
-					   optarg);
+		case OPT_TARGET: /* percent, a '%' allowed after it */
+			if (sim_value_decimal("--target", strip_suffix(num, optarg, '%'), 0, false,
+					      100, "a percentage like 1 or 0.5", &o->target_pct,
+					      msg, sizeof(msg)))
+				return bad("%s", msg);
 			o->target_set = true;
 			break;
-		}
-		case OPT_TARGET_SLOWDOWN: {
-			errno = 0;
-			o->target_slowdown = strtod(optarg, &end);
-			if (*end == 'x')
-				end++;
-			if (errno || *end || end == optarg || !(o->target_slowdown >= 1) ||
-			    o->target_slowdown >= 1e12)
-				return bad("--target-slowdown: '%s' is not a slowdown of 1 or more "
-					   "(1.1: 10%% slower than without paging)",
-					   optarg);
+		case OPT_TARGET_SLOWDOWN: /* an 'x' allowed after it */
+			if (sim_value_decimal("--target-slowdown", strip_suffix(num, optarg, 'x'),
+					      1, false, SWEEP_MAX_TARGET_SLOWDOWN,
+					      "like 1.1: 10% slower than without paging",
+					      &o->target_slowdown, msg, sizeof(msg)))
+				return bad("%s", msg);
 			break;
-		}
 		case OPT_JSON:
 			o->json = optarg;
 			break;
@@ -177,10 +179,10 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 	return 0;
 }
 
-/* "1M:64M:16" */
+/* "1M:64M:16". Return: 0; -1 not of that shape; -2 a bad number (said why). */
 static int parse_range(const char *text, struct sim_sweep_params *p)
 {
-	char buf[128], *a, *b, *c;
+	char buf[128], msg[SIM_VALUE_ERR_LEN], *a, *b, *c;
 	uint64_t steps;
 
 	if (strlen(text) >= sizeof(buf))
@@ -193,9 +195,13 @@ static int parse_range(const char *text, struct sim_sweep_params *p)
 		return -1;
 	*b++ = '\0';
 	*c++ = '\0';
-	if (sim_parse_size(a, &p->from) || sim_parse_size(b, &p->to) ||
-	    sim_parse_count(c, &steps) || steps > SIM_SWEEP_MAX_STEPS || steps < 1 ||
-	    p->from > p->to || (steps == 1) != (p->from == p->to))
+	if (sim_value_size("--max FROM", a, 0, UINT64_MAX, 1, &p->from, msg, sizeof(msg)) ||
+	    sim_value_size("--max TO", b, 0, UINT64_MAX, 1, &p->to, msg, sizeof(msg)) ||
+	    sim_value_count("--max STEPS", c, 1, SIM_SWEEP_MAX_STEPS, &steps, msg, sizeof(msg))) {
+		bad("%s", msg);
+		return -2;
+	}
+	if (p->from > p->to || (steps == 1) != (p->from == p->to))
 		return -1;
 	p->steps = (unsigned)steps;
 	return 0;
@@ -232,11 +238,13 @@ int epcmm_sweep(int nr_args, char **args)
 				     .target_slowdown = o.target_slowdown,
 				     .progress_accesses = tool_progress_update,
 				     .progress_arg = &prog};
-	if (parse_range(o.max, &p)) {
+	ret = parse_range(o.max, &p);
+	if (ret) {
 		free(argv);
-		bad("--max: '%s' is not FROM:TO:STEPS (sizes FROM <= TO, STEPS 2 to 1000, or 1 "
-		    "when FROM = TO), e.g. 1M:64M:16",
-		    o.max);
+		if (ret == -1)
+			bad("--max: '%s' is not FROM:TO:STEPS (sizes FROM <= TO, STEPS 2 to 1000, "
+			    "or 1 when FROM = TO), e.g. 1M:64M:16",
+			    o.max);
 		return TOOL_EXIT_USAGE;
 	}
 	ret = tool_load_scenario(argc - optind, argv + optind, &s);

@@ -193,6 +193,7 @@ static struct epc_cgroup *cg_of(struct engine *eng, const char *path)
 static int setup_enclaves(struct engine *eng)
 {
 	const struct sim_scenario *s = eng->s;
+	uint64_t encl_pages = 0;
 	bool *used;
 	int ret = 0;
 
@@ -213,36 +214,16 @@ static int setup_enclaves(struct engine *eng)
 			uint64_t pages = e->trace_pages, records = e->trace_records;
 
 			if (!e->trace_checked) { /* a caller that did not check: do it now */
-				char terr[SIM_ERR_LEN];
-
-				ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
-						      sizeof(terr));
+				ret = sim_enclave_check_trace(e, &pages, &records, eng->err,
+							      eng->errlen);
 				if (ret) {
-					const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
-
-					snprintf(eng->err, eng->errlen,
-						 "%s:%u: [enclave %s] pattern: %s", l->file,
-						 l->line, e->name, terr);
-					eng->failed = -EINVAL;
-					return -EINVAL;
+					eng->failed = ret;
+					return ret;
 				}
-			}
-			if (e->size && e->size < pages * EPC_PAGE_SIZE) {
-				const struct sim_loc *l = &e->key_loc[SIM_EK_SIZE];
-
-				snprintf(eng->err, eng->errlen,
-					 "%s:%u: [enclave %s] size: %llu bytes is smaller than its "
-					 "trace, which touches %llu pages",
-					 l->file, l->line, e->name, (unsigned long long)e->size,
-					 (unsigned long long)pages);
-				eng->failed = -EINVAL;
-				return -EINVAL;
 			}
 			if (!e->size)
 				ee->size = pages * EPC_PAGE_SIZE;
-			/* every thread replays the whole trace */
-			if (!(e->set & (1u << SIM_EK_ACCESSES)))
-				ee->accesses = records * e->threads;
+			ee->accesses = sim_enclave_accesses(e, records);
 		}
 		ee->nr_pages = ee->size / EPC_PAGE_SIZE;
 		if (e->pattern.kind == SIM_PATTERN_ZIPF) {
@@ -263,6 +244,13 @@ static int setup_enclaves(struct engine *eng)
 		}
 		eng->nr_threads += (int)e->threads;
 		eng->total_accesses += ee->accesses;
+		encl_pages += ee->nr_pages;
+	}
+	/* (sim_scenario_check_traces() did, unless the caller skipped it) */
+	ret = sim_scenario_check_cost(s, eng->total_accesses, encl_pages, eng->err, eng->errlen);
+	if (ret) {
+		eng->failed = ret;
+		return ret;
 	}
 	eng->threads = calloc((size_t)eng->nr_threads, sizeof(*eng->threads));
 	used = calloc((size_t)s->nr_cpus, sizeof(bool));
@@ -377,11 +365,22 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 	return 0;
 }
 
-/* @n accesses by @th. Return: 0; -errno (recorded). */
+/*
+ * @n accesses by @th. Return: 0; -errno (recorded).
+ *
+ * In deterministic mode an access to the page the thread's previous access
+ * (in this call) touched is not made again: nothing ran in between, so the
+ * page is still resident and marked accessed, and the access would change
+ * nothing but the enclave's own access count (which no report reads). A
+ * write after a read is made, since it stores the word. A trace's runs (most
+ * of a real program's accesses) then cost one library call each.
+ */
 static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n)
 {
 	struct epc_encl *encl = th->ee->encl;
-	uint64_t word = 0;
+	bool same_page_once = eng->s->run.mode == SIM_MODE_DETERMINISTIC;
+	uint64_t word = 0, last = UINT64_MAX;
+	bool last_write = false;
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t page;
@@ -393,6 +392,12 @@ static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n)
 				 strerror(-ret));
 			return ret;
 		}
+		if (same_page_once && page == last && (last_write || !write)) {
+			th->writes += write;
+			continue;
+		}
+		last = page;
+		last_write = write;
 		word = page;
 		ret = epc_encl_access(th->task, encl, page * EPC_PAGE_SIZE, &word, sizeof(word),
 				      write);

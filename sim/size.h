@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * size.h - how much EPC a traced program needs: the answers of `epcmm size`.
+ *
+ * The trace replays once, as one enclave in one cgroup /size on an EPC four
+ * times its footprint (so only the cgroup's misc.max limits it), with the
+ * scenario defaults (deterministic mode, seed 1, the default cost model).
+ *
+ * Answers, each a misc.max on a grid of SIM_SIZE_GRID bytes:
+ *  - the smallest limit whose fault rate (faults / accesses) is at or under
+ *    @target_rate, and the smallest whose modelled slowdown is at or under
+ *    @target_slowdown: each is a full simulation that meets its target, and
+ *    the limit one grid step below it was simulated too and does not;
+ *  - the knee of the curve (sim_sweep_knee() on the one-pass curve), with
+ *    the full simulation's figures there;
+ *  - the footprint (the trace's pages, the SECS and the VA pages the enclave
+ *    gets at EADD: one per SIM_SIZE_VA_SLOTS pages), the limit at which the
+ *    enclave fits whole, and the enclave size to declare (a power of two, as
+ *    SECS.SIZE must be).
+ *
+ * How: sim_mrc_build() gives the whole LRU curve in one pass; it places the
+ * first probes. Then rounds of full simulations (sim_sweep(), @jobs at once)
+ * gallop from there to a bracket and bisect it on the grid. A curve whose
+ * fault rate does not fall monotonically is handled: the answer is the
+ * smallest passing limit above the largest failing one simulated below it.
+ */
+#ifndef EPCMM_SIM_SIZE_H
+#define EPCMM_SIM_SIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+#define SIM_SIZE_GRID	  (16 * 4096ull) /* answers are multiples of 16 pages */
+#define SIM_SIZE_VA_SLOTS 512		 /* pages one VA page holds versions for */
+#define SIM_SIZE_CGROUP	  "/size"
+
+struct sim_size_params {
+	const char *trace_path;
+	double target_rate;	/* 0..1 */
+	double target_slowdown; /* >= 1 */
+	unsigned jobs;		/* full simulations at once, 1..SIM_SWEEP_MAX_JOBS */
+	/* after each round of simulations: points simulated so far */
+	void (*progress)(void *arg, unsigned nr_simulated);
+	void *progress_arg;
+};
+
+struct sim_size_point {
+	uint64_t max; /* bytes */
+	uint64_t accesses, faults, evictions;
+	double fault_rate, slowdown;
+	bool failed; /* the run could not start (the limit holds not even the SECS) */
+};
+
+/* One answer: the limit and its figures, and the point one grid step below. */
+struct sim_size_target {
+	bool found;
+	uint64_t max;
+	struct sim_size_point at, below; /* below.max == 0: there is no smaller limit */
+};
+
+struct sim_size_answer {
+	uint64_t nr_pages, nr_accesses, nr_va_pages;
+	uint64_t footprint; /* bytes: pages, SECS, VA pages */
+	uint64_t fits;	    /* the grid limit at or above the footprint */
+	uint64_t declare;   /* the enclave size: the power of two at or above the pages */
+	double target_rate, target_slowdown;
+	struct sim_size_target rate, slowdown;
+	bool knee_found;
+	struct sim_size_point knee;
+	struct sim_size_point *points; /* every full simulation, by max */
+	unsigned nr_points;
+	/* the one-pass LRU curve on the grid, limits up to `fits` */
+	struct sim_size_point *curve;
+	unsigned nr_curve;
+	struct sim_run_opts run; /* the cost model and mode the answers used */
+};
+
+/*
+ * sim_size - answer for @p->trace_path.
+ * Return: 0 and *@out (a target no limit up to SIM_SIZE_MAX_FACTOR times the
+ * footprint meets is found == false); -EINVAL bad parameters or trace (@err
+ * says why); -ENOMEM; -errno reading the trace.
+ */
+#define SIM_SIZE_MAX_FACTOR 4
+int sim_size(const struct sim_size_params *p, struct sim_size_answer **out, char *err,
+	     size_t errlen);
+void sim_size_free(struct sim_size_answer *a);
+
+#endif

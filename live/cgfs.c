@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include "cgfs.h"
+#include "procwatch.h"
 
 #define CGFS_PATH_MAX	  4096
 #define CGFS_TEXT_MAX	  4096 /* the longest write accepted */
 #define CGFS_ANCESTRY_MAX 64   /* parents walked to find an inherited cgroup */
+#define CGFS_EVENT_BATCH  1024 /* fork and exit events read at a time */
+#define CGFS_SYNC_BATCHES 64   /* batches one sync reads at most (its time under @lock) */
+#define CGFS_PIDFDS	  512  /* held before forked children go without (fds for clients) */
 
 enum {
 	CTRL_MEMORY = 1 << 0,
@@ -44,10 +48,21 @@ struct node {
 	unsigned subtree;      /* CTRL_* enabled in cgroup.subtree_control */
 };
 
+/*
+ * A member process (cgfs.h, Membership). An entry made from a fork event is
+ * trusted from the event stream alone - a pid's events are its own until its
+ * exit event (procwatch.h) - and its pidfd, opened after the batch that made
+ * it, is @confirmed (the child's, not a later owner's of the pid) once a
+ * later read empties the queue with no exit event for it in between.
+ */
 struct member {
 	pid_t pid; /* a thread group id */
-	int pidfd; /* readable once the process has exited */
+	int pidfd; /* readable once the process has exited; -1 until opened */
 	char *path;
+	bool confirmed; /* @pidfd is known to be this process's */
+	bool exit_seen; /* its exit event was read, or events were lost: its
+			 * pid is its own only while @pidfd says it is alive */
+	bool dead;	/* had exited when the current sync began */
 };
 
 struct live_cgfs {
@@ -59,7 +74,16 @@ struct live_cgfs {
 	size_t nr_nodes, cap_nodes;
 	struct member *members;
 	size_t nr_members, cap_members;
+	struct procwatch_event *events; /* CGFS_EVENT_BATCH, for reading */
+	bool lossy;			/* events lost; no read has been empty since */
+	bool degraded;			/* events were ever lost: the walk is a fallback */
+	unsigned long nr_losses;
+	/* NULL: no fork events, the live-parent walk (cgfs.h); read-only after
+	 * init; its reads are serialized by @lock, its thread takes @lock. */
+	struct procwatch *pw;
 };
+
+static void members_watch_start(struct live_cgfs *fs);
 
 static bool lib_file_exists(struct epc_cgroup *cg, const char *file)
 {
@@ -90,6 +114,7 @@ int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 	}
 	fs->nodes[0].cg = epc_cgroup_root(epc); /* the root is not counted */
 	fs->nr_nodes = 1;
+	members_watch_start(fs);
 	*out = fs;
 	return 0;
 }
@@ -98,12 +123,15 @@ void live_cgfs_destroy(struct live_cgfs *fs)
 {
 	if (!fs)
 		return;
+	procwatch_close(fs->pw); /* its thread first: it takes fs->lock */
+	free(fs->events);
 	for (size_t i = 0; i < fs->nr_nodes; i++) {
 		epc_cgroup_put(fs->nodes[i].cg);
 		free(fs->nodes[i].path);
 	}
 	for (size_t i = 0; i < fs->nr_members; i++) {
-		close(fs->members[i].pidfd);
+		if (fs->members[i].pidfd >= 0)
+			close(fs->members[i].pidfd);
 		free(fs->members[i].path);
 	}
 	free(fs->nodes);
@@ -181,19 +209,10 @@ static bool pidfd_exited(int pidfd)
 
 static void member_drop_locked(struct live_cgfs *fs, size_t i)
 {
-	close(fs->members[i].pidfd);
+	if (fs->members[i].pidfd >= 0)
+		close(fs->members[i].pidfd);
 	free(fs->members[i].path);
 	fs->members[i] = fs->members[--fs->nr_members];
-}
-
-/* Members that have exited leave their cgroup. */
-static void members_reap_locked(struct live_cgfs *fs)
-{
-	for (size_t i = 0; i < fs->nr_members;)
-		if (pidfd_exited(fs->members[i].pidfd))
-			member_drop_locked(fs, i);
-		else
-			i++;
 }
 
 static struct member *member_find_locked(struct live_cgfs *fs, pid_t pid)
@@ -204,15 +223,41 @@ static struct member *member_find_locked(struct live_cgfs *fs, pid_t pid)
 	return NULL;
 }
 
-/* Put @pid (whose pidfd is @pidfd, taken over) in @path; "/" removes it. */
+/* Append @m (its pidfd and path taken over). Return: 0; -ENOMEM (both freed). */
+static int member_append_locked(struct live_cgfs *fs, struct member m)
+{
+	if (fs->nr_members == fs->cap_members) {
+		size_t cap = fs->cap_members ? 2 * fs->cap_members : 16;
+		struct member *nm = realloc(fs->members, cap * sizeof(*nm));
+
+		if (!nm) {
+			if (m.pidfd >= 0)
+				close(m.pidfd);
+			free(m.path);
+			return -ENOMEM;
+		}
+		fs->members = nm;
+		fs->cap_members = cap;
+	}
+	fs->members[fs->nr_members++] = m;
+	return 0;
+}
+
+/*
+ * Put @pid in @path ("/" removes it). @pidfd (taken over) must have been
+ * opened before the sync (members_reap_locked()) that preceded this call: if
+ * it is still alive now, the process held @pid all through that sync, so the
+ * events read after it are its own. One that exited meanwhile joins nothing,
+ * as the kernel skips an exiting task. Return: 0; -ENOMEM.
+ */
 static int member_set_locked(struct live_cgfs *fs, pid_t pid, int pidfd, const char *path)
 {
 	struct member *m = member_find_locked(fs, pid);
 	char *copy;
 
-	if (is_root(path)) {
-		if (m)
-			member_drop_locked(fs, (size_t)(m - fs->members));
+	if (m)
+		member_drop_locked(fs, (size_t)(m - fs->members));
+	if (is_root(path) || pidfd_exited(pidfd)) {
 		close(pidfd);
 		return 0;
 	}
@@ -221,26 +266,196 @@ static int member_set_locked(struct live_cgfs *fs, pid_t pid, int pidfd, const c
 		close(pidfd);
 		return -ENOMEM;
 	}
-	if (m) {
-		free(m->path);
-		m->path = copy;
-		close(pidfd);
-		return 0;
-	}
-	if (fs->nr_members == fs->cap_members) {
-		size_t cap = fs->cap_members ? 2 * fs->cap_members : 16;
-		struct member *nm = realloc(fs->members, cap * sizeof(*nm));
+	return member_append_locked(
+		fs, (struct member){.pid = pid, .pidfd = pidfd, .path = copy, .confirmed = true});
+}
 
-		if (!nm) {
-			free(copy);
-			close(pidfd);
-			return -ENOMEM;
+/* Events were lost, so any exit event may be missing: no member's pid is
+ * trusted to be its own unless its pidfd says it is alive, an entry without
+ * a confirmed pidfd is dropped, and the walk becomes a fallback for good. */
+static void members_lost_locked(struct live_cgfs *fs)
+{
+	for (size_t i = 0; i < fs->nr_members;)
+		if (!fs->members[i].confirmed) {
+			member_drop_locked(fs, i);
+		} else {
+			fs->members[i].exit_seen = true;
+			i++;
 		}
-		fs->members = nm;
-		fs->cap_members = cap;
+	fs->lossy = true;
+	fs->degraded = true;
+	fs->nr_losses++;
+	if (!(fs->nr_losses & (fs->nr_losses - 1))) /* logged at 1, 2, 4, 8... */
+		fprintf(stderr,
+			"epcmm daemon: cgroup membership: fork/exit events lost (%lu time(s)); a "
+			"client in no cgroup now also joins its nearest live ancestor's when it "
+			"connects\n",
+			fs->nr_losses);
+}
+
+/* Event: @parent forked @child. A member's child is a member of its cgroup
+ * from then on. Return: 0; -ENOMEM. */
+static int member_forked_locked(struct live_cgfs *fs, pid_t parent, pid_t child)
+{
+	struct member *m = member_find_locked(fs, child);
+	char *copy;
+
+	if (m) /* the pid's previous owner, gone: its entry is stale */
+		member_drop_locked(fs, (size_t)(m - fs->members));
+	m = member_find_locked(fs, parent);
+	if (!m)
+		return 0;
+	/* After the parent's exit event its pid may be another process's:
+	 * its forks count only while its pidfd says it is still alive (it
+	 * then held the pid all along). This costs the fork of a process
+	 * whose leader exited before its other threads, read after they all
+	 * did too. */
+	if (m->exit_seen && (!m->confirmed || pidfd_exited(m->pidfd)))
+		return 0;
+	copy = strdup(m->path);
+	if (!copy)
+		return -ENOMEM;
+	return member_append_locked(fs, (struct member){.pid = child, .pidfd = -1, .path = copy});
+}
+
+/* Event: @pid's leader exited. An unconfirmed entry goes (a pidfd opened
+ * around now may be a later owner's); a confirmed one is dropped by the
+ * sync that finds its pidfd readable. */
+static void member_exited_locked(struct live_cgfs *fs, pid_t pid)
+{
+	struct member *m = member_find_locked(fs, pid);
+
+	if (m && !m->confirmed)
+		member_drop_locked(fs, (size_t)(m - fs->members));
+	else if (m)
+		m->exit_seen = true;
+}
+
+static int open_pidfd(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* After a read that emptied the queue: the pidfds opened before it are
+ * confirmed (no exit event came first); then new entries get theirs, up to
+ * CGFS_PIDFDS. One without stays tracked by its events alone (and is
+ * dropped if events are lost). */
+static void members_confirm_locked(struct live_cgfs *fs)
+{
+	size_t nr_fds = 0;
+
+	for (size_t i = 0; i < fs->nr_members; i++)
+		nr_fds += fs->members[i].pidfd >= 0;
+	for (size_t i = 0; i < fs->nr_members; i++) {
+		struct member *m = &fs->members[i];
+
+		if (m->pidfd >= 0)
+			m->confirmed = true;
+		else if (nr_fds < CGFS_PIDFDS && (m->pidfd = open_pidfd(m->pid)) >= 0)
+			nr_fds++;
 	}
-	fs->members[fs->nr_members++] = (struct member){.pid = pid, .pidfd = pidfd, .path = copy};
-	return 0;
+}
+
+/* Read and apply the queued events. Return: true if the queue was read
+ * empty. */
+static bool members_read_events_locked(struct live_cgfs *fs)
+{
+	bool empty = false, lost;
+
+	for (int b = 0; b < CGFS_SYNC_BATCHES && !empty; b++) {
+		size_t n = procwatch_read(fs->pw, fs->events, CGFS_EVENT_BATCH, &lost, &empty);
+
+		if (lost)
+			members_lost_locked(fs);
+		for (size_t i = 0; i < n; i++) {
+			const struct procwatch_event *ev = &fs->events[i];
+
+			if (ev->what == PROCWATCH_EXIT)
+				member_exited_locked(fs, ev->pid);
+			else if (!fs->lossy && member_forked_locked(fs, ev->parent, ev->pid))
+				members_lost_locked(fs); /* -ENOMEM: a child not recorded */
+		}
+		/* Once read empty, the lost events lie behind us: the gap of an
+		 * overflow is before the read that reported it. */
+		if (empty)
+			fs->lossy = false;
+	}
+	return empty;
+}
+
+/*
+ * members_reap_locked() - bring membership up to date before an answer that
+ * depends on it: apply the fork and exit events queued so far, then drop the
+ * members that had exited before (their last forks are among those events).
+ * Return: true when the map is exact (cgfs.h): fork events are read, the
+ * queue was read empty, and none were ever lost.
+ */
+static bool members_reap_locked(struct live_cgfs *fs)
+{
+	bool empty;
+
+	if (!fs->pw) {
+		for (size_t i = 0; i < fs->nr_members;)
+			if (pidfd_exited(fs->members[i].pidfd))
+				member_drop_locked(fs, i);
+			else
+				i++;
+		return false;
+	}
+	for (size_t i = 0; i < fs->nr_members; i++)
+		fs->members[i].dead =
+			fs->members[i].confirmed && pidfd_exited(fs->members[i].pidfd);
+	empty = members_read_events_locked(fs);
+	if (!empty)
+		return false; /* the rest at the next sync, the dead included */
+	members_confirm_locked(fs);
+	for (size_t i = 0; i < fs->nr_members;)
+		if (fs->members[i].dead)
+			member_drop_locked(fs, i);
+		else
+			i++;
+	return !fs->degraded;
+}
+
+/* The thread of fs->pw: events are waiting. */
+static void members_kick(void *arg)
+{
+	struct live_cgfs *fs = arg;
+
+	pthread_mutex_lock(&fs->lock);
+	members_reap_locked(fs);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static void members_watch_start(struct live_cgfs *fs)
+{
+	const char *why = NULL;
+	int ret = procwatch_open(&fs->pw, &why);
+
+	if (!ret) {
+		fs->events = calloc(CGFS_EVENT_BATCH, sizeof(*fs->events));
+		ret = fs->events ? procwatch_start(fs->pw, members_kick, fs) : -ENOMEM;
+		if (ret) {
+			why = "cannot start its thread";
+			procwatch_close(fs->pw);
+			fs->pw = NULL;
+		}
+	}
+	if (fs->pw)
+		fprintf(stderr, "epcmm daemon: cgroup membership follows fork events (the proc "
+				"connector): a member's child is a member from its fork on\n");
+	else
+		fprintf(stderr,
+			"epcmm daemon: cgroup membership: no fork events (%s: %s); a client in no "
+			"cgroup joins its nearest live ancestor's when it connects\n",
+			why, strerror(-ret));
+}
+
+bool live_cgfs_follows_forks(struct live_cgfs *fs)
+{
+	return fs->pw != NULL;
 }
 
 static int nr_procs_locked(struct live_cgfs *fs, const char *path, bool subtree)
@@ -280,41 +495,54 @@ static int proc_status_field(pid_t pid, const char *field, long *val)
 	return ret;
 }
 
-static int open_pidfd(pid_t pid)
+/* The fallback (cgfs.h): the cgroup of @pid's nearest live ancestor that is
+ * a member, into @path. Return: true if there is one, with a confirmed
+ * pidfd still alive after the walk, so the parent link read was to it and
+ * not to a later owner of its pid. */
+static bool ancestor_path_locked(struct live_cgfs *fs, pid_t pid, char *path, size_t len)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	return fd < 0 ? -errno : fd;
-}
-
-int live_cgfs_adopt(struct live_cgfs *fs, pid_t pid)
-{
-	char path[CGFS_PATH_MAX] = "/";
 	pid_t p = pid;
 	long ppid;
-	int pidfd, ret = 0;
 
-	pthread_mutex_lock(&fs->lock);
-	members_reap_locked(fs);
-	if (member_find_locked(fs, pid))
-		goto out_unlock;
 	for (int i = 0; i < CGFS_ANCESTRY_MAX; i++) {
 		struct member *m;
 
 		if (proc_status_field(p, "PPid:", &ppid) || ppid <= 1)
-			break;
+			return false;
 		p = (pid_t)ppid;
 		m = member_find_locked(fs, p);
 		if (m) {
-			snprintf(path, sizeof(path), "%s", m->path);
-			break;
+			if (!m->confirmed || pidfd_exited(m->pidfd))
+				return false;
+			snprintf(path, len, "%s", m->path);
+			return true;
 		}
 	}
-	if (is_root(path))
-		goto out_unlock;
-	pidfd = open_pidfd(pid);
+	return false;
+}
+
+int live_cgfs_adopt(struct live_cgfs *fs, pid_t pid)
+{
+	char path[CGFS_PATH_MAX];
+	struct member *m;
+	int pidfd, ret = 0;
+	bool exact;
+
+	pthread_mutex_lock(&fs->lock);
+	pidfd = open_pidfd(pid); /* before the sync: member_set_locked() */
 	if (pidfd < 0)
 		goto out_unlock; /* gone already: nothing to charge */
+	exact = members_reap_locked(fs);
+	m = member_find_locked(fs, pid);
+	if (m && m->confirmed && pidfd_exited(m->pidfd)) {
+		member_drop_locked(fs, (size_t)(m - fs->members)); /* a previous owner's */
+		m = NULL;
+	}
+	/* With exact fork events, @pid's own decided: a member, or in none. */
+	if (m || exact || !ancestor_path_locked(fs, pid, path, sizeof(path))) {
+		close(pidfd);
+		goto out_unlock;
+	}
 	ret = member_set_locked(fs, pid, pidfd, path);
 out_unlock:
 	pthread_mutex_unlock(&fs->lock);

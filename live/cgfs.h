@@ -13,12 +13,32 @@
  * not know is absent), byte-exact, with the library's errors.
  *
  * Membership: a pid -> cgroup map. A process is put in a cgroup by writing
- * its pid (or 0: the writer itself) to cgroup.procs; a client process that is
- * in no cgroup inherits the cgroup of its nearest ancestor that is, when it
- * connects (as a forked child would). The map holds a pidfd per member: a
- * member whose pidfd is readable has exited and is dropped before any answer
- * that depends on membership (cgroup.procs, cgroup.events, rmdir), so a
- * process that exits leaves its cgroup at once.
+ * its pid (or 0: the writer itself) to cgroup.procs, and, as in the kernel, a
+ * process forked by a member is a member of the same cgroup from its fork on,
+ * whether or not its parent is still alive when it connects. The forks come
+ * from the kernel's process events (procwatch.h), read by a thread and,
+ * before any answer that depends on membership (adopting a client,
+ * cgroup.procs, cgroup.events, rmdir, a cgroup.procs write), until the queue
+ * is empty: a process's fork event is queued before it first runs, so by the
+ * time it connects, or its parent writes cgroup.procs, the event is read.
+ * A pid is never trusted past its owner's exit: a fork event counts for a
+ * member whose exit event was already read only while the member's pidfd
+ * says it is alive, and a forked child's pidfd counts only once a read after
+ * opening it found no exit event for it (procwatch.h has the ordering this
+ * rests on). The map holds a pidfd per member: a member whose pidfd was
+ * readable before the events were read has exited and is dropped after
+ * them, so a process that exits leaves its cgroup at once, after its last
+ * forks were seen.
+ *
+ * The fallback: without fork events (not root, not in the initial pid and
+ * user namespaces, no CONFIG_PROC_EVENTS; logged once at create), or after
+ * events were lost (the socket overflowed; logged; the connector keeps
+ * being read), a client process in no cgroup inherits, when it connects, the
+ * cgroup of its nearest live ancestor that is a member (walking PPid). A
+ * child whose member parent exited before it connected is then reparented
+ * and lands in the root: the kernel would have kept it in the cgroup
+ * (docs/DIFFERENCES.md, L5). A child made with CLONE_PARENT is counted as
+ * its real parent's, which the fork event names.
  *
  * Each directory holds a reference on its library cgroup (epc_cgroup_create()
  * gives it, rmdir puts it); the children a directory lists are the library's
@@ -35,6 +55,7 @@
  *
  * Lock: one mutex, fs->lock, protects the tree and the map; it is a leaf
  * (no other epcmm lock of the daemon is taken under it; library calls are).
+ * The process events thread takes it to apply what it reads.
  */
 #ifndef EPCMM_LIVE_CGFS_H
 #define EPCMM_LIVE_CGFS_H
@@ -87,9 +108,14 @@ int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, si
 int live_cgfs_task_enter(struct live_cgfs *fs, pid_t pid, struct epc_task *t);
 void live_cgfs_task_leave(struct live_cgfs *fs, struct epc_task *t);
 
-/* A client connects: if @pid is in no cgroup, it joins the one of its
- * nearest ancestor that is. Return: 0; -ENOMEM. */
+/* A client connects: the fork events so far are applied, so @pid is a
+ * member if its parent was when it forked it; in the fallback, if @pid is
+ * in no cgroup, it joins the one of its nearest live ancestor that is.
+ * Return: 0; -ENOMEM. */
 int live_cgfs_adopt(struct live_cgfs *fs, pid_t pid);
+
+/* Whether membership follows fork events (else the fallback walk). */
+bool live_cgfs_follows_forks(struct live_cgfs *fs);
 
 /* The cgroup path of @pid ("/" if none) into @buf. */
 void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len);

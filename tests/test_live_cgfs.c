@@ -4,8 +4,10 @@
  * its semantics are tested where the mount cannot be (not root, no
  * /dev/fuse): the files each directory lists, byte-exact reads, the
  * kernel's errors for mkdir, rmdir and writes, cgroup.subtree_control,
- * cgroup.procs with a pid and with 0, members leaving when they exit, and
- * tasks charged where their process is a member.
+ * cgroup.procs with a pid and with 0, members leaving when they exit, tasks
+ * charged where their process is a member, a member's child staying in its
+ * cgroup after the member exited, pid reuse making no member, and the
+ * fallback (no fork events) walking live parents.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,8 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/sched.h>
 
 #include <cmocka.h>
 
@@ -273,6 +279,410 @@ static void test_live_cgfs_child_inherits(void **state)
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/i"), 0, "rmdir /i");
 }
 
+/* The tests that need the kernel's fork events say SKIP without them (not
+ * root, not in the initial namespaces): the fallback cannot pass them. */
+static bool have_fork_events(struct fx *fx)
+{
+	if (live_cgfs_follows_forks(fx->fs))
+		return true;
+	print_message("SKIP: no proc connector (needs root in the initial pid and user "
+		      "namespaces): membership falls back to the live-parent walk\n");
+	return false;
+}
+
+/* Read a pid_t from @fd. */
+static pid_t read_pid(int fd)
+{
+	pid_t pid = -1;
+
+	if (read(fd, &pid, sizeof(pid)) != sizeof(pid))
+		return -1;
+	return pid;
+}
+
+/* The parent pid /proc shows for @pid, or -1. */
+static long ppid_of(pid_t pid)
+{
+	char name[64], line[256];
+	long ppid = -1;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)pid);
+	f = fopen(name, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "PPid:", 5))
+			ppid = strtol(line + 5, NULL, 10);
+	fclose(f);
+	return ppid;
+}
+
+/* Wait until @path's cgroup.procs reads @want (a member exited). */
+static void wait_procs(struct live_cgfs *fs, const char *path, const char *want)
+{
+	char file[128], buf[256] = "";
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	for (int ms = 0; ms < 5000; ms += 10) {
+		if (live_cgfs_read(fs, file, buf, sizeof(buf)) >= 0 && !strcmp(buf, want))
+			return;
+		usleep(10000);
+	}
+	fail_msg("%s reads '%s', expected '%s'", file, buf, want);
+}
+
+/*
+ * Issue 15 item 5: a "shell" joins /esc2 (a two-page limit), forks a client
+ * and exits before the client connects. The client, reparented away from
+ * the shell, must still be in /esc2 - the kernel keeps every descendant of a
+ * member in its cgroup - and its charges must meet /esc2's limit. The
+ * live-parent walk found no member ancestor and put it in the root.
+ */
+static void test_live_cgfs_orphan_stays_in_cgroup(void **state)
+{
+	struct fx *fx = *state;
+	int go[2], back[2], release[2], status;
+	char text[32], path[64];
+	struct epc_task *t;
+	struct epc_encl *e;
+	pid_t shell, client;
+
+	if (!have_fork_events(fx)) {
+		skip();
+		return;
+	}
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/esc2"), 0, "mkdir /esc2");
+	CHECK_EQ(wr(fx->fs, "/esc2/misc.max", "sgx_epc 8192"), 0, "a two-page limit");
+	CHECK(!pipe(go) && !pipe(back) && !pipe(release), "pipes");
+	shell = fork();
+	CHECK(shell >= 0, "fork the shell");
+	if (shell == 0) {
+		char ch;
+		pid_t c;
+
+		close(release[1]);	      /* the client must see EOF */
+		if (read(go[0], &ch, 1) != 1) /* until it is a member */
+			_exit(1);
+		c = fork();
+		if (c == 0) {
+			ssize_t r = read(release[0], &ch, 1); /* EOF when the test is done */
+
+			_exit(r == 0 ? 0 : 1);
+		}
+		_exit(write(back[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+	}
+	snprintf(text, sizeof(text), "%d", (int)shell);
+	CHECK_EQ(wr(fx->fs, "/esc2/cgroup.procs", text), 0, "the shell joins /esc2");
+	CHECK_EQ(write(go[1], "x", 1), 1, "let the shell fork");
+	client = read_pid(back[0]);
+	CHECK(client > 0, "the client's pid");
+	CHECK_EQ(waitpid(shell, &status, 0), shell, "the shell exited");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the shell's exit status");
+	CHECK(ppid_of(client) != shell, "the client was reparented");
+
+	CHECK_EQ(live_cgfs_adopt(fx->fs, client), 0, "the client connects");
+	live_cgfs_pid_path(fx->fs, client, path, sizeof(path));
+	if (strcmp(path, "/esc2"))
+		fail_msg("the orphaned client is in '%s', expected /esc2: its limit escaped", path);
+	snprintf(text, sizeof(text), "%d\n", (int)client);
+	expect(fx->fs, "/esc2/cgroup.procs", text); /* the shell left, its child is there */
+
+	/* Its charges meet /esc2's limit: the SECS and a VA page fit, the
+	 * first page of contents does not (in the root it would). */
+	CHECK_EQ(epc_task_create(fx->epc, NULL, 0, &t), 0, "a task");
+	CHECK_EQ(live_cgfs_task_enter(fx->fs, client, t), 0, "enter for the client");
+	CHECK_EQ(epc_encl_create(t, 4096, &e), 0, "an enclave: 2 pages");
+	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), -ENOMEM, "a third page over the limit");
+	live_cgfs_task_leave(fx->fs, t);
+	expect(fx->fs, "/esc2/misc.current", "sgx_epc 8192\n");
+	expect(fx->fs, "/esc2/misc.events", "sgx_epc.max 1\n");
+	expect(fx->fs, "/misc.current", "sgx_epc 8192\n");
+	epc_encl_destroy(e);
+	epc_task_destroy(t);
+
+	close(release[1]); /* the client exits (init reaps it) */
+	wait_procs(fx->fs, "/esc2", "");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/esc2"), 0, "rmdir /esc2");
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
+	close(release[0]);
+}
+
+/* A process created with exactly pid @pid (clone3's set_tid), running @fn
+ * in the child. Return: its pid; -errno (-EPERM without CAP_SYS_ADMIN). The
+ * child uses raw system calls only: the test has threads, and clone3 runs
+ * no fork handlers. */
+static pid_t spawn_at(pid_t pid, void (*fn)(void *arg), void *arg)
+{
+	pid_t tid = pid;
+	struct clone_args ca = {
+		.exit_signal = SIGCHLD, .set_tid = (uintptr_t)&tid, .set_tid_size = 1};
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+
+	if (r < 0)
+		return -errno;
+	if (r == 0) {
+		fn(arg);
+		syscall(SYS_exit_group, 0);
+	}
+	return (pid_t)r;
+}
+
+struct reuse {
+	int up[2];   /* the child reports a pid */
+	int hold[2]; /* EOF: everything exits */
+};
+
+/* Block until the test closes its end of reuse->hold. */
+static void reuse_hold(struct reuse *r)
+{
+	char ch;
+
+	syscall(SYS_close, r->hold[1]);
+	while (syscall(SYS_read, r->hold[0], &ch, 1) > 0)
+		;
+}
+
+/* The new owner of a reused pid: forks a child, reports it, holds. */
+static void reuse_new_owner(void *arg)
+{
+	struct reuse *r = arg;
+	pid_t child;
+
+	syscall(SYS_close, r->hold[1]);
+	child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+
+	if (child == 0) {
+		reuse_hold(r);
+		syscall(SYS_exit_group, 0);
+	}
+	syscall(SYS_write, r->up[1], &child, sizeof(child));
+	reuse_hold(r);
+	syscall(SYS_wait4, child, NULL, 0, NULL);
+}
+
+static void reuse_just_hold(void *arg)
+{
+	reuse_hold(arg);
+}
+
+/* Say SKIP unless @pid < 0 is a refusal we can name. */
+static bool spawn_refused(pid_t pid)
+{
+	if (pid >= 0)
+		return false;
+	print_message("SKIP: clone3 with set_tid refused (%s): the pid reuse cannot be staged\n",
+		      strerror((int)-pid));
+	return true;
+}
+
+/*
+ * Pid reuse never makes a member: a member exits, its pid goes to an
+ * unrelated process (clone3's set_tid), which forks. The member's exit
+ * event comes before the new owner's fork in the stream, so the fork does
+ * not count, however late the events are read.
+ */
+static void test_live_cgfs_reused_member_pid(void **state)
+{
+	struct fx *fx = *state;
+	struct reuse r;
+	char text[32], path[64];
+	int status;
+	pid_t old, owner, child;
+
+	if (!have_fork_events(fx)) {
+		skip();
+		return;
+	}
+	CHECK(!pipe(r.up) && !pipe(r.hold), "pipes");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/r"), 0, "mkdir /r");
+	old = fork();
+	CHECK(old >= 0, "fork the member");
+	if (old == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(text, sizeof(text), "%d", (int)old);
+	CHECK_EQ(wr(fx->fs, "/r/cgroup.procs", text), 0, "it joins /r");
+	kill(old, SIGKILL);
+	CHECK_EQ(waitpid(old, &status, 0), old, "reap it: its pid is free");
+	owner = spawn_at(old, reuse_new_owner, &r);
+	if (spawn_refused(owner)) {
+		skip();
+		return;
+	}
+	CHECK_EQ(owner, old, "the new owner has the member's pid");
+	child = read_pid(r.up[0]);
+	CHECK(child > 0, "the new owner's child");
+	CHECK_EQ(live_cgfs_adopt(fx->fs, child), 0, "its child connects");
+	live_cgfs_pid_path(fx->fs, child, path, sizeof(path));
+	if (strcmp(path, "/"))
+		fail_msg("a child of the new owner of a member's pid is in '%s'", path);
+	CHECK_EQ(live_cgfs_adopt(fx->fs, owner), 0, "the new owner connects");
+	live_cgfs_pid_path(fx->fs, owner, path, sizeof(path));
+	if (strcmp(path, "/"))
+		fail_msg("the new owner of a member's pid is in '%s'", path);
+	expect(fx->fs, "/r/cgroup.procs", "");
+	close(r.hold[1]);
+	CHECK_EQ(waitpid(owner, &status, 0), owner, "the new owner exits");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/r"), 0, "rmdir /r");
+	close(r.hold[0]);
+	close(r.up[0]);
+	close(r.up[1]);
+}
+
+/* The member's own child: forks a grandchild that exits at once, reaps it,
+ * reports its pid, holds. */
+static void reuse_member(struct reuse *r, int go)
+{
+	char ch;
+	pid_t c;
+
+	close(r->hold[1]);
+	if (read(go, &ch, 1) != 1)
+		_exit(1);
+	c = fork();
+	if (c == 0)
+		_exit(0);
+	if (waitpid(c, NULL, 0) != c || write(r->up[1], &c, sizeof(c)) != sizeof(c))
+		_exit(1);
+	reuse_hold(r);
+	_exit(0);
+}
+
+/*
+ * The other reuse: a member's child exits before its fork event is read
+ * and its pid goes to an unrelated process. The child's exit event comes
+ * before the new owner's fork: the new owner is no member.
+ */
+static void test_live_cgfs_reused_child_pid(void **state)
+{
+	struct fx *fx = *state;
+	struct reuse r;
+	char text[32], path[64];
+	int go[2], status;
+	pid_t member, gone, owner;
+
+	if (!have_fork_events(fx)) {
+		skip();
+		return;
+	}
+	CHECK(!pipe(r.up) && !pipe(r.hold) && !pipe(go), "pipes");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/r2"), 0, "mkdir /r2");
+	member = fork();
+	CHECK(member >= 0, "fork the member");
+	if (member == 0)
+		reuse_member(&r, go[0]);
+	snprintf(text, sizeof(text), "%d", (int)member);
+	CHECK_EQ(wr(fx->fs, "/r2/cgroup.procs", text), 0, "it joins /r2");
+	CHECK_EQ(write(go[1], "x", 1), 1, "let it fork");
+	gone = read_pid(r.up[0]);
+	CHECK(gone > 0, "its child came and went");
+	owner = spawn_at(gone, reuse_just_hold, &r);
+	if (spawn_refused(owner)) {
+		close(r.hold[1]);
+		waitpid(member, &status, 0);
+		skip();
+		return;
+	}
+	CHECK_EQ(owner, gone, "the new owner has the child's pid");
+	CHECK_EQ(live_cgfs_adopt(fx->fs, owner), 0, "the new owner connects");
+	live_cgfs_pid_path(fx->fs, owner, path, sizeof(path));
+	if (strcmp(path, "/"))
+		fail_msg("the new owner of a member's child's pid is in '%s'", path);
+	snprintf(text, sizeof(text), "%d\n", (int)member);
+	expect(fx->fs, "/r2/cgroup.procs", text);
+	close(r.hold[1]);
+	CHECK_EQ(waitpid(owner, &status, 0), owner, "the new owner exits");
+	CHECK_EQ(waitpid(member, &status, 0), member, "the member exits");
+	expect(fx->fs, "/r2/cgroup.procs", "");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/r2"), 0, "rmdir /r2");
+	close(r.hold[0]);
+	close(r.up[0]);
+	close(r.up[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/* The fallback, in a process without CAP_NET_ADMIN. Return: 0; the step
+ * that failed. */
+static int fallback_walk(void)
+{
+	static const struct epc_section_desc sec = {0x100000, EPC_PAGES * 4096, 0};
+	struct epc_config cfg = {.nr_nodes = 1,
+				 .sections = &sec,
+				 .nr_sections = 1,
+				 .background = EPC_BACKGROUND_MANUAL,
+				 .log = quiet};
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	int hold[2], ret = 0;
+	struct live_cgfs *fs;
+	struct epc *epc;
+	char path[64];
+	pid_t child;
+
+	if (syscall(SYS_capget, &h, d))
+		return 1;
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
+	if (syscall(SYS_capset, &h, d))
+		return 2;
+	if (epc_create(&cfg, &epc) || epc_sanitize_wait(epc) || live_cgfs_create(epc, &fs))
+		return 3;
+	if (live_cgfs_follows_forks(fs))
+		ret = 4; /* the connector without CAP_NET_ADMIN? */
+	else if (live_cgfs_mkdir(fs, "/w") || wr(fs, "/w/cgroup.procs", "0") || pipe(hold))
+		ret = 5;
+	else if ((child = fork()) == 0) {
+		char ch;
+
+		close(hold[1]);
+		_exit(read(hold[0], &ch, 1) == 0 ? 0 : 1);
+	} else if (child < 0 || live_cgfs_adopt(fs, child))
+		ret = 6;
+	else {
+		live_cgfs_pid_path(fs, child, path, sizeof(path));
+		ret = strcmp(path, "/w") ? 7 : 0; /* found through its live parent */
+		close(hold[1]);
+		waitpid(child, NULL, 0);
+	}
+	live_cgfs_destroy(fs);
+	epc_destroy(epc);
+	return ret;
+}
+
+/* Without fork events (no CAP_NET_ADMIN here) cgfs says so and a client in
+ * no cgroup joins its nearest live member ancestor's when it connects. */
+static void test_live_cgfs_fallback_walk(void **state)
+{
+	static const char *const steps[] = {
+		"ok",
+		"capget",
+		"capset",
+		"create",
+		"fork events without CAP_NET_ADMIN",
+		"mkdir or join",
+		"fork or adopt",
+		"the child did not inherit /w",
+	};
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0)
+		_exit(fallback_walk());
+	CHECK_EQ(waitpid(pid, &status, 0), pid, "wait for it");
+	CHECK(WIFEXITED(status), "it exited");
+	if (WEXITSTATUS(status))
+		fail_msg("the fallback: %s",
+			 WEXITSTATUS(status) < 8 ? steps[WEXITSTATUS(status)] : "exit status");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +691,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_cgfs_files_byte_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_procs_and_charges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_child_inherits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_orphan_stays_in_cgroup, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_reused_member_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_reused_child_pid, setup, teardown),
+		cmocka_unit_test(test_live_cgfs_fallback_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

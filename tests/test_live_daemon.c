@@ -3,7 +3,8 @@
  * test_live_daemon.c - the daemon (live/daemon.c) run in a thread of the
  * test, talked to over its socket with the client library: protocol round
  * trips, malformed messages, a refused peer uid, clients SIGKILLed at random
- * points (nothing left behind), charging by cgroup membership, and a clean
+ * points (nothing left behind), charging by cgroup membership (a member's
+ * child that connects after the member exited included), and a clean
  * shutdown with clients connected.
  */
 #include <errno.h>
@@ -29,10 +30,12 @@
 #include "check.h"
 
 #include "live_fixture.h"
+#include "procwatch.h"
 #include "proto.h"
 
 #define KILL_ROUNDS	200
 #define KILL_ENCL_PAGES 320
+#define ORPHAN_PAGES	64 /* 256 KiB against a 64 KiB limit */
 
 static void test_live_daemon_round_trips(void **state)
 {
@@ -294,6 +297,104 @@ static void test_live_daemon_shutdown_with_clients(void **state)
 	free(fx);
 }
 
+/* The orphaned client of the test below. Return: 0; the step that failed. */
+static int orphan_client(const char *sock, pid_t shell)
+{
+	struct epcmm_client *c;
+	char buf[64];
+	uint64_t e;
+
+	for (int ms = 0; getppid() == shell; ms += 5) {
+		if (ms > SETTLE_MS)
+			return 1;
+		usleep(5000);
+	}
+	if (epcmm_client_connect(sock, &c))
+		return 2;
+	if (epcmm_encl_create(c, ORPHAN_PAGES * PAGE, &e))
+		return 3;
+	if (epcmm_encl_add_pages(c, e, 0, ORPHAN_PAGES, NULL))
+		return 4;
+	if (epcmm_cgroup_read(c, "/esc2", "misc.current", buf, sizeof(buf)) < 0 ||
+	    !strcmp(buf, "sgx_epc 0\n"))
+		return 5;
+	epcmm_client_close(c);
+	return 0;
+}
+
+/*
+ * Issue 15 item 5, over the socket: a shell joins /esc2 (a 64 KiB limit),
+ * forks a client and exits before the client connects. The client,
+ * reparented away from the shell, is still in /esc2 as the kernel would
+ * have it: its 256 KiB are charged there and meet the limit (pages beyond
+ * it are evicted), where the live-parent walk charged them to the root.
+ */
+static void test_live_daemon_orphan_charged_to_member_cgroup(void **state)
+{
+	static const char *const steps[] = {
+		"ok",	       "not reparented", "connect",
+		"encl_create", "add_pages",	 "nothing charged to /esc2: the limit escaped",
+	};
+	struct daemon_fx *fx = *state;
+	struct epcmm_client *c;
+	struct procwatch *pw;
+	int result[2], status, code = -1;
+	unsigned long peak = 0, events = 0;
+	const char *why;
+	char buf[64];
+	pid_t shell;
+
+	if (procwatch_open(&pw, &why)) {
+		print_message("SKIP: no proc connector (%s): the daemon falls back to the "
+			      "live-parent walk, which cannot pass this\n",
+			      why);
+		skip();
+	}
+	procwatch_close(pw);
+	c = connect_ok(fx);
+	CHECK_EQ(epcmm_cgroup_mkdir(c, "/esc2"), 0, "mkdir /esc2");
+	CHECK_EQ(epcmm_cgroup_write(c, "/esc2", "misc.max", "sgx_epc 65536"), 0, "a 64 KiB limit");
+	CHECK_EQ(pipe(result), 0, "pipe");
+	shell = fork();
+	CHECK(shell >= 0, "fork the shell");
+	if (shell == 0) {
+		struct epcmm_client *s;
+		pid_t me = getpid();
+
+		close(result[0]);
+		if (epcmm_client_connect(fx->sock, &s) ||
+		    epcmm_cgroup_write(s, "/esc2", "cgroup.procs", "0"))
+			_exit(1);
+		epcmm_client_close(s);
+		if (fork() == 0) {
+			code = orphan_client(fx->sock, me);
+			_exit(write(result[1], &code, sizeof(code)) == sizeof(code) ? 0 : 1);
+		}
+		_exit(0); /* before the client connects */
+	}
+	close(result[1]);
+	CHECK_EQ(waitpid(shell, &status, 0), shell, "the shell exited");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the shell joined /esc2 and forked");
+	CHECK_EQ(read(result[0], &code, sizeof(code)), sizeof(code), "the client's result");
+	close(result[0]);
+	if (code)
+		fail_msg("the orphaned client: %s",
+			 code > 0 && code < 6 ? steps[code] : "bad result");
+	CHECK(epcmm_cgroup_read(c, "/esc2", "misc.peak", buf, sizeof(buf)) > 0, "misc.peak");
+	CHECK(sscanf(buf, "sgx_epc %lu", &peak) == 1 && peak > 0 && peak <= 65536, buf);
+	CHECK(epcmm_cgroup_read(c, "/esc2", "misc.events", buf, sizeof(buf)) > 0, "misc.events");
+	CHECK(sscanf(buf, "sgx_epc.max %lu", &events) == 1 && events > 0, buf);
+	expect_settled(c); /* the client exited: its charges went back */
+	for (int ms = 0; ms < SETTLE_MS; ms += 10) {
+		if (epcmm_cgroup_read(c, "/esc2", "cgroup.procs", buf, sizeof(buf)) == 0)
+			break;
+		usleep(10000);
+	}
+	expect_file(c, "/esc2", "cgroup.procs", "");
+	CHECK_EQ(epcmm_cgroup_rmdir(c, "/esc2"), 0, "rmdir /esc2");
+	epcmm_client_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_live_daemon_refuses_other_uid),
 		cmocka_unit_test(test_live_daemon_sigkill_leaves_nothing),
 		cmocka_unit_test(test_live_daemon_shutdown_with_clients),
+		cmocka_unit_test(test_live_daemon_orphan_charged_to_member_cgroup),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

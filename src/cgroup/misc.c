@@ -254,6 +254,7 @@ static int charge_exact_locked(struct epc__misc_stocks *st, struct epc__misc_res
 {
 	uint64_t tightest;
 
+	epc__assert_spin_held(&st->xfer);
 	/*
 	 * No room somewhere: a new peak or the limit. Drain every stock, so the
 	 * counters are the true usage (no refill can run: we hold @xfer) and

@@ -6,7 +6,9 @@
  * kernel's page_counter serves memcg: one counter type, two resources
  * (enum epc__res_type).
  *
- * Charging: bottom-up from the cgroup to the root, one atomic add per level;
+ * Charging (the exact path; most sgx_epc charges take a page from their
+ * CPU's stock instead, see "Stocks" below): bottom-up from the cgroup to the
+ * root, one atomic add per level;
  * the first level whose new usage exceeds its max, or the capacity, fails the
  * charge: that level's events.local and the events of it and every non-root
  * ancestor go up, and every level added so far is rolled back.

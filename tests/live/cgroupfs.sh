@@ -149,6 +149,23 @@ grep -q 'sgx_epc [1-9]' c/misc.peak || fail "the child was not charged to c: $(c
 expect c/misc.current 'sgx_epc 0\n'
 ok rmdir c
 
+# A member's child that connects after the member exited (reparented, no
+# member ancestor left) is still in its cgroup, under its one-page limit
+# (issue 15 item 5). $(...) waits for the client: it holds the pipe.
+ok mkdir esc2
+ok eval 'echo "sgx_epc 4096" > esc2/misc.max'
+out=$(bash -c 'echo 0 > esc2/cgroup.procs && { (sleep 0.5; exec "$0" -t unclobbered_vdso) & } && exit 0' "$TEST_SGX")
+if grep -q 'no fork events' "$LIVE_TMP/daemon.log"; then
+	echo "SKIP (this case): $(grep 'cgroup membership' "$LIVE_TMP/daemon.log")"
+else
+	echo "$out" | grep -q '^not ok 1' ||
+		fail "the orphaned child of a member of esc2 escaped its one-page limit: $out"
+	grep -q 'sgx_epc.max [1-9]' esc2/misc.events || fail "no max event in esc2: $(cat esc2/misc.events)"
+fi
+expect esc2/misc.current 'sgx_epc 0\n'
+for _ in $(seq 100); do [ -z "$(cat esc2/cgroup.procs)" ] && break; sleep 0.05; done
+ok rmdir esc2
+
 # epcmm status and top see the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
 "$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"

@@ -9,6 +9,8 @@ BUILD_ASAN    ?= build-asan
 BUILD_TSAN    ?= build-tsan
 BUILD_RELEASE ?= build-release
 BUILD_FUZZ    ?= build-fuzz
+BUILD_DEB     ?= build-deb
+DEB_JOBS      ?= 2
 SCALE         ?= 50
 FUZZ_SECONDS  ?= 60
 RUNS          ?= 50
@@ -41,7 +43,7 @@ define suite
 endef
 
 .PHONY: all deps build run test test-unit test-stress asan tsan stress flake-check bench fuzz \
-	fuzz-build check-format clean install ci
+	fuzz-build check-format clean install ci deb deb-test
 .NOTPARALLEL:
 
 all: build
@@ -116,11 +118,33 @@ check-format:
 	git ls-files -z '*.c' '*.h' | xargs -0 -r clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_FUZZ) fuzz-out
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_FUZZ) $(BUILD_DEB) fuzz-out
 
 install: build
 	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	meson install -C $(BUILD)
+
+# Debian packages (docs/PACKAGING.md), built by dpkg-buildpackage in a copy
+# of the tree as it is now (the files git tracks or would track), so that its
+# obj-*/ directory and the .deb/.changes files it writes into the copy's
+# parent all stay under $(BUILD_DEB); then lintian, which must find no error
+# and no warning.
+deb:
+	@$(DEPS) --deb
+	rm -rf $(BUILD_DEB)
+	mkdir -p $(BUILD_DEB)/src
+	git ls-files -z --cached --others --exclude-standard | \
+		tar -c --null -T - --ignore-failed-read -f - | tar -x -C $(BUILD_DEB)/src
+	cd $(BUILD_DEB)/src && dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
+	lintian --fail-on error,warning $(BUILD_DEB)/*.changes
+	@ls $(BUILD_DEB)/*.deb
+
+# Install the packages with dpkg -i, use them from /usr, purge them (root;
+# builds them first if $(BUILD_DEB) has none). Slow: not part of `make test`.
+deb-test:
+	@$(DEPS) --deb
+	@ls $(BUILD_DEB)/*.deb >/dev/null 2>&1 || $(MAKE) deb
+	scripts/deb-test.sh $(BUILD_DEB)
 
 ci:
 	.ci/run

@@ -3,7 +3,7 @@
 #
 # install-deps.sh - make sure the Debian packages epcmm needs are installed.
 #
-#   scripts/install-deps.sh [--bench] [--fuzz] [--format] [--valgrind] [--with-optional]
+#   scripts/install-deps.sh [--bench] [--deb] [--fuzz] [--format] [--valgrind] [--with-optional]
 #
 # Checks each package with dpkg-query. Nothing missing: prints nothing, exits 0.
 # Something missing: as root with apt-get, runs `apt-get update` and
@@ -15,7 +15,9 @@
 # listed because --no-install-recommends on a fresh Debian 12 would leave gcc
 # without libc headers, and the Makefile needs make. gnuplot-nox draws the
 # tool's --plot output and valgrind runs `epcmm record`; both have tests.
-# Optional groups: --bench (allocators to compare against), --fuzz
+# Optional groups: --bench (allocators to compare against), --deb (make deb
+# and make deb-test: dpkg-buildpackage, debhelper with its Meson build
+# system, lintian; the build dependencies are the required ones), --fuzz
 # (clang with libFuzzer), --format (clang-format), --valgrind (kept for
 # old command lines: valgrind is required now);
 # --with-optional selects them all.
@@ -27,6 +29,7 @@ required="make gcc libc6-dev meson ninja-build pkg-config
 	libnuma-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
 	gnuplot-nox valgrind libfuse3-dev fuse3"
 bench="libjemalloc-dev libgoogle-perftools-dev"
+deb="dpkg-dev debhelper lintian"
 fuzz="clang libclang-rt-14-dev"
 format="clang-format"
 valgrind="valgrind"
@@ -35,12 +38,13 @@ want="$required ${EPCMM_EXTRA_PKGS:-}"
 for arg in "$@"; do
 	case "$arg" in
 	--bench) want="$want $bench" ;;
+	--deb) want="$want $deb" ;;
 	--fuzz) want="$want $fuzz" ;;
 	--format) want="$want $format" ;;
 	--valgrind) want="$want $valgrind" ;;
-	--with-optional) want="$want $bench $fuzz $format $valgrind" ;;
+	--with-optional) want="$want $bench $deb $fuzz $format $valgrind" ;;
 	-h | --help)
-		sed -n '4,24s/^# \{0,1\}//p' "$0"
+		sed -n '4,26s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)

@@ -13,11 +13,14 @@
  * sim_trace_next() can decode without checks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "trace.h"
@@ -35,6 +38,7 @@ struct sim_trace {
 	enum sim_trace_format fmt;
 	uint8_t *mem; /* owned; entries from mem + start to mem + end */
 	size_t start, end;
+	size_t map_len; /* mem is a read-only mapping of this many bytes; 0: malloc'd */
 	uint64_t nr_records, nr_pages, nr_entries, nr_writes;
 	/* replay cursor */
 	size_t pos;
@@ -113,6 +117,142 @@ static int buf_reserve(struct buf *b, size_t more)
 	b->p = p;
 	b->cap = cap;
 	return 0;
+}
+
+/*
+ * A spool: bytes appended on the heap until SIM_TRACE_HEAP_MAX would be
+ * passed, then moved to an unlinked temporary file, which is mapped
+ * read-only when the spool is finished. So a trace of any length holds at
+ * most SIM_TRACE_HEAP_MAX of heap; the rest is page cache, which the kernel
+ * can write back and drop.
+ */
+struct spool {
+	struct buf b;
+	int fd;		  /* the temporary file; -1 before the first spill */
+	uint64_t spilled; /* bytes written to it */
+};
+
+#define SPOOL_INIT                                                                                 \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
+
+/* An unlinked file in $TMPDIR (else /tmp). Return: the fd; -errno. */
+static int spool_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (asprintf(&path, "%s/epcmm-trace-XXXXXX", dir) < 0)
+		return -ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	else
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+/* The heap part to the file. Return: 0; -errno (ENOSPC, ...). */
+static int spool_spill(struct spool *sp)
+{
+	const uint8_t *p = sp->b.p;
+	size_t n = sp->b.len;
+
+	if (sp->fd < 0) {
+		int fd = spool_tmpfile();
+
+		if (fd < 0)
+			return fd;
+		sp->fd = fd;
+	}
+	while (n) {
+		ssize_t w = write(sp->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	sp->spilled += sp->b.len;
+	sp->b.len = 0;
+	return 0;
+}
+
+/* Heap room for @n more bytes (n <= SIM_TRACE_HEAP_MAX), spilling first if
+ * they would pass SIM_TRACE_HEAP_MAX. Return: 0; -ENOMEM; -errno. */
+static int spool_reserve(struct spool *sp, size_t n)
+{
+	if (sp->b.len + n > SIM_TRACE_HEAP_MAX) {
+		int rc = spool_spill(sp);
+
+		if (rc)
+			return rc;
+	}
+	return buf_reserve(&sp->b, n);
+}
+
+static int spool_append(struct spool *sp, const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t k = n < SIM_TRACE_HEAP_MAX ? n : SIM_TRACE_HEAP_MAX;
+		int rc = spool_reserve(sp, k);
+
+		if (rc)
+			return rc;
+		memcpy(sp->b.p + sp->b.len, p, k);
+		sp->b.len += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * All the spooled bytes as one block in *@mem, *@len long: the heap buffer
+ * itself (*@map_len 0), or the file mapped (*@map_len = *@len). The spool is
+ * left empty. Return: 0; -errno.
+ */
+static int spool_finish(struct spool *sp, uint8_t **mem, size_t *len, size_t *map_len)
+{
+	void *m = NULL;
+	int rc = 0;
+
+	if (sp->fd < 0) {
+		*mem = sp->b.p;
+		*len = sp->b.len;
+		*map_len = 0;
+		sp->b = (struct buf){0};
+		return 0;
+	}
+	rc = spool_spill(sp);
+	if (!rc) {
+		m = mmap(NULL, (size_t)sp->spilled, PROT_READ, MAP_PRIVATE, sp->fd, 0);
+		if (m == MAP_FAILED)
+			rc = -errno;
+	}
+	close(sp->fd);
+	free(sp->b.p);
+	sp->b = (struct buf){0};
+	sp->fd = -1;
+	if (rc)
+		return rc;
+	*mem = m;
+	*len = *map_len = (size_t)sp->spilled;
+	return 0;
+}
+
+static void spool_free(struct spool *sp)
+{
+	free(sp->b.p);
+	if (sp->fd >= 0)
+		close(sp->fd);
 }
 
 static void put_varint(struct buf *b, uint64_t v)
@@ -215,7 +355,7 @@ static int map_index(struct page_map *m, uint64_t vpn, uint64_t *idx)
 /* ---- encoder: accesses -> entries ---- */
 
 struct enc {
-	struct buf out;
+	struct spool out;
 	struct page_map map;
 	uint64_t prev;	   /* page of the last entry written */
 	uint64_t prev2;	   /* page of the entry before it */
@@ -235,7 +375,7 @@ static int enc_flush(struct enc *e)
 
 	if (!e->run_len)
 		return 0;
-	rc = buf_reserve(&e->out, 2 * VARINT_MAX_LEN);
+	rc = spool_reserve(&e->out, 2 * VARINT_MAX_LEN);
 	if (rc)
 		return rc;
 	near = zigzag(e->run_page - e->prev);
@@ -245,9 +385,9 @@ static int enc_flush(struct enc *e)
 	else
 		tok = near << 3;
 	tok |= (uint64_t)e->run_write << 1 | (e->run_len > 1);
-	put_varint(&e->out, tok);
+	put_varint(&e->out.b, tok);
 	if (e->run_len > 1)
-		put_varint(&e->out, e->run_len - 2);
+		put_varint(&e->out.b, e->run_len - 2);
 	e->prev2 = e->prev;
 	e->prev = e->run_page;
 	e->nr_entries++;
@@ -255,12 +395,18 @@ static int enc_flush(struct enc *e)
 	return 0;
 }
 
-/* One access to page number @vpn. Return: 0, -ENOMEM, -E2BIG. */
+/*
+ * One access to page number @vpn. Return: 0; -E2BIG one page too many;
+ * -EFBIG one access too many (SIM_TRACE_MAX_RECORDS); -ENOMEM; -errno of the
+ * temporary file.
+ */
 static int enc_access(struct enc *e, uint64_t vpn, bool write)
 {
 	uint64_t idx;
 	int rc;
 
+	if (e->nr_records == SIM_TRACE_MAX_RECORDS)
+		return -EFBIG;
 	if (e->have_last && e->last_vpn == vpn) {
 		idx = e->last_idx;
 	} else {
@@ -305,6 +451,21 @@ static int hexval(char c)
 	return -1;
 }
 
+/* The message for an encoder's error (enc_access()); what the caller returns. */
+static int enc_fail(const struct where *w, int rc)
+{
+	if (rc == -E2BIG)
+		return fail(w, rc, "more than %llu distinct pages",
+			    (unsigned long long)SIM_TRACE_MAX_PAGES);
+	if (rc == -EFBIG)
+		return fail(w, -E2BIG, "more than %llu accesses (the most a trace may have)",
+			    (unsigned long long)SIM_TRACE_MAX_RECORDS);
+	if (rc == -ENOMEM)
+		return fail(w, rc, "out of memory");
+	return fail(w, rc, "cannot keep the trace's encoding in a temporary file: %s",
+		    strerror(-rc));
+}
+
 /* Accesses to every page of [@addr, @addr + @size). */
 static int parse_access(struct parse *p, uint64_t addr, uint64_t size, bool write)
 {
@@ -314,11 +475,8 @@ static int parse_access(struct parse *p, uint64_t addr, uint64_t size, bool writ
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		rc = enc_access(&p->enc, vpn, write);
-		if (rc == -E2BIG)
-			return fail(&p->w, rc, "more than %llu distinct pages",
-				    (unsigned long long)SIM_TRACE_MAX_PAGES);
 		if (rc)
-			return fail(&p->w, rc, "out of memory");
+			return enc_fail(&p->w, rc);
 	}
 	return 0;
 }
@@ -527,7 +685,8 @@ static int text_line(struct parse *p, const char *s, size_t n)
 /* ---- input: a stream read in chunks, or bytes in memory ---- */
 
 struct src {
-	FILE *f; /* NULL: all of it is in buf */
+	FILE *f;    /* NULL: all of it is in buf */
+	int map_fd; /* a regular file that may be mapped from its start; -1: no */
 	uint8_t *buf;
 	size_t len, pos, cap;
 	bool eof;
@@ -562,16 +721,6 @@ static int src_fill(struct src *s)
 		s->eof = true;
 	}
 	return 0;
-}
-
-/* Read the whole input. */
-static int src_slurp(struct src *s)
-{
-	int rc = 0;
-
-	while (!s->eof && !rc)
-		rc = src_fill(s);
-	return rc;
 }
 
 static int parse_text(struct parse *p, struct src *s)
@@ -641,26 +790,33 @@ static int get_varint_checked(const uint8_t *mem, size_t end, size_t *pos, uint6
 	return -2;
 }
 
-/* Check the whole compact file in t->mem[0..t->end); fill the counts. */
-static int compact_check(struct sim_trace *t, struct where *w)
-{
-	const uint8_t *m = t->mem;
-	uint64_t version, shift, want_records, want_pages, want_entries, want_writes;
-	uint64_t records = 0, writes = 0, pages = 0, prev = 0, prev2 = 0;
-	size_t pos = SIM_TRACE_HEADER_LEN;
+/* A compact file's header: its counts. */
+struct compact_header {
+	uint64_t records, pages, entries, writes;
+};
 
-	if (memcmp(m, SIM_TRACE_MAGIC, t->end < SIM_TRACE_MAGIC_LEN ? t->end : SIM_TRACE_MAGIC_LEN))
+/*
+ * Check the header at @m, @len bytes of the file's start (all of it, or at
+ * least SIM_TRACE_HEADER_LEN): what can be checked before the entries are
+ * read, so a stream that is not a trace is refused before it is read on.
+ */
+static int compact_header(const uint8_t *m, size_t len, const struct where *w,
+			  struct compact_header *h)
+{
+	uint64_t version, shift;
+
+	if (memcmp(m, SIM_TRACE_MAGIC, len < SIM_TRACE_MAGIC_LEN ? len : SIM_TRACE_MAGIC_LEN))
 		return fail(w, -EINVAL, "bad magic: not an epcmm compact trace");
-	if (t->end < SIM_TRACE_HEADER_LEN)
+	if (len < SIM_TRACE_HEADER_LEN)
 		return fail(w, -EINVAL,
-			    "truncated compact trace: %zu bytes, the header alone is %d", t->end,
+			    "truncated compact trace: %zu bytes, the header alone is %d", len,
 			    SIM_TRACE_HEADER_LEN);
 	version = get_le(m + 8, 4);
 	shift = get_le(m + 12, 4);
-	want_records = get_le(m + 16, 8);
-	want_pages = get_le(m + 24, 8);
-	want_entries = get_le(m + 32, 8);
-	want_writes = get_le(m + 40, 8);
+	h->records = get_le(m + 16, 8);
+	h->pages = get_le(m + 24, 8);
+	h->entries = get_le(m + 32, 8);
+	h->writes = get_le(m + 40, 8);
 	if (version != SIM_TRACE_VERSION)
 		return fail(w, -EINVAL,
 			    "compact trace version %" PRIu64 ", this epcmm reads version %d",
@@ -668,10 +824,34 @@ static int compact_check(struct sim_trace *t, struct where *w)
 	if (shift != SIM_TRACE_PAGE_SHIFT)
 		return fail(w, -EINVAL, "page shift %" PRIu64 " in the header, expected %d", shift,
 			    SIM_TRACE_PAGE_SHIFT);
-	if (want_pages > SIM_TRACE_MAX_PAGES)
-		return fail(w, -E2BIG, "header says %" PRIu64 " pages, at most %llu", want_pages,
+	if (h->pages > SIM_TRACE_MAX_PAGES)
+		return fail(w, -E2BIG, "header says %" PRIu64 " pages, at most %llu", h->pages,
 			    (unsigned long long)SIM_TRACE_MAX_PAGES);
-	for (uint64_t e = 0; e < want_entries; e++) {
+	if (h->records > SIM_TRACE_MAX_RECORDS)
+		return fail(w, -E2BIG,
+			    "header says %" PRIu64 " accesses, at most %llu (the most a trace "
+			    "may have)",
+			    h->records, (unsigned long long)SIM_TRACE_MAX_RECORDS);
+	if (h->entries > h->records)
+		return fail(w, -EINVAL,
+			    "header says %" PRIu64 " entries for %" PRIu64
+			    " accesses (an entry is one access or more)",
+			    h->entries, h->records);
+	return 0;
+}
+
+/* Check the whole compact file in t->mem[0..t->end); fill the counts. */
+static int compact_check(struct sim_trace *t, struct where *w)
+{
+	const uint8_t *m = t->mem;
+	uint64_t records = 0, writes = 0, pages = 0, prev = 0, prev2 = 0;
+	size_t pos = SIM_TRACE_HEADER_LEN;
+	struct compact_header h;
+	int rc = compact_header(m, t->end, w, &h);
+
+	if (rc)
+		return rc;
+	for (uint64_t e = 0; e < h.entries; e++) {
 		size_t at = pos;
 		uint64_t tok, run = 1, page;
 		int rc = get_varint_checked(m, t->end, &pos, &tok);
@@ -687,7 +867,7 @@ static int compact_check(struct sim_trace *t, struct where *w)
 			return fail(w, -EINVAL,
 				    "truncated compact trace: entry %" PRIu64 " of %" PRIu64
 				    " cut at byte %zu",
-				    e, want_entries, t->end);
+				    e, h.entries, t->end);
 		if (rc)
 			return fail(w, -EINVAL, "byte %zu: entry %" PRIu64 ": bad varint", at, e);
 		page = (tok & 4 ? prev2 : prev) + unzigzag(tok >> 3);
@@ -699,26 +879,29 @@ static int compact_check(struct sim_trace *t, struct where *w)
 		pages += page == pages;
 		prev2 = prev;
 		prev = page;
-		if (run > UINT64_MAX - records)
-			return fail(w, -EINVAL,
-				    "byte %zu: entry %" PRIu64 ": more than 2^64 accesses", at, e);
+		if (run > SIM_TRACE_MAX_RECORDS - records)
+			return fail(w, -E2BIG,
+				    "byte %zu: entry %" PRIu64
+				    ": more than %llu accesses (the most a "
+				    "trace may have)",
+				    at, e, (unsigned long long)SIM_TRACE_MAX_RECORDS);
 		records += run;
 		if (tok & 2)
 			writes += run;
 	}
 	if (pos != t->end)
 		return fail(w, -EINVAL, "%zu bytes after the last of %" PRIu64 " entries",
-			    t->end - pos, want_entries);
-	if (records != want_records || pages != want_pages || writes != want_writes)
+			    t->end - pos, h.entries);
+	if (records != h.records || pages != h.pages || writes != h.writes)
 		return fail(w, -EINVAL,
 			    "entries hold %" PRIu64 " accesses to %" PRIu64 " pages (%" PRIu64
 			    " writes), header says %" PRIu64 " to %" PRIu64 " (%" PRIu64 ")",
-			    records, pages, writes, want_records, want_pages, want_writes);
+			    records, pages, writes, h.records, h.pages, h.writes);
 	if (!records)
 		return fail(w, -EINVAL, "no memory accesses in the trace");
 	t->nr_records = records;
 	t->nr_pages = pages;
-	t->nr_entries = want_entries;
+	t->nr_entries = h.entries;
 	t->nr_writes = writes;
 	t->start = SIM_TRACE_HEADER_LEN;
 	return 0;
@@ -733,27 +916,114 @@ static int open_text(struct src *s, struct where *w, struct sim_trace *t)
 
 	if (rc)
 		return fail(w, rc, "out of memory");
+	p.enc.out = (struct spool)SPOOL_INIT;
 	p.w.line = 0;
 	rc = parse_text(&p, s);
-	if (!rc && enc_flush(&p.enc))
-		rc = fail(w, -ENOMEM, "out of memory");
-	if (!rc && !p.enc.nr_records) {
+	if (!rc) {
+		rc = enc_flush(&p.enc);
+		if (rc)
+			rc = enc_fail(w, rc);
+	}
+	if (!rc && !p.enc.nr_records)
 		rc = fail(w, -EINVAL, "no memory accesses in the trace");
+	if (!rc) {
+		rc = spool_finish(&p.enc.out, &t->mem, &t->end, &t->map_len);
+		if (rc)
+			rc = enc_fail(w, rc);
 	}
 	map_free(&p.enc.map);
-	if (rc) {
-		free(p.enc.out.p);
+	spool_free(&p.enc.out);
+	if (rc)
 		return rc;
-	}
 	t->fmt = p.fmt;
-	t->mem = p.enc.out.p;
 	t->start = 0;
-	t->end = p.enc.out.len;
 	t->nr_records = p.enc.nr_records;
 	t->nr_pages = p.enc.map.nr;
 	t->nr_entries = p.enc.nr_entries;
 	t->nr_writes = p.enc.nr_writes;
 	return 0;
+}
+
+/* A compact regular file, mapped whole rather than read. Return: as
+ * compact_check(); 1 when it is too short to map (read it then). */
+static int open_compact_mapped(int fd, struct where *w, struct sim_trace *t)
+{
+	struct stat st;
+	void *m;
+
+	if (fstat(fd, &st))
+		return fail(w, -errno, "%s", strerror(errno));
+	if (st.st_size < SIM_TRACE_HEADER_LEN)
+		return 1;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return fail(w, -errno, "cannot map the trace: %s", strerror(errno));
+	t->mem = m;
+	t->end = t->map_len = (size_t)st.st_size;
+	return compact_check(t, w);
+}
+
+/*
+ * A compact stream (or buffer): the header first, so a stream that is no
+ * trace is refused without being read on; then the entries into a spool, no
+ * more bytes than the header's entries can take (each at most two varints).
+ */
+static int open_compact_stream(struct src *s, struct where *w, struct sim_trace *t)
+{
+	struct spool sp = SPOOL_INIT;
+	struct compact_header h;
+	uint64_t most, total = 0;
+	int rc = 0;
+
+	while (s->len - s->pos < SIM_TRACE_HEADER_LEN && !s->eof && !rc)
+		rc = src_fill(s);
+	if (rc)
+		return fail(w, rc, "read error: %s", strerror(-rc));
+	rc = compact_header(s->buf + s->pos, s->len - s->pos, w, &h);
+	if (rc)
+		return rc;
+	most = SIM_TRACE_HEADER_LEN + h.entries * 2 * VARINT_MAX_LEN; /* entries <= 10^12 */
+	for (;;) {
+		size_t n = s->len - s->pos;
+
+		if (n > most - total) {
+			rc = fail(w, -EINVAL,
+				  "more than %" PRIu64 " bytes, the most its header's %" PRIu64
+				  " entries can take",
+				  most, h.entries);
+			break;
+		}
+		rc = spool_append(&sp, s->buf + s->pos, n);
+		if (rc) {
+			rc = enc_fail(w, rc);
+			break;
+		}
+		total += n;
+		s->pos = s->len;
+		if (s->eof)
+			break;
+		rc = src_fill(s);
+		if (rc) {
+			rc = fail(w, rc, "read error: %s", strerror(-rc));
+			break;
+		}
+	}
+	if (!rc) {
+		rc = spool_finish(&sp, &t->mem, &t->end, &t->map_len);
+		if (rc)
+			rc = enc_fail(w, rc);
+	}
+	spool_free(&sp);
+	return rc ? rc : compact_check(t, w);
+}
+
+static void trace_free(struct sim_trace *t)
+{
+	if (t->map_len)
+		munmap(t->mem, t->map_len);
+	else
+		free(t->mem);
+	free(t);
 }
 
 static int open_src(struct src *s, const char *name, struct sim_trace **out, char *err,
@@ -773,22 +1043,15 @@ static int open_src(struct src *s, const char *name, struct sim_trace **out, cha
 		}
 	}
 	if (s->len - s->pos >= 1 && s->buf[s->pos] == (uint8_t)SIM_TRACE_MAGIC[0]) {
-		rc = src_slurp(s);
-		if (rc) {
-			free(t);
-			return fail(&w, rc, "read error: %s", strerror(-rc));
-		}
 		t->fmt = SIM_TRACE_COMPACT;
-		t->mem = s->buf;
-		t->end = s->len;
-		s->buf = NULL;
-		rc = compact_check(t, &w);
+		rc = s->map_fd >= 0 ? open_compact_mapped(s->map_fd, &w, t) : 1;
+		if (rc == 1)
+			rc = open_compact_stream(s, &w, t);
 	} else {
 		rc = open_text(s, &w, t);
 	}
 	if (rc) {
-		free(t->mem);
-		free(t);
+		trace_free(t);
 		return rc;
 	}
 	sim_trace_rewind(t);
@@ -799,7 +1062,7 @@ static int open_src(struct src *s, const char *name, struct sim_trace **out, cha
 int sim_trace_open_stream(FILE *in, const char *name, struct sim_trace **out, char *err,
 			  size_t errlen)
 {
-	struct src s = {.f = in};
+	struct src s = {.f = in, .map_fd = -1};
 	int rc = open_src(&s, name, out, err, errlen);
 
 	free(s.buf);
@@ -810,11 +1073,16 @@ int sim_trace_open(const char *path, struct sim_trace **out, char *err, size_t e
 {
 	struct where w = {.name = path, .err = err, .errlen = errlen};
 	FILE *f = fopen(path, "rb");
+	struct src s = {.f = f, .map_fd = -1};
+	struct stat st;
 	int rc;
 
 	if (!f)
 		return fail(&w, -errno, "%s", strerror(errno));
-	rc = sim_trace_open_stream(f, path, out, err, errlen);
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode))
+		s.map_fd = fileno(f); /* a compact file is mapped, not read */
+	rc = open_src(&s, path, out, err, errlen);
+	free(s.buf);
 	fclose(f);
 	return rc;
 }
@@ -823,7 +1091,8 @@ int sim_trace_open_buffer(const void *data, size_t len, const char *name, struct
 			  char *err, size_t errlen)
 {
 	struct where w = {.name = name, .err = err, .errlen = errlen};
-	struct src s = {.buf = malloc(len ? len : 1), .len = len, .cap = len, .eof = true};
+	struct src s = {
+		.map_fd = -1, .buf = malloc(len ? len : 1), .len = len, .cap = len, .eof = true};
 	int rc;
 
 	if (!s.buf)
@@ -920,10 +1189,8 @@ int sim_trace_rewind(struct sim_trace *t)
 
 void sim_trace_close(struct sim_trace *t)
 {
-	if (!t)
-		return;
-	free(t->mem);
-	free(t);
+	if (t)
+		trace_free(t);
 }
 
 /* ---- write ---- */

@@ -29,14 +29,28 @@
  *
  * How it works: sim_trace_open() reads the whole input once (the pre-scan),
  * maps addresses to dense indices with an open-addressing hash table and
- * encodes the accesses in memory in the compact record encoding; a compact
- * file is loaded and checked end to end instead. So every error is found at
- * open, with file:line (text) or file: byte offset (compact) and what is
- * wrong, the counts are known before the first access, sim_trace_next() is a
- * varint decode that cannot fail, and replay is as fast for Lackey input as
- * for compact input (the text is parsed once). Memory: about one to three
- * bytes per run of accesses, plus the hash table (24 bytes per distinct page)
- * while a text file is read.
+ * encodes the accesses in the compact record encoding; a compact file is
+ * checked end to end instead. So every error is found at open, with
+ * file:line (text) or file: byte offset (compact) and what is wrong, the
+ * counts are known before the first access, sim_trace_next() is a varint
+ * decode that cannot fail, and replay is as fast for Lackey input as for
+ * compact input (the text is parsed once).
+ *
+ * Memory: a trace may be far bigger than memory, and none is read into it
+ * whole. Text is read a chunk at a time (SRC_CHUNK), a line at most
+ * SIM_TRACE_MAX_LINE; its encoding (one to three bytes per run of accesses)
+ * stays on the heap up to SIM_TRACE_HEAP_MAX, and past that goes to an
+ * unlinked temporary file ($TMPDIR, else /tmp) that is mapped read-only. A
+ * compact file opened by path is mapped, not read (it must not be truncated
+ * while open: `epcmm record` replaces a file whole); a compact stream is
+ * copied the same way as the text's encoding, after its header is checked,
+ * and no further than the entries the header announces can take. So a
+ * stream that is no trace, or that goes on past its header's promise
+ * (/dev/urandom, a pipe that never ends), is refused after a few MiB. While
+ * text is read, the hash table takes 24 bytes per distinct page (at most
+ * SIM_TRACE_MAX_PAGES). A trace has at most SIM_TRACE_MAX_RECORDS accesses:
+ * a longer text is refused at the line past it, a compact header that
+ * claims more at once.
  *
  * Compact file layout (all integers little endian; version 1):
  *
@@ -82,6 +96,11 @@
 #define SIM_TRACE_MAX_PAGES (1ull << 32)
 /* Longest text line, bytes, newline excluded. */
 #define SIM_TRACE_MAX_LINE 4096
+/* Most accesses a trace may have: 10^12, what one enclave may make
+ * (scenario.h SIM_MAX_ACCESSES). */
+#define SIM_TRACE_MAX_RECORDS 1000000000000ull
+/* Bytes of a trace's encoding kept on the heap; the rest goes to a file. */
+#define SIM_TRACE_HEAP_MAX (8u << 20)
 
 #define SIM_TRACE_MAGIC                                                                            \
 	"\x89"                                                                                     \
@@ -104,7 +123,9 @@ struct sim_trace;
  * what is wrong; may be NULL.
  * Return: 0 and *@out; -ENOENT, -EACCES, ... the file cannot be opened;
  * -EINVAL bad contents (including a trace with no access); -E2BIG more than
- * SIM_TRACE_MAX_PAGES pages; -ENOMEM; -EISDIR, -EIO, ... a read error.
+ * SIM_TRACE_MAX_PAGES pages or SIM_TRACE_MAX_RECORDS accesses; -ENOMEM;
+ * -EISDIR, -EIO, ... a read error; -ENOSPC, ... the temporary file for a
+ * long trace could not be written.
  */
 int sim_trace_open(const char *path, struct sim_trace **out, char *err, size_t errlen);
 

@@ -3,8 +3,10 @@
  * test_trace.c - the trace readers (sim/trace.h): Lackey files made by
  * valgrind (tests/data, counts worked out by hand in tests/data/README), the
  * plain format, the compact round trip, the dense first-touch numbering,
- * inputs longer than one read, every error message, and the fuzz target's
- * corpus (tests/fuzz/corpus/trace) replayed through fuzz_trace_one().
+ * inputs longer than one read, every error message, the caps (10^12
+ * accesses; a stream read no further than its header allows; a trace bigger
+ * than the heap may grow), and the fuzz target's corpus
+ * (tests/fuzz/corpus/trace) replayed through fuzz_trace_one().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -589,18 +593,296 @@ static void test_trace_errors_compact(void **state)
 		     ": entries hold 1 accesses to 1 pages (0 writes), header says 1 to 1 (1)");
 	header(b, 1, 12, 0, 0, 0, 0);
 	expect_error("no accesses", b, n, -EINVAL, ": no memory accesses in the trace");
-	header(b, 1, 12, 0, 1, 2, 0);
+	header(b, 1, 12, 1, 1, 1, 0);
 	b[n] = 1; /* a run of 2^64 - 1 + 2 */
 	memset(b + n + 1, 0xff, 9);
 	b[n + 10] = 1;
 	expect_error("a run above 2^64", b, n + 11, -EINVAL, ": byte 48: entry 0: run too long");
-	b[n] = 1; /* a run of 2^63, twice */
-	memset(b + n + 1, 0xff, 8);
-	b[n + 1] = 0xfe;
-	b[n + 9] = 0x7f;
-	memcpy(b + n + 10, b + n, 10);
-	expect_error("accesses above 2^64", b, n + 20, -EINVAL,
-		     ": byte 58: entry 1: more than 2^64 accesses");
+	header(b, 1, 12, 3, 1, 4, 0);
+	expect_error("more entries than accesses", b, n, -EINVAL,
+		     ": header says 4 entries for 3 accesses (an entry is one access or more)");
+}
+
+/* A compact trace of one run: its header, then the one entry (58 bytes for 2^62). */
+static size_t one_run(char *b, uint64_t header_records, uint64_t run)
+{
+	size_t n = header(b, 1, 12, header_records, 1, 1, 0);
+	uint64_t r = run - 2;
+
+	b[n++] = 1; /* page 0, has a run */
+	for (; r >= 0x80; r >>= 7)
+		b[n++] = (char)(r | 0x80);
+	b[n++] = (char)r;
+	return n;
+}
+
+/*
+ * A trace has at most SIM_TRACE_MAX_RECORDS (10^12) accesses. A 58-byte
+ * compact trace of one run of 2^62 was accepted, and `epcmm run` set out to
+ * make its 2^62 accesses (or, with threads = 4, wrapped to 0).
+ */
+static void test_trace_errors_too_many_accesses(void **state)
+{
+	char b[64], two[128], *path = tmp_path("run62");
+	struct sim_trace *t = NULL;
+	char err[512];
+	size_t n, m;
+	FILE *f;
+
+	(void)state;
+	n = one_run(b, 1ull << 62, 1ull << 62);
+	CHECK_EQ(n, 58, "the issue's 58 bytes");
+	expect_error("a run of 2^62", b, n, -E2BIG,
+		     ": header says 4611686018427387904 accesses, at most 1000000000000 (the most "
+		     "a trace may have)");
+	/* the same as a file (mapped) and through a stream */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	CHECK_EQ(fwrite(b, 1, n, f), n, "written");
+	fclose(f);
+	CHECK_EQ(sim_trace_open(path, &t, err, sizeof(err)), -E2BIG, "the file is refused");
+	CHECK(strstr(err, "header says 4611686018427387904 accesses") != NULL, err);
+	f = fopen(path, "rb");
+	CHECK_EQ(sim_trace_open_stream(f, "s", &t, err, sizeof(err)), -E2BIG, "the stream too");
+	fclose(f);
+	unlink(path);
+	free(path);
+	/* a header within the cap whose entries pass it */
+	n = one_run(b, SIM_TRACE_MAX_RECORDS, 1ull << 62);
+	expect_error("a run past the cap", b, n, -E2BIG,
+		     ": byte 48: entry 0: more than 1000000000000 accesses (the most a trace may "
+		     "have)");
+	m = one_run(two, SIM_TRACE_MAX_RECORDS, 600000000000ull);
+	memcpy(two + m, two + SIM_TRACE_HEADER_LEN, m - SIM_TRACE_HEADER_LEN);
+	two[32] = 2; /* two entries */
+	m += m - SIM_TRACE_HEADER_LEN;
+	expect_error("two runs past the cap", two, m, -E2BIG,
+		     ": byte 55: entry 1: more than 1000000000000 accesses (the most a trace may "
+		     "have)");
+	/* exactly 10^12 is a trace */
+	n = one_run(b, SIM_TRACE_MAX_RECORDS, SIM_TRACE_MAX_RECORDS);
+	CHECK_EQ(sim_trace_open_buffer(b, n, "max", &t, err, sizeof(err)), 0, err);
+	CHECK_EQ(sim_trace_nr_records(t), SIM_TRACE_MAX_RECORDS, "10^12 accesses");
+	sim_trace_close(t);
+}
+
+/* ---- streams that never end, traces bigger than memory ---- */
+
+/* A stream of @prefix, then @fill bytes of @fill_byte (or " L 0,65536\n" lines
+ * when @fill_byte is 'L'), counting what was read. */
+struct gen {
+	const char *prefix;
+	size_t prefix_len;
+	uint64_t fill, served;
+	int fill_byte;
+};
+
+static ssize_t gen_read(void *cookie, char *buf, size_t size)
+{
+	static const char line[] = " L 0,65536\n";
+	struct gen *g = cookie;
+	size_t n = 0;
+
+	if (g->served < g->prefix_len) { /* the prefix, as much as fits */
+		n = g->prefix_len - g->served < size ? g->prefix_len - g->served : size;
+		memcpy(buf, g->prefix + g->served, n);
+		g->served += n;
+		return (ssize_t)n;
+	}
+	if (g->fill_byte != 'L') {
+		uint64_t left = g->prefix_len + g->fill - g->served;
+
+		n = left < size ? (size_t)left : size;
+		memset(buf, g->fill_byte, n);
+		g->served += n;
+		return (ssize_t)n;
+	}
+	for (; n < size && g->served < g->prefix_len + g->fill; n++, g->served++)
+		buf[n] = line[(g->served - g->prefix_len) % (sizeof(line) - 1)];
+	return (ssize_t)n;
+}
+
+static FILE *gen_open(struct gen *g)
+{
+	FILE *f = fopencookie(g, "r", (cookie_io_functions_t){.read = gen_read});
+
+	assert_non_null(f);
+	return f;
+}
+
+/*
+ * A stream that is no trace, or goes on past what its header announces, is
+ * refused after a few MiB; it used to be read to its end (/dev/urandom, a
+ * pipe that never ends: forever). 256 MiB stands for endless here.
+ */
+static void test_trace_endless_streams(void **state)
+{
+	char hdr[SIM_TRACE_HEADER_LEN + 1], err[512];
+	static const struct {
+		const char *what;
+		size_t prefix_len;
+		int fill_byte;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{"the magic, then zeros", SIM_TRACE_MAGIC_LEN, 0, -EINVAL,
+		 "s: compact trace version 0, this epcmm reads version 1"},
+		{"a header, one entry, then zeros", SIM_TRACE_HEADER_LEN + 1, 0, -EINVAL,
+		 "s: more than 68 bytes, the most its header's 1 entries can take"},
+		{"0x89, then noise", 1, 0xa5, -EINVAL, "s: bad magic: not an epcmm compact trace"},
+		{"zeros (/dev/zero)", 0, 0, -EINVAL, "s:1: line longer than 4096 bytes"},
+	};
+
+	(void)state;
+	header(hdr, 1, 12, 1, 1, 1, 0);
+	hdr[SIM_TRACE_HEADER_LEN] = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gen g = {.prefix = hdr,
+				.prefix_len = cases[i].prefix_len,
+				.fill = 256u << 20,
+				.fill_byte = cases[i].fill_byte};
+		struct sim_trace *t = NULL;
+		FILE *f = gen_open(&g);
+		int rc = sim_trace_open_stream(f, "s", &t, err, sizeof(err));
+
+		fclose(f);
+		if (rc != cases[i].rc || strncmp(err, cases[i].msg, strlen(cases[i].msg)))
+			fail_msg("%s: %d '%s', expected %d '%s'", cases[i].what, rc, err,
+				 cases[i].rc, cases[i].msg);
+		if (g.served > 8u << 20)
+			fail_msg("%s: %" PRIu64 " bytes read before it was refused", cases[i].what,
+				 g.served);
+	}
+}
+
+/* Bytes of the data segment now (VmData), from /proc/self/status. */
+static uint64_t vm_data_bytes(void)
+{
+	char line[256];
+	uint64_t kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmData: %" SCNu64 " kB", &kb) == 1)
+			break;
+	fclose(f);
+	CHECK(kb > 0, "VmData read");
+	return kb << 10;
+}
+
+/* A compact trace of @n accesses alternating between two pages: 00 10 04 04 ... */
+static void write_alternating(const char *path, uint64_t n)
+{
+	char h[SIM_TRACE_HEADER_LEN];
+	static char ones[1 << 16];
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	header(h, 1, 12, n, 2, n, 0);
+	memset(ones, 4, sizeof(ones));
+	CHECK_EQ(fwrite(h, 1, sizeof(h), f), sizeof(h), "header");
+	CHECK_EQ(fwrite("\x00\x10", 1, 2, f), 2, "pages 0 and 1");
+	for (uint64_t left = n - 2; left;) {
+		size_t k = left < sizeof(ones) ? (size_t)left : sizeof(ones);
+
+		CHECK_EQ(fwrite(ones, 1, k, f), k, "the rest, each the page two back");
+		left -= k;
+	}
+	CHECK_EQ(fclose(f), 0, "written");
+}
+
+/* In a child whose data segment may grow by only @room bytes: open, count, replay. */
+static int open_in_little_memory(uint64_t room, const char *path, struct gen *g, uint64_t records)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {.rlim_cur = vm_data_bytes() + room,
+				    .rlim_max = vm_data_bytes() + room};
+		struct sim_trace *t = NULL;
+		char err[512];
+		uint64_t page, n = 0;
+		bool write;
+		FILE *f = NULL;
+		int rc;
+
+		if (setrlimit(RLIMIT_DATA, &rl))
+			_exit(3);
+		if (g)
+			f = gen_open(g);
+		rc = f ? sim_trace_open_stream(f, "gen", &t, err, sizeof(err))
+		       : sim_trace_open(path, &t, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "# open: %d %s\n", rc, err);
+			_exit(1);
+		}
+		while (sim_trace_next(t, &page, &write) == 1)
+			n++;
+		if (n != records || sim_trace_nr_records(t) != records) {
+			fprintf(stderr, "# %" PRIu64 " accesses replayed, expected %" PRIu64 "\n",
+				n, records);
+			_exit(2);
+		}
+		sim_trace_close(t);
+		if (f)
+			fclose(f);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * A trace bigger than the heap may grow (SIM_TRACE_HEAP_MAX plus a read
+ * chunk) opens and replays whole: a compact file is mapped, a compact
+ * stream and a long text's encoding go to a temporary file past
+ * SIM_TRACE_HEAP_MAX. They were read whole into the heap.
+ */
+static void test_trace_bigger_than_the_heap(void **state)
+{
+	const uint64_t room = 24u << 20, n = 40u << 20; /* 40 MiB of entries */
+	char *path = tmp_path("big");
+	FILE *f;
+
+	(void)state;
+	write_alternating(path, n);
+	CHECK_EQ(open_in_little_memory(room, path, NULL, n), 0,
+		 "a 40 MiB compact file in 24 MiB of heap (mapped)");
+	{
+		struct gen g = {.prefix = "", .prefix_len = 0, .fill = 0};
+		char *data;
+		size_t len;
+
+		f = fopen(path, "rb");
+		assert_non_null(f);
+		fseek(f, 0, SEEK_END);
+		len = (size_t)ftell(f);
+		rewind(f);
+		data = malloc(len);
+		assert_non_null(data);
+		CHECK_EQ(fread(data, 1, len, f), len, "read back");
+		fclose(f);
+		g.prefix = data;
+		g.prefix_len = len;
+		CHECK_EQ(open_in_little_memory(room, NULL, &g, n), 0,
+			 "the same as a stream in 24 MiB of heap (spooled to a file)");
+		free(data);
+	}
+	unlink(path);
+	free(path);
+	{
+		/* 1.5 M Lackey lines of 16 pages each: 24 M entries, ~26 MiB encoded */
+		struct gen g = {.prefix = "",
+				.prefix_len = 0,
+				.fill = 11ull * 1536 * 1024,
+				.fill_byte = 'L'};
+
+		CHECK_EQ(open_in_little_memory(room, NULL, &g, 16ull * 1536 * 1024), 0,
+			 "a text whose encoding passes the heap's share (spooled)");
+	}
 }
 
 static void test_trace_errors_file(void **state)
@@ -659,7 +941,10 @@ int main(void)
 		cmocka_unit_test(test_trace_errors_text),
 		cmocka_unit_test(test_trace_errors_long_line),
 		cmocka_unit_test(test_trace_errors_compact),
+		cmocka_unit_test(test_trace_errors_too_many_accesses),
 		cmocka_unit_test(test_trace_errors_file),
+		cmocka_unit_test(test_trace_endless_streams),
+		cmocka_unit_test(test_trace_bigger_than_the_heap),
 		cmocka_unit_test(test_trace_corpus_has_seeds),
 	};
 

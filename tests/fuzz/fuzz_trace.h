@@ -32,7 +32,7 @@
 
 #include "trace.h"
 
-/* Longest replay checked (a compact run may claim 2^64 accesses). */
+/* Longest replay checked (a compact trace may claim up to 10^12 accesses). */
 #define FUZZ_TRACE_MAX_REPLAY (1u << 22)
 
 #define fuzz_trace_check(cond)                                                                     \

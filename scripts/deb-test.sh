@@ -53,9 +53,14 @@ done
 
 tmp=$(mktemp -d /tmp/epcmm-deb-test.XXXXXX)
 daemon=""
+installed=""
 cleanup()
 {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	# A failed check must not leave the packages installed (the next run
+	# would refuse): they were not installed before this script.
+	# shellcheck disable=SC2086 # one word per package
+	[ -n "$installed" ] && dpkg --purge $pkgs >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -67,6 +72,7 @@ ours() # every path named *epcmm* where packages put files or state
 ours >"$tmp/before"
 
 echo "deb-test: dpkg -i$debs"
+installed=1
 # shellcheck disable=SC2086 # one word per file
 check "dpkg -i" dpkg -i $debs
 for p in $pkgs; do
@@ -81,7 +87,7 @@ check "$bin is not executable" test -x "$bin"
 ldd "$bin" >"$tmp/ldd"
 for lib in libepcmm.so.0 libepcmm-client.so.0; do
 	check "$bin does not load the packaged $lib" \
-		grep -Eq "$lib => /usr/lib/[^/]+/$lib " "$tmp/ldd"
+		grep -Eq "$lib => (/usr)?/lib/[^/]+/$lib " "$tmp/ldd"
 done
 if readelf -d "$bin" | grep -Eq 'RPATH|RUNPATH'; then
 	fail "$bin has an RPATH/RUNPATH"
@@ -107,6 +113,10 @@ for f in /usr/share/man/man1/epcmm.1.gz /usr/share/man/man1/epcmm-test-sgx.1.gz 
 done
 check "the unit does not start /usr/bin/epcmm daemon" \
 	grep -q '^ExecStart=/usr/bin/epcmm daemon ' /lib/systemd/system/epcmm.service
+if command -v systemd-analyze >/dev/null; then
+	check "systemd-analyze verify epcmm.service" \
+		systemd-analyze verify /lib/systemd/system/epcmm.service
+fi
 comp=$(bash -c '. /usr/share/bash-completion/completions/epcmm
 	COMP_WORDS=(epcmm ru); COMP_CWORD=1; _epcmm; echo "${COMPREPLY[*]}"
 	COMP_WORDS=(epcmm daemon --so); COMP_CWORD=2; _epcmm; echo "${COMPREPLY[*]}"
@@ -145,7 +155,7 @@ check "cannot build against libepcmm-dev" \
 	gcc -std=c11 -Wall -Werror -o "$tmp/lib" "$tmp/lib.c" $(pkg-config --cflags --libs epcmm)
 out=$("$tmp/lib") || fail "the libepcmm program failed: '$out'"
 check "the libepcmm program ran on another libepcmm" \
-	sh -c "ldd '$tmp/lib' | grep -Eq 'libepcmm.so.0 => /usr/lib/'"
+	sh -c "ldd '$tmp/lib' | grep -Eq 'libepcmm.so.0 => (/usr)?/lib/'"
 echo "deb-test: libepcmm program: $out"
 
 # A client of /usr/bin/epcmm daemon (pkg-config epcmm-client).
@@ -153,6 +163,7 @@ cat >"$tmp/client.c" <<'C'
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <epcmm-client.h>
 int main(void)
 {
@@ -168,7 +179,7 @@ int main(void)
 	    epcmm_encl_read(c, encl, 8192, &out, sizeof(out)) || out != in ||
 	    epcmm_encl_destroy(c, encl) || epcmm_status(c, &text))
 		return 2;
-	printf("%.40s\n", text);
+	printf("%.*s\n", (int)strcspn(text, "\n"), text);
 	free(text);
 	epcmm_client_close(c);
 	return 0;
@@ -202,13 +213,14 @@ daemon=""
 echo "deb-test: dpkg --purge $pkgs"
 # shellcheck disable=SC2086 # one word per package
 check "dpkg --purge" dpkg --purge $pkgs
+installed=""
 for p in $pkgs; do
 	if dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^[ic]'; then
 		fail "$p is still known to dpkg after the purge"
 	fi
 done
 sort -u "$tmp/files" | while read -r f; do
-	[ -e "$f" ] && [ ! -d "$f" ] && echo "$f"
+	if [ -e "$f" ] && [ ! -d "$f" ]; then echo "$f"; fi
 done >"$tmp/left"
 check "files left behind: $(cat "$tmp/left")" test ! -s "$tmp/left"
 ours >"$tmp/after"

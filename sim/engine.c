@@ -193,6 +193,7 @@ static struct epc_cgroup *cg_of(struct engine *eng, const char *path)
 static int setup_enclaves(struct engine *eng)
 {
 	const struct sim_scenario *s = eng->s;
+	uint64_t encl_pages = 0;
 	bool *used;
 	int ret = 0;
 
@@ -213,36 +214,16 @@ static int setup_enclaves(struct engine *eng)
 			uint64_t pages = e->trace_pages, records = e->trace_records;
 
 			if (!e->trace_checked) { /* a caller that did not check: do it now */
-				char terr[SIM_ERR_LEN];
-
-				ret = sim_trace_probe(e->pattern.trace_path, &pages, &records, terr,
-						      sizeof(terr));
+				ret = sim_enclave_check_trace(e, &pages, &records, eng->err,
+							      eng->errlen);
 				if (ret) {
-					const struct sim_loc *l = &e->key_loc[SIM_EK_PATTERN];
-
-					snprintf(eng->err, eng->errlen,
-						 "%s:%u: [enclave %s] pattern: %s", l->file,
-						 l->line, e->name, terr);
-					eng->failed = -EINVAL;
-					return -EINVAL;
+					eng->failed = ret;
+					return ret;
 				}
-			}
-			if (e->size && e->size < pages * EPC_PAGE_SIZE) {
-				const struct sim_loc *l = &e->key_loc[SIM_EK_SIZE];
-
-				snprintf(eng->err, eng->errlen,
-					 "%s:%u: [enclave %s] size: %llu bytes is smaller than its "
-					 "trace, which touches %llu pages",
-					 l->file, l->line, e->name, (unsigned long long)e->size,
-					 (unsigned long long)pages);
-				eng->failed = -EINVAL;
-				return -EINVAL;
 			}
 			if (!e->size)
 				ee->size = pages * EPC_PAGE_SIZE;
-			/* every thread replays the whole trace */
-			if (!(e->set & (1u << SIM_EK_ACCESSES)))
-				ee->accesses = records * e->threads;
+			ee->accesses = sim_enclave_accesses(e, records);
 		}
 		ee->nr_pages = ee->size / EPC_PAGE_SIZE;
 		if (e->pattern.kind == SIM_PATTERN_ZIPF) {
@@ -263,6 +244,13 @@ static int setup_enclaves(struct engine *eng)
 		}
 		eng->nr_threads += (int)e->threads;
 		eng->total_accesses += ee->accesses;
+		encl_pages += ee->nr_pages;
+	}
+	/* (sim_scenario_check_traces() did, unless the caller skipped it) */
+	ret = sim_scenario_check_cost(s, eng->total_accesses, encl_pages, eng->err, eng->errlen);
+	if (ret) {
+		eng->failed = ret;
+		return ret;
 	}
 	eng->threads = calloc((size_t)eng->nr_threads, sizeof(*eng->threads));
 	used = calloc((size_t)s->nr_cpus, sizeof(bool));

@@ -207,14 +207,39 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen);
 
 /*
- * Read every trace pattern's file once a scenario is finalized: a missing,
- * unreadable, corrupt or empty trace, or a size smaller than the pages the
- * trace touches, is a scenario error found before anything runs. The pages
- * and records are kept in the enclave (a run does not read the file again to
- * size it). Return: 0; -EINVAL with "FILE:LINE: [enclave X] ..." in @err;
- * -ENOMEM.
+ * Read every trace pattern's file once a scenario is finalized
+ * (sim_enclave_check_trace()): a missing, unreadable, corrupt or empty
+ * trace, a size smaller than the pages the trace touches, or more accesses
+ * than an enclave may make, is a scenario error found before anything runs.
+ * The pages and records are kept in the enclave (a run does not read the
+ * file again to size it). Then, with every enclave's accesses known, the
+ * cost model's bound (sim_scenario_check_cost()). Return: 0; -EINVAL with
+ * "FILE:LINE: [enclave X] ..." in @err; -ENOMEM.
  */
 int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen);
+
+/*
+ * sim_enclave_check_trace() - read @e's trace (a trace pattern) into *@pages
+ * and *@records and check it against @e: its size, when given, holds the
+ * pages, and without an accesses key its threads' replays (each the whole
+ * trace) make at most SIM_MAX_ACCESSES. Return: as
+ * sim_scenario_check_traces().
+ */
+int sim_enclave_check_trace(const struct sim_enclave *e, uint64_t *pages, uint64_t *records,
+			    char *err, size_t errlen);
+/* The accesses @e makes in all: its accesses key, or with a trace and no
+ * key, every thread replaying the trace's @trace_records once. */
+uint64_t sim_enclave_accesses(const struct sim_enclave *e, uint64_t trace_records);
+
+/*
+ * sim_scenario_check_cost() - the cost model counts cycles in 64 bits: the
+ * run's @accesses (all enclaves'), each at its dearest (a fault, two ELDUs
+ * and two EWBs: its page's and its SECS's), and every EPC and enclave page
+ * (@encl_pages) written back and loaded once more, must stay below 2^63.
+ * Return: 0; -EINVAL with "FILE: ..." in @err.
+ */
+int sim_scenario_check_cost(const struct sim_scenario *s, uint64_t accesses, uint64_t encl_pages,
+			    char *err, size_t errlen);
 
 /* The built-in default scenario's text (scenarios/default.ini holds the same). */
 extern const char sim_default_scenario[];

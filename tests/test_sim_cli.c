@@ -367,6 +367,49 @@ static void test_sim_cli_trace_errors_before_anything(void **state)
 	free(cmd);
 }
 
+/*
+ * A 58-byte compact trace of one run of 2^62 accesses was accepted; with
+ * threads = 4 the enclave's accesses wrapped to 0 and the report said 0.
+ * Now the trace is refused, before anything is printed on stdout.
+ */
+static void test_sim_cli_trace_count_cap(void **state)
+{
+	static const unsigned char trace[58] = {
+		0x89, 'E',  'P',  'C',	'T',  'R',  'C',  '\n', 1,   0, 0, 0,
+		12,   0,    0,	  0,	0,    0,    0,	  0,	0,   0, 0, 0x40, /* records 2^62 */
+		1,    0,    0,	  0,	0,    0,    0,	  0,			 /* pages */
+		1,    0,    0,	  0,	0,    0,    0,	  0,			 /* entries */
+		0,    0,    0,	  0,	0,    0,    0,	  0,			 /* writes */
+		1, /* page 0, a run of 2^62: the varint of 2^62 - 2 */
+		0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f};
+	char dir[] = "/tmp/epcmm-cli-trace-XXXXXX", *path, *cmd, *out;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&path, "%s/run62.trace", dir) > 0);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(trace, 1, sizeof(trace), f), sizeof(trace));
+	fclose(f);
+	put(dir, "t.ini",
+	    "[section 0]\nsize = 64M\n[enclave a]\nthreads = 4\n"
+	    "pattern = trace:run62.trace\n");
+	assert_true(asprintf(&cmd, "%s run -q %s/t.ini 2>&1", EPCMM, dir) > 0);
+	assert_int_equal(run(cmd, &out), 2);
+	if (!strstr(out, "t.ini:5: [enclave a] pattern: ") ||
+	    !strstr(out, "run62.trace: header says 4611686018427387904 accesses, at most "
+			 "1000000000000 (the most a trace may have)") ||
+	    strstr(out, "epcmm 0."))
+		fail_msg("epcmm run with the 58-byte trace: \"%s\"", out);
+	free(out);
+	free(cmd);
+	free(path);
+	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 /* A trace with two threads and no accesses key: each thread replays all of it. */
 static void test_sim_cli_trace_threads_replay_whole(void **state)
 {
@@ -399,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_sim_cli_run_stdin),
 		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
 		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
+		cmocka_unit_test(test_sim_cli_trace_count_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -478,6 +479,87 @@ static void test_sim_parse_trace_path(void **state)
 	sim_scenario_free(s);
 }
 
+/* A compact trace of one run of @run accesses to one page, at @path. */
+static void write_one_run(const char *path, uint64_t run)
+{
+	unsigned char b[64] = "\x89"
+			      "EPCTRC\n";
+	uint64_t fields[4] = {run, 1, 1, 0}; /* records, pages, entries, writes */
+	size_t n = 48;
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	b[8] = 1;   /* version */
+	b[12] = 12; /* page shift */
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 8; k++)
+			b[16 + 8 * i + k] = (unsigned char)(fields[i] >> (8 * k));
+	b[n++] = 1; /* page 0, a run */
+	for (run -= 2; run >= 0x80; run >>= 7)
+		b[n++] = (unsigned char)(run | 0x80);
+	b[n++] = (unsigned char)run;
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+/* Parse, finalize and check the traces of @text; the error or "". */
+static int check_text(const char *text, char err[SIM_ERR_LEN])
+{
+	struct sim_scenario *s;
+	int ret;
+
+	assert_int_equal(sim_scenario_new(&s), 0);
+	ret = sim_scenario_parse(s, "t.ini", text, strlen(text), err, SIM_ERR_LEN);
+	if (!ret)
+		ret = sim_scenario_finalize(s, err, SIM_ERR_LEN);
+	if (!ret)
+		ret = sim_scenario_check_traces(s, err, SIM_ERR_LEN);
+	sim_scenario_free(s);
+	return ret;
+}
+
+/*
+ * An enclave makes at most 10^12 accesses, from a trace too: each thread
+ * replays the trace whole, and records x threads wrapped (2^62 x 4 = 0).
+ * And the cost model's 64-bit cycle count cannot overflow.
+ */
+static void test_sim_parse_trace_and_cost_caps(void **state)
+{
+	char path[64], text[512], err[SIM_ERR_LEN];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/test_sim_parse-%ld.trace", (long)getpid());
+	write_one_run(path, 300000000000ull);
+	snprintf(text, sizeof(text),
+		 "[section 0]\nsize = 8M\n[enclave a]\nthreads = 4\npattern = trace:%s\n", path);
+	assert_int_equal(check_text(text, err), -EINVAL);
+	assert_string_equal(err, "t.ini:5: [enclave a] pattern: 4 threads each replaying the "
+				 "trace's 300000000000 accesses make more than 1000000000000; set "
+				 "accesses (1 to 1000000000000) or fewer threads");
+	snprintf(text, sizeof(text),
+		 "[section 0]\nsize = 8M\n[enclave a]\nthreads = 3\npattern = trace:%s\n", path);
+	assert_int_equal(check_text(text, err), 0); /* 9 x 10^11: within */
+	snprintf(text, sizeof(text),
+		 "[section 0]\nsize = 8M\n[enclave a]\nthreads = 4\naccesses = 1M\n"
+		 "pattern = trace:%s\n",
+		 path);
+	assert_int_equal(check_text(text, err), 0); /* accesses given: no product */
+	unlink(path);
+
+	assert_int_equal(check_text("[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\n"
+				    "accesses = 1000000000000\n[run]\ncycles-ewb = 1000000000\n",
+				    err),
+			 -EINVAL);
+	assert_string_equal(err, "t.ini: the cost model could count more than 2^63 cycles: "
+				 "1000000000000 accesses in all, each up to 2000040200 cycles "
+				 "(cycles-access + cycles-fault + 2 x (cycles-ewb + cycles-eldu)); "
+				 "make fewer accesses or lower the cycles");
+	assert_int_equal(check_text("[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\n"
+				    "accesses = 1000000000000\n",
+				    err),
+			 0); /* the default costs: 7 x 10^16 cycles at most */
+}
+
 static void test_sim_parse_default(void **state)
 {
 	struct sim_scenario *s;
@@ -501,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_sim_parse_checked_values),
 		cmocka_unit_test(test_sim_parse_global_and_files),
 		cmocka_unit_test(test_sim_parse_trace_path),
+		cmocka_unit_test(test_sim_parse_trace_and_cost_caps),
 		cmocka_unit_test(test_sim_parse_default),
 	};
 

@@ -141,7 +141,7 @@ static void test_sim_trace_glue_errors(void **state)
 				  &r, err),
 			 -EINVAL);
 	assert_string_equal(err, "dir/t.ini:5: [enclave e] size: 8192 bytes is smaller than its "
-				 "trace, which touches 4 pages");
+				 "trace, which touches 4 pages (16384 bytes)");
 	assert_int_equal(
 		run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:missing.trace\n", &r,
 			 err),

@@ -969,6 +969,14 @@ static int add_file_name(struct sim_scenario *s, const char *name, const char **
 	return 0;
 }
 
+/* The error of a file longer than SIM_SCENARIO_MAX_BYTES. Return: -EINVAL. */
+static int too_big(const char *name, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: more than %u bytes: a scenario file is at most 1 MiB", name,
+		 SIM_SCENARIO_MAX_BYTES);
+	return -EINVAL;
+}
+
 int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *text, size_t len,
 		       char *err, size_t errlen)
 {
@@ -979,6 +987,8 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 		err[0] = '\0';
 	if (add_file_name(s, name, &p.file))
 		return -ENOMEM;
+	if (len > SIM_SCENARIO_MAX_BYTES)
+		return too_big(name, err, errlen);
 	ret = ini_parse_stream(reader, &p, handler, &p);
 	free(p.opened);
 	if (p.enomem)
@@ -998,6 +1008,7 @@ int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *tex
 int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen)
 {
 	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -1008,12 +1019,17 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return ret;
 	}
-	for (;;) {
+	/* one byte past the cap tells a file too long, whatever it is (a pipe, /dev/zero) */
+	while (len <= SIM_SCENARIO_MAX_BYTES) {
 		size_t got;
 
 		if (len == cap) {
-			char *g = realloc(buf, cap = cap ? cap * 2 : 8192);
+			char *g;
 
+			cap = cap ? cap * 2 : 8192;
+			if (cap > SIM_SCENARIO_MAX_BYTES + 1)
+				cap = SIM_SCENARIO_MAX_BYTES + 1;
+			g = realloc(buf, cap);
 			if (!g) {
 				free(buf);
 				if (!is_stdin)
@@ -1030,8 +1046,10 @@ int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err,
 	if (ferror(f)) {
 		ret = -EIO;
 		snprintf(err, errlen, "%s: cannot read", path);
+	} else if (len > SIM_SCENARIO_MAX_BYTES) {
+		ret = too_big(name, err, errlen);
 	} else {
-		ret = sim_scenario_parse(s, is_stdin ? "<stdin>" : path, buf, len, err, errlen);
+		ret = sim_scenario_parse(s, name, buf, len, err, errlen);
 	}
 	free(buf);
 	if (!is_stdin)

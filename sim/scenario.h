@@ -33,18 +33,19 @@
 #include "epcmm.h"
 #include "value.h"
 
-#define SIM_ERR_LEN	      512
-#define SIM_NAME_MAX	      32 /* enclave names: [A-Za-z0-9._-]{1,31} */
-#define SIM_MAX_THREADS	      256
-#define SIM_MAX_ACCESSES      1000000000000ULL /* 10^12 per enclave */
-#define SIM_MAX_CGROUPS	      1024
-#define SIM_MAX_ENCLAVES      1024
-#define SIM_ZIPF_THETA_MAX    10.0
-#define SIM_MAX_COST_CYCLES   1000000000ULL
-#define SIM_MIN_CLOCK_GHZ     0.1
-#define SIM_MAX_CLOCK_GHZ     100.0
-#define SIM_MAX_SECTION_BYTES (1ULL << 40) /* one EPC section, here and in the tool's --epc */
-#define SIM_UNLIMITED	      UINT64_MAX   /* a cgroup max of "max" */
+#define SIM_ERR_LEN	       512
+#define SIM_SCENARIO_MAX_BYTES (1u << 20) /* one file: 1 MiB, read no further */
+#define SIM_NAME_MAX	       32	  /* enclave names: [A-Za-z0-9._-]{1,31} */
+#define SIM_MAX_THREADS	       256
+#define SIM_MAX_ACCESSES       1000000000000ULL /* 10^12 per enclave */
+#define SIM_MAX_CGROUPS	       1024
+#define SIM_MAX_ENCLAVES       1024
+#define SIM_ZIPF_THETA_MAX     10.0
+#define SIM_MAX_COST_CYCLES    1000000000ULL
+#define SIM_MIN_CLOCK_GHZ      0.1
+#define SIM_MAX_CLOCK_GHZ      100.0
+#define SIM_MAX_SECTION_BYTES  (1ULL << 40) /* one EPC section, here and in the tool's --epc */
+#define SIM_UNLIMITED	       UINT64_MAX   /* a cgroup max of "max" */
 
 /* Where a value came from, for errors: file name (owned by the scenario) and line. */
 struct sim_loc {
@@ -189,13 +190,16 @@ void sim_scenario_free(struct sim_scenario *s);
 
 /*
  * Add one file's text to @s. @name is used in errors and to resolve relative
- * trace paths. Return: 0; -EINVAL with "NAME:LINE: ..." in @err; -ENOMEM.
- * After an error @s must only be freed.
+ * trace paths. A text longer than SIM_SCENARIO_MAX_BYTES is refused whole.
+ * Return: 0; -EINVAL with "NAME:LINE: ..." in @err; -ENOMEM. After an error
+ * @s must only be freed.
  */
 int sim_scenario_parse(struct sim_scenario *s, const char *name, const char *text, size_t len,
 		       char *err, size_t errlen);
 /* Read the file at @path ("-": standard input, named "<stdin>" in errors,
- * relative traces read from the current directory) and parse it.
+ * relative traces read from the current directory) and parse it. At most
+ * SIM_SCENARIO_MAX_BYTES are read: a longer file, a pipe or a device that
+ * goes on (/dev/zero) is refused there, not read to its end.
  * Return: as above; -errno when unreadable. */
 int sim_scenario_parse_file(struct sim_scenario *s, const char *path, char *err, size_t errlen);
 

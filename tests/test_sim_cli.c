@@ -234,6 +234,16 @@ static void test_sim_cli_run_stdin(void **state)
 	assert_string_equal(out, "epcmm: <stdin>:6: [run] clock-ghz: 1e-300 is out of range (0.1 "
 				 "to 100)\n");
 	free(out);
+	/* endless input (epcmm run /dev/zero read 2 GB): 1 MiB is read, then refused */
+	assert_int_equal(run("yes '; a comment' | head -c 3000000 | " EPCMM " run - 2>&1", &out),
+			 2);
+	assert_string_equal(out, "epcmm: <stdin>: more than 1048576 bytes: a scenario file is at "
+				 "most 1 MiB\n");
+	free(out);
+	assert_int_equal(run(EPCMM " run /dev/zero 2>&1", &out), 2);
+	assert_string_equal(out, "epcmm: /dev/zero: more than 1048576 bytes: a scenario file is at "
+				 "most 1 MiB\n");
+	free(out);
 }
 
 /* --plot without gnuplot on PATH: exit 2 before the run, the package named, no report. */

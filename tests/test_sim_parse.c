@@ -270,10 +270,23 @@ static void test_sim_parse_errors(void **state)
 
 static void test_sim_parse_long_line_and_nul(void **state)
 {
-	char text[400], err[SIM_ERR_LEN];
+	char text[400], err[SIM_ERR_LEN], *big;
 	struct sim_scenario *s;
 
 	(void)state;
+	/* a text past 1 MiB is refused whole, before a line is read */
+	big = malloc(SIM_SCENARIO_MAX_BYTES + 1);
+	assert_non_null(big);
+	memset(big, '\n', SIM_SCENARIO_MAX_BYTES + 1);
+	assert_int_equal(sim_scenario_new(&s), 0);
+	assert_int_equal(
+		sim_scenario_parse(s, "t.ini", big, SIM_SCENARIO_MAX_BYTES + 1, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err,
+			    "t.ini: more than 1048576 bytes: a scenario file is at most 1 MiB");
+	sim_scenario_free(s);
+	free(big);
+
 	memset(text, 'x', sizeof(text));
 	memcpy(text, "[run]\n; ", 8);
 	text[sizeof(text) - 1] = '\n';

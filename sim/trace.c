@@ -854,7 +854,8 @@ static int compact_check(struct sim_trace *t, struct where *w)
 	for (uint64_t e = 0; e < h.entries; e++) {
 		size_t at = pos;
 		uint64_t tok, run = 1, page;
-		int rc = get_varint_checked(m, t->end, &pos, &tok);
+
+		rc = get_varint_checked(m, t->end, &pos, &tok);
 
 		if (!rc && (tok & 1)) {
 			rc = get_varint_checked(m, t->end, &pos, &run);

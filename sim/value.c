@@ -222,10 +222,10 @@ static int refuse_range(char *err, size_t errlen, const char *what, const char *
 	return -EINVAL;
 }
 
-static int check_u64(const char *what, const char *text, int ret, uint64_t v, uint64_t min,
-		     uint64_t max, const char *syntax, bool sizes, char *err, size_t errlen)
+/* "MIN to MAX" into @range (80 bytes), as sizes or as plain numbers. */
+static const char *fmt_range(char range[80], uint64_t min, uint64_t max, bool sizes)
 {
-	char range[80], a[32], b[32];
+	char a[32], b[32];
 
 	if (sizes) {
 		sim_value_fmt_size(a, sizeof(a), min);
@@ -234,7 +234,17 @@ static int check_u64(const char *what, const char *text, int ret, uint64_t v, ui
 		fmt_uint(a, sizeof(a), min);
 		fmt_uint(b, sizeof(b), max);
 	}
-	snprintf(range, sizeof(range), "%s to %s", a, b);
+	snprintf(range, 80, "%s to %s", a, b);
+	return range;
+}
+
+/* The checks every integer grammar shares, @ret being its parser's. */
+static int check_u64(const char *what, const char *text, int ret, uint64_t v, uint64_t min,
+		     uint64_t max, const char *syntax, bool sizes, char *err, size_t errlen)
+{
+	char range[80];
+
+	fmt_range(range, min, max, sizes);
 	if (ret == -EINVAL)
 		return refuse_syntax(err, errlen, what, text, syntax, range);
 	if (ret || v < min || v > max)
@@ -253,13 +263,11 @@ int sim_value_size(const char *what, const char *text, uint64_t min, uint64_t ma
 	if (ret)
 		return ret;
 	if (align > 1 && v % align) {
-		char a[32], b[32], c[32], q[QUOTE_MAX + 4];
+		char a[32], range[80], q[QUOTE_MAX + 4];
 
 		sim_value_fmt_size(a, sizeof(a), align);
-		sim_value_fmt_size(b, sizeof(b), min);
-		sim_value_fmt_size(c, sizeof(c), max);
-		snprintf(err, errlen, "%s: %s is not a multiple of %s (%s to %s)", what,
-			 quote(q, text), a, b, c);
+		snprintf(err, errlen, "%s: %s is not a multiple of %s (%s)", what, quote(q, text),
+			 a, fmt_range(range, min, max, true));
 		return -EINVAL;
 	}
 	*out = v;

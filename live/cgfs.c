@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,11 +18,13 @@
 #include "procwatch.h"
 
 #define CGFS_PATH_MAX	  4096
-#define CGFS_TEXT_MAX	  4096 /* the longest write accepted */
 #define CGFS_ANCESTRY_MAX 64   /* parents walked to find an inherited cgroup */
 #define CGFS_EVENT_BATCH  1024 /* fork and exit events read at a time */
 #define CGFS_SYNC_BATCHES 64   /* batches one sync reads at most (its time under @lock) */
 #define CGFS_PIDFDS	  512  /* held before forked children go without (fds for clients) */
+#define CGFS_LIB_NAME_MAX 64   /* the library's name for a cgroup: ours, sanitized, cut */
+#define CGFS_HASH_MIN	  64   /* buckets of each hash table; a power of 2 */
+#define CGFS_INO_SHIFT	  5    /* inode numbers per directory: itself and its files */
 
 enum {
 	CTRL_MEMORY = 1 << 0,
@@ -41,11 +44,43 @@ static const char *const lib_files[] = {
 	"misc.current",	  "misc.events",	 "misc.events.local",	"misc.max",
 	"misc.peak",
 };
+#define NR_LIB_FILES (sizeof(lib_files) / sizeof(lib_files[0]))
+
+/* The core files; a file's index is its enum value, a library file's is
+ * F_NONE + its index in lib_files[]. */
+enum core_file {
+	F_PROCS,
+	F_CONTROLLERS,
+	F_SUBTREE,
+	F_EVENTS,
+	F_NONE,
+};
+#define NR_FILES (F_NONE + NR_LIB_FILES)
+_Static_assert(NR_FILES + 1 < (1u << CGFS_INO_SHIFT), "a directory's inode numbers overflow");
+
+/* What chmod, chown and touch change; kernfs keeps the same per node. */
+struct attr {
+	mode_t mode; /* permission bits */
+	uid_t uid;
+	gid_t gid;
+	struct timespec atime, mtime, ctime;
+};
 
 struct node {
-	char *path;	       /* "/" or "/a/b" */
+	char *name;		   /* "" for the root */
+	size_t name_len;	   /* its bytes, without the NUL */
+	uint64_t id;		   /* never reused; its inode number is derived from it */
+	struct node *parent;	   /* NULL for the root */
+	struct node *by_name;	   /* the next in its fs->by_name bucket */
+	struct node *by_id;	   /* the next in its fs->by_id bucket */
+	struct node *first, *last; /* children, in creation order */
+	struct node *prev, *next;  /* siblings */
+	size_t nr_children;
 	struct epc_cgroup *cg; /* the library's cgroup: a reference we hold */
 	unsigned subtree;      /* CTRL_* enabled in cgroup.subtree_control */
+	struct attr attr;      /* the directory's */
+	struct timespec born;  /* the files' times until they are set */
+	struct attr *files;    /* NULL, or the attributes of its NR_FILES files */
 };
 
 /*
@@ -68,10 +103,17 @@ struct member {
 struct live_cgfs {
 	struct epc *epc;    /* read-only after init */
 	unsigned available; /* CTRL_* the root offers; read-only after init */
+	uint64_t seed;	    /* of the name hash; read-only after init */
+	uid_t uid;	    /* owner of every node and file until chown; read-only after init */
+	gid_t gid;	    /* read-only after init */
 	pthread_mutex_t lock;
 	/* The fields below are protected by @lock. */
-	struct node *nodes; /* nodes[0] is the root; a parent precedes its children */
-	size_t nr_nodes, cap_nodes;
+	struct node *root;
+	struct node **by_name; /* every node but the root, by (parent, name) */
+	struct node **by_id;   /* every node, by id */
+	size_t nr_buckets;     /* of each table */
+	size_t nr_nodes;       /* the root included */
+	uint64_t next_id;
 	struct member *members;
 	size_t nr_members, cap_members;
 	struct procwatch_event *events; /* CGFS_EVENT_BATCH, for reading */
@@ -81,6 +123,9 @@ struct live_cgfs {
 	/* NULL: no fork events, the live-parent walk (cgfs.h); read-only after
 	 * init; its reads are serialized by @lock, its thread takes @lock. */
 	struct procwatch *pw;
+	pthread_mutex_t inval_lock; /* protects @inval and @inval_arg; never under @lock */
+	void (*inval)(void *arg, uint64_t parent, const char *name);
+	void *inval_arg;
 };
 
 static void members_watch_start(struct live_cgfs *fs);
@@ -93,6 +138,61 @@ static bool lib_file_exists(struct epc_cgroup *cg, const char *file)
 	return n != -ENOENT;
 }
 
+static struct timespec now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts;
+}
+
+static struct node *node_new(const char *name, size_t len, uid_t uid, gid_t gid)
+{
+	struct node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = malloc(len + 1);
+	if (!n->name) {
+		free(n);
+		return NULL;
+	}
+	memcpy(n->name, name, len);
+	n->name[len] = '\0';
+	n->name_len = len;
+	n->attr = (struct attr){.mode = 0755, .uid = uid, .gid = gid};
+	n->born = now();
+	n->attr.atime = n->attr.mtime = n->attr.ctime = n->born;
+	return n;
+}
+
+static void node_free(struct node *n)
+{
+	free(n->files);
+	free(n->name);
+	free(n);
+}
+
+static size_t id_bucket(uint64_t id, size_t nr_buckets)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr_buckets - 1);
+}
+
+/* FNV-1a over the name, seeded (a client cannot aim many names at one
+ * bucket without knowing the seed) and mixed with the parent's id. */
+static size_t name_bucket(uint64_t seed, const struct node *parent, const char *name, size_t len,
+			  size_t nr_buckets)
+{
+	uint64_t h = seed ^ (parent->id * 0x9e3779b97f4a7c15ull);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 32;
+	return (size_t)h & (nr_buckets - 1);
+}
+
 int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 {
 	struct live_cgfs *fs = calloc(1, sizeof(*fs));
@@ -103,16 +203,29 @@ int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 	/* memory is accepted in subtree_control whether or not the library has
 	 * memory.* files yet: scripts written for the kernel enable it. */
 	fs->available = CTRL_MISC | CTRL_MEMORY;
+	if (getrandom(&fs->seed, sizeof(fs->seed), GRND_NONBLOCK) != sizeof(fs->seed))
+		fs->seed = (uint64_t)(uintptr_t)fs ^ (uint64_t)now().tv_nsec;
 	pthread_mutex_init(&fs->lock, NULL);
-	fs->cap_nodes = 16;
-	fs->nodes = calloc(fs->cap_nodes, sizeof(*fs->nodes));
-	if (!fs->nodes || !(fs->nodes[0].path = strdup("/"))) {
-		free(fs->nodes);
+	pthread_mutex_init(&fs->inval_lock, NULL);
+	fs->nr_buckets = CGFS_HASH_MIN;
+	fs->by_name = calloc(fs->nr_buckets, sizeof(*fs->by_name));
+	fs->by_id = calloc(fs->nr_buckets, sizeof(*fs->by_id));
+	fs->uid = getuid();
+	fs->gid = getgid();
+	fs->root = node_new("", 0, fs->uid, fs->gid);
+	if (!fs->by_name || !fs->by_id || !fs->root) {
+		free(fs->by_name);
+		free(fs->by_id);
+		if (fs->root)
+			node_free(fs->root);
+		pthread_mutex_destroy(&fs->inval_lock);
 		pthread_mutex_destroy(&fs->lock);
 		free(fs);
 		return -ENOMEM;
 	}
-	fs->nodes[0].cg = epc_cgroup_root(epc); /* the root is not counted */
+	fs->root->cg = epc_cgroup_root(epc); /* the root is not counted */
+	fs->root->id = fs->next_id++;
+	fs->by_id[id_bucket(fs->root->id, fs->nr_buckets)] = fs->root;
 	fs->nr_nodes = 1;
 	members_watch_start(fs);
 	*out = fs;
@@ -125,72 +238,197 @@ void live_cgfs_destroy(struct live_cgfs *fs)
 		return;
 	procwatch_close(fs->pw); /* its thread first: it takes fs->lock */
 	free(fs->events);
-	for (size_t i = 0; i < fs->nr_nodes; i++) {
-		epc_cgroup_put(fs->nodes[i].cg);
-		free(fs->nodes[i].path);
-	}
+	for (size_t b = 0; b < fs->nr_buckets; b++)
+		for (struct node *n = fs->by_id[b], *next; n; n = next) {
+			next = n->by_id;
+			epc_cgroup_put(n->cg);
+			node_free(n);
+		}
 	for (size_t i = 0; i < fs->nr_members; i++) {
 		if (fs->members[i].pidfd >= 0)
 			close(fs->members[i].pidfd);
 		free(fs->members[i].path);
 	}
-	free(fs->nodes);
+	free(fs->by_name);
+	free(fs->by_id);
 	free(fs->members);
+	pthread_mutex_destroy(&fs->inval_lock);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
 
+void live_cgfs_set_inval(struct live_cgfs *fs,
+			 void (*fn)(void *arg, uint64_t parent, const char *name), void *arg)
+{
+	pthread_mutex_lock(&fs->inval_lock);
+	fs->inval = fn;
+	fs->inval_arg = arg;
+	pthread_mutex_unlock(&fs->inval_lock);
+}
+
 /* ------------------------------------------------------------ the tree */
 
-static struct node *node_find_locked(struct live_cgfs *fs, const char *path)
+static uint64_t dir_ino(const struct node *n)
 {
-	for (size_t i = 0; i < fs->nr_nodes; i++)
-		if (!strcmp(fs->nodes[i].path, path))
-			return &fs->nodes[i];
+	return (n->id << CGFS_INO_SHIFT) + 1;
+}
+
+static uint64_t file_ino(const struct node *n, int file)
+{
+	return dir_ino(n) + 1 + (uint64_t)file;
+}
+
+static struct node *child_find_locked(struct live_cgfs *fs, const struct node *parent,
+				      const char *name, size_t len)
+{
+	struct node *n = fs->by_name[name_bucket(fs->seed, parent, name, len, fs->nr_buckets)];
+
+	for (; n; n = n->by_name)
+		if (n->parent == parent && n->name_len == len && !memcmp(n->name, name, len))
+			return n;
 	return NULL;
 }
 
-/* The names of @cg's live children (the library's listing) into @names,
- * marked as directories, at most @cap. Return: 0; -ENOMEM. */
-static int list_children_locked(struct epc_cgroup *cg, char **names, bool *dirs, size_t cap,
-				size_t *nr)
+static struct node *node_by_id_locked(struct live_cgfs *fs, uint64_t id)
 {
-	struct epc_cgroup **kids = calloc(cap ? cap : 1, sizeof(*kids));
-	size_t n = 0;
-	int ret;
+	struct node *n = fs->by_id[id_bucket(id, fs->nr_buckets)];
 
-	if (!kids)
-		return -ENOMEM;
-	ret = epc_cgroup_list_children(cg, kids, cap, &n);
-	if (!ret && n > cap)
-		ret = -EAGAIN; /* cannot be: every child is one of our nodes */
-	for (size_t i = 0; i < n && i < cap; i++) {
-		char name[256];
-
-		if (!ret && epc_cgroup_name(kids[i], name, sizeof(name)) > 0) {
-			dirs[*nr] = true;
-			names[(*nr)++] = strdup(name);
-		}
-		epc_cgroup_put(kids[i]);
-	}
-	free(kids);
-	return ret;
+	while (n && n->id != id)
+		n = n->by_id;
+	return n;
 }
 
-/* Split a full path into its directory (into @dir) and last component. */
-static const char *split(const char *path, char *dir, size_t len)
+/* Double the tables when they hold as many nodes as they have buckets; a
+ * failed allocation leaves them as they were (longer chains, still right). */
+static void hash_grow_locked(struct live_cgfs *fs)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n;
+	size_t nr = fs->nr_buckets * 2;
+	struct node **by_name, **by_id;
 
-	if (!slash)
+	if (fs->nr_nodes < fs->nr_buckets || nr < fs->nr_buckets)
+		return;
+	by_name = calloc(nr, sizeof(*by_name));
+	by_id = calloc(nr, sizeof(*by_id));
+	if (!by_name || !by_id) {
+		free(by_name);
+		free(by_id);
+		return;
+	}
+	for (size_t b = 0; b < fs->nr_buckets; b++)
+		for (struct node *n = fs->by_id[b], *next; n; n = next) {
+			size_t i = id_bucket(n->id, nr);
+
+			next = n->by_id;
+			n->by_id = by_id[i];
+			by_id[i] = n;
+			if (n->parent) {
+				i = name_bucket(fs->seed, n->parent, n->name, n->name_len, nr);
+				n->by_name = by_name[i];
+				by_name[i] = n;
+			}
+		}
+	free(fs->by_id);
+	free(fs->by_name);
+	fs->by_id = by_id;
+	fs->by_name = by_name;
+	fs->nr_buckets = nr;
+}
+
+static void node_link_locked(struct live_cgfs *fs, struct node *parent, struct node *n)
+{
+	size_t i;
+
+	n->id = fs->next_id++;
+	n->parent = parent;
+	n->prev = parent->last;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->first = n;
+	parent->last = n;
+	parent->nr_children++;
+	i = name_bucket(fs->seed, parent, n->name, n->name_len, fs->nr_buckets);
+	n->by_name = fs->by_name[i];
+	fs->by_name[i] = n;
+	i = id_bucket(n->id, fs->nr_buckets);
+	n->by_id = fs->by_id[i];
+	fs->by_id[i] = n;
+	fs->nr_nodes++;
+	hash_grow_locked(fs);
+}
+
+static void node_unlink_locked(struct live_cgfs *fs, struct node *n)
+{
+	struct node *p = n->parent, **pp;
+
+	for (pp = &fs->by_name[name_bucket(fs->seed, p, n->name, n->name_len, fs->nr_buckets)];
+	     *pp != n; pp = &(*pp)->by_name)
+		;
+	*pp = n->by_name;
+	for (pp = &fs->by_id[id_bucket(n->id, fs->nr_buckets)]; *pp != n; pp = &(*pp)->by_id)
+		;
+	*pp = n->by_id;
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		p->first = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	else
+		p->last = n->prev;
+	p->nr_children--;
+	fs->nr_nodes--;
+}
+
+/* The directory @path[0..@len) names: "/" or "/a/b" (no empty component).
+ * One hash probe per component. NULL when there is none. */
+static struct node *walk_locked(struct live_cgfs *fs, const char *path, size_t len)
+{
+	struct node *n = fs->root;
+	size_t i = 0;
+
+	if (len == 0 || path[0] != '/')
 		return NULL;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= len)
+	if (len == 1)
+		return n;
+	while (i < len && n) {
+		size_t start = ++i;
+
+		while (i < len && path[i] != '/')
+			i++;
+		if (i == start)
+			return NULL;
+		n = child_find_locked(fs, n, path + start, i - start);
+	}
+	return n;
+}
+
+static struct node *node_find_locked(struct live_cgfs *fs, const char *path)
+{
+	return walk_locked(fs, path, strlen(path));
+}
+
+/* @n's path ("/", "/a/b"), malloc'ed. */
+static char *node_path(const struct node *n)
+{
+	size_t len = 0;
+	char *path, *s;
+
+	for (const struct node *p = n; p->parent; p = p->parent)
+		len += 1 + p->name_len;
+	path = malloc(len ? len + 1 : 2);
+	if (!path)
 		return NULL;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return slash + 1;
+	if (!len)
+		return strcpy(path, "/");
+	s = path + len;
+	*s = '\0';
+	for (const struct node *p = n; p->parent; p = p->parent) {
+		s -= p->name_len;
+		memcpy(s, p->name, p->name_len);
+		*--s = '/';
+	}
+	return path;
 }
 
 static bool is_root(const char *path)
@@ -473,7 +711,8 @@ static int nr_procs_locked(struct live_cgfs *fs, const char *path, bool subtree)
 	return nr;
 }
 
-/* A field of /proc/@pid/status ("Tgid:", "PPid:"). Return: 0; -ESRCH. */
+/* A field of /proc/@pid/status ("Tgid:", "PPid:"). Return: 0; -ESRCH; the
+ * errors of opening it (-EMFILE, -ENFILE, -ENOMEM, ...). */
 static int proc_status_field(pid_t pid, const char *field, long *val)
 {
 	char name[64], line[256];
@@ -484,7 +723,7 @@ static int proc_status_field(pid_t pid, const char *field, long *val)
 	snprintf(name, sizeof(name), "/proc/%d/status", (int)pid);
 	f = fopen(name, "re");
 	if (!f)
-		return -ESRCH;
+		return errno == ENOENT ? -ESRCH : -errno; /* -EMFILE: out of descriptors */
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, field, n)) {
 			*val = strtol(line + n, NULL, 10);
@@ -567,7 +806,7 @@ int live_cgfs_task_enter(struct live_cgfs *fs, pid_t pid, struct epc_task *t)
 
 	pthread_mutex_lock(&fs->lock);
 	m = member_find_locked(fs, pid);
-	n = m ? node_find_locked(fs, m->path) : &fs->nodes[0];
+	n = m ? node_find_locked(fs, m->path) : fs->root;
 	ret = n ? epc_task_move(t, n->cg) : -ENOENT;
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
@@ -578,99 +817,8 @@ void live_cgfs_task_leave(struct live_cgfs *fs, struct epc_task *t)
 	epc_task_move(t, epc_cgroup_root(fs->epc));
 }
 
-/* ------------------------------------------------------------ mkdir, rmdir */
-
-int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
-{
-	char dir[CGFS_PATH_MAX];
-	const char *name = split(path, dir, sizeof(dir));
-	struct epc_cgroup *cg;
-	struct node *nodes;
-	char *copy;
-	int ret;
-
-	if (!name || !*name)
-		return -EINVAL;
-	pthread_mutex_lock(&fs->lock);
-	if (node_find_locked(fs, path)) {
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	if (!node_find_locked(fs, dir)) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	if (!strncmp(name, "cgroup.", 7) || !strncmp(name, "misc.", 5) ||
-	    !strncmp(name, "memory.", 7)) {
-		ret = -EEXIST; /* a file's name, or the kernel's reserved prefixes */
-		goto out_unlock;
-	}
-	if (fs->nr_nodes == fs->cap_nodes) {
-		nodes = realloc(fs->nodes, 2 * fs->cap_nodes * sizeof(*nodes));
-		if (!nodes) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
-		fs->nodes = nodes;
-		fs->cap_nodes *= 2;
-	}
-	copy = strdup(path);
-	if (!copy) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	ret = epc_cgroup_create(fs->epc, path, &cg);
-	if (ret) {
-		free(copy);
-		goto out_unlock;
-	}
-	fs->nodes[fs->nr_nodes++] = (struct node){.path = copy, .cg = cg}; /* its reference */
-out_unlock:
-	pthread_mutex_unlock(&fs->lock);
-	return ret;
-}
-
-int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
-{
-	struct node *n;
-	int ret;
-
-	pthread_mutex_lock(&fs->lock);
-	n = node_find_locked(fs, path);
-	if (!n) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	if (is_root(path)) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	members_reap_locked(fs);
-	if (nr_procs_locked(fs, path, false)) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	ret = epc_cgroup_remove(n->cg); /* -EBUSY with children or a task in a request */
-	if (ret)
-		goto out_unlock;
-	epc_cgroup_put(n->cg);
-	free(n->path);
-	memmove(n, n + 1, (size_t)(fs->nodes + fs->nr_nodes - (n + 1)) * sizeof(*n));
-	fs->nr_nodes--;
-out_unlock:
-	pthread_mutex_unlock(&fs->lock);
-	return ret;
-}
-
 /* ------------------------------------------------------------ files */
 
-enum core_file {
-	F_PROCS,
-	F_CONTROLLERS,
-	F_SUBTREE,
-	F_EVENTS,
-	F_NONE,
-};
 static const struct {
 	const char *name;
 	enum live_cgfs_kind kind;
@@ -682,133 +830,591 @@ static const struct {
 	[F_EVENTS] = {"cgroup.events", LIVE_CGFS_FILE_RO, false},
 };
 
-static enum core_file core_find(const char *dir, const char *name)
+static const char *file_name(int file)
 {
-	for (int i = 0; i < F_NONE; i++)
-		if (!strcmp(core_files[i].name, name) && (core_files[i].root || !is_root(dir)))
-			return (enum core_file)i;
-	return F_NONE;
+	if (file < 0 || file >= (int)NR_FILES)
+		return "";
+	return file < F_NONE ? core_files[file].name : lib_files[file - F_NONE];
 }
 
-static bool lib_file_known(const char *name)
+static enum live_cgfs_kind file_kind(int file)
 {
-	for (size_t i = 0; i < sizeof(lib_files) / sizeof(lib_files[0]); i++)
-		if (!strcmp(lib_files[i], name))
-			return true;
-	return false;
-}
+	const char *dot;
 
-static enum live_cgfs_kind lib_file_kind(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	if (dot && (!strcmp(dot, ".max") || !strcmp(dot, ".high") || !strcmp(dot, ".low") ||
-		    !strcmp(dot, ".min")))
+	if (file < 0 || file >= (int)NR_FILES)
+		return LIVE_CGFS_DIR;
+	if (file < F_NONE)
+		return core_files[file].kind;
+	dot = strrchr(lib_files[file - F_NONE], '.');
+	if (!strcmp(dot, ".max") || !strcmp(dot, ".high") || !strcmp(dot, ".low") ||
+	    !strcmp(dot, ".min"))
 		return LIVE_CGFS_FILE_RW;
 	return LIVE_CGFS_FILE_RO;
 }
 
-/* A file to read or write: as resolve_file_locked(), -EISDIR for a directory. */
-static int resolve_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
-			       const char **name, struct node **n);
-
-static int open_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
-			    const char **name, struct node **n)
+static bool name_is(const char *known, const char *name, size_t len)
 {
-	if (node_find_locked(fs, path))
-		return -EISDIR;
-	return resolve_file_locked(fs, path, dir, len, name, n);
+	return strlen(known) == len && !memcmp(known, name, len);
 }
 
-/* The library's handle for the directory of @path, and the file's name.
- * Return: 0; -ENOENT no such cgroup or file. */
-static int resolve_file_locked(struct live_cgfs *fs, const char *path, char *dir, size_t len,
-			       const char **name, struct node **n)
+/* The index of @n's file @name[0..@len), or -1 when it has none. */
+static int file_find(const struct node *n, const char *name, size_t len)
 {
-	*name = split(path, dir, len);
-	if (!*name || !**name)
+	for (int i = 0; i < F_NONE; i++)
+		if (name_is(core_files[i].name, name, len) && (core_files[i].root || n->parent))
+			return i;
+	for (size_t i = 0; i < NR_LIB_FILES; i++)
+		if (name_is(lib_files[i], name, len) && lib_file_exists(n->cg, lib_files[i]))
+			return (int)(F_NONE + i);
+	return -1;
+}
+
+static bool file_exists(const struct node *n, int file)
+{
+	if (file < F_NONE)
+		return core_files[file].root || n->parent;
+	return file < (int)NR_FILES && lib_file_exists(n->cg, lib_files[file - F_NONE]);
+}
+
+/* A directory, or one file of it. */
+struct target {
+	struct node *n;
+	int file; /* the file's index; -1: the directory itself */
+};
+
+/* Return: 0; -ENOENT. */
+static int target_by_path_locked(struct live_cgfs *fs, const char *path, struct target *t)
+{
+	const char *slash = strrchr(path, '/');
+	struct node *dir;
+
+	t->file = -1;
+	t->n = node_find_locked(fs, path);
+	if (t->n)
+		return 0;
+	if (!slash || !slash[1])
 		return -ENOENT;
-	*n = node_find_locked(fs, dir);
-	return *n ? 0 : -ENOENT;
+	dir = walk_locked(fs, path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return -ENOENT;
+	t->n = dir;
+	t->file = file_find(dir, slash + 1, strlen(slash + 1));
+	return t->file < 0 ? -ENOENT : 0;
+}
+
+/* Return: 0; -ENOENT. */
+static int target_by_ino_locked(struct live_cgfs *fs, uint64_t ino, struct target *t)
+{
+	uint64_t slot = (ino - 1) & ((1u << CGFS_INO_SHIFT) - 1);
+
+	if (ino == 0)
+		return -ENOENT;
+	t->n = node_by_id_locked(fs, (ino - 1) >> CGFS_INO_SHIFT);
+	t->file = (int)slot - 1;
+	if (!t->n || (t->file >= 0 && !file_exists(t->n, t->file)))
+		return -ENOENT;
+	return 0;
+}
+
+static struct attr file_attr_default(const struct live_cgfs *fs, const struct node *n, int file)
+{
+	return (struct attr){
+		.mode = file_kind(file) == LIVE_CGFS_FILE_RW ? 0644 : 0444,
+		.uid = fs->uid,
+		.gid = fs->gid,
+		.atime = n->born,
+		.mtime = n->born,
+		.ctime = n->born,
+	};
+}
+
+static struct attr target_attr(const struct live_cgfs *fs, const struct target *t)
+{
+	if (t->file < 0)
+		return t->n->attr;
+	return t->n->files ? t->n->files[t->file] : file_attr_default(fs, t->n, t->file);
+}
+
+static void getattr_locked(struct live_cgfs *fs, const struct target *t, struct live_cgfs_attr *out)
+{
+	struct attr a = target_attr(fs, t);
+
+	*out = (struct live_cgfs_attr){
+		.ino = t->file < 0 ? dir_ino(t->n) : file_ino(t->n, t->file),
+		.kind = t->file < 0 ? LIVE_CGFS_DIR : file_kind(t->file),
+		.mode = a.mode,
+		.uid = a.uid,
+		.gid = a.gid,
+		.nlink = t->file < 0 ? 2 + (unsigned)t->n->nr_children : 1,
+		.atime = a.atime,
+		.mtime = a.mtime,
+		.ctime = a.ctime,
+	};
+}
+
+/* Return: 0; -ENOMEM. */
+static int setattr_locked(struct live_cgfs *fs, const struct target *t, unsigned what,
+			  const struct live_cgfs_attr *in)
+{
+	struct attr *a = &t->n->attr;
+
+	if (t->file >= 0) {
+		if (!t->n->files) {
+			t->n->files = calloc(NR_FILES, sizeof(*t->n->files));
+			if (!t->n->files)
+				return -ENOMEM;
+			for (int i = 0; i < (int)NR_FILES; i++)
+				t->n->files[i] = file_attr_default(fs, t->n, i);
+		}
+		a = &t->n->files[t->file];
+	}
+	if (what & LIVE_CGFS_SET_MODE)
+		a->mode = in->mode & 07777;
+	if (what & LIVE_CGFS_SET_UID)
+		a->uid = in->uid;
+	if (what & LIVE_CGFS_SET_GID)
+		a->gid = in->gid;
+	if (what & LIVE_CGFS_SET_ATIME)
+		a->atime = in->atime;
+	if (what & LIVE_CGFS_SET_MTIME)
+		a->mtime = in->mtime;
+	a->ctime = now();
+	return 0;
+}
+
+/* As kernfs opens a cgroup file: the mode's bits count even for root, and
+ * a file without a write method refuses writing whatever its mode.
+ * Return: 0; -EISDIR; -EACCES. */
+static int open_check(const struct live_cgfs *fs, const struct target *t, bool read, bool write)
+{
+	struct attr a;
+
+	if (t->file < 0)
+		return -EISDIR;
+	a = target_attr(fs, t);
+	if (write && (!(a.mode & 0222) || file_kind(t->file) != LIVE_CGFS_FILE_RW))
+		return -EACCES;
+	if (read && !(a.mode & 0444))
+		return -EACCES;
+	return 0;
+}
+
+int live_cgfs_getattr(struct live_cgfs *fs, const char *path, struct live_cgfs_attr *out)
+{
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret)
+		getattr_locked(fs, &t, out);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+int live_cgfs_ino_getattr(struct live_cgfs *fs, uint64_t ino, struct live_cgfs_attr *out)
+{
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret)
+		getattr_locked(fs, &t, out);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
 }
 
 int live_cgfs_stat(struct live_cgfs *fs, const char *path, enum live_cgfs_kind *kind)
 {
-	char dir[CGFS_PATH_MAX];
-	const char *name;
-	struct node *n;
-	enum core_file f;
+	struct live_cgfs_attr a;
+	int ret = live_cgfs_getattr(fs, path, &a);
+
+	if (!ret)
+		*kind = a.kind;
+	return ret;
+}
+
+int live_cgfs_setattr(struct live_cgfs *fs, const char *path, unsigned what,
+		      const struct live_cgfs_attr *in, struct live_cgfs_attr *out)
+{
+	struct target t;
 	int ret;
 
 	pthread_mutex_lock(&fs->lock);
-	if (node_find_locked(fs, path)) {
-		*kind = LIVE_CGFS_DIR;
-		ret = 0;
-		goto out_unlock;
-	}
-	ret = resolve_file_locked(fs, path, dir, sizeof(dir), &name, &n);
-	if (ret)
-		goto out_unlock;
-	f = core_find(dir, name);
-	if (f != F_NONE) {
-		*kind = core_files[f].kind;
-		goto out_unlock;
-	}
-	ret = -ENOENT;
-	if (lib_file_known(name) && lib_file_exists(n->cg, name)) {
-		*kind = lib_file_kind(name);
-		ret = 0;
-	}
-out_unlock:
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret)
+		ret = setattr_locked(fs, &t, what, in);
+	if (!ret && out)
+		getattr_locked(fs, &t, out);
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
+}
+
+int live_cgfs_ino_setattr(struct live_cgfs *fs, uint64_t ino, unsigned what,
+			  const struct live_cgfs_attr *in, struct live_cgfs_attr *out)
+{
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret)
+		ret = setattr_locked(fs, &t, what, in);
+	if (!ret && out)
+		getattr_locked(fs, &t, out);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+int live_cgfs_ino_lookup(struct live_cgfs *fs, uint64_t parent, const char *name,
+			 struct live_cgfs_attr *out)
+{
+	size_t len = strlen(name);
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, parent, &t);
+	if (!ret && t.file >= 0)
+		ret = -ENOTDIR;
+	if (!ret) {
+		struct node *c = child_find_locked(fs, t.n, name, len);
+
+		if (!strcmp(name, "."))
+			c = t.n;
+		else if (!strcmp(name, ".."))
+			c = t.n->parent ? t.n->parent : t.n;
+		t.file = c ? -1 : file_find(t.n, name, len);
+		t.n = c ? c : t.n;
+		ret = t.file == -1 && !c ? -ENOENT : 0;
+	}
+	if (!ret)
+		getattr_locked(fs, &t, out);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+int live_cgfs_ino_open(struct live_cgfs *fs, uint64_t ino, bool read, bool write)
+{
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret)
+		ret = open_check(fs, &t, read, write);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------ mkdir, rmdir */
+
+/* The library's path of @n ("/", "/a/b"), malloc'ed. */
+static char *lib_path(struct epc_cgroup *cg)
+{
+	size_t cap = 256;
+
+	for (;;) {
+		char *buf = malloc(cap);
+		ssize_t n;
+
+		if (!buf)
+			return NULL;
+		n = epc_cgroup_path(cg, buf, cap);
+		if (n >= 0)
+			return buf;
+		free(buf);
+		if (n != -ENOSPC || cap > SIZE_MAX / 2)
+			return NULL;
+		cap *= 2;
+	}
+}
+
+/* A byte the library takes in a name (epc_cgroup_create()). */
+static bool lib_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * The library's cgroup for @n, a new child of @parent: named after @n with
+ * every byte the library refuses made '_', cut to CGFS_LIB_NAME_MAX, and
+ * "-2", "-3", ... added while a sibling has the name. Only live children of
+ * @parent's library cgroup, which are @parent's nodes, can hold a name, so
+ * one of the first nr_children + 1 names is free.
+ * Return: 0; -ENOMEM; the library's errors.
+ */
+static int lib_create_locked(struct live_cgfs *fs, struct node *parent, struct node *n)
+{
+	char base[CGFS_LIB_NAME_MAX + 1];
+	size_t len = n->name_len < CGFS_LIB_NAME_MAX ? n->name_len : CGFS_LIB_NAME_MAX;
+	char *ppath = lib_path(parent->cg), *path;
+	int ret = -EEXIST;
+
+	if (!ppath)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		base[i] = lib_name_char(n->name[i]) ? n->name[i] : '_';
+	base[len] = '\0';
+	path = malloc(strlen(ppath) + len + 32);
+	for (size_t k = 1; path && ret == -EEXIST && k <= parent->nr_children + 1; k++) {
+		int w = sprintf(path, "%s/%s", parent->parent ? ppath : "", base);
+
+		if (k > 1)
+			sprintf(path + w, "-%zu", k);
+		ret = epc_cgroup_create(fs->epc, path, &n->cg);
+	}
+	if (!path)
+		ret = -ENOMEM;
+	free(path);
+	free(ppath);
+	return ret;
+}
+
+/* mkdir @name[0..@len) in @parent. Return: as live_cgfs_mkdir(). */
+static int mkdir_locked(struct live_cgfs *fs, struct node *parent, const char *name, size_t len,
+			mode_t mode, struct live_cgfs_attr *out)
+{
+	struct node *n;
+	int ret;
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return -EEXIST;
+	if (child_find_locked(fs, parent, name, len) || file_find(parent, name, len) >= 0)
+		return -EEXIST;
+	if (len == 0 || memchr(name, '\n', len) || memchr(name, '/', len))
+		return -EINVAL; /* the kernel refuses '\n' (cgroup_mkdir()) */
+	if (len > LIVE_CGFS_NAME_MAX)
+		return -ENAMETOOLONG;
+	n = node_new(name, len, fs->uid, fs->gid);
+	if (!n)
+		return -ENOMEM;
+	n->attr.mode = mode & 07777;
+	ret = lib_create_locked(fs, parent, n); /* the reference our node holds */
+	if (ret) {
+		node_free(n);
+		return ret;
+	}
+	node_link_locked(fs, parent, n);
+	if (out)
+		getattr_locked(fs, &(struct target){.n = n, .file = -1}, out);
+	return 0;
+}
+
+/* rmdir @n. Return: 0; -EBUSY the root, children or members; -ENOMEM; the
+ * library's errors. */
+static int rmdir_locked(struct live_cgfs *fs, struct node *n)
+{
+	char *path;
+	int ret;
+
+	if (!n->parent || n->first)
+		return -EBUSY;
+	path = node_path(n);
+	if (!path)
+		return -ENOMEM;
+	members_reap_locked(fs);
+	ret = nr_procs_locked(fs, path, false) ? -EBUSY : 0;
+	free(path);
+	if (!ret)
+		ret = epc_cgroup_remove(n->cg); /* -EBUSY a task in a request */
+	if (ret)
+		return ret;
+	epc_cgroup_put(n->cg);
+	node_unlink_locked(fs, n);
+	node_free(n);
+	return 0;
+}
+
+int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct node *parent;
+	int ret;
+
+	if (!slash)
+		return -EINVAL;
+	pthread_mutex_lock(&fs->lock);
+	parent = walk_locked(fs, path, slash == path ? 1 : (size_t)(slash - path));
+	ret = parent ? mkdir_locked(fs, parent, slash + 1, strlen(slash + 1), 0755, NULL) : -ENOENT;
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+int live_cgfs_ino_mkdir(struct live_cgfs *fs, uint64_t parent, const char *name, mode_t mode,
+			struct live_cgfs_attr *out)
+{
+	struct target t;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, parent, &t);
+	if (!ret && t.file >= 0)
+		ret = -ENOTDIR;
+	if (!ret)
+		ret = mkdir_locked(fs, t.n, name, strlen(name), mode, out);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
+{
+	uint64_t parent = 0;
+	struct target t;
+	char *name = NULL;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret && t.file >= 0)
+		ret = -ENOTDIR;
+	if (!ret && t.n->parent) {
+		parent = dir_ino(t.n->parent);
+		name = strdup(t.n->name); /* NULL: no invalidation, as without a mount */
+	}
+	if (!ret)
+		ret = rmdir_locked(fs, t.n);
+	pthread_mutex_unlock(&fs->lock);
+	if (!ret && name) {
+		/* the mount's kernel may have cached the name: make it forget */
+		pthread_mutex_lock(&fs->inval_lock);
+		if (fs->inval)
+			fs->inval(fs->inval_arg, parent, name);
+		pthread_mutex_unlock(&fs->inval_lock);
+	}
+	free(name);
+	return ret;
+}
+
+int live_cgfs_ino_rmdir(struct live_cgfs *fs, uint64_t parent, const char *name)
+{
+	struct target t;
+	struct node *c;
+	int ret;
+
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, parent, &t);
+	if (!ret && t.file >= 0)
+		ret = -ENOTDIR;
+	if (!ret) {
+		c = child_find_locked(fs, t.n, name, strlen(name));
+		if (c)
+			ret = rmdir_locked(fs, c);
+		else
+			ret = file_find(t.n, name, strlen(name)) >= 0 ? -ENOTDIR : -ENOENT;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------ readdir */
+
+struct dir_list {
+	char **names;
+	uint64_t *inos;
+	bool *dirs;
+	size_t nr;
+};
+
+static void dir_list_free(struct dir_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->inos);
+	free(l->dirs);
+}
+
+/* @n's children, in creation order, then its files. Return: 0; -ENOMEM. */
+static int dir_list_locked(struct node *n, struct dir_list *l)
+{
+	size_t cap = n->nr_children + NR_FILES;
+
+	*l = (struct dir_list){0};
+	l->names = calloc(cap, sizeof(*l->names));
+	l->inos = calloc(cap, sizeof(*l->inos));
+	l->dirs = calloc(cap, sizeof(*l->dirs));
+	if (!l->names || !l->inos || !l->dirs)
+		goto err_free;
+	for (struct node *c = n->first; c; c = c->next) {
+		l->names[l->nr] = strdup(c->name);
+		l->inos[l->nr] = dir_ino(c);
+		l->dirs[l->nr] = true;
+		if (!l->names[l->nr++])
+			goto err_free;
+	}
+	for (int f = 0; f < (int)NR_FILES; f++) {
+		if (!file_exists(n, f))
+			continue;
+		l->names[l->nr] = strdup(file_name(f));
+		l->inos[l->nr] = file_ino(n, f);
+		if (!l->names[l->nr++])
+			goto err_free;
+	}
+	return 0;
+err_free:
+	dir_list_free(l);
+	*l = (struct dir_list){0};
+	return -ENOMEM;
+}
+
+int live_cgfs_ino_readdir(struct live_cgfs *fs, uint64_t ino,
+			  int (*fn)(void *arg, const char *name, uint64_t ino, bool is_dir),
+			  void *arg)
+{
+	struct dir_list l;
+	struct target t;
+	int ret;
+
+	/* Collect under the lock, call @fn without it. */
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret && t.file >= 0)
+		ret = -ENOTDIR;
+	if (!ret)
+		ret = dir_list_locked(t.n, &l);
+	pthread_mutex_unlock(&fs->lock);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < l.nr && !ret; i++)
+		ret = fn(arg, l.names[i], l.inos[i], l.dirs[i]);
+	dir_list_free(&l);
+	return ret;
+}
+
+struct path_fn {
+	int (*fn)(void *arg, const char *name, bool is_dir);
+	void *arg;
+};
+
+static int path_fn_call(void *arg, const char *name, uint64_t ino, bool is_dir)
+{
+	struct path_fn *p = arg;
+
+	(void)ino;
+	return p->fn(p->arg, name, is_dir);
 }
 
 int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 		      int (*fn)(void *arg, const char *name, bool is_dir), void *arg)
 {
-	char **names = NULL;
-	bool *dirs = NULL;
-	size_t nr = 0, cap;
-	struct node *n;
-	int ret = 0;
+	struct path_fn p = {.fn = fn, .arg = arg};
+	uint64_t ino = 0;
+	struct target t;
+	int ret;
 
-	/* Collect under the lock, call @fn without it. */
 	pthread_mutex_lock(&fs->lock);
-	n = node_find_locked(fs, path);
-	if (!n) {
-		pthread_mutex_unlock(&fs->lock);
-		return -ENOENT;
-	}
-	cap = fs->nr_nodes + F_NONE + sizeof(lib_files) / sizeof(lib_files[0]);
-	names = calloc(cap, sizeof(*names));
-	dirs = calloc(cap, sizeof(*dirs));
-	if (!names || !dirs) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	ret = list_children_locked(n->cg, names, dirs, fs->nr_nodes, &nr);
-	if (ret)
-		goto out_unlock;
-	for (int i = 0; i < F_NONE; i++)
-		if (core_files[i].root || !is_root(path))
-			names[nr++] = strdup(core_files[i].name);
-	for (size_t i = 0; i < sizeof(lib_files) / sizeof(lib_files[0]); i++)
-		if (lib_file_exists(n->cg, lib_files[i]))
-			names[nr++] = strdup(lib_files[i]);
-out_unlock:
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret)
+		ino = t.file < 0 ? dir_ino(t.n) : file_ino(t.n, t.file);
 	pthread_mutex_unlock(&fs->lock);
-	for (size_t i = 0; i < nr; i++) {
-		if (!ret && !names[i])
-			ret = -ENOMEM;
-		if (!ret)
-			ret = fn(arg, names[i], dirs[i]);
-		free(names[i]);
-	}
-	free(names);
-	free(dirs);
-	return ret;
+	/* a directory removed in between is -ENOENT: its number is not reused */
+	return ret ? ret : live_cgfs_ino_readdir(fs, ino, path_fn_call, &p);
 }
+
+/* ------------------------------------------------------------ read */
 
 static int pid_cmp(const void *a, const void *b)
 {
@@ -865,79 +1471,158 @@ static ssize_t print_mask(unsigned mask, char *buf, size_t len)
 	return (ssize_t)off;
 }
 
-/* The controllers a cgroup may enable for its children. */
-static unsigned controllers_locked(struct live_cgfs *fs, const char *dir)
+/* The controllers @n may enable for its children. */
+static unsigned controllers_locked(struct live_cgfs *fs, const struct node *n)
 {
-	char parent[CGFS_PATH_MAX];
-	struct node *p;
-
-	if (is_root(dir) || !split(dir, parent, sizeof(parent)))
-		return fs->available;
-	p = node_find_locked(fs, parent);
-	return p ? p->subtree : 0;
+	return n->parent ? n->parent->subtree : fs->available;
 }
 
-ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len)
+static ssize_t read_locked(struct live_cgfs *fs, const struct target *t, char *buf, size_t len)
 {
-	char dir[CGFS_PATH_MAX];
-	const char *name;
-	struct node *n;
+	char *dir = NULL;
 	ssize_t ret;
 	int w;
 
-	if (len == 0)
-		return -ENOSPC;
-	pthread_mutex_lock(&fs->lock);
-	ret = open_file_locked(fs, path, dir, sizeof(dir), &name, &n);
-	if (ret)
-		goto out_unlock;
-	switch (core_find(dir, name)) {
-	case F_PROCS:
+	if (t->file == F_PROCS || t->file == F_EVENTS) {
+		dir = node_path(t->n);
+		if (!dir)
+			return -ENOMEM;
 		members_reap_locked(fs);
+	}
+	switch (t->file) {
+	case F_PROCS:
 		ret = procs_read_locked(fs, dir, buf, len);
 		break;
 	case F_CONTROLLERS:
-		ret = print_mask(controllers_locked(fs, dir), buf, len);
+		ret = print_mask(controllers_locked(fs, t->n), buf, len);
 		break;
 	case F_SUBTREE:
-		ret = print_mask(n->subtree, buf, len);
+		ret = print_mask(t->n->subtree, buf, len);
 		break;
 	case F_EVENTS:
-		members_reap_locked(fs);
 		w = snprintf(buf, len, "populated %d\nfrozen 0\n",
 			     nr_procs_locked(fs, dir, true) > 0);
 		ret = w < 0 || (size_t)w >= len ? -ENOSPC : w;
 		break;
-	case F_NONE:
-		ret = -ENOENT;
-		if (lib_file_known(name))
-			ret = epc_cgroup_read(n->cg, name, buf, len);
+	default:
+		ret = epc_cgroup_read(t->n->cg, file_name(t->file), buf, len);
 		break;
 	}
-out_unlock:
+	free(dir);
+	return ret;
+}
+
+ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len)
+{
+	struct target t;
+	ssize_t ret;
+
+	if (len == 0)
+		return -ENOSPC;
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret)
+		ret = open_check(fs, &t, true, false);
+	if (!ret)
+		ret = read_locked(fs, &t, buf, len);
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
 }
 
-/* "123", surrounded by white space. Return: 0; -EINVAL. */
-static int parse_pid(const char *text, long *pid)
+ssize_t live_cgfs_ino_read(struct live_cgfs *fs, uint64_t ino, char *buf, size_t len)
 {
-	char *end;
+	struct target t;
+	ssize_t ret;
 
-	while (isspace((unsigned char)*text))
-		text++;
-	if (!isdigit((unsigned char)*text))
-		return -EINVAL;
-	errno = 0;
-	*pid = strtol(text, &end, 10);
-	if (errno || *pid > INT_MAX)
-		return -EINVAL;
-	while (isspace((unsigned char)*end))
-		end++;
-	return *end ? -EINVAL : 0;
+	if (len == 0)
+		return -ENOSPC;
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret && t.file < 0)
+		ret = -EISDIR;
+	if (!ret)
+		ret = read_locked(fs, &t, buf, len);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
 }
 
-static int procs_write_locked(struct live_cgfs *fs, const char *dir, const char *text, pid_t writer)
+/* ------------------------------------------------------------ write */
+
+/* The kernel's isspace(): its Latin-1 table counts 0xa0 too. */
+static bool kernel_space(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
+}
+
+/* The kernel's strstrip(): white space off both ends, in place. */
+static char *strip(char *s)
+{
+	size_t n;
+
+	while (kernel_space(*s))
+		s++;
+	n = strlen(s);
+	while (n && kernel_space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/*
+ * cgroup.procs' number as the kernel reads it: kstrtoint(strstrip(text), 0)
+ * - an optional '-', then an optional '+', then "0x" for hex or a leading 0
+ * for octal - and then refused when negative. Return: 0; -EINVAL (no
+ * number, trailing bytes, out of int's range, negative).
+ */
+static int parse_pid(char *text, long *pid)
+{
+	const char *s = strip(text);
+	unsigned long long v = 0;
+	unsigned base = 10;
+	bool neg = false;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (*s == '+')
+		s++;
+	if (s[0] == '0' && tolower((unsigned char)s[1]) == 'x' && isxdigit((unsigned char)s[2])) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		int d = digit_value(*s);
+
+		if (d >= (int)base)
+			return -EINVAL;
+		v = v * base + (unsigned)d;
+		if (v > INT_MAX)
+			return -EINVAL;
+	}
+	if (neg && v)
+		return -EINVAL;
+	*pid = (long)v;
+	return 0;
+}
+
+static int procs_write_locked(struct live_cgfs *fs, const char *dir, char *text, pid_t writer)
 {
 	long pid, tgid;
 	int pidfd, ret;
@@ -947,96 +1632,203 @@ static int procs_write_locked(struct live_cgfs *fs, const char *dir, const char 
 		return ret;
 	if (pid == 0)
 		pid = writer;
-	if (pid <= 0 || proc_status_field((pid_t)pid, "Tgid:", &tgid))
+	if (pid <= 0)
 		return -ESRCH;
+	ret = proc_status_field((pid_t)pid, "Tgid:", &tgid);
+	if (ret)
+		return ret; /* -ESRCH; -EMFILE and the like when out of descriptors */
 	pidfd = open_pidfd((pid_t)tgid);
 	if (pidfd < 0)
-		return -ESRCH;
+		return pidfd;
 	members_reap_locked(fs);
 	return member_set_locked(fs, (pid_t)tgid, pidfd, dir);
 }
 
-static int subtree_write_locked(struct live_cgfs *fs, struct node *n, const char *dir, char *text)
+/*
+ * As the kernel's cgroup_subtree_control_write(): tokens separated by
+ * spaces, each "+name" or "-name" of a controller, the last one for a
+ * controller wins; then, controller by controller, enabling one that is on
+ * or disabling one that is off is dropped, enabling one the parent does not
+ * offer is -ENOENT, and disabling one that a child enabled in its own
+ * subtree_control is -EBUSY. Return: 0; -EINVAL; -ENOENT; -EBUSY.
+ */
+static int subtree_write_locked(struct live_cgfs *fs, struct node *n, char *text)
 {
-	unsigned enable = 0, disable = 0, avail = controllers_locked(fs, dir);
-	char *save = NULL;
+	unsigned enable = 0, disable = 0, avail = controllers_locked(fs, n);
+	char *buf = strip(text), *tok;
 
-	for (char *tok = strtok_r(text, " \t\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\n", &save)) {
+	while ((tok = strsep(&buf, " "))) {
 		unsigned bit = 0;
 
+		if (!*tok)
+			continue;
 		for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++)
 			if (!strcmp(tok + 1, controllers[i].name))
 				bit = controllers[i].bit;
-		if ((tok[0] != '+' && tok[0] != '-') || !bit)
+		if (!bit)
 			return -EINVAL;
-		if (!(avail & bit))
-			return -ENOENT;
 		if (tok[0] == '+') {
 			enable |= bit;
 			disable &= ~bit;
-		} else {
+		} else if (tok[0] == '-') {
 			disable |= bit;
 			enable &= ~bit;
+		} else {
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
+		unsigned bit = controllers[i].bit;
+
+		if (enable & bit) {
+			if (n->subtree & bit)
+				enable &= ~bit;
+			else if (!(avail & bit))
+				return -ENOENT;
+		} else if (disable & bit) {
+			if (!(n->subtree & bit))
+				disable &= ~bit;
+			for (struct node *c = n->first; c && (disable & bit); c = c->next)
+				if (c->subtree & bit)
+					return -EBUSY;
 		}
 	}
 	n->subtree = (n->subtree | enable) & ~disable;
 	return 0;
 }
 
+static int write_locked(struct live_cgfs *fs, const struct target *t, char *text, pid_t writer)
+{
+	char *dir;
+	int ret;
+
+	switch (t->file) {
+	case F_PROCS:
+		dir = node_path(t->n);
+		ret = dir ? procs_write_locked(fs, dir, text, writer) : -ENOMEM;
+		free(dir);
+		return ret;
+	case F_SUBTREE:
+		return subtree_write_locked(fs, t->n, text);
+	case F_CONTROLLERS:
+	case F_EVENTS:
+		return -EACCES;
+	default:
+		return epc_cgroup_write(t->n->cg, file_name(t->file), text);
+	}
+}
+
+/* A write's text as the kernel hands it on: at most a page, ending at the
+ * first NUL. Return: the copy (malloc'ed) or NULL with *@err set. */
+static char *write_text(const char *text, size_t len, int *err)
+{
+	char *copy;
+
+	*err = -E2BIG;
+	if (len > LIVE_CGFS_WRITE_MAX)
+		return NULL;
+	len = strnlen(text, len);
+	*err = -ENOMEM;
+	copy = malloc(len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return copy;
+}
+
 int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, size_t len,
 		    pid_t writer)
 {
-	char dir[CGFS_PATH_MAX], *copy;
-	const char *name;
-	struct node *n;
+	struct target t;
+	char *copy;
 	int ret;
 
-	if (len > CGFS_TEXT_MAX || memchr(text, '\0', len))
-		return -EINVAL;
-	copy = malloc(len + 1);
+	copy = write_text(text, len, &ret);
 	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
+		return ret;
 	pthread_mutex_lock(&fs->lock);
-	ret = open_file_locked(fs, path, dir, sizeof(dir), &name, &n);
-	if (ret)
-		goto out_unlock;
-	switch (core_find(dir, name)) {
-	case F_PROCS:
-		ret = procs_write_locked(fs, dir, copy, writer);
-		break;
-	case F_SUBTREE:
-		ret = subtree_write_locked(fs, n, dir, copy);
-		break;
-	case F_CONTROLLERS:
-	case F_EVENTS:
-		ret = -EACCES;
-		break;
-	case F_NONE:
-		ret = -ENOENT;
-		if (lib_file_known(name) && lib_file_exists(n->cg, name))
-			ret = epc_cgroup_write(n->cg, name, copy);
-		break;
-	}
-out_unlock:
+	ret = target_by_path_locked(fs, path, &t);
+	if (!ret)
+		ret = open_check(fs, &t, false, true);
+	if (!ret)
+		ret = write_locked(fs, &t, copy, writer);
 	pthread_mutex_unlock(&fs->lock);
 	free(copy);
 	return ret;
 }
 
+int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, size_t len,
+			pid_t writer)
+{
+	struct target t;
+	char *copy;
+	int ret;
+
+	copy = write_text(text, len, &ret);
+	if (!copy)
+		return ret;
+	pthread_mutex_lock(&fs->lock);
+	ret = target_by_ino_locked(fs, ino, &t);
+	if (!ret && t.file < 0)
+		ret = -EISDIR;
+	if (!ret)
+		ret = write_locked(fs, &t, copy, writer);
+	pthread_mutex_unlock(&fs->lock);
+	free(copy);
+	return ret;
+}
+
+/* ------------------------------------------------------------ foreach */
+
 int live_cgfs_foreach(struct live_cgfs *fs,
 		      int (*fn)(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs),
 		      void *arg)
 {
-	int ret = 0;
+	char *path = NULL;
+	size_t len = 0, cap = 0;
+	struct node *n;
+	int ret;
 
 	pthread_mutex_lock(&fs->lock);
 	members_reap_locked(fs);
-	for (size_t i = 0; i < fs->nr_nodes && !ret; i++)
-		ret = fn(arg, fs->nodes[i].path, fs->nodes[i].cg,
-			 nr_procs_locked(fs, fs->nodes[i].path, false));
+	ret = fn(arg, "/", fs->root->cg, nr_procs_locked(fs, "/", false));
+	/* Pre-order, without recursion (the tree may be thousands deep):
+	 * @path holds the path of @n's parent, then of @n. */
+	n = ret ? NULL : fs->root->first;
+	while (n) {
+		if (len + n->name_len + 2 > cap) {
+			size_t ncap = (len + n->name_len + 2) * 2;
+			char *np = realloc(path, ncap);
+
+			if (!np) {
+				ret = -ENOMEM;
+				break;
+			}
+			path = np;
+			cap = ncap;
+		}
+		path[len] = '/';
+		memcpy(path + len + 1, n->name, n->name_len);
+		len += 1 + n->name_len;
+		path[len] = '\0';
+		ret = fn(arg, path, n->cg, nr_procs_locked(fs, path, false));
+		if (ret)
+			break;
+		if (n->first) {
+			n = n->first;
+			continue;
+		}
+		while (n) { /* done with @n: its next sibling, or its parent's */
+			len -= 1 + n->name_len;
+			if (n->next) {
+				n = n->next;
+				break;
+			}
+			n = n->parent == fs->root ? NULL : n->parent;
+		}
+	}
 	pthread_mutex_unlock(&fs->lock);
+	free(path);
 	return ret;
 }

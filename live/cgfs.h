@@ -4,7 +4,7 @@
  * cgroup directories over the library's cgroups, the files each one shows,
  * and which client processes are members of which cgroup.
  *
- * Both the FUSE mount (fuse.c) and the socket protocol (session.c) go through
+ * Both the FUSE mount (fusefs.c) and the socket protocol (session.c) go through
  * it, so `echo 0 > cgroup.procs` and epcmm_cgroup_write() behave the same.
  *
  * Files: cgroup.procs, cgroup.controllers, cgroup.subtree_control,
@@ -40,29 +40,66 @@
  * (docs/DIFFERENCES.md, L5). A child made with CLONE_PARENT is counted as
  * its real parent's, which the fork event names.
  *
- * Each directory holds a reference on its library cgroup (epc_cgroup_create()
- * gives it, rmdir puts it); the children a directory lists are the library's
- * (epc_cgroup_list_children()), and an empty directory is removed by the
- * library's epc_cgroup_remove(), which refuses one with children.
+ * The tree: a node per directory, found by (parent, name) in a hash table
+ * and by inode number in another, so a lookup costs one hash probe per path
+ * component (O(depth)), or one probe for a known inode number, whatever the
+ * number of cgroups. Each directory holds a reference on its library cgroup
+ * (epc_cgroup_create() gives it, rmdir puts it), a child of the parent's
+ * library cgroup, so charges are hierarchical as the tree is; an empty
+ * directory is removed by the library's epc_cgroup_remove().
  *
- * Where it differs from the kernel's cgroupfs: the misc.* files show in every
- * cgroup whether or not the parent enabled +misc (the library charges every
- * cgroup anyway); the "no internal processes" rule is not enforced (a
- * process may join a cgroup that has children with controllers enabled);
- * cgroup.threads, cgroup.type, cgroup.freeze and the other core files are
- * absent; cgroup.events' "frozen" is always 0; like misc.*, the memory.*
- * files show in every non-root cgroup whether or not +memory is enabled.
+ * Names are the kernel's: any bytes but '/' and '\n', up to
+ * LIVE_CGFS_NAME_MAX ("user@1000.service", "a b", "é"); "." and ".." exist
+ * already (-EEXIST), as does a file's name. The library takes a narrower set
+ * ([A-Za-z0-9._-], 255 bytes), so the library's cgroup is named after the
+ * directory with every other byte made '_', cut to 64 bytes, and "-2",
+ * "-3", ... added while a sibling has that name; the library's name shows
+ * only in the library's own log lines. Directories list their children in
+ * creation order, then the files.
  *
- * Lock: one mutex, fs->lock, protects the tree and the map; it is a leaf
+ * Inode numbers: a directory's number is 1 + 32 * its id (ids count up from
+ * 0, the root: LIVE_CGFS_ROOT_INO is 1); its files follow it (2 + 32 * id +
+ * the file's index). Ids are never reused, so a number that named a removed
+ * cgroup, or one of its files, stays -ENOENT for good.
+ *
+ * Attributes: chmod, chown and times are kept per directory and per file,
+ * as kernfs keeps them (delegation chowns a directory and its cgroup.procs);
+ * a file whose mode has no write bit refuses writes (-EACCES) and one with
+ * no read bit refuses reads, even to root, as the kernel's cgroupfs does.
+ *
+ * Writes are parsed as the kernel parses them: at most LIVE_CGFS_WRITE_MAX
+ * bytes (-E2BIG), the text ends at the first NUL; cgroup.procs takes
+ * kstrtoint(strstrip(text), 0) ("+123", "0x7b", "0173", white space
+ * around); cgroup.subtree_control takes space-separated "+name"/"-name"
+ * tokens, the last one for a controller wins, enabling one that is enabled
+ * or disabling one that is not is a no-op, and disabling one that a child
+ * has enabled in its own subtree_control is -EBUSY.
+ *
+ * Where it differs from the kernel's cgroupfs (docs/DIFFERENCES.md, L1-L10):
+ * the misc.* files show in every cgroup whether or not the parent enabled
+ * +misc (the library charges every cgroup anyway); the "no internal
+ * processes" rule is not enforced (a process may join a cgroup that has
+ * children with controllers enabled); cgroup.threads, cgroup.type,
+ * cgroup.freeze and the other core files are absent; cgroup.events'
+ * "frozen" is always 0; like misc.*, the memory.* files show in every
+ * non-root cgroup whether or not +memory is enabled; new cgroups belong to
+ * the daemon's user, and modes are obeyed only as kernfs obeys them even
+ * for root (the mount is the daemon user's alone).
+ *
+ * Locks: one mutex, fs->lock, protects the tree and the map; it is a leaf
  * (no other epcmm lock of the daemon is taken under it; library calls are).
  * The process events thread takes it to apply what it reads.
+ * fs->inval_lock protects the invalidation callback (live_cgfs_set_inval());
+ * it is taken without fs->lock held, and the callback runs under it alone.
  */
 #ifndef EPCMM_LIVE_CGFS_H
 #define EPCMM_LIVE_CGFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "epcmm.h"
 
@@ -72,8 +109,12 @@ struct live_cgfs;
 int live_cgfs_create(struct epc *epc, struct live_cgfs **out);
 void live_cgfs_destroy(struct live_cgfs *fs);
 
-/* Return: 0; -EEXIST (a cgroup or a file of that name); -ENOENT no parent;
- * -EINVAL a bad name; -ENOMEM. */
+#define LIVE_CGFS_ROOT_INO  1u
+#define LIVE_CGFS_NAME_MAX  4095u /* the kernel's: a name must fit PATH_MAX */
+#define LIVE_CGFS_WRITE_MAX 4096u /* the kernel's: a page; longer is -E2BIG */
+
+/* Return: 0; -EEXIST (a cgroup or a file of that name, ".", ".."); -ENOENT
+ * no parent; -EINVAL an empty name or one with a '\n'; -ENAMETOOLONG; -ENOMEM. */
 int live_cgfs_mkdir(struct live_cgfs *fs, const char *path);
 /* Return: 0; -ENOENT; -EBUSY children, live members, or the root. */
 int live_cgfs_rmdir(struct live_cgfs *fs, const char *path);
@@ -86,21 +127,93 @@ enum live_cgfs_kind {
 /* What @path ("/", "/a", "/a/misc.max") is. Return: 0; -ENOENT. */
 int live_cgfs_stat(struct live_cgfs *fs, const char *path, enum live_cgfs_kind *kind);
 
+struct live_cgfs_attr {
+	uint64_t ino;
+	enum live_cgfs_kind kind;
+	mode_t mode; /* the permission bits (07777) */
+	uid_t uid;
+	gid_t gid;
+	unsigned nlink; /* a directory: 2 + its children */
+	struct timespec atime, mtime, ctime;
+};
+
+/* What live_cgfs_setattr() changes. */
+enum {
+	LIVE_CGFS_SET_MODE = 1 << 0,
+	LIVE_CGFS_SET_UID = 1 << 1,
+	LIVE_CGFS_SET_GID = 1 << 2,
+	LIVE_CGFS_SET_ATIME = 1 << 3,
+	LIVE_CGFS_SET_MTIME = 1 << 4,
+};
+
+/* Return: 0; -ENOENT. */
+int live_cgfs_getattr(struct live_cgfs *fs, const char *path, struct live_cgfs_attr *out);
+/* chmod, chown, touch: the fields @what names, from @in; the ctime becomes
+ * now. @out (may be NULL): the attributes after. Return: 0; -ENOENT; -ENOMEM. */
+int live_cgfs_setattr(struct live_cgfs *fs, const char *path, unsigned what,
+		      const struct live_cgfs_attr *in, struct live_cgfs_attr *out);
+
 /* Calls @fn for each entry of directory @path: child cgroups, then files.
  * Return: 0; -ENOENT; -ENOTDIR; the first non-zero value @fn returns. */
 int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 		      int (*fn)(void *arg, const char *name, bool is_dir), void *arg);
 
 /* A file's text into @buf (NUL-terminated). @path is the file's full path.
- * Return: its length; -ENOENT; -EISDIR; -ENOSPC @len too small. */
+ * Return: its length; -ENOENT; -EISDIR; -EACCES its mode has no read bit;
+ * -ENOSPC @len too small. */
 ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len);
 
 /* Write @len bytes of @text to the file @path; @writer is the writing
  * process (for "0" in cgroup.procs). Return: 0; -ENOENT; -EISDIR; -EACCES a
- * read-only file; -EINVAL bad text; -ESRCH no such process; the library's
- * errors for its files. A refused write changes nothing. */
+ * read-only file or a mode without a write bit; -E2BIG more than
+ * LIVE_CGFS_WRITE_MAX bytes; -EINVAL bad text; -ESRCH no such process;
+ * -EMFILE, -ENFILE, -ENOMEM the daemon is out of descriptors or memory (the
+ * process's pidfd); -EBUSY (subtree_control) a child has the controller
+ * enabled; -ENOENT (subtree_control) a controller the parent does not
+ * offer; the library's errors for its files. A refused write changes
+ * nothing. */
 int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, size_t len,
 		    pid_t writer);
+
+/*
+ * The same by inode number, for the FUSE mount (fusefs.c): @parent is a
+ * directory's number, @name one entry's name in it. A call on a number of
+ * the wrong kind is -ENOTDIR (a file's as @parent) or -EISDIR (a
+ * directory's to read or write); an unknown number is -ENOENT.
+ */
+int live_cgfs_ino_lookup(struct live_cgfs *fs, uint64_t parent, const char *name,
+			 struct live_cgfs_attr *out);
+int live_cgfs_ino_getattr(struct live_cgfs *fs, uint64_t ino, struct live_cgfs_attr *out);
+int live_cgfs_ino_setattr(struct live_cgfs *fs, uint64_t ino, unsigned what,
+			  const struct live_cgfs_attr *in, struct live_cgfs_attr *out);
+/* mkdir with the permission bits @mode (the kernel's cgroupfs keeps them:
+ * `mkdir -m 700`, a umask; a path mkdir makes 0755); @out: the new
+ * directory's attributes. Errors as live_cgfs_mkdir(). */
+int live_cgfs_ino_mkdir(struct live_cgfs *fs, uint64_t parent, const char *name, mode_t mode,
+			struct live_cgfs_attr *out);
+int live_cgfs_ino_rmdir(struct live_cgfs *fs, uint64_t parent, const char *name);
+/* Calls @fn for each entry of directory @ino, as live_cgfs_readdir(), with
+ * the entry's inode number. */
+int live_cgfs_ino_readdir(struct live_cgfs *fs, uint64_t ino,
+			  int (*fn)(void *arg, const char *name, uint64_t ino, bool is_dir),
+			  void *arg);
+/* May the file be opened for reading (@read) and writing (@write)?
+ * Return: 0; -ENOENT; -EISDIR; -EACCES (its mode, or a read-only file). */
+int live_cgfs_ino_open(struct live_cgfs *fs, uint64_t ino, bool read, bool write);
+ssize_t live_cgfs_ino_read(struct live_cgfs *fs, uint64_t ino, char *buf, size_t len);
+int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, size_t len,
+			pid_t writer);
+
+/*
+ * Tell the mount that a directory went away by a path call (the socket's
+ * rmdir), so that the kernel forgets a name it may have cached: @fn gets
+ * the parent's inode number and the name, after the change, without
+ * fs->lock. Calls through the live_cgfs_ino_*() functions (the mount's own)
+ * do not call it. NULL @fn: no callback; once this returns, the old
+ * callback is not running and will not run.
+ */
+void live_cgfs_set_inval(struct live_cgfs *fs,
+			 void (*fn)(void *arg, uint64_t parent, const char *name), void *arg);
 
 /* Put @t in the cgroup @pid is a member of (the root if none), and keep that
  * cgroup from being removed until live_cgfs_task_leave(). Return: 0; the

@@ -7,7 +7,10 @@
  * cgroup.procs with a pid and with 0, members leaving when they exit, tasks
  * charged where their process is a member, a member's child staying in its
  * cgroup after the member exited, pid reuse making no member, and the
- * fallback (no fork events) walking live parents.
+ * fallback (no fork events) walking live parents; and what issue 15 found
+ * different from the kernel: names, subtree_control's rules, write sizes
+ * and number forms, EMFILE, a chain deeper than PATH_MAX, attributes, and
+ * the mount's calls by inode number.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +37,7 @@
 #include "check.h"
 
 #include "cgfs.h"
+#include "fusefs.h"
 
 #define EPC_PAGES 64
 
@@ -144,11 +152,15 @@ static void test_live_cgfs_mkdir_rmdir_errors(void **state)
 	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a"), -EEXIST, "mkdir /a twice");
 	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/misc.max"), -EEXIST, "mkdir over a file's name");
 	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/x/y"), -ENOENT, "mkdir without a parent");
-	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/b c"), -EINVAL, "a name the library refuses");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/b\nc"), -EINVAL, "a name with a newline");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/"), -EINVAL, "an empty name");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/."), -EEXIST, "mkdir .");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/.."), -EEXIST, "mkdir ..");
 	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/b"), 0, "mkdir /a/b");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), -EBUSY, "rmdir with a child");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/"), -EBUSY, "rmdir the root");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/zz"), -ENOENT, "rmdir a missing cgroup");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/misc.max"), -ENOTDIR, "rmdir a file");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/b"), 0, "rmdir /a/b");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), 0, "rmdir /a");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), -ENOENT, "rmdir /a twice");
@@ -683,7 +695,458 @@ static void test_live_cgfs_fallback_walk(void **state)
 			 WEXITSTATUS(status) < 8 ? steps[WEXITSTATUS(status)] : "exit status");
 }
 
-int main(void)
+/* Names as the kernel takes them (issue 15): any bytes but '/' and '\n';
+ * two that the library would name alike stay two cgroups, each its own. */
+static void test_live_cgfs_names_as_the_kernel(void **state)
+{
+	static const char *const names[] = {
+		"/user@1000.service", "/a b",	     "/a:b",	  "/a_b",
+		"/\xc3\xa9",	      "/cgroup.foo", "/misc.foo", "/x.slice"};
+	struct fx *fx = *state;
+	struct names n = {{0}};
+	char path[4200], want[64];
+	size_t nr = sizeof(names) / sizeof(names[0]);
+
+	for (size_t i = 0; i < nr; i++)
+		CHECK_EQ(live_cgfs_mkdir(fx->fs, names[i]), 0, names[i]);
+	CHECK_EQ(live_cgfs_readdir(fx->fs, "/", collect, &n), 0, "list the root");
+	CHECK(!strncmp(
+		      n.buf, "user@1000.service/ a b/ a:b/ a_b/ \xc3\xa9/ cgroup.foo/ misc.foo/ ",
+		      strlen("user@1000.service/ a b/ a:b/ a_b/ \xc3\xa9/ cgroup.foo/ misc.foo/ ")),
+	      n.buf);
+	/* "a b", "a:b" and "a_b" are each their own cgroup */
+	for (size_t i = 1; i <= 3; i++) {
+		snprintf(path, sizeof(path), "%s/misc.max", names[i]);
+		snprintf(want, sizeof(want), "sgx_epc %zu\n", 4096 * i);
+		CHECK_EQ(wr(fx->fs, path, want), 0, path);
+	}
+	for (size_t i = 1; i <= 3; i++) {
+		snprintf(path, sizeof(path), "%s/misc.max", names[i]);
+		snprintf(want, sizeof(want), "sgx_epc %zu\n", 4096 * i);
+		expect(fx->fs, path, want);
+	}
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a b/misc.max"), -EEXIST, "a file's name");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a b/misc.capacity"), 0, "not a file of a child: free");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a b/misc.capacity"), 0, "rmdir it");
+	/* the longest name a path can hold, and one byte more */
+	path[0] = '/';
+	memset(path + 1, 'n', LIVE_CGFS_NAME_MAX);
+	path[1 + LIVE_CGFS_NAME_MAX] = '\0';
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, path), 0, "a name of LIVE_CGFS_NAME_MAX bytes");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, path), 0, "rmdir it");
+	path[1 + LIVE_CGFS_NAME_MAX] = 'n';
+	path[2 + LIVE_CGFS_NAME_MAX] = '\0';
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, path), -ENAMETOOLONG, "one byte more");
+	for (size_t i = 0; i < nr; i++)
+		CHECK_EQ(live_cgfs_rmdir(fx->fs, names[i]), 0, names[i]);
+}
+
+/* cgroup.subtree_control as cgroup_subtree_control_write() takes it. */
+static void test_live_cgfs_subtree_control_as_the_kernel(void **state)
+{
+	struct fx *fx = *state;
+
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a"), 0, "mkdir /a");
+	CHECK_EQ(wr(fx->fs, "/a/cgroup.subtree_control", "-memory"), 0,
+		 "disabling a controller the parent does not offer: a no-op");
+	CHECK_EQ(wr(fx->fs, "/a/cgroup.subtree_control", "+misc -misc"), 0,
+		 "the last one wins, before the parent is asked");
+	CHECK_EQ(wr(fx->fs, "/a/cgroup.subtree_control", "-misc +misc"), -ENOENT,
+		 "the last one wins, and the parent does not offer it");
+	expect(fx->fs, "/a/cgroup.subtree_control", "\n");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-memory"), 0,
+		 "disabling a controller that is off: a no-op");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "+misc -misc"), 0, "the last one wins");
+	expect(fx->fs, "/cgroup.subtree_control", "\n");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-misc +misc"), 0, "the last one wins");
+	expect(fx->fs, "/cgroup.subtree_control", "misc\n");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "+misc"), 0, "enabling it again: a no-op");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "  +memory   +misc \n"), 0,
+		 "spaces around and between");
+	expect(fx->fs, "/cgroup.subtree_control", "memory misc\n");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-memory\t-misc"), -EINVAL,
+		 "only spaces separate");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a/b"), 0, "mkdir /a/b");
+	CHECK_EQ(wr(fx->fs, "/a/cgroup.subtree_control", "+misc"), 0, "the child enables misc");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-misc"), -EBUSY,
+		 "the parent cannot disable what a child enabled");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-memory -misc"), -EBUSY,
+		 "nor with another");
+	expect(fx->fs, "/cgroup.subtree_control", "memory misc\n");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-memory"), 0, "memory it can");
+	CHECK_EQ(wr(fx->fs, "/a/cgroup.subtree_control", "-misc"), 0, "the child disables misc");
+	CHECK_EQ(wr(fx->fs, "/cgroup.subtree_control", "-misc"), 0, "then the parent can");
+	expect(fx->fs, "/cgroup.subtree_control", "\n");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/b"), 0, "rmdir /a/b");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), 0, "rmdir /a");
+}
+
+/* Writes as kernfs and cgroup_procs_write() take them. */
+static void test_live_cgfs_write_as_the_kernel(void **state)
+{
+	struct fx *fx = *state;
+	char text[LIVE_CGFS_WRITE_MAX + 1], me[64];
+	int n;
+
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/w"), 0, "mkdir /w");
+	/* at most a page */
+	n = snprintf(me, sizeof(me), "%d", (int)getpid());
+	memset(text, ' ', sizeof(text));
+	memcpy(text + LIVE_CGFS_WRITE_MAX - n, me, (size_t)n);
+	CHECK_EQ(live_cgfs_write(fx->fs, "/w/cgroup.procs", text, LIVE_CGFS_WRITE_MAX, getpid()), 0,
+		 "a page");
+	CHECK_EQ(live_cgfs_write(fx->fs, "/w/cgroup.procs", text, sizeof(text), getpid()), -E2BIG,
+		 "a page and a byte");
+	CHECK_EQ(live_cgfs_write(fx->fs, "/w/misc.max", text, sizeof(text), getpid()), -E2BIG,
+		 "a library file too");
+	/* the text ends at a NUL */
+	CHECK_EQ(live_cgfs_write(fx->fs, "/w/misc.max", "sgx_epc 8192\0junk", 17, getpid()), 0,
+		 "a NUL ends the text");
+	expect(fx->fs, "/w/misc.max", "sgx_epc 8192\n");
+	/* kstrtoint(strstrip(text), 0) */
+	snprintf(me, sizeof(me), "+%d", (int)getpid());
+	CHECK_EQ(wr(fx->fs, "/cgroup.procs", me), 0, "a '+' sign");
+	snprintf(me, sizeof(me), "0x%x", (unsigned)getpid());
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", me), 0, "hex");
+	snprintf(me, sizeof(me), "%d\n", (int)getpid());
+	expect(fx->fs, "/w/cgroup.procs", me);
+	snprintf(me, sizeof(me), "0%o", (unsigned)getpid());
+	CHECK_EQ(wr(fx->fs, "/cgroup.procs", me), 0, "octal");
+	expect(fx->fs, "/w/cgroup.procs", "");
+	snprintf(me, sizeof(me), "\t\v %d \r\n\n", (int)getpid());
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", me), 0, "white space around");
+	CHECK_EQ(wr(fx->fs, "/cgroup.procs", "-0"), 0, "-0: the writer");
+	expect(fx->fs, "/w/cgroup.procs", "");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "08"), -EINVAL, "not octal");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "0x"), -EINVAL, "no hex digit");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "+-1"), -EINVAL, "two signs");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "-1"), -EINVAL, "negative");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "1 2"), -EINVAL, "two numbers");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "99999999999"), -EINVAL, "beyond an int");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", " \n"), -EINVAL, "nothing");
+	CHECK_EQ(wr(fx->fs, "/w/cgroup.procs", "0x7fffffff"), -ESRCH, "no such process");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/w"), 0, "rmdir /w");
+}
+
+/*
+ * The tests that need a process of their own (out of descriptors, a mount
+ * namespace) run in a fresh one: this program again, with --child WHAT. A
+ * forked copy of this one would inherit the cgfs lock as another thread
+ * (the process events') last left it, and unshare(CLONE_NEWNS) refuses a
+ * process with threads. Return: the child's exit status; -1 if it died.
+ */
+static int run_child(const char *what)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child == 0) {
+		execl("/proc/self/exe", "test_live_cgfs", "--child", what, (char *)NULL);
+		_exit(127);
+	}
+	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* --child emfile: every descriptor below the lowest free one is taken, and
+ * no more are allowed; then cgroup.procs is written. Return: 0 for EMFILE,
+ * else the error (or 100 and up: a step before). */
+static int child_emfile(struct live_cgfs *fs)
+{
+	struct rlimit rl;
+	int fd, ret;
+
+	if (live_cgfs_mkdir(fs, "/f"))
+		return 100;
+	fd = dup(0);
+	if (fd < 0 || close(fd) || getrlimit(RLIMIT_NOFILE, &rl))
+		return 101;
+	rl.rlim_cur = (rlim_t)fd;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 102;
+	ret = live_cgfs_write(fs, "/f/cgroup.procs", "0", 1, getpid());
+	return ret == -EMFILE ? 0 : ret < 0 && ret > -100 ? -ret : 103;
+}
+
+/* Out of descriptors, a cgroup.procs write says so (it said ESRCH). */
+static void test_live_cgfs_procs_write_out_of_fds(void **state)
+{
+	int status = run_child("emfile");
+
+	(void)state;
+	if (status > 0 && status < 100)
+		fail_msg("cgroup.procs out of descriptors: %s, expected EMFILE", strerror(status));
+	CHECK_EQ(status, 0, "EMFILE out of descriptors");
+}
+
+#define DEEP_LEVELS 300
+#define DEEP_NAME   "level-of-a-chain" /* 16 bytes: the path passes 4096 at level 241 */
+
+/* A chain hundreds deep, its path longer than PATH_MAX: every level works. */
+static void test_live_cgfs_deep_chain(void **state)
+{
+	size_t step = strlen(DEEP_NAME) + 1, len = 0;
+	char *path = malloc(DEEP_LEVELS * step + 64);
+	struct fx *fx = *state;
+	struct names n = {{0}};
+	enum live_cgfs_kind k;
+	char me[32];
+
+	CHECK(path != NULL, "a path buffer");
+	for (int i = 0; i < DEEP_LEVELS; i++) {
+		len += (size_t)sprintf(path + len, "/%s", DEEP_NAME);
+		if (live_cgfs_mkdir(fx->fs, path))
+			fail_msg("mkdir at level %d (%zu-byte path) refused", i + 1, len);
+	}
+	CHECK(len > 4096, "the path is longer than PATH_MAX");
+	CHECK_EQ(live_cgfs_stat(fx->fs, path, &k), 0, "stat the bottom");
+	CHECK_EQ(k, LIVE_CGFS_DIR, "a directory");
+	CHECK_EQ(live_cgfs_readdir(fx->fs, path, collect, &n), 0, "list the bottom");
+	strcpy(path + len, "/misc.max");
+	CHECK_EQ(wr(fx->fs, path, "sgx_epc 4096"), 0, "misc.max at the bottom");
+	expect(fx->fs, path, "sgx_epc 4096\n");
+	strcpy(path + len, "/cgroup.procs");
+	CHECK_EQ(wr(fx->fs, path, "0"), 0, "join the bottom");
+	snprintf(me, sizeof(me), "%d\n", (int)getpid());
+	expect(fx->fs, path, me);
+	CHECK_EQ(wr(fx->fs, "/cgroup.procs", "0"), 0, "back to the root");
+	path[len] = '\0';
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/" DEEP_NAME), -EBUSY, "the top has a child");
+	for (int i = DEEP_LEVELS; i > 0; i--) {
+		if (live_cgfs_rmdir(fx->fs, path))
+			fail_msg("rmdir at level %d refused", i);
+		len -= step;
+		path[len] = '\0';
+	}
+	free(path);
+}
+
+/* chmod, chown, touch: kept, shown, and obeyed by reads and writes. */
+static void test_live_cgfs_attributes(void **state)
+{
+	struct fx *fx = *state;
+	struct live_cgfs_attr a, in = {.mode = 0700, .uid = 1000, .gid = 1001};
+	char buf[64];
+
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/d"), 0, "mkdir /d");
+	CHECK_EQ(live_cgfs_getattr(fx->fs, "/d", &a), 0, "getattr /d");
+	CHECK_EQ(a.mode, 0755, "a new cgroup is 0755");
+	CHECK_EQ(a.kind, LIVE_CGFS_DIR, "a directory");
+	CHECK_EQ(live_cgfs_getattr(fx->fs, "/d/cgroup.procs", &a), 0, "getattr cgroup.procs");
+	CHECK_EQ(a.mode, 0644, "cgroup.procs is 0644");
+	CHECK_EQ(live_cgfs_getattr(fx->fs, "/d/misc.current", &a), 0, "getattr misc.current");
+	CHECK_EQ(a.mode, 0444, "misc.current is 0444");
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d",
+				   LIVE_CGFS_SET_MODE | LIVE_CGFS_SET_UID | LIVE_CGFS_SET_GID, &in,
+				   &a),
+		 0, "chmod and chown /d");
+	CHECK(a.mode == 0700 && a.uid == 1000 && a.gid == 1001, "/d changed");
+	CHECK_EQ(live_cgfs_getattr(fx->fs, "/d/cgroup.procs", &a), 0, "getattr cgroup.procs");
+	CHECK(a.mode == 0644 && a.uid == getuid(), "its files did not");
+	in.uid = 1000;
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/cgroup.procs", LIVE_CGFS_SET_UID, &in, &a), 0,
+		 "chown cgroup.procs (delegation)");
+	CHECK_EQ(a.uid, 1000, "cgroup.procs changed");
+	in.mtime = (struct timespec){.tv_sec = 1234567890};
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/misc.max", LIVE_CGFS_SET_MTIME, &in, &a), 0,
+		 "touch misc.max");
+	CHECK_EQ(a.mtime.tv_sec, 1234567890, "its mtime");
+	in.mode = 0444;
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/misc.max", LIVE_CGFS_SET_MODE, &in, NULL), 0,
+		 "chmod 444 misc.max");
+	CHECK_EQ(wr(fx->fs, "/d/misc.max", "sgx_epc 4096"), -EACCES, "no write bit: refused");
+	expect(fx->fs, "/d/misc.max", "sgx_epc max\n");
+	in.mode = 0;
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/misc.max", LIVE_CGFS_SET_MODE, &in, NULL), 0,
+		 "chmod 0 misc.max");
+	CHECK_EQ(live_cgfs_read(fx->fs, "/d/misc.max", buf, sizeof(buf)), -EACCES,
+		 "no read bit: refused");
+	in.mode = 0666;
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/misc.current", LIVE_CGFS_SET_MODE, &in, NULL), 0,
+		 "chmod 666 misc.current");
+	CHECK_EQ(wr(fx->fs, "/d/misc.current", "1"), -EACCES, "a read-only file stays so");
+	in.mode = 0644;
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/d/misc.max", LIVE_CGFS_SET_MODE, &in, NULL), 0,
+		 "chmod 644 misc.max");
+	CHECK_EQ(wr(fx->fs, "/d/misc.max", "sgx_epc 4096"), 0, "writable again");
+	CHECK_EQ(live_cgfs_setattr(fx->fs, "/nope", LIVE_CGFS_SET_MODE, &in, NULL), -ENOENT,
+		 "chmod a missing cgroup");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/d"), 0, "rmdir /d");
+}
+
+struct inval_log {
+	int calls;
+	uint64_t parent;
+	char name[32];
+};
+
+static void inval_record(void *arg, uint64_t parent, const char *name)
+{
+	struct inval_log *l = arg;
+
+	l->calls++;
+	l->parent = parent;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+}
+
+static int count_entry(void *arg, const char *name, uint64_t ino, bool is_dir)
+{
+	(void)name;
+	(void)ino;
+	*(int *)arg += is_dir ? 100 : 1;
+	return 0;
+}
+
+/* The mount's calls by inode number: stable numbers, never reused, and a
+ * socket rmdir (a path call) tells the mount to forget the name. */
+static void test_live_cgfs_inode_numbers(void **state)
+{
+	struct fx *fx = *state;
+	struct live_cgfs_attr a, b, f;
+	struct inval_log log = {0};
+	char buf[64];
+	int count = 0;
+
+	live_cgfs_set_inval(fx->fs, inval_record, &log);
+	CHECK_EQ(live_cgfs_ino_getattr(fx->fs, LIVE_CGFS_ROOT_INO, &a), 0, "the root");
+	CHECK_EQ(a.kind, LIVE_CGFS_DIR, "a directory");
+	CHECK_EQ(live_cgfs_ino_mkdir(fx->fs, LIVE_CGFS_ROOT_INO, "a", 0700, &a), 0, "mkdir a");
+	CHECK_EQ(a.mode, 0700, "its mode is mkdir's");
+	CHECK_EQ(live_cgfs_ino_mkdir(fx->fs, LIVE_CGFS_ROOT_INO, "a", 0755, &b), -EEXIST,
+		 "mkdir a twice");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, LIVE_CGFS_ROOT_INO, "a", &b), 0, "look a up");
+	CHECK_EQ(b.ino, a.ino, "the same number");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, a.ino, "..", &b), 0, "look .. up");
+	CHECK_EQ(b.ino, LIVE_CGFS_ROOT_INO, "the root");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, a.ino, "misc.max", &f), 0, "look misc.max up");
+	CHECK_EQ(f.kind, LIVE_CGFS_FILE_RW, "a writable file");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, f.ino, "x", &b), -ENOTDIR, "a file as a parent");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, a.ino, "nope", &b), -ENOENT, "no such entry");
+	CHECK_EQ(live_cgfs_ino_open(fx->fs, f.ino, true, true), 0, "open misc.max rw");
+	CHECK_EQ(live_cgfs_ino_open(fx->fs, a.ino, true, false), -EISDIR, "open a directory");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, a.ino, "misc.current", &b), 0, "misc.current");
+	CHECK_EQ(live_cgfs_ino_open(fx->fs, b.ino, false, true), -EACCES, "open it for writing");
+	CHECK_EQ(live_cgfs_ino_write(fx->fs, f.ino, "sgx_epc 8192", 12, getpid()), 0, "write");
+	CHECK_EQ(live_cgfs_ino_read(fx->fs, f.ino, buf, sizeof(buf)), 13, "read");
+	CHECK(!strcmp(buf, "sgx_epc 8192\n"), buf);
+	CHECK_EQ(live_cgfs_ino_readdir(fx->fs, LIVE_CGFS_ROOT_INO, count_entry, &count), 0, "list");
+	CHECK_EQ(count, 106, "one directory and six files");
+	CHECK_EQ(live_cgfs_ino_rmdir(fx->fs, LIVE_CGFS_ROOT_INO, "misc.current"), -ENOTDIR,
+		 "rmdir a file");
+	CHECK_EQ(live_cgfs_ino_rmdir(fx->fs, LIVE_CGFS_ROOT_INO, "a"), 0, "rmdir a (the mount's)");
+	CHECK_EQ(log.calls, 0, "the mount's own rmdir needs no invalidation");
+	CHECK_EQ(live_cgfs_ino_getattr(fx->fs, a.ino, &b), -ENOENT, "its number is gone");
+	CHECK_EQ(live_cgfs_ino_read(fx->fs, f.ino, buf, sizeof(buf)), -ENOENT, "its files too");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a"), 0, "mkdir /a again (the socket's)");
+	CHECK_EQ(live_cgfs_ino_lookup(fx->fs, LIVE_CGFS_ROOT_INO, "a", &b), 0, "look a up");
+	CHECK(b.ino != a.ino, "a new number: numbers are not reused");
+	CHECK_EQ(live_cgfs_ino_getattr(fx->fs, a.ino, &b), -ENOENT, "the old one stays gone");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), 0, "rmdir /a (the socket's)");
+	CHECK_EQ(log.calls, 1, "the socket's rmdir invalidates");
+	CHECK_EQ(log.parent, LIVE_CGFS_ROOT_INO, "in the root");
+	CHECK(!strcmp(log.name, "a"), log.name);
+	live_cgfs_set_inval(fx->fs, NULL, NULL);
+}
+
+/* Thousands of cgroups: the hash tables grow, every one is still found. */
+static void test_live_cgfs_many_cgroups(void **state)
+{
+	struct fx *fx = *state;
+	enum live_cgfs_kind k;
+	char path[64];
+
+	for (int i = 0; i < 3000; i++) {
+		snprintf(path, sizeof(path), i % 3 == 2 ? "/g%d/h%d" : "/g%d",
+			 i % 3 == 2 ? i - 1 : i, i);
+		if (live_cgfs_mkdir(fx->fs, path))
+			fail_msg("mkdir %s", path);
+	}
+	for (int i = 0; i < 3000; i++) {
+		snprintf(path, sizeof(path), i % 3 == 2 ? "/g%d/h%d" : "/g%d",
+			 i % 3 == 2 ? i - 1 : i, i);
+		if (live_cgfs_stat(fx->fs, path, &k) || k != LIVE_CGFS_DIR)
+			fail_msg("stat %s", path);
+	}
+	for (int i = 2999; i >= 0; i--) {
+		snprintf(path, sizeof(path), i % 3 == 2 ? "/g%d/h%d" : "/g%d",
+			 i % 3 == 2 ? i - 1 : i, i);
+		if (live_cgfs_rmdir(fx->fs, path))
+			fail_msg("rmdir %s", path);
+	}
+	CHECK_EQ(live_cgfs_stat(fx->fs, "/g0", &k), -ENOENT, "all gone");
+}
+
+/* --child mount (in a mount namespace of its own): mount @fs, make "m"
+ * through the mount and cd into it (the kernel keeps the name), remove it
+ * by path as the socket does: a cd into it that works means the kernel
+ * still trusts the name it kept. Then it is made again through the mount.
+ * Return: 0, 77 no mount, or the step that failed. */
+static int child_mount(struct live_cgfs *fs)
+{
+	char mnt[] = "/tmp/test-live-cgfs.XXXXXX", path[64];
+	struct live_fuse *fuse = NULL;
+	struct stat st;
+	int ret = 0;
+
+	if (!mkdtemp(mnt))
+		return 77;
+	if (live_fuse_mount(fs, mnt, &fuse)) {
+		rmdir(mnt);
+		return 77;
+	}
+	snprintf(path, sizeof(path), "%s/m", mnt);
+	if (mkdir(path, 0755) || stat(path, &st) || chdir(path) || chdir("/"))
+		ret = 10;
+	else if (live_cgfs_rmdir(fs, "/m"))
+		ret = 11;
+	else if (!chdir(path))
+		ret = 12; /* the kernel kept the removed name: cd into it worked */
+	else if (!stat(path, &st))
+		ret = 13;
+	else if (mkdir(path, 0755) || rmdir(path))
+		ret = 14;
+	live_fuse_unmount(fuse);
+	rmdir(mnt);
+	return ret;
+}
+
+/* The mount caches names, and forgets one the socket removed. */
+static void test_live_cgfs_mount_forgets_a_socket_rmdir(void **state)
+{
+	int status;
+
+	(void)state;
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		skip();
+	status = run_child("mount");
+	if (status == 77)
+		skip();
+	CHECK_EQ(status, 0, "mkdir and cd through the mount, socket rmdir, cd refused");
+}
+
+/* A fresh process for one test (run_child()). Return: its exit status. */
+static int child_main(const char *what)
+{
+	void *state;
+	int ret;
+
+	if (!strcmp(what, "mount") &&
+	    (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)))
+		return 77; /* before setup(): a process with threads cannot unshare */
+	if (setup(&state))
+		return 120;
+	if (!strcmp(what, "emfile"))
+		ret = child_emfile(((struct fx *)state)->fs);
+	else if (!strcmp(what, "mount"))
+		ret = child_mount(((struct fx *)state)->fs);
+	else
+		ret = 121;
+	teardown(&state);
+	return ret;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_live_cgfs_files_listed, setup, teardown),
@@ -696,7 +1159,23 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_cgfs_reused_member_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_reused_child_pid, setup, teardown),
 		cmocka_unit_test(test_live_cgfs_fallback_walk),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_names_as_the_kernel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_subtree_control_as_the_kernel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_write_as_the_kernel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_procs_write_out_of_fds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_deep_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_inode_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_many_cgroups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_mount_forgets_a_socket_rmdir, setup,
+						teardown),
 	};
 
+	if (argc == 3 && !strcmp(argv[1], "--child"))
+		return child_main(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,8 +4,10 @@
 # read and written byte-exact, the kernel's errors for bad writes, mkdir and
 # rmdir (EEXIST, ENOENT, EBUSY), cgroup.procs with a pid and with 0, a
 # member that exits leaving at once, charges landing in the member's cgroup,
-# and the unmount on SIGTERM. Root in a private mount namespace; skipped
-# (77) elsewhere.
+# the kernel's names, refusals (create, unlink, rename, ...) and attributes,
+# a chain 300 deep, the unmount on SIGTERM, and a restart over the dead
+# mount of a killed daemon (but never over a live or foreign one). Root in a
+# private mount namespace; skipped (77) elsewhere.
 set -u
 . "$(dirname "$0")/lib.sh"
 live_enter_namespace "$@"
@@ -166,6 +168,84 @@ expect esc2/misc.current 'sgx_epc 0\n'
 for _ in $(seq 100); do [ -z "$(cat esc2/cgroup.procs)" ] && break; sleep 0.05; done
 ok rmdir esc2
 
+# Names as the kernel takes them; only '\n' is refused.
+for name in "user@1000.service" "a b" "a:b" "$(printf '\303\251')" "cgroup.foo" "misc.foo"; do
+	ok mkdir "$name"
+	[ -f "$name/misc.max" ] || fail "'$name' has no misc.max"
+	ok rmdir "$name"
+done
+err=$(mkdir "$(printf 'x\ny')" 2>&1) && fail "a name with a newline was taken"
+case "$err" in *"Invalid argument"*) ;; *) fail "mkdir x\\ny: '$err'" ;; esac
+
+# What a cgroup directory refuses, with the kernel's errors; what it keeps.
+ok mkdir e
+refused() { # refused ERROR COMMAND...: COMMAND fails with strerror ERROR
+	local want=$1 err
+	shift
+	err=$("$@" 2>&1) && fail "$* succeeded"
+	case "$err" in *"$want"*) ;; *) fail "$*: got '$err', expected '$want'" ;; esac
+}
+refused 'Permission denied' touch e/newfile
+refused 'Permission denied' sh -c ': > e/newfile'
+refused 'Operation not permitted' mknod e/fifo p
+refused 'Operation not permitted' rm e/cgroup.procs
+refused 'Operation not permitted' ln -s x e/link
+refused 'Operation not permitted' ln e/cgroup.procs e/hard
+refused 'Operation not permitted' mv e f
+[ -d e ] || fail "e is gone after a refused mv"
+ok mkdir -m 750 e/m
+[ "$(stat -c %a e/m)" = 750 ] || fail "mkdir -m 750 made $(stat -c %a e/m)"
+ok rmdir e/m
+ok chmod 700 e
+ok chown 1000:1000 e/cgroup.procs
+ok touch -d @1234567890 e/misc.max
+[ "$(stat -c '%a %u' e)" = "700 0" ] || fail "e after chmod: $(stat -c '%a %u' e)"
+[ "$(stat -c '%a %u:%g' e/cgroup.procs)" = "644 1000:1000" ] ||
+	fail "cgroup.procs after chown: $(stat -c '%a %u:%g' e/cgroup.procs)"
+[ "$(stat -c %Y e/misc.max)" = 1234567890 ] || fail "misc.max after touch: $(stat -c %Y e/misc.max)"
+ok chmod 444 e/misc.max
+refuse e/misc.max 'sgx_epc 4096' 'Permission denied'
+ok chmod 644 e/misc.max
+
+# Writes as the kernel takes them: at most a page; cgroup.procs' numbers.
+head -c 5000 /dev/zero | tr '\0' ' ' >"$LIVE_TMP/long"
+err=$(dd if="$LIVE_TMP/long" of=e/cgroup.procs bs=5000 count=1 2>&1) &&
+	fail "a 5000-byte write was taken"
+case "$err" in *"Argument list too long"*) ;; *) fail "a 5000-byte write: '$err'" ;; esac
+sleep 60 &
+S=$!
+ok eval "echo +$S > e/cgroup.procs"
+expect e/cgroup.procs "$S\n"
+ok eval "printf '0x%x' $S > cgroup.procs"
+expect e/cgroup.procs ''
+kill $S
+wait $S 2>/dev/null
+# subtree_control: no-ops are no-ops, the last word wins, a child's use is EBUSY.
+ok eval 'echo -misc > cgroup.subtree_control'
+ok eval 'echo "+misc -misc" > e/cgroup.subtree_control'
+ok eval 'echo "+misc" > cgroup.subtree_control'
+ok eval 'echo "+misc" > e/cgroup.subtree_control'
+refuse cgroup.subtree_control '-misc' 'Device or resource busy'
+ok eval 'echo "-misc" > e/cgroup.subtree_control'
+ok eval 'echo "-misc" > cgroup.subtree_control'
+ok rmdir e
+
+# A chain hundreds deep, made as a shell makes it: mkdir d; cd d.
+depth=$(
+	cd "$MNT" || exit 1
+	for _ in $(seq 300); do mkdir d && cd d || break; done
+	[ "$(cat misc.max)" = "sgx_epc max" ] || echo "bottom-unreadable"
+	pwd | tr -cd / | wc -c
+)
+[ "$depth" = $((300 + $(echo "$MNT" | tr -cd / | wc -c))) ] || fail "the chain stopped: $depth"
+path=$(printf 'd/%.0s' $(seq 300))
+[ -d "$path" ] || fail "the bottom of the chain is not found by its path"
+for _ in $(seq 300); do
+	rmdir "$path" || { fail "rmdir $path"; break; }
+	path=${path%d/}
+done
+[ -e d ] && fail "the chain is still there"
+
 # epcmm status and top see the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
 "$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"
@@ -189,10 +269,55 @@ if kill -0 "$DAEMON" 2>/dev/null; then
 fi
 wait "$DAEMON" || fail "the daemon exited $? on SIGTERM with a busy mount"
 DAEMON=
+rm -rf "$LIVE_TMP"
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 [ -e "$MNT2/cgroup.procs" ] && fail "$MNT2 still mounted after the daemon stopped"
 rmdir "$MNT2" 2>/dev/null
+
+# Restart after a crash: the dead mount of a daemon killed with SIGKILL is
+# detached by the next one, which says so; a live mount is left alone.
+MNT3=$(mktemp -d /tmp/epcmm-crash.XXXXXX)
+live_start_daemon "$MNT3" --epc 1M
+kill -KILL "$DAEMON"
+wait "$DAEMON" 2>/dev/null
+DAEMON=
+rm -rf "$LIVE_TMP"
+stat "$MNT3" >/dev/null 2>&1 && fail "the killed daemon's mount still answers"
+live_start_daemon "$MNT3" --epc 1M
+grep -q "detached the dead cgroupfs mount" "$LIVE_TMP/daemon.log" ||
+	fail "the restart did not say it detached the dead mount: $(cat "$LIVE_TMP/daemon.log")"
+ok mkdir "$MNT3/after-restart"
+FIRST=$DAEMON FIRST_TMP=$LIVE_TMP FIRST_SOCKET=$EPCMM_SOCKET
+live_start_daemon "$MNT3" --epc 1M # over the live one
+grep -q "detached" "$LIVE_TMP/daemon.log" && fail "a live mount was detached"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "the second daemon exited $?"
+rm -rf "$LIVE_TMP"
+DAEMON=$FIRST LIVE_TMP=$FIRST_TMP EPCMM_SOCKET=$FIRST_SOCKET
+[ -d "$MNT3/after-restart" ] || fail "the first daemon's mount is gone with the second"
+ok rmdir "$MNT3/after-restart"
+live_stop_daemon "$MNT3"
+
+# Somebody else's dead FUSE mounts are not ours to detach: another name, or
+# ours mounted by another user. Each is made by mounting /dev/fuse and
+# closing it at once.
+for source in "other fuse.other 0" "epcmm fuse.cgroup2 1000"; do
+	set -- $source
+	exec 9<>/dev/fuse
+	mount -i -t "$2" -o "fd=9,rootmode=40000,user_id=$3,group_id=0" "$1" "$MNT3" ||
+		fail "mounting a dead $2"
+	exec 9>&-
+	log=$("$EPCMM" daemon --socket "$MNT3.sock" --mount "$MNT3" 2>&1) &&
+		fail "the daemon mounted over a dead $2 of user $3"
+	grep -q " $MNT3 .* $2 $1 " /proc/self/mountinfo ||
+		fail "the dead $2 of user $3 was detached: $log"
+	# root cannot even stat another user's: no ENOTCONN, no word either
+	[ "$3" = 0 ] && ! echo "$log" | grep -q "left alone" && fail "no word on the dead $2: $log"
+	umount -l "$MNT3"
+done
+rm -f "$MNT3.sock"
+rmdir "$MNT3"
 
 # --scenario: the machine of a scenario file (two nodes of 64M here).
 SCEN="$SRC/scenarios/two-socket.ini"

@@ -6,7 +6,9 @@
  *
  * ksgxd first sanitizes the dirty pages (two passes), then sleeps until an
  * allocation wakes it, and reclaims one batch at a time while fewer than
- * EPC__NR_HIGH_PAGES pages are free and something is reclaimable.
+ * EPC__NR_HIGH_PAGES pages are free and something is reclaimable. The EDMM
+ * calls' direct reclaim (sgx_reclaim_direct()) is here too: the same
+ * watermark test, and the cgroup work's should_reclaim().
  * Policy reads no clock; only this thread wrapper sleeps.
  */
 #include <errno.h>
@@ -51,6 +53,18 @@ static void ksgxd_reclaim(struct epc__reclaimer *r)
 		if (!epc__retry_next(r, &rt))
 			break;
 	}
+}
+
+unsigned long epc__reclaim_direct(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	unsigned long n = 0;
+
+	cg = epc__cg_epc_owner(cg);
+	if (epc__reclaim_cg_should_reclaim(r, cg))
+		n += epc__reclaim_subtree(r, cg, EPC__NR_TO_SCAN);
+	if (should_reclaim(r, EPC__NR_LOW_PAGES))
+		n += epc__reclaim_subtree(r, r->cgroups->root, 1);
+	return n;
 }
 
 /* ------------------------------------------------------ the cgroup work */

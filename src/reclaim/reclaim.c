@@ -60,6 +60,27 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 	return ret;
 }
 
+int epc__reclaim_requeue(struct epc__reclaimer *r, struct epc_page *p)
+{
+	struct epc_cgroup *cg = p->cg;
+	int ret = 0;
+
+	epc__spin_lock(&cg->lru_lock);
+	switch (epc__page_state(p)) {
+	case EPC__PAGE_LRU:
+		epc__plist_del(r->mm->pages, &cg->lru, p);
+		epc__plist_add_tail(r->mm->pages, &cg->lru, p);
+		break;
+	case EPC__PAGE_ISOLATED:
+		ret = -EBUSY;
+		break;
+	default:
+		break;
+	}
+	epc__spin_unlock(&cg->lru_lock);
+	return ret;
+}
+
 /*
  * Back to @cg's LRU tail, in order, after a skipped or failed reclaim: @n
  * pages of a batch from @cg's LRU, each with the owner reference the batch

@@ -179,6 +179,13 @@ void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p);
  */
 int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p);
 
+/*
+ * @p (tracked) to its LRU's tail, as the kernel's unmark then mark of a page
+ * whose type EDMM changes. Return: 0 (also for a page on no LRU); -EBUSY
+ * while a reclaimer has it isolated (the kernel's unmark refuses then).
+ */
+int epc__reclaim_requeue(struct epc__reclaimer *r, struct epc_page *p);
+
 /* One batch from @cg's own LRU. Return: pages isolated with an owner ref. */
 unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
@@ -260,6 +267,17 @@ void epc__reclaim_cancel_cg(struct epc__reclaimer *r, struct epc_cgroup *cg);
 /* Run @cg's async work now: batches while it should reclaim, or while a
  * charge in @cg would be refused below the root (bounded). */
 void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
+
+/*
+ * The kernel's sgx_reclaim_direct() (kernel-spec §4.9, behaviour 61), which
+ * the EDMM calls run before each page, with no enclave lock held: v17's
+ * sgx_cgroup_reclaim_direct() first (when should_reclaim(@cg) holds,
+ * reclaim at least EPC__NR_TO_SCAN pages from @cg's subtree), then one
+ * global batch if fewer than EPC__NR_LOW_PAGES pages are free and something
+ * is reclaimable. @cg: the task's cgroup (the root when the controller is
+ * off). Return: pages isolated by the two.
+ */
+unsigned long epc__reclaim_direct(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
 /*
  * One bounded step on behalf of a task whose allocation said -EBUSY: one

@@ -4,7 +4,7 @@
  * (DESIGN §8: EWB and ELDU at >= 80% of raw 4 KiB throughput).
  *
  * Raw: one EVP_CIPHER_CTX with the key set once; per page a fresh 12-byte IV,
- * 25 bytes of AAD (the size of ours), 4096 bytes, a 16-byte tag (the same EVP
+ * 26 bytes of AAD (the size of ours), 4096 bytes, a 16-byte tag (the same EVP
  * call sequence the library makes). Measured hot (16 pages, in cache) and
  * cold (as many pages as the end-to-end test moves, caches scrubbed first:
  * the pages EWB evicts are the least recently used, the ones ELDU loads were
@@ -36,11 +36,11 @@
 #include "epc.h"
 
 #define HOT_PAGES 16
-#define AAD_LEN	  25
+#define AAD_LEN	  26
 #define TAG_LEN	  16
 #define IV_LEN	  12
 
-_Static_assert(sizeof(struct epc__seal_aad) == AAD_LEN, "the AAD is 25 bytes, as in the library");
+_Static_assert(sizeof(struct epc__seal_aad) == AAD_LEN, "the AAD is 26 bytes, as in the library");
 
 static bool checks_failed;
 
@@ -507,7 +507,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_print_header("bench_seal", NULL);
 	bench_pin(0);
-	printf("%s; AES-128-GCM, 4 KiB pages, 25-byte AAD, 16-byte tag; one thread on CPU 0\n",
+	printf("%s; AES-128-GCM, 4 KiB pages, 26-byte AAD, 16-byte tag; one thread on CPU 0\n",
 	       OpenSSL_version(OPENSSL_VERSION));
 	printf("per round: %llu enclave pages (%llu MiB) and the same number of raw pages, %d "
 	       "rounds;\n"

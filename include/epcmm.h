@@ -614,6 +614,9 @@ struct epc_cgroup_stats {
 	uint64_t nr_reclaim_async;
 	uint64_t nr_work_queued;
 	uint64_t nr_work_run;
+	uint64_t nr_augmented;
+	uint64_t nr_trimmed;
+	uint64_t nr_removed;
 };
 /*
  * (struct epc_cgroup_stats and its call are new in 0.2.0.)
@@ -624,6 +627,11 @@ struct epc_cgroup_stats {
  * @nr_work_queued: times its background work was queued (a request while it
  *	is queued already is not counted).
  * @nr_work_run: times that work ran.
+ * EDMM (newer than 0.2.0), of pages charged to it (its own, not its
+ * descendants'):
+ * @nr_augmented: pages EAUG'd.
+ * @nr_trimmed: pages trimmed (EMODT).
+ * @nr_removed: pages removed.
  */
 /* Return: 0; -EINVAL for a NULL @cg or @st, or a @size of 0. */
 int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size);
@@ -751,13 +759,24 @@ int epc_encl_init(struct epc_encl *e);
  * epc_encl_access() - read (@write false) or write enclave memory, as the
  * enclave itself would (the 0.1.0 form of epc_encl_access2()): any offset
  * and length within added pages, faulting evicted pages back in (the SECS
- * first) and setting their accessed bit.
+ * first) and setting their accessed bit. Since EDMM (below), also pages an
+ * access may add: those of a region epc_encl_declare_dynamic() declared, and
+ * those added once and removed since; a fault there with no page EAUGs one.
+ * A page range is done page by page: on an error the pages before the
+ * failing one were read or written.
  * Return: 0; -EINVAL range outside the enclave or not added, a NULL @t, @e or
  * @buf, or @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
- * for a reload after a bounded number of rounds; -EINTR a signal is pending;
+ * for a reload after a bounded number of rounds, or a page would be EAUG'd
+ * in an enclave not initialized yet; -EINTR a signal is pending;
  * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
- * room because its memory cgroup is full) or before it.
+ * room because its memory cgroup is full) or before it. EDMM (newer than
+ * 0.2.0): -EACCES the enclave may not make this access to a page (the #PF
+ * with the SGX bit that the enclave itself would take, error code 0x8005 or
+ * 0x8007 in the kernel's selftests): it is PENDING (EAUG'd, not accepted
+ * yet), MODIFIED (its type changed, not accepted yet), a TCS or trimmed page,
+ * or lacks the permission (EPC_SECINFO_R to read, _W to write); -ENOMEM no
+ * host memory for the books of a page being EAUG'd.
  */
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);
@@ -791,6 +810,200 @@ int epc_encl_backing_fd(struct epc_encl *e);
  */
 void epc_encl_destroy(struct epc_encl *e);
 
+/* --------------------------------------------------------- EDMM (SGX2) */
+
+/*
+ * EDMM, the SGX2 calls of Linux 6.0 (all newer than 0.2.0): an initialized
+ * enclave's pages added on demand (EAUG), their permissions restricted
+ * (EMODPR), their type changed (EMODT, to a TCS or to "trimmed") and trimmed
+ * pages removed, as the kernel's page fault handler and its ioctls
+ * SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, _MODIFY_TYPES and _REMOVE_PAGES do,
+ * with their argument checks and errno; and EACCEPT, which the enclave runs
+ * to agree to each change (the instruction-level parts inside the enclave
+ * are emulated: docs/DIFFERENCES.md, "EDMM").
+ *
+ * Charges follow v17: a page EAUG'd by a fault is charged to the faulting
+ * task's cgroup, allocated without reclaim (a fault that finds no room
+ * waits for the reclaim it queued and retries, as the kernel retries the
+ * fault), and so is the VA page it may need; it is reclaimable at once,
+ * PENDING or not (EWB seals its attributes with it, ELDU restores them). A
+ * page loaded back for one of the three calls is charged to its task. Each
+ * of the three first reclaims as the kernel's sgx_reclaim_direct() does,
+ * before every page (kernel-spec behaviour 61): at least 16 pages from the
+ * task's cgroup's subtree when v17's should_reclaim() holds for it, then one
+ * global batch when fewer than 32 pages are free. A removed page is EREMOVEd
+ * and its charge returned. VA pages stay until the enclave goes (the
+ * kernel's comment on SGX_IOC_ENCLAVE_REMOVE_PAGES).
+ *
+ * Each of the three works page by page over [@offset, @offset + @length) and
+ * stops at the first page that fails; @count says how many bytes were done
+ * before it, on success and on error (the kernel's partial progress).
+ */
+
+/* SECINFO flags (the SDM's and the kernel's uapi SGX_SECINFO_* values): the
+ * permissions, the SGX2 states, and the page type in bits 15:8. */
+#define EPC_SECINFO_R		    0x01
+#define EPC_SECINFO_W		    0x02
+#define EPC_SECINFO_X		    0x04
+#define EPC_SECINFO_PENDING	    0x08 /* EAUG'd, not accepted yet */
+#define EPC_SECINFO_MODIFIED	    0x10 /* EMODT'd, not accepted yet */
+#define EPC_SECINFO_PR		    0x20 /* EMODPR'd, not accepted yet */
+#define EPC_SECINFO_PERMISSION_MASK 0x07
+#define EPC_SECINFO_PAGE_TYPE_MASK  0xff00
+
+/* Page types (the kernel's enum sgx_page_type); in a SECINFO, shifted by 8. */
+enum epc_page_type {
+	EPC_PAGE_TYPE_SECS = 0,
+	EPC_PAGE_TYPE_TCS = 1,
+	EPC_PAGE_TYPE_REG = 2,
+	EPC_PAGE_TYPE_VA = 3,
+	EPC_PAGE_TYPE_TRIM = 4,
+};
+#define EPC_SECINFO_TCS	 (EPC_PAGE_TYPE_TCS << 8)
+#define EPC_SECINFO_REG	 (EPC_PAGE_TYPE_REG << 8)
+#define EPC_SECINFO_TRIM (EPC_PAGE_TYPE_TRIM << 8)
+
+/* SGX return codes the EDMM calls hand back (in @result, or EACCEPT's). */
+#define EPC_SGX_NOT_TRACKED		 11
+#define EPC_SGX_PAGE_ATTRIBUTES_MISMATCH 19
+#define EPC_SGX_PAGE_NOT_MODIFIABLE	 20
+
+/**
+ * epc_encl_add_page2() - epc_encl_add_page() with a SECINFO: @secinfo is
+ * EPC_SECINFO_REG with permissions (EPC_SECINFO_W only with _R), or
+ * EPC_SECINFO_TCS with none, as the kernel's SGX_IOC_ENCLAVE_ADD_PAGES
+ * checks it. epc_encl_add_page() adds EPC_SECINFO_REG | R | W | X.
+ * Return: as epc_encl_add_page(); -EINVAL also for any other @secinfo.
+ */
+int epc_encl_add_page2(struct epc_task *t, struct epc_encl *e, uint64_t offset, const void *src,
+		       uint64_t secinfo);
+
+/**
+ * epc_encl_declare_dynamic() - let accesses add pages in [@offset, @offset +
+ * @length): the kernel's mmap() of the enclave over a range no page backs.
+ * Once the enclave is initialized, an access, or an EACCEPT, to a page of the
+ * region that has none EAUGs it (PENDING, zeroed, R|W: the enclave must
+ * EACCEPT it, with EPC_SECINFO_REG | R | W | PENDING, before it can use it).
+ * A page added and removed since is such a page too, region or not (its
+ * mapping stays). Regions may overlap and are never taken back; up to
+ * EPC_ENCL_MAX_DYNAMIC of them.
+ * Return: 0; -EINVAL @offset or @length not page-aligned, @length 0, the
+ * range past the enclave's end, or a NULL @e; -ENOSPC the enclave has
+ * EPC_ENCL_MAX_DYNAMIC regions already; -EOWNERDEAD OOM-killed.
+ */
+int epc_encl_declare_dynamic(struct epc_encl *e, uint64_t offset, uint64_t length);
+#define EPC_ENCL_MAX_DYNAMIC 64
+
+/**
+ * epc_encl_accept() - ENCLU[EACCEPT], run by the enclave on @t's CPU: agree
+ * to the change pending on the page at @offset, which @secinfo describes as
+ * it is to be: EPC_SECINFO_REG | R | W | PENDING for an EAUG'd page; the new
+ * type | MODIFIED for a changed type; EPC_SECINFO_REG | the permissions left
+ * | PR for restricted permissions. The page is faulted in as an access would
+ * (an EAUG where an access may add it; an ELDU when it is evicted).
+ * @result: the instruction's answer: 0, EPC_SGX_PAGE_ATTRIBUTES_MISMATCH (no
+ * such change pending, or @secinfo is not the page), EPC_SGX_NOT_TRACKED (no
+ * ETRACK since the change; never after the calls below, which track).
+ * Return: 0 (EACCEPT ran; see *@result); -EINVAL @offset unaligned, outside
+ * the enclave or on a page no access may add, bits in @secinfo outside the
+ * attributes and the page type (the instruction's #GP), a NULL @t, @e or
+ * @result, or @e of another instance; otherwise as epc_encl_access().
+ */
+int epc_encl_accept(struct epc_task *t, struct epc_encl *e, uint64_t offset, uint64_t secinfo,
+		    uint64_t *result);
+
+/**
+ * struct epc_restrict_permissions - SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS.
+ * @offset, @length: the pages, page-aligned, inside the enclave.
+ * @permissions: the EPC_SECINFO_R/W/X bits the pages keep (at most).
+ * @result: out: the EMODPR's SGX code when it failed (the call's -EFAULT);
+ *	must be 0 in.
+ * @count: out: bytes done; must be 0 in.
+ */
+struct epc_restrict_permissions {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t permissions;
+	uint64_t result;
+	uint64_t count;
+};
+
+/**
+ * epc_encl_restrict_permissions() - EMODPR each page to its permissions AND
+ * @p->permissions, then ETRACK: the enclave must EACCEPT each (PR). A mask
+ * that takes nothing away changes nothing on that page. @size: sizeof(*@p)
+ * (the size rule).
+ * Return: 0; -EINVAL the enclave is not initialized, @offset or @length
+ * unaligned, @length 0, the range outside the enclave, bits beyond
+ * EPC_SECINFO_PERMISSION_MASK or W without R in @permissions, @result or
+ * @count not 0, a page that is not a regular page (a TCS, trimmed), a NULL
+ * @t, @e or @p, @size 0 or non-zero bytes past the library's struct, or @e
+ * of another instance; -EFAULT a page that is not there (never added, or
+ * removed), a page that could not be loaded back (no EPC, or it failed
+ * verification), EMODPR failed (PENDING or MODIFIED: @result says
+ * EPC_SGX_PAGE_NOT_MODIFIABLE) or ETRACK failed; -EAGAIN a page being
+ * written back, or whose load back found no room now (retry; the room is
+ * being made); -EOWNERDEAD OOM-killed. Pages before the failing one stay
+ * changed (@count).
+ */
+int epc_encl_restrict_permissions(struct epc_task *t, struct epc_encl *e,
+				  struct epc_restrict_permissions *p, size_t size);
+
+/**
+ * struct epc_modify_types - SGX_IOC_ENCLAVE_MODIFY_TYPES.
+ * @offset, @length: as above.
+ * @page_type: EPC_PAGE_TYPE_TCS or EPC_PAGE_TYPE_TRIM.
+ * @result, @count: as above.
+ */
+struct epc_modify_types {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t page_type;
+	uint64_t result;
+	uint64_t count;
+};
+
+/**
+ * epc_encl_modify_types() - EMODT each page to @m->page_type, then ETRACK:
+ * the enclave must EACCEPT each (the new type | MODIFIED) before the change
+ * holds. A regular page may become a TCS or be trimmed, a TCS only trimmed.
+ * A regular page becomes a TCS only if it was added readable and writable
+ * (the kernel's vm_max_prot_bits: EAUG'd pages always are). Trimming is the
+ * first step of removal: trim, EACCEPT, epc_encl_remove_pages().
+ * Return: 0; -EINVAL as epc_encl_restrict_permissions() for the enclave, the
+ * range, @result, @count, @size and the handles; a @page_type other than TCS
+ * or TRIM, or a page that cannot take it (a TCS made a TCS, a trimmed page);
+ * -EPERM a regular page made a TCS that was not added R|W; -EFAULT and
+ * -EAGAIN as epc_encl_restrict_permissions() (EMODT for EMODPR);
+ * -EOWNERDEAD.
+ */
+int epc_encl_modify_types(struct epc_task *t, struct epc_encl *e, struct epc_modify_types *m,
+			  size_t size);
+
+/**
+ * struct epc_remove_pages - SGX_IOC_ENCLAVE_REMOVE_PAGES.
+ * @offset, @length: as above.
+ * @count: out: bytes removed; must be 0 in.
+ */
+struct epc_remove_pages {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t count;
+};
+
+/**
+ * epc_encl_remove_pages() - remove trimmed pages the enclave has accepted:
+ * each is EREMOVEd, freed and uncharged, and gone from the enclave (an
+ * access there EAUGs a new page). Nothing is tracked: the trim was.
+ * Return: 0; -EINVAL as epc_encl_restrict_permissions() for the enclave, the
+ * range, @count, @size and the handles; -EPERM a page that is not trimmed,
+ * or trimmed and not accepted yet; -EFAULT a page that is not there, or
+ * could not be loaded back; -EAGAIN as above; -EBUSY a reclaimer holds the
+ * page right now (retry); -EOWNERDEAD.
+ */
+int epc_encl_remove_pages(struct epc_task *t, struct epc_encl *e, struct epc_remove_pages *r,
+			  size_t size);
+
 /**
  * struct epc_encl_stats - one enclave.
  * @nr_pages: pages added.
@@ -811,6 +1024,10 @@ void epc_encl_destroy(struct epc_encl *e);
  *	no_contents (there is no backing store).
  * @backing_allocated: bytes the backing store occupies in host memory (it
  *	is allocated 16 pages at a time and never shrinks); 0 with no_contents.
+ * EDMM (newer than 0.2.0; @nr_pages counts EAUG'd pages too, less removed ones):
+ * @nr_augmented: pages EAUG'd (added on demand by an access or an EACCEPT).
+ * @nr_trimmed: pages whose type was changed to trimmed (EMODT).
+ * @nr_removed: pages removed (epc_encl_remove_pages()).
  */
 struct epc_encl_stats {
 	uint64_t nr_pages, nr_resident, nr_va_pages, nr_faults, nr_evicted, nr_reloaded;
@@ -820,6 +1037,9 @@ struct epc_encl_stats {
 	uint64_t nr_accesses;
 	uint64_t backing_bytes;
 	uint64_t backing_allocated;
+	uint64_t nr_augmented;
+	uint64_t nr_trimmed;
+	uint64_t nr_removed;
 };
 /* Return: 0; -EINVAL for a NULL @e or @st, or a @size of 0. */
 int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t size);

@@ -839,6 +839,9 @@ EPC_API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats 
 			atomic_load_explicit(&cg->nr_reclaim_async, memory_order_relaxed),
 		.nr_work_queued = atomic_load_explicit(&cg->nr_work_queued, memory_order_relaxed),
 		.nr_work_run = atomic_load_explicit(&cg->nr_work_run, memory_order_relaxed),
+		.nr_augmented = atomic_load_explicit(&cg->nr_augmented, memory_order_relaxed),
+		.nr_trimmed = atomic_load_explicit(&cg->nr_trimmed, memory_order_relaxed),
+		.nr_removed = atomic_load_explicit(&cg->nr_removed, memory_order_relaxed),
 	};
 
 	if (!st || !size)

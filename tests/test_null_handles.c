@@ -44,6 +44,10 @@ struct fx {
 	struct epc_node_stats ns;
 	struct epc_cgroup_stats cs;
 	struct epc_encl_stats es;
+	struct epc_restrict_permissions rp;
+	struct epc_modify_types mt;
+	struct epc_remove_pages rm;
+	uint64_t result;
 };
 
 static void ignore_event(const struct epc_event *ev, void *arg)
@@ -152,7 +156,35 @@ static void ignore_event(const struct epc_event *ev, void *arg)
 	X(epc_encl_get_stats2, e, -EINVAL, epc_encl_get_stats2(NULL, &f->es, sizeof(f->es)))       \
 	X(epc_encl_get_stats2, st, -EINVAL, epc_encl_get_stats2(f->e, NULL, sizeof(f->es)))        \
 	X(epc_encl_get_stats, e, 0, (epc_encl_get_stats(NULL, &f->es), 0))                         \
-	X(epc_encl_get_stats, st, 0, (epc_encl_get_stats(f->e, NULL), 0))
+	X(epc_encl_get_stats, st, 0, (epc_encl_get_stats(f->e, NULL), 0))                          \
+	X(epc_encl_add_page2, t, -EINVAL,                                                          \
+	  epc_encl_add_page2(NULL, f->e, EPC_PAGE_SIZE, NULL, EPC_SECINFO_REG))                    \
+	X(epc_encl_add_page2, e, -EINVAL,                                                          \
+	  epc_encl_add_page2(f->t, NULL, EPC_PAGE_SIZE, NULL, EPC_SECINFO_REG))                    \
+	X(epc_encl_declare_dynamic, e, -EINVAL,                                                    \
+	  epc_encl_declare_dynamic(NULL, EPC_PAGE_SIZE, EPC_PAGE_SIZE))                            \
+	X(epc_encl_accept, t, -EINVAL,                                                             \
+	  epc_encl_accept(NULL, f->e, 0, EPC_SECINFO_REG, &f->result))                             \
+	X(epc_encl_accept, e, -EINVAL,                                                             \
+	  epc_encl_accept(f->t, NULL, 0, EPC_SECINFO_REG, &f->result))                             \
+	X(epc_encl_accept, result, -EINVAL, epc_encl_accept(f->t, f->e, 0, EPC_SECINFO_REG, NULL)) \
+	X(epc_encl_restrict_permissions, t, -EINVAL,                                               \
+	  epc_encl_restrict_permissions(NULL, f->e, &f->rp, sizeof(f->rp)))                        \
+	X(epc_encl_restrict_permissions, e, -EINVAL,                                               \
+	  epc_encl_restrict_permissions(f->t, NULL, &f->rp, sizeof(f->rp)))                        \
+	X(epc_encl_restrict_permissions, p, -EINVAL,                                               \
+	  epc_encl_restrict_permissions(f->t, f->e, NULL, sizeof(f->rp)))                          \
+	X(epc_encl_modify_types, t, -EINVAL,                                                       \
+	  epc_encl_modify_types(NULL, f->e, &f->mt, sizeof(f->mt)))                                \
+	X(epc_encl_modify_types, e, -EINVAL,                                                       \
+	  epc_encl_modify_types(f->t, NULL, &f->mt, sizeof(f->mt)))                                \
+	X(epc_encl_modify_types, m, -EINVAL,                                                       \
+	  epc_encl_modify_types(f->t, f->e, NULL, sizeof(f->mt)))                                  \
+	X(epc_encl_remove_pages, t, -EINVAL,                                                       \
+	  epc_encl_remove_pages(NULL, f->e, &f->rm, sizeof(f->rm)))                                \
+	X(epc_encl_remove_pages, e, -EINVAL,                                                       \
+	  epc_encl_remove_pages(f->t, NULL, &f->rm, sizeof(f->rm)))                                \
+	X(epc_encl_remove_pages, r, -EINVAL, epc_encl_remove_pages(f->t, f->e, NULL, sizeof(f->rm)))
 
 #define DEFINE_ROW(fn, arg, want, call)                                                            \
 	static long long row_##fn##_##arg(struct fx *f)                                            \

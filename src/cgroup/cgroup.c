@@ -85,6 +85,9 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	atomic_init(&cg->nr_reclaim_async, 0);
 	atomic_init(&cg->nr_work_queued, 0);
 	atomic_init(&cg->nr_work_run, 0);
+	atomic_init(&cg->nr_augmented, 0);
+	atomic_init(&cg->nr_trimmed, 0);
+	atomic_init(&cg->nr_removed, 0);
 	epc__spin_init(&cg->lru_lock, EPC__RANK_LRU);
 	epc__plist_init(&cg->lru);
 	epc__spin_init(&cg->iter_lock, EPC__RANK_CG_ITER);

@@ -101,6 +101,9 @@ struct epc_cgroup {
 	_Atomic uint64_t nr_reclaim_async; /* its work's (and, for the root, ksgxd's) rounds */
 	_Atomic uint64_t nr_work_queued;   /* its background work queued */
 	_Atomic uint64_t nr_work_run;	   /* ... and run */
+	_Atomic uint64_t nr_augmented;	   /* EDMM: EAUGs of pages charged here */
+	_Atomic uint64_t nr_trimmed;	   /* ... EMODTs to trimmed */
+	_Atomic uint64_t nr_removed;	   /* ... and pages removed */
 
 	/* The reclaimer's async work for this cgroup (reclaim/workqueue.h):
 	 * the flag is atomic, the rest under the workqueue's lock. */

@@ -52,55 +52,98 @@ void epc__va_slot_free_locked(struct epc_encl *e, struct epc__va_page *v, unsign
 }
 
 /*
- * The kernel's sgx_encl_grow(): every 512th page the enclave needs (the SECS
- * counts) brings a new VA page, allocated with reclaim (so without the enclave
- * lock) and EPA'd. It is handed back in *@va, not listed: the caller lists it
- * (encl_va_commit()) under the enclave lock in the same critical section as
- * the ECREATE/EADD it is for, so until that page is committed no eviction can
- * put a version in it, and a failed build step can give back exactly the VA
- * page it took (encl_shrink()). Eviction meanwhile uses the listed VA pages,
- * which have a slot for every page already counted in page_cnt. *@va is NULL
- * when no VA page is needed. build_lock held.
+ * Does one more page need a new VA page? The kernel's sgx_encl_grow() asks
+ * whether page_cnt is a multiple of 512; here, whether the VA pages in hand
+ * have a slot for one more. The same while pages are only ever added (SGX1);
+ * once EDMM removes pages and adds them again, the kernel's test adds a VA
+ * page every time the count crosses a multiple of 512 upwards, so an enclave
+ * whose heap breathes across one gains a VA page per breath
+ * (docs/DIFFERENCES.md, EDMM). build_lock held.
+ */
+static bool encl_needs_va(const struct epc_encl *e)
+{
+	return e->page_cnt >= e->nr_va * EPC__VA_SLOTS;
+}
+
+/* A new VA page on @p (allocated for @e), EPA'd: the host part. */
+static int va_page_make(struct epc_encl *e, struct epc_page *p, struct epc__va_page **out)
+{
+	struct epc__va_page *v = epc__host_calloc(e->layer->d.fault, 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	epc__list_init(&v->node);
+	if (epc__hw_epa(e->layer->d.hw, encl_page_index(e, p)) != EPC__SGX_SUCCESS) {
+		free(v);
+		return -EIO;
+	}
+	v->epc_page = p;
+	*out = v;
+	return 0;
+}
+
+/*
+ * The kernel's sgx_encl_grow(): a page the enclave needs (the SECS counts)
+ * may bring a new VA page (encl_needs_va()), allocated with reclaim (so
+ * without the enclave lock) and EPA'd. It is handed back in *@va, not listed:
+ * the caller lists it (epc__encl_va_commit_locked()) under the enclave lock
+ * in the same critical section as the ECREATE/EADD it is for, so until that
+ * page is committed no eviction can put a version in it, and a failed build
+ * step can give back exactly the VA page it took (encl_shrink()). Eviction
+ * meanwhile uses the listed VA pages, which have a slot for every page
+ * already counted in page_cnt. *@va is NULL when no VA page is needed.
+ * build_lock held.
  */
 static int encl_grow(struct epc_task *t, struct epc_encl *e, struct epc__va_page **va)
 {
-	struct epc__va_page *v;
 	struct epc_page *p;
 	int ret;
 
 	*va = NULL;
-	if (e->page_cnt % EPC__VA_SLOTS) {
+	if (!encl_needs_va(e)) {
 		e->page_cnt++;
 		return 0;
 	}
-	v = epc__host_calloc(e->layer->d.fault, 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	epc__list_init(&v->node);
 	ret = epc__encl_alloc_epc(t, e, NULL, EPC_DO_RECLAIM, &p, NULL);
 	if (ret)
-		goto err_free;
+		return ret;
 	epc__mutex_lock(&e->lock);
-	ret = epc__hw_epa(e->layer->d.hw, encl_page_index(e, p));
+	ret = va_page_make(e, p, va);
 	epc__mutex_unlock(&e->lock);
-	if (ret != EPC__SGX_SUCCESS) {
-		ret = -EIO;
-		goto err_page;
+	if (ret) {
+		epc__free_page(e->layer->d.reclaim, p);
+		return ret;
 	}
-	v->epc_page = p;
 	e->page_cnt++;
-	*va = v;
 	return 0;
-
-err_page:
-	epc__free_page(e->layer->d.reclaim, p);
-err_free:
-	free(v);
-	return ret;
 }
 
-/* List @v (from encl_grow(), may be NULL) for eviction. Lock held. */
-static void encl_va_commit(struct epc_encl *e, struct epc__va_page *v)
+int epc__encl_grow_locked(struct epc_task *t, struct epc_encl *e, struct epc__va_page **va,
+			  struct epc_cgroup **busy_scope)
+{
+	struct epc_page *p;
+	int ret;
+
+	epc__assert_mutex_held(&e->build_lock);
+	epc__assert_mutex_held(&e->lock);
+	*va = NULL;
+	if (!encl_needs_va(e)) {
+		e->page_cnt++;
+		return 0;
+	}
+	ret = epc__encl_alloc_epc(t, e, NULL, EPC_NO_RECLAIM, &p, busy_scope);
+	if (ret)
+		return ret;
+	ret = va_page_make(e, p, va);
+	if (ret) {
+		epc__free_page(e->layer->d.reclaim, p);
+		return ret;
+	}
+	e->page_cnt++;
+	return 0;
+}
+
+void epc__encl_va_commit_locked(struct epc_encl *e, struct epc__va_page *v)
 {
 	epc__assert_mutex_held(&e->lock);
 	if (!v)
@@ -109,20 +152,26 @@ static void encl_va_commit(struct epc_encl *e, struct epc__va_page *v)
 	e->nr_va++;
 }
 
-/*
- * Undo encl_grow() for a build step that failed before encl_va_commit():
- * @v (may be NULL) was never listed, so no slot of it is in use whatever
- * reclaim did meanwhile; EREMOVE it and return its charge. build_lock held.
- */
-static void encl_shrink(struct epc_encl *e, struct epc__va_page *v)
+void epc__encl_shrink_locked(struct epc_encl *e, struct epc__va_page *v)
 {
+	epc__assert_mutex_held(&e->lock);
 	e->page_cnt--;
 	if (!v)
 		return;
-	epc__mutex_lock(&e->lock);
 	epc__encl_free_epc(e, v->epc_page);
-	epc__mutex_unlock(&e->lock);
 	free(v);
+}
+
+/*
+ * Undo encl_grow() for a build step that failed before it committed: @v (may
+ * be NULL) was never listed, so no slot of it is in use whatever reclaim did
+ * meanwhile; EREMOVE it and return its charge. build_lock held.
+ */
+static void encl_shrink(struct epc_encl *e, struct epc__va_page *v)
+{
+	epc__mutex_lock(&e->lock);
+	epc__encl_shrink_locked(e, v);
+	epc__mutex_unlock(&e->lock);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -352,7 +401,7 @@ int epc__encl_create(struct epc__encl_layer *l, struct epc_task *t, uint64_t siz
 	}
 	e->secs.epc_page = p;
 	e->secs.flags = EPC__EPAGE_ADDED;
-	encl_va_commit(e, va);
+	epc__encl_va_commit_locked(e, va);
 	epc__mutex_unlock(&e->lock);
 	epc__mutex_unlock(&e->build_lock);
 	e->cg = t->cg;
@@ -369,22 +418,42 @@ err_unlock:
 	return ret;
 }
 
-/* Room in @e->added for one more page, so the append at commit cannot fail. build_lock held. */
-static int added_reserve(struct epc_encl *e)
+int epc__encl_added_reserve_locked(struct epc_encl *e, struct epc__encl_page *ep)
 {
 	uint64_t cap = e->added_cap ? 2 * e->added_cap : 16;
 	uint64_t *a;
 
-	if (e->nr_added_slots < e->added_cap)
+	epc__assert_mutex_held(&e->build_lock);
+	epc__assert_mutex_held(&e->lock);
+	if ((ep->flags & EPC__EPAGE_LISTED) || e->nr_added_slots < e->added_cap)
 		return 0;
-	epc__mutex_lock(&e->lock);
 	a = realloc(e->added, cap * sizeof(*a));
-	if (a) {
-		e->added = a;
-		e->added_cap = cap;
-	}
+	if (!a)
+		return -ENOMEM;
+	e->added = a;
+	e->added_cap = cap;
+	return 0;
+}
+
+void epc__encl_added_commit_locked(struct epc_encl *e, struct epc__encl_page *ep)
+{
+	epc__assert_mutex_held(&e->lock);
+	ep->flags |= EPC__EPAGE_ADDED;
+	if (ep->flags & EPC__EPAGE_LISTED)
+		return;
+	ep->flags |= EPC__EPAGE_LISTED;
+	e->added[e->nr_added_slots++] = (uint64_t)(ep - e->pages);
+}
+
+/* Room in @e->added for one more page, so the append at commit cannot fail. build_lock held. */
+static int added_reserve(struct epc_encl *e, struct epc__encl_page *ep)
+{
+	int ret;
+
+	epc__mutex_lock(&e->lock);
+	ret = epc__encl_added_reserve_locked(e, ep);
 	epc__mutex_unlock(&e->lock);
-	return a ? 0 : -ENOMEM;
+	return ret;
 }
 
 /* Return: 0; -EOWNERDEAD (logged) when @e has been OOM-killed. */
@@ -416,9 +485,53 @@ static int add_page_check(struct epc_encl *e, struct epc__encl_page *ep)
 	return ret;
 }
 
+/*
+ * The kernel's sgx_validate_secinfo(): a regular page with W only beside R,
+ * or a TCS with no permissions; nothing else (the SGX2 states included).
+ * Return: 0; -EINVAL (logged).
+ */
+static int secinfo_check(struct epc_encl *e, uint64_t secinfo)
+{
+	uint64_t perm = secinfo & EPC_SECINFO_PERMISSION_MASK;
+	uint64_t pt = secinfo & EPC_SECINFO_PAGE_TYPE_MASK;
+	const char *why = NULL;
+
+	if (pt != EPC_SECINFO_REG && pt != EPC_SECINFO_TCS)
+		why = "a page type other than regular or TCS";
+	else if ((perm & EPC_SECINFO_W) && !(perm & EPC_SECINFO_R))
+		why = "W without R";
+	else if (pt == EPC_SECINFO_TCS && perm)
+		why = "a TCS with permissions";
+	else if (secinfo & ~(EPC_SECINFO_PERMISSION_MASK | EPC_SECINFO_PAGE_TYPE_MASK))
+		why = "reserved bits";
+	if (!why)
+		return 0;
+	epc__log(e->layer->d.log, LOG_ERR, "EADD: SECINFO 0x%llx has %s",
+		 (unsigned long long)secinfo, why);
+	return -EINVAL;
+}
+
+/* The kernel's vm_max_prot_bits of a page EADD'd with @secinfo (a TCS: RW). */
+static uint8_t secinfo_max_prot(uint64_t secinfo)
+{
+	uint64_t perm = secinfo & EPC_SECINFO_PERMISSION_MASK;
+
+	if ((secinfo & EPC_SECINFO_PAGE_TYPE_MASK) == EPC_SECINFO_TCS)
+		perm |= EPC_SECINFO_R | EPC_SECINFO_W;
+	return (uint8_t)(perm << EPC__EPAGE_MAX_SHIFT);
+}
+
 EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t offset,
 			      const void *src)
 {
+	return epc_encl_add_page2(t, e, offset, src,
+				  EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_X);
+}
+
+EPC_API int epc_encl_add_page2(struct epc_task *t, struct epc_encl *e, uint64_t offset,
+			       const void *src, uint64_t secinfo)
+{
+	uint8_t type = (uint8_t)(secinfo >> 8), attr = secinfo & EPC_SECINFO_PERMISSION_MASK;
 	struct epc__va_page *va = NULL;
 	struct epc__encl_page *ep;
 	struct epc_page *p;
@@ -439,6 +552,9 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 			 (unsigned long long)offset);
 		return -EINVAL;
 	}
+	ret = secinfo_check(e, secinfo);
+	if (ret)
+		return ret;
 	ep = &e->pages[offset / EPC_PAGE_SIZE];
 	epc__mutex_lock(&e->build_lock);
 	refused = atomic_load(&e->layer->nr_backing_refused);
@@ -446,7 +562,7 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 	if (!ret)
 		ret = add_page_check(e, ep);
 	if (!ret)
-		ret = added_reserve(e);
+		ret = added_reserve(e, ep);
 	if (ret)
 		goto out;
 	ret = encl_grow(t, e, &va);
@@ -459,7 +575,8 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 	/* EINIT may have come in meanwhile: EINIT is not serialized with builders */
 	ret = e->initialized ? -EINVAL
 			     : epc__hw_eadd(e->layer->d.hw, encl_page_index(e, p),
-					    encl_page_index(e, e->secs.epc_page), EPC__PT_REG, src);
+					    encl_page_index(e, e->secs.epc_page),
+					    (enum epc__page_type)type, attr, src);
 	if (ret) {
 		epc__mutex_unlock(&e->lock);
 		if (ret != -EINVAL) {
@@ -470,11 +587,15 @@ EPC_API int epc_encl_add_page(struct epc_task *t, struct epc_encl *e, uint64_t o
 		goto err_shrink;
 	}
 	ep->encl = e;
-	ep->type = EPC__PT_REG;
-	ep->flags |= EPC__EPAGE_ADDED; /* BACKING may be set already (evict.c) */
+	ep->type = type;
+	ep->attr = attr;
+	/* BACKING may be set already (evict.c) */
+	ep->flags =
+		(uint8_t)((ep->flags & ~(EPC__EPAGE_MAX_R | EPC__EPAGE_MAX_W | EPC__EPAGE_MAX_X)) |
+			  secinfo_max_prot(secinfo));
 	ep->epc_page = p;
-	e->added[e->nr_added_slots++] = offset / EPC_PAGE_SIZE;
-	encl_va_commit(e, va);
+	epc__encl_added_commit_locked(e, ep);
+	epc__encl_va_commit_locked(e, va);
 	atomic_fetch_add(&e->nr_added, 1);
 	atomic_fetch_add(&e->nr_resident, 1);
 	epc__reclaim_mark(e->layer->d.reclaim, p);
@@ -840,13 +961,27 @@ static int va_books_all_held(struct epc_encl *e, const struct va_books *b)
 	return 0;
 }
 
+/* A resident page's type and attributes in the EPCM are what the books say. */
+static int epcm_matches(struct epc_encl *e, const struct epc__encl_page *ep)
+{
+	const struct epc__hw *hw = e->layer->d.hw;
+	uint64_t idx = encl_page_index(e, ep->epc_page);
+
+	if (hw->epcm[idx].type == ep->type && epc__hw_attr(hw, idx) == ep->attr)
+		return 0;
+	return check_fail(e, "a page's EPCM type and attributes are not its books' (offset, attr)",
+			  epc__encl_page_offset(e, ep), epc__hw_attr(hw, idx));
+}
+
 /*
- * One enclave's books: the added list names added pages only, as many as
- * nr_added; resident pages owned by their EPC page and counted in
- * nr_resident; every evicted page (the SECS too) holding exactly one VA slot,
- * and every used slot held by one evicted page; as many VA pages as the
- * enclave's pages need (one per 512 of SECS + added pages, kernel-spec §2.7).
- * O(pages added + VA pages): it walks the added list, never the whole range.
+ * One enclave's books: the added list names pages ever added (LISTED), once
+ * each, as many of them added now as nr_added; a removed page holds nothing;
+ * resident pages owned by their EPC page, with the EPCM's type and attributes,
+ * and counted in nr_resident; every evicted page (the SECS too) holding
+ * exactly one VA slot, and every used slot held by one evicted page; as many
+ * VA pages as the enclave's pages need (one per 512 of SECS + added pages,
+ * kernel-spec §2.7), or more once EDMM removed pages (VA pages stay).
+ * O(pages ever added + VA pages): it walks the added list, never the whole range.
  */
 static int encl_check_one(struct epc_encl *e)
 {
@@ -867,11 +1002,18 @@ static int encl_check_one(struct epc_encl *e)
 		uint64_t i = e->added[k];
 		struct epc__encl_page *ep = i < e->nr_slots ? &e->pages[i] : NULL;
 
-		if (!ep || !(ep->flags & EPC__EPAGE_ADDED)) {
-			ret = check_fail(
-				e, "an entry of the added list (index, slot) is no added page", k,
-				i);
+		if (!ep || !(ep->flags & EPC__EPAGE_LISTED)) {
+			ret = check_fail(e,
+					 "an entry of the added list (index, slot) is no added "
+					 "page, then or now",
+					 k, i);
 			break;
+		}
+		if (!(ep->flags & EPC__EPAGE_ADDED)) { /* removed (EDMM) */
+			if (ep->epc_page || ep->va_page)
+				ret = check_fail(e, "a removed page (offset, slot) holds a page",
+						 i * EPC_PAGE_SIZE, ep->va_slot);
+			continue;
 		}
 		added++;
 		if (ep->epc_page) {
@@ -881,6 +1023,8 @@ static int encl_check_one(struct epc_encl *e)
 						 "resident page (offset, slot) is not its "
 						 "EPC page's owner, or holds a VA slot",
 						 i * EPC_PAGE_SIZE, ep->va_slot);
+			if (!ret)
+				ret = epcm_matches(e, ep);
 		} else {
 			ret = va_books_hold(e, &b, ep);
 		}
@@ -893,9 +1037,13 @@ static int encl_check_one(struct epc_encl *e)
 		ret = check_fail(e, "added pages (listed, books)", added,
 				 atomic_load(&e->nr_added));
 	need = (added + 1 + EPC__VA_SLOTS - 1) / EPC__VA_SLOTS;
-	if (!ret && (e->nr_va != need || e->page_cnt != added + 1))
+	if (!ret && (e->nr_va < need || (!atomic_load(&e->nr_removed) && e->nr_va != need) ||
+		     e->page_cnt != added + 1))
 		ret = check_fail(e, "VA pages (have, need): not what SECS + added pages need",
 				 e->nr_va, need);
+	if (!ret && e->nr_added_slots > e->nr_slots)
+		ret = check_fail(e, "the added list is longer than the enclave (entries, slots)",
+				 e->nr_added_slots, e->nr_slots);
 	if (!ret && resident != atomic_load(&e->nr_resident))
 		ret = check_fail(e, "resident pages (counted, books)", resident,
 				 atomic_load(&e->nr_resident));

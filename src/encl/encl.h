@@ -13,11 +13,23 @@
  *   touch, so only the 4 KiB host pages holding entries of added pages cost
  *   memory. A 1 TiB enclave reserves 8 GiB of address space and touches none
  *   of it until pages are added; nothing ever walks the whole array.
- * - @added lists the slot index of every added page, in EADD order. SGX1
- *   never removes a page on its own (only destroy frees them, all at once),
- *   so an append-only array is the whole record: destroy and the checker
- *   walk it, O(pages added). Its room is reserved before an EADD allocates
- *   anything, so the append at commit cannot fail.
+ * - @added lists the slot index of every page ever added, in the order they
+ *   were first added (EADD, or EAUG). It is append-only: a page removed by
+ *   EDMM keeps its entry (EPC__EPAGE_LISTED stays set on it, so a page added
+ *   again at that slot is not listed twice), and walkers skip entries whose
+ *   page is not EPC__EPAGE_ADDED now. So it is bounded by the distinct
+ *   slots ever used, whatever an enclave's heap does; destroy and the
+ *   checker walk it, O(pages ever added). Its room is reserved before an
+ *   EADD or EAUG allocates anything, so the append at commit cannot fail.
+ * - Dynamic regions (EDMM, epc_encl_declare_dynamic()) are a short array of
+ *   ranges, looked at only when an access finds a slot with no page.
+ *
+ * EDMM (SGX2): pages are added on demand (EAUG by the fault path in a
+ * dynamic region, or where a page was removed), have their permissions
+ * restricted and their type changed, and trimmed pages are removed, one at a
+ * time, with the kernel's checks (edmm.c). @type and @attr of a page mirror
+ * its EPCM entry (the checker compares them); the EPCM itself (hw.h) is what
+ * decides whether the enclave may touch the page.
  *
  * Backing store: a memfd per enclave, laid out like the kernel's shmem file:
  * [pages 0 .. size) [SECS at size] [an EPC__PCMD_SIZE (128) byte PCMD per page from size + EPC_PAGE_SIZE].
@@ -50,7 +62,11 @@
  * takes enclave locks: ECREATE and EADD allocate their pages with reclaim
  * before taking it (under build_lock, which serializes builders of one
  * enclave), and the fault path allocates with NO_RECLAIM and drops the lock
- * before it waits for reclaim.
+ * before it waits for reclaim. EDMM (edmm.c): an EAUG (fault.c) and a
+ * removal take build_lock and then the lock, as EADD does (both change
+ * page_cnt and the added list, which builders read under build_lock); the
+ * other EDMM calls take the lock alone, and reclaim (sgx_reclaim_direct())
+ * before each page with neither held.
  *
  * Lifetime: @refs starts at 1 (the creator's). The reclaimer pins an enclave
  * for the length of a batch with "get unless zero or dying"; destroy marks it
@@ -85,6 +101,13 @@ struct epc__encl_layer;
 #define EPC__EPAGE_ADDED	   0x1
 #define EPC__EPAGE_BEING_RECLAIMED 0x2
 #define EPC__EPAGE_BACKING	   0x4 /* backing space allocated (may precede EADD) */
+#define EPC__EPAGE_LISTED	   0x8 /* in @added (ever added: still mapped once removed) */
+/* The kernel's vm_max_prot_bits: what the page may be mapped with (EADD's
+ * SECINFO permissions; RWX for EAUG'd pages; RW once made a TCS). */
+#define EPC__EPAGE_MAX_R     0x10
+#define EPC__EPAGE_MAX_W     0x20
+#define EPC__EPAGE_MAX_X     0x40
+#define EPC__EPAGE_MAX_SHIFT 4 /* EPC_SECINFO_R/W/X << this */
 
 /* Tunable: pages whose backing space is allocated together (a reclaim batch). */
 #define EPC__BACKING_CHUNK 16
@@ -102,8 +125,15 @@ struct epc__encl_page {
 	struct epc__va_page *va_page; /* lock; evicted: holds the version */
 	uint16_t va_slot;	      /* lock */
 	uint8_t flags;		      /* lock; EPC__EPAGE_* */
-	uint8_t type;		      /* enum epc__page_type */
+	uint8_t type;		      /* lock; enum epc__page_type (the kernel's entry->type) */
+	uint8_t attr;		      /* lock; the EPCM attributes (hw.h) as last set: ELDU's
+					 with no_contents, and the checker's */
 	_Atomic uint8_t accessed;     /* set on access, cleared by aging */
+};
+
+/* A range of slots where accesses may add pages (EDMM): [first, end). */
+struct epc__encl_range {
+	uint64_t first, end;
 };
 
 struct epc_encl {
@@ -125,6 +155,8 @@ struct epc_encl {
 	uint64_t nr_va;		   /* lock */
 	uint64_t page_cnt;	   /* build_lock: SECS + added pages (VA growth) */
 	bool initialized;	   /* lock */
+	struct epc__encl_range dyn[EPC_ENCL_MAX_DYNAMIC]; /* lock: dynamic regions */
+	unsigned nr_dyn;				  /* lock */
 
 	int backing_fd; /* -1 with no_contents */
 	unsigned char *backing;
@@ -141,6 +173,7 @@ struct epc_encl {
 	/* statistics (lock, read racily by stats) */
 	_Atomic uint64_t nr_added, nr_resident, nr_faults, nr_evicted, nr_reloaded;
 	_Atomic uint64_t nr_accesses; /* pages touched by accesses (relaxed) */
+	_Atomic uint64_t nr_augmented, nr_trimmed, nr_removed; /* EDMM */
 
 	struct epc__list layer_node; /* on the layer's encls (layer lock) */
 };

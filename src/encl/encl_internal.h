@@ -84,4 +84,49 @@ void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum ep
  * Return: 0; -EIO (the page stays resident). */
 int epc__encl_ewb_locked(struct epc_encl *e, struct epc__encl_page *ep);
 
+/*
+ * VA growth for a page added with NO_RECLAIM under the enclave lock (EAUG,
+ * the kernel's sgx_encl_grow(encl, SGX_NO_RECLAIM)): counts the page in
+ * page_cnt and hands back in *@va a new VA page when one is needed, not
+ * listed yet (NULL otherwise). build_lock and lock held. Return: 0; the
+ * allocation's -EBUSY (*@busy_scope says where room must be made) or
+ * -ENOMEM; -EIO (EPA).
+ */
+int epc__encl_grow_locked(struct epc_task *t, struct epc_encl *e, struct epc__va_page **va,
+			  struct epc_cgroup **busy_scope);
+/* List @v (from a grow, may be NULL) for eviction. Lock held. */
+void epc__encl_va_commit_locked(struct epc_encl *e, struct epc__va_page *v);
+/* Undo a grow whose page was not committed: page_cnt back, @v (may be NULL)
+ * EREMOVEd and uncharged. build_lock and lock held. */
+void epc__encl_shrink_locked(struct epc_encl *e, struct epc__va_page *v);
+/* Room in the added list for @ep (none needed once listed). build_lock and
+ * lock held. Return: 0; -ENOMEM. */
+int epc__encl_added_reserve_locked(struct epc_encl *e, struct epc__encl_page *ep);
+/* @ep is added: ADDED, and listed unless it was before. Lock held. */
+void epc__encl_added_commit_locked(struct epc_encl *e, struct epc__encl_page *ep);
+
+/*
+ * The kernel's __sgx_encl_load_page() for an added page @ep: 0 when resident
+ * (-EBUSY while a reclaimer writes it back, *@busy_scope NULL), else the SECS
+ * (if out) and the page are loaded back with NO_RECLAIM on @t's behalf.
+ * @count_fault: count it in nr_faults (an access's first try).
+ * Return: 0; -EBUSY (retry once room is made in *@busy_scope); -ENOMEM;
+ * -EFAULT (ELDU failed verification); -EOWNERDEAD. Lock held.
+ */
+int epc__encl_load_page_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+			       bool count_fault, struct epc_cgroup **busy_scope);
+
+/*
+ * Fault @ep in on @t's behalf, as an access does (EAUG where an access may
+ * add it, ELDU when evicted, waiting for reclaim and retrying on -EBUSY),
+ * then call @fn with the enclave lock held and @ep resident. Return: @fn's;
+ * the fault's -EFAULT, -EINTR, -ENOMEM, -EOWNERDEAD.
+ */
+typedef int (*epc__encl_resident_fn)(struct epc_encl *e, struct epc__encl_page *ep, void *arg);
+int epc__encl_fault_in(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+		       epc__encl_resident_fn fn, void *arg);
+
+/* May an access reach slot @i (added, added once, or in a dynamic region)? Lock held. */
+bool epc__encl_slot_mapped_locked(const struct epc_encl *e, uint64_t i);
+
 #endif

@@ -44,6 +44,9 @@ EPC_API int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, s
 	s.nr_out = s.nr_pages > s.nr_resident ? s.nr_pages - s.nr_resident : 0;
 	s.secs_out = secs_out;
 	s.nr_accesses = atomic_load_explicit(&e->nr_accesses, memory_order_relaxed);
+	s.nr_augmented = atomic_load(&e->nr_augmented);
+	s.nr_trimmed = atomic_load(&e->nr_trimmed);
+	s.nr_removed = atomic_load(&e->nr_removed);
 	if (e->backing_fd >= 0) {
 		s.backing_bytes = (s.nr_out + s.secs_out) * BACKING_BYTES_PER_PAGE;
 		if (!fstat(e->backing_fd, &sb))

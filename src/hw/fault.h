@@ -40,6 +40,9 @@ enum epc__fault_site {
 	EPC__FAULT_PAGE_ALLOC,	  /* -errno: the allocator finds no page */
 	EPC__FAULT_HOST_ALLOC,	  /* -errno: a host allocation (memory, mapping, memfd, lock) */
 	EPC__FAULT_RANDOM,	  /* non-zero: the OS random source fails (the sealing key) */
+	EPC__FAULT_EAUG,	  /* SGX code */
+	EPC__FAULT_EMODPR,	  /* SGX code */
+	EPC__FAULT_EMODT,	  /* SGX code */
 	EPC__FAULT_NR_SITES,
 };
 

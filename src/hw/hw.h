@@ -51,11 +51,25 @@ enum epc__sgx_err {
 	EPC__SGX_ENCLAVE_ACT = 14,
 	EPC__SGX_PREV_TRK_INCMPL = 17,
 	EPC__SGX_PG_IS_SECS = 18,
+	EPC__SGX_PAGE_ATTRIBUTES_MISMATCH = 19, /* EACCEPT: SECINFO is not the EPCM's */
+	EPC__SGX_PAGE_NOT_MODIFIABLE = 20,	/* EMODPR, EMODT: PENDING or MODIFIED */
 	EPC__SGX_INVALID_COUNTER = 25,
 	EPC__SGX_PG_NONEPC = 26,
 	EPC__SGX_TRACK_NOT_REQUIRED = 27,
 	EPC__SGX_ENCLS_FAULT = 0x40000000, /* the kernel's ENCLS_FAULT_FLAG: a #GP/#PF */
 };
+
+/* A leaf that faulted: EPC__SGX_ENCLS_FAULT | the trap number (ENCLS_TRAPNR()). */
+#define EPC__X86_TRAP_GP 13
+#define EPC__X86_TRAP_PF 14
+static inline bool epc__encls_faulted(int ret)
+{
+	return ret & EPC__SGX_ENCLS_FAULT;
+}
+static inline int epc__encls_trapnr(int ret)
+{
+	return ret & ~EPC__SGX_ENCLS_FAULT;
+}
 
 /* EPCM page types (the SDM's PT_* values). */
 enum epc__page_type {
@@ -68,6 +82,16 @@ enum epc__page_type {
 
 #define EPC__EPCM_VALID	  0x1
 #define EPC__EPCM_BLOCKED 0x2
+/*
+ * Bits 2..7 of the flags: the page's security attributes, in the layout of
+ * the low byte of a SECINFO's flags (EPC_SECINFO_R, _W, _X, _PENDING,
+ * _MODIFIED, _PR of epcmm.h) shifted up by this much. "attr" below is that
+ * byte: what EADD and EAUG set, EMODPR, EMODT and EACCEPT change, and EWB
+ * seals into the PCMD so that ELDU restores it.
+ */
+#define EPC__EPCM_ATTR_SHIFT 2
+#define EPC__ATTR_PERMS	     0x07 /* R, W, X */
+#define EPC__ATTR_MASK	     0x3f
 
 /*
  * One EPCM entry. @link: for a child page, the index + 1 of its SECS; for a
@@ -76,8 +100,9 @@ enum epc__page_type {
 struct epc__epcm {
 	_Atomic uint32_t link;
 	uint8_t type;	/* enum epc__page_type, valid when VALID */
-	uint8_t flags;	/* EPC__EPCM_* */
-	uint16_t epoch; /* ETRACK epoch the page was blocked in */
+	uint8_t flags;	/* EPC__EPCM_*, and the attributes above them */
+	uint16_t epoch; /* ETRACK epoch the page was blocked, or last modified
+			   (EMODPR, EMODT), in */
 };
 _Static_assert(sizeof(struct epc__epcm) <= 8, "EPCM entry over its 8-byte budget");
 
@@ -140,9 +165,10 @@ int epc__hw_eremove(struct epc__hw *hw, uint64_t idx);
 
 /* ECREATE: page @idx becomes the SECS of enclave @encl_id. */
 int epc__hw_ecreate(struct epc__hw *hw, uint64_t idx, uint64_t encl_id, uint64_t size);
-/* EADD: page @idx becomes a child of @secs_idx with the bytes of @src (NULL: zeros). */
+/* EADD: page @idx becomes a child of @secs_idx of @type with permissions
+ * @attr (EPC__ATTR_PERMS bits) and the bytes of @src (NULL: zeros). */
 int epc__hw_eadd(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx, enum epc__page_type type,
-		 const void *src);
+		 uint8_t attr, const void *src);
 /* EPA: page @idx becomes a VA page, every slot empty. */
 int epc__hw_epa(struct epc__hw *hw, uint64_t idx);
 /* EBLOCK: no new TLB mappings of page @idx; stamps it with its SECS's epoch. */
@@ -151,6 +177,44 @@ int epc__hw_eblock(struct epc__hw *hw, uint64_t idx);
 void epc__hw_unblock(struct epc__hw *hw, uint64_t idx);
 /* ETRACK: start a new tracking epoch for the enclave of SECS @secs_idx. */
 int epc__hw_etrack(struct epc__hw *hw, uint64_t secs_idx);
+
+/*
+ * SGX2 (EDMM). The ENCLS leaves the kernel runs, and the ENCLU leaf the
+ * enclave runs (EACCEPT), with the SDM's checks and return codes; a fault is
+ * EPC__SGX_ENCLS_FAULT | EPC__X86_TRAP_PF (or _GP), as the kernel's
+ * encls_faulted() sees it. EMODPR and EMODT stamp the page with its SECS's
+ * epoch: EACCEPT of the change says NOT_TRACKED until an ETRACK followed.
+ *
+ * EAUG: page @idx becomes a zeroed PT_REG child of @secs_idx, R|W, PENDING
+ * (unusable until the enclave EACCEPTs it).
+ */
+int epc__hw_eaug(struct epc__hw *hw, uint64_t idx, uint64_t secs_idx);
+/* EMODPR: the permissions of PT_REG page @idx become those AND @perms; if
+ * that took any away, PR is set. A PENDING or MODIFIED page: NOT_MODIFIABLE;
+ * an invalid or non-REG page: a #PF (the kernel's probe of an accepted trim). */
+int epc__hw_emodpr(struct epc__hw *hw, uint64_t idx, uint8_t perms);
+/* EMODT: page @idx becomes @type (PT_TCS or PT_TRIM), no permissions,
+ * MODIFIED. A PENDING or MODIFIED page: NOT_MODIFIABLE; invalid: #PF;
+ * another @type: #GP. */
+int epc__hw_emodt(struct epc__hw *hw, uint64_t idx, enum epc__page_type type);
+/*
+ * EACCEPT (ENCLU, from inside the enclave) of page @idx with @secinfo (the
+ * page type in bits 15:8, the attributes in 7:0): the page's pending change
+ * (PENDING, MODIFIED or PR) matches @secinfo's and is cleared. Return: 0;
+ * PAGE_ATTRIBUTES_MISMATCH (no such change pending, or another one);
+ * NOT_TRACKED (a MODIFIED or PR change no ETRACK has followed yet); a #PF
+ * for an invalid page, a #GP for reserved bits in @secinfo.
+ */
+int epc__hw_eaccept(struct epc__hw *hw, uint64_t idx, uint64_t secinfo);
+/* May the enclave read (or @write) page @idx? A valid PT_REG page, neither
+ * PENDING nor MODIFIED, with the permission. Otherwise the access is a #PF
+ * with the SGX bit set (the kernel's selftests see error code 0x8005/0x8007). */
+bool epc__hw_encl_may_access(const struct epc__hw *hw, uint64_t idx, bool write);
+/* The attributes of page @idx (EPC__ATTR_MASK bits). */
+static inline uint8_t epc__hw_attr(const struct epc__hw *hw, uint64_t idx)
+{
+	return (uint8_t)(hw->epcm[idx].flags >> EPC__EPCM_ATTR_SHIFT);
+}
 
 /**
  * struct epc__ewb_args - EWB of page @idx into @contents/@pcmd (both NULL with
@@ -170,7 +234,8 @@ int epc__hw_ewb(struct epc__hw *hw, const struct epc__ewb_args *a);
  * struct epc__eldu_args - ELDU into page @idx (a child of @secs_idx, or a SECS
  * when @secs_idx is UINT64_MAX) of the image at @contents/@pcmd, verified
  * against the version in slot @va_slot of VA page @va_idx (then cleared).
- * @type: the page type, used only with no_contents (the PCMD says it otherwise).
+ * @type, @attr: the page type and attributes, used only with no_contents (the
+ * PCMD says them otherwise, under the MAC).
  */
 struct epc__eldu_args {
 	uint64_t idx, secs_idx;
@@ -178,6 +243,7 @@ struct epc__eldu_args {
 	uint64_t va_idx;
 	unsigned va_slot;
 	uint8_t type;
+	uint8_t attr;
 	const void *contents;
 	const void *pcmd;
 };

@@ -7,8 +7,10 @@
  * never repeats (it would take centuries at a billion EWBs a second to wrap;
  * we refuse to seal rather than wrap), and that version is the GCM nonce, so a
  * (key, nonce) pair is never reused. The AAD binds the enclave id, the page
- * offset, the page type and the version: a page moved to another slot, another
- * enclave, or replaced by an older image of itself fails the tag check.
+ * offset, the page type, its EPCM attributes (permissions and the SGX2
+ * PENDING, MODIFIED and PR states) and the version: a page moved to another
+ * slot, another enclave, replaced by an older image of itself, or given other
+ * attributes fails the tag check.
  *
  * Cipher contexts are expensive to create, so pools keep them; a caller
  * takes one for the duration of one seal or open. The pools and the versions
@@ -40,6 +42,7 @@ struct epc__seal_aad {
 	uint64_t offset;
 	uint64_t version;
 	uint8_t type;
+	uint8_t attr; /* hw.h: the EPCM attribute byte */
 } __attribute__((packed));
 
 struct evp_cipher_ctx_st;

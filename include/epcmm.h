@@ -174,6 +174,13 @@ enum epc_cgroup_mode {
  *	both off modes a misc.max write is refused with -EOPNOTSUPP (a limit
  *	that would be ignored is not accepted); the misc.* files can still be
  *	read.
+ * @margin_reclaim: (epc_create2() only) false (the default): v17 as
+ *	written, where a cgroup's background reclaim is queued when a charge is
+ *	refused and then reclaims to 32 pages below the limit; an enclave whose
+ *	pages fit its limit never pages. true: also queue it after a successful
+ *	charge that leaves the cgroup within 32 pages of the tightest limit on
+ *	its path (limits above 128 pages), the post-charge trigger v11's
+ *	changelog meant but v10-v17 never reach (docs/DIFFERENCES.md C2).
  */
 struct epc_config {
 	int nr_nodes;
@@ -190,6 +197,7 @@ struct epc_config {
 	void *log_arg;
 	int nr_workers;
 	enum epc_cgroup_mode cgroup_mode;
+	bool margin_reclaim;
 };
 #define EPC_MAX_WORKERS 64
 

@@ -134,6 +134,7 @@ static int setup_machine(struct engine *eng)
 		.no_contents = !s->run.contents,
 		.log = eng_log,
 		.log_arg = eng,
+		.margin_reclaim = s->run.margin_reclaim,
 	};
 	int ret;
 
@@ -141,7 +142,7 @@ static int setup_machine(struct engine *eng)
 		secs[i] = (struct epc_section_desc){.phys_addr = s->sections[i].phys,
 						    .size = s->sections[i].size,
 						    .node = s->sections[i].node};
-	ret = epc_create(&cfg, &eng->epc);
+	ret = epc_create2(&cfg, sizeof(cfg), &eng->epc);
 	if (ret) {
 		eng_fail(eng, -EIO, "cannot build the machine: %s", strerror(-ret));
 		return ret;

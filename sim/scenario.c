@@ -821,6 +821,10 @@ static void key_run(struct parser *p, const char *key, const char *v)
 		if (!parse_enum(v, onoff, 2, &i))
 			return fail(p, "[run] contents: '%s' (expected on or off)", v);
 		r->contents = i;
+	} else if (!strcmp(key, "margin-reclaim")) {
+		if (!parse_enum(v, onoff, 2, &i))
+			return fail(p, "[run] margin-reclaim: '%s' (expected on or off)", v);
+		r->margin_reclaim = i;
 	} else if (!strcmp(key, "cycles-access")) {
 		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.access);
 	} else if (!strcmp(key, "cycles-fault")) {
@@ -835,7 +839,8 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	} else {
 		fail(p,
 		     "[run]: unknown key '%s' (seed, mode, fallback, pcp-batch, contents, "
-		     "cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)",
+		     "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
+		     "clock-ghz)",
 		     key);
 	}
 }

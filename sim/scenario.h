@@ -161,6 +161,9 @@ struct sim_run_opts {
 	enum epc_fallback fallback;
 	unsigned pcp_batch;
 	bool contents; /* page bytes and AES-GCM sealing (slower); default off */
+	/* the post-charge background-reclaim trigger (epc_config.margin_reclaim);
+	 * default off, as v17 runs */
+	bool margin_reclaim;
 	struct sim_cost cost;
 };
 

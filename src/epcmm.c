@@ -313,6 +313,8 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 				&epc->log);
 	if (ret)
 		goto err_encl;
+	/* Nothing charges before epc_create() returns. */
+	epc->reclaim.margin_reclaim = cfg->margin_reclaim;
 	log_nodes_without_epc(epc);
 	resolved_free(&rc);
 	*out = epc;

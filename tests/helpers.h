@@ -81,6 +81,7 @@ struct topo {
 	enum epc_fallback fallback;
 	unsigned pcp_batch;
 	bool threads, no_contents, no_sanitize;
+	bool margin_reclaim; /* the post-charge trigger (DIFFERENCES C2); v17: off */
 	struct log_catcher *lc;
 };
 
@@ -107,7 +108,8 @@ static inline struct epc *make_topo(const struct topo *tp)
 	c.no_contents = tp->no_contents;
 	c.log = tp->lc ? log_catch : log_quiet;
 	c.log_arg = tp->lc;
-	assert_int_equal(epc_create(&c, &epc), 0);
+	c.margin_reclaim = tp->margin_reclaim;
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 	if (!tp->no_sanitize)
 		assert_int_equal(epc_sanitize_wait(epc), 0);
 	return epc;

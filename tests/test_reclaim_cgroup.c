@@ -507,10 +507,14 @@ static void test_reclaim_b56_no_reclaim_at_limit_queues_async_work(void **state)
 	b56_run(200, 202 - 3 * 16); /* limit 202 > 128: until usage < 170 */
 }
 
-/* DESIGN §4.5: a successful charge within 32 pages of a limit over 128 pages queues the work. */
+/*
+ * DESIGN §4.5, with epc_config.margin_reclaim: a successful charge within 32
+ * pages of a limit over 128 pages queues the work.
+ */
 static void test_reclaim_b56_margin_reached_by_charge_queues_work(void **state)
 {
-	struct epc *epc = make_epc(512);
+	struct epc *epc = make_topo(&(struct topo){
+		.nr_nodes = 1, .nr_sections = 1, .pages = 512, .margin_reclaim = true});
 	struct epc_cgroup *c = make_cg(epc, "/C");
 	struct epc_task *tc = make_task(epc, c, 0);
 	struct epc_encl *ec;
@@ -526,6 +530,30 @@ static void test_reclaim_b56_margin_reached_by_charge_queues_work(void **state)
 	assert_int_equal(epc_run_background(epc), 0);
 	CHECK(cg_usage_pages(c) < 168, "the work restored the margin");
 	CHECK(cg_usage_pages(c) >= 168 - 16, "in one 16-page round");
+	epc_encl_destroy(ec);
+	epc_task_destroy(tc);
+	epc_destroy(epc);
+}
+
+/*
+ * v17 as written (the default): the post-charge trigger is never reached, so
+ * an enclave whose pages fit under its cgroup's limit queues no work and is
+ * never paged, however close to the limit it comes.
+ */
+static void test_reclaim_b56_v17_charge_near_limit_queues_nothing(void **state)
+{
+	struct epc *epc = make_epc(512);
+	struct epc_cgroup *c = make_cg(epc, "/C");
+	struct epc_task *tc = make_task(epc, c, 0);
+	struct epc_encl *ec;
+
+	(void)state;
+	set_max_pages(c, 200);
+	ec = build(tc, 196, 196, 36, false); /* 198 pages of 200: within the margin */
+	CHECK_EQ(atomic_load(&c->work_pending), false, "v17: no work after a charge that fits");
+	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_EQ(stats(epc).nr_evicted, 0, "nothing is paged out of an enclave that fits");
+	CHECK_EQ(cg_usage_pages(c), 198, "every page stays resident");
 	epc_encl_destroy(ec);
 	epc_task_destroy(tc);
 	epc_destroy(epc);
@@ -813,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_b55_threads_faults_under_a_full_ancestor),
 		cmocka_unit_test(test_reclaim_b56_no_reclaim_at_limit_queues_async_work),
 		cmocka_unit_test(test_reclaim_b56_margin_reached_by_charge_queues_work),
+		cmocka_unit_test(test_reclaim_b56_v17_charge_near_limit_queues_nothing),
 		cmocka_unit_test(test_reclaim_b57_each_failed_charge_iteration_counts_an_event),
 		cmocka_unit_test(test_reclaim_b58_fair_rotation_in_preorder),
 		cmocka_unit_test(test_reclaim_b59_removed_cgroup_cursor_moves_on),

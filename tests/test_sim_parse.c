@@ -238,7 +238,7 @@ static const struct bad bad_cases[] = {
 	 "1000000000000)"},
 	{BASE "[run]\nspeed = 1\n",
 	 "t.ini:6: [run]: unknown key 'speed' (seed, mode, fallback, pcp-batch, contents, "
-	 "cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)"},
+	 "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)"},
 };
 
 static void test_sim_parse_errors(void **state)

@@ -199,11 +199,13 @@ static void test_stats_ksgxd_and_direct(void **state)
  * threshold, so the 32-page margin applies). An enclave of 180 pages brings
  * /a to 182 pages; the charge that reached 168 (200 - 32) queued /a's work,
  * once. It runs in epc_run_background(): one round evicts the 16 oldest pages
- * (166 < 168: done).
+ * (166 < 168: done). The post-charge trigger is the instance's option
+ * (margin_reclaim; v17 as written never queues work after a charge that fits).
  */
 static void test_stats_cgroup_background_work(void **state)
 {
-	struct epc *epc = make_epc(1024);
+	struct epc *epc = make_topo(&(struct topo){
+		.nr_nodes = 1, .nr_sections = 1, .pages = 1024, .margin_reclaim = true});
 	struct epc_cgroup *a = make_cg(epc, "/a");
 	struct epc_task *t = make_task(epc, a, 0);
 	struct epc_cgroup_stats cs;

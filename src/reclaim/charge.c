@@ -17,15 +17,17 @@ static bool signal_pending(const struct epc__alloc_req *req)
 }
 
 /*
- * DESIGN §4.5: the async margin reclaim v17 meant to run. After a successful
- * charge, queue the cgroup's work when its usage is within the margin of the
- * tightest limit above it. Cheap unless it fires: @min_max came with the charge.
+ * DESIGN §4.5: the async margin reclaim v17 meant to run, when the instance
+ * asks for it (epc_config.margin_reclaim; v17 as written never reaches it).
+ * After a successful charge, queue the cgroup's work when its usage is within
+ * the margin of the tightest limit above it. Cheap unless it fires: @min_max
+ * came with the charge.
  */
 static void margin_check(struct epc__reclaimer *r, struct epc_cgroup *cg, uint64_t min_max)
 {
 	uint64_t max_pages = min_max / EPC_PAGE_SIZE;
 
-	if (max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
+	if (!r->margin_reclaim || max_pages <= EPC__CG_LOW_LIMIT_PAGES || min_max == EPC__MISC_MAX)
 		return;
 	/* the counter bounds the exact usage from above: only near the margin
 	 * is the exact read (the stocks' transfer lock) worth taking */

@@ -95,6 +95,7 @@ struct epc__reclaimer {
 	struct epc__cgroups *cgroups;	    /* read-only */
 	const struct epc__log *log;	    /* read-only */
 	bool threads;			    /* read-only: THREADS mode */
+	bool margin_reclaim; /* read-only once epc_create() returns: epc_config's */
 	const struct epc__reclaim_ops *ops; /* read-only after init */
 
 	/*

@@ -34,10 +34,18 @@ void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
 
 void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate)
 {
-	if (faults && rate < 0.00005)
-		snprintf(buf, len, "<0.01%%");
-	else
-		snprintf(buf, len, "%.2f%%", 100 * rate);
+	double pct = 100 * rate;
+	int decimals;
+
+	if (!faults || rate <= 0) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	/* Two significant digits below 1%, two decimals above. */
+	decimals = pct >= 1 ? 2 : 1 - (int)floor(log10(pct));
+	if (decimals > SIM_RATE_MAX_DECIMALS)
+		decimals = SIM_RATE_MAX_DECIMALS;
+	snprintf(buf, len, "%.*f%%", decimals, pct);
 }
 
 void sim_fmt_count(char *buf, size_t len, uint64_t n)

@@ -21,7 +21,9 @@
 void sim_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1,234,567" */
 void sim_fmt_count(char *buf, size_t len, uint64_t n);
-/* A fault rate in percent: "1.23%"; "<0.01%" when faults round to 0.00%. */
+#define SIM_RATE_MAX_DECIMALS 12 /* a rate of one fault in 10^12 accesses: 0.00000000010% */
+/* A fault rate in percent, with the digits a decision needs: "9.87%" from
+ * 1% up, two significant digits below ("0.62%", "0.0027%"), "0" for none. */
 void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate);
 
 /* The report's first line: title, machine, seed, mode. */

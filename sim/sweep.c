@@ -380,7 +380,7 @@ static void target_text(char *buf, size_t len, const struct sim_sweep_params *p)
 	if (p->target_slowdown > 0)
 		snprintf(buf, len, "a modelled slowdown at or under %.2fx", p->target_slowdown);
 	else
-		snprintf(buf, len, "a fault rate at or under %.2f%%", 100 * p->target);
+		snprintf(buf, len, "a fault rate at or under %g%%", 100 * p->target);
 }
 
 void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)

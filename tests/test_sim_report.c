@@ -54,20 +54,32 @@ static void test_sim_report_sizes(void **state)
 	assert_string_equal(buf, "1023 B");
 }
 
-/* A rate that rounds to 0.00% but has faults does not say 0.00%. */
+/* Rates print with the digits a decision needs: two decimals from 1%, two
+ * significant digits below (never "<0.01%"), and no faults as "0". */
 static void test_sim_report_rates(void **state)
 {
+	static const struct {
+		uint64_t faults;
+		double rate;
+		const char *want;
+	} cases[] = {
+		{0, 0, "0"},
+		{533, 533.0 / 20000000, "0.0027%"},
+		{1, 0.0001, "0.010%"},
+		{1, 1e-12, "0.00000000010%"},
+		{3132, 0.0062, "0.62%"},
+		{5862, 0.014655, "1.47%"},
+		{44000, 0.88, "88.00%"},
+	};
 	char buf[32];
 
 	(void)state;
-	sim_fmt_rate(buf, sizeof(buf), 0, 0);
-	assert_string_equal(buf, "0.00%");
-	sim_fmt_rate(buf, sizeof(buf), 533, 533.0 / 20000000);
-	assert_string_equal(buf, "<0.01%");
-	sim_fmt_rate(buf, sizeof(buf), 1, 0.0001);
-	assert_string_equal(buf, "0.01%");
-	sim_fmt_rate(buf, sizeof(buf), 5862, 0.014655);
-	assert_string_equal(buf, "1.47%");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sim_fmt_rate(buf, sizeof(buf), cases[i].faults, cases[i].rate);
+		if (strcmp(buf, cases[i].want))
+			fail_msg("rate %g (%llu faults): '%s', expected '%s'", cases[i].rate,
+				 (unsigned long long)cases[i].faults, buf, cases[i].want);
+	}
 }
 
 int main(void)

@@ -93,7 +93,12 @@ int epcmm_cgroup_mkdir(struct epcmm_client *c, const char *path);
 int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path);
 
 /* The daemon's status report, text (docs/PROTOCOL.md, STATUS), into a
- * malloc()ed NUL-terminated string the caller frees. */
+ * malloc()ed NUL-terminated string the caller frees. A report too big for
+ * one reply is gathered in pages (STATUS_PAGE), up to 1 GiB; the pages are
+ * not one snapshot (a cgroup made or removed meanwhile may be missed or
+ * listed twice). Return: 0; -E2BIG the report is over 1 GiB, or over one
+ * reply and the daemon predates pages; -ENOMEM; -EPROTO a malformed reply;
+ * a transport error. */
 int epcmm_status(struct epcmm_client *c, char **text);
 
 #ifdef __cplusplus

@@ -20,6 +20,7 @@ struct epcmm_client {
 	bool broken;	      /* a transport error: every later call fails */
 	struct epcmm_wr req;  /* the request being built: header room, then payload */
 	struct epcmm_wr resp; /* the last reply's payload */
+	bool status_paged;    /* the report outgrew one STATUS reply: ask for pages */
 };
 
 API const char *epcmm_client_socket_path(void)
@@ -377,18 +378,110 @@ API int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path)
 	return cg_dir(c, EPCMM_MSG_CG_RMDIR, path);
 }
 
+/* Append @n bytes at @p to the report being gathered in *@buf. */
+static int text_append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	if (n > EPCMM_STATUS_MAX_TOTAL - *len)
+		return -E2BIG;
+	if (*len + n + 1 > *cap) {
+		size_t want = *cap ? *cap : 65536;
+		char *nb;
+
+		while (want < *len + n + 1)
+			want *= 2;
+		nb = realloc(*buf, want);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = want;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Where a page of the status report starts: a line, and bytes into it. */
+struct status_pos {
+	uint64_t line, off;
+};
+
+/* One STATUS_PAGE round trip from @at: its text appended to *@buf, where
+ * the next page starts in *@next (0, 0: this was the last). */
+static int status_page(struct epcmm_client *c, struct status_pos at, struct status_pos *next,
+		       char **buf, size_t *len, size_t *cap)
+{
+	const size_t head = 2 * sizeof(uint64_t);
+	bool last, ahead;
+	size_t n;
+	int ret;
+
+	req_begin(c);
+	epcmm_wr_u64(&c->req, at.line);
+	epcmm_wr_u64(&c->req, at.off);
+	ret = call(c, EPCMM_MSG_STATUS_PAGE);
+	if (ret)
+		return ret;
+	if (c->resp.len < head)
+		goto bad;
+	memcpy(&next->line, c->resp.buf, sizeof(next->line));
+	memcpy(&next->off, c->resp.buf + sizeof(next->line), sizeof(next->off));
+	n = c->resp.len - head;
+	last = !next->line && !next->off;
+	ahead = next->line > at.line || (next->line == at.line && next->off > at.off);
+	/* a page moves on (no loop), holds text unless it is the last, no NUL */
+	if ((!last && (!ahead || !n)) || memchr(c->resp.buf + head, 0, n))
+		goto bad;
+	return text_append(buf, len, cap, c->resp.buf + head, n);
+bad:
+	c->broken = true;
+	return -EPROTO;
+}
+
+/* The report in pages (docs/PROTOCOL.md, STATUS_PAGE). */
+static int status_paged(struct epcmm_client *c, char **text)
+{
+	struct status_pos at = {0, 0}, next = {0, 0};
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int ret;
+
+	do {
+		ret = status_page(c, at, &next, &buf, &len, &cap);
+		/* a daemon that predates pages refuses the type (and hangs up):
+		 * to the caller, the report is still just too big */
+		if (ret == -EBADMSG && !at.line && !at.off)
+			ret = -E2BIG;
+		at = next;
+	} while (!ret && (next.line || next.off));
+	if (!ret && !buf)
+		ret = text_append(&buf, &len, &cap, "", 0);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*text = buf;
+	return 0;
+}
+
 API int epcmm_status(struct epcmm_client *c, char **text)
 {
 	int ret;
 
-	req_begin(c);
-	ret = call(c, EPCMM_MSG_STATUS);
-	if (ret)
-		return ret;
-	*text = malloc(c->resp.len + 1);
-	if (!*text)
-		return -ENOMEM;
-	memcpy(*text, c->resp.buf, c->resp.len);
-	(*text)[c->resp.len] = '\0';
-	return 0;
+	if (!c->status_paged) {
+		req_begin(c);
+		ret = call(c, EPCMM_MSG_STATUS);
+		if (ret != -E2BIG) {
+			if (ret)
+				return ret;
+			*text = malloc(c->resp.len + 1);
+			if (!*text)
+				return -ENOMEM;
+			memcpy(*text, c->resp.buf, c->resp.len);
+			(*text)[c->resp.len] = '\0';
+			return 0;
+		}
+		c->status_paged = true; /* and from now on, straight to pages */
+	}
+	return status_paged(c, text);
 }

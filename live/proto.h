@@ -27,6 +27,12 @@
 #define EPCMM_PROTO_MAX_IO	(1u << 20)
 #define EPCMM_PROTO_MAX_PAYLOAD (EPCMM_PROTO_MAX_IO + 64)
 #define EPCMM_PROTO_MAX_STR	4096 /* a path, a file name or a file's text */
+/* STATUS_PAGE: the most text a page holds (whole lines, but for a line
+ * longer than a page), so a reply is at most 16 + this many bytes. */
+#define EPCMM_STATUS_PAGE_MAX EPCMM_PROTO_MAX_IO
+/* The client library's bound on a whole status report gathered from pages
+ * (about 200,000 cgroups with 4 KiB paths): past it, -E2BIG. */
+#define EPCMM_STATUS_MAX_TOTAL (1ull << 30)
 
 enum epcmm_msg_type {
 	EPCMM_MSG_PING = 1,
@@ -44,6 +50,7 @@ enum epcmm_msg_type {
 	EPCMM_MSG_CG_MKDIR = 13,
 	EPCMM_MSG_CG_RMDIR = 14,
 	EPCMM_MSG_STATUS = 15,
+	EPCMM_MSG_STATUS_PAGE = 16,
 	EPCMM_MSG_TYPE_END,
 };
 #define EPCMM_MSG_REPLY 0x8000

@@ -529,6 +529,14 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 	case EPCMM_MSG_STATUS:
 		ret = epcmm_rd_end(r);
 		return ret ? ret : live_server_status(s->srv, out);
+	case EPCMM_MSG_STATUS_PAGE: {
+		uint64_t line, off;
+
+		if ((ret = epcmm_rd_u64(r, &line)) || (ret = epcmm_rd_u64(r, &off)) ||
+		    (ret = epcmm_rd_end(r)))
+			return ret;
+		return live_server_status_page(s->srv, line, off, out);
+	}
 	}
 	return -EBADMSG;
 }
@@ -563,80 +571,276 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 
 /* ------------------------------------------------------------ status */
 
-static void wr_printf(struct epcmm_wr *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void wr_printf(struct epcmm_wr *w, const char *fmt, ...)
+/* Path bytes the report writes as \ooo octal escapes (as the kernel's
+ * /proc/self/mountinfo does): the separators, the escape itself, and what a
+ * terminal would act on. Cgroup names may hold any byte but '/' and '\n'. */
+static bool status_escaped(unsigned char c)
 {
-	char line[512];
+	return c <= ' ' || c == '\\' || c == 0x7f;
+}
+
+/* @path as the report writes it. Return: @path itself when no byte needs
+ * escaping; else a malloc'd copy, also in *@copy (the caller frees it);
+ * NULL without memory. */
+static const char *status_path(const char *path, char **copy)
+{
+	size_t n = 0, len = strlen(path);
+	char *o;
+
+	*copy = NULL;
+	for (size_t i = 0; i < len; i++)
+		n += status_escaped((unsigned char)path[i]) ? 4 : 1;
+	if (n == len)
+		return path;
+	o = *copy = malloc(n + 1);
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (status_escaped(c))
+			o += sprintf(o, "\\%03o", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return *copy;
+}
+
+/*
+ * The report being written, a line at a time, straight into @w: no line
+ * length limit. Lines are numbered from 0 ("epcmm-status 1"). Those before
+ * line @from are counted, not formatted; of line @from, the first @from_off
+ * bytes (sent already) are left out. With @page_max, the page holds at most
+ * that many bytes of text: it ends before a line that does not fit in what
+ * is left, or, for a line longer than a whole page, inside it; @full is set
+ * and @next_line, @next_off say where the next page starts.
+ */
+struct status_out {
+	struct epcmm_wr *w;
+	uint64_t line;	   /* lines of the report so far, written or skipped */
+	uint64_t from;	   /* the line the page starts at */
+	uint64_t from_off; /* ... and the bytes of it that are not to be sent again */
+	size_t page_max;   /* 0: the whole report (bounded by the payload limit) */
+	size_t start;	   /* @w->len where this page's text starts */
+	bool full;
+	uint64_t next_line, next_off;
+};
+
+static void status_page_full(struct status_out *so, uint64_t off)
+{
+	so->full = true;
+	so->next_line = so->line;
+	so->next_off = off;
+}
+
+static void status_error(struct status_out *so, int err)
+{
+	if (!so->w->err)
+		so->w->err = err;
+}
+
+static void status_line(struct status_out *so, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void status_line(struct status_out *so, const char *fmt, ...)
+{
+	size_t skip = 0, len, room = SIZE_MAX, take, used = so->w->len - so->start;
+	char *text, *p;
 	va_list ap;
 	int n;
 
+	if (so->full)
+		return;
+	if (so->line < so->from) {
+		so->line++;
+		return;
+	}
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		epcmm_wr_bytes(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (n < 0) {
+		status_error(so, -EINVAL);
+		return;
+	}
+	if (so->line == so->from) /* a line that got shorter since: its end */
+		skip = so->from_off < (uint64_t)n ? (size_t)so->from_off : (size_t)n;
+	len = (size_t)n - skip;
+	if (so->page_max) {
+		room = so->page_max - used;
+		/* a line that fits a page of its own waits for the next one */
+		if (len > room && used && len <= so->page_max) {
+			status_page_full(so, skip);
+			return;
+		}
+	}
+	take = len < room ? len : room;
+	va_start(ap, fmt);
+	if (!skip && take == len) { /* the whole line: straight into the buffer */
+		p = epcmm_wr_reserve(so->w, len + 1);
+		if (p) {
+			vsnprintf(p, len + 1, fmt, ap);
+			so->w->len--; /* the NUL */
+		}
+	} else if (vasprintf(&text, fmt, ap) >= 0) { /* a piece of a long line */
+		epcmm_wr_bytes(so->w, text + skip, take);
+		free(text);
+	} else {
+		status_error(so, -ENOMEM);
+	}
+	va_end(ap);
+	if (take < len)
+		status_page_full(so, skip + take);
+	else
+		so->line++;
 }
 
 static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs)
 {
 	struct epc_cgroup_stats st;
-	struct epcmm_wr *w = arg;
-	char max[32];
+	struct status_out *so = arg;
+	const char *shown;
+	char max[32], *copy;
 
+	if (so->line < so->from) {
+		so->line++;
+		return 0;
+	}
+	shown = status_path(path, &copy);
+	if (!shown) {
+		status_error(so, -ENOMEM);
+		return 1;
+	}
 	epc_cgroup_get_stats(cg, &st, sizeof(st));
 	if (st.max == UINT64_MAX)
 		snprintf(max, sizeof(max), "max");
 	else
 		snprintf(max, sizeof(max), "%" PRIu64, st.max);
-	wr_printf(w,
-		  "cgroup %s current %" PRIu64 " peak %" PRIu64 " max %s events %" PRIu64
-		  " evicted %" PRIu64 " reloaded %" PRIu64 " procs %d\n",
-		  path, st.current, st.peak, max, st.events, st.nr_evicted, st.nr_reloaded,
-		  nr_procs);
-	return 0;
+	status_line(so,
+		    "cgroup %s current %" PRIu64 " peak %" PRIu64 " max %s events %" PRIu64
+		    " evicted %" PRIu64 " reloaded %" PRIu64 " procs %d\n",
+		    shown, st.current, st.peak, max, st.events, st.nr_evicted, st.nr_reloaded,
+		    nr_procs);
+	free(copy);
+	return so->full || so->w->err ? 1 : 0; /* 1 stops the walk */
 }
 
-int live_server_status(struct live_server *srv, struct epcmm_wr *out)
+/* The cgroup path of @pid, whole (a path has no length limit), escaped.
+ * Return: it, malloc'd; NULL without memory. */
+static char *status_pid_path(struct live_server *srv, pid_t pid)
+{
+	char *buf = NULL, *nb, *copy;
+	size_t len = 256;
+
+	for (;; len *= 2) {
+		nb = realloc(buf, len);
+		if (!nb) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+		live_cgfs_pid_path(srv->cgfs, pid, buf, len);
+		if (strlen(buf) + 1 < len)
+			break; /* not cut: it had room to spare */
+	}
+	if (!status_path(buf, &copy)) {
+		free(buf);
+		return NULL;
+	}
+	if (!copy)
+		return buf; /* nothing to escape */
+	free(buf);
+	return copy;
+}
+
+/* A client's line and its enclaves' lines. Called with srv->lock held. */
+static void status_session(struct live_server *srv, struct live_session *s, struct status_out *so)
+{
+	char *cg;
+
+	pthread_mutex_lock(&s->lock);
+	if (so->line + 1 + s->nr_encls <= so->from) { /* all before the page: counted */
+		so->line += 1 + s->nr_encls;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
+	cg = status_pid_path(srv, s->pid); /* cgfs's lock is a leaf */
+	if (!cg) {
+		status_error(so, -ENOMEM);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	status_line(so, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, cg, s->nr_encls,
+		    s->nr_pages);
+	for (uint32_t i = 0; i < s->nr_slots && !so->full; i++) {
+		struct epc_encl_stats es;
+
+		if (s->slots[i].kind != SLOT_ENCL)
+			continue;
+		if (so->line < so->from) {
+			so->line++;
+			continue;
+		}
+		epc_encl_get_stats(s->slots[i].obj, &es);
+		status_line(so,
+			    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
+			    " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
+			    (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident,
+			    es.nr_evicted, es.nr_reloaded);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(cg);
+}
+
+static int status_write(struct live_server *srv, struct status_out *so)
 {
 	struct epc_stats st;
 
 	epc_get_stats(srv->epc, &st);
-	wr_printf(out, "epcmm-status 1\n");
-	wr_printf(out,
-		  "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64 " evicted %" PRIu64
-		  " reloaded %" PRIu64 "\n",
-		  st.nr_total, st.nr_free, st.nr_reclaimable, st.nr_evicted, st.nr_reloaded);
+	status_line(so, "epcmm-status 1\n");
+	status_line(so,
+		    "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64
+		    " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
+		    st.nr_total, st.nr_free, st.nr_reclaimable, st.nr_evicted, st.nr_reloaded);
 	for (int n = 0; n < srv->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
 		if (!epc_get_node_stats(srv->epc, n, &ns) && ns.has_epc)
-			wr_printf(out, "node %d total %" PRIu64 " free %" PRIu64 "\n", n,
-				  ns.nr_total, ns.nr_free);
+			status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", n,
+				    ns.nr_total, ns.nr_free);
 	}
-	live_cgfs_foreach(srv->cgfs, status_cgroup, out);
+	if (!so->full)
+		live_cgfs_foreach(srv->cgfs, status_cgroup, so);
 	pthread_mutex_lock(&srv->lock);
-	for (struct live_session *s = srv->sessions; s; s = s->next) {
-		char cg[EPCMM_PROTO_MAX_STR];
-
-		live_cgfs_pid_path(srv->cgfs, s->pid, cg, sizeof(cg));
-		pthread_mutex_lock(&s->lock);
-		wr_printf(out, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, cg,
-			  s->nr_encls, s->nr_pages);
-		for (uint32_t i = 0; i < s->nr_slots; i++) {
-			struct epc_encl_stats es;
-
-			if (s->slots[i].kind != SLOT_ENCL)
-				continue;
-			epc_encl_get_stats(s->slots[i].obj, &es);
-			wr_printf(out,
-				  "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
-				  " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
-				  (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident,
-				  es.nr_evicted, es.nr_reloaded);
-		}
-		pthread_mutex_unlock(&s->lock);
-	}
+	for (struct live_session *s = srv->sessions; s && !so->full && !so->w->err; s = s->next)
+		status_session(srv, s, so);
 	pthread_mutex_unlock(&srv->lock);
-	return epcmm_wr_err(out);
+	return epcmm_wr_err(so->w);
+}
+
+int live_server_status(struct live_server *srv, struct epcmm_wr *out)
+{
+	struct status_out so = {.w = out, .start = out->len};
+
+	return status_write(srv, &so);
+}
+
+int live_server_status_page(struct live_server *srv, uint64_t line, uint64_t off,
+			    struct epcmm_wr *out)
+{
+	struct status_out so = {
+		.w = out, .from = line, .from_off = off, .page_max = EPCMM_STATUS_PAGE_MAX};
+	size_t at = out->len;
+	int ret;
+
+	/* where the next page starts: filled in below */
+	epcmm_wr_u64(out, 0);
+	epcmm_wr_u64(out, 0);
+	so.start = out->len;
+	ret = status_write(srv, &so);
+	if (!ret) {
+		memcpy(out->buf + at, &so.next_line, sizeof(so.next_line));
+		memcpy(out->buf + at + 8, &so.next_off, sizeof(so.next_off));
+	}
+	return ret;
 }

@@ -81,7 +81,22 @@ void live_session_watch_peer(struct live_session *s, int fd);
 int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 			const uint8_t *payload, struct epcmm_msg_hdr *rh, struct epcmm_wr *out);
 
-/* The daemon's status text (docs/PROTOCOL.md, STATUS) into @out. */
+/* The daemon's status text (docs/PROTOCOL.md, STATUS) into @out, whole.
+ * Return: 0; -EMSGSIZE it does not fit in one reply (STATUS_PAGE then);
+ * -ENOMEM. */
 int live_server_status(struct live_server *srv, struct epcmm_wr *out);
+
+/*
+ * live_server_status_page() - a STATUS_PAGE reply into @out: two u64s, the
+ * line and the byte in it where the next page starts (both 0: this page
+ * ends the report), then the report's text from byte @off of line @line on,
+ * at most EPCMM_STATUS_PAGE_MAX bytes of it: whole lines, unless a line is
+ * longer than a page (it is then cut at the page's end and goes on in the
+ * next). The daemon keeps nothing between pages: each is written from the
+ * state of the moment, so @out is all it ever holds.
+ * Return: 0; -ENOMEM.
+ */
+int live_server_status_page(struct live_server *srv, uint64_t line, uint64_t off,
+			    struct epcmm_wr *out);
 
 #endif

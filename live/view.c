@@ -4,13 +4,18 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "view.h"
 
+/* The render's buffer for a path cut to the screen's width. */
 #define VIEW_PATH_MAX 4096
-#define PAGE	      4096ULL
+/* Space-separated words a line of a kind this parser knows may have (the
+ * longest has 17; later versions may add key-value pairs). */
+#define VIEW_MAX_WORDS 64
+#define PAGE	       4096ULL
 
 struct vnode {
 	int id;
@@ -19,13 +24,14 @@ struct vnode {
 struct vcg {
 	char *path;
 	uint64_t current, peak, events, evicted, reloaded;
-	char max[32];
+	char max[32]; /* "max" or a number of bytes */
 	int procs;
 };
 struct vclient {
 	int pid;
 	char *cgroup;
 	unsigned encls, pages;
+	size_t first_encl, nr_listed; /* its encl lines: encls[first_encl..+nr_listed) */
 };
 struct vencl {
 	int pid;
@@ -39,96 +45,232 @@ struct live_view {
 	struct vclient *clients;
 	struct vencl *encls;
 	size_t nr_nodes, nr_cgs, nr_clients, nr_encls;
+	size_t cap_nodes, cap_cgs, cap_clients, cap_encls;
+	const struct vcg **by_path; /* @cgs sorted by path, for cg_find() */
 };
 
-/* Append one zeroed element to *@arr. */
-static void *grow(void *arr, size_t *nr, size_t size, void **slot)
+/* Room in @arr (@nr elements of @size used, *@cap allocated) for one more,
+ * doubling. Return: the array, maybe moved (*@cap updated); NULL without
+ * memory (@arr is unchanged then). */
+static void *room(void *arr, size_t nr, size_t *cap, size_t size)
 {
-	char *n = realloc(arr, (*nr + 1) * size);
+	size_t c;
+	void *n;
 
-	if (!n)
-		return NULL;
-	*slot = n + *nr * size;
-	memset(*slot, 0, size);
-	(*nr)++;
+	if (nr < *cap)
+		return arr;
+	c = *cap ? 2 * *cap : 16;
+	n = c <= SIZE_MAX / size ? realloc(arr, c * size) : NULL;
+	if (n)
+		*cap = c;
 	return n;
 }
 
-static int parse_line(struct live_view *v, const char *line)
+/* Split @line (modified) at spaces into @w. Return: the number of words; -1
+ * more than VIEW_MAX_WORDS. */
+static int split(char *line, char **w)
 {
-	char path[VIEW_PATH_MAX];
-	void *slot, *arr;
+	char *save = NULL;
+	int nr = 0;
 
-	if (!strncmp(line, "epc ", 4))
-		return sscanf(line,
-			      "epc total %" SCNu64 " free %" SCNu64 " reclaimable %" SCNu64
-			      " evicted %" SCNu64 " reloaded %" SCNu64,
-			      &v->total, &v->free, &v->reclaimable, &v->evicted, &v->reloaded) == 5
-			       ? 0
-			       : -EBADMSG;
-	if (!strncmp(line, "node ", 5)) {
-		struct vnode n;
-
-		if (sscanf(line, "node %d total %" SCNu64 " free %" SCNu64, &n.id, &n.total,
-			   &n.free) != 3)
-			return -EBADMSG;
-		if (!(arr = grow(v->nodes, &v->nr_nodes, sizeof(n), &slot)))
-			return -ENOMEM;
-		v->nodes = arr;
-		*(struct vnode *)slot = n;
-		return 0;
+	for (char *p = strtok_r(line, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (nr == VIEW_MAX_WORDS)
+			return -1;
+		w[nr++] = p;
 	}
-	if (!strncmp(line, "cgroup ", 7)) {
-		struct vcg c = {0};
+	return nr;
+}
 
-		if (sscanf(line,
-			   "cgroup %4095s current %" SCNu64 " peak %" SCNu64
-			   " max %31s events %" SCNu64 " evicted %" SCNu64 " reloaded %" SCNu64
-			   " procs %d",
-			   path, &c.current, &c.peak, c.max, &c.events, &c.evicted, &c.reloaded,
-			   &c.procs) != 8)
-			return -EBADMSG;
-		if (!(c.path = strdup(path)))
-			return -ENOMEM;
-		if (!(arr = grow(v->cgs, &v->nr_cgs, sizeof(c), &slot))) {
-			free(c.path);
-			return -ENOMEM;
-		}
-		v->cgs = arr;
-		*(struct vcg *)slot = c;
-		return 0;
-	}
-	if (!strncmp(line, "client ", 7)) {
-		struct vclient c = {0};
+/* The value after @key among the key-value pairs w[@first], w[@first + 1],
+ * ... (a key this parser does not know is skipped); NULL if absent. */
+static const char *val(char **w, int nr, int first, const char *key)
+{
+	for (int i = first; i + 1 < nr; i += 2)
+		if (!strcmp(w[i], key))
+			return w[i + 1];
+	return NULL;
+}
 
-		if (sscanf(line, "client %d cgroup %4095s enclaves %u pages %u", &c.pid, path,
-			   &c.encls, &c.pages) != 4)
-			return -EBADMSG;
-		if (!(c.cgroup = strdup(path)))
-			return -ENOMEM;
-		if (!(arr = grow(v->clients, &v->nr_clients, sizeof(c), &slot))) {
-			free(c.cgroup);
-			return -ENOMEM;
-		}
-		v->clients = arr;
-		*(struct vclient *)slot = c;
-		return 0;
-	}
-	if (!strncmp(line, "encl ", 5)) {
-		struct vencl e;
+/* Decimal digits only, no sign, no overflow. */
+static int num_u64(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
 
-		if (sscanf(line,
-			   "encl %d size %" SCNu64 " pages %" SCNu64 " resident %" SCNu64
-			   " evicted %" SCNu64 " reloaded %" SCNu64,
-			   &e.pid, &e.size, &e.pages, &e.resident, &e.evicted, &e.reloaded) != 6)
+	if (!s || !*s)
+		return -EBADMSG;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
 			return -EBADMSG;
-		if (!(arr = grow(v->encls, &v->nr_encls, sizeof(e), &slot)))
-			return -ENOMEM;
-		v->encls = arr;
-		*(struct vencl *)slot = e;
-		return 0;
+		n = n * 10 + (uint64_t)(*s - '0');
 	}
-	return 0; /* a line of a newer daemon: skipped */
+	*v = n;
+	return 0;
+}
+
+static int num_max(const char *s, uint64_t max, uint64_t *v)
+{
+	return num_u64(s, v) || *v > max ? -EBADMSG : 0;
+}
+
+/* The u64 value of @key. */
+static int get_u64(char **w, int nr, int first, const char *key, uint64_t *v)
+{
+	return num_u64(val(w, nr, first, key), v);
+}
+
+static int get_int(char **w, int nr, int first, const char *key, int *v)
+{
+	uint64_t n;
+
+	if (num_max(val(w, nr, first, key), INT_MAX, &n))
+		return -EBADMSG;
+	*v = (int)n;
+	return 0;
+}
+
+static int get_uint(char **w, int nr, int first, const char *key, unsigned *v)
+{
+	uint64_t n;
+
+	if (num_max(val(w, nr, first, key), UINT_MAX, &n))
+		return -EBADMSG;
+	*v = (unsigned)n;
+	return 0;
+}
+
+static int parse_epc(struct live_view *v, char **w, int nr)
+{
+	if (get_u64(w, nr, 1, "total", &v->total) || get_u64(w, nr, 1, "free", &v->free) ||
+	    get_u64(w, nr, 1, "reclaimable", &v->reclaimable) ||
+	    get_u64(w, nr, 1, "evicted", &v->evicted) ||
+	    get_u64(w, nr, 1, "reloaded", &v->reloaded))
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_node(struct live_view *v, char **w, int nr)
+{
+	struct vnode n, *a;
+
+	if (get_int(w, nr, 0, "node", &n.id) || get_u64(w, nr, 0, "total", &n.total) ||
+	    get_u64(w, nr, 0, "free", &n.free))
+		return -EBADMSG;
+	if (!(a = room(v->nodes, v->nr_nodes, &v->cap_nodes, sizeof(*a))))
+		return -ENOMEM;
+	v->nodes = a;
+	v->nodes[v->nr_nodes++] = n;
+	return 0;
+}
+
+static int parse_cgroup(struct live_view *v, char **w, int nr)
+{
+	const char *path = val(w, nr, 0, "cgroup"), *max = val(w, nr, 0, "max");
+	struct vcg c = {0}, *a;
+	uint64_t bytes;
+
+	if (!path || path[0] != '/' || !max || strlen(max) >= sizeof(c.max) ||
+	    (strcmp(max, "max") && num_u64(max, &bytes)) ||
+	    get_u64(w, nr, 0, "current", &c.current) || get_u64(w, nr, 0, "peak", &c.peak) ||
+	    get_u64(w, nr, 0, "events", &c.events) || get_u64(w, nr, 0, "evicted", &c.evicted) ||
+	    get_u64(w, nr, 0, "reloaded", &c.reloaded) || get_int(w, nr, 0, "procs", &c.procs))
+		return -EBADMSG;
+	strcpy(c.max, max);
+	if (!(c.path = strdup(path)))
+		return -ENOMEM;
+	if (!(a = room(v->cgs, v->nr_cgs, &v->cap_cgs, sizeof(*a)))) {
+		free(c.path);
+		return -ENOMEM;
+	}
+	v->cgs = a;
+	v->cgs[v->nr_cgs++] = c;
+	return 0;
+}
+
+static int parse_client(struct live_view *v, char **w, int nr)
+{
+	const char *cg = val(w, nr, 0, "cgroup");
+	struct vclient c = {.first_encl = v->nr_encls}, *a;
+
+	if (!cg || cg[0] != '/' || get_int(w, nr, 0, "client", &c.pid) ||
+	    get_uint(w, nr, 0, "enclaves", &c.encls) || get_uint(w, nr, 0, "pages", &c.pages))
+		return -EBADMSG;
+	if (!(c.cgroup = strdup(cg)))
+		return -ENOMEM;
+	if (!(a = room(v->clients, v->nr_clients, &v->cap_clients, sizeof(*a)))) {
+		free(c.cgroup);
+		return -ENOMEM;
+	}
+	v->clients = a;
+	v->clients[v->nr_clients++] = c;
+	return 0;
+}
+
+/* An enclave belongs to the client line before it: a paged report is not
+ * one snapshot, so one that follows another client's line (its own client
+ * went, or came, between two pages) is left out. */
+static int parse_encl(struct live_view *v, char **w, int nr)
+{
+	struct vclient *owner = v->nr_clients ? &v->clients[v->nr_clients - 1] : NULL;
+	struct vencl e, *a;
+
+	if (get_int(w, nr, 0, "encl", &e.pid) || get_u64(w, nr, 0, "size", &e.size) ||
+	    get_u64(w, nr, 0, "pages", &e.pages) || get_u64(w, nr, 0, "resident", &e.resident) ||
+	    get_u64(w, nr, 0, "evicted", &e.evicted) || get_u64(w, nr, 0, "reloaded", &e.reloaded))
+		return -EBADMSG;
+	if (!owner || owner->pid != e.pid || owner->first_encl + owner->nr_listed != v->nr_encls)
+		return 0;
+	if (!(a = room(v->encls, v->nr_encls, &v->cap_encls, sizeof(*a))))
+		return -ENOMEM;
+	v->encls = a;
+	v->encls[v->nr_encls++] = e;
+	owner->nr_listed++;
+	return 0;
+}
+
+static const struct {
+	const char *kind;
+	int first; /* the word the key-value pairs start at */
+	int (*parse)(struct live_view *v, char **w, int nr);
+} kinds[] = {
+	{"epc", 1, parse_epc},	     {"node", 0, parse_node}, {"cgroup", 0, parse_cgroup},
+	{"client", 0, parse_client}, {"encl", 0, parse_encl},
+};
+
+/* One line (modified). A line of a kind not known here (a newer daemon's)
+ * is skipped; a known one must have its pairs, with numbers that fit. */
+static int parse_line(struct live_view *v, char *line)
+{
+	size_t len = strcspn(line, " ");
+	char *w[VIEW_MAX_WORDS];
+	int nr;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (strlen(kinds[k].kind) != len || strncmp(line, kinds[k].kind, len))
+			continue;
+		nr = split(line, w);
+		if (nr < 0 || (nr - kinds[k].first) % 2)
+			return -EBADMSG;
+		return kinds[k].parse(v, w, nr);
+	}
+	return 0;
+}
+
+static int cg_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct vcg *const *)a)->path, (*(const struct vcg *const *)b)->path);
+}
+
+/* The cgroups by path, for cg_find() (binary search: a view of 100,000
+ * cgroups renders with rates without comparing every pair). */
+static int index_cgroups(struct live_view *v)
+{
+	v->by_path = malloc((v->nr_cgs ? v->nr_cgs : 1) * sizeof(*v->by_path));
+	if (!v->by_path)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->nr_cgs; i++)
+		v->by_path[i] = &v->cgs[i];
+	qsort(v->by_path, v->nr_cgs, sizeof(*v->by_path), cg_cmp);
+	return 0;
 }
 
 int live_view_parse(const char *text, struct live_view **out)
@@ -155,6 +297,8 @@ int live_view_parse(const char *text, struct live_view **out)
 		free(line);
 		p += n + (nl ? 1 : 0);
 	}
+	if (!ret)
+		ret = index_cgroups(v);
 	if (ret) {
 		live_view_free(v);
 		return ret;
@@ -175,6 +319,7 @@ void live_view_free(struct live_view *v)
 	free(v->cgs);
 	free(v->clients);
 	free(v->encls);
+	free(v->by_path);
 	free(v);
 }
 
@@ -198,13 +343,19 @@ static const char *human(uint64_t bytes, char *buf, size_t len)
 
 static const struct vcg *cg_find(const struct live_view *v, const char *path)
 {
-	for (size_t i = 0; v && i < v->nr_cgs; i++)
-		if (!strcmp(v->cgs[i].path, path))
-			return &v->cgs[i];
-	return NULL;
+	struct vcg key = {.path = (char *)path};
+	const struct vcg *k = &key;
+	const struct vcg *const *hit;
+
+	if (!v || !v->nr_cgs)
+		return NULL;
+	hit = bsearch(&k, v->by_path, v->nr_cgs, sizeof(*v->by_path), cg_cmp);
+	return hit ? *hit : NULL;
 }
 
-/* The last @w bytes of @path, "..." in front when shortened. */
+/* The last @w bytes of @path, "..." in front when shortened. A control
+ * byte (which the daemon escapes, but a report is input) shows as '?', so a
+ * name cannot drive the terminal. */
 static void fit(const char *path, int w, char *buf, size_t len)
 {
 	size_t n = strlen(path);
@@ -220,7 +371,11 @@ static void fit(const char *path, int w, char *buf, size_t len)
 	n = strlen(tail);
 	if (off + n >= len)
 		n = len - off - 1;
-	memcpy(buf + off, tail, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)tail[i];
+
+		buf[off + i] = c < ' ' || c == 0x7f ? '?' : (char)c;
+	}
 	buf[off + n] = '\0';
 }
 
@@ -272,11 +427,9 @@ void live_view_render(FILE *f, const struct live_view *v, const struct live_view
 
 		fit(cl->cgroup, pw, p, sizeof(p));
 		fprintf(f, "%-8d %-*s %8u %6u\n", cl->pid, pw, p, cl->encls, cl->pages);
-		for (size_t j = 0; j < v->nr_encls; j++) {
+		for (size_t j = cl->first_encl; j < cl->first_encl + cl->nr_listed; j++) {
 			const struct vencl *e = &v->encls[j];
 
-			if (e->pid != cl->pid)
-				continue;
 			fprintf(f,
 				"         enclave %s: %" PRIu64 " pages, %" PRIu64
 				" resident, evicted %" PRIu64 ", reloaded %" PRIu64 "\n",

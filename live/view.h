@@ -3,6 +3,18 @@
  * view.h - the daemon's status report (docs/PROTOCOL.md, STATUS) parsed
  * into a snapshot and rendered as the tables of `epcmm status` and `epcmm
  * top`. Rates (evictions per second) come from two snapshots.
+ *
+ * The parser has no length limit of its own: a line is split at spaces into
+ * key-value pairs, so a cgroup path is as long as the daemon made it. A path
+ * is kept as the report writes it (a space and control bytes escaped as
+ * \ooo): that is the key rates are matched by, and what is shown (a control
+ * byte a report holds anyway shows as '?'). Keys it does not know, and
+ * lines of kinds it does not know, are skipped (a newer daemon's); numbers
+ * are decimal digits that must fit their field. An encl line belongs to the
+ * client line just before it (one that does not follow its client, as can
+ * happen across the pages of a paged report, is left out). Memory and time
+ * are linear in the report (cgroups are looked up by binary search when
+ * rates are rendered).
  */
 #ifndef EPCMM_LIVE_VIEW_H
 #define EPCMM_LIVE_VIEW_H

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "plot.h"
 
 extern char **environ;
@@ -71,8 +72,9 @@ static const char *extension(const char *path)
 	return dot;
 }
 
-/* The terminal lines for @out, or -EINVAL. */
-static int gp_terminal(FILE *f, const char *out, char *err, size_t errlen)
+/* The terminal lines for a plot to @out (its extension picks the terminal),
+ * drawn into @render; or -EINVAL. */
+static int gp_terminal(FILE *f, const char *out, const char *render, char *err, size_t errlen)
 {
 	const char *ext = extension(out);
 
@@ -91,7 +93,7 @@ static int gp_terminal(FILE *f, const char *out, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out);
 	}
 	fprintf(f, "set output ");
-	gp_str(f, out);
+	gp_str(f, render);
 	fprintf(f, "\nset datafile separator ','\nset encoding utf8\n");
 	return 0;
 }
@@ -170,8 +172,8 @@ static void last_line(FILE *f, char *out, size_t len)
 	}
 }
 
-/* Run gnuplot on @script; check that it wrote @out. */
-static int gp_run(const char *script, const char *out, char *err, size_t errlen)
+/* Run gnuplot on @script; check that it wrote @render (the plot for @out). */
+static int gp_run(const char *script, const char *render, const char *out, char *err, size_t errlen)
 {
 	char errpath[4096], msg[PLOT_ERR_QUOTE + 1];
 	char *argv[] = {(char *)SIM_PLOT_GNUPLOT, (char *)script, NULL};
@@ -191,7 +193,6 @@ static int gp_run(const char *script, const char *out, char *err, size_t errlen)
 	posix_spawn_file_actions_adddup2(&fa, fileno(ef), STDERR_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	unlink(out);
 	rc = posix_spawnp(&pid, SIM_PLOT_GNUPLOT, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc == ENOENT) {
@@ -219,7 +220,7 @@ static int gp_run(const char *script, const char *out, char *err, size_t errlen)
 				  msg[0] ? msg : "(no message)");
 		goto out_ef;
 	}
-	if (stat(out, &st) || st.st_size == 0) {
+	if (stat(render, &st) || st.st_size == 0) {
 		rc = fail(err, errlen, -EIO, "gnuplot wrote no %s%s%s", out, msg[0] ? ": " : "",
 			  msg);
 		goto out_ef;
@@ -231,51 +232,92 @@ out_ef:
 	return rc;
 }
 
-/* Write the script with @body, run it, remove it. */
+/* Copy the plot gnuplot drew into @render to @out, by the rules of
+ * sim_outfile_open() (a regular file replaced whole, a FIFO or a device
+ * written in place, "-" standard output). */
+static int plot_deliver(const char *render, const char *out, char *err, size_t errlen)
+{
+	char buf[65536];
+	struct sim_outfile *o;
+	FILE *in = fopen(render, "rb");
+	size_t n;
+	int rc;
+
+	if (!in)
+		return fail(err, errlen, -errno, "cannot read the plot gnuplot drew (%s): %s",
+			    render, strerror(errno));
+	rc = sim_outfile_open(out, &o, err, errlen);
+	if (rc)
+		goto out_in;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0 &&
+	       fwrite(buf, 1, n, sim_outfile_stream(o)) == n)
+		;
+	if (ferror(in)) {
+		rc = fail(err, errlen, -EIO, "cannot read the plot gnuplot drew (%s)", render);
+		sim_outfile_discard(o);
+	} else {
+		rc = sim_outfile_commit(o, err, errlen);
+	}
+out_in:
+	fclose(in);
+	return rc;
+}
+
+/* Write the script with @body, run it into a temporary file, deliver that
+ * to @out; remove the temporary files. gnuplot never opens @out itself, so
+ * @out is replaced whole or not at all, whatever gnuplot does. */
 static int gp_plot(const char *csv, const char *out, const char *title,
 		   int (*body)(FILE *f, const void *arg, char *err, size_t errlen), const void *arg,
 		   char *err, size_t errlen)
 {
-	char path[4096];
+	char path[4096], render[4096];
 	FILE *f;
 	int rc;
 
 	if (has_newline(csv) || has_newline(out) || has_newline(title))
 		return fail(err, errlen, -EINVAL,
 			    "plot: a file name or the title holds a line break");
-	f = tmp_file(path, sizeof(path), "plot");
+	rc = sim_outfile_check(out, err, errlen);
+	if (rc)
+		return rc; /* before gnuplot runs for nothing */
+	f = tmp_file(render, sizeof(render), "plot-out");
 	if (!f)
 		return fail(err, errlen, -errno, "cannot create a temporary file: %s",
 			    strerror(errno));
-	rc = gp_terminal(f, out, err, errlen);
+	fclose(f);
+	f = tmp_file(path, sizeof(path), "plot");
+	if (!f) {
+		rc = fail(err, errlen, -errno, "cannot create a temporary file: %s",
+			  strerror(errno));
+		goto out_render;
+	}
+	rc = gp_terminal(f, out, render, err, errlen);
 	if (!rc)
 		rc = body(f, arg, err, errlen);
 	if (!rc && (fflush(f) || ferror(f)))
 		rc = fail(err, errlen, -EIO, "cannot write the gnuplot script %s", path);
 	fclose(f);
 	if (!rc)
-		rc = gp_run(path, out, err, errlen);
+		rc = gp_run(path, render, out, err, errlen);
 	unlink(path);
+	if (!rc)
+		rc = plot_deliver(render, out, err, errlen);
+out_render:
+	unlink(render);
 	return rc;
 }
 
 int sim_plot_check(const char *out_path, char *err, size_t errlen)
 {
-	const char *path = getenv("PATH"), *slash = strrchr(out_path, '/');
-	char dir[4096];
+	const char *path = getenv("PATH");
 	bool found = false;
+	int rc;
 
 	if (strcasecmp(extension(out_path), ".svg") && strcasecmp(extension(out_path), ".png"))
 		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out_path);
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == out_path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out_path), out_path);
-	if (access(dir, W_OK | X_OK))
-		return fail(err, errlen, -errno, "cannot write %s: %s: %s", out_path, dir,
-			    strerror(errno));
+	rc = sim_outfile_check(out_path, err, errlen);
+	if (rc)
+		return rc;
 	if (strchr(SIM_PLOT_GNUPLOT, '/')) {
 		found = access(SIM_PLOT_GNUPLOT, X_OK) == 0;
 	} else {

@@ -10,7 +10,11 @@
  * gnuplot runs on it through posix_spawnp with an argument vector (no shell),
  * its stderr kept in a temporary file for the error message. The output's
  * extension picks the terminal: .svg (svg, 1000x600) or .png (pngcairo if
- * gnuplot has it, else png). The temporary files are removed.
+ * gnuplot has it, else png). gnuplot draws into a temporary file, which is
+ * then written to the output by sim_outfile_open()'s rules (outfile.h: a
+ * regular file replaced whole, a FIFO or character device written in place,
+ * a directory, socket or block device refused), so gnuplot never opens the
+ * output itself. The temporary files are removed.
  *
  * Timeline CSV: header "modelled_s,accesses", then per cgroup
  * "cg:PATH:current" and "cg:PATH:max" (bytes; max empty when unlimited),
@@ -33,6 +37,7 @@
  *            the CSV's header is not the one described above;
  *  -ENOENT   the CSV cannot be opened, or gnuplot is not installed (the
  *            message names the Debian package gnuplot-nox);
+ *  -EISDIR, -errno  the output cannot be written (sim_outfile_open());
  *  -EIO      gnuplot failed (its last error line is quoted) or wrote nothing.
  */
 #ifndef EPCMM_SIM_PLOT_H
@@ -45,9 +50,10 @@
 #define SIM_PLOT_GNUPLOT "gnuplot"
 
 /*
- * Before a run that will plot to @out_path: .svg or .png (-EINVAL), its
- * directory writable (-errno), gnuplot on PATH (-ENOENT, naming the Debian
- * package); a message in @err. Return: 0 when the plot can be made.
+ * Before a run that will plot to @out_path: .svg or .png (-EINVAL), an
+ * output sim_outfile_check() accepts (-EISDIR, -EINVAL, -errno), gnuplot on
+ * PATH (-ENOENT, naming the Debian package); a message in @err.
+ * Return: 0 when the plot can be made.
  */
 int sim_plot_check(const char *out_path, char *err, size_t errlen);
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "trace.h"
 
 /* Bytes read from a stream at a time. */
@@ -1217,36 +1218,18 @@ int sim_trace_write(const struct sim_trace *t, FILE *out)
 
 int sim_trace_save(const struct sim_trace *t, const char *path, char *err, size_t errlen)
 {
-	struct where w = {.name = path, .err = err, .errlen = errlen};
-	char *tmp;
-	FILE *f;
-	int rc;
+	struct sim_outfile *o;
+	int rc = sim_outfile_open(path, &o, err, errlen);
 
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return fail(&w, -ENOMEM, "out of memory");
-	f = fopen(tmp, "wb");
-	if (!f) {
-		rc = fail(&w, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		goto out_free;
+	if (rc)
+		return rc;
+	errno = 0;
+	if (sim_trace_write(t, sim_outfile_stream(o))) {
+		rc = errno ? -errno : -EIO;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: write error: %s", path, strerror(-rc));
+		sim_outfile_discard(o);
+		return rc;
 	}
-	rc = sim_trace_write(t, f);
-	if (fflush(f) || ferror(f))
-		rc = -EIO;
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	if (rc) {
-		rc = fail(&w, -EIO, "write error on %s: %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	if (rename(tmp, path)) {
-		rc = fail(&w, -errno, "cannot rename %s: %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	free(tmp);
-	return 0;
-out_unlink:
-	unlink(tmp);
-out_free:
-	free(tmp);
-	return rc;
+	return sim_outfile_commit(o, err, errlen);
 }

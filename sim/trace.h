@@ -167,8 +167,11 @@ void sim_trace_close(struct sim_trace *t);
 int sim_trace_write(const struct sim_trace *t, FILE *out);
 
 /*
- * sim_trace_save - write @t in the compact format to @path: to a temporary
- * file beside it, renamed over @path when complete.
+ * sim_trace_save - write @t in the compact format to @path, by the rules of
+ * sim_outfile_open() (outfile.h): "-" is standard output, a regular file is
+ * replaced atomically (a temporary file beside it, renamed over it when
+ * complete), a FIFO or character device is written in place, a directory,
+ * socket or block device is refused.
  * Return: 0; -errno (message in @err).
  */
 int sim_trace_save(const struct sim_trace *t, const char *path, char *err, size_t errlen);

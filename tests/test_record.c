@@ -5,7 +5,7 @@
  * exactly the accesses of the checked-in tiny.lackey; /bin/true records; the
  * command's exit status is reported; valgrind missing, bad usage and a bad
  * input each get their message and exit code; `epcmm topology` prints a
- * [node 0] with cpus and distances. Exits 77 (skipped) when valgrind is not
+ * [node 0] with cpus and distances; `-o -` puts the trace alone on stdout. Exits 77 (skipped) when valgrind is not
  * installed.
  */
 #include <errno.h>
@@ -185,6 +185,47 @@ static void test_record_exit_status(void **state)
 	free(out);
 }
 
+/* -o -: the trace is standard output, alone: the command's own output goes
+ * to stderr. */
+static void test_record_to_stdout(void **state)
+{
+	char *out = path_in("stdout.trace"), *errp = path_in("stdout.err"), text[4096];
+	const char *argv[] = {EPCMM_TOOL, "record", "-o", "-", "--", "/bin/echo", "a-marker", NULL};
+	struct sim_trace *t;
+	int status;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		if (!freopen(out, "w", stdout) || !freopen(errp, "w", stderr))
+			_exit(126);
+		execv(argv[0], (char **)argv);
+		_exit(126);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "record -o - exits 0");
+	t = open_ok(out);
+	CHECK(sim_trace_format(t) == SIM_TRACE_COMPACT, "stdout holds the compact trace, alone");
+	CHECK(sim_trace_nr_records(t) > 1000, "echo's accesses");
+	sim_trace_close(t);
+	f = fopen(errp, "r");
+	CHECK(f != NULL, "read stderr");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	expect_in(text, "a-marker\n");
+	expect_in(text, "epcmm record: wrote standard output");
+	unlink(out);
+	unlink(errp);
+	free(out);
+	free(errp);
+}
+
 static void test_record_errors(void **state)
 {
 	char *out = path_in("x.trace"), err[4096];
@@ -201,8 +242,8 @@ static void test_record_errors(void **state)
 	expect_in(err, "epcmm record: no-such-valgrind not found: recording needs Valgrind "
 		       "(Debian package valgrind)");
 	CHECK(run(err, sizeof(err), NULL, bad_dir) == 1, "an output directory that is not there");
-	expect_in(err, "epcmm record: cannot write /nonexistent/dir/x.trace: No such file or "
-		       "directory");
+	expect_in(err, "epcmm record: /nonexistent/dir/x.trace: cannot be created in "
+		       "/nonexistent/dir/: No such file or directory");
 	CHECK(strstr(err, "exited with status") == NULL, "found before running anything");
 	CHECK(run(err, sizeof(err), NULL, no_o) == 2, "no -o: exit 2");
 	expect_in(err, "epcmm record: -o FILE is required (see --help)");
@@ -295,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_record_tiny),	     cmocka_unit_test(test_record_true),
 		cmocka_unit_test(test_record_exit_status),   cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_record_trace_convert), cmocka_unit_test(test_record_topology),
+		cmocka_unit_test(test_record_to_stdout),
 	};
 	char cmd[300];
 	int rc;

@@ -171,20 +171,22 @@ static void test_sim_cli_exit_codes(void **state)
 		 "epcmm sweep: --max STEPS: 1001 is out of range (1 to 1000)"},
 		/* outputs are checked before anything runs: exit 2, not 1 after the run */
 		{"run --json /nonexistent/dir/x.json scenarios/over-limit.ini", 2,
-		 "epcmm run: --json: cannot write /nonexistent/dir/x.json: No such file or "
-		 "directory"},
+		 "epcmm run: --json: /nonexistent/dir/x.json: cannot create "
+		 "/nonexistent/dir/x.json.tmp."},
 		{"run --plot /nonexistent/x.png scenarios/over-limit.ini", 2,
-		 "epcmm run: --plot: cannot write /nonexistent/x.png: /nonexistent: No such file"},
+		 "epcmm run: --plot: /nonexistent/x.png: cannot be created in /nonexistent/: No "
+		 "such "
+		 "file"},
 		{"run --plot a.svg --plot b.svg", 2, "--plot: given twice (b.svg)"},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --json /nonexistent/x",
-		 2, "epcmm sweep: --json: cannot write /nonexistent/x: No such file or directory"},
+		 2, "epcmm sweep: --json: /nonexistent/x: cannot create /nonexistent/x.tmp."},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --csv /nonexistent/x",
-		 2, "epcmm sweep: --csv: cannot write /nonexistent/x: No such file or directory"},
+		 2, "epcmm sweep: --csv: /nonexistent/x: cannot create /nonexistent/x.tmp."},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --plot "
 		 "/nonexistent/x.svg",
 		 2,
-		 "epcmm sweep: --plot: cannot write /nonexistent/x.svg: /nonexistent: No such "
-		 "file"},
+		 "epcmm sweep: --plot: /nonexistent/x.svg: cannot be created in /nonexistent/: No "
+		 "such file"},
 		/* every limit fails: exit 1; some fail: the others still run, exit 0 */
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2", 1, ""},
 		{"sweep -q scenarios/over-limit.ini --cgroup /app --max 0:4K:2 --plot "

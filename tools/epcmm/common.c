@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * common.c - what the simulator's commands (run, sweep) share: their argv,
- * loading the scenario files, the options both take, and their output files.
+ * loading the scenario files and the options both take (their output files:
+ * output.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,23 +89,4 @@ int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set)
 		return tool_bad(cmd, "%s", msg);
 	*set = true;
 	return 0;
-}
-
-FILE *tool_open_out(const char *cmd, const char *path, const char *what)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-
-	if (!f)
-		fprintf(stderr, "epcmm %s: %s: cannot write %s: %s\n", cmd, what, path,
-			strerror(errno));
-	return f;
-}
-
-int tool_close_out(const char *cmd, FILE *f, const char *path, const char *what)
-{
-	int bad = ferror(f) || (f == stdout ? fflush(f) : fclose(f)) != 0;
-
-	if (bad)
-		fprintf(stderr, "epcmm %s: %s: writing %s failed\n", cmd, what, path);
-	return bad ? -1 : 0;
 }

@@ -10,6 +10,13 @@
  * compact format when the command ends. Only the command itself is traced,
  * not the children it starts (Valgrind's default --trace-children=no).
  *
+ * The trace goes where sim_outfile_open() (sim/outfile.h) puts an output:
+ * "-" is standard output (record then sends the command's own output to
+ * stderr), a regular file is replaced whole once the trace is complete (a
+ * failure leaves the old one), a FIFO or character device is written in
+ * place, a symbolic link is followed, a directory, socket or block device is
+ * refused. record checks the output before it starts the command.
+ *
  * EPCMM_VALGRIND names the valgrind program to run (default: valgrind, found
  * in PATH); the tests use it to play a machine without valgrind.
  *
@@ -20,16 +27,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "tool.h"
 #include "trace.h"
 
@@ -46,7 +52,7 @@ static void record_usage(FILE *f)
 		   "per access, the pages numbered in order of first touch) for a scenario's\n"
 		   "`pattern = trace:FILE`. Needs valgrind (Debian package valgrind).\n"
 		   "trace-convert: read a Lackey, plain or compact trace and write it compact.\n\n"
-		   "  -o, --output FILE  where the trace goes\n"
+		   "  -o, --output FILE  where the trace goes ('-': standard output)\n"
 		   "      --plain        write the plain text format instead\n"
 		   "  -h, --help         this text\n\n"
 		   "Exit status: 0 written; 1 the command failed or valgrind is missing;\n"
@@ -69,17 +75,11 @@ static const char *count(char buf[32], uint64_t n)
 }
 
 /* Plain format: one line per access, page index i at address i * page size. */
-static int write_plain(struct sim_trace *t, const char *path, char *err, size_t errlen)
+static int write_plain(struct sim_trace *t, FILE *f)
 {
-	FILE *f = fopen(path, "w");
 	uint64_t page;
 	bool write;
-	int rc = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
 	fprintf(f,
 		"# epcmm plain trace: %" PRIu64 " accesses to %" PRIu64
 		" pages, numbered in order of first touch\n",
@@ -88,35 +88,52 @@ static int write_plain(struct sim_trace *t, const char *path, char *err, size_t 
 	while (sim_trace_next(t, &page, &write) == 1)
 		fprintf(f, "0x%" PRIx64 " %c\n", page << SIM_TRACE_PAGE_SHIFT, write ? 'W' : 'R');
 	sim_trace_rewind(t);
-	if (fflush(f) || ferror(f))
-		rc = -EIO;
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	if (rc)
-		snprintf(err, errlen, "%s: write error", path);
-	return rc;
+	return ferror(f) ? -EIO : 0;
 }
 
-static int save(struct sim_trace *t, const char *path, bool plain, char *err, size_t errlen)
+/*
+ * Write @t to @path (sim_outfile_open()'s rules: "-" standard output, a
+ * regular file replaced whole, a FIFO or device written in place); the
+ * bytes written in *@bytes, or -1 where that cannot be told (a FIFO).
+ * Return: 0; -errno (message in @err).
+ */
+static int save(struct sim_trace *t, const char *path, bool plain, off_t *bytes, char *err,
+		size_t errlen)
 {
-	return plain ? write_plain(t, path, err, errlen) : sim_trace_save(t, path, err, errlen);
+	struct sim_outfile *o;
+	FILE *f;
+	int rc = sim_outfile_open(path, &o, err, errlen);
+
+	if (rc)
+		return rc;
+	f = sim_outfile_stream(o);
+	errno = 0;
+	rc = plain ? write_plain(t, f) : sim_trace_write(t, f);
+	if (rc) {
+		rc = errno ? -errno : rc;
+		snprintf(err, errlen, "%s: write error: %s", path, strerror(-rc));
+		sim_outfile_discard(o);
+		return rc;
+	}
+	*bytes = fflush(f) || !sim_outfile_is_regular(o) ? -1 : ftello(f);
+	return sim_outfile_commit(o, err, errlen);
 }
 
-static void summary(const char *prog, struct sim_trace *t, const char *path, bool plain)
+static void summary(const char *prog, struct sim_trace *t, const char *path, bool plain,
+		    off_t bytes)
 {
 	char a[32], b[32], c[32];
 	uint64_t rec = sim_trace_nr_records(t), pages = sim_trace_nr_pages(t);
-	struct stat st;
 
 	fprintf(stderr,
 		"%s: %s accesses (%.1f%% writes) to %s distinct pages: a %.1f MiB footprint\n",
 		prog, count(a, rec), 100.0 * (double)sim_trace_nr_writes(t) / (double)rec,
 		count(b, pages), (double)pages * SIM_TRACE_PAGE_SIZE / MIB);
-	if (!stat(path, &st))
-		fprintf(stderr, "%s: wrote %s: %s bytes (%s %s)\n", prog, path,
-			count(c, (uint64_t)st.st_size),
-			count(a, plain ? rec : sim_trace_nr_entries(t)),
-			plain ? "lines, one per access" : "entries, repeats of a page folded");
+	fprintf(stderr, "%s: wrote %s", prog, strcmp(path, "-") ? path : "standard output");
+	if (bytes >= 0)
+		fprintf(stderr, ": %s bytes", count(c, (uint64_t)bytes));
+	fprintf(stderr, " (%s %s)\n", count(a, plain ? rec : sim_trace_nr_entries(t)),
+		plain ? "lines, one per access" : "entries, repeats of a page folded");
 }
 
 /* Is @prog an executable in PATH? */
@@ -141,19 +158,6 @@ static bool in_path(const char *prog)
 	return found;
 }
 
-/* Can a file be created at @path? Checked before a run that may take minutes. */
-static int writable_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int rc;
-
-	if (!copy)
-		return -ENOMEM;
-	rc = access(dirname(copy), W_OK) ? -errno : 0;
-	free(copy);
-	return rc;
-}
-
 /* Read what is left of @f so the writer never blocks. */
 static void drain(FILE *f)
 {
@@ -170,12 +174,13 @@ static int record(const char *out, bool plain, char **cmd)
 	int fds[2], status, rc, nr = 0;
 	struct sim_trace *t = NULL;
 	char **argv;
+	off_t bytes;
 	pid_t pid;
 	FILE *f;
 
-	rc = writable_dir(out);
-	if (rc) {
-		fprintf(stderr, "epcmm record: cannot write %s: %s\n", out, strerror(-rc));
+	/* checked before a run that may take minutes */
+	if (sim_outfile_check(out, err, sizeof(err))) {
+		fprintf(stderr, "epcmm record: %s\n", err);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (!strchr(vg, '/') && !in_path(vg)) {
@@ -214,8 +219,10 @@ static int record(const char *out, bool plain, char **cmd)
 		return TOOL_EXIT_FAILURE;
 	}
 	if (pid == 0) {
-		/* the write end stays open across exec; the read end does not */
-		if (fcntl(fds[1], F_SETFD, 0) == 0)
+		/* the write end stays open across exec; the read end does not; with
+		 * -o -, the command's output goes to stderr: stdout is the trace's */
+		if (fcntl(fds[1], F_SETFD, 0) == 0 &&
+		    (strcmp(out, "-") || dup2(STDERR_FILENO, STDOUT_FILENO) >= 0))
 			execvp(vg, argv);
 		fprintf(stderr, "epcmm record: cannot run %s: %s\n", vg, strerror(errno));
 		_exit(127);
@@ -246,13 +253,13 @@ static int record(const char *out, bool plain, char **cmd)
 		fprintf(stderr, "epcmm record: no trace written: %s\n", err);
 		return TOOL_EXIT_FAILURE;
 	}
-	rc = save(t, out, plain, err, sizeof(err));
+	rc = save(t, out, plain, &bytes, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "epcmm record: %s\n", err);
 		sim_trace_close(t);
 		return TOOL_EXIT_FAILURE;
 	}
-	summary("epcmm record", t, out, plain);
+	summary("epcmm record", t, out, plain, bytes);
 	sim_trace_close(t);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
 }
@@ -307,6 +314,7 @@ int epcmm_trace_convert(int argc, char **argv)
 	bool plain = false;
 	char err[512];
 	int nr = 0, rc;
+	off_t bytes;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -336,11 +344,11 @@ int epcmm_trace_convert(int argc, char **argv)
 		fprintf(stderr, "epcmm trace-convert: %s\n", err);
 		return TOOL_EXIT_USAGE;
 	}
-	rc = save(t, files[1], plain, err, sizeof(err));
+	rc = save(t, files[1], plain, &bytes, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "epcmm trace-convert: %s\n", err);
 	else
-		summary("epcmm trace-convert", t, files[1], plain);
+		summary("epcmm trace-convert", t, files[1], plain, bytes);
 	sim_trace_close(t);
 	return rc ? TOOL_EXIT_FAILURE : 0;
 }

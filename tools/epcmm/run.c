@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "outfile.h"
 #include "progress.h"
 #include "report.h"
 #include "scenario.h"
@@ -163,7 +164,8 @@ int epcmm_run(int nr_args, char **args)
 	struct tool_progress prog;
 	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-timeline-XXXXXX";
 	const char *csv_path = NULL;
-	FILE *tl = NULL, *report = stdout, *json_f = NULL;
+	struct sim_outfile *tl = NULL, *json_out = NULL;
+	FILE *report = stdout;
 	int ret, status = TOOL_EXIT_FAILURE;
 	bool tmp_made = false;
 
@@ -201,12 +203,20 @@ int epcmm_run(int nr_args, char **args)
 		tmp_made = true;
 		csv_path = tmp_csv;
 	}
-	if (csv_path && !(tl = tool_open_out("run", csv_path, "--timeline"))) {
+	if (csv_path && !(tl = tool_out_open("run", csv_path, "--timeline"))) {
+		status = TOOL_EXIT_USAGE;
+		goto out;
+	}
+	if (tl && o.plot && !sim_outfile_is_regular(tl)) {
+		fprintf(stderr,
+			"epcmm run: --plot reads the timeline back: with --plot, "
+			"--timeline must be a regular file (%s is not)\n",
+			csv_path);
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
 	/* every output checked before the run, so a long run is not lost to a typo */
-	if (o.json && !(json_f = tool_open_out("run", o.json, "--json"))) {
+	if (o.json && !(json_out = tool_out_open("run", o.json, "--json"))) {
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
@@ -223,16 +233,20 @@ int epcmm_run(int nr_args, char **args)
 	tool_progress_init(&prog, !o.quiet);
 	struct sim_run_params p = {
 		.scenario = s,
-		.timeline = tl,
+		.timeline = tl ? sim_outfile_stream(tl) : NULL,
 		.timeline_interval = o.interval,
 		.progress = tool_progress_update,
 		.progress_arg = &prog,
 	};
 	ret = sim_run(&p, &r, err, sizeof(err));
 	tool_progress_done(&prog, ret ? NULL : r);
-	if (tl && tool_close_out("run", tl, csv_path, "--timeline"))
-		goto out;
-	tl = NULL;
+	if (tl) {
+		struct sim_outfile *done = tl;
+
+		tl = NULL;
+		if (tool_out_commit("run", done, "--timeline"))
+			goto out;
+	}
 	if (ret) {
 		fprintf(stderr, "epcmm run: %s\n", ret == -ENOMEM ? "out of memory" : err);
 		status = ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
@@ -240,16 +254,15 @@ int epcmm_run(int nr_args, char **args)
 	}
 	if (report)
 		sim_report_text(report, s, r);
-	if (json_f) {
-		FILE *f = json_f;
+	if (json_out) {
+		struct sim_outfile *done = json_out;
 
-		json_f = NULL;
-		if (sim_report_json(f, s, r)) {
-			if (f != stdout)
-				fclose(f);
+		json_out = NULL;
+		if (sim_report_json(sim_outfile_stream(done), s, r)) {
+			sim_outfile_discard(done);
 			goto out;
 		}
-		if (tool_close_out("run", f, o.json, "--json"))
+		if (tool_out_commit("run", done, "--json"))
 			goto out;
 	}
 	if (o.plot) {
@@ -265,10 +278,8 @@ int epcmm_run(int nr_args, char **args)
 	}
 	status = 0;
 out:
-	if (tl)
-		fclose(tl);
-	if (json_f && json_f != stdout)
-		fclose(json_f);
+	sim_outfile_discard(tl);
+	sim_outfile_discard(json_out);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_result_free(r);

@@ -3,6 +3,7 @@
  * status.c - `epcmm status [--socket PATH]`: a running daemon's EPC, nodes,
  * cgroups and clients, once.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,17 @@ int tool_live_connect(int argc, char **argv, const char *cmd, struct epcmm_clien
 	return 0;
 }
 
+/* Shared with top.c: why epcmm_status() failed, for a person. */
+const char *tool_status_error(int err)
+{
+	if (err == -E2BIG)
+		return "the daemon's report is too big: over 1 GiB, or over one reply from a "
+		       "daemon that cannot send it in pages (older than this epcmm)";
+	if (err == -EPROTO)
+		return "the daemon's reply is malformed";
+	return strerror(-err);
+}
+
 int epcmm_status_cmd(int argc, char **argv)
 {
 	struct epcmm_client *c;
@@ -57,7 +69,7 @@ int epcmm_status_cmd(int argc, char **argv)
 	ret = epcmm_status(c, &text);
 	epcmm_client_close(c);
 	if (ret) {
-		fprintf(stderr, "epcmm status: %s\n", strerror(-ret));
+		fprintf(stderr, "epcmm status: %s\n", tool_status_error(ret));
 		return TOOL_EXIT_FAILURE;
 	}
 	ret = live_view_parse(text, &v);

@@ -15,6 +15,7 @@
 #include "scenario.h"
 #include "sweep.h"
 #include "tool.h"
+#include "outfile.h"
 #include "plot.h"
 
 /* --target-slowdown's largest value: a million times slower than without paging. */
@@ -218,7 +219,7 @@ int epcmm_sweep(int nr_args, char **args)
 	int argc = nr_args + 1, ret, status = TOOL_EXIT_FAILURE;
 	const char *csv_path = NULL;
 	bool tmp_made = false;
-	FILE *f, *json_f = NULL, *csv_f = NULL;
+	struct sim_outfile *json_out = NULL, *csv_out = NULL, *done;
 
 	if (!argv)
 		return TOOL_EXIT_FAILURE;
@@ -269,8 +270,8 @@ int epcmm_sweep(int nr_args, char **args)
 		goto out;
 	}
 	/* every output checked before the sweep, so a long sweep is not lost to a typo */
-	if ((o.json && !(json_f = tool_open_out("sweep", o.json, "--json"))) ||
-	    (o.csv && !(csv_f = tool_open_out("sweep", o.csv, "--csv")))) {
+	if ((o.json && !(json_out = tool_out_open("sweep", o.json, "--json"))) ||
+	    (o.csv && !(csv_out = tool_out_open("sweep", o.csv, "--csv")))) {
 		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
@@ -305,18 +306,26 @@ int epcmm_sweep(int nr_args, char **args)
 	}
 	if (!o.json || strcmp(o.json, "-"))
 		sim_sweep_report(stdout, &p, r);
-	if (json_f) {
-		f = json_f;
-		json_f = NULL;
-		if (sim_sweep_json(f, &p, r)) {
-			if (f != stdout)
-				fclose(f);
+	if (json_out) {
+		done = json_out;
+		json_out = NULL;
+		if (sim_sweep_json(sim_outfile_stream(done), &p, r)) {
+			sim_outfile_discard(done);
 			goto out;
 		}
-		if (tool_close_out("sweep", f, o.json, "--json"))
+		if (tool_out_commit("sweep", done, "--json"))
 			goto out;
 	}
-	csv_path = o.csv;
+	/* the plot reads the CSV back: --csv's file if it is a regular one (not
+	 * -, a FIFO, a device), else a temporary file */
+	csv_path = csv_out && sim_outfile_is_regular(csv_out) ? o.csv : NULL;
+	if (csv_out) {
+		done = csv_out;
+		csv_out = NULL;
+		sim_sweep_csv(sim_outfile_stream(done), r);
+		if (tool_out_commit("sweep", done, "--csv"))
+			goto out;
+	}
 	if (!csv_path && o.plot) {
 		int fd = mkstemp(tmp_csv);
 
@@ -327,16 +336,10 @@ int epcmm_sweep(int nr_args, char **args)
 		close(fd);
 		tmp_made = true;
 		csv_path = tmp_csv;
-	}
-	if (csv_path) {
-		if (csv_f) {
-			f = csv_f;
-			csv_f = NULL;
-		} else if (!(f = tool_open_out("sweep", csv_path, "--csv"))) {
+		if (!(done = tool_out_open("sweep", tmp_csv, "--plot")))
 			goto out;
-		}
-		sim_sweep_csv(f, r);
-		if (tool_close_out("sweep", f, csv_path, "--csv"))
+		sim_sweep_csv(sim_outfile_stream(done), r);
+		if (tool_out_commit("sweep", done, "--plot"))
 			goto out;
 	}
 	if (o.plot && r->nr_failed == r->nr_points) {
@@ -361,10 +364,8 @@ int epcmm_sweep(int nr_args, char **args)
 	}
 	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
-	if (json_f && json_f != stdout)
-		fclose(json_f);
-	if (csv_f && csv_f != stdout)
-		fclose(csv_f);
+	sim_outfile_discard(json_out);
+	sim_outfile_discard(csv_out);
 	if (tmp_made)
 		unlink(tmp_csv);
 	sim_sweep_free(r);

@@ -37,10 +37,15 @@ int tool_bad(const char *cmd, const char *fmt, const char *arg);
 int tool_opt_plot(const char *cmd, const char *arg, const char **slot);
 /* --seed N. Return: 0; -1 (said why). */
 int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set);
-/* Open an output file, "-" for stdout. Return: the file; NULL (said why). */
-FILE *tool_open_out(const char *cmd, const char *path, const char *what);
-/* Close it (flush stdout). Return: 0; -1 (said why). */
-int tool_close_out(const char *cmd, FILE *f, const char *path, const char *what);
+
+struct sim_outfile;
+/* output.c: an output file (@what: "--json") by sim_outfile_open()'s rules
+ * (sim/outfile.h: "-" is stdout, a regular file is replaced whole at commit,
+ * a FIFO or device is written in place). Write to sim_outfile_stream();
+ * sim_outfile_discard() gives up. Return: the handle; NULL (said why). */
+struct sim_outfile *tool_out_open(const char *cmd, const char *path, const char *what);
+/* Finish it (sim_outfile_commit(); frees @o). Return: 0; -1 (said why). */
+int tool_out_commit(const char *cmd, struct sim_outfile *o, const char *what);
 int epcmm_selftest(int argc, char **argv);
 
 #endif

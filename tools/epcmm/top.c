@@ -22,6 +22,7 @@
 #define TOP_INTERVAL_MS 1000
 
 int tool_live_connect(int argc, char **argv, const char *cmd, struct epcmm_client **c, int *extra);
+const char *tool_status_error(int err); /* status.c */
 
 static double now(void)
 {
@@ -85,14 +86,19 @@ int epcmm_top(int argc, char **argv)
 
 		ret = epcmm_status(c, &text);
 		if (ret) {
-			fprintf(stderr, "epcmm top: the daemon went away: %s\n", strerror(-ret));
+			fprintf(stderr, "epcmm top: %s%s\n",
+				ret == -E2BIG || ret == -EPROTO || ret == -ENOMEM
+					? ""
+					: "the daemon went away: ",
+				tool_status_error(ret));
 			ret = TOOL_EXIT_FAILURE;
 			break;
 		}
 		ret = live_view_parse(text, &v);
 		free(text);
 		if (ret) {
-			fprintf(stderr, "epcmm top: the report does not parse\n");
+			fprintf(stderr, "epcmm top: the daemon's report does not parse: %s\n",
+				strerror(-ret));
 			ret = TOOL_EXIT_FAILURE;
 			break;
 		}

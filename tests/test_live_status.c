@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_live_status.c - the daemon's status report (live_server_status, the
+ * STATUS_PAGE pages) read back by the view parser (live/view.c) that `epcmm
+ * status` and `epcmm top` use: lines of any length (a cgroup path of about
+ * 4,000 bytes, in a cgroup line and in a client line); a report of over
+ * 14,000 cgroups, too big for one reply, gathered in pages that each stay
+ * within the payload limit; a page that starts at any line of the report
+ * starts exactly there; and the same through a real daemon and the client
+ * library (a long path; a report over one reply, twice: the second time
+ * the client asks for pages straight away). Cgroup names with spaces and
+ * control bytes come escaped; a line longer than a whole page (a chain of
+ * 4,095-byte names) is sent in pieces and put together by the client. Then the parser on its own: malformed numbers and lines refused,
+ * a newer daemon's lines and keys skipped, an enclave that does not follow
+ * its client left out, rates from two views of many cgroups.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+
+#include "live_fixture.h"
+#include "proto.h"
+#include "session.h"
+#include "view.h"
+
+/* Over 14,000 cgroups (about 100 bytes a line): a report over one reply.
+ * The number first, so that names differ early (the tree's lookups compare
+ * names, and the test should not spend its time there). */
+#define MANY_CGROUPS 15000
+#define MANY_NAME    "/%06d-a-cgroup-with-a-name-long-enough-to-fill-pages"
+/* Through the daemon, fewer cgroups with long names (over 300 bytes a
+ * line): a report over one reply too. */
+#define LONG_CGROUPS 4000
+#define LONG_PAD     240
+/* Levels of LIVE_CGFS_NAME_MAX-byte names of backslashes (four bytes each
+ * in the report): the deepest path's line is over a page (1 MiB). */
+#define LONG_LINE_LEVELS 66
+/* The start of a report, for the parser's cases. */
+#define HEAD "epcmm-status 1\nepc total 256 free 200 reclaimable 10 evicted 5 reloaded 3\n"
+/* A cgroup name of the longest length the library takes. */
+#define NAME_MAX_LEN 255
+/* Levels of NAME_MAX_LEN-byte names: a path of 15 * 256 = 3,840 bytes. */
+#define DEEP_LEVELS 15
+
+struct srv_fx {
+	struct epc *epc;
+	struct live_server srv;
+	/* serve_start(): one client served over a socket, by the daemon's own
+	 * request handler (live_session_handle) */
+	char dir[64], sock[96];
+	int lfd;
+	pthread_t thread;
+};
+
+static void quiet(int level, const char *msg, void *arg)
+{
+	(void)level;
+	(void)msg;
+	(void)arg;
+}
+
+static struct srv_fx *srv_start(void)
+{
+	static const struct epc_section_desc sec = {0x100000, EPC_PAGES * PAGE, 0};
+	struct epc_config cfg = {.nr_nodes = 1,
+				 .sections = &sec,
+				 .nr_sections = 1,
+				 .background = EPC_BACKGROUND_MANUAL,
+				 .log = quiet};
+	struct srv_fx *fx = calloc(1, sizeof(*fx));
+
+	CHECK(fx != NULL, "memory");
+	CHECK_EQ(epc_create(&cfg, &fx->epc), 0, "epc_create");
+	CHECK_EQ(epc_sanitize_wait(fx->epc), 0, "sanitize");
+	CHECK_EQ(live_server_init(&fx->srv, fx->epc, 1), 0, "live_server_init");
+	return fx;
+}
+
+static int read_full(int fd, void *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return -1;
+		p = (uint8_t *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w <= 0)
+			return -1;
+		p = (const uint8_t *)p + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Serve one client until it hangs up or sends what ends a connection. */
+static void *serve_thread(void *arg)
+{
+	struct srv_fx *fx = arg;
+	static uint8_t payload[EPCMM_PROTO_MAX_PAYLOAD];
+	struct epcmm_msg_hdr h, rh;
+	struct epcmm_wr out = {0};
+	struct live_session *s;
+	int fd = accept(fx->lfd, NULL, NULL);
+
+	if (fd < 0 || live_session_create(&fx->srv, 0, &s))
+		return NULL;
+	while (!read_full(fd, &h, sizeof(h)) && h.len <= sizeof(payload) &&
+	       !read_full(fd, payload, h.len)) {
+		int fatal = live_session_handle(s, &h, payload, &rh, &out);
+
+		if (write_full(fd, &rh, sizeof(rh)) || write_full(fd, out.buf, out.len) || fatal)
+			break;
+	}
+	live_session_destroy(s);
+	epcmm_wr_free(&out);
+	close(fd);
+	return NULL;
+}
+
+static void serve_start(struct srv_fx *fx)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/epcmm-status-XXXXXX");
+	CHECK(mkdtemp(fx->dir) != NULL, "mkdtemp");
+	snprintf(fx->sock, sizeof(fx->sock), "%s/sock", fx->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fx->sock);
+	fx->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fx->lfd >= 0 && !bind(fx->lfd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		      !listen(fx->lfd, 1),
+	      "listen");
+	CHECK(!pthread_create(&fx->thread, NULL, serve_thread, fx), "the serving thread");
+}
+
+static void serve_stop(struct srv_fx *fx)
+{
+	pthread_join(fx->thread, NULL);
+	close(fx->lfd);
+	unlink(fx->sock);
+	rmdir(fx->dir);
+}
+
+static void srv_stop(struct srv_fx *fx)
+{
+	live_server_fini(&fx->srv);
+	epc_destroy(fx->epc);
+	free(fx);
+}
+
+/* "/" + @levels names of @len bytes each ('a' + level), into a malloc'd string. */
+static char *deep_path(int levels, int len)
+{
+	char *p = malloc((size_t)levels * (size_t)(len + 1) + 2), *o = p;
+
+	CHECK(p != NULL, "memory");
+	for (int l = 0; l < levels; l++) {
+		*o++ = '/';
+		memset(o, 'a' + l % 26, (size_t)len);
+		o += len;
+	}
+	*o = '\0';
+	return p;
+}
+
+/* mkdir every level of @path in @fs. */
+static void mkdir_all(struct live_cgfs *fs, const char *path)
+{
+	char *copy = strdup(path);
+
+	CHECK(copy != NULL, "memory");
+	for (char *s = strchr(copy + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		CHECK_EQ(live_cgfs_mkdir(fs, copy), 0, "mkdir a level");
+		if (!s)
+			break;
+		*s = '/';
+	}
+	free(copy);
+}
+
+static char *whole_report(struct live_server *srv)
+{
+	struct epcmm_wr w = {0};
+	char *text;
+
+	CHECK_EQ(live_server_status(srv, &w), 0, "live_server_status");
+	text = strndup((const char *)w.buf, w.len);
+	CHECK(text != NULL && strlen(text) == w.len, "the report is text, no NUL");
+	epcmm_wr_free(&w);
+	return text;
+}
+
+/* A page from (@line, @off) into @w; the next page's start in *@nl, *@no. */
+static void page(struct live_server *srv, uint64_t line, uint64_t off, struct epcmm_wr *w,
+		 uint64_t *nl, uint64_t *no)
+{
+	epcmm_wr_reset(w);
+	CHECK_EQ(live_server_status_page(srv, line, off, w), 0, "a page");
+	CHECK(w->len >= 16 && w->len <= 16 + EPCMM_STATUS_PAGE_MAX, "a page within the limit");
+	CHECK(w->len <= EPCMM_PROTO_MAX_PAYLOAD, "a page fits a reply");
+	memcpy(nl, w->buf, 8);
+	memcpy(no, w->buf + 8, 8);
+}
+
+/* The report gathered from STATUS_PAGE replies, as the client library does;
+ * *@pages: how many there were, *@cut: how many ended inside a line. Every
+ * page stays within the payload limit. */
+static char *paged_report(struct live_server *srv, int *pages, int *cut)
+{
+	uint64_t line = 0, off = 0, nl, no;
+	struct epcmm_wr w = {0};
+	char *text = NULL;
+	size_t len = 0, n;
+
+	*pages = 0;
+	*cut = 0;
+	do {
+		page(srv, line, off, &w, &nl, &no);
+		n = w.len - 16;
+		CHECK((!nl && !no) || nl > line || (nl == line && no > off),
+		      "the next page starts further on");
+		CHECK((!nl && !no) || n > 0, "a page that is not the last holds text");
+		CHECK(no || !n || w.buf[w.len - 1] == '\n', "a page ends with a whole line...");
+		CHECK(!no || n == EPCMM_STATUS_PAGE_MAX, "...or is full, inside a long line");
+		text = realloc(text, len + n + 1);
+		CHECK(text != NULL, "memory");
+		memcpy(text + len, w.buf + 16, n);
+		len += n;
+		text[len] = '\0';
+		line = nl;
+		off = no;
+		(*pages)++;
+		*cut += no != 0;
+	} while (nl || no);
+	epcmm_wr_free(&w);
+	return text;
+}
+
+/* What live_view_render() prints, in a malloc'd string. */
+static char *rendered(const struct live_view *v, const struct live_view *prev, double dt, int width)
+{
+	FILE *f = tmpfile();
+	char *out;
+	long n;
+
+	CHECK(f != NULL, "tmpfile");
+	live_view_render(f, v, prev, dt, width);
+	n = ftell(f);
+	CHECK(n >= 0, "ftell");
+	out = malloc((size_t)n + 1);
+	CHECK(out != NULL, "memory");
+	rewind(f);
+	CHECK(fread(out, 1, (size_t)n, f) == (size_t)n, "read the rendering back");
+	out[n] = '\0';
+	fclose(f);
+	return out;
+}
+
+/* @text parsed and rendered @width columns wide. */
+static char *render(const char *text, int width)
+{
+	struct live_view *v = NULL;
+	char *out;
+	int ret = live_view_parse(text, &v);
+
+	if (ret)
+		fail_msg("the report does not parse: %s", strerror(-ret));
+	out = rendered(v, NULL, 0, width);
+	live_view_free(v);
+	return out;
+}
+
+static size_t count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* A 3,840-byte cgroup path, and two nested 255-byte names (a 511-byte path):
+ * both lines come whole, parse, and render; the client's line too. */
+static void test_live_status_long_lines(void **state)
+{
+	struct srv_fx *fx = srv_start();
+	char *deep = deep_path(DEEP_LEVELS, NAME_MAX_LEN), *two = deep_path(2, NAME_MAX_LEN);
+	char *procs, *text, *shown;
+	struct live_session *s;
+
+	(void)state;
+	mkdir_all(fx->srv.cgfs, deep);
+	two[1] = 'z'; /* not the deep one's first level */
+	mkdir_all(fx->srv.cgfs, two);
+	CHECK(asprintf(&procs, "%s/cgroup.procs", deep) > 0, "memory");
+	CHECK_EQ(live_cgfs_write(fx->srv.cgfs, procs, "0", 1, getpid()), 0,
+		 "this process joins the deep cgroup");
+	CHECK_EQ(live_session_create(&fx->srv, getpid(), &s), 0, "a session");
+
+	text = whole_report(&fx->srv);
+	CHECK(strstr(text, deep) != NULL, "the deep path is in the report whole");
+	CHECK(count(text, "\ncgroup ") == DEEP_LEVELS + 2 + 1, "every cgroup has its line");
+	{
+		char *want;
+
+		CHECK(asprintf(&want, "\ncgroup %s current ", deep) > 0, "memory");
+		CHECK(strstr(text, want) != NULL, "the deep cgroup's line goes on past its path");
+		free(want);
+		CHECK(asprintf(&want, "\nclient %d cgroup %s enclaves 0 pages 0\n", (int)getpid(),
+			       deep) > 0,
+		      "memory");
+		CHECK(strstr(text, want) != NULL, "the client's line names its deep cgroup");
+		free(want);
+	}
+	shown = render(text, 100);
+	CHECK(strstr(shown, deep + strlen(deep) - 20) != NULL, "the path's end is shown");
+	CHECK(strstr(shown, "\nCLIENT ") != NULL, "the client table");
+	free(shown);
+	free(text);
+
+	live_session_destroy(s);
+	free(procs);
+	free(deep);
+	free(two);
+	srv_stop(fx);
+}
+
+/* A page asked for from line k starts at line k of the report, whatever
+ * section k is in (header, cgroups, a client, its enclaves); past the end,
+ * an empty last page. */
+static void test_live_status_page_from_any_line(void **state)
+{
+	struct srv_fx *fx = srv_start();
+	struct epcmm_msg_hdr h = {.magic = EPCMM_PROTO_MAGIC,
+				  .version = EPCMM_PROTO_VERSION,
+				  .type = EPCMM_MSG_ENCL_CREATE,
+				  .len = 8};
+	struct epcmm_wr w = {0}, reply = {0};
+	struct live_session *s[2];
+	struct epcmm_msg_hdr rh;
+	uint64_t size = 4 * PAGE, nl, no;
+	size_t nr_lines = 0;
+	char *text, *line;
+
+	(void)state;
+	CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, "/a"), 0, "mkdir /a");
+	CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, "/a/b"), 0, "mkdir /a/b");
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(live_session_create(&fx->srv, 0, &s[i]), 0, "a session");
+		for (int e = 0; e < 3; e++) {
+			CHECK_EQ(live_session_handle(s[i], &h, (const uint8_t *)&size, &rh, &reply),
+				 0, "ENCL_CREATE");
+			CHECK_EQ(rh.status, 0, "an enclave");
+		}
+	}
+	text = whole_report(&fx->srv);
+	CHECK(count(text, "\nencl ") == 6, "six enclaves listed");
+	for (const char *p = text; *p; p++)
+		nr_lines += *p == '\n';
+	line = text;
+	for (uint64_t k = 0; k <= nr_lines + 1; k++) {
+		size_t line_len = k < nr_lines ? (size_t)(strchr(line, '\n') - line) + 1 : 0;
+
+		/* from the line's start, from inside it, from its last byte */
+		for (uint64_t off = 0; off < 3; off++) {
+			size_t skip = off == 2 ? line_len - 1 : off;
+			const char *want = line + skip;
+
+			if (k >= nr_lines && off)
+				break;
+			page(&fx->srv, k, skip, &w, &nl, &no);
+			CHECK(!nl && !no, "a small report is one page");
+			if (k >= nr_lines) {
+				CHECK_EQ(w.len, 16, "past the end: no text");
+				continue;
+			}
+			if (w.len - 16 != strlen(want) || memcmp(w.buf + 16, want, w.len - 16))
+				fail_msg(
+					"the page from line %" PRIu64 " byte %zu is\n%.*s\nexpected"
+					"\n%s",
+					k, skip, (int)(w.len - 16), (const char *)w.buf + 16, want);
+		}
+		if (k < nr_lines)
+			line += line_len;
+	}
+	/* a byte past a line's end: the line is over, the page starts after it */
+	page(&fx->srv, 1, 100000, &w, &nl, &no);
+	line = strchr(text, '\n') + 1;
+	line = strchr(line, '\n') + 1;
+	CHECK(w.len - 16 == strlen(line) && !memcmp(w.buf + 16, line, w.len - 16),
+	      "an offset past a line's end starts the page at the next line");
+	epcmm_wr_free(&w);
+	epcmm_wr_free(&reply);
+	free(text);
+	live_session_destroy(s[0]);
+	live_session_destroy(s[1]);
+	srv_stop(fx);
+}
+
+/* Over 14,000 cgroups: more than one reply can carry (STATUS is too big),
+ * so the report comes in pages, each within the limit, and parses whole. */
+static void test_live_status_many_cgroups_in_pages(void **state)
+{
+	struct srv_fx *fx = srv_start();
+	struct epcmm_wr w = {0};
+	char path[128], *text, *shown;
+	int pages, cut;
+
+	(void)state;
+	for (int i = 0; i < MANY_CGROUPS; i++) {
+		snprintf(path, sizeof(path), MANY_NAME, i);
+		CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, path), 0, "mkdir");
+	}
+	CHECK_EQ(live_server_status(&fx->srv, &w), -EMSGSIZE, "the whole report is over a reply");
+	epcmm_wr_free(&w);
+	text = paged_report(&fx->srv, &pages, &cut);
+	CHECK(strlen(text) > EPCMM_PROTO_MAX_PAYLOAD, "the report is over 1 MiB");
+	CHECK(pages >= 2, "so it took pages");
+	CHECK_EQ(cut, 0, "no line was cut: each fits a page");
+	CHECK(!strncmp(text, "epcmm-status 1\n", 15), "the report's first line once");
+	CHECK_EQ(count(text, "epcmm-status"), 1, "and only once");
+	CHECK_EQ(count(text, "\ncgroup "), MANY_CGROUPS + 1, "every cgroup, once");
+	shown = render(text, 100);
+	CHECK_EQ(count(shown, "fill-pages "), MANY_CGROUPS, "every cgroup rendered");
+	free(shown);
+	free(text);
+	srv_stop(fx);
+}
+
+/* Names with a space, a tab, a backslash, an escape sequence, and UTF-8:
+ * the report writes the bytes that would split a line or reach the terminal
+ * as \ooo (as /proc/self/mountinfo does), so the lines still parse, and the
+ * screen shows the escapes, never the bytes. */
+static void test_live_status_odd_names(void **state)
+{
+	static const char *const names[] = {"/a b", "/tab\there", "/back\\slash", "/esc\033[2J",
+					    "/\xc3\xa9t\xc3\xa9"};
+	static const char *const shown_as[] = {"/a\\040b", "/tab\\011here", "/back\\134slash",
+					       "/esc\\033[2J", "/\xc3\xa9t\xc3\xa9"};
+	struct srv_fx *fx = srv_start();
+	struct live_session *s;
+	char *text, *shown, want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, names[i]), 0, "mkdir an odd name");
+	CHECK_EQ(live_cgfs_write(fx->srv.cgfs, "/a b/cgroup.procs", "0", 1, getpid()), 0,
+		 "this process joins /a b");
+	CHECK_EQ(live_session_create(&fx->srv, getpid(), &s), 0, "a session");
+	text = whole_report(&fx->srv);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(want, sizeof(want), "\ncgroup %s current ", shown_as[i]);
+		if (!strstr(text, want))
+			fail_msg("no line '%s' in\n%s", want, text);
+	}
+	snprintf(want, sizeof(want), "\nclient %d cgroup /a\\040b enclaves ", (int)getpid());
+	CHECK(strstr(text, want) != NULL, "the client's cgroup, escaped");
+	CHECK(!strchr(text, '\033') && !strchr(text, '\t'), "no raw control byte in the report");
+	shown = render(text, 100);
+	CHECK(strstr(shown, "/a\\040b") && strstr(shown, "/esc\\033[2J"), "shown escaped");
+	CHECK(!strchr(shown, '\033'), "nothing reaches the terminal");
+	free(shown);
+	free(text);
+	/* a report with a raw control byte (a hostile daemon): shown as '?' */
+	shown = render(HEAD
+		       "cgroup /x\033[2J current 0 peak 0 max max events 0 evicted 0 reloaded 0 "
+		       "procs 0\n",
+		       100);
+	CHECK(!strchr(shown, '\033') && strstr(shown, "/x?[2J"), "a raw control byte is '?'");
+	free(shown);
+	live_session_destroy(s);
+	srv_stop(fx);
+}
+
+/* A single line longer than a page (a chain of 4,095-byte names, each byte
+ * escaped to four): it goes in pieces, the page full each time, and the
+ * pieces put together are the line. */
+static void test_live_status_line_longer_than_a_page(void **state)
+{
+	struct srv_fx *fx = srv_start();
+	char *path = malloc(LONG_LINE_LEVELS * (LIVE_CGFS_NAME_MAX + 1) + 1);
+	char *want = malloc(LONG_LINE_LEVELS * (4 * LIVE_CGFS_NAME_MAX + 1) + 64);
+	size_t plen = 0, wlen = 0;
+	char *text;
+	int pages, cut;
+
+	(void)state;
+	CHECK(path && want, "memory");
+	wlen = (size_t)sprintf(want, "\ncgroup ");
+	for (int l = 0; l < LONG_LINE_LEVELS; l++) {
+		path[plen++] = '/';
+		memset(path + plen, '\\', LIVE_CGFS_NAME_MAX);
+		plen += LIVE_CGFS_NAME_MAX;
+		path[plen] = '\0';
+		CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, path), 0, "mkdir a level");
+		want[wlen++] = '/';
+		for (unsigned i = 0; i < LIVE_CGFS_NAME_MAX; i++, wlen += 4)
+			memcpy(want + wlen, "\\134", 4);
+	}
+	strcpy(want + wlen, " current 0 peak 0 max max ");
+	CHECK(wlen > EPCMM_STATUS_PAGE_MAX, "the deepest cgroup's line is longer than a page");
+	text = paged_report(&fx->srv, &pages, &cut);
+	CHECK(cut >= 1, "a page ended inside the long line");
+	CHECK(strstr(text, want) != NULL, "the long line, put together, is whole");
+	CHECK_EQ(count(text, "\ncgroup "), LONG_LINE_LEVELS + 1, "every cgroup, once");
+	free(render(text, 100)); /* and it parses */
+	free(text);
+
+	/* the same through the client library, from a daemon of this tree */
+	{
+		struct epcmm_client *c;
+
+		text = NULL;
+		serve_start(fx);
+		CHECK_EQ(epcmm_client_connect(fx->sock, &c), 0, "connect");
+		CHECK_EQ(epcmm_status(c, &text), 0, "epcmm_status of a report with a long line");
+		CHECK(strstr(text, want) != NULL, "the client put the long line together");
+		CHECK_EQ(count(text, "\ncgroup "), LONG_LINE_LEVELS + 1, "every cgroup, once");
+		epcmm_client_close(c);
+		serve_stop(fx);
+		free(text);
+	}
+	free(path);
+	free(want);
+	srv_stop(fx);
+}
+
+/* The LONG_CGROUPS cgroup @i's path into @path: "/NNNNN-xxx...". */
+static void long_name(char *path, size_t len, int i)
+{
+	snprintf(path, len, "/%05d-%0*d", i, LONG_PAD, 0);
+	memset(path + 7, 'x', LONG_PAD);
+}
+
+/* The same through a running daemon and the client library. */
+static void test_live_status_daemon(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct epcmm_client *c = connect_ok(fx);
+	char *deep = deep_path(DEEP_LEVELS, NAME_MAX_LEN), *text, *shown, path[LONG_PAD + 16];
+	struct live_view *v;
+
+	CHECK(strlen(deep) <= EPCMM_PROTO_MAX_STR, "a path the protocol carries");
+	for (char *s = strchr(deep + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		CHECK_EQ(epcmm_cgroup_mkdir(c, deep), 0, "mkdir a level");
+		if (!s)
+			break;
+		*s = '/';
+	}
+	CHECK_EQ(epcmm_status(c, &text), 0, "status with a 3,840-byte path");
+	CHECK(strstr(text, deep) != NULL, "the path comes whole");
+	CHECK_EQ(live_view_parse(text, &v), 0, "and parses");
+	live_view_free(v);
+	free(text);
+
+	for (int i = 0; i < LONG_CGROUPS; i++) {
+		long_name(path, sizeof(path), i);
+		CHECK_EQ(epcmm_cgroup_mkdir(c, path), 0, "mkdir");
+	}
+	for (int round = 0; round < 2; round++) { /* the second goes straight to pages */
+		CHECK_EQ(epcmm_status(c, &text), 0, "status of a report over one reply");
+		CHECK(strlen(text) > EPCMM_PROTO_MAX_PAYLOAD, "over one reply");
+		CHECK_EQ(count(text, "\ncgroup "), LONG_CGROUPS + DEEP_LEVELS + 1, "every cgroup");
+		shown = render(text, 400);
+		CHECK_EQ(count(shown, "-xxxxxxxxxx"), LONG_CGROUPS, "every cgroup rendered");
+		free(shown);
+		free(text);
+	}
+	CHECK_EQ(epcmm_ping(c), 0, "the connection goes on");
+	for (int i = 0; i < LONG_CGROUPS; i++) {
+		long_name(path, sizeof(path), i);
+		CHECK_EQ(epcmm_cgroup_rmdir(c, path), 0, "rmdir");
+	}
+	CHECK_EQ(epcmm_status(c, &text), 0, "status once it is small again");
+	CHECK_EQ(count(text, "\ncgroup "), DEEP_LEVELS + 1, "the cgroups left");
+	free(text);
+	epcmm_client_close(c);
+	free(deep);
+}
+
+/* ---- the parser ---- */
+
+static int parse(const char *text)
+{
+	struct live_view *v = NULL;
+	int ret = live_view_parse(text, &v);
+
+	live_view_free(v);
+	return ret;
+}
+
+static void test_live_status_parse_refuses_and_skips(void **state)
+{
+	(void)state;
+	CHECK_EQ(parse(HEAD), 0, "a minimal report");
+	CHECK_EQ(parse("epcmm-status 2\n"), -EBADMSG, "another format");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
+			    "procs 0\n"),
+		 0, "a cgroup");
+	CHECK_EQ(parse(HEAD "cgroup /a current -1 peak 1 max max events 0 evicted 0 reloaded 0 "
+			    "procs 0\n"),
+		 -EBADMSG, "a negative count");
+	CHECK_EQ(parse(HEAD "cgroup /a current 18446744073709551616 peak 1 max max events 0 "
+			    "evicted 0 reloaded 0 procs 0\n"),
+		 -EBADMSG, "a count past 2^64-1");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max lots events 0 evicted 0 reloaded 0 "
+			    "procs 0\n"),
+		 -EBADMSG, "a max that is neither max nor a number");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
+			    "procs 2147483648\n"),
+		 -EBADMSG, "procs past an int");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1\n"), -EBADMSG, "a cgroup line cut short");
+	CHECK_EQ(parse(HEAD "cgroup a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
+			    "procs 0\n"),
+		 -EBADMSG, "a relative path");
+	CHECK_EQ(parse(HEAD "node 0 total 10\n"), -EBADMSG, "a node without free");
+	CHECK_EQ(parse(HEAD "client 12 cgroup /a enclaves 1 pages 4294967296\n"), -EBADMSG,
+		 "pages past an unsigned");
+	CHECK_EQ(parse(HEAD "epc total 1\n"), -EBADMSG, "an epc line cut short");
+	/* what a newer daemon may add */
+	CHECK_EQ(parse(HEAD "gauge x 1 y 2\n\n"), 0, "a line of an unknown kind, an empty line");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max 4096 events 0 evicted 0 reloaded 0 "
+			    "procs 0 weight 100\n"),
+		 0, "an unknown key at the end");
+	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max 4096 events 0 evicted 0 reloaded 0 "
+			    "procs 0 dangling\n"),
+		 -EBADMSG, "a key without its value");
+}
+
+static char *render2(const char *now, const char *before)
+{
+	struct live_view *v, *p;
+	char *out;
+
+	CHECK_EQ(live_view_parse(now, &v), 0, "parse now");
+	CHECK_EQ(live_view_parse(before, &p), 0, "parse before");
+	out = rendered(v, p, 2.0, 100);
+	live_view_free(v);
+	live_view_free(p);
+	return out;
+}
+
+/* Enclaves show under the client line they follow; rates come from the
+ * previous view's cgroup of the same path, among many (binary search). */
+static void test_live_status_parse_encl_and_rates(void **state)
+{
+	char *now = NULL, *before = NULL, *shown;
+	size_t nn = 0, nb = 0;
+	FILE *a = open_memstream(&now, &nn), *b = open_memstream(&before, &nb);
+
+	(void)state;
+	CHECK(a && b, "memstreams");
+	fputs(HEAD, a);
+	fputs(HEAD, b);
+	for (int i = 5000; i > 0; i--) { /* not in order: the index sorts them */
+		fprintf(a,
+			"cgroup /g%05d current 0 peak 0 max max events 0 evicted %d reloaded 0 "
+			"procs 0\n",
+			i, 10 * i);
+		fprintf(b,
+			"cgroup /g%05d current 0 peak 0 max max events 0 evicted 0 reloaded 0 "
+			"procs 0\n",
+			i);
+	}
+	fputs("client 7 cgroup /g00001 enclaves 1 pages 0\n"
+	      "encl 7 size 8192 pages 2 resident 2 evicted 0 reloaded 0\n"
+	      "client 8 cgroup / enclaves 0 pages 0\n"
+	      "encl 7 size 4096 pages 1 resident 1 evicted 0 reloaded 0\n",
+	      a);
+	fclose(a);
+	fclose(b);
+	shown = render2(now, before);
+	CHECK(strstr(shown, "/g04321") && strstr(strstr(shown, "/g04321"), " 21605 "),
+	      "/g04321's rate: 43210 evictions in 2 s");
+	CHECK_EQ(count(shown, "enclave 8.0K"), 1, "client 7's enclave");
+	CHECK_EQ(count(shown, "enclave 4.0K"), 0,
+		 "an enclave line after another client's line is left out");
+	free(shown);
+	free(now);
+	free(before);
+}
+
+int main(void)
+{
+	/* the daemon runs for the whole group; only the last case talks to it */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_status_long_lines),
+		cmocka_unit_test(test_live_status_page_from_any_line),
+		cmocka_unit_test(test_live_status_many_cgroups_in_pages),
+		cmocka_unit_test(test_live_status_odd_names),
+		cmocka_unit_test(test_live_status_line_longer_than_a_page),
+		cmocka_unit_test(test_live_status_parse_refuses_and_skips),
+		cmocka_unit_test(test_live_status_parse_encl_and_rates),
+		cmocka_unit_test(test_live_status_daemon),
+	};
+
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}

@@ -69,6 +69,69 @@ struct epcmm_encl_stats {
 };
 int epcmm_encl_stats(struct epcmm_client *c, uint64_t encl, struct epcmm_encl_stats *st);
 
+/*
+ * EDMM (SGX2; newer than 0.2.0): epcmm.h's calls of the same names, over the
+ * wire (docs/PROTOCOL.md). The constants are epcmm.h's EPC_SECINFO_* and
+ * EPC_PAGE_TYPE_*, which are the kernel's uapi values.
+ */
+#define EPCMM_SECINFO_R		 0x01
+#define EPCMM_SECINFO_W		 0x02
+#define EPCMM_SECINFO_X		 0x04
+#define EPCMM_SECINFO_PENDING	 0x08
+#define EPCMM_SECINFO_MODIFIED	 0x10
+#define EPCMM_SECINFO_PR	 0x20
+#define EPCMM_SECINFO_TCS	 0x100
+#define EPCMM_SECINFO_REG	 0x200
+#define EPCMM_SECINFO_TRIM	 0x400
+#define EPCMM_PAGE_TYPE_TCS	 1
+#define EPCMM_PAGE_TYPE_TRIM	 4
+#define EPCMM_SGX_NOT_TRACKED	 11
+#define EPCMM_SGX_ATTR_MISMATCH	 19 /* SGX_PAGE_ATTRIBUTES_MISMATCH */
+#define EPCMM_SGX_NOT_MODIFIABLE 20 /* SGX_PAGE_NOT_MODIFIABLE */
+
+/* epcmm_encl_add_pages() with a SECINFO for every page (epc_encl_add_page2()). */
+int epcmm_encl_add_pages2(struct epcmm_client *c, uint64_t encl, uint64_t offset, uint64_t nr_pages,
+			  const void *src, uint64_t secinfo);
+/* Accesses may add pages in [@offset, @offset + @length) (epc_encl_declare_dynamic()). */
+int epcmm_encl_declare_dynamic(struct epcmm_client *c, uint64_t encl, uint64_t offset,
+			       uint64_t length);
+/* EACCEPT, as the enclave runs it; *@result its answer (epc_encl_accept()). */
+int epcmm_encl_accept(struct epcmm_client *c, uint64_t encl, uint64_t offset, uint64_t secinfo,
+		      uint64_t *result);
+
+/*
+ * The three calls that change pages, with the kernel's ioctl arguments:
+ * @result and @count must be 0 in (else -EINVAL, nothing sent); out, @count
+ * says how many bytes were done, on success and on error (partial
+ * progress), and @result the failed leaf's SGX code. A handle the
+ * connection does not own is -EBADF (count 0). Other errors: epcmm.h's.
+ */
+struct epcmm_restrict_permissions {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t permissions;
+	uint64_t result;
+	uint64_t count;
+};
+int epcmm_encl_restrict_permissions(struct epcmm_client *c, uint64_t encl,
+				    struct epcmm_restrict_permissions *p);
+
+struct epcmm_modify_types {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t page_type;
+	uint64_t result;
+	uint64_t count;
+};
+int epcmm_encl_modify_types(struct epcmm_client *c, uint64_t encl, struct epcmm_modify_types *m);
+
+struct epcmm_remove_pages {
+	uint64_t offset;
+	uint64_t length;
+	uint64_t count;
+};
+int epcmm_encl_remove_pages(struct epcmm_client *c, uint64_t encl, struct epcmm_remove_pages *r);
+
 /* A raw page (never reclaimable); @reclaim: EPC_DO_RECLAIM when true.
  * @phys and @node may be NULL. */
 int epcmm_page_alloc(struct epcmm_client *c, bool reclaim, uint64_t *page, uint64_t *phys,

@@ -204,16 +204,19 @@ API int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl)
 	return ret;
 }
 
-API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t offset,
-			     uint64_t nr_pages, const void *src)
+/*
+ * ENCL_ADD (@secinfo NULL) or ENCL_ADD2, in batches. Zero pages go in
+ * batches too: the daemon refuses a request of more pages than its whole
+ * EPC, and a batch is a point to stop at.
+ */
+static int add_pages(struct epcmm_client *c, uint64_t encl, uint64_t offset, uint64_t nr_pages,
+		     const void *src, const uint64_t *secinfo)
 {
 	const uint64_t batch = EPCMM_PROTO_MAX_IO / 4096;
 	int ret = 0;
 
 	if (nr_pages == 0)
 		return -EINVAL;
-	/* Zero pages go in batches too: the daemon refuses a request of more
-	 * pages than its whole EPC, and a batch is a point to stop at. */
 	for (uint64_t done = 0; done < nr_pages && !ret;) {
 		uint64_t n = nr_pages - done < batch ? nr_pages - done : batch;
 
@@ -221,12 +224,112 @@ API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t off
 		epcmm_wr_u64(&c->req, encl);
 		epcmm_wr_u64(&c->req, offset + done * 4096);
 		epcmm_wr_u64(&c->req, n);
+		if (secinfo)
+			epcmm_wr_u64(&c->req, *secinfo);
 		if (src)
 			epcmm_wr_bytes(&c->req, (const uint8_t *)src + done * 4096, n * 4096);
-		ret = call(c, EPCMM_MSG_ENCL_ADD);
+		ret = call(c, secinfo ? EPCMM_MSG_ENCL_ADD2 : EPCMM_MSG_ENCL_ADD);
 		done += n;
 	}
 	return ret;
+}
+
+API int epcmm_encl_add_pages2(struct epcmm_client *c, uint64_t encl, uint64_t offset,
+			      uint64_t nr_pages, const void *src, uint64_t secinfo)
+{
+	return add_pages(c, encl, offset, nr_pages, src, &secinfo);
+}
+
+API int epcmm_encl_declare_dynamic(struct epcmm_client *c, uint64_t encl, uint64_t offset,
+				   uint64_t length)
+{
+	req_begin(c);
+	epcmm_wr_u64(&c->req, encl);
+	epcmm_wr_u64(&c->req, offset);
+	epcmm_wr_u64(&c->req, length);
+	return call(c, EPCMM_MSG_ENCL_DYNAMIC);
+}
+
+API int epcmm_encl_accept(struct epcmm_client *c, uint64_t encl, uint64_t offset, uint64_t secinfo,
+			  uint64_t *result)
+{
+	struct epcmm_rd r;
+	int ret;
+
+	if (!result)
+		return -EINVAL;
+	req_begin(c);
+	epcmm_wr_u64(&c->req, encl);
+	epcmm_wr_u64(&c->req, offset);
+	epcmm_wr_u64(&c->req, secinfo);
+	ret = call(c, EPCMM_MSG_ENCL_ACCEPT);
+	if (!ret && !(ret = resp_expect(c, 8, &r)))
+		epcmm_rd_u64(&r, result);
+	return ret;
+}
+
+/*
+ * One EDMM request (@arg: permissions or page type; none for REMOVE). Its
+ * reply carries result and count whatever its status, or nothing when the
+ * request was refused before the enclave was found.
+ */
+static int edmm(struct epcmm_client *c, uint16_t type, uint64_t encl, uint64_t offset,
+		uint64_t length, uint64_t arg, uint64_t *result, uint64_t *count)
+{
+	struct epcmm_rd r;
+	int ret;
+
+	req_begin(c);
+	epcmm_wr_u64(&c->req, encl);
+	epcmm_wr_u64(&c->req, offset);
+	epcmm_wr_u64(&c->req, length);
+	if (type != EPCMM_MSG_ENCL_REMOVE)
+		epcmm_wr_u64(&c->req, arg);
+	ret = call(c, type);
+	if (c->broken)
+		return ret;
+	if (c->resp.len == 0 && ret)
+		return ret;
+	if (c->resp.len != 16) {
+		c->broken = true;
+		return -EPROTO;
+	}
+	r = (struct epcmm_rd){.p = c->resp.buf, .left = c->resp.len};
+	epcmm_rd_u64(&r, result);
+	epcmm_rd_u64(&r, count);
+	return ret;
+}
+
+API int epcmm_encl_restrict_permissions(struct epcmm_client *c, uint64_t encl,
+					struct epcmm_restrict_permissions *p)
+{
+	if (!p || p->result || p->count)
+		return -EINVAL;
+	return edmm(c, EPCMM_MSG_ENCL_RESTRICT, encl, p->offset, p->length, p->permissions,
+		    &p->result, &p->count);
+}
+
+API int epcmm_encl_modify_types(struct epcmm_client *c, uint64_t encl, struct epcmm_modify_types *m)
+{
+	if (!m || m->result || m->count)
+		return -EINVAL;
+	return edmm(c, EPCMM_MSG_ENCL_MODIFY_TYPES, encl, m->offset, m->length, m->page_type,
+		    &m->result, &m->count);
+}
+
+API int epcmm_encl_remove_pages(struct epcmm_client *c, uint64_t encl, struct epcmm_remove_pages *r)
+{
+	uint64_t result = 0;
+
+	if (!r || r->count)
+		return -EINVAL;
+	return edmm(c, EPCMM_MSG_ENCL_REMOVE, encl, r->offset, r->length, 0, &result, &r->count);
+}
+
+API int epcmm_encl_add_pages(struct epcmm_client *c, uint64_t encl, uint64_t offset,
+			     uint64_t nr_pages, const void *src)
+{
+	return add_pages(c, encl, offset, nr_pages, src, NULL);
 }
 
 static int encl_simple(struct epcmm_client *c, uint16_t type, uint64_t encl)

@@ -51,9 +51,29 @@ enum epcmm_msg_type {
 	EPCMM_MSG_CG_RMDIR = 14,
 	EPCMM_MSG_STATUS = 15,
 	EPCMM_MSG_STATUS_PAGE = 16,
+	/* EDMM (SGX2), newer than 0.2.0 */
+	EPCMM_MSG_ENCL_ADD2 = 17,
+	EPCMM_MSG_ENCL_DYNAMIC = 18,
+	EPCMM_MSG_ENCL_ACCEPT = 19,
+	EPCMM_MSG_ENCL_RESTRICT = 20,
+	EPCMM_MSG_ENCL_MODIFY_TYPES = 21,
+	EPCMM_MSG_ENCL_REMOVE = 22,
 	EPCMM_MSG_TYPE_END,
 };
 #define EPCMM_MSG_REPLY 0x8000
+
+/*
+ * The replies of ENCL_RESTRICT, ENCL_MODIFY_TYPES and ENCL_REMOVE carry their
+ * payload (u64 result, u64 count: how far the call got) whatever their
+ * status, once the enclave was found: the one exception to "a payload only
+ * on success".
+ */
+static inline bool epcmm_msg_reports_progress(uint16_t type)
+{
+	type &= (uint16_t)~EPCMM_MSG_REPLY;
+	return type == EPCMM_MSG_ENCL_RESTRICT || type == EPCMM_MSG_ENCL_MODIFY_TYPES ||
+	       type == EPCMM_MSG_ENCL_REMOVE;
+}
 
 struct epcmm_msg_hdr {
 	uint32_t magic;

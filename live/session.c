@@ -271,6 +271,29 @@ static int do_encl_create(struct live_session *s, struct epcmm_rd *r, struct epc
 	return 0;
 }
 
+/*
+ * EADD @nr pages from @offset with @secinfo, stopping at the first that
+ * fails; every SESSION_PEER_CHECK_PAGES pages, a look at the client's socket:
+ * once it hung up, -EINTR.
+ */
+static int encl_add_pages(struct live_session *s, void *e, uint64_t offset, uint64_t nr,
+			  const uint8_t *data, uint64_t secinfo)
+{
+	int ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+
+	for (uint64_t i = 0; i < nr && !ret; i++) {
+		if (atomic_load(&s->stop) ||
+		    (i % SESSION_PEER_CHECK_PAGES == 0 && session_should_stop(s))) {
+			ret = -EINTR;
+			break;
+		}
+		ret = epc_encl_add_page2(s->task, e, offset + i * EPC_PAGE_SIZE,
+					 data ? data + i * EPC_PAGE_SIZE : NULL, secinfo);
+	}
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	return ret;
+}
+
 static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
 {
 	uint64_t id, offset, nr;
@@ -295,18 +318,33 @@ static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
 	 * source memory): refuse it rather than page it all out to backing. */
 	if (nr > s->srv->nr_epc_pages)
 		return -E2BIG;
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	for (uint64_t i = 0; i < nr && !ret; i++) {
-		if (atomic_load(&s->stop) ||
-		    (i % SESSION_PEER_CHECK_PAGES == 0 && session_should_stop(s))) {
-			ret = -EINTR;
-			break;
-		}
-		ret = epc_encl_add_page(s->task, e, offset + i * EPC_PAGE_SIZE,
-					data ? data + i * EPC_PAGE_SIZE : NULL);
-	}
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
-	return ret;
+	return encl_add_pages(s, e, offset, nr, data,
+			      EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_X);
+}
+
+/* ENCL_ADD2: ENCL_ADD with a SECINFO after nr_pages (epc_encl_add_page2()). */
+static int do_encl_add2(struct live_session *s, struct epcmm_rd *r)
+{
+	uint64_t id, offset, nr, secinfo;
+	const uint8_t *data;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
+	    (ret = epcmm_rd_u64(r, &nr)) || (ret = epcmm_rd_u64(r, &secinfo)))
+		return ret;
+	if (nr == 0 || nr > EPC_ENCL_MAX_SIZE / EPC_PAGE_SIZE)
+		return -EBADMSG;
+	data = r->left ? r->p : NULL;
+	if (data && (nr > SESSION_ADD_DATA_MAX || r->left != nr * EPC_PAGE_SIZE))
+		return -EBADMSG;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	if (offset > UINT64_MAX - nr * EPC_PAGE_SIZE)
+		return -EINVAL;
+	if (nr > s->srv->nr_epc_pages) /* as ENCL_ADD */
+		return -E2BIG;
+	return encl_add_pages(s, e, offset, nr, data, secinfo);
 }
 
 static int do_encl_id(struct live_session *s, struct epcmm_rd *r, void **e)
@@ -382,6 +420,131 @@ static int do_encl_stats(struct live_session *s, struct epcmm_rd *r, struct epcm
 	epcmm_wr_u64(out, st.nr_evicted);
 	epcmm_wr_u64(out, st.nr_reloaded);
 	return 0;
+}
+
+/* ------------------------------------------------------------ EDMM */
+
+/* Pages an EDMM request changes between two looks at the client's socket. */
+#define SESSION_EDMM_CHUNK_PAGES SESSION_PEER_CHECK_PAGES
+
+static int do_encl_dynamic(struct live_session *s, struct epcmm_rd *r)
+{
+	uint64_t id, offset, length;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
+	    (ret = epcmm_rd_u64(r, &length)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	return epc_encl_declare_dynamic(e, offset, length);
+}
+
+static int do_encl_accept(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	uint64_t id, offset, secinfo, result = 0;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
+	    (ret = epcmm_rd_u64(r, &secinfo)) || (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	if (!ret)
+		ret = epc_encl_accept(s->task, e, offset, secinfo, &result);
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	if (!ret)
+		epcmm_wr_u64(out, result);
+	return ret;
+}
+
+/* Is [@offset, @offset + @length) page-aligned, non-empty and inside @e? */
+static bool edmm_range_ok(struct epc_encl *e, uint64_t offset, uint64_t length)
+{
+	struct epc_encl_stats st = {0};
+
+	if (epc_encl_get_stats2(e, &st, sizeof(st)))
+		return false;
+	return !(offset % EPC_PAGE_SIZE) && length && !(length % EPC_PAGE_SIZE) &&
+	       offset + length > offset && offset + length <= st.size;
+}
+
+/*
+ * One library call of an EDMM request over [@offset, @offset + @length),
+ * @arg its permissions or page type; *@result and *@count its out fields.
+ */
+static int edmm_call(struct live_session *s, uint16_t type, void *e, uint64_t offset,
+		     uint64_t length, uint64_t arg, uint64_t *result, uint64_t *count)
+{
+	int ret;
+
+	if (type == EPCMM_MSG_ENCL_RESTRICT) {
+		struct epc_restrict_permissions p = {
+			.offset = offset, .length = length, .permissions = arg};
+
+		ret = epc_encl_restrict_permissions(s->task, e, &p, sizeof(p));
+		*result = p.result;
+		*count = p.count;
+	} else if (type == EPCMM_MSG_ENCL_MODIFY_TYPES) {
+		struct epc_modify_types m = {.offset = offset, .length = length, .page_type = arg};
+
+		ret = epc_encl_modify_types(s->task, e, &m, sizeof(m));
+		*result = m.result;
+		*count = m.count;
+	} else {
+		struct epc_remove_pages rm = {.offset = offset, .length = length};
+
+		ret = epc_encl_remove_pages(s->task, e, &rm, sizeof(rm));
+		*result = 0;
+		*count = rm.count;
+	}
+	return ret;
+}
+
+/*
+ * ENCL_RESTRICT, ENCL_MODIFY_TYPES, ENCL_REMOVE. The library calls work page
+ * by page; the range goes to them SESSION_EDMM_CHUNK_PAGES at a time (the
+ * argument checks on the whole range first), with a look at the client's
+ * socket in between, as ENCL_ADD does: a client that hung up stops it with
+ * -EINTR. The reply says how far it got whatever the status.
+ */
+static int do_encl_edmm(struct live_session *s, uint16_t type, struct epcmm_rd *r,
+			struct epcmm_wr *out)
+{
+	uint64_t id, offset, length, arg = 0, result = 0, done = 0, count;
+	void *e;
+	int ret;
+
+	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
+	    (ret = epcmm_rd_u64(r, &length)) ||
+	    (type != EPCMM_MSG_ENCL_REMOVE && (ret = epcmm_rd_u64(r, &arg))) ||
+	    (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
+		return ret;
+	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	if (!ret && !edmm_range_ok(e, offset, length)) {
+		/* one call: the library's errno for the range, nothing changed */
+		ret = edmm_call(s, type, e, offset, length, arg, &result, &done);
+	} else {
+		while (!ret && done < length) {
+			uint64_t n = length - done < SESSION_EDMM_CHUNK_PAGES * EPC_PAGE_SIZE
+					     ? length - done
+					     : SESSION_EDMM_CHUNK_PAGES * EPC_PAGE_SIZE;
+
+			ret = edmm_call(s, type, e, offset + done, n, arg, &result, &count);
+			done += count;
+			if (!ret && done < length && session_should_stop(s))
+				ret = -EINTR;
+		}
+	}
+	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	epcmm_wr_u64(out, result);
+	epcmm_wr_u64(out, done);
+	return ret;
 }
 
 static int do_page_alloc(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
@@ -514,6 +677,16 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 		return do_encl_destroy(s, r);
 	case EPCMM_MSG_ENCL_STATS:
 		return do_encl_stats(s, r, out);
+	case EPCMM_MSG_ENCL_ADD2:
+		return do_encl_add2(s, r);
+	case EPCMM_MSG_ENCL_DYNAMIC:
+		return do_encl_dynamic(s, r);
+	case EPCMM_MSG_ENCL_ACCEPT:
+		return do_encl_accept(s, r, out);
+	case EPCMM_MSG_ENCL_RESTRICT:
+	case EPCMM_MSG_ENCL_MODIFY_TYPES:
+	case EPCMM_MSG_ENCL_REMOVE:
+		return do_encl_edmm(s, type, r, out);
 	case EPCMM_MSG_PAGE_ALLOC:
 		return do_page_alloc(s, r, out);
 	case EPCMM_MSG_PAGE_FREE:
@@ -557,7 +730,8 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 		if (ret == -EMSGSIZE)
 			ret = -E2BIG;
 	}
-	if (ret)
+	/* the EDMM calls say how far they got whatever their status (proto.h) */
+	if (ret && (is_fatal(ret) || !epcmm_msg_reports_progress(h->type)))
 		epcmm_wr_reset(out);
 	*rh = (struct epcmm_msg_hdr){
 		.magic = EPCMM_PROTO_MAGIC,

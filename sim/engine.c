@@ -19,6 +19,8 @@
 #define THREADS_FLUSH	      256	/* threads mode: accesses between updates of the total */
 #define THREADS_POLL_NS	      20000000L /* threads mode: the main thread's sampling period */
 #define THREADS_START_POLL_NS 200000L	/* a delayed enclave's wait for its start */
+#define THREADS_EVENT_POLL_NS 2000000L	/* the sampling thread's period while events may fire */
+#define EVENT_KILL_PREFIX     "oom-kill:" /* an OOM kill in the timeline's event column */
 #define PROGRESS_EVERY	      (1u << 16)
 
 struct eng_encl {
@@ -30,7 +32,26 @@ struct eng_encl {
 	struct sim_zipf zipf;
 	uint64_t build_evicted, build_reloaded; /* its own pages', by the end of its build */
 	int first_thread;
-	atomic_int ready; /* threads mode: 1 created, -1 creation failed */
+	/* 0 not yet built, 1 built, -1 never (creation failed, OOM-killed while
+	 * built, stopped first), 2 destroyed by a stop event */
+	atomic_int ready;
+	/* start = event, threads mode: 1 go, -1 never (stopped first); set by the
+	 * event thread after it counted the threads in eng->active */
+	atomic_int go;
+	atomic_bool stopping; /* threads mode: a stop event; its threads leave their loop */
+	atomic_int exited;    /* threads mode: its threads past their loop */
+	atomic_bool killed;   /* OOM-killed: set once, by the thread that saw it */
+	uint64_t killed_at;   /* the machine's accesses then (written by that thread) */
+	/* owned by the event thread (the deterministic loop, or the sampling thread) */
+	bool started;		     /* deterministic mode: created or kept from starting */
+	bool stopped, kill_logged;   /* a stop event came; its kill is in eng->log */
+	struct epc_encl_stats final; /* its counts when a stop event destroyed it */
+};
+
+/* A scenario event while the run goes (owner: the event thread). */
+struct eng_event {
+	const struct sim_event *ev;
+	bool fired;
 };
 
 struct eng_thread {
@@ -58,6 +79,16 @@ struct engine {
 	uint64_t total_accesses;
 	/* timeline */
 	uint64_t interval, next_sample, last_faults, last_sample;
+	bool event_column; /* the timeline has one (events or a memory.max) */
+	/* events, owned by the event thread: access events by at, then time
+	 * events by at (each in the scenario's order on ties); the next of each */
+	struct eng_event *events;
+	int nr_events, nr_access_events, next_access, next_time;
+	struct sim_event_result *log; /* what fired, in order: nr_events + nr_encls */
+	int nr_log;
+	char *label; /* the names of what fired at one check, for the timeline */
+	/* deterministic mode: the enclave threads that may run */
+	int *runnable, nr_runnable;
 	/* threads mode */
 	atomic_uint_fast64_t done;
 	atomic_int active; /* threads in their access loop, or about to be */
@@ -116,6 +147,27 @@ static double cycles_to_seconds(const struct engine *eng, uint64_t cycles)
 
 /* ------------------------------------------------------------- set-up */
 
+/* Write scenario cgroup @i's misc.max or memory.max (@which), @limit bytes
+ * or SIM_UNLIMITED. Return: 0; -errno (recorded). */
+static int cgroup_set_limit(struct engine *eng, int i, enum sim_event_action which,
+			    uint64_t limit)
+{
+	const char *file = which == SIM_EVENT_MISC_MAX ? "misc.max" : "memory.max";
+	const char *prefix = which == SIM_EVENT_MISC_MAX ? "sgx_epc " : "";
+	char text[64];
+	int ret;
+
+	if (limit == SIM_UNLIMITED)
+		snprintf(text, sizeof(text), "%smax", prefix);
+	else
+		snprintf(text, sizeof(text), "%s%llu", prefix, (unsigned long long)limit);
+	ret = epc_cgroup_write(eng->cgs[i], file, text);
+	if (ret)
+		eng_fail(eng, -EIO, "cgroup %s: %s refused '%s': %s", eng->s->cgroups[i].path, file,
+			 text, strerror(-ret));
+	return ret;
+}
+
 static int setup_machine(struct engine *eng)
 {
 	const struct sim_scenario *s = eng->s;
@@ -154,7 +206,6 @@ static int setup_machine(struct engine *eng)
 	for (int i = 0; i < s->nr_cgroups; i++) {
 		const struct sim_cgroup *c = &s->cgroups[i];
 		uint64_t max = c->max;
-		char text[64];
 
 		if (!strcmp(c->path, "/")) {
 			eng->cgs[i] = epc_cgroup_root(eng->epc);
@@ -168,16 +219,11 @@ static int setup_machine(struct engine *eng)
 		}
 		if (eng->p->override_cgroup && !strcmp(eng->p->override_cgroup, c->path))
 			max = eng->p->override_max;
-		if (max == SIM_UNLIMITED)
-			snprintf(text, sizeof(text), "sgx_epc max");
-		else
-			snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)max);
-		ret = epc_cgroup_write(eng->cgs[i], "misc.max", text);
-		if (ret) {
-			eng_fail(eng, -EIO, "cgroup %s: misc.max refused '%s': %s", c->path, text,
-				 strerror(-ret));
+		if ((ret = cgroup_set_limit(eng, i, SIM_EVENT_MISC_MAX, max)))
 			return ret;
-		}
+		if (c->memory_max != SIM_UNLIMITED &&
+		    (ret = cgroup_set_limit(eng, i, SIM_EVENT_MEMORY_MAX, c->memory_max)))
+			return ret;
 	}
 	return 0;
 }
@@ -327,6 +373,8 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 		ee->build_reloaded = es.nr_reloaded;
 		atomic_store(&ee->ready, 1); /* pairs with the loads in faults_now() and the
 					      * threads */
+	} else {
+		atomic_store(&ee->ready, -1);
 	}
 	return ret;
 }
@@ -345,6 +393,8 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 	}
 	for (uint64_t i = 0; i < ee->nr_pages; i++) {
 		ret = epc_encl_add_page(t, ee->encl, i * EPC_PAGE_SIZE, NULL);
+		if (ret == -EOWNERDEAD)
+			return ret; /* OOM-killed (memory.max): an outcome, not a failure */
 		if (ret) {
 			eng_fail(eng, -EIO,
 				 "enclave %s: EADD of page %llu failed: %s (its cgroup %s cannot "
@@ -359,7 +409,7 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 			epc_run_background(eng->epc);
 	}
 	ret = epc_encl_init(ee->encl);
-	if (ret) {
+	if (ret && ret != -EOWNERDEAD) {
 		eng_fail(eng, -EIO, "enclave %s: EINIT failed: %s", ee->e->name, strerror(-ret));
 		return ret;
 	}
@@ -367,7 +417,9 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 }
 
 /*
- * @n accesses by @th. Return: 0; -errno (recorded).
+ * @n accesses by @th; *@made says how many were made. Return: 0; -EOWNERDEAD
+ * the library OOM-killed the enclave (not a failure: the caller ends its
+ * threads); -errno (recorded).
  *
  * In deterministic mode an access to the page the thread's previous access
  * (in this call) touched is not made again: nothing ran in between, so the
@@ -376,22 +428,23 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
  * write after a read is made, since it stores the word. A trace's runs (most
  * of a real program's accesses) then cost one library call each.
  */
-static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n)
+static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n, uint64_t *made)
 {
 	struct epc_encl *encl = th->ee->encl;
 	bool same_page_once = eng->s->run.mode == SIM_MODE_DETERMINISTIC;
-	uint64_t word = 0, last = UINT64_MAX;
+	uint64_t word = 0, last = UINT64_MAX, i;
 	bool last_write = false;
+	int ret = 0;
 
-	for (uint64_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		uint64_t page;
 		bool write;
-		int ret = sim_source_next(&th->src, &page, &write);
 
+		ret = sim_source_next(&th->src, &page, &write);
 		if (ret) {
 			eng_fail(eng, -EIO, "enclave %s: its trace failed: %s", th->ee->e->name,
 				 strerror(-ret));
-			return ret;
+			break;
 		}
 		if (same_page_once && page == last && (last_write || !write)) {
 			th->writes += write;
@@ -402,34 +455,63 @@ static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n)
 		word = page;
 		ret = epc_encl_access(th->task, encl, page * EPC_PAGE_SIZE, &word, sizeof(word),
 				      write);
+		if (ret == -EOWNERDEAD)
+			break;
 		if (ret) {
 			eng_fail(eng, -EIO,
 				 "enclave %s thread %u: access to page %llu failed: %s%s",
 				 th->ee->e->name, th->idx, (unsigned long long)page, strerror(-ret),
 				 ret == -EFAULT ? " (the SIGBUS case: no EPC could be found)" : "");
-			return ret;
+			break;
 		}
 		th->writes += write;
 	}
-	th->done += n;
-	th->remaining -= n;
-	return 0;
+	th->done += i;
+	th->remaining -= i;
+	*made = i;
+	return ret;
+}
+
+/* The library OOM-killed @ee (an access or EADD said -EOWNERDEAD) when the
+ * machine had made @at accesses: the first thread to see it records it. */
+static void enclave_killed(struct eng_encl *ee, uint64_t at)
+{
+	if (!atomic_exchange(&ee->killed, true))
+		ee->killed_at = at;
 }
 
 /* ------------------------------------------------------------- timeline */
 
+/* Called by the event thread only: it alone destroys enclaves. */
 static uint64_t faults_now(struct engine *eng)
 {
 	uint64_t f = 0;
 
-	for (int i = 0; i < eng->nr_encls; i++)
-		if (atomic_load(&eng->encls[i].ready) == 1) {
+	for (int i = 0; i < eng->nr_encls; i++) {
+		struct eng_encl *ee = &eng->encls[i];
+		int ready = atomic_load(&ee->ready);
+
+		if (ready == 1) {
 			struct epc_encl_stats st;
 
-			epc_encl_get_stats(eng->encls[i].encl, &st);
+			epc_encl_get_stats(ee->encl, &st);
 			f += st.nr_faults;
+		} else if (ready == 2) {
+			f += ee->final.nr_faults;
 		}
+	}
 	return f;
+}
+
+/* The modelled time once the machine made @accesses with @faults, builds
+ * included (the timeline's first column). */
+static double modelled_at(struct engine *eng, uint64_t accesses, uint64_t faults)
+{
+	struct epc_stats st;
+
+	epc_get_stats(eng->epc, &st);
+	return cycles_to_seconds(eng, sim_cost_cycles(&eng->s->run.cost, accesses, faults,
+						      st.nr_evicted, st.nr_reloaded));
 }
 
 static void timeline_header(struct engine *eng)
@@ -446,20 +528,16 @@ static void timeline_header(struct engine *eng)
 		if (!epc_get_node_stats(eng->epc, n, &ns) && ns.has_epc)
 			fprintf(f, ",node:%d:free", n);
 	}
-	fprintf(f, ",faults\n");
+	fprintf(f, ",faults%s\n", eng->event_column ? ",event" : "");
 }
 
-static void timeline_sample(struct engine *eng, uint64_t accesses)
+/* A row; @events names what fired at this moment ("" or NULL: nothing). */
+static void timeline_sample(struct engine *eng, uint64_t accesses, const char *events)
 {
 	FILE *f = eng->p->timeline;
-	struct epc_stats st;
 	uint64_t faults = faults_now(eng);
 
-	epc_get_stats(eng->epc, &st);
-	fprintf(f, "%.6f,%llu",
-		cycles_to_seconds(eng, sim_cost_cycles(&eng->s->run.cost, accesses, faults,
-						       st.nr_evicted, st.nr_reloaded)),
-		(unsigned long long)accesses);
+	fprintf(f, "%.6f,%llu", modelled_at(eng, accesses, faults), (unsigned long long)accesses);
 	for (int i = 0; i < eng->s->nr_cgroups; i++) {
 		struct epc_cgroup_stats cs;
 
@@ -474,83 +552,344 @@ static void timeline_sample(struct engine *eng, uint64_t accesses)
 		if (!epc_get_node_stats(eng->epc, n, &ns) && ns.has_epc)
 			fprintf(f, ",%llu", (unsigned long long)(ns.nr_free * EPC_PAGE_SIZE));
 	}
-	fprintf(f, ",%llu\n", (unsigned long long)(faults - eng->last_faults));
+	fprintf(f, ",%llu", (unsigned long long)(faults - eng->last_faults));
+	if (eng->event_column)
+		fprintf(f, ",%s", events ? events : "");
+	fputc('\n', f);
 	eng->last_faults = faults;
 	eng->last_sample = accesses;
 }
 
+/* ------------------------------------------------------------- events */
+
+/* Access events first, by count; then time events, by time; ties in the
+ * scenario's order. */
+static int cmp_event(const void *a, const void *b)
+{
+	const struct sim_event *x = ((const struct eng_event *)a)->ev,
+			       *y = ((const struct eng_event *)b)->ev;
+
+	if (x->clock != y->clock)
+		return x->clock == SIM_AT_ACCESSES ? -1 : 1;
+	if (x->clock == SIM_AT_ACCESSES && x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->clock == SIM_AT_SECONDS && x->at_seconds != y->at_seconds)
+		return x->at_seconds < y->at_seconds ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static int setup_events(struct engine *eng)
+{
+	const struct sim_scenario *s = eng->s;
+	size_t log_cap = (size_t)s->nr_events + (size_t)eng->nr_encls;
+
+	eng->nr_events = s->nr_events;
+	eng->events = calloc((size_t)s->nr_events + 1, sizeof(*eng->events));
+	eng->log = calloc(log_cap + 1, sizeof(*eng->log));
+	eng->label = malloc(log_cap * (SIM_NAME_MAX + sizeof(EVENT_KILL_PREFIX)) + 1);
+	if (!eng->events || !eng->log || !eng->label)
+		return -ENOMEM;
+	for (int i = 0; i < s->nr_events; i++) {
+		eng->events[i].ev = &s->events[i];
+		eng->nr_access_events += s->events[i].clock == SIM_AT_ACCESSES;
+	}
+	qsort(eng->events, (size_t)s->nr_events, sizeof(*eng->events), cmp_event);
+	eng->next_time = eng->nr_access_events;
+	eng->event_column = s->nr_events > 0;
+	for (int i = 0; i < s->nr_cgroups; i++)
+		eng->event_column |= s->cgroups[i].memory_max != SIM_UNLIMITED;
+	return 0;
+}
+
+static struct eng_event *next_access_event(struct engine *eng)
+{
+	return eng->next_access < eng->nr_access_events ? &eng->events[eng->next_access] : NULL;
+}
+
+static struct eng_event *next_time_event(struct engine *eng)
+{
+	return eng->next_time < eng->nr_events ? &eng->events[eng->next_time] : NULL;
+}
+
+/* The next event not fired: access events before time events. */
+static struct eng_event *next_event(struct engine *eng)
+{
+	struct eng_event *x = next_access_event(eng);
+
+	return x ? x : next_time_event(eng);
+}
+
+static void label_add(char *label, const char *prefix, const char *name)
+{
+	size_t n = strlen(label);
+
+	sprintf(label + n, "%s%s%s", n ? " " : "", prefix, name); /* sized in setup_events() */
+}
+
+/* A stop event's end of @ee, by the event thread once none of its threads
+ * runs: its counts kept, the enclave destroyed (every page uncharged). */
+static void encl_destroy_stopped(struct eng_encl *ee)
+{
+	if (atomic_load(&ee->ready) != 1)
+		return;
+	epc_encl_get_stats(ee->encl, &ee->final);
+	epc_encl_destroy(ee->encl);
+	ee->encl = NULL;
+	atomic_store(&ee->ready, 2);
+}
+
+/* Deterministic mode: the threads of @ee with accesses left may run. */
+static void det_runnable_add(struct engine *eng, struct eng_encl *ee)
+{
+	for (unsigned k = 0; k < ee->e->threads; k++)
+		if (eng->threads[ee->first_thread + (int)k].remaining)
+			eng->runnable[eng->nr_runnable++] = ee->first_thread + (int)k;
+}
+
+/* Deterministic mode: the threads of @ee run no more. */
+static void det_runnable_remove(struct engine *eng, struct eng_encl *ee)
+{
+	for (int i = 0; i < eng->nr_runnable;) {
+		if (eng->threads[eng->runnable[i]].ee == ee)
+			eng->runnable[i] = eng->runnable[--eng->nr_runnable];
+		else
+			i++;
+	}
+}
+
+/* Deterministic mode: create @ee, at the machine's @done accesses, and let
+ * its threads run. Return: 0 (an OOM kill while it is built included); -errno. */
+static int det_start(struct engine *eng, struct eng_encl *ee, uint64_t done)
+{
+	int ret;
+
+	if (ee->started)
+		return 0;
+	ee->started = true;
+	ret = create_enclave(eng, ee);
+	if (ret == -EOWNERDEAD) {
+		enclave_killed(ee, done);
+		return 0;
+	}
+	if (!ret)
+		det_runnable_add(eng, ee);
+	return ret;
+}
+
+/* Threads mode: let @ee's first thread go on (@go 1) or give up (-1). Its
+ * threads are counted as active first, so that the sampling loop never
+ * sees them neither waiting nor active. */
+static void threads_release(struct engine *eng, struct eng_encl *ee, int go)
+{
+	atomic_fetch_add(&eng->active, (int)ee->e->threads);
+	atomic_store(&ee->go, go);
+}
+
+static int event_start(struct engine *eng, struct eng_encl *ee, uint64_t done)
+{
+	if (ee->stopped)
+		return 0; /* a stop came first: it never starts */
+	if (eng->s->run.mode == SIM_MODE_DETERMINISTIC)
+		return det_start(eng, ee, done);
+	threads_release(eng, ee, 1);
+	return 0;
+}
+
+static void event_stop(struct engine *eng, struct eng_encl *ee)
+{
+	struct timespec nap = {.tv_nsec = THREADS_START_POLL_NS};
+
+	ee->stopped = true;
+	if (eng->s->run.mode == SIM_MODE_DETERMINISTIC) {
+		ee->started = true; /* if it had not: it never will */
+		det_runnable_remove(eng, ee);
+	} else {
+		atomic_store(&ee->stopping, true);
+		if (ee->e->start_event && atomic_load(&ee->go) == 0)
+			threads_release(eng, ee, -1);
+		/* its threads leave their loop within THREADS_FLUSH accesses */
+		while (atomic_load(&ee->exited) < (int)ee->e->threads)
+			nanosleep(&nap, NULL);
+	}
+	encl_destroy_stopped(ee);
+}
+
+/* Fire @x at the machine's @done accesses. Return: 0; -errno (recorded). */
+static int event_fire(struct engine *eng, struct eng_event *x, uint64_t done)
+{
+	const struct sim_event *ev = x->ev;
+
+	x->fired = true;
+	eng->log[eng->nr_log++] = (struct sim_event_result){
+		.event = ev,
+		.fired = true,
+		.accesses = done,
+		.modelled_seconds = modelled_at(eng, done, faults_now(eng)),
+	};
+	label_add(eng->label, "", ev->name);
+	switch (ev->action) {
+	case SIM_EVENT_START:
+		return event_start(eng, &eng->encls[ev->target], done);
+	case SIM_EVENT_STOP:
+		event_stop(eng, &eng->encls[ev->target]);
+		return 0;
+	default:
+		return cgroup_set_limit(eng, ev->target, ev->action, ev->value);
+	}
+}
+
+/* The OOM kills not yet in the log, at the machine's @done accesses. */
+static void log_kills(struct engine *eng, uint64_t done)
+{
+	for (int i = 0; i < eng->nr_encls; i++) {
+		struct eng_encl *ee = &eng->encls[i];
+
+		if (ee->kill_logged || !atomic_load(&ee->killed))
+			continue;
+		ee->kill_logged = true;
+		eng->log[eng->nr_log++] = (struct sim_event_result){
+			.enclave = ee->e->name,
+			.fired = true,
+			.accesses = ee->killed_at,
+			.modelled_seconds = modelled_at(eng, done, faults_now(eng)),
+		};
+		label_add(eng->label, EVENT_KILL_PREFIX, ee->e->name);
+	}
+}
+
+/*
+ * By the event thread, at the machine's @done accesses: fire every due
+ * event (and @force, the next one, when the clock jumps), log the OOM kills
+ * seen since the last call, and give the timeline a row naming them.
+ * Return: 0; -errno (the run failed, recorded).
+ */
+static int events_check(struct engine *eng, uint64_t done, struct eng_event *force)
+{
+	int ret = 0;
+
+	eng->label[0] = '\0';
+	for (;;) {
+		struct eng_event *x = next_access_event(eng);
+
+		if (x && (x == force || x->ev->at <= done)) {
+			eng->next_access++;
+		} else if ((x = next_time_event(eng)) &&
+			   (x == force ||
+			    x->ev->at_seconds <= modelled_at(eng, done, faults_now(eng)))) {
+			eng->next_time++;
+		} else {
+			break;
+		}
+		if ((ret = event_fire(eng, x, done)))
+			break;
+	}
+	log_kills(eng, done);
+	if (eng->label[0] && eng->p->timeline)
+		timeline_sample(eng, done, eng->label);
+	return ret;
+}
+
 /* ---------------------------------------------------- deterministic mode */
+
+/* An enclave still to start by an event. */
+static bool det_waits_event(const struct engine *eng)
+{
+	for (int i = 0; i < eng->nr_encls; i++)
+		if (eng->encls[i].e->start_event && !eng->encls[i].started)
+			return true;
+	return false;
+}
+
+/*
+ * Nothing runs: what the clock jumps to (engine.h). Return: 0 with *@force
+ * the event to fire, or with an enclave started; 1 nothing waits (the run
+ * is over); -errno.
+ */
+static int det_jump(struct engine *eng, uint64_t done, uint64_t next_start,
+		    struct eng_event **force)
+{
+	struct eng_event *acc = next_access_event(eng);
+	bool waits = det_waits_event(eng);
+
+	if (acc && acc->ev->at <= next_start && (next_start != UINT64_MAX || waits)) {
+		*force = acc;
+		return 0;
+	}
+	if (next_start != UINT64_MAX) {
+		for (int i = 0; i < eng->nr_encls; i++) /* the earliest, ties in order */
+			if (!eng->encls[i].started && !eng->encls[i].e->start_event &&
+			    eng->encls[i].e->start_delay == next_start)
+				return det_start(eng, &eng->encls[i], done);
+	}
+	if (waits && (*force = next_time_event(eng)))
+		return 0;
+	return 1;
+}
 
 static int run_deterministic(struct engine *eng)
 {
 	uint64_t done = 0, next_progress = PROGRESS_EVERY;
-	int *runnable = malloc((size_t)eng->nr_threads * sizeof(int)), nr_runnable = 0;
-	bool *started = calloc((size_t)eng->nr_encls, sizeof(bool));
-	int nr_started = 0, ret = 0;
+	struct eng_event *force = NULL;
 	struct sim_rng sched;
+	int ret = 0;
 
-	if (!runnable || !started) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	eng->runnable = malloc((size_t)eng->nr_threads * sizeof(int));
+	if (!eng->runnable)
+		return -ENOMEM;
 	sim_rng_seed(&sched, eng->s->run.seed ^ 0x5ced5ced5ced5cedULL);
 	for (;;) {
-		uint64_t next_start = UINT64_MAX, q;
+		uint64_t next_start = UINT64_MAX, q, made;
+		struct eng_event *acc;
+		struct eng_thread *th;
 		int pick;
 
-		/* start every enclave whose delay has passed; with nothing left to run,
-		 * the next one in line at once */
+		if ((ret = events_check(eng, done, force)))
+			return ret;
+		force = NULL;
+		/* start every enclave whose delay has passed */
 		for (int i = 0; i < eng->nr_encls; i++) {
 			struct eng_encl *ee = &eng->encls[i];
 
-			if (started[i])
+			if (ee->started || ee->e->start_event)
 				continue;
 			if (ee->e->start_delay > done) {
 				if (ee->e->start_delay < next_start)
 					next_start = ee->e->start_delay;
 				continue;
 			}
-			started[i] = true;
-			nr_started++;
-			if ((ret = create_enclave(eng, ee)))
-				goto out;
-			for (unsigned k = 0; k < ee->e->threads; k++)
-				if (eng->threads[ee->first_thread + (int)k].remaining)
-					runnable[nr_runnable++] = ee->first_thread + (int)k;
+			if ((ret = det_start(eng, ee, done)))
+				return ret;
 		}
-		if (nr_runnable == 0) {
-			if (nr_started == eng->nr_encls)
+		if (eng->nr_runnable == 0) {
+			ret = det_jump(eng, done, next_start, &force);
+			if (ret < 0)
+				return ret;
+			if (ret)
 				break;
-			for (int i = 0; i < eng->nr_encls; i++) /* the earliest, ties in order */
-				if (!started[i] && eng->encls[i].e->start_delay == next_start) {
-					started[i] = true;
-					nr_started++;
-					if ((ret = create_enclave(eng, &eng->encls[i])))
-						goto out;
-					for (unsigned k = 0; k < eng->encls[i].e->threads; k++)
-						if (eng->threads[eng->encls[i].first_thread +
-								 (int)k]
-							    .remaining)
-							runnable[nr_runnable++] =
-								eng->encls[i].first_thread + (int)k;
-					break;
-				}
 			continue;
 		}
-		pick = (int)sim_rng_below(&sched, (uint64_t)nr_runnable);
-		struct eng_thread *th = &eng->threads[runnable[pick]];
-
+		pick = (int)sim_rng_below(&sched, (uint64_t)eng->nr_runnable);
+		th = &eng->threads[eng->runnable[pick]];
+		/* cut at the next start and the next access event (both past @done) */
 		q = th->remaining < SIM_QUANTUM ? th->remaining : SIM_QUANTUM;
 		if (next_start != UINT64_MAX && next_start - done < q)
 			q = next_start - done;
-		if ((ret = run_accesses(eng, th, q)))
-			goto out;
-		done += q;
-		if (!th->remaining)
-			runnable[pick] = runnable[--nr_runnable];
+		acc = next_access_event(eng);
+		if (acc && acc->ev->at - done < q)
+			q = acc->ev->at - done;
+		ret = run_accesses(eng, th, q, &made);
+		done += made;
+		if (ret == -EOWNERDEAD) {
+			enclave_killed(th->ee, done);
+			det_runnable_remove(eng, th->ee);
+		} else if (ret) {
+			return ret;
+		} else if (!th->remaining) {
+			eng->runnable[pick] = eng->runnable[--eng->nr_runnable];
+		}
 		epc_run_background(eng->epc);
 		if (eng->p->timeline && done >= eng->next_sample) {
-			timeline_sample(eng, done);
+			timeline_sample(eng, done, NULL);
 			while (eng->next_sample <= done)
 				eng->next_sample += eng->interval;
 		}
@@ -560,14 +899,31 @@ static int run_deterministic(struct engine *eng)
 		}
 	}
 	if (eng->p->timeline && done != eng->last_sample)
-		timeline_sample(eng, done);
-out:
-	free(runnable);
-	free(started);
-	return ret;
+		timeline_sample(eng, done, NULL);
+	return 0;
 }
 
 /* ----------------------------------------------------------- threads mode */
+
+/* The first thread's wait for its enclave's start. Return: true to build it. */
+static bool threads_wait_start(struct engine *eng, struct eng_encl *ee)
+{
+	struct timespec nap = {.tv_nsec = THREADS_START_POLL_NS};
+
+	if (ee->e->start_event) {
+		while (!atomic_load(&eng->stop) && atomic_load(&ee->go) == 0)
+			nanosleep(&nap, NULL);
+		return atomic_load(&ee->go) == 1 && !atomic_load(&ee->stopping);
+	}
+	if (ee->e->start_delay) {
+		while (!atomic_load(&eng->stop) && !atomic_load(&ee->stopping) &&
+		       atomic_load(&eng->done) < ee->e->start_delay &&
+		       atomic_load(&eng->active) > 0)
+			nanosleep(&nap, NULL);
+		atomic_fetch_add(&eng->active, (int)ee->e->threads);
+	}
+	return !atomic_load(&ee->stopping);
+}
 
 static void *thread_main(void *arg)
 {
@@ -577,37 +933,58 @@ static void *thread_main(void *arg)
 	struct timespec nap = {.tv_nsec = THREADS_START_POLL_NS};
 
 	if (th->idx == 0) {
-		if (ee->e->start_delay) {
-			while (!atomic_load(&eng->stop) &&
-			       atomic_load(&eng->done) < ee->e->start_delay &&
-			       atomic_load(&eng->active) > 0)
-				nanosleep(&nap, NULL);
-			atomic_fetch_add(&eng->active, (int)ee->e->threads);
-		}
-		if (atomic_load(&eng->stop) || create_enclave(eng, ee))
+		int ret = -ECANCELED;
+
+		if (threads_wait_start(eng, ee) && !atomic_load(&eng->stop))
+			ret = create_enclave(eng, ee);
+		if (ret == -EOWNERDEAD)
+			enclave_killed(ee, atomic_load(&eng->done));
+		if (ret)
 			atomic_store(&ee->ready, -1);
 	} else {
 		while (atomic_load(&ee->ready) == 0)
 			nanosleep(&nap, NULL);
 	}
-	while (atomic_load(&ee->ready) == 1 && th->remaining && !atomic_load(&eng->stop)) {
-		uint64_t q = th->remaining < THREADS_FLUSH ? th->remaining : THREADS_FLUSH;
+	while (atomic_load(&ee->ready) == 1 && th->remaining && !atomic_load(&eng->stop) &&
+	       !atomic_load(&ee->stopping)) {
+		uint64_t q = th->remaining < THREADS_FLUSH ? th->remaining : THREADS_FLUSH, made;
+		int ret = run_accesses(eng, th, q, &made);
 
-		if (run_accesses(eng, th, q))
+		atomic_fetch_add(&eng->done, made);
+		if (ret == -EOWNERDEAD)
+			enclave_killed(ee, atomic_load(&eng->done));
+		if (ret)
 			break;
-		atomic_fetch_add(&eng->done, q);
 	}
+	atomic_fetch_add(&ee->exited, 1);
 	atomic_fetch_sub(&eng->active, 1);
+	return NULL;
+}
+
+/* Nothing runs and an enclave waits for its start event: the next event,
+ * which the clock jumps to; or NULL. */
+static struct eng_event *threads_jump(struct engine *eng)
+{
+	if (atomic_load(&eng->active) > 0)
+		return NULL;
+	for (int i = 0; i < eng->nr_encls; i++) {
+		struct eng_encl *ee = &eng->encls[i];
+
+		if (ee->e->start_event && !ee->stopped && atomic_load(&ee->go) == 0)
+			return next_event(eng);
+	}
 	return NULL;
 }
 
 static int run_threads(struct engine *eng)
 {
-	struct timespec poll = {.tv_nsec = THREADS_POLL_NS};
+	/* with events to fire, poll more often (progress still every THREADS_POLL_NS) */
+	long poll_ns = eng->nr_events ? THREADS_EVENT_POLL_NS : THREADS_POLL_NS;
+	struct timespec poll = {.tv_nsec = poll_ns};
 	int nr_started = 0, ret = 0;
 
 	for (int i = 0; i < eng->nr_encls; i++)
-		if (!eng->encls[i].e->start_delay)
+		if (!eng->encls[i].e->start_delay && !eng->encls[i].e->start_event)
 			atomic_fetch_add(&eng->active, (int)eng->encls[i].e->threads);
 	for (; nr_started < eng->nr_threads; nr_started++) {
 		ret = pthread_create(&eng->threads[nr_started].tid, NULL, thread_main,
@@ -617,22 +994,24 @@ static int run_threads(struct engine *eng)
 			break;
 		}
 	}
-	for (;;) {
+	for (long polls = 0;; polls++) {
 		uint64_t done = atomic_load(&eng->done);
-		bool all = atomic_load(&eng->active) <= 0;
+		bool all;
 
+		if (!ret && events_check(eng, done, threads_jump(eng)))
+			atomic_store(&eng->stop, true); /* eng_fail() said why */
+		all = atomic_load(&eng->active) <= 0;
 		if (all) { /* every started thread is done; delayed ones may still start */
-			all = true;
 			for (int i = 0; i < eng->nr_encls; i++)
 				if (atomic_load(&eng->encls[i].ready) == 0)
 					all = false;
 		}
 		if (eng->p->timeline && done >= eng->next_sample && !all) {
-			timeline_sample(eng, done);
+			timeline_sample(eng, done, NULL);
 			while (eng->next_sample <= done)
 				eng->next_sample += eng->interval;
 		}
-		if (eng->p->progress)
+		if (eng->p->progress && polls % (THREADS_POLL_NS / poll_ns) == 0)
 			eng->p->progress(eng->p->progress_arg, done, eng->total_accesses);
 		if (all || atomic_load(&eng->stop))
 			break;
@@ -640,12 +1019,29 @@ static int run_threads(struct engine *eng)
 	}
 	for (int i = 0; i < nr_started; i++)
 		pthread_join(eng->threads[i].tid, NULL);
+	eng->label[0] = '\0';
+	log_kills(eng, atomic_load(&eng->done));
 	if (eng->p->timeline)
-		timeline_sample(eng, atomic_load(&eng->done));
+		timeline_sample(eng, atomic_load(&eng->done), eng->label);
 	return eng->failed ? eng->failed : ret;
 }
 
 /* ------------------------------------------------------------- results */
+
+/* The log, then the events that did not fire, in the order they would have. */
+static int collect_events(struct engine *eng, struct sim_result *r)
+{
+	r->events = calloc((size_t)(eng->nr_log + eng->nr_events) + 1, sizeof(*r->events));
+	if (!r->events)
+		return -ENOMEM;
+	memcpy(r->events, eng->log, (size_t)eng->nr_log * sizeof(*r->events));
+	r->nr_events = eng->nr_log;
+	for (int i = 0; i < eng->nr_events; i++)
+		if (!eng->events[i].fired)
+			r->events[r->nr_events++] = (struct sim_event_result){
+				.event = eng->events[i].ev};
+	return 0;
+}
 
 static int collect(struct engine *eng, struct sim_result **out)
 {
@@ -720,9 +1116,13 @@ static int collect(struct engine *eng, struct sim_result **out)
 		struct sim_enclave_result *er = &r->enclaves[i];
 		struct epc_encl_stats es = {0};
 
-		if (ee->encl)
+		if (atomic_load(&ee->ready) == 2)
+			es = ee->final;
+		else if (ee->encl)
 			epc_encl_get_stats(ee->encl, &es);
 		er->name = ee->e->name;
+		er->stopped = ee->stopped;
+		er->killed = atomic_load(&ee->killed);
 		er->cgroup = ee->e->cgroup;
 		er->size = ee->size;
 		er->threads = ee->e->threads;
@@ -764,6 +1164,10 @@ static int collect(struct engine *eng, struct sim_result **out)
 	r->baseline_seconds = cycles_to_seconds(eng, r->baseline_cycles);
 	r->slowdown = r->baseline_cycles ? (double)r->cycles / (double)r->baseline_cycles : 1.0;
 	r->log_lines = eng->log_lines;
+	if (collect_events(eng, r)) {
+		sim_result_free(r);
+		return -ENOMEM;
+	}
 	*out = r;
 	return 0;
 }
@@ -775,6 +1179,7 @@ void sim_result_free(struct sim_result *r)
 	free(r->nodes);
 	free(r->cgroups);
 	free(r->enclaves);
+	free(r->events);
 	free(r);
 }
 
@@ -794,6 +1199,10 @@ static void teardown(struct engine *eng)
 	free(eng->threads);
 	free(eng->encls);
 	free(eng->cgs);
+	free(eng->events);
+	free(eng->log);
+	free(eng->label);
+	free(eng->runnable);
 	pthread_mutex_destroy(&eng->lock);
 	pthread_mutex_destroy(&eng->build_lock);
 }
@@ -819,6 +1228,8 @@ int sim_run(const struct sim_run_params *p, struct sim_result **out, char *err, 
 	ret = setup_machine(&eng);
 	if (!ret)
 		ret = setup_enclaves(&eng);
+	if (!ret)
+		ret = setup_events(&eng);
 	if (!ret && p->timeline) {
 		eng.interval = p->timeline_interval ? p->timeline_interval
 						    : eng.total_accesses / SIM_TIMELINE_POINTS;
@@ -826,7 +1237,7 @@ int sim_run(const struct sim_run_params *p, struct sim_result **out, char *err, 
 			eng.interval = 1;
 		eng.next_sample = eng.interval;
 		timeline_header(&eng);
-		timeline_sample(&eng, 0);
+		timeline_sample(&eng, 0, NULL);
 	}
 	if (!ret)
 		ret = eng.s->run.mode == SIM_MODE_DETERMINISTIC ? run_deterministic(&eng)

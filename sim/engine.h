@@ -11,13 +11,30 @@
  *
  * Deterministic mode: one thread. A scheduler seeded from the run's seed picks
  * which enclave thread runs next, for a quantum of SIM_QUANTUM accesses (cut
- * short at an enclave's start, so it falls on an exact access count; timeline
- * samples are taken at the end of the first quantum past each interval, so
- * asking for a timeline changes nothing in the run); after each quantum epc_run_background() steps ksgxd and the
+ * short at an enclave's start and at an event's access count, so both fall
+ * on an exact access count; timeline samples are taken at the end of the
+ * first quantum past each interval, so asking for a timeline changes nothing
+ * in the run); after each quantum epc_run_background() steps ksgxd and the
  * cgroup workers. Same seed, same scenario: the same result, bit for bit.
  * Threads mode: a real thread per enclave thread, ksgxd and the cgroup
- * workers running as threads; the calling thread samples the timeline and
- * reports progress.
+ * workers running as threads; the calling thread samples the timeline,
+ * fires the events and reports progress.
+ *
+ * Events ([event NAME], scenario.h): checked before each quantum (after the
+ * previous one's background step), or at each poll of the sampling thread
+ * (THREADS_POLL_NS; an access count is then passed by up to the accesses
+ * made meanwhile). Due events fire in order: access counts ascending, then
+ * modelled times ascending, ties in the scenario's order. misc.max and
+ * memory.max are written with epc_cgroup_write() (a cut below the usage
+ * evicts nothing at once: the next charge over it reclaims, as the kernel's
+ * misc.max does); a start creates a start = event enclave; a stop ends its
+ * threads and destroys it (its pages uncharged), or keeps it from starting.
+ * When nothing runs and an enclave still waits (a start-delay or a start
+ * event), the clock jumps as for start-delay: to the next access event or
+ * start-delay, whichever comes first, then to the next modelled-time event.
+ * Events not reached by then do not fire. An enclave the library OOM-kills
+ * (memory.max, epcmm.h "Backing memory") stops making accesses; the run goes
+ * on, and the kill is listed with the events.
  *
  * The cost model (scenario.h struct sim_cost) turns counts into cycles:
  * accesses x access + faults x fault + EWBs x ewb + ELDUs x eldu, over every
@@ -62,6 +79,7 @@ struct sim_enclave_result {
 	const char *name, *cgroup;
 	uint64_t size;
 	unsigned threads;
+	bool stopped, killed; /* by a stop event; OOM-killed by the library */
 	uint64_t accesses, writes, faults, evicted, reloaded;
 	double fault_rate; /* faults / accesses */
 	uint64_t cycles;   /* modelled, the run's: its own build's EWBs and ELDUs left out */
@@ -82,6 +100,15 @@ struct sim_reclaim_result {
 	uint64_t alloc_failed;
 };
 
+/* What happened during the run: a scenario event, or the library's OOM kill. */
+struct sim_event_result {
+	const struct sim_event *event; /* NULL: an OOM kill of @enclave */
+	const char *enclave;	       /* the enclave killed */
+	bool fired;		       /* false: the run ended first */
+	uint64_t accesses;	       /* the machine's, when it fired */
+	double modelled_seconds;       /* modelled time then (builds included, as the timeline) */
+};
+
 struct sim_result {
 	uint64_t seed;
 	enum sim_mode mode;
@@ -92,6 +119,9 @@ struct sim_result {
 	int nr_enclaves;
 	struct sim_enclave_result *enclaves;
 	struct sim_reclaim_result reclaim;
+	/* in the order they fired, those that did not fire last (by their at) */
+	int nr_events;
+	struct sim_event_result *events;
 	uint64_t epc_bytes;
 	uint64_t accesses, faults;
 	uint64_t cycles, build_cycles, baseline_cycles; /* run, build, run without paging */
@@ -108,7 +138,9 @@ struct sim_run_params {
 	const char *override_cgroup;
 	uint64_t override_max;
 	/* the timeline CSV (NULL: none), a row every @timeline_interval accesses
-	 * (0: SIM_TIMELINE_POINTS rows over the run) */
+	 * (0: SIM_TIMELINE_POINTS rows over the run) and one at each event, named
+	 * in a last column "event" (present when the scenario has events or a
+	 * memory.max: an OOM kill is "oom-kill:ENCLAVE") */
 	FILE *timeline;
 	uint64_t timeline_interval;
 	/* progress, from the calling thread: accesses done of @total */

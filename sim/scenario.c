@@ -27,6 +27,8 @@
 #define LINE_MAX_CHARS	 (200 - 2) /* inih's buffer, less the newline and NUL */
 #define DEFAULT_ACCESSES 1000000
 #define AUTO_PHYS_BASE	 0x80000000ULL /* where sections without phys go */
+/* an event's at: the machine's accesses, every enclave's at most */
+#define SIM_MAX_EVENT_ACCESSES (SIM_MAX_ACCESSES * SIM_MAX_ENCLAVES)
 
 enum sect_kind {
 	SECT_NONE,
@@ -36,6 +38,7 @@ enum sect_kind {
 	SECT_ENCLAVE,
 	SECT_GLOBAL,
 	SECT_RUN,
+	SECT_EVENT,
 };
 
 struct parser {
@@ -229,6 +232,11 @@ void sim_scenario_free(struct sim_scenario *s)
 		enclave_free(&s->enclaves[i]);
 	free(s->enclaves);
 	enclave_free(&s->global);
+	for (int i = 0; i < s->nr_events; i++) {
+		free(s->events[i].cgroup);
+		free(s->events[i].enclave);
+	}
+	free(s->events);
 	free(s->title);
 	free(s->cpu_to_node);
 	free(s->distance);
@@ -359,6 +367,31 @@ static void open_enclave(struct parser *p, const char *arg)
 	p->index = s->nr_enclaves++;
 }
 
+static void open_event(struct parser *p, const char *arg)
+{
+	struct sim_scenario *s = p->s;
+	struct sim_event *ev;
+
+	if (!name_ok(arg))
+		return fail(p,
+			    "[event %s]: an event name is 1 to %d letters, digits, '.', '_' or "
+			    "'-'",
+			    arg, SIM_NAME_MAX - 1);
+	for (int i = 0; i < s->nr_events; i++)
+		if (!strcmp(s->events[i].name, arg)) {
+			p->index = i;
+			return;
+		}
+	if (s->nr_events >= SIM_MAX_EVENTS)
+		return fail(p, "too many events (at most %d)", SIM_MAX_EVENTS);
+	if (!(s->events = grow(p, s->events, s->nr_events, sizeof(*s->events))))
+		return;
+	ev = &s->events[s->nr_events];
+	snprintf(ev->name, sizeof(ev->name), "%s", arg);
+	ev->loc = here(p);
+	p->index = s->nr_events++;
+}
+
 /*
  * The same section twice in one file is a mistake (its keys would merge
  * silently); a later file may extend or override it. Numbers are compared as
@@ -431,15 +464,16 @@ static void open_header(struct parser *p, const char *line)
 		return;
 	}
 	if (strcmp(inner, "node") && strcmp(inner, "section") && strcmp(inner, "cgroup") &&
-	    strcmp(inner, "enclave"))
+	    strcmp(inner, "enclave") && strcmp(inner, "event"))
 		return fail(p,
 			    "unknown section %s (expected [node N], [section N], [cgroup /path], "
-			    "[enclave NAME], [global] or [run])",
+			    "[enclave NAME], [event NAME], [global] or [run])",
 			    p->header);
 	if (!*arg)
 		return fail(p, "[%s] needs a %s", inner,
 			    !strcmp(inner, "cgroup")	? "path: [cgroup /path]"
 			    : !strcmp(inner, "enclave") ? "name: [enclave NAME]"
+			    : !strcmp(inner, "event")	? "name: [event NAME]"
 							: "number: [node N]");
 	if (!p->failed)
 		check_reopened(p, inner, arg);
@@ -458,6 +492,13 @@ static void open_header(struct parser *p, const char *line)
 		p->kind = SECT_CGROUP;
 		open_cgroup(p, arg);
 		break;
+	case 'e':
+		if (!strcmp(inner, "event")) {
+			p->kind = SECT_EVENT;
+			open_event(p, arg);
+			break;
+		}
+		/* fall through */
 	default:
 		p->kind = SECT_ENCLAVE;
 		open_enclave(p, arg);
@@ -482,6 +523,16 @@ static bool want_size(struct parser *p, const char *key, const char *v, uint64_t
 		return false;
 	}
 	return true;
+}
+
+/* A limit: "max" (SIM_UNLIMITED) or a size in bytes, any number of them. */
+static bool want_limit(struct parser *p, const char *key, const char *v, uint64_t *out)
+{
+	if (!strcmp(v, "max")) {
+		*out = SIM_UNLIMITED;
+		return true;
+	}
+	return want_size(p, key, v, 0, UINT64_MAX, 1, out);
 }
 
 static bool want_page_size(struct parser *p, const char *key, const char *v, uint64_t max,
@@ -543,6 +594,16 @@ static bool want_cpus(struct parser *p, const char *key, const char *v, int **cp
 	*cpus = list;
 	*nr = n;
 	return true;
+}
+
+static bool parse_enum(const char *v, const char *const *names, int n, int *out)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return true;
+		}
+	return false;
 }
 
 static void key_node(struct parser *p, const char *key, const char *v)
@@ -638,18 +699,14 @@ static void key_cgroup(struct parser *p, const char *key, const char *v)
 		if (root)
 			return fail(p, "[cgroup /] max: the root has no misc.max (its limit is the "
 				       "EPC's size)");
-		if (!strcmp(v, "max"))
-			cg->max = SIM_UNLIMITED;
-		else if (!want_size(p, key, v, 0, UINT64_MAX, 1, &cg->max))
-			return;
-		cg->max_loc = here(p);
+		if (want_limit(p, key, v, &cg->max))
+			cg->max_loc = here(p);
 	} else if (!strcmp(key, "memory.max")) {
-		if (strcmp(v, "max"))
-			return fail(p,
-				    "%s memory.max: '%s': not supported yet (epcmm has no memory "
-				    "controller; only 'max' is accepted)",
-				    p->header, v);
-		cg->memory_max = SIM_UNLIMITED;
+		if (root)
+			return fail(p, "[cgroup /] memory.max: the root has no memory.max (its limit "
+				       "is the host's memory)");
+		if (want_limit(p, key, v, &cg->memory_max))
+			cg->memory_max_loc = here(p);
 	} else {
 		fail(p, "%s: unknown key '%s' (a cgroup has max and memory.max)", p->header, key);
 	}
@@ -715,7 +772,10 @@ static void key_enclave(struct parser *p, struct sim_enclave *e, const char *key
 		[SIM_EK_THREADS] = "threads", [SIM_EK_CPUS] = "cpus",
 		[SIM_EK_PATTERN] = "pattern", [SIM_EK_ACCESSES] = "accesses",
 		[SIM_EK_WRITES] = "writes",   [SIM_EK_START_DELAY] = "start-delay",
+		[SIM_EK_START] = "start",
 	};
+	static const char *const starts[] = {"delay", "event"};
+	int i;
 	int k;
 	uint64_t n;
 
@@ -771,24 +831,19 @@ static void key_enclave(struct parser *p, struct sim_enclave *e, const char *key
 		if (!want_count(p, key, v, 0, SIM_MAX_ACCESSES, &e->start_delay))
 			return;
 		break;
+	case SIM_EK_START:
+		if (!parse_enum(v, starts, 2, &i))
+			return fail(p, "%s start: '%s' (expected delay or event)", p->header, v);
+		e->start_event = i;
+		break;
 	default:
 		return fail(p,
 			    "%s: unknown key '%s' (an enclave has cgroup, size, threads, cpus, "
-			    "pattern, accesses, writes and start-delay)",
+			    "pattern, accesses, writes, start-delay and start)",
 			    p->header, key);
 	}
 	e->set |= 1u << k;
 	e->key_loc[k] = here(p);
-}
-
-static bool parse_enum(const char *v, const char *const *names, int n, int *out)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(v, names[i])) {
-			*out = i;
-			return true;
-		}
-	return false;
 }
 
 static void key_run(struct parser *p, const char *key, const char *v)
@@ -845,6 +900,113 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	}
 }
 
+/* Time units an event's at takes, longest suffix first: seconds per unit. */
+static const struct {
+	const char *suffix;
+	double seconds;
+} at_units[] = {{"ms", 1e-3}, {"us", 1e-6}, {"s", 1}};
+
+/* "at = 200k" (the machine's accesses) or "at = 5ms" (modelled time). */
+static void key_event_at(struct parser *p, struct sim_event *ev, const char *v)
+{
+	char what[sizeof(p->header) + 8], msg[SIM_VALUE_ERR_LEN + sizeof(what)];
+	size_t n = strlen(v);
+	uint64_t count;
+
+	snprintf(what, sizeof(what), "%s at", p->header);
+	for (size_t u = 0; u < sizeof(at_units) / sizeof(at_units[0]); u++) {
+		size_t sl = strlen(at_units[u].suffix);
+		char num[LINE_MAX_CHARS + 1];
+		double x;
+
+		if (n <= sl || strcmp(v + n - sl, at_units[u].suffix))
+			continue;
+		snprintf(num, sizeof(num), "%.*s", (int)(n - sl), v);
+		if (sim_parse_decimal(num, &x))
+			break; /* "5ns", "x s": the message below */
+		if (x * at_units[u].seconds > SIM_MAX_EVENT_SECONDS)
+			return fail(p, "%s: %s is out of range (0 to %.0f s of modelled time)", what,
+				    v, SIM_MAX_EVENT_SECONDS);
+		ev->clock = SIM_AT_SECONDS;
+		ev->at_seconds = x * at_units[u].seconds;
+		goto done;
+	}
+	if (sim_parse_count(v, &count) == -EINVAL)
+		return fail(p,
+			    "%s: '%s' is neither an access count (like 200k: the machine's "
+			    "accesses) nor a modelled time (like 5ms, 2.5s or 100us)",
+			    what, v);
+	if (sim_value_count(what, v, 0, SIM_MAX_EVENT_ACCESSES, &ev->at, msg, sizeof(msg)))
+		return fail(p, "%s", msg);
+	ev->clock = SIM_AT_ACCESSES;
+done:
+	snprintf(ev->at_text, sizeof(ev->at_text), "%s", v);
+	ev->has_at = true;
+	ev->at_loc = here(p);
+}
+
+/* The action of @ev, given by @key: one per event, whichever file gave it. */
+static bool event_action(struct parser *p, struct sim_event *ev, const char *key,
+			 enum sim_event_action a)
+{
+	static const char *const keys[] = {
+		[SIM_EVENT_MISC_MAX] = "max",	  [SIM_EVENT_MEMORY_MAX] = "memory.max",
+		[SIM_EVENT_START] = "action",	  [SIM_EVENT_STOP] = "action",
+	};
+
+	if (ev->action != SIM_EVENT_NONE && strcmp(keys[ev->action], key)) {
+		fail(p, "%s %s: an event does one thing, and %s is given at %s:%u (make another "
+			"[event])",
+		     p->header, key, keys[ev->action], ev->action_loc.file, ev->action_loc.line);
+		return false;
+	}
+	ev->action = a;
+	ev->action_loc = here(p);
+	return true;
+}
+
+static void key_event(struct parser *p, const char *key, const char *v)
+{
+	static const char *const actions[] = {"start", "stop"};
+	struct sim_event *ev = &p->s->events[p->index];
+	uint64_t limit;
+	int i;
+
+	if (!strcmp(key, "at")) {
+		key_event_at(p, ev, v);
+	} else if (!strcmp(key, "cgroup")) {
+		if (!cgroup_path_ok(v))
+			return fail(p, "%s cgroup: '%s' is not a cgroup path (like /tenant-a)",
+				    p->header, v);
+		free(ev->cgroup);
+		if ((ev->cgroup = dup_str(p, v)))
+			ev->cgroup_loc = here(p);
+	} else if (!strcmp(key, "enclave")) {
+		if (!name_ok(v))
+			return fail(p,
+				    "%s enclave: '%s' is not an enclave name (1 to %d letters, "
+				    "digits, '.', '_' or '-')",
+				    p->header, v, SIM_NAME_MAX - 1);
+		free(ev->enclave);
+		if ((ev->enclave = dup_str(p, v)))
+			ev->enclave_loc = here(p);
+	} else if (!strcmp(key, "max") || !strcmp(key, "memory.max")) {
+		if (want_limit(p, key, v, &limit) &&
+		    event_action(p, ev, key,
+				 strcmp(key, "max") ? SIM_EVENT_MEMORY_MAX : SIM_EVENT_MISC_MAX))
+			ev->value = limit;
+	} else if (!strcmp(key, "action")) {
+		if (!parse_enum(v, actions, 2, &i))
+			return fail(p, "%s action: '%s' (expected start or stop)", p->header, v);
+		event_action(p, ev, key, i ? SIM_EVENT_STOP : SIM_EVENT_START);
+	} else {
+		fail(p,
+		     "%s: unknown key '%s' (an event has at, and cgroup with max or memory.max, "
+		     "or enclave with action)",
+		     p->header, key);
+	}
+}
+
 static int handler(void *user, const char *section, const char *key, const char *raw)
 {
 	struct parser *p = user;
@@ -895,6 +1057,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		break;
 	case SECT_GLOBAL:
 		key_enclave(p, &p->s->global, key, value);
+		break;
+	case SECT_EVENT:
+		key_event(p, key, value);
 		break;
 	default:
 		key_run(p, key, value);
@@ -1306,8 +1471,11 @@ static int inherit(struct sim_enclave *e, const struct sim_enclave *g, int k)
 	case SIM_EK_WRITES:
 		e->writes = g->writes;
 		break;
-	default:
+	case SIM_EK_START_DELAY:
 		e->start_delay = g->start_delay;
+		break;
+	default:
+		e->start_event = g->start_event;
 		break;
 	}
 	e->key_loc[k] = g->key_loc[k];
@@ -1359,6 +1527,177 @@ static int finalize_enclaves(struct sim_scenario *s, char *err, size_t errlen)
 	return 0;
 }
 
+static int enclave_index(const struct sim_scenario *s, const char *name)
+{
+	for (int i = 0; i < s->nr_enclaves; i++)
+		if (!strcmp(s->enclaves[i].name, name))
+			return i;
+	return -1;
+}
+
+static bool event_on_enclave(const struct sim_event *ev)
+{
+	return ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP;
+}
+
+/* Both at the same moment: the same clock and the same count or time. */
+static bool event_same_moment(const struct sim_event *a, const struct sim_event *b)
+{
+	return a->clock == b->clock &&
+	       (a->clock == SIM_AT_ACCESSES ? a->at == b->at : a->at_seconds == b->at_seconds);
+}
+
+/* @a comes no later than @b, as far as the scenario tells (the same clock). */
+static bool event_not_after(const struct sim_event *a, const struct sim_event *b)
+{
+	return a->clock == b->clock &&
+	       (a->clock == SIM_AT_ACCESSES ? a->at <= b->at : a->at_seconds <= b->at_seconds);
+}
+
+/* One event on its own: when, what, on what. */
+static int finalize_event(struct sim_scenario *s, struct sim_event *ev, char *err, size_t errlen)
+{
+	const struct sim_cost *c = &s->run.cost;
+	const char *what = ev->action == SIM_EVENT_MEMORY_MAX ? "memory.max" : "misc.max";
+
+	if (!ev->has_at)
+		return fail_at(err, errlen, &ev->loc,
+			       "[event %s]: no at (when it fires: an access count like 200k, or "
+			       "a modelled time like 5ms)",
+			       ev->name);
+	if (ev->clock == SIM_AT_SECONDS && !c->access && !c->fault && !c->ewb && !c->eldu)
+		return fail_at(err, errlen, &ev->at_loc,
+			       "[event %s] at: %s is a modelled time, but with every cycles-* of "
+			       "[run] at 0 modelled time stays 0 (give an access count)",
+			       ev->name, ev->at_text);
+	if (ev->cgroup && ev->enclave)
+		return fail_at(err, errlen, &ev->enclave_loc,
+			       "[event %s] enclave: an event acts on one cgroup or one enclave, "
+			       "and cgroup is given at %s:%u (make another [event])",
+			       ev->name, ev->cgroup_loc.file, ev->cgroup_loc.line);
+	if (!ev->cgroup && !ev->enclave)
+		return fail_at(err, errlen, &ev->loc,
+			       "[event %s]: nothing to act on (a cgroup with max or memory.max, "
+			       "or an enclave with action = start or stop)",
+			       ev->name);
+	if (ev->cgroup) {
+		const struct sim_cgroup *cg = sim_scenario_cgroup(s, ev->cgroup);
+
+		if (ev->action == SIM_EVENT_NONE)
+			return fail_at(err, errlen, &ev->loc,
+				       "[event %s]: nothing to do to cgroup %s (set max or "
+				       "memory.max)",
+				       ev->name, ev->cgroup);
+		if (event_on_enclave(ev))
+			return fail_at(err, errlen, &ev->action_loc,
+				       "[event %s] action: start and stop are an enclave's, and "
+				       "this event names cgroup %s",
+				       ev->name, ev->cgroup);
+		if (!cg)
+			return fail_at(err, errlen, &ev->cgroup_loc,
+				       "[event %s] cgroup: %s is not defined (add a [cgroup %s] "
+				       "section)",
+				       ev->name, ev->cgroup, ev->cgroup);
+		if (!strcmp(ev->cgroup, "/"))
+			return fail_at(err, errlen, &ev->cgroup_loc,
+				       "[event %s] cgroup: the root has no %s", ev->name, what);
+		ev->target = (int)(cg - s->cgroups);
+		return 0;
+	}
+	if (ev->action == SIM_EVENT_NONE)
+		return fail_at(err, errlen, &ev->loc,
+			       "[event %s]: nothing to do to enclave %s (set action = start or "
+			       "stop)",
+			       ev->name, ev->enclave);
+	if (!event_on_enclave(ev))
+		return fail_at(err, errlen, &ev->action_loc,
+			       "[event %s] %s: sets a cgroup's %s, and this event names enclave %s",
+			       ev->name, ev->action == SIM_EVENT_MEMORY_MAX ? "memory.max" : "max",
+			       what, ev->enclave);
+	ev->target = enclave_index(s, ev->enclave);
+	if (ev->target < 0)
+		return fail_at(err, errlen, &ev->enclave_loc,
+			       "[event %s] enclave: %s is not defined (add an [enclave %s] "
+			       "section)",
+			       ev->name, ev->enclave, ev->enclave);
+	if (ev->action == SIM_EVENT_START && !s->enclaves[ev->target].start_event)
+		return fail_at(err, errlen, &ev->action_loc,
+			       "[event %s] action: enclave %s starts by itself (give it start = "
+			       "event to have an event start it)",
+			       ev->name, ev->enclave);
+	return 0;
+}
+
+/* Two events on the same thing: at most one start and one stop per
+ * enclave, the stop not before the start; no two writes of one file at once. */
+static int finalize_event_pair(const struct sim_event *a, const struct sim_event *b, char *err,
+			       size_t errlen)
+{
+	const char *verb = b->action == SIM_EVENT_START ? "started" : "stopped";
+
+	if (event_on_enclave(a) != event_on_enclave(b) || a->target != b->target)
+		return 0;
+	if (event_on_enclave(a) && a->action == b->action)
+		return fail_at(err, errlen, &b->action_loc,
+			       "[event %s] action: enclave %s is %s by [event %s] already (%s:%u)",
+			       b->name, b->enclave, verb, a->name, a->loc.file, a->loc.line);
+	if (event_on_enclave(a)) {
+		const struct sim_event *start = a->action == SIM_EVENT_START ? a : b,
+				       *stop = a->action == SIM_EVENT_START ? b : a;
+
+		if (event_not_after(stop, start))
+			return fail_at(err, errlen, &stop->at_loc,
+				       "[event %s] at: stops enclave %s at %s, not after [event %s] "
+				       "starts it at %s",
+				       stop->name, stop->enclave, stop->at_text, start->name,
+				       start->at_text);
+		return 0;
+	}
+	if (a->action == b->action && event_same_moment(a, b))
+		return fail_at(err, errlen, &b->at_loc,
+			       "[event %s] at: [event %s] (%s:%u) sets %s's %s at the same moment "
+			       "(%s): which one holds is ambiguous",
+			       b->name, a->name, a->loc.file, a->loc.line, b->cgroup,
+			       b->action == SIM_EVENT_MISC_MAX ? "misc.max" : "memory.max",
+			       b->at_text);
+	return 0;
+}
+
+static int finalize_events(struct sim_scenario *s, char *err, size_t errlen)
+{
+	int ret;
+
+	for (int i = 0; i < s->nr_events; i++)
+		if ((ret = finalize_event(s, &s->events[i], err, errlen)))
+			return ret;
+	for (int i = 0; i < s->nr_events; i++)
+		for (int j = 0; j < i; j++)
+			if ((ret = finalize_event_pair(&s->events[j], &s->events[i], err, errlen)))
+				return ret;
+	for (int i = 0; i < s->nr_enclaves; i++) {
+		const struct sim_enclave *e = &s->enclaves[i];
+		bool started = false;
+
+		if (!e->start_event)
+			continue;
+		if (e->set & (1u << SIM_EK_START_DELAY))
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_START],
+				       "[enclave %s] start: event, and start-delay is given too "
+				       "(%s:%u): one or the other",
+				       e->name, e->key_loc[SIM_EK_START_DELAY].file,
+				       e->key_loc[SIM_EK_START_DELAY].line);
+		for (int j = 0; j < s->nr_events; j++)
+			started |= s->events[j].action == SIM_EVENT_START &&
+				   s->events[j].target == i;
+		if (!started)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_START],
+				       "[enclave %s] start: event, but no [event] starts it (one "
+				       "with enclave = %s and action = start)",
+				       e->name, e->name);
+	}
+	return 0;
+}
+
 static int make_title(struct sim_scenario *s)
 {
 	size_t len = 1;
@@ -1390,7 +1729,8 @@ int sim_scenario_finalize(struct sim_scenario *s, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if ((ret = finalize_nodes(s, err, errlen)) || (ret = finalize_sections(s, err, errlen)) ||
-	    (ret = finalize_cgroups(s, err, errlen)) || (ret = finalize_enclaves(s, err, errlen)))
+	    (ret = finalize_cgroups(s, err, errlen)) || (ret = finalize_enclaves(s, err, errlen)) ||
+	    (ret = finalize_events(s, err, errlen)))
 		return ret;
 	if (!s->title)
 		return make_title(s);

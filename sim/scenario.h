@@ -5,7 +5,9 @@
  *
  * A scenario is one or more INI files (libinih) read in order into one
  * struct sim_scenario. Sections: [node N], [section N], [cgroup /path],
- * [enclave NAME], [global] (defaults for every enclave) and [run].
+ * [enclave NAME], [global] (defaults for every enclave), [event NAME] (a
+ * what-if during the run: a limit set, an enclave started or stopped) and
+ * [run].
  *
  * Several files (as fio takes several job files): a section named in a later
  * file adds to the same section of an earlier file, and a key it sets
@@ -46,6 +48,8 @@
 #define SIM_MAX_CLOCK_GHZ      100.0
 #define SIM_MAX_SECTION_BYTES  (1ULL << 40) /* one EPC section, here and in the tool's --epc */
 #define SIM_UNLIMITED	       UINT64_MAX   /* a cgroup max of "max" */
+#define SIM_MAX_EVENTS	       1024
+#define SIM_MAX_EVENT_SECONDS  1e6 /* an event's modelled time: at most 10^6 s */
 
 /* Where a value came from, for errors: file name (owned by the scenario) and line. */
 struct sim_loc {
@@ -81,8 +85,9 @@ struct sim_cgroup {
 	struct sim_loc loc; /* header; line 0 for a parent made implicitly */
 	uint64_t max;	    /* bytes, SIM_UNLIMITED for "max" */
 	struct sim_loc max_loc;
-	uint64_t memory_max; /* accepted and stored; only "max" is supported */
-	bool implicit;	     /* created because a child names it */
+	uint64_t memory_max; /* bytes, SIM_UNLIMITED for "max" (memory.max) */
+	struct sim_loc memory_max_loc;
+	bool implicit; /* created because a child names it */
 };
 
 enum sim_pattern_kind {
@@ -110,6 +115,7 @@ enum sim_encl_key {
 	SIM_EK_ACCESSES,
 	SIM_EK_WRITES,
 	SIM_EK_START_DELAY,
+	SIM_EK_START,
 	SIM_EK_NR
 };
 
@@ -125,11 +131,52 @@ struct sim_enclave {
 	uint64_t accesses;	    /* in total over its threads, default 1,000,000 */
 	unsigned writes;	    /* percent, default 0 */
 	uint64_t start_delay;	    /* start once the machine made this many accesses */
+	bool start_event;	    /* start = event: only an [event] starts it */
 	unsigned set;		    /* bits of enum sim_encl_key given */
 	struct sim_loc key_loc[SIM_EK_NR];
 	/* a trace pattern's file, read by sim_scenario_check_traces() */
 	bool trace_checked;
 	uint64_t trace_pages, trace_records;
+};
+
+/*
+ * [event NAME]: at a moment of the run, one action. The moment is an access
+ * count of the whole machine (the deterministic engine cuts its quanta
+ * there, so it fires at exactly that count) or a modelled time (fired at
+ * the first check at or past it: the end of a quantum, or a sample of the
+ * threads mode's sampling thread).
+ */
+enum sim_event_clock {
+	SIM_AT_ACCESSES,
+	SIM_AT_SECONDS,
+};
+
+enum sim_event_action {
+	SIM_EVENT_NONE,	      /* not given (yet) */
+	SIM_EVENT_MISC_MAX,   /* write the cgroup's misc.max */
+	SIM_EVENT_MEMORY_MAX, /* write the cgroup's memory.max */
+	SIM_EVENT_START,      /* start an enclave with start = event */
+	SIM_EVENT_STOP,	      /* stop an enclave: its threads end, it is destroyed */
+};
+
+struct sim_event {
+	char name[SIM_NAME_MAX];
+	struct sim_loc loc; /* its header */
+	bool has_at;
+	enum sim_event_clock clock;
+	uint64_t at;	   /* SIM_AT_ACCESSES */
+	double at_seconds; /* SIM_AT_SECONDS */
+	char at_text[32];  /* as written, for the report */
+	struct sim_loc at_loc;
+	char *cgroup; /* the target: a cgroup path or an enclave name (one of them) */
+	struct sim_loc cgroup_loc;
+	char *enclave;
+	struct sim_loc enclave_loc;
+	enum sim_event_action action; /* max/memory.max (a cgroup's) or action (an enclave's) */
+	struct sim_loc action_loc;
+	uint64_t value; /* bytes, SIM_UNLIMITED for "max" */
+	/* derived by sim_scenario_finalize(): the cgroup's or enclave's index */
+	int target;
 };
 
 enum sim_mode {
@@ -180,6 +227,8 @@ struct sim_scenario {
 	struct sim_enclave *enclaves; /* in the order first named */
 	int nr_enclaves;
 	struct sim_enclave global;
+	struct sim_event *events; /* in the order first named */
+	int nr_events;
 	struct sim_run_opts run;
 	/* derived by sim_scenario_finalize() */
 	int nr_cpus;

@@ -33,7 +33,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[run] x\n", "t.ini:5: text after the section header's ']'"},
 	{BASE "[foo]\n",
 	 "t.ini:5: unknown section [foo] (expected [node N], [section N], [cgroup /path], "
-	 "[enclave NAME], [global] or [run])"},
+	 "[enclave NAME], [event NAME], [global] or [run])"},
 	{BASE "[global x]\n", "t.ini:5: [global] takes no name"},
 	{BASE "[node]\n", "t.ini:5: [node] needs a number: [node N]"},
 	{BASE "[cgroup]\n", "t.ini:5: [cgroup] needs a path: [cgroup /path]"},
@@ -114,9 +114,12 @@ static const struct bad bad_cases[] = {
 	 "t.ini:6: [cgroup /] max: the root has no misc.max (its limit is the EPC's size)"},
 	{BASE "[cgroup /a]\nmax = lots\n", "t.ini:6: [cgroup /a] max: 'lots' is not a size (bytes, "
 					   "or with K, M, G, T: 4096, 64M, 2G; 0 to 2^64-1)"},
-	{BASE "[cgroup /a]\nmemory.max = 1G\n", "t.ini:6: [cgroup /a] memory.max: '1G': not "
-						"supported yet (epcmm has no memory controller; "
-						"only 'max' is accepted)"},
+	{BASE "[cgroup /a]\nmemory.max = 1X\n",
+	 "t.ini:6: [cgroup /a] memory.max: '1X' is not a size (bytes, or with K, M, G, T: 4096, "
+	 "64M, 2G; 0 to 2^64-1)"},
+	{BASE "[cgroup /]\nmemory.max = 1G\n",
+	 "t.ini:6: [cgroup /] memory.max: the root has no memory.max (its limit is the host's "
+	 "memory)"},
 	{BASE "[cgroup /a]\nweight = 1\n",
 	 "t.ini:6: [cgroup /a]: unknown key 'weight' (a cgroup has max and memory.max)"},
 	/* enclaves */
@@ -186,12 +189,101 @@ static const struct bad bad_cases[] = {
 	 "or G: 1000, 10k, 2M; 0 to 1000000000000)"},
 	{BASE "[enclave b]\nsize = 4K\nsize2 = 1\n",
 	 "t.ini:7: [enclave b]: unknown key 'size2' (an enclave has cgroup, size, threads, cpus, "
-	 "pattern, accesses, writes and start-delay)"},
+	 "pattern, accesses, writes, start-delay and start)"},
 	{BASE "[global]\nname = x\n",
 	 "t.ini:6: [global]: unknown key 'name' (an enclave has cgroup, size, threads, cpus, "
-	 "pattern, accesses, writes and start-delay)"},
+	 "pattern, accesses, writes, start-delay and start)"},
+	{BASE "[enclave b]\nsize = 4K\nstart = later\n",
+	 "t.ini:7: [enclave b] start: 'later' (expected delay or event)"},
 	{"[section 0]\nsize = 8M\n",
 	 "t.ini: no [enclave NAME]: nothing to run (for example [enclave app] with size = 16M)"},
+	/* events: the section and its keys */
+	{BASE "[event]\n", "t.ini:5: [event] needs a name: [event NAME]"},
+	{BASE "[event a/b]\n",
+	 "t.ini:5: [event a/b]: an event name is 1 to 31 letters, digits, '.', '_' or '-'"},
+	{BASE "[event e]\nat = 5min\n",
+	 "t.ini:6: [event e] at: '5min' is neither an access count (like 200k: the machine's "
+	 "accesses) nor a modelled time (like 5ms, 2.5s or 100us)"},
+	{BASE "[event e]\nat = 5ns\n",
+	 "t.ini:6: [event e] at: '5ns' is neither an access count (like 200k: the machine's "
+	 "accesses) nor a modelled time (like 5ms, 2.5s or 100us)"},
+	{BASE "[event e]\nat = 1000001s\n",
+	 "t.ini:6: [event e] at: 1000001s is out of range (0 to 1000000 s of modelled time)"},
+	{BASE "[event e]\nat = 2000T\n",
+	 "t.ini:6: [event e] at: '2000T' is neither an access count (like 200k: the machine's "
+	 "accesses) nor a modelled time (like 5ms, 2.5s or 100us)"},
+	{BASE "[event e]\nat = 2000000G\n",
+	 "t.ini:6: [event e] at: 2000000G is out of range (0 to 1024000000000000)"},
+	{BASE "[event e]\ncgroup = a\n",
+	 "t.ini:6: [event e] cgroup: 'a' is not a cgroup path (like /tenant-a)"},
+	{BASE "[event e]\nenclave = a!\n",
+	 "t.ini:6: [event e] enclave: 'a!' is not an enclave name (1 to 31 letters, digits, '.', "
+	 "'_' or '-')"},
+	{BASE "[event e]\nmax = 1Q\n",
+	 "t.ini:6: [event e] max: '1Q' is not a size (bytes, or with K, M, G, T: 4096, 64M, 2G; 0 "
+	 "to 2^64-1)"},
+	{BASE "[event e]\naction = pause\n",
+	 "t.ini:6: [event e] action: 'pause' (expected start or stop)"},
+	{BASE "[event e]\nwhen = 1\n",
+	 "t.ini:6: [event e]: unknown key 'when' (an event has at, and cgroup with max or "
+	 "memory.max, or enclave with action)"},
+	{BASE "[event e]\nmax = 1M\nmemory.max = 1M\n",
+	 "t.ini:7: [event e] memory.max: an event does one thing, and max is given at t.ini:6 "
+	 "(make another [event])"},
+	/* events: what they act on, checked once every file is in */
+	{BASE "[cgroup /a]\n[event e]\ncgroup = /a\nmax = 1M\n",
+	 "t.ini:6: [event e]: no at (when it fires: an access count like 200k, or a modelled "
+	 "time like 5ms)"},
+	{BASE "[cgroup /a]\n[event e]\nat = 1ms\ncgroup = /a\nmax = 1M\n[run]\n"
+	      "cycles-access = 0\ncycles-fault = 0\ncycles-ewb = 0\ncycles-eldu = 0\n",
+	 "t.ini:7: [event e] at: 1ms is a modelled time, but with every cycles-* of [run] at 0 "
+	 "modelled time stays 0 (give an access count)"},
+	{BASE "[cgroup /a]\n[event e]\nat = 1\ncgroup = /a\nenclave = a\nmax = 1M\n",
+	 "t.ini:9: [event e] enclave: an event acts on one cgroup or one enclave, and cgroup is "
+	 "given at t.ini:8 (make another [event])"},
+	{BASE "[event e]\nat = 1\nmax = 1M\n",
+	 "t.ini:5: [event e]: nothing to act on (a cgroup with max or memory.max, or an enclave "
+	 "with action = start or stop)"},
+	{BASE "[cgroup /a]\n[event e]\nat = 1\ncgroup = /a\n",
+	 "t.ini:6: [event e]: nothing to do to cgroup /a (set max or memory.max)"},
+	{BASE "[cgroup /a]\n[event e]\nat = 1\ncgroup = /a\naction = stop\n",
+	 "t.ini:9: [event e] action: start and stop are an enclave's, and this event names "
+	 "cgroup /a"},
+	{BASE "[event e]\nat = 1\ncgroup = /b\nmax = 1M\n",
+	 "t.ini:7: [event e] cgroup: /b is not defined (add a [cgroup /b] section)"},
+	{BASE "[event e]\nat = 1\ncgroup = /\nmemory.max = 1M\n",
+	 "t.ini:7: [event e] cgroup: the root has no memory.max"},
+	{BASE "[event e]\nat = 1\nenclave = a\n",
+	 "t.ini:5: [event e]: nothing to do to enclave a (set action = start or stop)"},
+	{BASE "[event e]\nat = 1\nenclave = a\nmemory.max = 1M\n",
+	 "t.ini:8: [event e] memory.max: sets a cgroup's memory.max, and this event names "
+	 "enclave a"},
+	{BASE "[event e]\nat = 1\nenclave = b\naction = stop\n",
+	 "t.ini:7: [event e] enclave: b is not defined (add an [enclave b] section)"},
+	{BASE "[event e]\nat = 1\nenclave = a\naction = start\n",
+	 "t.ini:8: [event e] action: enclave a starts by itself (give it start = event to have "
+	 "an event start it)"},
+	{BASE "start = event\n[event e]\nat = 1\nenclave = a\naction = start\n[event f]\n"
+	      "at = 2ms\nenclave = a\naction = start\n",
+	 "t.ini:13: [event f] action: enclave a is started by [event e] already (t.ini:6)"},
+	{BASE "[event e]\nat = 1\nenclave = a\naction = stop\n[event f]\n"
+	      "at = 2\nenclave = a\naction = stop\n",
+	 "t.ini:12: [event f] action: enclave a is stopped by [event e] already (t.ini:5)"},
+	{BASE "start = event\n[event up]\nat = 100k\nenclave = a\naction = start\n"
+	      "[event down]\nat = 100k\nenclave = a\naction = stop\n",
+	 "t.ini:11: [event down] at: stops enclave a at 100k, not after [event up] starts it at "
+	 "100k"},
+	{BASE "[cgroup /a]\n[event e]\nat = 1k\ncgroup = /a\nmax = 1M\n[event f]\n"
+	      "at = 1000\ncgroup = /a\nmax = 2M\n",
+	 "t.ini:11: [event f] at: [event e] (t.ini:6) sets /a's misc.max at the same moment "
+	 "(1000): which one holds is ambiguous"},
+	{BASE "start = event\nstart-delay = 10\n[event e]\nat = 1\nenclave = a\n"
+	      "action = start\n",
+	 "t.ini:5: [enclave a] start: event, and start-delay is given too (t.ini:6): one or the "
+	 "other"},
+	{BASE "start = event\n",
+	 "t.ini:5: [enclave a] start: event, but no [event] starts it (one with enclave = a and "
+	 "action = start)"},
 	/* run */
 	{BASE "[run]\nseed = -1\n",
 	 "t.ini:6: [run] seed: '-1' is not a number (digits; 0 to 2^64-1)"},

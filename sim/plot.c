@@ -26,6 +26,10 @@ extern char **environ;
 #define PLOT_MAX_COLUMNS 1024
 /* Longest CSV header line, bytes. */
 #define PLOT_MAX_HEADER 65536
+/* The first gnuplot tag of the events' arrows and labels (1 is taken). */
+#define PLOT_EVENT_TAG 100
+/* Event rows a timeline plot marks (more are not drawn). */
+#define PLOT_MAX_EVENTS 1000
 /* Line colours, one per series in turn (readable on white, distinct when printed). */
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 				      "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
@@ -341,6 +345,12 @@ int sim_plot_check(const char *out_path, char *err, size_t errlen)
 
 /* ---- timeline ---- */
 
+/* A row of the timeline that names events: a vertical line and a label. */
+struct tl_event {
+	double seconds, accesses; /* its first two columns */
+	char *label;		  /* its last column, malloc'd */
+};
+
 struct timeline {
 	const char *csv, *title;
 	char **cols;
@@ -352,7 +362,11 @@ struct timeline {
 	const char *xunit;     /* and the x label says so: "", ", thousands", ", millions" */
 	const bool *has_value; /* per column: some row has a value (an unlimited
 				* cgroup's max column is empty throughout) */
+	int end;			/* the columns before "event", if it is the last */
+	const struct tl_event *events;	/* the rows with an event named */
+	int nr_events;
 };
+
 
 /* The PATH of "cg:PATH:what", in @buf. */
 static const char *cg_path(const char *col, char *buf, size_t len)
@@ -381,6 +395,31 @@ static bool is_node_free(const char *c)
 	return digits > 0 && digits < 10 && !strcmp(c + 5 + digits, ":free");
 }
 
+/*
+ * Each event row as a dotted vertical line across both panels (arrows stay
+ * set from one panel to the next), its label along the line at the top of
+ * the upper panel.
+ */
+static void timeline_events(FILE *f, const struct timeline *tl)
+{
+	for (int i = 0; i < tl->nr_events; i++) {
+		const struct tl_event *e = &tl->events[i];
+		double x = tl->x == SIM_PLOT_X_TIME ? e->seconds : e->accesses / tl->xs;
+		int tag = PLOT_EVENT_TAG + i;
+
+		fprintf(f,
+			"set arrow %d from first %.17g, graph 0 to first %.17g, graph 1 nohead "
+			"lw 1 dt 3 lc rgb '#444444' front\n"
+			"set label %d ",
+			tag, x, x, tag);
+		gp_str(f, e->label);
+		fprintf(f,
+			" at first %.17g, graph 1 rotate by 90 right offset character -0.6, "
+			"character -0.4 font 'sans,9' tc rgb '#444444' noenhanced front\n",
+			x);
+	}
+}
+
 static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 {
 	const struct timeline *tl = arg;
@@ -394,10 +433,10 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "%s: not a timeline: the header starts with modelled_s,accesses",
 			    tl->csv);
-	for (int i = 2; i < tl->nr; i++) {
+	for (int i = 2; i < tl->end; i++) {
 		const char *c = tl->cols[i];
 
-		if (!strcmp(c, "faults") && i == tl->nr - 1) {
+		if (!strcmp(c, "faults") && i == tl->end - 1) {
 			faults = i;
 		} else if (!strncmp(c, "cg:", 3) && ends_with(c, ":current") && strlen(c) > 3 + 8 &&
 			   i + 1 < tl->nr && !strncmp(tl->cols[i + 1], c, strlen(c) - 7) &&
@@ -434,6 +473,7 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	fprintf(f, " noenhanced font 'sans,14'\n"
 		   "set format x ''\nunset xlabel\n"
 		   "set ylabel 'EPC per cgroup (MiB)'\n");
+	timeline_events(f, tl);
 	for (int i = 2; i < faults; i++)
 		no_cg &= strncmp(tl->cols[i], "cg:", 3) != 0;
 	if (no_cg)
@@ -472,6 +512,8 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 		gp_str(f, tl->csv);
 		fprintf(f, " using %s:(0) with lines lc rgb 'white' notitle\nunset label 1", x);
 	}
+	for (int i = 0; i < tl->nr_events; i++) /* the lines go on below, the labels not */
+		fprintf(f, "\nunset label %d", PLOT_EVENT_TAG + i);
 	fprintf(f,
 		"\n"
 		"set tmargin at screen 0.36\nset bmargin at screen 0.09\n"
@@ -548,9 +590,64 @@ static unsigned long scan_rows(const char *csv, int nr, double *max2, bool *has_
 	return rows;
 }
 
+static void free_events(struct tl_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(ev[i].label);
+	free(ev);
+}
+
+/*
+ * The rows whose last column (the "event" column) names something, at most
+ * PLOT_MAX_EVENTS. Return: 0 with *@out (NULL when none); -ENOMEM.
+ */
+static int scan_events(const char *csv, struct tl_event **out, int *nr)
+{
+	FILE *f = fopen(csv, "r");
+	struct tl_event *ev = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0, rc = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (!f)
+		return 0; /* as scan_rows(): gnuplot will say */
+	for (bool header = true; n < PLOT_MAX_EVENTS && getline(&line, &cap, f) > 0;
+	     header = false) {
+		char *label = strrchr(line, ','), *comma = strchr(line, ',');
+		struct tl_event *g;
+
+		if (header || !label || !comma)
+			continue;
+		label[strcspn(label, "\r\n")] = '\0';
+		if (!label[1])
+			continue;
+		g = realloc(ev, (size_t)(n + 1) * sizeof(*ev));
+		if (!g || !(g[n].label = strdup(label + 1))) {
+			ev = g ? g : ev;
+			rc = -ENOMEM;
+			break;
+		}
+		ev = g;
+		g[n].seconds = strtod(line, NULL);
+		g[n++].accesses = strtod(comma + 1, NULL);
+	}
+	free(line);
+	fclose(f);
+	if (rc) {
+		free_events(ev, n);
+		return rc;
+	}
+	*out = ev;
+	*nr = n;
+	return 0;
+}
+
 int sim_plot_timeline(const char *csv_path, const char *out_path, const char *title,
 		      enum sim_plot_x x, char *err, size_t errlen)
 {
+	struct tl_event *events = NULL;
 	char *cols[PLOT_MAX_COLUMNS], *line;
 	struct timeline tl = {.csv = csv_path, .title = title, .cols = cols, .x = x};
 	double max_accesses;
@@ -572,7 +669,17 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 	tl.has_value = has_value;
 	tl.xs = max_accesses >= 1e6 ? 1e6 : max_accesses >= 1e4 ? 1e3 : 1;
 	tl.xunit = tl.xs == 1e6 ? ", millions" : tl.xs == 1e3 ? ", thousands" : "";
-	rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
+	tl.end = tl.nr;
+	if (tl.nr > 3 && !strcmp(cols[tl.nr - 1], "event")) {
+		tl.end--;
+		rc = scan_events(csv_path, &events, &tl.nr_events);
+		if (rc)
+			rc = fail(err, errlen, rc, "plot: out of memory");
+	}
+	tl.events = events;
+	if (!rc)
+		rc = gp_plot(csv_path, out_path, title, timeline_body, &tl, err, errlen);
+	free_events(events, tl.nr_events);
 	free(has_value);
 	free(line);
 	return rc;

@@ -253,6 +253,64 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+static const char *const action_names[] = {
+	[SIM_EVENT_MISC_MAX] = "misc.max",
+	[SIM_EVENT_MEMORY_MAX] = "memory.max",
+	[SIM_EVENT_START] = "start",
+	[SIM_EVENT_STOP] = "stop",
+};
+
+/* The events and OOM kills of the run: shown when the scenario has events or
+ * the library killed an enclave. */
+static bool has_events(const struct sim_scenario *s, const struct sim_result *r)
+{
+	return s->nr_events > 0 || r->nr_events > 0;
+}
+
+/* What @e did, in a cell: "/tenant-a misc.max = 8 MiB", "start batch". */
+static void fmt_event_what(char *buf, size_t len, const struct sim_event_result *e)
+{
+	const struct sim_event *ev = e->event;
+	char v[32];
+
+	if (!ev) {
+		snprintf(buf, len, "OOM kill of %s", e->enclave);
+	} else if (ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP) {
+		snprintf(buf, len, "%s %s", action_names[ev->action], ev->enclave);
+	} else {
+		if (ev->value == SIM_UNLIMITED)
+			snprintf(v, sizeof(v), "max");
+		else
+			sim_fmt_size(v, sizeof(v), ev->value);
+		snprintf(buf, len, "%s %s = %s", ev->cgroup, action_names[ev->action], v);
+	}
+}
+
+/* One row per event: as asked, when it fired (or that the run ended first). */
+static void report_events(FILE *f, const struct sim_result *r)
+{
+	static const char *const hdr[] = {"event", "at", "fired at", "modelled", "what"};
+	static const bool right[] = {false, true, true, true, false};
+	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+
+	for (int i = 0; i < r->nr_events; i++) {
+		const struct sim_event_result *e = &r->events[i];
+		int row = table_row(&t);
+
+		snprintf(table_cell(&t, row, 0), CELL, "%s", e->event ? e->event->name : "-");
+		snprintf(table_cell(&t, row, 1), CELL, "%s", e->event ? e->event->at_text : "-");
+		if (e->fired) {
+			sim_fmt_count(table_cell(&t, row, 2), CELL, e->accesses);
+			fmt_seconds(table_cell(&t, row, 3), CELL, e->modelled_seconds);
+		} else {
+			snprintf(table_cell(&t, row, 2), CELL, "not reached");
+			snprintf(table_cell(&t, row, 3), CELL, "-");
+		}
+		fmt_event_what(table_cell(&t, row, 4), CELL, e);
+	}
+	table_print(f, &t);
+}
+
 /*
  * Four lines: what was paged, then who freed the pages (ksgxd, direct
  * reclaim on a full EPC, reclaim under a cgroup limit) and how often each ran.
@@ -300,6 +358,10 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	fputc('\n', f);
 	report_enclaves(f, r);
 	fputc('\n', f);
+	if (has_events(s, r)) {
+		report_events(f, r);
+		fputc('\n', f);
+	}
 	report_reclaimer(f, r);
 	fmt_seconds(m, sizeof(m), r->modelled_seconds);
 	fmt_seconds(base, sizeof(base), r->baseline_seconds);
@@ -399,6 +461,39 @@ static json_t *json_enclaves(const struct sim_result *r)
 	return a;
 }
 
+static json_t *json_event(const struct sim_event_result *e)
+{
+	const struct sim_event *ev = e->event;
+	bool limit = ev && (ev->action == SIM_EVENT_MISC_MAX || ev->action == SIM_EVENT_MEMORY_MAX);
+	json_t *o = json_object();
+
+	if (!o || set(o, "name", ev ? json_string(ev->name) : json_null()) ||
+	    set(o, "action", json_string(ev ? action_names[ev->action] : "oom-kill")) ||
+	    set(o, "target",
+		json_string(!ev ? e->enclave : limit ? ev->cgroup : ev->enclave)) ||
+	    set(o, "value", limit && ev->value != SIM_UNLIMITED ? jint(ev->value) : json_null()) ||
+	    set(o, "at", ev ? json_string(ev->at_text) : json_null()) ||
+	    set(o, "fired", json_boolean(e->fired)) ||
+	    set(o, "accesses", e->fired ? jint(e->accesses) : json_null()) ||
+	    set(o, "modelled_seconds", e->fired ? json_real(e->modelled_seconds) : json_null())) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *json_events(const struct sim_result *r)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < r->nr_events; i++)
+		if (json_array_append_new(a, json_event(&r->events[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r)
 {
 	const struct sim_cost *c = &s->run.cost;
@@ -435,7 +530,8 @@ static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r
 	    set(doc, "modelled_seconds", json_real(r->modelled_seconds)) ||
 	    set(doc, "modelled_build_seconds", json_real(r->build_seconds)) ||
 	    set(doc, "modelled_baseline_seconds", json_real(r->baseline_seconds)) ||
-	    set(doc, "modelled_slowdown", json_real(r->slowdown))) {
+	    set(doc, "modelled_slowdown", json_real(r->slowdown)) ||
+	    (has_events(s, r) && set(doc, "events", json_events(r)))) {
 		json_decref(doc);
 		return NULL;
 	}

@@ -688,6 +688,7 @@ static int text_line(struct parse *p, const char *s, size_t n)
 struct src {
 	FILE *f;    /* NULL: all of it is in buf */
 	int map_fd; /* a regular file that may be mapped from its start; -1: no */
+	const struct sim_trace_progress *progress; /* NULL: none */
 	uint8_t *buf;
 	size_t len, pos, cap;
 	bool eof;
@@ -737,6 +738,8 @@ static int parse_text(struct parse *p, struct src *s)
 			rc = src_fill(s);
 			if (rc)
 				return fail(&p->w, rc, "read error: %s", strerror(-rc));
+			if (s->progress)
+				s->progress->fn(s->progress->arg, p->enc.nr_records, p->enc.map.nr);
 			continue;
 		}
 		if (!nl && s->eof && !n)
@@ -1064,7 +1067,14 @@ static int open_src(struct src *s, const char *name, struct sim_trace **out, cha
 int sim_trace_open_stream(FILE *in, const char *name, struct sim_trace **out, char *err,
 			  size_t errlen)
 {
-	struct src s = {.f = in, .map_fd = -1};
+	return sim_trace_open_stream_progress(in, name, NULL, out, err, errlen);
+}
+
+int sim_trace_open_stream_progress(FILE *in, const char *name,
+				   const struct sim_trace_progress *progress, struct sim_trace **out,
+				   char *err, size_t errlen)
+{
+	struct src s = {.f = in, .map_fd = -1, .progress = progress};
 	int rc = open_src(&s, name, out, err, errlen);
 
 	free(s.buf);

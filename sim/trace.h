@@ -136,6 +136,20 @@ int sim_trace_open(const char *path, struct sim_trace **out, char *err, size_t e
 int sim_trace_open_stream(FILE *in, const char *name, struct sim_trace **out, char *err,
 			  size_t errlen);
 
+/*
+ * sim_trace_open_stream_progress - as sim_trace_open_stream(), telling
+ * @progress (may be NULL) how far a text trace has been read: after each
+ * buffer of input (about 64 KiB), the accesses and distinct pages so far,
+ * from the calling thread.
+ */
+struct sim_trace_progress {
+	void (*fn)(void *arg, uint64_t accesses, uint64_t pages);
+	void *arg;
+};
+int sim_trace_open_stream_progress(FILE *in, const char *name,
+				   const struct sim_trace_progress *progress, struct sim_trace **out,
+				   char *err, size_t errlen);
+
 /* sim_trace_open_buffer - as sim_trace_open(), from @len bytes at @data (copied). */
 int sim_trace_open_buffer(const void *data, size_t len, const char *name, struct sim_trace **out,
 			  char *err, size_t errlen);

@@ -131,6 +131,27 @@ static void test_sim_cli_exit_codes(void **state)
 		 "the root has no misc.max to sweep"},
 		{"sweep scenarios/over-limit.ini --max 1M:8M:4", 2, "--cgroup PATH is required"},
 		{"nosuch", 2, "epcmm: unknown command 'nosuch'"},
+		/* epcmm size (issue 18): one clear line for each bad input */
+		{"size --help", 0, ""},
+		{"size", 2, "epcmm size: what to size? a TRACE, or -- COMMAND [ARGS...]"},
+		{"size a.trace b.trace", 2, "epcmm size: one TRACE (to size a program: epcmm size"},
+		{"size --", 2, "epcmm size: no COMMAND after --"},
+		{"size scenarios/traces/sort.trace -- true", 2,
+		 "epcmm size: 'scenarios/traces/sort.trace': a TRACE or -- COMMAND, not both"},
+		{"size -o x.trace scenarios/traces/sort.trace", 2,
+		 "epcmm size: -o FILE keeps a COMMAND's trace; a TRACE is kept already"},
+		{"size --target 200 scenarios/traces/sort.trace", 2,
+		 "epcmm size: --target: 200 is out of range (0 to 100)"},
+		{"size --target-slowdown 0.5 scenarios/traces/sort.trace", 2,
+		 "epcmm size: --target-slowdown: 0.5 is out of range (1 to 1000000)"},
+		{"size -j 0 scenarios/traces/sort.trace", 2, "epcmm size: -j: 0 is out of range"},
+		{"size --bogus scenarios/traces/sort.trace", 2, "epcmm size: unknown option '--bogus'"},
+		{"size /nonexistent.trace", 2, "epcmm size: /nonexistent.trace"},
+		{"size tests/data/tiny.S", 2, "epcmm size: tests/data/tiny.S:1:"},
+		{"size --plot x.pdf scenarios/traces/sort.trace", 2,
+		 "the file name must end in .svg or .png"},
+		{"size -- /nonexistent/cmd", 2,
+		 "epcmm size: /nonexistent/cmd: no such program (not found, or not executable)"},
 		{"sweep scenarios/over-limit.ini --cgroup /nope --max 1M:8M:4", 2,
 		 "epcmm sweep: --cgroup: no cgroup '/nope' in the scenario (it has /, /app)"},
 		{"sweep scenarios/over-limit.ini --cgroup /app --max 1M:8M:4 --target 1 "
@@ -444,6 +465,83 @@ static void test_sim_cli_trace_threads_replay_whole(void **state)
 	free(cmd);
 }
 
+/* `epcmm size TRACE`: the answer on stdout, the JSON's keys, and an empty
+ * or cut-short trace refused before anything is written. */
+static void test_sim_cli_size_trace(void **state)
+{
+	char *out = NULL;
+	const char *keys[] = {"\"footprint_bytes\": 888832", "\"declare_bytes\": 1048576",
+			      "\"target_fault_rate\": 0.01",  "\"target_max\": ",
+			      "\"fault_rate_at_target_max\"", "\"knee\": ",
+			      "\"points\": [",		 "\"max\": ",
+			      "\"fault_rate\": "};
+
+	(void)state;
+	assert_int_equal(run(EPCMM " size -q scenarios/traces/sort.trace", &out), 0);
+	if (!strstr(out, "footprint    868 KiB    215 pages + the SECS + 1 VA page") ||
+	    !strstr(out, "fault rate   128 KiB    the smallest misc.max with <= 1% of accesses") ||
+	    !strstr(out, "declare      1 MiB"))
+		fail_msg("the answer:\n%s", out);
+	free(out);
+	assert_int_equal(run(EPCMM " size -q --json - scenarios/traces/sort.trace", &out), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strstr(out, keys[i]))
+			fail_msg("--json - has no '%s':\n%.2000s", keys[i], out);
+	assert_null(strstr(out, "epcmm size:")); /* the JSON alone on stdout */
+	free(out);
+	assert_int_equal(run("head -c 100 scenarios/traces/sort.trace > /tmp/epcmm-cli-cut.trace && "
+			     EPCMM " size --json /tmp/epcmm-cli-cut.json /tmp/epcmm-cli-cut.trace "
+			     "2>&1; st=$?; test ! -e /tmp/epcmm-cli-cut.json && exit $st",
+			     &out),
+			 2);
+	if (!strstr(out, "epcmm size: /tmp/epcmm-cli-cut.trace"))
+		fail_msg("a cut-short trace says which: %s", out);
+	free(out);
+	assert_int_equal(run(": > /tmp/epcmm-cli-empty.trace && " EPCMM
+			     " size /tmp/epcmm-cli-empty.trace 2>&1",
+			     &out),
+			 2);
+	if (!strstr(out, "epcmm size: /tmp/epcmm-cli-empty.trace"))
+		fail_msg("an empty trace says which: %s", out);
+	free(out);
+	unlink("/tmp/epcmm-cli-cut.trace");
+	unlink("/tmp/epcmm-cli-empty.trace");
+}
+
+/* `epcmm size -- COMMAND`: recorded under Valgrind and answered; a command
+ * that fails gets no answer, exit 1, and leaves no trace file behind. */
+static void test_sim_cli_size_command(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	if (run("command -v valgrind >/dev/null", &out) != 0) {
+		free(out);
+		skip(); /* required by install-deps.sh; a hand-made machine may lack it */
+	}
+	free(out);
+	assert_int_equal(run(EPCMM " size -q -o /tmp/epcmm-cli-true.trace -- true", &out), 0);
+	if (!strstr(out, "epcmm size: true: ") || !strstr(out, "footprint"))
+		fail_msg("size -- true:\n%s", out);
+	free(out);
+	assert_int_equal(access("/tmp/epcmm-cli-true.trace", R_OK), 0);
+	unlink("/tmp/epcmm-cli-true.trace");
+	assert_int_equal(run("TMPDIR=/tmp ls /tmp/epcmm-size-* 2>/dev/null | wc -l > "
+			     "/tmp/epcmm-cli-before && " EPCMM " size -q -- false 2>&1",
+			     &out),
+			 1);
+	if (!strstr(out, "epcmm size: false exited with status 1") ||
+	    !strstr(out, "epcmm size: no answer") || strstr(out, "footprint"))
+		fail_msg("size -- false:\n%s", out);
+	free(out);
+	assert_int_equal(run("ls /tmp/epcmm-size-* 2>/dev/null | wc -l | cmp -s - "
+			     "/tmp/epcmm-cli-before",
+			     &out),
+			 0);
+	free(out);
+	unlink("/tmp/epcmm-cli-before");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +553,8 @@ int main(void)
 		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
 		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 		cmocka_unit_test(test_sim_cli_trace_count_cap),
+		cmocka_unit_test(test_sim_cli_size_trace),
+		cmocka_unit_test(test_sim_cli_size_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

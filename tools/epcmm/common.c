@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * common.c - what the simulator's commands (run, sweep) share: their argv,
- * loading the scenario files and the options both take (their output files:
- * output.c).
+ * common.c - what the simulator's commands (run, sweep, size) share: their
+ * argv, loading the scenario files and the options they take (their output
+ * files: output.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenario.h"
+#include "sweep.h"
 #include "tool.h"
 
 char **tool_argv(const char *name, int nr_args, char **args)
@@ -89,4 +91,63 @@ int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set)
 		return tool_bad(cmd, "%s", msg);
 	*set = true;
 	return 0;
+}
+
+/* @arg without one trailing @suffix, in @buf (64 bytes; longer text is cut, and refused). */
+static const char *strip_suffix(char buf[64], const char *arg, char suffix)
+{
+	size_t n = strlen(arg);
+
+	snprintf(buf, 64, "%.*s", (int)(n && arg[n - 1] == suffix ? n - 1 : n), arg);
+	return buf;
+}
+
+int tool_opt_jobs(const char *cmd, const char *arg, long *jobs)
+{
+	char msg[SIM_VALUE_ERR_LEN];
+	uint64_t v;
+
+	if (sim_value_uint("-j", arg, 1, SIM_SWEEP_MAX_JOBS, &v, msg, sizeof(msg)))
+		return tool_bad(cmd, "%s", msg);
+	*jobs = (long)v;
+	return 0;
+}
+
+long tool_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > SIM_SWEEP_MAX_JOBS ? SIM_SWEEP_MAX_JOBS : n;
+}
+
+int tool_opt_target_pct(const char *cmd, const char *arg, double *pct)
+{
+	char msg[SIM_VALUE_ERR_LEN], num[64];
+
+	if (sim_value_decimal("--target", strip_suffix(num, arg, '%'), 0, false, 100,
+			      "a percentage like 1 or 0.5", pct, msg, sizeof(msg)))
+		return tool_bad(cmd, "%s", msg);
+	return 0;
+}
+
+int tool_opt_target_slowdown(const char *cmd, const char *arg, double *x)
+{
+	char msg[SIM_VALUE_ERR_LEN], num[64];
+
+	if (sim_value_decimal("--target-slowdown", strip_suffix(num, arg, 'x'), 1, false,
+			      TOOL_MAX_TARGET_SLOWDOWN, "like 1.1: 10% slower than without paging",
+			      x, msg, sizeof(msg)))
+		return tool_bad(cmd, "%s", msg);
+	return 0;
+}
+
+int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes_value)
+{
+	char name[3] = {'-', (char)opt, '\0'};
+
+	if (opt >= 256 || (opt && strchr(takes_value, opt)))
+		return tool_bad(cmd, "%s needs a value", arg);
+	fprintf(stderr, "epcmm %s: unknown option '%s'\nTry 'epcmm %s --help'.\n", cmd,
+		opt ? name : arg, cmd);
+	return -1;
 }

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", epcmm_run, "run a scenario (default: the built-in one) and report"},
+	{"size", epcmm_size, "how much EPC a program or trace needs, and what a misc.max does"},
 	{"sweep", epcmm_sweep, "run a scenario over a range of one cgroup's limit"},
 	{"demo", epcmm_demo, "walk through the allocator, cgroups and eviction on a tiny machine"},
 	{"daemon", epcmm_daemon, "serve one EPC to client processes; mount its cgroup tree"},

@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "progress.h"
+#include "report.h"
 #include "tool.h"
 #include "trace.h"
 
@@ -62,19 +64,10 @@ static void record_usage(FILE *f)
 /* @n with thousands separators, in @buf. */
 static const char *count(char buf[32], uint64_t n)
 {
-	char digits[24];
-	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
+	sim_fmt_count(buf, 32, n);
 	return buf;
 }
 
-/* Plain format: one line per access, page index i at address i * page size. */
 static int write_plain(struct sim_trace *t, FILE *f)
 {
 	uint64_t page;
@@ -167,9 +160,36 @@ static void drain(FILE *f)
 		;
 }
 
-static int record(const char *out, bool plain, char **cmd)
+/* The progress line on a terminal while Lackey's output is read. */
+struct record_progress {
+	const char *prog, *cmd;
+	double t0, last;
+	bool shown;
+};
+
+static void record_progress(void *arg, uint64_t accesses, uint64_t pages)
+{
+	struct record_progress *rp = arg;
+	double now = tool_now();
+	char a[32], p[32];
+
+	if (now - rp->last < TOOL_PROGRESS_PERIOD_S)
+		return;
+	rp->last = now;
+	rp->shown = true;
+	fprintf(stderr, "\r%s: recording %s: %s accesses to %s pages, %.0f s\033[K", rp->prog,
+		rp->cmd, count(a, accesses), count(p, pages), now - rp->t0);
+}
+
+/* Record @cmd into @out (@plain: the plain format); messages begin with
+ * @prog; a progress line unless @quiet or stderr is no terminal; the
+ * summary of what was written if @summary. Return: an exit code. */
+static int record(const char *prog, const char *out, bool plain, bool quiet, bool summarize,
+		  char **cmd)
 {
 	const char *vg = getenv("EPCMM_VALGRIND") ? getenv("EPCMM_VALGRIND") : "valgrind";
+	struct record_progress rp = {.prog = prog, .cmd = cmd[0], .t0 = tool_now()};
+	struct sim_trace_progress progress = {record_progress, &rp};
 	char err[512], fdarg[32];
 	int fds[2], status, rc, nr = 0;
 	struct sim_trace *t = NULL;
@@ -180,19 +200,19 @@ static int record(const char *out, bool plain, char **cmd)
 
 	/* checked before a run that may take minutes */
 	if (sim_outfile_check(out, err, sizeof(err))) {
-		fprintf(stderr, "epcmm record: %s\n", err);
+		fprintf(stderr, "%s: %s\n", prog, err);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (!strchr(vg, '/') && !in_path(vg)) {
 		fprintf(stderr,
-			"epcmm record: %s not found: recording needs Valgrind "
+			"%s: %s not found: recording needs Valgrind "
 			"(Debian package valgrind)\n",
-			vg);
+			prog, vg);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (strchr(cmd[0], '/') ? access(cmd[0], X_OK) != 0 : !in_path(cmd[0])) {
 		fprintf(stderr,
-			"epcmm record: %s: no such program (not found%s, or not executable)\n",
+			"%s: %s: no such program (not found%s, or not executable)\n", prog,
 			cmd[0], strchr(cmd[0], '/') ? "" : " in PATH");
 		return TOOL_EXIT_USAGE;
 	}
@@ -200,7 +220,7 @@ static int record(const char *out, bool plain, char **cmd)
 		nr++;
 	argv = calloc((size_t)nr + RECORD_VG_ARGS + 1, sizeof(*argv));
 	if (!argv || pipe2(fds, O_CLOEXEC)) {
-		perror("epcmm record");
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
 		free(argv);
 		return TOOL_EXIT_FAILURE;
 	}
@@ -214,7 +234,7 @@ static int record(const char *out, bool plain, char **cmd)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		perror("epcmm record: fork");
+		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
 		free(argv);
 		return TOOL_EXIT_FAILURE;
 	}
@@ -224,51 +244,61 @@ static int record(const char *out, bool plain, char **cmd)
 		if (fcntl(fds[1], F_SETFD, 0) == 0 &&
 		    (strcmp(out, "-") || dup2(STDERR_FILENO, STDOUT_FILENO) >= 0))
 			execvp(vg, argv);
-		fprintf(stderr, "epcmm record: cannot run %s: %s\n", vg, strerror(errno));
+		fprintf(stderr, "%s: cannot run %s: %s\n", prog, vg, strerror(errno));
 		_exit(127);
 	}
 	free(argv);
 	close(fds[1]);
 	f = fdopen(fds[0], "rb");
 	if (!f) {
-		perror("epcmm record");
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
 		close(fds[0]);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return TOOL_EXIT_FAILURE;
 	}
-	rc = sim_trace_open_stream(f, "valgrind lackey output", &t, err, sizeof(err));
+	rc = sim_trace_open_stream_progress(f, "valgrind lackey output",
+					    quiet || !isatty(STDERR_FILENO) ? NULL : &progress, &t,
+					    err, sizeof(err));
+	if (rp.shown)
+		fprintf(stderr, "\r\033[K");
 	if (rc)
 		drain(f);
 	fclose(f);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status))
-		fprintf(stderr, "epcmm record: %s exited with status %d\n", cmd[0],
+		fprintf(stderr, "%s: %s exited with status %d\n", prog, cmd[0],
 			WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		fprintf(stderr, "epcmm record: %s killed by signal %d (%s)\n", cmd[0],
+		fprintf(stderr, "%s: %s killed by signal %d (%s)\n", prog, cmd[0],
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (rc) {
-		fprintf(stderr, "epcmm record: no trace written: %s\n", err);
+		fprintf(stderr, "%s: no trace written: %s\n", prog, err);
 		return TOOL_EXIT_FAILURE;
 	}
 	rc = save(t, out, plain, &bytes, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "epcmm record: %s\n", err);
+		fprintf(stderr, "%s: %s\n", prog, err);
 		sim_trace_close(t);
 		return TOOL_EXIT_FAILURE;
 	}
-	summary("epcmm record", t, out, plain, bytes);
+	if (summarize)
+		summary(prog, t, out, plain, bytes);
 	sim_trace_close(t);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
+}
+
+int tool_record(const char *prog, const char *out, bool quiet, char **cmd)
+{
+	return record(prog, out, false, quiet, false, cmd);
 }
 
 int epcmm_record(int argc, char **argv)
 {
 	const char *out = NULL;
 	bool plain = false;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -304,7 +334,10 @@ int epcmm_record(int argc, char **argv)
 		fprintf(stderr, "epcmm record: no command to record (see --help)\n");
 		return TOOL_EXIT_USAGE;
 	}
-	return record(out, plain, argv + i);
+	ret = record("epcmm record", out, plain, false, true, argv + i);
+	if (!ret && strcmp(out, "-"))
+		fprintf(stderr, "epcmm record: next: epcmm size %s\n", out);
+	return ret;
 }
 
 int epcmm_trace_convert(int argc, char **argv)

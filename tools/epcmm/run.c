@@ -142,15 +142,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			run_usage(stdout);
 			return 1;
 		default:
-			if (optopt >= 256)
-				fprintf(stderr, "epcmm run: %s needs a value\n", argv[optind - 1]);
-			else if (optopt)
-				fprintf(stderr, "epcmm run: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "epcmm run: unknown option '%s'\n",
-					argv[optind - 1]);
-			fprintf(stderr, "Try 'epcmm run --help'.\n");
-			return -1;
+			return tool_bad_option("run", argv[optind - 1], optopt, "");
 		}
 	}
 	return 0;

@@ -19,7 +19,6 @@
 #include "plot.h"
 
 /* --target-slowdown's largest value: a million times slower than without paging. */
-#define SWEEP_MAX_TARGET_SLOWDOWN 1e6
 
 static void sweep_usage(FILE *f)
 {
@@ -67,15 +66,6 @@ static int bad(const char *fmt, const char *arg)
 	return tool_bad("sweep", fmt, arg);
 }
 
-/* @arg without one trailing @suffix, in @buf (64 bytes; longer text is cut, and refused). */
-static const char *strip_suffix(char buf[64], const char *arg, char suffix)
-{
-	size_t n = strlen(arg);
-
-	snprintf(buf, 64, "%.*s", (int)(n && arg[n - 1] == suffix ? n - 1 : n), arg);
-	return buf;
-}
-
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
 {
 	enum {
@@ -107,9 +97,6 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j:qh", longs, NULL)) != -1) {
-		char msg[SIM_VALUE_ERR_LEN], num[64];
-		uint64_t v;
-
 		switch (c) {
 		case OPT_CGROUP:
 			o->cgroup = optarg;
@@ -118,24 +105,17 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			o->max = optarg;
 			break;
 		case 'j':
-			if (sim_value_uint("-j", optarg, 1, SIM_SWEEP_MAX_JOBS, &v, msg,
-					   sizeof(msg)))
-				return bad("%s", msg);
-			o->jobs = (long)v;
+			if (tool_opt_jobs("sweep", optarg, &o->jobs))
+				return -1;
 			break;
-		case OPT_TARGET: /* percent, a '%' allowed after it */
-			if (sim_value_decimal("--target", strip_suffix(num, optarg, '%'), 0, false,
-					      100, "a percentage like 1 or 0.5", &o->target_pct,
-					      msg, sizeof(msg)))
-				return bad("%s", msg);
+		case OPT_TARGET:
+			if (tool_opt_target_pct("sweep", optarg, &o->target_pct))
+				return -1;
 			o->target_set = true;
 			break;
-		case OPT_TARGET_SLOWDOWN: /* an 'x' allowed after it */
-			if (sim_value_decimal("--target-slowdown", strip_suffix(num, optarg, 'x'),
-					      1, false, SWEEP_MAX_TARGET_SLOWDOWN,
-					      "like 1.1: 10% slower than without paging",
-					      &o->target_slowdown, msg, sizeof(msg)))
-				return bad("%s", msg);
+		case OPT_TARGET_SLOWDOWN:
+			if (tool_opt_target_slowdown("sweep", optarg, &o->target_slowdown))
+				return -1;
 			break;
 		case OPT_JSON:
 			o->json = optarg;
@@ -158,15 +138,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			sweep_usage(stdout);
 			return 1;
 		default:
-			if (optopt >= 256 || optopt == 'j')
-				return bad("%s needs a value", argv[optind - 1]);
-			if (optopt)
-				fprintf(stderr, "epcmm sweep: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "epcmm sweep: unknown option '%s'\n",
-					argv[optind - 1]);
-			fprintf(stderr, "Try 'epcmm sweep --help'.\n");
-			return -1;
+			return tool_bad_option("sweep", argv[optind - 1], optopt, "j");
 		}
 	}
 	if (o->target_set && o->target_slowdown > 0)
@@ -223,11 +195,7 @@ int epcmm_sweep(int nr_args, char **args)
 
 	if (!argv)
 		return TOOL_EXIT_FAILURE;
-	o.jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	if (o.jobs < 1)
-		o.jobs = 1;
-	if (o.jobs > SIM_SWEEP_MAX_JOBS)
-		o.jobs = SIM_SWEEP_MAX_JOBS;
+	o.jobs = tool_default_jobs();
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		free(argv);

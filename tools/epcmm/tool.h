@@ -22,6 +22,7 @@ int epcmm_trace_convert(int argc, char **argv); /* record.c */
 int epcmm_topology(int argc, char **argv);	/* topology.c */
 int epcmm_run(int argc, char **argv);
 int epcmm_sweep(int argc, char **argv);
+int epcmm_size(int argc, char **argv); /* size.c */
 
 struct sim_scenario;
 /* Read @files (none: the built-in default) into one finalized scenario;
@@ -37,6 +38,27 @@ int tool_bad(const char *cmd, const char *fmt, const char *arg);
 int tool_opt_plot(const char *cmd, const char *arg, const char **slot);
 /* --seed N. Return: 0; -1 (said why). */
 int tool_opt_seed(const char *cmd, const char *arg, uint64_t *seed, bool *set);
+/* -j N: 1..SIM_SWEEP_MAX_JOBS. Return: 0; -1 (said why). */
+int tool_opt_jobs(const char *cmd, const char *arg, long *jobs);
+/* The default of -j: the online CPUs, within 1..SIM_SWEEP_MAX_JOBS. */
+long tool_default_jobs(void);
+/* --target PCT (0..100, a '%' allowed after it). Return: 0; -1 (said why). */
+int tool_opt_target_pct(const char *cmd, const char *arg, double *pct);
+/* --target-slowdown X (1..TOOL_MAX_TARGET_SLOWDOWN, an 'x' allowed after it).
+ * Return: 0; -1 (said why). */
+#define TOOL_MAX_TARGET_SLOWDOWN 1e6
+int tool_opt_target_slowdown(const char *cmd, const char *arg, double *x);
+/* getopt_long's '?' for @arg (argv[optind - 1]), @opt its optopt: "needs a
+ * value" for an option that takes one (a long one, or a letter in
+ * @takes_value), else "unknown option". Return: -1. */
+int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes_value);
+
+/* record.c: record @cmd under Valgrind into the trace file @out, as `epcmm
+ * record -o OUT` does but with no summary; @prog names the command in
+ * messages ("epcmm size"), @quiet: no progress line. Return: an exit code
+ * (0: recorded, and the command exited 0; the trace of a command that failed
+ * is still written). */
+int tool_record(const char *prog, const char *out, bool quiet, char **cmd);
 
 struct sim_outfile;
 /* output.c: an output file (@what: "--json") by sim_outfile_open()'s rules

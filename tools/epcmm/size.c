@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * size.c - `epcmm size [OPTIONS] TRACE` and `epcmm size [OPTIONS] -- COMMAND
+ * [ARGS...]`: how much EPC a program needs (sim/size.h), on one screen.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "outfile.h"
+#include "plot.h"
+#include "progress.h"
+#include "report.h"
+#include "size.h"
+#include "sweep.h"
+#include "tool.h"
+
+#define SIZE_DEFAULT_TARGET_PCT	     1.0
+#define SIZE_DEFAULT_TARGET_SLOWDOWN 1.1
+
+static void size_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: epcmm size [OPTIONS] TRACE\n"
+		"       epcmm size [OPTIONS] -- COMMAND [ARGS...]\n"
+		"\n"
+		"How much EPC a program needs, and what a misc.max does to it: the footprint,\n"
+		"the smallest misc.max that keeps the fault rate at or under a target, the\n"
+		"smallest that keeps the modelled slowdown at or under a target, the knee of\n"
+		"the fault-rate curve, and the enclave size to declare. With a COMMAND, it is\n"
+		"first recorded under Valgrind (as `epcmm record`); a TRACE is a file `epcmm\n"
+		"record` wrote (or any trace `pattern = trace:` reads).\n"
+		"\n"
+		"The trace replays once as one enclave in a cgroup of its own, reclaimed as\n"
+		"v17 does. A one-pass curve of the whole trace aims; the figures printed are\n"
+		"full simulations, on a grid of 64 KiB (16 pages).\n"
+		"\n"
+		"options:\n"
+		"  --target PCT          the fault rate to stay under, in percent (default 1)\n"
+		"  --target-slowdown X   the modelled slowdown to stay under (default 1.1)\n"
+		"  -j, --jobs N          simulations at once (default: the number of CPUs)\n"
+		"  --json FILE           the answers and every point as JSON ('-': stdout)\n"
+		"  --plot FILE           the fault-rate curve with the answers marked\n"
+		"                        (.svg or .png; gnuplot)\n"
+		"  -o, --trace-out FILE  with a COMMAND: keep its trace in FILE\n"
+		"  -q, --quiet           no progress line\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"exit status: 0 answered (a target no limit meets is said so); 1 the\n"
+		"command or the recording failed; 2 bad usage or a bad trace.\n");
+}
+
+struct size_opts {
+	const char *json, *plot, *trace_out;
+	double target_pct, target_slowdown;
+	long jobs;
+	bool quiet;
+};
+
+static int bad(const char *fmt, const char *arg)
+{
+	return tool_bad("size", fmt, arg);
+}
+
+enum { OPT_TARGET = 256, OPT_TARGET_SLOWDOWN, OPT_JSON, OPT_PLOT };
+
+static int parse_args(int argc, char **argv, struct size_opts *o)
+{
+	static const struct option longopts[] = {
+		{"target", required_argument, NULL, OPT_TARGET},
+		{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
+		{"jobs", required_argument, NULL, 'j'},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"plot", required_argument, NULL, OPT_PLOT},
+		{"trace-out", required_argument, NULL, 'o'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TARGET:
+			if (tool_opt_target_pct("size", optarg, &o->target_pct))
+				return -1;
+			break;
+		case OPT_TARGET_SLOWDOWN:
+			if (tool_opt_target_slowdown("size", optarg, &o->target_slowdown))
+				return -1;
+			break;
+		case 'j':
+			if (tool_opt_jobs("size", optarg, &o->jobs))
+				return -1;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_PLOT:
+			if (tool_opt_plot("size", optarg, &o->plot))
+				return -1;
+			break;
+		case 'o':
+			o->trace_out = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			size_usage(stdout);
+			return 1;
+		default:
+			return tool_bad_option("size", argv[optind - 1], optopt, "jo");
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the screen */
+
+/* One figure: its name, its value, and what it means in two lines of text. */
+static void figure(FILE *f, const char *name, const char *value, const char *line1,
+		   const char *line2)
+{
+	fprintf(f, "  %-12s %-10s %s\n", name, value, line1);
+	if (line2 && *line2)
+		fprintf(f, "  %-12s %-10s %s\n", "", "", line2);
+}
+
+/* A target's figure: the limit, its figure there and one step below. */
+static void print_target(FILE *f, const char *name, const struct sim_size_target *t,
+			 const char *goal, bool slowdown)
+{
+	char max[32], below[32], at[32], at_below[32], l1[128], l2[128];
+
+	if (!t->found) {
+		snprintf(l1, sizeof(l1), "no misc.max up to %dx the footprint has",
+			 SIM_SIZE_MAX_FACTOR);
+		figure(f, name, "none", l1, goal);
+		return;
+	}
+	sim_fmt_size(max, sizeof(max), t->max);
+	if (slowdown) {
+		snprintf(at, sizeof(at), "%.3fx", t->at.slowdown);
+		snprintf(at_below, sizeof(at_below), "%.3fx", t->below.slowdown);
+	} else {
+		sim_fmt_rate(at, sizeof(at), t->at.faults, t->at.fault_rate);
+		sim_fmt_rate(at_below, sizeof(at_below), t->below.faults, t->below.fault_rate);
+	}
+	snprintf(l1, sizeof(l1), "the smallest misc.max with %s", goal);
+	if (!t->below.max)
+		snprintf(l2, sizeof(l2), "(%s there; the smallest limit there is)", at);
+	else if (t->below.failed)
+		snprintf(l2, sizeof(l2), "(%s there; 16 pages less cannot build it)", at);
+	else
+		snprintf(l2, sizeof(l2), "(%s there; %s at %s, 16 pages less)", at, at_below,
+			 (sim_fmt_size(below, sizeof(below), t->below.max), below));
+	figure(f, name, max, l1, l2);
+}
+
+static void print_answer(FILE *f, const char *trace, const struct sim_size_answer *a)
+{
+	char v[32], acc[32], l1[128], l2[128], goal[64];
+
+	sim_fmt_count(acc, sizeof(acc), a->nr_accesses);
+	fprintf(f, "epcmm size: %s: %s accesses to %llu pages\n\n", trace, acc,
+		(unsigned long long)a->nr_pages);
+	sim_fmt_size(v, sizeof(v), a->footprint);
+	snprintf(l1, sizeof(l1), "%llu pages + the SECS + %llu VA page%s",
+		 (unsigned long long)a->nr_pages, (unsigned long long)a->nr_va_pages,
+		 a->nr_va_pages == 1 ? "" : "s");
+	sim_fmt_size(goal, sizeof(goal), a->fits);
+	snprintf(l2, sizeof(l2), "(from a misc.max of %s it fits and never pages)", goal);
+	figure(f, "footprint", v, l1, l2);
+	sim_fmt_size(v, sizeof(v), a->declare);
+	figure(f, "declare", v, "the enclave size (SECS.SIZE: a power of two)", NULL);
+	snprintf(goal, sizeof(goal), "<= %g%% of accesses faulting", 100 * a->target_rate);
+	print_target(f, "fault rate", &a->rate, goal, false);
+	snprintf(goal, sizeof(goal), "a modelled slowdown <= %gx", a->target_slowdown);
+	print_target(f, "slowdown", &a->slowdown, goal, true);
+	if (a->knee_found) {
+		char rate[32];
+
+		sim_fmt_size(v, sizeof(v), a->knee.max);
+		sim_fmt_rate(rate, sizeof(rate), a->knee.faults, a->knee.fault_rate);
+		snprintf(l2, sizeof(l2), "(%s of accesses fault there, %.3fx)", rate,
+			 a->knee.slowdown);
+		figure(f, "knee", v, "where the curve bends: below it, faults climb fast", l2);
+	}
+	fprintf(f, "\nEach figure is a run of the trace as one enclave whose cgroup has that\n"
+		   "misc.max, reclaimed as v17 does (limits in steps of 16 pages). A fault is\n"
+		   "an access to an evicted page (an ELDU); the modelled slowdown is the run's\n"
+		   "time by the cost model over its time without paging (epcmm-scenario(5)).\n");
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static json_t *json_point(const struct sim_size_point *pt)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "max", json_integer((json_int_t)pt->max));
+	if (pt->failed) {
+		json_object_set_new(o, "failed", json_true());
+		return o;
+	}
+	json_object_set_new(o, "fault_rate", json_real(pt->fault_rate));
+	json_object_set_new(o, "faults", json_integer((json_int_t)pt->faults));
+	json_object_set_new(o, "modelled_slowdown", json_real(pt->slowdown));
+	return o;
+}
+
+static json_t *json_points(const struct sim_size_point *pts, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_point(&pts[i]));
+	return a;
+}
+
+static json_t *json_target(const struct sim_size_target *t)
+{
+	return t->found ? json_integer((json_int_t)t->max) : json_null();
+}
+
+static int size_json(FILE *f, const char *trace, const struct sim_size_answer *a)
+{
+	json_t *o = json_object();
+	int ret;
+
+	json_object_set_new(o, "trace", json_string(trace));
+	json_object_set_new(o, "accesses", json_integer((json_int_t)a->nr_accesses));
+	json_object_set_new(o, "pages", json_integer((json_int_t)a->nr_pages));
+	json_object_set_new(o, "va_pages", json_integer((json_int_t)a->nr_va_pages));
+	json_object_set_new(o, "footprint_bytes", json_integer((json_int_t)a->footprint));
+	json_object_set_new(o, "fits_max", json_integer((json_int_t)a->fits));
+	json_object_set_new(o, "declare_bytes", json_integer((json_int_t)a->declare));
+	json_object_set_new(o, "target_fault_rate", json_real(a->target_rate));
+	json_object_set_new(o, "target_max", json_target(&a->rate));
+	json_object_set_new(o, "fault_rate_at_target_max",
+			    a->rate.found ? json_real(a->rate.at.fault_rate) : json_null());
+	json_object_set_new(o, "target_slowdown", json_real(a->target_slowdown));
+	json_object_set_new(o, "target_slowdown_max", json_target(&a->slowdown));
+	json_object_set_new(o, "slowdown_at_target_slowdown_max",
+			    a->slowdown.found ? json_real(a->slowdown.at.slowdown) : json_null());
+	json_object_set_new(o, "knee",
+			    a->knee_found ? json_integer((json_int_t)a->knee.max) : json_null());
+	json_object_set_new(o, "points", json_points(a->points, a->nr_points));
+	json_object_set_new(o, "lru_curve", json_points(a->curve, a->nr_curve));
+	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) || fputc('\n', f) == EOF
+		      ? -EIO
+		      : 0;
+	json_decref(o);
+	return ret;
+}
+
+/* ------------------------------------------------------------ the plot */
+
+/* The simulated point at @max, if there is one. */
+static const struct sim_size_point *size_point_at(const struct sim_size_answer *a, uint64_t max)
+{
+	for (unsigned i = 0; i < a->nr_points; i++)
+		if (a->points[i].max == max)
+			return &a->points[i];
+	return NULL;
+}
+
+/* The one-pass curve as a sweep's CSV, the simulated figures in place of
+ * the curve's where there are some, the answers marked. */
+static int size_plot(const char *out, const char *trace, const struct sim_size_answer *a)
+{
+	char csv[] = "/tmp/epcmm-size-XXXXXX", err[SIM_ERR_LEN], title[256];
+	struct sim_plot_sweep_marks marks = {.knee_bytes = a->knee_found ? a->knee.max : 0,
+					     .target_bytes = a->rate.found ? a->rate.max : 0,
+					     .target_rate = a->target_rate,
+					     .unit = 1024,
+					     .unit_name = "KiB"};
+	int fd = mkstemp(csv), ret;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(csv);
+		}
+		fprintf(stderr, "epcmm size: --plot: a temporary file: %s\n", strerror(errno));
+		return -1;
+	}
+	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
+	for (unsigned i = 0; i < a->nr_curve; i++) {
+		const struct sim_size_point *pt = size_point_at(a, a->curve[i].max);
+
+		if (!pt)
+			pt = &a->curve[i];
+		if (!pt->failed)
+			fprintf(f, "%llu,%.9g,%llu,%.9g\n", (unsigned long long)pt->max,
+				pt->fault_rate, (unsigned long long)pt->evictions, pt->slowdown);
+	}
+	ret = fclose(f) ? -EIO : 0;
+	snprintf(title, sizeof(title), "epcmm size: %s (LRU curve, simulated at the marks)",
+		 trace);
+	if (!ret)
+		ret = sim_plot_sweep(csv, out, title, &marks, err, sizeof(err));
+	unlink(csv);
+	if (ret) {
+		fprintf(stderr, "epcmm size: --plot: %s\n", ret == -EIO && !*err ? strerror(EIO) : err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the command */
+
+static void size_progress(void *arg, unsigned nr)
+{
+	bool *on = arg;
+
+	if (*on)
+		fprintf(stderr, "\repcmm size: %u limit%s simulated", nr, nr == 1 ? "" : "s");
+}
+
+/* Answer for the trace in @path (@name in messages). Return: an exit code. */
+static int size_answer(const struct size_opts *o, const char *path, const char *name)
+{
+	bool progress = !o->quiet && isatty(STDERR_FILENO);
+	struct sim_size_params p = {.trace_path = path,
+				    .target_rate = o->target_pct / 100,
+				    .target_slowdown = o->target_slowdown,
+				    .jobs = (unsigned)o->jobs,
+				    .progress = size_progress,
+				    .progress_arg = &progress};
+	struct sim_size_answer *a = NULL;
+	struct sim_outfile *json = NULL;
+	char err[SIM_ERR_LEN] = "";
+	int ret, status = 0;
+
+	if (o->plot && sim_plot_check(o->plot, err, sizeof(err))) {
+		fprintf(stderr, "epcmm size: --plot: %s\n", err);
+		return TOOL_EXIT_USAGE;
+	}
+	if (o->json && !(json = tool_out_open("size", o->json, "--json")))
+		return TOOL_EXIT_USAGE;
+	ret = sim_size(&p, &a, err, sizeof(err));
+	if (progress)
+		fputc('\n', stderr);
+	if (ret) {
+		fprintf(stderr, "epcmm size: %s\n", *err ? err : strerror(-ret));
+		if (json)
+			sim_outfile_discard(json);
+		/* a trace that cannot be read or is bad is bad input */
+		return ret == -ENOMEM ? TOOL_EXIT_FAILURE : TOOL_EXIT_USAGE;
+	}
+	if (!json || strcmp(o->json, "-"))
+		print_answer(stdout, name, a);
+	if (json && (size_json(sim_outfile_stream(json), name, a) ||
+		     tool_out_commit("size", json, "--json")))
+		status = TOOL_EXIT_FAILURE;
+	if (o->plot && size_plot(o->plot, name, a))
+		status = TOOL_EXIT_FAILURE;
+	sim_size_free(a);
+	return status;
+}
+
+/* Record @cmd to a trace (o->trace_out, or a temporary file), then answer. */
+static int size_command(const struct size_opts *o, char **cmd)
+{
+	char tmp[] = "/tmp/epcmm-size-XXXXXX";
+	const char *path = o->trace_out;
+	struct stat st;
+	int fd, status;
+
+	if (!path) {
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "epcmm size: a temporary trace file: %s\n", strerror(errno));
+			return TOOL_EXIT_FAILURE;
+		}
+		close(fd);
+		path = tmp;
+	}
+	status = tool_record("epcmm size", path, o->quiet, cmd);
+	if (status == 0)
+		status = size_answer(o, path, cmd[0]);
+	else if (stat(path, &st) || st.st_size == 0)
+		fprintf(stderr, "epcmm size: no answer: nothing was recorded\n");
+	else if (o->trace_out)
+		fprintf(stderr, "epcmm size: no answer for a run that failed (its trace is in %s)\n",
+			path);
+	else
+		fprintf(stderr, "epcmm size: no answer for a run that failed\n");
+	if (!o->trace_out)
+		unlink(tmp);
+	return status;
+}
+
+int epcmm_size(int nr_args, char **args)
+{
+	struct size_opts o = {.target_pct = SIZE_DEFAULT_TARGET_PCT,
+			      .target_slowdown = SIZE_DEFAULT_TARGET_SLOWDOWN,
+			      .jobs = tool_default_jobs()};
+	int nr_opts = 0, ret;
+	char **argv;
+
+	/* Options end at "--": what follows is the COMMAND, its options its own. */
+	while (nr_opts < nr_args && strcmp(args[nr_opts], "--"))
+		nr_opts++;
+	argv = tool_argv("epcmm size", nr_opts, args);
+	if (!argv)
+		return TOOL_EXIT_FAILURE;
+	ret = parse_args(nr_opts + 1, argv, &o);
+	if (ret) {
+		free(argv);
+		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
+	}
+	if (nr_opts < nr_args) { /* -- COMMAND [ARGS...] */
+		if (optind <= nr_opts)
+			ret = bad("'%s': a TRACE or -- COMMAND, not both", argv[optind]);
+		else if (nr_opts + 1 == nr_args)
+			ret = bad("%s", "no COMMAND after --");
+		else
+			ret = size_command(&o, args + nr_opts + 1);
+	} else if (optind != nr_opts) {
+		ret = bad("%s", optind > nr_opts ? "what to size? a TRACE, or -- COMMAND [ARGS...]"
+					 : "one TRACE (to size a program: epcmm size -- COMMAND "
+					   "[ARGS...])");
+	} else if (o.trace_out) {
+		ret = bad("%s", "-o FILE keeps a COMMAND's trace; a TRACE is kept already");
+	} else {
+		ret = size_answer(&o, argv[optind], argv[optind]);
+	}
+	free(argv);
+	return ret < 0 ? TOOL_EXIT_USAGE : ret;
+}

@@ -18,12 +18,15 @@
  *
  * Timeline CSV: header "modelled_s,accesses", then per cgroup
  * "cg:PATH:current" and "cg:PATH:max" (bytes; max empty when unlimited),
- * per node with EPC "node:N:free" (bytes), then "faults" (per interval); one
- * row per sample, the first at 0 accesses. Drawn as two panels over the
+ * per node with EPC "node:N:free" (bytes), then "faults" (per interval), and
+ * optionally "event" last: the names of what fired at that row's moment
+ * (space separated; empty in the other rows); one row per sample, the first
+ * at 0 accesses. Drawn as two panels over the
  * accesses made (or modelled time), from the first sample after the start:
  * each cgroup's usage (solid) and limit (dashed, same colour) in MiB; free EPC
  * per node in MiB, with the faults per 1,000 accesses of each interval on the
- * right axis, drawn as steps across the interval.
+ * right axis, drawn as steps across the interval; each event row as a dotted
+ * vertical line across both panels, labelled with its names at the top.
  *
  * Sweep CSV: header "max_bytes,fault_rate,evictions,modelled_slowdown", one
  * row per limit. Drawn as the fault rate (%; a log axis when the rates span

@@ -68,6 +68,16 @@ static struct sim_scenario *load(const char *file)
 	return s;
 }
 
+/* An event wrote cgroup @i's misc.max: its usage may pass the limit it has
+ * at the end (a cut evicts nothing until the next charge). */
+static bool max_changed(const struct sim_scenario *s, int i)
+{
+	for (int e = 0; e < s->nr_events; e++)
+		if (s->events[e].action == SIM_EVENT_MISC_MAX && s->events[e].target == i)
+			return true;
+	return false;
+}
+
 /* What must hold in any run, golden or not. */
 static void check_invariants(const char *name, const struct sim_scenario *s,
 			     const struct sim_result *r)
@@ -77,7 +87,8 @@ static void check_invariants(const char *name, const struct sim_scenario *s,
 	for (int i = 0; i < r->nr_cgroups; i++) {
 		const struct sim_cgroup_result *c = &r->cgroups[i];
 
-		if (c->max != SIM_UNLIMITED && (c->current > c->max || c->peak > c->max))
+		if (c->max != SIM_UNLIMITED && !max_changed(s, i) &&
+		    (c->current > c->max || c->peak > c->max))
 			fail_msg("%s: cgroup %s current %llu / peak %llu above max %llu", name,
 				 c->path, (unsigned long long)c->current,
 				 (unsigned long long)c->peak, (unsigned long long)c->max);
@@ -98,7 +109,8 @@ static void check_invariants(const char *name, const struct sim_scenario *s,
 					 0);
 			want *= s->enclaves[i].threads;
 		}
-		if (e->accesses != want)
+		/* a stopped or killed enclave makes fewer */
+		if (e->accesses != want && !((e->stopped || e->killed) && e->accesses < want))
 			fail_msg("%s: enclave %s made %llu accesses of %llu", name, e->name,
 				 (unsigned long long)e->accesses, (unsigned long long)want);
 		if (e->faults > e->accesses || e->reloaded < e->faults)
@@ -235,6 +247,14 @@ static void test_sim_golden_trace_sort(void **state)
 	golden("trace-sort", "scenarios/trace-sort.ini");
 }
 
+/* Events: a limit cut, an enclave started late and stopped (the report's
+ * events table, the JSON's "events"). */
+static void test_sim_golden_what_if(void **state)
+{
+	(void)state;
+	golden("what-if", "scenarios/what-if.ini");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_sim_golden_noisy_neighbour),
 		cmocka_unit_test(test_sim_golden_over_limit),
 		cmocka_unit_test(test_sim_golden_node_without_epc),
+		cmocka_unit_test(test_sim_golden_what_if),
 		cmocka_unit_test(test_sim_golden_trace_sort),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);

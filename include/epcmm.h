@@ -776,15 +776,15 @@ int epc_encl_init(struct epc_encl *e);
  * @buf, or @e of another instance than @t; -EFAULT the SIGBUS case: an evicted page failed verification
  * (tampered, swapped or replayed backing store), or no EPC could be found
  * for a reload after a bounded number of rounds, or a page would be EAUG'd
- * in an enclave not initialized yet; -EINTR a signal is pending;
+ * in an enclave not initialized yet (or with no host memory for its books);
+ * -EINTR a signal is pending;
  * -EOWNERDEAD the enclave was OOM-killed, by this call (the fault found no
  * room because its memory cgroup is full) or before it. EDMM (newer than
  * 0.2.0): -EACCES the enclave may not make this access to a page (the #PF
  * with the SGX bit that the enclave itself would take, error code 0x8005 or
  * 0x8007 in the kernel's selftests): it is PENDING (EAUG'd, not accepted
  * yet), MODIFIED (its type changed, not accepted yet), a TCS or trimmed page,
- * or lacks the permission (EPC_SECINFO_R to read, _W to write); -ENOMEM no
- * host memory for the books of a page being EAUG'd.
+ * or lacks the permission (EPC_SECINFO_R to read, _W to write).
  */
 int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t offset, void *buf, size_t len,
 		    bool write);

@@ -665,6 +665,29 @@ static void test_sim_parse_trace_and_cost_caps(void **state)
 			 0); /* the default costs: 7 x 10^16 cycles at most */
 }
 
+/* At most SIM_MAX_EVENTS events: the next header is refused, on its line. */
+static void test_sim_parse_too_many_events(void **state)
+{
+	size_t cap = (SIM_MAX_EVENTS + 1) * 32 + sizeof(BASE), len = 0;
+	char *text = malloc(cap), err[SIM_ERR_LEN], want[128];
+	struct sim_scenario *s;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text, cap, "%s", BASE);
+	for (int i = 0; i <= SIM_MAX_EVENTS; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[event e%d]\n", i);
+	assert_int_equal(sim_scenario_new(&s), 0);
+	if (sim_scenario_parse(s, "t.ini", text, len, err, sizeof(err)) != -EINVAL)
+		fail_msg("%d events are refused", SIM_MAX_EVENTS + 1);
+	snprintf(want, sizeof(want), "t.ini:%d: too many events (at most %d)", 5 + SIM_MAX_EVENTS,
+		 SIM_MAX_EVENTS);
+	if (strcmp(err, want))
+		fail_msg("expected '%s', got '%s'", want, err);
+	sim_scenario_free(s);
+	free(text);
+}
+
 static void test_sim_parse_default(void **state)
 {
 	struct sim_scenario *s;
@@ -689,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_sim_parse_global_and_files),
 		cmocka_unit_test(test_sim_parse_trace_path),
 		cmocka_unit_test(test_sim_parse_trace_and_cost_caps),
+		cmocka_unit_test(test_sim_parse_too_many_events),
 		cmocka_unit_test(test_sim_parse_default),
 	};
 

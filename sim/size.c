@@ -40,49 +40,91 @@ static bool ok_slowdown(const struct sim_size_answer *a, const struct sim_size_p
 	return !pt->failed && pt->slowdown <= a->target_slowdown;
 }
 
-static uint64_t grid_up(uint64_t bytes)
+/* ------------------------------------------------------------ the scenario */
+
+uint64_t sim_size_grid_up(uint64_t bytes)
 {
 	uint64_t g = (bytes + GRID - 1) / GRID * GRID;
 
 	return g ? g : GRID;
 }
 
-/* ------------------------------------------------------------ the scenario */
-
-/* One enclave replaying the trace once in SIM_SIZE_CGROUP, on an EPC large
- * enough that only the cgroup's limit binds. The trace's path is set after
- * parsing, so no character of it needs quoting in INI text. */
-static int size_scenario(struct sizer *z)
+uint64_t sim_size_footprint(uint64_t nr_pages)
 {
-	const struct sim_size_answer *a = z->a;
-	uint64_t epc = grid_up(SIM_SIZE_MAX_FACTOR * 2 * a->fits);
-	char text[512];
+	return (nr_pages + 1 + (nr_pages + SIM_SIZE_VA_SLOTS - 1) / SIM_SIZE_VA_SLOTS) * PAGE;
+}
+
+uint64_t sim_scenario_footprint(const struct sim_scenario *s, const char *cgroup)
+{
+	size_t n = strlen(cgroup);
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < s->nr_enclaves; i++) {
+		const struct sim_enclave *e = &s->enclaves[i];
+		const char *cg = e->cgroup ? e->cgroup : "/";
+
+		if (strcmp(cgroup, "/") && (strncmp(cg, cgroup, n) || (cg[n] && cg[n] != '/')))
+			continue;
+		bytes += sim_size_footprint(e->size ? e->size / PAGE : e->trace_pages);
+	}
+	return bytes;
+}
+
+void sim_size_auto_range(uint64_t fits, uint64_t *from, uint64_t *to, unsigned *steps)
+{
+	uint64_t n = fits / GRID < SIM_SIZE_AUTO_STEPS ? fits / GRID : SIM_SIZE_AUTO_STEPS;
+
+	*to = sim_size_grid_up(fits);
+	*steps = n > 1 ? (unsigned)n : 1;
+	*from = *steps > 1 ? *to / *steps : *to;
+}
+
+int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, struct sim_scenario **out,
+		       char *err, size_t errlen)
+{
+	uint64_t epc = sim_size_grid_up(epc_bytes < (32ull << 20) ? 32ull << 20 : epc_bytes);
+	struct sim_scenario *s = NULL;
 	struct sim_enclave *e;
+	char text[256];
 	int ret;
 
-	if (epc < (32ull << 20))
-		epc = 32ull << 20;
+	/* The trace's path is set after parsing, so no character of it needs
+	 * quoting in INI text. */
 	snprintf(text, sizeof(text),
 		 "[section 0]\nsize = %llu\n\n"
-		 "[cgroup " SIM_SIZE_CGROUP "]\nmax = max\n\n"
-		 "[enclave trace]\ncgroup = " SIM_SIZE_CGROUP "\npattern = trace:-\n"
-		 "accesses = %llu\n",
-		 (unsigned long long)epc, (unsigned long long)a->nr_accesses);
-	ret = sim_scenario_new(&z->scenario);
+		 "[cgroup " SIM_TRACE_CGROUP "]\nmax = max\n\n"
+		 "[enclave trace]\ncgroup = " SIM_TRACE_CGROUP "\npattern = trace:-\n",
+		 (unsigned long long)epc);
+	ret = sim_scenario_new(&s);
 	if (ret)
 		return ret;
-	ret = sim_scenario_parse(z->scenario, "epcmm size", text, strlen(text), z->err, z->errlen);
+	ret = sim_scenario_parse(s, "trace", text, strlen(text), err, errlen);
 	if (ret)
-		return ret;
-	e = &z->scenario->enclaves[0];
+		goto err;
+	e = &s->enclaves[0];
 	free(e->pattern.trace_path);
-	e->pattern.trace_path = strdup(z->p->trace_path);
-	if (!e->pattern.trace_path)
-		return -ENOMEM;
-	ret = sim_scenario_finalize(z->scenario, z->err, z->errlen);
+	e->pattern.trace_path = strdup(trace_path);
+	ret = e->pattern.trace_path ? sim_scenario_finalize(s, err, errlen) : -ENOMEM;
 	if (!ret)
-		ret = sim_scenario_check_traces(z->scenario, z->err, z->errlen);
-	z->a->run = z->scenario->run;
+		ret = sim_scenario_check_traces(s, err, errlen);
+	if (ret)
+		goto err;
+	*out = s;
+	return 0;
+err:
+	sim_scenario_free(s);
+	return ret;
+}
+
+/* The sizing scenario: the trace once, on an EPC that only the cgroup's
+ * limit binds (twice the largest limit a search may try). */
+static int size_scenario(struct sizer *z)
+{
+	int ret = sim_trace_scenario(z->p->trace_path, 2 * SIM_SIZE_MAX_FACTOR * z->a->fits,
+				     &z->scenario, z->err, z->errlen);
+
+	if (!ret)
+		z->a->run = z->scenario->run;
 	return ret;
 }
 
@@ -128,7 +170,7 @@ static int point_add(struct sizer *z, const struct sim_sweep_point *sp)
 static int simulate(struct sizer *z, uint64_t from, uint64_t step, unsigned n)
 {
 	struct sim_sweep_params sp = {.scenario = z->scenario,
-				      .cgroup = SIM_SIZE_CGROUP,
+				      .cgroup = SIM_TRACE_CGROUP,
 				      .jobs = z->p->jobs,
 				      .target = 1.0};
 	struct sim_sweep_result *r;
@@ -184,7 +226,7 @@ static int search(struct sizer *z, size_ok_fn ok, uint64_t estimate, struct sim_
 {
 	const struct sim_size_answer *a = z->a;
 	uint64_t top = SIM_SIZE_MAX_FACTOR * a->fits, lo, hi, d = GRID;
-	uint64_t e = grid_up(estimate) < top ? grid_up(estimate) : top;
+	uint64_t e = sim_size_grid_up(estimate) < top ? sim_size_grid_up(estimate) : top;
 	int ret;
 
 	for (;;) {
@@ -316,8 +358,8 @@ static int size_trace(struct sizer *z)
 	}
 	a->nr_va_pages = (a->nr_pages + SIM_SIZE_VA_SLOTS - 1) / SIM_SIZE_VA_SLOTS;
 	z->overhead = 1 + a->nr_va_pages;
-	a->footprint = (a->nr_pages + z->overhead) * PAGE;
-	a->fits = grid_up(a->footprint);
+	a->footprint = sim_size_footprint(a->nr_pages);
+	a->fits = sim_size_grid_up(a->footprint);
 	for (a->declare = PAGE; a->declare < a->nr_pages * PAGE; a->declare *= 2)
 		;
 	ret = size_scenario(z);

@@ -2,9 +2,10 @@
 /*
  * size.h - how much EPC a traced program needs: the answers of `epcmm size`.
  *
- * The trace replays once, as one enclave in one cgroup /size on an EPC four
- * times its footprint (so only the cgroup's misc.max limits it), with the
- * scenario defaults (deterministic mode, seed 1, the default cost model).
+ * The trace replays once, as one enclave in one cgroup /trace on an EPC
+ * eight times its footprint (so only the cgroup's misc.max limits it), with
+ * the scenario defaults (deterministic mode, seed 1, the default cost model):
+ * sim_trace_scenario(), which `epcmm sweep --trace` runs too.
  *
  * Answers, each a misc.max on a grid of SIM_SIZE_GRID bytes:
  *  - the smallest limit whose fault rate (faults / accesses) is at or under
@@ -35,7 +36,8 @@
 
 #define SIM_SIZE_GRID	  (16 * 4096ull) /* answers are multiples of 16 pages */
 #define SIM_SIZE_VA_SLOTS 512		 /* pages one VA page holds versions for */
-#define SIM_SIZE_CGROUP	  "/size"
+#define SIM_TRACE_CGROUP  "/trace" /* the cgroup a trace's scenario replays in */
+#define SIM_SIZE_AUTO_STEPS 16	   /* limits a sweep's --max auto tries */
 
 struct sim_size_params {
 	const char *trace_path;
@@ -85,6 +87,25 @@ struct sim_size_answer {
  * says why); -ENOMEM; -errno reading the trace.
  */
 #define SIM_SIZE_MAX_FACTOR 4
+/* The multiple of SIM_SIZE_GRID at or above @bytes (at least one). */
+uint64_t sim_size_grid_up(uint64_t bytes);
+/* An enclave's EPC when it is all resident: @nr_pages, the SECS and the VA
+ * pages it gets at EADD (one per SIM_SIZE_VA_SLOTS pages), in bytes. */
+uint64_t sim_size_footprint(uint64_t nr_pages);
+/* The footprints of the enclaves in @cgroup and below it (their sizes, or
+ * their traces' pages once sim_scenario_check_traces() ran), in bytes. */
+uint64_t sim_scenario_footprint(const struct sim_scenario *s, const char *cgroup);
+/* `--max auto`: up to SIM_SIZE_AUTO_STEPS limits evenly spaced up to @fits
+ * (a grid limit: the footprint rounded up). */
+void sim_size_auto_range(uint64_t fits, uint64_t *from, uint64_t *to, unsigned *steps);
+/*
+ * sim_trace_scenario - one enclave "trace" replaying @trace_path (every
+ * access once) in the cgroup SIM_TRACE_CGROUP (no limit: a sweep sets it) on
+ * one EPC section of @epc_bytes (at least 32 MiB), finalized and its trace
+ * read. Return: 0 and *@out; -EINVAL (@err says why); -ENOMEM; -errno.
+ */
+int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, struct sim_scenario **out,
+		       char *err, size_t errlen);
 int sim_size(const struct sim_size_params *p, struct sim_size_answer **out, char *err,
 	     size_t errlen);
 void sim_size_free(struct sim_size_answer *a);

@@ -383,6 +383,23 @@ static void target_text(char *buf, size_t len, const struct sim_sweep_params *p)
 		snprintf(buf, len, "a fault rate at or under %g%%", 100 * p->target);
 }
 
+/* What a fault-rate target means by the scenario's cost model: each fault
+ * costs its entry, an EWB and an ELDU on top of the access, so a rate r
+ * models as a slowdown of about 1 + r x (fault + ewb + eldu) / access. */
+static void target_meaning(FILE *f, const struct sim_sweep_params *p)
+{
+	const struct sim_cost *c = &p->scenario->run.cost;
+
+	if (!c->access)
+		return;
+	fprintf(f,
+		"(by the cost model, a fault costs %.0f accesses' time: %g%% of accesses "
+		"faulting is\n about a %.1fx modelled slowdown; --target-slowdown sets that "
+		"instead)\n",
+		(double)(c->fault + c->ewb + c->eldu) / (double)c->access, 100 * p->target,
+		1 + p->target * (double)(c->fault + c->ewb + c->eldu) / (double)c->access);
+}
+
 void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
 {
 	char cells[4][32], what[64];
@@ -470,6 +487,8 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 				"this limit but from\n a full EPC or a limit above it; see `epcmm "
 				"run` at the largest limit)\n");
 	}
+	if (!(p->target_slowdown > 0))
+		target_meaning(f, p);
 	if (r->nr_failed)
 		fprintf(f, "%u of %u limits failed (the rows that say so)\n", r->nr_failed,
 			r->nr_points);

@@ -131,6 +131,16 @@ static void test_sim_cli_exit_codes(void **state)
 		 "the root has no misc.max to sweep"},
 		{"sweep scenarios/over-limit.ini --max 1M:8M:4", 2, "--cgroup PATH is required"},
 		{"nosuch", 2, "epcmm: unknown command 'nosuch'"},
+		/* sweep --trace and --max auto (issue 18) */
+		{"sweep --trace /nonexistent.trace", 2,
+		 "epcmm sweep: --trace: /nonexistent.trace: No such file or directory"},
+		{"sweep --trace scenarios/traces/sort.trace scenarios/over-limit.ini", 2,
+		 "epcmm sweep: 'scenarios/over-limit.ini': a SCENARIO or --trace, not both"},
+		{"sweep --trace scenarios/traces/sort.trace --cgroup /app", 2,
+		 "epcmm sweep: --cgroup /app: a trace replays in /trace"},
+		{"sweep --trace scenarios/traces/sort.trace --max 8K:4K:2", 2,
+		 "epcmm sweep: --max: '8K:4K:2' is not FROM:TO:STEPS"},
+		{"sweep scenarios/over-limit.ini", 2, "epcmm sweep: --cgroup PATH is required"},
 		/* epcmm size (issue 18): one clear line for each bad input */
 		{"size --help", 0, ""},
 		{"size", 2, "epcmm size: what to size? a TRACE, or -- COMMAND [ARGS...]"},
@@ -508,6 +518,35 @@ static void test_sim_cli_size_trace(void **state)
 	unlink("/tmp/epcmm-cli-empty.trace");
 }
 
+/* `epcmm sweep --trace`: no scenario, the cgroup /trace, --max auto by
+ * default (up to the footprint, where the trace stops faulting), and a
+ * range of one point. */
+static void test_sim_cli_sweep_trace(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(run(EPCMM " sweep -q --trace scenarios/traces/sort.trace", &out), 0);
+	if (!strstr(out, "sweep of /trace's misc.max from 64 KiB to 896 KiB, 14 limits, over "
+			 "scenarios/traces/sort.trace") ||
+	    !strstr(out, "896 KiB           0          0              1.00x"))
+		fail_msg("sweep --trace:\n%s", out);
+	free(out);
+	assert_int_equal(run(EPCMM " sweep -q --trace scenarios/traces/sort.trace --max "
+				   "128K:128K:1 --json -",
+			     &out),
+			 0);
+	if (!strstr(out, "\"max\": 131072"))
+		fail_msg("one point:\n%s", out);
+	free(out);
+	assert_int_equal(run(EPCMM " sweep -q scenarios/over-limit.ini --cgroup /app --max auto",
+			     &out),
+			 0);
+	if (!strstr(out, "16 limits") || !strstr(out, "32.1 MiB"))
+		fail_msg("--max auto stops at the footprint of /app's enclave:\n%s", out);
+	free(out);
+}
+
 /* `epcmm size -- COMMAND`: recorded under Valgrind and answered; a command
  * that fails gets no answer, exit 1, and leaves no trace file behind. */
 static void test_sim_cli_size_command(void **state)
@@ -553,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_sim_cli_trace_errors_before_anything),
 		cmocka_unit_test(test_sim_cli_trace_threads_replay_whole),
 		cmocka_unit_test(test_sim_cli_trace_count_cap),
+		cmocka_unit_test(test_sim_cli_sweep_trace),
 		cmocka_unit_test(test_sim_cli_size_trace),
 		cmocka_unit_test(test_sim_cli_size_command),
 	};

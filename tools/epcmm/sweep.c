@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * sweep.c - `epcmm sweep SCENARIO... --cgroup PATH --max FROM:TO:STEPS`:
- * argument handling for sim_sweep() (sim/sweep.h).
+ * sweep.c - `epcmm sweep SCENARIO... --cgroup PATH --max FROM:TO:STEPS` and
+ * `epcmm sweep --trace FILE`: argument handling for sim_sweep() (sim/sweep.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,32 +12,38 @@
 
 #include "progress.h"
 #include "report.h"
+#include "outfile.h"
+#include "pattern.h"
+#include "plot.h"
 #include "scenario.h"
+#include "size.h"
 #include "sweep.h"
 #include "tool.h"
-#include "outfile.h"
-#include "plot.h"
-
-/* --target-slowdown's largest value: a million times slower than without paging. */
 
 static void sweep_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: epcmm sweep [OPTIONS] SCENARIO... --cgroup PATH --max FROM:TO:STEPS\n"
+		"usage: epcmm sweep [OPTIONS] SCENARIO... --cgroup PATH [--max FROM:TO:STEPS|auto]\n"
+		"       epcmm sweep [OPTIONS] --trace FILE [--max FROM:TO:STEPS|auto]\n"
 		"\n"
 		"Run the scenario once per limit of one cgroup's misc.max, STEPS limits evenly\n"
 		"from FROM to TO (sizes: 4096, 64K, 16M, 2G), in parallel, and print the fault\n"
 		"rate, evictions and modelled slowdown of the enclaves in that cgroup (and\n"
 		"below it) at each, and the smallest limit that keeps the fault rate at or\n"
-		"under a target.\n"
+		"under a target. With --trace, the scenario is the trace replayed once as one\n"
+		"enclave in the cgroup /trace. `epcmm size` answers for a trace by itself.\n"
 		"\n"
 		"options:\n"
-		"  --cgroup PATH       the cgroup whose max is swept (required)\n"
-		"  --max FROM:TO:STEPS the limits (required), e.g. 1M:64M:16\n"
+		"  --cgroup PATH       the cgroup whose max is swept (required with SCENARIO)\n"
+		"  --trace FILE        sweep a trace (a file `epcmm record` wrote), no scenario\n"
+		"  --max FROM:TO:STEPS the limits, e.g. 1M:64M:16, or 1M:1M:1 for one;\n"
+		"                      auto (the default): up to 16 limits up to the footprint\n"
+		"                      of the cgroup's enclaves (pages, SECS and VA pages)\n"
 		"  -j, --jobs N        runs at once (default: the number of CPUs)\n"
 		"  --target PCT        the fault rate to stay under, in percent (default 1)\n"
 		"  --target-slowdown X instead of --target: the modelled slowdown to stay\n"
-		"                      under, e.g. 1.1\n"
+		"                      under, e.g. 1.1 (the run's modelled time over its time\n"
+		"                      without paging)\n"
 		"  --json FILE         write the points as JSON ('-': stdout, instead of the "
 		"table)\n"
 		"  --csv FILE          write the points as CSV\n"
@@ -54,7 +60,7 @@ static void sweep_usage(FILE *f)
 }
 
 struct sweep_opts {
-	const char *cgroup, *max, *json, *csv, *plot;
+	const char *cgroup, *max, *json, *csv, *plot, *trace;
 	long jobs;
 	double target_pct, target_slowdown;
 	bool seed_set, quiet, target_set;
@@ -76,7 +82,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		OPT_JSON,
 		OPT_CSV,
 		OPT_PLOT,
-		OPT_SEED
+		OPT_SEED,
+		OPT_TRACE
 	};
 	static const struct option longs[] = {
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
@@ -88,6 +95,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"plot", required_argument, NULL, OPT_PLOT},
 		{"seed", required_argument, NULL, OPT_SEED},
+		{"trace", required_argument, NULL, OPT_TRACE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -103,6 +111,9 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			break;
 		case OPT_MAX:
 			o->max = optarg;
+			break;
+		case OPT_TRACE:
+			o->trace = optarg;
 			break;
 		case 'j':
 			if (tool_opt_jobs("sweep", optarg, &o->jobs))
@@ -143,12 +154,19 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 	}
 	if (o->target_set && o->target_slowdown > 0)
 		return bad("%s", "--target and --target-slowdown: give one or the other");
+	if (o->trace) {
+		if (optind < argc)
+			return bad("'%s': a SCENARIO or --trace, not both", argv[optind]);
+		if (o->cgroup && strcmp(o->cgroup, SIM_TRACE_CGROUP))
+			return bad("--cgroup %s: a trace replays in " SIM_TRACE_CGROUP, o->cgroup);
+		o->cgroup = SIM_TRACE_CGROUP;
+		return 0;
+	}
 	if (!o->cgroup)
 		return bad("%s", "--cgroup PATH is required");
-	if (!o->max)
-		return bad("%s", "--max FROM:TO:STEPS is required");
 	if (optind >= argc)
-		return bad("%s", "which scenario? (a file; `epcmm run` shows the built-in one)");
+		return bad("%s", "which scenario? (a file, or --trace FILE; `epcmm run` shows the "
+				 "built-in one)");
 	return 0;
 }
 
@@ -180,22 +198,162 @@ static int parse_range(const char *text, struct sim_sweep_params *p)
 	return 0;
 }
 
+/* --max auto: the limits up to the footprint of @o->cgroup's enclaves.
+ * Return: 0; -1 (said why). */
+static int auto_range(const struct sweep_opts *o, const struct sim_scenario *s,
+		      struct sim_sweep_params *p)
+{
+	uint64_t fits = sim_scenario_footprint(s, o->cgroup);
+
+	if (!fits)
+		return bad("--max auto: %s has no enclave to size the limits by; give "
+			   "--max FROM:TO:STEPS",
+			   o->cgroup);
+	sim_size_auto_range(sim_size_grid_up(fits), &p->from, &p->to, &p->steps);
+	return 0;
+}
+
+/* The scenario (@nr files, or --trace's) with the cgroup checked, and the
+ * limits (--max, or auto). Return: 0; -1 (said why). */
+static int sweep_load(const struct sweep_opts *o, int nr, char **files,
+		      struct sim_sweep_params *p, struct sim_scenario **s)
+{
+	char err[SIM_ERR_LEN];
+	bool autorange = !o->max || !strcmp(o->max, "auto");
+	int ret;
+
+	ret = autorange ? 0 : parse_range(o->max, p);
+	if (ret == -1)
+		bad("--max: '%s' is not FROM:TO:STEPS (sizes FROM <= TO, STEPS 2 to 1000, or 1 "
+		    "when FROM = TO), e.g. 1M:64M:16, or auto",
+		    o->max);
+	if (ret)
+		return -1;
+	if (o->trace) {
+		uint64_t pages, records, fits;
+
+		if (sim_trace_probe(o->trace, &pages, &records, err, sizeof(err)) ||
+		    (fits = sim_size_grid_up(sim_size_footprint(pages)),
+		     sim_trace_scenario(o->trace, 2 * (p->to > fits ? p->to : fits), s, err,
+					sizeof(err))))
+			return bad("--trace: %s", err);
+	} else if (tool_load_scenario(nr, files, s)) {
+		return -1;
+	}
+	if (!strcmp(o->cgroup, "/"))
+		return bad("%s", "--cgroup: the root has no misc.max to sweep");
+	if (!sim_scenario_cgroup(*s, o->cgroup)) {
+		fprintf(stderr, "epcmm sweep: --cgroup: no cgroup '%s' in the scenario (it has ",
+			o->cgroup);
+		for (int i = 0; i < (*s)->nr_cgroups; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", (*s)->cgroups[i].path);
+		fprintf(stderr, ")\n");
+		return -1;
+	}
+	return autorange ? auto_range(o, *s, p) : 0;
+}
+
+/* The table's banner, and what the target means. */
+static void sweep_banner(const struct sweep_opts *o, const struct sim_sweep_params *p,
+			 const struct sim_scenario *s)
+{
+	char a[32], b[32];
+
+	sim_fmt_size(a, sizeof(a), p->from);
+	sim_fmt_size(b, sizeof(b), p->to);
+	printf("epcmm %s: sweep of %s's misc.max from %s to %s, %u limit%s, over %s, "
+	       "seed %llu\n",
+	       EPCMM_VERSION_STRING, o->cgroup, a, b, p->steps, p->steps == 1 ? "" : "s",
+	       o->trace ? o->trace : s->title, (unsigned long long)s->run.seed);
+	fflush(stdout);
+}
+
+/* --json, --csv and --plot of @r. Return: 0; -1 (said why). */
+static int sweep_outputs(const struct sweep_opts *o, const struct sim_sweep_params *p,
+			 const struct sim_scenario *s, const struct sim_sweep_result *r,
+			 struct sim_outfile **json_out, struct sim_outfile **csv_out)
+{
+	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-sweep-XXXXXX", title[256];
+	const char *csv_path = NULL;
+	struct sim_outfile *done;
+	bool tmp_made = false;
+	int ret = -1;
+
+	if (*json_out) {
+		done = *json_out;
+		*json_out = NULL;
+		if (sim_sweep_json(sim_outfile_stream(done), p, r)) {
+			sim_outfile_discard(done);
+			return -1;
+		}
+		if (tool_out_commit("sweep", done, "--json"))
+			return -1;
+	}
+	/* the plot reads the CSV back: --csv's file if it is a regular one (not
+	 * -, a FIFO, a device), else a temporary file */
+	csv_path = *csv_out && sim_outfile_is_regular(*csv_out) ? o->csv : NULL;
+	if (*csv_out) {
+		done = *csv_out;
+		*csv_out = NULL;
+		sim_sweep_csv(sim_outfile_stream(done), r);
+		if (tool_out_commit("sweep", done, "--csv"))
+			return -1;
+	}
+	if (!o->plot)
+		return 0;
+	if (r->nr_failed == r->nr_points) {
+		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
+		return 0;
+	}
+	if (!csv_path) {
+		int fd = mkstemp(tmp_csv);
+
+		if (fd < 0) {
+			fprintf(stderr, "epcmm sweep: --plot: cannot make a temporary file\n");
+			return -1;
+		}
+		close(fd);
+		tmp_made = true;
+		csv_path = tmp_csv;
+		if (!(done = tool_out_open("sweep", tmp_csv, "--plot")))
+			goto out;
+		sim_sweep_csv(sim_outfile_stream(done), r);
+		if (tool_out_commit("sweep", done, "--plot"))
+			goto out;
+	}
+	snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o->cgroup,
+		 o->trace ? o->trace : s->title);
+	struct sim_plot_sweep_marks marks = {
+		.knee_bytes = r->knee_found ? r->knee : 0,
+		.target_bytes = r->target_found ? r->target_max : 0,
+		.target_rate = p->target_slowdown > 0 ? -1 : p->target,
+		.target_slowdown = p->target_slowdown,
+	};
+	marks.unit = sim_sweep_unit(r, &marks.unit_name);
+	if (sim_plot_sweep(csv_path, o->plot, title, &marks, err, sizeof(err))) {
+		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
+		goto out;
+	}
+	fprintf(stderr, "epcmm sweep: plot written to %s\n", o->plot);
+	ret = 0;
+out:
+	if (tmp_made)
+		unlink(tmp_csv);
+	return ret;
+}
+
 int epcmm_sweep(int nr_args, char **args)
 {
-	struct sweep_opts o = {.target_pct = 1.0};
+	struct sweep_opts o = {.target_pct = 1.0, .jobs = tool_default_jobs()};
+	struct sim_outfile *json_out = NULL, *csv_out = NULL;
 	struct sim_scenario *s = NULL;
 	struct sim_sweep_result *r = NULL;
 	struct tool_progress prog;
-	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-sweep-XXXXXX";
-	char **argv = tool_argv("epcmm sweep", nr_args, args);
-	int argc = nr_args + 1, ret, status = TOOL_EXIT_FAILURE;
-	const char *csv_path = NULL;
-	bool tmp_made = false;
-	struct sim_outfile *json_out = NULL, *csv_out = NULL, *done;
+	char err[SIM_ERR_LEN], **argv = tool_argv("epcmm sweep", nr_args, args);
+	int argc = nr_args + 1, ret, status = TOOL_EXIT_USAGE;
 
 	if (!argv)
 		return TOOL_EXIT_FAILURE;
-	o.jobs = tool_default_jobs();
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		free(argv);
@@ -207,58 +365,23 @@ int epcmm_sweep(int nr_args, char **args)
 				     .target_slowdown = o.target_slowdown,
 				     .progress_accesses = tool_progress_update,
 				     .progress_arg = &prog};
-	ret = parse_range(o.max, &p);
-	if (ret) {
-		free(argv);
-		if (ret == -1)
-			bad("--max: '%s' is not FROM:TO:STEPS (sizes FROM <= TO, STEPS 2 to 1000, "
-			    "or 1 when FROM = TO), e.g. 1M:64M:16",
-			    o.max);
-		return TOOL_EXIT_USAGE;
-	}
-	ret = tool_load_scenario(argc - optind, argv + optind, &s);
+	ret = sweep_load(&o, argc - optind, argv + optind, &p, &s);
 	free(argv);
 	if (ret)
-		return TOOL_EXIT_USAGE;
+		goto out;
 	if (o.seed_set)
 		s->run.seed = o.seed;
 	p.scenario = s;
-	if (!strcmp(o.cgroup, "/")) {
-		fprintf(stderr, "epcmm sweep: --cgroup: the root has no misc.max to sweep\n");
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
-	if (!sim_scenario_cgroup(s, o.cgroup)) {
-		fprintf(stderr, "epcmm sweep: --cgroup: no cgroup '%s' in the scenario (it has ",
-			o.cgroup);
-		for (int i = 0; i < s->nr_cgroups; i++)
-			fprintf(stderr, "%s%s", i ? ", " : "", s->cgroups[i].path);
-		fprintf(stderr, ")\n");
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
 	/* every output checked before the sweep, so a long sweep is not lost to a typo */
 	if ((o.json && !(json_out = tool_out_open("sweep", o.json, "--json"))) ||
-	    (o.csv && !(csv_out = tool_out_open("sweep", o.csv, "--csv")))) {
-		status = TOOL_EXIT_USAGE;
+	    (o.csv && !(csv_out = tool_out_open("sweep", o.csv, "--csv"))))
 		goto out;
-	}
 	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
 		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
-		status = TOOL_EXIT_USAGE;
 		goto out;
 	}
-	if (!o.json || strcmp(o.json, "-")) {
-		char a[32], b[32];
-
-		sim_fmt_size(a, sizeof(a), p.from);
-		sim_fmt_size(b, sizeof(b), p.to);
-		printf("epcmm %s: sweep of %s's misc.max from %s to %s, %u limit%s, over %s, "
-		       "seed %llu\n",
-		       EPCMM_VERSION_STRING, o.cgroup, a, b, p.steps, p.steps == 1 ? "" : "s",
-		       s->title, (unsigned long long)s->run.seed);
-		fflush(stdout);
-	}
+	if (!o.json || strcmp(o.json, "-"))
+		sweep_banner(&o, &p, s);
 	tool_progress_init(&prog, !o.quiet);
 	ret = sim_sweep(&p, &r, err, sizeof(err));
 	if (prog.on) {
@@ -274,68 +397,12 @@ int epcmm_sweep(int nr_args, char **args)
 	}
 	if (!o.json || strcmp(o.json, "-"))
 		sim_sweep_report(stdout, &p, r);
-	if (json_out) {
-		done = json_out;
-		json_out = NULL;
-		if (sim_sweep_json(sim_outfile_stream(done), &p, r)) {
-			sim_outfile_discard(done);
-			goto out;
-		}
-		if (tool_out_commit("sweep", done, "--json"))
-			goto out;
-	}
-	/* the plot reads the CSV back: --csv's file if it is a regular one (not
-	 * -, a FIFO, a device), else a temporary file */
-	csv_path = csv_out && sim_outfile_is_regular(csv_out) ? o.csv : NULL;
-	if (csv_out) {
-		done = csv_out;
-		csv_out = NULL;
-		sim_sweep_csv(sim_outfile_stream(done), r);
-		if (tool_out_commit("sweep", done, "--csv"))
-			goto out;
-	}
-	if (!csv_path && o.plot) {
-		int fd = mkstemp(tmp_csv);
-
-		if (fd < 0) {
-			fprintf(stderr, "epcmm sweep: --plot: cannot make a temporary file\n");
-			goto out;
-		}
-		close(fd);
-		tmp_made = true;
-		csv_path = tmp_csv;
-		if (!(done = tool_out_open("sweep", tmp_csv, "--plot")))
-			goto out;
-		sim_sweep_csv(sim_outfile_stream(done), r);
-		if (tool_out_commit("sweep", done, "--plot"))
-			goto out;
-	}
-	if (o.plot && r->nr_failed == r->nr_points) {
-		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
-	} else if (o.plot) {
-		char title[256];
-
-		snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o.cgroup, s->title);
-		struct sim_plot_sweep_marks marks = {
-			.knee_bytes = r->knee_found ? r->knee : 0,
-			.target_bytes = r->target_found ? r->target_max : 0,
-			.target_rate = p.target_slowdown > 0 ? -1 : p.target,
-			.target_slowdown = p.target_slowdown,
-		};
-
-		marks.unit = sim_sweep_unit(r, &marks.unit_name);
-		if (sim_plot_sweep(csv_path, o.plot, title, &marks, err, sizeof(err))) {
-			fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
-			goto out;
-		}
-		fprintf(stderr, "epcmm sweep: plot written to %s\n", o.plot);
-	}
-	status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
+	status = TOOL_EXIT_FAILURE;
+	if (!sweep_outputs(&o, &p, s, r, &json_out, &csv_out))
+		status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
 out:
 	sim_outfile_discard(json_out);
 	sim_outfile_discard(csv_out);
-	if (tmp_made)
-		unlink(tmp_csv);
 	sim_sweep_free(r);
 	sim_scenario_free(s);
 	return status;

@@ -5,8 +5,9 @@
 # README.md's code blocks works as printed: it is run from the source tree
 # with the built epcmm first in PATH and must exit 0, and its standard output
 # must be the lines the README shows under it (all of them; or, when the
-# shown output starts with a line "...", its last lines). `epcmm record` is
-# skipped: it needs valgrind and an input file made by hand.
+# shown output starts with a line "...", its last lines). `epcmm record` and
+# `epcmm size -- COMMAND` are skipped: they need valgrind and an input file
+# made by hand.
 set -u
 src=$1
 epcmm=$2
@@ -35,7 +36,7 @@ for c in "$tmp"/*.cmd; do
 	*) continue ;;
 	esac
 	case "$line" in
-	*"epcmm record"*) echo "# skip (needs valgrind): $line"; continue ;;
+	*"epcmm record"* | *"epcmm size --"*) echo "# skip (needs valgrind): $line"; continue ;;
 	esac
 	ran=$((ran + 1))
 	(cd "$src" && sh -c "$line") > "$n.got" 2> "$n.err"

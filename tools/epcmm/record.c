@@ -181,12 +181,21 @@ static void record_progress(void *arg, uint64_t accesses, uint64_t pages)
 		rp->cmd, count(a, accesses), count(p, pages), now - rp->t0);
 }
 
-/* Record @cmd into @out (@plain: the plain format); messages begin with
- * @prog; a progress line unless @quiet or stderr is no terminal; the
- * summary of what was written if @summary. Return: an exit code. */
-static int record(const char *prog, const char *out, bool plain, bool quiet, bool summarize,
-		  char **cmd)
+/* How record() runs. */
+struct record_opts {
+	const char *prog; /* messages begin with it */
+	const char *out;  /* the trace's file ("-": stdout) */
+	bool plain;	  /* the plain text format */
+	bool quiet;	  /* no progress line (there is none unless stderr is a terminal) */
+	bool summarize;	  /* say what was written */
+	bool cmd_stdout_to_stderr; /* the command's own output kept off stdout */
+};
+
+/* Record @cmd as @o says. Return: an exit code. */
+static int record(const struct record_opts *o, char **cmd)
 {
+	const char *prog = o->prog, *out = o->out;
+	bool plain = o->plain, quiet = o->quiet;
 	const char *vg = getenv("EPCMM_VALGRIND") ? getenv("EPCMM_VALGRIND") : "valgrind";
 	struct record_progress rp = {.prog = prog, .cmd = cmd[0], .t0 = tool_now()};
 	struct sim_trace_progress progress = {record_progress, &rp};
@@ -242,7 +251,7 @@ static int record(const char *prog, const char *out, bool plain, bool quiet, boo
 		/* the write end stays open across exec; the read end does not; with
 		 * -o -, the command's output goes to stderr: stdout is the trace's */
 		if (fcntl(fds[1], F_SETFD, 0) == 0 &&
-		    (strcmp(out, "-") || dup2(STDERR_FILENO, STDOUT_FILENO) >= 0))
+		    (!o->cmd_stdout_to_stderr || dup2(STDERR_FILENO, STDOUT_FILENO) >= 0))
 			execvp(vg, argv);
 		fprintf(stderr, "%s: cannot run %s: %s\n", prog, vg, strerror(errno));
 		_exit(127);
@@ -283,7 +292,7 @@ static int record(const char *prog, const char *out, bool plain, bool quiet, boo
 		sim_trace_close(t);
 		return TOOL_EXIT_FAILURE;
 	}
-	if (summarize)
+	if (o->summarize)
 		summary(prog, t, out, plain, bytes);
 	sim_trace_close(t);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
@@ -291,7 +300,9 @@ static int record(const char *prog, const char *out, bool plain, bool quiet, boo
 
 int tool_record(const char *prog, const char *out, bool quiet, char **cmd)
 {
-	return record(prog, out, false, quiet, false, cmd);
+	struct record_opts o = {.prog = prog, .out = out, .quiet = quiet, .cmd_stdout_to_stderr = true};
+
+	return record(&o, cmd);
 }
 
 int epcmm_record(int argc, char **argv)
@@ -334,7 +345,13 @@ int epcmm_record(int argc, char **argv)
 		fprintf(stderr, "epcmm record: no command to record (see --help)\n");
 		return TOOL_EXIT_USAGE;
 	}
-	ret = record("epcmm record", out, plain, false, true, argv + i);
+	struct record_opts o = {.prog = "epcmm record",
+				.out = out,
+				.plain = plain,
+				.summarize = true,
+				.cmd_stdout_to_stderr = !strcmp(out, "-")};
+
+	ret = record(&o, argv + i);
 	if (!ret && strcmp(out, "-"))
 		fprintf(stderr, "epcmm record: next: epcmm size %s\n", out);
 	return ret;

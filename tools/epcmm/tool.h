@@ -55,7 +55,8 @@ int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes
 
 /* record.c: record @cmd under Valgrind into the trace file @out, as `epcmm
  * record -o OUT` does but with no summary; @prog names the command in
- * messages ("epcmm size"), @quiet: no progress line. Return: an exit code
+ * messages ("epcmm size"), @quiet: no progress line; the command's own
+ * output goes to stderr, so stdout is the caller's. Return: an exit code
  * (0: recorded, and the command exited 0; the trace of a command that failed
  * is still written). */
 int tool_record(const char *prog, const char *out, bool quiet, char **cmd);

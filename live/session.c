@@ -958,9 +958,11 @@ static void status_session(struct live_server *srv, struct live_session *s, stru
 		epc_encl_get_stats(s->slots[i].obj, &es);
 		status_line(so,
 			    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
-			    " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
+			    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64
+			    " faults %" PRIu64 "\n",
 			    (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident,
-			    es.nr_evicted, es.nr_reloaded);
+			    es.nr_evicted, es.nr_reloaded, (uint64_t)s->slots[i].gen << 32 | i,
+			    es.nr_faults);
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(cg);

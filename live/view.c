@@ -36,6 +36,8 @@ struct vclient {
 struct vencl {
 	int pid;
 	uint64_t size, pages, resident, evicted, reloaded;
+	uint64_t id, faults; /* valid if has_id (a daemon older than 0.2.0 sends neither) */
+	int has_id;
 };
 
 struct live_view {
@@ -216,6 +218,9 @@ static int parse_encl(struct live_view *v, char **w, int nr)
 	if (get_int(w, nr, 0, "encl", &e.pid) || get_u64(w, nr, 0, "size", &e.size) ||
 	    get_u64(w, nr, 0, "pages", &e.pages) || get_u64(w, nr, 0, "resident", &e.resident) ||
 	    get_u64(w, nr, 0, "evicted", &e.evicted) || get_u64(w, nr, 0, "reloaded", &e.reloaded))
+		return -EBADMSG;
+	e.has_id = val(w, nr, 0, "id") != NULL;
+	if (e.has_id && (get_u64(w, nr, 0, "id", &e.id) || get_u64(w, nr, 0, "faults", &e.faults)))
 		return -EBADMSG;
 	if (!owner || owner->pid != e.pid || owner->first_encl + owner->nr_listed != v->nr_encls)
 		return 0;
@@ -437,4 +442,205 @@ void live_view_render(FILE *f, const struct live_view *v, const struct live_view
 				e->reloaded);
 		}
 	}
+}
+
+/* --- OpenMetrics -------------------------------------------------------- */
+
+#define OM_PAGE ((uint64_t)4096)
+
+/* Is @s (@n bytes) valid UTF-8 (no overlong forms, no surrogates)? */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+						 : (c & 0xf8) == 0xf0		  ? 4
+										  : 0;
+		uint32_t cp;
+
+		if (!len || i + len > n)
+			return 0;
+		cp = len == 1 ? c : c & (0x7f >> len);
+		for (unsigned k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* The cgroup path @p as a label value: the report's \ooo escapes decoded
+ * (the cgroup's own name) when that is valid UTF-8, else the report's form as
+ * it is (ASCII escapes and the bytes the report leaves alone), then escaped as
+ * OpenMetrics wants: backslash, double quote and newline. */
+static void om_label_path(FILE *f, const char *p)
+{
+	size_t n = strlen(p), k = 0;
+	unsigned char *d = calloc(1, n + 1);
+	const unsigned char *out = (const unsigned char *)p;
+
+	if (d) {
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '\\' && i + 3 < n + 1 && p[i + 1] >= '0' && p[i + 1] <= '3' &&
+			    p[i + 2] >= '0' && p[i + 2] <= '7' && p[i + 3] >= '0' && p[i + 3] <= '7') {
+				d[k++] = (unsigned char)((p[i + 1] - '0') << 6 | (p[i + 2] - '0') << 3 |
+							 (p[i + 3] - '0'));
+				i += 3;
+			} else {
+				d[k++] = (unsigned char)p[i];
+			}
+		}
+		if (utf8_valid(d, k) && !memchr(d, 0, k))
+			out = d, n = k;
+	}
+	if (out == (const unsigned char *)p && !utf8_valid(out, n))
+		out = NULL; /* not even the report's form: bytes >= 0x80 as \ooo below */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = out ? out[i] : (unsigned char)p[i];
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '"')
+			fputs("\\\"", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (!out && c >= 0x80)
+			fprintf(f, "\\\\%03o", c);
+		else
+			fputc(c, f);
+	}
+	free(d);
+}
+
+/* A family's HELP and TYPE lines. */
+static void om_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The cgroup families: a member's value, and whether @c has one. */
+enum om_cg_field { CG_USAGE, CG_PEAK, CG_MAX, CG_EVENTS, CG_EVICT, CG_RELOAD, CG_PROCS };
+static const struct {
+	const char *name, *type, *help;
+	enum om_cg_field field;
+} om_cg[] = {
+	{"epcmm_cgroup_usage_bytes", "gauge", "EPC charged to the cgroup (misc.current sgx_epc).",
+	 CG_USAGE},
+	{"epcmm_cgroup_peak_bytes", "gauge", "Highest EPC charge of the cgroup (misc.peak sgx_epc).",
+	 CG_PEAK},
+	{"epcmm_cgroup_max_bytes", "gauge",
+	 "EPC limit of the cgroup (misc.max sgx_epc); no sample while it is max (no limit).",
+	 CG_MAX},
+	{"epcmm_cgroup_events_max", "counter",
+	 "Charges refused at the cgroup's limit, or that reclaimed to fit it (misc.events max).",
+	 CG_EVENTS},
+	{"epcmm_cgroup_evictions", "counter", "EPC pages of the cgroup evicted.", CG_EVICT},
+	{"epcmm_cgroup_reloads", "counter", "EPC pages of the cgroup reloaded after eviction.",
+	 CG_RELOAD},
+	{"epcmm_cgroup_procs", "gauge", "Processes in the cgroup (cgroup.procs).", CG_PROCS},
+};
+
+static int om_cg_value(const struct vcg *c, enum om_cg_field field, uint64_t *v)
+{
+	switch (field) {
+	case CG_USAGE: *v = c->current; return 1;
+	case CG_PEAK: *v = c->peak; return 1;
+	case CG_MAX: return strcmp(c->max, "max") && !num_u64(c->max, v);
+	case CG_EVENTS: *v = c->events; return 1;
+	case CG_EVICT: *v = c->evicted; return 1;
+	case CG_RELOAD: *v = c->reloaded; return 1;
+	case CG_PROCS: *v = (uint64_t)c->procs; return 1;
+	}
+	return 0;
+}
+
+/* The enclave families: per enclave of a daemon that reports its id. */
+enum om_encl_field { EN_SIZE, EN_RESIDENT, EN_FAULTS, EN_EVICT, EN_RELOAD };
+static const struct {
+	const char *name, *type, *help;
+	enum om_encl_field field;
+} om_encl[] = {
+	{"epcmm_enclave_size_bytes", "gauge", "Size of the enclave's address range.", EN_SIZE},
+	{"epcmm_enclave_resident_bytes", "gauge", "EPC pages of the enclave resident, in bytes.",
+	 EN_RESIDENT},
+	{"epcmm_enclave_faults", "counter", "Accesses of the enclave that found the page evicted.",
+	 EN_FAULTS},
+	{"epcmm_enclave_evictions", "counter", "Pages of the enclave evicted.", EN_EVICT},
+	{"epcmm_enclave_reloads", "counter", "Pages of the enclave reloaded after eviction.",
+	 EN_RELOAD},
+};
+
+static uint64_t om_encl_value(const struct vencl *e, enum om_encl_field field)
+{
+	switch (field) {
+	case EN_SIZE: return e->size;
+	case EN_RESIDENT: return e->resident * OM_PAGE;
+	case EN_FAULTS: return e->faults;
+	case EN_EVICT: return e->evicted;
+	case EN_RELOAD: return e->reloaded;
+	}
+	return 0;
+}
+
+void live_view_openmetrics(FILE *f, const struct live_view *v)
+{
+	om_family(f, "epcmm_epc_total_bytes", "gauge", "EPC of the emulated machine.");
+	fprintf(f, "epcmm_epc_total_bytes %" PRIu64 "\n", v->total * OM_PAGE);
+	om_family(f, "epcmm_epc_free_bytes", "gauge", "EPC not allocated.");
+	fprintf(f, "epcmm_epc_free_bytes %" PRIu64 "\n", v->free * OM_PAGE);
+	om_family(f, "epcmm_epc_reclaimable_bytes", "gauge", "EPC pages the reclaimer may evict.");
+	fprintf(f, "epcmm_epc_reclaimable_bytes %" PRIu64 "\n", v->reclaimable * OM_PAGE);
+	om_family(f, "epcmm_epc_evictions", "counter", "EPC pages evicted (EWB).");
+	fprintf(f, "epcmm_epc_evictions_total %" PRIu64 "\n", v->evicted);
+	om_family(f, "epcmm_epc_reloads", "counter", "EPC pages reloaded (ELDU).");
+	fprintf(f, "epcmm_epc_reloads_total %" PRIu64 "\n", v->reloaded);
+
+	om_family(f, "epcmm_node_total_bytes", "gauge", "EPC of the NUMA node.");
+	for (size_t i = 0; i < v->nr_nodes; i++)
+		fprintf(f, "epcmm_node_total_bytes{node=\"%d\"} %" PRIu64 "\n", v->nodes[i].id,
+			v->nodes[i].total * OM_PAGE);
+	om_family(f, "epcmm_node_free_bytes", "gauge", "Free EPC of the NUMA node.");
+	for (size_t i = 0; i < v->nr_nodes; i++)
+		fprintf(f, "epcmm_node_free_bytes{node=\"%d\"} %" PRIu64 "\n", v->nodes[i].id,
+			v->nodes[i].free * OM_PAGE);
+
+	for (size_t k = 0; k < sizeof(om_cg) / sizeof(om_cg[0]); k++) {
+		int counter = !strcmp(om_cg[k].type, "counter");
+
+		om_family(f, om_cg[k].name, om_cg[k].type, om_cg[k].help);
+		for (size_t i = 0; i < v->nr_cgs; i++) {
+			uint64_t x;
+
+			if (!om_cg_value(&v->cgs[i], om_cg[k].field, &x))
+				continue;
+			fprintf(f, "%s%s{cgroup=\"", om_cg[k].name, counter ? "_total" : "");
+			om_label_path(f, v->cgs[i].path);
+			fprintf(f, "\"} %" PRIu64 "\n", x);
+		}
+	}
+
+	om_family(f, "epcmm_client_enclaves", "gauge", "Enclaves of a connected client process.");
+	for (size_t i = 0; i < v->nr_clients; i++) {
+		fprintf(f, "epcmm_client_enclaves{pid=\"%d\",cgroup=\"", v->clients[i].pid);
+		om_label_path(f, v->clients[i].cgroup);
+		fprintf(f, "\"} %u\n", v->clients[i].encls);
+	}
+	for (size_t k = 0; k < sizeof(om_encl) / sizeof(om_encl[0]); k++) {
+		int counter = !strcmp(om_encl[k].type, "counter");
+
+		om_family(f, om_encl[k].name, om_encl[k].type, om_encl[k].help);
+		for (size_t i = 0; i < v->nr_encls; i++) {
+			const struct vencl *e = &v->encls[i];
+
+			if (e->has_id)
+				fprintf(f, "%s%s{pid=\"%d\",enclave=\"%" PRIu64 "\"} %" PRIu64 "\n",
+					om_encl[k].name, counter ? "_total" : "", e->pid, e->id,
+					om_encl_value(e, om_encl[k].field));
+		}
+	}
+	fputs("# EOF\n", f);
 }

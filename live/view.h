@@ -33,4 +33,17 @@ void live_view_free(struct live_view *v);
 void live_view_render(FILE *f, const struct live_view *v, const struct live_view *prev, double dt,
 		      int width);
 
+/*
+ * live_view_openmetrics() - @v in the OpenMetrics text format (1.0.0), for
+ * Prometheus or node_exporter's textfile collector: a HELP and a TYPE line
+ * per family, counters' samples ending in _total, then "# EOF". The names
+ * are stable (docs/METRICS.md lists them); every family is written even
+ * when it has no sample. A cgroup's max of "max" (no limit) has no
+ * epcmm_cgroup_max_bytes sample. Label values are the cgroup's name (the
+ * report's \ooo escapes decoded; a name that is not UTF-8 keeps the report's
+ * form, its bytes from 0x80 as \ooo), escaped as the format wants (\\, \",
+ * \n). Enclaves are listed only from a daemon that reports their id.
+ */
+void live_view_openmetrics(FILE *f, const struct live_view *v);
+
 #endif

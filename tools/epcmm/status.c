@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * status.c - `epcmm status [--socket PATH]`: a running daemon's EPC, nodes,
- * cgroups and clients, once.
+ * status.c - `epcmm status [--socket PATH] [--format text|openmetrics]
+ * [--interval N --output FILE]`: a running daemon's EPC, nodes, cgroups and
+ * clients, once, or into FILE every N seconds (node_exporter's textfile
+ * collector), replaced whole each time (sim/outfile.h).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "epcmm-client.h"
+#include "outfile.h"
 #include "tool.h"
+#include "value.h"
 #include "view.h"
 
 /* Shared with top.c: --socket PATH, or the default. Return: 0; -1 after
@@ -57,29 +65,180 @@ const char *tool_status_error(int err)
 	return strerror(-err);
 }
 
-int epcmm_status_cmd(int argc, char **argv)
+/* The longest --interval (a day): longer is surely a typo. */
+#define STATUS_MAX_INTERVAL 86400
+
+struct status_opts {
+	bool openmetrics;
+	unsigned interval; /* 0: once */
+	const char *output;
+	char *rest[4]; /* --socket PATH, for tool_live_connect() */
+	int nr_rest;
+};
+
+static void status_usage(FILE *f)
+{
+	fprintf(f, "usage: epcmm status [--socket PATH] [--format text|openmetrics]\n"
+		   "                    [--interval N --output FILE]\n\n"
+		   "A running daemon's EPC, cgroups and clients, once; --format openmetrics\n"
+		   "prints them in the OpenMetrics text format. --interval N --output FILE\n"
+		   "rewrites FILE atomically every N seconds (node_exporter's textfile\n"
+		   "collector: FILE in its directory, named *.prom) until SIGTERM or SIGINT.\n");
+}
+
+/* Return: 0; 1 after --help; TOOL_EXIT_USAGE with a message. */
+static int status_parse(int argc, char **argv, struct status_opts *o)
+{
+	char msg[SIM_VALUE_ERR_LEN];
+	uint64_t v;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			status_usage(stdout);
+			return 1;
+		}
+		if (strcmp(a, "--socket") && strcmp(a, "--format") && strcmp(a, "--interval") &&
+		    strcmp(a, "--output")) {
+			fprintf(stderr, "epcmm status: unknown argument '%s'\n", a);
+			status_usage(stderr);
+			return TOOL_EXIT_USAGE;
+		}
+		if (!next) {
+			fprintf(stderr, "epcmm status: %s needs a value\n", a);
+			return TOOL_EXIT_USAGE;
+		}
+		i++;
+		if (!strcmp(a, "--socket")) {
+			o->nr_rest = 0;
+			o->rest[o->nr_rest++] = argv[i - 1];
+			o->rest[o->nr_rest++] = argv[i];
+		} else if (!strcmp(a, "--format")) {
+			if (strcmp(next, "text") && strcmp(next, "openmetrics")) {
+				fprintf(stderr,
+					"epcmm status: --format %s: not text or openmetrics\n",
+					next);
+				return TOOL_EXIT_USAGE;
+			}
+			o->openmetrics = !strcmp(next, "openmetrics");
+		} else if (!strcmp(a, "--interval")) {
+			if (sim_value_uint("--interval", next, 1, STATUS_MAX_INTERVAL, &v, msg,
+					   sizeof(msg))) {
+				fprintf(stderr, "epcmm status: %s\n", msg);
+				return TOOL_EXIT_USAGE;
+			}
+			o->interval = (unsigned)v;
+		} else {
+			o->output = next;
+		}
+	}
+	if (!!o->interval != !!o->output) {
+		fprintf(stderr, "epcmm status: --interval and --output go together\n");
+		return TOOL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The daemon's report, parsed. Return: 0; an exit status (said why). */
+static int status_take(struct status_opts *o, struct live_view **v)
 {
 	struct epcmm_client *c;
-	struct live_view *v;
 	char *text;
-	int ret = tool_live_connect(argc, argv, "status", &c, NULL);
+	int ret = tool_live_connect(o->nr_rest, o->rest, "status", &c, NULL);
 
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret < 0 ? TOOL_EXIT_USAGE : ret;
 	ret = epcmm_status(c, &text);
 	epcmm_client_close(c);
 	if (ret) {
 		fprintf(stderr, "epcmm status: %s\n", tool_status_error(ret));
 		return TOOL_EXIT_FAILURE;
 	}
-	ret = live_view_parse(text, &v);
+	ret = live_view_parse(text, v);
 	free(text);
 	if (ret) {
 		fprintf(stderr, "epcmm status: the daemon's report does not parse: %s\n",
 			strerror(-ret));
 		return TOOL_EXIT_FAILURE;
 	}
-	live_view_render(stdout, v, NULL, 0, 100);
-	live_view_free(v);
 	return 0;
+}
+
+static void status_print(FILE *f, const struct status_opts *o, const struct live_view *v)
+{
+	if (o->openmetrics)
+		live_view_openmetrics(f, v);
+	else
+		live_view_render(f, v, NULL, 0, 100);
+}
+
+/* One report into @o->output, replaced whole. Return: 0; -1 no report
+ * (said why, the file left as it was); TOOL_EXIT_FAILURE the file could not
+ * be written (said why). */
+static int status_write_file(struct status_opts *o)
+{
+	char err[512];
+	struct sim_outfile *out;
+	struct live_view *v;
+	int ret = status_take(o, &v);
+
+	if (ret)
+		return -1;
+	ret = sim_outfile_open(o->output, &out, err, sizeof(err));
+	if (!ret) {
+		status_print(sim_outfile_stream(out), o, v);
+		ret = sim_outfile_commit(out, err, sizeof(err));
+	}
+	live_view_free(v);
+	if (ret) {
+		fprintf(stderr, "epcmm status: %s\n", err);
+		return TOOL_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* --interval: a report every @o->interval seconds until SIGTERM or SIGINT
+ * (blocked and waited for, so a signal never cuts a write short: the file
+ * is always whole). A daemon that does not answer is said on stderr and
+ * the file left as it was (its mtime shows it is stale); the next interval
+ * tries again. A file that cannot be written ends it. */
+static int status_loop(struct status_opts *o)
+{
+	struct timespec ts = {.tv_sec = o->interval};
+	char err[512];
+	sigset_t set;
+
+	if (sim_outfile_check(o->output, err, sizeof(err))) {
+		fprintf(stderr, "epcmm status: %s\n", err);
+		return TOOL_EXIT_USAGE;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		if (status_write_file(o) > 0)
+			return TOOL_EXIT_FAILURE;
+		if (sigtimedwait(&set, NULL, &ts) >= 0)
+			return 0;
+	}
+}
+
+int epcmm_status_cmd(int argc, char **argv)
+{
+	struct status_opts o = {0};
+	struct live_view *v;
+	int ret = status_parse(argc, argv, &o);
+
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	if (o.interval)
+		return status_loop(&o);
+	ret = status_take(&o, &v);
+	if (ret)
+		return ret;
+	status_print(stdout, &o, v);
+	live_view_free(v);
+	return fflush(stdout) ? TOOL_EXIT_FAILURE : 0;
 }

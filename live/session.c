@@ -294,15 +294,20 @@ static int encl_add_pages(struct live_session *s, void *e, uint64_t offset, uint
 	return ret;
 }
 
-static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
+/*
+ * ENCL_ADD, or with @has_secinfo ENCL_ADD2: a SECINFO after nr_pages
+ * (epc_encl_add_page2()); ENCL_ADD's pages are regular and RWX.
+ */
+static int do_encl_add(struct live_session *s, struct epcmm_rd *r, bool has_secinfo)
 {
-	uint64_t id, offset, nr;
+	uint64_t id, offset, nr, secinfo = EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W |
+					   EPC_SECINFO_X;
 	const uint8_t *data;
 	void *e;
 	int ret;
 
 	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
-	    (ret = epcmm_rd_u64(r, &nr)))
+	    (ret = epcmm_rd_u64(r, &nr)) || (has_secinfo && (ret = epcmm_rd_u64(r, &secinfo))))
 		return ret;
 	if (nr == 0 || nr > EPC_ENCL_MAX_SIZE / EPC_PAGE_SIZE)
 		return -EBADMSG;
@@ -317,32 +322,6 @@ static int do_encl_add(struct live_session *s, struct epcmm_rd *r)
 	 * loader makes (the kernel's SGX_IOC_ENCLAVE_ADD_PAGES is one range of
 	 * source memory): refuse it rather than page it all out to backing. */
 	if (nr > s->srv->nr_epc_pages)
-		return -E2BIG;
-	return encl_add_pages(s, e, offset, nr, data,
-			      EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_X);
-}
-
-/* ENCL_ADD2: ENCL_ADD with a SECINFO after nr_pages (epc_encl_add_page2()). */
-static int do_encl_add2(struct live_session *s, struct epcmm_rd *r)
-{
-	uint64_t id, offset, nr, secinfo;
-	const uint8_t *data;
-	void *e;
-	int ret;
-
-	if ((ret = epcmm_rd_u64(r, &id)) || (ret = epcmm_rd_u64(r, &offset)) ||
-	    (ret = epcmm_rd_u64(r, &nr)) || (ret = epcmm_rd_u64(r, &secinfo)))
-		return ret;
-	if (nr == 0 || nr > EPC_ENCL_MAX_SIZE / EPC_PAGE_SIZE)
-		return -EBADMSG;
-	data = r->left ? r->p : NULL;
-	if (data && (nr > SESSION_ADD_DATA_MAX || r->left != nr * EPC_PAGE_SIZE))
-		return -EBADMSG;
-	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
-		return ret;
-	if (offset > UINT64_MAX - nr * EPC_PAGE_SIZE)
-		return -EINVAL;
-	if (nr > s->srv->nr_epc_pages) /* as ENCL_ADD */
 		return -E2BIG;
 	return encl_add_pages(s, e, offset, nr, data, secinfo);
 }
@@ -665,7 +644,7 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 	case EPCMM_MSG_ENCL_CREATE:
 		return do_encl_create(s, r, out);
 	case EPCMM_MSG_ENCL_ADD:
-		return do_encl_add(s, r);
+		return do_encl_add(s, r, false);
 	case EPCMM_MSG_ENCL_INIT:
 		ret = do_encl_id(s, r, &e);
 		return ret ? ret : epc_encl_init(e);
@@ -678,7 +657,7 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 	case EPCMM_MSG_ENCL_STATS:
 		return do_encl_stats(s, r, out);
 	case EPCMM_MSG_ENCL_ADD2:
-		return do_encl_add2(s, r);
+		return do_encl_add(s, r, true);
 	case EPCMM_MSG_ENCL_DYNAMIC:
 		return do_encl_dynamic(s, r);
 	case EPCMM_MSG_ENCL_ACCEPT:

@@ -22,6 +22,11 @@
 #define THREADS_EVENT_POLL_NS 2000000L	/* the sampling thread's period while events may fire */
 #define EVENT_KILL_PREFIX     "oom-kill:" /* an OOM kill in the timeline's event column */
 #define PROGRESS_EVERY	      (1u << 16)
+#define TRIM_CHUNK	      64   /* pages per EMODT / EREMOVE call of a trim */
+#define EDMM_RETRIES	      1000 /* -EAGAIN / -EBUSY retries of one EDMM call */
+#define EAUG_RETRIES	      4	   /* EACCEPT-then-access rounds of one access */
+#define RW_PENDING	      (EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_PENDING)
+#define TRIM_ACCEPT	      (EPC_SECINFO_TRIM | EPC_SECINFO_MODIFIED)
 
 struct eng_encl {
 	const struct sim_enclave *e;
@@ -46,6 +51,17 @@ struct eng_encl {
 	bool started;		     /* deterministic mode: created or kept from starting */
 	bool stopped, kill_logged;   /* a stop event came; its kill is in eng->log */
 	struct epc_encl_stats final; /* its counts when a stop event destroyed it */
+	/* EDMM (dynamic = on): pages [static_pages, nr_pages) are added on demand */
+	uint64_t static_pages;
+	/* the dynamic pages EAUGed and accepted, not trimmed since: a bit per
+	 * page from static_pages; set by the thread whose EACCEPT succeeded
+	 * (atomic), read and cleared by a trim (with every thread out: trim_lock) */
+	_Atomic uint64_t *present;
+	/* threads mode: each thread holds it for reading over a batch of
+	 * accesses; a trim holds it for writing. trimming: a trim waits for it
+	 * (threads then wait before taking it, so the trim is not starved) */
+	pthread_rwlock_t trim_lock;
+	atomic_bool trimming;
 };
 
 /* A scenario event while the run goes (owner: the event thread). */
@@ -77,6 +93,7 @@ struct engine {
 	int nr_threads;
 	int nr_cpus_used;
 	uint64_t total_accesses;
+	bool edmm; /* a dynamic enclave: EDMM costs and counts */
 	/* timeline */
 	uint64_t interval, next_sample, last_faults, last_sample;
 	bool event_column; /* the timeline has one (events or a memory.max) */
@@ -138,6 +155,11 @@ uint64_t sim_cost_cycles(const struct sim_cost *c, uint64_t accesses, uint64_t f
 			 uint64_t evicted, uint64_t reloaded)
 {
 	return accesses * c->access + faults * c->fault + evicted * c->ewb + reloaded * c->eldu;
+}
+
+uint64_t sim_cost_edmm_cycles(const struct sim_cost *c, uint64_t augmented, uint64_t trimmed)
+{
+	return augmented * c->eaug + trimmed * c->trim;
 }
 
 static double cycles_to_seconds(const struct engine *eng, uint64_t cycles)
@@ -236,6 +258,27 @@ static struct epc_cgroup *cg_of(struct engine *eng, const char *path)
 	return NULL;
 }
 
+/* A dynamic enclave's static part and its bitmap of pages present. */
+static int setup_dynamic(struct engine *eng, struct eng_encl *ee)
+{
+	const struct sim_enclave *e = ee->e;
+	uint64_t dyn;
+
+	if (e->static_size > ee->size) { /* a trace's size, known only now */
+		const struct sim_loc *l = &e->key_loc[SIM_EK_STATIC];
+
+		snprintf(eng->err, eng->errlen,
+			 "%s:%u: [enclave %s] static: larger than the %llu pages its trace touches",
+			 l->file, l->line, e->name, (unsigned long long)ee->nr_pages);
+		eng->failed = -EINVAL;
+		return -EINVAL;
+	}
+	ee->static_pages = e->static_size / EPC_PAGE_SIZE;
+	dyn = ee->nr_pages - ee->static_pages;
+	ee->present = calloc((size_t)(dyn / 64 + 1), sizeof(*ee->present));
+	return ee->present ? 0 : -ENOMEM;
+}
+
 /* Sizes and access counts; a trace sizes its enclave. */
 static int setup_enclaves(struct engine *eng)
 {
@@ -273,6 +316,10 @@ static int setup_enclaves(struct engine *eng)
 			ee->accesses = sim_enclave_accesses(e, records);
 		}
 		ee->nr_pages = ee->size / EPC_PAGE_SIZE;
+		pthread_rwlock_init(&ee->trim_lock, NULL);
+		eng->edmm |= e->dynamic;
+		if (e->dynamic && (ret = setup_dynamic(eng, ee)))
+			return ret;
 		if (e->pattern.kind == SIM_PATTERN_ZIPF) {
 			ret = sim_zipf_init(&ee->zipf, ee->nr_pages, e->pattern.theta);
 			if (ret == -E2BIG) {
@@ -391,7 +438,20 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 			 ret == -ENOMEM ? " cannot hold its SECS and first VA page)" : "");
 		return ret;
 	}
-	for (uint64_t i = 0; i < ee->nr_pages; i++) {
+	uint64_t nr_eadd = ee->e->dynamic ? ee->static_pages : ee->nr_pages;
+
+	if (ee->e->dynamic && nr_eadd < ee->nr_pages) {
+		ret = epc_encl_declare_dynamic(ee->encl, nr_eadd * EPC_PAGE_SIZE,
+					       (ee->nr_pages - nr_eadd) * EPC_PAGE_SIZE);
+		if (ret == -EOWNERDEAD)
+			return ret;
+		if (ret) {
+			eng_fail(eng, -EIO, "enclave %s: declaring its heap dynamic failed: %s",
+				 ee->e->name, strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint64_t i = 0; i < nr_eadd; i++) {
 		ret = epc_encl_add_page(t, ee->encl, i * EPC_PAGE_SIZE, NULL);
 		if (ret == -EOWNERDEAD)
 			return ret; /* OOM-killed (memory.max): an outcome, not a failure */
@@ -414,6 +474,31 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * An access to a dynamic enclave's page answered -EACCES: the page is
+ * PENDING (EAUGed by this access or another's). EACCEPT it and make the
+ * access again. The thread whose EACCEPT succeeds marks the page present.
+ * Return: as epc_encl_access().
+ */
+static int access_accept(struct eng_thread *th, uint64_t page, uint64_t *word, bool write)
+{
+	struct eng_encl *ee = th->ee;
+	uint64_t off = page * EPC_PAGE_SIZE, result, i;
+	int ret = -EACCES;
+
+	for (int tries = 0; tries < EAUG_RETRIES && ret == -EACCES; tries++) {
+		ret = epc_encl_accept(th->task, ee->encl, off, RW_PENDING, &result);
+		if (ret)
+			return ret;
+		if (result == 0 && page >= ee->static_pages) {
+			i = page - ee->static_pages;
+			atomic_fetch_or(&ee->present[i / 64], 1ULL << (i % 64));
+		}
+		ret = epc_encl_access(th->task, ee->encl, off, word, sizeof(*word), write);
+	}
+	return ret;
 }
 
 /*
@@ -455,6 +540,8 @@ static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n, u
 		word = page;
 		ret = epc_encl_access(th->task, encl, page * EPC_PAGE_SIZE, &word, sizeof(word),
 				      write);
+		if (ret == -EACCES && th->ee->e->dynamic)
+			ret = access_accept(th, page, &word, write);
 		if (ret == -EOWNERDEAD)
 			break;
 		if (ret) {
@@ -503,6 +590,27 @@ static uint64_t faults_now(struct engine *eng)
 	return f;
 }
 
+/* The EDMM cycles so far (EAUGs and trims of every enclave). Called by the
+ * event thread only, as faults_now(). */
+static uint64_t edmm_cycles_now(struct engine *eng)
+{
+	uint64_t aug = 0, trim = 0;
+
+	for (int i = 0; eng->edmm && i < eng->nr_encls; i++) {
+		struct eng_encl *ee = &eng->encls[i];
+		int ready = atomic_load(&ee->ready);
+		struct epc_encl_stats st = {0};
+
+		if (ready == 1)
+			epc_encl_get_stats2(ee->encl, &st, sizeof(st));
+		else if (ready == 2)
+			st = ee->final;
+		aug += st.nr_augmented;
+		trim += st.nr_trimmed;
+	}
+	return sim_cost_edmm_cycles(&eng->s->run.cost, aug, trim);
+}
+
 /* The modelled time once the machine made @accesses with @faults, builds
  * included (the timeline's first column). */
 static double modelled_at(struct engine *eng, uint64_t accesses, uint64_t faults)
@@ -511,7 +619,8 @@ static double modelled_at(struct engine *eng, uint64_t accesses, uint64_t faults
 
 	epc_get_stats(eng->epc, &st);
 	return cycles_to_seconds(eng, sim_cost_cycles(&eng->s->run.cost, accesses, faults,
-						      st.nr_evicted, st.nr_reloaded));
+						      st.nr_evicted, st.nr_reloaded) +
+					      edmm_cycles_now(eng));
 }
 
 static void timeline_header(struct engine *eng)
@@ -632,10 +741,134 @@ static void encl_destroy_stopped(struct eng_encl *ee)
 {
 	if (atomic_load(&ee->ready) != 1)
 		return;
-	epc_encl_get_stats(ee->encl, &ee->final);
+	epc_encl_get_stats2(ee->encl, &ee->final, sizeof(ee->final));
 	epc_encl_destroy(ee->encl);
 	ee->encl = NULL;
 	atomic_store(&ee->ready, 2);
+}
+
+static void det_runnable_remove(struct engine *eng, struct eng_encl *ee);
+
+/*
+ * One EDMM call over [@offset, @offset + @len) of @ee, by @t, made again
+ * from where it stopped while it says -EAGAIN or -EBUSY (the room for a
+ * load back is being made: deterministic mode steps the background between
+ * tries). @call is epc_encl_modify_types() to TRIM (@remove false) or
+ * epc_encl_remove_pages(). Return: 0; -errno.
+ */
+static int trim_call(struct engine *eng, struct epc_task *t, struct eng_encl *ee, uint64_t offset,
+		     uint64_t len, bool remove)
+{
+	struct timespec nap = {.tv_nsec = THREADS_START_POLL_NS};
+	uint64_t done = 0;
+	int ret = 0;
+
+	for (int tries = 0; done < len && tries < EDMM_RETRIES; tries++) {
+		if (remove) {
+			struct epc_remove_pages r = {.offset = offset + done, .length = len - done};
+
+			ret = epc_encl_remove_pages(t, ee->encl, &r, sizeof(r));
+			done += r.count;
+		} else {
+			struct epc_modify_types m = {.offset = offset + done,
+						     .length = len - done,
+						     .page_type = EPC_PAGE_TYPE_TRIM};
+
+			ret = epc_encl_modify_types(t, ee->encl, &m, sizeof(m));
+			done += m.count;
+		}
+		if (ret != -EAGAIN && ret != -EBUSY)
+			break;
+		if (eng->s->run.mode == SIM_MODE_DETERMINISTIC)
+			epc_run_background(eng->epc);
+		else
+			nanosleep(&nap, NULL);
+	}
+	return ret;
+}
+
+/* Trim pages [@first, @first + @n) of @ee, all present: EMODT, EACCEPT of
+ * each, EREMOVE; then they are absent. Return: 0; -errno. */
+static int trim_range(struct engine *eng, struct eng_encl *ee, uint64_t first, uint64_t n)
+{
+	struct epc_task *t = eng->threads[ee->first_thread].task;
+	uint64_t result;
+	int ret;
+
+	ret = trim_call(eng, t, ee, first * EPC_PAGE_SIZE, n * EPC_PAGE_SIZE, false);
+	for (uint64_t p = first; !ret && p < first + n; p++) {
+		ret = epc_encl_accept(t, ee->encl, p * EPC_PAGE_SIZE, TRIM_ACCEPT, &result);
+		if (!ret && result)
+			ret = -EPROTO; /* the trim we just made is not pending: a bug */
+	}
+	if (!ret)
+		ret = trim_call(eng, t, ee, first * EPC_PAGE_SIZE, n * EPC_PAGE_SIZE, true);
+	for (uint64_t p = first; !ret && p < first + n; p++) {
+		uint64_t i = p - ee->static_pages;
+
+		atomic_fetch_and(&ee->present[i / 64], ~(1ULL << (i % 64)));
+	}
+	return ret;
+}
+
+/*
+ * A trim event: up to @bytes of @ee's dynamic pages, the highest present
+ * first, in runs of at most TRIM_CHUNK pages. No thread of @ee runs
+ * meanwhile. *@trimmed counts the pages removed. Return: 0; -EOWNERDEAD
+ * (OOM-killed meanwhile); -errno.
+ */
+static int encl_trim(struct engine *eng, struct eng_encl *ee, uint64_t bytes, uint64_t *trimmed)
+{
+	uint64_t want = bytes / EPC_PAGE_SIZE, p = ee->nr_pages;
+	int ret = 0;
+
+	*trimmed = 0;
+	while (want && p > ee->static_pages) {
+		uint64_t hi, i;
+
+		i = --p - ee->static_pages;
+		if (!(atomic_load(&ee->present[i / 64]) >> (i % 64) & 1))
+			continue;
+		hi = p; /* a run of present pages down from hi */
+		while (hi - p + 1 < want && hi - p + 1 < TRIM_CHUNK && p > ee->static_pages) {
+			i = p - 1 - ee->static_pages;
+			if (!(atomic_load(&ee->present[i / 64]) >> (i % 64) & 1))
+				break;
+			p--;
+		}
+		if ((ret = trim_range(eng, ee, p, hi - p + 1)))
+			break;
+		*trimmed += hi - p + 1;
+		want -= hi - p + 1;
+	}
+	return ret;
+}
+
+/* Fire a trim of @ee at the machine's @done accesses (its threads taken out
+ * of their loop first in threads mode). Return: 0; -errno (recorded). */
+static int event_trim(struct engine *eng, struct eng_encl *ee, uint64_t bytes, uint64_t done,
+		      uint64_t *trimmed)
+{
+	int ret;
+
+	*trimmed = 0;
+	if (atomic_load(&ee->ready) != 1 || atomic_load(&ee->killed))
+		return 0; /* not started, stopped or killed: nothing to trim */
+	atomic_store(&ee->trimming, true);
+	pthread_rwlock_wrlock(&ee->trim_lock);
+	ret = encl_trim(eng, ee, bytes, trimmed);
+	pthread_rwlock_unlock(&ee->trim_lock);
+	atomic_store(&ee->trimming, false);
+	if (ret == -EOWNERDEAD) {
+		enclave_killed(ee, done);
+		if (eng->s->run.mode == SIM_MODE_DETERMINISTIC)
+			det_runnable_remove(eng, ee);
+		return 0;
+	}
+	if (ret)
+		eng_fail(eng, -EIO, "enclave %s: trimming its heap failed: %s", ee->e->name,
+			 strerror(-ret));
+	return ret;
 }
 
 /* Deterministic mode: the threads of @ee with accesses left may run. */
@@ -733,6 +966,9 @@ static int event_fire(struct engine *eng, struct eng_event *x, uint64_t done)
 	case SIM_EVENT_STOP:
 		event_stop(eng, &eng->encls[ev->target]);
 		return 0;
+	case SIM_EVENT_TRIM:
+		return event_trim(eng, &eng->encls[ev->target], ev->value, done,
+				  &eng->log[eng->nr_log - 1].trimmed);
 	default:
 		return cgroup_set_limit(eng, ev->target, ev->action, ev->value);
 	}
@@ -948,7 +1184,16 @@ static void *thread_main(void *arg)
 	while (atomic_load(&ee->ready) == 1 && th->remaining && !atomic_load(&eng->stop) &&
 	       !atomic_load(&ee->stopping)) {
 		uint64_t q = th->remaining < THREADS_FLUSH ? th->remaining : THREADS_FLUSH, made;
-		int ret = run_accesses(eng, th, q, &made);
+		int ret;
+
+		if (ee->e->dynamic) { /* a trim takes the enclave's threads out */
+			while (atomic_load(&ee->trimming))
+				nanosleep(&nap, NULL);
+			pthread_rwlock_rdlock(&ee->trim_lock);
+		}
+		ret = run_accesses(eng, th, q, &made);
+		if (ee->e->dynamic)
+			pthread_rwlock_unlock(&ee->trim_lock);
 
 		atomic_fetch_add(&eng->done, made);
 		if (ret == -EOWNERDEAD)
@@ -1090,6 +1335,9 @@ static int collect(struct engine *eng, struct sim_result **out)
 			.reclaim_async = cs.nr_reclaim_async,
 			.work_queued = cs.nr_work_queued,
 			.work_run = cs.nr_work_run,
+			.augmented = cs.nr_augmented,
+			.trimmed = cs.nr_trimmed,
+			.removed = cs.nr_removed,
 		};
 		if (i) {
 			r->reclaim.cgroup_rounds_sync += cs.nr_reclaim_sync;
@@ -1108,6 +1356,9 @@ static int collect(struct engine *eng, struct sim_result **out)
 			    !strncmp(r->cgroups[j].path, path, plen ? plen : 1)) {
 				r->cgroups[j].evicted += r->cgroups[i].evicted;
 				r->cgroups[j].reloaded += r->cgroups[i].reloaded;
+				r->cgroups[j].augmented += r->cgroups[i].augmented;
+				r->cgroups[j].trimmed += r->cgroups[i].trimmed;
+				r->cgroups[j].removed += r->cgroups[i].removed;
 				break;
 			}
 	}
@@ -1119,7 +1370,7 @@ static int collect(struct engine *eng, struct sim_result **out)
 		if (atomic_load(&ee->ready) == 2)
 			es = ee->final;
 		else if (ee->encl)
-			epc_encl_get_stats(ee->encl, &es);
+			epc_encl_get_stats2(ee->encl, &es, sizeof(es));
 		er->name = ee->e->name;
 		er->stopped = ee->stopped;
 		er->killed = atomic_load(&ee->killed);
@@ -1134,11 +1385,19 @@ static int collect(struct engine *eng, struct sim_result **out)
 		er->evicted = es.nr_evicted;
 		er->reloaded = es.nr_reloaded;
 		er->fault_rate = er->accesses ? (double)er->faults / (double)er->accesses : 0;
+		er->dynamic = ee->e->dynamic;
+		er->augmented = es.nr_augmented;
+		er->trimmed = es.nr_trimmed;
+		er->removed = es.nr_removed;
 		er->cycles = sim_cost_cycles(&s->run.cost, er->accesses, er->faults,
 					     er->evicted - ee->build_evicted,
-					     er->reloaded - ee->build_reloaded);
+					     er->reloaded - ee->build_reloaded) +
+			     sim_cost_edmm_cycles(&s->run.cost, er->augmented, er->trimmed);
 		r->accesses += er->accesses;
 		r->faults += er->faults;
+		r->augmented += er->augmented;
+		r->trimmed += er->trimmed;
+		r->removed += er->removed;
 	}
 	epc_get_stats2(eng->epc, &st, sizeof(st));
 	r->reclaim.ksgxd_wakeups = st.nr_ksgxd_wakeups;
@@ -1153,9 +1412,11 @@ static int collect(struct engine *eng, struct sim_result **out)
 	r->reclaim.build_evicted = eng->build_evicted;
 	r->reclaim.build_reloaded = eng->build_reloaded;
 	r->nr_cpus_used = eng->nr_cpus_used;
+	r->edmm = eng->edmm;
 	r->cycles = sim_cost_cycles(&s->run.cost, r->accesses, r->faults,
 				    st.nr_evicted - eng->build_evicted,
-				    st.nr_reloaded - eng->build_reloaded);
+				    st.nr_reloaded - eng->build_reloaded) +
+		    sim_cost_edmm_cycles(&s->run.cost, r->augmented, r->trimmed);
 	r->build_cycles =
 		sim_cost_cycles(&s->run.cost, 0, 0, eng->build_evicted, eng->build_reloaded);
 	r->baseline_cycles = sim_cost_cycles(&s->run.cost, r->accesses, 0, 0, 0);
@@ -1189,6 +1450,8 @@ static void teardown(struct engine *eng)
 		if (eng->encls[i].encl)
 			epc_encl_destroy(eng->encls[i].encl);
 		sim_zipf_free(&eng->encls[i].zipf);
+		free(eng->encls[i].present);
+		pthread_rwlock_destroy(&eng->encls[i].trim_lock);
 	}
 	for (int t = 0; t < eng->nr_threads; t++) {
 		sim_source_fini(&eng->threads[t].src);

@@ -41,8 +41,20 @@
  * CPU that runs an enclave thread as if they ran in parallel: modelled
  * seconds = cycles / (clock x CPUs used). The enclaves' builds (the EWBs and
  * ELDUs while their pages are EADDed) are counted apart from the run: the
- * run is the rest. "Baseline" is the run with no paging (accesses only);
+ * run is the rest. EDMM adds augmented x eaug + trimmed x trim (EAUGs are
+ * the run's: a dynamic enclave's build EADDs its static part only).
+ * "Baseline" is the run with no paging (accesses only);
  * slowdown = the run's modelled time / baseline.
+ *
+ * Dynamic enclaves (dynamic = on, EDMM): the build EADDs the static part
+ * and declares the rest dynamic. An access there with no page EAUGs it and
+ * answers -EACCES (PENDING): the thread EACCEPTs it and makes the access
+ * again (another thread's EACCEPT may come first: the access then works).
+ * A trim event takes the enclave's threads out of their loop (threads mode:
+ * a per-enclave lock, held by each thread over each batch of accesses),
+ * then trims the highest pages it EAUGed, TRIM_CHUNK at a time: EMODT to
+ * TRIM (retrying -EAGAIN and -EBUSY), EACCEPT of each, EREMOVE. An access
+ * there later EAUGs the page again.
  *
  * No global state; several runs may go on at once in one process (a sweep).
  */
@@ -73,6 +85,8 @@ struct sim_cgroup_result {
 	/* its own (epc_cgroup_get_stats): reclaim rounds callers ran over its
 	 * subtree, rounds its background work ran, that work queued and run */
 	uint64_t reclaim_sync, reclaim_async, work_queued, work_run;
+	/* EDMM, of pages charged to it or below it: EAUGed, trimmed, removed */
+	uint64_t augmented, trimmed, removed;
 };
 
 struct sim_enclave_result {
@@ -82,6 +96,8 @@ struct sim_enclave_result {
 	bool stopped, killed; /* by a stop event; OOM-killed by the library */
 	uint64_t accesses, writes, faults, evicted, reloaded;
 	double fault_rate; /* faults / accesses */
+	bool dynamic;	   /* EDMM: its heap EAUGed on first touch */
+	uint64_t augmented, trimmed, removed; /* EAUGs, pages trimmed, pages removed */
 	uint64_t cycles;   /* modelled, the run's: its own build's EWBs and ELDUs left out */
 };
 
@@ -107,6 +123,7 @@ struct sim_event_result {
 	bool fired;		       /* false: the run ended first */
 	uint64_t accesses;	       /* the machine's, when it fired */
 	double modelled_seconds;       /* modelled time then (builds included, as the timeline) */
+	uint64_t trimmed;	       /* a trim: the pages it trimmed and removed */
 };
 
 struct sim_result {
@@ -124,6 +141,8 @@ struct sim_result {
 	struct sim_event_result *events;
 	uint64_t epc_bytes;
 	uint64_t accesses, faults;
+	bool edmm;				  /* a dynamic enclave ran: EDMM columns shown */
+	uint64_t augmented, trimmed, removed;	  /* summed over the enclaves */
 	uint64_t cycles, build_cycles, baseline_cycles; /* run, build, run without paging */
 	int nr_cpus_used;
 	double modelled_seconds, build_seconds, baseline_seconds,
@@ -161,5 +180,7 @@ void sim_result_free(struct sim_result *r);
 /* Cycles of one enclave or of the machine, by the cost model. */
 uint64_t sim_cost_cycles(const struct sim_cost *c, uint64_t accesses, uint64_t faults,
 			 uint64_t evicted, uint64_t reloaded);
+/* EDMM's share: @augmented x eaug + @trimmed x trim. */
+uint64_t sim_cost_edmm_cycles(const struct sim_cost *c, uint64_t augmented, uint64_t trimmed);
 
 #endif

@@ -14,7 +14,7 @@
 #include "report.h"
 
 #define CELL	 40
-#define MAX_COLS 10
+#define MAX_COLS 12
 
 void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
 {
@@ -182,10 +182,11 @@ static void report_nodes(FILE *f, const struct sim_result *r)
 
 static void report_cgroups(FILE *f, const struct sim_result *r)
 {
-	static const char *const hdr[] = {"cgroup", "max",     "current", "peak",
-					  "events", "evicted", "reloaded"};
-	static const bool right[] = {false, true, true, true, true, true, true};
-	struct table t = {.ncol = 7, .hdr = hdr, .right = right};
+	static const char *const hdr[] = {"cgroup",  "max",	"current", "peak",	 "events",
+					  "evicted", "reloaded", "EAUGs",   "trimmed", "removed"};
+	static const bool right[] = {false, true, true, true, true, true, true, true, true, true};
+	/* the EDMM columns only when a dynamic enclave ran */
+	struct table t = {.ncol = r->edmm ? 10 : 7, .hdr = hdr, .right = right};
 
 	for (int i = 0; i < r->nr_cgroups; i++) {
 		const struct sim_cgroup_result *c = &r->cgroups[i];
@@ -206,16 +207,23 @@ static void report_cgroups(FILE *f, const struct sim_result *r)
 			sim_fmt_count(table_cell(&t, row, 4), CELL, c->events);
 		sim_fmt_count(table_cell(&t, row, 5), CELL, c->evicted);
 		sim_fmt_count(table_cell(&t, row, 6), CELL, c->reloaded);
+		if (r->edmm) {
+			sim_fmt_count(table_cell(&t, row, 7), CELL, c->augmented);
+			sim_fmt_count(table_cell(&t, row, 8), CELL, c->trimmed);
+			sim_fmt_count(table_cell(&t, row, 9), CELL, c->removed);
+		}
 	}
 	table_print(f, &t);
 }
 
 static void report_enclaves(FILE *f, const struct sim_result *r)
 {
-	static const char *const hdr[] = {"enclave", "cgroup",	   "size",    "threads", "accesses",
-					  "faults",  "fault rate", "evicted", "reloaded"};
-	static const bool right[] = {false, false, true, true, true, true, true, true, true};
-	struct table t = {.ncol = 9, .hdr = hdr, .right = right};
+	static const char *const hdr[] = {"enclave",  "cgroup",	"size",	   "threads",
+					  "accesses", "faults",	"fault rate", "evicted",
+					  "reloaded", "EAUGs",	"trimmed",    "removed"};
+	static const bool right[] = {false, false, true, true, true, true,
+				     true,  true,  true, true, true, true};
+	struct table t = {.ncol = r->edmm ? 12 : 9, .hdr = hdr, .right = right};
 
 	for (int i = 0; i < r->nr_enclaves; i++) {
 		const struct sim_enclave_result *e = &r->enclaves[i];
@@ -230,6 +238,14 @@ static void report_enclaves(FILE *f, const struct sim_result *r)
 		sim_fmt_rate(table_cell(&t, row, 6), CELL, e->faults, e->fault_rate);
 		sim_fmt_count(table_cell(&t, row, 7), CELL, e->evicted);
 		sim_fmt_count(table_cell(&t, row, 8), CELL, e->reloaded);
+		if (r->edmm && e->dynamic) {
+			sim_fmt_count(table_cell(&t, row, 9), CELL, e->augmented);
+			sim_fmt_count(table_cell(&t, row, 10), CELL, e->trimmed);
+			sim_fmt_count(table_cell(&t, row, 11), CELL, e->removed);
+		} else if (r->edmm) { /* a static enclave: no EDMM */
+			for (int c = 9; c < 12; c++)
+				snprintf(table_cell(&t, row, c), CELL, "-");
+		}
 	}
 	table_print(f, &t);
 }
@@ -258,6 +274,7 @@ static const char *const action_names[] = {
 	[SIM_EVENT_MEMORY_MAX] = "memory.max",
 	[SIM_EVENT_START] = "start",
 	[SIM_EVENT_STOP] = "stop",
+	[SIM_EVENT_TRIM] = "trim",
 };
 
 /* The events and OOM kills of the run: shown when the scenario has events or
@@ -277,6 +294,23 @@ static void fmt_event_what(char *buf, size_t len, const struct sim_event_result 
 		snprintf(buf, len, "OOM kill of %s", e->enclave);
 	} else if (ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP) {
 		snprintf(buf, len, "%s %s", action_names[ev->action], ev->enclave);
+	} else if (ev->action == SIM_EVENT_TRIM) {
+		char what[128];
+		size_t n;
+
+		sim_fmt_size(v, sizeof(v), ev->value);
+		if (e->fired) {
+			char pages[32];
+
+			sim_fmt_count(pages, sizeof(pages), e->trimmed);
+			snprintf(what, sizeof(what), "trim %.31s by %s: %s page%s removed",
+				 ev->enclave, v, pages, plural(e->trimmed));
+		} else {
+			snprintf(what, sizeof(what), "trim %.31s by %s", ev->enclave, v);
+		}
+		n = strlen(what) < len ? strlen(what) : len - 1; /* a cell cuts it, as others */
+		memcpy(buf, what, n);
+		buf[n] = '\0';
 	} else {
 		if (ev->value == SIM_UNLIMITED)
 			snprintf(v, sizeof(v), "max");
@@ -380,6 +414,15 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 		"  %s GHz, %d CPU%s at once; epcmm-scenario(5) says where they come from)\n",
 		m, r->slowdown, base, build, c->access, a, b, d, ghz, r->nr_cpus_used,
 		r->nr_cpus_used == 1 ? "" : "s");
+	if (r->edmm) {
+		sim_fmt_count(a, sizeof(a), r->augmented);
+		sim_fmt_count(b, sizeof(b), r->trimmed);
+		sim_fmt_count(d, sizeof(d), r->removed);
+		fprintf(f, "EDMM: %s pages EAUGed, %s trimmed, %s removed", a, b, d);
+		sim_fmt_count(a, sizeof(a), c->eaug);
+		sim_fmt_count(b, sizeof(b), c->trim);
+		fprintf(f, " (cycles: %s an EAUG + EACCEPT, %s a trim)\n", a, b);
+	}
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -430,7 +473,11 @@ static json_t *json_cgroups(const struct sim_result *r)
 		    set(o, "reclaim_sync", jint(c->reclaim_sync)) ||
 		    set(o, "reclaim_async", jint(c->reclaim_async)) ||
 		    set(o, "work_queued", jint(c->work_queued)) ||
-		    set(o, "work_run", jint(c->work_run)) || json_array_append_new(a, o)) {
+		    set(o, "work_run", jint(c->work_run)) ||
+		    (r->edmm && (set(o, "augmented", jint(c->augmented)) ||
+				 set(o, "trimmed", jint(c->trimmed)) ||
+				 set(o, "removed", jint(c->removed)))) ||
+		    json_array_append_new(a, o)) {
 			json_decref(a);
 			return NULL;
 		}
@@ -453,7 +500,12 @@ static json_t *json_enclaves(const struct sim_result *r)
 		    set(o, "faults", jint(e->faults)) ||
 		    set(o, "fault_rate", json_real(e->fault_rate)) ||
 		    set(o, "evictions", jint(e->evicted)) || set(o, "reloads", jint(e->reloaded)) ||
-		    set(o, "modelled_cycles", jint(e->cycles)) || json_array_append_new(a, o)) {
+		    set(o, "modelled_cycles", jint(e->cycles)) ||
+		    (r->edmm && (set(o, "dynamic", json_boolean(e->dynamic)) ||
+				 set(o, "augmented", jint(e->augmented)) ||
+				 set(o, "trimmed", jint(e->trimmed)) ||
+				 set(o, "removed", jint(e->removed)))) ||
+		    json_array_append_new(a, o)) {
 			json_decref(a);
 			return NULL;
 		}
@@ -475,7 +527,10 @@ static json_t *json_event(const struct sim_event_result *e)
 	    set(o, "at", ev ? json_string(ev->at_text) : json_null()) ||
 	    set(o, "fired", json_boolean(e->fired)) ||
 	    set(o, "accesses", e->fired ? jint(e->accesses) : json_null()) ||
-	    set(o, "modelled_seconds", e->fired ? json_real(e->modelled_seconds) : json_null())) {
+	    set(o, "modelled_seconds", e->fired ? json_real(e->modelled_seconds) : json_null()) ||
+	    (ev && ev->action == SIM_EVENT_TRIM &&
+	     (set(o, "value", jint(ev->value)) ||
+	      set(o, "trimmed_pages", e->fired ? jint(e->trimmed) : json_null())))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -519,6 +574,8 @@ static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r
 	    set(cost, "cycles_access", jint(c->access)) ||
 	    set(cost, "cycles_fault", jint(c->fault)) || set(cost, "cycles_ewb", jint(c->ewb)) ||
 	    set(cost, "cycles_eldu", jint(c->eldu)) ||
+	    (r->edmm && (set(cost, "cycles_eaug", jint(c->eaug)) ||
+			 set(cost, "cycles_trim", jint(c->trim)))) ||
 	    set(cost, "clock_ghz", json_real(c->clock_ghz)) ||
 	    set(cost, "cpus", json_integer(r->nr_cpus_used)) ||
 	    set(doc, "epcmm_version", json_string(EPCMM_VERSION_STRING)) ||

@@ -209,6 +209,8 @@ int sim_scenario_new(struct sim_scenario **out)
 					.fault = SIM_COST_FAULT,
 					.ewb = SIM_COST_EWB,
 					.eldu = SIM_COST_ELDU,
+					.eaug = SIM_COST_EAUG,
+					.trim = SIM_COST_TRIM,
 					.clock_ghz = SIM_COST_CLOCK_GHZ};
 	*out = s;
 	return 0;
@@ -772,9 +774,11 @@ static void key_enclave(struct parser *p, struct sim_enclave *e, const char *key
 		[SIM_EK_THREADS] = "threads", [SIM_EK_CPUS] = "cpus",
 		[SIM_EK_PATTERN] = "pattern", [SIM_EK_ACCESSES] = "accesses",
 		[SIM_EK_WRITES] = "writes",   [SIM_EK_START_DELAY] = "start-delay",
-		[SIM_EK_START] = "start",
+		[SIM_EK_START] = "start",     [SIM_EK_DYNAMIC] = "dynamic",
+		[SIM_EK_STATIC] = "static",
 	};
 	static const char *const starts[] = {"delay", "event"};
+	static const char *const onoff[] = {"off", "on"};
 	int i;
 	int k;
 	uint64_t n;
@@ -836,10 +840,19 @@ static void key_enclave(struct parser *p, struct sim_enclave *e, const char *key
 			return fail(p, "%s start: '%s' (expected delay or event)", p->header, v);
 		e->start_event = i;
 		break;
+	case SIM_EK_DYNAMIC:
+		if (!parse_enum(v, onoff, 2, &i))
+			return fail(p, "%s dynamic: '%s' (expected on or off)", p->header, v);
+		e->dynamic = i;
+		break;
+	case SIM_EK_STATIC:
+		if (!want_size(p, key, v, 0, EPC_ENCL_MAX_SIZE, EPC_PAGE_SIZE, &e->static_size))
+			return;
+		break;
 	default:
 		return fail(p,
 			    "%s: unknown key '%s' (an enclave has cgroup, size, threads, cpus, "
-			    "pattern, accesses, writes, start-delay and start)",
+			    "pattern, accesses, writes, start-delay, start, dynamic and static)",
 			    p->header, key);
 	}
 	e->set |= 1u << k;
@@ -888,6 +901,10 @@ static void key_run(struct parser *p, const char *key, const char *v)
 		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.ewb);
 	} else if (!strcmp(key, "cycles-eldu")) {
 		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.eldu);
+	} else if (!strcmp(key, "cycles-eaug")) {
+		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.eaug);
+	} else if (!strcmp(key, "cycles-trim")) {
+		want_count(p, key, v, 0, SIM_MAX_COST_CYCLES, &r->cost.trim);
 	} else if (!strcmp(key, "clock-ghz")) {
 		want_decimal(p, key, v, SIM_MIN_CLOCK_GHZ, false, SIM_MAX_CLOCK_GHZ, "like 3.0",
 			     &r->cost.clock_ghz);
@@ -895,7 +912,7 @@ static void key_run(struct parser *p, const char *key, const char *v)
 		fail(p,
 		     "[run]: unknown key '%s' (seed, mode, fallback, pcp-batch, contents, "
 		     "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
-		     "clock-ghz)",
+		     "cycles-eaug, cycles-trim, clock-ghz)",
 		     key);
 	}
 }
@@ -952,6 +969,7 @@ static bool event_action(struct parser *p, struct sim_event *ev, const char *key
 	static const char *const keys[] = {
 		[SIM_EVENT_MISC_MAX] = "max",	  [SIM_EVENT_MEMORY_MAX] = "memory.max",
 		[SIM_EVENT_START] = "action",	  [SIM_EVENT_STOP] = "action",
+		[SIM_EVENT_TRIM] = "trim",
 	};
 
 	if (ev->action != SIM_EVENT_NONE && strcmp(keys[ev->action], key)) {
@@ -999,10 +1017,14 @@ static void key_event(struct parser *p, const char *key, const char *v)
 		if (!parse_enum(v, actions, 2, &i))
 			return fail(p, "%s action: '%s' (expected start or stop)", p->header, v);
 		event_action(p, ev, key, i ? SIM_EVENT_STOP : SIM_EVENT_START);
+	} else if (!strcmp(key, "trim")) {
+		if (want_size(p, key, v, EPC_PAGE_SIZE, EPC_ENCL_MAX_SIZE, EPC_PAGE_SIZE, &limit) &&
+		    event_action(p, ev, key, SIM_EVENT_TRIM))
+			ev->value = limit;
 	} else {
 		fail(p,
 		     "%s: unknown key '%s' (an event has at, and cgroup with max or memory.max, "
-		     "or enclave with action)",
+		     "or enclave with action or trim)",
 		     p->header, key);
 	}
 }
@@ -1474,6 +1496,12 @@ static int inherit(struct sim_enclave *e, const struct sim_enclave *g, int k)
 	case SIM_EK_START_DELAY:
 		e->start_delay = g->start_delay;
 		break;
+	case SIM_EK_DYNAMIC:
+		e->dynamic = g->dynamic;
+		break;
+	case SIM_EK_STATIC:
+		e->static_size = g->static_size;
+		break;
 	default:
 		e->start_event = g->start_event;
 		break;
@@ -1523,6 +1551,15 @@ static int finalize_enclaves(struct sim_scenario *s, char *err, size_t errlen)
 					       "[enclave %s] cpus: CPU %d does not exist (CPUs 0 "
 					       "to %d)",
 					       e->name, e->cpus[c], s->nr_cpus - 1);
+		if ((e->set & (1u << SIM_EK_STATIC)) && !e->dynamic)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_STATIC],
+				       "[enclave %s] static: only a dynamic enclave has a static "
+				       "part (set dynamic = on, or drop static)",
+				       e->name);
+		if (e->size && e->static_size > e->size)
+			return fail_at(err, errlen, &e->key_loc[SIM_EK_STATIC],
+				       "[enclave %s] static: larger than the enclave's size",
+				       e->name);
 	}
 	return 0;
 }
@@ -1537,7 +1574,8 @@ static int enclave_index(const struct sim_scenario *s, const char *name)
 
 static bool event_on_enclave(const struct sim_event *ev)
 {
-	return ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP;
+	return ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP ||
+	       ev->action == SIM_EVENT_TRIM;
 }
 
 /* Both at the same moment: the same clock and the same count or time. */
@@ -1590,9 +1628,12 @@ static int finalize_event(struct sim_scenario *s, struct sim_event *ev, char *er
 				       ev->name, ev->cgroup);
 		if (event_on_enclave(ev))
 			return fail_at(err, errlen, &ev->action_loc,
-				       "[event %s] action: start and stop are an enclave's, and "
-				       "this event names cgroup %s",
-				       ev->name, ev->cgroup);
+				       "[event %s] %s: %s an enclave's, and this event names "
+				       "cgroup %s",
+				       ev->name, ev->action == SIM_EVENT_TRIM ? "trim" : "action",
+				       ev->action == SIM_EVENT_TRIM ? "a trim is"
+								    : "start and stop are",
+				       ev->cgroup);
 		if (!cg)
 			return fail_at(err, errlen, &ev->cgroup_loc,
 				       "[event %s] cgroup: %s is not defined (add a [cgroup %s] "
@@ -1607,7 +1648,7 @@ static int finalize_event(struct sim_scenario *s, struct sim_event *ev, char *er
 	if (ev->action == SIM_EVENT_NONE)
 		return fail_at(err, errlen, &ev->loc,
 			       "[event %s]: nothing to do to enclave %s (set action = start or "
-			       "stop)",
+			       "stop, or trim)",
 			       ev->name, ev->enclave);
 	if (!event_on_enclave(ev))
 		return fail_at(err, errlen, &ev->action_loc,
@@ -1625,6 +1666,11 @@ static int finalize_event(struct sim_scenario *s, struct sim_event *ev, char *er
 			       "[event %s] action: enclave %s starts by itself (give it start = "
 			       "event to have an event start it)",
 			       ev->name, ev->enclave);
+	if (ev->action == SIM_EVENT_TRIM && !s->enclaves[ev->target].dynamic)
+		return fail_at(err, errlen, &ev->action_loc,
+			       "[event %s] trim: enclave %s is not dynamic (give it dynamic = on: "
+			       "only EAUGed pages are trimmed)",
+			       ev->name, ev->enclave);
 	return 0;
 }
 
@@ -1635,6 +1681,8 @@ static int finalize_event_pair(const struct sim_event *a, const struct sim_event
 {
 	const char *verb = b->action == SIM_EVENT_START ? "started" : "stopped";
 
+	if (a->action == SIM_EVENT_TRIM || b->action == SIM_EVENT_TRIM)
+		return 0; /* an enclave trims as often as it likes */
 	if (event_on_enclave(a) != event_on_enclave(b) || a->target != b->target)
 		return 0;
 	if (event_on_enclave(a) && a->action == b->action)
@@ -1792,7 +1840,13 @@ int sim_scenario_check_cost(const struct sim_scenario *s, uint64_t accesses, uin
 	struct sim_loc loc = {.file = s->files[0], .line = 0};
 	uint64_t epc_pages = 0, per_access = c->access + c->fault + 2 * (c->ewb + c->eldu);
 	uint64_t cycles = 0;
+	bool edmm = false;
 
+	/* a dynamic enclave's access may EAUG its page, which a trim may remove */
+	for (int i = 0; i < s->nr_enclaves; i++)
+		edmm |= s->enclaves[i].dynamic;
+	if (edmm)
+		per_access += c->eaug + c->trim;
 	for (int i = 0; i < s->nr_sections; i++)
 		epc_pages += s->sections[i].size / EPC_PAGE_SIZE;
 	if (cycles_add(accesses, per_access, &cycles) &&
@@ -1801,8 +1855,9 @@ int sim_scenario_check_cost(const struct sim_scenario *s, uint64_t accesses, uin
 	return fail_at(err, errlen, &loc,
 		       "the cost model could count more than 2^63 cycles: %llu accesses in all, "
 		       "each up to %llu cycles (cycles-access + cycles-fault + 2 x (cycles-ewb + "
-		       "cycles-eldu)); make fewer accesses or lower the cycles",
-		       (unsigned long long)accesses, (unsigned long long)per_access);
+		       "cycles-eldu)%s); make fewer accesses or lower the cycles",
+		       (unsigned long long)accesses, (unsigned long long)per_access,
+		       edmm ? " + cycles-eaug + cycles-trim" : "");
 }
 
 int sim_scenario_check_traces(struct sim_scenario *s, char *err, size_t errlen)

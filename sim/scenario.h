@@ -116,6 +116,8 @@ enum sim_encl_key {
 	SIM_EK_WRITES,
 	SIM_EK_START_DELAY,
 	SIM_EK_START,
+	SIM_EK_DYNAMIC,
+	SIM_EK_STATIC,
 	SIM_EK_NR
 };
 
@@ -132,6 +134,11 @@ struct sim_enclave {
 	unsigned writes;	    /* percent, default 0 */
 	uint64_t start_delay;	    /* start once the machine made this many accesses */
 	bool start_event;	    /* start = event: only an [event] starts it */
+	/* dynamic = on (EDMM): only the first static_size bytes are EADDed at
+	 * build; the rest is declared dynamic, each page EAUGed (and EACCEPTed)
+	 * at its first touch and again after a trim removed it */
+	bool dynamic;
+	uint64_t static_size; /* bytes, page-aligned, at most size; default 0 */
 	unsigned set;		    /* bits of enum sim_encl_key given */
 	struct sim_loc key_loc[SIM_EK_NR];
 	/* a trace pattern's file, read by sim_scenario_check_traces() */
@@ -157,6 +164,7 @@ enum sim_event_action {
 	SIM_EVENT_MEMORY_MAX, /* write the cgroup's memory.max */
 	SIM_EVENT_START,      /* start an enclave with start = event */
 	SIM_EVENT_STOP,	      /* stop an enclave: its threads end, it is destroyed */
+	SIM_EVENT_TRIM,	      /* trim a dynamic enclave's heap by value bytes (EDMM) */
 };
 
 struct sim_event {
@@ -174,7 +182,7 @@ struct sim_event {
 	struct sim_loc enclave_loc;
 	enum sim_event_action action; /* max/memory.max (a cgroup's) or action (an enclave's) */
 	struct sim_loc action_loc;
-	uint64_t value; /* bytes, SIM_UNLIMITED for "max" */
+	uint64_t value; /* bytes, SIM_UNLIMITED for "max"; a trim's bytes */
 	/* derived by sim_scenario_finalize(): the cgroup's or enclave's index */
 	int target;
 };
@@ -193,6 +201,8 @@ struct sim_cost {
 	uint64_t fault;	 /* cycles per fault: AEX, kernel entry, ERESUME */
 	uint64_t ewb;	 /* cycles per page written back (EBLOCK, ETRACK, EWB) */
 	uint64_t eldu;	 /* cycles per page loaded back */
+	uint64_t eaug;	 /* EDMM: cycles per page EAUGed on a fault and EACCEPTed */
+	uint64_t trim;	 /* EDMM: cycles per page trimmed, EACCEPTed and removed */
 	double clock_ghz;
 };
 
@@ -200,6 +210,8 @@ struct sim_cost {
 #define SIM_COST_FAULT	   10000
 #define SIM_COST_EWB	   15000
 #define SIM_COST_ELDU	   15000
+#define SIM_COST_EAUG	   30000
+#define SIM_COST_TRIM	   25000
 #define SIM_COST_CLOCK_GHZ 3.0
 
 struct sim_run_opts {

@@ -255,6 +255,34 @@ static void test_sim_golden_what_if(void **state)
 	golden("what-if", "scenarios/what-if.ini");
 }
 
+/* EDMM: a dynamic heap past its cgroup's limit, trimmed back twice (the
+ * EAUGs, trimmed and removed columns; the trim events). */
+static void test_sim_golden_dynamic_heap(void **state)
+{
+	struct sim_scenario *s = load("scenarios/dynamic-heap.ini");
+	struct sim_run_params p = {.scenario = s, .quiet = true};
+	struct sim_result *r = NULL;
+	char err[SIM_ERR_LEN];
+
+	(void)state;
+	golden("dynamic-heap", "scenarios/dynamic-heap.ini");
+	if (sim_run(&p, &r, err, sizeof(err)))
+		fail_msg("dynamic-heap: run failed: %s", err);
+	if (!r->edmm || r->augmented <= s->cgroups[1].max / EPC_PAGE_SIZE)
+		fail_msg("dynamic-heap: %llu EAUGs, not past the limit's %llu pages",
+			 (unsigned long long)r->augmented,
+			 (unsigned long long)(s->cgroups[1].max / EPC_PAGE_SIZE));
+	if (r->trimmed == 0 || r->removed != r->trimmed)
+		fail_msg("dynamic-heap: %llu trimmed, %llu removed: every trimmed page is removed",
+			 (unsigned long long)r->trimmed, (unsigned long long)r->removed);
+	if (r->cgroups[1].augmented != r->augmented || r->cgroups[0].removed != r->removed)
+		fail_msg("dynamic-heap: the cgroups' counts are not the enclave's");
+	if (r->reclaim.build_evicted != 0)
+		fail_msg("dynamic-heap: the build (1M EADDed) paged");
+	sim_result_free(r);
+	sim_scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_sim_golden_over_limit),
 		cmocka_unit_test(test_sim_golden_node_without_epc),
 		cmocka_unit_test(test_sim_golden_what_if),
+		cmocka_unit_test(test_sim_golden_dynamic_heap),
 		cmocka_unit_test(test_sim_golden_trace_sort),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);

@@ -189,10 +189,10 @@ static const struct bad bad_cases[] = {
 	 "or G: 1000, 10k, 2M; 0 to 1000000000000)"},
 	{BASE "[enclave b]\nsize = 4K\nsize2 = 1\n",
 	 "t.ini:7: [enclave b]: unknown key 'size2' (an enclave has cgroup, size, threads, cpus, "
-	 "pattern, accesses, writes, start-delay and start)"},
+	 "pattern, accesses, writes, start-delay, start, dynamic and static)"},
 	{BASE "[global]\nname = x\n",
 	 "t.ini:6: [global]: unknown key 'name' (an enclave has cgroup, size, threads, cpus, "
-	 "pattern, accesses, writes, start-delay and start)"},
+	 "pattern, accesses, writes, start-delay, start, dynamic and static)"},
 	{BASE "[enclave b]\nsize = 4K\nstart = later\n",
 	 "t.ini:7: [enclave b] start: 'later' (expected delay or event)"},
 	{"[section 0]\nsize = 8M\n",
@@ -226,7 +226,7 @@ static const struct bad bad_cases[] = {
 	 "t.ini:6: [event e] action: 'pause' (expected start or stop)"},
 	{BASE "[event e]\nwhen = 1\n",
 	 "t.ini:6: [event e]: unknown key 'when' (an event has at, and cgroup with max or "
-	 "memory.max, or enclave with action)"},
+	 "memory.max, or enclave with action or trim)"},
 	{BASE "[event e]\nmax = 1M\nmemory.max = 1M\n",
 	 "t.ini:7: [event e] memory.max: an event does one thing, and max is given at t.ini:6 "
 	 "(make another [event])"},
@@ -254,7 +254,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[event e]\nat = 1\ncgroup = /\nmemory.max = 1M\n",
 	 "t.ini:7: [event e] cgroup: the root has no memory.max"},
 	{BASE "[event e]\nat = 1\nenclave = a\n",
-	 "t.ini:5: [event e]: nothing to do to enclave a (set action = start or stop)"},
+	 "t.ini:5: [event e]: nothing to do to enclave a (set action = start or stop, or trim)"},
 	{BASE "[event e]\nat = 1\nenclave = a\nmemory.max = 1M\n",
 	 "t.ini:8: [event e] memory.max: sets a cgroup's memory.max, and this event names "
 	 "enclave a"},
@@ -330,7 +330,33 @@ static const struct bad bad_cases[] = {
 	 "1000000000000)"},
 	{BASE "[run]\nspeed = 1\n",
 	 "t.ini:6: [run]: unknown key 'speed' (seed, mode, fallback, pcp-batch, contents, "
-	 "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, clock-ghz)"},
+	 "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, cycles-eaug, "
+	 "cycles-trim, clock-ghz)"},
+	/* EDMM (issue 19): dynamic, static, trim, cycles-eaug, cycles-trim */
+	{BASE "[enclave b]\nsize = 1M\ndynamic = yes\n",
+	 "t.ini:7: [enclave b] dynamic: 'yes' (expected on or off)"},
+	{BASE "[enclave b]\nsize = 1M\ndynamic = on\nstatic = 5000\n",
+	 "t.ini:8: [enclave b] static: 5000 is not a multiple of 4K (0 to 64T)"},
+	{BASE "[enclave b]\nsize = 1M\nstatic = 64K\n",
+	 "t.ini:7: [enclave b] static: only a dynamic enclave has a static part (set dynamic = "
+	 "on, or drop static)"},
+	{BASE "[enclave b]\nsize = 1M\ndynamic = on\nstatic = 2M\n",
+	 "t.ini:8: [enclave b] static: larger than the enclave's size"},
+	{BASE "[event e]\nat = 1k\nenclave = a\ntrim = 1M\n",
+	 "t.ini:8: [event e] trim: enclave a is not dynamic (give it dynamic = on: only EAUGed "
+	 "pages are trimmed)"},
+	{BASE "[event e]\nat = 1k\nenclave = a\ntrim = 100\n",
+	 "t.ini:8: [event e] trim: 100 is out of range (4K to 64T)"},
+	{BASE "[event e]\nat = 1k\nenclave = a\ntrim = 1M\naction = stop\n",
+	 "t.ini:9: [event e] action: an event does one thing, and trim is given at t.ini:8 (make "
+	 "another [event])"},
+	{BASE "[cgroup /c]\n[event e]\nat = 1k\ncgroup = /c\ntrim = 1M\n",
+	 "t.ini:9: [event e] trim: a trim is an enclave's, and this event names cgroup /c"},
+	{BASE "[run]\ncycles-eaug = -1\n",
+	 "t.ini:6: [run] cycles-eaug: '-1' is not a number (digits, optionally with k, M or G: "
+	 "1000, 10k, 2M; 0 to 1000000000)"},
+	{BASE "[run]\ncycles-trim = 2G\n",
+	 "t.ini:6: [run] cycles-trim: 2G is out of range (0 to 1000000000)"},
 };
 
 static void test_sim_parse_errors(void **state)

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,39 @@ static void say(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "epcmm daemon: %s\n", line);
+}
+
+/*
+ * Tell systemd how the service is (sd_notify(3)'s protocol, without
+ * libsystemd): one datagram of @msg to the AF_UNIX socket $NOTIFY_SOCKET
+ * names, '@' at its start meaning the abstract namespace. Without
+ * $NOTIFY_SOCKET (not run by systemd as Type=notify) nothing is sent. A
+ * failure is said on stderr and otherwise ignored: the service runs anyway
+ * (systemd then times the start out, which is its own message).
+ */
+static void notify_systemd(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	int fd;
+
+	if (!path || !*path)
+		return;
+	n = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path)) {
+		say("NOTIFY_SOCKET=%s: not a socket path; not telling systemd %s", path, msg);
+		return;
+	}
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		say("cannot tell systemd %s through %s: %s", msg, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* A connection's input, buffered: most requests arrive with one recv. */
@@ -399,6 +433,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	}
 	say("serving on %s%s%s", o->socket_path, o->mount_dir ? ", cgroupfs on " : "",
 	    o->mount_dir ? o->mount_dir : "");
+	notify_systemd("READY=1");
 	if (o->ready_fd >= 0 && write(o->ready_fd, "r", 1) != 1)
 		say("cannot signal readiness: %s", strerror(errno));
 	for (int backoff = 0;;) {
@@ -417,6 +452,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 		if (p[1].revents & POLLIN)
 			backoff = accept_one(d, lfd) < 0;
 	}
+	notify_systemd("STOPPING=1");
 	pthread_mutex_lock(&d->lock);
 	say("shutting down: closing %d client(s)", d->nr_conns);
 	pthread_mutex_unlock(&d->lock);

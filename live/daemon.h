@@ -17,6 +17,10 @@
  * rather than left in the backlog and the accept loop does not spin; when
  * even that fails, the loop stops polling the socket for a while.
  *
+ * Readiness: once the socket listens and the cgroupfs is mounted, READY=1 is
+ * sent to systemd ($NOTIFY_SOCKET, sd_notify(3)'s datagram, for a
+ * Type=notify unit), and STOPPING=1 when shutdown starts.
+ *
  * Shutdown (@stop_fd readable): stop accepting, unlink the socket, interrupt
  * and shut down every connection (each thread destroys what its client
  * created), wait for them, unmount, free the EPC.

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * daemon.c - `epcmm daemon`: parse the machine and the paths, block SIGTERM
- * and SIGINT into a signalfd that stops the daemon, run live_daemon_run().
+ * daemon.c - `epcmm daemon`: parse the machine and the paths (from
+ * --config FILE, epcmm.conf(5), then the command line over it), block
+ * SIGTERM and SIGINT into a signalfd that stops the daemon, run
+ * live_daemon_run(). Everything is checked before anything is bound or
+ * mounted: a bad file or option exits 2 having changed nothing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,14 +18,253 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ini.h>
+
 #include "daemon.h"
 #include "epcmm-client.h"
 #include "epcmm.h"
 #include "scenario.h"
 #include "tool.h"
+#include "value.h"
 
 #define DAEMON_DEFAULT_EPC  (64ULL << 20)
 #define DAEMON_SECTION_BASE 0x80000000ULL
+
+/* The host's cgroup tree: never mounted over, nor under. */
+#define DAEMON_HOST_CGROUP "/sys/fs/cgroup"
+/* The longest line of a config file. */
+#define DAEMON_CONF_LINE 4096
+
+/* The settings of epcmm.conf(5) and of the command line: a NULL string or a
+ * zero @nodes is "not given". Strings from a file are owned (@owned). */
+struct daemon_settings {
+	const char *epc, *scenario, *socket, *mount;
+	uint64_t nodes;
+	int contents; /* -1 not given, 0 no, 1 yes */
+	bool owned;
+};
+
+struct conf_parser {
+	struct daemon_settings *set;
+	const char *path;
+	FILE *f;
+	unsigned line;
+	char err[512];
+};
+
+/* inih's reader: one line, counted, for file:line in messages. */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parser *p = stream;
+	char *r = fgets(str, num, p->f);
+
+	if (r)
+		p->line++;
+	return r;
+}
+
+static int conf_fail(struct conf_parser *p, const char *fmt, const char *a, const char *b)
+{
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	if (!p->err[0])
+		snprintf(p->err, sizeof(p->err), "%s:%u: %s", p->path, p->line, msg);
+	return 0;
+}
+
+/* Set *@slot to a copy of @value; a key given twice is refused. */
+static int conf_str(struct conf_parser *p, const char *key, const char *value, const char **slot)
+{
+	if (*slot)
+		return conf_fail(p, "%s given twice%s", key, "");
+	if (!*value)
+		return conf_fail(p, "%s: no value%s", key, "");
+	*slot = strdup(value);
+	if (!*slot)
+		return conf_fail(p, "out of memory%s%s", "", "");
+	return 1;
+}
+
+/* The sections of --epc's value: each a size by value.h's rules. Return: 0;
+ * -1 with the reason in @msg. */
+static int epc_check(const char *what, const char *list, char *msg, size_t len)
+{
+	char *copy = strdup(list), *save = NULL;
+	int nr = 0, ret = 0;
+	uint64_t size;
+
+	if (!copy) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		if (++nr > EPC_MAX_SECTIONS) {
+			snprintf(msg, len, "%s %s: more than %d sections", what, list,
+				 EPC_MAX_SECTIONS);
+			ret = -1;
+		} else if (sim_value_size(what, tok, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
+					  EPC_PAGE_SIZE, &size, msg, len)) {
+			ret = -1;
+		}
+	}
+	if (!ret && !nr) {
+		snprintf(msg, len, "%s: no size given", what);
+		ret = -1;
+	}
+	free(copy);
+	return ret;
+}
+
+/* inih's handler: the keys of the [daemon] section (epcmm.conf(5)). */
+static int conf_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct conf_parser *p = user;
+	struct daemon_settings *st = p->set;
+	char msg[SIM_VALUE_ERR_LEN];
+
+	if (p->err[0])
+		return 0;
+	if (strcmp(section, "daemon"))
+		return conf_fail(p, "[%s]: unknown section (the settings are in [daemon])%s",
+				 section, "");
+	if (!strcmp(key, "epc")) {
+		if (epc_check("epc", value, msg, sizeof(msg)))
+			return conf_fail(p, "%s%s", msg, "");
+		return conf_str(p, key, value, &st->epc);
+	}
+	if (!strcmp(key, "nodes")) {
+		if (st->nodes)
+			return conf_fail(p, "%s given twice%s", key, "");
+		if (sim_value_uint("nodes", value, 1, EPC_MAX_NODES, &st->nodes, msg, sizeof(msg)))
+			return conf_fail(p, "%s%s", msg, "");
+		return 1;
+	}
+	if (!strcmp(key, "scenario"))
+		return conf_str(p, key, value, &st->scenario);
+	if (!strcmp(key, "socket"))
+		return conf_str(p, key, value, &st->socket);
+	if (!strcmp(key, "mount"))
+		return conf_str(p, key, value, &st->mount);
+	if (!strcmp(key, "contents")) {
+		if (st->contents >= 0)
+			return conf_fail(p, "%s given twice%s", key, "");
+		if (strcmp(value, "yes") && strcmp(value, "no"))
+			return conf_fail(p, "contents = %s: not yes or no%s", value, "");
+		st->contents = !strcmp(value, "yes");
+		return 1;
+	}
+	return conf_fail(p, "unknown key '%s' (epc, nodes, scenario, socket, mount, contents)%s",
+			 key, "");
+}
+
+static void settings_free(struct daemon_settings *st)
+{
+	if (!st->owned)
+		return;
+	free((char *)st->epc);
+	free((char *)st->scenario);
+	free((char *)st->socket);
+	free((char *)st->mount);
+}
+
+/* Read @path into @st. Return: 0; TOOL_EXIT_USAGE ("file:line: what" said). */
+static int conf_read(const char *path, struct daemon_settings *st)
+{
+	struct conf_parser p = {.set = st, .path = path};
+	int ret;
+
+	*st = (struct daemon_settings){.contents = -1, .owned = true};
+	p.f = fopen(path, "r");
+	if (!p.f) {
+		fprintf(stderr, "epcmm daemon: %s: %s\n", path, strerror(errno));
+		return TOOL_EXIT_USAGE;
+	}
+	ret = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	fclose(p.f);
+	if (!p.err[0] && ret > 0)
+		snprintf(p.err, sizeof(p.err), "%s:%d: expected 'key = value', [daemon] or a comment",
+			 path, ret);
+	else if (!p.err[0] && ret < 0)
+		snprintf(p.err, sizeof(p.err), "%s: out of memory", path);
+	if (!p.err[0] && st->scenario && (st->epc || st->nodes))
+		snprintf(p.err, sizeof(p.err), "%s: scenario gives the machine: no epc or nodes",
+			 path);
+	if (p.err[0]) {
+		fprintf(stderr, "epcmm daemon: %s\n", p.err);
+		return TOOL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int stat_ns(pid_t pid, struct stat *st)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	return stat(path, st);
+}
+
+/* Ancestors looked at by private_mount_ns(): far more than any real chain. */
+#define DAEMON_MAX_ANCESTORS 64
+
+/* The parent of @pid (from /proc/PID/stat), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* Is this process in a mount namespace of its own, that is, does an
+ * ancestor (whose namespace can be read: PID 1's often cannot, in a
+ * container) see other mounts? As under `unshare -m`; not under systemd. */
+static bool private_mount_ns(void)
+{
+	struct stat self, anc;
+	pid_t pid = getppid();
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return false;
+	for (int i = 0; i < DAEMON_MAX_ANCESTORS && pid > 0; i++) {
+		if (!stat_ns(pid, &anc) && (anc.st_dev != self.st_dev || anc.st_ino != self.st_ino))
+			return true;
+		if (pid == 1)
+			break;
+		pid = parent_of(pid);
+	}
+	return false;
+}
+
+/* Is @dir the host's cgroup tree or under it (after its links, if it
+ * exists)? Not in a private mount namespace (unshare -m), where
+ * tests/live/kselftest.sh puts the emulated tree where the kernel's
+ * selftests look for it. */
+static bool under_host_cgroup(const char *dir)
+{
+	char *real = realpath(dir, NULL);
+	const char *d = real ? real : dir;
+	size_t n = strlen(DAEMON_HOST_CGROUP);
+	bool under = !strncmp(d, DAEMON_HOST_CGROUP, n) && (d[n] == '\0' || d[n] == '/') &&
+		     !private_mount_ns();
+
+	free(real);
+	return under;
+}
 
 /* A number option by value.h's rules: "epcmm daemon: MSG" on error. Return: 0; -1. */
 static int daemon_value(int ret, const char *msg)
@@ -65,8 +308,9 @@ static int machine_from_scenario(const char *path, struct epc_config *cfg,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: epcmm daemon [--epc SIZE[,SIZE...]] [--nodes N | --scenario FILE]\n"
+	fprintf(f, "usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | --scenario FILE]\n"
 		   "                    [--socket PATH] [--mount DIR] [--no-contents]\n"
+		   "  --config   settings from FILE (epcmm.conf(5)); options override it\n"
 		   "  --epc      EPC sections (default 64M), section i on node i %% N\n"
 		   "  --nodes    NUMA nodes (default 1)\n"
 		   "  --scenario the machine of a scenario file: its [node N], [section N],\n"
@@ -87,12 +331,14 @@ int epcmm_daemon(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{"scenario", required_argument, NULL, 'S'},
+		{"config", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	struct epc_section_desc sections[EPC_MAX_SECTIONS];
 	struct epc_config cfg = {.nr_nodes = 1, .background = EPC_BACKGROUND_THREADS};
-	struct live_daemon_opts o = {.socket_path = epcmm_client_socket_path(), .ready_fd = -1};
-	const char *epc_arg = NULL, *scenario = NULL;
+	struct live_daemon_opts o = {.ready_fd = -1};
+	struct daemon_settings cli = {.contents = -1}, file = {.contents = -1}, *machine;
+	const char *epc_arg = NULL, *scenario = NULL, *config = NULL;
 	struct sim_scenario *s = NULL;
 	char msg[SIM_VALUE_ERR_LEN];
 	uint64_t v;
@@ -103,23 +349,25 @@ int epcmm_daemon(int argc, char **argv)
 	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			epc_arg = optarg;
+			cli.epc = optarg;
 			break;
 		case 'n':
-			if (daemon_value(sim_value_uint("--nodes", optarg, 1, EPC_MAX_NODES, &v,
-							msg, sizeof(msg)),
+			if (daemon_value(sim_value_uint("--nodes", optarg, 1, EPC_MAX_NODES,
+							&cli.nodes, msg, sizeof(msg)),
 					 msg))
 				return TOOL_EXIT_USAGE;
-			cfg.nr_nodes = (int)v;
 			break;
 		case 's':
-			o.socket_path = optarg;
+			cli.socket = optarg;
 			break;
 		case 'm':
-			o.mount_dir = optarg;
+			cli.mount = optarg;
 			break;
 		case 'C':
-			cfg.no_contents = true;
+			cli.contents = 0;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 'r':
 			if (daemon_value(sim_value_uint("--ready-fd", optarg, 0, INT_MAX, &v, msg,
@@ -129,7 +377,7 @@ int epcmm_daemon(int argc, char **argv)
 			o.ready_fd = (int)v;
 			break;
 		case 'S':
-			scenario = optarg;
+			cli.scenario = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,15 +391,33 @@ int epcmm_daemon(int argc, char **argv)
 		fprintf(stderr, "epcmm daemon: unexpected argument '%s'\n", argv[optind - 1]);
 		return TOOL_EXIT_USAGE;
 	}
-	if (scenario && (epc_arg || cfg.nr_nodes != 1)) {
+	if (cli.scenario && (cli.epc || cli.nodes)) {
 		fprintf(stderr,
 			"epcmm daemon: --scenario gives the machine: no --epc or --nodes\n");
 		return TOOL_EXIT_USAGE;
 	}
+	if (config && conf_read(config, &file))
+		goto out_usage;
+	/* The command line over the file; the machine comes whole from one. */
+	machine = cli.epc || cli.nodes || cli.scenario ? &cli : &file;
+	epc_arg = machine->epc;
+	scenario = machine->scenario;
+	cfg.nr_nodes = machine->nodes ? (int)machine->nodes : 1;
+	o.socket_path = cli.socket ? cli.socket : file.socket ? file.socket : epcmm_client_socket_path();
+	o.mount_dir = cli.mount ? cli.mount : file.mount;
+	cfg.no_contents = !(cli.contents >= 0 ? cli.contents : file.contents >= 0 ? file.contents : 1);
+	if (o.mount_dir && under_host_cgroup(o.mount_dir)) {
+		fprintf(stderr,
+			"epcmm daemon: mount %s: that is the host's cgroup tree (" DAEMON_HOST_CGROUP
+			"), which systemd and the kernel own: mount the emulated one elsewhere "
+			"(/run/epcmm/cgroup), or from a private mount namespace (unshare -m)\n",
+			o.mount_dir);
+		goto out_usage;
+	}
 	if (scenario) {
 		ret = machine_from_scenario(scenario, &cfg, sections, &s);
 		if (ret)
-			return ret;
+			goto out_usage;
 	} else if (!epc_arg) {
 		sections[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
 		cfg.nr_sections = 1;
@@ -163,18 +429,20 @@ int epcmm_daemon(int argc, char **argv)
 		     tok = strtok_r(NULL, ",", &save)) {
 			uint64_t size;
 
+			while (isspace((unsigned char)*tok))
+				tok++;
 			if (cfg.nr_sections == EPC_MAX_SECTIONS) {
 				fprintf(stderr, "epcmm daemon: --epc %s: more than %d sections\n",
 					epc_arg, EPC_MAX_SECTIONS);
 				free(copy);
-				return TOOL_EXIT_USAGE;
+				goto out_usage;
 			}
 			if (daemon_value(sim_value_size("--epc", tok, EPC_PAGE_SIZE,
 							SIM_MAX_SECTION_BYTES, EPC_PAGE_SIZE, &size,
 							msg, sizeof(msg)),
 					 msg)) {
 				free(copy);
-				return TOOL_EXIT_USAGE;
+				goto out_usage;
 			}
 			sections[cfg.nr_sections] = (struct epc_section_desc){
 				base, size, cfg.nr_sections % cfg.nr_nodes};
@@ -184,7 +452,7 @@ int epcmm_daemon(int argc, char **argv)
 		free(copy);
 		if (!cfg.nr_sections) {
 			fprintf(stderr, "epcmm daemon: --epc: no size given\n");
-			return TOOL_EXIT_USAGE;
+			goto out_usage;
 		}
 	}
 	cfg.sections = sections;
@@ -196,6 +464,8 @@ int epcmm_daemon(int argc, char **argv)
 	o.stop_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (o.stop_fd < 0) {
 		perror("epcmm daemon: signalfd");
+		sim_scenario_free(s);
+		settings_free(&file);
 		return TOOL_EXIT_FAILURE;
 	}
 	o.cfg = &cfg;
@@ -206,7 +476,12 @@ int epcmm_daemon(int argc, char **argv)
 	ret = live_daemon_run(&o);
 	close(o.stop_fd);
 	sim_scenario_free(s);
+	settings_free(&file);
 	if (ret == -EINVAL || ret == -EOPNOTSUPP)
 		return TOOL_EXIT_USAGE;
 	return ret ? TOOL_EXIT_FAILURE : 0;
+out_usage:
+	sim_scenario_free(s);
+	settings_free(&file);
+	return TOOL_EXIT_USAGE;
 }

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_live_service.c - `epcmm daemon` as contrib/epcmm.service runs it,
+ * without systemd. The unit's own ExecStart= is read from the unit file and
+ * run (its program replaced by the epcmm just built, its --config file by a
+ * copy of the shipped contrib/epcmm.conf with /run/epcmm moved to a
+ * temporary directory), in a private mount namespace, with NOTIFY_SOCKET
+ * naming an abstract socket the test listens on: READY=1 must come, and
+ * when it has, the socket accepts and the cgroup tree is mounted; SIGTERM
+ * must bring STOPPING=1, exit status 0, the mount gone and the socket file
+ * removed. That case needs root and /dev/fuse (skipped otherwise).
+ *
+ * Then bad settings files (no root needed): an unknown key, a bad size, a
+ * bad number, a key twice, a missing file, a mount under /sys/fs/cgroup (in
+ * the host's mount namespace) —
+ * each refused with exit status 2 and FILE:LINE (FILE alone for a missing
+ * file) and what is wrong, with nothing bound and nothing mounted although
+ * the file names a socket and a mount directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+
+/* How long the daemon may take to start or stop on a loaded machine. */
+#define SERVICE_WAIT_MS 60000
+#define SERVICE_MAX_ARGS 32
+
+static char tmpdir[] = "/tmp/epcmm-service.XXXXXX";
+
+static const char *epcmm(void)
+{
+	const char *e = getenv("EPCMM");
+
+	return e && *e ? e : NULL;
+}
+
+/* The whole of @path, NUL-terminated (NULL if it cannot be read). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int c;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	while (m && (c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(f);
+	if (m)
+		fclose(m);
+	return buf;
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL, path);
+	CHECK(fputs(text, f) >= 0 && fclose(f) == 0, path);
+}
+
+/* Run @argv with @env_notify as NOTIFY_SOCKET (NULL: none), stderr into
+ * @log. Return: the pid. */
+static pid_t spawn(char **argv, const char *env_notify, const char *log)
+{
+	pid_t pid = fork();
+
+	CHECK(pid >= 0, "fork");
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		if (env_notify)
+			setenv("NOTIFY_SOCKET", env_notify, 1);
+		else
+			unsetenv("NOTIFY_SOCKET");
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		CHECK(errno == EINTR, "waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* --- bad settings files --------------------------------------------------- */
+
+static void refused(const char *name, const char *body, const char *want)
+{
+	char conf[256], sock[256], mnt[256], log[256], procs[300], what[512];
+	char *argv[] = {(char *)epcmm(), "daemon", "--config", conf, NULL};
+	char *text, *err;
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/%s", tmpdir, name);
+	snprintf(sock, sizeof(sock), "%s/bad.sock", tmpdir);
+	snprintf(mnt, sizeof(mnt), "%s/badmnt", tmpdir);
+	snprintf(log, sizeof(log), "%s/bad.log", tmpdir);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", mnt);
+	mkdir(mnt, 0700);
+	if (body) {
+		if (asprintf(&text, body, sock, mnt) < 0)
+			fail_msg("asprintf");
+		spit(conf, text);
+		free(text);
+	}
+	pid = spawn(argv, NULL, log);
+	snprintf(what, sizeof(what), "%s: exit status 2", name);
+	CHECK_EQ(wait_exit(pid), 2, what);
+	err = slurp(log);
+	CHECK(err != NULL, "the daemon's stderr");
+	snprintf(what, sizeof(what), "%s: the error names '%s' (got: %s)", name, want, err);
+	CHECK(strstr(err, want) != NULL, what);
+	snprintf(what, sizeof(what), "%s: nothing bound at %s", name, sock);
+	CHECK(access(sock, F_OK) != 0, what);
+	snprintf(what, sizeof(what), "%s: nothing mounted on %s", name, mnt);
+	CHECK(access(procs, F_OK) != 0, what);
+	free(err);
+	unlink(conf);
+}
+
+/* Does an ancestor of the test see other mounts (then the test, and the
+ * daemon it starts, are in a private mount namespace, where the daemon
+ * allows a mount under /sys/fs/cgroup)? As the daemon decides it. */
+static int private_mount_ns(void)
+{
+	struct stat self, anc;
+	pid_t pid = getpid();
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return 0;
+	for (int i = 0; i < 64 && pid > 1; i++) {
+		char path[64], buf[1024], *p;
+		FILE *f;
+		size_t n;
+		int ppid;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if (!(f = fopen(path, "r")))
+			return 0;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+			return 0;
+		pid = ppid;
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (!stat(path, &anc) && (anc.st_dev != self.st_dev || anc.st_ino != self.st_ino))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_live_service_config_refused(void **state)
+{
+	char want[512];
+
+	(void)state;
+	if (!epcmm())
+		skip();
+	refused("unknown.conf", "[daemon]\nsocket = %s\nmount = %s\nepc_size = 64M\n",
+		"unknown.conf:4: unknown key 'epc_size'");
+	refused("size.conf", "[daemon]\nsocket = %s\nmount = %s\nepc = 64Q\n",
+		"size.conf:4: epc: '64Q' is not a size");
+	refused("unaligned.conf", "[daemon]\nsocket = %s\nmount = %s\nepc = 64M,1000\n",
+		"unaligned.conf:4: epc:");
+	refused("number.conf", "[daemon]\nsocket = %s\nmount = %s\n\nnodes = two\n",
+		"number.conf:5: nodes:");
+	refused("range.conf", "[daemon]\nsocket = %s\nmount = %s\nnodes = 65\n",
+		"range.conf:4: nodes: 65 is out of range");
+	refused("twice.conf", "[daemon]\nsocket = %s\nmount = %s\nsocket = /x\n",
+		"twice.conf:4: socket given twice");
+	refused("section.conf", "[daemon]\nsocket = %s\nmount = %s\n[demon]\nepc = 4M\n",
+		"section.conf:5: [demon]: unknown section");
+	refused("contents.conf", "[daemon]\nsocket = %s\nmount = %s\ncontents = maybe\n",
+		"contents.conf:4: contents = maybe");
+	snprintf(want, sizeof(want), "%s/missing.conf: No such file or directory", tmpdir);
+	refused("missing.conf", NULL, want);
+	if (!private_mount_ns())
+		refused("host.conf", "[daemon]\nsocket = %s\nepc = 4M\n#%s\nmount = /sys/fs/cgroup/epcmm\n",
+			"mount /sys/fs/cgroup/epcmm: that is the host's cgroup tree");
+}
+
+/* --- the unit's own command line ------------------------------------------ */
+
+/* ExecStart='s words from the unit (no quoting in ours: split at spaces). */
+static int exec_start(const char *unit, char *words[SERVICE_MAX_ARGS], char **buf)
+{
+	char *text = slurp(unit), *line, *save = NULL;
+	int nr = 0;
+
+	CHECK(text != NULL, "contrib/epcmm.service is readable");
+	CHECK(strstr(text, "\nType=notify\n") != NULL, "the unit is Type=notify");
+	CHECK(strstr(text, "\nNotifyAccess=main\n") != NULL, "the unit has NotifyAccess=main");
+	line = strstr(text, "\nExecStart=");
+	CHECK(line != NULL, "the unit has ExecStart=");
+	line += strlen("\nExecStart=");
+	line[strcspn(line, "\n")] = '\0';
+	CHECK(!strpbrk(line, "\"'\\$%"), "ExecStart= has no quoting or specifiers to expand");
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		CHECK(nr < SERVICE_MAX_ARGS - 1, "ExecStart= has few words");
+		words[nr++] = w;
+	}
+	words[nr] = NULL;
+	*buf = text;
+	return nr;
+}
+
+/* Wait for one datagram on @fd into @msg. Return: its length; -1 timeout. */
+static int notify_wait(int fd, char *msg, size_t len)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, SERVICE_WAIT_MS) != 1)
+		return -1;
+	n = recv(fd, msg, len - 1, 0);
+	if (n < 0)
+		return -1;
+	msg[n] = '\0';
+	return (int)n;
+}
+
+/* The shipped settings file with /run/epcmm moved to @dir, written to @out. */
+static void conf_redirect(const char *shipped, const char *dir, const char *out)
+{
+	char *text = slurp(shipped), *p;
+	FILE *f = fopen(out, "w");
+
+	CHECK(text != NULL, "contrib/epcmm.conf is readable");
+	CHECK(f != NULL, out);
+	CHECK(strstr(text, "\nsocket = /run/epcmm/epcmm.sock\n") != NULL,
+	      "the shipped socket is /run/epcmm/epcmm.sock");
+	CHECK(strstr(text, "\nmount = /run/epcmm/cgroup\n") != NULL,
+	      "the shipped mount is /run/epcmm/cgroup");
+	for (p = text; *p;) {
+		char *hit = strstr(p, "/run/epcmm");
+
+		if (!hit) {
+			fputs(p, f);
+			break;
+		}
+		fwrite(p, 1, (size_t)(hit - p), f);
+		fputs(dir, f);
+		p = hit + strlen("/run/epcmm");
+	}
+	CHECK_EQ(fclose(f), 0, "the redirected settings file is written");
+	free(text);
+}
+
+static void test_live_service_unit(void **state)
+{
+	char *words[SERVICE_MAX_ARGS], *unit_text, msg[256], conf[256], sock[256], mnt[300];
+	char procs[320], log[256], notify[64], what[512];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int nr, fd, cfd, have_config = 0, rc;
+	pid_t pid;
+
+	(void)state;
+	if (!epcmm() || geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		skip(); /* needs root and /dev/fuse for the unit's FUSE mount */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		skip(); /* no private mount namespace: the mount must not reach the host */
+	nr = exec_start(EPCMM_TEST_DIR "/../contrib/epcmm.service", words, &unit_text);
+	CHECK(nr >= 2 && !strcmp(words[0], "/usr/bin/epcmm") && !strcmp(words[1], "daemon"),
+	      "ExecStart= runs /usr/bin/epcmm daemon");
+	snprintf(conf, sizeof(conf), "%s/epcmm.conf", tmpdir);
+	snprintf(sock, sizeof(sock), "%s/epcmm.sock", tmpdir);
+	snprintf(mnt, sizeof(mnt), "%s/cgroup", tmpdir);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", mnt);
+	snprintf(log, sizeof(log), "%s/daemon.log", tmpdir);
+	words[0] = (char *)epcmm();
+	for (int i = 2; i < nr; i++) {
+		CHECK(!strstr(words[i], "/run/epcmm"), "ExecStart= takes its paths from --config");
+		if (!strcmp(words[i], "--config") && i + 1 < nr) {
+			CHECK(!strcmp(words[i + 1], "/etc/epcmm/epcmm.conf"),
+			      "ExecStart= reads /etc/epcmm/epcmm.conf");
+			words[++i] = conf;
+			have_config = 1;
+		}
+	}
+	CHECK(have_config, "ExecStart= has --config");
+	conf_redirect(EPCMM_TEST_DIR "/../contrib/epcmm.conf", tmpdir, conf);
+	CHECK_EQ(mkdir(mnt, 0700), 0, "the mount point (systemd's RuntimeDirectory=)");
+
+	/* systemd's notify socket: an abstract one, as '@' in NOTIFY_SOCKET */
+	snprintf(notify, sizeof(notify), "@epcmm-test-service-%d", (int)getpid());
+	memcpy(sa.sun_path + 1, notify + 1, strlen(notify) - 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0, "the notify socket");
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sa,
+		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(notify))),
+		 0, "bind the notify socket");
+
+	pid = spawn(words, notify, log);
+	if (notify_wait(fd, msg, sizeof(msg)) < 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid);
+		fail_msg("no READY=1 within %d ms; the daemon said:\n%s", SERVICE_WAIT_MS,
+			 slurp(log));
+	}
+	snprintf(what, sizeof(what), "the first notification is READY=1 (got '%s')", msg);
+	CHECK(!strcmp(msg, "READY=1"), what);
+	/* ready means ready: the socket accepts and the tree is mounted now */
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	CHECK(strlen(sock) < sizeof(sa.sun_path), "the socket path fits sun_path");
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK_EQ(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0,
+		 "at READY=1 the socket accepts");
+	close(cfd);
+	CHECK_EQ(access(procs, F_OK), 0, "at READY=1 the cgroup tree is mounted");
+
+	CHECK_EQ(kill(pid, SIGTERM), 0, "SIGTERM");
+	CHECK(notify_wait(fd, msg, sizeof(msg)) > 0, "a notification after SIGTERM");
+	snprintf(what, sizeof(what), "SIGTERM brings STOPPING=1 (got '%s')", msg);
+	CHECK(!strcmp(msg, "STOPPING=1"), what);
+	rc = wait_exit(pid);
+	snprintf(what, sizeof(what), "the daemon exits 0 on SIGTERM; it said:\n%s", slurp(log));
+	CHECK_EQ(rc, 0, what);
+	CHECK(access(procs, F_OK) != 0, "the cgroup tree is unmounted after the stop");
+	CHECK(access(sock, F_OK) != 0, "the socket file is removed after the stop");
+	close(fd);
+	rmdir(mnt);
+	unlink(conf);
+	unlink(log);
+	free(unit_text);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_service_config_refused),
+		cmocka_unit_test(test_live_service_unit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

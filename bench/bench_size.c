@@ -59,7 +59,7 @@ static int bench_mrc(const char *path)
 		struct sim_mrc *m;
 		double t0 = now_s(), rate;
 
-		if (sim_mrc_build(t, &m)) {
+		if (sim_mrc_build(t, false, &m)) {
 			fprintf(stderr, "bench_size: %s: no curve\n", path);
 			sim_trace_close(t);
 			return -1;

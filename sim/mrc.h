@@ -24,6 +24,10 @@
  * runs (most of a real trace) cost a compare each. Memory: 4 bytes per time
  * and 8 + 8 per page.
  *
+ * A dynamic (EDMM) enclave has no build: its pages are EAUGed when first
+ * touched. Its curve has no build pass, and a first touch is no fault (a page
+ * is added, nothing is loaded back): only later accesses can miss.
+ *
  * What it is not: epcmm's reclaimer is not LRU. It ages pages in CLOCK order
  * (an accessed page gets a second chance) in batches of 16, and background
  * reclaim keeps some pages free. The curve brackets where an answer lies;
@@ -33,6 +37,7 @@
 #ifndef EPCMM_SIM_MRC_H
 #define EPCMM_SIM_MRC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sim_trace;
@@ -41,16 +46,18 @@ struct sim_mrc {
 	uint64_t nr_pages;    /* distinct pages: the largest cache that can miss */
 	uint64_t nr_accesses; /* accesses of the trace */
 	/* misses[c], c = 0..nr_pages: accesses an LRU cache of c pages misses
-	 * (misses[0] = every access, misses[nr_pages] = 0: no access is cold) */
+	 * (misses[0] = every access but a dynamic enclave's first touches,
+	 * misses[nr_pages] = 0: no access is cold) */
 	uint64_t *misses;
 };
 
 /*
- * sim_mrc_build - one pass over @t (rewound first and after) and its curve.
+ * sim_mrc_build - one pass over @t (rewound first and after) and its curve;
+ * @dynamic: for an EDMM enclave (no build pass; first touches add pages).
  * Return: 0 and *@out; -EINVAL an empty trace; -E2BIG a trace too long for
  * 32-bit times (more than 2^32 - 1 page changes); -ENOMEM.
  */
-int sim_mrc_build(struct sim_trace *t, struct sim_mrc **out);
+int sim_mrc_build(struct sim_trace *t, bool dynamic, struct sim_mrc **out);
 void sim_mrc_free(struct sim_mrc *m);
 
 /* The misses of an LRU cache of @pages pages (any size: past nr_pages, 0). */

@@ -79,8 +79,8 @@ void sim_size_auto_range(uint64_t fits, uint64_t *from, uint64_t *to, unsigned *
 	*from = *steps > 1 ? *to / *steps : *to;
 }
 
-int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, struct sim_scenario **out,
-		       char *err, size_t errlen)
+int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, bool dynamic,
+		       struct sim_scenario **out, char *err, size_t errlen)
 {
 	uint64_t epc = sim_size_grid_up(epc_bytes < (32ull << 20) ? 32ull << 20 : epc_bytes);
 	struct sim_scenario *s = NULL;
@@ -93,8 +93,8 @@ int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, struct sim_sc
 	snprintf(text, sizeof(text),
 		 "[section 0]\nsize = %llu\n\n"
 		 "[cgroup " SIM_TRACE_CGROUP "]\nmax = max\n\n"
-		 "[enclave trace]\ncgroup = " SIM_TRACE_CGROUP "\npattern = trace:-\n",
-		 (unsigned long long)epc);
+		 "[enclave trace]\ncgroup = " SIM_TRACE_CGROUP "\npattern = trace:-\n%s",
+		 (unsigned long long)epc, dynamic ? "dynamic = on\n" : "");
 	ret = sim_scenario_new(&s);
 	if (ret)
 		return ret;
@@ -121,7 +121,7 @@ err:
 static int size_scenario(struct sizer *z)
 {
 	int ret = sim_trace_scenario(z->p->trace_path, 2 * SIM_SIZE_MAX_FACTOR * z->a->fits,
-				     &z->scenario, z->err, z->errlen);
+				     z->p->dynamic, &z->scenario, z->err, z->errlen);
 
 	if (!ret)
 		z->a->run = z->scenario->run;
@@ -347,7 +347,7 @@ static int size_trace(struct sizer *z)
 	ret = sim_trace_open(z->p->trace_path, &t, z->err, z->errlen);
 	if (ret)
 		return ret;
-	ret = sim_mrc_build(t, &m);
+	ret = sim_mrc_build(t, z->p->dynamic, &m);
 	a->nr_pages = sim_trace_nr_pages(t);
 	a->nr_accesses = sim_trace_nr_records(t);
 	sim_trace_close(t);
@@ -397,6 +397,7 @@ int sim_size(const struct sim_size_params *p, struct sim_size_answer **out, char
 		return -ENOMEM;
 	z.a->target_rate = p->target_rate;
 	z.a->target_slowdown = p->target_slowdown;
+	z.a->dynamic = p->dynamic;
 	ret = size_trace(&z);
 	sim_scenario_free(z.scenario);
 	if (ret) {

@@ -44,6 +44,9 @@ struct sim_size_params {
 	double target_rate;	/* 0..1 */
 	double target_slowdown; /* >= 1 */
 	unsigned jobs;		/* full simulations at once, 1..SIM_SWEEP_MAX_JOBS */
+	/* an EDMM (SGX2) build of the program: no build-time EADD, every page
+	 * EAUGed when first touched (not a fault) */
+	bool dynamic;
 	/* after each round of simulations: points simulated so far */
 	void (*progress)(void *arg, unsigned nr_simulated);
 	void *progress_arg;
@@ -69,6 +72,7 @@ struct sim_size_answer {
 	uint64_t fits;	    /* the grid limit at or above the footprint */
 	uint64_t declare;   /* the enclave size: the power of two at or above the pages */
 	double target_rate, target_slowdown;
+	bool dynamic; /* the params' */
 	struct sim_size_target rate, slowdown;
 	bool knee_found;
 	struct sim_size_point knee;
@@ -102,10 +106,11 @@ void sim_size_auto_range(uint64_t fits, uint64_t *from, uint64_t *to, unsigned *
  * sim_trace_scenario - one enclave "trace" replaying @trace_path (every
  * access once) in the cgroup SIM_TRACE_CGROUP (no limit: a sweep sets it) on
  * one EPC section of @epc_bytes (at least 32 MiB), finalized and its trace
- * read. Return: 0 and *@out; -EINVAL (@err says why); -ENOMEM; -errno.
+ * read; @dynamic: an EDMM enclave whose every page is EAUGed when first
+ * touched. Return: 0 and *@out; -EINVAL (@err says why); -ENOMEM; -errno.
  */
-int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, struct sim_scenario **out,
-		       char *err, size_t errlen);
+int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, bool dynamic,
+		       struct sim_scenario **out, char *err, size_t errlen);
 int sim_size(const struct sim_size_params *p, struct sim_size_answer **out, char *err,
 	     size_t errlen);
 void sim_size_free(struct sim_size_answer *a);

@@ -475,25 +475,64 @@ static void test_sim_cli_trace_threads_replay_whole(void **state)
 	free(cmd);
 }
 
-/* `epcmm size TRACE`: the answer on stdout, the JSON's keys, and an empty
- * or cut-short trace refused before anything is written. */
+/* `epcmm sweep --trace`: no scenario, the cgroup /trace, --max auto by
+ * default (up to the footprint, where the trace stops faulting), a range of
+ * one point, and --max auto over a scenario's cgroup. Small inputs: the
+ * ASan build runs this too. */
+static void test_sim_cli_sweep_trace(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(run(EPCMM " sweep -q --trace tests/data/loop.trace", &out), 0);
+	if (!strstr(out, "sweep of /trace's misc.max from 64 KiB to 512 KiB, 8 limits, over "
+			 "tests/data/loop.trace") ||
+	    !strstr(out, "512 KiB           0          0              1.00x"))
+		fail_msg("sweep --trace:\n%s", out);
+	free(out);
+	assert_int_equal(run(EPCMM " sweep -q --trace tests/data/loop.trace --max 128K:128K:1 "
+				   "--json -",
+			     &out),
+			 0);
+	if (!strstr(out, "\"max\": 131072"))
+		fail_msg("one point:\n%s", out);
+	free(out);
+	assert_int_equal(run("printf '[section 0]\\nsize = 4M\\n[cgroup /a]\\n[enclave e]\\n"
+			     "cgroup = /a\\nsize = 256K\\naccesses = 2000\\n' > "
+			     "/tmp/epcmm-cli-auto.ini && " EPCMM
+			     " sweep -q /tmp/epcmm-cli-auto.ini --cgroup /a --max auto",
+			     &out),
+			 0);
+	/* 64 pages, the SECS and a VA page: 264 KiB, fits from 320 KiB */
+	if (!strstr(out, "from 64 KiB to 320 KiB, 5 limits"))
+		fail_msg("--max auto stops at the footprint of /a's enclave:\n%s", out);
+	free(out);
+	unlink("/tmp/epcmm-cli-auto.ini");
+}
+
+/* `epcmm size TRACE`: the answer on stdout, the JSON's keys, --dynamic, and
+ * an empty or cut-short trace refused before anything is written. */
 static void test_sim_cli_size_trace(void **state)
 {
 	char *out = NULL;
-	const char *keys[] = {"\"footprint_bytes\": 888832", "\"declare_bytes\": 1048576",
-			      "\"target_fault_rate\": 0.01",  "\"target_max\": ",
+	const char *keys[] = {"\"footprint_bytes\": 499712", "\"declare_bytes\": 524288",
+			      "\"target_fault_rate\": 0.01",  "\"target_max\": 524288",
 			      "\"fault_rate_at_target_max\"", "\"knee\": ",
 			      "\"points\": [",		 "\"max\": ",
-			      "\"fault_rate\": "};
+			      "\"fault_rate\": ",		 "\"dynamic\": false"};
 
 	(void)state;
-	assert_int_equal(run(EPCMM " size -q scenarios/traces/sort.trace", &out), 0);
-	if (!strstr(out, "footprint    868 KiB    215 pages + the SECS + 1 VA page") ||
-	    !strstr(out, "fault rate   128 KiB    the smallest misc.max with <= 1% of accesses") ||
-	    !strstr(out, "declare      1 MiB"))
+	assert_int_equal(run(EPCMM " size -q tests/data/loop.trace", &out), 0);
+	if (!strstr(out, "footprint    488 KiB    120 pages + the SECS + 1 VA page") ||
+	    !strstr(out, "fault rate   512 KiB    the smallest misc.max with <= 1% of accesses") ||
+	    !strstr(out, "declare      512 KiB"))
 		fail_msg("the answer:\n%s", out);
 	free(out);
-	assert_int_equal(run(EPCMM " size -q --json - scenarios/traces/sort.trace", &out), 0);
+	assert_int_equal(run(EPCMM " size -q --dynamic tests/data/loop.trace", &out), 0);
+	if (!strstr(out, "an EDMM build: no page added at build, each EAUGed at its first touch"))
+		fail_msg("--dynamic says so:\n%s", out);
+	free(out);
+	assert_int_equal(run(EPCMM " size -q --json - tests/data/loop.trace", &out), 0);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strstr(out, keys[i]))
 			fail_msg("--json - has no '%s':\n%.2000s", keys[i], out);
@@ -518,40 +557,12 @@ static void test_sim_cli_size_trace(void **state)
 	unlink("/tmp/epcmm-cli-empty.trace");
 }
 
-/* `epcmm sweep --trace`: no scenario, the cgroup /trace, --max auto by
- * default (up to the footprint, where the trace stops faulting), and a
- * range of one point. */
-static void test_sim_cli_sweep_trace(void **state)
-{
-	char *out = NULL;
-
-	(void)state;
-	assert_int_equal(run(EPCMM " sweep -q --trace scenarios/traces/sort.trace", &out), 0);
-	if (!strstr(out, "sweep of /trace's misc.max from 64 KiB to 896 KiB, 14 limits, over "
-			 "scenarios/traces/sort.trace") ||
-	    !strstr(out, "896 KiB           0          0              1.00x"))
-		fail_msg("sweep --trace:\n%s", out);
-	free(out);
-	assert_int_equal(run(EPCMM " sweep -q --trace scenarios/traces/sort.trace --max "
-				   "128K:128K:1 --json -",
-			     &out),
-			 0);
-	if (!strstr(out, "\"max\": 131072"))
-		fail_msg("one point:\n%s", out);
-	free(out);
-	assert_int_equal(run(EPCMM " sweep -q scenarios/over-limit.ini --cgroup /app --max auto",
-			     &out),
-			 0);
-	if (!strstr(out, "16 limits") || !strstr(out, "32.1 MiB"))
-		fail_msg("--max auto stops at the footprint of /app's enclave:\n%s", out);
-	free(out);
-}
-
 /* `epcmm size -- COMMAND`: recorded under Valgrind and answered; a command
- * that fails gets no answer, exit 1, and leaves no trace file behind. */
+ * that fails gets no answer, exit 1, and leaves no file behind in TMPDIR (a
+ * directory of its own: other programs use /tmp at the same time). */
 static void test_sim_cli_size_command(void **state)
 {
-	char *out = NULL;
+	char dir[] = "/tmp/epcmm-cli-tmp-XXXXXX", *out = NULL, *cmd;
 
 	(void)state;
 	if (run("command -v valgrind >/dev/null", &out) != 0) {
@@ -559,26 +570,32 @@ static void test_sim_cli_size_command(void **state)
 		skip(); /* required by install-deps.sh; a hand-made machine may lack it */
 	}
 	free(out);
-	assert_int_equal(run(EPCMM " size -q -o /tmp/epcmm-cli-true.trace -- true", &out), 0);
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&cmd, "TMPDIR=%s " EPCMM " size -q -o %s/true.trace -- true", dir,
+			     dir) > 0);
+	assert_int_equal(run(cmd, &out), 0);
 	if (!strstr(out, "epcmm size: true: ") || !strstr(out, "footprint"))
 		fail_msg("size -- true:\n%s", out);
 	free(out);
-	assert_int_equal(access("/tmp/epcmm-cli-true.trace", R_OK), 0);
-	unlink("/tmp/epcmm-cli-true.trace");
-	assert_int_equal(run("TMPDIR=/tmp ls /tmp/epcmm-size-* 2>/dev/null | wc -l > "
-			     "/tmp/epcmm-cli-before && " EPCMM " size -q -- false 2>&1",
-			     &out),
-			 1);
+	free(cmd);
+	assert_true(asprintf(&cmd, "TMPDIR=%s " EPCMM " size -q -- false 2>&1", dir) > 0);
+	assert_int_equal(run(cmd, &out), 1);
 	if (!strstr(out, "epcmm size: false exited with status 1") ||
 	    !strstr(out, "epcmm size: no answer") || strstr(out, "footprint"))
 		fail_msg("size -- false:\n%s", out);
 	free(out);
-	assert_int_equal(run("ls /tmp/epcmm-size-* 2>/dev/null | wc -l | cmp -s - "
-			     "/tmp/epcmm-cli-before",
-			     &out),
-			 0);
+	free(cmd);
+	/* the kept trace, and nothing else: the temporary one was removed */
+	assert_true(asprintf(&cmd, "ls -A %s", dir) > 0);
+	assert_int_equal(run(cmd, &out), 0);
+	if (strcmp(out, "true.trace\n"))
+		fail_msg("left in TMPDIR: '%s'", out);
 	free(out);
-	unlink("/tmp/epcmm-cli-before");
+	free(cmd);
+	assert_true(asprintf(&cmd, "rm -r %s", dir) > 0);
+	assert_int_equal(run(cmd, &out), 0);
+	free(out);
+	free(cmd);
 }
 
 int main(void)

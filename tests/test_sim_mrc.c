@@ -2,7 +2,8 @@
 /*
  * test_sim_mrc.c - the one-pass miss-ratio curve (sim/mrc.c) against an LRU
  * cache simulated page by page at every size, on hand-made and random
- * traces: the build's EADD pass included, runs, a trace of one page, the
+ * traces: the build's EADD pass included (and left out for a dynamic, EDMM
+ * enclave, whose first touches are no misses), runs, a trace of one page, the
  * rate search, and refusals.
  */
 #include <errno.h>
@@ -48,12 +49,13 @@ static struct sim_trace *trace_of(const uint64_t *pages, size_t n)
  * most recent first, after the build touched pages 0..N-1 in order. @pages
  * are in first-touch order, as the trace reader numbers them.
  */
-static uint64_t lru_misses(const uint64_t *pages, size_t n, uint64_t nr_pages, uint64_t c)
+static uint64_t lru_misses(const uint64_t *pages, size_t n, uint64_t nr_pages, uint64_t c,
+			   bool dynamic)
 {
 	uint64_t *stack = calloc(nr_pages, sizeof(*stack)), depth = 0, misses = 0;
 
 	CHECK(stack != NULL, "memory for the stack");
-	for (uint64_t p = 0; p < nr_pages; p++) { /* the build */
+	for (uint64_t p = 0; !dynamic && p < nr_pages; p++) { /* the build */
 		memmove(stack + 1, stack, depth * sizeof(*stack));
 		stack[0] = p;
 		depth++;
@@ -61,9 +63,11 @@ static uint64_t lru_misses(const uint64_t *pages, size_t n, uint64_t nr_pages, u
 	for (size_t i = 0; i < n; i++) {
 		uint64_t d = 0;
 
-		while (stack[d] != pages[i])
+		while (d < depth && stack[d] != pages[i])
 			d++;
-		if (d >= c) /* at position d: distance d + 1 */
+		if (d == depth) /* a dynamic enclave's first touch: an EAUG */
+			depth++;
+		else if (d >= c) /* at position d: distance d + 1 */
 			misses++;
 		memmove(stack + 1, stack, d * sizeof(*stack));
 		stack[0] = pages[i];
@@ -72,17 +76,17 @@ static uint64_t lru_misses(const uint64_t *pages, size_t n, uint64_t nr_pages, u
 	return misses;
 }
 
-static void expect_curve(const uint64_t *pages, size_t n)
+static void expect_curve_of(const uint64_t *pages, size_t n, bool dynamic)
 {
 	struct sim_trace *t = trace_of(pages, n);
 	uint64_t nr_pages = sim_trace_nr_pages(t);
 	struct sim_mrc *m = NULL;
 
-	CHECK_EQ(sim_mrc_build(t, &m), 0, "build the curve");
+	CHECK_EQ(sim_mrc_build(t, dynamic, &m), 0, "build the curve");
 	CHECK_EQ(m->nr_pages, nr_pages, "the curve spans the trace's pages");
 	CHECK_EQ(m->nr_accesses, n, "every access counted");
 	for (uint64_t c = 0; c <= nr_pages + 1; c++) {
-		uint64_t want = lru_misses(pages, n, nr_pages, c);
+		uint64_t want = lru_misses(pages, n, nr_pages, c, dynamic);
 
 		if (sim_mrc_misses(m, c) != want)
 			fail_msg("cache of %llu pages: curve says %llu misses, LRU %llu",
@@ -91,6 +95,13 @@ static void expect_curve(const uint64_t *pages, size_t n)
 	}
 	sim_mrc_free(m);
 	sim_trace_close(t);
+}
+
+/* The curve of a static enclave (built first) and of a dynamic one. */
+static void expect_curve(const uint64_t *pages, size_t n)
+{
+	expect_curve_of(pages, n, false);
+	expect_curve_of(pages, n, true);
 }
 
 static void test_sim_mrc_hand_made(void **state)
@@ -139,13 +150,18 @@ static void test_sim_mrc_pages_for_rate(void **state)
 	struct sim_mrc *m = NULL;
 
 	(void)state;
-	CHECK_EQ(sim_mrc_build(t, &m), 0, "build the curve");
+	CHECK_EQ(sim_mrc_build(t, false, &m), 0, "build the curve");
 	/* LRU on a loop of 4: every access misses below 4 pages, none at 4. */
 	CHECK_EQ(sim_mrc_misses(m, 3), 12, "a loop one page too big misses all");
 	CHECK_EQ(sim_mrc_misses(m, 4), 0, "the whole loop misses nothing");
 	CHECK_EQ(sim_mrc_pages_for_rate(m, 0.0), 4, "no misses: the whole loop");
 	CHECK_EQ(sim_mrc_pages_for_rate(m, 1.0), 0, "any rate: no page at all");
 	CHECK_EQ(sim_mrc_pages_for_rate(m, 0.99), 4, "just under all: the whole loop");
+	sim_mrc_free(m);
+	/* EDMM: the first round's touches add the pages; only the later 8 miss */
+	CHECK_EQ(sim_mrc_build(t, true, &m), 0, "build the dynamic curve");
+	CHECK_EQ(sim_mrc_misses(m, 3), 8, "a dynamic loop misses from its second round");
+	CHECK_EQ(sim_mrc_misses(m, 0), 8, "first touches are no misses at any size");
 	sim_mrc_free(m);
 	sim_trace_close(t);
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,10 +64,14 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-static struct sim_size_answer *size_of(const char *path, double rate, double slowdown)
+static struct sim_size_answer *size_of(const char *path, double rate, double slowdown,
+				       bool dynamic)
 {
-	struct sim_size_params p = {
-		.trace_path = path, .target_rate = rate, .target_slowdown = slowdown, .jobs = 2};
+	struct sim_size_params p = {.trace_path = path,
+				    .target_rate = rate,
+				    .target_slowdown = slowdown,
+				    .jobs = 2,
+				    .dynamic = dynamic};
 	struct sim_size_answer *a = NULL;
 	char err[SIM_ERR_LEN] = "";
 	int ret = sim_size(&p, &a, err, sizeof(err));
@@ -78,7 +83,7 @@ static struct sim_size_answer *size_of(const char *path, double rate, double slo
 
 /* The trace's run at @max, by a sweep of one point over a scenario written
  * out as a user would. */
-static struct sim_sweep_point sweep_at(const char *trace, uint64_t max)
+static struct sim_sweep_point sweep_at(const char *trace, uint64_t max, bool dynamic)
 {
 	char text[512], err[SIM_ERR_LEN] = "";
 	struct sim_scenario *s = NULL;
@@ -87,8 +92,8 @@ static struct sim_sweep_point sweep_at(const char *trace, uint64_t max)
 
 	snprintf(text, sizeof(text),
 		 "[section 0]\nsize = 32M\n[cgroup /t]\nmax = 1M\n"
-		 "[enclave e]\ncgroup = /t\npattern = trace:%s\naccesses = %d\n",
-		 trace, 2 * ROUNDS * LOOP_PAGES);
+		 "[enclave e]\ncgroup = /t\npattern = trace:%s\naccesses = %d\n%s",
+		 trace, 2 * ROUNDS * LOOP_PAGES, dynamic ? "dynamic = on\n" : "");
 	CHECK_EQ(sim_scenario_new(&s), 0, "a scenario");
 	if (sim_scenario_parse(s, "t.ini", text, strlen(text), err, sizeof(err)) ||
 	    sim_scenario_finalize(s, err, sizeof(err)) ||
@@ -108,7 +113,7 @@ static struct sim_sweep_point sweep_at(const char *trace, uint64_t max)
 static void test_sim_size_targets_met_and_not_one_step_below(void **state)
 {
 	struct size_fx *fx = *state;
-	struct sim_size_answer *a = size_of(fx->path, 0.05, 1.2);
+	struct sim_size_answer *a = size_of(fx->path, 0.05, 1.2, false);
 	struct sim_sweep_point at, below;
 
 	CHECK_EQ(a->nr_pages, LOOP_PAGES + HOT_PAGES, "the trace's pages");
@@ -116,15 +121,15 @@ static void test_sim_size_targets_met_and_not_one_step_below(void **state)
 	CHECK(a->rate.found, "a limit meets the fault-rate target");
 	CHECK_EQ(a->rate.max % SIM_SIZE_GRID, 0, "on the grid");
 	CHECK(a->rate.max > SIM_SIZE_GRID, "with a grid limit below it");
-	at = sweep_at(fx->path, a->rate.max);
-	below = sweep_at(fx->path, a->rate.max - SIM_SIZE_GRID);
+	at = sweep_at(fx->path, a->rate.max, false);
+	below = sweep_at(fx->path, a->rate.max - SIM_SIZE_GRID, false);
 	CHECK(at.fault_rate <= 0.05, "the answer meets the target in a sweep of its own");
 	CHECK(below.fault_rate > 0.05, "16 pages below it does not");
 	CHECK_EQ(at.faults, a->rate.at.faults, "the figures printed are the sweep's");
 
 	CHECK(a->slowdown.found, "a limit meets the slowdown target");
-	at = sweep_at(fx->path, a->slowdown.max);
-	below = sweep_at(fx->path, a->slowdown.max - SIM_SIZE_GRID);
+	at = sweep_at(fx->path, a->slowdown.max, false);
+	below = sweep_at(fx->path, a->slowdown.max - SIM_SIZE_GRID, false);
 	CHECK(at.slowdown <= 1.2, "the answer meets the slowdown target");
 	CHECK(below.slowdown > 1.2, "16 pages below it does not");
 	sim_size_free(a);
@@ -133,7 +138,7 @@ static void test_sim_size_targets_met_and_not_one_step_below(void **state)
 static void test_sim_size_footprint_and_declared_size(void **state)
 {
 	struct size_fx *fx = *state;
-	struct sim_size_answer *a = size_of(fx->path, 0.01, 1.1);
+	struct sim_size_answer *a = size_of(fx->path, 0.01, 1.1, false);
 	struct sim_sweep_point fits;
 
 	/* 120 pages + SECS + 1 VA page. */
@@ -141,11 +146,30 @@ static void test_sim_size_footprint_and_declared_size(void **state)
 	CHECK_EQ(a->footprint, (LOOP_PAGES + HOT_PAGES + 2) * 4096, "the footprint");
 	CHECK_EQ(a->fits, 512 * 1024, "the grid limit over the footprint");
 	CHECK_EQ(a->declare, 512 * 1024, "the power of two over 120 pages");
-	fits = sweep_at(fx->path, a->fits);
+	fits = sweep_at(fx->path, a->fits, false);
 	CHECK_EQ(fits.faults, 0, "at the footprint the enclave never pages (v17)");
 	CHECK(a->knee_found, "the curve has a knee");
 	CHECK(a->knee.max > 0 && a->knee.max < a->fits, "below the footprint");
 	CHECK(a->nr_curve == a->fits / SIM_SIZE_GRID, "the curve covers the grid up to the fit");
+	sim_size_free(a);
+}
+
+/* An EDMM build: the same checks against sweeps of a dynamic enclave, whose
+ * first touches are EAUGs, not faults. */
+static void test_sim_size_dynamic_targets(void **state)
+{
+	struct size_fx *fx = *state;
+	struct sim_size_answer *a = size_of(fx->path, 0.05, 1.2, true);
+	struct sim_sweep_point at, below;
+
+	CHECK(a->dynamic, "the answer says it is an EDMM build's");
+	CHECK(a->rate.found, "a limit meets the fault-rate target");
+	at = sweep_at(fx->path, a->rate.max, true);
+	below = sweep_at(fx->path, a->rate.max - SIM_SIZE_GRID, true);
+	CHECK(at.fault_rate <= 0.05, "the answer meets the target in a dynamic sweep");
+	CHECK(below.fault_rate > 0.05, "16 pages below it does not");
+	CHECK_EQ(at.faults, a->rate.at.faults, "the figures are the dynamic sweep's");
+	CHECK_EQ(sweep_at(fx->path, a->fits, true).faults, 0, "at the footprint: no fault");
 	sim_size_free(a);
 }
 
@@ -185,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_size_targets_met_and_not_one_step_below),
 		cmocka_unit_test(test_sim_size_footprint_and_declared_size),
+		cmocka_unit_test(test_sim_size_dynamic_targets),
 		cmocka_unit_test(test_sim_size_refuses_bad_input),
 	};
 

@@ -151,3 +151,16 @@ int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes
 		opt ? name : arg, cmd);
 	return -1;
 }
+
+int tool_mkstemp(char *path, size_t len, const char *stem)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if ((size_t)snprintf(path, len, "%s/epcmm-%s-XXXXXX", dir, stem) >= len)
+		return -ENAMETOOLONG;
+	fd = mkstemp(path);
+	return fd < 0 ? -errno : fd;
+}

@@ -48,6 +48,8 @@ static void size_usage(FILE *f)
 		"  --json FILE           the answers and every point as JSON ('-': stdout)\n"
 		"  --plot FILE           the fault-rate curve with the answers marked\n"
 		"                        (.svg or .png; gnuplot)\n"
+		"  --dynamic             for an EDMM (SGX2) build: no pages added at build,\n"
+		"                        each EAUGed when first touched (not a fault)\n"
 		"  -o, --trace-out FILE  with a COMMAND: keep its trace in FILE\n"
 		"  -q, --quiet           no progress line\n"
 		"  -h, --help            this help\n"
@@ -60,7 +62,7 @@ struct size_opts {
 	const char *json, *plot, *trace_out;
 	double target_pct, target_slowdown;
 	long jobs;
-	bool quiet;
+	bool quiet, dynamic;
 };
 
 static int bad(const char *fmt, const char *arg)
@@ -68,7 +70,7 @@ static int bad(const char *fmt, const char *arg)
 	return tool_bad("size", fmt, arg);
 }
 
-enum { OPT_TARGET = 256, OPT_TARGET_SLOWDOWN, OPT_JSON, OPT_PLOT };
+enum { OPT_TARGET = 256, OPT_TARGET_SLOWDOWN, OPT_JSON, OPT_PLOT, OPT_DYNAMIC };
 
 static int parse_args(int argc, char **argv, struct size_opts *o)
 {
@@ -79,6 +81,7 @@ static int parse_args(int argc, char **argv, struct size_opts *o)
 		{"json", required_argument, NULL, OPT_JSON},
 		{"plot", required_argument, NULL, OPT_PLOT},
 		{"trace-out", required_argument, NULL, 'o'},
+		{"dynamic", no_argument, NULL, OPT_DYNAMIC},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -110,6 +113,9 @@ static int parse_args(int argc, char **argv, struct size_opts *o)
 			break;
 		case 'o':
 			o->trace_out = optarg;
+			break;
+		case OPT_DYNAMIC:
+			o->dynamic = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -171,8 +177,11 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 	char v[32], acc[32], l1[128], l2[128], goal[64];
 
 	sim_fmt_count(acc, sizeof(acc), a->nr_accesses);
-	fprintf(f, "epcmm size: %s: %s accesses to %llu pages\n\n", trace, acc,
+	fprintf(f, "epcmm size: %s: %s accesses to %llu pages\n", trace, acc,
 		(unsigned long long)a->nr_pages);
+	if (a->dynamic)
+		fprintf(f, "an EDMM build: no page added at build, each EAUGed at its first touch\n");
+	fputc('\n', f);
 	sim_fmt_size(v, sizeof(v), a->footprint);
 	snprintf(l1, sizeof(l1), "%llu pages + the SECS + %llu VA page%s",
 		 (unsigned long long)a->nr_pages, (unsigned long long)a->nr_va_pages,
@@ -241,6 +250,7 @@ static int size_json(FILE *f, const char *trace, const struct sim_size_answer *a
 	json_object_set_new(o, "accesses", json_integer((json_int_t)a->nr_accesses));
 	json_object_set_new(o, "pages", json_integer((json_int_t)a->nr_pages));
 	json_object_set_new(o, "va_pages", json_integer((json_int_t)a->nr_va_pages));
+	json_object_set_new(o, "dynamic", json_boolean(a->dynamic));
 	json_object_set_new(o, "footprint_bytes", json_integer((json_int_t)a->footprint));
 	json_object_set_new(o, "fits_max", json_integer((json_int_t)a->fits));
 	json_object_set_new(o, "declare_bytes", json_integer((json_int_t)a->declare));
@@ -278,21 +288,22 @@ static const struct sim_size_point *size_point_at(const struct sim_size_answer *
  * the curve's where there are some, the answers marked. */
 static int size_plot(const char *out, const char *trace, const struct sim_size_answer *a)
 {
-	char csv[] = "/tmp/epcmm-size-XXXXXX", err[SIM_ERR_LEN], title[256];
+	char csv[TOOL_TMP_PATH_MAX], err[SIM_ERR_LEN], title[256];
 	struct sim_plot_sweep_marks marks = {.knee_bytes = a->knee_found ? a->knee.max : 0,
 					     .target_bytes = a->rate.found ? a->rate.max : 0,
 					     .target_rate = a->target_rate,
 					     .unit = 1024,
 					     .unit_name = "KiB"};
-	int fd = mkstemp(csv), ret;
+	int fd = tool_mkstemp(csv, sizeof(csv), "size-plot"), ret;
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
 	if (!f) {
+		fprintf(stderr, "epcmm size: --plot: a temporary file: %s\n",
+			strerror(fd < 0 ? -fd : errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(csv);
 		}
-		fprintf(stderr, "epcmm size: --plot: a temporary file: %s\n", strerror(errno));
 		return -1;
 	}
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
@@ -336,6 +347,7 @@ static int size_answer(const struct size_opts *o, const char *path, const char *
 				    .target_rate = o->target_pct / 100,
 				    .target_slowdown = o->target_slowdown,
 				    .jobs = (unsigned)o->jobs,
+				    .dynamic = o->dynamic,
 				    .progress = size_progress,
 				    .progress_arg = &progress};
 	struct sim_size_answer *a = NULL;
@@ -373,15 +385,15 @@ static int size_answer(const struct size_opts *o, const char *path, const char *
 /* Record @cmd to a trace (o->trace_out, or a temporary file), then answer. */
 static int size_command(const struct size_opts *o, char **cmd)
 {
-	char tmp[] = "/tmp/epcmm-size-XXXXXX";
+	char tmp[TOOL_TMP_PATH_MAX];
 	const char *path = o->trace_out;
 	struct stat st;
 	int fd, status;
 
 	if (!path) {
-		fd = mkstemp(tmp);
+		fd = tool_mkstemp(tmp, sizeof(tmp), "size-trace");
 		if (fd < 0) {
-			fprintf(stderr, "epcmm size: a temporary trace file: %s\n", strerror(errno));
+			fprintf(stderr, "epcmm size: a temporary trace file: %s\n", strerror(-fd));
 			return TOOL_EXIT_FAILURE;
 		}
 		close(fd);

@@ -234,8 +234,8 @@ static int sweep_load(const struct sweep_opts *o, int nr, char **files,
 
 		if (sim_trace_probe(o->trace, &pages, &records, err, sizeof(err)) ||
 		    (fits = sim_size_grid_up(sim_size_footprint(pages)),
-		     sim_trace_scenario(o->trace, 2 * (p->to > fits ? p->to : fits), s, err,
-					sizeof(err))))
+		     sim_trace_scenario(o->trace, 2 * (p->to > fits ? p->to : fits), false, s,
+					err, sizeof(err))))
 			return bad("--trace: %s", err);
 	} else if (tool_load_scenario(nr, files, s)) {
 		return -1;
@@ -273,7 +273,7 @@ static int sweep_outputs(const struct sweep_opts *o, const struct sim_sweep_para
 			 const struct sim_scenario *s, const struct sim_sweep_result *r,
 			 struct sim_outfile **json_out, struct sim_outfile **csv_out)
 {
-	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-sweep-XXXXXX", title[256];
+	char err[SIM_ERR_LEN], tmp_csv[TOOL_TMP_PATH_MAX], title[256];
 	const char *csv_path = NULL;
 	struct sim_outfile *done;
 	bool tmp_made = false;
@@ -306,10 +306,11 @@ static int sweep_outputs(const struct sweep_opts *o, const struct sim_sweep_para
 		return 0;
 	}
 	if (!csv_path) {
-		int fd = mkstemp(tmp_csv);
+		int fd = tool_mkstemp(tmp_csv, sizeof(tmp_csv), "sweep-plot");
 
 		if (fd < 0) {
-			fprintf(stderr, "epcmm sweep: --plot: cannot make a temporary file\n");
+			fprintf(stderr, "epcmm sweep: --plot: a temporary file: %s\n",
+				strerror(-fd));
 			return -1;
 		}
 		close(fd);

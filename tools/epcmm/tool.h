@@ -53,6 +53,11 @@ int tool_opt_target_slowdown(const char *cmd, const char *arg, double *x);
  * @takes_value), else "unknown option". Return: -1. */
 int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes_value);
 
+/* A temporary file $TMPDIR/epcmm-@stem-XXXXXX (TMPDIR unset: /tmp), made
+ * with mkstemp() into @path (@len bytes). Return: its fd; -errno. */
+#define TOOL_TMP_PATH_MAX 4096
+int tool_mkstemp(char *path, size_t len, const char *stem);
+
 /* record.c: record @cmd under Valgrind into the trace file @out, as `epcmm
  * record -o OUT` does but with no summary; @prog names the command in
  * messages ("epcmm size"), @quiet: no progress line; the command's own

@@ -9,7 +9,9 @@
 #
 #   cd DIR_WITH_TEST_SGX && EPCMM_SOCKET=... run_epc_cg_selftests.sh
 #
-# Differences from the kernel's script: the kill case waits 0.1-0.6 s
+# Differences from the kernel's script: concurrent runs meet at a barrier
+# once their enclaves are built (the kernel's runs take minutes and overlap
+# by their length; ours take about a second), the kill case waits 0.1-0.6 s
 # instead of 1-5 s (runs take about a second here, not minutes), the leak
 # check polls up to 2 s instead of sleeping 2 s, and the memcg case (70)
 # runs only when the cgroups have a memory.max file (swapoff is not needed:
@@ -59,14 +61,19 @@ echo "sgx_epc $LARGE_MAX" >"$CG/$LARGE/misc.max" || ksft_skip "cannot set sgx_ep
 echo "sgx_epc $LARGER_MAX" >"$CG/$LARGER/misc.max" || ksft_skip "cannot set sgx_epc limits"
 
 # run_many CGROUP N: N concurrent runs of the workload in CGROUP; sets
-# NR_PASS and NR_FAIL. With KILL_ONE set, one run picked at random is
-# SIGKILLed after 0.1-0.6 s and not counted.
+# NR_PASS and NR_FAIL. The runs hold their enclaves at one moment (test_sgx's
+# TEST_SGX_BARRIER: each waits, enclave built or its failure cleaned up, until
+# all N are there), so "concurrent" holds on a loaded machine too. With
+# KILL_ONE set, one run picked at random is SIGKILLed after 0.1-0.6 s and not
+# counted (no barrier then: the victim would never arrive).
 run_many() {
-	local cg=$1 n=$2 pids=() victim=-1 i
+	local cg=$1 n=$2 pids=() victim=-1 i barrier=
 	NR_PASS=0
 	NR_FAIL=0
+	[ -n "${KILL_ONE:-}" ] || barrier=$(mktemp -d /tmp/epcmm-kselftest-barrier-XXXXXX)
 	for ((i = 0; i < n; i++)); do
-		CG_MOUNT=$CG "$CGEXEC" "$cg" $WORKLOAD >/dev/null 2>&1 &
+		TEST_SGX_BARRIER=${barrier:+$barrier:$n} CG_MOUNT=$CG "$CGEXEC" "$cg" \
+			$WORKLOAD >/dev/null 2>&1 &
 		pids+=($!)
 	done
 	if [ -n "${KILL_ONE:-}" ]; then
@@ -81,6 +88,7 @@ run_many() {
 			NR_FAIL=$((NR_FAIL + 1))
 		fi
 	done
+	[ -z "$barrier" ] || rm -rf "$barrier"
 }
 
 # 66: a limit below a capacity-sized enclave's VA pages: the run fails.

@@ -24,8 +24,17 @@
  * the kernel's test runs there; the mmap() of an address range no page backs
  * is a dynamic region. Each also checks that the misc.current of its cgroup
  * is back where it started once its enclave is gone.
+ *
+ * TEST_SGX_BARRIER=DIR:N makes the unclobbered_vdso tests of N concurrent
+ * runs overlap, whatever the scheduler does: once its enclave is built (or
+ * its build failed and the enclave is gone), a run puts a file in DIR and
+ * waits until DIR holds N, then runs and destroys. The cgroup selftest's "of
+ * 5 concurrent runs in 4 runs' room, one fails" depends on it: on a loaded
+ * machine a run could otherwise end before another began.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -77,6 +86,52 @@ static int put_get(struct ctx *x, uint64_t encl, uint64_t off)
 	return 0;
 }
 
+/* Files in @dir, "." and ".." left out; -1 if it cannot be read. */
+static int barrier_count(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp)))
+		n += strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	closedir(dp);
+	return n;
+}
+
+/* TEST_SGX_BARRIER=DIR:N (see the top of the file): arrive, and wait for
+ * the other runs, at most BARRIER_WAIT_S. */
+#define BARRIER_WAIT_S 300
+static void barrier_wait(void)
+{
+	const char *env = getenv("TEST_SGX_BARRIER");
+	char dir[4096], mine[4200];
+	const char *colon;
+	int n, fd;
+
+	if (!env || !(colon = strrchr(env, ':')) || (n = atoi(colon + 1)) < 1 ||
+	    (size_t)(colon - env) >= sizeof(dir))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(colon - env), env);
+	snprintf(mine, sizeof(mine), "%s/%d", dir, (int)getpid());
+	fd = open(mine, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "test_sgx: barrier %s: %s\n", mine, strerror(errno));
+		return;
+	}
+	close(fd);
+	for (int ms = 0; barrier_count(dir) < n; ms += 10) {
+		if (ms >= BARRIER_WAIT_S * 1000) {
+			fprintf(stderr, "test_sgx: barrier %s: %d runs did not arrive in %d s\n",
+				dir, n, BARRIER_WAIT_S);
+			return;
+		}
+		usleep(10000);
+	}
+}
+
 /* An enclave of one code page and @heap bytes of heap; MAGIC put at the
  * heap's first and last page. */
 static int run_enclave(struct ctx *x, uint64_t heap)
@@ -85,22 +140,24 @@ static int run_enclave(struct ctx *x, uint64_t heap)
 	int ret;
 
 	ret = epcmm_encl_create(x->c, size, &encl);
-	if (ret)
+	if (ret) {
+		barrier_wait();
 		return fail(x, "ECREATE", ret);
+	}
 	ret = epcmm_encl_add_pages(x->c, encl, 0, size / PAGE, NULL);
-	if (ret) {
+	if (ret)
 		fail(x, "EADD", ret);
-		goto out;
-	}
-	ret = epcmm_encl_init(x->c, encl);
-	if (ret) {
+	else if ((ret = epcmm_encl_init(x->c, encl)))
 		fail(x, "EINIT", ret);
-		goto out;
+	if (ret) { /* what it holds goes before it waits, so the others can finish */
+		epcmm_encl_destroy(x->c, encl);
+		barrier_wait();
+		return -1;
 	}
+	barrier_wait();
 	ret = put_get(x, encl, PAGE);
 	if (!ret)
 		ret = put_get(x, encl, size - PAGE);
-out:
 	epcmm_encl_destroy(x->c, encl);
 	return ret ? -1 : 0;
 }

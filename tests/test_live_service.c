@@ -10,6 +10,10 @@
  * must bring STOPPING=1, exit status 0, the mount gone and the socket file
  * removed. That case needs root and /dev/fuse (skipped otherwise).
  *
+ * `epcmm status --format openmetrics --interval 1 --output FILE` against a
+ * daemon (no root needed): the file is written whole, and SIGTERM ends the
+ * command with status 0 and no temporary file left beside it.
+ *
  * Then bad settings files (no root needed): an unknown key, a bad size, a
  * bad number, a key twice, a missing file, a mount under /sys/fs/cgroup (in
  * the host's mount namespace) —
@@ -34,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -358,6 +363,79 @@ static void test_live_service_unit(void **state)
 	free(unit_text);
 }
 
+/* Bind an abstract datagram socket named @name ("@..."). Return: its fd. */
+static int notify_listen(const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0, "the notify socket");
+	memcpy(sa.sun_path + 1, name + 1, strlen(name) - 1);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sa,
+		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name))),
+		 0, "bind the notify socket");
+	return fd;
+}
+
+/* `epcmm status --format openmetrics --interval 1 --output FILE` against a
+ * daemon (a socket only: no root needed): FILE appears whole, in the format,
+ * and SIGTERM ends the command with status 0 and no temporary file left. */
+static void test_live_service_metrics_file(void **state)
+{
+	char sock[256], prom[256], log[256], slog[256], notify[64], msg[64], *text;
+	char *daemon_argv[] = {(char *)epcmm(), "daemon", "--socket", sock, "--epc", "4M", NULL};
+	char *status_argv[] = {(char *)epcmm(), "status", "--socket", sock, "--format", "openmetrics",
+			       "--interval", "1", "--output", prom, NULL};
+	struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	pid_t daemon, status;
+	int fd, waited = 0;
+
+	(void)state;
+	if (!epcmm())
+		skip();
+	snprintf(sock, sizeof(sock), "%s/m.sock", tmpdir);
+	snprintf(prom, sizeof(prom), "%s/epcmm.prom", tmpdir);
+	snprintf(log, sizeof(log), "%s/m-daemon.log", tmpdir);
+	snprintf(slog, sizeof(slog), "%s/m-status.log", tmpdir);
+	snprintf(notify, sizeof(notify), "@epcmm-test-metrics-%d", (int)getpid());
+	fd = notify_listen(notify);
+	daemon = spawn(daemon_argv, notify, log);
+	if (notify_wait(fd, msg, sizeof(msg)) < 0 || strcmp(msg, "READY=1")) {
+		kill(daemon, SIGKILL);
+		wait_exit(daemon);
+		fail_msg("the daemon did not say READY=1; it said:\n%s", slurp(log));
+	}
+	status = spawn(status_argv, NULL, slog);
+	/* the first report is written at once; wait for it (not for a time) */
+	while (access(prom, F_OK) && waited < SERVICE_WAIT_MS) {
+		nanosleep(&tick, NULL);
+		waited += 10;
+	}
+	text = slurp(prom);
+	CHECK(text != NULL, "the status command wrote its file");
+	CHECK(!strncmp(text, "# HELP epcmm_", 13), "the file starts with a HELP line");
+	CHECK(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"),
+	      "the file is whole: it ends in # EOF");
+	CHECK(strstr(text, "\nepcmm_epc_total_bytes 4194304\n") != NULL, "the daemon's 4M EPC");
+	CHECK(strstr(text, "\nepcmm_cgroup_usage_bytes{cgroup=\"/\"} ") != NULL,
+	      "the root cgroup's usage");
+	free(text);
+	CHECK_EQ(kill(status, SIGTERM), 0, "SIGTERM to the status command");
+	CHECK_EQ(wait_exit(status), 0, "the status command exits 0 on SIGTERM");
+	text = slurp(prom);
+	CHECK(text != NULL && strstr(text, "# EOF\n") != NULL, "the file is still whole");
+	free(text);
+	CHECK_EQ(kill(daemon, SIGTERM), 0, "SIGTERM to the daemon");
+	CHECK_EQ(wait_exit(daemon), 0, "the daemon exits 0");
+	close(fd);
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q 'epcmm.prom.tmp'", tmpdir);
+		CHECK(system(cmd) != 0, "no temporary file is left beside the file");
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -377,6 +455,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_service_config_refused),
+		cmocka_unit_test(test_live_service_metrics_file),
 		cmocka_unit_test(test_live_service_unit),
 	};
 

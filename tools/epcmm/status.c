@@ -181,8 +181,15 @@ static int status_write_file(struct status_opts *o)
 	char err[512];
 	struct sim_outfile *out;
 	struct live_view *v;
-	int ret = status_take(o, &v);
+	sigset_t set;
+	int ret;
 
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	ret = status_take(o, &v);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (ret)
 		return -1;
 	ret = sim_outfile_open(o->output, &out, err, sizeof(err));
@@ -199,8 +206,11 @@ static int status_write_file(struct status_opts *o)
 }
 
 /* --interval: a report every @o->interval seconds until SIGTERM or SIGINT
- * (blocked and waited for, so a signal never cuts a write short: the file
- * is always whole). A daemon that does not answer is said on stderr and
+ * (blocked and waited for while the file is written and between reports,
+ * so a signal never cuts a write short: the file is always whole, no
+ * temporary file is left, and the exit status is 0; while the daemon is
+ * asked, which may hang with it, they are let through and end the command
+ * at once, the file untouched). A daemon that does not answer is said on stderr and
  * the file left as it was (its mtime shows it is stale); the next interval
  * tries again. A file that cannot be written ends it. */
 static int status_loop(struct status_opts *o)

@@ -507,6 +507,15 @@ static void test_sim_cli_sweep_trace(void **state)
 	if (!strstr(out, "from 64 KiB to 320 KiB, 5 limits"))
 		fail_msg("--max auto stops at the footprint of /a's enclave:\n%s", out);
 	free(out);
+	assert_int_equal(run("printf '[section 0]\\nsize = 4M\\n[cgroup /empty]\\n[enclave e]\\n"
+			     "size = 64K\\naccesses = 100\\n' > "
+			     "/tmp/epcmm-cli-auto.ini && " EPCMM
+			     " sweep -q /tmp/epcmm-cli-auto.ini --cgroup /empty 2>&1",
+			     &out),
+			 2);
+	if (!strstr(out, "epcmm sweep: --max auto: /empty has no enclave to size the limits by"))
+		fail_msg("--max auto with no enclave:\n%s", out);
+	free(out);
 	unlink("/tmp/epcmm-cli-auto.ini");
 }
 
@@ -528,9 +537,22 @@ static void test_sim_cli_size_trace(void **state)
 	    !strstr(out, "declare      512 KiB"))
 		fail_msg("the answer:\n%s", out);
 	free(out);
-	assert_int_equal(run(EPCMM " size -q --dynamic tests/data/loop.trace", &out), 0);
+	/* (120 EAUGs in 7,680 accesses: the default 1.1x is out of reach, 200x is not) */
+	assert_int_equal(run(EPCMM " size -q --dynamic --target-slowdown 200 tests/data/loop.trace",
+			     &out),
+			 0);
 	if (!strstr(out, "an EDMM build: no page added at build, each EAUGed at its first touch"))
 		fail_msg("--dynamic says so:\n%s", out);
+	free(out);
+	/* EAUGs cost something at every limit: no limit is 1.0x */
+	assert_int_equal(run(EPCMM " size -q --dynamic --target-slowdown 1 tests/data/loop.trace "
+				   "2>&1",
+			     &out),
+			 1);
+	if (!strstr(out, "slowdown     none       no misc.max up to 4x the footprint has") ||
+	    !strstr(out, "epcmm size: no misc.max up to 4x the footprint meets the slowdown "
+			 "target"))
+		fail_msg("a target no limit meets:\n%s", out);
 	free(out);
 	assert_int_equal(run(EPCMM " size -q --json - tests/data/loop.trace", &out), 0);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

@@ -54,8 +54,8 @@ static void size_usage(FILE *f)
 		"  -q, --quiet           no progress line\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"exit status: 0 answered (a target no limit meets is said so); 1 the\n"
-		"command or the recording failed; 2 bad usage or a bad trace.\n");
+		"exit status: 0 answered; 1 a target no limit meets (the rest is answered),\n"
+		"or the command or the recording failed; 2 bad usage or a bad trace.\n");
 }
 
 struct size_opts {
@@ -378,6 +378,12 @@ static int size_answer(const struct size_opts *o, const char *path, const char *
 		status = TOOL_EXIT_FAILURE;
 	if (o->plot && size_plot(o->plot, name, a))
 		status = TOOL_EXIT_FAILURE;
+	if (!a->rate.found || !a->slowdown.found) {
+		fprintf(stderr, "epcmm size: no misc.max up to %dx the footprint meets the %s target\n",
+			SIM_SIZE_MAX_FACTOR,
+			!a->rate.found ? "fault-rate" : "slowdown");
+		status = TOOL_EXIT_FAILURE;
+	}
 	sim_size_free(a);
 	return status;
 }

@@ -20,6 +20,7 @@
 
 #include "daemon.h"
 #include "fusefs.h"
+#include "say.h"
 #include "session.h"
 
 #define DAEMON_BACKLOG 64
@@ -48,17 +49,6 @@ struct daemon {
 	int nr_conns;
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "epcmm daemon: %s\n", line);
-}
 
 /*
  * Tell systemd how the service is (sd_notify(3)'s protocol, without
@@ -79,7 +69,7 @@ static void notify_systemd(const char *msg)
 		return;
 	n = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path)) {
-		say("NOTIFY_SOCKET=%s: not a socket path; not telling systemd %s", path, msg);
+		live_say("NOTIFY_SOCKET=%s: not a socket path; not telling systemd %s", path, msg);
 		return;
 	}
 	memcpy(sa.sun_path, path, n);
@@ -88,7 +78,7 @@ static void notify_systemd(const char *msg)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
 			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
-		say("cannot tell systemd %s through %s: %s", msg, path, strerror(errno));
+		live_say("cannot tell systemd %s through %s: %s", msg, path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 }
@@ -170,7 +160,7 @@ static void conn_serve(struct conn *c)
 		if (send_reply(c->fd, &rh, &out))
 			break;
 		if (ret) {
-			say("client %d: malformed request (type %u, %u bytes): %s; closing it",
+			live_say("client %d: malformed request (type %u, %u bytes): %s; closing it",
 			    (int)c->pid, h.type, h.len, strerror(-ret));
 			break;
 		}
@@ -222,7 +212,7 @@ static int accept_refuse_one(struct daemon *d, int lfd, int err)
 	if (fd < 0)
 		return -EMFILE;
 	if (d->nr_refused++ == 0 || d->nr_refused % 100 == 0)
-		say("out of file descriptors (%s): closed a new client unserved, %" PRIu64
+		live_say("out of file descriptors (%s): closed a new client unserved, %" PRIu64
 		    " so far; raise the limit (ulimit -n, LimitNOFILE=)",
 		    strerror(err), d->nr_refused);
 	return 0;
@@ -248,12 +238,12 @@ static int accept_one(struct daemon *d, int lfd)
 		return 0; /* the client went away (ECONNABORTED), EINTR, EAGAIN */
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
-		say("a client without credentials: %s; closing it", strerror(errno));
+		live_say("a client without credentials: %s; closing it", strerror(errno));
 		close(fd);
 		return 0;
 	}
 	if (cred.uid != 0 && cred.uid != getuid()) {
-		say("refused client pid %d: uid %u is neither root nor the daemon's (%u)",
+		live_say("refused client pid %d: uid %u is neither root nor the daemon's (%u)",
 		    (int)cred.pid, (unsigned)cred.uid, (unsigned)getuid());
 		close(fd);
 		return 0;
@@ -270,7 +260,7 @@ static int accept_one(struct daemon *d, int lfd)
 	if (!ret)
 		live_session_watch_peer(c->s, fd);
 	if (ret) {
-		say("client %d: no session: %s", (int)cred.pid, strerror(-ret));
+		live_say("client %d: no session: %s", (int)cred.pid, strerror(-ret));
 		close(fd);
 		free(c);
 		return 0;
@@ -287,7 +277,7 @@ static int accept_one(struct daemon *d, int lfd)
 	ret = pthread_create(&tid, &attr, conn_thread, c);
 	pthread_attr_destroy(&attr);
 	if (ret) {
-		say("client %d: no thread: %s", (int)cred.pid, strerror(ret));
+		live_say("client %d: no thread: %s", (int)cred.pid, strerror(ret));
 		shutdown(fd, SHUT_RDWR);
 		conn_thread(c); /* closes and frees it */
 	}
@@ -331,7 +321,7 @@ static int clear_stale_socket(const struct sockaddr_un *sa)
 	if (lstat(sa->sun_path, &st))
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		say("%s exists and is not a socket; not replacing it", sa->sun_path);
+		live_say("%s exists and is not a socket; not replacing it", sa->sun_path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -340,14 +330,14 @@ static int clear_stale_socket(const struct sockaddr_un *sa)
 	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
 	close(fd);
 	if (!ret) {
-		say("another daemon is listening on %s", sa->sun_path);
+		live_say("another daemon is listening on %s", sa->sun_path);
 		return -EADDRINUSE;
 	}
 	if (ret != -ECONNREFUSED) {
-		say("cannot tell whether %s is in use: %s", sa->sun_path, strerror(-ret));
+		live_say("cannot tell whether %s is in use: %s", sa->sun_path, strerror(-ret));
 		return ret;
 	}
-	say("removing the stale socket %s (nobody listens on it)", sa->sun_path);
+	live_say("removing the stale socket %s (nobody listens on it)", sa->sun_path);
 	return unlink(sa->sun_path) && errno != ENOENT ? -errno : 0;
 }
 
@@ -359,7 +349,7 @@ static int listen_on(const char *path, struct stat *st)
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		say("socket path too long: %s", path);
+		live_say("socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
@@ -377,7 +367,7 @@ static int listen_on(const char *path, struct stat *st)
 	}
 	if (ret || chmod(path, 0600) || listen(fd, DAEMON_BACKLOG) || lstat(path, st)) {
 		ret = ret ? ret : -errno;
-		say("cannot listen on %s: %s", path, strerror(-ret));
+		live_say("cannot listen on %s: %s", path, strerror(-ret));
 		close(fd);
 		return ret;
 	}
@@ -411,7 +401,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ret = epc_create(o->cfg, &epc);
 	if (ret) {
-		say("cannot create the EPC: %s", strerror(-ret));
+		live_say("cannot create the EPC: %s", strerror(-ret));
 		goto out_free;
 	}
 	epc_sanitize_wait(epc);
@@ -426,16 +416,16 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	if (o->mount_dir) {
 		ret = live_fuse_mount(d->srv.cgfs, o->mount_dir, &fuse);
 		if (ret) {
-			say("cannot mount the cgroupfs on %s: %s", o->mount_dir,
+			live_say("cannot mount the cgroupfs on %s: %s", o->mount_dir,
 			    ret == -EOPNOTSUPP ? "this build has no libfuse3" : strerror(-ret));
 			goto out_listen;
 		}
 	}
-	say("serving on %s%s%s", o->socket_path, o->mount_dir ? ", cgroupfs on " : "",
+	live_say("serving on %s%s%s", o->socket_path, o->mount_dir ? ", cgroupfs on " : "",
 	    o->mount_dir ? o->mount_dir : "");
 	notify_systemd("READY=1");
 	if (o->ready_fd >= 0 && write(o->ready_fd, "r", 1) != 1)
-		say("cannot signal readiness: %s", strerror(errno));
+		live_say("cannot signal readiness: %s", strerror(errno));
 	for (int backoff = 0;;) {
 		struct pollfd p[2] = {{.fd = o->stop_fd, .events = POLLIN},
 				      {.fd = lfd, .events = POLLIN}};
@@ -454,7 +444,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	}
 	notify_systemd("STOPPING=1");
 	pthread_mutex_lock(&d->lock);
-	say("shutting down: closing %d client(s)", d->nr_conns);
+	live_say("shutting down: closing %d client(s)", d->nr_conns);
 	pthread_mutex_unlock(&d->lock);
 	ret = 0;
 	close(lfd);

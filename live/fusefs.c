@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fusefs.h"
+#include "say.h"
 
 #ifndef EPCMM_HAVE_FUSE
 
@@ -414,17 +415,6 @@ static void inval_entry(void *arg, uint64_t parent, const char *name)
 
 /* ------------------------------------------------ a dead mount of ours */
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "epcmm daemon: %s\n", line);
-}
 
 /* mountinfo writes ' ', '\t', '\n' and '\\' as \ooo: undo it in place. */
 static void mountinfo_unescape(char *s)
@@ -557,7 +547,7 @@ static void stale_mounts_detach(const char *dir)
 			return;
 		point = mount_point(dir);
 		if (!point || !mount_is_ours(point)) {
-			say("%s: a dead mount is in the way (its FUSE connection is gone), and it "
+			live_say("%s: a dead mount is in the way (its FUSE connection is gone), and it "
 			    "is not a cgroupfs of this user's: left alone",
 			    point ? point : dir);
 			free(point);
@@ -565,11 +555,11 @@ static void stale_mounts_detach(const char *dir)
 		}
 		ret = detach(point);
 		if (ret)
-			say("%s: the dead cgroupfs mount of an earlier daemon is still there and "
+			live_say("%s: the dead cgroupfs mount of an earlier daemon is still there and "
 			    "cannot be detached: %s",
 			    point, strerror(-ret));
 		else
-			say("%s: detached the dead cgroupfs mount of an earlier daemon (its FUSE "
+			live_say("%s: detached the dead cgroupfs mount of an earlier daemon (its FUSE "
 			    "connection was gone)",
 			    point);
 		free(point);

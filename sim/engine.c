@@ -1258,6 +1258,14 @@ static int run_threads(struct engine *eng)
 		}
 		if (eng->p->progress && polls % (THREADS_POLL_NS / poll_ns) == 0)
 			eng->p->progress(eng->p->progress_arg, done, eng->total_accesses);
+		/* The threads may have finished after @done was read: what became
+		 * due since fires now, at the final count (an event the run reached
+		 * is never skipped); one that starts an enclave keeps the run going. */
+		if (all && !ret && !atomic_load(&eng->stop) && atomic_load(&eng->done) != done &&
+		    events_check(eng, atomic_load(&eng->done), threads_jump(eng)))
+			atomic_store(&eng->stop, true);
+		if (all && atomic_load(&eng->active) > 0)
+			all = false;
 		if (all || atomic_load(&eng->stop))
 			break;
 		nanosleep(&poll, NULL);

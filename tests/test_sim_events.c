@@ -210,8 +210,11 @@ static void test_sim_events_memory_max_cut_oom_kills_threads(void **state)
 	"[event up]\nat = 30k\nenclave = web\naction = start\n"                                    \
 	"[event down]\nat = 50k\nenclave = web\naction = stop\n"
 
-/* What holds in both modes (in threads mode a busy machine may pass both
- * counts before the sampling thread looks: web may then not run at all). */
+/* What holds in both modes. In threads mode the sampling thread fires the
+ * events when it looks: on a busy machine it may pass both counts before
+ * then (web does not run at all), or look only after web made all its
+ * accesses (web is stopped when it is done already), so how much web ran is
+ * checked in deterministic mode only. */
 static struct run expect_start_stop(const char *mode)
 {
 	struct run run = run_text(START_STOP_SCENARIO, mode, false);
@@ -220,7 +223,8 @@ static struct run expect_start_stop(const char *mode)
 	CHECK(event_named(run.r, "up")->fired, "the start fired");
 	CHECK(event_named(run.r, "down")->fired, "the stop fired");
 	CHECK(web->stopped, "web's result says it was stopped");
-	CHECK(web->accesses < 100000, "web ran between its events only");
+	if (!strcmp(mode, "deterministic"))
+		CHECK(web->accesses < 100000, "web ran between its events only");
 	CHECK_EQ(run.r->cgroups[2].current, 0, "its cgroup holds nothing once it was stopped");
 	CHECK_EQ(run.r->enclaves[0].accesses, 100000, "base made all its accesses");
 	return run;

@@ -30,8 +30,8 @@
 #include "bench.h"
 #include "epc.h"
 
-#define NODE_PAGES 16384u
-#define PCP_BATCH  32u
+#define NODE_PAGES   16384u
+#define PCP_BATCH    32u
 #define QUIET_ON_CPU 0.95 /* a cell's threads on a CPU this share of the wall time, or more */
 
 static _Atomic uint64_t nr_failed;
@@ -331,8 +331,7 @@ static void print_scaling(const struct bench_opts *o, const char *what, struct c
 	double cpu = 2 / bench_ratio(o, &two->c, &one->c, false);
 	double wall = bench_ratio(o, &two->c, &one->c, true);
 
-	printf("    %-28s %.2fx %-8s (wall clock: %.2fx)\n", what, cpu, verdict(cpu >= 1.8),
-	       wall);
+	printf("    %-28s %.2fx %-8s (wall clock: %.2fx)\n", what, cpu, verdict(cpu >= 1.8), wall);
 }
 
 /* Issue 17's targets (DESIGN §8), each a ratio of cells of one run. */
@@ -398,10 +397,12 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {.runs = 5, .run_seconds = 0.25};
-	static const char *const pair_names[NR_ROWS] = {
-		"uncharged (epc__mm_alloc/free)", "public, no accounting (NONE)",
-		"charged, root (depth 0)",	  "charged, depth 1",
-		"charged, depth 3",		  "charged, depth 8"};
+	static const char *const pair_names[NR_ROWS] = {"uncharged (epc__mm_alloc/free)",
+							"public, no accounting (NONE)",
+							"charged, root (depth 0)",
+							"charged, depth 1",
+							"charged, depth 3",
+							"charged, depth 8"};
 	static const char *const misc_names[NR_DEPTHS] = {"root (depth 0)", "depth 1", "depth 3",
 							  "depth 8"};
 	static struct ctx ctxs[NR_DEPTHS][NR_MODES], off[SAME + 1];

@@ -84,12 +84,10 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every grid limit the curve covers, simulated: sim_size()'s scenario
- * through sim_size() itself is not reachable, so a sweep of one scenario
- * written out as a user would. */
+/* Every grid limit the curve covers, simulated on sim_size()'s scenario. */
 static int compare(const char *path, const struct sim_size_answer *a, unsigned jobs)
 {
-	char text[1024], err[SIM_ERR_LEN];
+	char err[SIM_ERR_LEN];
 	struct sim_scenario *s = NULL;
 	struct sim_sweep_result *r = NULL;
 	double *ratios = calloc(a->nr_curve, sizeof(*ratios));
@@ -99,22 +97,14 @@ static int compare(const char *path, const struct sim_size_answer *a, unsigned j
 		first++;
 	if (!ratios || first + 2 > a->nr_curve)
 		return free(ratios), 0;
-	snprintf(text, sizeof(text),
-		 "[section 0]\nsize = %llu\n[cgroup /size]\nmax = max\n"
-		 "[enclave trace]\ncgroup = /size\npattern = trace:%s\naccesses = %llu\n",
-		 (unsigned long long)(8 * a->fits + (32ull << 20)), path,
-		 (unsigned long long)a->nr_accesses);
-	if (sim_scenario_new(&s) || sim_scenario_parse(s, "compare", text, strlen(text), err,
-						       sizeof(err)) ||
-	    sim_scenario_finalize(s, err, sizeof(err)) ||
-	    sim_scenario_check_traces(s, err, sizeof(err))) {
+	if (sim_trace_scenario(path, 2 * SIM_SIZE_MAX_FACTOR * a->fits, false, &s, err,
+			       sizeof(err))) {
 		fprintf(stderr, "bench_size: --compare: %s\n", err);
-		sim_scenario_free(s);
 		free(ratios);
 		return -1;
 	}
 	struct sim_sweep_params p = {.scenario = s,
-				     .cgroup = "/size",
+				     .cgroup = SIM_TRACE_CGROUP,
 				     .from = a->curve[first].max,
 				     .to = a->curve[a->nr_curve - 1].max,
 				     .steps = a->nr_curve - first,

@@ -41,14 +41,13 @@ struct conn {
 
 struct daemon {
 	struct live_server srv;
-	int reserve_fd;	    /* main thread only: /dev/null, spent on EMFILE */
-	uint64_t nr_refused; /* main thread only: clients closed for want of fds */
+	int reserve_fd;	      /* main thread only: /dev/null, spent on EMFILE */
+	uint64_t nr_refused;  /* main thread only: clients closed for want of fds */
 	pthread_mutex_t lock; /* protects @conns, @nr_conns */
 	pthread_cond_t done;  /* signalled when @nr_conns drops to 0 */
 	struct conn *conns;
 	int nr_conns;
 };
-
 
 /*
  * Tell systemd how the service is (sd_notify(3)'s protocol, without
@@ -161,7 +160,7 @@ static void conn_serve(struct conn *c)
 			break;
 		if (ret) {
 			live_say("client %d: malformed request (type %u, %u bytes): %s; closing it",
-			    (int)c->pid, h.type, h.len, strerror(-ret));
+				 (int)c->pid, h.type, h.len, strerror(-ret));
 			break;
 		}
 	}
@@ -213,8 +212,8 @@ static int accept_refuse_one(struct daemon *d, int lfd, int err)
 		return -EMFILE;
 	if (d->nr_refused++ == 0 || d->nr_refused % 100 == 0)
 		live_say("out of file descriptors (%s): closed a new client unserved, %" PRIu64
-		    " so far; raise the limit (ulimit -n, LimitNOFILE=)",
-		    strerror(err), d->nr_refused);
+			 " so far; raise the limit (ulimit -n, LimitNOFILE=)",
+			 strerror(err), d->nr_refused);
 	return 0;
 }
 
@@ -244,7 +243,7 @@ static int accept_one(struct daemon *d, int lfd)
 	}
 	if (cred.uid != 0 && cred.uid != getuid()) {
 		live_say("refused client pid %d: uid %u is neither root nor the daemon's (%u)",
-		    (int)cred.pid, (unsigned)cred.uid, (unsigned)getuid());
+			 (int)cred.pid, (unsigned)cred.uid, (unsigned)getuid());
 		close(fd);
 		return 0;
 	}
@@ -417,12 +416,13 @@ int live_daemon_run(const struct live_daemon_opts *o)
 		ret = live_fuse_mount(d->srv.cgfs, o->mount_dir, &fuse);
 		if (ret) {
 			live_say("cannot mount the cgroupfs on %s: %s", o->mount_dir,
-			    ret == -EOPNOTSUPP ? "this build has no libfuse3" : strerror(-ret));
+				 ret == -EOPNOTSUPP ? "this build has no libfuse3"
+						    : strerror(-ret));
 			goto out_listen;
 		}
 	}
 	live_say("serving on %s%s%s", o->socket_path, o->mount_dir ? ", cgroupfs on " : "",
-	    o->mount_dir ? o->mount_dir : "");
+		 o->mount_dir ? o->mount_dir : "");
 	notify_systemd("READY=1");
 	if (o->ready_fd >= 0 && write(o->ready_fd, "r", 1) != 1)
 		live_say("cannot signal readiness: %s", strerror(errno));

@@ -415,7 +415,6 @@ static void inval_entry(void *arg, uint64_t parent, const char *name)
 
 /* ------------------------------------------------ a dead mount of ours */
 
-
 /* mountinfo writes ' ', '\t', '\n' and '\\' as \ooo: undo it in place. */
 static void mountinfo_unescape(char *s)
 {
@@ -547,21 +546,22 @@ static void stale_mounts_detach(const char *dir)
 			return;
 		point = mount_point(dir);
 		if (!point || !mount_is_ours(point)) {
-			live_say("%s: a dead mount is in the way (its FUSE connection is gone), and it "
-			    "is not a cgroupfs of this user's: left alone",
-			    point ? point : dir);
+			live_say("%s: a dead mount is in the way (its FUSE connection is gone), "
+				 "and it is not a cgroupfs of this user's: left alone",
+				 point ? point : dir);
 			free(point);
 			return;
 		}
 		ret = detach(point);
 		if (ret)
-			live_say("%s: the dead cgroupfs mount of an earlier daemon is still there and "
-			    "cannot be detached: %s",
-			    point, strerror(-ret));
+			live_say("%s: the dead cgroupfs mount of an earlier daemon is still there "
+				 "and cannot be detached: %s",
+				 point, strerror(-ret));
 		else
-			live_say("%s: detached the dead cgroupfs mount of an earlier daemon (its FUSE "
-			    "connection was gone)",
-			    point);
+			live_say("%s: detached the dead cgroupfs mount of an earlier daemon (its "
+				 "FUSE "
+				 "connection was gone)",
+				 point);
 		free(point);
 		if (ret)
 			return;

@@ -300,8 +300,8 @@ static int encl_add_pages(struct live_session *s, void *e, uint64_t offset, uint
  */
 static int do_encl_add(struct live_session *s, struct epcmm_rd *r, bool has_secinfo)
 {
-	uint64_t id, offset, nr, secinfo = EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W |
-					   EPC_SECINFO_X;
+	uint64_t id, offset, nr,
+		secinfo = EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_X;
 	const uint8_t *data;
 	void *e;
 	int ret;

@@ -16,10 +16,10 @@
 #include "engine.h"
 #include "pattern.h"
 
-#define THREADS_FLUSH	      256	/* threads mode: accesses between updates of the total */
-#define THREADS_POLL_NS	      20000000L /* threads mode: the main thread's sampling period */
-#define THREADS_START_POLL_NS 200000L	/* a delayed enclave's wait for its start */
-#define THREADS_EVENT_POLL_NS 2000000L	/* the sampling thread's period while events may fire */
+#define THREADS_FLUSH	      256	  /* threads mode: accesses between updates of the total */
+#define THREADS_POLL_NS	      20000000L	  /* threads mode: the main thread's sampling period */
+#define THREADS_START_POLL_NS 200000L	  /* a delayed enclave's wait for its start */
+#define THREADS_EVENT_POLL_NS 2000000L	  /* the sampling thread's period while events may fire */
 #define EVENT_KILL_PREFIX     "oom-kill:" /* an OOM kill in the timeline's event column */
 #define PROGRESS_EVERY	      (1u << 16)
 #define TRIM_CHUNK	      64   /* pages per EMODT / EREMOVE call of a trim */
@@ -157,6 +157,11 @@ uint64_t sim_cost_cycles(const struct sim_cost *c, uint64_t accesses, uint64_t f
 	return accesses * c->access + faults * c->fault + evicted * c->ewb + reloaded * c->eldu;
 }
 
+double sim_cost_fault_weight(const struct sim_cost *c)
+{
+	return c->access ? (double)(c->fault + c->ewb + c->eldu) / (double)c->access : 0;
+}
+
 uint64_t sim_cost_edmm_cycles(const struct sim_cost *c, uint64_t augmented, uint64_t trimmed)
 {
 	return augmented * c->eaug + trimmed * c->trim;
@@ -171,8 +176,7 @@ static double cycles_to_seconds(const struct engine *eng, uint64_t cycles)
 
 /* Write scenario cgroup @i's misc.max or memory.max (@which), @limit bytes
  * or SIM_UNLIMITED. Return: 0; -errno (recorded). */
-static int cgroup_set_limit(struct engine *eng, int i, enum sim_event_action which,
-			    uint64_t limit)
+static int cgroup_set_limit(struct engine *eng, int i, enum sim_event_action which, uint64_t limit)
 {
 	const char *file = which == SIM_EVENT_MISC_MAX ? "misc.max" : "memory.max";
 	const char *prefix = which == SIM_EVENT_MISC_MAX ? "sgx_epc " : "";
@@ -1291,8 +1295,8 @@ static int collect_events(struct engine *eng, struct sim_result *r)
 	r->nr_events = eng->nr_log;
 	for (int i = 0; i < eng->nr_events; i++)
 		if (!eng->events[i].fired)
-			r->events[r->nr_events++] = (struct sim_event_result){
-				.event = eng->events[i].ev};
+			r->events[r->nr_events++] =
+				(struct sim_event_result){.event = eng->events[i].ev};
 	return 0;
 }
 

@@ -95,10 +95,10 @@ struct sim_enclave_result {
 	unsigned threads;
 	bool stopped, killed; /* by a stop event; OOM-killed by the library */
 	uint64_t accesses, writes, faults, evicted, reloaded;
-	double fault_rate; /* faults / accesses */
-	bool dynamic;	   /* EDMM: its heap EAUGed on first touch */
+	double fault_rate;		      /* faults / accesses */
+	bool dynamic;			      /* EDMM: its heap EAUGed on first touch */
 	uint64_t augmented, trimmed, removed; /* EAUGs, pages trimmed, pages removed */
-	uint64_t cycles;   /* modelled, the run's: its own build's EWBs and ELDUs left out */
+	uint64_t cycles; /* modelled, the run's: its own build's EWBs and ELDUs left out */
 };
 
 /* The reclaimer: epc_get_stats2() and the cgroups' reclaim counters. */
@@ -141,8 +141,8 @@ struct sim_result {
 	struct sim_event_result *events;
 	uint64_t epc_bytes;
 	uint64_t accesses, faults;
-	bool edmm;				  /* a dynamic enclave ran: EDMM columns shown */
-	uint64_t augmented, trimmed, removed;	  /* summed over the enclaves */
+	bool edmm;			      /* a dynamic enclave ran: EDMM columns shown */
+	uint64_t augmented, trimmed, removed; /* summed over the enclaves */
 	uint64_t cycles, build_cycles, baseline_cycles; /* run, build, run without paging */
 	int nr_cpus_used;
 	double modelled_seconds, build_seconds, baseline_seconds,
@@ -180,6 +180,10 @@ void sim_result_free(struct sim_result *r);
 /* Cycles of one enclave or of the machine, by the cost model. */
 uint64_t sim_cost_cycles(const struct sim_cost *c, uint64_t accesses, uint64_t faults,
 			 uint64_t evicted, uint64_t reloaded);
+/* What one fault costs by the cost model, in accesses' time: its entry, an
+ * EWB and an ELDU over an access (0 when an access costs nothing). A fault
+ * rate r then models as a slowdown of about 1 + r times this. */
+double sim_cost_fault_weight(const struct sim_cost *c);
 /* EDMM's share: @augmented x eaug + @trimmed x trim. */
 uint64_t sim_cost_edmm_cycles(const struct sim_cost *c, uint64_t augmented, uint64_t trimmed);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "mrc.h"
 #include "size.h"
 #include "sweep.h"
@@ -130,7 +131,7 @@ static int size_scenario(struct sizer *z)
 
 /* ------------------------------------------------------------ points */
 
-static const struct sim_size_point *point_find(const struct sim_size_answer *a, uint64_t max)
+const struct sim_size_point *sim_size_point_at(const struct sim_size_answer *a, uint64_t max)
 {
 	for (unsigned i = 0; i < a->nr_points; i++)
 		if (a->points[i].max == max)
@@ -177,11 +178,11 @@ static int simulate(struct sizer *z, uint64_t from, uint64_t step, unsigned n)
 	int ret;
 
 	/* Only what is not known yet; the rest stays evenly spaced. */
-	while (n && point_find(z->a, from)) {
+	while (n && sim_size_point_at(z->a, from)) {
 		from += step;
 		n--;
 	}
-	while (n && point_find(z->a, from + (n - 1) * step))
+	while (n && sim_size_point_at(z->a, from + (n - 1) * step))
 		n--;
 	if (!n)
 		return 0;
@@ -192,7 +193,7 @@ static int simulate(struct sizer *z, uint64_t from, uint64_t step, unsigned n)
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < r->nr_points && !ret; i++)
-		if (!point_find(z->a, r->points[i].max))
+		if (!sim_size_point_at(z->a, r->points[i].max))
 			ret = point_add(z, &r->points[i]);
 	sim_sweep_free(r);
 	if (!ret && z->p->progress)
@@ -234,7 +235,8 @@ static int search(struct sizer *z, size_ok_fn ok, uint64_t estimate, struct sim_
 		if (hi && (hi == GRID || (lo && hi - lo == GRID)))
 			break;
 		if (!hi && !lo) { /* nothing yet: the estimate and one below */
-			ret = e > GRID ? simulate(z, e - GRID, GRID, 2) : simulate(z, GRID, GRID, 2);
+			ret = e > GRID ? simulate(z, e - GRID, GRID, 2)
+				       : simulate(z, GRID, GRID, 2);
 		} else if (!hi) { /* every limit tried fails: gallop up */
 			if (lo >= top)
 				break;
@@ -264,9 +266,9 @@ static int search(struct sizer *z, size_ok_fn ok, uint64_t estimate, struct sim_
 		return 0;
 	t->found = true;
 	t->max = hi;
-	t->at = *point_find(a, hi);
+	t->at = *sim_size_point_at(a, hi);
 	if (lo)
-		t->below = *point_find(a, lo);
+		t->below = *sim_size_point_at(a, lo);
 	return 0;
 }
 
@@ -278,7 +280,7 @@ static int curve_fill(struct sizer *z, const struct sim_mrc *m)
 {
 	struct sim_size_answer *a = z->a;
 	const struct sim_cost *c = &a->run.cost;
-	double per_fault = (double)(c->fault + c->ewb + c->eldu) / (double)c->access;
+	double per_fault = sim_cost_fault_weight(c);
 	unsigned n = (unsigned)(a->fits / GRID);
 
 	a->curve = calloc(n, sizeof(*a->curve));
@@ -321,7 +323,7 @@ static int knee_find(struct sizer *z)
 		ret = simulate(z, knee, GRID, 1);
 		if (!ret) {
 			a->knee_found = true;
-			a->knee = *point_find(a, knee);
+			a->knee = *sim_size_point_at(a, knee);
 		}
 	}
 	free(pts);
@@ -370,7 +372,8 @@ static int size_trace(struct sizer *z)
 	/* The slowdown target as a fault rate: each fault costs its entry, an
 	 * EWB and an ELDU over the access it interrupts. */
 	c = &a->run.cost;
-	sd_rate = (a->target_slowdown - 1) * (double)c->access / (double)(c->fault + c->ewb + c->eldu);
+	sd_rate = sim_cost_fault_weight(c) ? (a->target_slowdown - 1) / sim_cost_fault_weight(c)
+					   : 1; /* faults cost nothing: any rate */
 	ret = search(z, ok_rate, estimate(z, m, a->target_rate), &a->rate);
 	if (!ret)
 		ret = search(z, ok_slowdown, estimate(z, m, sd_rate), &a->slowdown);

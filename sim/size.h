@@ -34,10 +34,10 @@
 
 #include "scenario.h"
 
-#define SIM_SIZE_GRID	  (16 * 4096ull) /* answers are multiples of 16 pages */
-#define SIM_SIZE_VA_SLOTS 512		 /* pages one VA page holds versions for */
-#define SIM_TRACE_CGROUP  "/trace" /* the cgroup a trace's scenario replays in */
-#define SIM_SIZE_AUTO_STEPS 16	   /* limits a sweep's --max auto tries */
+#define SIM_SIZE_GRID	    (16 * 4096ull) /* answers are multiples of 16 pages */
+#define SIM_SIZE_VA_SLOTS   512		   /* pages one VA page holds versions for */
+#define SIM_TRACE_CGROUP    "/trace"	   /* the cgroup a trace's scenario replays in */
+#define SIM_SIZE_AUTO_STEPS 16		   /* limits a sweep's --max auto tries */
 
 struct sim_size_params {
 	const char *trace_path;
@@ -114,5 +114,7 @@ int sim_trace_scenario(const char *trace_path, uint64_t epc_bytes, bool dynamic,
 int sim_size(const struct sim_size_params *p, struct sim_size_answer **out, char *err,
 	     size_t errlen);
 void sim_size_free(struct sim_size_answer *a);
+/* The simulated point at @max (a grid limit), or NULL if none was simulated. */
+const struct sim_size_point *sim_size_point_at(const struct sim_size_answer *a, uint64_t max);
 
 #endif

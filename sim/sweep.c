@@ -388,16 +388,15 @@ static void target_text(char *buf, size_t len, const struct sim_sweep_params *p)
  * models as a slowdown of about 1 + r x (fault + ewb + eldu) / access. */
 static void target_meaning(FILE *f, const struct sim_sweep_params *p)
 {
-	const struct sim_cost *c = &p->scenario->run.cost;
+	double weight = sim_cost_fault_weight(&p->scenario->run.cost);
 
-	if (!c->access)
+	if (!p->scenario->run.cost.access)
 		return;
 	fprintf(f,
 		"(by the cost model, a fault costs %.0f accesses' time: %g%% of accesses "
 		"faulting is\n about a %.1fx modelled slowdown; --target-slowdown sets that "
 		"instead)\n",
-		(double)(c->fault + c->ewb + c->eldu) / (double)c->access, 100 * p->target,
-		1 + p->target * (double)(c->fault + c->ewb + c->eldu) / (double)c->access);
+		weight, 100 * p->target, 1 + p->target * weight);
 }
 
 void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)

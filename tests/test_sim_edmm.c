@@ -18,29 +18,10 @@
 #include <cmocka.h>
 
 #include "check.h"
-
-#include "engine.h"
-#include "scenario.h"
+#include "sim_helpers.h"
 
 #define PAGE	   4096
 #define HEAP_PAGES 256 /* 1 MiB heap, 256 KiB static part */
-
-static struct sim_result *run_text(const char *text)
-{
-	struct sim_scenario *s = NULL;
-	struct sim_result *r = NULL;
-	char err[SIM_ERR_LEN] = "";
-
-	CHECK_EQ(sim_scenario_new(&s), 0, "a scenario");
-	if (sim_scenario_parse(s, "edmm.ini", text, strlen(text), err, sizeof(err)) ||
-	    sim_scenario_finalize(s, err, sizeof(err)))
-		fail_msg("the scenario: %s", err);
-	struct sim_run_params p = {.scenario = s, .quiet = true};
-	if (sim_run(&p, &r, err, sizeof(err)))
-		fail_msg("the run: %s", err);
-	sim_scenario_free(s);
-	return r;
-}
 
 /* A sequential walk touches every page once per pass: 1 MiB, 256 KiB of it
  * EADDed at build, the rest EAUGed, in a cgroup with room for all of it. */
@@ -54,7 +35,7 @@ static void expect_first_touches_are_eaugs(const char *mode)
 		 "[enclave e]\ncgroup = /d\nsize = 1M\ndynamic = on\nstatic = 256K\n"
 		 "pattern = sequential\naccesses = %d\n[run]\nmode = %s\n",
 		 2 * HEAP_PAGES, mode);
-	r = run_text(text);
+	r = sim_run_text("edmm.ini", text);
 	CHECK_EQ(r->enclaves[0].augmented, HEAP_PAGES - 64, "each dynamic page EAUGed once");
 	CHECK_EQ(r->enclaves[0].faults, 0, "an EAUG is no fault, and nothing was evicted");
 	CHECK_EQ(r->cgroups[1].augmented, r->enclaves[0].augmented,
@@ -89,7 +70,7 @@ static void expect_trim_returns_the_charge(const char *mode)
 		 "pattern = sequential\naccesses = %d\n"
 		 "[event cut]\nat = %d\nenclave = e\ntrim = 512K\n[run]\nmode = %s\n",
 		 2 * HEAP_PAGES, HEAP_PAGES, mode);
-	r = run_text(text);
+	r = sim_run_text("edmm.ini", text);
 	CHECK(r->enclaves[0].augmented >= HEAP_PAGES, "the whole heap was EAUGed");
 	CHECK(r->enclaves[0].evicted > 0, "a heap past its limit pages");
 	CHECK(r->enclaves[0].trimmed > 0, "the trim trimmed pages");

@@ -18,34 +18,15 @@
 #include <cmocka.h>
 
 #include "check.h"
-
-#include "engine.h"
-#include "scenario.h"
+#include "sim_helpers.h"
 
 /* 200 pages + SECS + 1 VA page = 202 pages = 808K: exactly the limit, over
  * the 128-page threshold where the margin (32 pages) applies. */
 #define FITS_SCENARIO                                                                              \
 	"[section 0]\nsize = 4M\n"                                                                 \
 	"[cgroup /fits]\nmax = 808K\n"                                                             \
-	"[enclave e]\ncgroup = /fits\nsize = 800K\npattern = uniform\naccesses = 50k\n"           \
+	"[enclave e]\ncgroup = /fits\nsize = 800K\npattern = uniform\naccesses = 50k\n"            \
 	"writes = 30\n"
-
-static struct sim_result *run_text(const char *text)
-{
-	struct sim_scenario *s = NULL;
-	struct sim_result *r = NULL;
-	char err[SIM_ERR_LEN] = "";
-
-	CHECK_EQ(sim_scenario_new(&s), 0, "a scenario");
-	if (sim_scenario_parse(s, "v17.ini", text, strlen(text), err, sizeof(err)) ||
-	    sim_scenario_finalize(s, err, sizeof(err)))
-		fail_msg("the scenario: %s", err);
-	struct sim_run_params p = {.scenario = s, .quiet = true};
-	if (sim_run(&p, &r, err, sizeof(err)))
-		fail_msg("the run: %s", err);
-	sim_scenario_free(s);
-	return r;
-}
 
 static void expect_never_pages(const char *mode)
 {
@@ -53,7 +34,7 @@ static void expect_never_pages(const char *mode)
 	struct sim_result *r;
 
 	snprintf(text, sizeof(text), FITS_SCENARIO "[run]\nmode = %s\n", mode);
-	r = run_text(text);
+	r = sim_run_text("v17.ini", text);
 	CHECK_EQ(r->enclaves[0].accesses, 50000, "every access made");
 	CHECK_EQ(r->enclaves[0].evicted, 0, "an enclave that fits is never evicted");
 	CHECK_EQ(r->enclaves[0].faults, 0, "and never faults");
@@ -78,7 +59,8 @@ static void test_sim_v17_fitting_enclave_never_pages_threads(void **state)
  * background work evicts, so the same enclave pages. */
 static void test_sim_v17_margin_reclaim_option_pages_near_the_limit(void **state)
 {
-	struct sim_result *r = run_text(FITS_SCENARIO "[run]\nmargin-reclaim = on\n");
+	struct sim_result *r =
+		sim_run_text("v17.ini", FITS_SCENARIO "[run]\nmargin-reclaim = on\n");
 
 	(void)state;
 	CHECK(r->enclaves[0].evicted > 0, "margin-reclaim evicts from an enclave that fits");
@@ -96,7 +78,8 @@ static void test_sim_v17_margin_reclaim_key_refuses_other_values(void **state)
 	CHECK_EQ(sim_scenario_new(&s), 0, "a scenario");
 	CHECK_EQ(sim_scenario_parse(s, "v17.ini", text, strlen(text), err, sizeof(err)), -EINVAL,
 		 "margin-reclaim = yes is refused");
-	if (!strstr(err, "v17.ini:4:") || !strstr(err, "margin-reclaim: 'yes' (expected on or off)"))
+	if (!strstr(err, "v17.ini:4:") ||
+	    !strstr(err, "margin-reclaim: 'yes' (expected on or off)"))
 		fail_msg("the message names the line and the values: %s", err);
 	sim_scenario_free(s);
 }

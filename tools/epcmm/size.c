@@ -26,36 +26,35 @@
 
 static void size_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: epcmm size [OPTIONS] TRACE\n"
-		"       epcmm size [OPTIONS] -- COMMAND [ARGS...]\n"
-		"\n"
-		"How much EPC a program needs, and what a misc.max does to it: the footprint,\n"
-		"the smallest misc.max that keeps the fault rate at or under a target, the\n"
-		"smallest that keeps the modelled slowdown at or under a target, the knee of\n"
-		"the fault-rate curve, and the enclave size to declare. With a COMMAND, it is\n"
-		"first recorded under Valgrind (as `epcmm record`); a TRACE is a file `epcmm\n"
-		"record` wrote (or any trace `pattern = trace:` reads).\n"
-		"\n"
-		"The trace replays once as one enclave in a cgroup of its own, reclaimed as\n"
-		"v17 does. A one-pass curve of the whole trace aims; the figures printed are\n"
-		"full simulations, on a grid of 64 KiB (16 pages).\n"
-		"\n"
-		"options:\n"
-		"  --target PCT          the fault rate to stay under, in percent (default 1)\n"
-		"  --target-slowdown X   the modelled slowdown to stay under (default 1.1)\n"
-		"  -j, --jobs N          simulations at once (default: the number of CPUs)\n"
-		"  --json FILE           the answers and every point as JSON ('-': stdout)\n"
-		"  --plot FILE           the fault-rate curve with the answers marked\n"
-		"                        (.svg or .png; gnuplot)\n"
-		"  --dynamic             for an EDMM (SGX2) build: no pages added at build,\n"
-		"                        each EAUGed when first touched (not a fault)\n"
-		"  -o, --trace-out FILE  with a COMMAND: keep its trace in FILE\n"
-		"  -q, --quiet           no progress line\n"
-		"  -h, --help            this help\n"
-		"\n"
-		"exit status: 0 answered; 1 a target no limit meets (the rest is answered),\n"
-		"or the command or the recording failed; 2 bad usage or a bad trace.\n");
+	fprintf(f, "usage: epcmm size [OPTIONS] TRACE\n"
+		   "       epcmm size [OPTIONS] -- COMMAND [ARGS...]\n"
+		   "\n"
+		   "How much EPC a program needs, and what a misc.max does to it: the footprint,\n"
+		   "the smallest misc.max that keeps the fault rate at or under a target, the\n"
+		   "smallest that keeps the modelled slowdown at or under a target, the knee of\n"
+		   "the fault-rate curve, and the enclave size to declare. With a COMMAND, it is\n"
+		   "first recorded under Valgrind (as `epcmm record`); a TRACE is a file `epcmm\n"
+		   "record` wrote (or any trace `pattern = trace:` reads).\n"
+		   "\n"
+		   "The trace replays once as one enclave in a cgroup of its own, reclaimed as\n"
+		   "v17 does. A one-pass curve of the whole trace aims; the figures printed are\n"
+		   "full simulations, on a grid of 64 KiB (16 pages).\n"
+		   "\n"
+		   "options:\n"
+		   "  --target PCT          the fault rate to stay under, in percent (default 1)\n"
+		   "  --target-slowdown X   the modelled slowdown to stay under (default 1.1)\n"
+		   "  -j, --jobs N          simulations at once (default: the number of CPUs)\n"
+		   "  --json FILE           the answers and every point as JSON ('-': stdout)\n"
+		   "  --plot FILE           the fault-rate curve with the answers marked\n"
+		   "                        (.svg or .png; gnuplot)\n"
+		   "  --dynamic             for an EDMM (SGX2) build: no pages added at build,\n"
+		   "                        each EAUGed when first touched (not a fault)\n"
+		   "  -o, --trace-out FILE  with a COMMAND: keep its trace in FILE\n"
+		   "  -q, --quiet           no progress line\n"
+		   "  -h, --help            this help\n"
+		   "\n"
+		   "exit status: 0 answered; 1 a target no limit meets (the rest is answered),\n"
+		   "or the command or the recording failed; 2 bad usage or a bad trace.\n");
 }
 
 struct size_opts {
@@ -70,7 +69,13 @@ static int bad(const char *fmt, const char *arg)
 	return tool_bad("size", fmt, arg);
 }
 
-enum { OPT_TARGET = 256, OPT_TARGET_SLOWDOWN, OPT_JSON, OPT_PLOT, OPT_DYNAMIC };
+enum {
+	OPT_TARGET = 256,
+	OPT_TARGET_SLOWDOWN,
+	OPT_JSON,
+	OPT_PLOT,
+	OPT_DYNAMIC
+};
 
 static int parse_args(int argc, char **argv, struct size_opts *o)
 {
@@ -180,7 +185,8 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 	fprintf(f, "epcmm size: %s: %s accesses to %llu pages\n", trace, acc,
 		(unsigned long long)a->nr_pages);
 	if (a->dynamic)
-		fprintf(f, "an EDMM build: no page added at build, each EAUGed at its first touch\n");
+		fprintf(f,
+			"an EDMM build: no page added at build, each EAUGed at its first touch\n");
 	fputc('\n', f);
 	sim_fmt_size(v, sizeof(v), a->footprint);
 	snprintf(l1, sizeof(l1), "%llu pages + the SECS + %llu VA page%s",
@@ -275,15 +281,6 @@ static int size_json(FILE *f, const char *trace, const struct sim_size_answer *a
 
 /* ------------------------------------------------------------ the plot */
 
-/* The simulated point at @max, if there is one. */
-static const struct sim_size_point *size_point_at(const struct sim_size_answer *a, uint64_t max)
-{
-	for (unsigned i = 0; i < a->nr_points; i++)
-		if (a->points[i].max == max)
-			return &a->points[i];
-	return NULL;
-}
-
 /* The one-pass curve as a sweep's CSV, the simulated figures in place of
  * the curve's where there are some, the answers marked. */
 static int size_plot(const char *out, const char *trace, const struct sim_size_answer *a)
@@ -308,7 +305,7 @@ static int size_plot(const char *out, const char *trace, const struct sim_size_a
 	}
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
 	for (unsigned i = 0; i < a->nr_curve; i++) {
-		const struct sim_size_point *pt = size_point_at(a, a->curve[i].max);
+		const struct sim_size_point *pt = sim_size_point_at(a, a->curve[i].max);
 
 		if (!pt)
 			pt = &a->curve[i];
@@ -317,13 +314,13 @@ static int size_plot(const char *out, const char *trace, const struct sim_size_a
 				pt->fault_rate, (unsigned long long)pt->evictions, pt->slowdown);
 	}
 	ret = fclose(f) ? -EIO : 0;
-	snprintf(title, sizeof(title), "epcmm size: %s (LRU curve, simulated at the marks)",
-		 trace);
+	snprintf(title, sizeof(title), "epcmm size: %s (LRU curve, simulated at the marks)", trace);
 	if (!ret)
 		ret = sim_plot_sweep(csv, out, title, &marks, err, sizeof(err));
 	unlink(csv);
 	if (ret) {
-		fprintf(stderr, "epcmm size: --plot: %s\n", ret == -EIO && !*err ? strerror(EIO) : err);
+		fprintf(stderr, "epcmm size: --plot: %s\n",
+			ret == -EIO && !*err ? strerror(EIO) : err);
 		return -1;
 	}
 	return 0;
@@ -379,9 +376,9 @@ static int size_answer(const struct size_opts *o, const char *path, const char *
 	if (o->plot && size_plot(o->plot, name, a))
 		status = TOOL_EXIT_FAILURE;
 	if (!a->rate.found || !a->slowdown.found) {
-		fprintf(stderr, "epcmm size: no misc.max up to %dx the footprint meets the %s target\n",
-			SIM_SIZE_MAX_FACTOR,
-			!a->rate.found ? "fault-rate" : "slowdown");
+		fprintf(stderr,
+			"epcmm size: no misc.max up to %dx the footprint meets the %s target\n",
+			SIM_SIZE_MAX_FACTOR, !a->rate.found ? "fault-rate" : "slowdown");
 		status = TOOL_EXIT_FAILURE;
 	}
 	sim_size_free(a);
@@ -411,8 +408,8 @@ static int size_command(const struct size_opts *o, char **cmd)
 	else if (stat(path, &st) || st.st_size == 0)
 		fprintf(stderr, "epcmm size: no answer: nothing was recorded\n");
 	else if (o->trace_out)
-		fprintf(stderr, "epcmm size: no answer for a run that failed (its trace is in %s)\n",
-			path);
+		fprintf(stderr,
+			"epcmm size: no answer for a run that failed (its trace is in %s)\n", path);
 	else
 		fprintf(stderr, "epcmm size: no answer for a run that failed\n");
 	if (!o->trace_out)
@@ -447,9 +444,10 @@ int epcmm_size(int nr_args, char **args)
 		else
 			ret = size_command(&o, args + nr_opts + 1);
 	} else if (optind != nr_opts) {
-		ret = bad("%s", optind > nr_opts ? "what to size? a TRACE, or -- COMMAND [ARGS...]"
-					 : "one TRACE (to size a program: epcmm size -- COMMAND "
-					   "[ARGS...])");
+		ret = bad("%s", optind > nr_opts
+					? "what to size? a TRACE, or -- COMMAND [ARGS...]"
+					: "one TRACE (to size a program: epcmm size -- COMMAND "
+					  "[ARGS...])");
 	} else if (o.trace_out) {
 		ret = bad("%s", "-o FILE keeps a COMMAND's trace; a TRACE is kept already");
 	} else {

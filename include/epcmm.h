@@ -1055,6 +1055,125 @@ int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t si
  * A NULL @e or @st is logged and ignored. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
+
+/* --------------------------------------------------------------- snapshot */
+
+/*
+ * One structured snapshot of the instance for every reader (status, top,
+ * reports): its nodes, its cgroups with their parent, its enclaves and its
+ * tasks, taken in one call (newer than 0.2.0). Each part is taken in one
+ * pass under its own internal lock, so each list is consistent on its own:
+ * every cgroup listed existed at one instant, every enclave at one instant
+ * (a little later), and so on; the counters are read as the *_get_stats
+ * calls read them.
+ *
+ * The size rule, as struct epc_event keeps it: the library allocates and
+ * fills everything, and says how big each of its structs is. @size is
+ * sizeof its struct epc_snapshot; each array's elements are @node_size,
+ * @cgroup_size, @encl_size or @task_size bytes apart (the library's sizeof):
+ * index them with EPC_SNAPSHOT_NODE() and its siblings, never with [i]. A
+ * field at or past its struct's size is absent (a newer header than the
+ * library): test offsetof(field) < size before reading a field newer than
+ * the library you need.
+ */
+
+/**
+ * struct epc_snapshot_node - one NUMA node, as epc_node_get_stats() gives it.
+ * @node: its id, 0 .. nr_nodes - 1 (the array's index too).
+ */
+struct epc_snapshot_node {
+	int32_t node;
+	bool has_epc;
+	uint64_t nr_total, nr_free, nr_poisoned, nr_alloc_local, nr_alloc_remote;
+};
+
+/**
+ * struct epc_snapshot_cgroup - one cgroup. The root comes first and every
+ * parent before its children, siblings in creation order (a pre-order walk).
+ * @cg: its handle, a reference the snapshot holds (epc_snapshot_free() puts
+ *	it): valid as long as the snapshot is.
+ * @path: its path ("/" for the root), owned by the snapshot.
+ * @parent: its parent's index in the array; -1 for the root.
+ * @depth: 0 for the root, 1 for its children, ...
+ * @dying: removed, but still charged or referenced (see "Cgroup handles").
+ * @nr_tasks: tasks in it (epc_task_create(), epc_task_move()).
+ * @current ... @nr_reloaded: as struct epc_cgroup_stats names them.
+ * @mem_current, @mem_peak, @mem_max: its backing memory (memory.current,
+ *	memory.peak, memory.max, in bytes; UINT64_MAX for "max").
+ */
+struct epc_snapshot_cgroup {
+	struct epc_cgroup *cg;
+	const char *path;
+	int32_t parent;
+	int32_t depth;
+	bool dying;
+	uint32_t nr_tasks;
+	uint64_t current, peak, max, events, events_local, nr_lru, nr_evicted, nr_reloaded;
+	uint64_t mem_current, mem_peak, mem_max;
+};
+
+/**
+ * struct epc_snapshot_encl - one enclave.
+ * @id: epc_encl_id().
+ * @cgroup: the index of the cgroup it was created in (it stays there for
+ *	life); -1 when that cgroup is not in the snapshot (made after the
+ *	cgroups were taken).
+ * @size ... @nr_accesses: as struct epc_encl_stats names them.
+ */
+struct epc_snapshot_encl {
+	uint64_t id;
+	int32_t cgroup;
+	uint64_t size, nr_pages, nr_resident, nr_faults, nr_evicted, nr_reloaded, nr_accesses;
+};
+
+/**
+ * struct epc_snapshot_task - one task.
+ * @id: epc_task_id().
+ * @cgroup: the index of its cgroup, or -1 as for an enclave.
+ * @cpu, @node: epc_task_cpu(), epc_task_node().
+ */
+struct epc_snapshot_task {
+	uint64_t id;
+	int32_t cgroup;
+	int32_t cpu;
+	int32_t node;
+};
+
+/**
+ * struct epc_snapshot - what epc_snapshot_take() hands out.
+ * @size: sizeof the library's struct epc_snapshot.
+ * @node_size, @cgroup_size, @encl_size, @task_size: the arrays' strides.
+ * @nr_nodes, @nr_cgroups, @nr_encls, @nr_tasks: their lengths (enclaves and
+ *	tasks newest first, as the listings give them).
+ * @stats: the instance's statistics (epc_get_stats2() at @stats_size).
+ */
+struct epc_snapshot {
+	uint32_t size;
+	uint32_t node_size, cgroup_size, encl_size, task_size;
+	uint32_t stats_size;
+	size_t nr_nodes, nr_cgroups, nr_encls, nr_tasks;
+	const void *nodes, *cgroups, *encls, *tasks;
+	const struct epc_stats *stats;
+};
+
+/* Element @i of a snapshot's arrays (no bounds check: @i < its nr_*). */
+#define EPC_SNAPSHOT_AT(s, arr, sz, type, i)                                                       \
+	((const struct type *)(const void *)((const char *)(s)->arr + (size_t)(i) * (s)->sz))
+#define EPC_SNAPSHOT_NODE(s, i)	  EPC_SNAPSHOT_AT(s, nodes, node_size, epc_snapshot_node, i)
+#define EPC_SNAPSHOT_CGROUP(s, i) EPC_SNAPSHOT_AT(s, cgroups, cgroup_size, epc_snapshot_cgroup, i)
+#define EPC_SNAPSHOT_ENCL(s, i)	  EPC_SNAPSHOT_AT(s, encls, encl_size, epc_snapshot_encl, i)
+#define EPC_SNAPSHOT_TASK(s, i)	  EPC_SNAPSHOT_AT(s, tasks, task_size, epc_snapshot_task, i)
+
+/**
+ * epc_snapshot_take() - take a snapshot of @epc (newer than 0.2.0).
+ * @out: the snapshot; give it back with epc_snapshot_free().
+ * It may be called from any thread, not from an event handler.
+ * Return: 0; -EINVAL a NULL @epc or @out; -ENOMEM (nothing is left).
+ */
+int epc_snapshot_take(struct epc *epc, struct epc_snapshot **out);
+/* Free a snapshot and put the cgroup references it holds. NULL is a no-op. */
+void epc_snapshot_free(struct epc_snapshot *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,7 @@ struct fx {
 	struct epc_node_stats ns;
 	struct epc_cgroup_stats cs;
 	struct epc_encl_stats es;
+	struct epc_snapshot *snap;
 	struct epc_restrict_permissions rp;
 	struct epc_modify_types mt;
 	struct epc_remove_pages rm;
@@ -86,6 +87,9 @@ static void ignore_event(const struct epc_event *ev, void *arg)
 	X(epc_set_event_handler, epc, -EINVAL, epc_set_event_handler(NULL, ignore_event, NULL))    \
 	X(epc_set_event_handler, fn_is_off, 0, epc_set_event_handler(f->epc, NULL, NULL))          \
 	X(epc_set_time, epc, -EINVAL, epc_set_time(NULL, 1))                                       \
+	X(epc_snapshot_take, epc, -EINVAL, epc_snapshot_take(NULL, &f->snap))                      \
+	X(epc_snapshot_take, out, -EINVAL, epc_snapshot_take(f->epc, NULL))                        \
+	X(epc_snapshot_free, s, 0, (epc_snapshot_free(NULL), 0))                                   \
 	X(epc_cgroup_root, epc, 0, (intptr_t)epc_cgroup_root(NULL))                                \
 	X(epc_cgroup_create, epc, -EINVAL, epc_cgroup_create(NULL, "/b", &f->cg))                  \
 	X(epc_cgroup_create, path, -EINVAL, epc_cgroup_create(f->epc, NULL, &f->cg))               \

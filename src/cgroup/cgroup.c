@@ -344,6 +344,25 @@ size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, siz
 	return nr;
 }
 
+size_t epc__cg_collect(struct epc__cgroups *tree, struct epc_cgroup **out, int *nr_tasks,
+		       size_t cap)
+{
+	struct epc_cgroup *c;
+	size_t nr = 0;
+
+	epc__mutex_lock(&tree->lock);
+	for (c = tree->root; c; c = epc__cg_next_pre_locked(tree->root, c)) {
+		if (nr < cap) {
+			epc__cg_get(c);
+			out[nr] = c;
+			nr_tasks[nr] = c->nr_tasks;
+		}
+		nr++;
+	}
+	epc__mutex_unlock(&tree->lock);
+	return nr;
+}
+
 /* --------------------------------------------------------------- removal */
 
 static bool has_live_child_locked(struct epc_cgroup *cg)

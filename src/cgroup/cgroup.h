@@ -161,6 +161,15 @@ ssize_t epc__cg_name(struct epc_cgroup *cg, char *buf, size_t len);
 size_t epc__cg_list_children(struct epc_cgroup *cg, struct epc_cgroup **out, size_t cap);
 
 /*
+ * Up to @cap cgroups of the tree, dying ones included, in pre-order (a
+ * parent before its children, siblings in creation order), each with a
+ * reference (epc__cg_get()) and its task count, in one pass under the tree
+ * lock: a snapshot. Return: how many there are (may exceed @cap).
+ */
+size_t epc__cg_collect(struct epc__cgroups *tree, struct epc_cgroup **out, int *nr_tasks,
+		       size_t cap);
+
+/*
  * Validate @path: absolute, components of [A-Za-z0-9._-], 1..EPC__CG_NAME_MAX
  * bytes each, no "." or "..". Return: 0; -EINVAL.
  */

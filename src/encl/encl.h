@@ -236,6 +236,18 @@ uint64_t epc__encl_nr_secs_evicted(struct epc__encl_layer *l);
  * first, under the layer's lock: a snapshot. Return: how many there are.
  */
 size_t epc__encl_list(struct epc__encl_layer *l, struct epc_cgroup *cg, uint64_t *ids, size_t cap);
+/* One enclave as a snapshot lists it (epc_snapshot_take()). */
+struct epc__encl_brief {
+	uint64_t id;
+	struct epc_cgroup *cg; /* its creator's: compare, do not follow */
+	uint64_t size, nr_pages, nr_resident, nr_faults, nr_evicted, nr_reloaded, nr_accesses;
+};
+/*
+ * Up to @cap enclaves, newest first, in one pass under the layer's lock
+ * (their counters read as epc_encl_get_stats2() reads them, no enclave lock
+ * taken). Return: how many there are (may exceed @cap).
+ */
+size_t epc__encl_collect(struct epc__encl_layer *l, struct epc__encl_brief *out, size_t cap);
 /* Every enclave's books against the pages it owns. Quiescent. Return: 0; -EUCLEAN. */
 int epc__encl_check(struct epc__encl_layer *l);
 

@@ -84,6 +84,33 @@ size_t epc__encl_list(struct epc__encl_layer *l, struct epc_cgroup *cg, uint64_t
 	return n;
 }
 
+size_t epc__encl_collect(struct epc__encl_layer *l, struct epc__encl_brief *out, size_t cap)
+{
+	struct epc_encl *e;
+	size_t n = 0;
+
+	pthread_mutex_lock(&l->lock);
+	epc__list_for_each(e, &l->encls, layer_node)
+	{
+		if (n < cap)
+			out[n] = (struct epc__encl_brief){
+				.id = e->id,
+				.cg = e->cg,
+				.size = e->size,
+				.nr_pages = atomic_load(&e->nr_added),
+				.nr_resident = atomic_load(&e->nr_resident),
+				.nr_faults = atomic_load(&e->nr_faults),
+				.nr_evicted = atomic_load(&e->nr_evicted),
+				.nr_reloaded = atomic_load(&e->nr_reloaded),
+				.nr_accesses =
+					atomic_load_explicit(&e->nr_accesses, memory_order_relaxed),
+			};
+		n++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return n;
+}
+
 void epc__encl_page_event(struct epc_encl *e, struct epc__encl_page *ep, enum epc_event_type type)
 {
 	struct epc_event ev = epc__event_make(type);

@@ -3,7 +3,7 @@
  * value.h - the numbers a user gives epcmm, in scenario files and on the
  * command line: one grammar per kind, every one checked for overflow and
  * against the range its key or option allows, every refusal one message in
- * one shape. The scenario parser (scenario.c) and the tool's options
+ * one shape. The scenario parser (scenario_keys.c) and the tool's options
  * (tools/epcmm) both use it, so `size = 64M` in a scenario and `--epc 64M`
  * mean the same bytes and are refused the same way.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_sim_parse.c - the scenario parser (sim/scenario.c): every error
+ * test_sim_parse.c - the scenario parser (sim/scenario*.c): every error
  * message, from a table of bad snippets to the exact line expected; the value
  * syntax (sizes, counts, CPU lists); [global] inheritance; several files.
  */

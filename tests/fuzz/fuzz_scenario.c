@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_scenario.c - libFuzzer target for the scenario parser (sim/scenario.c).
+ * fuzz_scenario.c - libFuzzer target for the scenario parser (sim/scenario*.c).
  * The logic and the properties are in fuzz_scenario.h, which
  * tests/test_sim_corpus.c replays over the checked-in corpus.
  *

@@ -126,9 +126,11 @@ struct epc__cgroups {
 	/*
 	 * The instance's event stream. It lives here because every layer that
 	 * emits (cgroups, reclaim, enclaves, the library face) reaches the tree.
-	 * Padded into lines of its own (the instance is malloc'ed: no alignment
-	 * attribute): the allocation path reads @events.fn on every page and
-	 * must not share a line with the tree lock or the reclaimer's counters.
+	 * Padded into lines of its own: the allocation path reads @events.fn on
+	 * every page and must not share a line with the tree lock or the
+	 * reclaimer's counters. The pads keep it apart whatever its offset (the
+	 * instance itself is allocated at its alignment, a cache line, by
+	 * epc_create()).
 	 */
 	char pad_events_before[EPC__CACHELINE];
 	struct epc__events events;

@@ -11,14 +11,15 @@
  * epc__mutex: a pthread mutex for the places that may sleep (enclave lock,
  * cgroup tree).
  *
- * Lock order: every lock has a rank from enum epc__lock_rank; a thread may only
- * take a lock whose rank is higher than every rank it holds. A few plain
- * pthread mutexes are leaves that never have another lock taken under them
- * (ksgxd's bg_lock, the cipher-context pool, an enclave's refs_lock, the
- * enclave list): they carry no rank. Debug builds
- * (!NDEBUG) check this on every acquire, in a small per-thread table of held
- * ranks (witness-style): the only thread-local state in the library, and it
- * exists only to assert.
+ * Lock order: every epc__spin and epc__mutex has a rank from enum
+ * epc__lock_rank; a thread may only take a lock whose rank is higher than
+ * every rank it holds. The leaves (ksgxd's bg_lock, the work queue, the
+ * reclaimer's progress_lock, the sealing pool) rank last: nothing is taken
+ * under them. Two plain pthread mutexes carry no rank, as they never have
+ * another lock taken under them: an enclave's refs_lock and the enclave list's
+ * lock (encl/encl.h). Debug builds (!NDEBUG) check the order on every acquire,
+ * in a small per-thread table of held ranks (witness-style): the only
+ * thread-local state in the library, and it exists only to assert.
  */
 #ifndef EPC_UTIL_LOCK_H
 #define EPC_UTIL_LOCK_H

@@ -176,8 +176,9 @@ static void encl_shrink(struct epc_encl *e, struct epc__va_page *v)
 
 /* ---------------------------------------------------------------- memory */
 
-int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
-			struct epc_page **out, struct epc_cgroup **busy_scope)
+int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner,
+			enum epc_reclaim reclaim, struct epc_page **out,
+			struct epc_cgroup **busy_scope)
 {
 	struct epc__alloc_req req = epc__task_alloc_req(t, owner, reclaim);
 	int ret;

@@ -53,8 +53,9 @@ void epc__va_slot_free_locked(struct epc_encl *e, struct epc__va_page *v, unsign
  * -EBUSY, *@busy_scope (if non-NULL) is the cgroup whose subtree must give
  * way (struct epc__alloc_req).
  */
-int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner, int reclaim,
-			struct epc_page **out, struct epc_cgroup **busy_scope);
+int epc__encl_alloc_epc(struct epc_task *t, struct epc_encl *e, void *owner,
+			enum epc_reclaim reclaim, struct epc_page **out,
+			struct epc_cgroup **busy_scope);
 /* EREMOVE and free (warn and leak if EREMOVE fails). */
 void epc__encl_free_epc(struct epc_encl *e, struct epc_page *p);
 

@@ -99,13 +99,13 @@ static int cmp_key(const void *a, const void *b)
  * (distance << 8 | id) so ties go by id; a local node with EPC always comes
  * first (its distance, 10, is the smallest by the config's rules anyway).
  */
-static void build_fallback(struct epc__mm *mm, int nid, int policy)
+static void build_fallback(struct epc__mm *mm, int nid, enum epc_fallback policy)
 {
 	struct epc__node *n = &mm->nodes[nid];
 	uint16_t keys[EPC__MM_MAX_NODES] = {0};
 	int cnt = 0;
 
-	if (policy == 1) { /* EPC_FALLBACK_DISTANCE */
+	if (policy == EPC_FALLBACK_DISTANCE) {
 		for (int i = 0; i < mm->nr_nodes; i++)
 			if (mm->nodes[i].has_epc)
 				keys[cnt++] =

@@ -126,7 +126,7 @@ struct epc__mm_config {
 	int nr_nodes, nr_cpus;
 	const int *cpu_to_node;	 /* validated */
 	const uint8_t *distance; /* validated, nr_nodes^2 */
-	int fallback;		 /* enum epc_fallback */
+	enum epc_fallback fallback;
 	int nr_sections;
 	const uint64_t *sec_phys, *sec_size;
 	const int *sec_node; /* validated: 0..nr_nodes-1 (the FW_BUG fallback is done) */

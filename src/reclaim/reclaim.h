@@ -304,7 +304,7 @@ struct epc__alloc_req {
 	struct epc_cgroup *cg;
 	int cpu;
 	void *owner;
-	int reclaim;
+	enum epc_reclaim reclaim;
 	const _Atomic bool *signal;
 	struct epc_cgroup *busy_scope;
 };

@@ -78,7 +78,7 @@ static inline int epc__task_node(const struct epc_task *t)
  * on every fault.
  */
 static inline struct epc__alloc_req epc__task_alloc_req(struct epc_task *t, void *owner,
-							int reclaim)
+							enum epc_reclaim reclaim)
 {
 	return (struct epc__alloc_req){
 		.cg = t->cg,

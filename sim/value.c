@@ -274,6 +274,36 @@ int sim_value_size(const char *what, const char *text, uint64_t min, uint64_t ma
 	return 0;
 }
 
+int sim_value_size_list(const char *what, const char *text, uint64_t min, uint64_t max,
+			uint64_t align, uint64_t *out, int max_nr, char *err, size_t errlen)
+{
+	char *copy = strdup(text), *tok, *comma;
+	int nr = 0, ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = copy; !ret; tok = comma + 1) {
+		comma = strchr(tok, ',');
+		if (comma)
+			*comma = '\0';
+		while (tok != copy && isblank((unsigned char)*tok))
+			tok++;
+		if (nr == max_nr) {
+			char q[QUOTE_MAX + 4];
+
+			snprintf(err, errlen, "%s %s: more than %d sizes", what, quote(q, text),
+				 max_nr);
+			ret = -EINVAL;
+		} else {
+			ret = sim_value_size(what, tok, min, max, align, &out[nr++], err, errlen);
+		}
+		if (!comma)
+			break;
+	}
+	free(copy);
+	return ret ? ret : nr;
+}
+
 int sim_value_count(const char *what, const char *text, uint64_t min, uint64_t max, uint64_t *out,
 		    char *err, size_t errlen)
 {

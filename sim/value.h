@@ -16,6 +16,8 @@
  *  - decimal: digits, optionally a '.' and more digits, optionally an
  *    exponent: 3, 3.0, 0.99, 2.5e3.
  *  - CPU list: "0-3,8": numbers and low-high ranges, comma separated.
+ *  - size list: sizes separated by commas, blanks allowed after a comma:
+ *    "64M,64M" (the EPC sections of `--epc` and epcmm.conf(5)'s epc).
  *
  * The checked forms (sim_value_*) take @what, the key or option the text
  * was given for ("[section 0] size", "--epc"), and write one line to @err:
@@ -57,6 +59,15 @@ int sim_parse_cpu_list(const char *text, int limit, int **out, int *nr);
  */
 int sim_value_size(const char *what, const char *text, uint64_t min, uint64_t max, uint64_t align,
 		   uint64_t *out, char *err, size_t errlen);
+/*
+ * sim_value_size_list() - a size list (1 to @max_nr sizes, each as
+ * sim_value_size() checks it) into @out. An empty entry ("64M,,8M", a
+ * trailing comma) is refused as "'' is not a size"; more than @max_nr as
+ * "WHAT TEXT: more than MAX_NR sizes". Return: how many (>= 1); -EINVAL and
+ * the message in @err; -ENOMEM.
+ */
+int sim_value_size_list(const char *what, const char *text, uint64_t min, uint64_t max,
+			uint64_t align, uint64_t *out, int max_nr, char *err, size_t errlen);
 /* sim_value_count() - a count in [@min, @max]. Return: as sim_value_size(). */
 int sim_value_count(const char *what, const char *text, uint64_t min, uint64_t max, uint64_t *out,
 		    char *err, size_t errlen);

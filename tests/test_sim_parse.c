@@ -503,6 +503,46 @@ static void test_sim_parse_checked_values(void **state)
 	assert_int_equal(sim_value_uint("--x", big, 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--x: 9999999999999999999999999999999999999999... is out of range "
 				 "(0 to 2^64-1)");
+	/* size lists (--epc, epcmm.conf's epc): each entry a checked size */
+	{
+		uint64_t l[3] = {7, 7, 7};
+
+		assert_int_equal(sim_value_size_list("--epc", "64M, 8K", 4096, 1ULL << 40, 4096, l,
+						     3, err, sizeof(err)),
+				 2);
+		assert_true(l[0] == 64ULL << 20 && l[1] == 8192 && l[2] == 7);
+		assert_int_equal(sim_value_size_list("--epc", "64M,17179869185G", 4096, 1ULL << 40,
+						     4096, l, 3, err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "--epc: 17179869185G is out of range (4K to 1T)");
+		assert_int_equal(sim_value_size_list("--epc", "64M,,8K", 4096, 1ULL << 40, 4096, l,
+						     3, err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "--epc: '' is not a size (bytes, or with K, M, G, T: "
+					 "4096, 64M, 2G; 4K to 1T)");
+		assert_int_equal(sim_value_size_list("--epc", "", 4096, 1ULL << 40, 4096, l, 3, err,
+						     sizeof(err)),
+				 -EINVAL);
+		assert_int_equal(sim_value_size_list("--epc", "64M,", 4096, 1ULL << 40, 4096, l, 3,
+						     err, sizeof(err)),
+				 -EINVAL);
+		assert_int_equal(sim_value_size_list("--epc", "-4K", 4096, 1ULL << 40, 4096, l, 3,
+						     err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "--epc: '-4K' is not a size (bytes, or with K, M, G, T: "
+					 "4096, 64M, 2G; 4K to 1T)");
+		assert_int_equal(sim_value_size_list("--epc", "0", 4096, 1ULL << 40, 4096, l, 3,
+						     err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "--epc: 0 is out of range (4K to 1T)");
+		assert_int_equal(sim_value_size_list("--epc", "64Mb", 4096, 1ULL << 40, 4096, l, 3,
+						     err, sizeof(err)),
+				 -EINVAL);
+		assert_int_equal(sim_value_size_list("--epc", "4K,4K,4K,4K", 4096, 1ULL << 40, 4096,
+						     l, 3, err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "--epc 4K,4K,4K,4K: more than 3 sizes");
+	}
 	/* decimals */
 	assert_int_equal(sim_parse_decimal("2.5e3", &d), 0);
 	assert_true(d == 2500);

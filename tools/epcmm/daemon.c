@@ -6,7 +6,6 @@
  * live_daemon_run(). Everything is checked before anything is bound or
  * mounted: a bad file or option exits 2 having changed nothing.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -86,37 +85,23 @@ static int conf_str(struct conf_parser *p, const char *key, const char *value, c
 	return 1;
 }
 
-/* The sections of --epc's value: each a size by value.h's rules. Return: 0;
- * -1 with the reason in @msg. */
-static int epc_check(const char *what, const char *list, char *msg, size_t len)
+/* The EPC sections of @list (a size list, value.h; @what names it in
+ * messages), section i on node i % @nr_nodes, one after another from
+ * DAEMON_SECTION_BASE. Return: how many; -1 with the reason in @msg. */
+static int epc_sections(const char *what, const char *list, int nr_nodes,
+			struct epc_section_desc *secs, char *msg, size_t len)
 {
-	char *copy = strdup(list), *save = NULL;
-	int nr = 0, ret = 0;
-	uint64_t size;
+	uint64_t sizes[EPC_MAX_SECTIONS], base = DAEMON_SECTION_BASE;
+	int nr = sim_value_size_list(what, list, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
+				     EPC_PAGE_SIZE, sizes, EPC_MAX_SECTIONS, msg, len);
 
-	if (!copy) {
+	if (nr == -ENOMEM)
 		snprintf(msg, len, "out of memory");
-		return -1;
+	for (int i = 0; i < nr; i++) {
+		secs[i] = (struct epc_section_desc){base, sizes[i], i % nr_nodes};
+		base += sizes[i];
 	}
-	for (char *tok = strtok_r(copy, ",", &save); tok && !ret;
-	     tok = strtok_r(NULL, ",", &save)) {
-		while (isspace((unsigned char)*tok))
-			tok++;
-		if (++nr > EPC_MAX_SECTIONS) {
-			snprintf(msg, len, "%s %s: more than %d sections", what, list,
-				 EPC_MAX_SECTIONS);
-			ret = -1;
-		} else if (sim_value_size(what, tok, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
-					  EPC_PAGE_SIZE, &size, msg, len)) {
-			ret = -1;
-		}
-	}
-	if (!ret && !nr) {
-		snprintf(msg, len, "%s: no size given", what);
-		ret = -1;
-	}
-	free(copy);
-	return ret;
+	return nr < 0 ? -1 : nr;
 }
 
 /* inih's handler: the keys of the [daemon] section (epcmm.conf(5)). */
@@ -132,7 +117,9 @@ static int conf_handler(void *user, const char *section, const char *key, const 
 		return conf_fail(p, "[%s]: unknown section (the settings are in [daemon])%s",
 				 section, "");
 	if (!strcmp(key, "epc")) {
-		if (epc_check("epc", value, msg, sizeof(msg)))
+		struct epc_section_desc secs[EPC_MAX_SECTIONS];
+
+		if (epc_sections("epc", value, 1, secs, msg, sizeof(msg)) < 0)
 			return conf_fail(p, "%s%s", msg, "");
 		return conf_str(p, key, value, &st->epc);
 	}
@@ -422,38 +409,10 @@ int epcmm_daemon(int argc, char **argv)
 		sections[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
 		cfg.nr_sections = 1;
 	} else {
-		char *copy = strdup(epc_arg), *save = NULL;
-		uint64_t base = DAEMON_SECTION_BASE;
-
-		for (char *tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			uint64_t size;
-
-			while (isspace((unsigned char)*tok))
-				tok++;
-			if (cfg.nr_sections == EPC_MAX_SECTIONS) {
-				fprintf(stderr, "epcmm daemon: --epc %s: more than %d sections\n",
-					epc_arg, EPC_MAX_SECTIONS);
-				free(copy);
-				goto out_usage;
-			}
-			if (daemon_value(sim_value_size("--epc", tok, EPC_PAGE_SIZE,
-							SIM_MAX_SECTION_BYTES, EPC_PAGE_SIZE, &size,
-							msg, sizeof(msg)),
-					 msg)) {
-				free(copy);
-				goto out_usage;
-			}
-			sections[cfg.nr_sections] = (struct epc_section_desc){
-				base, size, cfg.nr_sections % cfg.nr_nodes};
-			cfg.nr_sections++;
-			base += size;
-		}
-		free(copy);
-		if (!cfg.nr_sections) {
-			fprintf(stderr, "epcmm daemon: --epc: no size given\n");
+		ret = epc_sections("--epc", epc_arg, cfg.nr_nodes, sections, msg, sizeof(msg));
+		if (daemon_value(ret < 0, msg))
 			goto out_usage;
-		}
+		cfg.nr_sections = ret;
 	}
 	cfg.sections = sections;
 	sigemptyset(&set);

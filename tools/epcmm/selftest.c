@@ -24,36 +24,11 @@ static void usage(FILE *f)
 		   "Run the kernel's EPC cgroup selftest scenarios (run_epc_cg_selftests.sh)\n"
 		   "in this process, each test process a thread with its own task and enclave.\n"
 		   "Output is TAP; the exit status is 0 only when every case passes.\n\n"
-		   "  --epc SIZE[,SIZE...]  EPC sections, bytes with an optional K, M or G\n"
-		   "                        suffix (default 64M); at least 512 pages in all\n"
+		   "  --epc SIZE[,SIZE...]  EPC sections: sizes as in epcmm-scenario(5), 4096,\n"
+		   "                        64K, 64M, 2G (default 64M); 512 pages at least\n"
 		   "  --nodes N             NUMA nodes, section i on node i %% N (default 1)\n"
 		   "  --seed N              picks the run killed in the kill case (default 1)\n"
 		   "  --no-contents         no page contents (big EPCs; accounting unchanged)\n");
-}
-
-static int parse_sizes(char *arg, uint64_t *sizes, int *n)
-{
-	char *save = NULL, *tok, msg[SIM_VALUE_ERR_LEN];
-
-	*n = 0;
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == EPC_MAX_SECTIONS) {
-			fprintf(stderr, "epcmm selftest: --epc: more than %d sections\n",
-				EPC_MAX_SECTIONS);
-			return -EINVAL;
-		}
-		if (sim_value_size("--epc", tok, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
-				   EPC_PAGE_SIZE, &sizes[*n], msg, sizeof(msg))) {
-			fprintf(stderr, "epcmm selftest: %s\n", msg);
-			return -EINVAL;
-		}
-		(*n)++;
-	}
-	if (!*n) {
-		fprintf(stderr, "epcmm selftest: --epc needs at least one size\n");
-		return -EINVAL;
-	}
-	return 0;
 }
 
 int epcmm_selftest(int argc, char **argv)
@@ -77,8 +52,15 @@ int epcmm_selftest(int argc, char **argv)
 		} else if (!strcmp(a, "--no-contents")) {
 			cfg.no_contents = true;
 		} else if (!strcmp(a, "--epc") && has_value) {
-			if (parse_sizes(argv[++i], sizes, &cfg.nr_sections))
+			ret = sim_value_size_list("--epc", argv[++i], EPC_PAGE_SIZE,
+						  SIM_MAX_SECTION_BYTES, EPC_PAGE_SIZE, sizes,
+						  EPC_MAX_SECTIONS, msg, sizeof(msg));
+			if (ret < 0) {
+				fprintf(stderr, "epcmm selftest: %s\n",
+					ret == -ENOMEM ? "out of memory" : msg);
 				return TOOL_EXIT_USAGE;
+			}
+			cfg.nr_sections = ret;
 		} else if (!strcmp(a, "--nodes") && has_value) {
 			if (sim_value_uint(a, argv[++i], 1, EPC_MAX_NODES, &v, msg, sizeof(msg))) {
 				fprintf(stderr, "epcmm selftest: %s\n", msg);

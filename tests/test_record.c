@@ -246,13 +246,13 @@ static void test_record_errors(void **state)
 		       "/nonexistent/dir/: No such file or directory");
 	CHECK(strstr(err, "exited with status") == NULL, "found before running anything");
 	CHECK(run(err, sizeof(err), NULL, no_o) == 2, "no -o: exit 2");
-	expect_in(err, "epcmm record: -o FILE is required (see --help)");
+	expect_in(err, "epcmm record: -o FILE is required\nTry 'epcmm record --help'.");
 	CHECK(run(err, sizeof(err), NULL, no_cmd) == 2, "no command: exit 2");
-	expect_in(err, "epcmm record: no command to record (see --help)");
+	expect_in(err, "epcmm record: no command to record\nTry 'epcmm record --help'.");
 	CHECK(run(err, sizeof(err), NULL, bad_opt) == 2, "unknown option: exit 2");
-	expect_in(err, "epcmm record: unknown option '--frobnicate' (see --help)");
+	expect_in(err, "epcmm record: unknown option '--frobnicate'\nTry 'epcmm record --help'.");
 	CHECK(run(err, sizeof(err), NULL, o_last) == 2, "-o without a file: exit 2");
-	expect_in(err, "epcmm record: -o needs a file name");
+	expect_in(err, "epcmm record: -o needs a value\nTry 'epcmm record --help'.");
 	CHECK(access(out, F_OK) != 0, "nothing written");
 	free(out);
 }
@@ -280,7 +280,8 @@ static void test_record_trace_convert(void **state)
 	CHECK(run(err, sizeof(err), NULL, bad_args) == 2, "a bad input: exit 2");
 	expect_in(err, "bad.lackey:2: unknown record type in ' X 12,4'");
 	CHECK(run(err, sizeof(err), NULL, one) == 2, "one file: exit 2");
-	expect_in(err, "usage: epcmm trace-convert [--plain] IN OUT");
+	expect_in(err, "epcmm trace-convert: one input and one output: IN OUT\nTry 'epcmm "
+		       "trace-convert --help'.");
 	unlink(out);
 	unlink(bad);
 	free(out);
@@ -302,7 +303,8 @@ static void test_record_topology(void **state)
 	CHECK(run(err, sizeof(err), NULL, args) == 0, "epcmm topology exits 0");
 	CHECK(err[0] == '\0', "nothing on stderr");
 	CHECK(run(err, sizeof(err), NULL, bad) == 2, "an argument: exit 2");
-	expect_in(err, "epcmm topology: unexpected argument '--frobnicate' (see --help)");
+	expect_in(err,
+		  "epcmm topology: unknown option '--frobnicate'\nTry 'epcmm topology --help'.");
 	pid = fork();
 	if (pid == 0) {
 		if (!freopen(out, "w", stdout))

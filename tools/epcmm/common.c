@@ -14,20 +14,6 @@
 #include "sweep.h"
 #include "tool.h"
 
-char **tool_argv(const char *name, int nr_args, char **args)
-{
-	char **argv = malloc((size_t)(nr_args + 2) * sizeof(*argv));
-
-	if (!argv) {
-		fprintf(stderr, "epcmm: out of memory\n");
-		return NULL;
-	}
-	argv[0] = (char *)name;
-	memcpy(argv + 1, args, (size_t)nr_args * sizeof(*argv));
-	argv[nr_args + 1] = NULL;
-	return argv;
-}
-
 /* Read every file (or the default) into one finalized scenario. Return: 0; -1 (said why). */
 int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
 {
@@ -60,14 +46,6 @@ int tool_load_scenario(int nr, char **files, struct sim_scenario **out)
 fail:
 	fprintf(stderr, "epcmm: %s\n", ret == -ENOMEM ? "out of memory" : err);
 	sim_scenario_free(s);
-	return -1;
-}
-
-int tool_bad(const char *cmd, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "epcmm %s: ", cmd);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'epcmm %s --help'.\n", cmd);
 	return -1;
 }
 
@@ -139,17 +117,6 @@ int tool_opt_target_slowdown(const char *cmd, const char *arg, double *x)
 			      x, msg, sizeof(msg)))
 		return tool_bad(cmd, "%s", msg);
 	return 0;
-}
-
-int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes_value)
-{
-	char name[3] = {'-', (char)opt, '\0'};
-
-	if (opt >= 256 || (opt && strchr(takes_value, opt)))
-		return tool_bad(cmd, "%s needs a value", arg);
-	fprintf(stderr, "epcmm %s: unknown option '%s'\nTry 'epcmm %s --help'.\n", cmd,
-		opt ? name : arg, cmd);
-	return -1;
 }
 
 int tool_mkstemp(char *path, size_t len, const char *stem)

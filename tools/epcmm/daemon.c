@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "epcmm-client.h"
 #include "epcmm.h"
+#include "options.h"
 #include "scenario.h"
 #include "tool.h"
 #include "value.h"
@@ -307,138 +308,195 @@ static void usage(FILE *f)
 		   "  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n");
 }
 
-int epcmm_daemon(int argc, char **argv)
+enum {
+	OPT_EPC = 256,
+	OPT_NODES,
+	OPT_SOCKET,
+	OPT_MOUNT,
+	OPT_NO_CONTENTS,
+	OPT_READY_FD,
+	OPT_SCENARIO,
+	OPT_CONFIG
+};
+
+static const struct option daemon_longs[] = {
+	{"epc", required_argument, NULL, OPT_EPC},
+	{"nodes", required_argument, NULL, OPT_NODES},
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"mount", required_argument, NULL, OPT_MOUNT},
+	{"no-contents", no_argument, NULL, OPT_NO_CONTENTS},
+	{"ready-fd", required_argument, NULL, OPT_READY_FD},
+	{"scenario", required_argument, NULL, OPT_SCENARIO},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int daemon_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_daemon = {
+	.name = "daemon",
+	.summary = "serve one EPC to client processes; mount its cgroup tree",
+	.shorts = "",
+	.longs = daemon_longs,
+	.usage = usage,
+	.main = daemon_main,
+};
+
+/* What the command line gives besides the settings. */
+struct daemon_cli {
+	struct daemon_settings set;
+	const char *config;
+	int ready_fd;
+};
+
+/* One option into @cli. Return: 0; -1 (said why). */
+static int daemon_option(int c, const char *arg, struct daemon_cli *cli)
 {
-	static const struct option opts[] = {
-		{"epc", required_argument, NULL, 'e'},
-		{"nodes", required_argument, NULL, 'n'},
-		{"socket", required_argument, NULL, 's'},
-		{"mount", required_argument, NULL, 'm'},
-		{"no-contents", no_argument, NULL, 'C'},
-		{"ready-fd", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{"scenario", required_argument, NULL, 'S'},
-		{"config", required_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0},
-	};
-	struct epc_section_desc sections[EPC_MAX_SECTIONS];
-	struct epc_config cfg = {.nr_nodes = 1, .background = EPC_BACKGROUND_THREADS};
-	struct live_daemon_opts o = {.ready_fd = -1};
-	struct daemon_settings cli = {.contents = -1}, file = {.contents = -1}, *machine;
-	const char *epc_arg = NULL, *scenario = NULL, *config = NULL;
-	struct sim_scenario *s = NULL;
 	char msg[SIM_VALUE_ERR_LEN];
 	uint64_t v;
-	sigset_t set;
-	int c, ret;
 
-	optind = 0; /* argv[0] is the first argument, not the program */
-	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			cli.epc = optarg;
-			break;
-		case 'n':
-			if (daemon_value(sim_value_uint("--nodes", optarg, 1, EPC_MAX_NODES,
-							&cli.nodes, msg, sizeof(msg)),
-					 msg))
-				return TOOL_EXIT_USAGE;
-			break;
-		case 's':
-			cli.socket = optarg;
-			break;
-		case 'm':
-			cli.mount = optarg;
-			break;
-		case 'C':
-			cli.contents = 0;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'r':
-			if (daemon_value(sim_value_uint("--ready-fd", optarg, 0, INT_MAX, &v, msg,
-							sizeof(msg)),
-					 msg))
-				return TOOL_EXIT_USAGE;
-			o.ready_fd = (int)v;
-			break;
-		case 'S':
-			cli.scenario = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
-		}
+	switch (c) {
+	case OPT_EPC:
+		cli->set.epc = arg;
+		return 0;
+	case OPT_NODES:
+		return daemon_value(sim_value_uint("--nodes", arg, 1, EPC_MAX_NODES,
+						   &cli->set.nodes, msg, sizeof(msg)),
+				    msg);
+	case OPT_SOCKET:
+		cli->set.socket = arg;
+		return 0;
+	case OPT_MOUNT:
+		cli->set.mount = arg;
+		return 0;
+	case OPT_NO_CONTENTS:
+		cli->set.contents = 0;
+		return 0;
+	case OPT_READY_FD:
+		if (daemon_value(
+			    sim_value_uint("--ready-fd", arg, 0, INT_MAX, &v, msg, sizeof(msg)),
+			    msg))
+			return -1;
+		cli->ready_fd = (int)v;
+		return 0;
+	case OPT_SCENARIO:
+		cli->set.scenario = arg;
+		return 0;
+	default: /* OPT_CONFIG */
+		cli->config = arg;
+		return 0;
 	}
-	if (optind != argc + 1) {
-		fprintf(stderr, "epcmm daemon: unexpected argument '%s'\n", argv[optind - 1]);
-		return TOOL_EXIT_USAGE;
+}
+
+/* Return: 0; 1 after --help or --version; -1 bad usage (said why). */
+static int daemon_parse(int argc, char **argv, struct daemon_cli *cli)
+{
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_daemon, argc, argv);
+	int c;
+
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || daemon_option(c, optarg, cli))
+			return c < 0 ? tool_opt_stop(c) : -1;
+	if (tool_no_operands(&tool_cmd_daemon, argc, argv))
+		return -1;
+	if (cli->set.scenario && (cli->set.epc || cli->set.nodes))
+		return tool_bad("daemon", "%s",
+				"--scenario gives the machine: no --epc or --nodes");
+	return 0;
+}
+
+/* The machine (@m: the command line's or the file's, whole) into @cfg and
+ * @secs; a scenario's arrays are kept in *@s. Return: 0; -1 (said why). */
+static int daemon_machine(const struct daemon_settings *m, struct epc_config *cfg,
+			  struct epc_section_desc *secs, struct sim_scenario **s)
+{
+	char msg[SIM_VALUE_ERR_LEN];
+	int nr;
+
+	cfg->nr_nodes = m->nodes ? (int)m->nodes : 1;
+	cfg->sections = secs;
+	if (m->scenario)
+		return machine_from_scenario(m->scenario, cfg, secs, s) ? -1 : 0;
+	if (!m->epc) {
+		secs[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
+		cfg->nr_sections = 1;
+		return 0;
 	}
-	if (cli.scenario && (cli.epc || cli.nodes)) {
-		fprintf(stderr,
-			"epcmm daemon: --scenario gives the machine: no --epc or --nodes\n");
-		return TOOL_EXIT_USAGE;
-	}
-	if (config && conf_read(config, &file))
-		goto out_usage;
-	/* The command line over the file; the machine comes whole from one. */
-	machine = cli.epc || cli.nodes || cli.scenario ? &cli : &file;
-	epc_arg = machine->epc;
-	scenario = machine->scenario;
-	cfg.nr_nodes = machine->nodes ? (int)machine->nodes : 1;
-	o.socket_path = cli.socket ? cli.socket : file.socket ? file.socket : epcmm_client_socket_path();
-	o.mount_dir = cli.mount ? cli.mount : file.mount;
-	cfg.no_contents = !(cli.contents >= 0 ? cli.contents : file.contents >= 0 ? file.contents : 1);
-	if (o.mount_dir && under_host_cgroup(o.mount_dir)) {
-		fprintf(stderr,
-			"epcmm daemon: mount %s: that is the host's cgroup tree (" DAEMON_HOST_CGROUP
-			"), which systemd and the kernel own: mount the emulated one elsewhere "
-			"(/run/epcmm/cgroup), or from a private mount namespace (unshare -m)\n",
-			o.mount_dir);
-		goto out_usage;
-	}
-	if (scenario) {
-		ret = machine_from_scenario(scenario, &cfg, sections, &s);
-		if (ret)
-			goto out_usage;
-	} else if (!epc_arg) {
-		sections[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
-		cfg.nr_sections = 1;
-	} else {
-		ret = epc_sections("--epc", epc_arg, cfg.nr_nodes, sections, msg, sizeof(msg));
-		if (daemon_value(ret < 0, msg))
-			goto out_usage;
-		cfg.nr_sections = ret;
-	}
-	cfg.sections = sections;
+	nr = epc_sections("--epc", m->epc, cfg->nr_nodes, secs, msg, sizeof(msg));
+	if (daemon_value(nr < 0, msg))
+		return -1;
+	cfg->nr_sections = nr;
+	return 0;
+}
+
+/* Block SIGINT and SIGTERM into @o->stop_fd and run the daemon until one
+ * comes. Return: an exit status. */
+static int daemon_serve(struct live_daemon_opts *o)
+{
+	sigset_t set;
+	int ret;
+
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL); /* before any thread: they inherit it */
 	signal(SIGPIPE, SIG_IGN);
-	o.stop_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (o.stop_fd < 0) {
+	o->stop_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (o->stop_fd < 0) {
 		perror("epcmm daemon: signalfd");
-		sim_scenario_free(s);
-		settings_free(&file);
 		return TOOL_EXIT_FAILURE;
 	}
-	o.cfg = &cfg;
 	/* The default socket's directory is ours to make (systemd makes it too). */
-	if (!strcmp(o.socket_path, EPCMM_DEFAULT_SOCKET) && mkdir("/run/epcmm", 0700) &&
+	if (!strcmp(o->socket_path, EPCMM_DEFAULT_SOCKET) && mkdir("/run/epcmm", 0700) &&
 	    errno != EEXIST)
 		fprintf(stderr, "epcmm daemon: cannot create /run/epcmm: %s\n", strerror(errno));
-	ret = live_daemon_run(&o);
-	close(o.stop_fd);
-	sim_scenario_free(s);
-	settings_free(&file);
+	ret = live_daemon_run(o);
+	close(o->stop_fd);
 	if (ret == -EINVAL || ret == -EOPNOTSUPP)
 		return TOOL_EXIT_USAGE;
 	return ret ? TOOL_EXIT_FAILURE : 0;
+}
+
+static int daemon_main(int argc, char **argv)
+{
+	struct epc_section_desc sections[EPC_MAX_SECTIONS];
+	struct epc_config cfg = {.background = EPC_BACKGROUND_THREADS};
+	struct daemon_cli cli = {.set = {.contents = -1}, .ready_fd = -1};
+	struct daemon_settings file = {.contents = -1};
+	const struct daemon_settings *st = &cli.set;
+	struct live_daemon_opts o = {.cfg = &cfg};
+	struct sim_scenario *s = NULL;
+	int ret;
+
+	ret = daemon_parse(argc, argv, &cli);
+	if (ret)
+		return tool_parse_exit(ret);
+	if (cli.config && conf_read(cli.config, &file))
+		goto out_usage;
+	/* The command line over the file; the machine comes whole from one. */
+	o.ready_fd = cli.ready_fd;
+	o.socket_path = st->socket    ? st->socket
+			: file.socket ? file.socket
+				      : epcmm_client_socket_path();
+	o.mount_dir = st->mount ? st->mount : file.mount;
+	cfg.no_contents = !(st->contents >= 0	 ? st->contents
+			    : file.contents >= 0 ? file.contents
+						 : 1);
+	if (o.mount_dir && under_host_cgroup(o.mount_dir)) {
+		fprintf(stderr,
+			"epcmm daemon: mount %s: that is the host's cgroup tree "
+			"(" DAEMON_HOST_CGROUP
+			"), which systemd and the kernel own: mount the emulated one elsewhere "
+			"(/run/epcmm/cgroup), or from a private mount namespace (unshare -m)\n",
+			o.mount_dir);
+		goto out_usage;
+	}
+	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections, &s))
+		goto out_usage;
+	ret = daemon_serve(&o);
+	sim_scenario_free(s);
+	settings_free(&file);
+	return ret;
 out_usage:
 	sim_scenario_free(s);
 	settings_free(&file);

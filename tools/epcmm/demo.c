@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "epcmm.h"
+#include "options.h"
 #include "tool.h"
 
 #define DEMO_PAGES_PER_NODE 8
@@ -181,7 +182,27 @@ static int act_enclave(struct demo *d, struct epc_task *t)
 	return 0;
 }
 
-int epcmm_demo(int argc, char **argv)
+static void demo_usage(FILE *f)
+{
+	fprintf(f, "usage: epcmm demo\n\nWalk through the allocator, cgroups and eviction on a "
+		   "tiny two-node machine,\nstep by step; the same output on every run. Takes no "
+		   "arguments.\n");
+}
+
+static int demo_main(int argc, char **argv);
+
+static const struct option demo_longs[] = {TOOL_COMMON_OPTIONS};
+
+const struct tool_command tool_cmd_demo = {
+	.name = "demo",
+	.summary = "walk through the allocator, cgroups and eviction on a tiny machine",
+	.shorts = "",
+	.longs = demo_longs,
+	.usage = demo_usage,
+	.main = demo_main,
+};
+
+static int demo_main(int argc, char **argv)
 {
 	struct epc_section_desc sections[2] = {
 		{.phys_addr = 0x80000000ULL,
@@ -202,17 +223,9 @@ int epcmm_demo(int argc, char **argv)
 	struct epc_stats st;
 	int ret;
 
-	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-		printf("usage: epcmm demo\n\nWalk through the allocator, cgroups and eviction on a "
-		       "tiny two-node machine,\nstep by step; the same output on every run. Takes "
-		       "no "
-		       "arguments.\n");
-		return 0;
-	}
-	if (argc > 0) {
-		fprintf(stderr, "epcmm demo: takes no arguments\n");
-		return TOOL_EXIT_USAGE;
-	}
+	ret = tool_parse_bare(&tool_cmd_demo, argc, argv);
+	if (ret)
+		return tool_parse_exit(ret);
 	printf("epcmm %s demo: two NUMA nodes with %d EPC pages each; CPU 0 is on node 0, CPU 1\n"
 	       "on node 1. Background work is stepped by hand, so every run prints the same.\n",
 	       EPCMM_VERSION_STRING, DEMO_PAGES_PER_NODE);

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "outfile.h"
 #include "progress.h"
 #include "report.h"
@@ -305,100 +306,106 @@ int tool_record(const char *prog, const char *out, bool quiet, char **cmd)
 	return record(&o, cmd);
 }
 
-int epcmm_record(int argc, char **argv)
+enum {
+	OPT_PLAIN = 256
+};
+
+static const struct option record_longs[] = {
+	{"output", required_argument, NULL, 'o'},
+	{"plain", no_argument, NULL, OPT_PLAIN},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int record_main(int argc, char **argv);
+static int trace_convert_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_record = {
+	.name = "record",
+	.summary = "record a program's memory trace under Valgrind",
+	.shorts = "+o:", /* the options end at the COMMAND: its own are its */
+	.longs = record_longs,
+	.usage = record_usage,
+	.main = record_main,
+};
+
+const struct tool_command tool_cmd_trace_convert = {
+	.name = "trace-convert",
+	.summary = "convert a Lackey or plain trace to the compact format",
+	.shorts = "",
+	.longs = record_longs + 1, /* --plain */
+	.usage = record_usage,
+	.main = trace_convert_main,
+};
+
+/* Record's and trace-convert's options into *@out and *@plain. Return: 0;
+ * 1 after --help or --version; -1 bad usage (said why). */
+static int record_parse(const struct tool_command *cmd, int argc, char **argv, const char **out,
+			bool *plain)
+{
+	struct tool_getopt g = TOOL_GETOPT(cmd, argc, argv);
+	int c;
+
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE) {
+		if (c < 0)
+			return tool_opt_stop(c);
+		if (c == 'o')
+			*out = optarg;
+		else
+			*plain = true;
+	}
+	return 0;
+}
+
+static int record_main(int argc, char **argv)
 {
 	const char *out = NULL;
 	bool plain = false;
-	int i, ret;
+	int ret = record_parse(&tool_cmd_record, argc, argv, &out, &plain);
 
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			record_usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i == argc) {
-				fprintf(stderr, "epcmm record: %s needs a file name\n", a);
-				return TOOL_EXIT_USAGE;
-			}
-			out = argv[i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			out = a + 9;
-		} else if (!strcmp(a, "--plain")) {
-			plain = true;
-		} else if (!strcmp(a, "--")) {
-			i++;
-			break;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "epcmm record: unknown option '%s' (see --help)\n", a);
-			return TOOL_EXIT_USAGE;
-		} else {
-			break;
-		}
-	}
-	if (!out || !*out) {
-		fprintf(stderr, "epcmm record: -o FILE is required (see --help)\n");
-		return TOOL_EXIT_USAGE;
-	}
-	if (i == argc) {
-		fprintf(stderr, "epcmm record: no command to record (see --help)\n");
-		return TOOL_EXIT_USAGE;
-	}
+	if (!ret && !out)
+		ret = tool_bad("record", "%s", "-o FILE is required");
+	if (!ret && optind == argc)
+		ret = tool_bad("record", "%s", "no command to record");
+	if (ret)
+		return tool_parse_exit(ret);
 	struct record_opts o = {.prog = "epcmm record",
 				.out = out,
 				.plain = plain,
 				.summarize = true,
 				.cmd_stdout_to_stderr = !strcmp(out, "-")};
 
-	ret = record(&o, argv + i);
+	ret = record(&o, argv + optind);
 	if (!ret && strcmp(out, "-"))
 		fprintf(stderr, "epcmm record: next: epcmm size %s\n", out);
 	return ret;
 }
 
-int epcmm_trace_convert(int argc, char **argv)
+static int trace_convert_main(int argc, char **argv)
 {
-	const char *files[2];
+	const char *out = NULL, *in;
 	struct sim_trace *t;
 	bool plain = false;
 	char err[512];
-	int nr = 0, rc;
+	int rc;
 	off_t bytes;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			record_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--plain")) {
-			plain = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "epcmm trace-convert: unknown option '%s' (see --help)\n",
-				argv[i]);
-			return TOOL_EXIT_USAGE;
-		} else if (nr == 2) {
-			fprintf(stderr,
-				"epcmm trace-convert: one input and one output (see --help)\n");
-			return TOOL_EXIT_USAGE;
-		} else {
-			files[nr++] = argv[i];
-		}
-	}
-	if (nr != 2) {
-		fprintf(stderr,
-			"epcmm trace-convert: usage: epcmm trace-convert [--plain] IN OUT\n");
-		return TOOL_EXIT_USAGE;
-	}
-	rc = sim_trace_open(files[0], &t, err, sizeof(err));
+	rc = record_parse(&tool_cmd_trace_convert, argc, argv, &out, &plain);
+	if (!rc && argc - optind != 2)
+		rc = tool_bad("trace-convert", "%s", "one input and one output: IN OUT");
+	if (rc)
+		return tool_parse_exit(rc);
+	in = argv[optind];
+	out = argv[optind + 1];
+	rc = sim_trace_open(in, &t, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "epcmm trace-convert: %s\n", err);
 		return TOOL_EXIT_USAGE;
 	}
-	rc = save(t, files[1], plain, &bytes, err, sizeof(err));
+	rc = save(t, out, plain, &bytes, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "epcmm trace-convert: %s\n", err);
 	else
-		summary("epcmm trace-convert", t, files[1], plain, bytes);
+		summary("epcmm trace-convert", t, out, plain, bytes);
 	sim_trace_close(t);
 	return rc ? TOOL_EXIT_FAILURE : 0;
 }

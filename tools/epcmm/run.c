@@ -18,8 +18,9 @@
 #include "progress.h"
 #include "report.h"
 #include "scenario.h"
-#include "tool.h"
+#include "options.h"
 #include "plot.h"
+#include "tool.h"
 
 static void run_usage(FILE *f)
 {
@@ -55,100 +56,94 @@ struct run_opts {
 	bool seed_set, mode_set, quiet;
 	uint64_t seed;
 	enum sim_mode mode;
-	int plot_x; /* enum sim_plot_x */
+	enum sim_plot_x plot_x;
 };
 
+enum {
+	OPT_JSON = 256,
+	OPT_TIMELINE,
+	OPT_INTERVAL,
+	OPT_PLOT,
+	OPT_SEED,
+	OPT_MODE,
+	OPT_PLOT_X
+};
+
+static const struct option run_longs[] = {
+	{"json", required_argument, NULL, OPT_JSON},
+	{"timeline", required_argument, NULL, OPT_TIMELINE},
+	{"timeline-interval", required_argument, NULL, OPT_INTERVAL},
+	{"plot", required_argument, NULL, OPT_PLOT},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"plot-x", required_argument, NULL, OPT_PLOT_X},
+	{"quiet", no_argument, NULL, 'q'},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int run_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_run = {
+	.name = "run",
+	.summary = "run a scenario (default: the built-in one) and report",
+	.shorts = "q",
+	.longs = run_longs,
+	.usage = run_usage,
+	.main = run_main,
+};
+
+/* One option of run's into @o. Return: 0; -1 (said why). */
+static int run_option(int c, const char *arg, struct run_opts *o)
+{
+	char msg[SIM_VALUE_ERR_LEN];
+
+	switch (c) {
+	case OPT_JSON:
+		o->json = arg;
+		return 0;
+	case OPT_TIMELINE:
+		o->timeline = arg;
+		return 0;
+	case OPT_INTERVAL:
+		if (sim_value_count("--timeline-interval", arg, 1, SIM_MAX_ACCESSES, &o->interval,
+				    msg, sizeof(msg)))
+			return tool_bad("run", "%s", msg);
+		return 0;
+	case OPT_PLOT:
+		return tool_opt_plot("run", arg, &o->plot);
+	case OPT_SEED:
+		return tool_opt_seed("run", arg, &o->seed, &o->seed_set);
+	case OPT_MODE:
+		if (strcmp(arg, "deterministic") && strcmp(arg, "threads"))
+			return tool_bad("run", "--mode: '%s' (expected deterministic or threads)",
+					arg);
+		o->mode = strcmp(arg, "threads") ? SIM_MODE_DETERMINISTIC : SIM_MODE_THREADS;
+		o->mode_set = true;
+		return 0;
+	case OPT_PLOT_X:
+		if (strcmp(arg, "accesses") && strcmp(arg, "time"))
+			return tool_bad("run", "--plot-x: '%s' (expected accesses or time)", arg);
+		o->plot_x = strcmp(arg, "time") ? SIM_PLOT_X_ACCESSES : SIM_PLOT_X_TIME;
+		return 0;
+	default: /* 'q' */
+		o->quiet = true;
+		return 0;
+	}
+}
+
+/* Return: 0; 1 after --help or --version; -1 bad usage (said why). */
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-	enum {
-		OPT_JSON = 256,
-		OPT_TIMELINE,
-		OPT_INTERVAL,
-		OPT_PLOT,
-		OPT_SEED,
-		OPT_MODE,
-		OPT_PLOT_X
-	};
-	static const struct option longs[] = {
-		{"json", required_argument, NULL, OPT_JSON},
-		{"timeline", required_argument, NULL, OPT_TIMELINE},
-		{"timeline-interval", required_argument, NULL, OPT_INTERVAL},
-		{"plot", required_argument, NULL, OPT_PLOT},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"mode", required_argument, NULL, OPT_MODE},
-		{"plot-x", required_argument, NULL, OPT_PLOT_X},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_run, argc, argv);
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			o->json = optarg;
-			break;
-		case OPT_TIMELINE:
-			o->timeline = optarg;
-			break;
-		case OPT_INTERVAL: {
-			char msg[SIM_VALUE_ERR_LEN];
-
-			if (sim_value_count("--timeline-interval", optarg, 1, SIM_MAX_ACCESSES,
-					    &o->interval, msg, sizeof(msg)))
-				return tool_bad("run", "%s", msg);
-			break;
-		}
-		case OPT_PLOT:
-			if (tool_opt_plot("run", optarg, &o->plot))
-				return -1;
-			break;
-		case OPT_SEED:
-			if (tool_opt_seed("run", optarg, &o->seed, &o->seed_set))
-				return -1;
-			break;
-		case OPT_MODE:
-			if (!strcmp(optarg, "deterministic")) {
-				o->mode = SIM_MODE_DETERMINISTIC;
-			} else if (!strcmp(optarg, "threads")) {
-				o->mode = SIM_MODE_THREADS;
-			} else {
-				fprintf(stderr,
-					"epcmm run: --mode: '%s' (expected deterministic or "
-					"threads)\n",
-					optarg);
-				return -1;
-			}
-			o->mode_set = true;
-			break;
-		case OPT_PLOT_X:
-			if (!strcmp(optarg, "accesses")) {
-				o->plot_x = 0; /* SIM_PLOT_X_ACCESSES */
-			} else if (!strcmp(optarg, "time")) {
-				o->plot_x = 1; /* SIM_PLOT_X_TIME */
-			} else {
-				fprintf(stderr,
-					"epcmm run: --plot-x: '%s' (expected accesses or time)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 1;
-		default:
-			return tool_bad_option("run", argv[optind - 1], optopt, "");
-		}
-	}
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || run_option(c, optarg, o))
+			return c < 0 ? tool_opt_stop(c) : -1;
 	return 0;
 }
 
-int epcmm_run(int nr_args, char **args)
+static int run_main(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct sim_scenario *s = NULL;
@@ -161,18 +156,10 @@ int epcmm_run(int nr_args, char **args)
 	int ret, status = TOOL_EXIT_FAILURE;
 	bool tmp_made = false;
 
-	char **argv = tool_argv("epcmm run", nr_args, args);
-	int argc = nr_args + 1;
-
-	if (!argv)
-		return TOOL_EXIT_FAILURE;
 	ret = parse_args(argc, argv, &o);
-	if (ret) {
-		free(argv);
-		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
-	}
+	if (ret)
+		return tool_parse_exit(ret);
 	ret = tool_load_scenario(argc - optind, argv + optind, &s);
-	free(argv);
 	if (ret)
 		return TOOL_EXIT_USAGE;
 	if (o.seed_set)
@@ -261,8 +248,7 @@ int epcmm_run(int nr_args, char **args)
 		char title[256];
 
 		snprintf(title, sizeof(title), "epcmm: %s", s->title);
-		if (sim_plot_timeline(csv_path, o.plot, title, (enum sim_plot_x)o.plot_x, err,
-				      sizeof(err))) {
+		if (sim_plot_timeline(csv_path, o.plot, title, o.plot_x, err, sizeof(err))) {
 			fprintf(stderr, "epcmm run: --plot: %s\n", err);
 			goto out;
 		}

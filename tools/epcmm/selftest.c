@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "epcmm.h"
+#include "options.h"
 #include "scenario.h"
 #include "selftest.h"
 #include "tool.h"
@@ -31,52 +32,80 @@ static void usage(FILE *f)
 		   "  --no-contents         no page contents (big EPCs; accounting unchanged)\n");
 }
 
-int epcmm_selftest(int argc, char **argv)
+enum {
+	OPT_EPC = 256,
+	OPT_NODES,
+	OPT_SEED,
+	OPT_NO_CONTENTS
+};
+
+static const struct option selftest_longs[] = {
+	{"epc", required_argument, NULL, OPT_EPC},
+	{"nodes", required_argument, NULL, OPT_NODES},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"no-contents", no_argument, NULL, OPT_NO_CONTENTS},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int selftest_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_selftest = {
+	.name = "selftest",
+	.summary = "run the kernel's EPC cgroup selftest scenarios (TAP)",
+	.shorts = "",
+	.longs = selftest_longs,
+	.usage = usage,
+	.main = selftest_main,
+};
+
+/* One option into @cfg (@sizes its sections). Return: 0; -1 (said why). */
+static int selftest_option(int c, const char *arg, struct selftest_config *cfg, uint64_t *sizes)
 {
-	uint64_t sizes[EPC_MAX_SECTIONS] = {DEFAULT_EPC};
-	struct selftest_config cfg = {
-		.epc_sizes = sizes, .nr_sections = 1, .nr_nodes = 1, .seed = 1};
-	struct selftest_result res;
 	char msg[SIM_VALUE_ERR_LEN];
 	bool seed_set;
 	uint64_t v;
 	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		bool has_value = i + 1 < argc;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--no-contents")) {
-			cfg.no_contents = true;
-		} else if (!strcmp(a, "--epc") && has_value) {
-			ret = sim_value_size_list("--epc", argv[++i], EPC_PAGE_SIZE,
-						  SIM_MAX_SECTION_BYTES, EPC_PAGE_SIZE, sizes,
-						  EPC_MAX_SECTIONS, msg, sizeof(msg));
-			if (ret < 0) {
-				fprintf(stderr, "epcmm selftest: %s\n",
-					ret == -ENOMEM ? "out of memory" : msg);
-				return TOOL_EXIT_USAGE;
-			}
-			cfg.nr_sections = ret;
-		} else if (!strcmp(a, "--nodes") && has_value) {
-			if (sim_value_uint(a, argv[++i], 1, EPC_MAX_NODES, &v, msg, sizeof(msg))) {
-				fprintf(stderr, "epcmm selftest: %s\n", msg);
-				return TOOL_EXIT_USAGE;
-			}
-			cfg.nr_nodes = (int)v;
-		} else if (!strcmp(a, "--seed") && has_value) {
-			if (tool_opt_seed("selftest", argv[++i], &cfg.seed, &seed_set))
-				return TOOL_EXIT_USAGE;
-		} else {
-			fprintf(stderr, "epcmm selftest: unknown option or missing value: '%s'\n\n",
-				a);
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+	switch (c) {
+	case OPT_EPC:
+		ret = sim_value_size_list("--epc", arg, EPC_PAGE_SIZE, SIM_MAX_SECTION_BYTES,
+					  EPC_PAGE_SIZE, sizes, EPC_MAX_SECTIONS, msg, sizeof(msg));
+		if (ret < 0) {
+			fprintf(stderr, "epcmm selftest: %s\n",
+				ret == -ENOMEM ? "out of memory" : msg);
+			return -1;
 		}
+		cfg->nr_sections = ret;
+		return 0;
+	case OPT_NODES:
+		if (sim_value_uint("--nodes", arg, 1, EPC_MAX_NODES, &v, msg, sizeof(msg))) {
+			fprintf(stderr, "epcmm selftest: %s\n", msg);
+			return -1;
+		}
+		cfg->nr_nodes = (int)v;
+		return 0;
+	case OPT_SEED:
+		return tool_opt_seed("selftest", arg, &cfg->seed, &seed_set);
+	default: /* OPT_NO_CONTENTS */
+		cfg->no_contents = true;
+		return 0;
 	}
+}
+
+static int selftest_main(int argc, char **argv)
+{
+	uint64_t sizes[EPC_MAX_SECTIONS] = {DEFAULT_EPC};
+	struct selftest_config cfg = {
+		.epc_sizes = sizes, .nr_sections = 1, .nr_nodes = 1, .seed = 1};
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_selftest, argc, argv);
+	struct selftest_result res;
+	int c, ret;
+
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || selftest_option(c, optarg, &cfg, sizes))
+			return tool_parse_exit(c < 0 ? tool_opt_stop(c) : -1);
+	if (tool_no_operands(&tool_cmd_selftest, argc, argv))
+		return TOOL_EXIT_USAGE;
 	ret = selftest_run(&cfg, &res);
 	if (ret == -EINVAL)
 		return TOOL_EXIT_USAGE;

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "options.h"
 #include "outfile.h"
 #include "plot.h"
 #include "progress.h"
@@ -77,61 +78,66 @@ enum {
 	OPT_DYNAMIC
 };
 
+static const struct option size_longs[] = {
+	{"target", required_argument, NULL, OPT_TARGET},
+	{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
+	{"jobs", required_argument, NULL, 'j'},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"plot", required_argument, NULL, OPT_PLOT},
+	{"trace-out", required_argument, NULL, 'o'},
+	{"dynamic", no_argument, NULL, OPT_DYNAMIC},
+	{"quiet", no_argument, NULL, 'q'},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int size_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_size = {
+	.name = "size",
+	.summary = "how much EPC a program or trace needs, and what a misc.max does",
+	.shorts = "j:o:q",
+	.longs = size_longs,
+	.usage = size_usage,
+	.main = size_main,
+};
+
+/* One option of size's into @o. Return: 0; -1 (said why). */
+static int size_option(int c, const char *arg, struct size_opts *o)
+{
+	switch (c) {
+	case OPT_TARGET:
+		return tool_opt_target_pct("size", arg, &o->target_pct);
+	case OPT_TARGET_SLOWDOWN:
+		return tool_opt_target_slowdown("size", arg, &o->target_slowdown);
+	case 'j':
+		return tool_opt_jobs("size", arg, &o->jobs);
+	case OPT_JSON:
+		o->json = arg;
+		return 0;
+	case OPT_PLOT:
+		return tool_opt_plot("size", arg, &o->plot);
+	case 'o':
+		o->trace_out = arg;
+		return 0;
+	case OPT_DYNAMIC:
+		o->dynamic = true;
+		return 0;
+	default: /* 'q' */
+		o->quiet = true;
+		return 0;
+	}
+}
+
+/* The options in @argv[1..@argc). Return: 0; 1 after --help or --version;
+ * -1 bad usage (said why). */
 static int parse_args(int argc, char **argv, struct size_opts *o)
 {
-	static const struct option longopts[] = {
-		{"target", required_argument, NULL, OPT_TARGET},
-		{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
-		{"jobs", required_argument, NULL, 'j'},
-		{"json", required_argument, NULL, OPT_JSON},
-		{"plot", required_argument, NULL, OPT_PLOT},
-		{"trace-out", required_argument, NULL, 'o'},
-		{"dynamic", no_argument, NULL, OPT_DYNAMIC},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_size, argc, argv);
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:o:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TARGET:
-			if (tool_opt_target_pct("size", optarg, &o->target_pct))
-				return -1;
-			break;
-		case OPT_TARGET_SLOWDOWN:
-			if (tool_opt_target_slowdown("size", optarg, &o->target_slowdown))
-				return -1;
-			break;
-		case 'j':
-			if (tool_opt_jobs("size", optarg, &o->jobs))
-				return -1;
-			break;
-		case OPT_JSON:
-			o->json = optarg;
-			break;
-		case OPT_PLOT:
-			if (tool_opt_plot("size", optarg, &o->plot))
-				return -1;
-			break;
-		case 'o':
-			o->trace_out = optarg;
-			break;
-		case OPT_DYNAMIC:
-			o->dynamic = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			size_usage(stdout);
-			return 1;
-		default:
-			return tool_bad_option("size", argv[optind - 1], optopt, "jo");
-		}
-	}
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || size_option(c, optarg, o))
+			return c < 0 ? tool_opt_stop(c) : -1;
 	return 0;
 }
 
@@ -417,34 +423,28 @@ static int size_command(const struct size_opts *o, char **cmd)
 	return status;
 }
 
-int epcmm_size(int nr_args, char **args)
+static int size_main(int argc, char **argv)
 {
 	struct size_opts o = {.target_pct = SIZE_DEFAULT_TARGET_PCT,
 			      .target_slowdown = SIZE_DEFAULT_TARGET_SLOWDOWN,
 			      .jobs = tool_default_jobs()};
-	int nr_opts = 0, ret;
-	char **argv;
+	int nr_opts = 1, ret;
 
 	/* Options end at "--": what follows is the COMMAND, its options its own. */
-	while (nr_opts < nr_args && strcmp(args[nr_opts], "--"))
+	while (nr_opts < argc && strcmp(argv[nr_opts], "--"))
 		nr_opts++;
-	argv = tool_argv("epcmm size", nr_opts, args);
-	if (!argv)
-		return TOOL_EXIT_FAILURE;
-	ret = parse_args(nr_opts + 1, argv, &o);
-	if (ret) {
-		free(argv);
-		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
-	}
-	if (nr_opts < nr_args) { /* -- COMMAND [ARGS...] */
-		if (optind <= nr_opts)
+	ret = parse_args(nr_opts, argv, &o);
+	if (ret)
+		return tool_parse_exit(ret);
+	if (nr_opts < argc) { /* -- COMMAND [ARGS...] */
+		if (optind < nr_opts)
 			ret = bad("'%s': a TRACE or -- COMMAND, not both", argv[optind]);
-		else if (nr_opts + 1 == nr_args)
+		else if (nr_opts + 1 == argc)
 			ret = bad("%s", "no COMMAND after --");
 		else
-			ret = size_command(&o, args + nr_opts + 1);
-	} else if (optind != nr_opts) {
-		ret = bad("%s", optind > nr_opts
+			ret = size_command(&o, argv + nr_opts + 1);
+	} else if (optind != nr_opts - 1) {
+		ret = bad("%s", optind == nr_opts
 					? "what to size? a TRACE, or -- COMMAND [ARGS...]"
 					: "one TRACE (to size a program: epcmm size -- COMMAND "
 					  "[ARGS...])");
@@ -453,6 +453,5 @@ int epcmm_size(int nr_args, char **args)
 	} else {
 		ret = size_answer(&o, argv[optind], argv[optind]);
 	}
-	free(argv);
 	return ret < 0 ? TOOL_EXIT_USAGE : ret;
 }

@@ -15,40 +15,21 @@
 #include <unistd.h>
 
 #include "epcmm-client.h"
+#include "options.h"
 #include "outfile.h"
 #include "tool.h"
 #include "value.h"
 #include "view.h"
 
-/* Shared with top.c: --socket PATH, or the default. Return: 0; -1 after
- * --help (printed; exit 0); an exit status. */
-int tool_live_connect(int argc, char **argv, const char *cmd, struct epcmm_client **c, int *extra)
+/* Shared with top.c: connect to the daemon at @socket (NULL: the default).
+ * Return: 0; TOOL_EXIT_FAILURE (said why). */
+int tool_live_connect(const char *cmd, const char *socket, struct epcmm_client **c)
 {
-	const char *path = NULL;
-	int ret;
+	int ret = epcmm_client_connect(socket, c);
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: epcmm %s [--socket PATH]\n\n%s\n", cmd,
-			       !strcmp(cmd, "top") ? "A running daemon's EPC, cgroups and clients, "
-						     "redrawn once a second (q quits)."
-						   : "A running daemon's EPC, cgroups and clients, "
-						     "once.");
-			return -1;
-		}
-		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
-			path = argv[++i];
-		} else if (!strcmp(argv[i], "-n") && i + 1 < argc && extra) {
-			*extra = atoi(argv[++i]);
-		} else {
-			fprintf(stderr, "usage: epcmm %s [--socket PATH]\n", cmd);
-			return TOOL_EXIT_USAGE;
-		}
-	}
-	ret = epcmm_client_connect(path, c);
 	if (ret) {
 		fprintf(stderr, "epcmm %s: no daemon at %s: %s\n", cmd,
-			path ? path : epcmm_client_socket_path(), strerror(-ret));
+			socket ? socket : epcmm_client_socket_path(), strerror(-ret));
 		return TOOL_EXIT_FAILURE;
 	}
 	return 0;
@@ -71,9 +52,7 @@ const char *tool_status_error(int err)
 struct status_opts {
 	bool openmetrics;
 	unsigned interval; /* 0: once */
-	const char *output;
-	char *rest[4]; /* --socket PATH, for tool_live_connect() */
-	int nr_rest;
+	const char *output, *socket;
 };
 
 static void status_usage(FILE *f)
@@ -86,57 +65,71 @@ static void status_usage(FILE *f)
 		   "collector: FILE in its directory, named *.prom) until SIGTERM or SIGINT.\n");
 }
 
-/* Return: 0; 1 after --help; TOOL_EXIT_USAGE with a message. */
-static int status_parse(int argc, char **argv, struct status_opts *o)
+enum {
+	OPT_SOCKET = 256,
+	OPT_FORMAT,
+	OPT_INTERVAL,
+	OPT_OUTPUT
+};
+
+static const struct option status_longs[] = {
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"output", required_argument, NULL, OPT_OUTPUT},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int status_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_status = {
+	.name = "status",
+	.summary = "a running daemon's EPC, cgroups and clients, once",
+	.shorts = "",
+	.longs = status_longs,
+	.usage = status_usage,
+	.main = status_main,
+};
+
+/* One option into @o. Return: 0; -1 (said why). */
+static int status_option(int c, const char *arg, struct status_opts *o)
 {
 	char msg[SIM_VALUE_ERR_LEN];
 	uint64_t v;
 
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+	switch (c) {
+	case OPT_SOCKET:
+		o->socket = arg;
+		return 0;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "openmetrics"))
+			return tool_bad("status", "--format %s: not text or openmetrics", arg);
+		o->openmetrics = !strcmp(arg, "openmetrics");
+		return 0;
+	case OPT_INTERVAL:
+		if (sim_value_uint("--interval", arg, 1, STATUS_MAX_INTERVAL, &v, msg, sizeof(msg)))
+			return tool_bad("status", "%s", msg);
+		o->interval = (unsigned)v;
+		return 0;
+	default: /* OPT_OUTPUT */
+		o->output = arg;
+		return 0;
+	}
+}
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			status_usage(stdout);
-			return 1;
-		}
-		if (strcmp(a, "--socket") && strcmp(a, "--format") && strcmp(a, "--interval") &&
-		    strcmp(a, "--output")) {
-			fprintf(stderr, "epcmm status: unknown argument '%s'\n", a);
-			status_usage(stderr);
-			return TOOL_EXIT_USAGE;
-		}
-		if (!next) {
-			fprintf(stderr, "epcmm status: %s needs a value\n", a);
-			return TOOL_EXIT_USAGE;
-		}
-		i++;
-		if (!strcmp(a, "--socket")) {
-			o->nr_rest = 0;
-			o->rest[o->nr_rest++] = argv[i - 1];
-			o->rest[o->nr_rest++] = argv[i];
-		} else if (!strcmp(a, "--format")) {
-			if (strcmp(next, "text") && strcmp(next, "openmetrics")) {
-				fprintf(stderr,
-					"epcmm status: --format %s: not text or openmetrics\n",
-					next);
-				return TOOL_EXIT_USAGE;
-			}
-			o->openmetrics = !strcmp(next, "openmetrics");
-		} else if (!strcmp(a, "--interval")) {
-			if (sim_value_uint("--interval", next, 1, STATUS_MAX_INTERVAL, &v, msg,
-					   sizeof(msg))) {
-				fprintf(stderr, "epcmm status: %s\n", msg);
-				return TOOL_EXIT_USAGE;
-			}
-			o->interval = (unsigned)v;
-		} else {
-			o->output = next;
-		}
-	}
-	if (!!o->interval != !!o->output) {
-		fprintf(stderr, "epcmm status: --interval and --output go together\n");
-		return TOOL_EXIT_USAGE;
-	}
+/* Return: 0; 1 after --help or --version; -1 bad usage (said why). */
+static int status_parse(int argc, char **argv, struct status_opts *o)
+{
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_status, argc, argv);
+	int c;
+
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || status_option(c, optarg, o))
+			return c < 0 ? tool_opt_stop(c) : -1;
+	if (tool_no_operands(&tool_cmd_status, argc, argv))
+		return -1;
+	if (!!o->interval != !!o->output)
+		return tool_bad("status", "%s", "--interval and --output go together");
 	return 0;
 }
 
@@ -145,10 +138,10 @@ static int status_take(struct status_opts *o, struct live_view **v)
 {
 	struct epcmm_client *c;
 	char *text;
-	int ret = tool_live_connect(o->nr_rest, o->rest, "status", &c, NULL);
+	int ret = tool_live_connect("status", o->socket, &c);
 
 	if (ret)
-		return ret < 0 ? TOOL_EXIT_USAGE : ret;
+		return ret;
 	ret = epcmm_status(c, &text);
 	epcmm_client_close(c);
 	if (ret) {
@@ -235,14 +228,14 @@ static int status_loop(struct status_opts *o)
 	}
 }
 
-int epcmm_status_cmd(int argc, char **argv)
+static int status_main(int argc, char **argv)
 {
 	struct status_opts o = {0};
 	struct live_view *v;
 	int ret = status_parse(argc, argv, &o);
 
 	if (ret)
-		return ret == 1 ? 0 : ret;
+		return tool_parse_exit(ret);
 	if (o.interval)
 		return status_loop(&o);
 	ret = status_take(&o, &v);

@@ -12,6 +12,7 @@
 
 #include "progress.h"
 #include "report.h"
+#include "options.h"
 #include "outfile.h"
 #include "pattern.h"
 #include "plot.h"
@@ -72,86 +73,89 @@ static int bad(const char *fmt, const char *arg)
 	return tool_bad("sweep", fmt, arg);
 }
 
+enum {
+	OPT_CGROUP = 256,
+	OPT_MAX,
+	OPT_TARGET,
+	OPT_TARGET_SLOWDOWN,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_PLOT,
+	OPT_SEED,
+	OPT_TRACE
+};
+
+static const struct option sweep_longs[] = {
+	{"cgroup", required_argument, NULL, OPT_CGROUP},
+	{"max", required_argument, NULL, OPT_MAX},
+	{"jobs", required_argument, NULL, 'j'},
+	{"target", required_argument, NULL, OPT_TARGET},
+	{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"csv", required_argument, NULL, OPT_CSV},
+	{"plot", required_argument, NULL, OPT_PLOT},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"trace", required_argument, NULL, OPT_TRACE},
+	{"quiet", no_argument, NULL, 'q'},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int sweep_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_sweep = {
+	.name = "sweep",
+	.summary = "run a scenario over a range of one cgroup's limit",
+	.shorts = "j:q",
+	.longs = sweep_longs,
+	.usage = sweep_usage,
+	.main = sweep_main,
+};
+
+/* One option of sweep's into @o. Return: 0; -1 (said why). */
+static int sweep_option(int c, const char *arg, struct sweep_opts *o)
+{
+	switch (c) {
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		return 0;
+	case OPT_MAX:
+		o->max = arg;
+		return 0;
+	case OPT_TRACE:
+		o->trace = arg;
+		return 0;
+	case 'j':
+		return tool_opt_jobs("sweep", arg, &o->jobs);
+	case OPT_TARGET:
+		o->target_set = true;
+		return tool_opt_target_pct("sweep", arg, &o->target_pct);
+	case OPT_TARGET_SLOWDOWN:
+		return tool_opt_target_slowdown("sweep", arg, &o->target_slowdown);
+	case OPT_JSON:
+		o->json = arg;
+		return 0;
+	case OPT_CSV:
+		o->csv = arg;
+		return 0;
+	case OPT_PLOT:
+		return tool_opt_plot("sweep", arg, &o->plot);
+	case OPT_SEED:
+		return tool_opt_seed("sweep", arg, &o->seed, &o->seed_set);
+	default: /* 'q' */
+		o->quiet = true;
+		return 0;
+	}
+}
+
+/* Return: 0; 1 after --help or --version; -1 bad usage (said why). */
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
 {
-	enum {
-		OPT_CGROUP = 256,
-		OPT_MAX,
-		OPT_TARGET,
-		OPT_TARGET_SLOWDOWN,
-		OPT_JSON,
-		OPT_CSV,
-		OPT_PLOT,
-		OPT_SEED,
-		OPT_TRACE
-	};
-	static const struct option longs[] = {
-		{"cgroup", required_argument, NULL, OPT_CGROUP},
-		{"max", required_argument, NULL, OPT_MAX},
-		{"jobs", required_argument, NULL, 'j'},
-		{"target", required_argument, NULL, OPT_TARGET},
-		{"target-slowdown", required_argument, NULL, OPT_TARGET_SLOWDOWN},
-		{"json", required_argument, NULL, OPT_JSON},
-		{"csv", required_argument, NULL, OPT_CSV},
-		{"plot", required_argument, NULL, OPT_PLOT},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"trace", required_argument, NULL, OPT_TRACE},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_sweep, argc, argv);
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qh", longs, NULL)) != -1) {
-		switch (c) {
-		case OPT_CGROUP:
-			o->cgroup = optarg;
-			break;
-		case OPT_MAX:
-			o->max = optarg;
-			break;
-		case OPT_TRACE:
-			o->trace = optarg;
-			break;
-		case 'j':
-			if (tool_opt_jobs("sweep", optarg, &o->jobs))
-				return -1;
-			break;
-		case OPT_TARGET:
-			if (tool_opt_target_pct("sweep", optarg, &o->target_pct))
-				return -1;
-			o->target_set = true;
-			break;
-		case OPT_TARGET_SLOWDOWN:
-			if (tool_opt_target_slowdown("sweep", optarg, &o->target_slowdown))
-				return -1;
-			break;
-		case OPT_JSON:
-			o->json = optarg;
-			break;
-		case OPT_CSV:
-			o->csv = optarg;
-			break;
-		case OPT_PLOT:
-			if (tool_opt_plot("sweep", optarg, &o->plot))
-				return -1;
-			break;
-		case OPT_SEED:
-			if (tool_opt_seed("sweep", optarg, &o->seed, &o->seed_set))
-				return -1;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			sweep_usage(stdout);
-			return 1;
-		default:
-			return tool_bad_option("sweep", argv[optind - 1], optopt, "j");
-		}
-	}
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE)
+		if (c < 0 || sweep_option(c, optarg, o))
+			return c < 0 ? tool_opt_stop(c) : -1;
 	if (o->target_set && o->target_slowdown > 0)
 		return bad("%s", "--target and --target-slowdown: give one or the other");
 	if (o->trace) {
@@ -343,23 +347,19 @@ out:
 	return ret;
 }
 
-int epcmm_sweep(int nr_args, char **args)
+static int sweep_main(int argc, char **argv)
 {
 	struct sweep_opts o = {.target_pct = 1.0, .jobs = tool_default_jobs()};
 	struct sim_outfile *json_out = NULL, *csv_out = NULL;
 	struct sim_scenario *s = NULL;
 	struct sim_sweep_result *r = NULL;
 	struct tool_progress prog;
-	char err[SIM_ERR_LEN], **argv = tool_argv("epcmm sweep", nr_args, args);
-	int argc = nr_args + 1, ret, status = TOOL_EXIT_USAGE;
+	char err[SIM_ERR_LEN];
+	int ret, status = TOOL_EXIT_USAGE;
 
-	if (!argv)
-		return TOOL_EXIT_FAILURE;
 	ret = parse_args(argc, argv, &o);
-	if (ret) {
-		free(argv);
-		return ret > 0 ? 0 : TOOL_EXIT_USAGE;
-	}
+	if (ret)
+		return tool_parse_exit(ret);
 	struct sim_sweep_params p = {.cgroup = o.cgroup,
 				     .jobs = (unsigned)o.jobs,
 				     .target = o.target_pct / 100,
@@ -367,7 +367,6 @@ int epcmm_sweep(int nr_args, char **args)
 				     .progress_accesses = tool_progress_update,
 				     .progress_arg = &prog};
 	ret = sweep_load(&o, argc - optind, argv + optind, &p, &s);
-	free(argv);
 	if (ret)
 		goto out;
 	if (o.seed_set)

@@ -12,28 +12,24 @@
 #define TOOL_EXIT_FAILURE 1
 #define TOOL_EXIT_USAGE	  2
 
-/* Each command gets the arguments after its name. */
-int epcmm_demo(int argc, char **argv);
-int epcmm_daemon(int argc, char **argv);
-int epcmm_status_cmd(int argc, char **argv);
-int epcmm_top(int argc, char **argv);
-int epcmm_record(int argc, char **argv);	/* record.c */
-int epcmm_trace_convert(int argc, char **argv); /* record.c */
-int epcmm_topology(int argc, char **argv);	/* topology.c */
-int epcmm_run(int argc, char **argv);
-int epcmm_sweep(int argc, char **argv);
-int epcmm_size(int argc, char **argv); /* size.c */
+/* The commands (options.h), each in its file. */
+struct tool_command;
+extern const struct tool_command tool_cmd_run, tool_cmd_size, tool_cmd_sweep; /* run.c ... */
+extern const struct tool_command tool_cmd_demo, tool_cmd_daemon, tool_cmd_selftest;
+extern const struct tool_command tool_cmd_status, tool_cmd_top;		  /* status.c, top.c */
+extern const struct tool_command tool_cmd_record, tool_cmd_trace_convert; /* record.c */
+extern const struct tool_command tool_cmd_topology;
 
 struct sim_scenario;
 /* Read @files (none: the built-in default) into one finalized scenario;
  * errors go to stderr. Return: 0; -1. */
 int tool_load_scenario(int nr, char **files, struct sim_scenario **out);
-/* A NULL-terminated argv for getopt: @name, then @args. Free it with free(). */
-char **tool_argv(const char *name, int nr_args, char **args);
 
-/* common.c: what run and sweep share. @cmd is the command's name ("run"). */
-/* Print "epcmm CMD: <fmt with @arg>" and the --help hint. Return: -1. */
+/* options.c: "epcmm CMD: <@fmt with @arg>" and "Try 'epcmm CMD --help'."
+ * on stderr: a usage error. Return: -1. */
 int tool_bad(const char *cmd, const char *fmt, const char *arg);
+
+/* common.c: what run, sweep and size share. @cmd is the command's name ("run"). */
 /* --plot FILE: .svg or .png, given once. Return: 0; -1 (said why). */
 int tool_opt_plot(const char *cmd, const char *arg, const char **slot);
 /* --seed N. Return: 0; -1 (said why). */
@@ -48,10 +44,6 @@ int tool_opt_target_pct(const char *cmd, const char *arg, double *pct);
  * Return: 0; -1 (said why). */
 #define TOOL_MAX_TARGET_SLOWDOWN 1e6
 int tool_opt_target_slowdown(const char *cmd, const char *arg, double *x);
-/* getopt_long's '?' for @arg (argv[optind - 1]), @opt its optopt: "needs a
- * value" for an option that takes one (a long one, or a letter in
- * @takes_value), else "unknown option". Return: -1. */
-int tool_bad_option(const char *cmd, const char *arg, int opt, const char *takes_value);
 
 /* A temporary file $TMPDIR/epcmm-@stem-XXXXXX (TMPDIR unset: /tmp), made
  * with mkstemp() into @path (@len bytes). Return: its fd; -errno. */
@@ -74,6 +66,5 @@ struct sim_outfile;
 struct sim_outfile *tool_out_open(const char *cmd, const char *path, const char *what);
 /* Finish it (sim_outfile_commit(); frees @o). Return: 0; -1 (said why). */
 int tool_out_commit(const char *cmd, struct sim_outfile *o, const char *what);
-int epcmm_selftest(int argc, char **argv);
 
 #endif

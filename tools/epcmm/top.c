@@ -16,13 +16,71 @@
 #include <unistd.h>
 
 #include "epcmm-client.h"
+#include "options.h"
 #include "tool.h"
+#include "value.h"
 #include "view.h"
 
 #define TOP_INTERVAL_MS 1000
 
-int tool_live_connect(int argc, char **argv, const char *cmd, struct epcmm_client **c, int *extra);
-const char *tool_status_error(int err); /* status.c */
+/* status.c */
+int tool_live_connect(const char *cmd, const char *socket, struct epcmm_client **c);
+const char *tool_status_error(int err);
+
+/* The most screens -n asks for: far more than anyone watches. */
+#define TOP_MAX_SCREENS 1000000000
+
+static void top_usage(FILE *f)
+{
+	fprintf(f, "usage: epcmm top [--socket PATH] [-n N]\n\n"
+		   "A running daemon's EPC, cgroups and clients, redrawn once a second (q quits).\n"
+		   "  --socket PATH  the daemon's socket (default $EPCMM_SOCKET, "
+		   "else " EPCMM_DEFAULT_SOCKET ")\n"
+		   "  -n N           stop after N screens\n");
+}
+
+enum {
+	OPT_SOCKET = 256
+};
+
+static const struct option top_longs[] = {
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	TOOL_COMMON_OPTIONS,
+};
+
+static int top_main(int argc, char **argv);
+
+const struct tool_command tool_cmd_top = {
+	.name = "top",
+	.summary = "the same, live, once a second (q quits)",
+	.shorts = "n:",
+	.longs = top_longs,
+	.usage = top_usage,
+	.main = top_main,
+};
+
+/* --socket into *@socket, -n into *@limit. Return: 0; 1 after --help or
+ * --version; -1 bad usage (said why). */
+static int top_parse(int argc, char **argv, const char **socket, int *limit)
+{
+	struct tool_getopt g = TOOL_GETOPT(&tool_cmd_top, argc, argv);
+	char msg[SIM_VALUE_ERR_LEN];
+	uint64_t v;
+	int c;
+
+	while ((c = tool_getopt(&g)) != TOOL_OPT_DONE) {
+		if (c < 0)
+			return tool_opt_stop(c);
+		if (c == OPT_SOCKET) {
+			*socket = optarg;
+		} else if (sim_value_uint("-n", optarg, 1, TOP_MAX_SCREENS, &v, msg, sizeof(msg))) {
+			return tool_bad("top", "%s", msg);
+		} else {
+			*limit = (int)v;
+		}
+	}
+	return tool_no_operands(&tool_cmd_top, argc, argv);
+}
 
 static double now(void)
 {
@@ -59,8 +117,9 @@ static bool quit_pressed(int ms, bool tty)
 	return ch == 'q' || ch == 'Q';
 }
 
-int epcmm_top(int argc, char **argv)
+static int top_main(int argc, char **argv)
 {
+	const char *socket = NULL;
 	struct live_view *prev = NULL, *v;
 	struct termios saved, raw;
 	struct epcmm_client *c;
@@ -68,9 +127,12 @@ int epcmm_top(int argc, char **argv)
 	bool tty = isatty(STDIN_FILENO);
 	double t_prev = 0;
 
-	ret = tool_live_connect(argc, argv, "top", &c, &limit);
+	ret = top_parse(argc, argv, &socket, &limit);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return tool_parse_exit(ret);
+	ret = tool_live_connect("top", socket, &c);
+	if (ret)
+		return ret;
 	if (tty && !tcgetattr(STDIN_FILENO, &saved)) {
 		raw = saved;
 		raw.c_lflag &= ~(ICANON | ECHO);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "tool.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
@@ -102,19 +103,33 @@ static int topology_print(FILE *f)
 	return 0;
 }
 
-int epcmm_topology(int argc, char **argv)
+static void topology_usage(FILE *f)
 {
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: epcmm topology\n\n"
-			       "Print the host's NUMA topology (libnuma) as a scenario fragment:\n"
-			       "[node N] sections with cpus (a CPU list) and distances (the SLIT\n"
-			       "row). Without NUMA support, one node with every online CPU.\n");
-			return 0;
-		}
-		fprintf(stderr, "epcmm topology: unexpected argument '%s' (see --help)\n", argv[i]);
-		return TOOL_EXIT_USAGE;
-	}
+	fprintf(f, "usage: epcmm topology\n\n"
+		   "Print the host's NUMA topology (libnuma) as a scenario fragment:\n"
+		   "[node N] sections with cpus (a CPU list) and distances (the SLIT\n"
+		   "row). Without NUMA support, one node with every online CPU.\n");
+}
+
+static int topology_main(int argc, char **argv);
+
+static const struct option topology_longs[] = {TOOL_COMMON_OPTIONS};
+
+const struct tool_command tool_cmd_topology = {
+	.name = "topology",
+	.summary = "print the host's NUMA topology as a scenario fragment",
+	.shorts = "",
+	.longs = topology_longs,
+	.usage = topology_usage,
+	.main = topology_main,
+};
+
+static int topology_main(int argc, char **argv)
+{
+	int ret = tool_parse_bare(&tool_cmd_topology, argc, argv);
+
+	if (ret)
+		return tool_parse_exit(ret);
 	if (topology_print(stdout)) {
 		fprintf(stderr, "epcmm topology: out of memory\n");
 		return TOOL_EXIT_FAILURE;

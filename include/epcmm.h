@@ -1055,6 +1055,144 @@ int epc_encl_get_stats2(struct epc_encl *e, struct epc_encl_stats *st, size_t si
  * A NULL @e or @st is logged and ignored. */
 void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 
+/* ----------------------------------------------------------- cgroup files */
+
+/*
+ * The cgroup's files, declared once (newer than 0.2.0), in the spirit of the
+ * kernel's struct cftype: every file a cgroupfs over this library shows, its
+ * permission bits, where it exists, and (through epc_cgroup_file_read() and
+ * epc_cgroup_file_write(), by handle) what reading and writing it does. A
+ * cgroupfs walks this table; it keeps no list of its own. The names are
+ * spelled here and nowhere else in the project's C sources
+ * (scripts/check-cgroup-files.sh): address a file by its enum value.
+ *
+ * X(enum value, name, mode, flags); the order is enum epc_cgroup_file's, a
+ * directory listing's, and is only ever added to at the end.
+ */
+#define EPC_CFTYPE_ONLY_ON_ROOT 0x1u /* the root alone has it (the kernel's CFTYPE_ONLY_ON_ROOT) */
+#define EPC_CFTYPE_NOT_ON_ROOT	0x2u /* every cgroup but the root has it (CFTYPE_NOT_ON_ROOT) */
+/* It reads or changes membership by id (below): a cgroupfs whose ids come
+ * and go with processes brings membership up to date before it. */
+#define EPC_CFTYPE_MEMBERS 0x4u
+
+#define EPC_CGROUP_FILES(X)                                                                        \
+	X(EPC_CGF_PROCS, "cgroup.procs", 0644, EPC_CFTYPE_MEMBERS)                                 \
+	X(EPC_CGF_CONTROLLERS, "cgroup.controllers", 0444, 0)                                      \
+	X(EPC_CGF_SUBTREE_CONTROL, "cgroup.subtree_control", 0644, 0)                              \
+	X(EPC_CGF_EVENTS, "cgroup.events", 0444, EPC_CFTYPE_NOT_ON_ROOT | EPC_CFTYPE_MEMBERS)      \
+	X(EPC_CGF_MEMORY_CURRENT, "memory.current", 0444, EPC_CFTYPE_NOT_ON_ROOT)                  \
+	X(EPC_CGF_MEMORY_EVENTS, "memory.events", 0444, EPC_CFTYPE_NOT_ON_ROOT)                    \
+	X(EPC_CGF_MEMORY_EVENTS_LOCAL, "memory.events.local", 0444, EPC_CFTYPE_NOT_ON_ROOT)        \
+	X(EPC_CGF_MEMORY_MAX, "memory.max", 0644, EPC_CFTYPE_NOT_ON_ROOT)                          \
+	X(EPC_CGF_MEMORY_PEAK, "memory.peak", 0444, EPC_CFTYPE_NOT_ON_ROOT)                        \
+	X(EPC_CGF_MISC_CAPACITY, "misc.capacity", 0444, EPC_CFTYPE_ONLY_ON_ROOT)                   \
+	X(EPC_CGF_MISC_CURRENT, "misc.current", 0444, 0)                                           \
+	X(EPC_CGF_MISC_EVENTS, "misc.events", 0444, EPC_CFTYPE_NOT_ON_ROOT)                        \
+	X(EPC_CGF_MISC_EVENTS_LOCAL, "misc.events.local", 0444, EPC_CFTYPE_NOT_ON_ROOT)            \
+	X(EPC_CGF_MISC_MAX, "misc.max", 0644, EPC_CFTYPE_NOT_ON_ROOT)                              \
+	X(EPC_CGF_MISC_PEAK, "misc.peak", 0444, 0)
+
+#define EPC_CGF_ENUM_(id, name, mode, flags) id,
+enum epc_cgroup_file {
+	EPC_CGROUP_FILES(EPC_CGF_ENUM_) EPC_CGF_NR
+};
+#undef EPC_CGF_ENUM_
+
+/**
+ * struct epc_cftype - one file of the table.
+ * @name: "misc.max".
+ * @mode: its permission bits: 0644 writable, 0444 read-only.
+ * @flags: EPC_CFTYPE_*.
+ */
+struct epc_cftype {
+	const char *name;
+	uint32_t mode;
+	uint32_t flags;
+};
+
+/* The table's entry for @file; NULL (logged) for a value past the table. */
+const struct epc_cftype *epc_cgroup_file_type(enum epc_cgroup_file file);
+
+/*
+ * Which file of @cg @name is. Return: 0 with *@out set; -ENOENT for a name
+ * the table lacks or a file this cgroup does not have (a root-only file of a
+ * child, a non-root file of the root); -EINVAL for a NULL @cg, @name or @out.
+ */
+int epc_cgroup_file_lookup(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file *out);
+
+/**
+ * epc_cgroup_file_read() - epc_cgroup_read() by the file's enum value. The
+ * core files read as the kernel's: cgroup.procs the member ids in @cg (not
+ * its descendants), ascending, one a line; cgroup.controllers the
+ * controllers its parent enabled for it (the root: every one, "memory
+ * misc"); cgroup.subtree_control those it enabled for its children;
+ * cgroup.events "populated 0|1" (a member id in its subtree) and "frozen 0".
+ * Return: as epc_cgroup_read(); -ENOENT also for a value past the table.
+ */
+ssize_t epc_cgroup_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char *buf,
+			     size_t len);
+
+/**
+ * epc_cgroup_file_write() - epc_cgroup_write() by the file's enum value.
+ * cgroup.procs takes an id as the kernel's kstrtoint(strstrip(text), 0)
+ * reads it ("+123", "0x7b", white space around) and attaches it
+ * (epc_cgroup_attach()); 0, the writer in a cgroupfs, names no id here
+ * (-EINVAL: the cgroupfs resolves it). cgroup.subtree_control takes
+ * space-separated "+name"/"-name" tokens of "memory" and "misc", the last
+ * for a controller winning; enabling one that is enabled, or disabling one
+ * that is not, is a no-op; enabling one the cgroup does not have is -ENOENT,
+ * disabling one a child enabled in its own is -EBUSY.
+ * Return: as epc_cgroup_write(); -ENODEV a write to a removed cgroup's
+ * cgroup.procs or cgroup.subtree_control; -ENOENT also for a value past the
+ * table.
+ */
+int epc_cgroup_file_write(struct epc_cgroup *cg, enum epc_cgroup_file file, const char *text);
+
+/*
+ * epc_cgroup_procs_parse() - a cgroup.procs write's number as the kernel
+ * reads it: kstrtoint(strstrip(@text), 0) ("+123", "0x7b", "0173", white
+ * space around), negative numbers refused. 0 is the writer, which a
+ * cgroupfs resolves before it writes the id. Return: 0 with *@id set;
+ * -EINVAL no number, bytes after it, out of int's range, negative, or a
+ * NULL @text or @id.
+ */
+int epc_cgroup_procs_parse(const char *text, int *id);
+
+/* ------------------------------------------------------ membership by id */
+
+/*
+ * Membership by id (newer than 0.2.0): the library records which cgroup an
+ * id (a process id, for a cgroupfs over it) belongs to, as the kernel's
+ * cgroup.procs does. An id in no cgroup is in the root; attaching it to the
+ * root takes it out of every other. A cgroup with member ids cannot be
+ * removed (-EBUSY), and its cgroup.events says "populated 1", as do its
+ * ancestors'. Ids are the caller's: the library never reuses or checks them.
+ *
+ * A task may follow an id (epc_task_follow()): its cgroup is then the id's,
+ * re-read at the start of each call made with it (one load of a line only
+ * that id's moves write: no lock), so moving the id moves the task with no
+ * call of its own. A task following an id holds its cgroup by a reference,
+ * not as a member, so a cgroup the id left can be removed while such a task
+ * is in a call; it is freed when the task moves on (its next call) or goes.
+ */
+
+/* Attach @id to @cg (the root: to no other cgroup). Return: 0; -EINVAL a
+ * NULL @cg or an id of 0; -ENODEV @cg was removed; -ENOMEM. */
+int epc_cgroup_attach(struct epc_cgroup *cg, uint64_t id);
+/* The cgroup @id is in, a reference (epc_cgroup_put()); the root when it is
+ * in none. Return: 0; -EINVAL a NULL @epc or @out, or an id of 0. */
+int epc_member_cgroup(struct epc *epc, uint64_t id, struct epc_cgroup **out);
+/* @id is gone (its process exited): it leaves its cgroup. Return: 0;
+ * -EINVAL a NULL @epc or an id of 0; -ENOENT it was in no cgroup. */
+int epc_member_forget(struct epc *epc, uint64_t id);
+/* The ids in @cg (not its descendants), ascending; a listing as above. */
+int epc_cgroup_list_members(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr);
+/*
+ * @t follows @id from now on (see above), leaving the cgroup it was in, or
+ * with @id 0 stops following and stays where it is, a member again.
+ * Return: 0; -EINVAL a NULL @t; -ENOMEM.
+ */
+int epc_task_follow(struct epc_task *t, uint64_t id);
 
 /* --------------------------------------------------------------- snapshot */
 

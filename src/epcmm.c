@@ -823,6 +823,115 @@ EPC_API int epc_cgroup_write(struct epc_cgroup *cg, const char *file, const char
 	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text, file) : 0;
 }
 
+/* ---------------------------------------------------------- cgroup files */
+
+EPC_API const struct epc_cftype *epc_cgroup_file_type(enum epc_cgroup_file file)
+{
+	if ((unsigned)file >= EPC_CGF_NR) {
+		refuse(NULL, -EINVAL, "cgroup file type: no file %d (the table has %d)", (int)file,
+		       EPC_CGF_NR);
+		return NULL;
+	}
+	return epc__cg_file_type(file);
+}
+
+EPC_API int epc_cgroup_file_lookup(struct epc_cgroup *cg, const char *name,
+				   enum epc_cgroup_file *out)
+{
+	REQUIRE(NULL, cg, "cgroup file lookup");
+	REQUIRE(cg->tree->log, name, "cgroup file lookup");
+	REQUIRE(cg->tree->log, out, "cgroup file lookup");
+	return epc__cg_file_lookup(cg, name, out);
+}
+
+/* The name of @file for a log line ("file 42" past the table). */
+static const char *file_label(enum epc_cgroup_file file, char *buf, size_t len)
+{
+	if ((unsigned)file < EPC_CGF_NR)
+		return epc__cg_file_type(file)->name;
+	snprintf(buf, len, "file %d", (int)file);
+	return buf;
+}
+
+EPC_API ssize_t epc_cgroup_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char *buf,
+				     size_t len)
+{
+	char label[32];
+	ssize_t n;
+
+	REQUIRE(NULL, cg, "cgroup read");
+	if (!buf && len)
+		return refuse(cg->tree->log, -EINVAL, "cgroup read: NULL buf with len %zu", len);
+	n = epc__cg_file_read(cg, file, buf, len);
+	return n < 0 ? refuse(cg->tree->log, (int)n, "read of %s (%zu-byte buffer)",
+			      file_label(file, label, sizeof(label)), len)
+		     : n;
+}
+
+EPC_API int epc_cgroup_file_write(struct epc_cgroup *cg, enum epc_cgroup_file file,
+				  const char *text)
+{
+	char label[32];
+	int ret;
+
+	REQUIRE(NULL, cg, "cgroup write");
+	REQUIRE(cg->tree->log, text, "cgroup write");
+	ret = epc__cg_file_write(cg, file, text);
+	return ret ? refuse(cg->tree->log, ret, "write of '%s' to %s rejected", text,
+			    file_label(file, label, sizeof(label)))
+		   : 0;
+}
+
+EPC_API int epc_cgroup_procs_parse(const char *text, int *id)
+{
+	REQUIRE(NULL, text, "cgroup.procs parse");
+	REQUIRE(NULL, id, "cgroup.procs parse");
+	return epc__cg_procs_parse(text, id);
+}
+
+/* ------------------------------------------------------ membership by id */
+
+EPC_API int epc_cgroup_attach(struct epc_cgroup *cg, uint64_t id)
+{
+	int ret;
+
+	REQUIRE(NULL, cg, "cgroup attach");
+	if (!id)
+		return refuse(cg->tree->log, -EINVAL, "cgroup attach: id 0");
+	ret = epc__cg_attach_id(cg, id);
+	return ret ? refuse(cg->tree->log, ret, "cgroup attach of id %llu", (unsigned long long)id)
+		   : 0;
+}
+
+EPC_API int epc_member_cgroup(struct epc *epc, uint64_t id, struct epc_cgroup **out)
+{
+	REQUIRE(NULL, epc, "member cgroup");
+	REQUIRE(&epc->log, out, "member cgroup");
+	if (!id)
+		return refuse(&epc->log, -EINVAL, "member cgroup: id 0");
+	*out = epc__cg_member_get(&epc->cgroups, id);
+	return 0;
+}
+
+EPC_API int epc_member_forget(struct epc *epc, uint64_t id)
+{
+	REQUIRE(NULL, epc, "member forget");
+	if (!id)
+		return refuse(&epc->log, -EINVAL, "member forget: id 0");
+	return epc__cg_member_forget(&epc->cgroups, id);
+}
+
+EPC_API int epc_cgroup_list_members(struct epc_cgroup *cg, uint64_t *ids, size_t cap, size_t *nr)
+{
+	int ret;
+
+	REQUIRE(NULL, cg, "cgroup members");
+	ret = list_args_check(cg->tree->log, "cgroup members", ids, cap, nr);
+	if (!ret)
+		*nr = epc__cg_list_members(cg, ids, cap);
+	return ret;
+}
+
 EPC_API int epc_cgroup_get_stats(struct epc_cgroup *cg, struct epc_cgroup_stats *st, size_t size)
 {
 	REQUIRE(NULL, cg, "cgroup stats");
@@ -915,6 +1024,10 @@ EPC_API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 
 	REQUIRE(NULL, t, "task move");
 	epc = epc_of_task(t);
+	if (t->follow)
+		return refuse(&epc->log, -EINVAL,
+			      "task move: the task follows id %llu (move the id)",
+			      (unsigned long long)t->follow->id);
 	if (cg && cg->tree != &epc->cgroups)
 		return refuse_foreign(epc, "task move", "cgroup");
 	if (!cg)
@@ -930,6 +1043,19 @@ EPC_API int epc_task_move(struct epc_task *t, struct epc_cgroup *cg)
 	t->cg = cg;
 	epc__mutex_unlock(&epc->objs_lock);
 	return 0;
+}
+
+EPC_API int epc_task_follow(struct epc_task *t, uint64_t id)
+{
+	struct epc *epc;
+	int ret;
+
+	REQUIRE(NULL, t, "task follow");
+	epc = epc_of_task(t);
+	epc__mutex_lock(&epc->objs_lock); /* the listings read its cgroup */
+	ret = epc__task_follow(t, id);
+	epc__mutex_unlock(&epc->objs_lock);
+	return ret ? refuse(&epc->log, ret, "task follow of id %llu", (unsigned long long)id) : 0;
 }
 
 EPC_API uint64_t epc_task_id(const struct epc_task *t)
@@ -982,8 +1108,10 @@ EPC_API int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r,
 	REQUIRE(NULL, t, "page alloc");
 	REQUIRE(t->reclaim->log, out, "page alloc");
 
-	struct epc__alloc_req req = epc__task_alloc_req(t, owner, r);
+	struct epc__alloc_req req;
 
+	epc__task_sync(t);
+	req = epc__task_alloc_req(t, owner, r);
 	if ((unsigned)r > EPC_DO_RECLAIM) {
 		epc__log(t->reclaim->log, LOG_ERR, "page alloc: unknown reclaim mode %d", (int)r);
 		return -EINVAL;

@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "task/task.h"
+
 /* ------------------------------------------------------------- snapshot */
 
 static const struct epc_snapshot_cgroup *snap_cg(const struct epc_snapshot *s, const char *path)
@@ -150,12 +152,286 @@ static void test_snapshot_bad_input(void **state)
 	epc_destroy(epc);
 }
 
+/* ---------------------------------------------------------- file table */
+
+/* Every file of the table exists where its flags say, and its mode says
+ * what a write meets: -EACCES on a read-only file, before any parsing. */
+static void test_files_table_where_and_modes(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a");
+	char buf[512];
+
+	(void)state;
+	for (int f = 0; f < EPC_CGF_NR; f++) {
+		const struct epc_cftype *ft = epc_cgroup_file_type((enum epc_cgroup_file)f);
+		bool on_root = !(ft->flags & EPC_CFTYPE_NOT_ON_ROOT);
+		bool on_child = !(ft->flags & EPC_CFTYPE_ONLY_ON_ROOT);
+		enum epc_cgroup_file got;
+
+		assert_non_null(ft->name);
+		assert_true(ft->mode == 0444 || ft->mode == 0644);
+		assert_int_equal(epc_cgroup_file_lookup(root, ft->name, &got),
+				 on_root ? 0 : -ENOENT);
+		assert_int_equal(epc_cgroup_file_lookup(a, ft->name, &got), on_child ? 0 : -ENOENT);
+		assert_int_equal(got, f);
+		assert_true(epc_cgroup_file_read(on_child ? a : root, (enum epc_cgroup_file)f, buf,
+						 sizeof(buf)) >= 0);
+		if (on_child && on_root)
+			assert_true(epc_cgroup_file_read(root, (enum epc_cgroup_file)f, buf,
+							 sizeof(buf)) >= 0);
+		else
+			assert_int_equal(epc_cgroup_file_read(on_child ? root : a,
+							      (enum epc_cgroup_file)f, buf,
+							      sizeof(buf)),
+					 -ENOENT);
+		if (!(ft->mode & 0222))
+			assert_int_equal(epc_cgroup_file_write(on_child ? a : root,
+							       (enum epc_cgroup_file)f, "1"),
+					 -EACCES);
+	}
+	/* past the table, an unknown name, a name with a byte more */
+	assert_null(epc_cgroup_file_type(EPC_CGF_NR));
+	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_NR, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_file_write(a, (enum epc_cgroup_file) - 1, "1"), -ENOENT);
+	assert_int_equal(epc_cgroup_read(a, "memory.high", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(epc_cgroup_read(a, "misc.max.", buf, sizeof(buf)), -ENOENT);
+	/* a root-only file on a child, a non-root file on the root: absent */
+	assert_int_equal(epc_cgroup_file_write(root, EPC_CGF_MISC_MAX, "sgx_epc 4096"), -ENOENT);
+	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_MISC_CAPACITY, buf, sizeof(buf)), -ENOENT);
+	epc_cgroup_put(a);
+	epc_destroy(epc);
+}
+
+/* Bad values are refused with the kernel's errno and change nothing. */
+static void test_files_bad_values(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *ab = make_cg(epc, "/a/b");
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 8192"), 0);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc abc"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "bogus 4096"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 99999999999999999999"),
+			 -ERANGE);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MEMORY_MAX, "12Q"), -EINVAL);
+	assert_true(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "sgx_epc 8192\n");
+	/* a buffer too small for the text and its NUL */
+	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, 5), -ENOSPC);
+
+	/* cgroup.procs: kstrtoint(strstrip()), positive */
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "12x"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "-5"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "2147483648"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, ""), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "0"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_PROCS, buf, sizeof(buf)), 0);
+
+	/* cgroup.subtree_control: tokens, availability, children */
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "misc"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+cpu"), -EINVAL);
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), -ENOENT);
+	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)), 1);
+	assert_int_equal(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL,
+					       " +memory +misc -memory +memory\n"),
+			 0);
+	assert_true(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "memory misc\n");
+	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), 0);
+	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "+memory"), -ENOENT);
+	assert_int_equal(
+		epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL, "-misc"),
+		-EBUSY);
+	assert_true(epc_cgroup_file_read(ab, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "misc\n");
+
+	/* a removed cgroup's core files refuse writes */
+	assert_int_equal(epc_cgroup_remove(ab), 0);
+	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "7"), -ENODEV);
+	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "-misc"), -ENODEV);
+	assert_int_equal(epc_member_forget(epc, 7), -ENOENT);
+	epc_cgroup_put(ab);
+	epc_cgroup_put(a);
+	epc_destroy(epc);
+}
+
+static void test_files_procs_parse(void **state)
+{
+	int id = -1;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_procs_parse(" +123\n", &id), 0);
+	assert_int_equal(id, 123);
+	assert_int_equal(epc_cgroup_procs_parse("0x7b", &id), 0);
+	assert_int_equal(id, 123);
+	assert_int_equal(epc_cgroup_procs_parse("0173", &id), 0);
+	assert_int_equal(id, 123);
+	assert_int_equal(epc_cgroup_procs_parse("-0", &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(epc_cgroup_procs_parse("2147483647", &id), 0);
+	assert_int_equal(id, 2147483647);
+	id = 5;
+	assert_int_equal(epc_cgroup_procs_parse("-1", &id), -EINVAL);
+	assert_int_equal(epc_cgroup_procs_parse("09", &id), -EINVAL);
+	assert_int_equal(epc_cgroup_procs_parse("1 2", &id), -EINVAL);
+	assert_int_equal(epc_cgroup_procs_parse("\xa0", &id), -EINVAL);
+	assert_int_equal(id, 5);
+}
+
+/* ------------------------------------------------------ membership by id */
+
+static const char *read_file(struct epc_cgroup *cg, enum epc_cgroup_file f)
+{
+	static char buf[256];
+
+	assert_true(epc_cgroup_file_read(cg, f, buf, sizeof(buf)) >= 0);
+	return buf;
+}
+
+static void test_members_attach_move_list_forget(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a"),
+			  *ab = make_cg(epc, "/a/b"), *c = make_cg(epc, "/c"), *got = NULL;
+	uint64_t ids[4];
+	size_t nr = 0;
+
+	(void)state;
+	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 0\nfrozen 0\n");
+	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "300"), 0);
+	assert_int_equal(epc_cgroup_attach(ab, 20), 0);
+	assert_int_equal(epc_cgroup_attach(c, 1000), 0);
+	assert_string_equal(read_file(ab, EPC_CGF_PROCS), "20\n300\n");
+	assert_string_equal(read_file(a, EPC_CGF_PROCS), "");
+	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 1\nfrozen 0\n");
+	assert_int_equal(epc_cgroup_list_members(ab, ids, 1, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(epc_member_cgroup(epc, 300, &got), 0);
+	assert_ptr_equal(got, ab);
+	epc_cgroup_put(got);
+	assert_int_equal(epc_member_cgroup(epc, 301, &got), 0);
+	assert_ptr_equal(got, root);
+
+	/* a cgroup with members cannot go; its parent cannot either */
+	assert_int_equal(epc_cgroup_remove(ab), -EBUSY);
+	/* move one, drop one: then it can */
+	assert_int_equal(epc_cgroup_attach(c, 300), 0);
+	assert_string_equal(read_file(c, EPC_CGF_PROCS), "300\n1000\n");
+	assert_int_equal(epc_member_forget(epc, 20), 0);
+	assert_int_equal(epc_member_forget(epc, 20), -ENOENT);
+	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 0\nfrozen 0\n");
+	assert_int_equal(epc_cgroup_remove(ab), 0);
+	assert_int_equal(epc_cgroup_attach(ab, 21), -ENODEV);
+	/* attaching to the root takes an id out of every cgroup */
+	assert_int_equal(epc_cgroup_attach(root, 1000), 0);
+	assert_string_equal(read_file(c, EPC_CGF_PROCS), "300\n");
+	assert_int_equal(epc_cgroup_attach(root, 555), 0); /* in none already: nothing */
+	assert_int_equal(epc_cgroup_attach(c, 0), -EINVAL);
+	assert_int_equal(epc_member_cgroup(epc, 0, &got), -EINVAL);
+	epc_cgroup_put(ab);
+	epc_cgroup_put(c);
+	epc_cgroup_put(a);
+	epc_destroy(epc); /* member 300 is freed with it */
+}
+
+/* A task following an id charges the id's cgroup, wherever the id moves. */
+static void test_members_task_follows_id(void **state)
+{
+	struct epc *epc = make_epc(64);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a"),
+			  *b = make_cg(epc, "/b");
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_page *p1, *p2, *p3;
+	struct epc_snapshot *s = NULL;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_attach(a, 42), 0);
+	assert_int_equal(epc_task_follow(t, 42), 0);
+	p1 = alloc_ok(t);
+	assert_int_equal(cg_usage(a), PAGE);
+	/* the id moves: the task's next call is charged to the new cgroup */
+	assert_int_equal(epc_cgroup_attach(b, 42), 0);
+	p2 = alloc_ok(t);
+	assert_int_equal(cg_usage(b), PAGE);
+	assert_int_equal(cg_usage(a), PAGE);
+	/* the follower is not a member: /a can go while it is charged, dying */
+	assert_int_equal(epc_task_move(t, a), -EINVAL);
+	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	assert_int_equal(EPC_SNAPSHOT_TASK(s, 0)->cgroup, 2);
+	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 2)->nr_tasks, 0);
+	epc_snapshot_free(s);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	epc_page_free(p1);
+	/* the id goes: the task is in the root from its next call */
+	assert_int_equal(epc_member_forget(epc, 42), 0);
+	p3 = alloc_ok(t);
+	assert_int_equal(cg_usage(root), 2 * PAGE); /* p2 below it, p3 its own */
+	assert_int_equal(cg_usage(b), PAGE);
+	/* /b has no member id and no member task: it can go too */
+	assert_int_equal(epc_cgroup_attach(b, 42), 0);
+	epc__task_sync(t);
+	assert_int_equal(epc_member_forget(epc, 42), 0);
+	/* stop following: a member of where it is (/b), which now cannot go */
+	assert_int_equal(epc_task_follow(t, 0), 0);
+	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	assert_int_equal(epc_task_move(t, NULL), 0);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	epc_page_free(p2);
+	epc_page_free(p3);
+	assert_epc_consistent(epc);
+	epc_task_destroy(t);
+	epc_cgroup_put(b);
+	epc_cgroup_put(a);
+	epc_destroy(epc);
+}
+
+/* A following task destroyed while its cgroup is removed frees it. */
+static void test_members_follower_holds_removed_cgroup(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *a = make_cg(epc, "/a"), *b = make_cg(epc, "/b");
+	struct epc_task *t = make_task(epc, NULL, 0), *u = make_task(epc, NULL, 0);
+	struct epc_snapshot *s = NULL;
+
+	(void)state;
+	assert_int_equal(epc_cgroup_attach(a, 7), 0);
+	assert_int_equal(epc_task_follow(t, 7), 0);
+	assert_int_equal(epc_task_follow(u, 7), 0);
+	assert_int_equal(epc_task_follow(u, 8), 0); /* follows another id: the root */
+	assert_int_equal(epc_cgroup_attach(b, 7), 0);
+	assert_int_equal(epc_cgroup_remove(a), 0);
+	assert_int_equal(epc_cgroup_put(a), 0);
+	/* t has not made a call since: it holds /a, dying */
+	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	assert_int_equal(s->nr_cgroups, 3);
+	assert_true(EPC_SNAPSHOT_CGROUP(s, 1)->dying);
+	epc_snapshot_free(s);
+	epc_task_destroy(t);
+	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	assert_int_equal(s->nr_cgroups, 2); /* freed with the task */
+	epc_snapshot_free(s);
+	epc_task_destroy(u);
+	assert_int_equal(epc_member_forget(epc, 7), 0);
+	assert_int_equal(epc_cgroup_remove(b), 0);
+	epc_cgroup_put(b);
+	epc_destroy(epc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_tree_tasks_encls_nodes),
 		cmocka_unit_test(test_snapshot_holds_removed_cgroups),
 		cmocka_unit_test(test_snapshot_bad_input),
+		cmocka_unit_test(test_files_table_where_and_modes),
+		cmocka_unit_test(test_files_bad_values),
+		cmocka_unit_test(test_files_procs_parse),
+		cmocka_unit_test(test_members_attach_move_list_forget),
+		cmocka_unit_test(test_members_task_follows_id),
+		cmocka_unit_test(test_members_follower_holds_removed_cgroup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,7 +364,9 @@ static void test_misc_file_texts_root(void **state)
 	assert_int_equal(epc_cgroup_read(r, "misc.bogus", buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(epc_cgroup_read(r, "", buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(epc_cgroup_read(r, "misc.current ", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "cgroup.procs", buf, sizeof(buf)), -ENOENT);
+	/* the core files are the library's too: no member id in the root */
+	assert_int_equal(epc_cgroup_read(r, "cgroup.procs", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
 
 	/* writes: only misc.max is writable, and the root has none */
 	assert_int_equal(epc_cgroup_write(r, "misc.max", "sgx_epc 4096"), -ENOENT);
@@ -473,24 +475,37 @@ static void test_misc_read_enospc_boundaries(void **state)
 	epc_destroy(epc);
 }
 
+/* The misc.* files of the table, where each exists (the whole table: test_cgroup_model.c). */
 static void test_misc_file_lookup_table(void **state)
 {
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *root = epc_cgroup_root(epc), *a = make_cg(epc, "/a");
+	enum epc_cgroup_file f;
+
 	(void)state;
-	assert_int_equal(epc__misc_file_lookup("misc.capacity", 1), EPC__MISC_CAPACITY);
-	assert_int_equal(epc__misc_file_lookup("misc.capacity", 0), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("misc.current", 1), EPC__MISC_CURRENT);
-	assert_int_equal(epc__misc_file_lookup("misc.current", 0), EPC__MISC_CURRENT);
-	assert_int_equal(epc__misc_file_lookup("misc.peak", 1), EPC__MISC_PEAK);
-	assert_int_equal(epc__misc_file_lookup("misc.peak", 0), EPC__MISC_PEAK);
-	assert_int_equal(epc__misc_file_lookup("misc.max", 1), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("misc.max", 0), EPC__MISC_MAX_FILE);
-	assert_int_equal(epc__misc_file_lookup("misc.events", 1), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("misc.events", 0), EPC__MISC_EVENTS);
-	assert_int_equal(epc__misc_file_lookup("misc.events.local", 1), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("misc.events.local", 0), EPC__MISC_EVENTS_LOCAL);
-	assert_int_equal(epc__misc_file_lookup("misc.", 0), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("misc.events.locals", 0), -ENOENT);
-	assert_int_equal(epc__misc_file_lookup("MISC.MAX", 0), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.capacity", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_CAPACITY);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.capacity", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.current", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_CURRENT);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.current", &f), 0);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.peak", &f), 0);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.peak", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_PEAK);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.max", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.max", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_MAX);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.events", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.events", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_EVENTS);
+	assert_int_equal(epc__cg_file_lookup(root, "misc.events.local", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.events.local", &f), 0);
+	assert_int_equal(f, EPC_CGF_MISC_EVENTS_LOCAL);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(a, "misc.events.locals", &f), -ENOENT);
+	assert_int_equal(epc__cg_file_lookup(a, "MISC.MAX", &f), -ENOENT);
+	epc_cgroup_put(a);
+	epc_destroy(epc);
 }
 
 /* --------------------------------------------------------- behaviours */

@@ -45,6 +45,9 @@ struct fx {
 	struct epc_cgroup_stats cs;
 	struct epc_encl_stats es;
 	struct epc_snapshot *snap;
+	enum epc_cgroup_file cgf;
+	struct epc_cgroup *cg2;
+	int id;
 	struct epc_restrict_permissions rp;
 	struct epc_modify_types mt;
 	struct epc_remove_pages rm;
@@ -90,6 +93,24 @@ static void ignore_event(const struct epc_event *ev, void *arg)
 	X(epc_snapshot_take, epc, -EINVAL, epc_snapshot_take(NULL, &f->snap))                      \
 	X(epc_snapshot_take, out, -EINVAL, epc_snapshot_take(f->epc, NULL))                        \
 	X(epc_snapshot_free, s, 0, (epc_snapshot_free(NULL), 0))                                   \
+	X(epc_cgroup_file_type, file, 0, (intptr_t)epc_cgroup_file_type(EPC_CGF_NR))               \
+	X(epc_cgroup_file_lookup, cg, -EINVAL, epc_cgroup_file_lookup(NULL, "misc.max", &f->cgf))  \
+	X(epc_cgroup_file_lookup, name, -EINVAL, epc_cgroup_file_lookup(f->cg, NULL, &f->cgf))     \
+	X(epc_cgroup_file_lookup, out, -EINVAL, epc_cgroup_file_lookup(f->cg, "misc.max", NULL))   \
+	X(epc_cgroup_file_read, cg, -EINVAL, epc_cgroup_file_read(NULL, 0, f->buf, 64))            \
+	X(epc_cgroup_file_read, buf, -EINVAL, epc_cgroup_file_read(f->cg, 0, NULL, 64))            \
+	X(epc_cgroup_file_write, cg, -EINVAL, epc_cgroup_file_write(NULL, 0, "1"))                 \
+	X(epc_cgroup_file_write, text, -EINVAL, epc_cgroup_file_write(f->cg, 0, NULL))             \
+	X(epc_cgroup_procs_parse, text, -EINVAL, epc_cgroup_procs_parse(NULL, &f->id))             \
+	X(epc_cgroup_procs_parse, id, -EINVAL, epc_cgroup_procs_parse("1", NULL))                  \
+	X(epc_cgroup_attach, cg, -EINVAL, epc_cgroup_attach(NULL, 1))                              \
+	X(epc_member_cgroup, epc, -EINVAL, epc_member_cgroup(NULL, 1, &f->cg2))                    \
+	X(epc_member_cgroup, out, -EINVAL, epc_member_cgroup(f->epc, 1, NULL))                     \
+	X(epc_member_forget, epc, -EINVAL, epc_member_forget(NULL, 1))                             \
+	X(epc_cgroup_list_members, cg, -EINVAL, epc_cgroup_list_members(NULL, f->ids, 4, &f->nr))  \
+	X(epc_cgroup_list_members, nr, -EINVAL, epc_cgroup_list_members(f->cg, f->ids, 4, NULL))   \
+	X(epc_cgroup_list_members, ids, -EINVAL, epc_cgroup_list_members(f->cg, NULL, 4, &f->nr))  \
+	X(epc_task_follow, t, -EINVAL, epc_task_follow(NULL, 1))                                   \
 	X(epc_cgroup_root, epc, 0, (intptr_t)epc_cgroup_root(NULL))                                \
 	X(epc_cgroup_create, epc, -EINVAL, epc_cgroup_create(NULL, "/b", &f->cg))                  \
 	X(epc_cgroup_create, path, -EINVAL, epc_cgroup_create(f->epc, NULL, &f->cg))               \

@@ -64,6 +64,7 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	cg->name[name_len] = '\0';
 	epc__list_init(&cg->children);
 	epc__list_init(&cg->sibling);
+	epc__list_init(&cg->members);
 	epc__misc_res_init(&cg->res, parent ? &parent->res : NULL, EPC__RES_SGX_EPC);
 	epc__misc_res_init(&cg->mem, parent ? &parent->mem : NULL, EPC__RES_MEMORY);
 	for (int ev = 0; ev < EPC__MEMCG_NR_EVENTS; ev++) {
@@ -148,6 +149,7 @@ void epc__cgroups_destroy(struct epc__cgroups *tree)
 	if (!tree->root)
 		return;
 	cg_free_subtree(tree, tree->root);
+	epc__cg_members_destroy(tree);
 	epc__misc_stocks_destroy(&tree->stocks);
 	epc__mutex_destroy(&tree->lock);
 	memset(tree, 0, sizeof(*tree));
@@ -453,7 +455,7 @@ int epc__cg_remove(struct epc_cgroup *cg)
 	epc__mutex_lock(&tree->lock);
 	if (atomic_load(&cg->dead)) {
 		ret = -ENOENT;
-	} else if (cg->nr_tasks || has_live_child_locked(cg)) {
+	} else if (cg->nr_tasks || cg->nr_members || has_live_child_locked(cg)) {
 		ret = -EBUSY;
 	} else {
 		atomic_store(&cg->dead, true);
@@ -678,70 +680,6 @@ uint64_t epc__cg_effective_max(struct epc_cgroup *cg)
 			m = v;
 	}
 	return m;
-}
-
-/* ---------------------------------------------------------------- files */
-
-ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len)
-{
-	int f = epc__misc_file_lookup(file, !cg->parent);
-
-	if (f == -ENOENT) {
-		f = epc__memcg_file_lookup(file, !cg->parent);
-		if (f < 0)
-			return f;
-		return epc__memcg_format(cg, (enum epc__memcg_file)f, buf, len);
-	}
-	if (f < 0)
-		return f;
-	return epc__misc_format_stocked(&cg->tree->stocks, &cg->res, (enum epc__misc_file)f,
-					cg->tree->capacity, buf, len);
-}
-
-static int memcg_write(struct epc_cgroup *cg, const char *file, const char *text)
-{
-	int f = epc__memcg_file_lookup(file, !cg->parent);
-	uint64_t max;
-	int ret;
-
-	if (f < 0)
-		return f;
-	if (f != EPC__MEMCG_MAX_FILE)
-		return -EACCES;
-	ret = epc__memcg_parse_max(text, &max);
-	if (ret)
-		return ret;
-	atomic_store(&cg->mem.max, max);
-	return 0;
-}
-
-int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text)
-{
-	int f = epc__misc_file_lookup(file, !cg->parent);
-	uint64_t max;
-	int ret;
-
-	if (f == -ENOENT)
-		return memcg_write(cg, file, text);
-	if (f < 0)
-		return f;
-	if (f != EPC__MISC_MAX_FILE)
-		return -EACCES;
-	if (cg->tree->mode != EPC_CGROUP_ON) {
-		epc__log(cg->tree->log, LOG_ERR,
-			 "misc.max: the EPC controller is off (cgroup_mode %d): no limit applies",
-			 (int)cg->tree->mode);
-		return -EOPNOTSUPP;
-	}
-	ret = epc__misc_parse_max(text, &max);
-	if (ret)
-		return ret;
-	if (!cg->tree->capacity)
-		return -EINVAL;
-	atomic_store(&cg->res.max, max);
-	/* pages stocked under the old limit must not pass the new one */
-	epc__misc_stocks_drain(&cg->tree->stocks);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- check */

@@ -72,6 +72,9 @@ struct epc_cgroup {
 	_Atomic int nr_children;
 	struct epc_cgroup *next_dying; /* on tree->dying while dead */
 	int nr_tasks;
+	int nr_members;		  /* ids attached to it (members.c) */
+	struct epc__list members; /* their struct epc__member, by @node */
+	unsigned subtree;	  /* EPC__CTRL_* enabled in cgroup.subtree_control */
 	_Atomic bool dead; /* written under the tree lock; read anywhere */
 	_Atomic int pins;  /* epc__cg_pin(): reclaimers holding it */
 	_Atomic int refs;  /* handles given out (epc__cg_get()); not for the root */
@@ -114,8 +117,33 @@ struct epc_cgroup {
 	uint64_t check_pages; /* tree lock: epc__cg_check()'s scratch count */
 };
 
+/*
+ * Membership by id (members.c; epcmm.h "Membership by id"): one cell per id
+ * that is attached to a cgroup other than the root, or that tasks follow. A
+ * following task reads @gen without a lock at the start of each call and,
+ * when it changed, re-reads @cg under the tree lock.
+ */
+struct epc__member {
+	uint64_t id;		  /* read-only */
+	struct epc_cgroup *cg;	  /* tree lock; NULL: the root (in no cgroup) */
+	_Atomic uint64_t gen;	  /* written under the tree lock when @cg changes */
+	int followers;		  /* tree lock: tasks following it */
+	struct epc__member *next; /* tree lock: its hash chain */
+	struct epc__list node;	  /* tree lock: on @cg's members */
+};
+
+/* The controllers cgroup.subtree_control may enable, in the kernel's order. */
+enum {
+	EPC__CTRL_MEMORY = 1 << 0,
+	EPC__CTRL_MISC = 1 << 1,
+	EPC__CTRL_ALL = EPC__CTRL_MEMORY | EPC__CTRL_MISC,
+};
+
 struct epc__cgroups {
-	struct epc__mutex lock; /* tree shape, nr_tasks, dying list */
+	struct epc__mutex lock;	      /* tree shape, nr_tasks, membership, dying list */
+	struct epc__member **members; /* lock: hash of the cells by id */
+	size_t nr_member_buckets;     /* lock: a power of 2 (0 before the first cell) */
+	size_t nr_cells;	      /* lock */
 	struct epc_cgroup *root;
 	struct epc_cgroup *dying;  /* lock */
 	_Atomic int nr_dying;	   /* written under lock: cgroups on dying */
@@ -177,8 +205,45 @@ size_t epc__cg_collect(struct epc__cgroups *tree, struct epc_cgroup **out, int *
  */
 int epc__cg_path_check(const char *path);
 
+/* By name: epc__cg_file_lookup(), then the file's operation. */
 ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
 int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text);
+
+/* ---- the files (files.c): the table of epcmm.h, and its operations ---- */
+
+/* The file of @cg named @name. Return: 0; -ENOENT (none, or not in @cg). */
+int epc__cg_file_lookup(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file *out);
+/* Does @cg have @file (the table's root flags)? */
+bool epc__cg_has_file(const struct epc_cgroup *cg, enum epc_cgroup_file file);
+/* Return: as epc_cgroup_file_read() / epc_cgroup_file_write(). */
+ssize_t epc__cg_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char *buf, size_t len);
+int epc__cg_file_write(struct epc_cgroup *cg, enum epc_cgroup_file file, const char *text);
+/* cgroup.procs' number (epc_cgroup_procs_parse()). Return: 0; -EINVAL. */
+int epc__cg_procs_parse(const char *text, int *id);
+/* The table's entry for @file (< EPC_CGF_NR). */
+const struct epc_cftype *epc__cg_file_type(enum epc_cgroup_file file);
+
+/* ---- membership by id (members.c) ---- */
+
+/* Return: 0; -ENODEV @cg is removed; -ENOMEM. */
+int epc__cg_attach_id(struct epc_cgroup *cg, uint64_t id);
+/* The cgroup of @id (the root if none), with a reference. */
+struct epc_cgroup *epc__cg_member_get(struct epc__cgroups *tree, uint64_t id);
+/* Return: 0; -ENOENT @id was in no cgroup. */
+int epc__cg_member_forget(struct epc__cgroups *tree, uint64_t id);
+/* Up to @cap ids attached to @cg, ascending. Return: how many there are. */
+size_t epc__cg_list_members(struct epc_cgroup *cg, uint64_t *ids, size_t cap);
+/* Whether an id is attached to @cg or below it (cgroup.events "populated"). */
+bool epc__cg_populated(struct epc_cgroup *cg);
+/* The cell of @id with one more follower (made if need be). Return: NULL: -ENOMEM. */
+struct epc__member *epc__cg_member_follow(struct epc__cgroups *tree, uint64_t id);
+/* One follower fewer; the cell goes with the last when @id is in no cgroup. */
+void epc__cg_member_unfollow(struct epc__cgroups *tree, struct epc__member *m);
+/* @m's cgroup (the root if none), with a reference, and the @gen it goes with. */
+struct epc_cgroup *epc__cg_member_current(struct epc__cgroups *tree, struct epc__member *m,
+					  uint64_t *gen);
+/* Free every cell (epc__cgroups_destroy()). */
+void epc__cg_members_destroy(struct epc__cgroups *tree);
 
 /* Task membership. Return: 0; -EINVAL when @cg is dead. */
 int epc__cg_task_attach(struct epc_cgroup *cg);

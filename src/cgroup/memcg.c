@@ -116,25 +116,9 @@ int epc__memcg_parse_max(const char *text, uint64_t *bytes)
 
 /* --------------------------------------------------------------- files */
 
-static const char *const file_names[EPC__MEMCG_NR_FILES] = {
-	[EPC__MEMCG_CURRENT] = "memory.current",
-	[EPC__MEMCG_PEAK] = "memory.peak",
-	[EPC__MEMCG_MAX_FILE] = "memory.max",
-	[EPC__MEMCG_EVENTS] = "memory.events",
-	[EPC__MEMCG_EVENTS_LOCAL] = "memory.events.local",
-};
-
 static const char *const event_names[EPC__MEMCG_NR_EVENTS] = {
 	"low", "high", "max", "oom", "oom_kill", "oom_group_kill",
 };
-
-int epc__memcg_file_lookup(const char *name, _Bool is_root)
-{
-	for (int f = 0; f < EPC__MEMCG_NR_FILES; f++)
-		if (!strcmp(name, file_names[f]))
-			return is_root ? -ENOENT : f;
-	return -ENOENT;
-}
 
 static ssize_t format_events(struct epc_cgroup *cg, _Bool local, char *buf, size_t len)
 {

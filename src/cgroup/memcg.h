@@ -90,9 +90,6 @@ enum epc__memcg_file {
 	EPC__MEMCG_NR_FILES,
 };
 
-/* The memory.* file @name names, or -ENOENT (the root has none). */
-int epc__memcg_file_lookup(const char *name, _Bool is_root);
-
 /* Format @file of @cg. Return: length; -ENOSPC. */
 ssize_t epc__memcg_format(struct epc_cgroup *cg, enum epc__memcg_file file, char *buf, size_t len);
 

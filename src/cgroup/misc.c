@@ -489,7 +489,7 @@ _Bool epc__kernel_isspace(unsigned char c)
 }
 
 /* kstrtou64(s, 0) over the @len bytes at @s (no NUL needed). */
-static int kstrtou64_len(const char *s, size_t len, uint64_t *out)
+int epc__kstrtou64_len(const char *s, size_t len, uint64_t *out)
 {
 	unsigned base = 10;
 	uint64_t v = 0;
@@ -536,7 +536,7 @@ static int kstrtou64_len(const char *s, size_t len, uint64_t *out)
 
 int epc__kstrtou64(const char *s, uint64_t *out)
 {
-	return kstrtou64_len(s, strlen(s), out);
+	return epc__kstrtou64_len(s, strlen(s), out);
 }
 
 int epc__misc_parse_max(const char *text, uint64_t *out)
@@ -561,32 +561,7 @@ int epc__misc_parse_max(const char *text, uint64_t *out)
 		*out = EPC__MISC_MAX;
 		return 0;
 	}
-	return kstrtou64_len(space, (size_t)(end - space), out);
-}
-
-static const char *const file_names[EPC__MISC_NR_FILES] = {
-	[EPC__MISC_CAPACITY] = "misc.capacity", [EPC__MISC_CURRENT] = "misc.current",
-	[EPC__MISC_PEAK] = "misc.peak",		[EPC__MISC_MAX_FILE] = "misc.max",
-	[EPC__MISC_EVENTS] = "misc.events",	[EPC__MISC_EVENTS_LOCAL] = "misc.events.local",
-};
-
-int epc__misc_file_lookup(const char *name, _Bool is_root)
-{
-	for (int f = 0; f < EPC__MISC_NR_FILES; f++) {
-		if (strcmp(name, file_names[f]))
-			continue;
-		switch (f) {
-		case EPC__MISC_CAPACITY:
-			return is_root ? f : -ENOENT;
-		case EPC__MISC_MAX_FILE:
-		case EPC__MISC_EVENTS:
-		case EPC__MISC_EVENTS_LOCAL:
-			return is_root ? -ENOENT : f;
-		default:
-			return f;
-		}
-	}
-	return -ENOENT;
+	return epc__kstrtou64_len(space, (size_t)(end - space), out);
 }
 
 /* @usage: misc.current's value (the counter, or the exact read through the stocks). */

@@ -209,10 +209,14 @@ int epc__misc_parse_max(const char *text, uint64_t *out);
 
 /* kstrtou64() with base 0, one trailing newline allowed. Return: 0; -EINVAL; -ERANGE. */
 int epc__kstrtou64(const char *s, uint64_t *out);
+/* The same over @s[0..@len). */
+int epc__kstrtou64_len(const char *s, size_t len, uint64_t *out);
 
 /* The kernel's isspace() (lib/ctype.c): locale-free, and 0xA0 counts. */
 _Bool epc__kernel_isspace(unsigned char c);
 
+/* What misc_format() prints: the misc.* files (their names and where they
+ * exist are the file table's, cgroup/files.c). */
 enum epc__misc_file {
 	EPC__MISC_CAPACITY,
 	EPC__MISC_CURRENT,
@@ -222,9 +226,6 @@ enum epc__misc_file {
 	EPC__MISC_EVENTS_LOCAL,
 	EPC__MISC_NR_FILES,
 };
-
-/* The file @name names, or -ENOENT; @is_root decides which files exist. */
-int epc__misc_file_lookup(const char *name, _Bool is_root);
 
 /* Format @file of @res into @buf. Return: length; -ENOSPC. */
 ssize_t epc__misc_format(const struct epc__misc_res *res, enum epc__misc_file file,

@@ -39,6 +39,7 @@ static int edmm_handles(struct epc_task *t, struct epc_encl *e, const void *arg,
 			      : "argument");
 		return -EINVAL;
 	}
+	epc__task_sync(t); /* the cgroup of the id it follows, if it follows one */
 	return epc__encl_same_instance(t, e, call);
 }
 

@@ -373,6 +373,7 @@ int epc__encl_create(struct epc__encl_layer *l, struct epc_task *t, uint64_t siz
 			 t ? "out" : "task");
 		return -EINVAL;
 	}
+	epc__task_sync(t);
 	if (!size || size % EPC_PAGE_SIZE || size > EPC_ENCL_MAX_SIZE) {
 		epc__log(l->d.log, LOG_ERR,
 			 "ECREATE: size %llu is not a non-zero multiple of %d up to %llu",
@@ -547,6 +548,7 @@ EPC_API int epc_encl_add_page2(struct epc_task *t, struct epc_encl *e, uint64_t 
 	ret = epc__encl_same_instance(t, e, "EADD");
 	if (ret)
 		return ret;
+	epc__task_sync(t);
 	if (offset % EPC_PAGE_SIZE || offset >= e->size) {
 		epc__log(e->layer->d.log, LOG_ERR,
 			 "EADD: offset 0x%llx outside the enclave or unaligned",

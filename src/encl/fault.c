@@ -358,6 +358,7 @@ EPC_API int epc_encl_access(struct epc_task *t, struct epc_encl *e, uint64_t off
 	ret = epc__encl_same_instance(t, e, "access");
 	if (ret)
 		return ret;
+	epc__task_sync(t);
 	if (!buf || end < offset || end > e->size) {
 		epc__log(e->layer->d.log, LOG_ERR, "access: %s (0x%llx+%zu)",
 			 buf ? "range outside the enclave" : "NULL buffer",

@@ -19,9 +19,14 @@
  * they point at the same reclaimer (the enclave layer's check).
  *
  * Locking: one thread uses a task at a time (DESIGN §3), its owner; @cg and
- * @cpu are written by the owner thread only, and @cg also under the face's
- * list lock, so that listings read it under that lock while the owner reads
- * it without. @signal is set by anyone and read by reclaim loops.
+ * @cpu are written by the owner thread only, @cg atomically, so that listings
+ * read it under the face's list lock while the owner reads it without.
+ * @signal is set by anyone and read by reclaim loops.
+ *
+ * Following an id (epcmm.h "Membership by id"): every call that takes a task
+ * starts with epc__task_sync(), one load of the followed cell's @gen; when an
+ * attach moved the id since, the task re-reads its cgroup under the tree
+ * lock (epc__task_resync()). No lock is taken otherwise.
  */
 #ifndef EPC_TASK_TASK_H
 #define EPC_TASK_TASK_H
@@ -37,7 +42,11 @@
 struct epc_task {
 	struct epc__reclaimer *reclaim; /* read-only: the instance's (see above) */
 	uint64_t id;			/* read-only: unique within the instance, never reused */
-	struct epc_cgroup *cg;		/* owner thread, and the face's list lock to write */
+	/* Owner thread (atomic: listings read it): a member of it, or, while
+	 * @follow is set, a holder of a reference on it (cgroup.h). */
+	struct epc_cgroup *_Atomic cg;
+	struct epc__member *follow;	/* owner thread: the id it follows, or NULL */
+	uint64_t follow_gen;		/* owner thread: @follow's gen when @cg was read */
 	int cpu;			/* owner thread: 0 .. mm->nr_cpus - 1 */
 	_Atomic bool signal;		/* set by anyone, read by reclaim loops */
 	struct epc__list node;		/* face: on its task list, under its list lock */
@@ -62,9 +71,26 @@ static inline bool epc__task_cpu_valid(const struct epc__reclaimer *r, int cpu)
 /*
  * Move @t's membership to @cg (charges stay where they are). The caller
  * then stores @cg in @t->cg, under its list lock. Return: 0; -EINVAL @cg is
- * another instance's or removed (nothing is changed).
+ * another instance's or removed, or @t follows an id (nothing is changed).
  */
 int epc__task_move_membership(struct epc_task *t, struct epc_cgroup *cg);
+
+/*
+ * Follow @id (0: stop, and become a member of the cgroup @t is in then, or
+ * of the root if that one was removed). Return: 0; -ENOMEM.
+ */
+int epc__task_follow(struct epc_task *t, uint64_t id);
+/* @t's followed id moved: take its cgroup now. */
+void epc__task_resync(struct epc_task *t);
+
+/* Bring a following task's cgroup up to date: at the start of every call
+ * that takes a task. */
+static inline void epc__task_sync(struct epc_task *t)
+{
+	if (t->follow &&
+	    atomic_load_explicit(&t->follow->gen, memory_order_acquire) != t->follow_gen)
+		epc__task_resync(t);
+}
 
 /* The node of @t's CPU. */
 static inline int epc__task_node(const struct epc_task *t)

@@ -83,7 +83,7 @@ static struct epc *make_epc(unsigned pcp_batch, uint64_t node_pages, bool saniti
 		.log = log_quiet,
 	};
 	struct epc *epc = NULL;
-	int ret = epc_create(&c, &epc);
+	int ret = epc_create2(&c, sizeof(c), &epc);
 
 	if (ret) {
 		fprintf(stderr, "epc_create: %s\n", strerror(-ret));
@@ -105,7 +105,7 @@ static uint64_t lib_nr_allocs(struct epc *epc, uint64_t *remote)
 	for (int i = 0; i < 2; i++) {
 		struct epc_node_stats ns;
 
-		epc_get_node_stats(epc, i, &ns);
+		epc_node_get_stats(epc, i, &ns, sizeof(ns));
 		nr += ns.nr_alloc_local + ns.nr_alloc_remote;
 		*remote += ns.nr_alloc_remote;
 	}
@@ -365,7 +365,7 @@ static void lib_row_check(struct lib_row *l, const struct row *row)
 
 	for (int k = 0; k < nr_threads_max; k++)
 		made += row->c[k].res.total;
-	epc_get_stats(l->ctx.epc, &st);
+	epc_get_stats2(l->ctx.epc, &st, sizeof(st));
 	snprintf(msg, sizeof(msg), "%s: library counted %llu allocations, we made %llu", row->name,
 		 (unsigned long long)(allocs - l->allocs0), (unsigned long long)made);
 	check(allocs - l->allocs0 == made, msg);
@@ -640,7 +640,7 @@ static int scale_test(uint64_t gib)
 	t2 = bench_now_ns();
 	getrusage(RUSAGE_SELF, &ru1);
 	rss2 = bench_rss_bytes();
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	epc_destroy(epc);
 	t3 = bench_now_ns();
 

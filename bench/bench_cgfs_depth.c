@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 		perror("bench_cgfs_depth: mkdtemp");
 		return 1;
 	}
-	ret = epc_create(&cfg, &epc);
+	ret = epc_create2(&cfg, sizeof(cfg), &epc);
 	if (!ret)
 		ret = epc_sanitize_wait(epc);
 	if (!ret)

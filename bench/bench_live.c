@@ -123,16 +123,16 @@ static int inproc_round(struct epc *epc, size_t calls, double *rps, double *med)
 		return ret;
 	ret = epc_encl_create(t, 4096, &e);
 	if (!ret)
-		ret = epc_encl_add_page(t, e, 0, NULL);
+		ret = epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX);
 	if (!ret)
 		ret = epc_encl_init(e);
 	for (int i = 0; i < 1000 && !ret; i++)
-		ret = epc_encl_access(t, e, 8, &v, sizeof(v), false);
+		ret = epc_encl_access2(t, e, 8, &v, sizeof(v), EPC_ACCESS_READ);
 	t0 = now_ns();
 	for (size_t i = 0; i < calls && !ret; i++) {
 		double s = now_ns();
 
-		ret = epc_encl_access(t, e, 8, &v, sizeof(v), false);
+		ret = epc_encl_access2(t, e, 8, &v, sizeof(v), EPC_ACCESS_READ);
 		lat[i] = now_ns() - s;
 	}
 	*rps = (double)calls / ((now_ns() - t0) / 1e9);
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	pthread_create(&dt, NULL, daemon_thread, &o);
 	if (read(ready[0], &ch, 1) != 1)
 		return 1;
-	if (epc_create(&cfg, &epc) || epc_sanitize_wait(epc))
+	if (epc_create2(&cfg, sizeof(cfg), &epc) || epc_sanitize_wait(epc))
 		return 1;
 
 	for (int r = 0; r < ROUNDS && !ret; r++) {

@@ -190,7 +190,8 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 			die("set-up", ret);
 		for (uint64_t p = 0; p < pages_per_cg; p++) {
 			memset(page, (int)(p + (uint64_t)i), 64);
-			ret = epc_encl_add_page(t[i], e[i], p * EPC_PAGE_SIZE, page);
+			ret = epc_encl_add_page2(t[i], e[i], p * EPC_PAGE_SIZE, page,
+						 EPC_SECINFO_REG_RWX);
 			if (ret)
 				die("EADD", ret);
 		}
@@ -206,7 +207,8 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 	epc_reclaim(epc, (unsigned long)(NR_CG * pages_per_cg));
 	for (int i = 0; i < NR_CG; i++)
 		for (uint64_t p = 0; p < pages_per_cg; p++)
-			if ((ret = epc_encl_access(t[i], e[i], p * EPC_PAGE_SIZE, page, 8, false)))
+			if ((ret = epc_encl_access2(t[i], e[i], p * EPC_PAGE_SIZE, page, 8,
+						    EPC_ACCESS_READ)))
 				die("fault back", ret);
 	for (int i = 0; i < NR_CG; i++) {
 		char text[64];

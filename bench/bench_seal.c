@@ -359,11 +359,11 @@ static uint64_t evict_all(struct epc *epc, struct epc_encl *e, uint64_t n, doubl
 	long got;
 	char msg[160];
 
-	epc_encl_get_stats(e, &s0);
+	epc_encl_get_stats2(e, &s0, sizeof(s0));
 	scrub();
 	p = pass_start();
 	got = epc_reclaim(epc, n);
-	epc_encl_get_stats(e, &s1);
+	epc_encl_get_stats2(e, &s1, sizeof(s1));
 	pass_end(p, s1.nr_evicted - s0.nr_evicted, cpu, wall);
 	snprintf(msg, sizeof(msg), "epc_reclaim(%llu) evicted %ld pages, %llu still resident",
 		 (unsigned long long)n, got, (unsigned long long)s1.nr_resident);
@@ -380,16 +380,17 @@ static uint64_t reload_all(struct epc_task *t, struct epc_encl *e, uint64_t n, d
 	struct pass p;
 	char msg[160];
 
-	epc_encl_get_stats(e, &s0);
+	epc_encl_get_stats2(e, &s0, sizeof(s0));
 	scrub();
 	p = pass_start();
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t v = 0;
 
-		if (epc_encl_access(t, e, i * 4096, &v, sizeof(v), false) || v != pattern(i))
+		if (epc_encl_access2(t, e, i * 4096, &v, sizeof(v), EPC_ACCESS_READ) ||
+		    v != pattern(i))
 			bad++;
 	}
-	epc_encl_get_stats(e, &s1);
+	epc_encl_get_stats2(e, &s1, sizeof(s1));
 	pass_end(p, s1.nr_reloaded - s0.nr_reloaded, cpu, wall);
 	snprintf(msg, sizeof(msg), "reload: %llu pages read wrong or failed, %llu of %llu resident",
 		 (unsigned long long)bad, (unsigned long long)s1.nr_resident,
@@ -434,7 +435,7 @@ static struct round one_round(struct epc *epc, struct epc_task *t, struct raw *h
 
 		memcpy(src, &v, sizeof(v));
 		memset(src + 8, (int)(i & 0xff), sizeof(src) - 8);
-		if (epc_encl_add_page(t, e, i * 4096, src))
+		if (epc_encl_add_page2(t, e, i * 4096, src, EPC_SECINFO_REG_RWX))
 			die("epc_encl_add_page");
 	}
 	if (epc_encl_init(e))
@@ -530,7 +531,7 @@ int main(int argc, char **argv)
 		struct lib l;
 		char msg[128];
 
-		if (epc_create(&c, &epc) || epc_sanitize_wait(epc) ||
+		if (epc_create2(&c, sizeof(c), &epc) || epc_sanitize_wait(epc) ||
 		    epc_task_create(epc, NULL, 0, &t))
 			die("cannot create the instance");
 		raw_init(&hot, HOT_PAGES);

@@ -66,13 +66,14 @@ static double run_floor(void)
 	uint64_t word = 0;
 	double t0, t1;
 
-	if (epc_create(&cfg, &epc) || epc_sanitize_wait(epc) || epc_task_create(epc, NULL, 0, &t) ||
+	if (epc_create2(&cfg, sizeof(cfg), &epc) || epc_sanitize_wait(epc) ||
+	    epc_task_create(epc, NULL, 0, &t) ||
 	    epc_encl_create(t, BENCH_SIM_PAGES * EPC_PAGE_SIZE, &e)) {
 		fprintf(stderr, "bench_sim: set-up failed\n");
 		exit(1);
 	}
 	for (uint64_t i = 0; i < BENCH_SIM_PAGES; i++)
-		if (epc_encl_add_page(t, e, i * EPC_PAGE_SIZE, NULL))
+		if (epc_encl_add_page2(t, e, i * EPC_PAGE_SIZE, NULL, EPC_SECINFO_REG_RWX))
 			exit(1);
 	epc_encl_init(e);
 	sim_rng_seed(&rng, 1);
@@ -80,7 +81,8 @@ static double run_floor(void)
 	for (uint64_t i = 0; i < BENCH_SIM_ACCESSES; i++) {
 		uint64_t page = sim_rng_below(&rng, BENCH_SIM_PAGES);
 
-		if (epc_encl_access(t, e, page * EPC_PAGE_SIZE, &word, sizeof(word), i & 1))
+		if (epc_encl_access2(t, e, page * EPC_PAGE_SIZE, &word, sizeof(word),
+				     (i & 1) ? EPC_ACCESS_WRITE : EPC_ACCESS_READ))
 			exit(1);
 	}
 	t1 = cpu_seconds();

@@ -398,7 +398,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->done, NULL);
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ret = epc_create(o->cfg, &epc);
+	ret = epc_create2(o->cfg, sizeof(struct epc_config), &epc);
 	if (ret) {
 		live_say("cannot create the EPC: %s", strerror(-ret));
 		goto out_free;

@@ -364,7 +364,8 @@ static int do_encl_access(struct live_session *s, struct epcmm_rd *r, struct epc
 	}
 	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
 	if (!ret)
-		ret = epc_encl_access(s->task, e, offset, buf, len, write);
+		ret = epc_encl_access2(s->task, e, offset, buf, len,
+				       write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
 	live_cgfs_task_leave(s->srv->cgfs, s->task);
 	return ret;
 }
@@ -391,7 +392,7 @@ static int do_encl_stats(struct live_session *s, struct epcmm_rd *r, struct epcm
 
 	if (ret)
 		return ret;
-	epc_encl_get_stats(e, &st);
+	epc_encl_get_stats2(e, &st, sizeof(st));
 	epcmm_wr_u64(out, st.nr_pages);
 	epcmm_wr_u64(out, st.nr_resident);
 	epcmm_wr_u64(out, st.nr_va_pages);
@@ -934,7 +935,7 @@ static void status_session(struct live_server *srv, struct live_session *s, stru
 			so->line++;
 			continue;
 		}
-		epc_encl_get_stats(s->slots[i].obj, &es);
+		epc_encl_get_stats2(s->slots[i].obj, &es, sizeof(es));
 		status_line(so,
 			    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
 			    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64
@@ -951,7 +952,7 @@ static int status_write(struct live_server *srv, struct status_out *so)
 {
 	struct epc_stats st;
 
-	epc_get_stats(srv->epc, &st);
+	epc_get_stats2(srv->epc, &st, sizeof(st));
 	status_line(so, "epcmm-status 1\n");
 	status_line(so,
 		    "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64
@@ -960,7 +961,7 @@ static int status_write(struct live_server *srv, struct status_out *so)
 	for (int n = 0; n < srv->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
-		if (!epc_get_node_stats(srv->epc, n, &ns) && ns.has_epc)
+		if (!epc_node_get_stats(srv->epc, n, &ns, sizeof(ns)) && ns.has_epc)
 			status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", n,
 				    ns.nr_total, ns.nr_free);
 	}

@@ -410,16 +410,16 @@ static int create_enclave(struct engine *eng, struct eng_encl *ee)
 	int ret;
 
 	pthread_mutex_lock(&eng->build_lock);
-	epc_get_stats(eng->epc, &before);
+	epc_get_stats2(eng->epc, &before, sizeof(before));
 	ret = build_enclave(eng, ee);
-	epc_get_stats(eng->epc, &after);
+	epc_get_stats2(eng->epc, &after, sizeof(after));
 	pthread_mutex_unlock(&eng->build_lock);
 	pthread_mutex_lock(&eng->lock);
 	eng->build_evicted += after.nr_evicted - before.nr_evicted;
 	eng->build_reloaded += after.nr_reloaded - before.nr_reloaded;
 	pthread_mutex_unlock(&eng->lock);
 	if (!ret) {
-		epc_encl_get_stats(ee->encl, &es);
+		epc_encl_get_stats2(ee->encl, &es, sizeof(es));
 		ee->build_evicted = es.nr_evicted;
 		ee->build_reloaded = es.nr_reloaded;
 		atomic_store(&ee->ready, 1); /* pairs with the loads in faults_now() and the
@@ -456,7 +456,7 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
 		}
 	}
 	for (uint64_t i = 0; i < nr_eadd; i++) {
-		ret = epc_encl_add_page(t, ee->encl, i * EPC_PAGE_SIZE, NULL);
+		ret = epc_encl_add_page2(t, ee->encl, i * EPC_PAGE_SIZE, NULL, EPC_SECINFO_REG_RWX);
 		if (ret == -EOWNERDEAD)
 			return ret; /* OOM-killed (memory.max): an outcome, not a failure */
 		if (ret) {
@@ -500,7 +500,8 @@ static int access_accept(struct eng_thread *th, uint64_t page, uint64_t *word, b
 			i = page - ee->static_pages;
 			atomic_fetch_or(&ee->present[i / 64], 1ULL << (i % 64));
 		}
-		ret = epc_encl_access(th->task, ee->encl, off, word, sizeof(*word), write);
+		ret = epc_encl_access2(th->task, ee->encl, off, word, sizeof(*word),
+				       write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
 	}
 	return ret;
 }
@@ -542,8 +543,8 @@ static int run_accesses(struct engine *eng, struct eng_thread *th, uint64_t n, u
 		last = page;
 		last_write = write;
 		word = page;
-		ret = epc_encl_access(th->task, encl, page * EPC_PAGE_SIZE, &word, sizeof(word),
-				      write);
+		ret = epc_encl_access2(th->task, encl, page * EPC_PAGE_SIZE, &word, sizeof(word),
+				       write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
 		if (ret == -EACCES && th->ee->e->dynamic)
 			ret = access_accept(th, page, &word, write);
 		if (ret == -EOWNERDEAD)
@@ -585,7 +586,7 @@ static uint64_t faults_now(struct engine *eng)
 		if (ready == 1) {
 			struct epc_encl_stats st;
 
-			epc_encl_get_stats(ee->encl, &st);
+			epc_encl_get_stats2(ee->encl, &st, sizeof(st));
 			f += st.nr_faults;
 		} else if (ready == 2) {
 			f += ee->final.nr_faults;
@@ -621,7 +622,7 @@ static double modelled_at(struct engine *eng, uint64_t accesses, uint64_t faults
 {
 	struct epc_stats st;
 
-	epc_get_stats(eng->epc, &st);
+	epc_get_stats2(eng->epc, &st, sizeof(st));
 	return cycles_to_seconds(eng, sim_cost_cycles(&eng->s->run.cost, accesses, faults,
 						      st.nr_evicted, st.nr_reloaded) +
 					      edmm_cycles_now(eng));
@@ -638,7 +639,7 @@ static void timeline_header(struct engine *eng)
 	for (int n = 0; n < eng->s->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
-		if (!epc_get_node_stats(eng->epc, n, &ns) && ns.has_epc)
+		if (!epc_node_get_stats(eng->epc, n, &ns, sizeof(ns)) && ns.has_epc)
 			fprintf(f, ",node:%d:free", n);
 	}
 	fprintf(f, ",faults%s\n", eng->event_column ? ",event" : "");
@@ -662,7 +663,7 @@ static void timeline_sample(struct engine *eng, uint64_t accesses, const char *e
 	for (int n = 0; n < eng->s->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
-		if (!epc_get_node_stats(eng->epc, n, &ns) && ns.has_epc)
+		if (!epc_node_get_stats(eng->epc, n, &ns, sizeof(ns)) && ns.has_epc)
 			fprintf(f, ",%llu", (unsigned long long)(ns.nr_free * EPC_PAGE_SIZE));
 	}
 	fprintf(f, ",%llu", (unsigned long long)(faults - eng->last_faults));
@@ -1323,7 +1324,7 @@ static int collect(struct engine *eng, struct sim_result **out)
 	for (int n = 0; n < r->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
-		epc_get_node_stats(eng->epc, n, &ns);
+		epc_node_get_stats(eng->epc, n, &ns, sizeof(ns));
 		r->nodes[n] = (struct sim_node_result){.has_epc = ns.has_epc,
 						       .total = ns.nr_total,
 						       .free = ns.nr_free,

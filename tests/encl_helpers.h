@@ -28,7 +28,7 @@ static inline struct epc_encl *build(struct epc_task *t, uint64_t size_pages, ui
 	CHECK_EQ(epc_encl_create(t, size_pages * PAGE, &e), 0, "ECREATE");
 	for (uint64_t i = 0; i < nr; i++) {
 		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX), 0, "EADD");
 	}
 	if (init)
 		CHECK_EQ(epc_encl_init(e), 0, "EINIT");
@@ -40,7 +40,8 @@ static inline void check_page(struct epc_task *t, struct epc_encl *e, uint64_t i
 	static unsigned char want[PAGE], got[PAGE];
 
 	fill(want, tag, idx);
-	CHECK_EQ(epc_encl_access(t, e, idx * PAGE, got, PAGE, false), 0, "read of an added page");
+	CHECK_EQ(epc_encl_access2(t, e, idx * PAGE, got, PAGE, EPC_ACCESS_READ), 0,
+		 "read of an added page");
 	if (memcmp(got, want, PAGE))
 		fail_msg("page %llu of the enclave tagged %llu has the wrong bytes",
 			 (unsigned long long)idx, (unsigned long long)tag);
@@ -56,7 +57,7 @@ static inline struct epc_stats stats(struct epc *epc)
 {
 	struct epc_stats st;
 
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	return st;
 }
 
@@ -64,7 +65,7 @@ static inline struct epc_encl_stats encl_stats(struct epc_encl *e)
 {
 	struct epc_encl_stats st;
 
-	epc_encl_get_stats(e, &st);
+	epc_encl_get_stats2(e, &st, sizeof(st));
 	return st;
 }
 

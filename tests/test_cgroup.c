@@ -530,7 +530,7 @@ static void test_cgroup_b50_charge_path_to_root(void **state)
 	{
 		struct epc_stats st;
 
-		epc_get_stats(epc, &st);
+		epc_get_stats2(epc, &st, sizeof(st));
 		assert_int_equal(st.nr_reclaimable, 0);
 		assert_int_equal(st.nr_free, NPAGES - 3);
 	}
@@ -628,7 +628,7 @@ static void test_cgroup_b52_free_uncharges(void **state)
 	assert_int_equal(cg_usage(c), 0);
 	assert_int_equal(cg_usage(a), 0);
 	assert_int_equal(cg_usage(r), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, NPAGES);
 	/* the limit's room is back */
 	p = alloc_ok(t);
@@ -686,7 +686,7 @@ static void test_cgroup_b54_limit_enomem_both_modes_counts_events(void **state)
 	alloc_fails(tc, EPC_DO_RECLAIM, -ENOMEM);
 	epc_task_set_signal(tc, false);
 	assert_int_equal(count_of(a, "misc.events.local"), 4);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, NPAGES - 4);
 	assert_int_equal(st.nr_evicted, 0);
 	assert_int_equal(cg_usage(a), 4 * PAGE);
@@ -718,7 +718,7 @@ static void test_cgroup_failed_alloc_leaves_no_charge(void **state)
 
 	(void)state;
 	assert_int_equal(epc_memory_failure(epc, 1ULL << 32, 0), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 7);
 	for (int i = 0; i < 7; i++)
 		p[i] = alloc_ok(t);

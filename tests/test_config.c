@@ -56,7 +56,7 @@ static void expect_invalid(struct epc_config *c, const char *needle)
 
 	c->log = log_catch;
 	c->log_arg = lc;
-	assert_int_equal(epc_create(c, &out), -EINVAL);
+	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &out), -EINVAL);
 	assert_ptr_equal(out, sentinel);
 	for (i = 0; i < lc->nr; i++)
 		if (strstr(lc->lines[i], needle))
@@ -75,7 +75,7 @@ static void expect_valid(struct epc_config *c)
 {
 	struct epc *epc = NULL;
 
-	assert_int_equal(epc_create(c, &epc), 0);
+	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &epc), 0);
 	assert_non_null(epc);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 	assert_epc_consistent(epc);
@@ -90,7 +90,7 @@ static void test_config_null(void **state)
 	struct base b;
 
 	(void)state;
-	assert_int_equal(epc_create(NULL, &out), -EINVAL);
+	assert_int_equal(epc_create2(NULL, sizeof(struct epc_config), &out), -EINVAL);
 	assert_ptr_equal(out, sentinel);
 	/* and the base config the other cases break one field of is fine */
 	base_init(&b);
@@ -263,10 +263,10 @@ static void test_config_section_node(void **state)
 
 	/* EPC_NO_NODE is accepted: the section goes to node 0 */
 	b.s[1].node = EPC_NO_NODE;
-	assert_int_equal(epc_create(&b.c, &epc), 0);
-	assert_int_equal(epc_get_node_stats(epc, 0, &ns), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
+	assert_int_equal(epc_node_get_stats(epc, 0, &ns, sizeof(ns)), 0);
 	assert_int_equal(ns.nr_total, 32);
-	assert_int_equal(epc_get_node_stats(epc, 1, &ns), 0);
+	assert_int_equal(epc_node_get_stats(epc, 1, &ns, sizeof(ns)), 0);
 	assert_false(ns.has_epc);
 	epc_destroy(epc);
 }
@@ -329,7 +329,7 @@ static void test_config_default_cpus(void **state)
 	(void)state;
 	base_init(&b);
 	b.c.nr_nodes = 3;
-	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
 	for (int c = 0; c < 3; c++) {
 		t = make_task(epc, NULL, c);
 		assert_int_equal(epc_task_node(t), c);
@@ -343,7 +343,7 @@ static void test_config_default_cpus(void **state)
 
 	/* more CPUs than nodes, default map */
 	b.c.nr_cpus = 7;
-	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
 	for (int c = 0; c < 7; c++) {
 		t = make_task(epc, NULL, c);
 		assert_int_equal(epc_task_node(t), c % 3);
@@ -363,10 +363,10 @@ static void test_config_zero_fields_are_defaults(void **state)
 	(void)state;
 	assert_int_equal(EPC_BACKGROUND_THREADS, 0);
 	assert_int_equal(EPC_FALLBACK_NODE_ORDER, 0);
-	assert_int_equal(epc_create(&c, &epc), 0);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 	/* THREADS: ksgxd sanitizes; MANUAL stepping is refused */
 	assert_int_equal(epc_sanitize_wait(epc), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 8);
 	assert_int_equal(epc_run_background(epc), -EINVAL);
 	/* no per-CPU cache */
@@ -403,7 +403,7 @@ static void test_config_is_copied(void **state)
 				 .fallback = EPC_FALLBACK_DISTANCE,
 				 .background = EPC_BACKGROUND_MANUAL,
 				 .log = log_quiet};
-	assert_int_equal(epc_create(c, &epc), 0);
+	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &epc), 0);
 	memset(s, 0xff, 2 * sizeof(*s));
 	memset(map, 0xff, 4 * sizeof(int));
 	memset(slit, 0, 4);
@@ -444,9 +444,9 @@ static void test_config_threads_lifecycle(void **state)
 	b.c.background = EPC_BACKGROUND_THREADS;
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_int_equal(st.nr_dirty, 0);
 	/* a second wait returns at once */
@@ -479,7 +479,7 @@ static void test_config_threads_destroy_during_sanitize(void **state)
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(epc_create(&c, &epc), 0);
+		assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 		epc_destroy(epc);
 	}
 	epc_destroy(NULL);
@@ -494,19 +494,19 @@ static void test_config_manual_run_background(void **state)
 
 	(void)state;
 	base_init(&b);
-	assert_int_equal(epc_create(&b.c, &epc), 0);
-	epc_get_stats(epc, &st);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
+	epc_get_stats2(epc, &st, sizeof(st));
 	/* MANUAL: nothing runs on its own */
 	assert_int_equal(st.nr_free, 0);
 	assert_int_equal(st.nr_dirty, 32);
 	assert_int_equal(epc_run_background(epc), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_int_equal(st.nr_dirty, 0);
 	/* nothing left for either */
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 	assert_int_equal(epc_run_background(epc), 0);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_epc_consistent(epc);
 	epc_destroy(epc);
@@ -524,10 +524,10 @@ static void test_config_two_instances(void **state)
 
 	(void)state;
 	base_init(&b);
-	assert_int_equal(epc_create(&b.c, &a), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &a), 0);
 	b.c.background = EPC_BACKGROUND_THREADS;
 	b.c.pcp_batch = 4;
-	assert_int_equal(epc_create(&b.c, &c), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &c), 0);
 	assert_int_equal(epc_sanitize_wait(a), 0);
 	assert_int_equal(epc_sanitize_wait(c), 0);
 
@@ -540,16 +540,16 @@ static void test_config_two_instances(void **state)
 	assert_true(epc_page_phys(pc) >= 1ULL << 32 &&
 		    epc_page_phys(pc) < (1ULL << 32) + 16 * PAGE);
 	assert_ptr_not_equal(pa, pc);
-	epc_get_stats(a, &st);
+	epc_get_stats2(a, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 31);
-	epc_get_stats(c, &st);
+	epc_get_stats2(c, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 31);
 
 	/* poison in one is not poison in the other */
 	assert_int_equal(epc_memory_failure(c, (2ULL << 32) + PAGE, 0), 0);
-	epc_get_stats(c, &st);
+	epc_get_stats2(c, &st, sizeof(st));
 	assert_int_equal(st.nr_poisoned, 1);
-	epc_get_stats(a, &st);
+	epc_get_stats2(a, &st, sizeof(st));
 	assert_int_equal(st.nr_poisoned, 0);
 	assert_int_equal(st.nr_free, 31);
 
@@ -561,9 +561,9 @@ static void test_config_two_instances(void **state)
 
 	/* a page freed in one goes back to its own instance */
 	epc_page_free(pa);
-	epc_get_stats(a, &st);
+	epc_get_stats2(a, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
-	epc_get_stats(c, &st);
+	epc_get_stats2(c, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 30);
 	assert_epc_consistent(a);
 	epc_task_destroy(ta);
@@ -571,7 +571,7 @@ static void test_config_two_instances(void **state)
 
 	/* the other lives on */
 	epc_page_free(pc);
-	epc_get_stats(c, &st);
+	epc_get_stats2(c, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 31);
 	assert_epc_consistent(c);
 	epc_task_destroy(tc);
@@ -596,10 +596,10 @@ static void test_config_null_out_pointers(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create(&b.c, NULL), -EINVAL);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), NULL), -EINVAL);
 	CHECK_EQ(log_count(lc, "NULL out"), 1, "a line names the NULL out pointer");
 	CHECK_EQ(lc->total, 1, "nothing else was done (no section was even logged)");
-	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 
 	CHECK_EQ(epc_cgroup_create(epc, "/x", NULL), -EINVAL, "cgroup create, NULL out");
@@ -612,7 +612,7 @@ static void test_config_null_out_pointers(void **state)
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, NULL), -EINVAL, "page alloc, NULL out");
 	CHECK_EQ(epc_encl_create(t, 4 * PAGE, NULL), -EINVAL, "ECREATE, NULL out");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "nothing charged");
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 32, "every page free");
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -637,7 +637,7 @@ static void test_config_null_arguments(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create(&b.c, &epc), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 	root = epc_cgroup_root(epc);
 	cg = make_cg(epc, "/c");
@@ -648,7 +648,8 @@ static void test_config_null_arguments(void **state)
 	/* a required argument of a live handle: a line in the instance's log */
 	CHECK_EQ(epc_node_read(epc, 0, NULL, buf, sizeof(buf)), -EINVAL, "node read, NULL attr");
 	CHECK_EQ(epc_node_read(epc, 0, "sgx_total_bytes", NULL, 64), -EINVAL, "NULL buf");
-	CHECK_EQ(epc_get_node_stats(epc, 0, NULL), -EINVAL, "node stats, NULL st");
+	CHECK_EQ(epc_node_get_stats(epc, 0, NULL, sizeof(struct epc_node_stats)), -EINVAL,
+		 "node stats, NULL st");
 	CHECK_EQ(epc_cgroup_create(epc, NULL, &cg), -EINVAL, "cgroup create, NULL path");
 	CHECK_EQ(epc_cgroup_lookup(epc, NULL, &cg), -EINVAL, "cgroup lookup, NULL path");
 	CHECK_EQ(epc_cgroup_path(root, NULL, 64), -EINVAL, "cgroup path, NULL buf");
@@ -656,10 +657,12 @@ static void test_config_null_arguments(void **state)
 	CHECK_EQ(epc_cgroup_read(root, "misc.current", NULL, 64), -EINVAL, "read, NULL buf");
 	CHECK_EQ(epc_cgroup_write(cg, NULL, "sgx_epc 4096"), -EINVAL, "write, NULL file");
 	CHECK_EQ(epc_cgroup_write(cg, "misc.max", NULL), -EINVAL, "write, NULL text");
-	CHECK_EQ(epc_encl_add_page(t, NULL, 0, NULL), -EINVAL, "EADD, NULL enclave");
-	CHECK_EQ(epc_encl_access(t, NULL, 0, buf, 1, false), -EINVAL, "access, NULL enclave");
-	epc_get_stats(epc, NULL);
-	epc_encl_get_stats(e, NULL);
+	CHECK_EQ(epc_encl_add_page2(t, NULL, 0, NULL, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD, NULL enclave");
+	CHECK_EQ(epc_encl_access2(t, NULL, 0, buf, 1, EPC_ACCESS_READ), -EINVAL,
+		 "access, NULL enclave");
+	epc_get_stats2(epc, NULL, sizeof(struct epc_stats));
+	epc_encl_get_stats2(e, NULL, sizeof(struct epc_encl_stats));
 	CHECK_EQ(lc->total - errs, 14, "a line for each");
 	CHECK_EQ(log_count(lc, "NULL"), 14, "each names the NULL");
 
@@ -674,17 +677,19 @@ static void test_config_null_arguments(void **state)
 	CHECK_EQ(epc_task_set_cpu(NULL, 0), -EINVAL, "set cpu, NULL task");
 	CHECK_EQ(epc_page_alloc(NULL, NULL, EPC_DO_RECLAIM, NULL), -EINVAL, "page alloc, NULL");
 	CHECK_EQ(epc_encl_create(NULL, 4 * PAGE, &e), -EINVAL, "ECREATE, NULL task");
-	CHECK_EQ(epc_encl_add_page(NULL, e, 0, NULL), -EINVAL, "EADD, NULL task");
-	CHECK_EQ(epc_encl_access(NULL, e, 0, buf, 1, false), -EINVAL, "access, NULL task");
+	CHECK_EQ(epc_encl_add_page2(NULL, e, 0, NULL, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD, NULL task");
+	CHECK_EQ(epc_encl_access2(NULL, e, 0, buf, 1, EPC_ACCESS_READ), -EINVAL,
+		 "access, NULL task");
 	CHECK_EQ(epc_encl_init(NULL), -EINVAL, "EINIT, NULL enclave");
 	CHECK_EQ(epc_encl_backing_fd(NULL), -EINVAL, "backing fd, NULL enclave");
 	CHECK_EQ(epc_reclaim(NULL, 1), -EINVAL, "epc_reclaim, NULL epc");
 	CHECK(epc_cgroup_root(NULL) == NULL, "no root of no instance");
 	epc_task_set_signal(NULL, true);
-	epc_encl_get_stats(NULL, &es);
+	epc_encl_get_stats2(NULL, &es, sizeof(es));
 
 	/* nothing changed */
-	epc_encl_get_stats(e, &es);
+	epc_encl_get_stats2(e, &es, sizeof(es));
 	CHECK_EQ(es.nr_pages, 0, "no page added");
 	CHECK_EQ(cg_usage(cg), 2 * PAGE, "the SECS and its VA page only");
 	CHECK_EQ(epc_cgroup_read(cg, "misc.max", buf, sizeof(buf)), 12, "misc.max");
@@ -718,9 +723,9 @@ static void test_config_foreign_handles(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lca;
-	assert_int_equal(epc_create(&b.c, &a), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &a), 0);
 	b.c.log_arg = lcb;
-	assert_int_equal(epc_create(&b.c, &bb), 0);
+	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &bb), 0);
 	assert_int_equal(epc_sanitize_wait(a), 0);
 	assert_int_equal(epc_sanitize_wait(bb), 0);
 	cga = make_cg(a, "/a");
@@ -728,29 +733,32 @@ static void test_config_foreign_handles(void **state)
 	ta = make_task(a, cga, 0);
 	tb = make_task(bb, cgb, 0);
 	CHECK_EQ(epc_encl_create(tb, 4 * PAGE, &eb), 0, "ECREATE in B");
-	CHECK_EQ(epc_encl_add_page(tb, eb, 0, page), 0, "EADD in B");
+	CHECK_EQ(epc_encl_add_page2(tb, eb, 0, page, EPC_SECINFO_REG_RWX), 0, "EADD in B");
 
 	CHECK_EQ(epc_task_create(a, cgb, 0, &t), -EINVAL, "a task of A in B's cgroup");
 	CHECK(t == NULL, "no task handed out");
 	CHECK_EQ(epc_task_move(ta, cgb), -EINVAL, "moving A's task to B's cgroup");
-	CHECK_EQ(epc_encl_add_page(ta, eb, PAGE, page), -EINVAL, "EADD of A's task into B's");
-	CHECK_EQ(epc_encl_access(ta, eb, 0, page, PAGE, false), -EINVAL, "A's task reads B's");
-	CHECK_EQ(epc_encl_access(ta, eb, 0, page, PAGE, true), -EINVAL, "A's task writes B's");
+	CHECK_EQ(epc_encl_add_page2(ta, eb, PAGE, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD of A's task into B's");
+	CHECK_EQ(epc_encl_access2(ta, eb, 0, page, PAGE, EPC_ACCESS_READ), -EINVAL,
+		 "A's task reads B's");
+	CHECK_EQ(epc_encl_access2(ta, eb, 0, page, PAGE, EPC_ACCESS_WRITE), -EINVAL,
+		 "A's task writes B's");
 	CHECK_EQ(log_count(lca, "belongs to another struct epc"), 5, "a line in A's log each");
 
 	/* nothing changed: ta is still in /a, B's cgroup has no task, eb one page */
 	epc_page_free(alloc_ok(ta));
 	CHECK_EQ(epc_cgroup_get_stats(cga, &(struct epc_cgroup_stats){0}, 8), 0, "stats");
 	epc_task_destroy(tb);
-	epc_encl_get_stats(eb, &es);
+	epc_encl_get_stats2(eb, &es, sizeof(es));
 	CHECK_EQ(es.nr_pages, 1, "B's enclave has its one page");
 	CHECK_EQ(cg_usage(cgb), 3 * PAGE, "B's /b: SECS, VA page, one page");
 	epc_encl_destroy(eb);
 	CHECK_EQ(epc_cgroup_remove(cgb), 0, "no task of A was attached to /b");
 	CHECK_EQ(cg_usage(cga), 0, "A's /a holds nothing");
-	epc_get_stats(a, &st);
+	epc_get_stats2(a, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 32, "A: every page free");
-	epc_get_stats(bb, &st);
+	epc_get_stats2(bb, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 32, "B: every page free");
 	assert_epc_consistent(a);
 	assert_epc_consistent(bb);
@@ -798,7 +806,7 @@ static void test_config_sanitize_stopped_is_reported(void **state)
 	CHECK_EQ(log_count(lc, "sanitization did not finish"), 2, "a line each time");
 	atomic_store(&epc->reclaim.stop, false);
 	CHECK_EQ(epc_run_background(epc), 0, "a later run finishes it");
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 64, "every page sanitized");
 	epc_destroy(epc);
 

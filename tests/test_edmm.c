@@ -48,12 +48,12 @@ static struct epc_encl *mk_encl(struct epc_task *t, uint64_t size, uint64_t nr, 
 
 static int put(struct epc_task *t, struct epc_encl *e, uint64_t page, uint64_t v)
 {
-	return epc_encl_access(t, e, page * PAGE + 8, &v, sizeof(v), true);
+	return epc_encl_access2(t, e, page * PAGE + 8, &v, sizeof(v), EPC_ACCESS_WRITE);
 }
 
 static int get(struct epc_task *t, struct epc_encl *e, uint64_t page, uint64_t *v)
 {
-	return epc_encl_access(t, e, page * PAGE + 8, v, sizeof(*v), false);
+	return epc_encl_access2(t, e, page * PAGE + 8, v, sizeof(*v), EPC_ACCESS_READ);
 }
 
 static uint64_t accept(struct epc_task *t, struct epc_encl *e, uint64_t page, uint64_t secinfo)
@@ -253,13 +253,13 @@ static void test_edmm_eaug_page_is_evicted_and_reloaded(void **state)
 	(void)state;
 	CHECK_EQ(accept(t, e, 3, RW_PENDING), 0, "EAUG + EACCEPT page 3");
 	fill(want, 99, 3);
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, want, PAGE, true), 0, "fill it");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, want, PAGE, EPC_ACCESS_WRITE), 0, "fill it");
 	CHECK_EQ(get(t, e, 5, &v), -EACCES, "EAUG page 5, left PENDING");
 	CHECK(epc_reclaim(epc, 100) >= 4, "everything out");
 	CHECK_EQ(estats(e).nr_resident, 0, "no page resident");
 	CHECK(e->secs.epc_page == NULL, "the SECS followed");
 	CHECK_EQ(cg_usage_pages(root), 1, "only the VA page charged");
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, got, PAGE, false), 0, "fault it back");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "fault it back");
 	CHECK(!memcmp(got, want, PAGE), "with its contents");
 	CHECK_EQ(get(t, e, 5, &v), -EACCES, "page 5 came back PENDING");
 	CHECK_EQ(accept(t, e, 5, RW_PENDING), 0, "and can be accepted now");

@@ -43,7 +43,7 @@ static void test_encl_lifecycle_create_add_init_access_destroy(void **state)
 	CHECK(epc_encl_backing_fd(e) >= 0, "a backing store");
 	for (uint64_t i = 0; i < 8; i++) {
 		fill(page, 1, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, page), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, page, EPC_SECINFO_REG_RWX), 0, "EADD");
 	}
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
 	st = encl_stats(e);
@@ -54,8 +54,8 @@ static void test_encl_lifecycle_create_add_init_access_destroy(void **state)
 	check_all(t, e, 8, 1);
 	/* write, then read back */
 	memset(page, 0x5a, sizeof(page));
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, page, PAGE, true), 0, "write");
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, got, PAGE, false), 0, "read");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0, "write");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read");
 	CHECK(!memcmp(got, page, PAGE), "the write is visible");
 	check_page(t, e, 2, 1);
 	check_page(t, e, 4, 1);
@@ -77,12 +77,13 @@ static void test_encl_add_null_src_gives_zeros(void **state)
 
 	(void)state;
 	memset(got, 0xff, sizeof(got));
-	CHECK_EQ(epc_encl_add_page(t, e, PAGE, NULL), 0, "EADD with NULL src");
-	CHECK_EQ(epc_encl_access(t, e, PAGE, got, PAGE, false), 0, "read");
+	CHECK_EQ(epc_encl_add_page2(t, e, PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+		 "EADD with NULL src");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read");
 	CHECK(!memcmp(got, zero, PAGE), "zeros");
 	CHECK_EQ(epc_reclaim(epc, 1), 1, "evict it");
 	memset(got, 0xff, sizeof(got));
-	CHECK_EQ(epc_encl_access(t, e, PAGE, got, PAGE, false), 0, "read after reload");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read after reload");
 	CHECK(!memcmp(got, zero, PAGE), "still zeros");
 	epc_encl_destroy(e);
 	epc_task_destroy(t);
@@ -122,19 +123,26 @@ static void test_encl_add_rejects_bad_offsets_and_states(void **state)
 
 	(void)state;
 	fill(page, 99, 0);
-	CHECK_EQ(epc_encl_add_page(t, e, 1, page), -EINVAL, "unaligned offset");
-	CHECK_EQ(epc_encl_add_page(t, e, PAGE + 8, page), -EINVAL, "unaligned offset");
-	CHECK_EQ(epc_encl_add_page(t, e, 4 * PAGE, page), -EINVAL, "offset == size");
-	CHECK_EQ(epc_encl_add_page(t, e, 100 * PAGE, page), -EINVAL, "offset past the end");
-	CHECK_EQ(epc_encl_add_page(t, e, UINT64_MAX & ~(uint64_t)(PAGE - 1), page), -EINVAL,
-		 "huge offset");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, page), -EEXIST, "page 0 is there");
+	CHECK_EQ(epc_encl_add_page2(t, e, 1, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "unaligned offset");
+	CHECK_EQ(epc_encl_add_page2(t, e, PAGE + 8, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "unaligned offset");
+	CHECK_EQ(epc_encl_add_page2(t, e, 4 * PAGE, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "offset == size");
+	CHECK_EQ(epc_encl_add_page2(t, e, 100 * PAGE, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "offset past the end");
+	CHECK_EQ(epc_encl_add_page2(t, e, UINT64_MAX & ~(uint64_t)(PAGE - 1), page,
+				    EPC_SECINFO_REG_RWX),
+		 -EINVAL, "huge offset");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, page, EPC_SECINFO_REG_RWX), -EEXIST,
+		 "page 0 is there");
 	check_page(t, e, 0, 2); /* the rejected EADD did not overwrite it */
 	CHECK_EQ(cg_usage(root), usage, "no charge from rejected EADDs");
 	CHECK_EQ(encl_stats(e).nr_pages, 1, "still one page");
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
 	CHECK_EQ(epc_encl_init(e), -EINVAL, "EINIT twice");
-	CHECK_EQ(epc_encl_add_page(t, e, PAGE, page), -EINVAL, "EADD after EINIT");
+	CHECK_EQ(epc_encl_add_page2(t, e, PAGE, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD after EINIT");
 	CHECK_EQ(cg_usage(root), usage, "no charge from it");
 	CHECK_EQ(encl_stats(e).nr_pages, 1, "still one page");
 	assert_epc_consistent(epc);
@@ -157,26 +165,34 @@ static void test_encl_access_rejects_bad_ranges(void **state)
 		if (i == 2)
 			continue;
 		fill(page, 3, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, page), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, page, EPC_SECINFO_REG_RWX), 0, "EADD");
 	}
 	memset(sentinel, 0xc3, sizeof(sentinel));
 	memcpy(buf, sentinel, sizeof(buf));
-	CHECK_EQ(epc_encl_access(t, e, 2 * PAGE, buf, 8, false), -EINVAL, "page never added");
-	CHECK_EQ(epc_encl_access(t, e, 2 * PAGE + 100, buf, 1, true), -EINVAL, "write to it");
-	CHECK_EQ(epc_encl_access(t, e, 8 * PAGE, buf, 1, false), -EINVAL, "at the end");
-	CHECK_EQ(epc_encl_access(t, e, 8 * PAGE - 4, buf, 8, false), -EINVAL, "across the end");
-	CHECK_EQ(epc_encl_access(t, e, 1000 * PAGE, buf, 8, false), -EINVAL, "far out");
-	CHECK_EQ(epc_encl_access(t, e, UINT64_MAX - 3, buf, 8, false), -EINVAL, "wraps around");
-	CHECK_EQ(epc_encl_access(t, e, 0, NULL, 0, false), -EINVAL, "len 0 with a NULL buf");
-	CHECK_EQ(epc_encl_access(t, e, 0, NULL, 8, false), -EINVAL, "NULL buf");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, 0, false), 0, "len 0 with a buf: nothing to do");
-	CHECK_EQ(epc_encl_access(t, e, 2 * PAGE, buf, 0, false), 0,
+	CHECK_EQ(epc_encl_access2(t, e, 2 * PAGE, buf, 8, EPC_ACCESS_READ), -EINVAL,
+		 "page never added");
+	CHECK_EQ(epc_encl_access2(t, e, 2 * PAGE + 100, buf, 1, EPC_ACCESS_WRITE), -EINVAL,
+		 "write to it");
+	CHECK_EQ(epc_encl_access2(t, e, 8 * PAGE, buf, 1, EPC_ACCESS_READ), -EINVAL, "at the end");
+	CHECK_EQ(epc_encl_access2(t, e, 8 * PAGE - 4, buf, 8, EPC_ACCESS_READ), -EINVAL,
+		 "across the end");
+	CHECK_EQ(epc_encl_access2(t, e, 1000 * PAGE, buf, 8, EPC_ACCESS_READ), -EINVAL, "far out");
+	CHECK_EQ(epc_encl_access2(t, e, UINT64_MAX - 3, buf, 8, EPC_ACCESS_READ), -EINVAL,
+		 "wraps around");
+	CHECK_EQ(epc_encl_access2(t, e, 0, NULL, 0, EPC_ACCESS_READ), -EINVAL,
+		 "len 0 with a NULL buf");
+	CHECK_EQ(epc_encl_access2(t, e, 0, NULL, 8, EPC_ACCESS_READ), -EINVAL, "NULL buf");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, 0, EPC_ACCESS_READ), 0,
+		 "len 0 with a buf: nothing to do");
+	CHECK_EQ(epc_encl_access2(t, e, 2 * PAGE, buf, 0, EPC_ACCESS_READ), 0,
 		 "len 0 is fine anywhere (nothing is touched)");
 	CHECK(!memcmp(buf, sentinel, sizeof(buf)), "no failed read wrote into the buffer");
 	/* a range over pages 1..2 fails as a whole: page 1 is neither read nor written */
-	CHECK_EQ(epc_encl_access(t, e, PAGE + 100, buf, PAGE, false), -EINVAL, "read 1..2");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE + 100, buf, PAGE, EPC_ACCESS_READ), -EINVAL,
+		 "read 1..2");
 	CHECK(!memcmp(buf, sentinel, sizeof(buf)), "nothing of page 1 was read");
-	CHECK_EQ(epc_encl_access(t, e, PAGE + 100, sentinel, PAGE, true), -EINVAL, "write 1..2");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE + 100, sentinel, PAGE, EPC_ACCESS_WRITE), -EINVAL,
+		 "write 1..2");
 	check_page(t, e, 1, 3);
 	check_page(t, e, 0, 3);
 	check_page(t, e, 3, 3);
@@ -211,11 +227,13 @@ static void test_encl_access_any_offset_and_length_across_pages(void **state)
 	for (uint64_t i = 1; i < NP; i++) {
 		uint64_t off = i * PAGE - 1;
 
-		CHECK_EQ(epc_encl_access(t, e, off, buf, 2, false), 0, "2 bytes across a boundary");
+		CHECK_EQ(epc_encl_access2(t, e, off, buf, 2, EPC_ACCESS_READ), 0,
+			 "2 bytes across a boundary");
 		CHECK(!memcmp(buf, shadow + off, 2), "right bytes");
 		buf[0] = (unsigned char)i;
 		buf[1] = (unsigned char)~i;
-		CHECK_EQ(epc_encl_access(t, e, off, buf, 2, true), 0, "write across a boundary");
+		CHECK_EQ(epc_encl_access2(t, e, off, buf, 2, EPC_ACCESS_WRITE), 0,
+			 "write across a boundary");
 		memcpy(shadow + off, buf, 2);
 	}
 	for (int iter = 0; iter < 3000; iter++) {
@@ -226,10 +244,11 @@ static void test_encl_access_any_offset_and_length_across_pages(void **state)
 		if (op < 3) {
 			for (uint64_t k = 0; k < len; k++)
 				buf[k] = (unsigned char)rng_next(&rng);
-			CHECK_EQ(epc_encl_access(t, e, off, buf, len, true), 0, "write");
+			CHECK_EQ(epc_encl_access2(t, e, off, buf, len, EPC_ACCESS_WRITE), 0,
+				 "write");
 			memcpy(shadow + off, buf, len);
 		} else if (op < 7) {
-			CHECK_EQ(epc_encl_access(t, e, off, buf, len, false), 0, "read");
+			CHECK_EQ(epc_encl_access2(t, e, off, buf, len, EPC_ACCESS_READ), 0, "read");
 			if (memcmp(buf, shadow + off, len))
 				fail_msg("iteration %d: read of %llu bytes at 0x%llx differs", iter,
 					 (unsigned long long)len, (unsigned long long)off);
@@ -239,7 +258,8 @@ static void test_encl_access_any_offset_and_length_across_pages(void **state)
 	}
 	CHECK(encl_stats(e).nr_reloaded > 0, "the accesses went through reloads");
 	for (uint64_t i = 0; i < NP; i++) {
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, buf, PAGE, false), 0, "final read");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ), 0,
+			 "final read");
 		CHECK(!memcmp(buf, shadow + i * PAGE, PAGE), "final contents");
 	}
 	assert_epc_consistent(epc);
@@ -258,12 +278,12 @@ static void test_encl_write_survives_eviction_and_reload(void **state)
 
 	(void)state;
 	fill(page, 55, 0);
-	CHECK_EQ(epc_encl_access(t, e, 5 * PAGE, page, PAGE, true), 0, "write page 5");
+	CHECK_EQ(epc_encl_access2(t, e, 5 * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0, "write page 5");
 	CHECK_EQ(epc_reclaim(epc, 100), 8, "evict all");
 	st = encl_stats(e);
 	CHECK_EQ(st.nr_resident, 0, "none resident");
 	CHECK_EQ(st.nr_evicted, 9, "8 pages + the SECS");
-	CHECK_EQ(epc_encl_access(t, e, 5 * PAGE, got, PAGE, false), 0, "read page 5");
+	CHECK_EQ(epc_encl_access2(t, e, 5 * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read page 5");
 	CHECK(!memcmp(got, page, PAGE), "the write survived");
 	st = encl_stats(e);
 	CHECK_EQ(st.nr_faults, 1, "one fault");
@@ -272,10 +292,11 @@ static void test_encl_write_survives_eviction_and_reload(void **state)
 	CHECK_EQ(stats(epc).nr_reloaded, 2, "global reload count");
 	/* a write to an evicted page faults it in too */
 	page[0] ^= 1;
-	CHECK_EQ(epc_encl_access(t, e, 7 * PAGE, page, PAGE, true), 0, "write evicted page 7");
+	CHECK_EQ(epc_encl_access2(t, e, 7 * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0,
+		 "write evicted page 7");
 	CHECK_EQ(encl_stats(e).nr_faults, 2, "a fault");
 	CHECK_EQ(epc_reclaim(epc, 100), 2, "evict again");
-	CHECK_EQ(epc_encl_access(t, e, 7 * PAGE, got, PAGE, false), 0, "read page 7");
+	CHECK_EQ(epc_encl_access2(t, e, 7 * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read page 7");
 	CHECK(!memcmp(got, page, PAGE), "the second write survived");
 	for (uint64_t i = 0; i < 8; i++)
 		if (i != 5 && i != 7)
@@ -382,20 +403,24 @@ static void test_encl_metadata_only_mode(void **state)
 	CHECK_EQ(epc_encl_backing_fd(e), -EOPNOTSUPP, "no backing store");
 	memset(page, 0x77, sizeof(page));
 	for (uint64_t i = 0; i < 100; i++)
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, page), 0, "EADD beyond the EPC size");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, page, EPC_SECINFO_REG_RWX), 0,
+			 "EADD beyond the EPC size");
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
 	st = encl_stats(e);
 	CHECK_EQ(st.nr_pages, 100, "100 pages");
 	CHECK(st.nr_evicted >= 100 - 62, "building it evicted pages");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, page), -EINVAL, "EADD after EINIT");
-	CHECK_EQ(epc_encl_access(t, e, 100 * PAGE, got, 1, false), -EINVAL, "out of range");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, page, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD after EINIT");
+	CHECK_EQ(epc_encl_access2(t, e, 100 * PAGE, got, 1, EPC_ACCESS_READ), -EINVAL,
+		 "out of range");
 	for (uint64_t i = 0; i < 100; i++) {
 		memset(got, 0xee, sizeof(got));
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, page, PAGE, true), 0, "write");
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, got, PAGE, false), 0, "read");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0,
+			 "write");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "read");
 		CHECK(!memcmp(got, zero, PAGE), "reads give zeros");
 	}
-	CHECK_EQ(epc_encl_access(t, e, PAGE - 3, got, 7, false), 0, "across a boundary");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE - 3, got, 7, EPC_ACCESS_READ), 0, "across a boundary");
 	CHECK(!memcmp(got, zero, 7), "zeros");
 	st = encl_stats(e);
 	CHECK(st.nr_faults > 0 && st.nr_reloaded > 0, "bookkeeping of faults and reloads");
@@ -407,7 +432,7 @@ static void test_encl_metadata_only_mode(void **state)
 	CHECK(e->secs.epc_page == NULL, "the SECS too");
 	CHECK_EQ(nr_free(epc), 63, "only the VA page in EPC");
 	CHECK_EQ(cg_usage_pages(root), 1, "and charged");
-	CHECK_EQ(epc_encl_access(t, e, 50 * PAGE, got, PAGE, false), 0, "reload");
+	CHECK_EQ(epc_encl_access2(t, e, 50 * PAGE, got, PAGE, EPC_ACCESS_READ), 0, "reload");
 	CHECK_EQ(encl_stats(e).nr_resident, 1, "one resident");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
@@ -496,7 +521,8 @@ static void test_encl_failed_eadd_at_va_boundary_returns_its_va_page(void **stat
 	f.armed = true;
 	fill(page, 40, 511);
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(epc_encl_add_page(t, e, 511 * PAGE, page), -EIO, "the EADD fails");
+		CHECK_EQ(epc_encl_add_page2(t, e, 511 * PAGE, page, EPC_SECINFO_REG_RWX), -EIO,
+			 "the EADD fails");
 	f.armed = false;
 	epc__fault_set(epc, NULL, NULL);
 	CHECK_EQ(f.eadds, 4, "four EADDs failed");
@@ -511,7 +537,8 @@ static void test_encl_failed_eadd_at_va_boundary_returns_its_va_page(void **stat
 		 "charged: the SECS, the VA pages and the resident pages, nothing more");
 	/* the enclave is whole: the evicted pages come back, and the EADD works now */
 	check_all(t, e, 511, 40);
-	CHECK_EQ(epc_encl_add_page(t, e, 511 * PAGE, page), 0, "the EADD without faults");
+	CHECK_EQ(epc_encl_add_page2(t, e, 511 * PAGE, page, EPC_SECINFO_REG_RWX), 0,
+		 "the EADD without faults");
 	CHECK_EQ(encl_stats(e).nr_va_pages, 2, "the 513th page brought the second VA page");
 	check_page(t, e, 511, 40);
 	assert_epc_consistent(epc);
@@ -647,7 +674,8 @@ static void test_encl_destroy_costs_pages_added_not_size(void **state)
 	for (int round = 0; round < 2; round++) {
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		CHECK_EQ(epc_encl_create(t, size, &e), 0, "ECREATE of 1 TiB");
-		CHECK_EQ(epc_encl_add_page(t, e, size - PAGE, NULL), 0, "EADD of its last page");
+		CHECK_EQ(epc_encl_add_page2(t, e, size - PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+			 "EADD of its last page");
 		if (!round)
 			build = secs_since(&a);
 		CHECK(rss_bytes() < rss + (64ULL << 20),
@@ -747,7 +775,8 @@ static void test_encl_bigger_than_the_epc(void **state)
 	check_all(t, e, NP, 26);
 	for (uint64_t i = 0; i < NP; i++) {
 		fill(page, 27, i);
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, page, PAGE, true), 0, "rewrite");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0,
+			 "rewrite");
 	}
 	for (int round = 0; round < 2; round++)
 		for (uint64_t i = NP; i-- > 0;)
@@ -835,10 +864,11 @@ static void test_encl_access_without_epc_gives_efault_then_recovers(void **state
 	while (n < 32 && epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &raw[n]) == 0)
 		n++;
 	CHECK_EQ(n, 31, "raw pages take everything but the VA page");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "no EPC: SIGBUS case");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
+		 "no EPC: SIGBUS case");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 32 * PAGE, "no charge left by the failure");
 	epc_page_free(raw[--n]);
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT,
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
 		 "one page is not enough for the SECS and the page");
 	CHECK(e->secs.epc_page != NULL, "the SECS came back though");
 	epc_page_free(raw[--n]);

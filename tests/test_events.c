@@ -149,13 +149,13 @@ static void test_events_manual_run_matches_expected(void **state)
 	e = build(ta, 6, 6, 9, false);
 	CHECK_EQ(epc_set_time(epc, 300), 0, "t=300");
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
-	CHECK_EQ(epc_encl_access(ta, e, 0, buf, PAGE, false), 0, "page 0 faults in");
+	CHECK_EQ(epc_encl_access2(ta, e, 0, buf, PAGE, EPC_ACCESS_READ), 0, "page 0 faults in");
 	CHECK_EQ(epc_set_time(epc, 400), 0, "t=400");
 	CHECK_EQ(epc_memory_failure(epc, (1ULL << 32) + 31 * PAGE, 0), 0, "poison the last page");
 	CHECK_EQ(epc_set_time(epc, 500), 0, "t=500");
 	memset(buf, 0xee, 64);
 	CHECK_EQ(pwrite(epc_encl_backing_fd(e), buf, 64, 1 * PAGE), 64, "tamper with page 1");
-	CHECK_EQ(epc_encl_access(ta, e, PAGE, buf, PAGE, false), -EFAULT, "SIGBUS");
+	CHECK_EQ(epc_encl_access2(ta, e, PAGE, buf, PAGE, EPC_ACCESS_READ), -EFAULT, "SIGBUS");
 	CHECK_EQ(epc_set_time(epc, 600), 0, "t=600");
 	CHECK_EQ(epc_set_event_handler(epc, NULL, NULL), 0, "handler off");
 	epc_page_free(p);

@@ -200,16 +200,19 @@ static void test_fault_epa_failure_at_va_growth(void **state)
 	(void)state;
 	CHECK_EQ(encl_stats(e).nr_va_pages, 1, "SECS + 511 pages: one VA page");
 	hook_on(epc, &h, EPC__FAULT_EPA, EPC__SGX_ENCLS_FAULT, true, 0);
-	CHECK_EQ(epc_encl_add_page(t, e, 511 * PAGE, NULL), -EIO, "EADD needing a VA page");
+	CHECK_EQ(epc_encl_add_page2(t, e, 511 * PAGE, NULL, EPC_SECINFO_REG_RWX), -EIO,
+		 "EADD needing a VA page");
 	hook_off(epc);
 	CHECK_EQ(h.failed, 1, "EPA was tried");
 	CHECK_EQ(encl_stats(e).nr_va_pages, 1, "no VA page added");
 	CHECK_EQ(encl_stats(e).nr_pages, 511, "no page added");
 	CHECK_EQ(nr_free(epc), free0, "nothing kept");
 	CHECK_EQ(usage_pages(epc), usage0, "nothing charged");
-	CHECK_EQ(epc_encl_access(t, e, 511 * PAGE, buf, 1, false), -EINVAL, "page not there");
+	CHECK_EQ(epc_encl_access2(t, e, 511 * PAGE, buf, 1, EPC_ACCESS_READ), -EINVAL,
+		 "page not there");
 	check_books(epc);
-	CHECK_EQ(epc_encl_add_page(t, e, 511 * PAGE, NULL), 0, "works once EPA does");
+	CHECK_EQ(epc_encl_add_page2(t, e, 511 * PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+		 "works once EPA does");
 	CHECK_EQ(encl_stats(e).nr_va_pages, 2, "with a second VA page");
 	check_books(epc);
 	epc_encl_destroy(e);
@@ -232,23 +235,27 @@ static void test_fault_eadd_failure_leaves_no_charge(void **state)
 	(void)state;
 	hook_on(epc, &h, EPC__FAULT_EADD, EPC__SGX_ENCLS_FAULT, true, 0);
 	fill(buf, 5, 3);
-	CHECK_EQ(epc_encl_add_page(t, e, 3 * PAGE, buf), -EIO, "EADD failing");
+	CHECK_EQ(epc_encl_add_page2(t, e, 3 * PAGE, buf, EPC_SECINFO_REG_RWX), -EIO,
+		 "EADD failing");
 	hook_off(epc);
 	CHECK_EQ(nr_free(epc), free0, "the page went back");
 	CHECK_EQ(usage_pages(epc), usage0, "and its charge");
 	CHECK_EQ(encl_stats(e).nr_pages, 3, "not added");
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, buf, 1, false), -EINVAL, "not accessible");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, buf, 1, EPC_ACCESS_READ), -EINVAL,
+		 "not accessible");
 	check_books(epc);
-	CHECK_EQ(epc_encl_add_page(t, e, 3 * PAGE, buf), 0, "can be added later");
+	CHECK_EQ(epc_encl_add_page2(t, e, 3 * PAGE, buf, EPC_SECINFO_REG_RWX), 0,
+		 "can be added later");
 	/* fill up to 511 pages, then fail the EADD that brought a VA page with it */
 	for (uint64_t i = 4; i < 511; i++) {
 		fill(buf, 5, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX), 0, "EADD");
 	}
 	free0 = nr_free(epc);
 	usage0 = usage_pages(epc);
 	hook_on(epc, &h, EPC__FAULT_EADD, EPC__SGX_ENCLS_FAULT, true, 0);
-	CHECK_EQ(epc_encl_add_page(t, e, 511 * PAGE, NULL), -EIO, "EADD after VA growth");
+	CHECK_EQ(epc_encl_add_page2(t, e, 511 * PAGE, NULL, EPC_SECINFO_REG_RWX), -EIO,
+		 "EADD after VA growth");
 	hook_off(epc);
 	CHECK_EQ(encl_stats(e).nr_va_pages, 1, "the new VA page was given back");
 	CHECK_EQ(nr_free(epc), free0, "both pages back");
@@ -421,7 +428,8 @@ static void test_fault_eldu_failure_gives_efault_page_stays_evicted(void **state
 	memcpy(buf, sentinel, sizeof(buf));
 	/* the SECS's ELDU fails */
 	hook_on(epc, &h, EPC__FAULT_ELDU, EPC__SGX_MAC_COMPARE_FAIL, true, 0);
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, buf, PAGE, false), -EFAULT, "ELDU failing");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
+		 "ELDU failing");
 	hook_off(epc);
 	CHECK_EQ(h.failed, 1, "one ELDU tried: the SECS's");
 	CHECK(e->secs.epc_page == NULL && e->pages[3].epc_page == NULL, "both still out");
@@ -432,7 +440,8 @@ static void test_fault_eldu_failure_gives_efault_page_stays_evicted(void **state
 	/* the SECS comes back, the page's ELDU fails */
 	hook_on(epc, &h, EPC__FAULT_ELDU, EPC__SGX_MAC_COMPARE_FAIL, true, 0);
 	h.skip = 1;
-	CHECK_EQ(epc_encl_access(t, e, 3 * PAGE, buf, PAGE, true), -EFAULT, "write, ELDU failing");
+	CHECK_EQ(epc_encl_access2(t, e, 3 * PAGE, buf, PAGE, EPC_ACCESS_WRITE), -EFAULT,
+		 "write, ELDU failing");
 	hook_off(epc);
 	CHECK(e->secs.epc_page != NULL, "the SECS is back");
 	CHECK(e->pages[3].epc_page == NULL, "the page is still evicted");
@@ -464,12 +473,14 @@ static void test_fault_page_alloc_failure(void **state)
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -EBUSY,
 		 "NO_RECLAIM: no page, reclaimable pages exist");
 	CHECK_EQ(usage_pages(epc), usage0, "no charge left");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), -EINVAL, "initialized: refused first");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "initialized: refused first");
 	CHECK_EQ(epc_encl_create(t, 4 * PAGE, &e2), -ENOMEM,
 		 "ECREATE: reclaim everything, still no page");
 	CHECK_EQ(usage_pages(epc), 1, "only the enclave's VA page is charged now");
 	CHECK(e->secs.epc_page == NULL, "reclaim took even the SECS");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "a reload: SIGBUS case");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
+		 "a reload: SIGBUS case");
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "raw DO_RECLAIM");
 	CHECK_EQ(usage_pages(epc), 1, "no charge left by any failure");
 	hook_off(epc);
@@ -569,7 +580,7 @@ static void test_fault_random_injection_keeps_books_and_contents(void **state)
 
 		if (!added[i]) {
 			fill(buf, 13, it);
-			ret = epc_encl_add_page(t, e, i * PAGE, buf);
+			ret = epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX);
 			CHECK(ret == 0 || ret == -EIO || ret == -ENOMEM,
 			      "EADD: 0, -EIO or -ENOMEM");
 			if (!ret) {
@@ -578,12 +589,12 @@ static void test_fault_random_injection_keeps_books_and_contents(void **state)
 			}
 		} else if (op < 3) {
 			fill(buf, 14, it);
-			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, true);
+			ret = epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_WRITE);
 			CHECK(ret == 0 || ret == -EFAULT, "write: 0 or -EFAULT");
 			if (!ret)
 				memcpy(shadow[i], buf, PAGE);
 		} else if (op < 7) {
-			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, false);
+			ret = epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ);
 			CHECK(ret == 0 || ret == -EFAULT, "read: 0 or -EFAULT");
 			if (!ret && memcmp(buf, shadow[i], PAGE))
 				fail_msg("seed %lu iteration %lu: page %llu read wrong bytes", seed,
@@ -607,7 +618,8 @@ static void test_fault_random_injection_keeps_books_and_contents(void **state)
 	for (uint64_t i = 0; i < NP; i++) {
 		if (!added[i])
 			continue;
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, buf, PAGE, false), 0, "final read");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ), 0,
+			 "final read");
 		if (memcmp(buf, shadow[i], PAGE))
 			fail_msg("seed %lu: page %llu lost its last write", seed,
 				 (unsigned long long)i);

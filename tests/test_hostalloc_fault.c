@@ -109,7 +109,7 @@ static void check_untouched(struct epc *epc, struct epc_cgroup *cg, uint64_t wan
 {
 	struct epc_stats st;
 
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	if (cg_usage(cg) != want_usage || st.nr_free != want_free)
 		fail_msg("%s: usage %llu (expected %llu), %llu free (expected %llu)", when,
 			 (unsigned long long)cg_usage(cg), (unsigned long long)want_usage,
@@ -146,7 +146,8 @@ static void sweep_encl_create(bool no_contents)
 	CHECK(n > 4, "ECREATE's allocations all go through the hook");
 	CHECK(e != NULL, "ECREATE succeeds once no allocation fails");
 	CHECK_EQ(cg_usage(cg), 2 * PAGE, "the SECS and the first VA page are charged");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), 0, "the enclave built last works");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), 0,
+		 "the enclave built last works");
 	epc_encl_destroy(e);
 	check_untouched(epc, cg, 0, 64, "after destroy");
 	epc_task_destroy(t);
@@ -183,12 +184,12 @@ static void test_hostalloc_fault_add_page_every_point(void **state)
 	(void)state;
 	CHECK_EQ(epc_encl_create(t, 1024 * PAGE, &e), 0, "ECREATE");
 	for (uint64_t i = 0; i < 510; i++)
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, NULL), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, NULL, EPC_SECINFO_REG_RWX), 0, "EADD");
 	{
 		struct nth_fail f = {.site = EPC__FAULT_HOST_ALLOC, .n = 1, .err = -ENOMEM};
 
 		epc__fault_set(epc, nth_hook, &f);
-		ret = epc_encl_add_page(t, e, 510 * PAGE, NULL);
+		ret = epc_encl_add_page2(t, e, 510 * PAGE, NULL, EPC_SECINFO_REG_RWX);
 		epc__fault_set(epc, NULL, NULL);
 		CHECK_EQ(ret, 0, "the 511th page needs no VA page: no host allocation to fail");
 		CHECK_EQ(f.calls, 0, "no host allocation");
@@ -200,20 +201,20 @@ static void test_hostalloc_fault_add_page_every_point(void **state)
 		struct epc_stats st;
 
 		epc__fault_set(epc, nth_hook, &f);
-		ret = epc_encl_add_page(t, e, 511 * PAGE, NULL);
+		ret = epc_encl_add_page2(t, e, 511 * PAGE, NULL, EPC_SECINFO_REG_RWX);
 		epc__fault_set(epc, NULL, NULL);
 		if (!ret)
 			break;
 		CHECK_EQ(ret, -ENOMEM, "EADD with a host allocation failing");
-		epc_get_stats(epc, &st);
+		epc_get_stats2(epc, &st, sizeof(st));
 		check_untouched(epc, cg, usage, st.nr_total - usage / PAGE, "after a failed EADD");
-		epc_encl_get_stats(e, &es);
+		epc_encl_get_stats2(e, &es, sizeof(es));
 		CHECK_EQ(es.nr_pages, 511, "the page was not added");
 		CHECK_EQ(es.nr_va_pages, 1, "no VA page kept");
 	}
 	CHECK(n > 1, "the VA page's allocation goes through the hook");
 	CHECK_EQ(ret, 0, "EADD succeeds once no allocation fails");
-	epc_encl_get_stats(e, &es);
+	epc_encl_get_stats2(e, &es, sizeof(es));
 	CHECK_EQ(es.nr_va_pages, 2, "the second VA page");
 	CHECK_EQ(cg_usage(cg), usage + 2 * PAGE, "the page and its VA page are charged");
 	assert_epc_consistent(epc);

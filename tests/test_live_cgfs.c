@@ -63,7 +63,7 @@ static int setup(void **state)
 				 .log = quiet};
 	struct fx *fx = calloc(1, sizeof(*fx));
 
-	if (!fx || epc_create(&cfg, &fx->epc) || epc_sanitize_wait(fx->epc) ||
+	if (!fx || epc_create2(&cfg, sizeof(cfg), &fx->epc) || epc_sanitize_wait(fx->epc) ||
 	    live_cgfs_create(fx->epc, &fx->fs))
 		return -1;
 	*state = fx;
@@ -231,7 +231,7 @@ static void test_live_cgfs_procs_and_charges(void **state)
 	CHECK_EQ(epc_task_create(fx->epc, NULL, 0, &t), 0, "a task");
 	CHECK_EQ(live_cgfs_task_enter(fx->fs, getpid(), t), 0, "enter");
 	CHECK_EQ(epc_encl_create(t, 4096, &e), 0, "an enclave");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), 0, "a page");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), 0, "a page");
 	live_cgfs_task_leave(fx->fs, t);
 	expect(fx->fs, "/p/misc.current", "sgx_epc 12288\n");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/p"), -EBUSY, "rmdir with a member");
@@ -405,7 +405,8 @@ static void test_live_cgfs_orphan_stays_in_cgroup(void **state)
 	CHECK_EQ(epc_task_create(fx->epc, NULL, 0, &t), 0, "a task");
 	CHECK_EQ(live_cgfs_task_enter(fx->fs, client, t), 0, "enter for the client");
 	CHECK_EQ(epc_encl_create(t, 4096, &e), 0, "an enclave: 2 pages");
-	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), -ENOMEM, "a third page over the limit");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), -ENOMEM,
+		 "a third page over the limit");
 	live_cgfs_task_leave(fx->fs, t);
 	expect(fx->fs, "/esc2/misc.current", "sgx_epc 8192\n");
 	expect(fx->fs, "/esc2/misc.events", "sgx_epc.max 1\n");
@@ -642,7 +643,8 @@ static int fallback_walk(void)
 	d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
 	if (syscall(SYS_capset, &h, d))
 		return 2;
-	if (epc_create(&cfg, &epc) || epc_sanitize_wait(epc) || live_cgfs_create(epc, &fs))
+	if (epc_create2(&cfg, sizeof(cfg), &epc) || epc_sanitize_wait(epc) ||
+	    live_cgfs_create(epc, &fs))
 		return 3;
 	if (live_cgfs_follows_forks(fs))
 		ret = 4; /* the connector without CAP_NET_ADMIN? */

@@ -211,7 +211,7 @@ static void test_live_hostile_add_stops_when_client_hangs_up(void **state)
 	uint64_t id;
 	int sp[2];
 
-	CHECK_EQ(epc_create(&fx->cfg, &epc), 0, "an EPC");
+	CHECK_EQ(epc_create2(&fx->cfg, sizeof(struct epc_config), &epc), 0, "an EPC");
 	epc_sanitize_wait(epc);
 	CHECK_EQ(live_server_init(&srv, epc, 1), 0, "a server");
 	CHECK_EQ(live_session_create(&srv, 0, &f.s), 0, "a session");
@@ -242,7 +242,7 @@ static void test_live_hostile_add_bounded_by_the_epc(void **state)
 	struct epc *epc;
 	uint64_t id;
 
-	CHECK_EQ(epc_create(&fx->cfg, &epc), 0, "an EPC");
+	CHECK_EQ(epc_create2(&fx->cfg, sizeof(struct epc_config), &epc), 0, "an EPC");
 	epc_sanitize_wait(epc);
 	CHECK_EQ(live_server_init(&srv, epc, 1), 0, "a server");
 	CHECK_EQ(live_session_create(&srv, 0, &f.s), 0, "a session");

@@ -84,7 +84,7 @@ static struct srv_fx *srv_start(void)
 	struct srv_fx *fx = calloc(1, sizeof(*fx));
 
 	CHECK(fx != NULL, "memory");
-	CHECK_EQ(epc_create(&cfg, &fx->epc), 0, "epc_create");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &fx->epc), 0, "epc_create");
 	CHECK_EQ(epc_sanitize_wait(fx->epc), 0, "sanitize");
 	CHECK_EQ(live_server_init(&fx->srv, fx->epc, 1), 0, "live_server_init");
 	return fx;

@@ -85,7 +85,7 @@ static void test_log_callback_reenters_from_every_kind_of_line(void **state)
 	int lines_before;
 
 	(void)state;
-	CHECK_EQ(epc_create(&c, &epc), 0, "create");
+	CHECK_EQ(epc_create2(&c, sizeof(c), &epc), 0, "create");
 	CHECK(r->early_lines >= 1, "epc_create's lines reach the callback");
 	r->epc = epc;
 	CHECK_EQ(epc_sanitize_wait(epc), 0, "sanitize");
@@ -107,11 +107,11 @@ static void test_log_callback_reenters_from_every_kind_of_line(void **state)
 	/* a failed ELDU (tampered copy of page 1), under the enclave's lock */
 	memset(buf, 0x77, 32);
 	CHECK_EQ(pwrite(epc_encl_backing_fd(e), buf, 32, 1 * PAGE), 32, "tamper");
-	CHECK_EQ(epc_encl_access(t, e, PAGE, buf, PAGE, false), -EFAULT, "SIGBUS");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE, buf, PAGE, EPC_ACCESS_READ), -EFAULT, "SIGBUS");
 	CHECK_EQ(r->eldu_failed, 1, "the ELDU failure line");
 
 	/* page 7 reloaded, then a failed EREMOVE at teardown leaks it, under the lock */
-	CHECK_EQ(epc_encl_access(t, e, 7 * PAGE, buf, PAGE, false), 0, "page 7 back");
+	CHECK_EQ(epc_encl_access2(t, e, 7 * PAGE, buf, PAGE, EPC_ACCESS_READ), 0, "page 7 back");
 	h.fail_eremove_idx = idx_of(epc, e->pages[7].epc_page);
 	lines_before = r->lines;
 	epc_encl_destroy(e);

@@ -329,9 +329,11 @@ static void check_dead(struct epc_task *t, struct epc_encl *e)
 {
 	unsigned char buf[16] = {0};
 
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, sizeof(buf), false), -EOWNERDEAD, "read");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, sizeof(buf), true), -EOWNERDEAD, "write");
-	CHECK_EQ(epc_encl_add_page(t, e, (e->size / PAGE - 1) * PAGE, NULL), -EOWNERDEAD, "EADD");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, sizeof(buf), EPC_ACCESS_READ), -EOWNERDEAD, "read");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, sizeof(buf), EPC_ACCESS_WRITE), -EOWNERDEAD,
+		 "write");
+	CHECK_EQ(epc_encl_add_page2(t, e, (e->size / PAGE - 1) * PAGE, NULL, EPC_SECINFO_REG_RWX),
+		 -EOWNERDEAD, "EADD");
 	CHECK_EQ(epc_encl_init(e), -EOWNERDEAD, "EINIT");
 	CHECK_EQ(epc_encl_backing_fd(e), -EOWNERDEAD, "the backing fd");
 	CHECK_EQ(encl_stats(e).nr_resident, 0, "nothing resident");
@@ -355,7 +357,7 @@ static void test_memcg_b70_oom_kill_on_eadd(void **state)
 	set_mem_max(a, "69632"); /* one chunk and its PCMD page */
 	CHECK_EQ(epc_encl_create(t, 64 * PAGE, &e), 0, "ECREATE");
 	for (i = 0; i < 64; i++) {
-		ret = epc_encl_add_page(t, e, i * PAGE, NULL);
+		ret = epc_encl_add_page2(t, e, i * PAGE, NULL, EPC_SECINFO_REG_RWX);
 		if (ret)
 			break;
 	}
@@ -403,8 +405,9 @@ static void test_memcg_b70_oom_kill_on_fault(void **state)
 	set_mem_max(a, "69632");
 	snprintf(text, sizeof(text), "sgx_epc %llu", (unsigned long long)cg_usage(a));
 	CHECK_EQ(epc_cgroup_write(a, "misc.max", text), 0, "EPC limit at the usage");
-	CHECK_EQ(epc_encl_access(t, e, 16 * PAGE, buf, PAGE, false), 0, "a resident page reads");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EOWNERDEAD,
+	CHECK_EQ(epc_encl_access2(t, e, 16 * PAGE, buf, PAGE, EPC_ACCESS_READ), 0,
+		 "a resident page reads");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EOWNERDEAD,
 		 "the fault could evict nothing: killed");
 	CHECK_EQ(cg_usage(a), 0, "every EPC page freed");
 	CHECK_EQ(mem_current(a), 0, "every backing charge returned");
@@ -433,7 +436,7 @@ static void test_memcg_b70_enomem_without_memory_limit_is_no_kill(void **state)
 	for (int i = 0; i < 3; i++)
 		p[i] = alloc_ok(t);
 	/* 2 + 3 pages, none reclaimable: -ENOMEM, as behaviour 54 */
-	CHECK_EQ(epc_encl_add_page(t, e, 0, NULL), -ENOMEM, "EADD refused");
+	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), -ENOMEM, "EADD refused");
 	CHECK_EQ(mem_event(a, "memory.events", "oom_kill"), 0, "no kill");
 	CHECK_EQ(epc_encl_init(e), 0, "the enclave lives on");
 	for (int i = 0; i < 3; i++)

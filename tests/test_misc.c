@@ -1007,7 +1007,7 @@ static void test_misc_b46_max_below_usage(void **state)
 	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
 	expect_file(a, "misc.max", "sgx_epc 4096\n");
 	expect_usage(a, 3 * PAGE);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, NPAGES - 3);
 	assert_int_equal(st.nr_evicted, 0);
 	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);

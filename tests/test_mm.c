@@ -41,7 +41,7 @@ static struct epc_stats stats(struct epc *epc)
 {
 	struct epc_stats st;
 
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	return st;
 }
 
@@ -49,7 +49,7 @@ static struct epc_node_stats node_stats(struct epc *epc, int node)
 {
 	struct epc_node_stats st;
 
-	assert_int_equal(epc_get_node_stats(epc, node, &st), 0);
+	assert_int_equal(epc_node_get_stats(epc, node, &st, sizeof(st)), 0);
 	return st;
 }
 
@@ -222,15 +222,15 @@ static void test_mm_b03_section_limit(void **state)
 	c.log = log_quiet;
 
 	c.nr_sections = 0;
-	assert_int_equal(epc_create(&c, &epc), -EINVAL);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
 	c.nr_sections = 9;
-	assert_int_equal(epc_create(&c, &epc), -EINVAL);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
 	/* a rejected create does not write *out */
 	assert_ptr_equal(epc, (struct epc *)&c);
 
 	c.nr_sections = 8;
 	epc = NULL;
-	assert_int_equal(epc_create(&c, &epc), 0);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 	assert_int_equal(stats(epc).nr_total, 8);
 	assert_int_equal(stats(epc).nr_free, 8);
@@ -260,10 +260,10 @@ static void test_mm_b04_zero_sections_fail(void **state)
 	struct epc *epc = NULL;
 
 	(void)state;
-	assert_int_equal(epc_create(&c, &epc), -EINVAL);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
 	assert_null(epc);
 	c.sections = NULL;
-	assert_int_equal(epc_create(&c, &epc), -EINVAL);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
 	assert_null(epc);
 	/* both rejections name the field */
 	assert_int_equal(log_count(lc, "nr_sections"), 2);
@@ -1304,7 +1304,7 @@ static void test_mm_node_read_large(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(epc_create(&c, &epc), 0);
+	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 	/* 8 GiB + 12 KiB; no sanitization needed to read the size */
 	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, sizeof(buf)), 11);
 	assert_string_equal(buf, "8589946880\n");

@@ -230,7 +230,7 @@ static void model_init(struct model *m)
 	c.background = EPC_BACKGROUND_MANUAL;
 	c.pcp_batch = m->pcp ? 3 : 0;
 	c.log = log_quiet;
-	assert_int_equal(epc_create(&c, &m->epc), 0);
+	assert_int_equal(epc_create2(&c, sizeof(c), &m->epc), 0);
 	assert_int_equal(epc_sanitize_wait(m->epc), 0);
 	for (int t = 0; t < NR_TASKS; t++)
 		m->tasks[t] = make_task(m->epc, NULL, (int)rnd(m, NR_CPUS));
@@ -256,7 +256,7 @@ static void model_check(struct model *m)
 
 	if (epc__check(m->epc))
 		MFAIL(m, "the invariant checker failed");
-	epc_get_stats(m->epc, &st);
+	epc_get_stats2(m->epc, &st, sizeof(st));
 	if (st.nr_total != (uint64_t)m->nr_pages)
 		MFAIL(m, "nr_total %llu, model %d", (unsigned long long)st.nr_total, m->nr_pages);
 	if (st.nr_free != (uint64_t)model_free_total(m))
@@ -268,7 +268,7 @@ static void model_check(struct model *m)
 	for (int nid = 0; nid < NR_NODES; nid++) {
 		struct epc_node_stats ns;
 
-		assert_int_equal(epc_get_node_stats(m->epc, nid, &ns), 0);
+		assert_int_equal(epc_node_get_stats(m->epc, nid, &ns, sizeof(ns)), 0);
 		if (ns.nr_free != (uint64_t)model_free(m, nid))
 			MFAIL(m, "node %d nr_free %llu, model %d", nid,
 			      (unsigned long long)ns.nr_free, model_free(m, nid));

@@ -68,9 +68,9 @@ int main(void)
 
 	arm_time_limit();
 	printf("1..6\n");
-	ok(epc_create(&c, &epc) == 0, "epc_create through the shared library");
+	ok(epc_create2(&c, sizeof(c), &epc) == 0, "epc_create through the shared library");
 	ok(epc_sanitize_wait(epc) == 0, "ksgxd sanitizes, epc_sanitize_wait returns");
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	ok(st.nr_free == 32 && st.nr_total == 32, "all 32 pages free after sanitization");
 	ok(epc_task_create(epc, NULL, 0, &t) == 0 &&
 		   epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p) == 0,

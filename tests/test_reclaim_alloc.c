@@ -129,12 +129,14 @@ static void test_reclaim_b22_signal_pending_gives_eintr_without_charge(void **st
 	evicted = stats(epc).nr_evicted;
 	epc_task_set_signal(t, true);
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -EINTR, "raw DO_RECLAIM, signal");
-	CHECK_EQ(epc_encl_add_page(t, e, 62 * PAGE, NULL), -EINTR, "EADD, signal");
+	CHECK_EQ(epc_encl_add_page2(t, e, 62 * PAGE, NULL, EPC_SECINFO_REG_RWX), -EINTR,
+		 "EADD, signal");
 	CHECK_EQ(cg_usage_pages(root), 64, "no charge left");
 	CHECK_EQ(stats(epc).nr_evicted, evicted, "nothing reclaimed");
 	CHECK_EQ(encl_stats(e).nr_pages, 62, "the page was not added");
 	epc_task_set_signal(t, false);
-	CHECK_EQ(epc_encl_add_page(t, e, 62 * PAGE, NULL), 0, "EADD once the signal is gone");
+	CHECK_EQ(epc_encl_add_page2(t, e, 62 * PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+		 "EADD once the signal is gone");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(e);
 	CHECK_EQ(cg_usage_pages(root), 0, "destroy returned every charge");

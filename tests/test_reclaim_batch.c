@@ -357,7 +357,7 @@ static void test_reclaim_b28_fault_on_page_being_reclaimed_retries(void **state)
 	CHECK(a->pages[0].epc_page != NULL, "and still resident");
 	epc_task_set_signal(ts, true);
 	memcpy(buf, sentinel, sizeof(buf));
-	CHECK_EQ(epc_encl_access(ts, a, 0, buf, sizeof(buf), false), -EINTR,
+	CHECK_EQ(epc_encl_access2(ts, a, 0, buf, sizeof(buf), EPC_ACCESS_READ), -EINTR,
 		 "the fault was told to retry (and the signal ended the retries)");
 	CHECK(!memcmp(buf, sentinel, sizeof(buf)), "nothing was read");
 	atomic_store(&c.go, 1);
@@ -626,7 +626,7 @@ static void test_reclaim_b34_fault_enomem_or_eldu_failure_gives_efault(void **st
 	(void)state;
 	CHECK_EQ(epc_reclaim(epc, 30), 30, "evict everything");
 	CHECK_EQ(alloc_raw(&raw, t, 62), 62, "fill the EPC with raw pages");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT,
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
 		 "no EPC and nothing reclaimable");
 	CHECK_EQ(cg_usage_pages(root), 64, "the failed reload left no charge");
 	free_raw(&raw);
@@ -636,7 +636,7 @@ static void test_reclaim_b34_fault_enomem_or_eldu_failure_gives_efault(void **st
 	h.fail_first = 1000;
 	h.fail_ret = EPC__SGX_MAC_COMPARE_FAIL;
 	epc__fault_set(epc, hook_fn, &h);
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "ELDU failure");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT, "ELDU failure");
 	epc__fault_set(epc, NULL, NULL);
 	CHECK(e->pages[0].epc_page == NULL, "the page is still evicted");
 	CHECK_EQ(cg_usage_pages(root), 2, "only the SECS and VA page are charged");

@@ -189,7 +189,7 @@ static void test_reclaim_b54_only_unreclaimable_in_subtree_gives_enomem(void **s
 	set_max_pages(c, 2);
 	ec = build(tc, 10, 0, 31, false); /* SECS + VA page: at the limit */
 	ev = events_of(c, "misc.events.local");
-	CHECK_EQ(epc_encl_add_page(tc, ec, 0, NULL), -ENOMEM, "EADD");
+	CHECK_EQ(epc_encl_add_page2(tc, ec, 0, NULL, EPC_SECINFO_REG_RWX), -ENOMEM, "EADD");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "DO_RECLAIM");
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "NO_RECLAIM");
 	CHECK_EQ(events_of(c, "misc.events.local"), ev + 3, "each failure counted at C");
@@ -355,7 +355,7 @@ static void test_reclaim_fault_waits_for_pages_an_owner_is_freeing(void **state)
 	while (!atomic_load(&c.in_hook))
 		sched_yield();
 	/* G is full of B's pages, and B's destroy is stopped at its first EREMOVE */
-	CHECK_EQ(epc_encl_access(ta, ea, 0, buf, PAGE, false), 0,
+	CHECK_EQ(epc_encl_access2(ta, ea, 0, buf, PAGE, EPC_ACCESS_READ), 0,
 		 "A's fault waits for the room B's destroy frees");
 	atomic_store(&c.go, 1);
 	pthread_join(dt, NULL);
@@ -437,7 +437,7 @@ static void test_reclaim_b55_threads_faults_under_a_full_ancestor(void **state)
 	struct epc_encl *eb, *ec;
 
 	(void)state;
-	assert_int_equal(epc_create(&cfg, &epc), 0);
+	assert_int_equal(epc_create2(&cfg, sizeof(cfg), &epc), 0);
 	assert_int_equal(epc_sanitize_wait(epc), 0);
 	a = make_cg(epc, "/A");
 	b = make_cg(epc, "/A/B");
@@ -776,11 +776,12 @@ static void test_reclaim_b63_signal_at_limit_gives_eintr_without_charge(void **s
 	evicted = stats(epc).nr_evicted;
 	epc_task_set_signal(tc, true);
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_DO_RECLAIM, &p), -EINTR, "raw DO_RECLAIM");
-	CHECK_EQ(epc_encl_add_page(tc, ec, 10 * PAGE, NULL), -EINTR, "EADD");
+	CHECK_EQ(epc_encl_add_page2(tc, ec, 10 * PAGE, NULL, EPC_SECINFO_REG_RWX), -EINTR, "EADD");
 	CHECK_EQ(cg_usage_pages(c), 12, "no charge left");
 	CHECK_EQ(stats(epc).nr_evicted, evicted, "nothing reclaimed");
 	epc_task_set_signal(tc, false);
-	CHECK_EQ(epc_encl_add_page(tc, ec, 10 * PAGE, NULL), 0, "EADD without the signal");
+	CHECK_EQ(epc_encl_add_page2(tc, ec, 10 * PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+		 "EADD without the signal");
 	CHECK(cg_usage_pages(c) <= 12, "within the limit");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);

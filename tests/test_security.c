@@ -105,8 +105,9 @@ static void expect_refused(struct epc *epc, struct epc_task *t, struct epc_encl 
 	memset(sentinel, 0xa5, sizeof(sentinel));
 	memcpy(buf, sentinel, sizeof(buf));
 	epc__fault_set(epc, eldu_rec_fn, &rec);
-	CHECK_EQ(epc_encl_access(t, e, i * PAGE, buf, PAGE, write), -EFAULT,
-		 "a tampered page is refused");
+	CHECK_EQ(epc_encl_access2(t, e, i * PAGE, buf, PAGE,
+				  write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ),
+		 -EFAULT, "a tampered page is refused");
 	epc__fault_set(epc, NULL, NULL);
 	CHECK(!memcmp(buf, sentinel, PAGE), "the caller's buffer is untouched");
 	CHECK(evicted(e, i), "the page stays evicted");
@@ -120,7 +121,7 @@ static uint64_t encl_stats_nr_pages(struct epc_encl *e)
 {
 	struct epc_encl_stats st;
 
-	epc_encl_get_stats(e, &st);
+	epc_encl_get_stats2(e, &st, sizeof(st));
 	return st.nr_pages;
 }
 
@@ -286,7 +287,7 @@ static void test_security_replayed_old_image_is_refused(void **state)
 	image_get(f.e, 3, &old);
 	check_page(f.t, f.e, 3, 8); /* reload */
 	fill(page, 88, 3);
-	CHECK_EQ(epc_encl_access(f.t, f.e, 3 * PAGE, page, PAGE, true), 0, "write");
+	CHECK_EQ(epc_encl_access2(f.t, f.e, 3 * PAGE, page, PAGE, EPC_ACCESS_WRITE), 0, "write");
 	CHECK_EQ(epc_reclaim(f.epc, 8), 1, "evict it again");
 	CHECK(evicted(f.e, 3), "evicted");
 	image_get(f.e, 3, &cur);
@@ -295,7 +296,8 @@ static void test_security_replayed_old_image_is_refused(void **state)
 	expect_refused(f.epc, f.t, f.e, 3, 8, false);
 	/* the same page, unmodified, replayed after a plain reload/evict cycle */
 	image_put(f.e, 3, &cur);
-	CHECK_EQ(epc_encl_access(f.t, f.e, 3 * PAGE, got, PAGE, false), 0, "current image loads");
+	CHECK_EQ(epc_encl_access2(f.t, f.e, 3 * PAGE, got, PAGE, EPC_ACCESS_READ), 0,
+		 "current image loads");
 	CHECK(!memcmp(got, page, PAGE), "with the new contents");
 	CHECK_EQ(epc_reclaim(f.epc, 8), 1, "evict again, same contents");
 	image_put(f.e, 3, &cur);
@@ -304,7 +306,7 @@ static void test_security_replayed_old_image_is_refused(void **state)
 
 		memset(sentinel, 0x3c, sizeof(sentinel));
 		memcpy(buf, sentinel, sizeof(buf));
-		CHECK_EQ(epc_encl_access(f.t, f.e, 3 * PAGE, buf, PAGE, false), -EFAULT,
+		CHECK_EQ(epc_encl_access2(f.t, f.e, 3 * PAGE, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
 			 "an older image of identical contents is refused too");
 		CHECK(!memcmp(buf, sentinel, PAGE), "buffer untouched");
 	}
@@ -326,12 +328,13 @@ static void test_security_tampered_secs_is_refused(void **state)
 	xor_byte(fd, (off_t)e->size + 17, 0x04);
 	memset(sentinel, 0x5e, sizeof(sentinel));
 	memcpy(buf, sentinel, sizeof(buf));
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "tampered SECS");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT, "tampered SECS");
 	CHECK(!memcmp(buf, sentinel, PAGE), "buffer untouched");
 	CHECK(e->secs.epc_page == NULL, "the SECS stays out");
 	xor_byte(fd, (off_t)e->size + 17, 0x04);
 	xor_byte(fd, pcmd_off(e, 4) + MAC_OFF + 3, 0x04); /* its MAC */
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, PAGE, false), -EFAULT, "tampered SECS MAC");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, PAGE, EPC_ACCESS_READ), -EFAULT,
+		 "tampered SECS MAC");
 	xor_byte(fd, pcmd_off(e, 4) + MAC_OFF + 3, 0x04);
 	check_all(t, e, 4, 9);
 	assert_epc_consistent(epc);
@@ -355,7 +358,7 @@ static void test_security_partial_read_stops_at_the_refused_page(void **state)
 	xor_byte(f.fd, img_off(2) + 7, 0x01);
 	memset(sentinel, 0x99, sizeof(sentinel));
 	memcpy(buf, sentinel, sizeof(buf));
-	CHECK_EQ(epc_encl_access(f.t, f.e, PAGE + 100, buf, 2 * PAGE, false), -EFAULT,
+	CHECK_EQ(epc_encl_access2(f.t, f.e, PAGE + 100, buf, 2 * PAGE, EPC_ACCESS_READ), -EFAULT,
 		 "read over pages 1..3");
 	fill(plain, 10, 1);
 	CHECK(!memcmp(buf, plain + 100, PAGE - 100), "page 1's genuine bytes");
@@ -364,11 +367,11 @@ static void test_security_partial_read_stops_at_the_refused_page(void **state)
 	CHECK(evicted(f.e, 2) && evicted(f.e, 3), "pages 2 and 3 not loaded");
 	/* a write over the same range: page 1 written, page 2 refused, page 3 untouched */
 	memset(buf, 0x42, sizeof(buf));
-	CHECK_EQ(epc_encl_access(f.t, f.e, PAGE + 100, buf, 2 * PAGE, true), -EFAULT,
+	CHECK_EQ(epc_encl_access2(f.t, f.e, PAGE + 100, buf, 2 * PAGE, EPC_ACCESS_WRITE), -EFAULT,
 		 "write over pages 1..3");
 	CHECK(evicted(f.e, 2) && evicted(f.e, 3), "pages 2 and 3 not loaded");
 	xor_byte(f.fd, img_off(2) + 7, 0x01);
-	CHECK_EQ(epc_encl_access(f.t, f.e, PAGE, buf, PAGE, false), 0, "read page 1");
+	CHECK_EQ(epc_encl_access2(f.t, f.e, PAGE, buf, PAGE, EPC_ACCESS_READ), 0, "read page 1");
 	CHECK(!memcmp(buf, plain, 100), "page 1 below the write unchanged");
 	for (int k = 100; k < PAGE; k++)
 		if (buf[k] != 0x42)
@@ -419,7 +422,8 @@ static void test_security_seeded_random_access_matches_shadow(void **state)
 		case 3:
 			for (uint64_t k = 0; k < len; k++)
 				buf[k] = (unsigned char)rng_next(&rng);
-			CHECK_EQ(epc_encl_access(t, e, off, buf, len, true), 0, "write");
+			CHECK_EQ(epc_encl_access2(t, e, off, buf, len, EPC_ACCESS_WRITE), 0,
+				 "write");
 			memcpy(shadow + off, buf, len);
 			writes++;
 			break;
@@ -427,7 +431,7 @@ static void test_security_seeded_random_access_matches_shadow(void **state)
 			epc_reclaim(epc, 1 + rng_next(&rng) % 40);
 			break;
 		default:
-			CHECK_EQ(epc_encl_access(t, e, off, buf, len, false), 0, "read");
+			CHECK_EQ(epc_encl_access2(t, e, off, buf, len, EPC_ACCESS_READ), 0, "read");
 			if (memcmp(buf, shadow + off, len))
 				fail_msg("seed %lu iteration %lu: %llu bytes at 0x%llx differ from "
 					 "the shadow",
@@ -438,7 +442,8 @@ static void test_security_seeded_random_access_matches_shadow(void **state)
 		}
 	}
 	for (uint64_t i = 0; i < NP; i++) {
-		CHECK_EQ(epc_encl_access(t, e, i * PAGE, buf, PAGE, false), 0, "final read");
+		CHECK_EQ(epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ), 0,
+			 "final read");
 		if (memcmp(buf, shadow + i * PAGE, PAGE))
 			fail_msg("seed %lu: page %llu differs at the end", seed,
 				 (unsigned long long)i);

@@ -81,8 +81,9 @@ static void test_stats_cgroup_limit_two_sequential_passes(void **state)
 
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < 64; i++)
-			CHECK_EQ(epc_encl_access(t, e, (uint64_t)i * PAGE, buf, PAGE, false), 0,
-				 "read");
+			CHECK_EQ(epc_encl_access2(t, e, (uint64_t)i * PAGE, buf, PAGE,
+						  EPC_ACCESS_READ),
+				 0, "read");
 
 	cs = cg_stats(a);
 	CHECK_EQ(cs.current, 36 * PAGE, "misc.current: 34 pages, the SECS, a VA page");
@@ -267,9 +268,11 @@ static void test_stats_encl_accesses_count_pages(void **state)
 	struct epc_encl *e = build(t, 8, 8, 3, true);
 
 	(void)state;
-	CHECK_EQ(epc_encl_access(t, e, PAGE / 2, buf, 2 * PAGE, false), 0, "straddles 3 pages");
-	CHECK_EQ(epc_encl_access(t, e, 0, buf, 1, true), 0, "one byte");
-	CHECK_EQ(epc_encl_access(t, e, 7 * PAGE, buf, 2 * PAGE, false), -EINVAL, "outside");
+	CHECK_EQ(epc_encl_access2(t, e, PAGE / 2, buf, 2 * PAGE, EPC_ACCESS_READ), 0,
+		 "straddles 3 pages");
+	CHECK_EQ(epc_encl_access2(t, e, 0, buf, 1, EPC_ACCESS_WRITE), 0, "one byte");
+	CHECK_EQ(epc_encl_access2(t, e, 7 * PAGE, buf, 2 * PAGE, EPC_ACCESS_READ), -EINVAL,
+		 "outside");
 	es = encl_stats2(e);
 	CHECK_EQ(es.nr_accesses, 4, "3 pages, then 1");
 	CHECK_EQ(es.nr_faults, 0, "all resident");

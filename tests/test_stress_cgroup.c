@@ -378,7 +378,7 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 		assert_string_equal(cg_read(sh->cg[cg], "misc.current", buf, sizeof(buf)),
 				    "sgx_epc 0\n");
 	}
-	epc_get_stats(sh->epc, &st);
+	epc_get_stats2(sh->epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, CAPACITY_PAGES);
 	assert_epc_consistent(sh->epc);
 	epc_destroy(sh->epc);

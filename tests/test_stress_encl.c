@@ -70,7 +70,8 @@ static struct epc_encl *build(struct epc_task *t, uint64_t nr, uint64_t tag)
 	CHECK_EQ(epc_encl_create(t, nr * PAGE, &e), 0, "ECREATE");
 	for (uint64_t i = 0; i < nr; i++) {
 		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD under reclaim");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX), 0,
+			 "EADD under reclaim");
 	}
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
 	return e;
@@ -142,7 +143,8 @@ static void *worker_main(void *arg)
 			/* a shared page: every worker may fault it at the same time */
 			page = sh->nr_pages[n] - 1 - rng_next(&rng) % sh->ro_pages;
 			fill(want, tag_initial(n), page);
-			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, false);
+			ret = epc_encl_access2(t, sh->e[n], page * PAGE, buf, PAGE,
+					       EPC_ACCESS_READ);
 			if (ret)
 				note_error(sh, ret);
 			else if (memcmp(buf, want, PAGE))
@@ -156,7 +158,8 @@ static void *worker_main(void *arg)
 			uint64_t v = w->version[n][page] + 1;
 
 			fill(buf, tag_of(w->id, v), page);
-			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, true);
+			ret = epc_encl_access2(t, sh->e[n], page * PAGE, buf, PAGE,
+					       EPC_ACCESS_WRITE);
 			if (ret) {
 				note_error(sh, ret);
 				continue;
@@ -167,14 +170,16 @@ static void *worker_main(void *arg)
 		/* read back (a full page, or a slice across the page's middle) */
 		expected(w, n, page, want);
 		if (rng_next(&rng) & 1) {
-			ret = epc_encl_access(t, sh->e[n], page * PAGE, buf, PAGE, false);
+			ret = epc_encl_access2(t, sh->e[n], page * PAGE, buf, PAGE,
+					       EPC_ACCESS_READ);
 			if (!ret && memcmp(buf, want, PAGE))
 				atomic_fetch_add(&sh->mismatches, 1);
 		} else {
 			uint64_t off = rng_next(&rng) % (PAGE / 2),
 				 len = 1 + rng_next(&rng) % (PAGE / 2);
 
-			ret = epc_encl_access(t, sh->e[n], page * PAGE + off, buf, len, false);
+			ret = epc_encl_access2(t, sh->e[n], page * PAGE + off, buf, len,
+					       EPC_ACCESS_READ);
 			if (!ret && memcmp(buf, want + off, len))
 				atomic_fetch_add(&sh->mismatches, 1);
 		}
@@ -231,8 +236,9 @@ static void run_workers(struct shared *sh, unsigned long seed)
 				expected(o, n, p, want);
 			else
 				fill(want, tag_initial(n), p);
-			CHECK_EQ(epc_encl_access(t, sh->e[n], p * PAGE, buf, PAGE, false), 0,
-				 "final read");
+			CHECK_EQ(
+				epc_encl_access2(t, sh->e[n], p * PAGE, buf, PAGE, EPC_ACCESS_READ),
+				0, "final read");
 			if (memcmp(buf, want, PAGE))
 				fail_msg("enclave %d page %llu lost its contents", n,
 					 (unsigned long long)p);
@@ -265,7 +271,7 @@ static void test_stress_encl_two_enclaves_larger_than_the_epc(void **state)
 		sh.e[n] = build(t, NP, tag_initial(n));
 	}
 	run_workers(&sh, seed);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	print_message("# %llu evicted, %llu reloaded, %llu ksgxd wakeups\n",
 		      (unsigned long long)st.nr_evicted, (unsigned long long)st.nr_reloaded,
 		      (unsigned long long)st.nr_ksgxd_wakeups);
@@ -275,7 +281,7 @@ static void test_stress_encl_two_enclaves_larger_than_the_epc(void **state)
 	assert_epc_consistent(epc);
 	for (int n = 0; n < 2; n++)
 		epc_encl_destroy(sh.e[n]);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, EPC_PAGES, "destroy returned every page");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "and every charge");
 	assert_epc_consistent(epc);
@@ -377,13 +383,14 @@ static void test_stress_encl_two_nodes_with_per_cpu_caches(void **state)
 	}
 	run_workers(&sh, seed);
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(epc_get_node_stats(epc, i, &ns[i]), 0);
+		assert_int_equal(epc_node_get_stats(epc, i, &ns[i], sizeof(struct epc_node_stats)),
+				 0);
 	CHECK(ns[0].nr_alloc_local > 0 && ns[1].nr_alloc_local > 0, "both nodes served pages");
 	quiesce(epc);
 	assert_epc_consistent(epc);
 	for (int n = 0; n < 2; n++)
 		epc_encl_destroy(sh.e[n]);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 2 * NODE_PAGES, "every page back");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
 	assert_epc_consistent(epc);
@@ -424,13 +431,13 @@ static void *churn_main(void *arg)
 		}
 		for (uint64_t i = 0; i < np && !ret; i++) {
 			fill(buf, tag, i);
-			ret = epc_encl_add_page(t, e, i * PAGE, buf);
+			ret = epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX);
 		}
 		if (!ret && r % 2)
 			ret = epc_encl_init(e);
 		for (uint64_t i = 0; i < np && !ret; i += 3) {
 			fill(want, tag, i);
-			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, false);
+			ret = epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ);
 			if (!ret && memcmp(buf, want, PAGE))
 				atomic_fetch_add(c->mismatches, 1);
 		}
@@ -483,7 +490,7 @@ static void test_stress_encl_create_destroy_churn_under_reclaim(void **state)
 	assert_epc_consistent(epc);
 	for (int n = 0; n < 2; n++)
 		epc_encl_destroy(sh.e[n]);
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, EPC_PAGES, "every page back");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
 	assert_epc_consistent(epc);
@@ -531,7 +538,7 @@ static void *dying_main(void *arg)
 		ret = epc_encl_create(t, np * PAGE, &e);
 		for (uint64_t i = 0; i < np && !ret; i++) {
 			fill(buf, tag, i);
-			ret = epc_encl_add_page(t, e, i * PAGE, buf);
+			ret = epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX);
 		}
 		if (!ret)
 			ret = epc_encl_init(e);
@@ -545,7 +552,7 @@ static void *dying_main(void *arg)
 			uint64_t i = rng_next(&seed) % np;
 
 			fill(want, tag, i);
-			ret = epc_encl_access(t, e, i * PAGE, buf, PAGE, false);
+			ret = epc_encl_access2(t, e, i * PAGE, buf, PAGE, EPC_ACCESS_READ);
 			if (!ret && memcmp(buf, want, PAGE))
 				atomic_fetch_add(d->mismatches, 1);
 		}
@@ -601,7 +608,7 @@ static void test_stress_encl_dying_cgroups_under_reclaim(void **state)
 	CHECK_EQ(atomic_load(&mismatches), 0, "every read saw the page's own bytes");
 	quiesce(epc);
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "every removed cgroup was reaped");
-	epc_get_stats(epc, &st);
+	epc_get_stats2(epc, &st, sizeof(st));
 	CHECK_EQ(st.nr_free, 2 * 96, "every page back");
 	CHECK_EQ(cg_usage(epc_cgroup_root(epc)), 0, "every charge back");
 	assert_epc_consistent(epc);
@@ -640,7 +647,7 @@ static struct epc_encl *build_dynamic(struct epc_task *t, uint64_t base, uint64_
 	CHECK_EQ(epc_encl_create(t, (base + heap) * PAGE, &e), 0, "ECREATE");
 	for (uint64_t i = 0; i < base; i++) {
 		fill(buf, tag, i);
-		CHECK_EQ(epc_encl_add_page(t, e, i * PAGE, buf), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(t, e, i * PAGE, buf, EPC_SECINFO_REG_RWX), 0, "EADD");
 	}
 	CHECK_EQ(epc_encl_declare_dynamic(e, base * PAGE, heap * PAGE), 0, "the heap");
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
@@ -716,7 +723,7 @@ static void *edmm_main(void *arg)
 				}
 				w->present[i] = true;
 			}
-			ret = epc_encl_access(w->t, w->e, off, &v, sizeof(v), true);
+			ret = epc_encl_access2(w->t, w->e, off, &v, sizeof(v), EPC_ACCESS_WRITE);
 			if (ret)
 				edmm_fail(w, ret);
 			else
@@ -728,8 +735,8 @@ static void *edmm_main(void *arg)
 
 			if (!w->present[i])
 				continue;
-			ret = epc_encl_access(w->t, w->e, (EDMM_BASE + i) * PAGE, &got, sizeof(got),
-					      false);
+			ret = epc_encl_access2(w->t, w->e, (EDMM_BASE + i) * PAGE, &got,
+					       sizeof(got), EPC_ACCESS_READ);
 			if (ret || got != w->value[i])
 				edmm_fail(w, ret ? ret : -EBADMSG);
 		}

@@ -264,7 +264,8 @@ static void *churn_main(void *arg)
 		if (epc_cgroup_create(c->epc, path, &cg) ||
 		    epc_task_create(c->epc, cg, c->idx % 2, &t) ||
 		    epc_task_create(c->epc, c->p, c->idx % 2, &tp) ||
-		    epc_encl_create(tp, 4 * PAGE, &e) || epc_encl_add_page(t, e, 0, NULL)) {
+		    epc_encl_create(tp, 4 * PAGE, &e) ||
+		    epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX)) {
 			atomic_fetch_add(c->anomalies, 1);
 			break;
 		}

@@ -113,7 +113,7 @@ static int worker_build(struct worker *w)
 		atomic_fetch_add(&w->sh->builds, 1);
 		for (uint64_t i = 0; i < ENCL_PAGES && !ret; i++) {
 			fill(buf, tag_of(w, i), i);
-			ret = epc_encl_add_page(w->t, w->e, i * PAGE, buf);
+			ret = epc_encl_add_page2(w->t, w->e, i * PAGE, buf, EPC_SECINFO_REG_RWX);
 		}
 		if (!ret)
 			ret = epc_encl_init(w->e);
@@ -137,10 +137,10 @@ static int worker_op(struct worker *w, unsigned char *buf, unsigned char *want)
 	if (r & (1ULL << 40)) {
 		w->version[page]++;
 		fill(buf, tag_of(w, page), page);
-		ret = epc_encl_access(w->t, w->e, page * PAGE, buf, PAGE, true);
+		ret = epc_encl_access2(w->t, w->e, page * PAGE, buf, PAGE, EPC_ACCESS_WRITE);
 		return ret;
 	}
-	ret = epc_encl_access(w->t, w->e, page * PAGE, buf, PAGE, false);
+	ret = epc_encl_access2(w->t, w->e, page * PAGE, buf, PAGE, EPC_ACCESS_READ);
 	if (!ret) {
 		fill(want, tag_of(w, page), page);
 		if (memcmp(buf, want, PAGE))
@@ -193,7 +193,7 @@ static void *worker_main(void *arg)
 	}
 	/* every page as last written (a kill now would be an error: base limits) */
 	for (uint64_t i = 0; i < ENCL_PAGES; i++) {
-		int ret = epc_encl_access(w->t, w->e, i * PAGE, buf, PAGE, false);
+		int ret = epc_encl_access2(w->t, w->e, i * PAGE, buf, PAGE, EPC_ACCESS_READ);
 
 		fill(want, tag_of(w, i), i);
 		if (ret)
@@ -365,7 +365,8 @@ static void *pair_main(void *arg)
 
 	for (uint64_t i = 0; i < 100000; i++) {
 		uint64_t page = (i * 7 + (uint64_t)p->half) % ENCL_PAGES;
-		int ret = epc_encl_access(p->t, p->e, page * PAGE, buf, sizeof(buf), i & 1);
+		int ret = epc_encl_access2(p->t, p->e, page * PAGE, buf, sizeof(buf),
+					   (i & 1) ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
 
 		if (ret == -EOWNERDEAD) {
 			atomic_fetch_add(p->dead, 1);
@@ -399,7 +400,8 @@ static void test_stress_memcg_kill_under_two_threads(void **state)
 	CHECK_EQ(epc_cgroup_write(a, "misc.max", "sgx_epc 73728"), 0, "misc.max");
 	CHECK_EQ(epc_encl_create(p[0].t, ENCL_PAGES * PAGE, &e), 0, "ECREATE");
 	for (uint64_t i = 0; i < ENCL_PAGES; i++)
-		CHECK_EQ(epc_encl_add_page(p[0].t, e, i * PAGE, NULL), 0, "EADD");
+		CHECK_EQ(epc_encl_add_page2(p[0].t, e, i * PAGE, NULL, EPC_SECINFO_REG_RWX), 0,
+			 "EADD");
 	CHECK_EQ(epc_encl_init(e), 0, "EINIT");
 	/* chunks 0-2 are out, the last is in and has no backing; no more memory:
 	 * a fault can evict nothing, so the first one kills */

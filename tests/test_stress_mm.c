@@ -326,7 +326,7 @@ static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)
 
 	/* quiescent again: the books must balance exactly */
 	assert_epc_consistent(sh->epc);
-	epc_get_stats(sh->epc, &st);
+	epc_get_stats2(sh->epc, &st, sizeof(st));
 	assert_int_equal(st.nr_total, NR_PAGES);
 	assert_int_equal(st.nr_poisoned, nr_poisoned);
 	assert_int_equal(st.nr_dirty, 0);
@@ -338,7 +338,7 @@ static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)
 	for (int nid = 0; nid < NR_NODES; nid++) {
 		struct epc_node_stats ns;
 
-		assert_int_equal(epc_get_node_stats(sh->epc, nid, &ns), 0);
+		assert_int_equal(epc_node_get_stats(sh->epc, nid, &ns, sizeof(ns)), 0);
 		listed += ns.nr_poisoned;
 	}
 	/* nothing is in use, so every poisoned page is on a poison list */
@@ -447,7 +447,7 @@ static void test_stress_mm_poison_vs_cached_free(void **state)
 		uint64_t idx;
 		int n = 0;
 
-		assert_int_equal(epc_create(&c, &epc), 0);
+		assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 		assert_int_equal(epc_sanitize_wait(epc), 0);
 		t = make_task(epc, NULL, 0);
 		assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);

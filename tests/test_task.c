@@ -110,13 +110,14 @@ static void test_task_foreign_enclave_refused(void **state)
 
 	(void)state;
 	CHECK_EQ(epc_encl_create(tb, 4 * PAGE, &eb), 0, "an enclave of B");
-	CHECK_EQ(epc_encl_add_page(tb, eb, 0, src), 0, "EADD in B");
-	CHECK_EQ(epc_encl_add_page(ta, eb, PAGE, src), -EINVAL, "EADD with A's task");
-	CHECK_EQ(epc_encl_access(ta, eb, 0, buf, sizeof(buf), false), -EINVAL,
+	CHECK_EQ(epc_encl_add_page2(tb, eb, 0, src, EPC_SECINFO_REG_RWX), 0, "EADD in B");
+	CHECK_EQ(epc_encl_add_page2(ta, eb, PAGE, src, EPC_SECINFO_REG_RWX), -EINVAL,
+		 "EADD with A's task");
+	CHECK_EQ(epc_encl_access2(ta, eb, 0, buf, sizeof(buf), EPC_ACCESS_READ), -EINVAL,
 		 "access with A's task");
 	CHECK_EQ(log_count(lc, "the enclave belongs to another struct epc"), 2,
 		 "a line in A's log each");
-	CHECK_EQ(epc_encl_access(tb, eb, 0, buf, sizeof(buf), false), 0, "B's task may");
+	CHECK_EQ(epc_encl_access2(tb, eb, 0, buf, sizeof(buf), EPC_ACCESS_READ), 0, "B's task may");
 	epc_encl_destroy(eb);
 	epc_task_destroy(ta);
 	epc_task_destroy(tb);

@@ -87,7 +87,7 @@ static inline struct epc *fuzz_cgroupfs_instance(void)
 			       .log = fuzz_cgroupfs_quiet};
 	struct epc *epc = NULL;
 
-	FUZZ_CHECK(epc_create(&c, &epc) == 0, "epc_create failed");
+	FUZZ_CHECK(epc_create2(&c, sizeof(c), &epc) == 0, "epc_create failed");
 	FUZZ_CHECK(epc_sanitize_wait(epc) == 0, "sanitize failed");
 	return epc;
 }

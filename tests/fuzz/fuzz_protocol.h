@@ -53,7 +53,7 @@ static inline struct fuzz_protocol *fuzz_protocol_instance(struct fuzz_protocol 
 	if (f)
 		return f;
 	f = calloc(1, sizeof(*f));
-	if (!f || epc_create(&cfg, &f->epc) || epc_sanitize_wait(f->epc) ||
+	if (!f || epc_create2(&cfg, sizeof(cfg), &f->epc) || epc_sanitize_wait(f->epc) ||
 	    live_server_init(&f->srv, f->epc, 1))
 		abort();
 	*slot = f;

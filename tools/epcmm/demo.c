@@ -39,7 +39,7 @@ static void show_nodes(struct demo *d)
 	for (int n = 0; n < 2; n++) {
 		struct epc_node_stats ns;
 
-		epc_get_node_stats(d->epc, n, &ns);
+		epc_node_get_stats(d->epc, n, &ns, sizeof(ns));
 		printf("   %-4d  %-9llu  %-4llu  %-12llu  %llu\n", n,
 		       (unsigned long long)ns.nr_total, (unsigned long long)ns.nr_free,
 		       (unsigned long long)ns.nr_alloc_local,
@@ -156,12 +156,12 @@ static int act_enclave(struct demo *d, struct epc_task *t)
 		return ret;
 	for (uint64_t off = 0; off < size && !ret; off += EPC_PAGE_SIZE) {
 		memset(page, 'a' + (int)(off / EPC_PAGE_SIZE) % 26, sizeof(page));
-		ret = epc_encl_add_page(t, e, off, page);
+		ret = epc_encl_add_page2(t, e, off, page, EPC_SECINFO_REG_RWX);
 	}
 	if (!ret)
 		ret = epc_encl_init(e);
 	for (uint64_t off = 0; off < size && !ret; off += EPC_PAGE_SIZE) {
-		ret = epc_encl_access(t, e, off, page, sizeof(page), false);
+		ret = epc_encl_access2(t, e, off, page, sizeof(page), EPC_ACCESS_READ);
 		if (!ret && page[0] != 'a' + (int)(off / EPC_PAGE_SIZE) % 26)
 			ret = -EIO;
 	}
@@ -169,14 +169,14 @@ static int act_enclave(struct demo *d, struct epc_task *t)
 		epc_encl_destroy(e);
 		return ret;
 	}
-	epc_encl_get_stats(e, &es);
+	epc_encl_get_stats2(e, &es, sizeof(es));
 	printf("   read every page back intact: %llu faults, %llu evictions, %llu reloads,\n"
 	       "   %llu VA page(s), %llu pages resident now\n",
 	       (unsigned long long)es.nr_faults, (unsigned long long)es.nr_evicted,
 	       (unsigned long long)es.nr_reloaded, (unsigned long long)es.nr_va_pages,
 	       (unsigned long long)es.nr_resident);
 	epc_encl_destroy(e);
-	epc_get_stats(d->epc, &st);
+	epc_get_stats2(d->epc, &st, sizeof(st));
 	printf("   destroyed: %llu of %llu pages free again\n", (unsigned long long)st.nr_free,
 	       (unsigned long long)st.nr_total);
 	return 0;
@@ -229,12 +229,12 @@ static int demo_main(int argc, char **argv)
 	printf("epcmm %s demo: two NUMA nodes with %d EPC pages each; CPU 0 is on node 0, CPU 1\n"
 	       "on node 1. Background work is stepped by hand, so every run prints the same.\n",
 	       EPCMM_VERSION_STRING, DEMO_PAGES_PER_NODE);
-	ret = epc_create(&cfg, &d.epc);
+	ret = epc_create2(&cfg, sizeof(cfg), &d.epc);
 	if (ret) {
 		fprintf(stderr, "epcmm: epc_create: %s\n", strerror(-ret));
 		return TOOL_EXIT_FAILURE;
 	}
-	epc_get_stats(d.epc, &st);
+	epc_get_stats2(d.epc, &st, sizeof(st));
 	say(&d,
 	    "At boot every page is dirty and nothing can be allocated (free = %llu).\n"
 	    "   Sanitization runs EREMOVE over every page, twice, then they are free.",

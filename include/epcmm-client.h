@@ -50,6 +50,20 @@ void epcmm_client_close(struct epcmm_client *c);
 /* One round trip that does nothing. Return: 0. */
 int epcmm_ping(struct epcmm_client *c);
 
+/**
+ * epcmm_hello() - tell the daemon the CPU and NUMA node this client runs on,
+ * so that the daemon's task for it runs there too (its EPC allocations start
+ * their NUMA search at that node). epcmm_client_connect() does it with
+ * getcpu(2)'s answer; call it again after moving the thread
+ * (sched_setaffinity(2)). The daemon places the task on that CPU of its
+ * machine, else on the first CPU of that node, else on CPU 0 (a machine
+ * without either); *@task_cpu and *@task_node (each may be NULL) say where.
+ * Return: 0; -EINVAL @cpu is not one of the host's CPUs or @node is not its
+ * node (nothing changes); -EOPNOTSUPP the daemon predates HELLO (it closed
+ * the connection: connect again; epcmm_client_connect() does so itself).
+ */
+int epcmm_hello(struct epcmm_client *c, int cpu, int node, int *task_cpu, int *task_node);
+
 /* Enclaves: handles are the daemon's, valid on this connection only. A stale
  * or unknown handle is -EBADF. Other errors are epcmm.h's for the same call. */
 int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl);
@@ -155,6 +169,56 @@ int epcmm_cgroup_mkdir(struct epcmm_client *c, const char *path);
 /* Return: 0; -ENOENT; -EBUSY children or member processes. */
 int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path);
 
+/*
+ * The daemon's state (docs/PROTOCOL.md, SNAPSHOT), decoded: the EPC, its
+ * nodes, the cgroups (parents before children), the clients, each followed
+ * by its enclaves. Pages are 4 KiB pages; bytes are bytes.
+ */
+#define EPCMM_NO_LIMIT UINT64_MAX /* a cgroup's max when it has none */
+struct epcmm_snap_node {
+	int id;
+	uint64_t total, free; /* pages */
+};
+struct epcmm_snap_cgroup {
+	char *path; /* "/", "/a/b": the cgroup's names as they are (any byte but NUL) */
+	uint64_t current, peak, max; /* bytes; max EPCMM_NO_LIMIT: none */
+	uint64_t events, evicted, reloaded;
+	uint64_t procs;
+};
+struct epcmm_snap_client {
+	pid_t pid;
+	char *cgroup;		  /* the cgroup it is charged to */
+	uint64_t nr_encls, nr_pages; /* what it holds */
+	int cpu, node;		  /* where its task runs in the daemon's machine */
+	size_t first_encl, nr_listed; /* its enclaves: encls[first_encl..+nr_listed) */
+};
+struct epcmm_snap_encl {
+	pid_t pid;
+	uint64_t id; /* its handle, on its client's connection */
+	uint64_t size, pages, resident, evicted, reloaded, faults;
+};
+struct epcmm_snapshot {
+	uint64_t total, free, reclaimable, evicted, reloaded; /* pages */
+	struct epcmm_snap_node *nodes;
+	struct epcmm_snap_cgroup *cgroups;
+	struct epcmm_snap_client *clients;
+	struct epcmm_snap_encl *encls;
+	size_t nr_nodes, nr_cgroups, nr_clients, nr_encls;
+};
+
+/**
+ * epcmm_snapshot_get() - the daemon's state into *@out (free it with
+ * epcmm_snapshot_free()). No length limit on a path; a state bigger than
+ * one reply comes in pages (up to 1 GiB), which are not one moment (a
+ * cgroup made or removed meanwhile may be missed or listed twice).
+ * Return: 0; -E2BIG over 1 GiB; -EOPNOTSUPP the daemon predates SNAPSHOT
+ * (it closed the connection); -ENOMEM; -EPROTO a malformed reply; a
+ * transport error.
+ */
+int epcmm_snapshot_get(struct epcmm_client *c, struct epcmm_snapshot **out);
+/* NULL: no-op. */
+void epcmm_snapshot_free(struct epcmm_snapshot *s);
+
 /* The daemon's status report, text (docs/PROTOCOL.md, STATUS), into a
  * malloc()ed NUL-terminated string the caller frees. A report too big for
  * one reply is gathered in pages (STATUS_PAGE), up to 1 GiB; the pages are
@@ -163,6 +227,8 @@ int epcmm_cgroup_rmdir(struct epcmm_client *c, const char *path);
  * reply and the daemon predates pages; -ENOMEM; -EPROTO a malformed reply;
  * a transport error. */
 int epcmm_status(struct epcmm_client *c, char **text);
+/* (The text report is kept for clients of 0.2.0; epcmm_snapshot_get() is the
+ * same state, decoded, with nothing to parse.) */
 
 #ifdef __cplusplus
 }

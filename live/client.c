@@ -4,6 +4,7 @@
  * request/reply round trip per call over the daemon's Unix socket.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +23,8 @@ struct epcmm_client {
 	struct epcmm_wr resp; /* the last reply's payload */
 	bool status_paged;    /* the report outgrew one STATUS reply: ask for pages */
 };
+
+static int say_hello(struct epcmm_client *c);
 
 API const char *epcmm_client_socket_path(void)
 {
@@ -55,7 +58,16 @@ API int epcmm_client_connect(const char *path, struct epcmm_client **out)
 	}
 	c->fd = fd;
 	/* A refused peer is closed at once: find out now, not at the first call. */
-	ret = epcmm_ping(c);
+	ret = say_hello(c);
+	if (ret == -EOPNOTSUPP) { /* a daemon older than HELLO hung up: as it was */
+		close(c->fd);
+		c->broken = false;
+		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+			ret = -errno;
+		else
+			ret = epcmm_ping(c);
+	}
 	if (ret) {
 		epcmm_client_close(c);
 		return ret == -EPIPE ? -ECONNRESET : ret;
@@ -73,7 +85,8 @@ API void epcmm_client_close(struct epcmm_client *c)
 {
 	if (!c)
 		return;
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	epcmm_wr_free(&c->req);
 	epcmm_wr_free(&c->resp);
 	free(c);
@@ -189,6 +202,43 @@ API int epcmm_ping(struct epcmm_client *c)
 {
 	req_begin(c);
 	return call(c, EPCMM_MSG_PING);
+}
+
+API int epcmm_hello(struct epcmm_client *c, int cpu, int node, int *task_cpu, int *task_node)
+{
+	struct epcmm_rd r;
+	uint32_t tc, tn;
+	int ret;
+
+	if (cpu < 0 || node < 0)
+		return -EINVAL;
+	req_begin(c);
+	epcmm_wr_u32(&c->req, (uint32_t)cpu);
+	epcmm_wr_u32(&c->req, (uint32_t)node);
+	ret = call(c, EPCMM_MSG_HELLO);
+	if (ret == -EBADMSG && !c->broken) { /* the daemon does not know the type (and hung up) */
+		c->broken = true;
+		return -EOPNOTSUPP;
+	}
+	if (ret || (ret = resp_expect(c, 8, &r)))
+		return ret;
+	epcmm_rd_u32(&r, &tc);
+	epcmm_rd_u32(&r, &tn);
+	if (task_cpu)
+		*task_cpu = (int)tc;
+	if (task_node)
+		*task_node = (int)tn;
+	return 0;
+}
+
+/* HELLO with where this thread runs now; a ping where getcpu() cannot say. */
+static int say_hello(struct epcmm_client *c)
+{
+	unsigned cpu, node;
+
+	if (getcpu(&cpu, &node))
+		return epcmm_ping(c);
+	return epcmm_hello(c, (int)cpu, (int)node, NULL, NULL);
 }
 
 API int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl)
@@ -504,15 +554,17 @@ static int text_append(char **buf, size_t *len, size_t *cap, const void *p, size
 	return 0;
 }
 
-/* Where a page of the status report starts: a line, and bytes into it. */
+/* Where a page of the status report starts: an item (line or record), and
+ * bytes into it. */
 struct status_pos {
 	uint64_t line, off;
 };
 
-/* One STATUS_PAGE round trip from @at: its text appended to *@buf, where
- * the next page starts in *@next (0, 0: this was the last). */
-static int status_page(struct epcmm_client *c, struct status_pos at, struct status_pos *next,
-		       char **buf, size_t *len, size_t *cap)
+/* One STATUS_PAGE or SNAPSHOT (@type) round trip from @at: its bytes
+ * appended to *@buf, where the next page starts in *@next (0, 0: this was
+ * the last). */
+static int status_page(struct epcmm_client *c, uint16_t type, struct status_pos at,
+		       struct status_pos *next, char **buf, size_t *len, size_t *cap)
 {
 	const size_t head = 2 * sizeof(uint64_t);
 	bool last, ahead;
@@ -522,7 +574,7 @@ static int status_page(struct epcmm_client *c, struct status_pos at, struct stat
 	req_begin(c);
 	epcmm_wr_u64(&c->req, at.line);
 	epcmm_wr_u64(&c->req, at.off);
-	ret = call(c, EPCMM_MSG_STATUS_PAGE);
+	ret = call(c, type);
 	if (ret)
 		return ret;
 	if (c->resp.len < head)
@@ -532,8 +584,9 @@ static int status_page(struct epcmm_client *c, struct status_pos at, struct stat
 	n = c->resp.len - head;
 	last = !next->line && !next->off;
 	ahead = next->line > at.line || (next->line == at.line && next->off > at.off);
-	/* a page moves on (no loop), holds text unless it is the last, no NUL */
-	if ((!last && (!ahead || !n)) || memchr(c->resp.buf + head, 0, n))
+	/* a page moves on (no loop), holds bytes unless it is the last; text has no NUL */
+	if ((!last && (!ahead || !n)) ||
+	    (type == EPCMM_MSG_STATUS_PAGE && memchr(c->resp.buf + head, 0, n)))
 		goto bad;
 	return text_append(buf, len, cap, c->resp.buf + head, n);
 bad:
@@ -541,8 +594,9 @@ bad:
 	return -EPROTO;
 }
 
-/* The report in pages (docs/PROTOCOL.md, STATUS_PAGE). */
-static int status_paged(struct epcmm_client *c, char **text)
+/* The report in pages of @type (docs/PROTOCOL.md, STATUS_PAGE, SNAPSHOT),
+ * into *@out (NUL-terminated) and its length *@out_len. */
+static int status_paged(struct epcmm_client *c, uint16_t type, char **out, size_t *out_len)
 {
 	struct status_pos at = {0, 0}, next = {0, 0};
 	size_t len = 0, cap = 0;
@@ -550,11 +604,7 @@ static int status_paged(struct epcmm_client *c, char **text)
 	int ret;
 
 	do {
-		ret = status_page(c, at, &next, &buf, &len, &cap);
-		/* a daemon that predates pages refuses the type (and hangs up):
-		 * to the caller, the report is still just too big */
-		if (ret == -EBADMSG && !at.line && !at.off)
-			ret = -E2BIG;
+		ret = status_page(c, type, at, &next, &buf, &len, &cap);
 		at = next;
 	} while (!ret && (next.line || next.off));
 	if (!ret && !buf)
@@ -563,12 +613,14 @@ static int status_paged(struct epcmm_client *c, char **text)
 		free(buf);
 		return ret;
 	}
-	*text = buf;
+	*out = buf;
+	*out_len = len;
 	return 0;
 }
 
 API int epcmm_status(struct epcmm_client *c, char **text)
 {
+	size_t len;
 	int ret;
 
 	if (!c->status_paged) {
@@ -586,5 +638,32 @@ API int epcmm_status(struct epcmm_client *c, char **text)
 		}
 		c->status_paged = true; /* and from now on, straight to pages */
 	}
-	return status_paged(c, text);
+	ret = status_paged(c, EPCMM_MSG_STATUS_PAGE, text, &len);
+	/* a daemon that predates pages refuses the type (and hangs up): to the
+	 * caller, the report is still just too big */
+	return ret == -EBADMSG ? -E2BIG : ret;
+}
+
+API int epcmm_snapshot_get(struct epcmm_client *c, struct epcmm_snapshot **out)
+{
+	size_t len;
+	char *buf;
+	int ret = status_paged(c, EPCMM_MSG_SNAPSHOT, &buf, &len);
+
+	if (ret == -EBADMSG && !c->broken) { /* a daemon that predates SNAPSHOT hung up */
+		c->broken = true;
+		return -EOPNOTSUPP;
+	}
+	if (ret)
+		return ret;
+	ret = epcmm_snap_decode((const uint8_t *)buf, len, out);
+	free(buf);
+	if (ret == -EPROTO)
+		c->broken = true;
+	return ret;
+}
+
+API void epcmm_snapshot_free(struct epcmm_snapshot *s)
+{
+	epcmm_snap_free(s);
 }

@@ -404,7 +404,7 @@ int live_daemon_run(const struct live_daemon_opts *o)
 		goto out_free;
 	}
 	epc_sanitize_wait(epc);
-	ret = live_server_init(&d->srv, epc, o->cfg->nr_nodes);
+	ret = live_server_init(&d->srv, epc, o->cfg);
 	if (ret)
 		goto out_epc;
 	lfd = listen_on(o->socket_path, &sock_st);

@@ -58,6 +58,9 @@ enum epcmm_msg_type {
 	EPCMM_MSG_ENCL_RESTRICT = 20,
 	EPCMM_MSG_ENCL_MODIFY_TYPES = 21,
 	EPCMM_MSG_ENCL_REMOVE = 22,
+	/* newer than 0.2.0: where the client runs, and the status as records */
+	EPCMM_MSG_HELLO = 23,
+	EPCMM_MSG_SNAPSHOT = 24,
 	EPCMM_MSG_TYPE_END,
 };
 #define EPCMM_MSG_REPLY 0x8000
@@ -105,6 +108,24 @@ int epcmm_proto_check_hdr(const struct epcmm_msg_hdr *h, bool reply, uint16_t wa
 #define EPCMM_RECV_SPIN_NS 50000
 ssize_t epcmm_recv(int fd, void *buf, size_t len);
 
+/*
+ * The SNAPSHOT reply's records (docs/PROTOCOL.md): each is a u32 kind, a u32
+ * length and that many bytes of fields, u64s and strings (a u32 length and
+ * that many bytes, none NUL) in the order below. A newer daemon may add
+ * kinds (a reader skips them) and fields at a record's end (a reader takes
+ * the ones it knows and skips the rest).
+ */
+enum epcmm_snap_kind {
+	EPCMM_SNAP_EPC = 1,    /* u64 total, free, reclaimable, evicted, reloaded (pages) */
+	EPCMM_SNAP_NODE = 2,   /* u64 id, total, free (pages) */
+	EPCMM_SNAP_CGROUP = 3, /* u64 current, peak, max (~0: none), events, evicted,
+				* reloaded, procs (bytes, counts); str path */
+	EPCMM_SNAP_CLIENT = 4, /* u64 pid, enclaves, pages, cpu, node; str cgroup */
+	EPCMM_SNAP_ENCL = 5,   /* u64 pid, id, size, pages, resident, evicted, reloaded,
+				* faults */
+};
+#define EPCMM_SNAP_REC_HDR 8 /* u32 kind, u32 length */
+
 /* A bounds-checked reader over one payload. Every call fails with -EBADMSG
  * when the payload is too short or a value is out of range, and then leaves
  * the cursor where it was. */
@@ -117,15 +138,19 @@ int epcmm_rd_u64(struct epcmm_rd *r, uint64_t *v);
 /* A u16 length and that many bytes, 1..@max, none of them NUL; copied into
  * @buf (@max + 1 bytes) and NUL-terminated. */
 int epcmm_rd_str(struct epcmm_rd *r, char *buf, size_t max);
+/* A u32 length and that many bytes, none of them NUL, as a malloc'd string
+ * in *@s: no length limit but the payload's. Return: 0; -EBADMSG; -ENOMEM. */
+int epcmm_rd_blob(struct epcmm_rd *r, char **s);
 /* The end: -EBADMSG if bytes are left over. */
 int epcmm_rd_end(const struct epcmm_rd *r);
 
 /* A growable output buffer (the writer side). Appends fail with -ENOMEM and
- * -EMSGSIZE past EPCMM_PROTO_MAX_PAYLOAD; after a failure the buffer is
- * marked bad and epcmm_wr_err() returns the first error. */
+ * -EMSGSIZE past @max bytes (0: EPCMM_PROTO_MAX_PAYLOAD); after a failure
+ * the buffer is marked bad and epcmm_wr_err() returns the first error. */
 struct epcmm_wr {
 	uint8_t *buf;
 	size_t len, cap;
+	size_t max;
 	int err;
 };
 void epcmm_wr_reset(struct epcmm_wr *w);
@@ -133,6 +158,8 @@ void epcmm_wr_free(struct epcmm_wr *w);
 void epcmm_wr_u32(struct epcmm_wr *w, uint32_t v);
 void epcmm_wr_u64(struct epcmm_wr *w, uint64_t v);
 void epcmm_wr_str(struct epcmm_wr *w, const char *s);
+/* @s as epcmm_rd_blob() reads it: a u32 length and its bytes. */
+void epcmm_wr_blob(struct epcmm_wr *w, const char *s);
 void epcmm_wr_bytes(struct epcmm_wr *w, const void *p, size_t n);
 /* Room for @n bytes at the end, returned for the caller to fill; NULL on error. */
 void *epcmm_wr_reserve(struct epcmm_wr *w, size_t n);
@@ -140,5 +167,29 @@ static inline int epcmm_wr_err(const struct epcmm_wr *w)
 {
 	return w->err;
 }
+
+/*
+ * epcmm_path_escape() - a cgroup path as the text report writes it, as the
+ * kernel writes paths in /proc/self/mountinfo: a space, a tab, a backslash,
+ * every other byte below 0x20, and 0x7f, as \ooo (three octal digits);
+ * other bytes as they are. One to one, and nothing a terminal acts on.
+ * Return: a malloc'd string; NULL without memory.
+ */
+char *epcmm_path_escape(const char *path);
+static inline bool epcmm_path_escaped(unsigned char c)
+{
+	return c <= ' ' || c == '\\' || c == 0x7f;
+}
+
+/*
+ * epcmm_snap_decode() - the records of a whole snapshot (@n bytes at @p, the
+ * SNAPSHOT pages put together) into *@out, for epcmm_snapshot_get(). An
+ * enclave record that does not follow its client's record (pages are not
+ * one moment) is left out. Return: 0; -EPROTO a record that is cut short,
+ * longer than what is left, or whose fields do not parse; -ENOMEM.
+ */
+struct epcmm_snapshot;
+int epcmm_snap_decode(const uint8_t *p, size_t n, struct epcmm_snapshot **out);
+void epcmm_snap_free(struct epcmm_snapshot *s);
 
 #endif

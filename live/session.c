@@ -3,6 +3,7 @@
  * session.c - a client's objects and the request handler (session.h).
  */
 #include <errno.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -10,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "say.h"
 #include "session.h"
 
 #define SESSION_MAX_SLOTS    (1u << 24)				  /* handles one client may hold */
@@ -36,7 +39,13 @@ struct live_session {
 	struct epc_task *task;	 /* used by the session's thread only */
 	atomic_bool stop;	 /* set by live_session_interrupt() */
 	int peer_fd;		 /* -1, or the client's socket (live_session_watch_peer) */
-	pthread_mutex_t lock;	 /* protects the table below */
+	/*
+	 * Written by the session's thread under @lock and read by the status
+	 * report under it; the session's thread reads them without it (it is
+	 * their only writer).
+	 */
+	pthread_mutex_t lock;
+	int cpu, node; /* where @task runs (HELLO) */
 	struct slot *slots;
 	uint32_t nr_slots, cap_slots;
 	uint32_t *free_slots; /* a stack of free slot indices */
@@ -45,23 +54,37 @@ struct live_session {
 	struct live_session *next, *prev; /* the server's list, under srv->lock */
 };
 
-int live_server_init(struct live_server *srv, struct epc *epc, int nr_nodes)
+int live_server_init(struct live_server *srv, struct epc *epc, const struct epc_config *cfg)
 {
 	struct epc_stats st;
+	int ret;
 
 	memset(srv, 0, sizeof(*srv));
 	srv->epc = epc;
-	srv->nr_nodes = nr_nodes;
+	srv->nr_nodes = cfg->nr_nodes;
+	/* the instance's CPUs, with the library's defaults (epcmm.h) */
+	srv->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : cfg->nr_nodes;
+	srv->cpu_to_node = malloc((size_t)srv->nr_cpus * sizeof(*srv->cpu_to_node));
+	if (!srv->cpu_to_node)
+		return -ENOMEM;
+	for (int c = 0; c < srv->nr_cpus; c++)
+		srv->cpu_to_node[c] = cfg->cpu_to_node ? cfg->cpu_to_node[c] : c % cfg->nr_nodes;
 	if (!epc_get_stats2(epc, &st, sizeof(st)))
 		srv->nr_epc_pages = st.nr_total;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
-	return live_cgfs_create(epc, &srv->cgfs);
+	ret = live_cgfs_create(epc, &srv->cgfs);
+	if (ret)
+		live_server_fini(srv);
+	return ret;
 }
 
 void live_server_fini(struct live_server *srv)
 {
 	live_cgfs_destroy(srv->cgfs);
+	srv->cgfs = NULL;
+	free(srv->cpu_to_node);
+	srv->cpu_to_node = NULL;
 	pthread_cond_destroy(&srv->idle);
 	pthread_mutex_destroy(&srv->lock);
 }
@@ -81,6 +104,8 @@ int live_session_create(struct live_server *srv, pid_t pid, struct live_session 
 	s->srv = srv;
 	s->pid = pid;
 	s->peer_fd = -1;
+	s->cpu = 0; /* until HELLO says where the client runs */
+	s->node = srv->cpu_to_node[0];
 	pthread_mutex_init(&s->lock, NULL);
 	if (pid > 0)
 		live_cgfs_adopt(srv->cgfs, pid); /* -ENOMEM: it stays in the root */
@@ -203,20 +228,16 @@ out_unlock:
 	return ret;
 }
 
-/* The object behind @id if it is of @kind. Only the session's own thread
- * removes slots, so the pointer stays valid for it after the lock. */
+/* The object behind @id if it is of @kind. The session's own thread is the
+ * table's only writer, so it reads it without the lock (session.h). */
 static int slot_get(struct live_session *s, uint64_t id, enum slot_kind kind, void **obj)
 {
 	uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
-	int ret = -EBADF;
 
-	pthread_mutex_lock(&s->lock);
-	if (i < s->nr_slots && s->slots[i].gen == gen && s->slots[i].kind == kind) {
-		*obj = s->slots[i].obj;
-		ret = 0;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return ret;
+	if (i >= s->nr_slots || s->slots[i].gen != gen || s->slots[i].kind != kind)
+		return -EBADF;
+	*obj = s->slots[i].obj;
+	return 0;
 }
 
 static int slot_remove(struct live_session *s, uint64_t id, enum slot_kind kind, void **obj)
@@ -569,6 +590,89 @@ static int do_page_free(struct live_session *s, struct epcmm_rd *r)
 	return 0;
 }
 
+/* ------------------------------------------------------------ HELLO */
+
+/* The node sysfs gives host CPU @cpu: 0 with *@node; -ENOENT it says none. */
+static int host_cpu_node(uint32_t cpu, uint32_t *node)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int ret = -ENOENT;
+
+	snprintf(dir, sizeof(dir), "/sys/devices/system/cpu/cpu%" PRIu32, cpu);
+	d = opendir(dir);
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d)) && ret) {
+		unsigned n;
+		char end;
+
+		if (sscanf(de->d_name, "node%u%c", &n, &end) == 1) {
+			*node = n;
+			ret = 0;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node)
+{
+	long nr = sysconf(_SC_NPROCESSORS_CONF);
+	uint32_t host_node = 0;
+
+	if (nr > 0 && cpu >= (uint64_t)nr) {
+		live_say("client %d: HELLO: CPU %" PRIu32 " is not one of the host's %ld; refused",
+			 (int)pid, cpu, nr);
+		return -EINVAL;
+	}
+	host_cpu_node(cpu, &host_node); /* none said: a host of one node */
+	if (node != host_node) {
+		live_say("client %d: HELLO: CPU %" PRIu32 " is on node %" PRIu32 ", not %" PRIu32
+			 "; refused",
+			 (int)pid, cpu, host_node, node);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int live_server_place(const struct live_server *srv, uint32_t cpu, uint32_t node)
+{
+	if (cpu < (uint32_t)srv->nr_cpus)
+		return (int)cpu;
+	for (int c = 0; c < srv->nr_cpus; c++)
+		if (srv->cpu_to_node[c] == (int)node)
+			return c;
+	return 0;
+}
+
+/* HELLO: u32 cpu, u32 node the client runs on; the reply says where its
+ * task runs now. A refused value changes nothing. */
+static int do_hello(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr *out)
+{
+	uint32_t cpu, node;
+	int ret, tcpu;
+
+	if ((ret = epcmm_rd_u32(r, &cpu)) || (ret = epcmm_rd_u32(r, &node)) ||
+	    (ret = epcmm_rd_end(r)))
+		return ret;
+	if ((ret = live_host_cpu_check(s->pid, cpu, node)))
+		return ret;
+	tcpu = live_server_place(s->srv, cpu, node);
+	if ((ret = epc_task_set_cpu(s->task, tcpu)))
+		return ret;
+	pthread_mutex_lock(&s->lock);
+	s->cpu = tcpu;
+	s->node = epc_task_node(s->task);
+	pthread_mutex_unlock(&s->lock);
+	epcmm_wr_u32(out, (uint32_t)s->cpu);
+	epcmm_wr_u32(out, (uint32_t)s->node);
+	return 0;
+}
+
+/* ------------------------------------------------------------ cgroups */
+
 /* "path" and "file" joined: "/a" + "misc.max" -> "/a/misc.max". */
 static int read_file_path(struct epcmm_rd *r, char *path, size_t len)
 {
@@ -642,6 +746,8 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 	switch (type) {
 	case EPCMM_MSG_PING:
 		return epcmm_rd_end(r);
+	case EPCMM_MSG_HELLO:
+		return do_hello(s, r, out);
 	case EPCMM_MSG_ENCL_CREATE:
 		return do_encl_create(s, r, out);
 	case EPCMM_MSG_ENCL_ADD:
@@ -682,13 +788,14 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 	case EPCMM_MSG_STATUS:
 		ret = epcmm_rd_end(r);
 		return ret ? ret : live_server_status(s->srv, out);
-	case EPCMM_MSG_STATUS_PAGE: {
-		uint64_t line, off;
+	case EPCMM_MSG_STATUS_PAGE:
+	case EPCMM_MSG_SNAPSHOT: {
+		uint64_t item, off;
 
-		if ((ret = epcmm_rd_u64(r, &line)) || (ret = epcmm_rd_u64(r, &off)) ||
+		if ((ret = epcmm_rd_u64(r, &item)) || (ret = epcmm_rd_u64(r, &off)) ||
 		    (ret = epcmm_rd_end(r)))
 			return ret;
-		return live_server_status_page(s->srv, line, off, out);
+		return live_server_status_page(s->srv, type == EPCMM_MSG_SNAPSHOT, item, off, out);
 	}
 	}
 	return -EBADMSG;
@@ -725,66 +832,32 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 
 /* ------------------------------------------------------------ status */
 
-/* Path bytes the report writes as \ooo octal escapes (as the kernel's
- * /proc/self/mountinfo does): the separators, the escape itself, and what a
- * terminal would act on. Cgroup names may hold any byte but '/' and '\n'. */
-static bool status_escaped(unsigned char c)
-{
-	return c <= ' ' || c == '\\' || c == 0x7f;
-}
-
-/* @path as the report writes it. Return: @path itself when no byte needs
- * escaping; else a malloc'd copy, also in *@copy (the caller frees it);
- * NULL without memory. */
-static const char *status_path(const char *path, char **copy)
-{
-	size_t n = 0, len = strlen(path);
-	char *o;
-
-	*copy = NULL;
-	for (size_t i = 0; i < len; i++)
-		n += status_escaped((unsigned char)path[i]) ? 4 : 1;
-	if (n == len)
-		return path;
-	o = *copy = malloc(n + 1);
-	if (!o)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)path[i];
-
-		if (status_escaped(c))
-			o += sprintf(o, "\\%03o", c);
-		else
-			*o++ = (char)c;
-	}
-	*o = '\0';
-	return *copy;
-}
-
 /*
- * The report being written, a line at a time, straight into @w: no line
- * length limit. Lines are numbered from 0 ("epcmm-status 1"). Those before
- * line @from are counted, not formatted; of line @from, the first @from_off
- * bytes (sent already) are left out. With @page_max, the page holds at most
- * that many bytes of text: it ends before a line that does not fit in what
- * is left, or, for a line longer than a whole page, inside it; @full is set
- * and @next_line, @next_off say where the next page starts.
+ * The report being written, an item at a time (a line of the text report,
+ * or a SNAPSHOT record), into @w: no item length limit. Items are numbered
+ * from 0. Those before item @from are counted, not formatted; of item @from,
+ * the first @from_off bytes (sent already) are left out. With @page_max, the
+ * page holds at most that many bytes: it ends before an item that does not
+ * fit in what is left, or, for an item longer than a whole page, inside it;
+ * @full is set and @next_item, @next_off say where the next page starts.
  */
 struct status_out {
 	struct epcmm_wr *w;
-	uint64_t line;	   /* lines of the report so far, written or skipped */
-	uint64_t from;	   /* the line the page starts at */
+	bool records;	   /* SNAPSHOT records, else the text report */
+	struct epcmm_wr item; /* the item being written, whole */
+	uint64_t nr;	   /* items of the report so far, written or skipped */
+	uint64_t from;	   /* the item the page starts at */
 	uint64_t from_off; /* ... and the bytes of it that are not to be sent again */
 	size_t page_max;   /* 0: the whole report (bounded by the payload limit) */
 	size_t start;	   /* @w->len where this page's text starts */
 	bool full;
-	uint64_t next_line, next_off;
+	uint64_t next_item, next_off;
 };
 
 static void status_page_full(struct status_out *so, uint64_t off)
 {
 	so->full = true;
-	so->next_line = so->line;
+	so->next_item = so->nr;
 	so->next_off = off;
 }
 
@@ -794,77 +867,143 @@ static void status_error(struct status_out *so, int err)
 		so->w->err = err;
 }
 
-static void status_line(struct status_out *so, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void status_line(struct status_out *so, const char *fmt, ...)
+/* Whether the next item is not to be written: the page is full, or the item
+ * comes before the page (then it is counted). */
+static bool status_skip(struct status_out *so)
 {
-	size_t skip = 0, len, room = SIZE_MAX, take, used = so->w->len - so->start;
-	char *text, *p;
-	va_list ap;
-	int n;
-
 	if (so->full)
-		return;
-	if (so->line < so->from) {
-		so->line++;
+		return true;
+	if (so->nr < so->from) {
+		so->nr++;
+		return true;
+	}
+	return false;
+}
+
+/* so->item into the page, or as much of it as the page has room for. */
+static void status_emit(struct status_out *so)
+{
+	size_t n = so->item.len, skip = 0, len, room = SIZE_MAX, take;
+	size_t used = so->w->len - so->start;
+
+	if (so->item.err) {
+		status_error(so, so->item.err);
 		return;
 	}
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		status_error(so, -EINVAL);
-		return;
-	}
-	if (so->line == so->from) /* a line that got shorter since: its end */
-		skip = so->from_off < (uint64_t)n ? (size_t)so->from_off : (size_t)n;
-	len = (size_t)n - skip;
+	if (so->nr == so->from) /* an item that got shorter since: its end */
+		skip = so->from_off < (uint64_t)n ? (size_t)so->from_off : n;
+	len = n - skip;
 	if (so->page_max) {
 		room = so->page_max - used;
-		/* a line that fits a page of its own waits for the next one */
+		/* an item that fits a page of its own waits for the next one */
 		if (len > room && used && len <= so->page_max) {
 			status_page_full(so, skip);
 			return;
 		}
 	}
 	take = len < room ? len : room;
-	va_start(ap, fmt);
-	if (!skip && take == len) { /* the whole line: straight into the buffer */
-		p = epcmm_wr_reserve(so->w, len + 1);
-		if (p) {
-			vsnprintf(p, len + 1, fmt, ap);
-			so->w->len--; /* the NUL */
-		}
-	} else if (vasprintf(&text, fmt, ap) >= 0) { /* a piece of a long line */
-		epcmm_wr_bytes(so->w, text + skip, take);
-		free(text);
-	} else {
-		status_error(so, -ENOMEM);
-	}
-	va_end(ap);
+	epcmm_wr_bytes(so->w, so->item.buf + skip, take);
 	if (take < len)
 		status_page_full(so, skip + take);
 	else
-		so->line++;
+		so->nr++;
+}
+
+static void status_line(struct status_out *so, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void status_line(struct status_out *so, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	epcmm_wr_reset(&so->item);
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = n < 0 ? NULL : epcmm_wr_reserve(&so->item, (size_t)n + 1);
+	if (!p) {
+		status_error(so, n < 0 ? -EINVAL : so->item.err);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	so->item.len--; /* the NUL */
+	status_emit(so);
+}
+
+/* A record: its u64 fields @v[0..@n), then @str if not NULL. */
+static void status_record(struct status_out *so, enum epcmm_snap_kind kind, const uint64_t *v,
+			  int n, const char *str)
+{
+	uint32_t len;
+
+	epcmm_wr_reset(&so->item);
+	epcmm_wr_u32(&so->item, kind);
+	epcmm_wr_u32(&so->item, 0); /* the length, below */
+	for (int i = 0; i < n; i++)
+		epcmm_wr_u64(&so->item, v[i]);
+	if (str)
+		epcmm_wr_blob(&so->item, str);
+	if (!so->item.err && so->item.len - EPCMM_SNAP_REC_HDR > UINT32_MAX)
+		so->item.err = -EMSGSIZE;
+	if (!so->item.err) {
+		len = (uint32_t)(so->item.len - EPCMM_SNAP_REC_HDR);
+		memcpy(so->item.buf + sizeof(uint32_t), &len, sizeof(len));
+	}
+	status_emit(so);
+}
+
+static void status_epc(struct status_out *so, const struct epc_stats *st)
+{
+	uint64_t v[] = {st->nr_total, st->nr_free, st->nr_reclaimable, st->nr_evicted,
+			st->nr_reloaded};
+
+	if (status_skip(so))
+		return;
+	if (so->records)
+		status_record(so, EPCMM_SNAP_EPC, v, 5, NULL);
+	else
+		status_line(so,
+			    "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64
+			    " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
+			    v[0], v[1], v[2], v[3], v[4]);
+}
+
+static void status_node(struct status_out *so, int id, const struct epc_node_stats *ns)
+{
+	uint64_t v[] = {(uint64_t)id, ns->nr_total, ns->nr_free};
+
+	if (status_skip(so))
+		return;
+	if (so->records)
+		status_record(so, EPCMM_SNAP_NODE, v, 3, NULL);
+	else
+		status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", id, v[1], v[2]);
 }
 
 static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs)
 {
 	struct epc_cgroup_stats st;
 	struct status_out *so = arg;
-	const char *shown;
-	char max[32], *copy;
+	char max[32], *shown;
 
-	if (so->line < so->from) {
-		so->line++;
-		return 0;
+	if (status_skip(so))
+		return so->full;
+	epc_cgroup_get_stats(cg, &st, sizeof(st));
+	if (so->records) {
+		uint64_t v[] = {st.current,    st.peak,	       st.max,		 st.events,
+				st.nr_evicted, st.nr_reloaded, (uint64_t)nr_procs};
+
+		status_record(so, EPCMM_SNAP_CGROUP, v, 7, path);
+		return so->full || so->w->err ? 1 : 0; /* 1 stops the walk */
 	}
-	shown = status_path(path, &copy);
+	shown = epcmm_path_escape(path);
 	if (!shown) {
 		status_error(so, -ENOMEM);
 		return 1;
 	}
-	epc_cgroup_get_stats(cg, &st, sizeof(st));
 	if (st.max == UINT64_MAX)
 		snprintf(max, sizeof(max), "max");
 	else
@@ -874,15 +1013,15 @@ static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int
 		    " evicted %" PRIu64 " reloaded %" PRIu64 " procs %d\n",
 		    shown, st.current, st.peak, max, st.events, st.nr_evicted, st.nr_reloaded,
 		    nr_procs);
-	free(copy);
-	return so->full || so->w->err ? 1 : 0; /* 1 stops the walk */
+	free(shown);
+	return so->full || so->w->err ? 1 : 0;
 }
 
-/* The cgroup path of @pid, whole (a path has no length limit), escaped.
- * Return: it, malloc'd; NULL without memory. */
+/* The cgroup path of @pid, whole (a path has no length limit). Return: it,
+ * malloc'd; NULL without memory. */
 static char *status_pid_path(struct live_server *srv, pid_t pid)
 {
-	char *buf = NULL, *nb, *copy;
+	char *buf = NULL, *nb;
 	size_t len = 256;
 
 	for (;; len *= 2) {
@@ -894,26 +1033,64 @@ static char *status_pid_path(struct live_server *srv, pid_t pid)
 		buf = nb;
 		live_cgfs_pid_path(srv->cgfs, pid, buf, len);
 		if (strlen(buf) + 1 < len)
-			break; /* not cut: it had room to spare */
+			return buf; /* not cut: it had room to spare */
 	}
-	if (!status_path(buf, &copy)) {
-		free(buf);
-		return NULL;
-	}
-	if (!copy)
-		return buf; /* nothing to escape */
-	free(buf);
-	return copy;
 }
 
-/* A client's line and its enclaves' lines. Called with srv->lock held. */
+/* A client's item, with s->lock held; @cg its cgroup's path. */
+static void status_client(struct status_out *so, struct live_session *s, const char *cg)
+{
+	uint64_t v[] = {(uint64_t)s->pid, s->nr_encls, s->nr_pages, (uint64_t)s->cpu,
+			(uint64_t)s->node};
+	char *shown;
+
+	if (status_skip(so))
+		return;
+	if (so->records) {
+		status_record(so, EPCMM_SNAP_CLIENT, v, 5, cg);
+		return;
+	}
+	shown = epcmm_path_escape(cg);
+	if (!shown) {
+		status_error(so, -ENOMEM);
+		return;
+	}
+	status_line(so, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, shown,
+		    s->nr_encls, s->nr_pages);
+	free(shown);
+}
+
+/* Slot @i's enclave's item, with s->lock held. */
+static void status_encl(struct status_out *so, struct live_session *s, uint32_t i)
+{
+	struct epc_encl_stats es;
+	uint64_t id = (uint64_t)s->slots[i].gen << 32 | i;
+
+	if (status_skip(so))
+		return;
+	epc_encl_get_stats2(s->slots[i].obj, &es, sizeof(es));
+	if (so->records) {
+		uint64_t v[] = {(uint64_t)s->pid, id,	       s->slots[i].size, es.nr_pages,
+				es.nr_resident,	  es.nr_evicted, es.nr_reloaded,   es.nr_faults};
+
+		status_record(so, EPCMM_SNAP_ENCL, v, 8, NULL);
+		return;
+	}
+	status_line(so,
+		    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
+		    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64 " faults %" PRIu64 "\n",
+		    (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident, es.nr_evicted,
+		    es.nr_reloaded, id, es.nr_faults);
+}
+
+/* A client's item and its enclaves' items. Called with srv->lock held. */
 static void status_session(struct live_server *srv, struct live_session *s, struct status_out *so)
 {
 	char *cg;
 
 	pthread_mutex_lock(&s->lock);
-	if (so->line + 1 + s->nr_encls <= so->from) { /* all before the page: counted */
-		so->line += 1 + s->nr_encls;
+	if (so->nr + 1 + s->nr_encls <= so->from) { /* all before the page: counted */
+		so->nr += 1 + s->nr_encls;
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
@@ -924,26 +1101,10 @@ static void status_session(struct live_server *srv, struct live_session *s, stru
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
-	status_line(so, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, cg, s->nr_encls,
-		    s->nr_pages);
-	for (uint32_t i = 0; i < s->nr_slots && !so->full; i++) {
-		struct epc_encl_stats es;
-
-		if (s->slots[i].kind != SLOT_ENCL)
-			continue;
-		if (so->line < so->from) {
-			so->line++;
-			continue;
-		}
-		epc_encl_get_stats2(s->slots[i].obj, &es, sizeof(es));
-		status_line(so,
-			    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
-			    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64
-			    " faults %" PRIu64 "\n",
-			    (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident,
-			    es.nr_evicted, es.nr_reloaded, (uint64_t)s->slots[i].gen << 32 | i,
-			    es.nr_faults);
-	}
+	status_client(so, s, cg);
+	for (uint32_t i = 0; i < s->nr_slots && !so->full; i++)
+		if (s->slots[i].kind == SLOT_ENCL)
+			status_encl(so, s, i);
 	pthread_mutex_unlock(&s->lock);
 	free(cg);
 }
@@ -952,18 +1113,16 @@ static int status_write(struct live_server *srv, struct status_out *so)
 {
 	struct epc_stats st;
 
+	so->item.max = SIZE_MAX; /* an item has no length limit: a page holds a piece */
 	epc_get_stats2(srv->epc, &st, sizeof(st));
-	status_line(so, "epcmm-status 1\n");
-	status_line(so,
-		    "epc total %" PRIu64 " free %" PRIu64 " reclaimable %" PRIu64
-		    " evicted %" PRIu64 " reloaded %" PRIu64 "\n",
-		    st.nr_total, st.nr_free, st.nr_reclaimable, st.nr_evicted, st.nr_reloaded);
+	if (!so->records && !status_skip(so))
+		status_line(so, "epcmm-status 1\n");
+	status_epc(so, &st);
 	for (int n = 0; n < srv->nr_nodes; n++) {
 		struct epc_node_stats ns;
 
 		if (!epc_node_get_stats(srv->epc, n, &ns, sizeof(ns)) && ns.has_epc)
-			status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", n,
-				    ns.nr_total, ns.nr_free);
+			status_node(so, n, &ns);
 	}
 	if (!so->full)
 		live_cgfs_foreach(srv->cgfs, status_cgroup, so);
@@ -971,6 +1130,7 @@ static int status_write(struct live_server *srv, struct status_out *so)
 	for (struct live_session *s = srv->sessions; s && !so->full && !so->w->err; s = s->next)
 		status_session(srv, s, so);
 	pthread_mutex_unlock(&srv->lock);
+	epcmm_wr_free(&so->item);
 	return epcmm_wr_err(so->w);
 }
 
@@ -981,11 +1141,14 @@ int live_server_status(struct live_server *srv, struct epcmm_wr *out)
 	return status_write(srv, &so);
 }
 
-int live_server_status_page(struct live_server *srv, uint64_t line, uint64_t off,
+int live_server_status_page(struct live_server *srv, bool records, uint64_t item, uint64_t off,
 			    struct epcmm_wr *out)
 {
-	struct status_out so = {
-		.w = out, .from = line, .from_off = off, .page_max = EPCMM_STATUS_PAGE_MAX};
+	struct status_out so = {.w = out,
+				.records = records,
+				.from = item,
+				.from_off = off,
+				.page_max = EPCMM_STATUS_PAGE_MAX};
 	size_t at = out->len;
 	int ret;
 
@@ -995,7 +1158,7 @@ int live_server_status_page(struct live_server *srv, uint64_t line, uint64_t off
 	so.start = out->len;
 	ret = status_write(srv, &so);
 	if (!ret) {
-		memcpy(out->buf + at, &so.next_line, sizeof(so.next_line));
+		memcpy(out->buf + at, &so.next_item, sizeof(so.next_item));
 		memcpy(out->buf + at + 8, &so.next_off, sizeof(so.next_off));
 	}
 	return ret;

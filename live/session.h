@@ -10,7 +10,9 @@
  * another object). live_session_destroy() destroys them all, returning every
  * charge: that is what makes a killed client leave nothing behind.
  *
- * A session has one epc_task. For each request that may charge, the task is
+ * A session has one epc_task, on CPU 0 until the client says at HELLO which
+ * CPU and node it runs on (live_server_place()). For each request that may
+ * charge, the task is
  * moved into the cgroup its client process is a member of (live_cgfs_task_
  * enter) and back to the root after it, so a process moved by cgroup.procs
  * is charged where it now is, and a task never pins a cgroup between
@@ -20,10 +22,14 @@
  * cgroupfs, and the list of sessions for the status report.
  *
  * Locks: server->lock protects the session list (taken before a session's
- * lock); session->lock protects its handle table, taken by its own thread to
- * change the table and by the status report to read it. The session's own
- * thread calls the library on its objects without session->lock, except
- * destroy, which unpublishes the handle under the lock first.
+ * lock; by session create and destroy, and the status report, never by a
+ * request). session->lock protects its handle table, taken by its own thread
+ * to change the table and by the status report to read it; the session's
+ * own thread, the table's only writer, looks handles up without it. So a
+ * request such as an enclave read takes no lock of the daemon's: two
+ * clients meet only in the library. The session's own thread calls the
+ * library on its objects without session->lock, except destroy, which
+ * unpublishes the handle under the lock first.
  */
 #ifndef EPCMM_LIVE_SESSION_H
 #define EPCMM_LIVE_SESSION_H
@@ -41,6 +47,8 @@ struct live_session;
 struct live_server {
 	struct epc *epc;	/* read-only after init */
 	int nr_nodes;		/* read-only after init */
+	int nr_cpus;		/* read-only after init: the instance's CPUs */
+	int *cpu_to_node;	/* read-only after init: @nr_cpus entries */
 	uint64_t nr_epc_pages;	/* read-only after init: the EPC's size in pages */
 	struct live_cgfs *cgfs; /* read-only after init */
 	pthread_mutex_t lock;	/* protects @sessions and @nr_sessions */
@@ -49,8 +57,8 @@ struct live_server {
 	pthread_cond_t idle; /* signalled when @nr_sessions drops to 0 */
 };
 
-/* Return: 0; -ENOMEM; a cgfs error. */
-int live_server_init(struct live_server *srv, struct epc *epc, int nr_nodes);
+/* @cfg: the machine @epc was created with. Return: 0; -ENOMEM; a cgfs error. */
+int live_server_init(struct live_server *srv, struct epc *epc, const struct epc_config *cfg);
 /* Every session must be gone. */
 void live_server_fini(struct live_server *srv);
 
@@ -71,6 +79,18 @@ void live_session_interrupt(struct live_session *s);
 void live_session_watch_peer(struct live_session *s, int fd);
 
 /*
+ * HELLO's checks and placement (docs/PROTOCOL.md), apart for the tests.
+ * live_host_cpu_check(): is @cpu one of this host's CPUs and @node its node
+ * (as sysfs says; a host that says no node for it has node 0 only)? Return:
+ * 0; -EINVAL, with a line on stderr saying which value is wrong.
+ * live_server_place(): the CPU of @srv's machine a client on @cpu, @node
+ * runs on: that CPU if the machine has it, else the machine's first CPU of
+ * that node, else CPU 0.
+ */
+int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node);
+int live_server_place(const struct live_server *srv, uint32_t cpu, uint32_t node);
+
+/*
  * live_session_handle() - one request: its header @h (already read, not yet
  * checked) and @h->len payload bytes. The reply's header goes to @rh and its
  * payload to @out (reset first).
@@ -87,16 +107,17 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
 int live_server_status(struct live_server *srv, struct epcmm_wr *out);
 
 /*
- * live_server_status_page() - a STATUS_PAGE reply into @out: two u64s, the
- * line and the byte in it where the next page starts (both 0: this page
- * ends the report), then the report's text from byte @off of line @line on,
- * at most EPCMM_STATUS_PAGE_MAX bytes of it: whole lines, unless a line is
- * longer than a page (it is then cut at the page's end and goes on in the
- * next). The daemon keeps nothing between pages: each is written from the
- * state of the moment, so @out is all it ever holds.
+ * live_server_status_page() - a STATUS_PAGE reply (the text report) or,
+ * with @records, a SNAPSHOT reply (its records) into @out: two u64s, the
+ * item (line or record) and the byte in it where the next page starts (both
+ * 0: this page ends the report), then the report from byte @off of item
+ * @item on, at most EPCMM_STATUS_PAGE_MAX bytes of it: whole items, unless
+ * one is longer than a page (it is then cut at the page's end and goes on in
+ * the next). The daemon keeps nothing between pages: each is written from
+ * the state of the moment, so @out is all it ever holds.
  * Return: 0; -ENOMEM.
  */
-int live_server_status_page(struct live_server *srv, uint64_t line, uint64_t off,
+int live_server_status_page(struct live_server *srv, bool records, uint64_t item, uint64_t off,
 			    struct epcmm_wr *out);
 
 #endif

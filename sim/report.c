@@ -13,117 +13,6 @@
 
 #include "report.h"
 
-#define CELL	 40
-#define MAX_COLS 12
-
-void sim_fmt_size(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	int u = 0;
-	uint64_t unit = 1;
-
-	while (u < 5 && bytes >= unit * 1024) {
-		unit *= 1024;
-		u++;
-	}
-	if (bytes % unit == 0)
-		snprintf(buf, len, "%" PRIu64 " %s", bytes / unit, units[u]);
-	else
-		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
-}
-
-void sim_fmt_rate(char *buf, size_t len, uint64_t faults, double rate)
-{
-	double pct = 100 * rate;
-	int decimals;
-
-	if (!faults || rate <= 0) {
-		snprintf(buf, len, "0");
-		return;
-	}
-	/* Two significant digits below 1%, two decimals above. */
-	decimals = pct >= 1 ? 2 : 1 - (int)floor(log10(pct));
-	if (decimals > SIM_RATE_MAX_DECIMALS)
-		decimals = SIM_RATE_MAX_DECIMALS;
-	snprintf(buf, len, "%.*f%%", decimals, pct);
-}
-
-void sim_fmt_count(char *buf, size_t len, uint64_t n)
-{
-	char digits[24];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	size_t o = 0;
-
-	if (len == 0)
-		return;
-	for (int i = 0; i < nd && o + 1 < len; i++) {
-		if (i && (nd - i) % 3 == 0) {
-			buf[o++] = ',';
-			if (o + 1 >= len)
-				break;
-		}
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-}
-
-/* ---------------------------------------------------------------- tables */
-
-struct table {
-	int ncol;
-	const char *const *hdr;
-	const bool *right; /* right-aligned (numbers) */
-	char (*cells)[MAX_COLS][CELL];
-	int nrows, cap;
-};
-
-static char *table_cell(struct table *t, int row, int col)
-{
-	return t->cells[row][col];
-}
-
-static int table_row(struct table *t)
-{
-	if (t->nrows == t->cap) {
-		void *g = realloc(t->cells,
-				  (size_t)(t->cap = t->cap ? t->cap * 2 : 16) * sizeof(*t->cells));
-		if (!g)
-			abort(); /* a report of a few rows; nothing sensible to do */
-		t->cells = g;
-	}
-	memset(t->cells[t->nrows], 0, sizeof(*t->cells));
-	return t->nrows++;
-}
-
-static void table_print(FILE *f, struct table *t)
-{
-	int w[MAX_COLS];
-
-	for (int c = 0; c < t->ncol; c++) {
-		w[c] = (int)strlen(t->hdr[c]);
-		for (int r = 0; r < t->nrows; r++)
-			if ((int)strlen(t->cells[r][c]) > w[c])
-				w[c] = (int)strlen(t->cells[r][c]);
-	}
-	for (int r = -1; r < t->nrows; r++) {
-		for (int c = 0; c < t->ncol; c++) {
-			const char *s = r < 0 ? t->hdr[c] : t->cells[r][c];
-			bool last = c == t->ncol - 1;
-
-			if (t->right[c])
-				fprintf(f, "%*s%s", w[c], s, last ? "" : "  ");
-			else if (last)
-				fprintf(f, "%s", s);
-			else
-				fprintf(f, "%-*s  ", w[c], s);
-		}
-		fputc('\n', f);
-	}
-	free(t->cells);
-	t->cells = NULL;
-	t->nrows = t->cap = 0;
-}
-
 /* ---------------------------------------------------------------- text */
 
 static const char *mode_name(enum sim_mode m)
@@ -141,8 +30,8 @@ void sim_report_banner(FILE *f, const struct sim_scenario *s)
 		sum += s->sections[i].size;
 		same = same && s->sections[i].size == s->sections[0].size;
 	}
-	sim_fmt_size(sz, sizeof(sz), s->sections[0].size);
-	sim_fmt_size(total, sizeof(total), sum);
+	fmt_size(sz, sizeof(sz), s->sections[0].size);
+	fmt_size(total, sizeof(total), sum);
 	fprintf(f, "epcmm %s: %s (%d node%s, ", EPCMM_VERSION_STRING, s->title, s->nr_nodes,
 		s->nr_nodes == 1 ? "" : "s");
 	if (s->nr_sections == 1)
@@ -160,24 +49,24 @@ static void report_nodes(FILE *f, const struct sim_result *r)
 {
 	static const char *const hdr[] = {"node", "EPC", "free", "local allocs", "remote allocs"};
 	static const bool right[] = {false, true, true, true, true};
-	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+	struct fmt_table t = {.ncol = 5, .hdr = hdr, .right = right};
 
 	for (int n = 0; n < r->nr_nodes; n++) {
 		const struct sim_node_result *nr = &r->nodes[n];
-		int row = table_row(&t);
+		int row = fmt_table_row(&t);
 
-		snprintf(table_cell(&t, row, 0), CELL, "%d", n);
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%d", n);
 		if (!nr->has_epc) {
-			snprintf(table_cell(&t, row, 1), CELL, "none");
-			snprintf(table_cell(&t, row, 2), CELL, "-");
+			snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "none");
+			snprintf(fmt_table_cell(&t, row, 2), FMT_CELL, "-");
 		} else {
-			sim_fmt_size(table_cell(&t, row, 1), CELL, nr->total * EPC_PAGE_SIZE);
-			sim_fmt_size(table_cell(&t, row, 2), CELL, nr->free * EPC_PAGE_SIZE);
+			fmt_size(fmt_table_cell(&t, row, 1), FMT_CELL, nr->total * EPC_PAGE_SIZE);
+			fmt_size(fmt_table_cell(&t, row, 2), FMT_CELL, nr->free * EPC_PAGE_SIZE);
 		}
-		sim_fmt_count(table_cell(&t, row, 3), CELL, nr->alloc_local);
-		sim_fmt_count(table_cell(&t, row, 4), CELL, nr->alloc_remote);
+		fmt_count(fmt_table_cell(&t, row, 3), FMT_CELL, nr->alloc_local);
+		fmt_count(fmt_table_cell(&t, row, 4), FMT_CELL, nr->alloc_remote);
 	}
-	table_print(f, &t);
+	fmt_table_print(f, &t);
 }
 
 static void report_cgroups(FILE *f, const struct sim_result *r)
@@ -186,34 +75,34 @@ static void report_cgroups(FILE *f, const struct sim_result *r)
 					  "evicted", "reloaded", "EAUGs",   "trimmed", "removed"};
 	static const bool right[] = {false, true, true, true, true, true, true, true, true, true};
 	/* the EDMM columns only when a dynamic enclave ran */
-	struct table t = {.ncol = r->edmm ? 10 : 7, .hdr = hdr, .right = right};
+	struct fmt_table t = {.ncol = r->edmm ? 10 : 7, .hdr = hdr, .right = right};
 
 	for (int i = 0; i < r->nr_cgroups; i++) {
 		const struct sim_cgroup_result *c = &r->cgroups[i];
-		int row = table_row(&t);
+		int row = fmt_table_row(&t);
 
-		snprintf(table_cell(&t, row, 0), CELL, "%s", c->path);
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%s", c->path);
 		if (i == 0)
-			snprintf(table_cell(&t, row, 1), CELL, "-");
+			snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "-");
 		else if (c->max == SIM_UNLIMITED)
-			snprintf(table_cell(&t, row, 1), CELL, "max");
+			snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "max");
 		else
-			sim_fmt_size(table_cell(&t, row, 1), CELL, c->max);
-		sim_fmt_size(table_cell(&t, row, 2), CELL, c->current);
-		sim_fmt_size(table_cell(&t, row, 3), CELL, c->peak);
+			fmt_size(fmt_table_cell(&t, row, 1), FMT_CELL, c->max);
+		fmt_size(fmt_table_cell(&t, row, 2), FMT_CELL, c->current);
+		fmt_size(fmt_table_cell(&t, row, 3), FMT_CELL, c->peak);
 		if (i == 0)
-			snprintf(table_cell(&t, row, 4), CELL, "-");
+			snprintf(fmt_table_cell(&t, row, 4), FMT_CELL, "-");
 		else
-			sim_fmt_count(table_cell(&t, row, 4), CELL, c->events);
-		sim_fmt_count(table_cell(&t, row, 5), CELL, c->evicted);
-		sim_fmt_count(table_cell(&t, row, 6), CELL, c->reloaded);
+			fmt_count(fmt_table_cell(&t, row, 4), FMT_CELL, c->events);
+		fmt_count(fmt_table_cell(&t, row, 5), FMT_CELL, c->evicted);
+		fmt_count(fmt_table_cell(&t, row, 6), FMT_CELL, c->reloaded);
 		if (r->edmm) {
-			sim_fmt_count(table_cell(&t, row, 7), CELL, c->augmented);
-			sim_fmt_count(table_cell(&t, row, 8), CELL, c->trimmed);
-			sim_fmt_count(table_cell(&t, row, 9), CELL, c->removed);
+			fmt_count(fmt_table_cell(&t, row, 7), FMT_CELL, c->augmented);
+			fmt_count(fmt_table_cell(&t, row, 8), FMT_CELL, c->trimmed);
+			fmt_count(fmt_table_cell(&t, row, 9), FMT_CELL, c->removed);
 		}
 	}
-	table_print(f, &t);
+	fmt_table_print(f, &t);
 }
 
 static void report_enclaves(FILE *f, const struct sim_result *r)
@@ -223,31 +112,31 @@ static void report_enclaves(FILE *f, const struct sim_result *r)
 					  "reloaded", "EAUGs",	"trimmed",    "removed"};
 	static const bool right[] = {false, false, true, true, true, true,
 				     true,  true,  true, true, true, true};
-	struct table t = {.ncol = r->edmm ? 12 : 9, .hdr = hdr, .right = right};
+	struct fmt_table t = {.ncol = r->edmm ? 12 : 9, .hdr = hdr, .right = right};
 
 	for (int i = 0; i < r->nr_enclaves; i++) {
 		const struct sim_enclave_result *e = &r->enclaves[i];
-		int row = table_row(&t);
+		int row = fmt_table_row(&t);
 
-		snprintf(table_cell(&t, row, 0), CELL, "%s", e->name);
-		snprintf(table_cell(&t, row, 1), CELL, "%s", e->cgroup);
-		sim_fmt_size(table_cell(&t, row, 2), CELL, e->size);
-		snprintf(table_cell(&t, row, 3), CELL, "%u", e->threads);
-		sim_fmt_count(table_cell(&t, row, 4), CELL, e->accesses);
-		sim_fmt_count(table_cell(&t, row, 5), CELL, e->faults);
-		sim_fmt_rate(table_cell(&t, row, 6), CELL, e->faults, e->fault_rate);
-		sim_fmt_count(table_cell(&t, row, 7), CELL, e->evicted);
-		sim_fmt_count(table_cell(&t, row, 8), CELL, e->reloaded);
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%s", e->name);
+		snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "%s", e->cgroup);
+		fmt_size(fmt_table_cell(&t, row, 2), FMT_CELL, e->size);
+		snprintf(fmt_table_cell(&t, row, 3), FMT_CELL, "%u", e->threads);
+		fmt_count(fmt_table_cell(&t, row, 4), FMT_CELL, e->accesses);
+		fmt_count(fmt_table_cell(&t, row, 5), FMT_CELL, e->faults);
+		fmt_rate(fmt_table_cell(&t, row, 6), FMT_CELL, e->faults, e->fault_rate);
+		fmt_count(fmt_table_cell(&t, row, 7), FMT_CELL, e->evicted);
+		fmt_count(fmt_table_cell(&t, row, 8), FMT_CELL, e->reloaded);
 		if (r->edmm && e->dynamic) {
-			sim_fmt_count(table_cell(&t, row, 9), CELL, e->augmented);
-			sim_fmt_count(table_cell(&t, row, 10), CELL, e->trimmed);
-			sim_fmt_count(table_cell(&t, row, 11), CELL, e->removed);
+			fmt_count(fmt_table_cell(&t, row, 9), FMT_CELL, e->augmented);
+			fmt_count(fmt_table_cell(&t, row, 10), FMT_CELL, e->trimmed);
+			fmt_count(fmt_table_cell(&t, row, 11), FMT_CELL, e->removed);
 		} else if (r->edmm) { /* a static enclave: no EDMM */
 			for (int c = 9; c < 12; c++)
-				snprintf(table_cell(&t, row, c), CELL, "-");
+				snprintf(fmt_table_cell(&t, row, c), FMT_CELL, "-");
 		}
 	}
-	table_print(f, &t);
+	fmt_table_print(f, &t);
 }
 
 static void fmt_seconds(char *buf, size_t len, double s)
@@ -298,11 +187,11 @@ static void fmt_event_what(char *buf, size_t len, const struct sim_event_result 
 		char what[128];
 		size_t n;
 
-		sim_fmt_size(v, sizeof(v), ev->value);
+		fmt_size(v, sizeof(v), ev->value);
 		if (e->fired) {
 			char pages[32];
 
-			sim_fmt_count(pages, sizeof(pages), e->trimmed);
+			fmt_count(pages, sizeof(pages), e->trimmed);
 			snprintf(what, sizeof(what), "trim %.31s by %s: %s page%s removed",
 				 ev->enclave, v, pages, plural(e->trimmed));
 		} else {
@@ -315,7 +204,7 @@ static void fmt_event_what(char *buf, size_t len, const struct sim_event_result 
 		if (ev->value == SIM_UNLIMITED)
 			snprintf(v, sizeof(v), "max");
 		else
-			sim_fmt_size(v, sizeof(v), ev->value);
+			fmt_size(v, sizeof(v), ev->value);
 		snprintf(buf, len, "%s %s = %s", ev->cgroup, action_names[ev->action], v);
 	}
 }
@@ -325,24 +214,24 @@ static void report_events(FILE *f, const struct sim_result *r)
 {
 	static const char *const hdr[] = {"event", "at", "fired at", "modelled", "what"};
 	static const bool right[] = {false, true, true, true, false};
-	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+	struct fmt_table t = {.ncol = 5, .hdr = hdr, .right = right};
 
 	for (int i = 0; i < r->nr_events; i++) {
 		const struct sim_event_result *e = &r->events[i];
-		int row = table_row(&t);
+		int row = fmt_table_row(&t);
 
-		snprintf(table_cell(&t, row, 0), CELL, "%s", e->event ? e->event->name : "-");
-		snprintf(table_cell(&t, row, 1), CELL, "%s", e->event ? e->event->at_text : "-");
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%s", e->event ? e->event->name : "-");
+		snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "%s", e->event ? e->event->at_text : "-");
 		if (e->fired) {
-			sim_fmt_count(table_cell(&t, row, 2), CELL, e->accesses);
-			fmt_seconds(table_cell(&t, row, 3), CELL, e->modelled_seconds);
+			fmt_count(fmt_table_cell(&t, row, 2), FMT_CELL, e->accesses);
+			fmt_seconds(fmt_table_cell(&t, row, 3), FMT_CELL, e->modelled_seconds);
 		} else {
-			snprintf(table_cell(&t, row, 2), CELL, "not reached");
-			snprintf(table_cell(&t, row, 3), CELL, "-");
+			snprintf(fmt_table_cell(&t, row, 2), FMT_CELL, "not reached");
+			snprintf(fmt_table_cell(&t, row, 3), FMT_CELL, "-");
 		}
-		fmt_event_what(table_cell(&t, row, 4), CELL, e);
+		fmt_event_what(fmt_table_cell(&t, row, 4), FMT_CELL, e);
 	}
-	table_print(f, &t);
+	fmt_table_print(f, &t);
 }
 
 /*
@@ -354,25 +243,25 @@ static void report_reclaimer(FILE *f, const struct sim_result *r)
 	const struct sim_reclaim_result *k = &r->reclaim;
 	char n[8][32];
 
-	sim_fmt_count(n[0], 32, k->evicted);
-	sim_fmt_count(n[1], 32, k->build_evicted);
-	sim_fmt_count(n[2], 32, k->reloaded);
+	fmt_count(n[0], 32, k->evicted);
+	fmt_count(n[1], 32, k->build_evicted);
+	fmt_count(n[2], 32, k->reloaded);
 	fprintf(f,
 		"reclaimer: %s pages evicted (EWB, %s of them while enclaves were built), %s "
 		"reloaded (ELDU)\n",
 		n[0], n[1], n[2]);
-	sim_fmt_count(n[0], 32, k->reclaimed_ksgxd);
-	sim_fmt_count(n[1], 32, k->ksgxd_wakeups);
-	sim_fmt_count(n[2], 32, k->ksgxd_runs);
-	sim_fmt_count(n[3], 32, k->ksgxd_batches);
+	fmt_count(n[0], 32, k->reclaimed_ksgxd);
+	fmt_count(n[1], 32, k->ksgxd_wakeups);
+	fmt_count(n[2], 32, k->ksgxd_runs);
+	fmt_count(n[3], 32, k->ksgxd_batches);
 	fprintf(f, "  freed by ksgxd %s (woken %s time%s, ran %s time%s, %s batch%s)\n", n[0], n[1],
 		plural(k->ksgxd_wakeups), n[2], plural(k->ksgxd_runs), n[3],
 		k->ksgxd_batches == 1 ? "" : "es");
-	sim_fmt_count(n[0], 32, k->reclaimed_direct);
-	sim_fmt_count(n[1], 32, k->reclaimed_cgroup);
-	sim_fmt_count(n[2], 32, k->cgroup_rounds_sync);
-	sim_fmt_count(n[3], 32, k->cgroup_rounds_async);
-	sim_fmt_count(n[4], 32, k->cgroup_work_queued);
+	fmt_count(n[0], 32, k->reclaimed_direct);
+	fmt_count(n[1], 32, k->reclaimed_cgroup);
+	fmt_count(n[2], 32, k->cgroup_rounds_sync);
+	fmt_count(n[3], 32, k->cgroup_rounds_async);
+	fmt_count(n[4], 32, k->cgroup_work_queued);
 	fprintf(f, "  freed by direct reclaim (a full EPC) %s\n", n[0]);
 	fprintf(f,
 		"  freed by cgroup reclaim %s (%s round%s sync, %s async, work queued %s time%s)\n",
@@ -405,9 +294,9 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 		snprintf(ghz, sizeof(ghz), "%.1f", c->clock_ghz);
 	else
 		snprintf(ghz, sizeof(ghz), "%g", c->clock_ghz);
-	sim_fmt_count(a, sizeof(a), c->fault);
-	sim_fmt_count(b, sizeof(b), c->ewb);
-	sim_fmt_count(d, sizeof(d), c->eldu);
+	fmt_count(a, sizeof(a), c->fault);
+	fmt_count(b, sizeof(b), c->ewb);
+	fmt_count(d, sizeof(d), c->eldu);
 	fprintf(f,
 		"modelled time on SGX hardware: run %s (%.2fx the %s without paging), build %s\n"
 		"  (cycles: %" PRIu64 " an access, %s a fault, %s an EWB, %s an ELDU;\n"
@@ -415,12 +304,12 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 		m, r->slowdown, base, build, c->access, a, b, d, ghz, r->nr_cpus_used,
 		r->nr_cpus_used == 1 ? "" : "s");
 	if (r->edmm) {
-		sim_fmt_count(a, sizeof(a), r->augmented);
-		sim_fmt_count(b, sizeof(b), r->trimmed);
-		sim_fmt_count(d, sizeof(d), r->removed);
+		fmt_count(a, sizeof(a), r->augmented);
+		fmt_count(b, sizeof(b), r->trimmed);
+		fmt_count(d, sizeof(d), r->removed);
 		fprintf(f, "EDMM: %s pages EAUGed, %s trimmed, %s removed", a, b, d);
-		sim_fmt_count(a, sizeof(a), c->eaug);
-		sim_fmt_count(b, sizeof(b), c->trim);
+		fmt_count(a, sizeof(a), c->eaug);
+		fmt_count(b, sizeof(b), c->trim);
 		fprintf(f, " (cycles: %s an EAUG + EACCEPT, %s a trim)\n", a, b);
 	}
 }

@@ -99,7 +99,7 @@ static int run_point(struct sweep *sw, unsigned i)
 	if (ret) {
 		char sz[32];
 
-		sim_fmt_size(sz, sizeof(sz), pt->max);
+		fmt_size(sz, sizeof(sz), pt->max);
 		pthread_mutex_lock(&sw->lock);
 		if (!sw->failed) {
 			sw->failed = ret;
@@ -407,7 +407,7 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 
 	for (unsigned i = 0; i < r->nr_points; i++) {
 		fmt_limit(cells[0], 32, r->points[i].max, r);
-		sim_fmt_count(cells[2], 32, r->points[i].evictions);
+		fmt_count(cells[2], 32, r->points[i].evictions);
 		if ((int)strlen(cells[0]) > w[0])
 			w[0] = (int)strlen(cells[0]);
 		if ((int)strlen(cells[2]) > w[2])
@@ -428,8 +428,8 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			fprintf(f, "%*s  fails: %.*s\n", w[0], cells[0], n, why);
 			continue;
 		}
-		sim_fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
-		sim_fmt_count(cells[2], 32, pt->evictions);
+		fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
+		fmt_count(cells[2], 32, pt->evictions);
 		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
 		bool knee = r->knee_found && pt->max == r->knee;
 		bool target = r->target_found && pt->max == r->target_max;
@@ -458,7 +458,7 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			if (r->points[i].max == r->target_max)
 				tp = &r->points[i];
 		fmt_limit(cells[0], 32, r->target_max, r);
-		sim_fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
+		fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
 		fprintf(f,
 			"target: the smallest limit of %s with %s: %s%s (%" PRIu64
 			" bytes; fault rate %s, modelled slowdown %.2fx)",
@@ -476,7 +476,7 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			fputc('\n', f);
 		}
 	} else {
-		sim_fmt_size(cells[0], 32, p->to);
+		fmt_size(cells[0], 32, p->to);
 		fprintf(f, "no limit of %s up to %s keeps %s\n", p->cgroup, cells[0], what + 2);
 		if (r->nr_points >= 2 && !r->points[r->nr_points - 1].failed[0] &&
 		    !r->points[r->nr_points - 2].failed[0] &&

@@ -213,7 +213,7 @@ static void test_live_hostile_add_stops_when_client_hangs_up(void **state)
 
 	CHECK_EQ(epc_create2(&fx->cfg, sizeof(struct epc_config), &epc), 0, "an EPC");
 	epc_sanitize_wait(epc);
-	CHECK_EQ(live_server_init(&srv, epc, 1), 0, "a server");
+	CHECK_EQ(live_server_init(&srv, epc, &fx->cfg), 0, "a server");
 	CHECK_EQ(live_session_create(&srv, 0, &f.s), 0, "a session");
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0, "a socket pair");
 	live_session_watch_peer(f.s, sp[0]);
@@ -244,7 +244,7 @@ static void test_live_hostile_add_bounded_by_the_epc(void **state)
 
 	CHECK_EQ(epc_create2(&fx->cfg, sizeof(struct epc_config), &epc), 0, "an EPC");
 	epc_sanitize_wait(epc);
-	CHECK_EQ(live_server_init(&srv, epc, 1), 0, "a server");
+	CHECK_EQ(live_server_init(&srv, epc, &fx->cfg), 0, "a server");
 	CHECK_EQ(live_session_create(&srv, 0, &f.s), 0, "a session");
 	id = session_encl_create(&f);
 	CHECK_EQ(session_add(&f, id, 1ull << 34), -E2BIG, "2^34 pages in one request");

@@ -8,10 +8,10 @@
  * as the family), label values with only the \\, \" and \n escapes and valid
  * UTF-8, no label twice in a sample, no series twice, numbers that parse,
  * and "# EOF" as the last line. The reader is checked first on inputs that
- * break each rule; then a status report with awkward cgroup names (a space,
+ * break each rule; then a daemon's state with awkward cgroup names (a space,
  * a quote, a backslash, a control byte, bytes that are not UTF-8), a limit
- * and no limit, enclaves with and without ids, goes through the view and
- * out as metrics the reader accepts, with the expected samples.
+ * and no limit, and enclaves, as SNAPSHOT records through the client's
+ * decoder and out as metrics the reader accepts, with the expected samples.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -26,6 +26,7 @@
 
 #include "check.h"
 
+#include "snap_helpers.h"
 #include "view.h"
 
 #define OM_MAX_FAMILIES 64
@@ -351,38 +352,46 @@ static void test_live_metrics_reader_refuses(void **state)
 	om_free(&r);
 }
 
-/* A report with awkward cgroup names, a limit, enclaves with and without ids. */
-static const char report[] =
-	"epcmm-status 1\n"
-	"epc total 4096 free 1000 reclaimable 7 evicted 30 reloaded 20\n"
-	"node 0 total 2048 free 500\n"
-	"node 1 total 2048 free 500\n"
-	"cgroup / current 100 peak 200 max max events 0 evicted 30 reloaded 20 procs 0\n"
-	"cgroup /a current 4096 peak 8192 max 1048576 events 3 evicted 5 reloaded 4 procs 1\n"
-	"cgroup /a/x\\040y current 0 peak 0 max max events 0 evicted 0 reloaded 0 procs 0\n"
-	"cgroup /q\"uote\\134back current 0 peak 0 max max events 0 evicted 0 reloaded 0 procs 0\n"
-	"cgroup /tab\\011 current 0 peak 0 max max events 0 evicted 0 reloaded 0 procs 0\n"
-	"cgroup /latin\\351 current 0 peak 0 max max events 0 evicted 0 reloaded 0 procs 0\n"
-	"cgroup /caf\xc3\xa9 current 0 peak 0 max max events 0 evicted 0 reloaded 0 procs 0\n"
-	"client 42 cgroup /a enclaves 2 pages 3\n"
-	"encl 42 size 65536 pages 2 resident 1 evicted 5 reloaded 4 id 4294967296 faults 9\n"
-	"encl 42 size 8192 pages 1 resident 1 evicted 0 reloaded 0 id 4294967297 faults 0\n"
-	"client 43 cgroup / enclaves 1 pages 1\n"
-	"encl 43 size 4096 pages 1 resident 1 evicted 0 reloaded 0\n";
-
-static char *metrics_of(const char *text)
+/* A state with awkward cgroup names, a limit and none, enclaves, and an
+ * enclave record that does not follow its client's (left out), as SNAPSHOT
+ * records decoded by the client library. */
+static struct epcmm_snapshot *awkward_state(void)
 {
-	struct live_view *v;
+	struct epcmm_wr w = {.max = SIZE_MAX};
+	struct epcmm_snapshot *v;
+
+	SNAP_REC(&w, EPCMM_SNAP_EPC, NULL, 4096, 1000, 7, 30, 20);
+	SNAP_REC(&w, EPCMM_SNAP_NODE, NULL, 0, 2048, 500);
+	SNAP_REC(&w, EPCMM_SNAP_NODE, NULL, 1, 2048, 500);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/", 100, 200, UINT64_MAX, 0, 30, 20, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/a", 4096, 8192, 1048576, 3, 5, 4, 1);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/a/x y", 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/q\"uote\\back", 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/tab\t", 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/latin\xe9", 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CGROUP, "/caf\xc3\xa9", 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CLIENT, "/a", 42, 2, 3, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_ENCL, NULL, 42, 4294967296, 65536, 2, 1, 5, 4, 9);
+	SNAP_REC(&w, EPCMM_SNAP_ENCL, NULL, 42, 4294967297, 8192, 1, 1, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_CLIENT, "/", 43, 1, 1, 1, 0);
+	SNAP_REC(&w, EPCMM_SNAP_ENCL, NULL, 43, 4294967298, 4096, 1, 1, 0, 0, 0);
+	SNAP_REC(&w, EPCMM_SNAP_ENCL, NULL, 44, 4294967299, 4096, 1, 1, 0, 0, 0);
+	CHECK_EQ(epcmm_wr_err(&w), 0, "the records are written");
+	CHECK_EQ(epcmm_snap_decode(w.buf, w.len, &v), 0, "the records decode");
+	epcmm_wr_free(&w);
+	return v;
+}
+
+static char *metrics_of(const struct epcmm_snapshot *v)
+{
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	CHECK_EQ(live_view_parse(text, &v), 0, "the report parses");
 	f = open_memstream(&out, &len);
 	CHECK(f != NULL, "open_memstream");
 	live_view_openmetrics(f, v);
 	CHECK_EQ(fclose(f), 0, "the metrics are written");
-	live_view_free(v);
 	return out;
 }
 
@@ -410,7 +419,8 @@ static void test_live_metrics_strict(void **state)
 		"epcmm_enclave_faults_total{pid=\"42\",enclave=\"4294967297\"}",
 		"epcmm_enclave_reloads_total{pid=\"42\",enclave=\"4294967296\"}",
 	};
-	char *out = metrics_of(report);
+	struct epcmm_snapshot *v = awkward_state();
+	char *out = metrics_of(v);
 	struct om_reader r;
 
 	(void)state;
@@ -426,17 +436,22 @@ static void test_live_metrics_strict(void **state)
 	      "the enclave's faults");
 	CHECK(strstr(out, "epcmm_node_free_bytes{node=\"1\"} 2048000\n") != NULL,
 	      "a node's free pages in bytes");
-	CHECK(strstr(out, "pid=\"43\",enclave") == NULL, "an enclave without an id is left out");
+	CHECK(strstr(out, "epcmm_enclave_size_bytes{pid=\"43\",enclave=\"4294967298\"} 4096\n") !=
+		      NULL,
+	      "the second client's enclave");
+	CHECK(strstr(out, "pid=\"44\"") == NULL,
+	      "an enclave record after another client's is left out");
 	CHECK(strstr(out, "# TYPE epcmm_enclave_faults counter\n") != NULL,
 	      "a counter's TYPE names the family without _total");
 	om_free(&r);
 	free(out);
+	epcmm_snapshot_free(v);
 }
 
 static void test_live_metrics_empty(void **state)
 {
-	char *out = metrics_of("epcmm-status 1\nepc total 0 free 0 reclaimable 0 evicted 0 "
-			       "reloaded 0\n");
+	struct epcmm_snapshot empty = {0};
+	char *out = metrics_of(&empty);
 	struct om_reader r;
 
 	(void)state;

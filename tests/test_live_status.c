@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_live_status.c - the daemon's status report (live_server_status, the
- * STATUS_PAGE pages) read back by the view parser (live/view.c) that `epcmm
- * status` and `epcmm top` use: lines of any length (a cgroup path of about
- * 4,000 bytes, in a cgroup line and in a client line); a report of over
- * 14,000 cgroups, too big for one reply, gathered in pages that each stay
- * within the payload limit; a page that starts at any line of the report
- * starts exactly there; and the same through a real daemon and the client
- * library (a long path; a report over one reply, twice: the second time
- * the client asks for pages straight away). Cgroup names with spaces and
- * control bytes come escaped; a line longer than a whole page (a chain of
- * 4,095-byte names) is sent in pieces and put together by the client. Then the parser on its own: malformed numbers and lines refused,
- * a newer daemon's lines and keys skipped, an enclave that does not follow
- * its client left out, rates from two views of many cgroups.
+ * test_live_status.c - the daemon's state as `epcmm status` and `epcmm top`
+ * get it: SNAPSHOT records (live_server_status_page with records, decoded
+ * by the client library's epcmm_snap_decode, rendered by live/view.c), and
+ * the text report kept for 0.2.0's clients (live_server_status, the
+ * STATUS_PAGE pages). Items of any length (a cgroup path of about 4,000
+ * bytes, in a cgroup item and in a client item); over 14,000 cgroups, too
+ * big for one reply, gathered in pages that each stay within the payload
+ * limit; a page that starts at any line of the report starts exactly there;
+ * the same through a real daemon and the client library (a long path; a
+ * state over one reply, twice). Cgroup names with spaces and control bytes
+ * come whole in records and escaped in text and on screen; an item longer
+ * than a whole page (a chain of 4,095-byte names) is sent in pieces and put
+ * together by the client. Then the decoder on its own: truncated and
+ * garbled records refused, a newer daemon's kinds and fields skipped, an
+ * enclave that does not follow its client left out, rates from two
+ * snapshots of many cgroups.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +38,7 @@
 #include "live_fixture.h"
 #include "proto.h"
 #include "session.h"
+#include "snap_helpers.h"
 #include "view.h"
 
 /* Over 14,000 cgroups (about 100 bytes a line): a report over one reply.
@@ -47,10 +51,10 @@
 #define LONG_CGROUPS 4000
 #define LONG_PAD     240
 /* Levels of LIVE_CGFS_NAME_MAX-byte names of backslashes (four bytes each
- * in the report): the deepest path's line is over a page (1 MiB). */
+ * in the report): the deepest path's line is over a page (1 MiB). Records
+ * carry names as they are: their path is over a page at RECORD_LEVELS. */
 #define LONG_LINE_LEVELS 66
-/* The start of a report, for the parser's cases. */
-#define HEAD "epcmm-status 1\nepc total 256 free 200 reclaimable 10 evicted 5 reloaded 3\n"
+#define RECORD_LEVELS	 260
 /* A cgroup name of the longest length the library takes. */
 #define NAME_MAX_LEN 255
 /* Levels of NAME_MAX_LEN-byte names: a path of 15 * 256 = 3,840 bytes. */
@@ -86,7 +90,7 @@ static struct srv_fx *srv_start(void)
 	CHECK(fx != NULL, "memory");
 	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &fx->epc), 0, "epc_create");
 	CHECK_EQ(epc_sanitize_wait(fx->epc), 0, "sanitize");
-	CHECK_EQ(live_server_init(&fx->srv, fx->epc, 1), 0, "live_server_init");
+	CHECK_EQ(live_server_init(&fx->srv, fx->epc, &cfg), 0, "live_server_init");
 	return fx;
 }
 
@@ -215,22 +219,30 @@ static char *whole_report(struct live_server *srv)
 	return text;
 }
 
-/* A page from (@line, @off) into @w; the next page's start in *@nl, *@no. */
-static void page(struct live_server *srv, uint64_t line, uint64_t off, struct epcmm_wr *w,
-		 uint64_t *nl, uint64_t *no)
+/* A page from (@line, @off) into @w; the next page's start in *@nl, *@no.
+ * @records: a SNAPSHOT page, else a STATUS_PAGE one. */
+static void page_of(struct live_server *srv, bool records, uint64_t line, uint64_t off,
+		    struct epcmm_wr *w, uint64_t *nl, uint64_t *no)
 {
 	epcmm_wr_reset(w);
-	CHECK_EQ(live_server_status_page(srv, line, off, w), 0, "a page");
+	CHECK_EQ(live_server_status_page(srv, records, line, off, w), 0, "a page");
 	CHECK(w->len >= 16 && w->len <= 16 + EPCMM_STATUS_PAGE_MAX, "a page within the limit");
 	CHECK(w->len <= EPCMM_PROTO_MAX_PAYLOAD, "a page fits a reply");
 	memcpy(nl, w->buf, 8);
 	memcpy(no, w->buf + 8, 8);
 }
 
-/* The report gathered from STATUS_PAGE replies, as the client library does;
- * *@pages: how many there were, *@cut: how many ended inside a line. Every
- * page stays within the payload limit. */
-static char *paged_report(struct live_server *srv, int *pages, int *cut)
+static void page(struct live_server *srv, uint64_t line, uint64_t off, struct epcmm_wr *w,
+		 uint64_t *nl, uint64_t *no)
+{
+	page_of(srv, false, line, off, w, nl, no);
+}
+
+/* The report gathered from STATUS_PAGE (or, with @records, SNAPSHOT)
+ * replies, as the client library does, NUL-terminated, its length in
+ * *@total; *@pages: how many there were, *@cut: how many ended inside an
+ * item. Every page stays within the payload limit. */
+static char *paged(struct live_server *srv, bool records, int *pages, int *cut, size_t *total)
 {
 	uint64_t line = 0, off = 0, nl, no;
 	struct epcmm_wr w = {0};
@@ -240,13 +252,14 @@ static char *paged_report(struct live_server *srv, int *pages, int *cut)
 	*pages = 0;
 	*cut = 0;
 	do {
-		page(srv, line, off, &w, &nl, &no);
+		page_of(srv, records, line, off, &w, &nl, &no);
 		n = w.len - 16;
 		CHECK((!nl && !no) || nl > line || (nl == line && no > off),
 		      "the next page starts further on");
 		CHECK((!nl && !no) || n > 0, "a page that is not the last holds text");
-		CHECK(no || !n || w.buf[w.len - 1] == '\n', "a page ends with a whole line...");
-		CHECK(!no || n == EPCMM_STATUS_PAGE_MAX, "...or is full, inside a long line");
+		CHECK(records || no || !n || w.buf[w.len - 1] == '\n',
+		      "a page ends with a whole line...");
+		CHECK(!no || n == EPCMM_STATUS_PAGE_MAX, "...or is full, inside a long item");
 		text = realloc(text, len + n + 1);
 		CHECK(text != NULL, "memory");
 		memcpy(text + len, w.buf + 16, n);
@@ -258,11 +271,40 @@ static char *paged_report(struct live_server *srv, int *pages, int *cut)
 		*cut += no != 0;
 	} while (nl || no);
 	epcmm_wr_free(&w);
+	*total = len;
 	return text;
 }
 
+static char *paged_report(struct live_server *srv, int *pages, int *cut)
+{
+	size_t len;
+
+	return paged(srv, false, pages, cut, &len);
+}
+
+/* The server's state as SNAPSHOT pages put together and decoded; *@pages
+ * and *@cut as paged() says (either may be NULL). */
+static struct epcmm_snapshot *snapshot_of(struct live_server *srv, int *pages, int *cut)
+{
+	struct epcmm_snapshot *v;
+	int np, nc, ret;
+	size_t len;
+	char *bytes = paged(srv, true, &np, &nc, &len);
+
+	ret = epcmm_snap_decode((const uint8_t *)bytes, len, &v);
+	if (ret)
+		fail_msg("the records do not decode: %s", strerror(-ret));
+	free(bytes);
+	if (pages)
+		*pages = np;
+	if (cut)
+		*cut = nc;
+	return v;
+}
+
 /* What live_view_render() prints, in a malloc'd string. */
-static char *rendered(const struct live_view *v, const struct live_view *prev, double dt, int width)
+static char *rendered(const struct epcmm_snapshot *v, const struct epcmm_snapshot *prev, double dt,
+		      int width)
 {
 	FILE *f = tmpfile();
 	char *out;
@@ -281,17 +323,13 @@ static char *rendered(const struct live_view *v, const struct live_view *prev, d
 	return out;
 }
 
-/* @text parsed and rendered @width columns wide. */
-static char *render(const char *text, int width)
+/* The server's state rendered @width columns wide. */
+static char *render(struct live_server *srv, int width)
 {
-	struct live_view *v = NULL;
-	char *out;
-	int ret = live_view_parse(text, &v);
+	struct epcmm_snapshot *v = snapshot_of(srv, NULL, NULL);
+	char *out = rendered(v, NULL, 0, width);
 
-	if (ret)
-		fail_msg("the report does not parse: %s", strerror(-ret));
-	out = rendered(v, NULL, 0, width);
-	live_view_free(v);
+	epcmm_snapshot_free(v);
 	return out;
 }
 
@@ -305,7 +343,8 @@ static size_t count(const char *text, const char *needle)
 }
 
 /* A 3,840-byte cgroup path, and two nested 255-byte names (a 511-byte path):
- * both lines come whole, parse, and render; the client's line too. */
+ * both come whole, in text lines and in records, and render; the client's
+ * too. */
 static void test_live_status_long_lines(void **state)
 {
 	struct srv_fx *fx = srv_start();
@@ -337,7 +376,17 @@ static void test_live_status_long_lines(void **state)
 		CHECK(strstr(text, want) != NULL, "the client's line names its deep cgroup");
 		free(want);
 	}
-	shown = render(text, 100);
+	{
+		struct epcmm_snapshot *v = snapshot_of(&fx->srv, NULL, NULL);
+
+		CHECK_EQ(v->nr_cgroups, DEEP_LEVELS + 2 + 1, "every cgroup has its record");
+		CHECK(!strcmp(v->cgroups[DEEP_LEVELS].path, deep), "the deep path, whole");
+		CHECK_EQ(v->nr_clients, 1, "the client");
+		CHECK(!strcmp(v->clients[0].cgroup, deep), "the client's deep cgroup, whole");
+		CHECK_EQ(v->clients[0].pid, getpid(), "the client's pid");
+		epcmm_snapshot_free(v);
+	}
+	shown = render(&fx->srv, 100);
 	CHECK(strstr(shown, deep + strlen(deep) - 20) != NULL, "the path's end is shown");
 	CHECK(strstr(shown, "\nCLIENT ") != NULL, "the client table");
 	free(shown);
@@ -423,7 +472,7 @@ static void test_live_status_page_from_any_line(void **state)
 }
 
 /* Over 14,000 cgroups: more than one reply can carry (STATUS is too big),
- * so the report comes in pages, each within the limit, and parses whole. */
+ * so the report comes in pages, each within the limit, text and records. */
 static void test_live_status_many_cgroups_in_pages(void **state)
 {
 	struct srv_fx *fx = srv_start();
@@ -445,7 +494,15 @@ static void test_live_status_many_cgroups_in_pages(void **state)
 	CHECK(!strncmp(text, "epcmm-status 1\n", 15), "the report's first line once");
 	CHECK_EQ(count(text, "epcmm-status"), 1, "and only once");
 	CHECK_EQ(count(text, "\ncgroup "), MANY_CGROUPS + 1, "every cgroup, once");
-	shown = render(text, 100);
+	{
+		struct epcmm_snapshot *v = snapshot_of(&fx->srv, &pages, &cut);
+
+		CHECK(pages >= 2, "the records took pages too");
+		CHECK_EQ(cut, 0, "no record was cut: each fits a page");
+		CHECK_EQ(v->nr_cgroups, MANY_CGROUPS + 1, "every cgroup's record, once");
+		epcmm_snapshot_free(v);
+	}
+	shown = render(&fx->srv, 100);
 	CHECK_EQ(count(shown, "fill-pages "), MANY_CGROUPS, "every cgroup rendered");
 	free(shown);
 	free(text);
@@ -453,9 +510,9 @@ static void test_live_status_many_cgroups_in_pages(void **state)
 }
 
 /* Names with a space, a tab, a backslash, an escape sequence, and UTF-8:
- * the report writes the bytes that would split a line or reach the terminal
- * as \ooo (as /proc/self/mountinfo does), so the lines still parse, and the
- * screen shows the escapes, never the bytes. */
+ * the text report writes the bytes that would split a line or reach the
+ * terminal as \ooo (as /proc/self/mountinfo does); records carry the names
+ * as they are; the screen shows the escapes, never the bytes. */
 static void test_live_status_odd_names(void **state)
 {
 	static const char *const names[] = {"/a b", "/tab\there", "/back\\slash", "/esc\033[2J",
@@ -481,29 +538,36 @@ static void test_live_status_odd_names(void **state)
 	snprintf(want, sizeof(want), "\nclient %d cgroup /a\\040b enclaves ", (int)getpid());
 	CHECK(strstr(text, want) != NULL, "the client's cgroup, escaped");
 	CHECK(!strchr(text, '\033') && !strchr(text, '\t'), "no raw control byte in the report");
-	shown = render(text, 100);
-	CHECK(strstr(shown, "/a\\040b") && strstr(shown, "/esc\\033[2J"), "shown escaped");
-	CHECK(!strchr(shown, '\033'), "nothing reaches the terminal");
+	{
+		struct epcmm_snapshot *v = snapshot_of(&fx->srv, NULL, NULL);
+		size_t found = 0;
+
+		for (size_t i = 0; i < v->nr_cgroups; i++)
+			for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+				found += !strcmp(v->cgroups[i].path, names[k]);
+		CHECK_EQ(found, sizeof(names) / sizeof(names[0]), "records carry the names whole");
+		CHECK(!strcmp(v->clients[0].cgroup, "/a b"), "and the client's cgroup");
+		epcmm_snapshot_free(v);
+	}
+	shown = render(&fx->srv, 100);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strstr(shown, shown_as[i]))
+			fail_msg("'%s' not shown as '%s' in\n%s", names[i], shown_as[i], shown);
+	CHECK(!strchr(shown, '\033') && !strchr(shown, '\t'), "nothing reaches the terminal");
 	free(shown);
 	free(text);
-	/* a report with a raw control byte (a hostile daemon): shown as '?' */
-	shown = render(HEAD
-		       "cgroup /x\033[2J current 0 peak 0 max max events 0 evicted 0 reloaded 0 "
-		       "procs 0\n",
-		       100);
-	CHECK(!strchr(shown, '\033') && strstr(shown, "/x?[2J"), "a raw control byte is '?'");
-	free(shown);
 	live_session_destroy(s);
 	srv_stop(fx);
 }
 
 /* A single line longer than a page (a chain of 4,095-byte names, each byte
- * escaped to four): it goes in pieces, the page full each time, and the
- * pieces put together are the line. */
+ * escaped to four), and a record longer than a page (a longer chain): each
+ * goes in pieces, the page full each time, and the pieces put together are
+ * the line, the record. */
 static void test_live_status_line_longer_than_a_page(void **state)
 {
 	struct srv_fx *fx = srv_start();
-	char *path = malloc(LONG_LINE_LEVELS * (LIVE_CGFS_NAME_MAX + 1) + 1);
+	char *path = malloc(RECORD_LEVELS * (LIVE_CGFS_NAME_MAX + 1) + 1);
 	char *want = malloc(LONG_LINE_LEVELS * (4 * LIVE_CGFS_NAME_MAX + 1) + 64);
 	size_t plen = 0, wlen = 0;
 	char *text;
@@ -528,7 +592,6 @@ static void test_live_status_line_longer_than_a_page(void **state)
 	CHECK(cut >= 1, "a page ended inside the long line");
 	CHECK(strstr(text, want) != NULL, "the long line, put together, is whole");
 	CHECK_EQ(count(text, "\ncgroup "), LONG_LINE_LEVELS + 1, "every cgroup, once");
-	free(render(text, 100)); /* and it parses */
 	free(text);
 
 	/* the same through the client library, from a daemon of this tree */
@@ -541,6 +604,28 @@ static void test_live_status_line_longer_than_a_page(void **state)
 		CHECK_EQ(epcmm_status(c, &text), 0, "epcmm_status of a report with a long line");
 		CHECK(strstr(text, want) != NULL, "the client put the long line together");
 		CHECK_EQ(count(text, "\ncgroup "), LONG_LINE_LEVELS + 1, "every cgroup, once");
+		/* deeper, for a record over a page */
+		for (int l = LONG_LINE_LEVELS; l < RECORD_LEVELS; l++) {
+			path[plen++] = '/';
+			memset(path + plen, 'r', LIVE_CGFS_NAME_MAX);
+			plen += LIVE_CGFS_NAME_MAX;
+			path[plen] = '\0';
+			CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, path), 0, "mkdir a level");
+		}
+		CHECK(plen > EPCMM_STATUS_PAGE_MAX, "the deepest path is longer than a page");
+		{
+			struct epcmm_snapshot *v = snapshot_of(&fx->srv, &pages, &cut);
+
+			CHECK(cut >= 1, "a page ended inside the long record");
+			CHECK_EQ(v->nr_cgroups, RECORD_LEVELS + 1, "every cgroup's record, once");
+			CHECK(!strcmp(v->cgroups[RECORD_LEVELS].path, path), "the long path, whole");
+			epcmm_snapshot_free(v);
+			CHECK_EQ(epcmm_snapshot_get(c, &v), 0, "a snapshot with a long record");
+			CHECK(v->nr_cgroups == RECORD_LEVELS + 1 &&
+				      !strcmp(v->cgroups[RECORD_LEVELS].path, path),
+			      "the client put the long record together");
+			epcmm_snapshot_free(v);
+		}
 		epcmm_client_close(c);
 		serve_stop(fx);
 		free(text);
@@ -563,7 +648,7 @@ static void test_live_status_daemon(void **state)
 	struct daemon_fx *fx = *state;
 	struct epcmm_client *c = connect_ok(fx);
 	char *deep = deep_path(DEEP_LEVELS, NAME_MAX_LEN), *text, *shown, path[LONG_PAD + 16];
-	struct live_view *v;
+	struct epcmm_snapshot *v;
 
 	CHECK(strlen(deep) <= EPCMM_PROTO_MAX_STR, "a path the protocol carries");
 	for (char *s = strchr(deep + 1, '/');; s = strchr(s + 1, '/')) {
@@ -576,9 +661,12 @@ static void test_live_status_daemon(void **state)
 	}
 	CHECK_EQ(epcmm_status(c, &text), 0, "status with a 3,840-byte path");
 	CHECK(strstr(text, deep) != NULL, "the path comes whole");
-	CHECK_EQ(live_view_parse(text, &v), 0, "and parses");
-	live_view_free(v);
 	free(text);
+	CHECK_EQ(epcmm_snapshot_get(c, &v), 0, "a snapshot with a 3,840-byte path");
+	CHECK(v->nr_cgroups == DEEP_LEVELS + 1 && !strcmp(v->cgroups[DEEP_LEVELS].path, deep),
+	      "the path comes whole");
+	CHECK_EQ(v->nr_clients, 1, "this client");
+	epcmm_snapshot_free(v);
 
 	for (int i = 0; i < LONG_CGROUPS; i++) {
 		long_name(path, sizeof(path), i);
@@ -588,123 +676,137 @@ static void test_live_status_daemon(void **state)
 		CHECK_EQ(epcmm_status(c, &text), 0, "status of a report over one reply");
 		CHECK(strlen(text) > EPCMM_PROTO_MAX_PAYLOAD, "over one reply");
 		CHECK_EQ(count(text, "\ncgroup "), LONG_CGROUPS + DEEP_LEVELS + 1, "every cgroup");
-		shown = render(text, 400);
+		free(text);
+		CHECK_EQ(epcmm_snapshot_get(c, &v), 0, "a snapshot over one reply");
+		CHECK_EQ(v->nr_cgroups, LONG_CGROUPS + DEEP_LEVELS + 1, "every cgroup");
+		shown = rendered(v, NULL, 0, 400);
 		CHECK_EQ(count(shown, "-xxxxxxxxxx"), LONG_CGROUPS, "every cgroup rendered");
 		free(shown);
-		free(text);
+		epcmm_snapshot_free(v);
 	}
 	CHECK_EQ(epcmm_ping(c), 0, "the connection goes on");
 	for (int i = 0; i < LONG_CGROUPS; i++) {
 		long_name(path, sizeof(path), i);
 		CHECK_EQ(epcmm_cgroup_rmdir(c, path), 0, "rmdir");
 	}
-	CHECK_EQ(epcmm_status(c, &text), 0, "status once it is small again");
-	CHECK_EQ(count(text, "\ncgroup "), DEEP_LEVELS + 1, "the cgroups left");
-	free(text);
+	CHECK_EQ(epcmm_snapshot_get(c, &v), 0, "a snapshot once it is small again");
+	CHECK_EQ(v->nr_cgroups, DEEP_LEVELS + 1, "the cgroups left");
+	epcmm_snapshot_free(v);
 	epcmm_client_close(c);
 	free(deep);
 }
 
-/* ---- the parser ---- */
+/* ---- the decoder ---- */
 
-static int parse(const char *text)
+/* The records in @w decoded: the decoder's answer, the snapshot freed. */
+static int decode(const struct epcmm_wr *w)
 {
-	struct live_view *v = NULL;
-	int ret = live_view_parse(text, &v);
+	struct epcmm_snapshot *v = NULL;
+	int ret = epcmm_snap_decode(w->buf, w->len, &v);
 
-	live_view_free(v);
+	epcmm_snapshot_free(v);
 	return ret;
 }
 
-static void test_live_status_parse_refuses_and_skips(void **state)
+/* A cgroup record of @path, then @extra bytes of fields a newer daemon adds. */
+static void cg_rec(struct epcmm_wr *w, const char *path, size_t extra)
 {
-	(void)state;
-	CHECK_EQ(parse(HEAD), 0, "a minimal report");
-	CHECK_EQ(parse("epcmm-status 2\n"), -EBADMSG, "another format");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
-			    "procs 0\n"),
-		 0, "a cgroup");
-	CHECK_EQ(parse(HEAD "cgroup /a current -1 peak 1 max max events 0 evicted 0 reloaded 0 "
-			    "procs 0\n"),
-		 -EBADMSG, "a negative count");
-	CHECK_EQ(parse(HEAD "cgroup /a current 18446744073709551616 peak 1 max max events 0 "
-			    "evicted 0 reloaded 0 procs 0\n"),
-		 -EBADMSG, "a count past 2^64-1");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max lots events 0 evicted 0 reloaded 0 "
-			    "procs 0\n"),
-		 -EBADMSG, "a max that is neither max nor a number");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
-			    "procs 2147483648\n"),
-		 -EBADMSG, "procs past an int");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1\n"), -EBADMSG, "a cgroup line cut short");
-	CHECK_EQ(parse(HEAD "cgroup a current 1 peak 1 max max events 0 evicted 0 reloaded 0 "
-			    "procs 0\n"),
-		 -EBADMSG, "a relative path");
-	CHECK_EQ(parse(HEAD "node 0 total 10\n"), -EBADMSG, "a node without free");
-	CHECK_EQ(parse(HEAD "client 12 cgroup /a enclaves 1 pages 4294967296\n"), -EBADMSG,
-		 "pages past an unsigned");
-	CHECK_EQ(parse(HEAD "epc total 1\n"), -EBADMSG, "an epc line cut short");
-	/* what a newer daemon may add */
-	CHECK_EQ(parse(HEAD "gauge x 1 y 2\n\n"), 0, "a line of an unknown kind, an empty line");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max 4096 events 0 evicted 0 reloaded 0 "
-			    "procs 0 weight 100\n"),
-		 0, "an unknown key at the end");
-	CHECK_EQ(parse(HEAD "cgroup /a current 1 peak 1 max 4096 events 0 evicted 0 reloaded 0 "
-			    "procs 0 dangling\n"),
-		 -EBADMSG, "a key without its value");
+	size_t at = w->len;
+	uint32_t len;
+
+	SNAP_REC(w, EPCMM_SNAP_CGROUP, path, 1, 1, UINT64_MAX, 0, 0, 0, 0);
+	for (size_t i = 0; i < extra; i++)
+		epcmm_wr_bytes(w, "x", 1);
+	len = (uint32_t)(w->len - at - EPCMM_SNAP_REC_HDR);
+	memcpy(w->buf + at + 4, &len, 4);
 }
 
-static char *render2(const char *now, const char *before)
+static void test_live_status_decode_refuses_and_skips(void **state)
 {
-	struct live_view *v, *p;
-	char *out;
-
-	CHECK_EQ(live_view_parse(now, &v), 0, "parse now");
-	CHECK_EQ(live_view_parse(before, &p), 0, "parse before");
-	out = rendered(v, p, 2.0, 100);
-	live_view_free(v);
-	live_view_free(p);
-	return out;
-}
-
-/* Enclaves show under the client line they follow; rates come from the
- * previous view's cgroup of the same path, among many (binary search). */
-static void test_live_status_parse_encl_and_rates(void **state)
-{
-	char *now = NULL, *before = NULL, *shown;
-	size_t nn = 0, nb = 0;
-	FILE *a = open_memstream(&now, &nn), *b = open_memstream(&before, &nb);
+	struct epcmm_wr w = {.max = SIZE_MAX};
+	struct epcmm_snapshot *v;
+	uint32_t bad;
 
 	(void)state;
-	CHECK(a && b, "memstreams");
-	fputs(HEAD, a);
-	fputs(HEAD, b);
-	for (int i = 5000; i > 0; i--) { /* not in order: the index sorts them */
-		fprintf(a,
-			"cgroup /g%05d current 0 peak 0 max max events 0 evicted %d reloaded 0 "
-			"procs 0\n",
-			i, 10 * i);
-		fprintf(b,
-			"cgroup /g%05d current 0 peak 0 max max events 0 evicted 0 reloaded 0 "
-			"procs 0\n",
-			i);
+	CHECK_EQ(decode(&w), 0, "no records: an empty state");
+	SNAP_REC(&w, EPCMM_SNAP_EPC, NULL, 256, 200, 10, 5, 3);
+	cg_rec(&w, "/a", 0);
+	CHECK_EQ(decode(&w), 0, "an epc and a cgroup");
+	/* cut short anywhere: in a header, in the fields, in the path */
+	for (size_t n = w.len - 1; n > 0; n--) {
+		struct epcmm_wr cut = {.buf = w.buf, .len = n};
+		bool boundary = n == 8 + 5 * 8; /* after the epc record: a whole state */
+
+		if (decode(&cut) != (boundary ? 0 : -EPROTO))
+			fail_msg("%zu of %zu bytes: %s", n, w.len, boundary ? "refused" : "taken");
 	}
-	fputs("client 7 cgroup /g00001 enclaves 1 pages 0\n"
-	      "encl 7 size 8192 pages 2 resident 2 evicted 0 reloaded 0\n"
-	      "client 8 cgroup / enclaves 0 pages 0\n"
-	      "encl 7 size 4096 pages 1 resident 1 evicted 0 reloaded 0\n",
-	      a);
-	fclose(a);
-	fclose(b);
-	shown = render2(now, before);
+	/* a length past the end */
+	bad = (uint32_t)w.len;
+	memcpy(w.buf + 4, &bad, 4);
+	CHECK_EQ(decode(&w), -EPROTO, "a record longer than what is left");
+	epcmm_wr_reset(&w);
+	SNAP_REC(&w, EPCMM_SNAP_EPC, NULL, 1, 2, 3); /* three of five fields */
+	CHECK_EQ(decode(&w), -EPROTO, "an epc record cut short inside its length");
+	epcmm_wr_reset(&w);
+	cg_rec(&w, "a", 0);
+	CHECK_EQ(decode(&w), -EPROTO, "a relative path");
+	epcmm_wr_reset(&w);
+	cg_rec(&w, "/a", 0);
+	w.buf[w.len - 1] = '\0';
+	CHECK_EQ(decode(&w), -EPROTO, "a NUL in a path");
+	epcmm_wr_reset(&w);
+	SNAP_REC(&w, EPCMM_SNAP_CLIENT, "/", (uint64_t)1 << 40, 0, 0, 0, 0);
+	CHECK_EQ(decode(&w), -EPROTO, "a pid past an int");
+	epcmm_wr_reset(&w);
+	SNAP_REC(&w, EPCMM_SNAP_NODE, NULL, 0, 10); /* no free */
+	CHECK_EQ(decode(&w), -EPROTO, "a node without free");
+	/* what a newer daemon may add: a kind, and fields at a record's end */
+	epcmm_wr_reset(&w);
+	SNAP_REC(&w, 99, "whatever", 1, 2, 3);
+	cg_rec(&w, "/b", 17);
+	SNAP_REC(&w, EPCMM_SNAP_NODE, NULL, 3, 10, 4, 77, 78);
+	CHECK_EQ(epcmm_snap_decode(w.buf, w.len, &v), 0, "an unknown kind, extra fields");
+	CHECK(v->nr_cgroups == 1 && !strcmp(v->cgroups[0].path, "/b"), "the cgroup is read");
+	CHECK(v->nr_nodes == 1 && v->nodes[0].id == 3 && v->nodes[0].free == 4, "the node too");
+	epcmm_snapshot_free(v);
+	epcmm_wr_free(&w);
+}
+
+/* Enclaves show after the client they follow; rates come from the previous
+ * snapshot's cgroup of the same path, among many (binary search). */
+static void test_live_status_decode_encl_and_rates(void **state)
+{
+	struct epcmm_wr a = {.max = SIZE_MAX}, b = {.max = SIZE_MAX};
+	struct epcmm_snapshot *now, *before;
+	char path[16], *shown;
+
+	(void)state;
+	SNAP_REC(&a, EPCMM_SNAP_EPC, NULL, 256, 200, 10, 5, 3);
+	SNAP_REC(&b, EPCMM_SNAP_EPC, NULL, 256, 200, 10, 5, 3);
+	for (int i = 5000; i > 0; i--) { /* not in order: the index sorts them */
+		snprintf(path, sizeof(path), "/g%05d", i);
+		SNAP_REC(&a, EPCMM_SNAP_CGROUP, path, 0, 0, UINT64_MAX, 0, 10 * (uint64_t)i, 0, 0);
+		SNAP_REC(&b, EPCMM_SNAP_CGROUP, path, 0, 0, UINT64_MAX, 0, 0, 0, 0);
+	}
+	SNAP_REC(&a, EPCMM_SNAP_CLIENT, "/g00001", 7, 1, 0, 0, 0);
+	SNAP_REC(&a, EPCMM_SNAP_ENCL, NULL, 7, 0x100000000, 8192, 2, 2, 0, 0, 0);
+	SNAP_REC(&a, EPCMM_SNAP_CLIENT, "/", 8, 0, 0, 0, 0);
+	SNAP_REC(&a, EPCMM_SNAP_ENCL, NULL, 7, 0x100000001, 4096, 1, 1, 0, 0, 0);
+	CHECK_EQ(epcmm_snap_decode(a.buf, a.len, &now), 0, "decode now");
+	CHECK_EQ(epcmm_snap_decode(b.buf, b.len, &before), 0, "decode before");
+	CHECK_EQ(now->nr_encls, 1, "an enclave record after another client's is left out");
+	CHECK(now->clients[0].nr_listed == 1 && now->clients[1].nr_listed == 0,
+	      "the enclave is its client's");
+	shown = rendered(now, before, 2.0, 100);
 	CHECK(strstr(shown, "/g04321") && strstr(strstr(shown, "/g04321"), " 21605 "),
 	      "/g04321's rate: 43210 evictions in 2 s");
-	CHECK_EQ(count(shown, "enclave 8.0K"), 1, "client 7's enclave");
-	CHECK_EQ(count(shown, "enclave 4.0K"), 0,
-		 "an enclave line after another client's line is left out");
+	CHECK_EQ(count(shown, "8 KiB"), 1, "client 7's enclave");
+	CHECK_EQ(count(shown, "0x100000001"), 0, "the enclave after another client's is not shown");
 	free(shown);
-	free(now);
-	free(before);
+	epcmm_snapshot_free(now);
+	epcmm_snapshot_free(before);
+	epcmm_wr_free(&a);
+	epcmm_wr_free(&b);
 }
 
 int main(void)
@@ -716,8 +818,8 @@ int main(void)
 		cmocka_unit_test(test_live_status_many_cgroups_in_pages),
 		cmocka_unit_test(test_live_status_odd_names),
 		cmocka_unit_test(test_live_status_line_longer_than_a_page),
-		cmocka_unit_test(test_live_status_parse_refuses_and_skips),
-		cmocka_unit_test(test_live_status_parse_encl_and_rates),
+		cmocka_unit_test(test_live_status_decode_refuses_and_skips),
+		cmocka_unit_test(test_live_status_decode_encl_and_rates),
 		cmocka_unit_test(test_live_status_daemon),
 	};
 

@@ -20,18 +20,18 @@ static void test_sim_report_counts(void **state)
 	char buf[32], small[5];
 
 	(void)state;
-	sim_fmt_count(buf, sizeof(buf), 0);
+	fmt_count(buf, sizeof(buf), 0);
 	assert_string_equal(buf, "0");
-	sim_fmt_count(buf, sizeof(buf), 999);
+	fmt_count(buf, sizeof(buf), 999);
 	assert_string_equal(buf, "999");
-	sim_fmt_count(buf, sizeof(buf), 1000);
+	fmt_count(buf, sizeof(buf), 1000);
 	assert_string_equal(buf, "1,000");
-	sim_fmt_count(buf, sizeof(buf), 1234567);
+	fmt_count(buf, sizeof(buf), 1234567);
 	assert_string_equal(buf, "1,234,567");
-	sim_fmt_count(buf, sizeof(buf), UINT64_MAX);
+	fmt_count(buf, sizeof(buf), UINT64_MAX);
 	assert_string_equal(buf, "18,446,744,073,709,551,615");
 	memset(small, 'x', sizeof(small));
-	sim_fmt_count(small, sizeof(small), 1234567);
+	fmt_count(small, sizeof(small), 1234567);
 	assert_string_equal(small, "1,23");
 }
 
@@ -40,17 +40,17 @@ static void test_sim_report_sizes(void **state)
 	char buf[32];
 
 	(void)state;
-	sim_fmt_size(buf, sizeof(buf), 0);
+	fmt_size(buf, sizeof(buf), 0);
 	assert_string_equal(buf, "0 B");
-	sim_fmt_size(buf, sizeof(buf), 4096);
+	fmt_size(buf, sizeof(buf), 4096);
 	assert_string_equal(buf, "4 KiB");
-	sim_fmt_size(buf, sizeof(buf), 64ULL << 20);
+	fmt_size(buf, sizeof(buf), 64ULL << 20);
 	assert_string_equal(buf, "64 MiB");
-	sim_fmt_size(buf, sizeof(buf), (64ULL << 20) + (1ULL << 19));
+	fmt_size(buf, sizeof(buf), (64ULL << 20) + (1ULL << 19));
 	assert_string_equal(buf, "64.5 MiB");
-	sim_fmt_size(buf, sizeof(buf), 1ULL << 40);
+	fmt_size(buf, sizeof(buf), 1ULL << 40);
 	assert_string_equal(buf, "1 TiB");
-	sim_fmt_size(buf, sizeof(buf), 1023);
+	fmt_size(buf, sizeof(buf), 1023);
 	assert_string_equal(buf, "1023 B");
 }
 
@@ -75,7 +75,7 @@ static void test_sim_report_rates(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		sim_fmt_rate(buf, sizeof(buf), cases[i].faults, cases[i].rate);
+		fmt_rate(buf, sizeof(buf), cases[i].faults, cases[i].rate);
 		if (strcmp(buf, cases[i].want))
 			fail_msg("rate %g (%llu faults): '%s', expected '%s'", cases[i].rate,
 				 (unsigned long long)cases[i].faults, buf, cases[i].want);

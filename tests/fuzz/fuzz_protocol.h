@@ -54,7 +54,7 @@ static inline struct fuzz_protocol *fuzz_protocol_instance(struct fuzz_protocol 
 		return f;
 	f = calloc(1, sizeof(*f));
 	if (!f || epc_create2(&cfg, sizeof(cfg), &f->epc) || epc_sanitize_wait(f->epc) ||
-	    live_server_init(&f->srv, f->epc, 1))
+	    live_server_init(&f->srv, f->epc, &cfg))
 		abort();
 	*slot = f;
 	return f;

@@ -65,7 +65,7 @@ static void record_usage(FILE *f)
 /* @n with thousands separators, in @buf. */
 static const char *count(char buf[32], uint64_t n)
 {
-	sim_fmt_count(buf, 32, n);
+	fmt_count(buf, 32, n);
 	return buf;
 }
 

@@ -164,13 +164,13 @@ static void print_target(FILE *f, const char *name, const struct sim_size_target
 		figure(f, name, "none", l1, goal);
 		return;
 	}
-	sim_fmt_size(max, sizeof(max), t->max);
+	fmt_size(max, sizeof(max), t->max);
 	if (slowdown) {
 		snprintf(at, sizeof(at), "%.3fx", t->at.slowdown);
 		snprintf(at_below, sizeof(at_below), "%.3fx", t->below.slowdown);
 	} else {
-		sim_fmt_rate(at, sizeof(at), t->at.faults, t->at.fault_rate);
-		sim_fmt_rate(at_below, sizeof(at_below), t->below.faults, t->below.fault_rate);
+		fmt_rate(at, sizeof(at), t->at.faults, t->at.fault_rate);
+		fmt_rate(at_below, sizeof(at_below), t->below.faults, t->below.fault_rate);
 	}
 	snprintf(l1, sizeof(l1), "the smallest misc.max with %s", goal);
 	if (!t->below.max)
@@ -179,7 +179,7 @@ static void print_target(FILE *f, const char *name, const struct sim_size_target
 		snprintf(l2, sizeof(l2), "(%s there; 16 pages less cannot build it)", at);
 	else
 		snprintf(l2, sizeof(l2), "(%s there; %s at %s, 16 pages less)", at, at_below,
-			 (sim_fmt_size(below, sizeof(below), t->below.max), below));
+			 (fmt_size(below, sizeof(below), t->below.max), below));
 	figure(f, name, max, l1, l2);
 }
 
@@ -187,21 +187,21 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 {
 	char v[32], acc[32], l1[128], l2[128], goal[64];
 
-	sim_fmt_count(acc, sizeof(acc), a->nr_accesses);
+	fmt_count(acc, sizeof(acc), a->nr_accesses);
 	fprintf(f, "epcmm size: %s: %s accesses to %llu pages\n", trace, acc,
 		(unsigned long long)a->nr_pages);
 	if (a->dynamic)
 		fprintf(f,
 			"an EDMM build: no page added at build, each EAUGed at its first touch\n");
 	fputc('\n', f);
-	sim_fmt_size(v, sizeof(v), a->footprint);
+	fmt_size(v, sizeof(v), a->footprint);
 	snprintf(l1, sizeof(l1), "%llu pages + the SECS + %llu VA page%s",
 		 (unsigned long long)a->nr_pages, (unsigned long long)a->nr_va_pages,
 		 a->nr_va_pages == 1 ? "" : "s");
-	sim_fmt_size(goal, sizeof(goal), a->fits);
+	fmt_size(goal, sizeof(goal), a->fits);
 	snprintf(l2, sizeof(l2), "(from a misc.max of %s it fits and never pages)", goal);
 	figure(f, "footprint", v, l1, l2);
-	sim_fmt_size(v, sizeof(v), a->declare);
+	fmt_size(v, sizeof(v), a->declare);
 	figure(f, "declare", v, "the enclave size (SECS.SIZE: a power of two)", NULL);
 	snprintf(goal, sizeof(goal), "<= %g%% of accesses faulting", 100 * a->target_rate);
 	print_target(f, "fault rate", &a->rate, goal, false);
@@ -210,8 +210,8 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 	if (a->knee_found) {
 		char rate[32];
 
-		sim_fmt_size(v, sizeof(v), a->knee.max);
-		sim_fmt_rate(rate, sizeof(rate), a->knee.faults, a->knee.fault_rate);
+		fmt_size(v, sizeof(v), a->knee.max);
+		fmt_rate(rate, sizeof(rate), a->knee.faults, a->knee.fault_rate);
 		snprintf(l2, sizeof(l2), "(%s of accesses fault there, %.3fx)", rate,
 			 a->knee.slowdown);
 		figure(f, "knee", v, "where the curve bends: below it, faults climb fast", l2);

@@ -35,12 +35,14 @@ int tool_live_connect(const char *cmd, const char *socket, struct epcmm_client *
 	return 0;
 }
 
-/* Shared with top.c: why epcmm_status() failed, for a person. */
+/* Shared with top.c: why epcmm_snapshot_get() failed, for a person. */
 const char *tool_status_error(int err)
 {
 	if (err == -E2BIG)
-		return "the daemon's report is too big: over 1 GiB, or over one reply from a "
-		       "daemon that cannot send it in pages (older than this epcmm)";
+		return "the daemon's state is too big: over 1 GiB";
+	if (err == -EOPNOTSUPP)
+		return "the daemon is older than this epcmm (it has no SNAPSHOT request): "
+		       "use its own epcmm status";
 	if (err == -EPROTO)
 		return "the daemon's reply is malformed";
 	return strerror(-err);
@@ -133,32 +135,24 @@ static int status_parse(int argc, char **argv, struct status_opts *o)
 	return 0;
 }
 
-/* The daemon's report, parsed. Return: 0; an exit status (said why). */
-static int status_take(struct status_opts *o, struct live_view **v)
+/* The daemon's state. Return: 0; an exit status (said why). */
+static int status_take(struct status_opts *o, struct epcmm_snapshot **v)
 {
 	struct epcmm_client *c;
-	char *text;
 	int ret = tool_live_connect("status", o->socket, &c);
 
 	if (ret)
 		return ret;
-	ret = epcmm_status(c, &text);
+	ret = epcmm_snapshot_get(c, v);
 	epcmm_client_close(c);
 	if (ret) {
 		fprintf(stderr, "epcmm status: %s\n", tool_status_error(ret));
 		return TOOL_EXIT_FAILURE;
 	}
-	ret = live_view_parse(text, v);
-	free(text);
-	if (ret) {
-		fprintf(stderr, "epcmm status: the daemon's report does not parse: %s\n",
-			strerror(-ret));
-		return TOOL_EXIT_FAILURE;
-	}
 	return 0;
 }
 
-static void status_print(FILE *f, const struct status_opts *o, const struct live_view *v)
+static void status_print(FILE *f, const struct status_opts *o, const struct epcmm_snapshot *v)
 {
 	if (o->openmetrics)
 		live_view_openmetrics(f, v);
@@ -173,7 +167,7 @@ static int status_write_file(struct status_opts *o)
 {
 	char err[512];
 	struct sim_outfile *out;
-	struct live_view *v;
+	struct epcmm_snapshot *v;
 	sigset_t set;
 	int ret;
 
@@ -190,7 +184,7 @@ static int status_write_file(struct status_opts *o)
 		status_print(sim_outfile_stream(out), o, v);
 		ret = sim_outfile_commit(out, err, sizeof(err));
 	}
-	live_view_free(v);
+	epcmm_snapshot_free(v);
 	if (ret) {
 		fprintf(stderr, "epcmm status: %s\n", err);
 		return TOOL_EXIT_FAILURE;
@@ -231,7 +225,7 @@ static int status_loop(struct status_opts *o)
 static int status_main(int argc, char **argv)
 {
 	struct status_opts o = {0};
-	struct live_view *v;
+	struct epcmm_snapshot *v;
 	int ret = status_parse(argc, argv, &o);
 
 	if (ret)
@@ -242,6 +236,6 @@ static int status_main(int argc, char **argv)
 	if (ret)
 		return ret;
 	status_print(stdout, &o, v);
-	live_view_free(v);
+	epcmm_snapshot_free(v);
 	return fflush(stdout) ? TOOL_EXIT_FAILURE : 0;
 }

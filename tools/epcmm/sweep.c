@@ -263,8 +263,8 @@ static void sweep_banner(const struct sweep_opts *o, const struct sim_sweep_para
 {
 	char a[32], b[32];
 
-	sim_fmt_size(a, sizeof(a), p->from);
-	sim_fmt_size(b, sizeof(b), p->to);
+	fmt_size(a, sizeof(a), p->from);
+	fmt_size(b, sizeof(b), p->to);
 	printf("epcmm %s: sweep of %s's misc.max from %s to %s, %u limit%s, over %s, "
 	       "seed %llu\n",
 	       EPCMM_VERSION_STRING, o->cgroup, a, b, p->steps, p->steps == 1 ? "" : "s",

@@ -120,7 +120,7 @@ static bool quit_pressed(int ms, bool tty)
 static int top_main(int argc, char **argv)
 {
 	const char *socket = NULL;
-	struct live_view *prev = NULL, *v;
+	struct epcmm_snapshot *prev = NULL, *v;
 	struct termios saved, raw;
 	struct epcmm_client *c;
 	int limit = 0, ret, screens = 0;
@@ -144,23 +144,14 @@ static int top_main(int argc, char **argv)
 	}
 	for (;;) {
 		double t = now();
-		char *text;
 
-		ret = epcmm_status(c, &text);
+		ret = epcmm_snapshot_get(c, &v);
 		if (ret) {
 			fprintf(stderr, "epcmm top: %s%s\n",
-				ret == -E2BIG || ret == -EPROTO || ret == -ENOMEM
+				ret == -E2BIG || ret == -EPROTO || ret == -ENOMEM || ret == -EOPNOTSUPP
 					? ""
 					: "the daemon went away: ",
 				tool_status_error(ret));
-			ret = TOOL_EXIT_FAILURE;
-			break;
-		}
-		ret = live_view_parse(text, &v);
-		free(text);
-		if (ret) {
-			fprintf(stderr, "epcmm top: the daemon's report does not parse: %s\n",
-				strerror(-ret));
 			ret = TOOL_EXIT_FAILURE;
 			break;
 		}
@@ -168,7 +159,7 @@ static int top_main(int argc, char **argv)
 		printf("epcmm top: %s    (q quits)\n\n", epcmm_client_socket_path());
 		live_view_render(stdout, v, prev, t - t_prev, screen_width());
 		fflush(stdout);
-		live_view_free(prev);
+		epcmm_snapshot_free(prev);
 		prev = v;
 		t_prev = t;
 		ret = 0;
@@ -177,7 +168,7 @@ static int top_main(int argc, char **argv)
 		if (quit_pressed(TOP_INTERVAL_MS, tty))
 			break;
 	}
-	live_view_free(prev);
+	epcmm_snapshot_free(prev);
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	epcmm_client_close(c);

@@ -43,7 +43,8 @@ static inline void *daemon_thread(void *arg)
 	return NULL;
 }
 
-static inline int fx_setup(void **state)
+/* A daemon of @nr_cpus CPUs (0: the library's default, one per node). */
+static inline int fx_setup_cpus(void **state, int nr_cpus)
 {
 	struct daemon_fx *fx = calloc(1, sizeof(*fx));
 	int ready[2];
@@ -57,6 +58,7 @@ static inline int fx_setup(void **state)
 	snprintf(fx->sock, sizeof(fx->sock), "%s/sock", fx->dir);
 	fx->sec = (struct epc_section_desc){0x100000, EPC_PAGES * PAGE, 0};
 	fx->cfg = (struct epc_config){.nr_nodes = 1,
+				      .nr_cpus = nr_cpus,
 				      .sections = &fx->sec,
 				      .nr_sections = 1,
 				      .background = EPC_BACKGROUND_THREADS};
@@ -72,6 +74,11 @@ static inline int fx_setup(void **state)
 	close(ready[1]);
 	*state = fx;
 	return 0;
+}
+
+static inline int fx_setup(void **state)
+{
+	return fx_setup_cpus(state, 0);
 }
 
 /* Stop the daemon; its run must end with 0. */

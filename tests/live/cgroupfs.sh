@@ -325,7 +325,7 @@ sock=$(mktemp -u /tmp/epcmm-scen.XXXXXX)
 "$EPCMM" daemon --socket "$sock" --scenario "$SCEN" 2>/dev/null &
 SD=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-nodes=$("$EPCMM" status --socket "$sock" | grep -cE '^[01] +64\.0M +64\.0M')
+nodes=$("$EPCMM" status --socket "$sock" | grep -cE '^[01] +64 MiB +64 MiB')
 [ "$nodes" = 2 ] || fail "--scenario two-socket.ini: $("$EPCMM" status --socket "$sock" 2>&1)"
 kill -TERM $SD
 wait $SD || fail "the --scenario daemon did not exit 0"

@@ -187,9 +187,9 @@ struct epcmm_snap_cgroup {
 };
 struct epcmm_snap_client {
 	pid_t pid;
-	char *cgroup;		  /* the cgroup it is charged to */
-	uint64_t nr_encls, nr_pages; /* what it holds */
-	int cpu, node;		  /* where its task runs in the daemon's machine */
+	char *cgroup;		      /* the cgroup it is charged to */
+	uint64_t nr_encls, nr_pages;  /* what it holds */
+	int cpu, node;		      /* where its task runs in the daemon's machine */
 	size_t first_encl, nr_listed; /* its enclaves: encls[first_encl..+nr_listed) */
 };
 struct epcmm_snap_encl {

@@ -291,9 +291,14 @@ static int snap_cgroup(struct snap_build *b, struct epcmm_rd *r)
 		free(path);
 		return -ENOMEM;
 	}
-	s->cgroups[s->nr_cgroups++] = (struct epcmm_snap_cgroup){
-		.path = path, .current = v[0], .peak = v[1], .max = v[2], .events = v[3],
-		.evicted = v[4], .reloaded = v[5], .procs = v[6]};
+	s->cgroups[s->nr_cgroups++] = (struct epcmm_snap_cgroup){.path = path,
+								 .current = v[0],
+								 .peak = v[1],
+								 .max = v[2],
+								 .events = v[3],
+								 .evicted = v[4],
+								 .reloaded = v[5],
+								 .procs = v[6]};
 	return 0;
 }
 
@@ -316,9 +321,13 @@ static int snap_client(struct snap_build *b, struct epcmm_rd *r)
 		free(cg);
 		return -ENOMEM;
 	}
-	s->clients[s->nr_clients++] = (struct epcmm_snap_client){
-		.pid = (pid_t)v[0], .cgroup = cg, .nr_encls = v[1], .nr_pages = v[2],
-		.cpu = (int)v[3], .node = (int)v[4], .first_encl = s->nr_encls};
+	s->clients[s->nr_clients++] = (struct epcmm_snap_client){.pid = (pid_t)v[0],
+								 .cgroup = cg,
+								 .nr_encls = v[1],
+								 .nr_pages = v[2],
+								 .cpu = (int)v[3],
+								 .node = (int)v[4],
+								 .first_encl = s->nr_encls};
 	return 0;
 }
 
@@ -337,9 +346,14 @@ static int snap_encl(struct snap_build *b, struct epcmm_rd *r)
 		return 0;
 	if (snap_room(&s->encls, s->nr_encls, &b->cap_encls, sizeof(*s->encls)))
 		return -ENOMEM;
-	s->encls[s->nr_encls++] = (struct epcmm_snap_encl){
-		.pid = (pid_t)v[0], .id = v[1], .size = v[2], .pages = v[3], .resident = v[4],
-		.evicted = v[5], .reloaded = v[6], .faults = v[7]};
+	s->encls[s->nr_encls++] = (struct epcmm_snap_encl){.pid = (pid_t)v[0],
+							   .id = v[1],
+							   .size = v[2],
+							   .pages = v[3],
+							   .resident = v[4],
+							   .evicted = v[5],
+							   .reloaded = v[6],
+							   .faults = v[7]};
 	owner->nr_listed++;
 	return 0;
 }

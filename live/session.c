@@ -843,10 +843,10 @@ int live_session_handle(struct live_session *s, const struct epcmm_msg_hdr *h,
  */
 struct status_out {
 	struct epcmm_wr *w;
-	bool records;	   /* SNAPSHOT records, else the text report */
+	bool records;	      /* SNAPSHOT records, else the text report */
 	struct epcmm_wr item; /* the item being written, whole */
-	uint64_t nr;	   /* items of the report so far, written or skipped */
-	uint64_t from;	   /* the item the page starts at */
+	uint64_t nr;	      /* items of the report so far, written or skipped */
+	uint64_t from;	      /* the item the page starts at */
 	uint64_t from_off; /* ... and the bytes of it that are not to be sent again */
 	size_t page_max;   /* 0: the whole report (bounded by the payload limit) */
 	size_t start;	   /* @w->len where this page's text starts */
@@ -993,8 +993,8 @@ static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int
 		return so->full;
 	epc_cgroup_get_stats(cg, &st, sizeof(st));
 	if (so->records) {
-		uint64_t v[] = {st.current,    st.peak,	       st.max,		 st.events,
-				st.nr_evicted, st.nr_reloaded, (uint64_t)nr_procs};
+		uint64_t v[] = {st.current,	st.peak,	   st.max, st.events, st.nr_evicted,
+				st.nr_reloaded, (uint64_t)nr_procs};
 
 		status_record(so, EPCMM_SNAP_CGROUP, v, 7, path);
 		return so->full || so->w->err ? 1 : 0; /* 1 stops the walk */
@@ -1070,8 +1070,10 @@ static void status_encl(struct status_out *so, struct live_session *s, uint32_t 
 		return;
 	epc_encl_get_stats2(s->slots[i].obj, &es, sizeof(es));
 	if (so->records) {
-		uint64_t v[] = {(uint64_t)s->pid, id,	       s->slots[i].size, es.nr_pages,
-				es.nr_resident,	  es.nr_evicted, es.nr_reloaded,   es.nr_faults};
+		uint64_t v[] = {(uint64_t)s->pid, id,
+				s->slots[i].size, es.nr_pages,
+				es.nr_resident,	  es.nr_evicted,
+				es.nr_reloaded,	  es.nr_faults};
 
 		status_record(so, EPCMM_SNAP_ENCL, v, 8, NULL);
 		return;

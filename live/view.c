@@ -23,8 +23,8 @@ static int cg_cmp(const void *a, const void *b)
  * rates). */
 static const struct epcmm_snap_cgroup **cg_index(const struct epcmm_snapshot *v)
 {
-	const struct epcmm_snap_cgroup **idx = malloc((v->nr_cgroups ? v->nr_cgroups : 1) *
-						      sizeof(*idx));
+	const struct epcmm_snap_cgroup **idx =
+		malloc((v->nr_cgroups ? v->nr_cgroups : 1) * sizeof(*idx));
 
 	if (!idx)
 		return NULL;
@@ -34,9 +34,8 @@ static const struct epcmm_snap_cgroup **cg_index(const struct epcmm_snapshot *v)
 	return idx;
 }
 
-static const struct epcmm_snap_cgroup *cg_find(const struct epcmm_snapshot *v,
-					       const struct epcmm_snap_cgroup **idx,
-					       const char *path)
+static const struct epcmm_snap_cgroup *
+cg_find(const struct epcmm_snapshot *v, const struct epcmm_snap_cgroup **idx, const char *path)
 {
 	struct epcmm_snap_cgroup key = {.path = (char *)path};
 	const struct epcmm_snap_cgroup *k = &key, **hit;
@@ -78,7 +77,7 @@ static void render_nodes(FILE *f, const struct epcmm_snapshot *v)
 static void render_cgroups(FILE *f, const struct epcmm_snapshot *v,
 			   const struct epcmm_snapshot *prev, double dt, int pw)
 {
-	static const char *const hdr[] = {"CGROUP", "CURRENT", "MAX",	  "PEAK",
+	static const char *const hdr[] = {"CGROUP", "CURRENT", "MAX",  "PEAK",
 					  "EVENTS", "EVICT/s", "PROCS"};
 	static const bool right[] = {false, true, true, true, true, true, true};
 	const int max[] = {pw, 0, 0, 0, 0, 0, 0};
@@ -136,7 +135,7 @@ static void render_clients(FILE *f, const struct epcmm_snapshot *v, int pw)
 
 static void render_encls(FILE *f, const struct epcmm_snapshot *v)
 {
-	static const char *const hdr[] = {"ENCLAVE", "CLIENT",  "SIZE",	    "PAGES",
+	static const char *const hdr[] = {"ENCLAVE",  "CLIENT",	 "SIZE",     "PAGES",
 					  "RESIDENT", "EVICTED", "RELOADED", "FAULTS"};
 	static const bool right[] = {true, true, true, true, true, true, true, true};
 	struct fmt_table t = {.ncol = 8, .hdr = hdr, .right = right};
@@ -274,11 +273,15 @@ static int om_cg_value(const struct epcmm_snap_cgroup *c, enum om_cg_field field
 	switch (field) {
 	case CG_USAGE: *v = c->current; return 1;
 	case CG_PEAK: *v = c->peak; return 1;
-	case CG_MAX: *v = c->max; return c->max != EPCMM_NO_LIMIT;
+	case CG_MAX:
+		*v = c->max;
+		return c->max != EPCMM_NO_LIMIT;
 	case CG_EVENTS: *v = c->events; return 1;
 	case CG_EVICT: *v = c->evicted; return 1;
 	case CG_RELOAD: *v = c->reloaded; return 1;
-	case CG_PROCS: *v = c->procs; return 1;
+	case CG_PROCS:
+		*v = c->procs;
+		return 1;
 	}
 	return 0;
 }

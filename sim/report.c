@@ -220,8 +220,10 @@ static void report_events(FILE *f, const struct sim_result *r)
 		const struct sim_event_result *e = &r->events[i];
 		int row = fmt_table_row(&t);
 
-		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%s", e->event ? e->event->name : "-");
-		snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "%s", e->event ? e->event->at_text : "-");
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%s",
+			 e->event ? e->event->name : "-");
+		snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "%s",
+			 e->event ? e->event->at_text : "-");
 		if (e->fired) {
 			fmt_count(fmt_table_cell(&t, row, 2), FMT_CELL, e->accesses);
 			fmt_seconds(fmt_table_cell(&t, row, 3), FMT_CELL, e->modelled_seconds);

@@ -28,8 +28,8 @@ static inline void snap_rec(struct epcmm_wr *w, uint32_t kind, const uint64_t *v
 	memcpy(w->buf + at + sizeof(uint32_t), &len, sizeof(len));
 }
 
-#define SNAP_REC(w, kind, str, ...)                                                          \
-	snap_rec((w), (kind), (const uint64_t[]){__VA_ARGS__},                               \
+#define SNAP_REC(w, kind, str, ...)                                                                \
+	snap_rec((w), (kind), (const uint64_t[]){__VA_ARGS__},                                     \
 		 (int)(sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t)), (str))
 
 #endif

@@ -618,7 +618,8 @@ static void test_live_status_line_longer_than_a_page(void **state)
 
 			CHECK(cut >= 1, "a page ended inside the long record");
 			CHECK_EQ(v->nr_cgroups, RECORD_LEVELS + 1, "every cgroup's record, once");
-			CHECK(!strcmp(v->cgroups[RECORD_LEVELS].path, path), "the long path, whole");
+			CHECK(!strcmp(v->cgroups[RECORD_LEVELS].path, path),
+			      "the long path, whole");
 			epcmm_snapshot_free(v);
 			CHECK_EQ(epcmm_snapshot_get(c, &v), 0, "a snapshot with a long record");
 			CHECK(v->nr_cgroups == RECORD_LEVELS + 1 &&

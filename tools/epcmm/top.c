@@ -148,7 +148,8 @@ static int top_main(int argc, char **argv)
 		ret = epcmm_snapshot_get(c, &v);
 		if (ret) {
 			fprintf(stderr, "epcmm top: %s%s\n",
-				ret == -E2BIG || ret == -EPROTO || ret == -ENOMEM || ret == -EOPNOTSUPP
+				ret == -E2BIG || ret == -EPROTO || ret == -ENOMEM ||
+						ret == -EOPNOTSUPP
 					? ""
 					: "the daemon went away: ",
 				tool_status_error(ret));

@@ -86,7 +86,7 @@ static void test_live_hello_checks_and_places(void **state)
 	(void)state;
 	CHECK(host_cpus > 0, "the host's CPUs");
 	CHECK_EQ(getcpu(&here, &here_node), 0, "where this test runs");
-	CHECK_EQ(epc_create(&cfg, &epc), 0, "a two-node EPC");
+	CHECK_EQ(epc_create2(&cfg, sizeof(cfg), &epc), 0, "a two-node EPC");
 	CHECK_EQ(live_server_init(&srv, epc, &cfg), 0, "a server");
 	CHECK_EQ(live_server_place(&srv, 3, 0), 3, "a CPU the machine has: that CPU");
 	CHECK_EQ(live_server_place(&srv, 9, 1), 0, "a CPU it lacks: its node's first CPU");

@@ -181,6 +181,15 @@ enum epc_cgroup_mode {
  *	charge that leaves the cgroup within 32 pages of the tightest limit on
  *	its path (limits above 128 pages), the post-charge trigger v11's
  *	changelog meant but v10-v17 never reach (docs/DIFFERENCES.md C2).
+ * @numa_reclaim: (newer than 0.2.0; epc_create2() only) false (the default):
+ *	the kernel's node-blind reclaim (one LRU per cgroup, ksgxd woken by the
+ *	free count of the whole EPC). true: NUMA-aware reclaim: a cgroup keeps
+ *	one LRU per node; reclaim for an allocation takes pages of the node the
+ *	allocator tries first for the caller when that node has reclaimable
+ *	pages in the scope (else of the next node in its search order); each
+ *	node with EPC has its own watermarks (fewer than 32 free pages of the
+ *	node wake reclaim of its pages until 64 are free). docs/DIFFERENCES.md
+ *	C12.
  */
 struct epc_config {
 	int nr_nodes;
@@ -198,6 +207,7 @@ struct epc_config {
 	int nr_workers;
 	enum epc_cgroup_mode cgroup_mode;
 	bool margin_reclaim;
+	bool numa_reclaim;
 };
 #define EPC_MAX_WORKERS 64
 
@@ -365,7 +375,13 @@ void epc_get_stats(struct epc *epc, struct epc_stats *st);
  * @has_epc: the node owns at least one section.
  * @nr_total, @nr_free, @nr_poisoned: pages of this node.
  * @nr_alloc_local: allocations served here for callers on this node.
- * @nr_alloc_remote: allocations served here for callers on other nodes.
+ * @nr_alloc_remote: allocations served here for callers on other nodes
+ *	(counted by the serving node: pages this node gave to others).
+ * @nr_alloc_away: (newer than 0.2.0; epc_node_get_stats() only) allocations
+ *	for callers on this node that another node served (counted by the
+ *	requesting node). The share of this node's callers served locally is
+ *	@nr_alloc_local / (@nr_alloc_local + @nr_alloc_away); summed over the
+ *	nodes, @nr_alloc_away equals @nr_alloc_remote.
  */
 struct epc_node_stats {
 	bool has_epc;
@@ -374,6 +390,7 @@ struct epc_node_stats {
 	uint64_t nr_poisoned;
 	uint64_t nr_alloc_local;
 	uint64_t nr_alloc_remote;
+	uint64_t nr_alloc_away;
 };
 /* Return: 0; -EINVAL for a node out of range, a NULL @epc or @st, or a @size of 0. */
 int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats *st, size_t size);

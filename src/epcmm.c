@@ -315,6 +315,7 @@ int epc__create_with_fault(const struct epc_config *cfg, epc__fault_fn fn, void 
 		goto err_encl;
 	/* Nothing charges before epc_create() returns. */
 	epc->reclaim.margin_reclaim = cfg->margin_reclaim;
+	epc->reclaim.numa_reclaim = cfg->numa_reclaim;
 	log_nodes_without_epc(epc);
 	resolved_free(&rc);
 	*out = epc;
@@ -484,9 +485,10 @@ EPC_API ssize_t epc_node_read(struct epc *epc, int node, const char *attr, char 
 
 /* The 0.1.0 layouts: what the size-less calls of 0.1.0 fill, never more. */
 #define STATS_SIZE_0_1	    offsetof(struct epc_stats, nr_ksgxd_runs)
-#define NODE_STATS_SIZE_0_1 sizeof(struct epc_node_stats)
+#define NODE_STATS_SIZE_0_1 offsetof(struct epc_node_stats, nr_alloc_away)
 _Static_assert(offsetof(struct epc_stats, nr_ksgxd_runs) == 104, "epc_stats 0.1.0 layout moved");
-_Static_assert(sizeof(struct epc_node_stats) == 48, "epc_node_stats 0.1.0 layout moved");
+_Static_assert(offsetof(struct epc_node_stats, nr_alloc_away) == 48,
+	       "epc_node_stats 0.1.0 layout moved");
 
 /* The size rule (epcmm.h): the first @size bytes of the library's struct, no more. */
 static void copy_sized(void *dst, const void *src, size_t src_size, size_t size)
@@ -577,6 +579,7 @@ EPC_API int epc_node_get_stats(struct epc *epc, int node, struct epc_node_stats 
 	s.nr_alloc_local = n->nr_alloc_local;
 	s.nr_alloc_remote = n->nr_alloc_remote;
 	epc__spin_unlock(&n->lock);
+	s.nr_alloc_away = atomic_load_explicit(&n->nr_alloc_away, memory_order_relaxed);
 	for (int c = 0; c < mm->nr_cpus; c++) {
 		struct epc__pcp *pcp = &mm->pcps[c];
 

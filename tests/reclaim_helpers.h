@@ -26,12 +26,12 @@ static inline uint64_t events_of(struct epc_cgroup *cg, const char *file)
 
 static inline struct epc_page *lru_head(struct epc *epc, struct epc_cgroup *cg)
 {
-	return epc__plist_first(epc->mm.pages, &cg->lru);
+	return epc__plist_first(epc->mm.pages, &cg->lru[0]);
 }
 
 static inline struct epc_page *lru_tail(struct epc *epc, struct epc_cgroup *cg)
 {
-	return epc__plist_page(epc->mm.pages, cg->lru.tail);
+	return epc__plist_page(epc->mm.pages, cg->lru[0].tail);
 }
 
 /* Make one free page of @epc poisoned, so that usage < capacity with no free page. */

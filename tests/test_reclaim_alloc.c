@@ -65,7 +65,7 @@ static void test_reclaim_b20_nothing_reclaimable_gives_enomem(void **state)
 	before = stats(epc);
 	CHECK_EQ(before.nr_free, 0, "EPC full");
 	CHECK_EQ(before.nr_reclaimable, 0, "SECS, VA and raw pages are never reclaimable");
-	CHECK_EQ(root->lru.nr, 0, "nothing on the LRU");
+	CHECK_EQ(root->lru[0].nr, 0, "nothing on the LRU");
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "NO_RECLAIM");
 	CHECK_EQ(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "DO_RECLAIM");
 	CHECK_EQ(epc_encl_create(t, 16 * PAGE, &extra), -ENOMEM, "ECREATE");

@@ -26,7 +26,7 @@ static void test_reclaim_b25_batch_isolates_16_from_head(void **state)
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 16, "one batch isolates 16");
 	for (int i = 0; i < 40; i++)
 		CHECK((e->pages[i].epc_page == NULL) == (i < 16), "pages 0-15 went, 16-39 stayed");
-	CHECK_EQ(root->lru.nr, 24, "24 pages left on the LRU");
+	CHECK_EQ(root->lru[0].nr, 24, "24 pages left on the LRU");
 	CHECK(lru_head(epc, root) == p16, "page 16 is the new head");
 	CHECK(lru_tail(epc, root) == p39, "the tail did not move");
 	CHECK_EQ(encl_stats(e).nr_evicted, 16, "16 EWBs");
@@ -62,7 +62,7 @@ static void test_reclaim_b26_accessed_page_gets_second_chance(void **state)
 	CHECK(e->pages[3].epc_page == p3, "page 3 still resident");
 	CHECK_EQ(atomic_load(&e->pages[3].accessed), 0, "its bit was cleared");
 	CHECK(lru_tail(epc, root) == p3, "and it went to the LRU tail");
-	CHECK_EQ(root->lru.nr, 25, "24 untouched + page 3");
+	CHECK_EQ(root->lru[0].nr, 25, "24 untouched + page 3");
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 16, "pages 16-31");
 	CHECK(e->pages[3].epc_page == p3, "page 3 not reached yet");
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 9, "pages 32-39 and page 3");
@@ -92,7 +92,7 @@ static void test_reclaim_b26_reaccessed_page_skipped_again(void **state)
 	check_page(t, e, 3, 9); /* young again */
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 5, "pages 16-19 and page 3");
 	CHECK(e->pages[3].epc_page == p3, "skipped again");
-	CHECK_EQ(root->lru.nr, 1, "only page 3 is left");
+	CHECK_EQ(root->lru[0].nr, 1, "only page 3 is left");
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 1, "third pass");
 	CHECK(e->pages[3].epc_page == NULL, "reclaimed once it stayed cold");
 	check_all(t, e, 20, 9);
@@ -164,13 +164,13 @@ static void test_reclaim_b27_dying_enclave_pages_dropped_from_lru(void **state)
 	while (!atomic_load(&c.in_hook))
 		sched_yield();
 	/* the reclaimer holds 16 pages isolated; 4 are on the LRU */
-	CHECK_EQ(root->lru.nr, 4, "pages 16-19 on the LRU");
+	CHECK_EQ(root->lru[0].nr, 4, "pages 16-19 on the LRU");
 	assert_int_equal(pthread_create(&dt, NULL, b27_destroyer, &c), 0);
 	while (!atomic_load(&c.e->dying)) /* the pin keeps the enclave alive */
 		sched_yield();
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 0,
 		 "pages of a dying enclave are not counted");
-	CHECK_EQ(root->lru.nr, 0, "and not re-queued");
+	CHECK_EQ(root->lru[0].nr, 0, "and not re-queued");
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(epc__page_state(rest[i]), EPC__PAGE_RELEASING,
 			 "TRACKED cleared: the page is left to its owner");
@@ -199,9 +199,9 @@ static void test_reclaim_b27_destroy_with_pages_on_lru_leaks_nothing(void **stat
 
 	(void)state;
 	CHECK_EQ(epc__reclaim_lru(&epc->reclaim, root), 16, "some evicted");
-	CHECK_EQ(root->lru.nr, 24, "some on the LRU");
+	CHECK_EQ(root->lru[0].nr, 24, "some on the LRU");
 	epc_encl_destroy(e);
-	CHECK_EQ(root->lru.nr, 0, "LRU empty");
+	CHECK_EQ(root->lru[0].nr, 0, "LRU empty");
 	CHECK_EQ(stats(epc).nr_reclaimable, 0, "nothing tracked");
 	CHECK_EQ(nr_free(epc), 128, "every page free");
 	CHECK_EQ(cg_usage_pages(root), 0, "every charge returned");
@@ -275,7 +275,7 @@ static int releasing_hook(void *arg, enum epc__fault_site site, uint64_t idx)
 		return 0;
 	c->state = epc__page_state(epc__page_at(c->epc, idx));
 	c->reclaimable = stats(c->epc).nr_reclaimable;
-	c->on_lru = epc_cgroup_root(c->epc)->lru.nr;
+	c->on_lru = epc_cgroup_root(c->epc)->lru[0].nr;
 	return 0;
 }
 
@@ -399,7 +399,7 @@ static void test_reclaim_b29_backing_failure_requeues_at_tail(void **state)
 	CHECK_EQ(encl_stats(e).nr_evicted, 15, "15 written back");
 	CHECK(e->pages[5].epc_page == p5, "page 5 stayed resident");
 	CHECK(lru_tail(epc, root) == p5, "re-queued at the LRU tail");
-	CHECK_EQ(root->lru.nr, 5, "pages 16-19 and page 5");
+	CHECK_EQ(root->lru[0].nr, 5, "pages 16-19 and page 5");
 	CHECK(!(e->pages[5].flags & EPC__EPAGE_BEING_RECLAIMED), "not marked being reclaimed");
 	CHECK_EQ(pread(fd, img, PAGE, 5 * PAGE), PAGE, "read the backing store");
 	CHECK(!memcmp(img, zero, PAGE), "nothing was written for page 5");
@@ -667,7 +667,7 @@ static void test_reclaim_b35_va_pages_per_enclave(void **state)
 		struct epc_encl *e = build(t, 1024, n, 24, false);
 
 		CHECK_EQ(encl_stats(e).nr_va_pages, va, "VA pages = ceil((N + 1) / 512)");
-		CHECK_EQ(root->lru.nr, n, "only the N pages are on the LRU");
+		CHECK_EQ(root->lru[0].nr, n, "only the N pages are on the LRU");
 		CHECK_EQ(stats(epc).nr_reclaimable, n, "only the N pages are reclaimable");
 		CHECK_EQ(cg_usage_pages(root), n + 1 + va, "pages + SECS + VA pages charged");
 		CHECK_EQ(nr_free(epc), 1100 - (n + 1 + va), "and in use");

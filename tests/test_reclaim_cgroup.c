@@ -27,9 +27,9 @@ static void test_reclaim_b50_pages_charged_and_listed_in_task_cgroup(void **stat
 	CHECK_EQ(cg_usage_pages(a), 12, "A charged");
 	CHECK_EQ(cg_usage_pages(root), 12, "R charged");
 	CHECK_EQ(peak_pages(c), 12, "C's peak");
-	CHECK_EQ(c->lru.nr, 10, "C's LRU holds the pages");
-	CHECK_EQ(a->lru.nr + root->lru.nr, 0, "no other LRU does");
-	epc__plist_for_each(epc->mm.pages, &c->lru, p) CHECK(p->cg == c, "page's cgroup is C");
+	CHECK_EQ(c->lru[0].nr, 10, "C's LRU holds the pages");
+	CHECK_EQ(a->lru[0].nr + root->lru[0].nr, 0, "no other LRU does");
+	epc__plist_for_each(epc->mm.pages, &c->lru[0], p) CHECK(p->cg == c, "page's cgroup is C");
 	CHECK(e->secs.epc_page->cg == c, "the SECS is charged to C too");
 	epc_encl_destroy(e);
 	CHECK_EQ(cg_usage_pages(root), 0, "all returned");
@@ -53,8 +53,8 @@ static void test_reclaim_b52_reload_charges_faulting_cgroup(void **state)
 	CHECK_EQ(cg_usage_pages(d), 1, "the reload is charged to D");
 	CHECK_EQ(cg_usage_pages(c), 2, "not to C");
 	CHECK_EQ(cg_usage_pages(root), 3, "R");
-	CHECK_EQ(d->lru.nr, 1, "on D's LRU");
-	CHECK_EQ(c->lru.nr, 0, "not on C's");
+	CHECK_EQ(d->lru[0].nr, 1, "on D's LRU");
+	CHECK_EQ(c->lru[0].nr, 0, "not on C's");
 	CHECK(e->pages[3].epc_page->cg == d, "the page records D");
 	epc_encl_destroy(e);
 	CHECK_EQ(cg_usage_pages(c), 0, "C uncharged");
@@ -619,13 +619,13 @@ static void test_reclaim_b58_fair_rotation_in_preorder(void **state)
 		int who = -1;
 
 		for (int i = 0; i < 4; i++)
-			before[i] = cg[i]->lru.nr;
+			before[i] = cg[i]->lru[0].nr;
 		CHECK(epc__reclaim_subtree(&epc->reclaim, cg[0], 1) > 0, "a step reclaims");
 		for (int i = 0; i < 4; i++) {
-			if (cg[i]->lru.nr != before[i]) {
+			if (cg[i]->lru[0].nr != before[i]) {
 				CHECK(who < 0, "one cgroup per step");
 				who = i;
-				got = before[i] - cg[i]->lru.nr;
+				got = before[i] - cg[i]->lru[0].nr;
 			}
 		}
 		if (who != want[step])

@@ -90,7 +90,10 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	atomic_init(&cg->nr_trimmed, 0);
 	atomic_init(&cg->nr_removed, 0);
 	epc__spin_init(&cg->lru_lock, EPC__RANK_LRU);
-	epc__plist_init(&cg->lru);
+	for (int n = 0; n < EPC__MM_MAX_NODES; n++) {
+		epc__plist_init(&cg->lru[n]);
+		atomic_init(&cg->nr_lru_node[n], 0);
+	}
 	epc__spin_init(&cg->iter_lock, EPC__RANK_CG_ITER);
 	cg->next_cg = cg;
 	return cg;

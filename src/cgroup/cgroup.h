@@ -40,6 +40,7 @@
 #include "cgroup/memcg.h"
 #include "cgroup/misc.h"
 #include "hw/fault.h"
+#include "mm/mm.h"
 #include "mm/plist.h"
 #include "util/event.h"
 #include "util/list.h"
@@ -79,12 +80,17 @@ struct epc_cgroup {
 	_Atomic int pins;  /* epc__cg_pin(): reclaimers holding it */
 	_Atomic int refs;  /* handles given out (epc__cg_get()); not for the root */
 
-	/* The cgroup's own reclaimable pages (not its descendants'), oldest at
-	 * the head. lru_lock protects lru and the LRU/ISOLATED transitions of
-	 * pages whose cg is this one. */
+	/*
+	 * The cgroup's own reclaimable pages (not its descendants'), oldest at
+	 * the head of each list: node-blind reclaim (the kernel's, the default)
+	 * keeps them all on lru[0]; with epc_config.numa_reclaim a page sits on
+	 * lru[its node] (reclaim/reclaim.h). lru_lock protects the lists and the
+	 * LRU/ISOLATED transitions of pages whose cg is this one.
+	 */
 	struct epc__spin lru_lock;
-	struct epc__plist lru;
-	_Atomic uint64_t nr_lru; /* mirror of lru.nr for lockless readers */
+	struct epc__plist lru[EPC__MM_MAX_NODES];
+	_Atomic uint64_t nr_lru; /* pages on all its lists, for lockless readers */
+	_Atomic uint64_t nr_lru_node[EPC__MM_MAX_NODES]; /* mirror of lru[n].nr */
 	/*
 	 * Pages of this cgroup on its LRU or isolated by a reclaimer: one
 	 * counter, so "nothing reclaimable here" never misses a page that is

@@ -179,7 +179,7 @@ err_page:
  * One round of waiting for room in @scope (NULL: the page is being written
  * back by a reclaimer; wait for that batch), never holding the enclave lock.
  */
-static void wait_for_reclaim(struct epc_encl *e, struct epc_cgroup *scope,
+static void wait_for_reclaim(struct epc_encl *e, struct epc_cgroup *scope, int cpu,
 			     const struct epc__retry *rt)
 {
 	struct epc__reclaimer *r = e->layer->d.reclaim;
@@ -194,7 +194,7 @@ static void wait_for_reclaim(struct epc_encl *e, struct epc_cgroup *scope,
 	 * freed by their owner (RELEASING); either holds no lock we need, let it
 	 * finish. NULL: the page itself is being written back.
 	 */
-	if (!scope || !epc__reclaim_step_for(r, scope))
+	if (!scope || !epc__reclaim_step_for(r, scope, cpu))
 		sched_yield();
 }
 
@@ -261,7 +261,7 @@ int epc__encl_fault_in(struct epc_task *t, struct epc_encl *e, struct epc__encl_
 			return ret == -ENOMEM ? fault_failed(e, refused) : ret;
 		if (atomic_load(&t->signal))
 			return -EINTR;
-		wait_for_reclaim(e, scope, &rt);
+		wait_for_reclaim(e, scope, t->cpu, &rt);
 		if (!epc__retry_next(l->d.reclaim, &rt))
 			return fault_failed(e, refused);
 	}

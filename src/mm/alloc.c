@@ -255,6 +255,9 @@ static struct epc_page *node_freelist_pop(struct epc__mm *mm, int nid, int calle
 			n->nr_alloc_remote++;
 	}
 	epc__spin_unlock(&n->lock);
+	if (p && nid != caller_nid)
+		atomic_fetch_add_explicit(&mm->nodes[caller_nid].nr_alloc_away, 1,
+					  memory_order_relaxed);
 	return p;
 }
 
@@ -525,6 +528,16 @@ bool epc__mm_free_below(struct epc__mm *mm, int cpu, uint64_t wm)
 	if (local >= wm)
 		return false;
 	return epc__mm_nr_free(mm) < wm;
+}
+
+bool epc__mm_node_free_below(struct epc__mm *mm, int node, uint64_t wm)
+{
+	uint64_t nr = atomic_load_explicit(&mm->nodes[node].nr_free, memory_order_relaxed);
+
+	for (int i = 0; i < mm->nr_cpus && nr < wm; i++)
+		if (mm->pcps[i].node == node)
+			nr += atomic_load_explicit(&mm->pcps[i].nr, memory_order_relaxed);
+	return nr < wm;
 }
 
 /* ------------------------------------------------------------- addresses */

@@ -54,6 +54,9 @@ struct epc__node {
 	struct epc__plist poison; /* poisoned pages: never allocated again */
 	uint64_t nr_alloc_local;  /* lock: allocations for callers on this node */
 	uint64_t nr_alloc_remote; /* lock: allocations for callers on other nodes */
+	/* allocations for callers on this node that another node served (counted
+	 * by the serving node, under its lock: hence atomic) */
+	_Atomic uint64_t nr_alloc_away;
 	_Atomic uint64_t nr_free; /* mirror of free.nr for lockless readers: written only by
 				     epc__node_sync_nr_free_locked() */
 	/* read-only after init: */
@@ -161,6 +164,8 @@ uint64_t epc__mm_nr_free(struct epc__mm *mm);
 
 /* Cheap test of free < @wm, reading as little shared state as it can. */
 bool epc__mm_free_below(struct epc__mm *mm, int cpu, uint64_t wm);
+/* Node @node's free pages (its free list and its CPUs' caches) < @wm? */
+bool epc__mm_node_free_below(struct epc__mm *mm, int node, uint64_t wm);
 
 /* Drain every per-CPU cache back to its node. */
 void epc__mm_drain_pcps(struct epc__mm *mm);

@@ -71,7 +71,7 @@ static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 			return -EINTR;
 		if (req->reclaim == EPC_NO_RECLAIM) {
 			if (scope == r->cgroups->root)
-				epc__reclaim_wake_ksgxd(r);
+				epc__reclaim_wake_ksgxd_for(r, req->cpu);
 			else
 				epc__reclaim_queue_cg(r, scope);
 			req->busy_scope = scope;
@@ -81,7 +81,7 @@ static int charge(struct epc__reclaimer *r, struct epc__alloc_req *req)
 			epc__retry_start(r, &rt);
 			retrying = true;
 		}
-		epc__reclaim_subtree(r, scope, 1);
+		epc__reclaim_subtree_for(r, scope, 1, req->cpu);
 		if (!epc__retry_next(r, &rt))
 			return -ENOMEM;
 		sched_yield();
@@ -123,11 +123,48 @@ static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req
 			epc__retry_start(r, &rt);
 			retrying = true;
 		}
-		epc__reclaim_subtree(r, r->cgroups->root, 1);
+		epc__reclaim_subtree_for(r, r->cgroups->root, 1, req->cpu);
 		if (!epc__retry_next(r, &rt))
 			return -ENOMEM;
 		sched_yield();
 	}
+}
+
+/*
+ * numa_reclaim: wake reclaim of @node when it is below its low watermark and
+ * has pages on the LRUs (a node without EPC never gets here).
+ */
+static void wake_node(struct epc__reclaimer *r, int node)
+{
+	if (epc__mm_node_free_below(r->mm, node, EPC__NR_LOW_PAGES) &&
+	    !epc__reclaim_node_lru_empty(r, r->cgroups->root, node))
+		epc__reclaim_wake_ksgxd_node(r, node);
+}
+
+/*
+ * After an allocation for @req (@p: the page, or NULL): wake ksgxd below the
+ * low watermark, the kernel's over the whole EPC; with numa_reclaim, that of
+ * the node the allocation wanted and of the node that served it, and when no
+ * node had a page, that of the node reclaim for it would take from.
+ */
+static void wake_background(struct epc__reclaimer *r, const struct epc__alloc_req *req,
+			    const struct epc_page *p)
+{
+	int want;
+
+	if (!r->numa_reclaim) {
+		if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
+		    !epc__reclaim_lru_empty(r, r->cgroups->root))
+			epc__reclaim_wake_ksgxd(r);
+		return;
+	}
+	want = epc__reclaim_want_node(r, req->cpu);
+	if (want != EPC_NO_NODE)
+		wake_node(r, want);
+	if (p && p->node != want)
+		wake_node(r, p->node);
+	if (!p)
+		epc__reclaim_wake_ksgxd_for(r, req->cpu);
 }
 
 int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct epc_page **out)
@@ -141,9 +178,7 @@ int epc__alloc_page(struct epc__reclaimer *r, struct epc__alloc_req *req, struct
 	if (ret)
 		return ret;
 	ret = alloc_reclaiming(r, req, &p);
-	if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
-	    !epc__reclaim_lru_empty(r, r->cgroups->root))
-		epc__reclaim_wake_ksgxd(r);
+	wake_background(r, req, ret ? NULL : p);
 	if (ret) {
 		epc__cg_uncharge_page_cpu(req->cg, req->cpu);
 		return ret;

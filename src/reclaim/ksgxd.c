@@ -22,6 +22,13 @@ static bool should_reclaim(struct epc__reclaimer *r, uint64_t wm)
 	return epc__mm_nr_free(r->mm) < wm && !epc__reclaim_lru_empty(r, r->cgroups->root);
 }
 
+/* numa_reclaim: the same test for one node's free pages and LRU lists. */
+static bool node_should_reclaim(struct epc__reclaimer *r, int node, uint64_t wm)
+{
+	return epc__mm_node_free_below(r->mm, node, wm) &&
+	       !epc__reclaim_node_lru_empty(r, r->cgroups->root, node);
+}
+
 /* Run sanitization (or its rest) under the sanitize lock; a failure is logged. */
 static int sanitize(struct epc__reclaimer *r)
 {
@@ -38,14 +45,39 @@ static int sanitize(struct epc__reclaimer *r)
 }
 
 /*
- * One wakeup's worth of work: batches while below the high watermark, until
- * the retry policy (struct epc__retry) says nothing can be reclaimed.
+ * numa_reclaim: one node's wakeup, as kswapd per node: batches of @node's
+ * pages (from every cgroup, in the fair walk) while the node is below its
+ * high watermark, until the retry policy says nothing can be reclaimed.
  */
-static void ksgxd_reclaim(struct epc__reclaimer *r)
+static void ksgxd_reclaim_node(struct epc__reclaimer *r, int node)
+{
+	struct epc__retry rt;
+
+	epc__retry_start(r, &rt);
+	while (!atomic_load(&r->stop) && node_should_reclaim(r, node, EPC__NR_HIGH_PAGES)) {
+		if (!epc__reclaim_node_bg(r, node, 1))
+			break; /* the node's lists emptied under us: batches in flight */
+		if (!epc__retry_next(r, &rt))
+			break;
+	}
+}
+
+/*
+ * One wakeup's worth of work: batches while below the high watermark, until
+ * the retry policy (struct epc__retry) says nothing can be reclaimed. With
+ * numa_reclaim, the same for each node in @nodes, in id order.
+ */
+static void ksgxd_reclaim(struct epc__reclaimer *r, uint64_t nodes)
 {
 	struct epc__retry rt;
 
 	atomic_fetch_add_explicit(&r->nr_ksgxd_runs, 1, memory_order_relaxed);
+	if (r->numa_reclaim) {
+		for (int n = 0; n < r->mm->nr_nodes; n++)
+			if (nodes & (UINT64_C(1) << n))
+				ksgxd_reclaim_node(r, n);
+		return;
+	}
 	epc__retry_start(r, &rt);
 	while (!atomic_load(&r->stop) && should_reclaim(r, EPC__NR_HIGH_PAGES)) {
 		if (!epc__reclaim_subtree_bg(r, r->cgroups->root, 1))
@@ -151,20 +183,23 @@ static void *ksgxd(void *arg)
 		return NULL;
 
 	for (;;) {
+		uint64_t nodes;
 		bool wake;
 
 		epc__mutex_lock(&r->bg_lock);
 		while (!r->wake_pending && !atomic_load(&r->stop))
 			epc__mutex_cond_wait(&r->bg_cond, &r->bg_lock);
 		wake = r->wake_pending;
+		nodes = r->wake_nodes;
 		r->wake_pending = false;
+		r->wake_nodes = 0;
 		r->serving = wake;
 		epc__mutex_unlock(&r->bg_lock);
 		if (atomic_load(&r->stop))
 			return NULL;
 		if (!wake)
 			continue;
-		ksgxd_reclaim(r);
+		ksgxd_reclaim(r, nodes);
 		epc__mutex_lock(&r->bg_lock);
 		r->serving = false;
 		pthread_cond_broadcast(&r->bg_idle);
@@ -278,18 +313,44 @@ void epc__reclaim_wait_idle(struct epc__reclaimer *r)
 	epc__wq_flush(&r->wq);
 }
 
-void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
+/* Record (MANUAL) or deliver (THREADS) a wakeup for the nodes in @nodes (0: blind). */
+static void wake(struct epc__reclaimer *r, uint64_t nodes)
 {
 	atomic_fetch_add_explicit(&r->nr_wakeups, 1, memory_order_relaxed);
 	epc__mutex_lock(&r->bg_lock);
 	r->wake_pending = true;
+	r->wake_nodes |= nodes;
 	if (r->threads)
 		pthread_cond_signal(&r->bg_cond);
 	epc__mutex_unlock(&r->bg_lock);
 }
 
+void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r)
+{
+	wake(r, 0);
+}
+
+void epc__reclaim_wake_ksgxd_node(struct epc__reclaimer *r, int node)
+{
+	wake(r, UINT64_C(1) << node);
+}
+
+void epc__reclaim_wake_ksgxd_for(struct epc__reclaimer *r, int cpu)
+{
+	int node;
+
+	if (!r->numa_reclaim) {
+		wake(r, 0);
+		return;
+	}
+	node = epc__reclaim_node_for(r, r->cgroups->root, cpu);
+	if (node >= 0)
+		wake(r, UINT64_C(1) << node);
+}
+
 int epc__reclaim_run_background(struct epc__reclaimer *r)
 {
+	uint64_t nodes;
 	bool pending;
 	int ret;
 
@@ -300,10 +361,12 @@ int epc__reclaim_run_background(struct epc__reclaimer *r)
 		return ret;
 	epc__mutex_lock(&r->bg_lock);
 	pending = r->wake_pending;
+	nodes = r->wake_nodes;
 	r->wake_pending = false;
+	r->wake_nodes = 0;
 	epc__mutex_unlock(&r->bg_lock);
 	if (pending)
-		ksgxd_reclaim(r);
+		ksgxd_reclaim(r, nodes);
 	epc__wq_run_pending(&r->wq);
 	return 0;
 }

@@ -16,24 +16,43 @@
 
 /* ------------------------------------------------------------------ LRU */
 
-static void lru_sync_locked(struct epc_cgroup *cg)
+/* Which of its cgroup's lists holds @p: its node's with numa_reclaim, else the one. */
+static unsigned lru_of(const struct epc__reclaimer *r, const struct epc_page *p)
+{
+	return r->numa_reclaim ? p->node : 0;
+}
+
+/*
+ * After @delta pages joined (or left, negative) @cg's list @l: publish the
+ * counts to lockless readers, the cgroup's and the instance's.
+ */
+static void lru_sync_locked(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned l,
+			    int64_t delta)
 {
 	epc__assert_spin_held(&cg->lru_lock);
-	atomic_store_explicit(&cg->nr_lru, cg->lru.nr, memory_order_relaxed);
+	atomic_store_explicit(&cg->nr_lru_node[l], cg->lru[l].nr, memory_order_relaxed);
+	atomic_store_explicit(&cg->nr_lru,
+			      atomic_load_explicit(&cg->nr_lru, memory_order_relaxed) +
+				      (uint64_t)delta,
+			      memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->nr_on_lrus, (uint64_t)delta, memory_order_relaxed);
+	if (r->numa_reclaim)
+		atomic_fetch_add_explicit(&r->nr_on_lrus_node[l], (uint64_t)delta,
+					  memory_order_relaxed);
 }
 
 void epc__reclaim_mark(struct epc__reclaimer *r, struct epc_page *p)
 {
 	struct epc_cgroup *cg = p->cg;
+	unsigned l = lru_of(r, p);
 
 	assert(cg && epc__page_state(p) == EPC__PAGE_INUSE);
 	epc__spin_lock(&cg->lru_lock);
 	epc__page_set_state(p, EPC__PAGE_LRU);
-	epc__plist_add_tail(r->mm->pages, &cg->lru, p);
-	lru_sync_locked(cg);
+	epc__plist_add_tail(r->mm->pages, &cg->lru[l], p);
+	lru_sync_locked(r, cg, l, 1);
 	atomic_fetch_add_explicit(&cg->nr_reclaimable, 1, memory_order_relaxed);
 	epc__spin_unlock(&cg->lru_lock);
-	atomic_fetch_add_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->nr_reclaimable, 1, memory_order_relaxed);
 }
 
@@ -45,10 +64,9 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p)
 	epc__spin_lock(&cg->lru_lock);
 	switch (epc__page_state(p)) {
 	case EPC__PAGE_LRU: /* still counted reclaimable: see release_done() */
-		epc__plist_del(r->mm->pages, &cg->lru, p);
-		lru_sync_locked(cg);
+		epc__plist_del(r->mm->pages, &cg->lru[lru_of(r, p)], p);
+		lru_sync_locked(r, cg, lru_of(r, p), -1);
 		epc__page_set_state(p, EPC__PAGE_RELEASING);
-		atomic_fetch_sub_explicit(&r->nr_on_lrus, 1, memory_order_relaxed);
 		break;
 	case EPC__PAGE_ISOLATED:
 		ret = -EBUSY;
@@ -68,8 +86,8 @@ int epc__reclaim_requeue(struct epc__reclaimer *r, struct epc_page *p)
 	epc__spin_lock(&cg->lru_lock);
 	switch (epc__page_state(p)) {
 	case EPC__PAGE_LRU:
-		epc__plist_del(r->mm->pages, &cg->lru, p);
-		epc__plist_add_tail(r->mm->pages, &cg->lru, p);
+		epc__plist_del(r->mm->pages, &cg->lru[lru_of(r, p)], p);
+		epc__plist_add_tail(r->mm->pages, &cg->lru[lru_of(r, p)], p);
 		break;
 	case EPC__PAGE_ISOLATED:
 		ret = -EBUSY;
@@ -82,14 +100,14 @@ int epc__reclaim_requeue(struct epc__reclaimer *r, struct epc_page *p)
 }
 
 /*
- * Back to @cg's LRU tail, in order, after a skipped or failed reclaim: @n
- * pages of a batch from @cg's LRU, each with the owner reference the batch
- * took, dropped here. Once requeued another reclaimer may evict and free a
+ * Back to the tail of @cg's list @l, in order, after a skipped or failed
+ * reclaim: @n pages of a batch from that list, each with the owner reference
+ * the batch took, dropped here. Once requeued another reclaimer may evict and free a
  * page, so its owner is read first. One lock hold and one count update for
  * all of them: a batch's young pages come back together.
  */
-static void lru_requeue(struct epc__reclaimer *r, struct epc_cgroup *cg, struct epc_page **pages,
-			unsigned n)
+static void lru_requeue(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned l,
+			struct epc_page **pages, unsigned n)
 {
 	void *owners[EPC__NR_TO_SCAN];
 
@@ -99,29 +117,28 @@ static void lru_requeue(struct epc__reclaimer *r, struct epc_cgroup *cg, struct 
 	for (unsigned i = 0; i < n; i++) {
 		owners[i] = pages[i]->owner;
 		epc__page_set_state(pages[i], EPC__PAGE_LRU);
-		epc__plist_add_tail(r->mm->pages, &cg->lru, pages[i]);
+		epc__plist_add_tail(r->mm->pages, &cg->lru[l], pages[i]);
 	}
-	lru_sync_locked(cg);
+	lru_sync_locked(r, cg, l, n);
 	epc__spin_unlock(&cg->lru_lock);
-	atomic_fetch_add_explicit(&r->nr_on_lrus, n, memory_order_relaxed);
 	for (unsigned i = 0; i < n; i++)
 		r->ops->put(owners[i]);
 }
 
 /*
- * Isolate up to EPC__NR_TO_SCAN pages from the head of @cg's LRU. A page whose
+ * Isolate up to EPC__NR_TO_SCAN pages from the head of @cg's list @l. A page whose
  * owner is going away is left to it: RELEASING, not isolated, not re-queued,
  * still counted reclaimable until its owner frees it (release_done()).
  * ops->get is an atomic "ref unless zero": it may run under the LRU lock.
  */
-static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
+static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned l,
 			    struct epc_page **chunk)
 {
 	unsigned cnt = 0, popped = 0;
 
 	epc__spin_lock(&cg->lru_lock);
 	for (int i = 0; i < EPC__NR_TO_SCAN; i++) {
-		struct epc_page *p = epc__plist_pop(r->mm->pages, &cg->lru);
+		struct epc_page *p = epc__plist_pop(r->mm->pages, &cg->lru[l]);
 
 		if (!p)
 			break;
@@ -133,10 +150,9 @@ static unsigned lru_isolate(struct epc__reclaimer *r, struct epc_cgroup *cg,
 			epc__page_set_state(p, EPC__PAGE_RELEASING);
 		}
 	}
-	lru_sync_locked(cg);
-	epc__spin_unlock(&cg->lru_lock);
 	if (popped)
-		atomic_fetch_sub_explicit(&r->nr_on_lrus, popped, memory_order_relaxed);
+		lru_sync_locked(r, cg, l, -(int64_t)popped);
+	epc__spin_unlock(&cg->lru_lock);
 	if (cnt)
 		atomic_fetch_add(&r->nr_batches, 1); /* seq_cst: see epc__retry_next() */
 	return cnt;
@@ -257,14 +273,15 @@ static void free_written(struct epc__reclaimer *r, struct epc_cgroup *cg, struct
 	progress_note(r);
 }
 
-static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
+/* One batch from @cg's list @l. Return: pages isolated with an owner ref. */
+static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, unsigned l,
 			    enum epc__reclaim_by by)
 {
 	const struct epc__reclaim_ops *ops = r->ops;
 	struct epc_page *chunk[EPC__NR_TO_SCAN], *back[EPC__NR_TO_SCAN];
 	unsigned cnt, i, n = 0, nr_back = 0, freed = 0;
 
-	cnt = lru_isolate(r, cg, chunk);
+	cnt = lru_isolate(r, cg, l, chunk);
 
 	/* age and prepare: young or unpreparable pages go back to the tail */
 	for (i = 0; i < cnt; i++) {
@@ -275,7 +292,7 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 		else
 			chunk[n++] = p;
 	}
-	lru_requeue(r, cg, back, nr_back);
+	lru_requeue(r, cg, l, back, nr_back);
 	for (i = 0; i < n; i++)
 		ops->block(chunk[i]);
 	nr_back = 0;
@@ -289,15 +306,37 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg,
 		ops->put(p->owner);
 		chunk[freed++] = p; /* written back: freed with the rest below */
 	}
-	lru_requeue(r, cg, back, nr_back);
+	lru_requeue(r, cg, l, back, nr_back);
 	free_written(r, cg, chunk, freed);
 	batch_count(r, cg, by, cnt, freed);
 	return cnt;
 }
 
+/*
+ * numa_reclaim, no node asked for: @cg's longest list (ties: the lowest
+ * node), or -1 when all are empty.
+ */
+static int longest_list(struct epc__reclaimer *r, struct epc_cgroup *cg)
+{
+	uint64_t most = 0;
+	int best = -1;
+
+	for (int n = 0; n < r->mm->nr_nodes; n++) {
+		uint64_t nr = atomic_load_explicit(&cg->nr_lru_node[n], memory_order_relaxed);
+
+		if (nr > most) {
+			most = nr;
+			best = n;
+		}
+	}
+	return best;
+}
+
 unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
-	return reclaim_lru(r, cg, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
+	int l = r->numa_reclaim ? longest_list(r, cg) : 0;
+
+	return l < 0 ? 0 : reclaim_lru(r, cg, (unsigned)l, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -330,6 +369,13 @@ static bool subtree_zero(struct epc__reclaimer *r, struct epc_cgroup *root,
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
 {
 	return subtree_zero(r, root, &r->nr_on_lrus, offsetof(struct epc_cgroup, nr_lru));
+}
+
+bool epc__reclaim_node_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root, int node)
+{
+	return subtree_zero(r, root, &r->nr_on_lrus_node[node],
+			    offsetof(struct epc_cgroup, nr_lru_node) +
+				    (size_t)node * sizeof(root->nr_lru_node[0]));
 }
 
 bool epc__reclaim_scope_empty(struct epc__reclaimer *r, struct epc_cgroup *root)
@@ -409,13 +455,30 @@ static struct epc_cgroup *next_get(struct epc__reclaimer *r, struct epc_cgroup *
 	return p;
 }
 
+/* Nothing on the lists a walk over @root's subtree takes from (@list: as for reclaim_subtree). */
+static bool walk_empty(struct epc__reclaimer *r, struct epc_cgroup *root, int list)
+{
+	return list < 0 || !r->numa_reclaim ? epc__reclaim_lru_empty(r, root)
+					    : epc__reclaim_node_lru_empty(r, root, list);
+}
+
+/* The list of @c a walk takes its batch from, or -1 when it has none to give. */
+static int walk_list(struct epc__reclaimer *r, struct epc_cgroup *c, int list)
+{
+	if (list < 0)
+		return longest_list(r, c);
+	return atomic_load_explicit(&c->nr_lru_node[list], memory_order_relaxed) ? list : -1;
+}
+
 /*
  * @background: ksgxd's or a cgroup's work, not a caller's round. Below the
  * root it is cgroup reclaim either way; over the whole tree it is ksgxd's or
- * a caller's direct reclaim.
+ * a caller's direct reclaim. @list: the list every cgroup gives its batch
+ * from (0 in node-blind mode: the one list), or -1 (numa_reclaim, no node
+ * asked for): each cgroup's longest.
  */
 static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
-				     unsigned long nr_to_scan, bool background)
+				     unsigned long nr_to_scan, bool background, int list)
 {
 	enum epc__reclaim_by by = root->parent ? EPC__BY_CGROUP
 				  : background ? EPC__BY_KSGXD
@@ -425,12 +488,13 @@ static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup
 
 	atomic_fetch_add_explicit(background ? &root->nr_reclaim_async : &root->nr_reclaim_sync, 1,
 				  memory_order_relaxed);
-	while (cnt < nr_to_scan && !epc__reclaim_lru_empty(r, root)) {
+	while (cnt < nr_to_scan && !walk_empty(r, root, list)) {
 		struct epc_cgroup *c = next_get(r, root);
+		int l = walk_list(r, c, list);
 		unsigned got = 0;
 
-		if (atomic_load_explicit(&c->nr_lru, memory_order_relaxed))
-			got = reclaim_lru(r, c, by);
+		if (l >= 0)
+			got = reclaim_lru(r, c, (unsigned)l, by);
 		epc__cg_unpin(c);
 		cnt += got;
 		/* a walk over empty LRUs only: someone else emptied them */
@@ -440,21 +504,64 @@ static unsigned long reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup
 	return cnt;
 }
 
+/* The list a reclaim that no node asked for walks: the one, or each cgroup's longest. */
+static int any_list(const struct epc__reclaimer *r)
+{
+	return r->numa_reclaim ? -1 : 0;
+}
+
 unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *root,
 				   unsigned long nr_to_scan)
 {
-	return reclaim_subtree(r, root, nr_to_scan, false);
+	return reclaim_subtree(r, root, nr_to_scan, false, any_list(r));
 }
 
 unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
 				      unsigned long nr_to_scan)
 {
-	return reclaim_subtree(r, root, nr_to_scan, true);
+	return reclaim_subtree(r, root, nr_to_scan, true, any_list(r));
 }
 
-unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope)
+int epc__reclaim_want_node(struct epc__reclaimer *r, int cpu)
 {
-	return epc__reclaim_subtree(r, scope, 1);
+	const struct epc__node *home = &r->mm->nodes[r->mm->cpu_to_node[cpu]];
+
+	return home->nr_fallback ? home->fallback[0] : EPC_NO_NODE;
+}
+
+int epc__reclaim_node_for(struct epc__reclaimer *r, struct epc_cgroup *root, int cpu)
+{
+	const struct epc__node *home = &r->mm->nodes[r->mm->cpu_to_node[cpu]];
+
+	for (int k = 0; k < home->nr_fallback; k++)
+		if (!epc__reclaim_node_lru_empty(r, root, home->fallback[k]))
+			return home->fallback[k];
+	return -1;
+}
+
+unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgroup *root,
+				       unsigned long nr_to_scan, int cpu)
+{
+	int node;
+
+	if (!r->numa_reclaim)
+		return epc__reclaim_subtree(r, root, nr_to_scan);
+	node = epc__reclaim_node_for(r, root, cpu);
+	if (node < 0) { /* nothing on the lists: count the round as the blind walk does */
+		atomic_fetch_add_explicit(&root->nr_reclaim_sync, 1, memory_order_relaxed);
+		return 0;
+	}
+	return reclaim_subtree(r, root, nr_to_scan, false, node);
+}
+
+unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, r->cgroups->root, nr_to_scan, true, node);
+}
+
+unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope, int cpu)
+{
+	return epc__reclaim_subtree_for(r, scope, 1, cpu);
 }
 
 uint64_t epc__reclaim_nr_tracked(struct epc__reclaimer *r)
@@ -511,39 +618,82 @@ void epc__free_page(struct epc__reclaimer *r, struct epc_page *p)
 
 /* --------------------------------------------------------------- checker */
 
+/*
+ * Check @cg's list @l: every page LRU, charged to @cg, of the list's node
+ * (numa_reclaim); the counts equal the length. Tree lock held, quiescent.
+ * Return: pages on it; -1 (logged) on a violation.
+ */
+static int64_t check_list(struct epc__reclaimer *r, struct epc_cgroup *c, unsigned l)
+{
+	struct epc_page *p;
+	uint64_t nr = 0;
+
+	epc__plist_for_each(r->mm->pages, &c->lru[l], p)
+	{
+		if (epc__page_state(p) != EPC__PAGE_LRU || p->cg != c || lru_of(r, p) != l) {
+			epc__log(r->log, LOG_ERR,
+				 "check: LRU page %llu has state %d, cgroup %p and node %d, on %p's "
+				 "list %u",
+				 (unsigned long long)epc__mm_page_index(r->mm, p), epc__page_state(p),
+				 (void *)p->cg, p->node, (void *)c, l);
+			return -1;
+		}
+		nr++;
+	}
+	if (nr != c->lru[l].nr || nr != atomic_load(&c->nr_lru_node[l])) {
+		epc__log(r->log, LOG_ERR, "check: list %u of %p has %llu pages, counts say %llu", l,
+			 (void *)c, (unsigned long long)nr, (unsigned long long)c->lru[l].nr);
+		return -1;
+	}
+	return (int64_t)nr;
+}
+
+/* Each node's pages on the LRUs (numa_reclaim), against the instance's books. */
+static int check_nodes(struct epc__reclaimer *r, const uint64_t *on_node)
+{
+	for (int n = 0; n < EPC__MM_MAX_NODES; n++) {
+		uint64_t books = atomic_load(&r->nr_on_lrus_node[n]);
+
+		if (books != (r->numa_reclaim ? on_node[n] : 0)) {
+			epc__log(r->log, LOG_ERR,
+				 "check: %llu pages of node %d on LRUs, the books say %llu",
+				 (unsigned long long)on_node[n], n, (unsigned long long)books);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
 int epc__reclaim_check(struct epc__reclaimer *r)
 {
-	uint64_t on_lrus = 0;
+	uint64_t on_lrus = 0, on_node[EPC__MM_MAX_NODES] = {0};
 	int ret = 0;
 
 	epc__mutex_lock(&r->cgroups->lock);
 	for (struct epc_cgroup *c = r->cgroups->root; c && !ret;
 	     c = epc__cg_next_pre_locked(r->cgroups->root, c)) {
-		struct epc_page *p;
 		uint64_t nr = 0;
 
-		epc__plist_for_each(r->mm->pages, &c->lru, p)
-		{
-			if (epc__page_state(p) != EPC__PAGE_LRU || p->cg != c) {
-				epc__log(r->log, LOG_ERR,
-					 "check: LRU page %llu has state %d and cgroup %p, on %p's "
-					 "LRU",
-					 (unsigned long long)epc__mm_page_index(r->mm, p),
-					 epc__page_state(p), (void *)p->cg, (void *)c);
+		for (unsigned l = 0; l < EPC__MM_MAX_NODES && !ret; l++) {
+			int64_t got = check_list(r, c, l);
+
+			if (got < 0)
 				ret = -EUCLEAN;
-				break;
-			}
-			nr++;
+			else
+				on_node[l] += (uint64_t)got;
+			nr += got > 0 ? (uint64_t)got : 0;
 		}
-		if (!ret && (nr != c->lru.nr || nr != atomic_load(&c->nr_lru))) {
-			epc__log(r->log, LOG_ERR,
-				 "check: LRU of %p has %llu pages, counts say %llu", (void *)c,
-				 (unsigned long long)nr, (unsigned long long)c->lru.nr);
+		if (!ret && nr != atomic_load(&c->nr_lru)) {
+			epc__log(r->log, LOG_ERR, "check: %p has %llu pages on its lists, nr_lru %llu",
+				 (void *)c, (unsigned long long)nr,
+				 (unsigned long long)atomic_load(&c->nr_lru));
 			ret = -EUCLEAN;
 		}
 		on_lrus += nr;
 	}
 	epc__mutex_unlock(&r->cgroups->lock);
+	if (!ret)
+		ret = check_nodes(r, on_node);
 	if (!ret)
 		ret = epc__cg_check(r->cgroups, r->mm);
 	if (!ret && (on_lrus != atomic_load(&r->nr_reclaimable) ||

@@ -8,6 +8,20 @@
  * (v17); a task in the root cgroup uses the root's. With only the root cgroup
  * this is exactly mainline's one global LRU.
  *
+ * NUMA-aware reclaim (epc_config.numa_reclaim; off by default, the kernel's
+ * node-blind reclaim): each cgroup keeps one list per node and a page sits on
+ * its node's. A reclaim for an allocation takes its batches from the lists of
+ * the node the allocator tries first for that CPU, when that node has pages
+ * on them in the scope, else from the next node in the allocator's search
+ * order that has (epc__reclaim_subtree_for()); the fair walk over cgroups and
+ * the batch (16 isolated, CLOCK aging) are unchanged, per list. ksgxd serves
+ * per-node wakeups: a node whose free pages drop below EPC__NR_LOW_PAGES
+ * wakes reclaim of that node's pages until it has EPC__NR_HIGH_PAGES free, as
+ * kswapd per node does; a node without EPC never wakes it. Node-blind mode
+ * keeps one list per cgroup (lru[0]): per-node lists cannot give the order of
+ * one list without a per-page age stamp (the page record has no room), and
+ * v17's answers must stay exact.
+ *
  * A batch (epc__reclaim_lru()): isolate up to EPC__NR_TO_SCAN pages from the
  * LRU head under its lock; then, outside every reclaimer lock, for each page
  * ask the owner to age it (young: back to the tail), to prepare it (backing
@@ -96,6 +110,7 @@ struct epc__reclaimer {
 	const struct epc__log *log;	    /* read-only */
 	bool threads;			    /* read-only: THREADS mode */
 	bool margin_reclaim; /* read-only once epc_create() returns: epc_config's */
+	bool numa_reclaim;   /* read-only once epc_create() returns: epc_config's */
 	const struct epc__reclaim_ops *ops; /* read-only after init */
 
 	/*
@@ -107,6 +122,7 @@ struct epc__reclaimer {
 	_Atomic uint64_t nr_reclaimable __attribute__((aligned(EPC__CACHELINE)));
 	/* ^ pages on LRUs, isolated or RELEASING */
 	_Atomic uint64_t nr_on_lrus;		  /* pages on LRUs (the kernel's "LRU non-empty") */
+	_Atomic uint64_t nr_on_lrus_node[EPC__MM_MAX_NODES]; /* numa_reclaim: per node */
 	_Atomic uint64_t nr_evicted;		  /* pages written back and freed */
 	_Atomic uint64_t nr_batches;		  /* batches that isolated at least one page */
 	_Atomic uint64_t nr_wakeups;		  /* ksgxd wakeups requested */
@@ -124,6 +140,7 @@ struct epc__reclaimer {
 	pthread_cond_t bg_cond;	   /* wakeups for ksgxd, and "sanitized" for waiters */
 	pthread_cond_t bg_idle;	   /* broadcast when ksgxd has served a wakeup */
 	bool wake_pending;
+	uint64_t wake_nodes; /* numa_reclaim: the nodes whose wakeups are pending */
 	bool serving; /* ksgxd is serving a wakeup (reclaiming) */
 	bool sanitized;
 	int sanitize_ret; /* ksgxd's sanitization result when it gave up, else 0 */
@@ -187,7 +204,8 @@ int epc__reclaim_unmark(struct epc__reclaimer *r, struct epc_page *p);
  */
 int epc__reclaim_requeue(struct epc__reclaimer *r, struct epc_page *p);
 
-/* One batch from @cg's own LRU. Return: pages isolated with an owner ref. */
+/* One batch from @cg's own LRU (numa_reclaim: its longest list). Return:
+ * pages isolated with an owner ref. */
 unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
 /*
@@ -200,8 +218,29 @@ unsigned long epc__reclaim_subtree(struct epc__reclaimer *r, struct epc_cgroup *
 /* The same as background work (ksgxd's or a cgroup's), for the statistics. */
 unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgroup *root,
 				      unsigned long nr_to_scan);
+/*
+ * epc__reclaim_subtree() for an allocation on @cpu: node-blind, the same; with
+ * numa_reclaim, from the lists of the node the allocator tries first for @cpu
+ * when @root's subtree has pages there, else of the next node in its search
+ * order that has. With numa_reclaim and no node asked for (the two above),
+ * each cgroup visited gives from its longest list.
+ */
+unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgroup *root,
+				       unsigned long nr_to_scan, int cpu);
+/*
+ * numa_reclaim: the node whose lists a reclaim for an allocation on @cpu
+ * takes from in @root's subtree: the node the allocator tries first when it
+ * has pages on them, else the first in its search order that has; -1 if none.
+ */
+int epc__reclaim_node_for(struct epc__reclaimer *r, struct epc_cgroup *root, int cpu);
+/* numa_reclaim: ksgxd's batches over the whole tree from @node's lists only. */
+unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned long nr_to_scan);
+/* The node an allocation on @cpu tries first (EPC_NO_NODE: no node has EPC). */
+int epc__reclaim_want_node(struct epc__reclaimer *r, int cpu);
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);
+/* numa_reclaim: true when no list of @node in @root's subtree holds a page. */
+bool epc__reclaim_node_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root, int node);
 /*
  * True when nothing in @root's subtree is reclaimable: no page on an LRU, none
  * isolated by a reclaimer (a batch in flight may still put its pages back),
@@ -244,6 +283,11 @@ bool epc__retry_anything_ran(struct epc__reclaimer *r, const struct epc__retry *
 
 /* Record (MANUAL) or deliver (THREADS) a ksgxd wakeup. */
 void epc__reclaim_wake_ksgxd(struct epc__reclaimer *r);
+/* numa_reclaim: the same for @node's watermarks (reclaim of @node's pages). */
+void epc__reclaim_wake_ksgxd_node(struct epc__reclaimer *r, int node);
+/* Wake ksgxd for an allocation on @cpu that found no room: node-blind, the
+ * kernel's wakeup; numa_reclaim, for epc__reclaim_node_for()'s node, if any. */
+void epc__reclaim_wake_ksgxd_for(struct epc__reclaimer *r, int cpu);
 
 /*
  * THREADS mode: wait until some reclaimer frees a page after the caller saw
@@ -281,12 +325,13 @@ void epc__reclaim_cg_work(struct epc__reclaimer *r, struct epc_cgroup *cg);
 unsigned long epc__reclaim_direct(struct epc__reclaimer *r, struct epc_cgroup *cg);
 
 /*
- * One bounded step on behalf of a task whose allocation said -EBUSY: one
- * batch from @scope's subtree, the scope the allocation reported
- * (epc__alloc_req.busy_scope). For faults (DESIGN §3). Return: pages the
- * batch isolated (0: nothing on the scope's LRUs to take).
+ * One bounded step on behalf of a task on @cpu whose allocation said -EBUSY:
+ * one batch from @scope's subtree, the scope the allocation reported
+ * (epc__alloc_req.busy_scope), as epc__reclaim_subtree_for(). For faults
+ * (DESIGN §3). Return: pages the batch isolated (0: nothing on the scope's
+ * LRUs to take).
  */
-unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope);
+unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope, int cpu);
 
 /**
  * struct epc__alloc_req - one page allocation on a task's behalf.

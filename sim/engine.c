@@ -213,6 +213,7 @@ static int setup_machine(struct engine *eng)
 		.log = eng_log,
 		.log_arg = eng,
 		.margin_reclaim = s->run.margin_reclaim,
+		.numa_reclaim = s->run.numa_reclaim,
 	};
 	int ret;
 
@@ -1329,7 +1330,8 @@ static int collect(struct engine *eng, struct sim_result **out)
 						       .total = ns.nr_total,
 						       .free = ns.nr_free,
 						       .alloc_local = ns.nr_alloc_local,
-						       .alloc_remote = ns.nr_alloc_remote};
+						       .alloc_remote = ns.nr_alloc_remote,
+						       .alloc_away = ns.nr_alloc_away};
 		r->epc_bytes += ns.nr_total * EPC_PAGE_SIZE;
 	}
 	for (int i = 0; i < r->nr_cgroups; i++) {
@@ -1426,6 +1428,7 @@ static int collect(struct engine *eng, struct sim_result **out)
 	r->reclaim.build_reloaded = eng->build_reloaded;
 	r->nr_cpus_used = eng->nr_cpus_used;
 	r->edmm = eng->edmm;
+	r->numa_reclaim = s->run.numa_reclaim;
 	r->cycles = sim_cost_cycles(&s->run.cost, r->accesses, r->faults,
 				    st.nr_evicted - eng->build_evicted,
 				    st.nr_reloaded - eng->build_reloaded) +

@@ -74,7 +74,10 @@
 struct sim_node_result {
 	bool has_epc;
 	uint64_t total, free; /* pages */
+	/* counted by the serving node: for its own tasks, for other nodes' */
 	uint64_t alloc_local, alloc_remote;
+	/* counted by the requesting node: its tasks' allocations another node served */
+	uint64_t alloc_away;
 };
 
 struct sim_cgroup_result {
@@ -142,6 +145,7 @@ struct sim_result {
 	uint64_t epc_bytes;
 	uint64_t accesses, faults;
 	bool edmm;			      /* a dynamic enclave ran: EDMM columns shown */
+	bool numa_reclaim;		      /* [run] numa-reclaim: locality rows shown */
 	uint64_t augmented, trimmed, removed; /* summed over the enclaves */
 	uint64_t cycles, build_cycles, baseline_cycles; /* run, build, run without paging */
 	int nr_cpus_used;

@@ -69,6 +69,64 @@ static void report_nodes(FILE *f, const struct sim_result *r)
 	fmt_table_print(f, &t);
 }
 
+/*
+ * The share of @local in @local + @remote in percent, rounded down to a
+ * tenth (100.0% only when every one was local), "-" when there is none.
+ */
+static void fmt_share(char *buf, size_t len, uint64_t local, uint64_t remote)
+{
+	uint64_t tenths;
+
+	if (!(local + remote)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	tenths = (uint64_t)(1000.0 * (double)local / (double)(local + remote)); /* truncated */
+	snprintf(buf, len, "%llu.%llu%%", (unsigned long long)(tenths / 10),
+		 (unsigned long long)(tenths % 10));
+}
+
+/* One locality row: allocations asked by tasks on a node (or all), where served. */
+static void locality_row(struct table *t, const char *who, uint64_t local, uint64_t remote)
+{
+	int row = table_row(t);
+
+	snprintf(table_cell(t, row, 0), CELL, "%s", who);
+	sim_fmt_count(table_cell(t, row, 1), CELL, local + remote);
+	sim_fmt_count(table_cell(t, row, 2), CELL, local);
+	sim_fmt_count(table_cell(t, row, 3), CELL, remote);
+	fmt_share(table_cell(t, row, 4), CELL, local, remote);
+}
+
+/*
+ * numa-reclaim on: allocations counted by the requesting task's node (the
+ * node table counts them by the serving node), each node's share served
+ * locally, and the share over all. Nodes whose tasks asked for nothing and
+ * that have no EPC are left out.
+ */
+static void report_locality(FILE *f, const struct sim_result *r)
+{
+	static const char *const hdr[] = {"asked on node", "allocs", "served locally",
+					  "served remotely", "local share"};
+	static const bool right[] = {false, true, true, true, true};
+	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+	uint64_t local = 0, remote = 0;
+
+	for (int n = 0; n < r->nr_nodes; n++) {
+		const struct sim_node_result *nr = &r->nodes[n];
+		char who[16];
+
+		if (!nr->has_epc && !nr->alloc_away)
+			continue;
+		snprintf(who, sizeof(who), "%d", n);
+		locality_row(&t, who, nr->alloc_local, nr->alloc_away);
+		local += nr->alloc_local;
+		remote += nr->alloc_away;
+	}
+	locality_row(&t, "all", local, remote);
+	table_print(f, &t);
+}
+
 static void report_cgroups(FILE *f, const struct sim_result *r)
 {
 	static const char *const hdr[] = {"cgroup",  "max",	"current", "peak",	 "events",
@@ -279,6 +337,10 @@ void sim_report_text(FILE *f, const struct sim_scenario *s, const struct sim_res
 	fputc('\n', f);
 	report_nodes(f, r);
 	fputc('\n', f);
+	if (r->numa_reclaim) {
+		report_locality(f, r);
+		fputc('\n', f);
+	}
 	report_cgroups(f, r);
 	fputc('\n', f);
 	report_enclaves(f, r);
@@ -346,6 +408,42 @@ static json_t *json_nodes(const struct sim_result *r)
 		}
 	}
 	return a;
+}
+
+/* The locality rows of report_locality() (numa-reclaim on), by requesting node. */
+static json_t *json_locality(const struct sim_result *r)
+{
+	json_t *doc = json_object(), *a = json_array();
+	uint64_t local = 0, remote = 0;
+
+	if (!doc || !a || set(doc, "nodes", a)) {
+		json_decref(a);
+		json_decref(doc);
+		return NULL;
+	}
+	for (int n = 0; n < r->nr_nodes; n++) {
+		const struct sim_node_result *nr = &r->nodes[n];
+		json_t *o;
+
+		if (!nr->has_epc && !nr->alloc_away)
+			continue;
+		o = json_object();
+		if (!o || set(o, "node", json_integer(n)) || set(o, "local", jint(nr->alloc_local)) ||
+		    set(o, "remote", jint(nr->alloc_away)) || json_array_append_new(a, o)) {
+			json_decref(o);
+			json_decref(doc);
+			return NULL;
+		}
+		local += nr->alloc_local;
+		remote += nr->alloc_away;
+	}
+	if (set(doc, "local", jint(local)) || set(doc, "remote", jint(remote)) ||
+	    set(doc, "local_share",
+		json_real(local + remote ? (double)local / (double)(local + remote) : 0.0))) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 static json_t *json_cgroups(const struct sim_result *r)
@@ -472,6 +570,7 @@ static json_t *json_doc(const struct sim_scenario *s, const struct sim_result *r
 	    set(doc, "epcmm_version", json_string(EPCMM_VERSION_STRING)) ||
 	    set(doc, "scenario", json_string(s->title)) || set(doc, "seed", jint(r->seed)) ||
 	    set(doc, "mode", json_string(mode_name(r->mode))) || set(doc, "nodes", json_nodes(r)) ||
+	    (r->numa_reclaim && set(doc, "locality", json_locality(r))) ||
 	    set(doc, "cgroups", json_cgroups(r)) || set(doc, "enclaves", json_enclaves(r)) ||
 	    set(doc, "reclaimer", rec) || set(doc, "accesses", jint(r->accesses)) ||
 	    set(doc, "faults", jint(r->faults)) || set(doc, "cost_model", cost) ||

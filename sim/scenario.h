@@ -223,6 +223,9 @@ struct sim_run_opts {
 	/* the post-charge background-reclaim trigger (epc_config.margin_reclaim);
 	 * default off, as v17 runs */
 	bool margin_reclaim;
+	/* NUMA-aware reclaim (epc_config.numa_reclaim); default off, the
+	 * kernel's node-blind reclaim */
+	bool numa_reclaim;
 	struct sim_cost cost;
 };
 

@@ -494,10 +494,14 @@ static void key_run(struct parser *p, const char *key, const char *v)
 		if (!parse_enum(v, onoff, 2, &i))
 			return sim__fail(p, "[run] margin-reclaim: '%s' (expected on or off)", v);
 		r->margin_reclaim = i;
+	} else if (!strcmp(key, "numa-reclaim")) {
+		if (!parse_enum(v, onoff, 2, &i))
+			return sim__fail(p, "[run] numa-reclaim: '%s' (expected on or off)", v);
+		r->numa_reclaim = i;
 	} else if (!key_run_cost(p, key, v)) {
 		sim__fail(p,
 			  "[run]: unknown key '%s' (seed, mode, fallback, pcp-batch, contents, "
-			  "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
+			  "margin-reclaim, numa-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
 			  "cycles-eaug, cycles-trim, clock-ghz)",
 			  key);
 	}

@@ -330,8 +330,8 @@ static const struct bad bad_cases[] = {
 	 "1000000000000)"},
 	{BASE "[run]\nspeed = 1\n",
 	 "t.ini:6: [run]: unknown key 'speed' (seed, mode, fallback, pcp-batch, contents, "
-	 "margin-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, cycles-eaug, "
-	 "cycles-trim, clock-ghz)"},
+	 "margin-reclaim, numa-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
+	 "cycles-eaug, cycles-trim, clock-ghz)"},
 	/* EDMM (issue 19): dynamic, static, trim, cycles-eaug, cycles-trim */
 	{BASE "[enclave b]\nsize = 1M\ndynamic = yes\n",
 	 "t.ini:7: [enclave b] dynamic: 'yes' (expected on or off)"},

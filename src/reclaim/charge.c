@@ -143,14 +143,15 @@ static void wake_node(struct epc__reclaimer *r, int node)
 
 /*
  * After an allocation for @req (@p: the page, or NULL): wake ksgxd below the
- * low watermark, the kernel's over the whole EPC; with numa_reclaim, that of
- * the node the allocation wanted and of the node that served it, and when no
- * node had a page, that of the node reclaim for it would take from.
+ * low watermark, the kernel's over the whole EPC. With numa_reclaim, that of
+ * the caller's own node (a node keeps free pages for its own tasks: a caller
+ * on a node without EPC wakes none), and when no node had a page, that of the
+ * node reclaim for it would take from.
  */
 static void wake_background(struct epc__reclaimer *r, const struct epc__alloc_req *req,
 			    const struct epc_page *p)
 {
-	int want;
+	int home;
 
 	if (!r->numa_reclaim) {
 		if (epc__mm_free_below(r->mm, req->cpu, EPC__NR_LOW_PAGES) &&
@@ -158,11 +159,9 @@ static void wake_background(struct epc__reclaimer *r, const struct epc__alloc_re
 			epc__reclaim_wake_ksgxd(r);
 		return;
 	}
-	want = epc__reclaim_want_node(r, req->cpu);
-	if (want != EPC_NO_NODE)
-		wake_node(r, want);
-	if (p && p->node != want)
-		wake_node(r, p->node);
+	home = epc__reclaim_want_node(r, req->cpu);
+	if (home != EPC_NO_NODE)
+		wake_node(r, home);
 	if (!p)
 		epc__reclaim_wake_ksgxd_for(r, req->cpu);
 }

@@ -524,9 +524,9 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 
 int epc__reclaim_want_node(struct epc__reclaimer *r, int cpu)
 {
-	const struct epc__node *home = &r->mm->nodes[r->mm->cpu_to_node[cpu]];
+	int node = r->mm->cpu_to_node[cpu];
 
-	return home->nr_fallback ? home->fallback[0] : EPC_NO_NODE;
+	return r->mm->nodes[node].has_epc ? node : EPC_NO_NODE;
 }
 
 int epc__reclaim_node_for(struct epc__reclaimer *r, struct epc_cgroup *root, int cpu)
@@ -544,7 +544,8 @@ unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgro
 {
 	int node;
 
-	if (!r->numa_reclaim)
+	/* a caller on a node without EPC has no local pages to keep */
+	if (!r->numa_reclaim || epc__reclaim_want_node(r, cpu) == EPC_NO_NODE)
 		return epc__reclaim_subtree(r, root, nr_to_scan);
 	node = epc__reclaim_node_for(r, root, cpu);
 	if (node < 0) { /* nothing on the lists: count the round as the blind walk does */

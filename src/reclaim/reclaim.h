@@ -11,13 +11,15 @@
  * NUMA-aware reclaim (epc_config.numa_reclaim; off by default, the kernel's
  * node-blind reclaim): each cgroup keeps one list per node and a page sits on
  * its node's. A reclaim for an allocation takes its batches from the lists of
- * the node the allocator tries first for that CPU, when that node has pages
- * on them in the scope, else from the next node in the allocator's search
- * order that has (epc__reclaim_subtree_for()); the fair walk over cgroups and
- * the batch (16 isolated, CLOCK aging) are unchanged, per list. ksgxd serves
- * per-node wakeups: a node whose free pages drop below EPC__NR_LOW_PAGES
- * wakes reclaim of that node's pages until it has EPC__NR_HIGH_PAGES free, as
- * kswapd per node does; a node without EPC never wakes it. Node-blind mode
+ * the caller's node when that node has pages on them in the scope, else from
+ * the next node in the allocator's search order that has
+ * (epc__reclaim_subtree_for(); a caller on a node without EPC has no local
+ * pages to keep and takes each cgroup's longest list); the fair walk over
+ * cgroups and the batch (16 isolated, CLOCK aging) are unchanged, per list.
+ * ksgxd serves per-node wakeups: an allocation by a task whose node's free
+ * pages are below EPC__NR_LOW_PAGES wakes reclaim of that node's pages until
+ * it has EPC__NR_HIGH_PAGES free, as kswapd per node does; a node without EPC
+ * has no watermarks. One thread serves every node's wakeups. Node-blind mode
  * keeps one list per cgroup (lru[0]): per-node lists cannot give the order of
  * one list without a per-page age stamp (the page record has no room), and
  * v17's answers must stay exact.
@@ -220,10 +222,10 @@ unsigned long epc__reclaim_subtree_bg(struct epc__reclaimer *r, struct epc_cgrou
 				      unsigned long nr_to_scan);
 /*
  * epc__reclaim_subtree() for an allocation on @cpu: node-blind, the same; with
- * numa_reclaim, from the lists of the node the allocator tries first for @cpu
- * when @root's subtree has pages there, else of the next node in its search
- * order that has. With numa_reclaim and no node asked for (the two above),
- * each cgroup visited gives from its longest list.
+ * numa_reclaim, from the lists of @cpu's node when @root's subtree has pages
+ * there, else of the next node in the allocator's search order that has. A
+ * caller on a node without EPC, like numa_reclaim with no node asked for (the
+ * two above): each cgroup visited gives from its longest list.
  */
 unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgroup *root,
 				       unsigned long nr_to_scan, int cpu);
@@ -235,7 +237,7 @@ unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgro
 int epc__reclaim_node_for(struct epc__reclaimer *r, struct epc_cgroup *root, int cpu);
 /* numa_reclaim: ksgxd's batches over the whole tree from @node's lists only. */
 unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned long nr_to_scan);
-/* The node an allocation on @cpu tries first (EPC_NO_NODE: no node has EPC). */
+/* @cpu's node when it has EPC (the node its allocations try first), else EPC_NO_NODE. */
 int epc__reclaim_want_node(struct epc__reclaimer *r, int cpu);
 /* True when no LRU in @root's subtree holds a page. */
 bool epc__reclaim_lru_empty(struct epc__reclaimer *r, struct epc_cgroup *root);

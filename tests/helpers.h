@@ -82,6 +82,7 @@ struct topo {
 	unsigned pcp_batch;
 	bool threads, no_contents, no_sanitize;
 	bool margin_reclaim; /* the post-charge trigger (DIFFERENCES C2); v17: off */
+	bool numa_reclaim;   /* per-node LRUs and watermarks (DIFFERENCES C12); v17: off */
 	struct log_catcher *lc;
 };
 
@@ -109,6 +110,7 @@ static inline struct epc *make_topo(const struct topo *tp)
 	c.log = tp->lc ? log_catch : log_quiet;
 	c.log_arg = tp->lc;
 	c.margin_reclaim = tp->margin_reclaim;
+	c.numa_reclaim = tp->numa_reclaim;
 	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
 	if (!tp->no_sanitize)
 		assert_int_equal(epc_sanitize_wait(epc), 0);

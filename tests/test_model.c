@@ -76,6 +76,10 @@ struct model {
 
 	struct epc_task *tasks[NR_TASKS];
 
+	/* allocations by node: served for its own callers, served for others
+	 * (both by the serving node), its callers' served elsewhere (by theirs) */
+	uint64_t served_local[NR_NODES], served_remote[NR_NODES], away[NR_NODES];
+
 	/* what the walk covered, printed at the end */
 	unsigned long nr_alloc, nr_remote, nr_enomem, nr_free, nr_mf_free, nr_mf_held, nr_mf_cached,
 		nr_mf_repeat, nr_mf_outside;
@@ -205,6 +209,9 @@ static void model_init(struct model *m)
 	memset(m->poisoned, 0, sizeof(m->poisoned));
 	memset(m->handle, 0, sizeof(m->handle));
 	memset(m->qlen, 0, sizeof(m->qlen));
+	memset(m->served_local, 0, sizeof(m->served_local));
+	memset(m->served_remote, 0, sizeof(m->served_remote));
+	memset(m->away, 0, sizeof(m->away));
 	for (int i = 0; i < NR_SECS; i++) {
 		s[i].phys_addr = (uint64_t)(i + 1) << 32;
 		s[i].size = sec_pages[i] * PAGE;
@@ -269,6 +276,15 @@ static void model_check(struct model *m)
 		struct epc_node_stats ns;
 
 		assert_int_equal(epc_node_get_stats(m->epc, nid, &ns, sizeof(ns)), 0);
+		if (ns.nr_alloc_local != m->served_local[nid] ||
+		    ns.nr_alloc_remote != m->served_remote[nid] || ns.nr_alloc_away != m->away[nid])
+			MFAIL(m, "node %d allocations local %llu, remote %llu, away %llu; model %llu, "
+				 "%llu, %llu", nid, (unsigned long long)ns.nr_alloc_local,
+			      (unsigned long long)ns.nr_alloc_remote,
+			      (unsigned long long)ns.nr_alloc_away,
+			      (unsigned long long)m->served_local[nid],
+			      (unsigned long long)m->served_remote[nid],
+			      (unsigned long long)m->away[nid]);
 		if (ns.nr_free != (uint64_t)model_free(m, nid))
 			MFAIL(m, "node %d nr_free %llu, model %d", nid,
 			      (unsigned long long)ns.nr_free, model_free(m, nid));
@@ -396,6 +412,12 @@ static void step_alloc(struct model *m)
 		      m->node[idx], want_node);
 	m->nr_alloc++;
 	m->nr_remote += m->node[idx] != own;
+	if (m->node[idx] == own) {
+		m->served_local[own]++;
+	} else {
+		m->served_remote[m->node[idx]]++;
+		m->away[own]++;
+	}
 	m->held[idx] = true;
 	m->handle[idx] = p;
 	if (!m->pcp)

@@ -8,6 +8,7 @@
  * stats cannot say it (which page is resident).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -744,17 +745,33 @@ static void test_encl_destroy_returns_every_page_and_charge(void **state)
 	epc_destroy(epc);
 }
 
-/* epc_destroy() with enclaves still alive frees them (ASan/LSan see the rest). */
+/*
+ * epc_destroy() with enclaves still alive, some of their pages evicted,
+ * destroys each of them: their backing stores are closed. (ASan and LSan
+ * check that nothing else of theirs is left.)
+ */
 static void test_encl_epc_destroy_frees_live_enclaves(void **state)
 {
 	struct epc *epc = make_epc(64);
 	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_encl *e[2];
+	int fd[2];
 
 	(void)state;
-	build(t, 40, 40, 24, true);
-	build(t, 40, 30, 25, false);
-	epc_reclaim(epc, 20);
+	e[0] = build(t, 40, 40, 24, true);
+	e[1] = build(t, 40, 30, 25, false);
+	CHECK(epc_reclaim(epc, 20) > 0, "pages are evicted when epc_destroy() runs");
+	assert_epc_consistent(epc);
+	for (int i = 0; i < 2; i++) {
+		fd[i] = epc_encl_backing_fd(e[i]);
+		CHECK(fd[i] >= 0, "each enclave has a backing store");
+	}
 	epc_destroy(epc);
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		CHECK(fcntl(fd[i], F_GETFD) == -1 && errno == EBADF,
+		      "epc_destroy() destroyed each live enclave: its backing store is closed");
+	}
 }
 
 static void test_encl_bigger_than_the_epc(void **state)

@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -26,5 +28,39 @@
 		if (!(cond))                                                                       \
 			fail_msg("%s (failed: %s)", (what), #cond);                                \
 	} while (0)
+
+/* A 0-or-negative-errno result: a failure names both errors
+ * ("epc_reclaim: got -16 (EBUSY), expected 0 (success)"). */
+#define CHECK_ERR(got, want, what)                                                                 \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			fail_msg("%s: got %lld (%s), expected %lld (%s)", (what), got_,            \
+				 check_errname(got_), want_, check_errname(want_));                \
+	} while (0)
+
+static inline const char *check_errname(long long r)
+{
+	const char *name = r < 0 && r > -4096 ? strerrorname_np((int)-r) : NULL;
+
+	return name ? name : r == 0 ? "success" : "not an errno";
+}
+
+/*
+ * A message with values in it, for a check in a loop ("page 7") or one whose
+ * numbers explain: CHECK_EQ(x, 0, check_fmt("node %d", n)). Formatted only
+ * when the check fails (the what argument is evaluated then); the test
+ * thread's only: one buffer per suite.
+ */
+__attribute__((format(printf, 1, 2))) static inline const char *check_fmt(const char *fmt, ...)
+{
+	static char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
 
 #endif

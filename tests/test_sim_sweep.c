@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "scenario.h"
+#include "check.h"
 #include "sweep.h"
 
 #define ENCL_PAGES  1024 /* 4M */
@@ -74,27 +75,28 @@ static void test_sim_sweep_fault_rate_falls(void **state)
 	for (unsigned i = 0; i < r1->nr_points; i++) {
 		const struct sim_sweep_point *a = &r1->points[i], *b = &r2->points[i];
 
-		assert_true(a->max % 4096 == 0);
-		assert_true(a->accesses == 50000); /* only /app's enclave counts */
+		CHECK_EQ(a->max % 4096, 0, check_fmt("point %u: a limit in whole pages", i));
+		CHECK_EQ(a->accesses, 50000, check_fmt("point %u: only /app's enclave counts", i));
 		if (a->faults != b->faults || a->evictions != b->evictions || a->max != b->max)
 			fail_msg("point %u differs between -j 1 and -j 3", i);
 		if (i && !(a->fault_rate < r1->points[i - 1].fault_rate || a->fault_rate == 0))
 			fail_msg("fault rate %f at %llu is not below %f at %llu", a->fault_rate,
 				 (unsigned long long)a->max, r1->points[i - 1].fault_rate,
 				 (unsigned long long)r1->points[i - 1].max);
-		assert_true(a->slowdown >= 1.0);
+		CHECK(a->slowdown >= 1.0, check_fmt("point %u: slowdown %.3f", i, a->slowdown));
 	}
-	assert_true(r1->points[0].fault_rate > 0.5); /* 512K of 4M */
-	assert_true(r1->points[8].fault_rate > 0);   /* still short of the whole enclave */
-	assert_true(r1->points[9].max == fits_bytes());
+	CHECK(r1->points[0].fault_rate > 0.5, "512K of 4M faults on most accesses");
+	CHECK(r1->points[8].fault_rate > 0, "point 8 is still short of the whole enclave");
+	CHECK_EQ(r1->points[9].max, fits_bytes(), "the last point is the limit that fits");
 	assert_int_equal(r1->points[9].faults, 0);
 	assert_int_equal(r1->points[9].evictions, 0);
-	assert_true(r1->points[9].slowdown == 1.0);
-	assert_true(r1->target_found);
-	assert_true(r1->target_max <= fits_bytes() && r1->target_max > r1->points[8].max - 1);
+	CHECK(r1->points[9].slowdown == 1.0, "no faults: no slowdown");
+	CHECK(r1->target_found, "a limit meets the 1% target");
+	CHECK(r1->target_max <= fits_bytes() && r1->target_max > r1->points[8].max - 1,
+	      "the target is past point 8, at most what fits");
 	/* uniform access falls in a straight line down to the limit that fits:
 	 * a line has no knee (test_sim_sweep_knee_of_a_curve has one that does) */
-	assert_false(r1->knee_found);
+	CHECK(!r1->knee_found, "a straight line has no knee");
 	sim_sweep_free(r1);
 	sim_sweep_free(r2);
 	sim_scenario_free(s);
@@ -167,15 +169,15 @@ static void test_sim_sweep_knee_of_a_curve(void **state)
 		pts[i].max = (i + 1) << 20;
 		pts[i].fault_rate = l_shape[i];
 	}
-	assert_true(sim_sweep_knee(pts, 6, &knee));
+	CHECK(sim_sweep_knee(pts, 6, &knee), "an L has a knee");
 	assert_int_equal(knee, 3 << 20); /* the third point, where the L turns */
 	for (unsigned i = 0; i < 6; i++)
 		pts[i].fault_rate = line[i];
-	assert_false(sim_sweep_knee(pts, 6, &knee));
+	CHECK(!sim_sweep_knee(pts, 6, &knee), "a line has no knee");
 	for (unsigned i = 0; i < 4; i++)
 		pts[i].fault_rate = flat[i];
-	assert_false(sim_sweep_knee(pts, 4, &knee));
-	assert_false(sim_sweep_knee(pts, 2, &knee)); /* two points: no bend to find */
+	CHECK(!sim_sweep_knee(pts, 4, &knee), "a flat curve has no knee");
+	CHECK(!sim_sweep_knee(pts, 2, &knee), "two points: no bend to find");
 }
 
 /*
@@ -197,24 +199,29 @@ static void test_sim_sweep_run_reclaimer_and_build(void **state)
 	if (sim_run(&p, &r, err, sizeof(err)))
 		fail_msg("%s", err);
 	k = &r->reclaim;
-	assert_true(k->reclaimed_cgroup > 0); /* the 1M limit */
-	assert_true(r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async > 0);
-	assert_true(k->cgroup_rounds_sync + k->cgroup_rounds_async ==
-		    r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async);
+	CHECK(k->reclaimed_cgroup > 0, "the 1M limit makes cgroup reclaim");
+	CHECK(r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async > 0,
+	      "the limited cgroup counts its reclaim");
+	CHECK_EQ(k->cgroup_rounds_sync + k->cgroup_rounds_async,
+		 r->cgroups[1].reclaim_sync + r->cgroups[1].reclaim_async,
+		 "the machine's cgroup rounds are the one limited cgroup's");
 	if (k->reclaimed_ksgxd + k->reclaimed_direct + k->reclaimed_cgroup > k->evicted)
 		fail_msg("reclaimed %llu + %llu + %llu > evicted %llu",
 			 (unsigned long long)k->reclaimed_ksgxd,
 			 (unsigned long long)k->reclaimed_direct,
 			 (unsigned long long)k->reclaimed_cgroup, (unsigned long long)k->evicted);
-	assert_true(k->build_evicted >= ENCL_PAGES - (1 << 20) / 4096); /* 4M into 1M */
-	assert_true(k->build_evicted < k->evicted);
+	CHECK(k->build_evicted >= ENCL_PAGES - (1 << 20) / 4096,
+	      check_fmt("a 4M build into 1M evicts the difference: %llu",
+			(unsigned long long)k->build_evicted));
+	CHECK(k->build_evicted < k->evicted, "the run evicts too, after the build");
 	assert_int_equal(r->cycles,
 			 sim_cost_cycles(c, r->accesses, r->faults, k->evicted - k->build_evicted,
 					 k->reloaded - k->build_reloaded));
 	assert_int_equal(r->build_cycles,
 			 sim_cost_cycles(c, 0, 0, k->build_evicted, k->build_reloaded));
-	assert_true(r->slowdown == (double)r->cycles / (double)r->baseline_cycles);
-	assert_true(r->build_seconds > 0);
+	CHECK(r->slowdown == (double)r->cycles / (double)r->baseline_cycles,
+	      "slowdown is the run's cycles over the baseline's");
+	CHECK(r->build_seconds > 0, "the build takes modelled time");
 	sim_result_free(r);
 	sim_scenario_free(s);
 }
@@ -257,10 +264,11 @@ static void test_sim_sweep_progress_in_accesses(void **state)
 	if (sim_sweep(&p, &r, err, sizeof(err)))
 		fail_msg("sweep: %s", err);
 	assert_int_equal(r->nr_failed, 1); /* 8K */
-	assert_false(seen.backwards);
+	CHECK(!seen.backwards, "progress never goes backwards");
 	assert_int_equal(seen.total, 4 * 60000); /* app's 50k and other's 10k, per point */
 	assert_int_equal(seen.done, seen.total);
-	assert_true(seen.calls > 4); /* more often than once a point */
+	CHECK(seen.calls > 4,
+	      check_fmt("progress more often than once a point: %d calls", (int)seen.calls));
 	sim_sweep_free(r);
 	sim_scenario_free(s);
 }
@@ -293,7 +301,7 @@ static void test_sim_sweep_failed_point_does_not_abort(void **state)
 	for (unsigned i = 1; i < 5; i++)
 		if (r->points[i].failed[0] || r->points[i].accesses != 50000)
 			fail_msg("point %u did not run: %s", i, r->points[i].failed);
-	assert_true(r->target_found);
+	CHECK(r->target_found, "the first point that ran meets any rate");
 	assert_int_equal(r->target_max, r->points[1].max); /* not the failed 8K */
 	f = open_memstream(&text, &len);
 	sim_sweep_report(f, &p, r);
@@ -312,7 +320,7 @@ static void test_sim_sweep_failed_point_does_not_abort(void **state)
 	if (sim_sweep(&p, &r, err, sizeof(err)))
 		fail_msg("sweep: %s", err);
 	assert_int_equal(r->nr_failed, 3);
-	assert_false(r->target_found);
+	CHECK(!r->target_found, "no target when every point failed");
 	sim_sweep_free(r);
 	sim_scenario_free(s);
 }
@@ -335,17 +343,19 @@ static void test_sim_sweep_target_slowdown(void **state)
 	(void)state;
 	if (sim_sweep(&p, &r, err, sizeof(err)))
 		fail_msg("sweep: %s", err);
-	assert_true(r->target_found);
+	CHECK(r->target_found, "a limit has slowdown <= 20");
 	for (unsigned i = 0; i < r->nr_points; i++) {
 		if (r->points[i].max < r->target_max && r->points[i].slowdown <= 20)
 			fail_msg("%llu has slowdown %.2f <= 20 below the target %llu",
 				 (unsigned long long)r->points[i].max, r->points[i].slowdown,
 				 (unsigned long long)r->target_max);
 		if (r->points[i].max == r->target_max)
-			assert_true(r->points[i].slowdown <= 20 &&
-				    r->target_slowdown_seen == r->points[i].slowdown);
+			CHECK(r->points[i].slowdown <= 20 &&
+				      r->target_slowdown_seen == r->points[i].slowdown,
+			      check_fmt("the target's point %u: slowdown %.2f, reported %.2f", i,
+					r->points[i].slowdown, r->target_slowdown_seen));
 	}
-	assert_true(r->target_max > p.from); /* the first point is far slower */
+	CHECK(r->target_max > p.from, "the first point is far slower than 20");
 	sim_sweep_free(r);
 	p.target_slowdown = 0.5;
 	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);

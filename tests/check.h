@@ -29,6 +29,35 @@
 			fail_msg("%s (failed: %s)", (what), #cond);                                \
 	} while (0)
 
+/*
+ * Checks inside a loop: a failure names the expression and the loop's index
+ * ("epc_page_node(pages[i]) at i = 3: got 1, expected 0"), and an expected
+ * value spelled -EXXX gets the errno names too.
+ */
+#define CHECK_EQ_AT(got, want, idx)                                                                \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			fail_msg("%s at %s = %lld: got %lld%s%s%s, expected %lld%s%s%s", #got,     \
+				 #idx, (long long)(idx), got_, CHECK_ERRNAME_(#want, got_), want_, \
+				 CHECK_ERRNAME_(#want, want_));                                    \
+	} while (0)
+#define CHECK_AT(cond, idx)                                                                        \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fail_msg("failed: %s at %s = %lld", #cond, #idx, (long long)(idx));        \
+	} while (0)
+/* " (EBUSY)" after a value when the expected one is spelled -EXXX, else "". */
+#define CHECK_ERRNAME_(want_text, v)                                                               \
+	check_is_errno_text(want_text) ? " (" : "",                                                \
+		check_is_errno_text(want_text) ? check_errname(v) : "",                            \
+		check_is_errno_text(want_text) ? ")" : ""
+
+static inline int check_is_errno_text(const char *t)
+{
+	return t[0] == '-' && t[1] == 'E';
+}
+
 /* A 0-or-negative-errno result: a failure names both errors
  * ("epc_reclaim: got -16 (EBUSY), expected 0 (success)"). */
 #define CHECK_ERR(got, want, what)                                                                 \

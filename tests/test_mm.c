@@ -49,7 +49,7 @@ static struct epc_node_stats node_stats(struct epc *epc, int node)
 {
 	struct epc_node_stats st;
 
-	assert_int_equal(epc_node_get_stats(epc, node, &st, sizeof(st)), 0);
+	CHECK_ERR(epc_node_get_stats(epc, node, &st, sizeof(st)), 0, "epc_node_get_stats");
 	return st;
 }
 
@@ -123,10 +123,9 @@ static void test_mm_b01_node_sizes_and_capacity(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_true(node_stats(epc, 0).has_epc);
-	assert_true(node_stats(epc, 1).has_epc);
-	/* node 2 owns no section: not in the mask */
-	assert_false(node_stats(epc, 2).has_epc);
+	CHECK(node_stats(epc, 0).has_epc, "node 0 owns a section");
+	CHECK(node_stats(epc, 1).has_epc, "node 1 owns a section");
+	CHECK(!node_stats(epc, 2).has_epc, "node 2 owns no section: not in the mask");
 	assert_int_equal(node_stats(epc, 0).nr_total, 32);
 	assert_int_equal(node_stats(epc, 1).nr_total, 16);
 	assert_int_equal(node_stats(epc, 2).nr_total, 0);
@@ -138,7 +137,8 @@ static void test_mm_b01_node_sizes_and_capacity(void **state)
 	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "65536\n");
 	/* the x86/ group does not exist on a node without EPC */
-	assert_int_equal(epc_node_read(epc, 2, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT);
+	CHECK_ERR(epc_node_read(epc, 2, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT,
+		  "epc_node_read");
 
 	/* misc capacity = the bytes of all sections */
 	assert_string_equal(cg_read(epc_cgroup_root(epc), "misc.capacity", buf, sizeof(buf)),
@@ -174,8 +174,7 @@ static void test_mm_b02_no_node_falls_back_to_node0(void **state)
 			 1);
 	lvl = log_level_of(lc, "[Firmware Bug]");
 	assert_int_equal(lvl, LOG_WARNING);
-	/* node 0 now owns the node-less section and is counted in its size */
-	assert_true(node_stats(epc, 0).has_epc);
+	CHECK(node_stats(epc, 0).has_epc, "node 0 now owns the node-less section");
 	assert_int_equal(node_stats(epc, 0).nr_total, 8);
 	assert_int_equal(epc_node_read(epc, 0, "sgx_total_bytes", buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "32768\n");
@@ -186,8 +185,8 @@ static void test_mm_b02_no_node_falls_back_to_node0(void **state)
 
 		pages[i] = alloc_ok(t);
 		phys = epc_page_phys(pages[i]);
-		assert_int_equal(epc_page_node(pages[i]), 0);
-		assert_true(phys >= (2ULL << 32) && phys < (2ULL << 32) + 8 * PAGE);
+		CHECK_EQ_AT(epc_page_node(pages[i]), 0, i);
+		CHECK_AT(phys >= (2ULL << 32) && phys < (2ULL << 32) + 8 * PAGE, i);
 	}
 	assert_epc_consistent(epc);
 	free_all(pages, 8);
@@ -222,23 +221,23 @@ static void test_mm_b03_section_limit(void **state)
 	c.log = log_quiet;
 
 	c.nr_sections = 0;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), -EINVAL, "epc_create2");
 	c.nr_sections = 9;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), -EINVAL, "epc_create2");
 	/* a rejected create does not write *out */
 	assert_ptr_equal(epc, (struct epc *)&c);
 
 	c.nr_sections = 8;
 	epc = NULL;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	assert_int_equal(stats(epc).nr_total, 8);
 	assert_int_equal(stats(epc).nr_free, 8);
 	/* one page from each of the 8 sections, in address order */
 	t = make_task(epc, NULL, 0);
 	for (int i = 0; i < 8; i++) {
 		pages[i] = alloc_ok(t);
-		assert_int_equal(epc_page_phys(pages[i]), (uint64_t)(i + 1) << 32);
+		CHECK_EQ_AT(epc_page_phys(pages[i]), (uint64_t)(i + 1) << 32, i);
 	}
 	assert_epc_consistent(epc);
 	free_all(pages, 8);
@@ -260,10 +259,10 @@ static void test_mm_b04_zero_sections_fail(void **state)
 	struct epc *epc = NULL;
 
 	(void)state;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), -EINVAL, "epc_create2");
 	assert_null(epc);
 	c.sections = NULL;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), -EINVAL);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), -EINVAL, "epc_create2");
 	assert_null(epc);
 	/* both rejections name the field */
 	assert_int_equal(log_count(lc, "nr_sections"), 2);
@@ -289,16 +288,16 @@ static void test_mm_b05_sanitize_makes_pages_free(void **state)
 	assert_int_equal(node_stats(epc, 0).nr_free, 0);
 	assert_int_equal(node_stats(epc, 1).nr_free, 0);
 	/* nothing to allocate and nothing reclaimable: -ENOMEM, not a hang */
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	assert_null(p);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	/* both went through the whole search and found nothing */
 	assert_int_equal(stats(epc).nr_alloc_failed, 2);
 	/* and left no charge */
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 0);
 	assert_epc_consistent(epc);
 
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	assert_int_equal(stats(epc).nr_free, 48);
 	assert_int_equal(stats(epc).nr_dirty, 0);
 	assert_int_equal(stats(epc).nr_leaked, 0);
@@ -306,9 +305,9 @@ static void test_mm_b05_sanitize_makes_pages_free(void **state)
 	assert_int_equal(node_stats(epc, 1).nr_free, 32);
 	/* every page is on its node's free list */
 	for (uint64_t i = 0; i < 48; i++)
-		assert_int_equal(epc__page_state(epc__page_at(epc, i)), EPC__PAGE_FREE);
+		CHECK_EQ_AT(epc__page_state(epc__page_at(epc, i)), EPC__PAGE_FREE, i);
 	/* a second wait has nothing left to do */
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	assert_int_equal(stats(epc).nr_free, 48);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -355,7 +354,7 @@ static void test_mm_b06_eremove_failure_pass2_and_leak(void **state)
 
 	(void)state;
 	epc__fault_set(epc, eremove_hook, &h);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	/* exactly two passes: each failing page was tried twice, the others once */
 	assert_int_equal(h.once_calls, 2);
 	assert_int_equal(h.always_calls, 2);
@@ -378,7 +377,7 @@ static void test_mm_b06_eremove_failure_pass2_and_leak(void **state)
 	n = alloc_all(t, pages, 16);
 	assert_int_equal(n, 15);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc__page_index(epc, pages[i]), 5);
+		CHECK_AT(epc__page_index(epc, pages[i]) != 5, i);
 	assert_int_equal(epc__page_index(epc, pages[14]), 3);
 	assert_epc_consistent(epc);
 
@@ -423,14 +422,14 @@ static void test_mm_b07_poisoned_dirty_page_never_allocated(void **state)
 
 	(void)state;
 	assert_int_equal(phys_of_index(epc, 12), bad);
-	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad, 0), 0, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_poisoned, 1);
 	/* still dirty: not on any list until the sanitizer reaches it */
 	assert_int_equal(epc__page_state(epc__page_at(epc, 12)), EPC__PAGE_DIRTY);
 	assert_epc_consistent(epc);
 
 	epc__fault_set(epc, eremove_counter, &cnt);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	epc__fault_set(epc, NULL, NULL);
 	/* the sanitizer never EREMOVEd it */
 	assert_int_equal(cnt.calls, 0);
@@ -446,7 +445,7 @@ static void test_mm_b07_poisoned_dirty_page_never_allocated(void **state)
 	n = alloc_all(t, pages, 16);
 	assert_int_equal(n, 15);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc_page_phys(pages[i]), bad);
+		CHECK_AT(epc_page_phys(pages[i]) != bad, i);
 	free_all(pages, n);
 	assert_int_equal(stats(epc).nr_free, 15);
 	assert_epc_consistent(epc);
@@ -491,7 +490,7 @@ static void test_mm_b09_fallback_next_id_wrapping(void **state)
 	assert_int_equal(node_stats(epc, 1).nr_alloc_local, 4);
 	assert_int_equal(node_stats(epc, 3).nr_alloc_remote, 4);
 	assert_int_equal(node_stats(epc, 0).nr_alloc_remote, 4);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	assert_epc_consistent(epc);
 
 	/* with node 3 non-empty again, node 3 still comes before node 0 */
@@ -517,7 +516,7 @@ static void test_mm_b10_no_epc_caller_order_and_enomem(void **state)
 
 	(void)state;
 	assert_int_equal(epc_task_node(t), 2);
-	assert_false(node_stats(epc, 2).has_epc);
+	CHECK(!node_stats(epc, 2).has_epc, "the task's node has no EPC");
 	expect_nodes(t, order, 12, pages);
 	/* node 2 has no EPC: every allocation was remote */
 	assert_int_equal(stats(epc).nr_alloc_local, 0);
@@ -529,9 +528,9 @@ static void test_mm_b10_no_epc_caller_order_and_enomem(void **state)
 	 * the allocator itself is not even asked; b05 covers the search coming
 	 * up empty on every node.
 	 */
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	assert_null(p);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	assert_null(p);
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 12 * PAGE);
 
@@ -557,9 +556,8 @@ static void test_mm_b11_all_empty_enomem(void **state)
 	assert_int_equal(alloc_all(t0, pages, 4), 4);
 	for (int i = 0; i < 3; i++) {
 		p = (struct epc_page *)buf; /* sentinel: must stay untouched */
-		assert_int_equal(epc_page_alloc(i % 2 ? t1 : t0, NULL, EPC_NO_RECLAIM, &p),
-				 -ENOMEM);
-		assert_ptr_equal(p, (struct epc_page *)buf);
+		CHECK_EQ_AT(epc_page_alloc(i % 2 ? t1 : t0, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, i);
+		CHECK_AT(p == (struct epc_page *)buf, i);
 	}
 	assert_int_equal(stats(epc).nr_free, 0);
 	/* the failed allocations left no charge behind */
@@ -584,13 +582,12 @@ static void test_mm_b12_alloc_takes_exactly_one(void **state)
 	for (int i = 0; i < 16; i++) {
 		uint64_t before = stats(epc).nr_free;
 
-		assert_int_equal(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &pages[i]), 0);
-		assert_int_equal(stats(epc).nr_free, before - 1);
+		CHECK_EQ_AT(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &pages[i]), 0, i);
+		CHECK_EQ_AT(stats(epc).nr_free, before - 1, i);
 		/* INUSE: the kernel's flags == 0, off every list */
-		assert_int_equal(epc__page_state(pages[i]), EPC__PAGE_INUSE);
-		assert_ptr_equal(epc_page_owner(pages[i]), &owner);
-		assert_int_equal(node_stats(epc, 0).nr_free + node_stats(epc, 1).nr_free,
-				 before - 1);
+		CHECK_EQ_AT(epc__page_state(pages[i]), EPC__PAGE_INUSE, i);
+		CHECK_AT(epc_page_owner(pages[i]) == &owner, i);
+		CHECK_EQ_AT(node_stats(epc, 0).nr_free + node_stats(epc, 1).nr_free, before - 1, i);
 		if (i % 5 == 0)
 			assert_epc_consistent(epc);
 	}
@@ -613,7 +610,7 @@ static void test_mm_b13_free_appends_at_tail(void **state)
 	/* empty node 1; node 0 stays full */
 	for (int i = 0; i < 6; i++) {
 		pages[i] = alloc_ok(t);
-		assert_int_equal(epc_page_node(pages[i]), 1);
+		CHECK_EQ_AT(epc_page_node(pages[i]), 1, i);
 	}
 	assert_int_equal(node_stats(epc, 1).nr_free, 0);
 	assert_int_equal(node_stats(epc, 0).nr_free, 6);
@@ -645,7 +642,7 @@ static void test_mm_b14_free_restores_count(void **state)
 	int owner;
 
 	(void)state;
-	assert_int_equal(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &p), 0);
+	CHECK_ERR(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &p), 0, "epc_page_alloc");
 	assert_int_equal(stats(epc).nr_free, 7);
 	idx = epc__page_index(epc, p);
 	epc_page_free(p);
@@ -673,7 +670,7 @@ static void test_mm_b15_free_poisoned_goes_to_poison_list(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(epc_memory_failure(epc, phys, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, phys, 0), 0, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_free, 7);
 	epc_page_free(p);
 	/* not counted as free: still 7, and one page on the poison list */
@@ -687,7 +684,7 @@ static void test_mm_b15_free_poisoned_goes_to_poison_list(void **state)
 	n = alloc_all(t, pages, 8);
 	assert_int_equal(n, 7);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc_page_phys(pages[i]), phys);
+		CHECK_AT(epc_page_phys(pages[i]) != phys, i);
 	free_all(pages, n);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -706,7 +703,7 @@ static void test_mm_b16_memory_failure_free_page(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad, 0), 0, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_free, 15);
 	assert_int_equal(stats(epc).nr_poisoned, 1);
 	assert_int_equal(node_stats(epc, 1).nr_free, 7);
@@ -716,8 +713,8 @@ static void test_mm_b16_memory_failure_free_page(void **state)
 
 	/* the same page again, by an address inside it: nothing changes */
 	before = stats(epc);
-	assert_int_equal(epc_memory_failure(epc, bad + 123, 0), 0);
-	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad + 123, 0), 0, "epc_memory_failure");
+	CHECK_ERR(epc_memory_failure(epc, bad, 0), 0, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_free, before.nr_free);
 	assert_int_equal(stats(epc).nr_poisoned, before.nr_poisoned);
 	assert_int_equal(node_stats(epc, 1).nr_poisoned, 1);
@@ -726,7 +723,7 @@ static void test_mm_b16_memory_failure_free_page(void **state)
 	n = alloc_all(t, pages, 16);
 	assert_int_equal(n, 15);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc_page_phys(pages[i]), bad);
+		CHECK_AT(epc_page_phys(pages[i]) != bad, i);
 	free_all(pages, n);
 	assert_int_equal(stats(epc).nr_free, 15);
 	assert_epc_consistent(epc);
@@ -744,11 +741,10 @@ static void test_mm_b17_memory_failure_in_use_page(void **state)
 	uint64_t phys;
 
 	(void)state;
-	assert_int_equal(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &p), 0);
+	CHECK_ERR(epc_page_alloc(t, &owner, EPC_NO_RECLAIM, &p), 0, "epc_page_alloc");
 	phys = epc_page_phys(p);
-	assert_int_equal(epc_memory_failure(epc, phys, 0), 0);
-	/* only the flag: the owner keeps the page, no list moved */
-	assert_true(epc__page_poisoned(p));
+	CHECK_ERR(epc_memory_failure(epc, phys, 0), 0, "epc_memory_failure");
+	CHECK(epc__page_poisoned(p), "an in-use page is only flagged: its owner keeps it");
 	assert_int_equal(epc__page_state(p), EPC__PAGE_INUSE);
 	assert_ptr_equal(epc_page_owner(p), &owner);
 	assert_int_equal(node_stats(epc, 0).nr_poisoned, 0);
@@ -762,7 +758,7 @@ static void test_mm_b17_memory_failure_in_use_page(void **state)
 	n = alloc_all(t, pages, 4);
 	assert_int_equal(n, 3);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc_page_phys(pages[i]), phys);
+		CHECK_AT(epc_page_phys(pages[i]) != phys, i);
 	free_all(pages, n);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -791,9 +787,8 @@ static void test_mm_b18_memory_failure_bad_address_and_flags(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
-		assert_int_equal(epc_memory_failure(epc, outside[i], 0), -ENXIO);
-		assert_int_equal(epc_memory_failure(epc, outside[i], EPC_MF_ACTION_REQUIRED),
-				 -ENXIO);
+		CHECK_EQ_AT(epc_memory_failure(epc, outside[i], 0), -ENXIO, i);
+		CHECK_EQ_AT(epc_memory_failure(epc, outside[i], EPC_MF_ACTION_REQUIRED), -ENXIO, i);
 	}
 	assert_int_equal(stats(epc).nr_poisoned, before.nr_poisoned);
 	assert_int_equal(stats(epc).nr_free, before.nr_free);
@@ -801,12 +796,12 @@ static void test_mm_b18_memory_failure_bad_address_and_flags(void **state)
 	assert_int_equal(log_count(lc, "SIGBUS"), 0);
 
 	/* unknown flags: rejected before anything is touched */
-	assert_int_equal(epc_memory_failure(epc, good, 0x2), -EINVAL);
-	assert_int_equal(epc_memory_failure(epc, good, -1), -EINVAL);
+	CHECK_ERR(epc_memory_failure(epc, good, 0x2), -EINVAL, "epc_memory_failure");
+	CHECK_ERR(epc_memory_failure(epc, good, -1), -EINVAL, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_poisoned, 0);
 	assert_int_equal(log_count(lc, "unknown flags"), 2);
 
-	assert_int_equal(epc_memory_failure(epc, good, EPC_MF_ACTION_REQUIRED), 0);
+	CHECK_ERR(epc_memory_failure(epc, good, EPC_MF_ACTION_REQUIRED), 0, "epc_memory_failure");
 	assert_int_equal(stats(epc).nr_poisoned, 1);
 	assert_int_equal(stats(epc).nr_free, 7);
 	assert_int_equal(log_count(lc, "SIGBUS"), 1);
@@ -843,7 +838,7 @@ static void test_mm_distance_fallback_nearest_first(void **state)
 
 	(void)state;
 	expect_nodes(t0, order0, 8, pages);
-	assert_int_equal(epc_page_alloc(t0, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t0, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	assert_epc_consistent(epc);
 
 	/* from node 2 (row 15, 25, 10, 40): node 0 first, then 1, then 3 */
@@ -890,7 +885,7 @@ static void test_mm_distance_fallback_no_epc_caller(void **state)
 
 	(void)state;
 	expect_nodes(t, order, 6, pages);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	free_all(pages, 6);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -900,7 +895,7 @@ static void test_mm_distance_fallback_no_epc_caller(void **state)
 	epc = make_topo(&tp);
 	t = make_task(epc, NULL, 2);
 	expect_nodes(t, dflt, 6, pages);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), -ENOMEM, "epc_page_alloc");
 	free_all(pages, 6);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t);
@@ -945,9 +940,9 @@ static void test_mm_pcp_own_cache_first(void **state)
 	/* three more from the cache: the node list is not touched */
 	for (int i = 1; i < 4; i++) {
 		pages[i] = alloc_ok(t);
-		assert_int_equal(epc_page_node(pages[i]), 0);
-		assert_int_equal(mm->nodes[0].free.nr, 12);
-		assert_int_equal(mm->pcps[0].count, (uint64_t)(3 - i));
+		CHECK_EQ_AT(epc_page_node(pages[i]), 0, i);
+		CHECK_EQ_AT(mm->nodes[0].free.nr, 12, i);
+		CHECK_EQ_AT(mm->pcps[0].count, (uint64_t)(3 - i), i);
 	}
 	/* the fifth refills again */
 	pages[4] = alloc_ok(t);
@@ -1023,18 +1018,18 @@ static void test_mm_pcp_remote_direct(void **state)
 	(void)state;
 	for (int i = 0; i < 8; i++) {
 		pages[i] = alloc_ok(t);
-		assert_int_equal(epc_page_node(pages[i]), 0);
+		CHECK_EQ_AT(epc_page_node(pages[i]), 0, i);
 	}
 	assert_int_equal(mm->nodes[0].free.nr, 0);
 	assert_int_equal(mm->pcps[0].count, 0);
 	for (int i = 8; i < 10; i++) {
 		pages[i] = alloc_ok(t);
-		assert_int_equal(epc_page_node(pages[i]), 1);
+		CHECK_EQ_AT(epc_page_node(pages[i]), 1, i);
 		/* one page at a time from node 1's list, none cached anywhere */
-		assert_int_equal(mm->nodes[1].free.nr, (uint64_t)(15 - i));
-		assert_int_equal(mm->pcps[0].count, 0);
-		assert_int_equal(mm->pcps[2].count, 0);
-		assert_int_equal(mm->pcps[3].count, 0);
+		CHECK_EQ_AT(mm->nodes[1].free.nr, (uint64_t)(15 - i), i);
+		CHECK_EQ_AT(mm->pcps[0].count, 0, i);
+		CHECK_EQ_AT(mm->pcps[2].count, 0, i);
+		CHECK_EQ_AT(mm->pcps[3].count, 0, i);
 	}
 	assert_int_equal(node_stats(epc, 1).nr_alloc_remote, 2);
 	assert_epc_consistent(epc);
@@ -1128,7 +1123,7 @@ static void test_mm_pcp_poisoned_cached_page(void **state)
 	assert_non_null(cached);
 	assert_int_equal(epc__page_state(cached), EPC__PAGE_PCP);
 	bad = phys_of_index(epc, epc__page_index(epc, cached));
-	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad, 0), 0, "epc_memory_failure");
 	/* out of the cache, onto the poison list, no longer free */
 	assert_int_equal(mm->pcps[1].count, 2);
 	assert_int_equal(epc__page_state(cached), EPC__PAGE_POISON);
@@ -1140,7 +1135,7 @@ static void test_mm_pcp_poisoned_cached_page(void **state)
 	/* a poisoned page in use is not freed into the cache either */
 	p = alloc_ok(t1);
 	bad2 = epc_page_phys(p);
-	assert_int_equal(epc_memory_failure(epc, bad2, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad2, 0), 0, "epc_memory_failure");
 	epc_page_free(p);
 	assert_int_equal(mm->pcps[1].count, 1);
 	assert_int_equal(node_stats(epc, 0).nr_poisoned, 2);
@@ -1151,8 +1146,8 @@ static void test_mm_pcp_poisoned_cached_page(void **state)
 	assert_int_equal(got, 13);
 	n += got;
 	for (int i = 0; i < n; i++) {
-		assert_int_not_equal(epc_page_phys(pages[i]), bad);
-		assert_int_not_equal(epc_page_phys(pages[i]), bad2);
+		CHECK_AT(epc_page_phys(pages[i]) != bad, i);
+		CHECK_AT(epc_page_phys(pages[i]) != bad2, i);
 	}
 	free_all(pages, n);
 	assert_int_equal(stats(epc).nr_free, 14);
@@ -1180,7 +1175,7 @@ static void test_mm_pcp_poisoned_after_free_into_cache(void **state)
 	epc_page_free(p);
 	assert_int_equal(epc__page_state(epc__page_at(epc, idx)), EPC__PAGE_PCP);
 	assert_int_equal(mm->pcps[0].count, 4);
-	assert_int_equal(epc_memory_failure(epc, bad, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, bad, 0), 0, "epc_memory_failure");
 	/* out of CPU 0's cache at once */
 	assert_int_equal(epc__page_state(epc__page_at(epc, idx)), EPC__PAGE_POISON);
 	assert_int_equal(mm->pcps[0].count, 3);
@@ -1190,7 +1185,7 @@ static void test_mm_pcp_poisoned_after_free_into_cache(void **state)
 	n = alloc_all(t0, pages, 16);
 	assert_int_equal(n, 15);
 	for (int i = 0; i < n; i++)
-		assert_int_not_equal(epc_page_phys(pages[i]), bad);
+		CHECK_AT(epc_page_phys(pages[i]) != bad, i);
 	free_all(pages, n);
 	assert_epc_consistent(epc);
 	epc_task_destroy(t0);
@@ -1209,9 +1204,9 @@ static void test_mm_pcp_no_epc_cpu_has_no_cache(void **state)
 	(void)state;
 	/* NODE_ORDER from node 2: node 3 first; one page, no refill anywhere */
 	assert_int_equal(epc_page_node(p), 3);
-	assert_false(mm->pcps[2].enabled);
+	CHECK(!mm->pcps[2].enabled, "CPU 2 (on node 2, without EPC) has no cache");
 	for (int c = 0; c < 4; c++)
-		assert_int_equal(mm->pcps[c].count, 0);
+		CHECK_EQ_AT(mm->pcps[c].count, 0, c);
 	assert_int_equal(mm->nodes[3].free.nr, 7);
 	epc_page_free(p);
 	assert_int_equal(mm->nodes[3].free.nr, 8);
@@ -1240,7 +1235,7 @@ static void test_mm_pcp_cacheless_caller_drains_before_enomem(void **state)
 	pages[n++] = alloc_ok(t[1]);
 	pages[n++] = alloc_ok(t[3]);
 	for (int nid = 0; nid < 4; nid++)
-		assert_int_equal(mm->nodes[nid].free.nr, 0);
+		CHECK_EQ_AT(mm->nodes[nid].free.nr, 0, nid);
 	assert_int_equal(stats(epc).nr_free, 9);
 
 	/* CPU 2 (node 2, no EPC, no cache) gets all 9, then -ENOMEM */
@@ -1271,17 +1266,23 @@ static void test_mm_node_read(void **state)
 	assert_int_equal(epc_node_read(epc, 0, "sgx_total_bytes", buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "12288\n");
 
-	assert_int_equal(epc_node_read(epc, 2, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_node_read(epc, 0, "sgx_free_bytes", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_node_read(epc, 0, "", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_node_read(epc, 0, "sgx_total_bytes\n", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_node_read(epc, -1, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(epc_node_read(epc, 4, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(epc_node_read(epc, 64, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL);
+	CHECK_ERR(epc_node_read(epc, 2, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT,
+		  "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 0, "sgx_free_bytes", buf, sizeof(buf)), -ENOENT,
+		  "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 0, "", buf, sizeof(buf)), -ENOENT, "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 0, "sgx_total_bytes\n", buf, sizeof(buf)), -ENOENT,
+		  "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, -1, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL,
+		  "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 4, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL,
+		  "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 64, "sgx_total_bytes", buf, sizeof(buf)), -EINVAL,
+		  "epc_node_read");
 
 	/* the text is 6 bytes and needs a 7th for its NUL */
-	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, 6), -ENOSPC);
-	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, 0), -ENOSPC);
+	CHECK_ERR(epc_node_read(epc, 1, "sgx_total_bytes", buf, 6), -ENOSPC, "epc_node_read");
+	CHECK_ERR(epc_node_read(epc, 1, "sgx_total_bytes", buf, 0), -ENOSPC, "epc_node_read");
 	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, 7), 6);
 	assert_string_equal(buf, "12288\n");
 	epc_destroy(epc);
@@ -1304,11 +1305,12 @@ static void test_mm_node_read_large(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), 0, "epc_create2");
 	/* 8 GiB + 12 KiB; no sanitization needed to read the size */
 	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, sizeof(buf)), 11);
 	assert_string_equal(buf, "8589946880\n");
-	assert_int_equal(epc_node_read(epc, 0, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT);
+	CHECK_ERR(epc_node_read(epc, 0, "sgx_total_bytes", buf, sizeof(buf)), -ENOENT,
+		  "epc_node_read");
 	epc_destroy(epc);
 }
 
@@ -1347,8 +1349,12 @@ static void test_mm_metadata_budget(void **state)
 	struct epc_stats st = stats(epc);
 
 	(void)state;
-	assert_true(st.meta_bytes_per_page > 0 && st.meta_bytes_per_page <= 32);
-	assert_true(st.epcm_bytes_per_page > 0 && st.epcm_bytes_per_page <= 8);
+	CHECK(st.meta_bytes_per_page > 0 && st.meta_bytes_per_page <= 32,
+	      check_fmt("page record of 1 to 32 bytes: %llu",
+			(unsigned long long)st.meta_bytes_per_page));
+	CHECK(st.epcm_bytes_per_page > 0 && st.epcm_bytes_per_page <= 8,
+	      check_fmt("EPCM entry of 1 to 8 bytes: %llu",
+			(unsigned long long)st.epcm_bytes_per_page));
 	assert_int_equal(st.meta_bytes_per_page, sizeof(struct epc_page));
 	epc_destroy(epc);
 }
@@ -1365,14 +1371,14 @@ static void test_mm_page_accessors(void **state)
 	for (int i = 0; i < 8; i++) {
 		struct epc_task *t = i < 4 ? t2 : t0;
 
-		assert_int_equal(epc_page_alloc(t, &owners[i], EPC_NO_RECLAIM, &pages[i]), 0);
+		CHECK_EQ_AT(epc_page_alloc(t, &owners[i], EPC_NO_RECLAIM, &pages[i]), 0, i);
 		/* section i / 4 (node 2 then node 0), pages in address order */
-		assert_int_equal(epc_page_phys(pages[i]),
-				 ((uint64_t)(i / 4 + 1) << 32) + (uint64_t)(i % 4) * PAGE);
-		assert_int_equal(epc_page_node(pages[i]), i < 4 ? 2 : 0);
-		assert_ptr_equal(epc_page_owner(pages[i]), &owners[i]);
-		assert_int_equal(epc__page_index(epc, pages[i]), (uint64_t)i);
-		assert_ptr_equal(epc__page_at(epc, (uint64_t)i), pages[i]);
+		CHECK_EQ_AT(epc_page_phys(pages[i]),
+			    ((uint64_t)(i / 4 + 1) << 32) + (uint64_t)(i % 4) * PAGE, i);
+		CHECK_EQ_AT(epc_page_node(pages[i]), i < 4 ? 2 : 0, i);
+		CHECK_AT(epc_page_owner(pages[i]) == &owners[i], i);
+		CHECK_EQ_AT(epc__page_index(epc, pages[i]), (uint64_t)i, i);
+		CHECK_AT(epc__page_at(epc, (uint64_t)i) == pages[i], i);
 	}
 	CHECK_EQ(epc->mm.nr_pages, 8, "the 8 pages are every page there is");
 	/* a NULL owner is stored as NULL */
@@ -1397,7 +1403,7 @@ static void test_mm_alloc_bad_reclaim_mode(void **state)
 	struct epc_page *p = NULL;
 
 	(void)state;
-	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)2, &p), -EINVAL);
+	CHECK_ERR(epc_page_alloc(t, NULL, (enum epc_reclaim)2, &p), -EINVAL, "epc_page_alloc");
 	assert_null(p);
 	assert_int_equal(stats(epc).nr_free, 4);
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 0);
@@ -1417,28 +1423,28 @@ static void test_mm_task_set_cpu_moves_node(void **state)
 	(void)state;
 	pages[0] = alloc_ok(t);
 	assert_int_equal(epc_page_node(pages[0]), 0);
-	assert_int_equal(epc_task_set_cpu(t, 3), 0);
+	CHECK_ERR(epc_task_set_cpu(t, 3), 0, "epc_task_set_cpu");
 	assert_int_equal(epc_task_cpu(t), 3);
 	assert_int_equal(epc_task_node(t), 3);
 	pages[1] = alloc_ok(t);
 	assert_int_equal(epc_page_node(pages[1]), 3);
 
 	/* bad CPUs: rejected, nothing changes, the log names the CPU */
-	assert_int_equal(epc_task_set_cpu(t, -1), -EINVAL);
-	assert_int_equal(epc_task_set_cpu(t, 4), -EINVAL);
-	assert_int_equal(epc_task_set_cpu(t, EPC_MAX_CPUS), -EINVAL);
+	CHECK_ERR(epc_task_set_cpu(t, -1), -EINVAL, "epc_task_set_cpu");
+	CHECK_ERR(epc_task_set_cpu(t, 4), -EINVAL, "epc_task_set_cpu");
+	CHECK_ERR(epc_task_set_cpu(t, EPC_MAX_CPUS), -EINVAL, "epc_task_set_cpu");
 	assert_int_equal(epc_task_cpu(t), 3);
 	assert_int_equal(log_count(lc, "cpu -1 out of range"), 1);
 	assert_int_equal(log_count(lc, "cpu 4 out of range"), 1);
-	assert_int_equal(epc_task_create(epc, NULL, -1, &bad), -EINVAL);
-	assert_int_equal(epc_task_create(epc, NULL, 4, &bad), -EINVAL);
+	CHECK_ERR(epc_task_create(epc, NULL, -1, &bad), -EINVAL, "epc_task_create");
+	CHECK_ERR(epc_task_create(epc, NULL, 4, &bad), -EINVAL, "epc_task_create");
 	/* *out untouched on error */
 	assert_ptr_equal(bad, (struct epc_task *)lc);
 	pages[2] = alloc_ok(t);
 	assert_int_equal(epc_page_node(pages[2]), 3);
 
 	/* back to CPU 1 */
-	assert_int_equal(epc_task_set_cpu(t, 1), 0);
+	CHECK_ERR(epc_task_set_cpu(t, 1), 0, "epc_task_set_cpu");
 	epc_page_free(pages[2]);
 	pages[2] = alloc_ok(t);
 	assert_int_equal(epc_page_node(pages[2]), 1);
@@ -1464,8 +1470,8 @@ static void test_mm_default_cpu_map(void **state)
 		struct epc_task *t = make_task(epc, NULL, c);
 		struct epc_page *p = alloc_ok(t);
 
-		assert_int_equal(epc_task_node(t), c % 3);
-		assert_int_equal(epc_page_node(p), c % 3);
+		CHECK_EQ_AT(epc_task_node(t), c % 3, c);
+		CHECK_EQ_AT(epc_page_node(p), c % 3, c);
 		epc_page_free(p);
 		epc_task_destroy(t);
 	}

@@ -6,6 +6,7 @@
  * prints the golden JSON; the exit codes are 0 ok, 1 run failed, 2 usage or
  * scenario error, with the message on stderr; every command has --help.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "check.h"
 
 #define EPCMM EPCMM_BUILD_DIR "/tools/epcmm/epcmm"
 
@@ -313,7 +316,7 @@ static void test_sim_cli_plot_without_gnuplot(void **state)
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		assert_true(asprintf(&cmd, "PATH=/nonexistent %s %s 2>&1", EPCMM, cmds[i]) > 0);
-		assert_int_equal(run(cmd, &out), 2);
+		CHECK_EQ(run(cmd, &out), 2, check_fmt("epcmm %s without gnuplot: exit", cmds[i]));
 		if (!strstr(out, "gnuplot not found: plots need it (Debian package gnuplot-nox)") ||
 		    strstr(out, "epcmm 0."))
 			fail_msg("epcmm %s without gnuplot: \"%s\"", cmds[i], out);
@@ -332,7 +335,7 @@ static void test_sim_cli_run_failed(void **state)
 		"size = 1M\n";
 
 	(void)state;
-	assert_true(fd >= 0);
+	CHECK(fd >= 0, check_fmt("mkstemp: %s", strerror(errno)));
 	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
 	close(fd);
 	assert_true(asprintf(&cmd, "%s run %s 2>&1 >/dev/null", EPCMM, tmp) > 0);
@@ -397,13 +400,13 @@ static void test_sim_cli_trace_errors_before_anything(void **state)
 		assert_true(asprintf(&c, cases[i].cmd, dir) > 0);
 		assert_true(asprintf(&want, cases[i].err, dir, dir) > 0);
 		assert_true(asprintf(&cmd, "%s %s 2>/dev/null", EPCMM, c) > 0);
-		assert_int_equal(run(cmd, &out), 2);
+		CHECK_EQ(run(cmd, &out), 2, check_fmt("epcmm %s: exit", c));
 		if (out[0])
 			fail_msg("epcmm %s printed on stdout before failing: %s", c, out);
 		free(out);
 		free(cmd);
 		assert_true(asprintf(&cmd, "%s %s 2>&1 >/dev/null", EPCMM, c) > 0);
-		assert_int_equal(run(cmd, &out), 2);
+		CHECK_EQ(run(cmd, &out), 2, check_fmt("epcmm %s: exit", c));
 		if (strncmp(out, want, strlen(want)))
 			fail_msg("epcmm %s: stderr \"%s\", expected \"%s...\"", c, out, want);
 		free(out);
@@ -415,7 +418,7 @@ static void test_sim_cli_trace_errors_before_anything(void **state)
 		assert_true(asprintf(&cmd,
 				     "%s sweep -j 4 %s/miss.ini --cgroup /a --max 1M:2M:4 2>&1",
 				     EPCMM, dir) > 0);
-		assert_int_equal(run(cmd, &out), 2);
+		CHECK_EQ(run(cmd, &out), 2, check_fmt("sweep of a missing trace, run %d: exit", k));
 		if (!first)
 			first = out;
 		else if (strcmp(out, first))
@@ -424,7 +427,7 @@ static void test_sim_cli_trace_errors_before_anything(void **state)
 			free(out);
 		free(cmd);
 	}
-	assert_true(!strncmp(first, "epcmm: ", 7));
+	CHECK(!strncmp(first, "epcmm: ", 7), check_fmt("the error is epcmm's: \"%s\"", first));
 	free(first);
 	assert_true(asprintf(&cmd, "rm -r '%s'", dir) > 0);
 	assert_int_equal(system(cmd), 0);

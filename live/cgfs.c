@@ -17,7 +17,6 @@
 #include "cgfs.h"
 #include "procwatch.h"
 
-#define CGFS_PATH_MAX	  4096
 #define CGFS_ANCESTRY_MAX 64   /* parents walked to find an inherited cgroup */
 #define CGFS_EVENT_BATCH  1024 /* fork and exit events read at a time */
 #define CGFS_SYNC_BATCHES 64   /* batches one sync reads at most (its time under @lock) */
@@ -26,36 +25,7 @@
 #define CGFS_HASH_MIN	  64   /* buckets of each hash table; a power of 2 */
 #define CGFS_INO_SHIFT	  5    /* inode numbers per directory: itself and its files */
 
-enum {
-	CTRL_MEMORY = 1 << 0,
-	CTRL_MISC = 1 << 1,
-};
-/* The kernel prints controllers in its subsystem order: memory before misc. */
-static const struct {
-	const char *name;
-	unsigned bit;
-} controllers[] = {{"memory", CTRL_MEMORY}, {"misc", CTRL_MISC}};
-
-/* The library's files that may exist; each is probed with epc_cgroup_read(). */
-static const char *const lib_files[] = {
-	"memory.current", "memory.events",	 "memory.events.local", "memory.high",
-	"memory.low",	  "memory.max",		 "memory.min",		"memory.peak",
-	"memory.stat",	  "memory.swap.current", "memory.swap.max",	"misc.capacity",
-	"misc.current",	  "misc.events",	 "misc.events.local",	"misc.max",
-	"misc.peak",
-};
-#define NR_LIB_FILES (sizeof(lib_files) / sizeof(lib_files[0]))
-
-/* The core files; a file's index is its enum value, a library file's is
- * F_NONE + its index in lib_files[]. */
-enum core_file {
-	F_PROCS,
-	F_CONTROLLERS,
-	F_SUBTREE,
-	F_EVENTS,
-	F_NONE,
-};
-#define NR_FILES (F_NONE + NR_LIB_FILES)
+#define NR_FILES EPC_CGF_NR /* a file's index is its enum epc_cgroup_file */
 _Static_assert(NR_FILES + 1 < (1u << CGFS_INO_SHIFT), "a directory's inode numbers overflow");
 
 /* What chmod, chown and touch change; kernfs keeps the same per node. */
@@ -77,7 +47,6 @@ struct node {
 	struct node *prev, *next;  /* siblings */
 	size_t nr_children;
 	struct epc_cgroup *cg; /* the library's cgroup: a reference we hold */
-	unsigned subtree;      /* CTRL_* enabled in cgroup.subtree_control */
 	struct attr attr;      /* the directory's */
 	struct timespec born;  /* the files' times until they are set */
 	struct attr *files;    /* NULL, or the attributes of its NR_FILES files */
@@ -91,9 +60,8 @@ struct node {
  * later read empties the queue with no exit event for it in between.
  */
 struct member {
-	pid_t pid; /* a thread group id */
-	int pidfd; /* readable once the process has exited; -1 until opened */
-	char *path;
+	pid_t pid;	/* a thread group id; the library keeps its cgroup (epc_cgroup_attach()) */
+	int pidfd;	/* readable once the process has exited; -1 until opened */
 	bool confirmed; /* @pidfd is known to be this process's */
 	bool exit_seen; /* its exit event was read, or events were lost: its
 			 * pid is its own only while @pidfd says it is alive */
@@ -101,11 +69,10 @@ struct member {
 };
 
 struct live_cgfs {
-	struct epc *epc;    /* read-only after init */
-	unsigned available; /* CTRL_* the root offers; read-only after init */
-	uint64_t seed;	    /* of the name hash; read-only after init */
-	uid_t uid;	    /* owner of every node and file until chown; read-only after init */
-	gid_t gid;	    /* read-only after init */
+	struct epc *epc; /* read-only after init */
+	uint64_t seed;	 /* of the name hash; read-only after init */
+	uid_t uid;	 /* owner of every node and file until chown; read-only after init */
+	gid_t gid;	 /* read-only after init */
 	pthread_mutex_t lock;
 	/* The fields below are protected by @lock. */
 	struct node *root;
@@ -129,14 +96,6 @@ struct live_cgfs {
 };
 
 static void members_watch_start(struct live_cgfs *fs);
-
-static bool lib_file_exists(struct epc_cgroup *cg, const char *file)
-{
-	char buf[64];
-	ssize_t n = epc_cgroup_read(cg, file, buf, sizeof(buf));
-
-	return n != -ENOENT;
-}
 
 static struct timespec now(void)
 {
@@ -200,9 +159,6 @@ int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 	if (!fs)
 		return -ENOMEM;
 	fs->epc = epc;
-	/* memory is accepted in subtree_control whether or not the library has
-	 * memory.* files yet: scripts written for the kernel enable it. */
-	fs->available = CTRL_MISC | CTRL_MEMORY;
 	if (getrandom(&fs->seed, sizeof(fs->seed), GRND_NONBLOCK) != sizeof(fs->seed))
 		fs->seed = (uint64_t)(uintptr_t)fs ^ (uint64_t)now().tv_nsec;
 	pthread_mutex_init(&fs->lock, NULL);
@@ -247,7 +203,7 @@ void live_cgfs_destroy(struct live_cgfs *fs)
 	for (size_t i = 0; i < fs->nr_members; i++) {
 		if (fs->members[i].pidfd >= 0)
 			close(fs->members[i].pidfd);
-		free(fs->members[i].path);
+		epc_member_forget(fs->epc, (uint64_t)fs->members[i].pid);
 	}
 	free(fs->by_name);
 	free(fs->by_id);
@@ -431,11 +387,6 @@ static char *node_path(const struct node *n)
 	return path;
 }
 
-static bool is_root(const char *path)
-{
-	return !strcmp(path, "/");
-}
-
 /* ------------------------------------------------------------ members */
 
 static bool pidfd_exited(int pidfd)
@@ -445,11 +396,12 @@ static bool pidfd_exited(int pidfd)
 	return poll(&p, 1, 0) > 0;
 }
 
+/* Forget member @i: its pid leaves its cgroup, in the library too. */
 static void member_drop_locked(struct live_cgfs *fs, size_t i)
 {
 	if (fs->members[i].pidfd >= 0)
 		close(fs->members[i].pidfd);
-	free(fs->members[i].path);
+	epc_member_forget(fs->epc, (uint64_t)fs->members[i].pid);
 	fs->members[i] = fs->members[--fs->nr_members];
 }
 
@@ -461,51 +413,69 @@ static struct member *member_find_locked(struct live_cgfs *fs, pid_t pid)
 	return NULL;
 }
 
-/* Append @m (its pidfd and path taken over). Return: 0; -ENOMEM (both freed). */
-static int member_append_locked(struct live_cgfs *fs, struct member m)
+/* Append @m (its pidfd taken over) as a member of @cg, in the library too.
+ * Return: 0; -ENOMEM (the pidfd closed, nothing changed). */
+static int member_append_locked(struct live_cgfs *fs, struct member m, struct epc_cgroup *cg)
 {
+	int ret = 0;
+
 	if (fs->nr_members == fs->cap_members) {
 		size_t cap = fs->cap_members ? 2 * fs->cap_members : 16;
 		struct member *nm = realloc(fs->members, cap * sizeof(*nm));
 
-		if (!nm) {
-			if (m.pidfd >= 0)
-				close(m.pidfd);
-			free(m.path);
-			return -ENOMEM;
+		if (nm) {
+			fs->members = nm;
+			fs->cap_members = cap;
 		}
-		fs->members = nm;
-		fs->cap_members = cap;
+		ret = nm ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = epc_cgroup_attach(cg, (uint64_t)m.pid);
+	if (ret) {
+		if (m.pidfd >= 0)
+			close(m.pidfd);
+		return ret;
 	}
 	fs->members[fs->nr_members++] = m;
 	return 0;
 }
 
 /*
- * Put @pid in @path ("/" removes it). @pidfd (taken over) must have been
+ * Put @pid in @cg (the root removes it). @pidfd (taken over) must have been
  * opened before the sync (members_reap_locked()) that preceded this call: if
  * it is still alive now, the process held @pid all through that sync, so the
  * events read after it are its own. One that exited meanwhile joins nothing,
- * as the kernel skips an exiting task. Return: 0; -ENOMEM.
+ * as the kernel skips an exiting task. A member moves in one library call
+ * (its following tasks never see it in the root meanwhile).
+ * Return: 0; -ENOMEM; the library's errors (-ENODEV @cg was removed).
  */
-static int member_set_locked(struct live_cgfs *fs, pid_t pid, int pidfd, const char *path)
+static int member_set_locked(struct live_cgfs *fs, pid_t pid, int pidfd, struct epc_cgroup *cg)
 {
 	struct member *m = member_find_locked(fs, pid);
-	char *copy;
+	bool to_root = cg == epc_cgroup_root(fs->epc);
+	int ret;
 
-	if (m)
-		member_drop_locked(fs, (size_t)(m - fs->members));
-	if (is_root(path) || pidfd_exited(pidfd)) {
+	if (pidfd_exited(pidfd) || (to_root && !m)) {
 		close(pidfd);
+		if (m)
+			member_drop_locked(fs, (size_t)(m - fs->members));
 		return 0;
 	}
-	copy = strdup(path);
-	if (!copy) {
+	if (!m)
+		return member_append_locked(
+			fs, (struct member){.pid = pid, .pidfd = pidfd, .confirmed = true}, cg);
+	ret = epc_cgroup_attach(cg, (uint64_t)pid);
+	if (ret || to_root) {
 		close(pidfd);
-		return -ENOMEM;
+		if (to_root)
+			member_drop_locked(fs, (size_t)(m - fs->members));
+		return ret;
 	}
-	return member_append_locked(
-		fs, (struct member){.pid = pid, .pidfd = pidfd, .path = copy, .confirmed = true});
+	/* the pidfd opened before this sync replaces the entry's */
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	*m = (struct member){.pid = pid, .pidfd = pidfd, .confirmed = true};
+	return 0;
 }
 
 /* Events were lost, so any exit event may be missing: no member's pid is
@@ -536,7 +506,8 @@ static void members_lost_locked(struct live_cgfs *fs)
 static int member_forked_locked(struct live_cgfs *fs, pid_t parent, pid_t child)
 {
 	struct member *m = member_find_locked(fs, child);
-	char *copy;
+	struct epc_cgroup *cg = NULL;
+	int ret;
 
 	if (m) /* the pid's previous owner, gone: its entry is stale */
 		member_drop_locked(fs, (size_t)(m - fs->members));
@@ -550,10 +521,11 @@ static int member_forked_locked(struct live_cgfs *fs, pid_t parent, pid_t child)
 	 * did too. */
 	if (m->exit_seen && (!m->confirmed || pidfd_exited(m->pidfd)))
 		return 0;
-	copy = strdup(m->path);
-	if (!copy)
-		return -ENOMEM;
-	return member_append_locked(fs, (struct member){.pid = child, .pidfd = -1, .path = copy});
+	ret = epc_member_cgroup(fs->epc, (uint64_t)parent, &cg);
+	if (!ret)
+		ret = member_append_locked(fs, (struct member){.pid = child, .pidfd = -1}, cg);
+	epc_cgroup_put(cg);
+	return ret;
 }
 
 /* Event: @pid's leader exited. An unconfirmed entry goes (a pidfd opened
@@ -696,19 +668,13 @@ bool live_cgfs_follows_forks(struct live_cgfs *fs)
 	return fs->pw != NULL;
 }
 
-static int nr_procs_locked(struct live_cgfs *fs, const char *path, bool subtree)
+/* The member ids in @cg (not its descendants). */
+static int nr_procs(struct epc_cgroup *cg)
 {
-	size_t n = strlen(path);
-	int nr = 0;
+	size_t nr = 0;
 
-	for (size_t i = 0; i < fs->nr_members; i++) {
-		const char *p = fs->members[i].path;
-
-		if (!strcmp(p, path) ||
-		    (subtree && (is_root(path) || (!strncmp(p, path, n) && p[n] == '/'))))
-			nr++;
-	}
-	return nr;
+	epc_cgroup_list_members(cg, NULL, 0, &nr);
+	return (int)nr;
 }
 
 /* A field of /proc/@pid/status ("Tgid:", "PPid:"). Return: 0; -ESRCH; the
@@ -735,10 +701,10 @@ static int proc_status_field(pid_t pid, const char *field, long *val)
 }
 
 /* The fallback (cgfs.h): the cgroup of @pid's nearest live ancestor that is
- * a member, into @path. Return: true if there is one, with a confirmed
- * pidfd still alive after the walk, so the parent link read was to it and
- * not to a later owner of its pid. */
-static bool ancestor_path_locked(struct live_cgfs *fs, pid_t pid, char *path, size_t len)
+ * a member, into *@cg (a reference). Return: true if there is one, with a
+ * confirmed pidfd still alive after the walk, so the parent link read was
+ * to it and not to a later owner of its pid. */
+static bool ancestor_cgroup_locked(struct live_cgfs *fs, pid_t pid, struct epc_cgroup **cg)
 {
 	pid_t p = pid;
 	long ppid;
@@ -753,8 +719,7 @@ static bool ancestor_path_locked(struct live_cgfs *fs, pid_t pid, char *path, si
 		if (m) {
 			if (!m->confirmed || pidfd_exited(m->pidfd))
 				return false;
-			snprintf(path, len, "%s", m->path);
-			return true;
+			return !epc_member_cgroup(fs->epc, (uint64_t)p, cg);
 		}
 	}
 	return false;
@@ -762,7 +727,7 @@ static bool ancestor_path_locked(struct live_cgfs *fs, pid_t pid, char *path, si
 
 int live_cgfs_adopt(struct live_cgfs *fs, pid_t pid)
 {
-	char path[CGFS_PATH_MAX];
+	struct epc_cgroup *cg = NULL;
 	struct member *m;
 	int pidfd, ret = 0;
 	bool exact;
@@ -778,102 +743,69 @@ int live_cgfs_adopt(struct live_cgfs *fs, pid_t pid)
 		m = NULL;
 	}
 	/* With exact fork events, @pid's own decided: a member, or in none. */
-	if (m || exact || !ancestor_path_locked(fs, pid, path, sizeof(path))) {
+	if (m || exact || !ancestor_cgroup_locked(fs, pid, &cg)) {
 		close(pidfd);
 		goto out_unlock;
 	}
-	ret = member_set_locked(fs, pid, pidfd, path);
+	ret = member_set_locked(fs, pid, pidfd, cg);
+	epc_cgroup_put(cg);
 out_unlock:
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
 }
 
+/* The directory of library cgroup @cg; NULL for one no directory holds. */
+static struct node *node_of_cg_locked(struct live_cgfs *fs, const struct epc_cgroup *cg)
+{
+	for (size_t b = 0; b < fs->nr_buckets; b++)
+		for (struct node *n = fs->by_id[b]; n; n = n->by_id)
+			if (n->cg == cg)
+				return n;
+	return NULL;
+}
+
 void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len)
 {
-	struct member *m;
+	struct epc_cgroup *cg = NULL;
+	struct node *n = NULL;
+	char *path = NULL;
 
 	pthread_mutex_lock(&fs->lock);
-	m = member_find_locked(fs, pid);
-	snprintf(buf, len, "%s", m ? m->path : "/");
+	if (pid > 0 && !epc_member_cgroup(fs->epc, (uint64_t)pid, &cg))
+		n = node_of_cg_locked(fs, cg);
+	path = n ? node_path(n) : NULL;
 	pthread_mutex_unlock(&fs->lock);
-}
-
-int live_cgfs_task_enter(struct live_cgfs *fs, pid_t pid, struct epc_task *t)
-{
-	struct member *m;
-	struct node *n;
-	int ret;
-
-	pthread_mutex_lock(&fs->lock);
-	m = member_find_locked(fs, pid);
-	n = m ? node_find_locked(fs, m->path) : fs->root;
-	ret = n ? epc_task_move(t, n->cg) : -ENOENT;
-	pthread_mutex_unlock(&fs->lock);
-	return ret;
-}
-
-void live_cgfs_task_leave(struct live_cgfs *fs, struct epc_task *t)
-{
-	epc_task_move(t, epc_cgroup_root(fs->epc));
+	epc_cgroup_put(cg);
+	snprintf(buf, len, "%s", path ? path : "/");
+	free(path);
 }
 
 /* ------------------------------------------------------------ files */
 
-static const struct {
-	const char *name;
-	enum live_cgfs_kind kind;
-	bool root; /* the root has it too */
-} core_files[] = {
-	[F_PROCS] = {"cgroup.procs", LIVE_CGFS_FILE_RW, true},
-	[F_CONTROLLERS] = {"cgroup.controllers", LIVE_CGFS_FILE_RO, true},
-	[F_SUBTREE] = {"cgroup.subtree_control", LIVE_CGFS_FILE_RW, true},
-	[F_EVENTS] = {"cgroup.events", LIVE_CGFS_FILE_RO, false},
-};
-
-static const char *file_name(int file)
+/* A file's entry in the library's table (epcmm.h, EPC_CGROUP_FILES). */
+static const struct epc_cftype *file_type(int file)
 {
-	if (file < 0 || file >= (int)NR_FILES)
-		return "";
-	return file < F_NONE ? core_files[file].name : lib_files[file - F_NONE];
+	return epc_cgroup_file_type((enum epc_cgroup_file)file);
 }
 
 static enum live_cgfs_kind file_kind(int file)
 {
-	const char *dot;
-
 	if (file < 0 || file >= (int)NR_FILES)
 		return LIVE_CGFS_DIR;
-	if (file < F_NONE)
-		return core_files[file].kind;
-	dot = strrchr(lib_files[file - F_NONE], '.');
-	if (!strcmp(dot, ".max") || !strcmp(dot, ".high") || !strcmp(dot, ".low") ||
-	    !strcmp(dot, ".min"))
-		return LIVE_CGFS_FILE_RW;
-	return LIVE_CGFS_FILE_RO;
+	return file_type(file)->mode & 0222 ? LIVE_CGFS_FILE_RW : LIVE_CGFS_FILE_RO;
 }
 
-static bool name_is(const char *known, const char *name, size_t len)
+/* The index of @n's file @name (NUL-terminated), or -1 when it has none. */
+static int file_find(const struct node *n, const char *name)
 {
-	return strlen(known) == len && !memcmp(known, name, len);
-}
+	enum epc_cgroup_file f;
 
-/* The index of @n's file @name[0..@len), or -1 when it has none. */
-static int file_find(const struct node *n, const char *name, size_t len)
-{
-	for (int i = 0; i < F_NONE; i++)
-		if (name_is(core_files[i].name, name, len) && (core_files[i].root || n->parent))
-			return i;
-	for (size_t i = 0; i < NR_LIB_FILES; i++)
-		if (name_is(lib_files[i], name, len) && lib_file_exists(n->cg, lib_files[i]))
-			return (int)(F_NONE + i);
-	return -1;
+	return epc_cgroup_file_lookup(n->cg, name, &f) ? -1 : (int)f;
 }
 
 static bool file_exists(const struct node *n, int file)
 {
-	if (file < F_NONE)
-		return core_files[file].root || n->parent;
-	return file < (int)NR_FILES && lib_file_exists(n->cg, lib_files[file - F_NONE]);
+	return file >= 0 && file < (int)NR_FILES && file_find(n, file_type(file)->name) == file;
 }
 
 /* A directory, or one file of it. */
@@ -898,7 +830,7 @@ static int target_by_path_locked(struct live_cgfs *fs, const char *path, struct 
 	if (!dir)
 		return -ENOENT;
 	t->n = dir;
-	t->file = file_find(dir, slash + 1, strlen(slash + 1));
+	t->file = file_find(dir, slash + 1);
 	return t->file < 0 ? -ENOENT : 0;
 }
 
@@ -919,7 +851,7 @@ static int target_by_ino_locked(struct live_cgfs *fs, uint64_t ino, struct targe
 static struct attr file_attr_default(const struct live_cgfs *fs, const struct node *n, int file)
 {
 	return (struct attr){
-		.mode = file_kind(file) == LIVE_CGFS_FILE_RW ? 0644 : 0444,
+		.mode = file_type(file)->mode,
 		.uid = fs->uid,
 		.gid = fs->gid,
 		.atime = n->born,
@@ -1085,7 +1017,7 @@ int live_cgfs_ino_lookup(struct live_cgfs *fs, uint64_t parent, const char *name
 			c = t.n;
 		else if (!strcmp(name, ".."))
 			c = t.n->parent ? t.n->parent : t.n;
-		t.file = c ? -1 : file_find(t.n, name, len);
+		t.file = c ? -1 : file_find(t.n, name);
 		t.n = c ? c : t.n;
 		ret = t.file == -1 && !c ? -ENOENT : 0;
 	}
@@ -1182,7 +1114,7 @@ static int mkdir_locked(struct live_cgfs *fs, struct node *parent, const char *n
 
 	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
 		return -EEXIST;
-	if (child_find_locked(fs, parent, name, len) || file_find(parent, name, len) >= 0)
+	if (child_find_locked(fs, parent, name, len) || file_find(parent, name) >= 0)
 		return -EEXIST;
 	if (len == 0 || memchr(name, '\n', len) || memchr(name, '/', len))
 		return -EINVAL; /* the kernel refuses '\n' (cgroup_mkdir()) */
@@ -1207,19 +1139,12 @@ static int mkdir_locked(struct live_cgfs *fs, struct node *parent, const char *n
  * library's errors. */
 static int rmdir_locked(struct live_cgfs *fs, struct node *n)
 {
-	char *path;
 	int ret;
 
 	if (!n->parent || n->first)
 		return -EBUSY;
-	path = node_path(n);
-	if (!path)
-		return -ENOMEM;
 	members_reap_locked(fs);
-	ret = nr_procs_locked(fs, path, false) ? -EBUSY : 0;
-	free(path);
-	if (!ret)
-		ret = epc_cgroup_remove(n->cg); /* -EBUSY a task in a request */
+	ret = epc_cgroup_remove(n->cg); /* -EBUSY: member processes */
 	if (ret)
 		return ret;
 	epc_cgroup_put(n->cg);
@@ -1303,7 +1228,7 @@ int live_cgfs_ino_rmdir(struct live_cgfs *fs, uint64_t parent, const char *name)
 		if (c)
 			ret = rmdir_locked(fs, c);
 		else
-			ret = file_find(t.n, name, strlen(name)) >= 0 ? -ENOTDIR : -ENOENT;
+			ret = file_find(t.n, name) >= 0 ? -ENOTDIR : -ENOENT;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return ret;
@@ -1348,7 +1273,7 @@ static int dir_list_locked(struct node *n, struct dir_list *l)
 	for (int f = 0; f < (int)NR_FILES; f++) {
 		if (!file_exists(n, f))
 			continue;
-		l->names[l->nr] = strdup(file_name(f));
+		l->names[l->nr] = strdup(file_type(f)->name);
 		l->inos[l->nr] = file_ino(n, f);
 		if (!l->names[l->nr++])
 			goto err_free;
@@ -1416,100 +1341,13 @@ int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 
 /* ------------------------------------------------------------ read */
 
-static int pid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static ssize_t procs_read_locked(struct live_cgfs *fs, const char *dir, char *buf, size_t len)
-{
-	pid_t *pids = calloc(fs->nr_members + 1, sizeof(*pids));
-	size_t nr = 0, off = 0;
-	ssize_t ret;
-
-	if (!pids)
-		return -ENOMEM;
-	for (size_t i = 0; i < fs->nr_members; i++)
-		if (!strcmp(fs->members[i].path, dir))
-			pids[nr++] = fs->members[i].pid;
-	qsort(pids, nr, sizeof(*pids), pid_cmp);
-	buf[0] = '\0';
-	for (size_t i = 0; i < nr; i++) {
-		int n = snprintf(buf + off, len - off, "%d\n", (int)pids[i]);
-
-		if (n < 0 || (size_t)n >= len - off) {
-			free(pids);
-			return -ENOSPC;
-		}
-		off += (size_t)n;
-	}
-	ret = (ssize_t)off;
-	free(pids);
-	return ret;
-}
-
-static ssize_t print_mask(unsigned mask, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
-		int n;
-
-		if (!(mask & controllers[i].bit))
-			continue;
-		n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", controllers[i].name);
-		if (n < 0 || (size_t)n >= len - off)
-			return -ENOSPC;
-		off += (size_t)n;
-	}
-	if (off + 2 > len)
-		return -ENOSPC;
-	buf[off++] = '\n';
-	buf[off] = '\0';
-	return (ssize_t)off;
-}
-
-/* The controllers @n may enable for its children. */
-static unsigned controllers_locked(struct live_cgfs *fs, const struct node *n)
-{
-	return n->parent ? n->parent->subtree : fs->available;
-}
-
+/* A file's text, from the library; membership first brought up to date for
+ * the files that show it. */
 static ssize_t read_locked(struct live_cgfs *fs, const struct target *t, char *buf, size_t len)
 {
-	char *dir = NULL;
-	ssize_t ret;
-	int w;
-
-	if (t->file == F_PROCS || t->file == F_EVENTS) {
-		dir = node_path(t->n);
-		if (!dir)
-			return -ENOMEM;
+	if (file_type(t->file)->flags & EPC_CFTYPE_MEMBERS)
 		members_reap_locked(fs);
-	}
-	switch (t->file) {
-	case F_PROCS:
-		ret = procs_read_locked(fs, dir, buf, len);
-		break;
-	case F_CONTROLLERS:
-		ret = print_mask(controllers_locked(fs, t->n), buf, len);
-		break;
-	case F_SUBTREE:
-		ret = print_mask(t->n->subtree, buf, len);
-		break;
-	case F_EVENTS:
-		w = snprintf(buf, len, "populated %d\nfrozen 0\n",
-			     nr_procs_locked(fs, dir, true) > 0);
-		ret = w < 0 || (size_t)w >= len ? -ENOSPC : w;
-		break;
-	default:
-		ret = epc_cgroup_read(t->n->cg, file_name(t->file), buf, len);
-		break;
-	}
-	free(dir);
-	return ret;
+	return epc_cgroup_file_read(t->n->cg, (enum epc_cgroup_file)t->file, buf, len);
 }
 
 ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len)
@@ -1548,86 +1386,19 @@ ssize_t live_cgfs_ino_read(struct live_cgfs *fs, uint64_t ino, char *buf, size_t
 
 /* ------------------------------------------------------------ write */
 
-/* The kernel's isspace(): its Latin-1 table counts 0xa0 too. */
-static bool kernel_space(char c)
-{
-	unsigned char u = (unsigned char)c;
-
-	return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
-}
-
-/* The kernel's strstrip(): white space off both ends, in place. */
-static char *strip(char *s)
-{
-	size_t n;
-
-	while (kernel_space(*s))
-		s++;
-	n = strlen(s);
-	while (n && kernel_space(s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /*
- * cgroup.procs' number as the kernel reads it: kstrtoint(strstrip(text), 0)
- * - an optional '-', then an optional '+', then "0x" for hex or a leading 0
- * for octal - and then refused when negative. Return: 0; -EINVAL (no
- * number, trailing bytes, out of int's range, negative).
+ * A cgroup.procs write: the number as the kernel reads it (the library's
+ * parser), 0 the writer; a thread's id names its process (its Tgid), which
+ * joins @cg (the root: leaves its cgroup). Return: 0; -EINVAL; -ESRCH; the
+ * errors of opening its pidfd or /proc file; the library's.
  */
-static int parse_pid(char *text, long *pid)
+static int procs_write_locked(struct live_cgfs *fs, struct epc_cgroup *cg, const char *text,
+			      pid_t writer)
 {
-	const char *s = strip(text);
-	unsigned long long v = 0;
-	unsigned base = 10;
-	bool neg = false;
+	long tgid;
+	int pid, pidfd, ret;
 
-	if (*s == '-') {
-		neg = true;
-		s++;
-	}
-	if (*s == '+')
-		s++;
-	if (s[0] == '0' && tolower((unsigned char)s[1]) == 'x' && isxdigit((unsigned char)s[2])) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0') {
-		base = 8;
-	}
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		int d = digit_value(*s);
-
-		if (d >= (int)base)
-			return -EINVAL;
-		v = v * base + (unsigned)d;
-		if (v > INT_MAX)
-			return -EINVAL;
-	}
-	if (neg && v)
-		return -EINVAL;
-	*pid = (long)v;
-	return 0;
-}
-
-static int procs_write_locked(struct live_cgfs *fs, const char *dir, char *text, pid_t writer)
-{
-	long pid, tgid;
-	int pidfd, ret;
-
-	ret = parse_pid(text, &pid);
+	ret = epc_cgroup_procs_parse(text, &pid);
 	if (ret)
 		return ret;
 	if (pid == 0)
@@ -1641,81 +1412,14 @@ static int procs_write_locked(struct live_cgfs *fs, const char *dir, char *text,
 	if (pidfd < 0)
 		return pidfd;
 	members_reap_locked(fs);
-	return member_set_locked(fs, (pid_t)tgid, pidfd, dir);
-}
-
-/*
- * As the kernel's cgroup_subtree_control_write(): tokens separated by
- * spaces, each "+name" or "-name" of a controller, the last one for a
- * controller wins; then, controller by controller, enabling one that is on
- * or disabling one that is off is dropped, enabling one the parent does not
- * offer is -ENOENT, and disabling one that a child enabled in its own
- * subtree_control is -EBUSY. Return: 0; -EINVAL; -ENOENT; -EBUSY.
- */
-static int subtree_write_locked(struct live_cgfs *fs, struct node *n, char *text)
-{
-	unsigned enable = 0, disable = 0, avail = controllers_locked(fs, n);
-	char *buf = strip(text), *tok;
-
-	while ((tok = strsep(&buf, " "))) {
-		unsigned bit = 0;
-
-		if (!*tok)
-			continue;
-		for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++)
-			if (!strcmp(tok + 1, controllers[i].name))
-				bit = controllers[i].bit;
-		if (!bit)
-			return -EINVAL;
-		if (tok[0] == '+') {
-			enable |= bit;
-			disable &= ~bit;
-		} else if (tok[0] == '-') {
-			disable |= bit;
-			enable &= ~bit;
-		} else {
-			return -EINVAL;
-		}
-	}
-	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
-		unsigned bit = controllers[i].bit;
-
-		if (enable & bit) {
-			if (n->subtree & bit)
-				enable &= ~bit;
-			else if (!(avail & bit))
-				return -ENOENT;
-		} else if (disable & bit) {
-			if (!(n->subtree & bit))
-				disable &= ~bit;
-			for (struct node *c = n->first; c && (disable & bit); c = c->next)
-				if (c->subtree & bit)
-					return -EBUSY;
-		}
-	}
-	n->subtree = (n->subtree | enable) & ~disable;
-	return 0;
+	return member_set_locked(fs, (pid_t)tgid, pidfd, cg);
 }
 
 static int write_locked(struct live_cgfs *fs, const struct target *t, char *text, pid_t writer)
 {
-	char *dir;
-	int ret;
-
-	switch (t->file) {
-	case F_PROCS:
-		dir = node_path(t->n);
-		ret = dir ? procs_write_locked(fs, dir, text, writer) : -ENOMEM;
-		free(dir);
-		return ret;
-	case F_SUBTREE:
-		return subtree_write_locked(fs, t->n, text);
-	case F_CONTROLLERS:
-	case F_EVENTS:
-		return -EACCES;
-	default:
-		return epc_cgroup_write(t->n->cg, file_name(t->file), text);
-	}
+	if (t->file == EPC_CGF_PROCS)
+		return procs_write_locked(fs, t->n->cg, text, writer);
+	return epc_cgroup_file_write(t->n->cg, (enum epc_cgroup_file)t->file, text);
 }
 
 /* A write's text as the kernel hands it on: at most a page, ending at the
@@ -1792,7 +1496,7 @@ int live_cgfs_foreach(struct live_cgfs *fs,
 
 	pthread_mutex_lock(&fs->lock);
 	members_reap_locked(fs);
-	ret = fn(arg, "/", fs->root->cg, nr_procs_locked(fs, "/", false));
+	ret = fn(arg, "/", fs->root->cg, nr_procs(fs->root->cg));
 	/* Pre-order, without recursion (the tree may be thousands deep):
 	 * @path holds the path of @n's parent, then of @n. */
 	n = ret ? NULL : fs->root->first;
@@ -1812,7 +1516,7 @@ int live_cgfs_foreach(struct live_cgfs *fs,
 		memcpy(path + len + 1, n->name, n->name_len);
 		len += 1 + n->name_len;
 		path[len] = '\0';
-		ret = fn(arg, path, n->cg, nr_procs_locked(fs, path, false));
+		ret = fn(arg, path, n->cg, nr_procs(n->cg));
 		if (ret)
 			break;
 		if (n->first) {

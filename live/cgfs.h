@@ -7,12 +7,18 @@
  * Both the FUSE mount (fusefs.c) and the socket protocol (session.c) go through
  * it, so `echo 0 > cgroup.procs` and epcmm_cgroup_write() behave the same.
  *
- * Files: cgroup.procs, cgroup.controllers, cgroup.subtree_control,
- * cgroup.events, and every misc.* and memory.* file the library's
- * epc_cgroup_read() serves for that cgroup (probed: a file the library does
- * not know is absent), byte-exact, with the library's errors.
+ * Files: the library's table (epcmm.h, EPC_CGROUP_FILES) is walked: each
+ * cgroup shows the files the library gives it, with the table's modes,
+ * read and written through the library, byte-exact, with its errors. Only
+ * cgroup.procs writes are resolved here first (0 the writer, a thread's id
+ * its process, the process's pidfd), and the files the table marks
+ * EPC_CFTYPE_MEMBERS bring membership up to date before they are read.
  *
- * Membership: a pid -> cgroup map. A process is put in a cgroup by writing
+ * Membership: the library keeps which cgroup each pid is in (membership by
+ * id, epc_cgroup_attach()); this module decides when a pid joins or leaves
+ * one, from writes, fork events and pidfds, and keeps a pidfd per member. A
+ * client's task follows its pid in the library (epc_task_follow()), so a
+ * request takes no lock of this module. A process is put in a cgroup by writing
  * its pid (or 0: the writer itself) to cgroup.procs, and, as in the kernel, a
  * process forked by a member is a member of the same cgroup from its fork on,
  * whether or not its parent is still alive when it connects. The forks come
@@ -86,8 +92,9 @@
  * the daemon's user, and modes are obeyed only as kernfs obeys them even
  * for root (the mount is the daemon user's alone).
  *
- * Locks: one mutex, fs->lock, protects the tree and the map; it is a leaf
- * (no other epcmm lock of the daemon is taken under it; library calls are).
+ * Locks: one mutex, fs->lock, protects the tree and the pidfd map; it is a
+ * leaf (no other epcmm lock of the daemon is taken under it; library calls
+ * are). No request on an enclave or a page takes it.
  * The process events thread takes it to apply what it reads.
  * fs->inval_lock protects the invalidation callback (live_cgfs_set_inval());
  * it is taken without fs->lock held, and the callback runs under it alone.
@@ -214,12 +221,6 @@ int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, si
  */
 void live_cgfs_set_inval(struct live_cgfs *fs,
 			 void (*fn)(void *arg, uint64_t parent, const char *name), void *arg);
-
-/* Put @t in the cgroup @pid is a member of (the root if none), and keep that
- * cgroup from being removed until live_cgfs_task_leave(). Return: 0; the
- * library's errors. */
-int live_cgfs_task_enter(struct live_cgfs *fs, pid_t pid, struct epc_task *t);
-void live_cgfs_task_leave(struct live_cgfs *fs, struct epc_task *t);
 
 /* A client connects: the fork events so far are applied, so @pid is a
  * member if its parent was when it forked it; in the fallback, if @pid is

@@ -107,8 +107,16 @@ int live_session_create(struct live_server *srv, pid_t pid, struct live_session 
 	s->cpu = 0; /* until HELLO says where the client runs */
 	s->node = srv->cpu_to_node[0];
 	pthread_mutex_init(&s->lock, NULL);
-	if (pid > 0)
+	if (pid > 0) {
 		live_cgfs_adopt(srv->cgfs, pid); /* -ENOMEM: it stays in the root */
+		/* the task is where the client's pid is, as it moves: no move per request */
+		ret = epc_task_follow(s->task, (uint64_t)pid);
+		if (ret) {
+			epc_task_destroy(s->task);
+			free(s);
+			return ret;
+		}
+	}
 	pthread_mutex_lock(&srv->lock);
 	s->next = srv->sessions;
 	if (s->next)
@@ -277,10 +285,7 @@ static int do_encl_create(struct live_session *s, struct epcmm_rd *r, struct epc
 
 	if ((ret = epcmm_rd_u64(r, &size)) || (ret = epcmm_rd_end(r)))
 		return ret;
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	if (!ret)
-		ret = epc_encl_create(s->task, size, &e);
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	ret = epc_encl_create(s->task, size, &e);
 	if (ret)
 		return ret;
 	ret = slot_add(s, SLOT_ENCL, e, size, &id);
@@ -300,7 +305,7 @@ static int do_encl_create(struct live_session *s, struct epcmm_rd *r, struct epc
 static int encl_add_pages(struct live_session *s, void *e, uint64_t offset, uint64_t nr,
 			  const uint8_t *data, uint64_t secinfo)
 {
-	int ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
+	int ret = 0;
 
 	for (uint64_t i = 0; i < nr && !ret; i++) {
 		if (atomic_load(&s->stop) ||
@@ -311,7 +316,6 @@ static int encl_add_pages(struct live_session *s, void *e, uint64_t offset, uint
 		ret = epc_encl_add_page2(s->task, e, offset + i * EPC_PAGE_SIZE,
 					 data ? data + i * EPC_PAGE_SIZE : NULL, secinfo);
 	}
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
 	return ret;
 }
 
@@ -383,12 +387,8 @@ static int do_encl_access(struct live_session *s, struct epcmm_rd *r, struct epc
 		if (!buf)
 			return epcmm_wr_err(out);
 	}
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	if (!ret)
-		ret = epc_encl_access2(s->task, e, offset, buf, len,
-				       write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
-	return ret;
+	return epc_encl_access2(s->task, e, offset, buf, len,
+				write ? EPC_ACCESS_WRITE : EPC_ACCESS_READ);
 }
 
 static int do_encl_destroy(struct live_session *s, struct epcmm_rd *r)
@@ -453,10 +453,7 @@ static int do_encl_accept(struct live_session *s, struct epcmm_rd *r, struct epc
 		return ret;
 	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
 		return ret;
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	if (!ret)
-		ret = epc_encl_accept(s->task, e, offset, secinfo, &result);
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	ret = epc_encl_accept(s->task, e, offset, secinfo, &result);
 	if (!ret)
 		epcmm_wr_u64(out, result);
 	return ret;
@@ -526,8 +523,7 @@ static int do_encl_edmm(struct live_session *s, uint16_t type, struct epcmm_rd *
 		return ret;
 	if ((ret = slot_get(s, id, SLOT_ENCL, &e)))
 		return ret;
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	if (!ret && !edmm_range_ok(e, offset, length)) {
+	if (!edmm_range_ok(e, offset, length)) {
 		/* one call: the library's errno for the range, nothing changed */
 		ret = edmm_call(s, type, e, offset, length, arg, &result, &done);
 	} else {
@@ -542,7 +538,6 @@ static int do_encl_edmm(struct live_session *s, uint16_t type, struct epcmm_rd *
 				ret = -EINTR;
 		}
 	}
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
 	epcmm_wr_u64(out, result);
 	epcmm_wr_u64(out, done);
 	return ret;
@@ -559,10 +554,7 @@ static int do_page_alloc(struct live_session *s, struct epcmm_rd *r, struct epcm
 		return ret;
 	if (reclaim > 1)
 		return -EINVAL;
-	ret = live_cgfs_task_enter(s->srv->cgfs, s->pid, s->task);
-	if (!ret)
-		ret = epc_page_alloc(s->task, NULL, reclaim ? EPC_DO_RECLAIM : EPC_NO_RECLAIM, &p);
-	live_cgfs_task_leave(s->srv->cgfs, s->task);
+	ret = epc_page_alloc(s->task, NULL, reclaim ? EPC_DO_RECLAIM : EPC_NO_RECLAIM, &p);
 	if (ret)
 		return ret;
 	ret = slot_add(s, SLOT_PAGE, p, EPC_PAGE_SIZE, &id);

@@ -227,12 +227,11 @@ static void test_live_cgfs_procs_and_charges(void **state)
 	CHECK_EQ(wr(fx->fs, "/p/cgroup.procs", "-1"), -EINVAL, "negative");
 	CHECK_EQ(wr(fx->fs, "/p/cgroup.procs", "2147483647"), -ESRCH, "no such process");
 
-	/* A task entering for our pid is charged to /p. */
+	/* A task following our pid is charged to /p. */
 	CHECK_EQ(epc_task_create(fx->epc, NULL, 0, &t), 0, "a task");
-	CHECK_EQ(live_cgfs_task_enter(fx->fs, getpid(), t), 0, "enter");
+	CHECK_EQ(epc_task_follow(t, (uint64_t)getpid()), 0, "follow our pid");
 	CHECK_EQ(epc_encl_create(t, 4096, &e), 0, "an enclave");
 	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), 0, "a page");
-	live_cgfs_task_leave(fx->fs, t);
 	expect(fx->fs, "/p/misc.current", "sgx_epc 12288\n");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/p"), -EBUSY, "rmdir with a member");
 	epc_encl_destroy(e);
@@ -403,11 +402,10 @@ static void test_live_cgfs_orphan_stays_in_cgroup(void **state)
 	/* Its charges meet /esc2's limit: the SECS and a VA page fit, the
 	 * first page of contents does not (in the root it would). */
 	CHECK_EQ(epc_task_create(fx->epc, NULL, 0, &t), 0, "a task");
-	CHECK_EQ(live_cgfs_task_enter(fx->fs, client, t), 0, "enter for the client");
+	CHECK_EQ(epc_task_follow(t, (uint64_t)client), 0, "the task follows the client's pid");
 	CHECK_EQ(epc_encl_create(t, 4096, &e), 0, "an enclave: 2 pages");
 	CHECK_EQ(epc_encl_add_page2(t, e, 0, NULL, EPC_SECINFO_REG_RWX), -ENOMEM,
 		 "a third page over the limit");
-	live_cgfs_task_leave(fx->fs, t);
 	expect(fx->fs, "/esc2/misc.current", "sgx_epc 8192\n");
 	expect(fx->fs, "/esc2/misc.events", "sgx_epc.max 1\n");
 	expect(fx->fs, "/misc.current", "sgx_epc 8192\n");

@@ -241,16 +241,23 @@ static ssize_t subtree_read(struct epc_cgroup *cg, char *buf, size_t len)
 	return print_mask(mask, buf, len);
 }
 
-/* The tokens of a subtree_control write. Return: 0; -EINVAL; -ENOMEM. */
+/* The tokens of a subtree_control write: strstrip(), then split at each
+ * space (only spaces separate). Return: 0; -EINVAL; -ENOMEM. */
 static int subtree_parse(const char *text, unsigned *enable, unsigned *disable)
 {
 	char *copy = strdup(text), *buf = copy, *tok;
+	size_t n;
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
+	while (epc__kernel_isspace((unsigned char)*buf))
+		buf++;
+	n = strlen(buf);
+	while (n && epc__kernel_isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
 	*enable = *disable = 0;
-	while (!ret && (tok = strsep(&buf, " \t\n"))) {
+	while (!ret && (tok = strsep(&buf, " "))) {
 		unsigned bit = 0;
 
 		if (!*tok)

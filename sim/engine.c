@@ -1302,6 +1302,49 @@ static int collect_events(struct engine *eng, struct sim_result *r)
 	return 0;
 }
 
+/* The scenario index of @cg, one of the run's cgroups, or -1. */
+static int cg_index(const struct engine *eng, const struct epc_cgroup *cg)
+{
+	for (int i = 0; i < eng->s->nr_cgroups; i++)
+		if (eng->cgs[i] == cg)
+			return i;
+	return -1;
+}
+
+/*
+ * Add each cgroup's own counts of pages (evicted, reloaded, EDMM) into its
+ * ancestors', as the library's current and peak are: the parents are the
+ * library's (its snapshot), children after their parents in the scenario.
+ * Return: 0; -ENOMEM.
+ */
+static int subtree_sums(struct engine *eng, struct sim_result *r)
+{
+	struct epc_snapshot *snap;
+	int ret = epc_snapshot_take(eng->epc, &snap);
+
+	if (ret)
+		return ret;
+	for (int i = r->nr_cgroups - 1; i > 0; i--) {
+		int j = -1;
+
+		for (size_t k = 0; k < snap->nr_cgroups && j < 0; k++) {
+			const struct epc_snapshot_cgroup *c = EPC_SNAPSHOT_CGROUP(snap, k);
+
+			if (c->cg == eng->cgs[i] && c->parent >= 0)
+				j = cg_index(eng, EPC_SNAPSHOT_CGROUP(snap, c->parent)->cg);
+		}
+		if (j < 0)
+			continue;
+		r->cgroups[j].evicted += r->cgroups[i].evicted;
+		r->cgroups[j].reloaded += r->cgroups[i].reloaded;
+		r->cgroups[j].augmented += r->cgroups[i].augmented;
+		r->cgroups[j].trimmed += r->cgroups[i].trimmed;
+		r->cgroups[j].removed += r->cgroups[i].removed;
+	}
+	epc_snapshot_free(snap);
+	return 0;
+}
+
 static int collect(struct engine *eng, struct sim_result **out)
 {
 	const struct sim_scenario *s = eng->s;
@@ -1362,20 +1405,9 @@ static int collect(struct engine *eng, struct sim_result **out)
 		}
 	}
 	/* evicted and reloaded of the subtree, as current and peak are */
-	for (int i = r->nr_cgroups - 1; i > 0; i--) {
-		const char *path = r->cgroups[i].path, *slash = strrchr(path, '/');
-		size_t plen = (size_t)(slash - path);
-
-		for (int j = i - 1; j >= 0; j--)
-			if (strlen(r->cgroups[j].path) == (plen ? plen : 1) &&
-			    !strncmp(r->cgroups[j].path, path, plen ? plen : 1)) {
-				r->cgroups[j].evicted += r->cgroups[i].evicted;
-				r->cgroups[j].reloaded += r->cgroups[i].reloaded;
-				r->cgroups[j].augmented += r->cgroups[i].augmented;
-				r->cgroups[j].trimmed += r->cgroups[i].trimmed;
-				r->cgroups[j].removed += r->cgroups[i].removed;
-				break;
-			}
+	if (subtree_sums(eng, r)) {
+		sim_result_free(r);
+		return -ENOMEM;
 	}
 	for (int i = 0; i < eng->nr_encls; i++) {
 		struct eng_encl *ee = &eng->encls[i];

@@ -87,15 +87,15 @@ static void fmt_share(char *buf, size_t len, uint64_t local, uint64_t remote)
 }
 
 /* One locality row: allocations asked by tasks on a node (or all), where served. */
-static void locality_row(struct table *t, const char *who, uint64_t local, uint64_t remote)
+static void locality_row(struct fmt_table *t, const char *who, uint64_t local, uint64_t remote)
 {
-	int row = table_row(t);
+	int row = fmt_table_row(t);
 
-	snprintf(table_cell(t, row, 0), CELL, "%s", who);
-	sim_fmt_count(table_cell(t, row, 1), CELL, local + remote);
-	sim_fmt_count(table_cell(t, row, 2), CELL, local);
-	sim_fmt_count(table_cell(t, row, 3), CELL, remote);
-	fmt_share(table_cell(t, row, 4), CELL, local, remote);
+	snprintf(fmt_table_cell(t, row, 0), FMT_CELL, "%s", who);
+	fmt_count(fmt_table_cell(t, row, 1), FMT_CELL, local + remote);
+	fmt_count(fmt_table_cell(t, row, 2), FMT_CELL, local);
+	fmt_count(fmt_table_cell(t, row, 3), FMT_CELL, remote);
+	fmt_share(fmt_table_cell(t, row, 4), FMT_CELL, local, remote);
 }
 
 /*
@@ -109,7 +109,7 @@ static void report_locality(FILE *f, const struct sim_result *r)
 	static const char *const hdr[] = {"asked on node", "allocs", "served locally",
 					  "served remotely", "local share"};
 	static const bool right[] = {false, true, true, true, true};
-	struct table t = {.ncol = 5, .hdr = hdr, .right = right};
+	struct fmt_table t = {.ncol = 5, .hdr = hdr, .right = right};
 	uint64_t local = 0, remote = 0;
 
 	for (int n = 0; n < r->nr_nodes; n++) {
@@ -124,7 +124,7 @@ static void report_locality(FILE *f, const struct sim_result *r)
 		remote += nr->alloc_away;
 	}
 	locality_row(&t, "all", local, remote);
-	table_print(f, &t);
+	fmt_table_print(f, &t);
 }
 
 static void report_cgroups(FILE *f, const struct sim_result *r)

@@ -163,7 +163,7 @@ void live_view_render(FILE *f, const struct epcmm_snapshot *v, const struct epcm
 		      double dt, int width)
 {
 	char a[32], b[32], c[32], d[32];
-	int pw = width - 56 > 12 ? width - 56 : 12;
+	int pw = width <= 0 ? 0 : width - 56 > 12 ? width - 56 : 12; /* 0: whole */
 
 	fmt_size(a, sizeof(a), v->total * PAGE);
 	fmt_size(b, sizeof(b), v->free * PAGE);

@@ -8,7 +8,8 @@
  *
  * Paths have no length limit. They are shown as the text report writes them
  * (epcmm_path_escape(): a space and control bytes as \ooo, so a name cannot
- * drive the terminal); `top` keeps a path's end within the screen's width.
+ * drive the terminal); `top` keeps a path's end within the screen's width,
+ * `status` prints paths whole.
  */
 #ifndef EPCMM_LIVE_VIEW_H
 #define EPCMM_LIVE_VIEW_H
@@ -18,7 +19,8 @@
 #include "epcmm-client.h"
 
 /* Print @v to @f; with @prev (taken @dt seconds earlier) also the rates.
- * @width: the screen's columns (paths are shortened to fit). */
+ * @width: the screen's columns (paths are shortened to fit, their ends
+ * kept); 0: no screen, paths whole. */
 void live_view_render(FILE *f, const struct epcmm_snapshot *v, const struct epcmm_snapshot *prev,
 		      double dt, int width);
 

@@ -249,6 +249,14 @@ done
 # epcmm status and top see the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
 "$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"
+# A path longer than any line limit (ten 250-byte names): status prints it
+# whole, top its end within the screen.
+long=$(printf '%0250d' 0 | tr 0 L)
+path=$(printf "$long/%.0s" $(seq 10))
+ok mkdir -p "$path"
+"$EPCMM" status | grep -q "^/${path%/} " || fail "epcmm status: the long path is not whole"
+"$EPCMM" top -n 1 </dev/null | grep -q "^\.\.\.LLLL*L " || fail "epcmm top: the long path's end is not shown"
+ok rmdir -p "${path%/}"
 
 cd / || exit 1
 live_stop_daemon "$MNT"

@@ -157,7 +157,7 @@ static void status_print(FILE *f, const struct status_opts *o, const struct epcm
 	if (o->openmetrics)
 		live_view_openmetrics(f, v);
 	else
-		live_view_render(f, v, NULL, 0, 100);
+		live_view_render(f, v, NULL, 0, 0); /* paths whole */
 }
 
 /* One report into @o->output, replaced whole. Return: 0; -1 no report

@@ -54,7 +54,8 @@ int epcmm_ping(struct epcmm_client *c);
  * epcmm_hello() - tell the daemon the CPU and NUMA node this client runs on,
  * so that the daemon's task for it runs there too (its EPC allocations start
  * their NUMA search at that node). epcmm_client_connect() does it with
- * getcpu(2)'s answer; call it again after moving the thread
+ * getcpu(2)'s answer (a value the daemon refuses does not fail the connect:
+ * the task stays on CPU 0); call it again after moving the thread
  * (sched_setaffinity(2)). The daemon places the task on that CPU of its
  * machine, else on the first CPU of that node, else on CPU 0 (a machine
  * without either); *@task_cpu and *@task_node (each may be NULL) say where.

@@ -46,6 +46,7 @@ struct live_session {
 	 */
 	pthread_mutex_t lock;
 	int cpu, node; /* where @task runs (HELLO) */
+	bool hello_refused; /* a refused HELLO was logged (session's thread only) */
 	struct slot *slots;
 	uint32_t nr_slots, cap_slots;
 	uint32_t *free_slots; /* a stack of free slot indices */
@@ -609,19 +610,21 @@ static int host_cpu_node(uint32_t cpu, uint32_t *node)
 	return ret;
 }
 
-int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node)
+int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node, bool say)
 {
 	long nr = sysconf(_SC_NPROCESSORS_CONF);
 	uint32_t host_node = 0;
 
 	if (nr > 0 && cpu >= (uint64_t)nr) {
-		live_say("client %d: HELLO: CPU %" PRIu32 " is not one of the host's %ld; refused",
+		if (say)
+			live_say("client %d: HELLO: CPU %" PRIu32 " is not one of the host's %ld; refused",
 			 (int)pid, cpu, nr);
 		return -EINVAL;
 	}
 	host_cpu_node(cpu, &host_node); /* none said: a host of one node */
 	if (node != host_node) {
-		live_say("client %d: HELLO: CPU %" PRIu32 " is on node %" PRIu32 ", not %" PRIu32
+		if (say)
+			live_say("client %d: HELLO: CPU %" PRIu32 " is on node %" PRIu32 ", not %" PRIu32
 			 "; refused",
 			 (int)pid, cpu, host_node, node);
 		return -EINVAL;
@@ -649,8 +652,11 @@ static int do_hello(struct live_session *s, struct epcmm_rd *r, struct epcmm_wr 
 	if ((ret = epcmm_rd_u32(r, &cpu)) || (ret = epcmm_rd_u32(r, &node)) ||
 	    (ret = epcmm_rd_end(r)))
 		return ret;
-	if ((ret = live_host_cpu_check(s->pid, cpu, node)))
+	/* said once per connection: a client cannot fill the log */
+	if ((ret = live_host_cpu_check(s->pid, cpu, node, !s->hello_refused))) {
+		s->hello_refused = true;
 		return ret;
+	}
 	tcpu = live_server_place(s->srv, cpu, node);
 	if ((ret = epc_task_set_cpu(s->task, tcpu)))
 		return ret;

@@ -82,12 +82,12 @@ void live_session_watch_peer(struct live_session *s, int fd);
  * HELLO's checks and placement (docs/PROTOCOL.md), apart for the tests.
  * live_host_cpu_check(): is @cpu one of this host's CPUs and @node its node
  * (as sysfs says; a host that says no node for it has node 0 only)? Return:
- * 0; -EINVAL, with a line on stderr saying which value is wrong.
+ * 0; -EINVAL, with a line on stderr (if @say) saying which value is wrong.
  * live_server_place(): the CPU of @srv's machine a client on @cpu, @node
  * runs on: that CPU if the machine has it, else the machine's first CPU of
  * that node, else CPU 0.
  */
-int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node);
+int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node, bool say);
 int live_server_place(const struct live_server *srv, uint32_t cpu, uint32_t node);
 
 /*

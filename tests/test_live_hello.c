@@ -93,10 +93,10 @@ static void test_live_hello_checks_and_places(void **state)
 	CHECK_EQ(live_server_place(&srv, 9, 0), 2, "... node 0's first is CPU 2");
 	CHECK_EQ(live_server_place(&srv, 9, 5), 0, "neither: CPU 0");
 
-	CHECK_EQ(live_host_cpu_check(0, here, here_node), 0, "where the test runs is fine");
-	CHECK_EQ(live_host_cpu_check(0, (uint32_t)host_cpus, 0), -EINVAL,
+	CHECK_EQ(live_host_cpu_check(0, here, here_node, true), 0, "where the test runs is fine");
+	CHECK_EQ(live_host_cpu_check(0, (uint32_t)host_cpus, 0, true), -EINVAL,
 		 "a CPU past the host's is refused");
-	CHECK_EQ(live_host_cpu_check(0, here, here_node + 1), -EINVAL,
+	CHECK_EQ(live_host_cpu_check(0, here, here_node + 1, false), -EINVAL,
 		 "a node that is not the CPU's is refused");
 
 	CHECK_EQ(live_session_create(&srv, 0, &s), 0, "a session");

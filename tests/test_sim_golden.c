@@ -240,6 +240,14 @@ static void test_sim_golden_node_without_epc(void **state)
 	golden("node-without-epc", "scenarios/node-without-epc.ini");
 }
 
+/* NUMA-aware reclaim on a node whose tenants want more than it holds: the
+ * locality rows, the JSON's "locality" (issue 20). */
+static void test_sim_golden_numa_overcommit(void **state)
+{
+	(void)state;
+	golden("numa-overcommit", "scenarios/numa-overcommit.ini");
+}
+
 /* Only once the trace file is there and the readers are built (see main()). */
 static void test_sim_golden_trace_sort(void **state)
 {
@@ -292,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_sim_golden_noisy_neighbour),
 		cmocka_unit_test(test_sim_golden_over_limit),
 		cmocka_unit_test(test_sim_golden_node_without_epc),
+		cmocka_unit_test(test_sim_golden_numa_overcommit),
 		cmocka_unit_test(test_sim_golden_what_if),
 		cmocka_unit_test(test_sim_golden_dynamic_heap),
 		cmocka_unit_test(test_sim_golden_trace_sort),

@@ -99,14 +99,44 @@ void fmt_table_set(struct fmt_table *t, int row, int col, const char *s)
 	memcpy(*c, s, n);
 }
 
-/* Cell @s shown in at most @w bytes when @w is a column's max: its end
- * after "..." (a max below 8 leaves cells whole). */
+/* The columns @s takes on a terminal: its characters, UTF-8 (a continuation
+ * byte, 10xxxxxx, starts none). */
+static int fmt_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* Cell @s in a column of at most @max columns (0 or below 8: no limit): its
+ * last @max - 3 characters, *@cut set for the "..." in front. */
 static const char *fmt_fit(const char *s, int max, bool *cut)
 {
-	size_t n = strlen(s);
+	const char *p = s + strlen(s);
 
-	*cut = max >= 8 && n > (size_t)max;
-	return *cut ? s + n - (size_t)max + 3 : s;
+	*cut = max >= 8 && fmt_width(s) > max;
+	if (!*cut)
+		return s;
+	for (int keep = max - 3; keep > 0;) /* back to the start of a character */
+		keep -= (*--p & 0xc0) != 0x80;
+	return p;
+}
+
+static void fmt_cell(FILE *f, const char *s, int w, int max, bool right, bool last)
+{
+	bool cut;
+	const char *shown = fmt_fit(s, max, &cut);
+	int pad = w - fmt_width(shown) - (cut ? 3 : 0);
+
+	if (right)
+		fprintf(f, "%*s", pad, "");
+	fprintf(f, "%s%s", cut ? "..." : "", shown);
+	if (!right && !last)
+		fprintf(f, "%*s", pad, "");
+	if (!last)
+		fputs("  ", f);
 }
 
 void fmt_table_print(FILE *f, struct fmt_table *t)
@@ -116,30 +146,19 @@ void fmt_table_print(FILE *f, struct fmt_table *t)
 	for (int c = 0; c < t->ncol; c++) {
 		int max = t->max ? t->max[c] : 0;
 
-		w[c] = (int)strlen(t->hdr[c]);
-		for (int r = 0; r < t->nrows; r++) {
-			const char *s = t->cells[r][c] ? t->cells[r][c] : "";
-
-			if ((int)strlen(s) > w[c])
-				w[c] = (int)strlen(s);
-		}
+		w[c] = fmt_width(t->hdr[c]);
+		for (int r = 0; r < t->nrows; r++)
+			if (t->cells[r][c] && fmt_width(t->cells[r][c]) > w[c])
+				w[c] = fmt_width(t->cells[r][c]);
 		if (max >= 8 && w[c] > max)
 			w[c] = max;
 	}
 	for (int r = -1; r < t->nrows; r++) {
 		for (int c = 0; c < t->ncol; c++) {
 			const char *s = r < 0 ? t->hdr[c] : t->cells[r][c] ? t->cells[r][c] : "";
-			bool last = c == t->ncol - 1, cut;
 
-			s = fmt_fit(s, t->max ? t->max[c] : 0, &cut);
-			if (cut)
-				fputs("...", f);
-			if (t->right[c])
-				fprintf(f, "%*s%s", w[c] - (cut ? 3 : 0), s, last ? "" : "  ");
-			else if (last)
-				fprintf(f, "%s", s);
-			else
-				fprintf(f, "%-*s  ", w[c] - (cut ? 3 : 0), s);
+			fmt_cell(f, s, w[c], t->max ? t->max[c] : 0, t->right[c],
+				 c == t->ncol - 1);
 		}
 		fputc('\n', f);
 	}

@@ -27,9 +27,10 @@ void fmt_rate(char *buf, size_t len, uint64_t faults, double rate);
 /*
  * A table: a header row, then rows of cells; printed with each column as
  * wide as its widest cell (or header), two spaces between columns, numbers
- * right-aligned, the last column unpadded. A column with a @max shows at
- * most that many bytes of a cell: a longer one shows its end after "..."
- * (a path's leaf is what tells it apart). Cells are written by
+ * right-aligned, the last column unpadded. Widths count UTF-8 characters,
+ * not bytes, so a name like "café" lines up. A column with a @max (8 or
+ * more) shows at most that many characters of a cell: a longer one shows its
+ * end after "..." (a path's leaf is what tells it apart). Cells are written by
  * fmt_table_cell() (a buffer of FMT_CELL bytes, for short cells) or set
  * whole by fmt_table_set() (any length). Out of memory aborts: a table is
  * output, and there is nothing sensible to print instead.

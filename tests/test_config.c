@@ -56,7 +56,7 @@ static void expect_invalid(struct epc_config *c, const char *needle)
 
 	c->log = log_catch;
 	c->log_arg = lc;
-	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &out), -EINVAL);
+	CHECK_ERR(epc_create2(c, sizeof(struct epc_config), &out), -EINVAL, "epc_create2");
 	assert_ptr_equal(out, sentinel);
 	for (i = 0; i < lc->nr; i++)
 		if (strstr(lc->lines[i], needle))
@@ -75,9 +75,9 @@ static void expect_valid(struct epc_config *c)
 {
 	struct epc *epc = NULL;
 
-	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &epc), 0);
+	CHECK_ERR(epc_create2(c, sizeof(struct epc_config), &epc), 0, "epc_create2");
 	assert_non_null(epc);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	assert_epc_consistent(epc);
 	epc_destroy(epc);
 }
@@ -90,7 +90,7 @@ static void test_config_null(void **state)
 	struct base b;
 
 	(void)state;
-	assert_int_equal(epc_create2(NULL, sizeof(struct epc_config), &out), -EINVAL);
+	CHECK_ERR(epc_create2(NULL, sizeof(struct epc_config), &out), -EINVAL, "epc_create2");
 	assert_ptr_equal(out, sentinel);
 	/* and the base config the other cases break one field of is fine */
 	base_init(&b);
@@ -263,10 +263,10 @@ static void test_config_section_node(void **state)
 
 	/* EPC_NO_NODE is accepted: the section goes to node 0 */
 	b.s[1].node = EPC_NO_NODE;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
-	assert_int_equal(epc_node_get_stats(epc, 0, &ns, sizeof(ns)), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_node_get_stats(epc, 0, &ns, sizeof(ns)), 0, "epc_node_get_stats");
 	assert_int_equal(ns.nr_total, 32);
-	assert_int_equal(epc_node_get_stats(epc, 1, &ns, sizeof(ns)), 0);
+	CHECK_ERR(epc_node_get_stats(epc, 1, &ns, sizeof(ns)), 0, "epc_node_get_stats");
 	assert_false(ns.has_epc);
 	epc_destroy(epc);
 }
@@ -329,24 +329,24 @@ static void test_config_default_cpus(void **state)
 	(void)state;
 	base_init(&b);
 	b.c.nr_nodes = 3;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
 	for (int c = 0; c < 3; c++) {
 		t = make_task(epc, NULL, c);
-		assert_int_equal(epc_task_node(t), c);
+		CHECK_EQ_AT(epc_task_node(t), c, c);
 		epc_task_destroy(t);
 	}
 	/* exactly nr_nodes CPUs */
 	t = sentinel;
-	assert_int_equal(epc_task_create(epc, NULL, 3, &t), -EINVAL);
+	CHECK_ERR(epc_task_create(epc, NULL, 3, &t), -EINVAL, "epc_task_create");
 	assert_ptr_equal(t, sentinel);
 	epc_destroy(epc);
 
 	/* more CPUs than nodes, default map */
 	b.c.nr_cpus = 7;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
 	for (int c = 0; c < 7; c++) {
 		t = make_task(epc, NULL, c);
-		assert_int_equal(epc_task_node(t), c % 3);
+		CHECK_EQ_AT(epc_task_node(t), c % 3, c);
 		epc_task_destroy(t);
 	}
 	epc_destroy(epc);
@@ -363,12 +363,12 @@ static void test_config_zero_fields_are_defaults(void **state)
 	(void)state;
 	assert_int_equal(EPC_BACKGROUND_THREADS, 0);
 	assert_int_equal(EPC_FALLBACK_NODE_ORDER, 0);
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), 0, "epc_create2");
 	/* THREADS: ksgxd sanitizes; MANUAL stepping is refused */
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 8);
-	assert_int_equal(epc_run_background(epc), -EINVAL);
+	CHECK_ERR(epc_run_background(epc), -EINVAL, "epc_run_background");
 	/* no per-CPU cache */
 	assert_int_equal(epc->mm.pcp_batch, 0);
 	assert_false(epc->mm.pcps[0].enabled);
@@ -403,7 +403,7 @@ static void test_config_is_copied(void **state)
 				 .fallback = EPC_FALLBACK_DISTANCE,
 				 .background = EPC_BACKGROUND_MANUAL,
 				 .log = log_quiet};
-	assert_int_equal(epc_create2(c, sizeof(struct epc_config), &epc), 0);
+	CHECK_ERR(epc_create2(c, sizeof(struct epc_config), &epc), 0, "epc_create2");
 	memset(s, 0xff, 2 * sizeof(*s));
 	memset(map, 0xff, 4 * sizeof(int));
 	memset(slit, 0, 4);
@@ -412,13 +412,13 @@ static void test_config_is_copied(void **state)
 	free(slit);
 	free(c);
 
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	assert_int_equal(epc_node_read(epc, 1, "sgx_total_bytes", buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "32768\n");
 	t = make_task(epc, NULL, 0);
 	/* CPU 0 was on node 1 in the (freed) map */
 	assert_int_equal(epc_task_node(t), 1);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0, "epc_page_alloc");
 	assert_int_equal(epc_page_node(p), 1);
 	assert_int_equal(epc_page_phys(p), 2ULL << 32);
 	epc_page_free(p);
@@ -444,19 +444,19 @@ static void test_config_threads_lifecycle(void **state)
 	b.c.background = EPC_BACKGROUND_THREADS;
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_int_equal(st.nr_dirty, 0);
 	/* a second wait returns at once */
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	/* stepping the background work is for MANUAL mode only, and says so */
-	assert_int_equal(epc_run_background(epc), -EINVAL);
+	CHECK_ERR(epc_run_background(epc), -EINVAL, "epc_run_background");
 	assert_int_equal(log_count(lc, "MANUAL"), 1);
 
 	t = make_task(epc, NULL, 1);
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0, "epc_page_alloc");
 	assert_int_equal(epc_page_node(p), 1);
 	epc_page_free(p);
 	epc_task_destroy(t);
@@ -479,7 +479,7 @@ static void test_config_threads_destroy_during_sanitize(void **state)
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
+		CHECK_EQ_AT(epc_create2(&c, sizeof(c), &epc), 0, i);
 		epc_destroy(epc);
 	}
 	epc_destroy(NULL);
@@ -494,18 +494,18 @@ static void test_config_manual_run_background(void **state)
 
 	(void)state;
 	base_init(&b);
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
 	epc_get_stats2(epc, &st, sizeof(st));
 	/* MANUAL: nothing runs on its own */
 	assert_int_equal(st.nr_free, 0);
 	assert_int_equal(st.nr_dirty, 32);
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_int_equal(st.nr_dirty, 0);
 	/* nothing left for either */
-	assert_int_equal(epc_sanitize_wait(epc), 0);
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 32);
 	assert_epc_consistent(epc);
@@ -524,17 +524,17 @@ static void test_config_two_instances(void **state)
 
 	(void)state;
 	base_init(&b);
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &a), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &a), 0, "epc_create2");
 	b.c.background = EPC_BACKGROUND_THREADS;
 	b.c.pcp_batch = 4;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &c), 0);
-	assert_int_equal(epc_sanitize_wait(a), 0);
-	assert_int_equal(epc_sanitize_wait(c), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &c), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(a), 0, "epc_sanitize_wait");
+	CHECK_ERR(epc_sanitize_wait(c), 0, "epc_sanitize_wait");
 
 	ta = make_task(a, NULL, 0);
 	tc = make_task(c, NULL, 0);
-	assert_int_equal(epc_page_alloc(ta, NULL, EPC_NO_RECLAIM, &pa), 0);
-	assert_int_equal(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &pc), 0);
+	CHECK_ERR(epc_page_alloc(ta, NULL, EPC_NO_RECLAIM, &pa), 0, "epc_page_alloc");
+	CHECK_ERR(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &pc), 0, "epc_page_alloc");
 	/* the same addresses in both, different records */
 	assert_int_equal(epc_page_phys(pa), 1ULL << 32);
 	assert_true(epc_page_phys(pc) >= 1ULL << 32 &&
@@ -546,7 +546,7 @@ static void test_config_two_instances(void **state)
 	assert_int_equal(st.nr_free, 31);
 
 	/* poison in one is not poison in the other */
-	assert_int_equal(epc_memory_failure(c, (2ULL << 32) + PAGE, 0), 0);
+	CHECK_ERR(epc_memory_failure(c, (2ULL << 32) + PAGE, 0), 0, "epc_memory_failure");
 	epc_get_stats2(c, &st, sizeof(st));
 	assert_int_equal(st.nr_poisoned, 1);
 	epc_get_stats2(a, &st, sizeof(st));
@@ -596,11 +596,11 @@ static void test_config_null_out_pointers(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), NULL), -EINVAL);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), NULL), -EINVAL, "epc_create2");
 	CHECK_EQ(log_count(lc, "NULL out"), 1, "a line names the NULL out pointer");
 	CHECK_EQ(lc->total, 1, "nothing else was done (no section was even logged)");
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 
 	CHECK_EQ(epc_cgroup_create(epc, "/x", NULL), -EINVAL, "cgroup create, NULL out");
 	CHECK_EQ(epc_cgroup_lookup(epc, "/x", &cg), -ENOENT, "and no cgroup /x was made");
@@ -637,8 +637,8 @@ static void test_config_null_arguments(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lc;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	root = epc_cgroup_root(epc);
 	cg = make_cg(epc, "/c");
 	t = make_task(epc, cg, 0);
@@ -723,11 +723,11 @@ static void test_config_foreign_handles(void **state)
 	base_init(&b);
 	b.c.log = log_catch;
 	b.c.log_arg = lca;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &a), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &a), 0, "epc_create2");
 	b.c.log_arg = lcb;
-	assert_int_equal(epc_create2(&b.c, sizeof(struct epc_config), &bb), 0);
-	assert_int_equal(epc_sanitize_wait(a), 0);
-	assert_int_equal(epc_sanitize_wait(bb), 0);
+	CHECK_ERR(epc_create2(&b.c, sizeof(struct epc_config), &bb), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(a), 0, "epc_sanitize_wait");
+	CHECK_ERR(epc_sanitize_wait(bb), 0, "epc_sanitize_wait");
 	cga = make_cg(a, "/a");
 	cgb = make_cg(bb, "/b");
 	ta = make_task(a, cga, 0);

@@ -64,13 +64,13 @@ static void test_corpus_cgroupfs_handmade(void **state)
 	(void)state;
 	assert_int_equal(fuzz_cgroupfs_one(NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
-		assert_int_equal(fuzz_cgroupfs_one(odd[i], odd_len[i]), 0);
+		CHECK_EQ_AT(fuzz_cgroupfs_one(odd[i], odd_len[i]), 0, i);
 	for (int b = 0; b < 256; b++) {
 		uint8_t in[2] = {1, (uint8_t)b};
 
-		assert_int_equal(fuzz_cgroupfs_one(in, 2), 0);
+		CHECK_EQ_AT(fuzz_cgroupfs_one(in, 2), 0, b);
 		in[0] = 0;
-		assert_int_equal(fuzz_cgroupfs_one(in, 2), 0);
+		CHECK_EQ_AT(fuzz_cgroupfs_one(in, 2), 0, b);
 	}
 	one("/a/b", "sgx_epc 12345");
 	one("/", "sgx_epc max\n");

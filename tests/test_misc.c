@@ -101,7 +101,7 @@ static void snapshot(struct epc_cgroup *cg, char *out, size_t len)
 
 		pos += (size_t)snprintf(out + pos, len - pos, "%s=%s|", files[i],
 					n >= 0 ? buf : "ENOENT");
-		assert_true(pos < len);
+		CHECK_AT(pos < len, i);
 	}
 }
 
@@ -200,7 +200,7 @@ static void test_misc_b45_max_write_table(void **state)
 		char buf[128];
 		int ret;
 
-		assert_int_equal(epc_cgroup_write(a, "misc.max", old), 0);
+		CHECK_EQ_AT(epc_cgroup_write(a, "misc.max", old), 0, i);
 		ret = epc_cgroup_write(a, "misc.max", row->text);
 		if (ret != row->ret)
 			fail_msg("row %zu \"%s\": write gave %d, expected %d", i, row->text, ret,
@@ -234,7 +234,7 @@ static void test_misc_parse_max_values(void **state)
 		if (!strcmp(row->readback, "sgx_epc max\n"))
 			want = UINT64_MAX;
 		else
-			assert_int_equal(sscanf(row->readback, "sgx_epc %" SCNu64, &want), 1);
+			CHECK_EQ_AT(sscanf(row->readback, "sgx_epc %" SCNu64, &want), 1, i);
 		if (v != want)
 			fail_msg("row %zu \"%s\": parsed %" PRIu64 ", expected %" PRIu64, i,
 				 row->text, v, want);
@@ -328,20 +328,20 @@ static void test_misc_max_write_kernel_isspace(void **state)
 	(void)state;
 	assert_int_equal(epc__misc_parse_max("\xa0sgx_epc 5\xa0", &v), 0);
 	assert_int_equal(v, 5);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 6\xa0\n"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 6\xa0\n"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 6\n");
 	/* 0xA0 is not the separator: only ' ' is (strsep(&buf, " ")) */
-	assert_int_equal(epc_cgroup_write(a, "misc.max",
-					  "sgx_epc\xa0"
-					  "7"),
-			 -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max",
-					  "sgx_epc \xa0"
-					  "7"),
-			 -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\x85"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 7\xff"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc \xb2"), -EINVAL);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max",
+				   "sgx_epc\xa0"
+				   "7"),
+		  -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max",
+				   "sgx_epc \xa0"
+				   "7"),
+		  -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 7\x85"), -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 7\xff"), -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc \xb2"), -EINVAL, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 6\n");
 	epc_destroy(epc);
 }
@@ -358,24 +358,28 @@ static void test_misc_file_texts_root(void **state)
 	expect_file(r, "misc.capacity", "sgx_epc 262144\n");
 	expect_file(r, "misc.current", "sgx_epc 0\n");
 	expect_file(r, "misc.peak", "sgx_epc 0\n");
-	assert_int_equal(epc_cgroup_read(r, "misc.max", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "misc.events", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "misc.events.local", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "misc.bogus", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(r, "misc.current ", buf, sizeof(buf)), -ENOENT);
+	CHECK_ERR(epc_cgroup_read(r, "misc.max", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(r, "misc.events", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(r, "misc.events.local", buf, sizeof(buf)), -ENOENT,
+		  "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(r, "misc.bogus", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(r, "", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(r, "misc.current ", buf, sizeof(buf)), -ENOENT,
+		  "epc_cgroup_read");
 	/* the core files are the library's too: no member id in the root */
 	assert_int_equal(epc_cgroup_read(r, "cgroup.procs", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 
 	/* writes: only misc.max is writable, and the root has none */
-	assert_int_equal(epc_cgroup_write(r, "misc.max", "sgx_epc 4096"), -ENOENT);
-	assert_int_equal(epc_cgroup_write(r, "misc.capacity", "sgx_epc 4096"), -EACCES);
-	assert_int_equal(epc_cgroup_write(r, "misc.current", "sgx_epc 4096"), -EACCES);
-	assert_int_equal(epc_cgroup_write(r, "misc.peak", "sgx_epc 4096"), -EACCES);
-	assert_int_equal(epc_cgroup_write(r, "misc.events", "sgx_epc.max 1"), -ENOENT);
-	assert_int_equal(epc_cgroup_write(r, "misc.events.local", "sgx_epc.max 1"), -ENOENT);
-	assert_int_equal(epc_cgroup_write(r, "misc.bogus", "sgx_epc 1"), -ENOENT);
+	CHECK_ERR(epc_cgroup_write(r, "misc.max", "sgx_epc 4096"), -ENOENT, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.capacity", "sgx_epc 4096"), -EACCES,
+		  "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.current", "sgx_epc 4096"), -EACCES, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.peak", "sgx_epc 4096"), -EACCES, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.events", "sgx_epc.max 1"), -ENOENT, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.events.local", "sgx_epc.max 1"), -ENOENT,
+		  "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(r, "misc.bogus", "sgx_epc 1"), -ENOENT, "epc_cgroup_write");
 	expect_file(r, "misc.capacity", "sgx_epc 262144\n");
 	expect_file(r, "misc.current", "sgx_epc 0\n");
 	expect_file(r, "misc.peak", "sgx_epc 0\n");
@@ -397,15 +401,22 @@ static void test_misc_b47_file_texts_nonroot_defaults(void **state)
 		expect_file(cg, "misc.max", "sgx_epc max\n");
 		expect_file(cg, "misc.events", "sgx_epc.max 0\n");
 		expect_file(cg, "misc.events.local", "sgx_epc.max 0\n");
-		assert_int_equal(epc_cgroup_read(cg, "misc.capacity", buf, sizeof(buf)), -ENOENT);
-		assert_int_equal(epc_cgroup_read(cg, "misc.maximum", buf, sizeof(buf)), -ENOENT);
-		assert_int_equal(epc_cgroup_write(cg, "misc.capacity", "sgx_epc 1"), -ENOENT);
-		assert_int_equal(epc_cgroup_write(cg, "misc.current", "sgx_epc 1"), -EACCES);
-		assert_int_equal(epc_cgroup_write(cg, "misc.peak", "sgx_epc 1"), -EACCES);
-		assert_int_equal(epc_cgroup_write(cg, "misc.events", "sgx_epc.max 1"), -EACCES);
-		assert_int_equal(epc_cgroup_write(cg, "misc.events.local", "sgx_epc.max 1"),
-				 -EACCES);
-		assert_int_equal(epc_cgroup_write(cg, "misc.nope", "sgx_epc 1"), -ENOENT);
+		CHECK_ERR(epc_cgroup_read(cg, "misc.capacity", buf, sizeof(buf)), -ENOENT,
+			  "epc_cgroup_read");
+		CHECK_ERR(epc_cgroup_read(cg, "misc.maximum", buf, sizeof(buf)), -ENOENT,
+			  "epc_cgroup_read");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.capacity", "sgx_epc 1"), -ENOENT,
+			  "epc_cgroup_write");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.current", "sgx_epc 1"), -EACCES,
+			  "epc_cgroup_write");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.peak", "sgx_epc 1"), -EACCES,
+			  "epc_cgroup_write");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.events", "sgx_epc.max 1"), -EACCES,
+			  "epc_cgroup_write");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.events.local", "sgx_epc.max 1"), -EACCES,
+			  "epc_cgroup_write");
+		CHECK_ERR(epc_cgroup_write(cg, "misc.nope", "sgx_epc 1"), -ENOENT,
+			  "epc_cgroup_write");
 		/* nothing changed by the refused writes */
 		expect_file(cg, "misc.current", "sgx_epc 0\n");
 		expect_file(cg, "misc.max", "sgx_epc max\n");
@@ -426,10 +437,10 @@ static void check_enospc(struct epc_cgroup *cg, const char *file)
 	assert_memory_equal(buf, full, (size_t)n + 1);
 	assert_int_equal(buf[n + 1], 'X'); /* nothing written past len */
 	memset(buf, 'X', sizeof(buf));
-	assert_int_equal(epc_cgroup_read(cg, file, buf, (size_t)n), -ENOSPC);
+	CHECK_ERR(epc_cgroup_read(cg, file, buf, (size_t)n), -ENOSPC, "epc_cgroup_read");
 	assert_int_equal(buf[n], 'X');
-	assert_int_equal(epc_cgroup_read(cg, file, buf, 1), -ENOSPC);
-	assert_int_equal(epc_cgroup_read(cg, file, buf, 0), -ENOSPC);
+	CHECK_ERR(epc_cgroup_read(cg, file, buf, 1), -ENOSPC, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(cg, file, buf, 0), -ENOSPC, "epc_cgroup_read");
 	assert_int_equal(buf[0] == 'X' || buf[0] == '\0', 1);
 }
 
@@ -450,13 +461,14 @@ static void test_misc_read_enospc_boundaries(void **state)
 	for (size_t i = 0; i < 5; i++)
 		check_enospc(a, nonroot[i]);
 	/* longer texts: a number, a limit, an event */
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	p = alloc_ok(t);
 	alloc_fails(t, EPC_NO_RECLAIM, -ENOMEM);
 	for (size_t i = 0; i < 5; i++)
 		check_enospc(a, nonroot[i]);
 	check_enospc(r, "misc.current");
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 18446744073709551614"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 18446744073709551614"), 0,
+		  "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 18446744073709551614\n");
 	check_enospc(a, "misc.max");
 	/* and the path */
@@ -465,10 +477,10 @@ static void test_misc_read_enospc_boundaries(void **state)
 
 		assert_int_equal(epc_cgroup_path(a, buf, 3), 2);
 		assert_string_equal(buf, "/A");
-		assert_int_equal(epc_cgroup_path(a, buf, 2), -ENOSPC);
+		CHECK_ERR(epc_cgroup_path(a, buf, 2), -ENOSPC, "epc_cgroup_path");
 		assert_int_equal(epc_cgroup_path(r, buf, 2), 1);
 		assert_string_equal(buf, "/");
-		assert_int_equal(epc_cgroup_path(r, buf, 1), -ENOSPC);
+		CHECK_ERR(epc_cgroup_path(r, buf, 1), -ENOSPC, "epc_cgroup_path");
 	}
 	epc_page_free(p);
 	epc_task_destroy(t);
@@ -485,25 +497,26 @@ static void test_misc_file_lookup_table(void **state)
 	(void)state;
 	assert_int_equal(epc__cg_file_lookup(root, "misc.capacity", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_CAPACITY);
-	assert_int_equal(epc__cg_file_lookup(a, "misc.capacity", &f), -ENOENT);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.capacity", &f), -ENOENT, "epc__cg_file_lookup");
 	assert_int_equal(epc__cg_file_lookup(root, "misc.current", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_CURRENT);
 	assert_int_equal(epc__cg_file_lookup(a, "misc.current", &f), 0);
 	assert_int_equal(epc__cg_file_lookup(root, "misc.peak", &f), 0);
 	assert_int_equal(epc__cg_file_lookup(a, "misc.peak", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_PEAK);
-	assert_int_equal(epc__cg_file_lookup(root, "misc.max", &f), -ENOENT);
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.max", &f), -ENOENT, "epc__cg_file_lookup");
 	assert_int_equal(epc__cg_file_lookup(a, "misc.max", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_MAX);
-	assert_int_equal(epc__cg_file_lookup(root, "misc.events", &f), -ENOENT);
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.events", &f), -ENOENT, "epc__cg_file_lookup");
 	assert_int_equal(epc__cg_file_lookup(a, "misc.events", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_EVENTS);
-	assert_int_equal(epc__cg_file_lookup(root, "misc.events.local", &f), -ENOENT);
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.events.local", &f), -ENOENT,
+		  "epc__cg_file_lookup");
 	assert_int_equal(epc__cg_file_lookup(a, "misc.events.local", &f), 0);
 	assert_int_equal(f, EPC_CGF_MISC_EVENTS_LOCAL);
-	assert_int_equal(epc__cg_file_lookup(a, "misc.", &f), -ENOENT);
-	assert_int_equal(epc__cg_file_lookup(a, "misc.events.locals", &f), -ENOENT);
-	assert_int_equal(epc__cg_file_lookup(a, "MISC.MAX", &f), -ENOENT);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.", &f), -ENOENT, "epc__cg_file_lookup");
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.events.locals", &f), -ENOENT, "epc__cg_file_lookup");
+	CHECK_ERR(epc__cg_file_lookup(a, "MISC.MAX", &f), -ENOENT, "epc__cg_file_lookup");
 	epc_cgroup_put(a);
 	epc_destroy(epc);
 }
@@ -571,7 +584,7 @@ static void b37_setup(struct b37 *s)
 	s->c = make_cg(s->epc, "/A/C");
 	s->tb = make_task(s->epc, s->b, 0);
 	s->tc = make_task(s->epc, s->c, 0);
-	assert_int_equal(epc_cgroup_write(s->a, "misc.max", "sgx_epc 8192"), 0);
+	CHECK_ERR(epc_cgroup_write(s->a, "misc.max", "sgx_epc 8192"), 0, "epc_cgroup_write");
 	s->pb[0] = alloc_ok(s->tb);
 	s->pb[1] = alloc_ok(s->tb);
 }
@@ -596,7 +609,8 @@ static void test_misc_b37_fail_at_parent_counts_events(void **state)
 	(void)state;
 	b37_setup(&s);
 	/* the misc layer says -EBUSY and names A */
-	assert_int_equal(epc__cg_try_charge_page(s.c, &failed, NULL, NULL), -EBUSY);
+	CHECK_ERR(epc__cg_try_charge_page(s.c, &failed, NULL, NULL), -EBUSY,
+		  "epc__cg_try_charge_page");
 	assert_ptr_equal(failed, s.a);
 	expect_usage(s.c, 0);
 	expect_usage(s.a, 8192);
@@ -634,14 +648,15 @@ static void test_misc_b38_fail_at_self_counts_events(void **state)
 	struct epc_page *p;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	p = alloc_ok(t);
 	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
 	expect_events(c, 1, 1);
 	expect_events(a, 1, 0);
 	assert_int_equal(atomic_load(&r->res.events), 0);
 	assert_int_equal(atomic_load(&r->res.events_local), 0);
-	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY);
+	CHECK_ERR(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY,
+		  "epc__cg_try_charge_page");
 	assert_ptr_equal(failed, c);
 	expect_events(c, 2, 2);
 	expect_events(a, 2, 0);
@@ -684,7 +699,7 @@ static void test_misc_b39_peak_quirk_transient_value(void **state)
 	expect_peak(s.r, 8192);
 
 	/* C holding one page, A = 3 pages full: C's peak becomes 2 pages */
-	assert_int_equal(epc_cgroup_write(s.a, "misc.max", "sgx_epc 12288"), 0);
+	CHECK_ERR(epc_cgroup_write(s.a, "misc.max", "sgx_epc 12288"), 0, "epc_cgroup_write");
 	epc_page_free(s.pb[1]);
 	pc = alloc_ok(s.tc);
 	s.pb[1] = alloc_ok(s.tb);
@@ -696,9 +711,9 @@ static void test_misc_b39_peak_quirk_transient_value(void **state)
 	expect_peak(s.a, 12288);
 	expect_peak(s.r, 12288);
 	/* the misc layer directly: the same */
-	assert_int_equal(
+	CHECK_ERR(
 		epc__cg_res_try_charge(s.c, EPC__RES_SGX_EPC, CAPACITY, 5 * PAGE, NULL, NULL, NULL),
-		-EBUSY);
+		-EBUSY, "epc__cg_res_try_charge");
 	expect_peak(s.c, 6 * PAGE);
 	expect_usage(s.c, 4096);
 	expect_events(s.a, 3, 3);
@@ -735,7 +750,8 @@ static void test_misc_b40_fail_at_capacity_invisible(void **state)
 
 	alloc_fails(ta, EPC_DO_RECLAIM, -ENOMEM);
 	alloc_fails(ta, EPC_NO_RECLAIM, -ENOMEM);
-	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EBUSY);
+	CHECK_ERR(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EBUSY,
+		  "epc__cg_try_charge_page");
 	assert_ptr_equal(failed, r);
 
 	snapshot(r, after[0], sizeof(after[0]));
@@ -780,7 +796,8 @@ static void test_misc_b40_capacity_checked_at_every_level(void **state)
 	expect_events(c, 1, 1);
 	expect_events(a, 1, 0);
 	assert_int_equal(atomic_load(&r->res.events_local), 0);
-	assert_int_equal(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY);
+	CHECK_ERR(epc__cg_try_charge_page(c, &failed, NULL, NULL), -EBUSY,
+		  "epc__cg_try_charge_page");
 	assert_ptr_equal(failed, c);
 	expect_usage(c, 8 * PAGE);
 	expect_usage(r, 8 * PAGE);
@@ -814,22 +831,25 @@ static void test_misc_b41_capacity_zero(void **state)
 	assert_non_null(lc);
 	assert_int_equal(epc__cgroups_init(&tree, 0, &log, NULL), 0);
 	assert_int_equal(epc__cg_create(&tree, "/A", &a), 0);
-	assert_int_equal(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EINVAL);
+	CHECK_ERR(epc__cg_try_charge_page(a, &failed, NULL, NULL), -EINVAL,
+		  "epc__cg_try_charge_page");
 	assert_null(failed);
-	assert_int_equal(epc__cg_try_charge_page(tree.root, &failed, NULL, NULL), -EINVAL);
+	CHECK_ERR(epc__cg_try_charge_page(tree.root, &failed, NULL, NULL), -EINVAL,
+		  "epc__cg_try_charge_page");
 	/* capacity 0 wins even over amount 0 (the kernel checks it first) */
-	assert_int_equal(epc__cg_res_try_charge(a, EPC__RES_SGX_EPC, 0, 0, &failed, NULL, NULL),
-			 -EINVAL);
+	CHECK_ERR(epc__cg_res_try_charge(a, EPC__RES_SGX_EPC, 0, 0, &failed, NULL, NULL), -EINVAL,
+		  "epc__cg_res_try_charge");
 	assert_int_equal(atomic_load(&a->res.usage), 0);
 	assert_int_equal(atomic_load(&tree.root->res.usage), 0);
 	assert_int_equal(atomic_load(&a->res.events), 0);
 	assert_int_equal(atomic_load(&a->res.events_local), 0);
 
-	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc 5"), -EINVAL);
-	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc max"), -EINVAL);
+	CHECK_ERR(epc__cg_write(a, "misc.max", "sgx_epc 5"), -EINVAL, "epc__cg_write");
+	CHECK_ERR(epc__cg_write(a, "misc.max", "sgx_epc max"), -EINVAL, "epc__cg_write");
 	/* a parse error still comes first, as in misc_cg_max_write() */
-	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
-	assert_int_equal(epc__cg_write(a, "misc.max", "sgx_epc abc"), -EINVAL);
+	CHECK_ERR(epc__cg_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE,
+		  "epc__cg_write");
+	CHECK_ERR(epc__cg_write(a, "misc.max", "sgx_epc abc"), -EINVAL, "epc__cg_write");
 	assert_int_equal(atomic_load(&a->res.max), UINT64_MAX);
 
 	expect_internal_file(tree.root, "misc.capacity", "");
@@ -846,7 +866,7 @@ static void test_misc_b41_capacity_zero(void **state)
 
 		assert_int_equal(epc__cg_read(a, "misc.current", b, 1), 0);
 		assert_int_equal(b[0], '\0');
-		assert_int_equal(epc__cg_read(a, "misc.current", b, 0), -ENOSPC);
+		CHECK_ERR(epc__cg_read(a, "misc.current", b, 0), -ENOSPC, "epc__cg_read");
 	}
 	/* a line appears once the count is non-zero */
 	atomic_store(&a->res.usage, 4096);
@@ -877,13 +897,13 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 	char before[2][1024], after[2][1024];
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0);
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0, "epc_cgroup_write");
 	snapshot(c, before[0], sizeof(before[0]));
 	snapshot(r, before[1], sizeof(before[1]));
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 0, &failed,
-							NULL, NULL),
-				 0);
+		CHECK_EQ_AT(epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 0, &failed, NULL,
+						   NULL),
+			    0, i);
 	assert_ptr_equal(failed, (struct epc_cgroup *)0x1);
 	assert_false(epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 0, &epc->log));
 	assert_false(epc__cg_res_uncharge(NULL, EPC__RES_SGX_EPC, 4096, &epc->log));
@@ -893,9 +913,8 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 	assert_string_equal(after[1], before[1]);
 	expect_events(a, 0, 0);
 	/* and one byte more is refused at C */
-	assert_int_equal(
-		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 1, &failed, NULL, NULL),
-		-EBUSY);
+	CHECK_ERR(epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 1, &failed, NULL, NULL),
+		  -EBUSY, "epc__cg_res_try_charge");
 	assert_ptr_equal(failed, c);
 	epc_destroy(epc);
 }
@@ -933,9 +952,8 @@ static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
 	assert_int_equal(atomic_load(&r->res.usage), -12288);
 	assert_int_equal(log_count(lc, "negative"), 1);
 	/* a charge at a negative usage is refused (s64 compared as u64, as the kernel does) */
-	assert_int_equal(
-		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 4096, NULL, NULL, NULL),
-		-EBUSY);
+	CHECK_ERR(epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, 4096, NULL, NULL, NULL),
+		  -EBUSY, "epc__cg_res_try_charge");
 
 	atomic_store(&c->res.usage, 0);
 	atomic_store(&a->res.usage, 0);
@@ -954,7 +972,7 @@ static void test_misc_b44_limit_12345_holds_3_pages(void **state)
 	struct epc_page *p[3];
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 12345"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 12345"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 12345\n");
 	assert_int_equal(atomic_load(&a->res.max), 12345);
 	for (int i = 0; i < 3; i++)
@@ -977,17 +995,19 @@ static void test_misc_b45_spec_examples(void **state)
 	struct epc_cgroup *a = make_cg(epc, "/A");
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc max"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc max"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc max\n");
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "foo 1"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc abc"), -EINVAL);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc"), -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "foo 1"), -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc abc"), -EINVAL, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE,
+		  "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc max\n");
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0x1000"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 0x1000"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 4096\n");
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 99999999999999999999"), -ERANGE,
+		  "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 4096\n");
 	epc_destroy(epc);
 }
@@ -1004,7 +1024,7 @@ static void test_misc_b46_max_below_usage(void **state)
 	(void)state;
 	for (int i = 0; i < 3; i++)
 		p[i] = alloc_ok(t);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 4096\n");
 	expect_usage(a, 3 * PAGE);
 	epc_get_stats2(epc, &st, sizeof(st));
@@ -1035,7 +1055,7 @@ static void test_misc_b48_limit_above_capacity(void **state)
 	struct epc_page *p[8];
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 1099511627776"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 1099511627776"), 0, "epc_cgroup_write");
 	expect_file(a, "misc.max", "sgx_epc 1099511627776\n");
 	for (int i = 0; i < 8; i++)
 		p[i] = alloc_ok(t);
@@ -1058,7 +1078,7 @@ static void test_misc_b49_events_text_exact(void **state)
 
 	(void)state;
 	expect_file(a, "misc.events", "sgx_epc.max 0\n");
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0, "epc_cgroup_write");
 	for (int i = 0; i < 3; i++)
 		alloc_fails(t, i % 2 ? EPC_NO_RECLAIM : EPC_DO_RECLAIM, -ENOMEM);
 	expect_file(a, "misc.events", "sgx_epc.max 3\n");
@@ -1086,8 +1106,8 @@ static void test_misc_try_charge_reports_tightest_limit(void **state)
 		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, PAGE, NULL, &min_max, NULL),
 		0);
 	assert_true(min_max == UINT64_MAX);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0);
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0, "epc_cgroup_write");
 	assert_int_equal(
 		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, PAGE, NULL, &min_max, NULL),
 		0);
@@ -1155,7 +1175,7 @@ static void test_misc_stock_read_exact_mid_stock(void **state)
 	CHECK_EQ(cg_usage(a), 3 * PAGE, "misc.current of A: its 3 pages, not its stock");
 	CHECK_EQ(cg_usage(r), 3 * PAGE, "the root's too");
 	CHECK_EQ(epc__cg_usage(a), 3 * PAGE, "the reclaimer's read too");
-	assert_int_equal(epc_cgroup_get_stats(a, &st, sizeof(st)), 0);
+	CHECK_ERR(epc_cgroup_get_stats(a, &st, sizeof(st)), 0, "epc_cgroup_get_stats");
 	CHECK_EQ(st.current, 3 * PAGE, "and the stats'");
 	CHECK_EQ(peak_of(a), 10 * PAGE, "peak: the 10 pages held at once");
 	assert_epc_consistent(epc); /* counter = pages + stocks, at every level */
@@ -1314,10 +1334,10 @@ static void test_misc_stock_removal_reaps(void **state)
 	(void)state;
 	alloc_free(t, 3);
 	CHECK(raw_usage(d) > 0, "CPU 0's stock caches D");
-	assert_int_equal(epc_task_move(t, e), 0);
-	assert_int_equal(epc_cgroup_remove(d), 0);
+	CHECK_ERR(epc_task_move(t, e), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(d), 0, "epc_cgroup_remove");
 	CHECK_EQ(raw_usage(r), 0, "its stocked page went back to the root");
-	assert_int_equal(epc_cgroup_put(d), 0);
+	CHECK_ERR(epc_cgroup_put(d), 0, "epc_cgroup_put");
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 0, "D reaped with its handle");
 
 	/* E: one page held, one stocked, then removed */
@@ -1325,9 +1345,9 @@ static void test_misc_stock_removal_reaps(void **state)
 	alloc_free(t, 1);
 	epc_page_free(alloc_ok(t));
 	CHECK(raw_usage(e) > PAGE || cg_usage(e) == PAGE, "E's stock at work");
-	assert_int_equal(epc_task_move(t, r), 0);
-	assert_int_equal(epc_cgroup_remove(e), 0);
-	assert_int_equal(epc_cgroup_put(e), 0);
+	CHECK_ERR(epc_task_move(t, r), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(e), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_put(e), 0, "epc_cgroup_put");
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "E dying: a page is still charged");
 	CHECK_EQ(raw_usage(r), PAGE, "the root's counter: that page, no stock of E");
 	expect_usage(r, PAGE);
@@ -1355,14 +1375,14 @@ static void test_misc_stock_task_move(void **state)
 	(void)state;
 	alloc_free(t, 5);
 	CHECK_EQ(raw_usage(a), PAGE, "A's page in CPU 0's stock");
-	assert_int_equal(epc_task_move(t, b), 0);
+	CHECK_ERR(epc_task_move(t, b), 0, "epc_task_move");
 	p = alloc_ok(t);
 	CHECK_EQ(raw_usage(a), 0, "the stock switched to B and gave A's page back");
 	expect_usage(a, 0);
 	expect_usage(b, PAGE);
 	assert_epc_consistent(epc);
 	/* a page of A freed while the stock caches B goes straight back to A */
-	assert_int_equal(epc_task_move(t, a), 0);
+	CHECK_ERR(epc_task_move(t, a), 0, "epc_task_move");
 	epc_page_free(p);
 	expect_usage(b, 0);
 	assert_epc_consistent(epc);

@@ -237,8 +237,8 @@ static void model_init(struct model *m)
 	c.background = EPC_BACKGROUND_MANUAL;
 	c.pcp_batch = m->pcp ? 3 : 0;
 	c.log = log_quiet;
-	assert_int_equal(epc_create2(&c, sizeof(c), &m->epc), 0);
-	assert_int_equal(epc_sanitize_wait(m->epc), 0);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &m->epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(m->epc), 0, "epc_sanitize_wait");
 	for (int t = 0; t < NR_TASKS; t++)
 		m->tasks[t] = make_task(m->epc, NULL, (int)rnd(m, NR_CPUS));
 }
@@ -275,7 +275,7 @@ static void model_check(struct model *m)
 	for (int nid = 0; nid < NR_NODES; nid++) {
 		struct epc_node_stats ns;
 
-		assert_int_equal(epc_node_get_stats(m->epc, nid, &ns, sizeof(ns)), 0);
+		CHECK_EQ_AT(epc_node_get_stats(m->epc, nid, &ns, sizeof(ns)), 0, nid);
 		if (ns.nr_alloc_local != m->served_local[nid] ||
 		    ns.nr_alloc_remote != m->served_remote[nid] || ns.nr_alloc_away != m->away[nid])
 			MFAIL(m, "node %d allocations local %llu, remote %llu, away %llu; model %llu, "

@@ -51,8 +51,7 @@ static void test_sim_corpus_handmade(void **state)
 	corpus_check_size(CORPUS_DIR, MIN_SEEDS);
 	assert_int_equal(fuzz_scenario_one(NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
-		assert_int_equal(fuzz_scenario_one((const uint8_t *)inputs[i], strlen(inputs[i])),
-				 0);
+		CHECK_EQ_AT(fuzz_scenario_one((const uint8_t *)inputs[i], strlen(inputs[i])), 0, i);
 }
 
 int main(void)

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "engine.h"
 #include "report.h"
 #include "pattern.h"
@@ -104,9 +106,9 @@ static void check_invariants(const char *name, const struct sim_scenario *s,
 		/* a trace without an `accesses` key is replayed once by each thread */
 		if (s->enclaves[i].pattern.kind == SIM_PATTERN_TRACE &&
 		    !(s->enclaves[i].set & (1u << SIM_EK_ACCESSES))) {
-			assert_int_equal(sim_trace_probe(s->enclaves[i].pattern.trace_path, &pages,
-							 &want, terr, sizeof(terr)),
-					 0);
+			CHECK_EQ_AT(sim_trace_probe(s->enclaves[i].pattern.trace_path, &pages,
+						    &want, terr, sizeof(terr)),
+				    0, i);
 			want *= s->enclaves[i].threads;
 		}
 		/* a stopped or killed enclave makes fewer */

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "scenario.h"
 
 /* A machine and an enclave, to which a case appends its snippet. */
@@ -369,7 +371,7 @@ static void test_sim_parse_errors(void **state)
 		char err[SIM_ERR_LEN];
 		int ret;
 
-		assert_int_equal(sim_scenario_new(&s), 0);
+		CHECK_EQ_AT(sim_scenario_new(&s), 0, i);
 		ret = sim_scenario_parse(s, "t.ini", bad_cases[i].text, strlen(bad_cases[i].text),
 					 err, sizeof(err));
 		if (!ret)
@@ -397,9 +399,8 @@ static void test_sim_parse_long_line_and_nul(void **state)
 	assert_non_null(big);
 	memset(big, '\n', SIM_SCENARIO_MAX_BYTES + 1);
 	assert_int_equal(sim_scenario_new(&s), 0);
-	assert_int_equal(
-		sim_scenario_parse(s, "t.ini", big, SIM_SCENARIO_MAX_BYTES + 1, err, sizeof(err)),
-		-EINVAL);
+	CHECK_ERR(sim_scenario_parse(s, "t.ini", big, SIM_SCENARIO_MAX_BYTES + 1, err, sizeof(err)),
+		  -EINVAL, "sim_scenario_parse");
 	assert_string_equal(err,
 			    "t.ini: more than 1048576 bytes: a scenario file is at most 1 MiB");
 	sim_scenario_free(s);
@@ -409,15 +410,14 @@ static void test_sim_parse_long_line_and_nul(void **state)
 	memcpy(text, "[run]\n; ", 8);
 	text[sizeof(text) - 1] = '\n';
 	assert_int_equal(sim_scenario_new(&s), 0);
-	assert_int_equal(sim_scenario_parse(s, "t.ini", text, sizeof(text), err, sizeof(err)),
-			 -EINVAL);
+	CHECK_ERR(sim_scenario_parse(s, "t.ini", text, sizeof(text), err, sizeof(err)), -EINVAL,
+		  "sim_scenario_parse");
 	assert_string_equal(err, "t.ini:2: line longer than 198 characters");
 	sim_scenario_free(s);
 
 	assert_int_equal(sim_scenario_new(&s), 0);
-	assert_int_equal(
-		sim_scenario_parse(s, "t.ini", "[run]\nseed = 1\0\n", 15, err, sizeof(err)),
-		-EINVAL);
+	CHECK_ERR(sim_scenario_parse(s, "t.ini", "[run]\nseed = 1\0\n", 15, err, sizeof(err)),
+		  -EINVAL, "sim_scenario_parse");
 	assert_string_equal(err, "t.ini:2: a NUL byte: not a text file");
 	sim_scenario_free(s);
 }
@@ -436,29 +436,30 @@ static void test_sim_parse_values(void **state)
 	assert_int_equal(v, 2ULL << 30);
 	assert_int_equal(sim_parse_size("1T", &v), 0);
 	assert_int_equal(v, 1ULL << 40);
-	assert_int_equal(sim_parse_size("16777216T", &v), -ERANGE);
-	assert_int_equal(sim_parse_size("1.5G", &v), -EINVAL);
-	assert_int_equal(sim_parse_size(" 1G", &v), -EINVAL);
-	assert_int_equal(sim_parse_size("1MB", &v), -EINVAL);
-	assert_int_equal(sim_parse_size("", &v), -EINVAL);
+	CHECK_ERR(sim_parse_size("16777216T", &v), -ERANGE, "sim_parse_size");
+	CHECK_ERR(sim_parse_size("1.5G", &v), -EINVAL, "sim_parse_size");
+	CHECK_ERR(sim_parse_size(" 1G", &v), -EINVAL, "sim_parse_size");
+	CHECK_ERR(sim_parse_size("1MB", &v), -EINVAL, "sim_parse_size");
+	CHECK_ERR(sim_parse_size("", &v), -EINVAL, "sim_parse_size");
 	assert_int_equal(sim_parse_count("10k", &v), 0);
 	assert_int_equal(v, 10000);
 	assert_int_equal(sim_parse_count("2M", &v), 0);
 	assert_int_equal(v, 2000000);
 	assert_int_equal(sim_parse_count("18446744073709551615", &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(sim_parse_count("18446744073709551616", &v), -ERANGE);
+	CHECK_ERR(sim_parse_count("18446744073709551616", &v), -ERANGE, "sim_parse_count");
 	assert_int_equal(sim_parse_cpu_list("8,0-3", 16, &cpus, &n), 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(cpus[0], 0);
 	assert_int_equal(cpus[3], 3);
 	assert_int_equal(cpus[4], 8);
 	free(cpus);
-	assert_int_equal(sim_parse_cpu_list("0-", 16, &cpus, &n), -EINVAL);
-	assert_int_equal(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL);
-	assert_int_equal(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE);
-	assert_int_equal(sim_parse_cpu_list("3-1", 16, &cpus, &n), -EDOM);
-	assert_int_equal(sim_parse_cpu_list("99999999999999999999", 16, &cpus, &n), -ERANGE);
+	CHECK_ERR(sim_parse_cpu_list("0-", 16, &cpus, &n), -EINVAL, "sim_parse_cpu_list");
+	CHECK_ERR(sim_parse_cpu_list("0,,1", 16, &cpus, &n), -EINVAL, "sim_parse_cpu_list");
+	CHECK_ERR(sim_parse_cpu_list("16", 16, &cpus, &n), -ERANGE, "sim_parse_cpu_list");
+	CHECK_ERR(sim_parse_cpu_list("3-1", 16, &cpus, &n), -EDOM, "sim_parse_cpu_list");
+	CHECK_ERR(sim_parse_cpu_list("99999999999999999999", 16, &cpus, &n), -ERANGE,
+		  "sim_parse_cpu_list");
 }
 
 /* value.h: the checked forms and their one message shape, the tools' too. */
@@ -470,37 +471,38 @@ static void test_sim_parse_checked_values(void **state)
 
 	(void)state;
 	/* sizes that used to wrap in `epcmm daemon --epc` */
-	assert_int_equal(sim_value_size("--epc", "18014398509481988K", 4096, 1ULL << 40, 4096, &v,
-					err, sizeof(err)),
-			 -EINVAL);
+	CHECK_ERR(sim_value_size("--epc", "18014398509481988K", 4096, 1ULL << 40, 4096, &v, err,
+				 sizeof(err)),
+		  -EINVAL, "sim_value_size");
 	assert_string_equal(err, "--epc: 18014398509481988K is out of range (4K to 1T)");
 	assert_int_equal(v, 7); /* untouched */
-	assert_int_equal(sim_value_size("--epc", "17179869185G", 4096, 1ULL << 40, 4096, &v, err,
-					sizeof(err)),
-			 -EINVAL);
+	CHECK_ERR(sim_value_size("--epc", "17179869185G", 4096, 1ULL << 40, 4096, &v, err,
+				 sizeof(err)),
+		  -EINVAL, "sim_value_size");
 	assert_string_equal(err, "--epc: 17179869185G is out of range (4K to 1T)");
-	assert_int_equal(
-		sim_value_size("--epc", "64MiB", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
-		-EINVAL);
+	CHECK_ERR(sim_value_size("--epc", "64MiB", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
+		  -EINVAL, "sim_value_size");
 	assert_string_equal(err, "--epc: '64MiB' is not a size (bytes, or with K, M, G, T: 4096, "
 				 "64M, 2G; 4K to 1T)");
-	assert_int_equal(
-		sim_value_size("--epc", "6000", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
-		-EINVAL);
+	CHECK_ERR(sim_value_size("--epc", "6000", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)),
+		  -EINVAL, "sim_value_size");
 	assert_string_equal(err, "--epc: 6000 is not a multiple of 4K (4K to 1T)");
 	assert_int_equal(
 		sim_value_size("--epc", "64m", 4096, 1ULL << 40, 4096, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 64ULL << 20);
 	assert_int_equal(sim_value_count("-n", "2M", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 2000000);
-	assert_int_equal(sim_value_uint("--nodes", "1x", 1, 64, &v, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_value_uint("--nodes", "1x", 1, 64, &v, err, sizeof(err)), -EINVAL,
+		  "sim_value_uint");
 	assert_string_equal(err, "--nodes: '1x' is not a number (digits; 1 to 64)");
-	assert_int_equal(sim_value_uint("--nodes", "65", 1, 64, &v, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_value_uint("--nodes", "65", 1, 64, &v, err, sizeof(err)), -EINVAL,
+		  "sim_value_uint");
 	assert_string_equal(err, "--nodes: 65 is out of range (1 to 64)");
 	/* a long bad text is quoted in part */
 	memset(big, '9', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(sim_value_uint("--x", big, 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_value_uint("--x", big, 0, UINT64_MAX, &v, err, sizeof(err)), -EINVAL,
+		  "sim_value_uint");
 	assert_string_equal(err, "--x: 9999999999999999999999999999999999999999... is out of range "
 				 "(0 to 2^64-1)");
 	/* size lists (--epc, epcmm.conf's epc): each entry a checked size */
@@ -511,53 +513,52 @@ static void test_sim_parse_checked_values(void **state)
 						     3, err, sizeof(err)),
 				 2);
 		assert_true(l[0] == 64ULL << 20 && l[1] == 8192 && l[2] == 7);
-		assert_int_equal(sim_value_size_list("--epc", "64M,17179869185G", 4096, 1ULL << 40,
-						     4096, l, 3, err, sizeof(err)),
-				 -EINVAL);
+		CHECK_ERR(sim_value_size_list("--epc", "64M,17179869185G", 4096, 1ULL << 40, 4096,
+					      l, 3, err, sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
 		assert_string_equal(err, "--epc: 17179869185G is out of range (4K to 1T)");
-		assert_int_equal(sim_value_size_list("--epc", "64M,,8K", 4096, 1ULL << 40, 4096, l,
-						     3, err, sizeof(err)),
-				 -EINVAL);
+		CHECK_ERR(sim_value_size_list("--epc", "64M,,8K", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
 		assert_string_equal(err, "--epc: '' is not a size (bytes, or with K, M, G, T: "
 					 "4096, 64M, 2G; 4K to 1T)");
-		assert_int_equal(sim_value_size_list("--epc", "", 4096, 1ULL << 40, 4096, l, 3, err,
-						     sizeof(err)),
-				 -EINVAL);
-		assert_int_equal(sim_value_size_list("--epc", "64M,", 4096, 1ULL << 40, 4096, l, 3,
-						     err, sizeof(err)),
-				 -EINVAL);
-		assert_int_equal(sim_value_size_list("--epc", "-4K", 4096, 1ULL << 40, 4096, l, 3,
-						     err, sizeof(err)),
-				 -EINVAL);
+		CHECK_ERR(sim_value_size_list("--epc", "", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
+		CHECK_ERR(sim_value_size_list("--epc", "64M,", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
+		CHECK_ERR(sim_value_size_list("--epc", "-4K", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
 		assert_string_equal(err, "--epc: '-4K' is not a size (bytes, or with K, M, G, T: "
 					 "4096, 64M, 2G; 4K to 1T)");
-		assert_int_equal(sim_value_size_list("--epc", "0", 4096, 1ULL << 40, 4096, l, 3,
-						     err, sizeof(err)),
-				 -EINVAL);
+		CHECK_ERR(sim_value_size_list("--epc", "0", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
 		assert_string_equal(err, "--epc: 0 is out of range (4K to 1T)");
-		assert_int_equal(sim_value_size_list("--epc", "64Mb", 4096, 1ULL << 40, 4096, l, 3,
-						     err, sizeof(err)),
-				 -EINVAL);
-		assert_int_equal(sim_value_size_list("--epc", "4K,4K,4K,4K", 4096, 1ULL << 40, 4096,
-						     l, 3, err, sizeof(err)),
-				 -EINVAL);
+		CHECK_ERR(sim_value_size_list("--epc", "64Mb", 4096, 1ULL << 40, 4096, l, 3, err,
+					      sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
+		CHECK_ERR(sim_value_size_list("--epc", "4K,4K,4K,4K", 4096, 1ULL << 40, 4096, l, 3,
+					      err, sizeof(err)),
+			  -EINVAL, "sim_value_size_list");
 		assert_string_equal(err, "--epc 4K,4K,4K,4K: more than 3 sizes");
 	}
 	/* decimals */
 	assert_int_equal(sim_parse_decimal("2.5e3", &d), 0);
 	assert_true(d == 2500);
-	assert_int_equal(sim_parse_decimal("1.", &d), -EINVAL);
-	assert_int_equal(sim_parse_decimal(".5", &d), -EINVAL);
-	assert_int_equal(sim_parse_decimal("1e", &d), -EINVAL);
-	assert_int_equal(sim_parse_decimal("-1", &d), -EINVAL);
-	assert_int_equal(sim_parse_decimal("nan", &d), -EINVAL);
-	assert_int_equal(sim_value_decimal("--target", "101", 0, false, 100, "a percentage", &d,
-					   err, sizeof(err)),
-			 -EINVAL);
+	CHECK_ERR(sim_parse_decimal("1.", &d), -EINVAL, "sim_parse_decimal");
+	CHECK_ERR(sim_parse_decimal(".5", &d), -EINVAL, "sim_parse_decimal");
+	CHECK_ERR(sim_parse_decimal("1e", &d), -EINVAL, "sim_parse_decimal");
+	CHECK_ERR(sim_parse_decimal("-1", &d), -EINVAL, "sim_parse_decimal");
+	CHECK_ERR(sim_parse_decimal("nan", &d), -EINVAL, "sim_parse_decimal");
+	CHECK_ERR(sim_value_decimal("--target", "101", 0, false, 100, "a percentage", &d, err,
+				    sizeof(err)),
+		  -EINVAL, "sim_value_decimal");
 	assert_string_equal(err, "--target: 101 is out of range (0 to 100)");
-	assert_int_equal(
-		sim_value_decimal("z", "0", 0, true, 10, "like 0.99", &d, err, sizeof(err)),
-		-EINVAL);
+	CHECK_ERR(sim_value_decimal("z", "0", 0, true, 10, "like 0.99", &d, err, sizeof(err)),
+		  -EINVAL, "sim_value_decimal");
 	assert_string_equal(err, "z: 0 is out of range (above 0, at most 10)");
 	/* the size formatter picks the largest exact suffix */
 	sim_value_fmt_size(big, sizeof(big), 0);
@@ -703,7 +704,7 @@ static void test_sim_parse_trace_and_cost_caps(void **state)
 	write_one_run(path, 300000000000ull);
 	snprintf(text, sizeof(text),
 		 "[section 0]\nsize = 8M\n[enclave a]\nthreads = 4\npattern = trace:%s\n", path);
-	assert_int_equal(check_text(text, err), -EINVAL);
+	CHECK_ERR(check_text(text, err), -EINVAL, "check_text");
 	assert_string_equal(err, "t.ini:5: [enclave a] pattern: 4 threads each replaying the "
 				 "trace's 300000000000 accesses make more than 1000000000000; set "
 				 "accesses (1 to 1000000000000) or fewer threads");
@@ -717,10 +718,10 @@ static void test_sim_parse_trace_and_cost_caps(void **state)
 	assert_int_equal(check_text(text, err), 0); /* accesses given: no product */
 	unlink(path);
 
-	assert_int_equal(check_text("[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\n"
-				    "accesses = 1000000000000\n[run]\ncycles-ewb = 1000000000\n",
-				    err),
-			 -EINVAL);
+	CHECK_ERR(check_text("[section 0]\nsize = 8M\n[enclave a]\nsize = 1M\n"
+			     "accesses = 1000000000000\n[run]\ncycles-ewb = 1000000000\n",
+			     err),
+		  -EINVAL, "check_text");
 	assert_string_equal(err, "t.ini: the cost model could count more than 2^63 cycles: "
 				 "1000000000000 accesses in all, each up to 2000040200 cycles "
 				 "(cycles-access + cycles-fault + 2 x (cycles-ewb + cycles-eldu)); "

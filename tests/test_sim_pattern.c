@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "pattern.h"
 
 #define DRAWS 1000000
@@ -51,9 +53,9 @@ static void test_sim_pattern_zipf(void **state)
 		uint64_t p;
 		bool w;
 
-		assert_int_equal(sim_source_next(&src, &p, &w), 0);
-		assert_true(p < 100);
-		assert_false(w);
+		CHECK_EQ_AT(sim_source_next(&src, &p, &w), 0, i);
+		CHECK_AT(p < 100, i);
+		CHECK_AT(!(w), i);
 		hits[p]++;
 	}
 	for (int r = 0; r < 100; r += 9) {
@@ -64,7 +66,7 @@ static void test_sim_pattern_zipf(void **state)
 				 (unsigned long long)hits[r], want);
 	}
 	sim_zipf_free(&z);
-	assert_int_equal(sim_zipf_init(&z, SIM_ZIPF_MAX_PAGES + 1, 1.0), -E2BIG);
+	CHECK_ERR(sim_zipf_init(&z, SIM_ZIPF_MAX_PAGES + 1, 1.0), -E2BIG, "sim_zipf_init");
 	assert_null(z.prob);
 	free(hits);
 }
@@ -85,12 +87,12 @@ static void test_sim_pattern_uniform_and_writes(void **state)
 
 		sim_source_next(&a, &p, &w);
 		sim_source_next(&b, &q, &v);
-		assert_true(p == q && w == v); /* same seed, same stream */
+		CHECK_AT(p == q && w == v, i); /* same seed, same stream */
 		hits[p]++;
 		writes += w;
 	}
 	for (int i = 0; i < 10; i++)
-		assert_true(fabs((double)hits[i] - DRAWS / 10.0) < 5 * sqrt(DRAWS / 10.0));
+		CHECK_AT(fabs((double)hits[i] - DRAWS / 10.0) < 5 * sqrt(DRAWS / 10.0), i);
 	assert_true(fabs((double)writes - 0.3 * DRAWS) < 5 * sqrt(0.21 * DRAWS));
 }
 
@@ -107,15 +109,15 @@ static void test_sim_pattern_sequential_and_working_set(void **state)
 	assert_int_equal(sim_source_init(&s1, &e, 10, 1, 2, 1, NULL, err, sizeof(err)), 0);
 	for (int i = 0; i < 25; i++) {
 		sim_source_next(&s0, &p, &w);
-		assert_int_equal(p, (uint64_t)(i % 10));
+		CHECK_EQ_AT(p, (uint64_t)(i % 10), i);
 		sim_source_next(&s1, &p, &w);
-		assert_int_equal(p, (uint64_t)((i + 5) % 10));
+		CHECK_EQ_AT(p, (uint64_t)((i + 5) % 10), i);
 	}
 	e = encl(SIM_PATTERN_WORKING_SET, 0);
 	assert_int_equal(sim_source_init(&ws, &e, 1000, 0, 1, 1, NULL, err, sizeof(err)), 0);
 	for (int i = 0; i < 10000; i++) {
 		sim_source_next(&ws, &p, &w);
-		assert_true(p < 8);
+		CHECK_AT(p < 8, i);
 	}
 }
 

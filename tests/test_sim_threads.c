@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "engine.h"
 #include "scenario.h"
 
@@ -67,9 +69,9 @@ static void test_sim_threads_smoke(void **state)
 	assert_true(last == 60000);
 	assert_int_equal(r->accesses, 60000);
 	for (int i = 0; i < r->nr_enclaves; i++)
-		assert_int_equal(r->enclaves[i].accesses, 20000);
+		CHECK_EQ_AT(r->enclaves[i].accesses, 20000, i);
 	for (int i = 1; i < r->nr_cgroups; i++)
-		assert_true(r->cgroups[i].peak <= r->cgroups[i].max);
+		CHECK_AT(r->cgroups[i].peak <= r->cgroups[i].max, i);
 	assert_string_equal(r->enclaves[0].name, "pager");
 	assert_true(r->enclaves[0].faults > 0); /* 2M in a 1M limit */
 	assert_string_equal(r->enclaves[1].name, "fits");

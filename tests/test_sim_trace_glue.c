@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "engine.h"
 #include "scenario.h"
 #include "trace.h"
@@ -136,22 +138,20 @@ static void test_sim_trace_glue_errors(void **state)
 	char err[SIM_ERR_LEN];
 
 	(void)state;
-	assert_int_equal(run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:x.trace\n"
-				  "size = 8K\n",
-				  &r, err),
-			 -EINVAL);
+	CHECK_ERR(run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:x.trace\n"
+			   "size = 8K\n",
+			   &r, err),
+		  -EINVAL, "run_text");
 	assert_string_equal(err, "dir/t.ini:5: [enclave e] size: 8192 bytes is smaller than its "
 				 "trace, which touches 4 pages (16384 bytes)");
-	assert_int_equal(
-		run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:missing.trace\n", &r,
-			 err),
-		-EINVAL);
+	CHECK_ERR(run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:missing.trace\n",
+			   &r, err),
+		  -EINVAL, "run_text");
 	assert_string_equal(err, "dir/t.ini:4: [enclave e] pattern: dir/missing.trace: cannot "
 				 "open: No such file or directory");
-	assert_int_equal(
-		run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:broken.trace\n", &r,
-			 err),
-		-EIO);
+	CHECK_ERR(run_text("[section 0]\nsize = 1M\n[enclave e]\npattern = trace:broken.trace\n",
+			   &r, err),
+		  -EIO, "run_text");
 	assert_string_equal(err, "enclave e: its trace failed: Input/output error");
 	assert_null(r);
 }

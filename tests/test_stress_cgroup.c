@@ -296,7 +296,7 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 
 		sh->cg[cg] = make_cg(sh->epc, cg_paths[cg]);
 		snprintf(text, sizeof(text), "sgx_epc %" PRIu64, cg_limit[cg] * PAGE);
-		assert_int_equal(epc_cgroup_write(sh->cg[cg], "misc.max", text), 0);
+		CHECK_EQ_AT(epc_cgroup_write(sh->cg[cg], "misc.max", text), 0, cg);
 	}
 	for (int i = 0; i < NR_WORKERS; i++) {
 		w[i].sh = sh;
@@ -307,9 +307,9 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 	}
 	assert_int_equal(pthread_create(&rw, NULL, rewriter_main, sh), 0);
 	for (int i = 0; i < NR_WORKERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, worker_main, &w[i]), 0, i);
 	for (int i = 0; i < NR_WORKERS; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 	assert_int_equal(pthread_join(rw, NULL), 0);
 
 	if (atomic_load(&sh->anomalies))
@@ -326,7 +326,7 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 	{
 		struct epc_cgroup *s = NULL;
 
-		assert_int_equal(epc_cgroup_lookup(sh->epc, "/a/s", &s), -ENOENT);
+		CHECK_ERR(epc_cgroup_lookup(sh->epc, "/a/s", &s), -ENOENT, "epc_cgroup_lookup");
 	}
 
 	/* usage = own pages + children's, exactly, and within every limit */
@@ -345,8 +345,8 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 		if (sub[cg] > cg_limit[cg])
 			fail_msg("%s holds %" PRIu64 " pages, limit %" PRIu64, cg_paths[cg],
 				 sub[cg], cg_limit[cg]);
-		assert_true(peak >= 0 && (uint64_t)peak <= cg_limit[cg] * PAGE);
-		assert_true((uint64_t)peak >= usage);
+		CHECK_AT(peak >= 0 && (uint64_t)peak <= cg_limit[cg] * PAGE, cg);
+		CHECK_AT((uint64_t)peak >= usage, cg);
 	}
 	/* the books balance: one events.local per refusal, hierarchical events */
 	for (int cg = 0; cg < NR_CG; cg++)
@@ -362,7 +362,7 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 				if (x == cg)
 					want += (uint64_t)read_count(sh->cg[y],
 								     "misc.events.local");
-		assert_int_equal(read_count(sh->cg[cg], "misc.events"), want);
+		CHECK_EQ_AT(read_count(sh->cg[cg], "misc.events"), want, cg);
 	}
 	assert_epc_consistent(sh->epc);
 
@@ -470,7 +470,7 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 		c[i].idx = i;
 		c[i].rounds = rounds;
 		c[i].anomalies = &anomalies;
-		assert_int_equal(pthread_create(&th[i], NULL, churn_main, &c[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, churn_main, &c[i]), 0, i);
 	}
 	/* the test thread frees whatever lands in the mailboxes */
 	while (running) {
@@ -493,7 +493,7 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 			sched_yield();
 	}
 	for (int i = 0; i < NCHURN; i++) {
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 		for (int k = 0; k < 4; k++)
 			epc_page_free(atomic_exchange(&c[i].mailbox[k], NULL));
 	}
@@ -504,7 +504,7 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 	{
 		struct epc_cgroup *r = NULL;
 
-		assert_int_equal(epc_cgroup_lookup(epc, "/r", &r), 0);
+		CHECK_ERR(epc_cgroup_lookup(epc, "/r", &r), 0, "epc_cgroup_lookup");
 		assert_true(epc__list_empty(&r->children)); /* quiescent: every /r/cN reaped */
 	}
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 0);
@@ -597,11 +597,11 @@ static void test_stress_cgroup_stocks_no_false_refusal(void **state)
 		w[i] = (struct stock_worker){.t = make_task(epc, cgs[i], i),
 					     .rounds = ROUNDS * stress_scale(),
 					     .refused = &refused};
-		assert_int_equal(pthread_create(&th[i], NULL, stock_worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, stock_worker_main, &w[i]), 0, i);
 	}
 	assert_int_equal(pthread_create(&rth, NULL, stock_reader_main, &rd), 0);
 	for (int i = 0; i < STOCK_TASKS; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 	atomic_store(&stop, true);
 	assert_int_equal(pthread_join(rth, NULL), 0);
 

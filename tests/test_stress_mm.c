@@ -294,19 +294,19 @@ static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)
 	sh->seed = seed;
 	/* MANUAL: sanitize first; THREADS: the workers race with ksgxd */
 	if (!threads)
-		assert_int_equal(epc_sanitize_wait(sh->epc), 0);
+		CHECK_ERR(epc_sanitize_wait(sh->epc), 0, "epc_sanitize_wait");
 	for (int i = 0; i < NR_WORKERS; i++) {
 		w[i] = (struct worker){
 			.sh = sh, .id = i, .task = make_task(sh->epc, NULL, worker_cpu[i])};
 	}
 	assert_int_equal(pthread_create(&ptid, NULL, poisoner_main, sh), 0);
 	for (int i = 0; i < NR_WORKERS; i++)
-		assert_int_equal(pthread_create(&tid[i], NULL, worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&tid[i], NULL, worker_main, &w[i]), 0, i);
 	for (int i = 0; i < NR_WORKERS; i++)
-		assert_int_equal(pthread_join(tid[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(tid[i], NULL), 0, i);
 	atomic_store(&sh->workers_done, true);
 	assert_int_equal(pthread_join(ptid, NULL), 0);
-	assert_int_equal(epc_sanitize_wait(sh->epc), 0);
+	CHECK_ERR(epc_sanitize_wait(sh->epc), 0, "epc_sanitize_wait");
 
 	for (int a = 0; a < AN_NR; a++)
 		if (atomic_load(&sh->anomalies[a]))
@@ -314,7 +314,7 @@ static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)
 				 atomic_load(&sh->anomalies[a]), anomaly_name[a]);
 	for (int i = 0; i < NR_PAGES; i++) {
 		/* every worker freed what it held */
-		assert_int_equal(atomic_load(&sh->owned[i]), 0);
+		CHECK_EQ_AT(atomic_load(&sh->owned[i]), 0, i);
 		nr_poisoned += atomic_load(&sh->poison_seq[i]) != 0;
 	}
 	/* the poisoner kept pace: the whole budget was used */
@@ -338,7 +338,7 @@ static void one_round(bool threads, unsigned pcp_batch, uint64_t seed)
 	for (int nid = 0; nid < NR_NODES; nid++) {
 		struct epc_node_stats ns;
 
-		assert_int_equal(epc_node_get_stats(sh->epc, nid, &ns, sizeof(ns)), 0);
+		CHECK_EQ_AT(epc_node_get_stats(sh->epc, nid, &ns, sizeof(ns)), 0, nid);
 		listed += ns.nr_poisoned;
 	}
 	/* nothing is in use, so every poisoned page is on a poison list */
@@ -447,26 +447,26 @@ static void test_stress_mm_poison_vs_cached_free(void **state)
 		uint64_t idx;
 		int n = 0;
 
-		assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
-		assert_int_equal(epc_sanitize_wait(epc), 0);
+		CHECK_EQ_AT(epc_create2(&c, sizeof(c), &epc), 0, attempt);
+		CHECK_EQ_AT(epc_sanitize_wait(epc), 0, attempt);
 		t = make_task(epc, NULL, 0);
-		assert_int_equal(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0);
+		CHECK_EQ_AT(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &p), 0, attempt);
 		idx = epc__page_index(epc, p);
 		fa.p = p;
 		ma.epc = epc;
 		ma.phys = epc_page_phys(p);
 
 		epc__spin_lock(&epc->mm.pcps[0].lock);
-		assert_int_equal(pthread_create(&ft, NULL, race_free_main, &fa), 0);
+		CHECK_EQ_AT(pthread_create(&ft, NULL, race_free_main, &fa), 0, attempt);
 		wait_stage(&fa.stage, 1);
 		sleep_ms(3); /* the free now waits for the cache lock */
-		assert_int_equal(pthread_create(&mt, NULL, race_mf_main, &ma), 0);
+		CHECK_EQ_AT(pthread_create(&mt, NULL, race_mf_main, &ma), 0, attempt);
 		wait_stage(&ma.stage, 1);
 		sleep_ms(3); /* the failure has set the flag and waits for the same lock */
 		epc__spin_unlock(&epc->mm.pcps[0].lock);
-		assert_int_equal(pthread_join(ft, NULL), 0);
-		assert_int_equal(pthread_join(mt, NULL), 0);
-		assert_int_equal(atomic_load(&ma.ret), 0);
+		CHECK_EQ_AT(pthread_join(ft, NULL), 0, attempt);
+		CHECK_EQ_AT(pthread_join(mt, NULL), 0, attempt);
+		CHECK_EQ_AT(atomic_load(&ma.ret), 0, attempt);
 
 		/* on the poison list, not in the cache */
 		if (epc__page_state(epc__page_at(epc, idx)) != EPC__PAGE_POISON)
@@ -478,7 +478,7 @@ static void test_stress_mm_poison_vs_cached_free(void **state)
 			assert_int_not_equal(epc__page_index(epc, p), idx);
 			pages[n++] = p;
 		}
-		assert_int_equal(n, 7);
+		CHECK_EQ_AT(n, 7, attempt);
 		for (int i = 0; i < n; i++)
 			epc_page_free(pages[i]);
 		epc_task_destroy(t);

@@ -294,14 +294,13 @@ static void test_stress_encl_two_enclaves_larger_than_the_epc(void **state)
  * workers 2-3 enclave 1 from /p/b. @max: limits of /p, /p/a, /p/b in pages
  * (0 = none). Each level's peak must stay within its limit.
  */
-static void run_cgroups(const uint64_t max[3], unsigned long seed)
+/* On @epc (256 pages in all), which the run destroys. */
+static void run_cgroups(struct epc *epc, const uint64_t max[3], unsigned long seed)
 {
 	enum {
-		EPC_PAGES = 256,
 		NP = 200
 	};
 	static const char *paths[3] = {"/p", "/p/a", "/p/b"};
-	struct epc *epc = make_epc_threads(EPC_PAGES);
 	struct shared sh = {
 		.epc = epc, .split = true, .ops = OPS_PER_WORKER * stress_scale(), .ro_pages = 8};
 	struct epc_cgroup *cg[3];
@@ -350,7 +349,7 @@ static void test_stress_encl_two_cgroups_with_limits(void **state)
 	static const uint64_t max[3] = {0, 120, 90};
 
 	(void)state;
-	run_cgroups(max, test_seed(2));
+	run_cgroups(make_epc_threads(256), max, test_seed(2));
 }
 
 /* Both cgroups under one parent limit, none of their own: they compete for /p. */
@@ -359,7 +358,27 @@ static void test_stress_encl_two_cgroups_under_a_shared_parent_limit(void **stat
 	static const uint64_t max[3] = {150, 0, 0};
 
 	(void)state;
-	run_cgroups(max, test_seed(4));
+	run_cgroups(make_epc_threads(256), max, test_seed(4));
+}
+
+/*
+ * NUMA-aware reclaim (per-node LRUs and watermarks): two nodes of 128 pages,
+ * workers on CPUs of both, two cgroups under a shared parent limit, each
+ * enclave bigger than a node: node-targeted reclaim, its fallback and the
+ * per-node ksgxd under the cgroup and capacity paths at once.
+ */
+static void test_stress_encl_two_nodes_numa_reclaim(void **state)
+{
+	static const uint64_t max[3] = {150, 0, 0};
+	struct topo tp = {.nr_nodes = 2,
+			  .nr_cpus = NR_WORKERS,
+			  .nr_sections = 2,
+			  .pages = 128,
+			  .threads = true,
+			  .numa_reclaim = true};
+
+	(void)state;
+	run_cgroups(make_topo(&tp), max, test_seed(6));
 }
 
 /* Two nodes, per-CPU page caches on, workers on CPUs of both nodes. */
@@ -801,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_stress_encl_two_cgroups_with_limits),
 		cmocka_unit_test(test_stress_encl_two_cgroups_under_a_shared_parent_limit),
 		cmocka_unit_test(test_stress_encl_two_nodes_with_per_cpu_caches),
+		cmocka_unit_test(test_stress_encl_two_nodes_numa_reclaim),
 		cmocka_unit_test(test_stress_encl_create_destroy_churn_under_reclaim),
 		cmocka_unit_test(test_stress_encl_dying_cgroups_under_reclaim),
 		cmocka_unit_test(test_stress_encl_edmm_heaps_breathe_under_reclaim),

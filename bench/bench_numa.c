@@ -83,8 +83,8 @@ static void row(const char *name, const char *mode, const char *policy, const st
 /* Both policies on @path in @mode; the figures of the numa run in @on, of the blind in @off. */
 static int compare(const char *path, enum sim_mode mode, struct figures *off, struct figures *on)
 {
-	const char *name = path ? strrchr(path, '/') ? strrchr(path, '/') + 1 : path
-				: "built-in default";
+	const char *name =
+		path ? strrchr(path, '/') ? strrchr(path, '/') + 1 : path : "built-in default";
 	const char *m = mode == SIM_MODE_THREADS ? "threads" : "deterministic";
 
 	if (run_one(path, false, mode, off) || run_one(path, true, mode, on))
@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 	}
 	printf("\nbuilt-in default, deterministic: %.1f%% local with numa-reclaim (target >= "
 	       "%.0f%%: %s), node-blind %.1f%%;\n",
-	       100.0 * d_on.local, 100.0 * TARGET_LOCAL, d_on.local >= TARGET_LOCAL ? "met" : "not met",
-	       100.0 * d_off.local);
+	       100.0 * d_on.local, 100.0 * TARGET_LOCAL,
+	       d_on.local >= TARGET_LOCAL ? "met" : "not met", 100.0 * d_off.local);
 	printf("  fault rate %.2fx node-blind's (target <= %.2fx: %s)\n",
 	       d_on.fault_rate / d_off.fault_rate, TARGET_FAULT_RATIO,
 	       d_on.fault_rate <= TARGET_FAULT_RATIO * d_off.fault_rate ? "met" : "not met");

@@ -428,7 +428,8 @@ static json_t *json_locality(const struct sim_result *r)
 		if (!nr->has_epc && !nr->alloc_away)
 			continue;
 		o = json_object();
-		if (!o || set(o, "node", json_integer(n)) || set(o, "local", jint(nr->alloc_local)) ||
+		if (!o || set(o, "node", json_integer(n)) ||
+		    set(o, "local", jint(nr->alloc_local)) ||
 		    set(o, "remote", jint(nr->alloc_away)) || json_array_append_new(a, o)) {
 			json_decref(o);
 			json_decref(doc);

@@ -501,8 +501,8 @@ static void key_run(struct parser *p, const char *key, const char *v)
 	} else if (!key_run_cost(p, key, v)) {
 		sim__fail(p,
 			  "[run]: unknown key '%s' (seed, mode, fallback, pcp-batch, contents, "
-			  "margin-reclaim, numa-reclaim, cycles-access, cycles-fault, cycles-ewb, cycles-eldu, "
-			  "cycles-eaug, cycles-trim, clock-ghz)",
+			  "margin-reclaim, numa-reclaim, cycles-access, cycles-fault, cycles-ewb, "
+			  "cycles-eldu, cycles-eaug, cycles-trim, clock-ghz)",
 			  key);
 	}
 }

@@ -278,8 +278,10 @@ static void model_check(struct model *m)
 		CHECK_EQ_AT(epc_node_get_stats(m->epc, nid, &ns, sizeof(ns)), 0, nid);
 		if (ns.nr_alloc_local != m->served_local[nid] ||
 		    ns.nr_alloc_remote != m->served_remote[nid] || ns.nr_alloc_away != m->away[nid])
-			MFAIL(m, "node %d allocations local %llu, remote %llu, away %llu; model %llu, "
-				 "%llu, %llu", nid, (unsigned long long)ns.nr_alloc_local,
+			MFAIL(m,
+			      "node %d allocations local %llu, remote %llu, away %llu; model %llu, "
+			      "%llu, %llu",
+			      nid, (unsigned long long)ns.nr_alloc_local,
 			      (unsigned long long)ns.nr_alloc_remote,
 			      (unsigned long long)ns.nr_alloc_away,
 			      (unsigned long long)m->served_local[nid],

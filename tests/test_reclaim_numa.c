@@ -10,7 +10,9 @@
  */
 #include "reclaim_helpers.h"
 
-enum { NODE_PAGES = 64 };
+enum {
+	NODE_PAGES = 64
+};
 
 /* Two nodes (CPU n on node n), a section of @pages on each. */
 static struct epc *make_two(bool numa, uint64_t pages, bool threads)

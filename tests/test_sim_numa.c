@@ -108,8 +108,8 @@ static char *with_key(const char *base, const char *value)
 	char *t = malloc(n);
 
 	assert_non_null(t);
-	snprintf(t, n, "%s%snuma-reclaim = %s\n", base,
-		 strstr(base, "[run]") ? "" : "[run]\n", value);
+	snprintf(t, n, "%s%snuma-reclaim = %s\n", base, strstr(base, "[run]") ? "" : "[run]\n",
+		 value);
 	return t;
 }
 
@@ -187,8 +187,8 @@ static void test_sim_numa_json_has_locality_only_when_on(void **state)
 			}
 			CHECK_EQ((uint64_t)json_integer_value(json_object_get(loc, "local")), local,
 				 "the total local");
-			CHECK_EQ((uint64_t)json_integer_value(json_object_get(loc, "remote")), remote,
-				 "the total remote");
+			CHECK_EQ((uint64_t)json_integer_value(json_object_get(loc, "remote")),
+				 remote, "the total remote");
 		}
 		json_decref(doc);
 		free(buf);

@@ -336,7 +336,9 @@ unsigned epc__reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg)
 {
 	int l = r->numa_reclaim ? longest_list(r, cg) : 0;
 
-	return l < 0 ? 0 : reclaim_lru(r, cg, (unsigned)l, cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
+	return l < 0 ? 0
+		     : reclaim_lru(r, cg, (unsigned)l,
+				   cg->parent ? EPC__BY_CGROUP : EPC__BY_DIRECT);
 }
 
 /* ------------------------------------------------------ subtree walking */
@@ -632,11 +634,12 @@ static int64_t check_list(struct epc__reclaimer *r, struct epc_cgroup *c, unsign
 	epc__plist_for_each(r->mm->pages, &c->lru[l], p)
 	{
 		if (epc__page_state(p) != EPC__PAGE_LRU || p->cg != c || lru_of(r, p) != l) {
-			epc__log(r->log, LOG_ERR,
-				 "check: LRU page %llu has state %d, cgroup %p and node %d, on %p's "
-				 "list %u",
-				 (unsigned long long)epc__mm_page_index(r->mm, p), epc__page_state(p),
-				 (void *)p->cg, p->node, (void *)c, l);
+			epc__log(
+				r->log, LOG_ERR,
+				"check: LRU page %llu has state %d, cgroup %p and node %d, on %p's "
+				"list %u",
+				(unsigned long long)epc__mm_page_index(r->mm, p),
+				epc__page_state(p), (void *)p->cg, p->node, (void *)c, l);
 			return -1;
 		}
 		nr++;
@@ -685,8 +688,9 @@ int epc__reclaim_check(struct epc__reclaimer *r)
 			nr += got > 0 ? (uint64_t)got : 0;
 		}
 		if (!ret && nr != atomic_load(&c->nr_lru)) {
-			epc__log(r->log, LOG_ERR, "check: %p has %llu pages on its lists, nr_lru %llu",
-				 (void *)c, (unsigned long long)nr,
+			epc__log(r->log, LOG_ERR,
+				 "check: %p has %llu pages on its lists, nr_lru %llu", (void *)c,
+				 (unsigned long long)nr,
 				 (unsigned long long)atomic_load(&c->nr_lru));
 			ret = -EUCLEAN;
 		}

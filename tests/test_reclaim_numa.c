@@ -26,6 +26,37 @@ static struct epc *make_two(bool numa, uint64_t pages, bool threads)
 	return make_topo(&tp);
 }
 
+/* make_two() with a task on each node's CPU, in the root cgroup. */
+struct two {
+	struct epc *epc;
+	struct epc_task *t0, *t1;
+	struct epc_cgroup *root;
+};
+
+static struct two two_up(bool numa, uint64_t pages, bool threads)
+{
+	struct two m = {.epc = make_two(numa, pages, threads)};
+
+	m.t0 = make_task(m.epc, NULL, 0);
+	m.t1 = make_task(m.epc, NULL, 1);
+	m.root = epc_cgroup_root(m.epc);
+	return m;
+}
+
+/* The checker, then everything gone: @a and @b (NULL: none), the tasks, the instance. */
+static void two_down(struct two *m, struct epc_encl *a, struct epc_encl *b)
+{
+	assert_epc_consistent(m->epc);
+	if (a)
+		epc_encl_destroy(a);
+	if (b)
+		epc_encl_destroy(b);
+	epc_task_destroy(m->t0);
+	epc_task_destroy(m->t1);
+	assert_epc_consistent(m->epc);
+	epc_destroy(m->epc);
+}
+
 static uint64_t node_free(struct epc *epc, int node)
 {
 	struct epc_node_stats ns;
@@ -50,9 +81,10 @@ static void expect_list_of_node(struct epc *epc, struct epc_cgroup *cg, unsigned
 
 static void test_numa_page_sits_on_its_nodes_list(void **state)
 {
-	struct epc *epc = make_two(true, NODE_PAGES, false);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
-	struct epc_cgroup *root = epc_cgroup_root(epc);
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
+	struct epc_cgroup *root = m.root;
 	struct epc_encl *a = build(t0, 20, 20, 1, false), *b = build(t1, 30, 30, 2, false);
 
 	(void)state;
@@ -66,18 +98,16 @@ static void test_numa_page_sits_on_its_nodes_list(void **state)
 	epc_encl_destroy(a);
 	epc_encl_destroy(b);
 	CHECK_EQ(atomic_load(&root->nr_lru), 0, "destroy takes them off both lists");
-	assert_epc_consistent(epc);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, NULL, NULL);
 }
 
 /* Off (v17): one list, in the order pages became reclaimable, whatever their node. */
 static void test_numa_off_keeps_one_list_in_mark_order(void **state)
 {
-	struct epc *epc = make_two(false, NODE_PAGES, false);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
-	struct epc_cgroup *root = epc_cgroup_root(epc);
+	struct two m = two_up(false, NODE_PAGES, false);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
+	struct epc_cgroup *root = m.root;
 	struct epc_encl *a = build(t0, 20, 20, 1, false), *b = build(t1, 30, 30, 2, false);
 
 	(void)state;
@@ -89,19 +119,15 @@ static void test_numa_off_keeps_one_list_in_mark_order(void **state)
 	CHECK_EQ(epc__reclaim_subtree_for(&epc->reclaim, root, 1, 1), 16, "one batch");
 	CHECK_EQ(evicted(a), 16, "node-blind: the oldest pages, node 0's");
 	CHECK_EQ(evicted(b), 0, "none of node 1's");
-	assert_epc_consistent(epc);
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 static void test_numa_reclaim_takes_the_tasks_node_then_falls_back(void **state)
 {
-	struct epc *epc = make_two(true, NODE_PAGES, false);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
-	struct epc_cgroup *root = epc_cgroup_root(epc);
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
+	struct epc_cgroup *root = m.root;
 	struct epc_encl *a = build(t0, 40, 40, 1, false), *b = build(t1, 40, 40, 2, false);
 
 	(void)state;
@@ -116,43 +142,37 @@ static void test_numa_reclaim_takes_the_tasks_node_then_falls_back(void **state)
 	CHECK_EQ(evicted(a), 16, "node 0's oldest");
 	check_all(t1, b, 40, 2); /* faulted back, on node 1 again */
 	CHECK_EQ(root->lru[1].nr, 40, "reloaded onto node 1's list");
-	assert_epc_consistent(epc);
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 /* A charge refused by a cgroup's limit reclaims the charging task's node in that scope. */
 static void test_numa_cgroup_limit_reclaims_the_chargers_node(void **state)
 {
-	struct epc *epc = make_two(true, NODE_PAGES, false);
-	struct epc_cgroup *c = make_cg(epc, "/c");
-	struct epc_task *t0 = make_task(epc, c, 0), *t1 = make_task(epc, c, 1);
-	struct epc_encl *a = build(t0, 28, 28, 1, false), *b = build(t1, 28, 28, 2, false);
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc_cgroup *c = make_cg(m.epc, "/c");
+	struct epc_encl *a, *b;
 	struct epc_page *p;
 
 	(void)state;
+	CHECK_EQ(epc_task_move(m.t0, c), 0, "node 0's task into /c");
+	CHECK_EQ(epc_task_move(m.t1, c), 0, "node 1's task into /c");
+	a = build(m.t0, 28, 28, 1, false);
+	b = build(m.t1, 28, 28, 2, false);
 	/* 2 x (SECS + VA page + 28): the cgroup is full */
 	CHECK_EQ(epc_cgroup_write(c, "misc.max", "sgx_epc 245760"), 0, "misc.max = 60 pages");
-	p = alloc_ok(t1);
+	p = alloc_ok(m.t1);
 	CHECK_EQ(epc_page_node(p), 1, "the page came from node 1");
 	CHECK_EQ(evicted(b), 16, "the room was made on node 1");
 	CHECK_EQ(evicted(a), 0, "node 0's pages stayed");
 	epc_page_free(p);
-	assert_epc_consistent(epc);
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 static void test_numa_node_watermarks_wake_that_node(void **state)
 {
-	struct epc *epc = make_two(true, 128, false);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
+	struct two m = two_up(true, 128, false);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
 	struct epc_encl *a = build(t0, 60, 60, 1, false), *b;
 
 	(void)state;
@@ -167,19 +187,15 @@ static void test_numa_node_watermarks_wake_that_node(void **state)
 	CHECK(evicted(b) > 0, "node 1's pages went");
 	CHECK_EQ(evicted(a), 0, "node 0's stayed");
 	CHECK_EQ(epc->reclaim.wake_nodes, 0, "served");
-	assert_epc_consistent(epc);
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 /* v17: the same loads leave 92 pages free in all, above the low watermark: no wakeup. */
 static void test_numa_off_wakes_on_the_total_only(void **state)
 {
-	struct epc *epc = make_two(false, 128, false);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
+	struct two m = two_up(false, 128, false);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
 	struct epc_encl *a = build(t0, 60, 60, 1, false), *b = build(t1, 100, 100, 2, false);
 
 	(void)state;
@@ -187,11 +203,7 @@ static void test_numa_off_wakes_on_the_total_only(void **state)
 	CHECK(!epc->reclaim.wake_pending, "the whole EPC is not: no wakeup");
 	CHECK_EQ(epc_run_background(epc), 0, "ksgxd's turn");
 	CHECK_EQ(evicted(a) + evicted(b), 0, "nothing reclaimed");
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 /* A task on a node without EPC has no watermarks to keep; node 0's own task wakes node 0. */
@@ -296,8 +308,9 @@ static void test_numa_checker_knows_the_lists(void **state)
  */
 static void test_numa_threads_reclaim_stays_on_the_short_node(void **state)
 {
-	struct epc *epc = make_two(true, 128, true);
-	struct epc_task *t0 = make_task(epc, NULL, 0), *t1 = make_task(epc, NULL, 1);
+	struct two m = two_up(true, 128, true);
+	struct epc *epc = m.epc;
+	struct epc_task *t0 = m.t0, *t1 = m.t1;
 	struct epc_encl *a = build(t0, 60, 60, 1, false), *b = build(t1, 200, 200, 2, false);
 	struct epc_stats st;
 
@@ -310,12 +323,7 @@ static void test_numa_threads_reclaim_stays_on_the_short_node(void **state)
 	CHECK_EQ(epc_get_stats2(epc, &st, sizeof(st)), 0, "stats");
 	CHECK(st.nr_ksgxd_runs > 0, "ksgxd served node 1's wakeups");
 	check_all(t0, a, 60, 1);
-	assert_epc_consistent(epc);
-	epc_encl_destroy(a);
-	epc_encl_destroy(b);
-	epc_task_destroy(t0);
-	epc_task_destroy(t1);
-	epc_destroy(epc);
+	two_down(&m, a, b);
 }
 
 int main(void)

@@ -111,9 +111,9 @@ static inline struct epc *make_topo(const struct topo *tp)
 	c.log_arg = tp->lc;
 	c.margin_reclaim = tp->margin_reclaim;
 	c.numa_reclaim = tp->numa_reclaim;
-	assert_int_equal(epc_create2(&c, sizeof(c), &epc), 0);
+	CHECK_ERR(epc_create2(&c, sizeof(c), &epc), 0, "epc_create2");
 	if (!tp->no_sanitize)
-		assert_int_equal(epc_sanitize_wait(epc), 0);
+		CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	return epc;
 }
 
@@ -156,7 +156,7 @@ static inline struct epc_task *make_task(struct epc *epc, struct epc_cgroup *cg,
 {
 	struct epc_task *t = NULL;
 
-	assert_int_equal(epc_task_create(epc, cg, cpu, &t), 0);
+	CHECK_ERR(epc_task_create(epc, cg, cpu, &t), 0, "epc_task_create");
 	return t;
 }
 
@@ -164,7 +164,7 @@ static inline struct epc_cgroup *make_cg(struct epc *epc, const char *path)
 {
 	struct epc_cgroup *cg = NULL;
 
-	assert_int_equal(epc_cgroup_create(epc, path, &cg), 0);
+	CHECK_ERR(epc_cgroup_create(epc, path, &cg), 0, "epc_cgroup_create");
 	return cg;
 }
 
@@ -173,7 +173,7 @@ static inline struct epc_page *alloc_ok(struct epc_task *t)
 {
 	struct epc_page *p = NULL;
 
-	assert_int_equal(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0);
+	CHECK_ERR(epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &p), 0, "epc_page_alloc");
 	assert_non_null(p);
 	return p;
 }

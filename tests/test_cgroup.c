@@ -72,9 +72,9 @@ static struct epc_cgroup *lookup_ok(struct epc *epc, const char *path)
 {
 	struct epc_cgroup *cg = NULL;
 
-	assert_int_equal(epc_cgroup_lookup(epc, path, &cg), 0);
+	CHECK_ERR(epc_cgroup_lookup(epc, path, &cg), 0, "epc_cgroup_lookup");
 	assert_non_null(cg);
-	assert_int_equal(epc_cgroup_put(cg), 0);
+	CHECK_ERR(epc_cgroup_put(cg), 0, "epc_cgroup_put");
 	return cg;
 }
 
@@ -156,7 +156,7 @@ static void test_cgroup_create_lookup_errors(void **state)
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		create_fails(epc, malformed[i], -EINVAL);
 		lookup_fails(epc, malformed[i], -EINVAL);
-		assert_int_equal(epc__cg_path_check(malformed[i]), -EINVAL);
+		CHECK_EQ_AT(epc__cg_path_check(malformed[i]), -EINVAL, i);
 	}
 	create_fails(epc, NULL, -EINVAL);
 	lookup_fails(epc, NULL, -EINVAL);
@@ -194,7 +194,7 @@ static void test_cgroup_name_length_limit(void **state)
 	assert_ptr_equal(lookup_ok(epc, path), cg);
 	expect_path(cg, path);
 	assert_int_equal(epc_cgroup_path(cg, buf, 257), 256);
-	assert_int_equal(epc_cgroup_path(cg, buf, 256), -ENOSPC);
+	CHECK_ERR(epc_cgroup_path(cg, buf, 256), -ENOSPC, "epc_cgroup_path");
 	/* a 255-byte child of it, and a 256-byte name refused at both levels */
 	path[256] = '/';
 	memset(path + 257, 'm', 255);
@@ -227,30 +227,30 @@ static void test_cgroup_deep_chain(void **state)
 		snprintf(path + l, sizeof(path) - l, "/%c", 'a' + (i - 1) % 26);
 		chain[i] = make_cg(epc, path);
 		expect_path(chain[i], path);
-		assert_int_equal(chain[i]->depth, i);
+		CHECK_EQ_AT(chain[i]->depth, i, i);
 	}
 	t = make_task(epc, chain[32], 0);
 	p = alloc_ok(t);
 	for (int i = 0; i <= 32; i++)
-		assert_int_equal(cg_usage(chain[i]), PAGE);
+		CHECK_EQ_AT(cg_usage(chain[i]), PAGE, i);
 	/* a limit in the middle binds the bottom */
-	assert_int_equal(epc_cgroup_write(chain[16], "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(chain[16], "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
 	for (int i = 1; i <= 32; i++) {
-		assert_int_equal(count_of(chain[i], "misc.events"), i <= 16 ? 1 : 0);
-		assert_int_equal(count_of(chain[i], "misc.events.local"), i == 16 ? 1 : 0);
+		CHECK_EQ_AT(count_of(chain[i], "misc.events"), i <= 16 ? 1 : 0, i);
+		CHECK_EQ_AT(count_of(chain[i], "misc.events.local"), i == 16 ? 1 : 0, i);
 	}
 	epc_page_free(p);
 	for (int i = 0; i <= 32; i++)
-		assert_int_equal(cg_usage(chain[i]), 0);
+		CHECK_EQ_AT(cg_usage(chain[i]), 0, i);
 	/* remove bottom-up: every step but the last leaf is -EBUSY first */
-	assert_int_equal(epc_cgroup_remove(chain[31]), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(chain[31]), -EBUSY, "epc_cgroup_remove");
 	epc_task_destroy(t);
 	for (int i = 32; i >= 1; i--) {
 		if (i > 1)
-			assert_int_equal(epc_cgroup_remove(chain[i - 1]), -EBUSY);
-		assert_int_equal(epc_cgroup_remove(chain[i]), 0);
-		assert_int_equal(epc_cgroup_put(chain[i]), 0);
+			CHECK_EQ_AT(epc_cgroup_remove(chain[i - 1]), -EBUSY, i);
+		CHECK_EQ_AT(epc_cgroup_remove(chain[i]), 0, i);
+		CHECK_EQ_AT(epc_cgroup_put(chain[i]), 0, i);
 	}
 	assert_true(epc__list_empty(&epc_cgroup_root(epc)->children));
 	assert_epc_consistent(epc);
@@ -269,31 +269,31 @@ static void test_cgroup_remove_errors(void **state)
 
 	(void)state;
 	watch_frees(epc, &fl);
-	assert_int_equal(epc_cgroup_remove(r), -EINVAL);
+	CHECK_ERR(epc_cgroup_remove(r), -EINVAL, "epc_cgroup_remove");
 	assert_ptr_equal(lookup_ok(epc, "/"), r);
 	/* live child */
-	assert_int_equal(epc_cgroup_remove(a), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(a), -EBUSY, "epc_cgroup_remove");
 	assert_ptr_equal(lookup_ok(epc, "/a"), a);
 	/* a task */
 	t = make_task(epc, c, 0);
-	assert_int_equal(epc_cgroup_remove(c), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(c), -EBUSY, "epc_cgroup_remove");
 	assert_ptr_equal(lookup_ok(epc, "/c"), c);
 	/* the task moves away: now it goes */
-	assert_int_equal(epc_task_move(t, b), 0);
-	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	CHECK_ERR(epc_task_move(t, b), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(b), -EBUSY, "epc_cgroup_remove");
 	assert_int_equal(fl.nr, 0);
-	assert_int_equal(epc_cgroup_remove(c), 0);
+	CHECK_ERR(epc_cgroup_remove(c), 0, "epc_cgroup_remove");
 	assert_int_equal(fl.nr, 0); /* no charges, but our handle references it */
-	assert_int_equal(epc_cgroup_put(c), 0);
+	CHECK_ERR(epc_cgroup_put(c), 0, "epc_cgroup_put");
 	assert_int_equal(fl.nr, 1); /* freed with the last reference */
 	assert_ptr_equal(fl.last[0], c);
 	lookup_fails(epc, "/c", -ENOENT);
 	/* the task is destroyed: b goes, then a */
 	epc_task_destroy(t);
-	assert_int_equal(epc_cgroup_remove(b), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0);
-	assert_int_equal(epc_cgroup_put(b), 0);
-	assert_int_equal(epc_cgroup_put(a), 0);
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_put(b), 0, "epc_cgroup_put");
+	CHECK_ERR(epc_cgroup_put(a), 0, "epc_cgroup_put");
 	assert_int_equal(fl.nr, 3);
 	lookup_fails(epc, "/a", -ENOENT);
 	lookup_fails(epc, "/a/b", -ENOENT);
@@ -325,8 +325,8 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	watch_frees(epc, &fl);
 	p = alloc_ok(t);
 	q = alloc_ok(t);
-	assert_int_equal(epc_task_move(t, r), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0);
+	CHECK_ERR(epc_task_move(t, r), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
 	assert_int_equal(fl.nr, 0); /* charged: dying, not freed */
 	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 1);
 	lookup_fails(epc, "/a", -ENOENT);
@@ -334,7 +334,7 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	assert_int_equal(cg_usage(r), 2 * PAGE);
 	assert_int_equal(cg_usage(a), 2 * PAGE); /* the handle still reads */
 	/* removing it again: it is already gone */
-	assert_int_equal(epc_cgroup_remove(a), -ENOENT);
+	CHECK_ERR(epc_cgroup_remove(a), -ENOENT, "epc_cgroup_remove");
 
 	/* a new /a while the old one is dying */
 	a2 = make_cg(epc, "/a");
@@ -347,7 +347,7 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	assert_int_equal(fl.nr, 0);
 	assert_int_equal(cg_usage(a), PAGE);
 	assert_int_equal(cg_usage(r), PAGE);
-	assert_int_equal(epc_cgroup_put(a), 0); /* referenced no more, but charged */
+	CHECK_ERR(epc_cgroup_put(a), 0, "epc_cgroup_put"); /* referenced no more, but charged */
 	assert_int_equal(fl.nr, 0);
 	epc_page_free(q); /* the last charge: reaped here */
 	assert_int_equal(fl.nr, 1);
@@ -359,7 +359,7 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 	assert_ptr_equal(epc__list_first(&r->children, struct epc_cgroup, sibling), a2);
 	assert_null(epc__list_next(a2, &r->children, sibling));
 	/* the new one works */
-	assert_int_equal(epc_task_move(t, a2), 0);
+	CHECK_ERR(epc_task_move(t, a2), 0, "epc_task_move");
 	p = alloc_ok(t);
 	assert_int_equal(cg_usage(a2), PAGE);
 	epc_page_free(p);
@@ -386,10 +386,10 @@ static void test_cgroup_remove_parent_of_dying_child(void **state)
 	(void)state;
 	watch_frees(epc, &fl);
 	pg = alloc_ok(t);
-	assert_int_equal(epc_task_move(t, NULL), 0); /* NULL = the root */
-	assert_int_equal(epc_cgroup_remove(p), -EBUSY);
-	assert_int_equal(epc_cgroup_remove(q), 0);
-	assert_int_equal(epc_cgroup_remove(p), 0); /* no live child any more */
+	CHECK_ERR(epc_task_move(t, NULL), 0, "epc_task_move"); /* NULL = the root */
+	CHECK_ERR(epc_cgroup_remove(p), -EBUSY, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_remove(q), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_remove(p), 0, "epc_cgroup_remove"); /* no live child any more */
 	assert_int_equal(fl.nr, 0);
 	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 2);
 	lookup_fails(epc, "/p", -ENOENT);
@@ -398,8 +398,8 @@ static void test_cgroup_remove_parent_of_dying_child(void **state)
 	/* the names are free again, with a new child under the new /p */
 	make_cg(epc, "/p");
 	make_cg(epc, "/p/q");
-	assert_int_equal(epc_cgroup_put(q), 0);
-	assert_int_equal(epc_cgroup_put(p), 0);
+	CHECK_ERR(epc_cgroup_put(q), 0, "epc_cgroup_put");
+	CHECK_ERR(epc_cgroup_put(p), 0, "epc_cgroup_put");
 	assert_int_equal(fl.nr, 0); /* still charged */
 	epc_page_free(pg);
 	assert_int_equal(fl.nr, 2);
@@ -427,8 +427,8 @@ static void test_cgroup_destroy_with_dying_cgroups(void **state)
 	alloc_ok(t);
 	alloc_ok(t); /* left allocated: epc_destroy takes them */
 	epc_task_destroy(t);
-	assert_int_equal(epc_cgroup_remove(b), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0);
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
 	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 2);
 	watch_frees(epc, &fl);
 	epc_destroy(epc);
@@ -445,29 +445,29 @@ static void test_cgroup_tasks_and_removed_cgroups(void **state)
 
 	(void)state;
 	p = alloc_ok(t);
-	assert_int_equal(epc_task_move(t, r), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0); /* dying: the handle stays valid */
-	assert_int_equal(epc_task_create(epc, a, 0, &v), -EINVAL);
+	CHECK_ERR(epc_task_move(t, r), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove"); /* dying: the handle stays valid */
+	CHECK_ERR(epc_task_create(epc, a, 0, &v), -EINVAL, "epc_task_create");
 	assert_null(v);
-	assert_int_equal(epc_task_move(u, a), -EINVAL);
+	CHECK_ERR(epc_task_move(u, a), -EINVAL, "epc_task_move");
 	/* u is still in b: its charges go there */
 	q = alloc_ok(u);
 	assert_int_equal(cg_usage(b), PAGE);
 	assert_int_equal(cg_usage(a), PAGE);
-	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(b), -EBUSY, "epc_cgroup_remove");
 	/* CPU out of range, and moves to the same cgroup */
-	assert_int_equal(epc_task_create(epc, b, 1, &v), -EINVAL);
-	assert_int_equal(epc_task_create(epc, b, -1, &v), -EINVAL);
+	CHECK_ERR(epc_task_create(epc, b, 1, &v), -EINVAL, "epc_task_create");
+	CHECK_ERR(epc_task_create(epc, b, -1, &v), -EINVAL, "epc_task_create");
 	assert_null(v);
-	assert_int_equal(epc_task_move(u, b), 0);
-	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	CHECK_ERR(epc_task_move(u, b), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(b), -EBUSY, "epc_cgroup_remove");
 	/* a task created with NULL is in the root */
 	v = make_task(epc, NULL, 0);
 	epc_page_free(q);
 	epc_task_destroy(u);
-	assert_int_equal(epc_cgroup_remove(b), 0);
-	assert_int_equal(epc_cgroup_put(a), 0);
-	assert_int_equal(epc_cgroup_put(b), 0);
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_put(a), 0, "epc_cgroup_put");
+	CHECK_ERR(epc_cgroup_put(b), 0, "epc_cgroup_put");
 	epc_page_free(p);
 	assert_int_equal(atomic_load(&epc->cgroups.nr_dying), 0);
 	q = alloc_ok(v);
@@ -490,14 +490,14 @@ static void test_cgroup_task_counts(void **state)
 	(void)state;
 	assert_int_equal(a->nr_tasks, 2);
 	epc_task_destroy(t1);
-	assert_int_equal(epc_cgroup_remove(a), -EBUSY);
-	assert_int_equal(epc_task_move(t2, b), 0);
+	CHECK_ERR(epc_cgroup_remove(a), -EBUSY, "epc_cgroup_remove");
+	CHECK_ERR(epc_task_move(t2, b), 0, "epc_task_move");
 	assert_int_equal(a->nr_tasks, 0);
 	assert_int_equal(b->nr_tasks, 1);
-	assert_int_equal(epc_cgroup_remove(a), 0);
-	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_remove(b), -EBUSY, "epc_cgroup_remove");
 	epc_task_destroy(t2);
-	assert_int_equal(epc_cgroup_remove(b), 0);
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
 	epc_destroy(epc);
 }
 
@@ -518,12 +518,12 @@ static void test_cgroup_b50_charge_path_to_root(void **state)
 	(void)state;
 	for (int i = 0; i < 3; i++) {
 		p[i] = alloc_ok(t);
-		assert_ptr_equal(p[i]->cg, c);
-		assert_int_equal(cg_usage(c), (uint64_t)(i + 1) * PAGE);
-		assert_int_equal(cg_usage(a), (uint64_t)(i + 1) * PAGE);
-		assert_int_equal(cg_usage(r), (uint64_t)(i + 1) * PAGE);
-		assert_int_equal(cg_usage(b), 0);
-		assert_int_equal(cg_usage(d), 0);
+		CHECK_AT(p[i]->cg == c, i);
+		CHECK_EQ_AT(cg_usage(c), (uint64_t)(i + 1) * PAGE, i);
+		CHECK_EQ_AT(cg_usage(a), (uint64_t)(i + 1) * PAGE, i);
+		CHECK_EQ_AT(cg_usage(r), (uint64_t)(i + 1) * PAGE, i);
+		CHECK_EQ_AT(cg_usage(b), 0, i);
+		CHECK_EQ_AT(cg_usage(d), 0, i);
 	}
 	/* raw pages are never on an LRU */
 	assert_int_equal(atomic_load(&c->nr_lru), 0);
@@ -557,7 +557,7 @@ static void test_cgroup_root_task_charges_root(void **state)
 	assert_int_equal(count_of(r, "misc.peak"), PAGE);
 	assert_int_equal(cg_usage(a), 0);
 	/* limits below the root do not bind it */
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 0"), 0, "epc_cgroup_write");
 	epc_page_free(alloc_ok(t));
 	epc_page_free(p);
 	assert_int_equal(cg_usage(r), 0);
@@ -579,7 +579,7 @@ static void test_cgroup_b51_migration_keeps_charges(void **state)
 	(void)state;
 	p1 = alloc_ok(t);
 	p2 = alloc_ok(t);
-	assert_int_equal(epc_task_move(t, b), 0);
+	CHECK_ERR(epc_task_move(t, b), 0, "epc_task_move");
 	/* nothing moved with the task */
 	assert_int_equal(cg_usage(c), 2 * PAGE);
 	assert_int_equal(cg_usage(a), 2 * PAGE);
@@ -593,9 +593,9 @@ static void test_cgroup_b51_migration_keeps_charges(void **state)
 	assert_int_equal(cg_usage(a), PAGE);
 	assert_int_equal(cg_usage(b), PAGE);
 	/* B's limit does not bind C's old pages, C's limit does not bind the task */
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0);
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 0"), 0, "epc_cgroup_write");
 	epc_page_free(alloc_ok(t));
-	assert_int_equal(epc_cgroup_write(b, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(b, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
 	assert_int_equal(count_of(b, "misc.events"), 1);
 	assert_int_equal(count_of(c, "misc.events"), 0);
@@ -621,7 +621,7 @@ static void test_cgroup_b52_free_uncharges(void **state)
 	struct epc_stats st;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	p = alloc_ok(t);
 	alloc_fails(t, EPC_DO_RECLAIM, -ENOMEM);
 	epc_page_free(p);
@@ -654,19 +654,19 @@ static void test_cgroup_b54_limit_enomem_both_modes_counts_events(void **state)
 	struct epc_stats st;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(c, "misc.max", "sgx_epc 8192"), 0);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 16384"), 0);
+	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 8192"), 0, "epc_cgroup_write");
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 16384"), 0, "epc_cgroup_write");
 	p[0] = alloc_ok(tc);
 	p[1] = alloc_ok(tc);
 	for (int i = 1; i <= 4; i++) {
 		alloc_fails(tc, i % 2 ? EPC_NO_RECLAIM : EPC_DO_RECLAIM, -ENOMEM);
-		assert_int_equal(count_of(c, "misc.events.local"), i);
-		assert_int_equal(count_of(c, "misc.events"), i);
-		assert_int_equal(count_of(a, "misc.events"), i);
-		assert_int_equal(count_of(a, "misc.events.local"), 0);
-		assert_int_equal(cg_usage(c), 2 * PAGE);
-		assert_int_equal(cg_usage(a), 2 * PAGE);
-		assert_int_equal(cg_usage(r), 2 * PAGE);
+		CHECK_EQ_AT(count_of(c, "misc.events.local"), i, i);
+		CHECK_EQ_AT(count_of(c, "misc.events"), i, i);
+		CHECK_EQ_AT(count_of(a, "misc.events"), i, i);
+		CHECK_EQ_AT(count_of(a, "misc.events.local"), 0, i);
+		CHECK_EQ_AT(cg_usage(c), 2 * PAGE, i);
+		CHECK_EQ_AT(cg_usage(a), 2 * PAGE, i);
+		CHECK_EQ_AT(cg_usage(r), 2 * PAGE, i);
 	}
 	/* B fills A; then C fails at A, B at A too */
 	p[2] = alloc_ok(tb);
@@ -717,7 +717,7 @@ static void test_cgroup_failed_alloc_leaves_no_charge(void **state)
 	struct epc_stats st;
 
 	(void)state;
-	assert_int_equal(epc_memory_failure(epc, 1ULL << 32, 0), 0);
+	CHECK_ERR(epc_memory_failure(epc, 1ULL << 32, 0), 0, "epc_memory_failure");
 	epc_get_stats2(epc, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 7);
 	for (int i = 0; i < 7; i++)
@@ -730,10 +730,10 @@ static void test_cgroup_failed_alloc_leaves_no_charge(void **state)
 	assert_int_equal(count_of(a, "misc.events"), 0);
 	assert_int_equal(atomic_load(&r->res.events_local), 0);
 	/* a bad reclaim mode is refused before anything is charged */
-	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim)7, &x), -EINVAL);
+	CHECK_ERR(epc_page_alloc(t, NULL, (enum epc_reclaim)7, &x), -EINVAL, "epc_page_alloc");
 	assert_null(x);
 	epc_page_free(p[6]);
-	assert_int_equal(epc_page_alloc(t, NULL, (enum epc_reclaim) - 1, &x), -EINVAL);
+	CHECK_ERR(epc_page_alloc(t, NULL, (enum epc_reclaim) - 1, &x), -EINVAL, "epc_page_alloc");
 	assert_null(x);
 	assert_int_equal(cg_usage(a), 6 * PAGE);
 	for (int i = 0; i < 6; i++)
@@ -757,7 +757,7 @@ static void test_cgroup_b46_max_below_usage_accepted(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++)
 		p[i] = alloc_ok(t);
-	assert_int_equal(epc_cgroup_write(a, "misc.max", "sgx_epc 8192\n"), 0);
+	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 8192\n"), 0, "epc_cgroup_write");
 	assert_string_equal(cg_read(a, "misc.max", buf, sizeof(buf)), "sgx_epc 8192\n");
 	assert_int_equal(cg_usage(a), 4 * PAGE);
 	assert_int_equal(cg_usage(c), 4 * PAGE);
@@ -795,7 +795,7 @@ static void test_cgroup_b64_no_leaked_charge(void **state)
 		cg[i] = make_cg(epc, paths[i - 1]);
 	for (int i = 0; i <= NCG; i++)
 		t[i] = make_task(epc, cg[i], 0);
-	assert_int_equal(epc_cgroup_write(cg[2], "misc.max", "sgx_epc 12288"), 0);
+	CHECK_ERR(epc_cgroup_write(cg[2], "misc.max", "sgx_epc 12288"), 0, "epc_cgroup_write");
 	for (int round = 0; round < 20; round++) {
 		int held = 0;
 
@@ -808,13 +808,13 @@ static void test_cgroup_b64_no_leaked_charge(void **state)
 					held++;
 			}
 		/* cgroup 2 (/a/b, 3 pages) shares its room with its child /a/b/c */
-		assert_int_equal(cg_usage(cg[2]) <= 12288, 1);
-		assert_int_equal(cg_usage(cg[0]), (uint64_t)held * PAGE);
+		CHECK_EQ_AT(cg_usage(cg[2]) <= 12288, 1, round);
+		CHECK_EQ_AT(cg_usage(cg[0]), (uint64_t)held * PAGE, round);
 		for (int i = NCG; i >= 0; i--)
 			for (int k = 0; k < PER; k++)
 				epc_page_free(p[i][(k + round) % PER]);
 		for (int i = 0; i <= NCG; i++)
-			assert_int_equal(cg_usage(cg[i]), 0);
+			CHECK_EQ_AT(cg_usage(cg[i]), 0, i);
 	}
 	for (int i = 0; i <= NCG; i++) {
 		char buf[64];
@@ -838,7 +838,7 @@ static void test_cgroup_two_instances_independent(void **state)
 
 	(void)state;
 	assert_true(a1 != a2);
-	assert_int_equal(epc_cgroup_write(a1, "misc.max", "sgx_epc 4096"), 0);
+	CHECK_ERR(epc_cgroup_write(a1, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	assert_string_equal(cg_read(a2, "misc.max", buf, sizeof(buf)), "sgx_epc max\n");
 	p = alloc_ok(t1);
 	assert_int_equal(cg_usage(a2), 0);

@@ -874,7 +874,7 @@ static void test_edmm_threads_heaps_breathe_under_reclaim(void **state)
 		w[i].e = mk_encl(w[i].t, 8 + HEAP_PAGES, 8, 8);
 	}
 	for (int i = 0; i < HEAP_WORKERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, heap_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, heap_main, &w[i]), 0, i);
 	for (int i = 0; i < HEAP_WORKERS; i++)
 		pthread_join(th[i], NULL);
 	quiesce(epc);

@@ -836,7 +836,7 @@ static void test_encl_two_enclaves_in_two_limited_cgroups(void **state)
 	CHECK(peak_pages(b) <= 50, "b never over its limit");
 	CHECK(encl_stats(ea).nr_resident <= 28, "a's enclave within its share");
 	CHECK(encl_stats(eb).nr_resident <= 48, "b's enclave within its share");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	/* Each enclave's pages are charged to its own cgroup, so the cgroup's
 	 * eviction and reload counts are its enclave's. */
 	for (int i = 0; i < 2; i++) {

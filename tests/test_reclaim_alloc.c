@@ -32,7 +32,7 @@ static void test_reclaim_b19_no_reclaim_when_full_gives_ebusy_and_wakes_ksgxd(vo
 	CHECK_EQ(cg_usage_pages(root), 64, "the failed allocation left no charge");
 
 	/* ksgxd's work: until free >= 64 or the LRU is empty (here: empty first) */
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	after = stats(epc);
 	CHECK_EQ(after.nr_evicted - before.nr_evicted, 62, "ksgxd emptied the LRU");
 	CHECK_EQ(after.nr_free, 62, "the uninitialized enclave keeps its SECS and VA page");
@@ -174,12 +174,12 @@ static void test_reclaim_b23_low_watermark_wakes_ksgxd_until_high(void **state)
 	CHECK_EQ(st.nr_free, 31, "free = 31");
 	CHECK_EQ(st.nr_ksgxd_wakeups, 1, "ksgxd woken");
 	CHECK_EQ(st.nr_evicted, 0, "MANUAL mode: nothing ran yet");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	st = stats(epc);
 	/* 31 -> 47 -> 63 -> 79: batches of 16 until free >= 64 */
 	CHECK_EQ(st.nr_evicted, 48, "three batches of 16");
 	CHECK_EQ(st.nr_free, 79, "stopped at the first batch reaching the high watermark");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK_EQ(stats(epc).nr_evicted, 48, "asleep again: no more work without a wakeup");
 	epc_page_free(p);
 	check_all(t, e, 94, 4);
@@ -203,7 +203,7 @@ static void test_reclaim_b23_ksgxd_stops_when_lru_empty(void **state)
 	st = stats(epc);
 	CHECK_EQ(st.nr_free, 31, "free = 31");
 	CHECK_EQ(st.nr_ksgxd_wakeups, 1, "only the allocation that left 31 woke ksgxd");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	st = stats(epc);
 	CHECK_EQ(st.nr_evicted, 20, "every reclaimable page went");
 	CHECK_EQ(st.nr_reclaimable, 0, "LRU empty");
@@ -244,7 +244,7 @@ static void test_reclaim_b24_free_40_does_not_wake_ksgxd(void **state)
 	CHECK_EQ(alloc_raw(&raw, t, 6), 6, "raw pages");
 	CHECK_EQ(nr_free(epc), 40, "free = 40");
 	CHECK_EQ(stats(epc).nr_ksgxd_wakeups, 0, "no wakeup at 40 (threshold 32)");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK_EQ(stats(epc).nr_evicted, 0, "no work was pending");
 	free_raw(&raw);
 	epc_encl_destroy(e);

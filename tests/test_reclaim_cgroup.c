@@ -163,7 +163,7 @@ static void test_reclaim_b53_limit_reclaims_own_pages_only(void **state)
 	CHECK(cg_usage_pages(c) <= 40 && peak_pages(c) <= 40, "faults stayed within the limit too");
 	CHECK_EQ(encl_stats(eb).nr_evicted, 0, "B's pages still untouched");
 	CHECK_EQ(cg_usage_pages(a), cg_usage_pages(b) + cg_usage_pages(c), "A = B + C");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	assert_epc_consistent(epc);
 	epc_encl_destroy(ec);
 	epc_encl_destroy(eb);
@@ -400,7 +400,7 @@ static void test_reclaim_b55_async_work_makes_room_under_a_full_ancestor(void **
 	CHECK_EQ(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "NO_RECLAIM in C");
 	CHECK_EQ(atomic_load(&a->work_pending), true, "A's work queued, the level that refused");
 	CHECK_EQ(atomic_load(&c->work_pending), false, "not C's");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK(encl_stats(ec).nr_evicted + encl_stats(eb).nr_evicted > 0,
 	      "the work reclaimed pages under A");
 	CHECK(cg_usage_pages(a) < 40, "and made room under A");
@@ -437,8 +437,8 @@ static void test_reclaim_b55_threads_faults_under_a_full_ancestor(void **state)
 	struct epc_encl *eb, *ec;
 
 	(void)state;
-	assert_int_equal(epc_create2(&cfg, sizeof(cfg), &epc), 0);
-	assert_int_equal(epc_sanitize_wait(epc), 0);
+	CHECK_ERR(epc_create2(&cfg, sizeof(cfg), &epc), 0, "epc_create2");
+	CHECK_ERR(epc_sanitize_wait(epc), 0, "epc_sanitize_wait");
 	a = make_cg(epc, "/A");
 	b = make_cg(epc, "/A/B");
 	c = make_cg(epc, "/A/C");
@@ -484,7 +484,7 @@ static void b56_run(uint64_t nr, uint64_t want_after)
 	CHECK_EQ(atomic_load(&c->work_pending), true, "C's async work queued");
 	CHECK_EQ(stats(epc).nr_ksgxd_wakeups, wakeups, "a cgroup limit does not wake ksgxd");
 	CHECK_EQ(cg_usage_pages(c), nr + 2, "no charge left, nothing reclaimed yet");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK_EQ(cg_usage_pages(c), want_after,
 		 "the work stopped at the first round under the mark");
 	CHECK_EQ(atomic_load(&c->work_pending), false, "work done");
@@ -527,7 +527,7 @@ static void test_reclaim_b56_margin_reached_by_charge_queues_work(void **state)
 	ec = build(tc, 170, 170, 36, false); /* 172 >= 168 */
 	CHECK_EQ(atomic_load(&c->work_pending), true, "within 32 pages of the limit: queued");
 	CHECK_EQ(stats(epc).nr_evicted, 0, "MANUAL: nothing ran");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK(cg_usage_pages(c) < 168, "the work restored the margin");
 	CHECK(cg_usage_pages(c) >= 168 - 16, "in one 16-page round");
 	epc_encl_destroy(ec);
@@ -551,7 +551,7 @@ static void test_reclaim_b56_v17_charge_near_limit_queues_nothing(void **state)
 	set_max_pages(c, 200);
 	ec = build(tc, 196, 196, 36, false); /* 198 pages of 200: within the margin */
 	CHECK_EQ(atomic_load(&c->work_pending), false, "v17: no work after a charge that fits");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK_EQ(stats(epc).nr_evicted, 0, "nothing is paged out of an enclave that fits");
 	CHECK_EQ(cg_usage_pages(c), 198, "every page stays resident");
 	epc_encl_destroy(ec);
@@ -704,7 +704,7 @@ static void test_reclaim_b59_removed_cgroup_with_charges_stays_reclaimable(void 
 	CHECK_EQ(epc_cgroup_lookup(epc, "/A/C", &found), -ENOENT, "C is gone from lookups");
 	CHECK_EQ(atomic_load(&epc->cgroups.nr_dying), 1, "C is dying");
 	CHECK_EQ(atomic_load(&c->work_pending), false, "its queued work was cancelled");
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	CHECK_EQ(encl_stats(ec).nr_evicted, 0, "no work ran for the removed cgroup");
 	CHECK_EQ(epc_reclaim(epc, 100), 40, "global reclaim still reaches C's pages");
 	CHECK_EQ(cg_usage_pages(a), 2, "C keeps its SECS and VA page");
@@ -812,7 +812,7 @@ static void test_reclaim_b64_no_charge_left_after_all_enclaves_exit(void **state
 	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 5; j++)
 			check_all(t[i], e[j], 40, 60 + (uint64_t)j);
-	assert_int_equal(epc_run_background(epc), 0);
+	CHECK_ERR(epc_run_background(epc), 0, "epc_run_background");
 	assert_epc_consistent(epc);
 	for (int i = 0; i < 5; i++)
 		epc_encl_destroy(e[i]);

@@ -499,7 +499,7 @@ static void test_security_versions_never_repeat_across_threads(void **state)
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		d[i].seal = &epc->hw.seal;
-		assert_int_equal(pthread_create(&th[i], NULL, draw_versions, &d[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, draw_versions, &d[i]), 0, i);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);

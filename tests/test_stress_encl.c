@@ -211,9 +211,9 @@ static void run_workers(struct shared *sh, unsigned long seed)
 		w[i].seed = seed * 0x9E3779B97F4A7C15ULL + (uint64_t)i * 7919 + 1;
 		for (int n = 0; n < 2; n++) {
 			w[i].version[n] = calloc(sh->nr_pages[n], sizeof(uint64_t));
-			assert_non_null(w[i].version[n]);
+			CHECK_AT(w[i].version[n] != NULL, n);
 		}
-		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, worker_main, &w[i]), 0, i);
 	}
 	for (int i = 0; i < NR_WORKERS; i++)
 		pthread_join(th[i], NULL);
@@ -402,8 +402,8 @@ static void test_stress_encl_two_nodes_with_per_cpu_caches(void **state)
 	}
 	run_workers(&sh, seed);
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(epc_node_get_stats(epc, i, &ns[i], sizeof(struct epc_node_stats)),
-				 0);
+		CHECK_EQ_AT(epc_node_get_stats(epc, i, &ns[i], sizeof(struct epc_node_stats)), 0,
+			    i);
 	CHECK(ns[0].nr_alloc_local > 0 && ns[1].nr_alloc_local > 0, "both nodes served pages");
 	quiesce(epc);
 	assert_epc_consistent(epc);
@@ -498,7 +498,7 @@ static void test_stress_encl_create_destroy_churn_under_reclaim(void **state)
 				      .rounds = 40 * stress_scale(),
 				      .errors = &errors,
 				      .mismatches = &mismatches};
-		assert_int_equal(pthread_create(&th[i], NULL, churn_main, &c[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, churn_main, &c[i]), 0, i);
 	}
 	run_workers(&sh, seed);
 	for (int i = 0; i < 2; i++)
@@ -613,10 +613,9 @@ static void test_stress_encl_dying_cgroups_under_reclaim(void **state)
 					      .errors = &errors,
 					      .mismatches = &mismatches,
 					      .stop = &stop};
-		assert_int_equal(pthread_create(&th[i], NULL,
-						i < NR_WORKERS ? dying_main : reclaim_main,
-						&d[i < NR_WORKERS ? i : 0]),
-				 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, i < NR_WORKERS ? dying_main : reclaim_main,
+					   &d[i < NR_WORKERS ? i : 0]),
+			    0, i);
 	}
 	for (int i = 0; i < NR_WORKERS; i++)
 		pthread_join(th[i], NULL);
@@ -794,7 +793,7 @@ static void test_stress_encl_edmm_heaps_breathe_under_reclaim(void **state)
 		w[i].e = build_dynamic(w[i].t, EDMM_BASE, EDMM_HEAP, tag_initial(i));
 	}
 	for (int i = 0; i < NR_WORKERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, edmm_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, edmm_main, &w[i]), 0, i);
 	for (int i = 0; i < NR_WORKERS; i++)
 		pthread_join(th[i], NULL);
 	quiesce(epc);

@@ -199,10 +199,10 @@ static void test_stress_handles_lookup_read_remove_create(void **state)
 	sh->epc->cgroups.on_free_arg = (void *)&freed;
 	for (int i = 0; i < NR_THREADS; i++) {
 		w[i] = (struct worker){.sh = sh, .idx = i};
-		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, worker_main, &w[i]), 0, i);
 	}
 	for (int i = 0; i < NR_THREADS; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 	if (atomic_load(&sh->anomalies))
 		fail_msg("%lu anomalies; the first: %s", atomic_load(&sh->anomalies), sh->msg);
 	print_message("# %lu creates, %lu removes, %lu reads, %lu listings\n",
@@ -308,7 +308,7 @@ static void test_stress_handles_listing_under_churn(void **state)
 					.rounds = 400 * stress_scale(),
 					.anomalies = &anomalies,
 					.done = &done[i]};
-		assert_int_equal(pthread_create(&th[i], NULL, churn_main, &c[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, churn_main, &c[i]), 0, i);
 	}
 	while (!all_done) {
 		struct epc_cgroup *kids[NR_CHURN + 1];
@@ -343,7 +343,7 @@ static void test_stress_handles_listing_under_churn(void **state)
 			all_done = all_done && atomic_load(&done[i]);
 	}
 	for (int i = 0; i < NR_CHURN; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 	CHECK_EQ(atomic_load(&anomalies), 0, "churners saw nothing odd");
 	print_message("# %lu listings saw %lu children and %lu enclaves\n", listings, seen_children,
 		      seen_encls);

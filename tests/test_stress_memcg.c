@@ -306,7 +306,7 @@ static void test_stress_memcg_limits_change_under_faults(void **state)
 	for (int i = 0; i < NR_WORKERS; i++) {
 		w[i] = (struct worker){.sh = sh, .id = i, .seed = seed * 31 + (uint64_t)i + 1};
 		w[i].t = make_task(epc, sh->cg[i / WORKERS_PER_GROUP], i);
-		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, worker_main, &w[i]), 0, i);
 	}
 	assert_int_equal(pthread_create(&changer, NULL, changer_main, sh), 0);
 	pthread_join(changer, NULL);
@@ -408,7 +408,7 @@ static void test_stress_memcg_kill_under_two_threads(void **state)
 	CHECK_EQ(epc_cgroup_write(a, "memory.max", "0"), 0, "memory.max");
 	for (int i = 0; i < 2; i++) {
 		p[i].e = e;
-		assert_int_equal(pthread_create(&th[i], NULL, pair_main, &p[i]), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, pair_main, &p[i]), 0, i);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);

@@ -164,7 +164,7 @@ static void test_workqueue_an_item_never_runs_twice_at_once(void **state)
 	r.wq = &wq;
 	CHECK_EQ(epc__wq_init(&wq, 4, work, &r), 0, "four workers");
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, queue_loop, &q), 0);
+		CHECK_EQ_AT(pthread_create(&th[i], NULL, queue_loop, &q), 0, i);
 	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	epc__wq_destroy(&wq); /* a queued run may be dropped, a running one finishes */

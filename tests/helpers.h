@@ -183,7 +183,7 @@ static inline void alloc_fails(struct epc_task *t, enum epc_reclaim r, int err)
 {
 	struct epc_page *p = NULL;
 
-	assert_int_equal(epc_page_alloc(t, NULL, r, &p), err);
+	CHECK_ERR(epc_page_alloc(t, NULL, r, &p), err, "epc_page_alloc");
 	assert_null(p);
 }
 
@@ -192,7 +192,7 @@ static inline const char *cg_read(struct epc_cgroup *cg, const char *file, char 
 {
 	ssize_t n = epc_cgroup_read(cg, file, buf, len);
 
-	assert_true(n >= 0);
+	CHECK_ERR(n < 0 ? n : 0, 0, check_fmt("reading %s", file));
 	return buf;
 }
 

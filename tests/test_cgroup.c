@@ -82,7 +82,7 @@ static void lookup_fails(struct epc *epc, const char *path, int err)
 {
 	struct epc_cgroup *cg = (struct epc_cgroup *)0x1;
 
-	assert_int_equal(epc_cgroup_lookup(epc, path, &cg), err);
+	CHECK_ERR(epc_cgroup_lookup(epc, path, &cg), err, check_fmt("looking up %s", path));
 	assert_ptr_equal(cg, (struct epc_cgroup *)0x1);
 }
 
@@ -115,7 +115,7 @@ static void test_cgroup_create_lookup_nested(void **state)
 	assert_ptr_equal(lookup_ok(epc, "/a/b"), b);
 	assert_ptr_equal(lookup_ok(epc, "/a/b/c"), c);
 	assert_ptr_equal(lookup_ok(epc, "/d"), d);
-	assert_true(a != b && b != c && c != d && a != r);
+	CHECK(a != b && b != c && c != d && a != r, "each path is its own cgroup");
 	expect_path(r, "/");
 	expect_path(a, "/a");
 	expect_path(c, "/a/b/c");
@@ -128,13 +128,13 @@ static void test_cgroup_create_lookup_nested(void **state)
 	make_cg(epc, "/-");
 	make_cg(epc, "/a..");
 	assert_ptr_equal(lookup_ok(epc, "/a"), a);
-	assert_true(lookup_ok(epc, "/A") != a);
+	CHECK(lookup_ok(epc, "/A") != a, "names are case-sensitive");
 	expect_path(lookup_ok(epc, "/a/b/c/Zz09._-"), "/a/b/c/Zz09._-");
 	/* same name under different parents: different cgroups */
 	{
 		struct epc_cgroup *x1 = make_cg(epc, "/a/x"), *x2 = make_cg(epc, "/d/x");
 
-		assert_true(x1 != x2);
+		CHECK(x1 != x2, "one name under two parents is two cgroups");
 		expect_path(x2, "/d/x");
 	}
 	assert_epc_consistent(epc);
@@ -173,8 +173,8 @@ static void test_cgroup_create_lookup_errors(void **state)
 	lookup_fails(epc, "/x/a", -ENOENT);
 	lookup_fails(epc, "/A", -ENOENT);
 	lookup_fails(epc, "/a/b/c", -ENOENT);
-	/* none of the failures created anything */
-	assert_true(epc__list_empty(&lookup_ok(epc, "/a/b")->children));
+	CHECK(epc__list_empty(&lookup_ok(epc, "/a/b")->children),
+	      "none of the failures created anything");
 	assert_int_equal(epc__cg_path_check("/"), 0);
 	assert_int_equal(epc__cg_path_check("/a/b"), 0);
 	epc_destroy(epc);
@@ -252,7 +252,7 @@ static void test_cgroup_deep_chain(void **state)
 		CHECK_EQ_AT(epc_cgroup_remove(chain[i]), 0, i);
 		CHECK_EQ_AT(epc_cgroup_put(chain[i]), 0, i);
 	}
-	assert_true(epc__list_empty(&epc_cgroup_root(epc)->children));
+	CHECK(epc__list_empty(&epc_cgroup_root(epc)->children), "the whole chain is gone");
 	assert_epc_consistent(epc);
 	epc_destroy(epc);
 }
@@ -297,7 +297,7 @@ static void test_cgroup_remove_errors(void **state)
 	assert_int_equal(fl.nr, 3);
 	lookup_fails(epc, "/a", -ENOENT);
 	lookup_fails(epc, "/a/b", -ENOENT);
-	assert_true(epc__list_empty(&r->children));
+	CHECK(epc__list_empty(&r->children), "the root has no children left");
 	/* and the names can be had again */
 	make_cg(epc, "/a");
 	make_cg(epc, "/a/b");
@@ -338,7 +338,7 @@ static void test_cgroup_remove_with_charges_dies_then_reaped(void **state)
 
 	/* a new /a while the old one is dying */
 	a2 = make_cg(epc, "/a");
-	assert_true(a2 != a);
+	CHECK(a2 != a, "a new /a, not the dying one");
 	assert_ptr_equal(lookup_ok(epc, "/a"), a2);
 	assert_int_equal(cg_usage(a2), 0);
 	expect_path(a2, "/a");
@@ -837,7 +837,7 @@ static void test_cgroup_two_instances_independent(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_true(a1 != a2);
+	CHECK(a1 != a2, "two cgroups, two handles");
 	CHECK_ERR(epc_cgroup_write(a1, "misc.max", "sgx_epc 4096"), 0, "epc_cgroup_write");
 	assert_string_equal(cg_read(a2, "misc.max", buf, sizeof(buf)), "sgx_epc max\n");
 	p = alloc_ok(t1);

@@ -267,7 +267,7 @@ static void test_config_section_node(void **state)
 	CHECK_ERR(epc_node_get_stats(epc, 0, &ns, sizeof(ns)), 0, "epc_node_get_stats");
 	assert_int_equal(ns.nr_total, 32);
 	CHECK_ERR(epc_node_get_stats(epc, 1, &ns, sizeof(ns)), 0, "epc_node_get_stats");
-	assert_false(ns.has_epc);
+	CHECK(!ns.has_epc, "node 1 has no section");
 	epc_destroy(epc);
 }
 
@@ -371,7 +371,7 @@ static void test_config_zero_fields_are_defaults(void **state)
 	CHECK_ERR(epc_run_background(epc), -EINVAL, "epc_run_background");
 	/* no per-CPU cache */
 	assert_int_equal(epc->mm.pcp_batch, 0);
-	assert_false(epc->mm.pcps[0].enabled);
+	CHECK(!epc->mm.pcps[0].enabled, "pcp_batch 0: no per-CPU cache");
 	assert_epc_consistent(epc);
 	epc_destroy(epc);
 }
@@ -537,8 +537,9 @@ static void test_config_two_instances(void **state)
 	CHECK_ERR(epc_page_alloc(tc, NULL, EPC_NO_RECLAIM, &pc), 0, "epc_page_alloc");
 	/* the same addresses in both, different records */
 	assert_int_equal(epc_page_phys(pa), 1ULL << 32);
-	assert_true(epc_page_phys(pc) >= 1ULL << 32 &&
-		    epc_page_phys(pc) < (1ULL << 32) + 16 * PAGE);
+	CHECK(epc_page_phys(pc) >= 1ULL << 32 && epc_page_phys(pc) < (1ULL << 32) + 16 * PAGE,
+	      check_fmt("the second instance's page is in its own section: 0x%llx",
+			(unsigned long long)epc_page_phys(pc)));
 	assert_ptr_not_equal(pa, pc);
 	epc_get_stats2(a, &st, sizeof(st));
 	assert_int_equal(st.nr_free, 31);

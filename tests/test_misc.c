@@ -431,7 +431,7 @@ static void check_enospc(struct epc_cgroup *cg, const char *file)
 	char full[256], buf[256];
 	ssize_t n = epc_cgroup_read(cg, file, full, sizeof(full));
 
-	assert_true(n > 0);
+	CHECK(n > 0, check_fmt("%s is readable: %zd", file, n));
 	memset(buf, 'X', sizeof(buf));
 	assert_int_equal(epc_cgroup_read(cg, file, buf, (size_t)n + 1), n);
 	assert_memory_equal(buf, full, (size_t)n + 1);
@@ -905,8 +905,10 @@ static void test_misc_b42_charge_zero_bytes(void **state)
 						   NULL),
 			    0, i);
 	assert_ptr_equal(failed, (struct epc_cgroup *)0x1);
-	assert_false(epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 0, &epc->log));
-	assert_false(epc__cg_res_uncharge(NULL, EPC__RES_SGX_EPC, 4096, &epc->log));
+	CHECK(!epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 0, &epc->log),
+	      "uncharging 0 empties no level");
+	CHECK(!epc__cg_res_uncharge(NULL, EPC__RES_SGX_EPC, 4096, &epc->log),
+	      "uncharging no cgroup empties no level");
 	snapshot(c, after[0], sizeof(after[0]));
 	snapshot(r, after[1], sizeof(after[1]));
 	assert_string_equal(after[0], before[0]);
@@ -935,7 +937,8 @@ static void test_misc_b43_uncharge_below_zero_warns_once(void **state)
 	b = make_cg(epc, "/B");
 	assert_int_equal(log_count(lc, "negative"), 0);
 
-	assert_false(epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 4096, &epc->log));
+	CHECK(!epc__cg_res_uncharge(c, EPC__RES_SGX_EPC, 4096, &epc->log),
+	      "uncharging more than is charged goes below 0, not to 0");
 	assert_int_equal(atomic_load(&c->res.usage), -4096);
 	assert_int_equal(atomic_load(&a->res.usage), -4096);
 	assert_int_equal(atomic_load(&r->res.usage), -4096);
@@ -1105,7 +1108,7 @@ static void test_misc_try_charge_reports_tightest_limit(void **state)
 	assert_int_equal(
 		epc__cg_res_try_charge(c, EPC__RES_SGX_EPC, CAPACITY, PAGE, NULL, &min_max, NULL),
 		0);
-	assert_true(min_max == UINT64_MAX);
+	CHECK(min_max == UINT64_MAX, "no level has a limit: the smallest max is max");
 	CHECK_ERR(epc_cgroup_write(a, "misc.max", "sgx_epc 40960"), 0, "epc_cgroup_write");
 	CHECK_ERR(epc_cgroup_write(c, "misc.max", "sgx_epc 81920"), 0, "epc_cgroup_write");
 	assert_int_equal(

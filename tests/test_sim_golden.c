@@ -121,9 +121,9 @@ static void check_invariants(const char *name, const struct sim_scenario *s,
 				 (unsigned long long)e->reloaded, (unsigned long long)e->accesses);
 		accesses += e->accesses;
 	}
-	assert_true(accesses == r->accesses);
-	assert_true(r->cgroups[0].evicted == r->reclaim.evicted);
-	assert_true(r->modelled_seconds >= r->baseline_seconds);
+	CHECK_EQ(accesses, r->accesses, "the enclaves' accesses add up to the run's");
+	CHECK_EQ(r->cgroups[0].evicted, r->reclaim.evicted, "the root counts every eviction");
+	CHECK(r->modelled_seconds >= r->baseline_seconds, "paging never makes a run faster");
 }
 
 static char *render(const struct sim_scenario *s, const struct sim_result *r, bool json,

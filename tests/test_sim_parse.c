@@ -446,7 +446,7 @@ static void test_sim_parse_values(void **state)
 	assert_int_equal(sim_parse_count("2M", &v), 0);
 	assert_int_equal(v, 2000000);
 	assert_int_equal(sim_parse_count("18446744073709551615", &v), 0);
-	assert_true(v == UINT64_MAX);
+	CHECK(v == UINT64_MAX, "2^64 - 1 is the largest count");
 	CHECK_ERR(sim_parse_count("18446744073709551616", &v), -ERANGE, "sim_parse_count");
 	assert_int_equal(sim_parse_cpu_list("8,0-3", 16, &cpus, &n), 0);
 	assert_int_equal(n, 5);
@@ -512,7 +512,9 @@ static void test_sim_parse_checked_values(void **state)
 		assert_int_equal(sim_value_size_list("--epc", "64M, 8K", 4096, 1ULL << 40, 4096, l,
 						     3, err, sizeof(err)),
 				 2);
-		assert_true(l[0] == 64ULL << 20 && l[1] == 8192 && l[2] == 7);
+		CHECK(l[0] == 64ULL << 20 && l[1] == 8192 && l[2] == 7,
+		      check_fmt("the list in order: %llu, %llu, %llu", (unsigned long long)l[0],
+				(unsigned long long)l[1], (unsigned long long)l[2]));
 		CHECK_ERR(sim_value_size_list("--epc", "64M,17179869185G", 4096, 1ULL << 40, 4096,
 					      l, 3, err, sizeof(err)),
 			  -EINVAL, "sim_value_size_list");
@@ -547,7 +549,7 @@ static void test_sim_parse_checked_values(void **state)
 	}
 	/* decimals */
 	assert_int_equal(sim_parse_decimal("2.5e3", &d), 0);
-	assert_true(d == 2500);
+	CHECK(d == 2500, check_fmt("2.5e3 is 2500, got %g", d));
 	CHECK_ERR(sim_parse_decimal("1.", &d), -EINVAL, "sim_parse_decimal");
 	CHECK_ERR(sim_parse_decimal(".5", &d), -EINVAL, "sim_parse_decimal");
 	CHECK_ERR(sim_parse_decimal("1e", &d), -EINVAL, "sim_parse_decimal");
@@ -611,20 +613,22 @@ static void test_sim_parse_global_and_files(void **state)
 	assert_int_equal(s->cpu_to_node[3], 1);
 	assert_int_equal(s->nr_sections, 2);
 	assert_int_equal(s->sections[1].node, 1);
-	assert_true(s->sections[0].phys + s->sections[0].size <= s->sections[1].phys);
+	CHECK(s->sections[0].phys + s->sections[0].size <= s->sections[1].phys,
+	      "section 1 is placed above section 0");
 	assert_int_equal(s->nr_cgroups, 3); /* /, /a (made for /a/b), /a/b */
 	assert_string_equal(s->cgroups[0].path, "/");
 	assert_string_equal(s->cgroups[1].path, "/a");
-	assert_true(s->cgroups[1].implicit);
+	CHECK(s->cgroups[1].implicit, "/a is made as /a/b's parent");
 	cg = sim_scenario_cgroup(s, "/a/b");
 	assert_non_null(cg);
-	assert_true(cg->max == SIM_UNLIMITED); /* the second file overrode 4M */
+	CHECK(cg->max == SIM_UNLIMITED, "the second file overrode 4M");
 	assert_int_equal(s->nr_enclaves, 2);
 	assert_string_equal(s->enclaves[0].cgroup, "/a/b");
 	assert_int_equal(s->enclaves[0].size, 2 << 20);
 	assert_int_equal(s->enclaves[0].threads, 2);
 	assert_int_equal(s->enclaves[0].pattern.kind, SIM_PATTERN_ZIPF);
-	assert_true(s->enclaves[0].pattern.theta == 0.5);
+	CHECK(s->enclaves[0].pattern.theta == 0.5,
+	      check_fmt("zipf:0.5 from the later file, got %g", s->enclaves[0].pattern.theta));
 	assert_int_equal(s->enclaves[0].accesses, 5000);
 	assert_int_equal(s->enclaves[1].size, 1 << 20);
 	assert_int_equal(s->enclaves[1].pattern.kind, SIM_PATTERN_SEQUENTIAL);
@@ -765,7 +769,8 @@ static void test_sim_parse_default(void **state)
 		fail_msg("the built-in scenario: %s", err);
 	assert_string_equal(s->title, "built-in default scenario");
 	assert_int_equal(s->nr_nodes, 2);
-	assert_true(s->nr_enclaves >= 3);
+	CHECK(s->nr_enclaves >= 3,
+	      check_fmt("the default has 3 enclaves or more: %d", s->nr_enclaves));
 	sim_scenario_free(s);
 }
 

@@ -93,7 +93,9 @@ static void test_sim_pattern_uniform_and_writes(void **state)
 	}
 	for (int i = 0; i < 10; i++)
 		CHECK_AT(fabs((double)hits[i] - DRAWS / 10.0) < 5 * sqrt(DRAWS / 10.0), i);
-	assert_true(fabs((double)writes - 0.3 * DRAWS) < 5 * sqrt(0.21 * DRAWS));
+	CHECK(fabs((double)writes - 0.3 * DRAWS) < 5 * sqrt(0.21 * DRAWS),
+	      check_fmt("30%% writes within 5 sigma: %llu of %d", (unsigned long long)writes,
+			(int)DRAWS));
 }
 
 static void test_sim_pattern_sequential_and_working_set(void **state)

@@ -38,7 +38,8 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 {
 	uint64_t *last = arg;
 
-	assert_true(done <= total);
+	CHECK(done <= total, check_fmt("progress %llu of %llu", (unsigned long long)done,
+				       (unsigned long long)total));
 	*last = done;
 }
 
@@ -66,14 +67,14 @@ static void test_sim_threads_smoke(void **state)
 	if (sim_run(&p, &r, err, sizeof(err)))
 		fail_msg("threads-mode run failed: %s", err);
 	fclose(tl);
-	assert_true(last == 60000);
+	CHECK_EQ(last, 60000, "the last progress is every access");
 	assert_int_equal(r->accesses, 60000);
 	for (int i = 0; i < r->nr_enclaves; i++)
 		CHECK_EQ_AT(r->enclaves[i].accesses, 20000, i);
 	for (int i = 1; i < r->nr_cgroups; i++)
 		CHECK_AT(r->cgroups[i].peak <= r->cgroups[i].max, i);
 	assert_string_equal(r->enclaves[0].name, "pager");
-	assert_true(r->enclaves[0].faults > 0); /* 2M in a 1M limit */
+	CHECK(r->enclaves[0].faults > 0, "pager: 2M in a 1M limit faults");
 	assert_string_equal(r->enclaves[1].name, "fits");
 	assert_int_equal(r->enclaves[1].evicted, 0);
 	assert_int_equal(r->enclaves[1].faults, 0);

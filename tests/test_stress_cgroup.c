@@ -317,8 +317,8 @@ static void test_stress_cgroup_limits_hold_under_contention(void **state)
 	print_message("# %lu pages allocated, %lu refused at a limit, %lu rewriter cycles\n",
 		      atomic_load(&sh->successes), atomic_load(&sh->failures),
 		      atomic_load(&sh->rewriter_cycles));
-	assert_true(atomic_load(&sh->successes) > 0);
-	assert_true(atomic_load(&sh->failures) > 0);
+	CHECK(atomic_load(&sh->successes) > 0, "some allocations got a page");
+	CHECK(atomic_load(&sh->failures) > 0, "some allocations were refused at a limit");
 
 	/* the dust has settled: the scratch cgroup is gone, limits are back */
 	assert_int_equal(atomic_load(&sh->epc->cgroups.nr_dying), 0);
@@ -505,7 +505,7 @@ static void test_stress_cgroup_remove_races_uncharge(void **state)
 		struct epc_cgroup *r = NULL;
 
 		CHECK_ERR(epc_cgroup_lookup(epc, "/r", &r), 0, "epc_cgroup_lookup");
-		assert_true(epc__list_empty(&r->children)); /* quiescent: every /r/cN reaped */
+		CHECK(epc__list_empty(&r->children), "quiescent: every /r/cN reaped");
 	}
 	assert_int_equal(cg_usage(epc_cgroup_root(epc)), 0);
 	assert_epc_consistent(epc);

@@ -41,9 +41,9 @@ static void test_snapshot_tree_tasks_encls_nodes(void **state)
 	const struct epc_snapshot_task *st;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_write(ab, "misc.max", "sgx_epc 409600"), 0);
-	assert_int_equal(epc_encl_create(t1, 4 * PAGE, &e), 0);
-	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	CHECK_ERR(epc_cgroup_write(ab, "misc.max", "sgx_epc 409600"), 0, "epc_cgroup_write");
+	CHECK_ERR(epc_encl_create(t1, 4 * PAGE, &e), 0, "epc_encl_create");
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
 	assert_int_equal(s->size, sizeof(*s));
 	assert_int_equal(s->cgroup_size, sizeof(struct epc_snapshot_cgroup));
 
@@ -112,12 +112,12 @@ static void test_snapshot_holds_removed_cgroups(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(epc_snapshot_take(epc, &s1), 0);
-	assert_int_equal(epc_task_move(t, NULL), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0);
-	assert_int_equal(epc_cgroup_put(a), 0);
+	CHECK_ERR(epc_snapshot_take(epc, &s1), 0, "epc_snapshot_take");
+	CHECK_ERR(epc_task_move(t, NULL), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_put(a), 0, "epc_cgroup_put");
 	/* charged still: dying, and listed as such by a new snapshot */
-	assert_int_equal(epc_snapshot_take(epc, &s2), 0);
+	CHECK_ERR(epc_snapshot_take(epc, &s2), 0, "epc_snapshot_take");
 	assert_int_equal(s2->nr_cgroups, 2);
 	assert_true(EPC_SNAPSHOT_CGROUP(s2, 1)->dying);
 	assert_false(EPC_SNAPSHOT_CGROUP(s1, 1)->dying);
@@ -129,7 +129,7 @@ static void test_snapshot_holds_removed_cgroups(void **state)
 	epc_snapshot_free(s1);
 	epc_snapshot_free(s2);
 	assert_epc_consistent(epc);
-	assert_int_equal(epc_snapshot_take(epc, &s1), 0);
+	CHECK_ERR(epc_snapshot_take(epc, &s1), 0, "epc_snapshot_take");
 	assert_int_equal(s1->nr_cgroups, 1); /* reaped with the last reference */
 	epc_snapshot_free(s1);
 	epc_snapshot_free(NULL);
@@ -145,9 +145,9 @@ static void test_snapshot_bad_input(void **state)
 	struct epc_snapshot *s = NULL;
 
 	(void)state;
-	assert_int_equal(epc_snapshot_take(NULL, &s), -EINVAL);
+	CHECK_ERR(epc_snapshot_take(NULL, &s), -EINVAL, "epc_snapshot_take");
 	assert_null(s);
-	assert_int_equal(epc_snapshot_take(epc, NULL), -EINVAL);
+	CHECK_ERR(epc_snapshot_take(epc, NULL), -EINVAL, "epc_snapshot_take");
 	assert_int_equal(log_count(&lc, "snapshot: NULL out"), 1);
 	epc_destroy(epc);
 }
@@ -169,36 +169,40 @@ static void test_files_table_where_and_modes(void **state)
 		bool on_child = !(ft->flags & EPC_CFTYPE_ONLY_ON_ROOT);
 		enum epc_cgroup_file got;
 
-		assert_non_null(ft->name);
-		assert_true(ft->mode == 0444 || ft->mode == 0644);
-		assert_int_equal(epc_cgroup_file_lookup(root, ft->name, &got),
-				 on_root ? 0 : -ENOENT);
-		assert_int_equal(epc_cgroup_file_lookup(a, ft->name, &got), on_child ? 0 : -ENOENT);
-		assert_int_equal(got, f);
-		assert_true(epc_cgroup_file_read(on_child ? a : root, (enum epc_cgroup_file)f, buf,
-						 sizeof(buf)) >= 0);
+		CHECK_AT(ft->name != NULL, f);
+		CHECK_AT(ft->mode == 0444 || ft->mode == 0644, f);
+		CHECK_EQ_AT(epc_cgroup_file_lookup(root, ft->name, &got), on_root ? 0 : -ENOENT, f);
+		CHECK_EQ_AT(epc_cgroup_file_lookup(a, ft->name, &got), on_child ? 0 : -ENOENT, f);
+		CHECK_EQ_AT(got, f, f);
+		CHECK_AT(epc_cgroup_file_read(on_child ? a : root, (enum epc_cgroup_file)f, buf,
+					      sizeof(buf)) >= 0,
+			 f);
 		if (on_child && on_root)
-			assert_true(epc_cgroup_file_read(root, (enum epc_cgroup_file)f, buf,
-							 sizeof(buf)) >= 0);
+			CHECK_AT(epc_cgroup_file_read(root, (enum epc_cgroup_file)f, buf,
+						      sizeof(buf)) >= 0,
+				 f);
 		else
-			assert_int_equal(epc_cgroup_file_read(on_child ? root : a,
-							      (enum epc_cgroup_file)f, buf,
-							      sizeof(buf)),
-					 -ENOENT);
+			CHECK_EQ_AT(epc_cgroup_file_read(on_child ? root : a,
+							 (enum epc_cgroup_file)f, buf, sizeof(buf)),
+				    -ENOENT, f);
 		if (!(ft->mode & 0222))
-			assert_int_equal(epc_cgroup_file_write(on_child ? a : root,
-							       (enum epc_cgroup_file)f, "1"),
-					 -EACCES);
+			CHECK_EQ_AT(epc_cgroup_file_write(on_child ? a : root,
+							  (enum epc_cgroup_file)f, "1"),
+				    -EACCES, f);
 	}
 	/* past the table, an unknown name, a name with a byte more */
 	assert_null(epc_cgroup_file_type(EPC_CGF_NR));
-	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_NR, buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_file_write(a, (enum epc_cgroup_file) - 1, "1"), -ENOENT);
-	assert_int_equal(epc_cgroup_read(a, "memory.high", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(epc_cgroup_read(a, "misc.max.", buf, sizeof(buf)), -ENOENT);
+	CHECK_ERR(epc_cgroup_file_read(a, EPC_CGF_NR, buf, sizeof(buf)), -ENOENT,
+		  "epc_cgroup_file_read");
+	CHECK_ERR(epc_cgroup_file_write(a, (enum epc_cgroup_file) - 1, "1"), -ENOENT,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_read(a, "memory.high", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
+	CHECK_ERR(epc_cgroup_read(a, "misc.max.", buf, sizeof(buf)), -ENOENT, "epc_cgroup_read");
 	/* a root-only file on a child, a non-root file on the root: absent */
-	assert_int_equal(epc_cgroup_file_write(root, EPC_CGF_MISC_MAX, "sgx_epc 4096"), -ENOENT);
-	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_MISC_CAPACITY, buf, sizeof(buf)), -ENOENT);
+	CHECK_ERR(epc_cgroup_file_write(root, EPC_CGF_MISC_MAX, "sgx_epc 4096"), -ENOENT,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_read(a, EPC_CGF_MISC_CAPACITY, buf, sizeof(buf)), -ENOENT,
+		  "epc_cgroup_file_read");
 	epc_cgroup_put(a);
 	epc_destroy(epc);
 }
@@ -211,48 +215,60 @@ static void test_files_bad_values(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 8192"), 0);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc abc"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "bogus 4096"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 99999999999999999999"),
-			 -ERANGE);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_MEMORY_MAX, "12Q"), -EINVAL);
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 8192"), 0,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc abc"), -EINVAL,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "bogus 4096"), -EINVAL,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MISC_MAX, "sgx_epc 99999999999999999999"),
+		  -ERANGE, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MEMORY_MAX, "12Q"), -EINVAL,
+		  "epc_cgroup_file_write");
 	assert_true(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "sgx_epc 8192\n");
 	/* a buffer too small for the text and its NUL */
-	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, 5), -ENOSPC);
+	CHECK_ERR(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, 5), -ENOSPC,
+		  "epc_cgroup_file_read");
 
 	/* cgroup.procs: kstrtoint(strstrip()), positive */
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "12x"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "-5"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "2147483648"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, ""), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_PROCS, "0"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_PROCS, buf, sizeof(buf)), 0);
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_PROCS, "12x"), -EINVAL, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_PROCS, "-5"), -EINVAL, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_PROCS, "2147483648"), -EINVAL,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_PROCS, ""), -EINVAL, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_PROCS, "0"), -EINVAL, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_read(a, EPC_CGF_PROCS, buf, sizeof(buf)), 0,
+		  "epc_cgroup_file_read");
 
 	/* cgroup.subtree_control: tokens, availability, children */
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "misc"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+cpu"), -EINVAL);
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), -ENOENT);
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "misc"), -EINVAL,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+cpu"), -EINVAL,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), -ENOENT,
+		  "epc_cgroup_file_write");
 	assert_int_equal(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)), 1);
-	assert_int_equal(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL,
-					       " +memory +misc -memory +memory\n"),
-			 0);
+	CHECK_ERR(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL,
+					" +memory +misc -memory +memory\n"),
+		  0, "epc_cgroup_file_write");
 	assert_true(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "memory misc\n");
-	assert_int_equal(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), 0);
-	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "+memory"), -ENOENT);
-	assert_int_equal(
-		epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL, "-misc"),
-		-EBUSY);
+	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), 0,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "+memory"), -ENOENT,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL, "-misc"),
+		  -EBUSY, "epc_cgroup_file_write");
 	assert_true(epc_cgroup_file_read(ab, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "misc\n");
 
 	/* a removed cgroup's core files refuse writes */
-	assert_int_equal(epc_cgroup_remove(ab), 0);
-	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "7"), -ENODEV);
-	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "-misc"), -ENODEV);
-	assert_int_equal(epc_member_forget(epc, 7), -ENOENT);
+	CHECK_ERR(epc_cgroup_remove(ab), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "7"), -ENODEV, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_file_write(ab, EPC_CGF_SUBTREE_CONTROL, "-misc"), -ENODEV,
+		  "epc_cgroup_file_write");
+	CHECK_ERR(epc_member_forget(epc, 7), -ENOENT, "epc_member_forget");
 	epc_cgroup_put(ab);
 	epc_cgroup_put(a);
 	epc_destroy(epc);
@@ -263,21 +279,21 @@ static void test_files_procs_parse(void **state)
 	int id = -1;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_procs_parse(" +123\n", &id), 0);
+	CHECK_ERR(epc_cgroup_procs_parse(" +123\n", &id), 0, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 123);
-	assert_int_equal(epc_cgroup_procs_parse("0x7b", &id), 0);
+	CHECK_ERR(epc_cgroup_procs_parse("0x7b", &id), 0, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 123);
-	assert_int_equal(epc_cgroup_procs_parse("0173", &id), 0);
+	CHECK_ERR(epc_cgroup_procs_parse("0173", &id), 0, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 123);
-	assert_int_equal(epc_cgroup_procs_parse("-0", &id), 0);
+	CHECK_ERR(epc_cgroup_procs_parse("-0", &id), 0, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 0);
-	assert_int_equal(epc_cgroup_procs_parse("2147483647", &id), 0);
+	CHECK_ERR(epc_cgroup_procs_parse("2147483647", &id), 0, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 2147483647);
 	id = 5;
-	assert_int_equal(epc_cgroup_procs_parse("-1", &id), -EINVAL);
-	assert_int_equal(epc_cgroup_procs_parse("09", &id), -EINVAL);
-	assert_int_equal(epc_cgroup_procs_parse("1 2", &id), -EINVAL);
-	assert_int_equal(epc_cgroup_procs_parse("\xa0", &id), -EINVAL);
+	CHECK_ERR(epc_cgroup_procs_parse("-1", &id), -EINVAL, "epc_cgroup_procs_parse");
+	CHECK_ERR(epc_cgroup_procs_parse("09", &id), -EINVAL, "epc_cgroup_procs_parse");
+	CHECK_ERR(epc_cgroup_procs_parse("1 2", &id), -EINVAL, "epc_cgroup_procs_parse");
+	CHECK_ERR(epc_cgroup_procs_parse("\xa0", &id), -EINVAL, "epc_cgroup_procs_parse");
 	assert_int_equal(id, 5);
 }
 
@@ -301,36 +317,37 @@ static void test_members_attach_move_list_forget(void **state)
 
 	(void)state;
 	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 0\nfrozen 0\n");
-	assert_int_equal(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "300"), 0);
-	assert_int_equal(epc_cgroup_attach(ab, 20), 0);
-	assert_int_equal(epc_cgroup_attach(c, 1000), 0);
+	CHECK_ERR(epc_cgroup_file_write(ab, EPC_CGF_PROCS, "300"), 0, "epc_cgroup_file_write");
+	CHECK_ERR(epc_cgroup_attach(ab, 20), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_cgroup_attach(c, 1000), 0, "epc_cgroup_attach");
 	assert_string_equal(read_file(ab, EPC_CGF_PROCS), "20\n300\n");
 	assert_string_equal(read_file(a, EPC_CGF_PROCS), "");
 	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 1\nfrozen 0\n");
 	assert_int_equal(epc_cgroup_list_members(ab, ids, 1, &nr), 0);
 	assert_int_equal(nr, 2);
-	assert_int_equal(epc_member_cgroup(epc, 300, &got), 0);
+	CHECK_ERR(epc_member_cgroup(epc, 300, &got), 0, "epc_member_cgroup");
 	assert_ptr_equal(got, ab);
 	epc_cgroup_put(got);
-	assert_int_equal(epc_member_cgroup(epc, 301, &got), 0);
+	CHECK_ERR(epc_member_cgroup(epc, 301, &got), 0, "epc_member_cgroup");
 	assert_ptr_equal(got, root);
 
 	/* a cgroup with members cannot go; its parent cannot either */
-	assert_int_equal(epc_cgroup_remove(ab), -EBUSY);
+	CHECK_ERR(epc_cgroup_remove(ab), -EBUSY, "epc_cgroup_remove");
 	/* move one, drop one: then it can */
-	assert_int_equal(epc_cgroup_attach(c, 300), 0);
+	CHECK_ERR(epc_cgroup_attach(c, 300), 0, "epc_cgroup_attach");
 	assert_string_equal(read_file(c, EPC_CGF_PROCS), "300\n1000\n");
-	assert_int_equal(epc_member_forget(epc, 20), 0);
-	assert_int_equal(epc_member_forget(epc, 20), -ENOENT);
+	CHECK_ERR(epc_member_forget(epc, 20), 0, "epc_member_forget");
+	CHECK_ERR(epc_member_forget(epc, 20), -ENOENT, "epc_member_forget");
 	assert_string_equal(read_file(a, EPC_CGF_EVENTS), "populated 0\nfrozen 0\n");
-	assert_int_equal(epc_cgroup_remove(ab), 0);
-	assert_int_equal(epc_cgroup_attach(ab, 21), -ENODEV);
+	CHECK_ERR(epc_cgroup_remove(ab), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_attach(ab, 21), -ENODEV, "epc_cgroup_attach");
 	/* attaching to the root takes an id out of every cgroup */
-	assert_int_equal(epc_cgroup_attach(root, 1000), 0);
+	CHECK_ERR(epc_cgroup_attach(root, 1000), 0, "epc_cgroup_attach");
 	assert_string_equal(read_file(c, EPC_CGF_PROCS), "300\n");
-	assert_int_equal(epc_cgroup_attach(root, 555), 0); /* in none already: nothing */
-	assert_int_equal(epc_cgroup_attach(c, 0), -EINVAL);
-	assert_int_equal(epc_member_cgroup(epc, 0, &got), -EINVAL);
+	CHECK_ERR(epc_cgroup_attach(root, 555), 0,
+		  "epc_cgroup_attach"); /* in none already: nothing */
+	CHECK_ERR(epc_cgroup_attach(c, 0), -EINVAL, "epc_cgroup_attach");
+	CHECK_ERR(epc_member_cgroup(epc, 0, &got), -EINVAL, "epc_member_cgroup");
 	epc_cgroup_put(ab);
 	epc_cgroup_put(c);
 	epc_cgroup_put(a);
@@ -348,37 +365,37 @@ static void test_members_task_follows_id(void **state)
 	struct epc_snapshot *s = NULL;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_attach(a, 42), 0);
-	assert_int_equal(epc_task_follow(t, 42), 0);
+	CHECK_ERR(epc_cgroup_attach(a, 42), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_task_follow(t, 42), 0, "epc_task_follow");
 	p1 = alloc_ok(t);
 	assert_int_equal(cg_usage(a), PAGE);
 	/* the id moves: the task's next call is charged to the new cgroup */
-	assert_int_equal(epc_cgroup_attach(b, 42), 0);
+	CHECK_ERR(epc_cgroup_attach(b, 42), 0, "epc_cgroup_attach");
 	p2 = alloc_ok(t);
 	assert_int_equal(cg_usage(b), PAGE);
 	assert_int_equal(cg_usage(a), PAGE);
 	/* the follower is not a member: /a can go while it is charged, dying */
-	assert_int_equal(epc_task_move(t, a), -EINVAL);
-	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	CHECK_ERR(epc_task_move(t, a), -EINVAL, "epc_task_move");
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
 	assert_int_equal(EPC_SNAPSHOT_TASK(s, 0)->cgroup, 2);
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 2)->nr_tasks, 0);
 	epc_snapshot_free(s);
-	assert_int_equal(epc_cgroup_remove(a), 0);
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
 	epc_page_free(p1);
 	/* the id goes: the task is in the root from its next call */
-	assert_int_equal(epc_member_forget(epc, 42), 0);
+	CHECK_ERR(epc_member_forget(epc, 42), 0, "epc_member_forget");
 	p3 = alloc_ok(t);
 	assert_int_equal(cg_usage(root), 2 * PAGE); /* p2 below it, p3 its own */
 	assert_int_equal(cg_usage(b), PAGE);
 	/* /b has no member id and no member task: it can go too */
-	assert_int_equal(epc_cgroup_attach(b, 42), 0);
+	CHECK_ERR(epc_cgroup_attach(b, 42), 0, "epc_cgroup_attach");
 	epc__task_sync(t);
-	assert_int_equal(epc_member_forget(epc, 42), 0);
+	CHECK_ERR(epc_member_forget(epc, 42), 0, "epc_member_forget");
 	/* stop following: a member of where it is (/b), which now cannot go */
-	assert_int_equal(epc_task_follow(t, 0), 0);
-	assert_int_equal(epc_cgroup_remove(b), -EBUSY);
-	assert_int_equal(epc_task_move(t, NULL), 0);
-	assert_int_equal(epc_cgroup_remove(b), 0);
+	CHECK_ERR(epc_task_follow(t, 0), 0, "epc_task_follow");
+	CHECK_ERR(epc_cgroup_remove(b), -EBUSY, "epc_cgroup_remove");
+	CHECK_ERR(epc_task_move(t, NULL), 0, "epc_task_move");
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
 	epc_page_free(p2);
 	epc_page_free(p3);
 	assert_epc_consistent(epc);
@@ -397,25 +414,25 @@ static void test_members_follower_holds_removed_cgroup(void **state)
 	struct epc_snapshot *s = NULL;
 
 	(void)state;
-	assert_int_equal(epc_cgroup_attach(a, 7), 0);
-	assert_int_equal(epc_task_follow(t, 7), 0);
-	assert_int_equal(epc_task_follow(u, 7), 0);
-	assert_int_equal(epc_task_follow(u, 8), 0); /* follows another id: the root */
-	assert_int_equal(epc_cgroup_attach(b, 7), 0);
-	assert_int_equal(epc_cgroup_remove(a), 0);
-	assert_int_equal(epc_cgroup_put(a), 0);
+	CHECK_ERR(epc_cgroup_attach(a, 7), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_task_follow(t, 7), 0, "epc_task_follow");
+	CHECK_ERR(epc_task_follow(u, 7), 0, "epc_task_follow");
+	CHECK_ERR(epc_task_follow(u, 8), 0, "epc_task_follow"); /* follows another id: the root */
+	CHECK_ERR(epc_cgroup_attach(b, 7), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_cgroup_remove(a), 0, "epc_cgroup_remove");
+	CHECK_ERR(epc_cgroup_put(a), 0, "epc_cgroup_put");
 	/* t has not made a call since: it holds /a, dying */
-	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
 	assert_int_equal(s->nr_cgroups, 3);
 	assert_true(EPC_SNAPSHOT_CGROUP(s, 1)->dying);
 	epc_snapshot_free(s);
 	epc_task_destroy(t);
-	assert_int_equal(epc_snapshot_take(epc, &s), 0);
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
 	assert_int_equal(s->nr_cgroups, 2); /* freed with the task */
 	epc_snapshot_free(s);
 	epc_task_destroy(u);
-	assert_int_equal(epc_member_forget(epc, 7), 0);
-	assert_int_equal(epc_cgroup_remove(b), 0);
+	CHECK_ERR(epc_member_forget(epc, 7), 0, "epc_member_forget");
+	CHECK_ERR(epc_cgroup_remove(b), 0, "epc_cgroup_remove");
 	epc_cgroup_put(b);
 	epc_destroy(epc);
 }

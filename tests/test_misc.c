@@ -495,24 +495,24 @@ static void test_misc_file_lookup_table(void **state)
 	enum epc_cgroup_file f;
 
 	(void)state;
-	assert_int_equal(epc__cg_file_lookup(root, "misc.capacity", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.capacity", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_CAPACITY);
 	CHECK_ERR(epc__cg_file_lookup(a, "misc.capacity", &f), -ENOENT, "epc__cg_file_lookup");
-	assert_int_equal(epc__cg_file_lookup(root, "misc.current", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.current", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_CURRENT);
-	assert_int_equal(epc__cg_file_lookup(a, "misc.current", &f), 0);
-	assert_int_equal(epc__cg_file_lookup(root, "misc.peak", &f), 0);
-	assert_int_equal(epc__cg_file_lookup(a, "misc.peak", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.current", &f), 0, "epc__cg_file_lookup");
+	CHECK_ERR(epc__cg_file_lookup(root, "misc.peak", &f), 0, "epc__cg_file_lookup");
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.peak", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_PEAK);
 	CHECK_ERR(epc__cg_file_lookup(root, "misc.max", &f), -ENOENT, "epc__cg_file_lookup");
-	assert_int_equal(epc__cg_file_lookup(a, "misc.max", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.max", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_MAX);
 	CHECK_ERR(epc__cg_file_lookup(root, "misc.events", &f), -ENOENT, "epc__cg_file_lookup");
-	assert_int_equal(epc__cg_file_lookup(a, "misc.events", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.events", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_EVENTS);
 	CHECK_ERR(epc__cg_file_lookup(root, "misc.events.local", &f), -ENOENT,
 		  "epc__cg_file_lookup");
-	assert_int_equal(epc__cg_file_lookup(a, "misc.events.local", &f), 0);
+	CHECK_ERR(epc__cg_file_lookup(a, "misc.events.local", &f), 0, "epc__cg_file_lookup");
 	assert_int_equal(f, EPC_CGF_MISC_EVENTS_LOCAL);
 	CHECK_ERR(epc__cg_file_lookup(a, "misc.", &f), -ENOENT, "epc__cg_file_lookup");
 	CHECK_ERR(epc__cg_file_lookup(a, "misc.events.locals", &f), -ENOENT, "epc__cg_file_lookup");

@@ -63,7 +63,7 @@ static struct sim_scenario *load(const char *file)
 			fail_msg("built-in: %s", err);
 		return s;
 	}
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	if (sim_scenario_parse_file(s, file, err, sizeof(err)) ||
 	    sim_scenario_finalize(s, err, sizeof(err)))
 		fail_msg("%s: %s", file, err);

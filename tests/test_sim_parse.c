@@ -398,7 +398,7 @@ static void test_sim_parse_long_line_and_nul(void **state)
 	big = malloc(SIM_SCENARIO_MAX_BYTES + 1);
 	assert_non_null(big);
 	memset(big, '\n', SIM_SCENARIO_MAX_BYTES + 1);
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	CHECK_ERR(sim_scenario_parse(s, "t.ini", big, SIM_SCENARIO_MAX_BYTES + 1, err, sizeof(err)),
 		  -EINVAL, "sim_scenario_parse");
 	assert_string_equal(err,
@@ -409,13 +409,13 @@ static void test_sim_parse_long_line_and_nul(void **state)
 	memset(text, 'x', sizeof(text));
 	memcpy(text, "[run]\n; ", 8);
 	text[sizeof(text) - 1] = '\n';
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	CHECK_ERR(sim_scenario_parse(s, "t.ini", text, sizeof(text), err, sizeof(err)), -EINVAL,
 		  "sim_scenario_parse");
 	assert_string_equal(err, "t.ini:2: line longer than 198 characters");
 	sim_scenario_free(s);
 
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	CHECK_ERR(sim_scenario_parse(s, "t.ini", "[run]\nseed = 1\0\n", 15, err, sizeof(err)),
 		  -EINVAL, "sim_scenario_parse");
 	assert_string_equal(err, "t.ini:2: a NUL byte: not a text file");
@@ -580,7 +580,7 @@ static struct sim_scenario *parse_ok(const char *const *files, int nr)
 	struct sim_scenario *s;
 	char err[SIM_ERR_LEN], name[16];
 
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	for (int i = 0; i < nr; i++) {
 		snprintf(name, sizeof(name), "f%d.ini", i);
 		if (sim_scenario_parse(s, name, files[i], strlen(files[i]), err, sizeof(err)))
@@ -647,9 +647,10 @@ static void test_sim_parse_trace_path(void **state)
 	const char *t = "[section 0]\nsize = 8M\n[enclave a]\npattern = trace:traces/x.trace\n";
 
 	(void)state;
-	assert_int_equal(sim_scenario_new(&s), 0);
-	assert_int_equal(sim_scenario_parse(s, "dir/sub/t.ini", t, strlen(t), err, sizeof(err)), 0);
-	assert_int_equal(sim_scenario_finalize(s, err, sizeof(err)), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
+	CHECK_ERR(sim_scenario_parse(s, "dir/sub/t.ini", t, strlen(t), err, sizeof(err)), 0,
+		  "sim_scenario_parse");
+	CHECK_ERR(sim_scenario_finalize(s, err, sizeof(err)), 0, "sim_scenario_finalize");
 	assert_string_equal(s->enclaves[0].pattern.trace_path, "dir/sub/traces/x.trace");
 	assert_int_equal(s->enclaves[0].size, 0); /* sized from the trace at run time */
 	sim_scenario_free(s);
@@ -684,7 +685,7 @@ static int check_text(const char *text, char err[SIM_ERR_LEN])
 	struct sim_scenario *s;
 	int ret;
 
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	ret = sim_scenario_parse(s, "t.ini", text, strlen(text), err, SIM_ERR_LEN);
 	if (!ret)
 		ret = sim_scenario_finalize(s, err, SIM_ERR_LEN);
@@ -748,7 +749,7 @@ static void test_sim_parse_too_many_events(void **state)
 	len += (size_t)snprintf(text, cap, "%s", BASE);
 	for (int i = 0; i <= SIM_MAX_EVENTS; i++)
 		len += (size_t)snprintf(text + len, cap - len, "[event e%d]\n", i);
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	if (sim_scenario_parse(s, "t.ini", text, len, err, sizeof(err)) != -EINVAL)
 		fail_msg("%d events are refused", SIM_MAX_EVENTS + 1);
 	snprintf(want, sizeof(want), "t.ini:%d: too many events (at most %d)", 5 + SIM_MAX_EVENTS,

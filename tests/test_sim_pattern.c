@@ -46,7 +46,8 @@ static void test_sim_pattern_zipf(void **state)
 	(void)state;
 	assert_non_null(hits);
 	assert_int_equal(sim_zipf_init(&z, 100, 1.0), 0);
-	assert_int_equal(sim_source_init(&src, &e, 100, 0, 1, 1, &z, err, sizeof(err)), 0);
+	CHECK_ERR(sim_source_init(&src, &e, 100, 0, 1, 1, &z, err, sizeof(err)), 0,
+		  "sim_source_init");
 	for (int i = 1; i <= 100; i++)
 		h += 1.0 / i;
 	for (int i = 0; i < DRAWS; i++) {
@@ -79,8 +80,10 @@ static void test_sim_pattern_uniform_and_writes(void **state)
 	char err[64];
 
 	(void)state;
-	assert_int_equal(sim_source_init(&a, &e, 10, 0, 1, 7, NULL, err, sizeof(err)), 0);
-	assert_int_equal(sim_source_init(&b, &e, 10, 0, 1, 7, NULL, err, sizeof(err)), 0);
+	CHECK_ERR(sim_source_init(&a, &e, 10, 0, 1, 7, NULL, err, sizeof(err)), 0,
+		  "sim_source_init");
+	CHECK_ERR(sim_source_init(&b, &e, 10, 0, 1, 7, NULL, err, sizeof(err)), 0,
+		  "sim_source_init");
 	for (int i = 0; i < DRAWS; i++) {
 		uint64_t p, q;
 		bool w, v;
@@ -107,8 +110,10 @@ static void test_sim_pattern_sequential_and_working_set(void **state)
 	bool w;
 
 	(void)state;
-	assert_int_equal(sim_source_init(&s0, &e, 10, 0, 2, 1, NULL, err, sizeof(err)), 0);
-	assert_int_equal(sim_source_init(&s1, &e, 10, 1, 2, 1, NULL, err, sizeof(err)), 0);
+	CHECK_ERR(sim_source_init(&s0, &e, 10, 0, 2, 1, NULL, err, sizeof(err)), 0,
+		  "sim_source_init");
+	CHECK_ERR(sim_source_init(&s1, &e, 10, 1, 2, 1, NULL, err, sizeof(err)), 0,
+		  "sim_source_init");
 	for (int i = 0; i < 25; i++) {
 		sim_source_next(&s0, &p, &w);
 		CHECK_EQ_AT(p, (uint64_t)(i % 10), i);
@@ -116,7 +121,8 @@ static void test_sim_pattern_sequential_and_working_set(void **state)
 		CHECK_EQ_AT(p, (uint64_t)((i + 5) % 10), i);
 	}
 	e = encl(SIM_PATTERN_WORKING_SET, 0);
-	assert_int_equal(sim_source_init(&ws, &e, 1000, 0, 1, 1, NULL, err, sizeof(err)), 0);
+	CHECK_ERR(sim_source_init(&ws, &e, 1000, 0, 1, 1, NULL, err, sizeof(err)), 0,
+		  "sim_source_init");
 	for (int i = 0; i < 10000; i++) {
 		sim_source_next(&ws, &p, &w);
 		CHECK_AT(p < 8, i);

@@ -38,7 +38,7 @@ static struct sim_scenario *load(void)
 	struct sim_scenario *s;
 	char err[SIM_ERR_LEN];
 
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	if (sim_scenario_parse(s, "sweep.ini", scenario, strlen(scenario), err, sizeof(err)) ||
 	    sim_scenario_finalize(s, err, sizeof(err)))
 		fail_msg("%s", err);
@@ -136,21 +136,21 @@ static void test_sim_sweep_bad_params(void **state)
 				     .jobs = 1};
 
 	(void)state;
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	assert_string_equal(err, "--cgroup: the root has no misc.max to sweep");
 	p.cgroup = "/nope";
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	assert_string_equal(err, "--cgroup: /nope is not in the scenario");
 	p.cgroup = "/app";
 	p.steps = 1;
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	p.steps = 2;
 	p.jobs = 0;
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	assert_string_equal(err, "-j: 0 jobs (1 to 256)");
 	p.jobs = 1;
 	p.target = 1.5;
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	assert_null(r);
 	sim_scenario_free(s);
 }
@@ -358,7 +358,7 @@ static void test_sim_sweep_target_slowdown(void **state)
 	CHECK(r->target_max > p.from, "the first point is far slower than 20");
 	sim_sweep_free(r);
 	p.target_slowdown = 0.5;
-	assert_int_equal(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL);
+	CHECK_ERR(sim_sweep(&p, &r, err, sizeof(err)), -EINVAL, "sim_sweep");
 	sim_scenario_free(s);
 }
 

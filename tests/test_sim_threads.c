@@ -54,7 +54,7 @@ static void test_sim_threads_smoke(void **state)
 
 	(void)state;
 	assert_non_null(tl);
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	if (sim_scenario_parse(s, "threads.ini", scenario, strlen(scenario), err, sizeof(err)) ||
 	    sim_scenario_finalize(s, err, sizeof(err)))
 		fail_msg("%s", err);

@@ -91,7 +91,7 @@ static int run_text(const char *text, struct sim_result **r, char *err)
 	struct sim_scenario *s;
 	int ret;
 
-	assert_int_equal(sim_scenario_new(&s), 0);
+	CHECK_ERR(sim_scenario_new(&s), 0, "sim_scenario_new");
 	if (sim_scenario_parse(s, "dir/t.ini", text, strlen(text), err, SIM_ERR_LEN) ||
 	    sim_scenario_finalize(s, err, SIM_ERR_LEN))
 		fail_msg("%s", err);

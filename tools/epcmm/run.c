@@ -5,21 +5,15 @@
  * request. Argument handling only: the work is in sim/.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "engine.h"
-#include "outfile.h"
+#include "options.h"
+#include "plot.h"
 #include "progress.h"
 #include "report.h"
 #include "scenario.h"
-#include "options.h"
-#include "plot.h"
 #include "tool.h"
 
 static void run_usage(FILE *f)
@@ -143,124 +137,96 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static int run_main(int argc, char **argv)
+/* What run's outputs are written from (struct tool_output_writers). */
+struct run_done {
+	const struct sim_scenario *s;
+	const struct sim_result *r;
+	enum sim_plot_x plot_x;
+};
+
+static int run_json(FILE *f, const void *arg)
 {
-	struct run_opts o = {0};
-	struct sim_scenario *s = NULL;
+	const struct run_done *d = arg;
+
+	return sim_report_json(f, d->s, d->r);
+}
+
+static int run_plot(const char *csv, const char *out, const void *arg, char *err, size_t len)
+{
+	const struct run_done *d = arg;
+	char title[256];
+
+	snprintf(title, sizeof(title), "epcmm: %s", d->s->title);
+	return sim_plot_timeline(csv, out, title, d->plot_x, err, len);
+}
+
+static const struct tool_output_writers run_writers = {.json = run_json, .plot = run_plot};
+
+/* Run @s, the timeline into @out, and report. Return: an exit status. */
+static int run_report(const struct run_opts *o, const struct sim_scenario *s,
+		      struct tool_output *out)
+{
+	struct run_done d = {.s = s, .plot_x = o->plot_x};
 	struct sim_result *r = NULL;
 	struct tool_progress prog;
-	char err[SIM_ERR_LEN], tmp_csv[] = "/tmp/epcmm-timeline-XXXXXX";
-	const char *csv_path = NULL;
-	struct sim_outfile *tl = NULL, *json_out = NULL;
-	FILE *report = stdout;
-	int ret, status = TOOL_EXIT_FAILURE;
-	bool tmp_made = false;
+	char err[SIM_ERR_LEN];
+	int ret, status = 0;
 
-	ret = parse_args(argc, argv, &o);
-	if (ret)
-		return tool_parse_exit(ret);
-	ret = tool_load_scenario(argc - optind, argv + optind, &s);
-	if (ret)
-		return TOOL_EXIT_USAGE;
-	if (o.seed_set)
-		s->run.seed = o.seed;
-	if (o.mode_set)
-		s->run.mode = o.mode;
-	if (o.json && !strcmp(o.json, "-"))
-		report = NULL; /* stdout is the JSON's */
-	if (o.timeline) {
-		csv_path = o.timeline;
-	} else if (o.plot) {
-		int fd = mkstemp(tmp_csv);
-
-		if (fd < 0) {
-			fprintf(stderr, "epcmm run: --plot: cannot make a temporary file: %s\n",
-				strerror(errno));
-			goto out;
-		}
-		close(fd);
-		tmp_made = true;
-		csv_path = tmp_csv;
+	if (tool_output_text(out)) {
+		sim_report_banner(stdout, s);
+		fflush(stdout);
 	}
-	if (csv_path && !(tl = tool_out_open("run", csv_path, "--timeline"))) {
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
-	if (tl && o.plot && !sim_outfile_is_regular(tl)) {
-		fprintf(stderr,
-			"epcmm run: --plot reads the timeline back: with --plot, "
-			"--timeline must be a regular file (%s is not)\n",
-			csv_path);
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
-	/* every output checked before the run, so a long run is not lost to a typo */
-	if (o.json && !(json_out = tool_out_open("run", o.json, "--json"))) {
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
-	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
-		fprintf(stderr, "epcmm run: --plot: %s\n", err);
-		status = TOOL_EXIT_USAGE;
-		goto out;
-	}
-
-	if (report) {
-		sim_report_banner(report, s);
-		fflush(report);
-	}
-	tool_progress_init(&prog, !o.quiet);
+	tool_progress_init(&prog, !o->quiet);
 	struct sim_run_params p = {
 		.scenario = s,
-		.timeline = tl ? sim_outfile_stream(tl) : NULL,
-		.timeline_interval = o.interval,
+		.timeline = tool_output_live_csv(out),
+		.timeline_interval = o->interval,
 		.progress = tool_progress_update,
 		.progress_arg = &prog,
 	};
 	ret = sim_run(&p, &r, err, sizeof(err));
 	tool_progress_done(&prog, ret ? NULL : r);
-	if (tl) {
-		struct sim_outfile *done = tl;
-
-		tl = NULL;
-		if (tool_out_commit("run", done, "--timeline"))
-			goto out;
-	}
-	if (ret) {
+	if (tool_output_csv_done(out)) {
+		status = TOOL_EXIT_FAILURE;
+	} else if (ret) {
 		fprintf(stderr, "epcmm run: %s\n", ret == -ENOMEM ? "out of memory" : err);
 		status = ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
-		goto out;
+	} else {
+		if (tool_output_text(out))
+			sim_report_text(stdout, s, r);
+		d.r = r;
+		if (tool_output_finish(out, &run_writers, &d))
+			status = TOOL_EXIT_FAILURE;
 	}
-	if (report)
-		sim_report_text(report, s, r);
-	if (json_out) {
-		struct sim_outfile *done = json_out;
-
-		json_out = NULL;
-		if (sim_report_json(sim_outfile_stream(done), s, r)) {
-			sim_outfile_discard(done);
-			goto out;
-		}
-		if (tool_out_commit("run", done, "--json"))
-			goto out;
-	}
-	if (o.plot) {
-		char title[256];
-
-		snprintf(title, sizeof(title), "epcmm: %s", s->title);
-		if (sim_plot_timeline(csv_path, o.plot, title, o.plot_x, err, sizeof(err))) {
-			fprintf(stderr, "epcmm run: --plot: %s\n", err);
-			goto out;
-		}
-		fprintf(stderr, "epcmm run: plot written to %s\n", o.plot);
-	}
-	status = 0;
-out:
-	sim_outfile_discard(tl);
-	sim_outfile_discard(json_out);
-	if (tmp_made)
-		unlink(tmp_csv);
 	sim_result_free(r);
-	sim_scenario_free(s);
 	return status;
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct run_opts o = {0};
+	struct sim_scenario *s = NULL;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return tool_parse_exit(ret);
+	if (tool_load_scenario(argc - optind, argv + optind, &s))
+		return TOOL_EXIT_USAGE;
+	if (o.seed_set)
+		s->run.seed = o.seed;
+	if (o.mode_set)
+		s->run.mode = o.mode;
+	struct tool_output out = {.cmd = "run",
+				  .json = o.json,
+				  .csv = o.timeline,
+				  .plot = o.plot,
+				  .csv_option = "--timeline",
+				  .csv_live = true};
+
+	/* every output checked before the run, so a long run is not lost to a typo */
+	ret = tool_output_open(&out) ? TOOL_EXIT_USAGE : run_report(&o, s, &out);
+	tool_output_close(&out);
+	sim_scenario_free(s);
+	return ret;
 }

@@ -4,7 +4,6 @@
  * [ARGS...]`: how much EPC a program needs (sim/size.h), on one screen.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #include <jansson.h>
 
 #include "options.h"
-#include "outfile.h"
 #include "plot.h"
 #include "progress.h"
 #include "report.h"
@@ -285,30 +283,27 @@ static int size_json(FILE *f, const char *trace, const struct sim_size_answer *a
 	return ret;
 }
 
-/* ------------------------------------------------------------ the plot */
+/* ------------------------------------------------------------ the outputs */
 
-/* The one-pass curve as a sweep's CSV, the simulated figures in place of
- * the curve's where there are some, the answers marked. */
-static int size_plot(const char *out, const char *trace, const struct sim_size_answer *a)
+/* What size's outputs are written from (struct tool_output_writers). */
+struct size_done {
+	const char *trace;
+	const struct sim_size_answer *a;
+};
+
+static int size_json_out(FILE *f, const void *arg)
 {
-	char csv[TOOL_TMP_PATH_MAX], err[SIM_ERR_LEN], title[256];
-	struct sim_plot_sweep_marks marks = {.knee_bytes = a->knee_found ? a->knee.max : 0,
-					     .target_bytes = a->rate.found ? a->rate.max : 0,
-					     .target_rate = a->target_rate,
-					     .unit = 1024,
-					     .unit_name = "KiB"};
-	int fd = tool_mkstemp(csv, sizeof(csv), "size-plot"), ret;
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	const struct size_done *d = arg;
 
-	if (!f) {
-		fprintf(stderr, "epcmm size: --plot: a temporary file: %s\n",
-			strerror(fd < 0 ? -fd : errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(csv);
-		}
-		return -1;
-	}
+	return size_json(f, d->trace, d->a);
+}
+
+/* The plot's CSV: the one-pass curve in a sweep's columns, the simulated
+ * figures in place of the curve's where there are some. */
+static int size_csv(FILE *f, const void *arg)
+{
+	const struct sim_size_answer *a = ((const struct size_done *)arg)->a;
+
 	fprintf(f, "max_bytes,fault_rate,evictions,modelled_slowdown\n");
 	for (unsigned i = 0; i < a->nr_curve; i++) {
 		const struct sim_size_point *pt = sim_size_point_at(a, a->curve[i].max);
@@ -319,18 +314,28 @@ static int size_plot(const char *out, const char *trace, const struct sim_size_a
 			fprintf(f, "%llu,%.9g,%llu,%.9g\n", (unsigned long long)pt->max,
 				pt->fault_rate, (unsigned long long)pt->evictions, pt->slowdown);
 	}
-	ret = fclose(f) ? -EIO : 0;
-	snprintf(title, sizeof(title), "epcmm size: %s (LRU curve, simulated at the marks)", trace);
-	if (!ret)
-		ret = sim_plot_sweep(csv, out, title, &marks, err, sizeof(err));
-	unlink(csv);
-	if (ret) {
-		fprintf(stderr, "epcmm size: --plot: %s\n",
-			ret == -EIO && !*err ? strerror(EIO) : err);
-		return -1;
-	}
-	return 0;
+	return ferror(f) ? -EIO : 0;
 }
+
+/* The curve with the answers marked. */
+static int size_plot(const char *csv, const char *out, const void *arg, char *err, size_t len)
+{
+	const struct size_done *d = arg;
+	const struct sim_size_answer *a = d->a;
+	struct sim_plot_sweep_marks marks = {.knee_bytes = a->knee_found ? a->knee.max : 0,
+					     .target_bytes = a->rate.found ? a->rate.max : 0,
+					     .target_rate = a->target_rate,
+					     .unit = 1024,
+					     .unit_name = "KiB"};
+	char title[256];
+
+	snprintf(title, sizeof(title), "epcmm size: %s (LRU curve, simulated at the marks)",
+		 d->trace);
+	return sim_plot_sweep(csv, out, title, &marks, err, len);
+}
+
+static const struct tool_output_writers size_writers = {
+	.json = size_json_out, .csv = size_csv, .plot = size_plot};
 
 /* ------------------------------------------------------------ the command */
 
@@ -353,34 +358,31 @@ static int size_answer(const struct size_opts *o, const char *path, const char *
 				    .dynamic = o->dynamic,
 				    .progress = size_progress,
 				    .progress_arg = &progress};
+	struct tool_output out = {.cmd = "size", .json = o->json, .plot = o->plot};
+	struct size_done d = {.trace = name};
 	struct sim_size_answer *a = NULL;
-	struct sim_outfile *json = NULL;
 	char err[SIM_ERR_LEN] = "";
 	int ret, status = 0;
 
-	if (o->plot && sim_plot_check(o->plot, err, sizeof(err))) {
-		fprintf(stderr, "epcmm size: --plot: %s\n", err);
+	if (tool_output_open(&out)) {
+		tool_output_close(&out);
 		return TOOL_EXIT_USAGE;
 	}
-	if (o->json && !(json = tool_out_open("size", o->json, "--json")))
-		return TOOL_EXIT_USAGE;
 	ret = sim_size(&p, &a, err, sizeof(err));
 	if (progress)
 		fputc('\n', stderr);
 	if (ret) {
 		fprintf(stderr, "epcmm size: %s\n", *err ? err : strerror(-ret));
-		if (json)
-			sim_outfile_discard(json);
+		tool_output_close(&out);
 		/* a trace that cannot be read or is bad is bad input */
 		return ret == -ENOMEM ? TOOL_EXIT_FAILURE : TOOL_EXIT_USAGE;
 	}
-	if (!json || strcmp(o->json, "-"))
+	if (tool_output_text(&out))
 		print_answer(stdout, name, a);
-	if (json && (size_json(sim_outfile_stream(json), name, a) ||
-		     tool_out_commit("size", json, "--json")))
+	d.a = a;
+	if (tool_output_finish(&out, &size_writers, &d))
 		status = TOOL_EXIT_FAILURE;
-	if (o->plot && size_plot(o->plot, name, a))
-		status = TOOL_EXIT_FAILURE;
+	tool_output_close(&out);
 	if (!a->rate.found || !a->slowdown.found) {
 		fprintf(stderr,
 			"epcmm size: no misc.max up to %dx the footprint meets the %s target\n",

@@ -4,18 +4,14 @@
  * `epcmm sweep --trace FILE`: argument handling for sim_sweep() (sim/sweep.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "progress.h"
-#include "report.h"
 #include "options.h"
-#include "outfile.h"
 #include "pattern.h"
 #include "plot.h"
+#include "progress.h"
+#include "report.h"
 #include "scenario.h"
 #include "size.h"
 #include "sweep.h"
@@ -272,90 +268,94 @@ static void sweep_banner(const struct sweep_opts *o, const struct sim_sweep_para
 	fflush(stdout);
 }
 
-/* --json, --csv and --plot of @r. Return: 0; -1 (said why). */
-static int sweep_outputs(const struct sweep_opts *o, const struct sim_sweep_params *p,
-			 const struct sim_scenario *s, const struct sim_sweep_result *r,
-			 struct sim_outfile **json_out, struct sim_outfile **csv_out)
-{
-	char err[SIM_ERR_LEN], tmp_csv[TOOL_TMP_PATH_MAX], title[256];
-	const char *csv_path = NULL;
-	struct sim_outfile *done;
-	bool tmp_made = false;
-	int ret = -1;
+/* What sweep's outputs are written from (struct tool_output_writers). */
+struct sweep_done {
+	const struct sweep_opts *o;
+	const struct sim_sweep_params *p;
+	const struct sim_scenario *s;
+	const struct sim_sweep_result *r;
+};
 
-	if (*json_out) {
-		done = *json_out;
-		*json_out = NULL;
-		if (sim_sweep_json(sim_outfile_stream(done), p, r)) {
-			sim_outfile_discard(done);
-			return -1;
-		}
-		if (tool_out_commit("sweep", done, "--json"))
-			return -1;
-	}
-	/* the plot reads the CSV back: --csv's file if it is a regular one (not
-	 * -, a FIFO, a device), else a temporary file */
-	csv_path = *csv_out && sim_outfile_is_regular(*csv_out) ? o->csv : NULL;
-	if (*csv_out) {
-		done = *csv_out;
-		*csv_out = NULL;
-		sim_sweep_csv(sim_outfile_stream(done), r);
-		if (tool_out_commit("sweep", done, "--csv"))
-			return -1;
-	}
-	if (!o->plot)
-		return 0;
+static int sweep_json(FILE *f, const void *arg)
+{
+	const struct sweep_done *d = arg;
+
+	return sim_sweep_json(f, d->p, d->r);
+}
+
+static int sweep_csv(FILE *f, const void *arg)
+{
+	const struct sweep_done *d = arg;
+
+	sim_sweep_csv(f, d->r);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int sweep_plot(const char *csv, const char *out, const void *arg, char *err, size_t len)
+{
+	const struct sweep_done *d = arg;
+	const struct sim_sweep_result *r = d->r;
+	char title[256];
+
 	if (r->nr_failed == r->nr_points) {
 		fprintf(stderr, "epcmm sweep: --plot: no limit ran: nothing to plot\n");
-		return 0;
+		return 1;
 	}
-	if (!csv_path) {
-		int fd = tool_mkstemp(tmp_csv, sizeof(tmp_csv), "sweep-plot");
-
-		if (fd < 0) {
-			fprintf(stderr, "epcmm sweep: --plot: a temporary file: %s\n",
-				strerror(-fd));
-			return -1;
-		}
-		close(fd);
-		tmp_made = true;
-		csv_path = tmp_csv;
-		if (!(done = tool_out_open("sweep", tmp_csv, "--plot")))
-			goto out;
-		sim_sweep_csv(sim_outfile_stream(done), r);
-		if (tool_out_commit("sweep", done, "--plot"))
-			goto out;
-	}
-	snprintf(title, sizeof(title), "epcmm sweep: %s in %s", o->cgroup,
-		 o->trace ? o->trace : s->title);
+	snprintf(title, sizeof(title), "epcmm sweep: %s in %s", d->o->cgroup,
+		 d->o->trace ? d->o->trace : d->s->title);
 	struct sim_plot_sweep_marks marks = {
 		.knee_bytes = r->knee_found ? r->knee : 0,
 		.target_bytes = r->target_found ? r->target_max : 0,
-		.target_rate = p->target_slowdown > 0 ? -1 : p->target,
-		.target_slowdown = p->target_slowdown,
+		.target_rate = d->p->target_slowdown > 0 ? -1 : d->p->target,
+		.target_slowdown = d->p->target_slowdown,
 	};
 	marks.unit = sim_sweep_unit(r, &marks.unit_name);
-	if (sim_plot_sweep(csv_path, o->plot, title, &marks, err, sizeof(err))) {
-		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
-		goto out;
+	return sim_plot_sweep(csv, out, title, &marks, err, len);
+}
+
+static const struct tool_output_writers sweep_writers = {
+	.json = sweep_json, .csv = sweep_csv, .plot = sweep_plot};
+
+/* Sweep @p with @s, report into @out. Return: an exit status. */
+static int sweep_report(const struct sweep_opts *o, struct sim_sweep_params *p,
+			const struct sim_scenario *s, struct tool_output *out)
+{
+	struct sweep_done d = {.o = o, .p = p, .s = s};
+	struct sim_sweep_result *r = NULL;
+	struct tool_progress prog;
+	char err[SIM_ERR_LEN];
+	int ret, status;
+
+	if (tool_output_text(out))
+		sweep_banner(o, p, s);
+	tool_progress_init(&prog, !o->quiet);
+	p->progress_arg = &prog;
+	ret = sim_sweep(p, &r, err, sizeof(err));
+	if (prog.on) {
+		if (prog.shown)
+			fputc('\n', stderr);
+		fprintf(stderr, "measured: %.2f s wall time, %u job%s\n", tool_now() - prog.t0,
+			p->jobs, p->jobs == 1 ? "" : "s");
 	}
-	fprintf(stderr, "epcmm sweep: plot written to %s\n", o->plot);
-	ret = 0;
-out:
-	if (tmp_made)
-		unlink(tmp_csv);
-	return ret;
+	if (ret) {
+		fprintf(stderr, "epcmm sweep: %s\n", ret == -ENOMEM ? "out of memory" : err);
+		return ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
+	}
+	if (tool_output_text(out))
+		sim_sweep_report(stdout, p, r);
+	d.r = r;
+	status = TOOL_EXIT_FAILURE;
+	if (!tool_output_finish(out, &sweep_writers, &d))
+		status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
+	sim_sweep_free(r);
+	return status;
 }
 
 static int sweep_main(int argc, char **argv)
 {
 	struct sweep_opts o = {.target_pct = 1.0, .jobs = tool_default_jobs()};
-	struct sim_outfile *json_out = NULL, *csv_out = NULL;
 	struct sim_scenario *s = NULL;
-	struct sim_sweep_result *r = NULL;
-	struct tool_progress prog;
-	char err[SIM_ERR_LEN];
-	int ret, status = TOOL_EXIT_USAGE;
+	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
@@ -364,46 +364,23 @@ static int sweep_main(int argc, char **argv)
 				     .jobs = (unsigned)o.jobs,
 				     .target = o.target_pct / 100,
 				     .target_slowdown = o.target_slowdown,
-				     .progress_accesses = tool_progress_update,
-				     .progress_arg = &prog};
-	ret = sweep_load(&o, argc - optind, argv + optind, &p, &s);
-	if (ret)
-		goto out;
+				     .progress_accesses = tool_progress_update};
+	struct tool_output out = {.cmd = "sweep",
+				  .json = o.json,
+				  .csv = o.csv,
+				  .plot = o.plot,
+				  .csv_option = "--csv"};
+
+	if (sweep_load(&o, argc - optind, argv + optind, &p, &s)) {
+		sim_scenario_free(s);
+		return TOOL_EXIT_USAGE;
+	}
 	if (o.seed_set)
 		s->run.seed = o.seed;
 	p.scenario = s;
 	/* every output checked before the sweep, so a long sweep is not lost to a typo */
-	if ((o.json && !(json_out = tool_out_open("sweep", o.json, "--json"))) ||
-	    (o.csv && !(csv_out = tool_out_open("sweep", o.csv, "--csv"))))
-		goto out;
-	if (o.plot && sim_plot_check(o.plot, err, sizeof(err))) {
-		fprintf(stderr, "epcmm sweep: --plot: %s\n", err);
-		goto out;
-	}
-	if (!o.json || strcmp(o.json, "-"))
-		sweep_banner(&o, &p, s);
-	tool_progress_init(&prog, !o.quiet);
-	ret = sim_sweep(&p, &r, err, sizeof(err));
-	if (prog.on) {
-		if (prog.shown)
-			fputc('\n', stderr);
-		fprintf(stderr, "measured: %.2f s wall time, %u job%s\n", tool_now() - prog.t0,
-			p.jobs, p.jobs == 1 ? "" : "s");
-	}
-	if (ret) {
-		fprintf(stderr, "epcmm sweep: %s\n", ret == -ENOMEM ? "out of memory" : err);
-		status = ret == -EINVAL ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
-		goto out;
-	}
-	if (!o.json || strcmp(o.json, "-"))
-		sim_sweep_report(stdout, &p, r);
-	status = TOOL_EXIT_FAILURE;
-	if (!sweep_outputs(&o, &p, s, r, &json_out, &csv_out))
-		status = r->nr_failed == r->nr_points ? TOOL_EXIT_FAILURE : 0;
-out:
-	sim_outfile_discard(json_out);
-	sim_outfile_discard(csv_out);
-	sim_sweep_free(r);
+	ret = tool_output_open(&out) ? TOOL_EXIT_USAGE : sweep_report(&o, &p, s, &out);
+	tool_output_close(&out);
 	sim_scenario_free(s);
-	return status;
+	return ret;
 }

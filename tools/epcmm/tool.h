@@ -59,12 +59,60 @@ int tool_mkstemp(char *path, size_t len, const char *stem);
 int tool_record(const char *prog, const char *out, bool quiet, char **cmd);
 
 struct sim_outfile;
-/* output.c: an output file (@what: "--json") by sim_outfile_open()'s rules
- * (sim/outfile.h: "-" is stdout, a regular file is replaced whole at commit,
- * a FIFO or device is written in place). Write to sim_outfile_stream();
- * sim_outfile_discard() gives up. Return: the handle; NULL (said why). */
-struct sim_outfile *tool_out_open(const char *cmd, const char *path, const char *what);
-/* Finish it (sim_outfile_commit(); frees @o). Return: 0; -1 (said why). */
-int tool_out_commit(const char *cmd, struct sim_outfile *o, const char *what);
+/*
+ * output.c: the output files of run, sweep and size, one pipeline for the
+ * three, each file by sim_outfile_open()'s rules (sim/outfile.h: "-" is
+ * stdout, a regular file is replaced whole at commit, a FIFO or device is
+ * written in place):
+ * --json FILE (a JSON document; "-" is stdout, instead of the text report),
+ * a CSV (run's --timeline, written while the run goes, @csv_live; sweep's
+ * --csv, written after) and --plot FILE, drawn from the CSV, or from a
+ * temporary copy of it in $TMPDIR when there is no CSV file the plot can
+ * read back (none asked for, or stdout, a FIFO, a device; a live CSV must be
+ * a regular file then). Every file is opened, and the plot's directory and
+ * gnuplot checked, before the work starts, so a long run is not lost to a
+ * typo.
+ *
+ *	struct tool_output out = {.cmd = "sweep", .json = ..., .csv = ..., ...};
+ *	if (tool_output_open(&out)) -> exit 2
+ *	... the work; the text report only if tool_output_text(&out) ...
+ *	if (tool_output_finish(&out, &writers, result)) -> exit 1
+ *	tool_output_close(&out);
+ */
+struct tool_output {
+	const char *cmd;	       /* "run" */
+	const char *json, *csv, *plot; /* the files asked for, or NULL */
+	const char *csv_option;	       /* the CSV's option: "--timeline", "--csv" */
+	bool csv_live;		       /* the CSV is written during the work */
+	struct sim_outfile *json_out, *csv_out;
+	struct sim_outfile *plot_out;	  /* the plot's temporary CSV */
+	char plot_csv[TOOL_TMP_PATH_MAX]; /* its path, or "" */
+};
+
+/* What a command writes: each a NULL-able callback with the command's
+ * result in @arg. @json and @csv return 0 or -EIO; @plot draws the plot
+ * @out from the CSV at @csv: 0, 1 nothing to plot (said why), or -errno
+ * with the reason in @err. */
+struct tool_output_writers {
+	int (*json)(FILE *f, const void *arg);
+	int (*csv)(FILE *f, const void *arg); /* NULL: written live */
+	int (*plot)(const char *csv, const char *out, const void *arg, char *err, size_t len);
+};
+
+/* Open and check every output @o asks for. Return: 0; -1 (said why). */
+int tool_output_open(struct tool_output *o);
+/* Does the text report go to stdout (no --json -)? */
+bool tool_output_text(const struct tool_output *o);
+/* Where a live CSV goes while the work runs: the CSV's file or the plot's
+ * temporary one; NULL for none. */
+FILE *tool_output_live_csv(const struct tool_output *o);
+/* The work is over: commit a live CSV (also after a failed run). Return: 0;
+ * -1 (said why). */
+int tool_output_csv_done(struct tool_output *o);
+/* Write and commit --json, then the CSV, then plot, by @w with @arg.
+ * Return: 0; -1 (said why). */
+int tool_output_finish(struct tool_output *o, const struct tool_output_writers *w, const void *arg);
+/* Discard what was not committed, remove the temporary CSV. */
+void tool_output_close(struct tool_output *o);
 
 #endif

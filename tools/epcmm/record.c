@@ -192,47 +192,47 @@ struct record_opts {
 	bool cmd_stdout_to_stderr; /* the command's own output kept off stdout */
 };
 
-/* Record @cmd as @o says. Return: an exit code. */
-static int record(const struct record_opts *o, char **cmd)
+/* Can @cmd be recorded into @o->out: the output, valgrind and the command
+ * there? Checked before a run that may take minutes. Return: 0; an exit
+ * code (said why). */
+static int record_check(const struct record_opts *o, const char *vg, char **cmd)
 {
-	const char *prog = o->prog, *out = o->out;
-	bool plain = o->plain, quiet = o->quiet;
-	const char *vg = getenv("EPCMM_VALGRIND") ? getenv("EPCMM_VALGRIND") : "valgrind";
-	struct record_progress rp = {.prog = prog, .cmd = cmd[0], .t0 = tool_now()};
-	struct sim_trace_progress progress = {record_progress, &rp};
-	char err[512], fdarg[32];
-	int fds[2], status, rc, nr = 0;
-	struct sim_trace *t = NULL;
-	char **argv;
-	off_t bytes;
-	pid_t pid;
-	FILE *f;
+	char err[512];
 
-	/* checked before a run that may take minutes */
-	if (sim_outfile_check(out, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+	if (sim_outfile_check(o->out, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", o->prog, err);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (!strchr(vg, '/') && !in_path(vg)) {
 		fprintf(stderr,
 			"%s: %s not found: recording needs Valgrind "
 			"(Debian package valgrind)\n",
-			prog, vg);
+			o->prog, vg);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (strchr(cmd[0], '/') ? access(cmd[0], X_OK) != 0 : !in_path(cmd[0])) {
-		fprintf(stderr,
-			"%s: %s: no such program (not found%s, or not executable)\n", prog,
-			cmd[0], strchr(cmd[0], '/') ? "" : " in PATH");
+		fprintf(stderr, "%s: %s: no such program (not found%s, or not executable)\n",
+			o->prog, cmd[0], strchr(cmd[0], '/') ? "" : " in PATH");
 		return TOOL_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* Start @cmd under Valgrind @vg's Lackey, its log on a pipe whose read end
+ * is *@log. Return: the child's pid; -1 (said why). */
+static pid_t spawn_lackey(const struct record_opts *o, const char *vg, char **cmd, int *log)
+{
+	char fdarg[32], **argv;
+	int fds[2], nr = 0;
+	pid_t pid;
+
 	while (cmd[nr])
 		nr++;
 	argv = calloc((size_t)nr + RECORD_VG_ARGS + 1, sizeof(*argv));
 	if (!argv || pipe2(fds, O_CLOEXEC)) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		fprintf(stderr, "%s: %s\n", o->prog, strerror(errno));
 		free(argv);
-		return TOOL_EXIT_FAILURE;
+		return -1;
 	}
 	snprintf(fdarg, sizeof(fdarg), "--log-fd=%d", fds[1]);
 	argv[0] = (char *)vg;
@@ -243,58 +243,95 @@ static int record(const struct record_opts *o, char **cmd)
 	memcpy(argv + RECORD_VG_ARGS, cmd, (size_t)nr * sizeof(*argv));
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
-		free(argv);
-		return TOOL_EXIT_FAILURE;
-	}
 	if (pid == 0) {
 		/* the write end stays open across exec; the read end does not; with
 		 * -o -, the command's output goes to stderr: stdout is the trace's */
 		if (fcntl(fds[1], F_SETFD, 0) == 0 &&
 		    (!o->cmd_stdout_to_stderr || dup2(STDERR_FILENO, STDOUT_FILENO) >= 0))
 			execvp(vg, argv);
-		fprintf(stderr, "%s: cannot run %s: %s\n", prog, vg, strerror(errno));
+		fprintf(stderr, "%s: cannot run %s: %s\n", o->prog, vg, strerror(errno));
 		_exit(127);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", o->prog, strerror(errno));
+		close(fds[0]);
 	}
 	free(argv);
 	close(fds[1]);
-	f = fdopen(fds[0], "rb");
+	*log = fds[0];
+	return pid;
+}
+
+/* Read the trace from @log as Lackey writes it into *@t, then wait for
+ * @pid and say how @cmd ended (in *@status). Return: 0; an exit code (said
+ * why; *@t NULL). */
+static int read_lackey(const struct record_opts *o, int log, pid_t pid, char **cmd,
+		       struct sim_trace **t, int *status)
+{
+	struct record_progress rp = {.prog = o->prog, .cmd = cmd[0], .t0 = tool_now()};
+	struct sim_trace_progress progress = {record_progress, &rp};
+	FILE *f = fdopen(log, "rb");
+	char err[512];
+	int rc;
+
 	if (!f) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		close(fds[0]);
+		fprintf(stderr, "%s: %s\n", o->prog, strerror(errno));
+		close(log);
 		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+		waitpid(pid, status, 0);
 		return TOOL_EXIT_FAILURE;
 	}
 	rc = sim_trace_open_stream_progress(f, "valgrind lackey output",
-					    quiet || !isatty(STDERR_FILENO) ? NULL : &progress, &t,
-					    err, sizeof(err));
+					    o->quiet || !isatty(STDERR_FILENO) ? NULL : &progress,
+					    t, err, sizeof(err));
 	if (rp.shown)
 		fprintf(stderr, "\r\033[K");
 	if (rc)
 		drain(f);
 	fclose(f);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-	if (WIFEXITED(status))
-		fprintf(stderr, "%s: %s exited with status %d\n", prog, cmd[0],
-			WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		fprintf(stderr, "%s: %s killed by signal %d (%s)\n", prog, cmd[0],
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (WIFEXITED(*status))
+		fprintf(stderr, "%s: %s exited with status %d\n", o->prog, cmd[0],
+			WEXITSTATUS(*status));
+	else if (WIFSIGNALED(*status))
+		fprintf(stderr, "%s: %s killed by signal %d (%s)\n", o->prog, cmd[0],
+			WTERMSIG(*status), strsignal(WTERMSIG(*status)));
 	if (rc) {
-		fprintf(stderr, "%s: no trace written: %s\n", prog, err);
+		fprintf(stderr, "%s: no trace written: %s\n", o->prog, err);
+		*t = NULL;
 		return TOOL_EXIT_FAILURE;
 	}
-	rc = save(t, out, plain, &bytes, err, sizeof(err));
+	return 0;
+}
+
+/* Record @cmd as @o says. Return: an exit code. */
+static int record(const struct record_opts *o, char **cmd)
+{
+	const char *vg = getenv("EPCMM_VALGRIND") ? getenv("EPCMM_VALGRIND") : "valgrind";
+	struct sim_trace *t = NULL;
+	int log, status, rc;
+	char err[512];
+	off_t bytes;
+	pid_t pid;
+
+	rc = record_check(o, vg, cmd);
+	if (rc)
+		return rc;
+	pid = spawn_lackey(o, vg, cmd, &log);
+	if (pid < 0)
+		return TOOL_EXIT_FAILURE;
+	rc = read_lackey(o, log, pid, cmd, &t, &status);
+	if (rc)
+		return rc;
+	rc = save(t, o->out, o->plain, &bytes, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		fprintf(stderr, "%s: %s\n", o->prog, err);
 		sim_trace_close(t);
 		return TOOL_EXIT_FAILURE;
 	}
 	if (o->summarize)
-		summary(prog, t, out, plain, bytes);
+		summary(o->prog, t, o->out, o->plain, bytes);
 	sim_trace_close(t);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TOOL_EXIT_FAILURE;
 }

@@ -188,12 +188,81 @@ static int check_params(const struct sim_sweep_params *p, char *err, size_t errl
 	return 0;
 }
 
+/* The limits of @r's points: @p->steps from @p->from to @p->to, evenly,
+ * each rounded down to a page. */
+static void sweep_limits(const struct sim_sweep_params *p, struct sim_sweep_result *r)
+{
+	uint64_t span = p->to - p->from;
+
+	for (unsigned i = 0; i < p->steps; i++) {
+		uint64_t v = p->steps == 1 ? p->from
+					   : p->from + (uint64_t)((unsigned __int128)span * i /
+								  (p->steps - 1));
+
+		r->points[i].max = v & ~(uint64_t)(EPC_PAGE_SIZE - 1);
+	}
+}
+
+/* Run every point of @sw on up to @jobs threads (this one when none
+ * starts). Return: 0; -ENOMEM. */
+static int sweep_run_points(struct sweep *sw, unsigned jobs)
+{
+	pthread_t *tids = calloc(jobs, sizeof(*tids));
+	unsigned started = 0;
+
+	sw->point_done = calloc(sw->p->steps, sizeof(*sw->point_done));
+	if (!tids || !sw->point_done) {
+		free(tids);
+		free(sw->point_done);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&sw->lock, NULL);
+	for (; started < jobs; started++)
+		if (pthread_create(&tids[started], NULL, worker, sw))
+			break;
+	if (started == 0)
+		worker(sw);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&sw->lock);
+	free(tids);
+	free(sw->point_done);
+	return 0;
+}
+
+/* What @r's points say: how many failed, the smallest limit that meets the
+ * target, the knee of those that ran. Return: 0; -ENOMEM. */
+static int sweep_summarize(const struct sim_sweep_params *p, struct sim_sweep_result *r)
+{
+	struct sim_sweep_point *ran = malloc((size_t)p->steps * sizeof(*ran));
+	unsigned nr_ran = 0;
+
+	if (!ran)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->steps; i++) {
+		const struct sim_sweep_point *pt = &r->points[i];
+
+		if (pt->failed[0]) {
+			r->nr_failed++;
+			continue;
+		}
+		ran[nr_ran++] = *pt;
+		if (!r->target_found && (p->target_slowdown > 0 ? pt->slowdown <= p->target_slowdown
+								: pt->fault_rate <= p->target)) {
+			r->target_found = true;
+			r->target_max = pt->max;
+			r->target_slowdown_seen = pt->slowdown;
+		}
+	}
+	r->knee_found = sim_sweep_knee(ran, nr_ran, &r->knee);
+	free(ran);
+	return 0;
+}
+
 int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, char *err,
 	      size_t errlen)
 {
 	struct sweep sw = {.p = p, .err = err, .errlen = errlen};
-	pthread_t *tids;
-	unsigned started = 0, jobs;
 	int ret = check_params(p, err, errlen);
 
 	if (ret)
@@ -203,66 +272,20 @@ int sim_sweep(const struct sim_sweep_params *p, struct sim_sweep_result **out, c
 		return -ENOMEM;
 	sw.r->nr_points = p->steps;
 	sw.r->points = calloc(p->steps, sizeof(*sw.r->points));
-	jobs = p->jobs < p->steps ? p->jobs : p->steps;
-	tids = calloc(jobs, sizeof(*tids));
-	sw.point_done = calloc(p->steps, sizeof(*sw.point_done));
-	if (!sw.r->points || !tids || !sw.point_done) {
-		free(sw.point_done);
-		free(tids);
+	if (!sw.r->points) {
 		sim_sweep_free(sw.r);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < p->steps; i++) {
-		uint64_t span = p->to - p->from;
-		uint64_t v = p->steps == 1 ? p->from
-					   : p->from + (uint64_t)((unsigned __int128)span * i /
-								  (p->steps - 1));
-
-		sw.r->points[i].max = v & ~(uint64_t)(EPC_PAGE_SIZE - 1);
-	}
-	pthread_mutex_init(&sw.lock, NULL);
-	for (; started < jobs; started++)
-		if (pthread_create(&tids[started], NULL, worker, &sw))
-			break;
-	if (started == 0)
-		worker(&sw);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	pthread_mutex_destroy(&sw.lock);
-	free(tids);
-	free(sw.point_done);
-	if (sw.failed) {
+	sweep_limits(p, sw.r);
+	ret = sweep_run_points(&sw, p->jobs < p->steps ? p->jobs : p->steps);
+	if (!ret && sw.failed)
+		ret = sw.failed == -EINVAL || sw.failed == -ENOMEM ? sw.failed : -EIO;
+	if (!ret)
+		ret = sweep_summarize(p, sw.r);
+	if (ret) {
 		sim_sweep_free(sw.r);
-		return sw.failed == -EINVAL || sw.failed == -ENOMEM ? sw.failed : -EIO;
+		return ret;
 	}
-	for (unsigned i = 0; i < p->steps; i++) {
-		const struct sim_sweep_point *pt = &sw.r->points[i];
-
-		if (pt->failed[0]) {
-			sw.r->nr_failed++;
-			continue;
-		}
-		if (!sw.r->target_found &&
-		    (p->target_slowdown > 0 ? pt->slowdown <= p->target_slowdown
-					    : pt->fault_rate <= p->target)) {
-			sw.r->target_found = true;
-			sw.r->target_max = pt->max;
-			sw.r->target_slowdown_seen = pt->slowdown;
-		}
-	}
-	/* the knee of the points that ran */
-	struct sim_sweep_point *ran = malloc((size_t)p->steps * sizeof(*ran));
-	unsigned nr_ran = 0;
-
-	if (!ran) {
-		sim_sweep_free(sw.r);
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < p->steps; i++)
-		if (!sw.r->points[i].failed[0])
-			ran[nr_ran++] = sw.r->points[i];
-	sw.r->knee_found = sim_sweep_knee(ran, nr_ran, &sw.r->knee);
-	free(ran);
 	*out = sw.r;
 	return 0;
 }

@@ -49,7 +49,7 @@ static void test_snapshot_tree_tasks_encls_nodes(void **state)
 
 	assert_int_equal(s->nr_nodes, 2);
 	assert_int_equal(EPC_SNAPSHOT_NODE(s, 1)->node, 1);
-	assert_true(EPC_SNAPSHOT_NODE(s, 1)->has_epc);
+	CHECK(EPC_SNAPSHOT_NODE(s, 1)->has_epc, "node 1 has EPC");
 	assert_int_equal(EPC_SNAPSHOT_NODE(s, 0)->nr_total + EPC_SNAPSHOT_NODE(s, 1)->nr_total,
 			 s->stats->nr_total);
 
@@ -70,7 +70,8 @@ static void test_snapshot_tree_tasks_encls_nodes(void **state)
 	assert_int_equal(sc->max, 409600);
 	/* the raw page, the SECS and the first VA page are charged to /a/b */
 	assert_int_equal(sc->current, cg_usage(ab));
-	assert_true(sc->current >= 2 * PAGE);
+	CHECK(sc->current >= 2 * PAGE, check_fmt("the raw page and the SECS at least: %llu",
+						 (unsigned long long)sc->current));
 	assert_int_equal(snap_cg(s, "/a")->current, sc->current);
 	assert_int_equal(snap_cg(s, "/")->nr_tasks, 1);
 
@@ -119,12 +120,12 @@ static void test_snapshot_holds_removed_cgroups(void **state)
 	/* charged still: dying, and listed as such by a new snapshot */
 	CHECK_ERR(epc_snapshot_take(epc, &s2), 0, "epc_snapshot_take");
 	assert_int_equal(s2->nr_cgroups, 2);
-	assert_true(EPC_SNAPSHOT_CGROUP(s2, 1)->dying);
-	assert_false(EPC_SNAPSHOT_CGROUP(s1, 1)->dying);
+	CHECK(EPC_SNAPSHOT_CGROUP(s2, 1)->dying, "the later snapshot sees it removed");
+	CHECK(!EPC_SNAPSHOT_CGROUP(s1, 1)->dying, "the earlier snapshot keeps what it saw");
 	epc_page_free(p);
 	/* uncharged, unreferenced but by the snapshots: still readable */
-	assert_true(epc_cgroup_read(EPC_SNAPSHOT_CGROUP(s1, 1)->cg, "misc.current", buf,
-				    sizeof(buf)) > 0);
+	CHECK(epc_cgroup_read(EPC_SNAPSHOT_CGROUP(s1, 1)->cg, "misc.current", buf, sizeof(buf)) > 0,
+	      "a snapshot's removed cgroup is still readable");
 	assert_string_equal(buf, "sgx_epc 0\n");
 	epc_snapshot_free(s1);
 	epc_snapshot_free(s2);
@@ -225,7 +226,7 @@ static void test_files_bad_values(void **state)
 		  -ERANGE, "epc_cgroup_file_write");
 	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_MEMORY_MAX, "12Q"), -EINVAL,
 		  "epc_cgroup_file_write");
-	assert_true(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, sizeof(buf)) > 0);
+	CHECK(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, sizeof(buf)) > 0, "misc.max reads");
 	assert_string_equal(buf, "sgx_epc 8192\n");
 	/* a buffer too small for the text and its NUL */
 	CHECK_ERR(epc_cgroup_file_read(a, EPC_CGF_MISC_MAX, buf, 5), -ENOSPC,
@@ -252,7 +253,8 @@ static void test_files_bad_values(void **state)
 	CHECK_ERR(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL,
 					" +memory +misc -memory +memory\n"),
 		  0, "epc_cgroup_file_write");
-	assert_true(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
+	CHECK(epc_cgroup_file_read(a, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0,
+	      "/a's cgroup.controllers reads");
 	assert_string_equal(buf, "memory misc\n");
 	CHECK_ERR(epc_cgroup_file_write(a, EPC_CGF_SUBTREE_CONTROL, "+misc"), 0,
 		  "epc_cgroup_file_write");
@@ -260,7 +262,8 @@ static void test_files_bad_values(void **state)
 		  "epc_cgroup_file_write");
 	CHECK_ERR(epc_cgroup_file_write(epc_cgroup_root(epc), EPC_CGF_SUBTREE_CONTROL, "-misc"),
 		  -EBUSY, "epc_cgroup_file_write");
-	assert_true(epc_cgroup_file_read(ab, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0);
+	CHECK(epc_cgroup_file_read(ab, EPC_CGF_CONTROLLERS, buf, sizeof(buf)) > 0,
+	      "/a/b's cgroup.controllers reads");
 	assert_string_equal(buf, "misc\n");
 
 	/* a removed cgroup's core files refuse writes */
@@ -302,8 +305,9 @@ static void test_files_procs_parse(void **state)
 static const char *read_file(struct epc_cgroup *cg, enum epc_cgroup_file f)
 {
 	static char buf[256];
+	ssize_t n = epc_cgroup_file_read(cg, f, buf, sizeof(buf));
 
-	assert_true(epc_cgroup_file_read(cg, f, buf, sizeof(buf)) >= 0);
+	CHECK_ERR(n < 0 ? n : 0, 0, check_fmt("reading file %d", (int)f));
 	return buf;
 }
 
@@ -424,7 +428,7 @@ static void test_members_follower_holds_removed_cgroup(void **state)
 	/* t has not made a call since: it holds /a, dying */
 	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
 	assert_int_equal(s->nr_cgroups, 3);
-	assert_true(EPC_SNAPSHOT_CGROUP(s, 1)->dying);
+	CHECK(EPC_SNAPSHOT_CGROUP(s, 1)->dying, "the removed cgroup is in the snapshot, dying");
 	epc_snapshot_free(s);
 	epc_task_destroy(t);
 	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");

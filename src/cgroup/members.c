@@ -190,7 +190,8 @@ size_t epc__cg_list_members(struct epc_cgroup *cg, uint64_t *ids, size_t cap)
 		nr++;
 	}
 	epc__mutex_unlock(&cg->tree->lock);
-	qsort(ids, nr < cap ? nr : cap, sizeof(*ids), id_cmp);
+	if (nr && cap) /* a count alone (ids NULL): nothing to sort, and qsort wants a buffer */
+		qsort(ids, nr < cap ? nr : cap, sizeof(*ids), id_cmp);
 	return nr;
 }
 

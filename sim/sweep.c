@@ -422,9 +422,11 @@ static void target_meaning(FILE *f, const struct sim_sweep_params *p)
 		weight, 100 * p->target, 1 + p->target * weight);
 }
 
-void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
+/* The table of @r's points, each limit a row (a failed one says why), the
+ * knee and the target marked. Return: the first point that ran, or NULL. */
+static const struct sim_sweep_point *report_table(FILE *f, const struct sim_sweep_result *r)
 {
-	char cells[4][32], what[64];
+	char cells[4][32];
 	int w[4] = {3, 10, 9, 17};
 	const struct sim_sweep_point *first_ok = NULL;
 
@@ -462,53 +464,80 @@ void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct si
 			target ? (knee ? ", target" : "target") : "");
 	}
 	fputc('\n', f);
+	return first_ok;
+}
+
+/* The target's line: the smallest limit that meets it (@first_ok the first
+ * point that ran: then the answer may lie below the limits tried). */
+static void report_target_found(FILE *f, const struct sim_sweep_params *p,
+				const struct sim_sweep_result *r,
+				const struct sim_sweep_point *first_ok, const char *what)
+{
+	const struct sim_sweep_point *tp = NULL;
+	char limit[32], rate[32], below[32];
+
+	for (unsigned i = 0; i < r->nr_points; i++)
+		if (r->points[i].max == r->target_max)
+			tp = &r->points[i];
+	fmt_limit(limit, sizeof(limit), r->target_max, r);
+	fmt_rate(rate, sizeof(rate), tp->faults, tp->fault_rate);
+	fprintf(f,
+		"target: the smallest limit of %s with %s: %s%s (%" PRIu64
+		" bytes; fault rate %s, modelled slowdown %.2fx)",
+		p->cgroup, what, tp == first_ok ? "at or below " : "", limit, r->target_max, rate,
+		tp->slowdown);
+	if (tp == first_ok && tp == &r->points[0]) {
+		fprintf(f, ",\n  the smallest limit tried: start --max lower\n");
+	} else if (tp == first_ok) {
+		fmt_limit(below, sizeof(below), tp[-1].max, r);
+		fprintf(f,
+			",\n  the smallest limit that ran: try limits between %s (fails) "
+			"and %s\n",
+			below, limit);
+	} else {
+		fputc('\n', f);
+	}
+}
+
+/* No limit meets the target: say so, and why when the last limits change
+ * nothing. */
+static void report_target_missed(FILE *f, const struct sim_sweep_params *p,
+				 const struct sim_sweep_result *r, const char *what)
+{
+	const struct sim_sweep_point *last = &r->points[r->nr_points - 1];
+	char to[32];
+
+	fmt_size(to, sizeof(to), p->to);
+	fprintf(f, "no limit of %s up to %s keeps %s\n", p->cgroup, to, what + 2);
+	if (r->nr_points >= 2 && !last[0].failed[0] && !last[-1].failed[0] &&
+	    last[0].faults == last[-1].faults)
+		fprintf(f, "(the last limits change nothing: those faults do not come from "
+			   "this limit but from\n a full EPC or a limit above it; see `epcmm "
+			   "run` at the largest limit)\n");
+}
+
+void sim_sweep_report(FILE *f, const struct sim_sweep_params *p, const struct sim_sweep_result *r)
+{
+	const struct sim_sweep_point *first_ok = report_table(f, r);
+	char what[64], limit[32];
+
 	if (!first_ok) {
-		fprintf(f, "every limit failed: the smallest that works is above %s\n", cells[0]);
+		fmt_limit(limit, sizeof(limit), r->points[r->nr_points - 1].max, r);
+		fprintf(f, "every limit failed: the smallest that works is above %s\n", limit);
 		return;
 	}
 	if (r->knee_found) {
-		fmt_limit(cells[0], 32, r->knee, r);
+		fmt_limit(limit, sizeof(limit), r->knee, r);
 		fprintf(f,
 			"knee of the curve (where the fault rate's fall bends most): %s (%" PRIu64
 			" bytes)\n",
-			cells[0], r->knee);
+			limit, r->knee);
 	}
 	target_text(what, sizeof(what), p);
-	if (r->target_found) {
-		const struct sim_sweep_point *tp = NULL;
-
-		for (unsigned i = 0; i < r->nr_points; i++)
-			if (r->points[i].max == r->target_max)
-				tp = &r->points[i];
-		fmt_limit(cells[0], 32, r->target_max, r);
-		fmt_rate(cells[1], 32, tp->faults, tp->fault_rate);
-		fprintf(f,
-			"target: the smallest limit of %s with %s: %s%s (%" PRIu64
-			" bytes; fault rate %s, modelled slowdown %.2fx)",
-			p->cgroup, what, tp == first_ok ? "at or below " : "", cells[0],
-			r->target_max, cells[1], tp->slowdown);
-		if (tp == first_ok && tp == &r->points[0]) {
-			fprintf(f, ",\n  the smallest limit tried: start --max lower\n");
-		} else if (tp == first_ok) {
-			fmt_limit(cells[2], 32, tp[-1].max, r);
-			fprintf(f,
-				",\n  the smallest limit that ran: try limits between %s (fails) "
-				"and %s\n",
-				cells[2], cells[0]);
-		} else {
-			fputc('\n', f);
-		}
-	} else {
-		fmt_size(cells[0], 32, p->to);
-		fprintf(f, "no limit of %s up to %s keeps %s\n", p->cgroup, cells[0], what + 2);
-		if (r->nr_points >= 2 && !r->points[r->nr_points - 1].failed[0] &&
-		    !r->points[r->nr_points - 2].failed[0] &&
-		    r->points[r->nr_points - 1].faults == r->points[r->nr_points - 2].faults)
-			fprintf(f,
-				"(the last limits change nothing: those faults do not come from "
-				"this limit but from\n a full EPC or a limit above it; see `epcmm "
-				"run` at the largest limit)\n");
-	}
+	if (r->target_found)
+		report_target_found(f, p, r, first_ok, what);
+	else
+		report_target_missed(f, p, r, what);
 	if (!(p->target_slowdown > 0))
 		target_meaning(f, p);
 	if (r->nr_failed)

@@ -385,7 +385,8 @@ static void lib_row_check(struct lib_row *l, const struct row *row)
 	if (l->public_api) {
 		char buf[64] = "";
 
-		epc_cgroup_read(epc_cgroup_root(l->ctx.epc), "misc.current", buf, sizeof(buf));
+		epc_cgroup_file_read(epc_cgroup_root(l->ctx.epc), EPC_CGF_MISC_CURRENT, buf,
+				     sizeof(buf));
 		snprintf(msg, sizeof(msg), "%s: root misc.current is \"%.*s\" after the run",
 			 row->name, (int)strcspn(buf, "\n"), buf);
 		check(!strcmp(buf, "sgx_epc 0\n"), msg);

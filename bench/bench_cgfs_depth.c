@@ -199,7 +199,7 @@ static int run(struct live_cgfs *fs, const char *mnt, int depth)
 	       : secs(total) < TARGET_SECONDS ? "met"
 					      : "NOT met");
 
-	path = chain_path(depth, "cgroup.procs");
+	path = chain_path(depth, epc_cgroup_file_type(EPC_CGF_PROCS)->name);
 	if (!path) {
 		ret = -ENOMEM;
 		goto out;

@@ -110,12 +110,12 @@ static struct epc_cgroup *make_leaf(struct epc *epc, int depth, char leaf)
 }
 
 /* misc.<file> of @cg as a number of bytes (the text is "sgx_epc N\n"). */
-static long long cg_value(struct epc_cgroup *cg, const char *file)
+static long long cg_value(struct epc_cgroup *cg, enum epc_cgroup_file file)
 {
 	char buf[128];
 	long long v = -1;
 
-	if (epc_cgroup_read(cg, file, buf, sizeof(buf)) < 0)
+	if (epc_cgroup_file_read(cg, file, buf, sizeof(buf)) < 0)
 		return -1;
 	if (sscanf(buf, "sgx_epc %lld", &v) != 1 && sscanf(buf, "sgx_epc.max %lld", &v) != 1)
 		return -1;
@@ -169,9 +169,10 @@ static void ctx_check(struct ctx *c, const char *what, enum mode m)
 
 	for (int t = 0; t < nthreads; t++) {
 		struct epc_cgroup *cg = c->cg[t], *root = epc_cgroup_root(c->epc[t]);
-		long long cur = cg_value(cg, "misc.current"), rcur = cg_value(root, "misc.current");
-		long long peak = cg_value(cg, "misc.peak");
-		long long ev = cg == root ? 0 : cg_value(cg, "misc.events");
+		long long cur = cg_value(cg, EPC_CGF_MISC_CURRENT);
+		long long rcur = cg_value(root, EPC_CGF_MISC_CURRENT);
+		long long peak = cg_value(cg, EPC_CGF_MISC_PEAK);
+		long long ev = cg == root ? 0 : cg_value(cg, EPC_CGF_MISC_EVENTS);
 		long long peak_max = m == SAME ? 2 * EPC_PAGE_SIZE : EPC_PAGE_SIZE;
 
 		snprintf(msg, sizeof(msg),

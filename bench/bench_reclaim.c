@@ -214,8 +214,8 @@ static double run_once(const struct bench_case *c, uint64_t pages_per_cg)
 		char text[64];
 
 		snprintf(text, sizeof(text), "sgx_epc %d", LIMIT_PAGES * EPC_PAGE_SIZE);
-		if ((ret = epc_cgroup_write(cg[i], "misc.max", text)))
-			die("misc.max", ret);
+		if ((ret = epc_cgroup_file_write(cg[i], EPC_CGF_MISC_MAX, text)))
+			die(epc_cgroup_file_type(EPC_CGF_MISC_MAX)->name, ret);
 	}
 	epc_get_stats2(epc, &before, sizeof(before));
 	start = bench_now_ns();

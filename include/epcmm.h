@@ -1117,6 +1117,14 @@ enum epc_cgroup_file {
 };
 #undef EPC_CGF_ENUM_
 
+/*
+ * The names alone, indexed by enum epc_cgroup_file, for a program that does
+ * not link the library (a client of the daemon):
+ *	static const char *const names[] = {EPC_CGROUP_FILE_NAMES};
+ */
+#define EPC_CGF_NAME_(id, name, mode, flags) [id] = name,
+#define EPC_CGROUP_FILE_NAMES		     EPC_CGROUP_FILES(EPC_CGF_NAME_)
+
 /**
  * struct epc_cftype - one file of the table.
  * @name: "misc.max".

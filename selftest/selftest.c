@@ -237,7 +237,7 @@ static int write_epc_limit(struct epc_cgroup *cg, uint64_t bytes)
 	char text[64];
 
 	snprintf(text, sizeof(text), "sgx_epc %" PRIu64, bytes);
-	return epc_cgroup_write(cg, "misc.max", text);
+	return epc_cgroup_file_write(cg, EPC_CGF_MISC_MAX, text);
 }
 
 static int layout(struct st *st)
@@ -320,7 +320,7 @@ static uint64_t oom_kills(struct epc_cgroup *cg)
 {
 	char buf[256], *p;
 
-	if (epc_cgroup_read(cg, "memory.events", buf, sizeof(buf)) < 0)
+	if (epc_cgroup_file_read(cg, EPC_CGF_MEMORY_EVENTS, buf, sizeof(buf)) < 0)
 		return 0;
 	p = strstr(buf, "\noom_kill ");
 	return p ? strtoull(p + 10, NULL, 10) : 0;
@@ -335,14 +335,14 @@ static void case_memcg(struct st *st)
 
 	/* swapoff -a: there is no swap here at all */
 	snprintf(text, sizeof(text), "%" PRIu64, st->capacity - 2 * large);
-	ret = epc_cgroup_write(st->large, "memory.max", text);
+	ret = epc_cgroup_file_write(st->large, EPC_CGF_MEMORY_MAX, text);
 	if (!ret)
 		ret = run_many(st, st->large, 4, runs, -1, 0);
 	if (!ret) {
 		diag_runs(st, runs, 4);
 		diag(st, "%" PRIu64 " runs OOM-killed", oom_kills(st->large) - before);
 	}
-	epc_cgroup_write(st->large, "memory.max", "max");
+	epc_cgroup_file_write(st->large, EPC_CGF_MEMORY_MAX, "max");
 	report(st, !ret && count(runs, 4, RUN_FAIL) == 4,
 	       "memcg: large, memory.max = capacity - 2 x large, 4 concurrent runs: all fail",
 	       ret ? "the runs could not be started" : "a run passed");
@@ -358,8 +358,8 @@ static void case_leak(struct st *st)
 	for (int waited = 0; !ok && waited <= LEAK_WAIT_MS; waited += 10) {
 		if (waited)
 			nanosleep(&ts, NULL);
-		epc_cgroup_read(st->top, "misc.current", misc, sizeof(misc));
-		epc_cgroup_read(st->top, "memory.current", mem, sizeof(mem));
+		epc_cgroup_file_read(st->top, EPC_CGF_MISC_CURRENT, misc, sizeof(misc));
+		epc_cgroup_file_read(st->top, EPC_CGF_MEMORY_CURRENT, mem, sizeof(mem));
 		epc_get_stats(st->epc, &s);
 		ok = !strcmp(misc, "sgx_epc 0\n") && !strcmp(mem, "0\n") && s.nr_free == s.nr_total;
 	}

@@ -178,7 +178,8 @@ static double cycles_to_seconds(const struct engine *eng, uint64_t cycles)
  * or SIM_UNLIMITED. Return: 0; -errno (recorded). */
 static int cgroup_set_limit(struct engine *eng, int i, enum sim_event_action which, uint64_t limit)
 {
-	const char *file = which == SIM_EVENT_MISC_MAX ? "misc.max" : "memory.max";
+	enum epc_cgroup_file file =
+		which == SIM_EVENT_MISC_MAX ? EPC_CGF_MISC_MAX : EPC_CGF_MEMORY_MAX;
 	const char *prefix = which == SIM_EVENT_MISC_MAX ? "sgx_epc " : "";
 	char text[64];
 	int ret;
@@ -187,10 +188,10 @@ static int cgroup_set_limit(struct engine *eng, int i, enum sim_event_action whi
 		snprintf(text, sizeof(text), "%smax", prefix);
 	else
 		snprintf(text, sizeof(text), "%s%llu", prefix, (unsigned long long)limit);
-	ret = epc_cgroup_write(eng->cgs[i], file, text);
+	ret = epc_cgroup_file_write(eng->cgs[i], file, text);
 	if (ret)
-		eng_fail(eng, -EIO, "cgroup %s: %s refused '%s': %s", eng->s->cgroups[i].path, file,
-			 text, strerror(-ret));
+		eng_fail(eng, -EIO, "cgroup %s: %s refused '%s': %s", eng->s->cgroups[i].path,
+			 epc_cgroup_file_type(file)->name, text, strerror(-ret));
 	return ret;
 }
 

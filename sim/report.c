@@ -216,13 +216,25 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-static const char *const action_names[] = {
-	[SIM_EVENT_MISC_MAX] = "misc.max",
-	[SIM_EVENT_MEMORY_MAX] = "memory.max",
-	[SIM_EVENT_START] = "start",
-	[SIM_EVENT_STOP] = "stop",
-	[SIM_EVENT_TRIM] = "trim",
-};
+/* An event's action as reports name it: a limit by its file (the library's table). */
+static const char *action_name(enum sim_event_action a)
+{
+	switch (a) {
+	case SIM_EVENT_MISC_MAX:
+		return epc_cgroup_file_type(EPC_CGF_MISC_MAX)->name;
+	case SIM_EVENT_MEMORY_MAX:
+		return epc_cgroup_file_type(EPC_CGF_MEMORY_MAX)->name;
+	case SIM_EVENT_START:
+		return "start";
+	case SIM_EVENT_STOP:
+		return "stop";
+	case SIM_EVENT_TRIM:
+		return "trim";
+	case SIM_EVENT_NONE:
+		break;
+	}
+	return "?"; /* not given: the scenario's checks refuse it */
+}
 
 /* The events and OOM kills of the run: shown when the scenario has events or
  * the library killed an enclave. */
@@ -240,7 +252,7 @@ static void fmt_event_what(char *buf, size_t len, const struct sim_event_result 
 	if (!ev) {
 		snprintf(buf, len, "OOM kill of %s", e->enclave);
 	} else if (ev->action == SIM_EVENT_START || ev->action == SIM_EVENT_STOP) {
-		snprintf(buf, len, "%s %s", action_names[ev->action], ev->enclave);
+		snprintf(buf, len, "%s %s", action_name(ev->action), ev->enclave);
 	} else if (ev->action == SIM_EVENT_TRIM) {
 		char what[128];
 		size_t n;
@@ -263,7 +275,7 @@ static void fmt_event_what(char *buf, size_t len, const struct sim_event_result 
 			snprintf(v, sizeof(v), "max");
 		else
 			fmt_size(v, sizeof(v), ev->value);
-		snprintf(buf, len, "%s %s = %s", ev->cgroup, action_names[ev->action], v);
+		snprintf(buf, len, "%s %s = %s", ev->cgroup, action_name(ev->action), v);
 	}
 }
 
@@ -510,9 +522,11 @@ static json_t *json_event(const struct sim_event_result *e)
 	json_t *o = json_object();
 
 	if (!o || set(o, "name", ev ? json_string(ev->name) : json_null()) ||
-	    set(o, "action", json_string(ev ? action_names[ev->action] : "oom-kill")) ||
+	    set(o, "action", json_string(ev ? action_name(ev->action) : "oom-kill")) ||
 	    set(o, "target",
-		json_string(!ev ? e->enclave : limit ? ev->cgroup : ev->enclave)) ||
+		json_string(!ev	    ? e->enclave
+			    : limit ? ev->cgroup
+				    : ev->enclave)) ||
 	    set(o, "value", limit && ev->value != SIM_UNLIMITED ? jint(ev->value) : json_null()) ||
 	    set(o, "at", ev ? json_string(ev->at_text) : json_null()) ||
 	    set(o, "fired", json_boolean(e->fired)) ||

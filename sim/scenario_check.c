@@ -408,7 +408,8 @@ static bool event_not_after(const struct sim_event *a, const struct sim_event *b
 /* The file an event on a cgroup writes. */
 static const char *event_file(const struct sim_event *ev)
 {
-	return ev->action == SIM_EVENT_MEMORY_MAX ? "memory.max" : "misc.max";
+	return sim__file_name(ev->action == SIM_EVENT_MEMORY_MAX ? EPC_CGF_MEMORY_MAX
+								 : EPC_CGF_MISC_MAX);
 }
 
 /* An event that names a cgroup: it sets a limit of a defined cgroup, not the root's. */
@@ -457,7 +458,9 @@ static int event_enclave_check(struct sim_scenario *s, struct sim_event *ev, cha
 		return sim__fail_at(
 			err, errlen, &ev->action_loc,
 			"[event %s] %s: sets a cgroup's %s, and this event names enclave %s",
-			ev->name, ev->action == SIM_EVENT_MEMORY_MAX ? "memory.max" : "max",
+			ev->name,
+			ev->action == SIM_EVENT_MEMORY_MAX ? sim__file_name(EPC_CGF_MEMORY_MAX)
+							   : "max",
 			event_file(ev), ev->enclave);
 	ev->target = enclave_index(s, ev->enclave);
 	if (ev->target < 0)

@@ -65,6 +65,9 @@ struct parser {
 
 /* scenario_read.c: the parser's first error, "FILE:LINE: ..." at its line. */
 void sim__fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The library's name of cgroup file @f (epcmm.h, the file table): the
+ * scenario keys and messages that name a limit by its file. */
+const char *sim__file_name(enum epc_cgroup_file f);
 /* The parser's current file and line. */
 struct sim_loc sim__here(struct parser *p);
 /* @arr of @nr elements of @elem bytes grown by one zeroed element, or NULL

@@ -264,7 +264,7 @@ static void key_cgroup(struct parser *p, const char *key, const char *v)
 				   "EPC's size)");
 		if (want_limit(p, key, v, &cg->max))
 			cg->max_loc = sim__here(p);
-	} else if (!strcmp(key, "memory.max")) {
+	} else if (!strcmp(key, sim__file_name(EPC_CGF_MEMORY_MAX))) {
 		if (root)
 			return sim__fail(
 				p, "[cgroup /] memory.max: the root has no memory.max (its limit "
@@ -556,9 +556,11 @@ done:
 static bool event_action(struct parser *p, struct sim_event *ev, const char *key,
 			 enum sim_event_action a)
 {
-	static const char *const keys[] = {
-		[SIM_EVENT_MISC_MAX] = "max", [SIM_EVENT_MEMORY_MAX] = "memory.max",
-		[SIM_EVENT_START] = "action", [SIM_EVENT_STOP] = "action",
+	const char *const keys[] = {
+		[SIM_EVENT_MISC_MAX] = "max",
+		[SIM_EVENT_MEMORY_MAX] = sim__file_name(EPC_CGF_MEMORY_MAX),
+		[SIM_EVENT_START] = "action",
+		[SIM_EVENT_STOP] = "action",
 		[SIM_EVENT_TRIM] = "trim",
 	};
 
@@ -601,7 +603,7 @@ static void key_event(struct parser *p, const char *key, const char *v)
 		free(ev->enclave);
 		if ((ev->enclave = sim__dup_str(p, v)))
 			ev->enclave_loc = sim__here(p);
-	} else if (!strcmp(key, "max") || !strcmp(key, "memory.max")) {
+	} else if (!strcmp(key, "max") || !strcmp(key, sim__file_name(EPC_CGF_MEMORY_MAX))) {
 		if (want_limit(p, key, v, &limit) &&
 		    event_action(p, ev, key,
 				 strcmp(key, "max") ? SIM_EVENT_MEMORY_MAX : SIM_EVENT_MISC_MAX))

@@ -43,6 +43,11 @@ void sim__fail(struct parser *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *sim__file_name(enum epc_cgroup_file f)
+{
+	return epc_cgroup_file_type(f)->name;
+}
+
 struct sim_loc sim__here(struct parser *p)
 {
 	return (struct sim_loc){.file = p->file, .line = p->line};

@@ -47,13 +47,13 @@ static void show_nodes(struct demo *d)
 	}
 }
 
-static void show_file(struct epc_cgroup *cg, const char *name, const char *file)
+static void show_file(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file file)
 {
 	char buf[128];
 
-	if (epc_cgroup_read(cg, file, buf, sizeof(buf)) >= 0)
-		printf("   %s%s%s: %s", name, strcmp(name, "/") ? "/" : "", file,
-		       buf[0] ? buf : "(empty)\n");
+	if (epc_cgroup_file_read(cg, file, buf, sizeof(buf)) >= 0)
+		printf("   %s%s%s: %s", name, strcmp(name, "/") ? "/" : "",
+		       epc_cgroup_file_type(file)->name, buf[0] ? buf : "(empty)\n");
 }
 
 static int act_allocator(struct demo *d, struct epc_task *t0, struct epc_task *t1)
@@ -120,7 +120,7 @@ static int act_cgroups(struct demo *d, struct epc_task *t)
 	       "   (misc.max takes bytes, as in the kernel: 12288 = 3 x 4096).");
 	ret = epc_cgroup_create(d->epc, "/tenant", &cg);
 	if (!ret)
-		ret = epc_cgroup_write(cg, "misc.max", "sgx_epc 12288");
+		ret = epc_cgroup_file_write(cg, EPC_CGF_MISC_MAX, "sgx_epc 12288");
 	if (!ret)
 		ret = epc_task_move(t, cg);
 	if (ret)
@@ -128,9 +128,9 @@ static int act_cgroups(struct demo *d, struct epc_task *t)
 	while ((ret = epc_page_alloc(t, NULL, EPC_DO_RECLAIM, &held[nr])) == 0)
 		nr++;
 	printf("   the 4th page is refused: %s. The refusal is counted:\n", strerror(-ret));
-	show_file(cg, "/tenant", "misc.current");
-	show_file(cg, "/tenant", "misc.events");
-	show_file(root, "/", "misc.capacity");
+	show_file(cg, "/tenant", EPC_CGF_MISC_CURRENT);
+	show_file(cg, "/tenant", EPC_CGF_MISC_EVENTS);
+	show_file(root, "/", EPC_CGF_MISC_CAPACITY);
 	for (int i = 0; i < nr; i++)
 		epc_page_free(held[i]);
 	epc_task_move(t, NULL);

@@ -44,6 +44,9 @@
 #include <unistd.h>
 
 #include "epcmm-client.h"
+#include "epcmm.h" /* the cgroup file names (EPC_CGROUP_FILE_NAMES), no library call */
+
+static const char *const cg_files[] = {EPC_CGROUP_FILE_NAMES};
 
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
@@ -173,7 +176,7 @@ static int test_unclobbered_vdso_oversubscribed(struct ctx *x)
 	unsigned long long cap;
 	ssize_t n;
 
-	n = epcmm_cgroup_read(x->c, "/", "misc.capacity", text, sizeof(text));
+	n = epcmm_cgroup_read(x->c, "/", cg_files[EPC_CGF_MISC_CAPACITY], text, sizeof(text));
 	if (n < 0)
 		return fail(x, "reading misc.capacity", (int)n);
 	if (sscanf(text, "sgx_epc %llu", &cap) != 1 || cap < PAGE) {
@@ -245,7 +248,7 @@ static long long misc_current(struct ctx *x, const char *cg)
 {
 	char text[128];
 	unsigned long long v = 0;
-	ssize_t n = epcmm_cgroup_read(x->c, cg, "misc.current", text, sizeof(text));
+	ssize_t n = epcmm_cgroup_read(x->c, cg, cg_files[EPC_CGF_MISC_CURRENT], text, sizeof(text));
 
 	if (n < 0)
 		return n;

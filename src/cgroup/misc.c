@@ -17,7 +17,8 @@ static const char *const res_names[EPC__NR_RES] = {
 	[EPC__RES_MEMORY] = "memory",
 };
 
-void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent, int type)
+void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent,
+			enum epc__res_type type)
 {
 	res->parent = parent;
 	res->type = type;
@@ -93,7 +94,7 @@ _Bool epc__res_uncharge(struct epc__misc_res *res, uint64_t amount, const struct
 	_Bool reached_zero = 0, negative = 0;
 	int64_t first_negative = 0;
 	struct epc__misc_res *i, *parent, *root = res;
-	int type;
+	enum epc__res_type type;
 
 	if (!res || !amount)
 		return 0;

@@ -46,23 +46,6 @@
 
 #define EPC__MISC_MAX UINT64_MAX
 
-struct epc__misc_res {
-	_Atomic int64_t usage __attribute__((aligned(EPC__CACHELINE))); /* bytes, self + subtree */
-	_Atomic uint64_t max __attribute__((aligned(EPC__CACHELINE)));	/* bytes; U64_MAX = "max" */
-	_Atomic uint64_t peak;						/* watermark */
-	_Atomic uint64_t events;					/* hierarchical */
-	_Atomic uint64_t events_local;
-	_Atomic int warned_negative; /* root only: the one-time warning of behaviour 43 */
-	/* read-only after init: the level above (NULL at the root) and what it counts */
-	struct epc__misc_res *parent;
-	int type; /* enum epc__res_type */
-	/* the stocks' transfer lock: no stock may cache this counter (it is dying) */
-	bool no_stock;
-};
-
-/* A counter under @parent (NULL: the root of its tree) for resource @type. */
-void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent, int type);
-
 /*
  * The resources one counter type serves: the misc controller's sgx_epc and
  * the memory controller's backing memory (cgroup/memcg.h). Both are the same
@@ -74,6 +57,24 @@ enum epc__res_type {
 	EPC__RES_MEMORY,
 	EPC__NR_RES,
 };
+
+struct epc__misc_res {
+	_Atomic int64_t usage __attribute__((aligned(EPC__CACHELINE))); /* bytes, self + subtree */
+	_Atomic uint64_t max __attribute__((aligned(EPC__CACHELINE)));	/* bytes; U64_MAX = "max" */
+	_Atomic uint64_t peak;						/* watermark */
+	_Atomic uint64_t events;					/* hierarchical */
+	_Atomic uint64_t events_local;
+	_Atomic int warned_negative; /* root only: the one-time warning of behaviour 43 */
+	/* read-only after init: the level above (NULL at the root) and what it counts */
+	struct epc__misc_res *parent;
+	enum epc__res_type type;
+	/* the stocks' transfer lock: no stock may cache this counter (it is dying) */
+	bool no_stock;
+};
+
+/* A counter under @parent (NULL: the root of its tree) for resource @type. */
+void epc__misc_res_init(struct epc__misc_res *res, struct epc__misc_res *parent,
+			enum epc__res_type type);
 
 /**
  * epc__res_try_charge() - charge @amount bytes to @res and every level above

@@ -25,7 +25,7 @@
  * of each per round), so their ratios are taken round by round. A separate,
  * instrumented v3 run counts how often its lock passes between the threads.
  *
- * Scale: epc_create() of 2 x 512 GiB (metadata only, MANUAL), then
+ * Scale: epc_create2() of 2 x 512 GiB (metadata only, MANUAL), then
  * epc_sanitize_wait() timed on its own, metadata bytes per page and RSS.
  */
 #include <dlfcn.h>

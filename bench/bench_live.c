@@ -4,7 +4,7 @@
  * access (an 8-byte read of an enclave page that stays in EPC) as a round
  * trip through epcmm_encl_read() to a daemon, with 1 and with 2 client
  * connections at once, beside the same access in-process through
- * epc_encl_access(). The daemon runs in a thread of this program
+ * epc_encl_access2(). The daemon runs in a thread of this program
  * (live_daemon_run(), as `epcmm daemon` runs it), so both ends share the
  * machine's 2 CPUs, as they would for a client and `epcmm daemon`.
  *

@@ -17,7 +17,7 @@
  *    ETRACK, EWB, free). The first eviction of a page also allocates its
  *    backing space (fallocate on the memfd); a re-eviction does not, so both
  *    are reported.
- *  - ELDU: epc_encl_access() reading 8 bytes of every evicted page once, with
+ *  - ELDU: epc_encl_access2() reading 8 bytes of every evicted page once, with
  *    enough free EPC that no fault has to evict (fault, allocate, charge,
  *    ELDU, LRU). The bytes read are checked against what was added.
  * Pages per second count every EWB/ELDU the enclave did (its SECS included).

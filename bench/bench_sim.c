@@ -8,7 +8,7 @@
  * BENCH_SIM_ACCESSES accesses to a 16 MiB enclave that fits (no faults), on
  * the thread's CPU time (time spent waiting for a CPU that another process
  * holds is not counted):
- *  - the floor: epc_encl_access() of 8 bytes in a loop, pages drawn from the
+ *  - the floor: epc_encl_access2() of 8 bytes in a loop, pages drawn from the
  *    same generator, nothing else: what the library's access path costs;
  *  - sim_run() with the uniform, sequential and zipf:0.99 patterns: the
  *    library's path plus the engine (pattern, scheduler, background step).

@@ -486,7 +486,7 @@ static int build_enclave(struct engine *eng, struct eng_encl *ee)
  * An access to a dynamic enclave's page answered -EACCES: the page is
  * PENDING (EAUGed by this access or another's). EACCEPT it and make the
  * access again. The thread whose EACCEPT succeeds marks the page present.
- * Return: as epc_encl_access().
+ * Return: as epc_encl_access2().
  */
 static int access_accept(struct eng_thread *th, uint64_t page, uint64_t *word, bool write)
 {

@@ -580,11 +580,11 @@ int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
 
 /**
  * epc_cgroup_read() - read a cgroupfs file, byte-exact kernel text.
- * @file: misc.capacity (root only), misc.current, misc.peak, misc.max,
- *	misc.events, misc.events.local (the last three non-root only);
- *	memory.current, memory.peak, memory.max, memory.events,
- *	memory.events.local (non-root only, as the kernel's memory_files[]
- *	mark them; see "Backing memory" below).
+ * @file: a name of the file table (EPC_CGROUP_FILES, below) that @cg has:
+ *	the misc.* files (misc.capacity root only; misc.max, misc.events,
+ *	misc.events.local non-root only), the memory.* files (non-root only, as
+ *	the kernel's memory_files[] mark them; see "Backing memory" below) and,
+ *	newer than 0.2.0, the core cgroup.* files (epc_cgroup_file_read()).
  * Return: the length read (NUL-terminated); -ENOENT for a file the cgroup
  * lacks; -ENOSPC if @len is too small for the text and its NUL; -EINVAL for
  * a NULL @cg or @file, or a NULL @buf with a non-zero @len.
@@ -592,8 +592,10 @@ int epc_list_encls(struct epc *epc, uint64_t *ids, size_t cap, size_t *nr);
 ssize_t epc_cgroup_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
 
 /**
- * epc_cgroup_write() - write a cgroupfs file; only misc.max is writable:
- * "sgx_epc <bytes|max>", as the kernel parses it: leading and trailing white
+ * epc_cgroup_write() - write a cgroupfs file: those the table gives mode
+ * 0644 (cgroup.procs and cgroup.subtree_control, newer than 0.2.0: see
+ * epc_cgroup_file_write()). misc.max takes "sgx_epc <bytes|max>", as the
+ * kernel parses it: leading and trailing white
  * space stripped (strstrip), the value after the first space read by
  * kstrtou64 with base 0 (decimal, 0x hex, leading-0 octal). A limit below the usage is accepted and reclaims nothing
  * at write time; a limit above the capacity is accepted.

@@ -1252,6 +1252,7 @@ struct epc_snapshot_node {
 	int32_t node;
 	bool has_epc;
 	uint64_t nr_total, nr_free, nr_poisoned, nr_alloc_local, nr_alloc_remote;
+	uint64_t nr_alloc_away; /* by the requesting node (struct epc_node_stats) */
 };
 
 /**

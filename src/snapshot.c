@@ -71,6 +71,7 @@ static int take_nodes(struct epc *epc, struct snap *s)
 			.nr_poisoned = ns.nr_poisoned,
 			.nr_alloc_local = ns.nr_alloc_local,
 			.nr_alloc_remote = ns.nr_alloc_remote,
+			.nr_alloc_away = ns.nr_alloc_away,
 		};
 	}
 	s->pub.nr_nodes = (size_t)nr;

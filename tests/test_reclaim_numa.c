@@ -240,6 +240,7 @@ static void test_numa_locality_counted_by_requesting_node(void **state)
 	struct epc *epc = make_two(true, 16, false);
 	struct epc_task *t1 = make_task(epc, NULL, 1);
 	struct epc_node_stats n0, n1, old;
+	struct epc_snapshot *snap = NULL;
 	struct raw r = {.nr = 0};
 
 	(void)state;
@@ -251,6 +252,10 @@ static void test_numa_locality_counted_by_requesting_node(void **state)
 	CHECK_EQ(n1.nr_alloc_remote, 0, "it served no other node");
 	CHECK_EQ(n0.nr_alloc_remote, 4, "node 0 served node 1's task 4");
 	CHECK_EQ(n0.nr_alloc_local + n0.nr_alloc_away, 0, "node 0's tasks asked for nothing");
+	CHECK_EQ(epc_snapshot_take(epc, &snap), 0, "a snapshot");
+	CHECK_EQ(EPC_SNAPSHOT_NODE(snap, 1)->nr_alloc_away, 4, "the snapshot's node says the same");
+	CHECK_EQ(EPC_SNAPSHOT_NODE(snap, 0)->nr_alloc_remote, 4, "and the serving node's");
+	epc_snapshot_free(snap);
 	memset(&old, 0xab, sizeof(old));
 	CHECK_EQ(epc_get_node_stats(epc, 1, &old), 0, "the 0.1.0 call");
 	CHECK_EQ(old.nr_alloc_away, UINT64_C(0xabababababababab), "fills the 0.1.0 struct only");

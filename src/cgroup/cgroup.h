@@ -88,9 +88,7 @@ struct epc_cgroup {
 	 * LRU/ISOLATED transitions of pages whose cg is this one.
 	 */
 	struct epc__spin lru_lock;
-	struct epc__plist lru[EPC__MM_MAX_NODES];
 	_Atomic uint64_t nr_lru; /* pages on all its lists, for lockless readers */
-	_Atomic uint64_t nr_lru_node[EPC__MM_MAX_NODES]; /* mirror of lru[n].nr */
 	/*
 	 * Pages of this cgroup on its LRU or isolated by a reclaimer: one
 	 * counter, so "nothing reclaimable here" never misses a page that is
@@ -98,6 +96,9 @@ struct epc_cgroup {
 	 * tracked). Written by the reclaimer, read anywhere.
 	 */
 	_Atomic uint64_t nr_reclaimable;
+	/* after the counters, so that node-blind reclaim's lru[0] shares their line */
+	struct epc__plist lru[EPC__MM_MAX_NODES];
+	_Atomic uint64_t nr_lru_node[EPC__MM_MAX_NODES]; /* mirror of lru[n].nr */
 
 	/* The fair-iterator cursor (kernel-spec §4.12, next_cg). */
 	struct epc__spin iter_lock;

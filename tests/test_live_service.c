@@ -445,6 +445,71 @@ static void test_live_service_metrics_file(void **state)
 	}
 }
 
+/*
+ * `epcmm daemon` with no scenario has the host's CPUs: a client pinned to a
+ * CPU other than 0 says so at HELLO, and its task (status's CPU column) is
+ * on that CPU, not on CPU 0 as every client's was.
+ */
+static void test_live_service_client_cpu(void **state)
+{
+	char sock[256], log[256], out[256], notify[64], msg[64], row[32], *text, *line;
+	char *daemon_argv[] = {(char *)epcmm(), "daemon", "--socket", sock, "--epc", "4M", NULL};
+	cpu_set_t set;
+	pid_t daemon, status;
+	int fd, cpu = -1, got_cpu = -1;
+
+	(void)state;
+	if (!epcmm())
+		skip();
+	CHECK_EQ(sched_getaffinity(0, sizeof(set), &set), 0, "sched_getaffinity");
+	for (int c = 1; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpu = c;
+	if (cpu < 0)
+		skip(); /* one CPU: nothing to tell apart */
+	snprintf(sock, sizeof(sock), "%s/c.sock", tmpdir);
+	snprintf(log, sizeof(log), "%s/c-daemon.log", tmpdir);
+	snprintf(out, sizeof(out), "%s/c-status.txt", tmpdir);
+	snprintf(notify, sizeof(notify), "@epcmm-test-cpu-%d", (int)getpid());
+	fd = notify_listen(notify);
+	daemon = spawn(daemon_argv, notify, log);
+	if (notify_wait(fd, msg, sizeof(msg)) < 0 || strcmp(msg, "READY=1")) {
+		kill(daemon, SIGKILL);
+		wait_exit(daemon);
+		fail_msg("the daemon did not say READY=1 (it logs to %s)", log);
+	}
+	status = fork();
+	CHECK(status >= 0, "fork");
+	if (!status) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (o < 0 || dup2(o, 1) < 0 || sched_setaffinity(0, sizeof(set), &set))
+			_exit(126);
+		execl(epcmm(), epcmm(), "status", "--socket", sock, (char *)NULL);
+		_exit(127);
+	}
+	CHECK_EQ(wait_exit(status), 0, "epcmm status, pinned, exits 0");
+	kill(daemon, SIGTERM);
+	CHECK_EQ(wait_exit(daemon), 0, "the daemon exits 0");
+	close(fd);
+	text = slurp(out);
+	CHECK(text != NULL, "status wrote its report");
+	/* its own row in the client table: "PID  CGROUP  CPU  NODE ..." */
+	snprintf(row, sizeof(row), "%d ", (int)status);
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char cg[64];
+
+		line += strspn(line, " ");
+		if (!strncmp(line, row, strlen(row)) &&
+		    sscanf(line, "%*d %63s %d", cg, &got_cpu) == 2)
+			break;
+	}
+	free(text);
+	CHECK_EQ(got_cpu, cpu, "the status client's task is on the CPU it was pinned to");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -465,6 +530,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_service_config_refused),
 		cmocka_unit_test(test_live_service_metrics_file),
+		cmocka_unit_test(test_live_service_client_cpu),
 		cmocka_unit_test(test_live_service_unit),
 	};
 

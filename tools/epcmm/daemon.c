@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <numa.h>
 
 #include "daemon.h"
 #include "epcmm-client.h"
@@ -405,10 +407,31 @@ static int daemon_parse(int argc, char **argv, struct daemon_cli *cli)
 	return 0;
 }
 
-/* The machine (@m: the command line's or the file's, whole) into @cfg and
- * @secs; a scenario's arrays are kept in *@s. Return: 0; -1 (said why). */
+/*
+ * The host's CPUs into @cfg (@cpu_to_node: EPC_MAX_CPUS entries), so that a
+ * client's task runs on the CPU its HELLO names (docs/PROTOCOL.md): each on
+ * its own node when the emulated machine has as many nodes as the host,
+ * else spread as the library's default spreads them (cpu % nodes).
+ */
+static void host_cpus(struct epc_config *cfg, int *cpu_to_node)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	bool real = numa_available() >= 0 && numa_max_node() + 1 == cfg->nr_nodes;
+
+	cfg->nr_cpus = n < 1 ? 1 : n > EPC_MAX_CPUS ? EPC_MAX_CPUS : (int)n;
+	for (int c = 0; c < cfg->nr_cpus; c++) {
+		int node = real ? numa_node_of_cpu(c) : -1;
+
+		cpu_to_node[c] = node >= 0 && node < cfg->nr_nodes ? node : c % cfg->nr_nodes;
+	}
+	cfg->cpu_to_node = cpu_to_node;
+}
+
+/* The machine (@m: the command line's or the file's, whole) into @cfg,
+ * @secs and @cpu_to_node (without a scenario: the host's CPUs); a scenario's
+ * arrays are kept in *@s. Return: 0; -1 (said why). */
 static int daemon_machine(const struct daemon_settings *m, struct epc_config *cfg,
-			  struct epc_section_desc *secs, struct sim_scenario **s)
+			  struct epc_section_desc *secs, int *cpu_to_node, struct sim_scenario **s)
 {
 	char msg[SIM_VALUE_ERR_LEN];
 	int nr;
@@ -417,6 +440,7 @@ static int daemon_machine(const struct daemon_settings *m, struct epc_config *cf
 	cfg->sections = secs;
 	if (m->scenario)
 		return machine_from_scenario(m->scenario, cfg, secs, s) ? -1 : 0;
+	host_cpus(cfg, cpu_to_node);
 	if (!m->epc) {
 		secs[0] = (struct epc_section_desc){DAEMON_SECTION_BASE, DAEMON_DEFAULT_EPC, 0};
 		cfg->nr_sections = 1;
@@ -460,6 +484,7 @@ static int daemon_serve(struct live_daemon_opts *o)
 static int daemon_main(int argc, char **argv)
 {
 	struct epc_section_desc sections[EPC_MAX_SECTIONS];
+	int cpu_to_node[EPC_MAX_CPUS];
 	struct epc_config cfg = {.background = EPC_BACKGROUND_THREADS};
 	struct daemon_cli cli = {.set = {.contents = -1}, .ready_fd = -1};
 	struct daemon_settings file = {.contents = -1};
@@ -491,7 +516,8 @@ static int daemon_main(int argc, char **argv)
 			o.mount_dir);
 		goto out_usage;
 	}
-	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections, &s))
+	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections, cpu_to_node,
+			   &s))
 		goto out_usage;
 	ret = daemon_serve(&o);
 	sim_scenario_free(s);

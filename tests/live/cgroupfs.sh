@@ -249,6 +249,11 @@ done
 # epcmm status and top see the daemon.
 "$EPCMM" status | grep -q '^CGROUP' || fail "epcmm status: $("$EPCMM" status 2>&1)"
 "$EPCMM" top -n 2 </dev/null | grep -c '^CGROUP' | grep -q '^2$' || fail "epcmm top -n 2: $("$EPCMM" top -n 2 </dev/null 2>&1)"
+# top's header names the socket it watches: the one --socket gave (spelt
+# apart from $EPCMM_SOCKET, the default, which names the same socket)
+other="$(dirname "$EPCMM_SOCKET")/./$(basename "$EPCMM_SOCKET")"
+"$EPCMM" top --socket "$other" -n 1 </dev/null | grep -qF "epcmm top: $other " ||
+	fail "epcmm top --socket: the header does not name $other"
 # A path longer than any line limit (ten 250-byte names): status prints it
 # whole, top its end within the screen.
 long=$(printf '%0250d' 0 | tr 0 L)

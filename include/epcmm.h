@@ -1113,6 +1113,9 @@ void epc_encl_get_stats(struct epc_encl *e, struct epc_encl_stats *st);
 	X(EPC_CGF_MISC_MAX, "misc.max", 0644, EPC_CFTYPE_NOT_ON_ROOT)                              \
 	X(EPC_CGF_MISC_PEAK, "misc.peak", 0444, 0)
 
+/* EPC_CGF_NR is this header's count of files: it grows as files are added
+ * (the values before it never change); epc_cgroup_file_type() says whether
+ * the library at hand knows a value. */
 #define EPC_CGF_ENUM_(id, name, mode, flags) id,
 enum epc_cgroup_file {
 	EPC_CGROUP_FILES(EPC_CGF_ENUM_) EPC_CGF_NR

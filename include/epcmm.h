@@ -1263,22 +1263,27 @@ struct epc_snapshot_node {
  * parent before its children, siblings in creation order (a pre-order walk).
  * @cg: its handle, a reference the snapshot holds (epc_snapshot_free() puts
  *	it): valid as long as the snapshot is.
- * @path: its path ("/" for the root), owned by the snapshot.
+ * @name: its own name, the last component of its path ("" for the root),
+ *	valid as long as the snapshot is. Its path is its ancestors' names
+ *	joined by "/", found through @parent: epc_snapshot_path() writes it
+ *	(the snapshot stores no paths: a chain's would be quadratic in depth).
  * @parent: its parent's index in the array; -1 for the root.
  * @depth: 0 for the root, 1 for its children, ...
  * @dying: removed, but still charged or referenced (see "Cgroup handles").
  * @nr_tasks: tasks in it (epc_task_create(), epc_task_move()).
+ * @nr_members: member ids in it (epc_cgroup_list_members() counts them).
  * @current ... @nr_reloaded: as struct epc_cgroup_stats names them.
  * @mem_current, @mem_peak, @mem_max: its backing memory (memory.current,
  *	memory.peak, memory.max, in bytes; UINT64_MAX for "max").
  */
 struct epc_snapshot_cgroup {
 	struct epc_cgroup *cg;
-	const char *path;
+	const char *name;
 	int32_t parent;
 	int32_t depth;
 	bool dying;
 	uint32_t nr_tasks;
+	uint32_t nr_members;
 	uint64_t current, peak, max, events, events_local, nr_lru, nr_evicted, nr_reloaded;
 	uint64_t mem_current, mem_peak, mem_max;
 };
@@ -1300,7 +1305,9 @@ struct epc_snapshot_encl {
 /**
  * struct epc_snapshot_task - one task.
  * @id: epc_task_id().
- * @cgroup: the index of its cgroup, or -1 as for an enclave.
+ * @cgroup: the index of its cgroup, or -1 as for an enclave. A task that
+ *	follows an id (epc_task_follow()) is in that id's cgroup, as its next
+ *	call will be.
  * @cpu, @node: epc_task_cpu(), epc_task_node().
  */
 struct epc_snapshot_task {
@@ -1344,6 +1351,14 @@ struct epc_snapshot {
 int epc_snapshot_take(struct epc *epc, struct epc_snapshot **out);
 /* Free a snapshot and put the cgroup references it holds. NULL is a no-op. */
 void epc_snapshot_free(struct epc_snapshot *s);
+/**
+ * epc_snapshot_path() - the path of cgroup @i of @s ("/" for the root, "/a/b"),
+ * built from the names up its parents, as snprintf() writes: into @buf when
+ * it fits in @len bytes with its NUL, else nothing (NULL, 0 asks the length).
+ * Return: the path's length without its NUL; -EINVAL a NULL @s, @i not below
+ * @s->nr_cgroups, or a NULL @buf with a non-zero @len.
+ */
+ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,8 @@
  * enclave layer's, the task list's), never two at once, and the counters are
  * read afterwards without any: a snapshot never holds up charging for longer
  * than a listing does. Cgroups are held by a reference from the pass on, so
- * their handles, paths and counters stay readable however others remove them.
+ * their handles, names and counters stay readable however others remove them
+ * (a name never changes); paths are built from the names by a reader.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@ struct snap {
 	struct epc_snapshot_cgroup *cgroups;
 	struct epc_snapshot_encl *encls;
 	struct epc_snapshot_task *tasks;
-	char **paths; /* nr_cgroups, owned */
 };
 
 /* A cgroup's index, found by its handle (sorted by address). */
@@ -102,35 +102,21 @@ static int collect_cgroups(struct epc *epc, struct epc_cgroup ***cgs, int **nr_t
 	}
 }
 
-static char *path_dup(struct epc *epc, struct epc_cgroup *cg)
-{
-	size_t len = 2;
-
-	for (struct epc_cgroup *c = cg; c->parent; c = c->parent)
-		len += 1 + strlen(c->name);
-	char *p = epc__host_malloc(&epc->hw.fault, len);
-
-	if (p && epc__cg_path(cg, p, len) < 0) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
-
 /* One cgroup's entry; @depth_last[d] is the index of the last cgroup seen at depth d. */
-static void fill_cgroup(struct epc_snapshot_cgroup *o, struct epc_cgroup *cg, const char *path,
-			int nr_tasks, const int32_t *depth_last)
+static void fill_cgroup(struct epc_snapshot_cgroup *o, struct epc_cgroup *cg, int nr_tasks,
+			const int32_t *depth_last)
 {
 	struct epc_cgroup_stats st;
 
 	epc_cgroup_get_stats(cg, &st, sizeof(st));
 	*o = (struct epc_snapshot_cgroup){
 		.cg = cg,
-		.path = path,
+		.name = cg->name,
 		.parent = cg->parent ? depth_last[cg->depth - 1] : -1,
 		.depth = cg->depth,
 		.dying = atomic_load(&cg->dead),
 		.nr_tasks = nr_tasks > 0 ? (uint32_t)nr_tasks : 0,
+		.nr_members = (uint32_t)epc__cg_list_members(cg, NULL, 0),
 		.current = st.current,
 		.peak = st.peak,
 		.max = st.max,
@@ -156,16 +142,12 @@ static int take_cgroups(struct epc *epc, struct snap *s, struct cg_index **map)
 	if (ret)
 		return ret;
 	s->cgroups = epc__host_calloc(&epc->hw.fault, nr, sizeof(*s->cgroups));
-	s->paths = epc__host_calloc(&epc->hw.fault, nr, sizeof(*s->paths));
 	*map = epc__host_calloc(&epc->hw.fault, nr, sizeof(**map));
 	/* the deepest cgroup is at most nr - 1 below the root */
 	depth_last = epc__host_calloc(&epc->hw.fault, nr, sizeof(*depth_last));
 	ret = -ENOMEM;
-	for (size_t i = 0; s->cgroups && s->paths && *map && depth_last && i < nr; i++) {
-		s->paths[i] = path_dup(epc, cgs[i]);
-		if (!s->paths[i])
-			break;
-		fill_cgroup(&s->cgroups[i], cgs[i], s->paths[i], nr_tasks[i], depth_last);
+	for (size_t i = 0; s->cgroups && *map && depth_last && i < nr; i++) {
+		fill_cgroup(&s->cgroups[i], cgs[i], nr_tasks[i], depth_last);
 		depth_last[cgs[i]->depth] = (int32_t)i;
 		(*map)[i] = (struct cg_index){.cg = cgs[i], .idx = (int32_t)i};
 		s->pub.nr_cgroups = i + 1;
@@ -221,8 +203,9 @@ static int take_encls(struct epc *epc, struct snap *s, const struct cg_index *ma
 	return 0;
 }
 
+/* The tasks in one pass; @follows[n] the id task n follows, 0 for none. */
 static size_t tasks_fill_locked(struct epc *epc, struct snap *s, const struct cg_index *map,
-				size_t cap)
+				uint64_t *follows, size_t cap)
 {
 	struct epc_task *t;
 	size_t n = 0;
@@ -230,36 +213,93 @@ static size_t tasks_fill_locked(struct epc *epc, struct snap *s, const struct cg
 	epc__assert_mutex_held(&epc->objs_lock);
 	epc__list_for_each(t, &epc->tasks, node)
 	{
-		if (n < cap)
+		if (n < cap) {
 			s->tasks[n] = (struct epc_snapshot_task){
 				.id = t->id,
 				.cgroup = cg_index_of(map, s->pub.nr_cgroups, t->cg),
 				.cpu = t->cpu,
 				.node = epc__task_node(t),
 			};
+			follows[n] = t->follow ? t->follow->id : 0; /* set under objs_lock */
+		}
 		n++;
 	}
 	return n;
 }
 
+/* A following task's cgroup is its id's now, which its own may not be yet (a
+ * task catches up at its next call): the snapshot says where that call runs. */
+static void tasks_follow(struct epc *epc, struct snap *s, const struct cg_index *map,
+			 const uint64_t *follows)
+{
+	for (size_t n = 0; n < s->pub.nr_tasks; n++) {
+		struct epc_cgroup *cg;
+
+		if (!follows[n])
+			continue;
+		cg = epc__cg_member_get(&epc->cgroups, follows[n]);
+		s->tasks[n].cgroup = cg_index_of(map, s->pub.nr_cgroups, cg);
+		epc__cg_put(cg);
+	}
+}
+
 static int take_tasks(struct epc *epc, struct snap *s, const struct cg_index *map)
 {
 	size_t cap = SNAP_SLACK, nr;
+	uint64_t *follows;
 
 	for (;;) {
 		s->tasks = epc__host_calloc(&epc->hw.fault, cap, sizeof(*s->tasks));
-		if (!s->tasks)
+		follows = epc__host_calloc(&epc->hw.fault, cap, sizeof(*follows));
+		if (!s->tasks || !follows) {
+			free(follows);
 			return -ENOMEM;
+		}
 		epc__mutex_lock(&epc->objs_lock);
-		nr = tasks_fill_locked(epc, s, map, cap);
+		nr = tasks_fill_locked(epc, s, map, follows, cap);
 		epc__mutex_unlock(&epc->objs_lock);
 		if (nr <= cap)
 			break;
 		free(s->tasks);
+		free(follows);
 		cap = nr + SNAP_SLACK;
 	}
 	s->pub.nr_tasks = nr;
+	tasks_follow(epc, s, map, follows);
+	free(follows);
 	return 0;
+}
+
+EPC_API ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, char *buf, size_t len)
+{
+	const struct epc_snapshot_cgroup *c;
+	size_t n = 0, at;
+
+	if (!s || i >= s->nr_cgroups || (!buf && len)) {
+		epc__log(NULL, LOG_ERR, "snapshot path: %s: %s",
+			 !s		      ? "NULL s"
+			 : i >= s->nr_cgroups ? "no such cgroup"
+					      : "NULL buf",
+			 strerror(EINVAL));
+		return -EINVAL;
+	}
+	for (c = EPC_SNAPSHOT_CGROUP(s, i); c->parent >= 0; c = EPC_SNAPSHOT_CGROUP(s, c->parent))
+		n += 1 + strlen(c->name);
+	if (!n)
+		n = 1; /* the root's "/" */
+	if (n >= len)
+		return (ssize_t)n;
+	buf[n] = '\0';
+	buf[0] = '/';
+	at = n;
+	for (c = EPC_SNAPSHOT_CGROUP(s, i); c->parent >= 0; c = EPC_SNAPSHOT_CGROUP(s, c->parent)) {
+		size_t l = strlen(c->name);
+
+		at -= l;
+		memcpy(buf + at, c->name, l);
+		buf[--at] = '/';
+	}
+	return (ssize_t)n;
 }
 
 EPC_API void epc_snapshot_free(struct epc_snapshot *pub)
@@ -268,11 +308,8 @@ EPC_API void epc_snapshot_free(struct epc_snapshot *pub)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->pub.nr_cgroups; i++) {
+	for (size_t i = 0; i < s->pub.nr_cgroups; i++)
 		epc__cg_put(s->cgroups[i].cg);
-		free(s->paths[i]);
-	}
-	free(s->paths);
 	free(s->cgroups);
 	free(s->nodes);
 	free(s->encls);

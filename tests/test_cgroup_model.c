@@ -12,10 +12,20 @@
 
 /* ------------------------------------------------------------- snapshot */
 
+/* Cgroup @i's path, from the names up its parents (a static buffer). */
+static const char *snap_path(const struct epc_snapshot *s, size_t i)
+{
+	static char buf[256];
+	ssize_t n = epc_snapshot_path(s, i, buf, sizeof(buf));
+
+	CHECK(n > 0 && (size_t)n < sizeof(buf), check_fmt("cgroup %zu's path: %zd", i, n));
+	return buf;
+}
+
 static const struct epc_snapshot_cgroup *snap_cg(const struct epc_snapshot *s, const char *path)
 {
 	for (size_t i = 0; i < s->nr_cgroups; i++)
-		if (!strcmp(EPC_SNAPSHOT_CGROUP(s, i)->path, path))
+		if (!strcmp(snap_path(s, i), path))
 			return EPC_SNAPSHOT_CGROUP(s, i);
 	return NULL;
 }
@@ -55,12 +65,14 @@ static void test_snapshot_tree_tasks_encls_nodes(void **state)
 
 	/* pre-order: the root, /a, /a/b, /c; each parent before its children */
 	assert_int_equal(s->nr_cgroups, 4);
-	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 0)->path, "/");
+	assert_string_equal(snap_path(s, 0), "/");
+	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 0)->name, "");
+	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 2)->name, "b");
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 0)->parent, -1);
 	assert_ptr_equal(EPC_SNAPSHOT_CGROUP(s, 0)->cg, epc_cgroup_root(epc));
-	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 1)->path, "/a");
-	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 2)->path, "/a/b");
-	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, 3)->path, "/c");
+	assert_string_equal(snap_path(s, 1), "/a");
+	assert_string_equal(snap_path(s, 2), "/a/b");
+	assert_string_equal(snap_path(s, 3), "/c");
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 2)->parent, 1);
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 3)->parent, 0);
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, 2)->depth, 2);
@@ -150,6 +162,68 @@ static void test_snapshot_bad_input(void **state)
 	assert_null(s);
 	CHECK_ERR(epc_snapshot_take(epc, NULL), -EINVAL, "epc_snapshot_take");
 	assert_int_equal(log_count(&lc, "snapshot: NULL out"), 1);
+	epc_destroy(epc);
+}
+
+/* Cgroups carry their names; paths are built from them (a chain of CHAIN
+ * levels stores CHAIN names, not CHAIN paths), sized as snprintf() is. */
+#define CHAIN 300
+static void test_snapshot_names_and_paths(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *cg = NULL;
+	struct epc_snapshot *s = NULL;
+	char want[CHAIN * 5 + 1] = "", buf[sizeof(want)];
+	size_t len = 0;
+
+	(void)state;
+	for (int i = 0; i < CHAIN; i++) {
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "/c%03d", i);
+		cg = make_cg(epc, want);
+	}
+	CHECK_ERR(epc_cgroup_attach(cg, 7), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_cgroup_attach(cg, 8), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
+	assert_int_equal(s->nr_cgroups, CHAIN + 1);
+	assert_string_equal(EPC_SNAPSHOT_CGROUP(s, CHAIN)->name, "c299");
+	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, CHAIN)->nr_members, 2);
+	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, CHAIN - 1)->nr_members, 0);
+	/* the length alone, then too small (nothing written), then whole */
+	assert_int_equal(epc_snapshot_path(s, CHAIN, NULL, 0), (ssize_t)len);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(epc_snapshot_path(s, CHAIN, buf, len), (ssize_t)len);
+	CHECK(buf[0] == 'x' && buf[len - 1] == 'x', "a buffer too small is left as it was");
+	assert_int_equal(epc_snapshot_path(s, CHAIN, buf, len + 1), (ssize_t)len);
+	assert_string_equal(buf, want);
+	assert_int_equal(epc_snapshot_path(s, 0, buf, 2), 1);
+	assert_string_equal(buf, "/");
+	/* bad input: refused (the message names it; a snapshot has no log) */
+	CHECK_ERR(epc_snapshot_path(NULL, 0, buf, sizeof(buf)), -EINVAL, "epc_snapshot_path");
+	CHECK_ERR(epc_snapshot_path(s, CHAIN + 1, buf, sizeof(buf)), -EINVAL, "epc_snapshot_path");
+	CHECK_ERR(epc_snapshot_path(s, 0, NULL, 4), -EINVAL, "epc_snapshot_path");
+	epc_snapshot_free(s);
+	epc_destroy(epc);
+}
+
+/* A task following an id is where the id is, before its next call catches up. */
+static void test_snapshot_follower_before_its_call(void **state)
+{
+	struct epc *epc = make_epc(16);
+	struct epc_cgroup *a = make_cg(epc, "/a");
+	struct epc_task *t = make_task(epc, NULL, 0);
+	struct epc_snapshot *s = NULL;
+
+	(void)state;
+	CHECK_ERR(epc_task_follow(t, 42), 0, "epc_task_follow");
+	CHECK_ERR(epc_cgroup_attach(a, 42), 0, "epc_cgroup_attach");
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
+	assert_int_equal(EPC_SNAPSHOT_TASK(s, 0)->cgroup, snap_cg_index(s, "/a"));
+	epc_snapshot_free(s);
+	CHECK_ERR(epc_member_forget(epc, 42), 0, "epc_member_forget");
+	CHECK_ERR(epc_snapshot_take(epc, &s), 0, "epc_snapshot_take");
+	assert_int_equal(EPC_SNAPSHOT_TASK(s, 0)->cgroup, 0);
+	epc_snapshot_free(s);
+	epc_task_destroy(t);
 	epc_destroy(epc);
 }
 
@@ -447,6 +521,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot_tree_tasks_encls_nodes),
 		cmocka_unit_test(test_snapshot_holds_removed_cgroups),
 		cmocka_unit_test(test_snapshot_bad_input),
+		cmocka_unit_test(test_snapshot_names_and_paths),
+		cmocka_unit_test(test_snapshot_follower_before_its_call),
 		cmocka_unit_test(test_files_table_where_and_modes),
 		cmocka_unit_test(test_files_bad_values),
 		cmocka_unit_test(test_files_procs_parse),

@@ -210,8 +210,8 @@ struct epcmm_snapshot {
 /**
  * epcmm_snapshot_get() - the daemon's state into *@out (free it with
  * epcmm_snapshot_free()). No length limit on a path; a state bigger than
- * one reply comes in pages (up to 1 GiB), which are not one moment (a
- * cgroup made or removed meanwhile may be missed or listed twice).
+ * one reply comes in pages (up to 1 GiB), all of one snapshot the daemon
+ * took at the first.
  * Return: 0; -E2BIG over 1 GiB; -EOPNOTSUPP the daemon predates SNAPSHOT
  * (it closed the connection); -ENOMEM; -EPROTO a malformed reply; a
  * transport error.
@@ -222,9 +222,9 @@ void epcmm_snapshot_free(struct epcmm_snapshot *s);
 
 /* The daemon's status report, text (docs/PROTOCOL.md, STATUS), into a
  * malloc()ed NUL-terminated string the caller frees. A report too big for
- * one reply is gathered in pages (STATUS_PAGE), up to 1 GiB; the pages are
- * not one snapshot (a cgroup made or removed meanwhile may be missed or
- * listed twice). Return: 0; -E2BIG the report is over 1 GiB, or over one
+ * one reply is gathered in pages (STATUS_PAGE), up to 1 GiB, of one snapshot
+ * (a daemon of 0.2.0's are not: a cgroup made or removed meanwhile may be
+ * missed or listed twice). Return: 0; -E2BIG the report is over 1 GiB, or over one
  * reply and the daemon predates pages; -ENOMEM; -EPROTO a malformed reply;
  * a transport error. */
 int epcmm_status(struct epcmm_client *c, char **text);

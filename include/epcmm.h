@@ -1353,12 +1353,16 @@ int epc_snapshot_take(struct epc *epc, struct epc_snapshot **out);
 void epc_snapshot_free(struct epc_snapshot *s);
 /**
  * epc_snapshot_path() - the path of cgroup @i of @s ("/" for the root, "/a/b"),
- * built from the names up its parents, as snprintf() writes: into @buf when
- * it fits in @len bytes with its NUL, else nothing (NULL, 0 asks the length).
+ * built from the names up its parents: theirs, or with @names, names[j] for
+ * cgroup j (another namespace's, as a file system that names its directories
+ * its own way has them; none may be NULL up @i's parents). Written as
+ * snprintf() does: into @buf when it fits in @len bytes with its NUL, else
+ * nothing (NULL, 0 asks the length).
  * Return: the path's length without its NUL; -EINVAL a NULL @s, @i not below
- * @s->nr_cgroups, or a NULL @buf with a non-zero @len.
+ * @s->nr_cgroups, a NULL @buf with a non-zero @len, or a NULL name up the way.
  */
-ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, char *buf, size_t len);
+ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, const char *const *names,
+			  char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -668,15 +668,6 @@ bool live_cgfs_follows_forks(struct live_cgfs *fs)
 	return fs->pw != NULL;
 }
 
-/* The member ids in @cg (not its descendants). */
-static int nr_procs(struct epc_cgroup *cg)
-{
-	size_t nr = 0;
-
-	epc_cgroup_list_members(cg, NULL, 0, &nr);
-	return (int)nr;
-}
-
 /* A field of /proc/@pid/status ("Tgid:", "PPid:"). Return: 0; -ESRCH; the
  * errors of opening it (-EMFILE, -ENFILE, -ENOMEM, ...). */
 static int proc_status_field(pid_t pid, const char *field, long *val)
@@ -1483,56 +1474,72 @@ int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, si
 	return ret;
 }
 
-/* ------------------------------------------------------------ foreach */
+/* ------------------------------------------------------------ names */
 
-int live_cgfs_foreach(struct live_cgfs *fs,
-		      int (*fn)(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs),
-		      void *arg)
+/* A snapshot's cgroup by its library handle (sorted by address). */
+struct cg_at {
+	const struct epc_cgroup *cg;
+	size_t at;
+};
+
+static int cg_at_cmp(const void *a, const void *b)
 {
-	char *path = NULL;
-	size_t len = 0, cap = 0;
-	struct node *n;
-	int ret;
+	const struct cg_at *x = a, *y = b;
 
+	return (x->cg > y->cg) - (x->cg < y->cg);
+}
+
+/* Each directory's name at its cgroup's index in @s (one pass over the nodes). */
+static int names_fill_locked(struct live_cgfs *fs, const struct epc_snapshot *s,
+			     const struct cg_at *by_cg, char **names)
+{
+	for (size_t b = 0; b < fs->nr_buckets; b++)
+		for (struct node *n = fs->by_id[b]; n; n = n->by_id) {
+			struct cg_at key = {.cg = n->cg};
+			const struct cg_at *hit =
+				bsearch(&key, by_cg, s->nr_cgroups, sizeof(*by_cg), cg_at_cmp);
+
+			if (hit && !(names[hit->at] = strndup(n->name, n->name_len)))
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+int live_cgfs_names(struct live_cgfs *fs, const struct epc_snapshot *s, char ***out)
+{
+	struct cg_at *by_cg = malloc((s->nr_cgroups ? s->nr_cgroups : 1) * sizeof(*by_cg));
+	char **names = calloc(s->nr_cgroups ? s->nr_cgroups : 1, sizeof(*names));
+	int ret = by_cg && names ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !ret && i < s->nr_cgroups; i++)
+		by_cg[i] = (struct cg_at){.cg = EPC_SNAPSHOT_CGROUP(s, i)->cg, .at = i};
+	if (!ret) {
+		qsort(by_cg, s->nr_cgroups, sizeof(*by_cg), cg_at_cmp);
+		pthread_mutex_lock(&fs->lock);
+		ret = names_fill_locked(fs, s, by_cg, names);
+		pthread_mutex_unlock(&fs->lock);
+	}
+	free(by_cg);
+	if (ret) {
+		live_cgfs_names_free(names, s->nr_cgroups);
+		return ret;
+	}
+	*out = names;
+	return 0;
+}
+
+void live_cgfs_names_free(char **names, size_t nr)
+{
+	for (size_t i = 0; names && i < nr; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* ------------------------------------------------------------ reap */
+
+void live_cgfs_reap(struct live_cgfs *fs)
+{
 	pthread_mutex_lock(&fs->lock);
 	members_reap_locked(fs);
-	ret = fn(arg, "/", fs->root->cg, nr_procs(fs->root->cg));
-	/* Pre-order, without recursion (the tree may be thousands deep):
-	 * @path holds the path of @n's parent, then of @n. */
-	n = ret ? NULL : fs->root->first;
-	while (n) {
-		if (len + n->name_len + 2 > cap) {
-			size_t ncap = (len + n->name_len + 2) * 2;
-			char *np = realloc(path, ncap);
-
-			if (!np) {
-				ret = -ENOMEM;
-				break;
-			}
-			path = np;
-			cap = ncap;
-		}
-		path[len] = '/';
-		memcpy(path + len + 1, n->name, n->name_len);
-		len += 1 + n->name_len;
-		path[len] = '\0';
-		ret = fn(arg, path, n->cg, nr_procs(n->cg));
-		if (ret)
-			break;
-		if (n->first) {
-			n = n->first;
-			continue;
-		}
-		while (n) { /* done with @n: its next sibling, or its parent's */
-			len -= 1 + n->name_len;
-			if (n->next) {
-				n = n->next;
-				break;
-			}
-			n = n->parent == fs->root ? NULL : n->parent;
-		}
-	}
 	pthread_mutex_unlock(&fs->lock);
-	free(path);
-	return ret;
 }

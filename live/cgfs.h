@@ -234,11 +234,20 @@ bool live_cgfs_follows_forks(struct live_cgfs *fs);
 /* The cgroup path of @pid ("/" if none) into @buf. */
 void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len);
 
-/* Calls @fn with each cgroup's path, its library handle and its number of
- * member processes, a parent before its children, under the cgfs lock (@fn
- * must not call back into cgfs). Return: 0 or the first non-zero @fn value. */
-int live_cgfs_foreach(struct live_cgfs *fs,
-		      int (*fn)(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs),
-		      void *arg);
+/*
+ * live_cgfs_names() - the directories' names of the cgroups of @s: (*@out)[i]
+ * is cgroup i's ("" for the root; the library names its cgroups its own way,
+ * lib_create_locked()), or NULL for one no directory holds (removed, dying).
+ * Paths: epc_snapshot_path() with them. Give them back with
+ * live_cgfs_names_free(*@out, s->nr_cgroups).
+ * Return: 0; -ENOMEM.
+ */
+int live_cgfs_names(struct live_cgfs *fs, const struct epc_snapshot *s, char ***out);
+void live_cgfs_names_free(char **names, size_t nr);
+
+/* Bring membership up to date (the fork and exit events so far applied, the
+ * members that exited dropped) before an answer that counts members: the
+ * status snapshot's. */
+void live_cgfs_reap(struct live_cgfs *fs);
 
 #endif

@@ -20,6 +20,11 @@
 #define SESSION_ADD_DATA_MAX (EPCMM_PROTO_MAX_IO / EPC_PAGE_SIZE) /* pages with bytes per ADD */
 #define SESSION_TEXT_MAX     (64u << 10) /* the longest cgroup file text read */
 
+struct live_status; /* what a status reply shows (below) */
+static int status_page(struct live_server *srv, struct live_status **keep, bool records,
+		       uint64_t item, uint64_t off, struct epcmm_wr *out);
+static void status_free(struct live_status *st);
+
 enum slot_kind {
 	SLOT_FREE,
 	SLOT_ENCL,
@@ -47,6 +52,9 @@ struct live_session {
 	pthread_mutex_t lock;
 	int cpu, node; /* where @task runs (HELLO) */
 	bool hello_refused; /* a refused HELLO was logged (session's thread only) */
+	/* session's thread only: the status reply being paged out (STATUS_PAGE,
+	 * SNAPSHOT), from its first page to its last, or NULL */
+	struct live_status *status;
 	struct slot *slots;
 	uint32_t nr_slots, cap_slots;
 	uint32_t *free_slots; /* a stack of free slot indices */
@@ -176,6 +184,7 @@ void live_session_destroy(struct live_session *s)
 		else if (sl->kind == SLOT_PAGE)
 			epc_page_free(sl->obj);
 	}
+	status_free(s->status);
 	epc_task_destroy(s->task);
 	free(s->slots);
 	free(s->free_slots);
@@ -793,7 +802,7 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 		if ((ret = epcmm_rd_u64(r, &item)) || (ret = epcmm_rd_u64(r, &off)) ||
 		    (ret = epcmm_rd_end(r)))
 			return ret;
-		return live_server_status_page(s->srv, type == EPCMM_MSG_SNAPSHOT, item, off, out);
+		return status_page(s->srv, &s->status, type == EPCMM_MSG_SNAPSHOT, item, off, out);
 	}
 	}
 	return -EBADMSG;
@@ -969,180 +978,309 @@ static void status_epc(struct status_out *so, const struct epc_stats *st)
 			    v[0], v[1], v[2], v[3], v[4]);
 }
 
-static void status_node(struct status_out *so, int id, const struct epc_node_stats *ns)
+static void status_node(struct status_out *so, const struct epc_snapshot_node *ns)
 {
-	uint64_t v[] = {(uint64_t)id, ns->nr_total, ns->nr_free};
+	uint64_t v[] = {(uint64_t)ns->node, ns->nr_total, ns->nr_free};
 
 	if (status_skip(so))
 		return;
 	if (so->records)
 		status_record(so, EPCMM_SNAP_NODE, v, 3, NULL);
 	else
-		status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", id, v[1], v[2]);
+		status_line(so, "node %d total %" PRIu64 " free %" PRIu64 "\n", (int)ns->node, v[1],
+			    v[2]);
 }
 
-static int status_cgroup(void *arg, const char *path, struct epc_cgroup *cg, int nr_procs)
-{
-	struct epc_cgroup_stats st;
-	struct status_out *so = arg;
-	char max[32], *shown;
+/*
+ * What one status reply shows: the library's snapshot (epc_snapshot_take())
+ * and the daemon's own objects beside it, the clients and their enclaves'
+ * handles, and the cgroups' names in the file system (the library names
+ * them its own way), taken together when the reply starts, so that every page of it
+ * numbers the same items and shows the same moment.
+ */
+struct status_client {
+	pid_t pid;
+	uint32_t nr_pages;
+	int cpu, node;		/* where its requests run (HELLO) */
+	size_t cgroup;		/* its task's cgroup in the snapshot */
+	size_t first, nr_encls; /* its enclaves, encls[first .. first + nr_encls) */
+};
 
-	if (status_skip(so))
-		return so->full;
-	epc_cgroup_get_stats(cg, &st, sizeof(st));
+struct status_encl {
+	uint64_t handle, size; /* the client's handle, and the size it asked */
+	size_t at;	       /* the library's enclave in the snapshot */
+};
+
+struct live_status {
+	struct epc_snapshot *lib;
+	char **names; /* the directories' names of its cgroups (live_cgfs_names()) */
+	struct status_client *clients;
+	struct status_encl *encls;
+	size_t nr_clients, nr_encls;
+};
+
+/* Cgroup @i's path in the file system, whole (a path has no length limit):
+ * malloc'd; NULL without memory (then the reply's error). */
+static char *status_path(struct status_out *so, const struct live_status *st, size_t i)
+{
+	const char *const *names = (const char *const *)st->names;
+	ssize_t n = epc_snapshot_path(st->lib, i, names, NULL, 0);
+	char *p = n < 0 ? NULL : malloc((size_t)n + 1);
+
+	if (!p || epc_snapshot_path(st->lib, i, names, p, (size_t)n + 1) != n) {
+		free(p);
+		status_error(so, n < 0 ? (int)n : -ENOMEM);
+		return NULL;
+	}
+	return p;
+}
+
+/* A path as the text report writes it (escaped): malloc'd; NULL without memory. */
+static char *status_shown(struct status_out *so, const char *path)
+{
+	char *shown = epcmm_path_escape(path);
+
+	if (!shown)
+		status_error(so, -ENOMEM);
+	return shown;
+}
+
+static void status_cgroup(struct status_out *so, const struct live_status *st, size_t i)
+{
+	const struct epc_snapshot_cgroup *c = EPC_SNAPSHOT_CGROUP(st->lib, i);
+	char max[32], *path, *shown;
+
+	if (status_skip(so) || !(path = status_path(so, st, i)))
+		return;
 	if (so->records) {
-		uint64_t v[] = {st.current,	st.peak,	   st.max, st.events, st.nr_evicted,
-				st.nr_reloaded, (uint64_t)nr_procs};
+		uint64_t v[] = {c->current,    c->peak,	       c->max,	     c->events,
+				c->nr_evicted, c->nr_reloaded, c->nr_members};
 
 		status_record(so, EPCMM_SNAP_CGROUP, v, 7, path);
-		return so->full || so->w->err ? 1 : 0; /* 1 stops the walk */
+	} else if ((shown = status_shown(so, path))) {
+		if (c->max == UINT64_MAX)
+			snprintf(max, sizeof(max), "max");
+		else
+			snprintf(max, sizeof(max), "%" PRIu64, c->max);
+		status_line(so,
+			    "cgroup %s current %" PRIu64 " peak %" PRIu64 " max %s events %" PRIu64
+			    " evicted %" PRIu64 " reloaded %" PRIu64 " procs %" PRIu32 "\n",
+			    shown, c->current, c->peak, max, c->events, c->nr_evicted,
+			    c->nr_reloaded, c->nr_members);
+		free(shown);
 	}
-	shown = epcmm_path_escape(path);
-	if (!shown) {
-		status_error(so, -ENOMEM);
-		return 1;
-	}
-	if (st.max == UINT64_MAX)
-		snprintf(max, sizeof(max), "max");
-	else
-		snprintf(max, sizeof(max), "%" PRIu64, st.max);
-	status_line(so,
-		    "cgroup %s current %" PRIu64 " peak %" PRIu64 " max %s events %" PRIu64
-		    " evicted %" PRIu64 " reloaded %" PRIu64 " procs %d\n",
-		    shown, st.current, st.peak, max, st.events, st.nr_evicted, st.nr_reloaded,
-		    nr_procs);
-	free(shown);
-	return so->full || so->w->err ? 1 : 0;
+	free(path);
 }
 
-/* The cgroup path of @pid, whole (a path has no length limit). Return: it,
- * malloc'd; NULL without memory. */
-static char *status_pid_path(struct live_server *srv, pid_t pid)
+/* Enclave @e of client @c, @es its counters in the snapshot. */
+static void status_encl(struct status_out *so, const struct status_client *c,
+			const struct status_encl *e, const struct epc_snapshot_encl *es)
 {
-	char *buf = NULL, *nb;
-	size_t len = 256;
-
-	for (;; len *= 2) {
-		nb = realloc(buf, len);
-		if (!nb) {
-			free(buf);
-			return NULL;
-		}
-		buf = nb;
-		live_cgfs_pid_path(srv->cgfs, pid, buf, len);
-		if (strlen(buf) + 1 < len)
-			return buf; /* not cut: it had room to spare */
-	}
-}
-
-/* A client's item, with s->lock held; @cg its cgroup's path. */
-static void status_client(struct status_out *so, struct live_session *s, const char *cg)
-{
-	uint64_t v[] = {(uint64_t)s->pid, s->nr_encls, s->nr_pages, (uint64_t)s->cpu,
-			(uint64_t)s->node};
-	char *shown;
+	uint64_t v[] = {(uint64_t)c->pid, e->handle,	  e->size,	   es->nr_pages,
+			es->nr_resident,  es->nr_evicted, es->nr_reloaded, es->nr_faults};
 
 	if (status_skip(so))
 		return;
-	if (so->records) {
-		status_record(so, EPCMM_SNAP_CLIENT, v, 5, cg);
-		return;
-	}
-	shown = epcmm_path_escape(cg);
-	if (!shown) {
-		status_error(so, -ENOMEM);
-		return;
-	}
-	status_line(so, "client %d cgroup %s enclaves %u pages %u\n", (int)s->pid, shown,
-		    s->nr_encls, s->nr_pages);
-	free(shown);
-}
-
-/* Slot @i's enclave's item, with s->lock held. */
-static void status_encl(struct status_out *so, struct live_session *s, uint32_t i)
-{
-	struct epc_encl_stats es;
-	uint64_t id = (uint64_t)s->slots[i].gen << 32 | i;
-
-	if (status_skip(so))
-		return;
-	epc_encl_get_stats2(s->slots[i].obj, &es, sizeof(es));
-	if (so->records) {
-		uint64_t v[] = {(uint64_t)s->pid, id,
-				s->slots[i].size, es.nr_pages,
-				es.nr_resident,	  es.nr_evicted,
-				es.nr_reloaded,	  es.nr_faults};
-
+	if (so->records)
 		status_record(so, EPCMM_SNAP_ENCL, v, 8, NULL);
-		return;
-	}
-	status_line(so,
-		    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
-		    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64 " faults %" PRIu64 "\n",
-		    (int)s->pid, s->slots[i].size, es.nr_pages, es.nr_resident, es.nr_evicted,
-		    es.nr_reloaded, id, es.nr_faults);
+	else
+		status_line(so,
+			    "encl %d size %" PRIu64 " pages %" PRIu64 " resident %" PRIu64
+			    " evicted %" PRIu64 " reloaded %" PRIu64 " id %" PRIu64
+			    " faults %" PRIu64 "\n",
+			    (int)c->pid, e->size, es->nr_pages, es->nr_resident, es->nr_evicted,
+			    es->nr_reloaded, e->handle, es->nr_faults);
 }
 
-/* A client's item and its enclaves' items. Called with srv->lock held. */
-static void status_session(struct live_server *srv, struct live_session *s, struct status_out *so)
+/* A client's item and its enclaves' items. */
+static void status_client(struct status_out *so, const struct live_status *st,
+			  const struct status_client *c)
 {
-	char *cg;
+	uint64_t v[] = {(uint64_t)c->pid, c->nr_encls, c->nr_pages, (uint64_t)c->cpu,
+			(uint64_t)c->node};
+	char *path, *shown;
 
-	pthread_mutex_lock(&s->lock);
-	if (so->nr + 1 + s->nr_encls <= so->from) { /* all before the page: counted */
-		so->nr += 1 + s->nr_encls;
-		pthread_mutex_unlock(&s->lock);
-		return;
+	if (!status_skip(so) && (path = status_path(so, st, c->cgroup))) {
+		if (so->records) {
+			status_record(so, EPCMM_SNAP_CLIENT, v, 5, path);
+		} else if ((shown = status_shown(so, path))) {
+			status_line(so, "client %d cgroup %s enclaves %zu pages %u\n", (int)c->pid,
+				    shown, c->nr_encls, c->nr_pages);
+			free(shown);
+		}
+		free(path);
 	}
-	pthread_mutex_unlock(&s->lock);
-	cg = status_pid_path(srv, s->pid); /* cgfs's lock is a leaf */
-	if (!cg) {
-		status_error(so, -ENOMEM);
-		return;
-	}
-	pthread_mutex_lock(&s->lock);
-	status_client(so, s, cg);
-	for (uint32_t i = 0; i < s->nr_slots && !so->full; i++)
-		if (s->slots[i].kind == SLOT_ENCL)
-			status_encl(so, s, i);
-	pthread_mutex_unlock(&s->lock);
-	free(cg);
+	for (size_t i = c->first; i < c->first + c->nr_encls && !so->full; i++)
+		status_encl(so, c, &st->encls[i], EPC_SNAPSHOT_ENCL(st->lib, st->encls[i].at));
 }
 
-static int status_write(struct live_server *srv, struct status_out *so)
+static int status_write(const struct live_status *st, struct status_out *so)
 {
-	struct epc_stats st;
+	const struct epc_snapshot *lib = st->lib;
 
 	so->item.max = SIZE_MAX; /* an item has no length limit: a page holds a piece */
-	epc_get_stats2(srv->epc, &st, sizeof(st));
 	if (!so->records && !status_skip(so))
 		status_line(so, "epcmm-status 1\n");
-	status_epc(so, &st);
-	for (int n = 0; n < srv->nr_nodes; n++) {
-		struct epc_node_stats ns;
-
-		if (!epc_node_get_stats(srv->epc, n, &ns, sizeof(ns)) && ns.has_epc)
-			status_node(so, n, &ns);
-	}
-	if (!so->full)
-		live_cgfs_foreach(srv->cgfs, status_cgroup, so);
-	pthread_mutex_lock(&srv->lock);
-	for (struct live_session *s = srv->sessions; s && !so->full && !so->w->err; s = s->next)
-		status_session(srv, s, so);
-	pthread_mutex_unlock(&srv->lock);
+	status_epc(so, lib->stats);
+	for (size_t n = 0; n < lib->nr_nodes; n++)
+		if (EPC_SNAPSHOT_NODE(lib, n)->has_epc)
+			status_node(so, EPC_SNAPSHOT_NODE(lib, n));
+	/* a cgroup no directory holds (removed: dying, still charged) is not
+	 * shown; a directory's parents are directories */
+	for (size_t i = 0; i < lib->nr_cgroups && !so->full && !so->w->err; i++)
+		if (st->names[i])
+			status_cgroup(so, st, i);
+	for (size_t c = 0; c < st->nr_clients && !so->full && !so->w->err; c++)
+		status_client(so, st, &st->clients[c]);
 	epcmm_wr_free(&so->item);
 	return epcmm_wr_err(so->w);
+}
+
+static void status_free(struct live_status *st)
+{
+	if (!st)
+		return;
+	if (st->lib)
+		live_cgfs_names_free(st->names, st->lib->nr_cgroups);
+	epc_snapshot_free(st->lib);
+	free(st->clients);
+	free(st->encls);
+	free(st);
+}
+
+/* A snapshot's task or enclave, by its library id (sorted for bsearch). */
+struct status_id {
+	uint64_t id;
+	size_t at;
+};
+
+static int status_id_cmp(const void *a, const void *b)
+{
+	const struct status_id *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The snapshot's tasks (or @encls, its enclaves) by id. Return: NULL without memory. */
+static struct status_id *status_ids(const struct epc_snapshot *lib, bool encls)
+{
+	size_t nr = encls ? lib->nr_encls : lib->nr_tasks;
+	struct status_id *ids = malloc((nr ? nr : 1) * sizeof(*ids));
+
+	if (!ids)
+		return NULL;
+	for (size_t i = 0; i < nr; i++)
+		ids[i] = (struct status_id){
+			.id = encls ? EPC_SNAPSHOT_ENCL(lib, i)->id : EPC_SNAPSHOT_TASK(lib, i)->id,
+			.at = i,
+		};
+	qsort(ids, nr, sizeof(*ids), status_id_cmp);
+	return ids;
+}
+
+static const struct status_id *status_id_find(const struct status_id *ids, size_t nr, uint64_t id)
+{
+	struct status_id key = {.id = id};
+
+	return bsearch(&key, ids, nr, sizeof(*ids), status_id_cmp);
+}
+
+/*
+ * Session @s's client and enclaves into @st, with s->lock held: a client by
+ * its task's id, an enclave by its library id (the daemon's objects are
+ * mapped onto the snapshot's here; the library knows no sessions). What the
+ * snapshot does not have (a session or an enclave newer than it, a client
+ * moved into a cgroup made while it was taken, or removed since) waits for
+ * the next reply.
+ * Return: 0; -ENOMEM.
+ */
+static int status_take_session(struct live_status *st, struct live_session *s,
+			       const struct status_id *tasks, const struct status_id *encls)
+{
+	const struct status_id *t = status_id_find(tasks, st->lib->nr_tasks, epc_task_id(s->task));
+	struct status_client *c = &st->clients[st->nr_clients];
+	struct status_encl *e;
+	int32_t cg = t ? EPC_SNAPSHOT_TASK(st->lib, t->at)->cgroup : -1;
+
+	if (cg < 0 || !st->names[cg])
+		return 0;
+	e = realloc(st->encls, (st->nr_encls + s->nr_encls + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	st->encls = e;
+	*c = (struct status_client){.pid = s->pid,
+				    .nr_pages = s->nr_pages,
+				    .cpu = s->cpu,
+				    .node = s->node,
+				    .cgroup = (size_t)cg,
+				    .first = st->nr_encls};
+	for (uint32_t i = 0; i < s->nr_slots; i++) {
+		const struct status_id *at;
+
+		if (s->slots[i].kind != SLOT_ENCL)
+			continue;
+		at = status_id_find(encls, st->lib->nr_encls, epc_encl_id(s->slots[i].obj));
+		if (at)
+			st->encls[st->nr_encls++] = (struct status_encl){
+				.handle = (uint64_t)s->slots[i].gen << 32 | i,
+				.size = s->slots[i].size,
+				.at = at->at,
+			};
+	}
+	c->nr_encls = st->nr_encls - c->first;
+	st->nr_clients++;
+	return 0;
+}
+
+static int status_take_sessions(struct live_server *srv, struct live_status *st)
+{
+	struct status_id *tasks = status_ids(st->lib, false), *encls = status_ids(st->lib, true);
+	int ret = tasks && encls ? 0 : -ENOMEM;
+
+	pthread_mutex_lock(&srv->lock);
+	if (!ret) {
+		st->clients = calloc(srv->nr_sessions + 1, sizeof(*st->clients));
+		ret = st->clients ? 0 : -ENOMEM;
+	}
+	for (struct live_session *s = srv->sessions; s && !ret; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		ret = status_take_session(st, s, tasks, encls);
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	free(tasks);
+	free(encls);
+	return ret;
+}
+
+/* What a reply shows, now. Return: it; NULL without memory. */
+static struct live_status *status_take(struct live_server *srv)
+{
+	struct live_status *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	live_cgfs_reap(srv->cgfs); /* members that exited leave first: procs counts them */
+	if (epc_snapshot_take(srv->epc, &st->lib) ||
+	    live_cgfs_names(srv->cgfs, st->lib, &st->names) || status_take_sessions(srv, st)) {
+		status_free(st);
+		return NULL;
+	}
+	return st;
 }
 
 int live_server_status(struct live_server *srv, struct epcmm_wr *out)
 {
 	struct status_out so = {.w = out, .start = out->len};
+	struct live_status *st = status_take(srv);
+	int ret = st ? status_write(st, &so) : -ENOMEM;
 
-	return status_write(srv, &so);
+	status_free(st);
+	return ret;
 }
 
-int live_server_status_page(struct live_server *srv, bool records, uint64_t item, uint64_t off,
-			    struct epcmm_wr *out)
+static int status_page(struct live_server *srv, struct live_status **keep, bool records,
+		       uint64_t item, uint64_t off, struct epcmm_wr *out)
 {
 	struct status_out so = {.w = out,
 				.records = records,
@@ -1152,14 +1290,34 @@ int live_server_status_page(struct live_server *srv, bool records, uint64_t item
 	size_t at = out->len;
 	int ret;
 
+	if (!item && !off) { /* a reply starts: from the state of now */
+		status_free(*keep);
+		*keep = NULL;
+	}
+	if (!*keep && !(*keep = status_take(srv)))
+		return -ENOMEM;
 	/* where the next page starts: filled in below */
 	epcmm_wr_u64(out, 0);
 	epcmm_wr_u64(out, 0);
 	so.start = out->len;
-	ret = status_write(srv, &so);
+	ret = status_write(*keep, &so);
 	if (!ret) {
 		memcpy(out->buf + at, &so.next_item, sizeof(so.next_item));
 		memcpy(out->buf + at + 8, &so.next_off, sizeof(so.next_off));
 	}
+	if (ret || !so.full) { /* the reply's last page, or its end */
+		status_free(*keep);
+		*keep = NULL;
+	}
+	return ret;
+}
+
+int live_server_status_page(struct live_server *srv, bool records, uint64_t item, uint64_t off,
+			    struct epcmm_wr *out)
+{
+	struct live_status *st = NULL;
+	int ret = status_page(srv, &st, records, item, off, out);
+
+	status_free(st);
 	return ret;
 }

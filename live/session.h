@@ -113,8 +113,9 @@ int live_server_status(struct live_server *srv, struct epcmm_wr *out);
  * 0: this page ends the report), then the report from byte @off of item
  * @item on, at most EPCMM_STATUS_PAGE_MAX bytes of it: whole items, unless
  * one is longer than a page (it is then cut at the page's end and goes on in
- * the next). The daemon keeps nothing between pages: each is written from
- * the state of the moment, so @out is all it ever holds.
+ * the next). Each page is written from the state of the moment (a session
+ * keeps one snapshot from a reply's first page to its last instead: its
+ * STATUS_PAGE and SNAPSHOT requests, live_session_handle()).
  * Return: 0; -ENOMEM.
  */
 int live_server_status_page(struct live_server *srv, bool records, uint64_t item, uint64_t off,

@@ -270,36 +270,57 @@ static int take_tasks(struct epc *epc, struct snap *s, const struct cg_index *ma
 	return 0;
 }
 
-EPC_API ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, char *buf, size_t len)
+/* Cgroup @i's name: its own, or names[@i]. */
+static const char *snap_name(const struct epc_snapshot *s, size_t i, const char *const *names)
 {
-	const struct epc_snapshot_cgroup *c;
-	size_t n = 0, at;
+	return names ? names[i] : EPC_SNAPSHOT_CGROUP(s, i)->name;
+}
 
-	if (!s || i >= s->nr_cgroups || (!buf && len)) {
-		epc__log(NULL, LOG_ERR, "snapshot path: %s: %s",
-			 !s		      ? "NULL s"
-			 : i >= s->nr_cgroups ? "no such cgroup"
-					      : "NULL buf",
-			 strerror(EINVAL));
-		return -EINVAL;
+/* The length of cgroup @i's path; -EINVAL a NULL name up the way. */
+static ssize_t snap_path_len(const struct epc_snapshot *s, size_t i, const char *const *names)
+{
+	size_t n = 0;
+
+	for (int32_t j = (int32_t)i; EPC_SNAPSHOT_CGROUP(s, j)->parent >= 0;
+	     j = EPC_SNAPSHOT_CGROUP(s, j)->parent) {
+		const char *name = snap_name(s, (size_t)j, names);
+
+		if (!name)
+			return -EINVAL;
+		n += 1 + strlen(name);
 	}
-	for (c = EPC_SNAPSHOT_CGROUP(s, i); c->parent >= 0; c = EPC_SNAPSHOT_CGROUP(s, c->parent))
-		n += 1 + strlen(c->name);
-	if (!n)
-		n = 1; /* the root's "/" */
-	if (n >= len)
-		return (ssize_t)n;
-	buf[n] = '\0';
+	return n ? (ssize_t)n : 1; /* the root's "/" */
+}
+
+EPC_API ssize_t epc_snapshot_path(const struct epc_snapshot *s, size_t i, const char *const *names,
+				  char *buf, size_t len)
+{
+	const char *why = !s		       ? "NULL s"
+			  : i >= s->nr_cgroups ? "no such cgroup"
+			  : !buf && len	       ? "NULL buf"
+					       : NULL;
+	ssize_t n = why ? -EINVAL : snap_path_len(s, i, names);
+	size_t at = n > 0 ? (size_t)n : 0;
+
+	if (n < 0) {
+		epc__log(NULL, LOG_ERR, "snapshot path: %s: %s", why ? why : "a NULL name",
+			 strerror(EINVAL));
+		return n;
+	}
+	if (at >= len)
+		return n;
+	buf[at] = '\0';
 	buf[0] = '/';
-	at = n;
-	for (c = EPC_SNAPSHOT_CGROUP(s, i); c->parent >= 0; c = EPC_SNAPSHOT_CGROUP(s, c->parent)) {
-		size_t l = strlen(c->name);
+	for (int32_t j = (int32_t)i; EPC_SNAPSHOT_CGROUP(s, j)->parent >= 0;
+	     j = EPC_SNAPSHOT_CGROUP(s, j)->parent) {
+		const char *name = snap_name(s, (size_t)j, names);
+		size_t l = strlen(name);
 
 		at -= l;
-		memcpy(buf + at, c->name, l);
+		memcpy(buf + at, name, l);
 		buf[--at] = '/';
 	}
-	return (ssize_t)n;
+	return n;
 }
 
 EPC_API void epc_snapshot_free(struct epc_snapshot *pub)

@@ -16,7 +16,7 @@
 static const char *snap_path(const struct epc_snapshot *s, size_t i)
 {
 	static char buf[256];
-	ssize_t n = epc_snapshot_path(s, i, buf, sizeof(buf));
+	ssize_t n = epc_snapshot_path(s, i, NULL, buf, sizeof(buf));
 
 	CHECK(n > 0 && (size_t)n < sizeof(buf), check_fmt("cgroup %zu's path: %zd", i, n));
 	return buf;
@@ -189,18 +189,32 @@ static void test_snapshot_names_and_paths(void **state)
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, CHAIN)->nr_members, 2);
 	assert_int_equal(EPC_SNAPSHOT_CGROUP(s, CHAIN - 1)->nr_members, 0);
 	/* the length alone, then too small (nothing written), then whole */
-	assert_int_equal(epc_snapshot_path(s, CHAIN, NULL, 0), (ssize_t)len);
+	assert_int_equal(epc_snapshot_path(s, CHAIN, NULL, NULL, 0), (ssize_t)len);
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(epc_snapshot_path(s, CHAIN, buf, len), (ssize_t)len);
+	assert_int_equal(epc_snapshot_path(s, CHAIN, NULL, buf, len), (ssize_t)len);
 	CHECK(buf[0] == 'x' && buf[len - 1] == 'x', "a buffer too small is left as it was");
-	assert_int_equal(epc_snapshot_path(s, CHAIN, buf, len + 1), (ssize_t)len);
+	assert_int_equal(epc_snapshot_path(s, CHAIN, NULL, buf, len + 1), (ssize_t)len);
 	assert_string_equal(buf, want);
-	assert_int_equal(epc_snapshot_path(s, 0, buf, 2), 1);
+	assert_int_equal(epc_snapshot_path(s, 0, NULL, buf, 2), 1);
 	assert_string_equal(buf, "/");
+	/* another namespace's names (a file system's); a NULL one up the way is refused */
+	{
+		const char *names[CHAIN + 1];
+
+		for (int i = 0; i <= CHAIN; i++)
+			names[i] = i ? "d e" : "";
+		assert_int_equal(epc_snapshot_path(s, 2, names, buf, sizeof(buf)), 8);
+		assert_string_equal(buf, "/d e/d e");
+		names[1] = NULL;
+		CHECK_ERR(epc_snapshot_path(s, 2, names, buf, sizeof(buf)), -EINVAL,
+			  "epc_snapshot_path");
+		assert_int_equal(epc_snapshot_path(s, 0, names, buf, sizeof(buf)), 1);
+	}
 	/* bad input: refused (the message names it; a snapshot has no log) */
-	CHECK_ERR(epc_snapshot_path(NULL, 0, buf, sizeof(buf)), -EINVAL, "epc_snapshot_path");
-	CHECK_ERR(epc_snapshot_path(s, CHAIN + 1, buf, sizeof(buf)), -EINVAL, "epc_snapshot_path");
-	CHECK_ERR(epc_snapshot_path(s, 0, NULL, 4), -EINVAL, "epc_snapshot_path");
+	CHECK_ERR(epc_snapshot_path(NULL, 0, NULL, buf, sizeof(buf)), -EINVAL, "epc_snapshot_path");
+	CHECK_ERR(epc_snapshot_path(s, CHAIN + 1, NULL, buf, sizeof(buf)), -EINVAL,
+		  "epc_snapshot_path");
+	CHECK_ERR(epc_snapshot_path(s, 0, NULL, NULL, 4), -EINVAL, "epc_snapshot_path");
 	epc_snapshot_free(s);
 	epc_destroy(epc);
 }

@@ -471,6 +471,120 @@ static void test_live_status_page_from_any_line(void **state)
 	srv_stop(fx);
 }
 
+/* Siblings with names of about 4 KB: a report of two pages. */
+#define TWO_PAGE_CGROUPS 320
+#define TWO_PAGE_NAME	 4000
+
+/* A page through the session's request handler, as a client asks for it. */
+static void session_page(struct live_session *s, bool records, uint64_t line, uint64_t off,
+			 struct epcmm_wr *reply, uint64_t *nl, uint64_t *no)
+{
+	struct epcmm_msg_hdr h = {.magic = EPCMM_PROTO_MAGIC,
+				  .version = EPCMM_PROTO_VERSION,
+				  .type = records ? EPCMM_MSG_SNAPSHOT : EPCMM_MSG_STATUS_PAGE,
+				  .len = 16},
+			     rh;
+	uint64_t req[2] = {line, off};
+
+	CHECK_EQ(live_session_handle(s, &h, (const uint8_t *)req, &rh, reply), 0, "a page");
+	CHECK_EQ(rh.status, 0, "the page's status");
+	CHECK(reply->len >= 16, "a page's next position");
+	memcpy(nl, reply->buf, 8);
+	memcpy(no, reply->buf + 8, 8);
+}
+
+/* The session's reply from its first page on, with @between run after the
+ * first page; its bytes (NUL-terminated), their number in *@total. */
+static char *session_reply(struct live_session *s, bool records, void (*between)(struct srv_fx *),
+			   struct srv_fx *fx, size_t *total)
+{
+	uint64_t line = 0, off = 0, nl, no;
+	struct epcmm_wr w = {0};
+	char *bytes = NULL;
+	size_t len = 0;
+	int pages = 0;
+
+	do {
+		session_page(s, records, line, off, &w, &nl, &no);
+		bytes = realloc(bytes, len + w.len - 16 + 1);
+		CHECK(bytes != NULL, "memory");
+		memcpy(bytes + len, w.buf + 16, w.len - 16);
+		len += w.len - 16;
+		bytes[len] = '\0';
+		if (!pages++ && between)
+			between(fx);
+		line = nl;
+		off = no;
+	} while (nl || no);
+	CHECK(pages >= 2, check_fmt("a reply of two pages at least: %d", pages));
+	epcmm_wr_free(&w);
+	*total = len;
+	return bytes;
+}
+
+/* Between two pages: a cgroup made, the last one removed. */
+static void change_tree(struct srv_fx *fx)
+{
+	char name[TWO_PAGE_NAME + 8];
+
+	CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, "/zz-new"), 0, "mkdir between pages");
+	snprintf(name, sizeof(name), "/%03d%0*d", TWO_PAGE_CGROUPS - 1, TWO_PAGE_NAME, 0);
+	CHECK_EQ(live_cgfs_rmdir(fx->srv.cgfs, name), 0, "rmdir between pages");
+}
+
+/* A session's reply, text or records, comes from one snapshot taken at its
+ * first page, however the tree changes before the next; the next reply
+ * takes the state of then. */
+static void test_live_status_pages_are_one_snapshot(void **state)
+{
+	struct srv_fx *fx = srv_start();
+	char name[TWO_PAGE_NAME + 8], *before[2], *during[2], *after;
+	size_t len[2], dlen[2], alen;
+	struct live_session *s;
+	int pages, cut;
+
+	(void)state;
+	for (int i = 0; i < TWO_PAGE_CGROUPS; i++) {
+		snprintf(name, sizeof(name), "/%03d%0*d", i, TWO_PAGE_NAME, 0);
+		CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, name), 0, "mkdir");
+	}
+	CHECK_EQ(live_session_create(&fx->srv, 0, &s), 0, "a session");
+	for (int r = 0; r < 2; r++) {
+		before[r] = paged(&fx->srv, r, &pages, &cut, &len[r]);
+		CHECK(pages >= 2, "two pages");
+	}
+	during[0] = session_reply(s, false, change_tree, fx, &dlen[0]);
+	CHECK(!strstr(during[0], "/zz-new"), "a cgroup made after the first page is not in it");
+	CHECK(dlen[0] == len[0] && !memcmp(during[0], before[0], len[0]),
+	      "the pages put together are the report as it was at the first");
+	/* the next reply is of the state of now; records likewise */
+	after = session_reply(s, false, NULL, NULL, &alen);
+	CHECK(strstr(after, "\ncgroup /zz-new current ") != NULL, "the next reply has it");
+	CHECK_EQ(count(after, "\ncgroup "), count(during[0], "\ncgroup "), "one made, one gone");
+	CHECK_EQ(live_cgfs_rmdir(fx->srv.cgfs, "/zz-new"), 0, "rmdir");
+	snprintf(name, sizeof(name), "/%03d%0*d", TWO_PAGE_CGROUPS - 1, TWO_PAGE_NAME, 0);
+	CHECK_EQ(live_cgfs_mkdir(fx->srv.cgfs, name), 0, "mkdir it again");
+	during[1] = session_reply(s, true, change_tree, fx, &dlen[1]);
+	CHECK(dlen[1] == len[1] && !memcmp(during[1], before[1], len[1]),
+	      "the records put together are the state as it was at the first page");
+	/* a reply left after its first page: its snapshot goes with the session */
+	{
+		struct epcmm_wr w = {0};
+		uint64_t nl, no;
+
+		session_page(s, true, 0, 0, &w, &nl, &no);
+		CHECK(nl || no, "a page that is not the last");
+		epcmm_wr_free(&w);
+	}
+	live_session_destroy(s);
+	for (int r = 0; r < 2; r++) {
+		free(before[r]);
+		free(during[r]);
+	}
+	free(after);
+	srv_stop(fx);
+}
+
 /* Over 14,000 cgroups: more than one reply can carry (STATUS is too big),
  * so the report comes in pages, each within the limit, text and records. */
 static void test_live_status_many_cgroups_in_pages(void **state)
@@ -817,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_live_status_long_lines),
 		cmocka_unit_test(test_live_status_page_from_any_line),
 		cmocka_unit_test(test_live_status_many_cgroups_in_pages),
+		cmocka_unit_test(test_live_status_pages_are_one_snapshot),
 		cmocka_unit_test(test_live_status_odd_names),
 		cmocka_unit_test(test_live_status_line_longer_than_a_page),
 		cmocka_unit_test(test_live_status_decode_refuses_and_skips),

@@ -93,7 +93,7 @@ static void ignore_event(const struct epc_event *ev, void *arg)
 	X(epc_snapshot_take, epc, -EINVAL, epc_snapshot_take(NULL, &f->snap))                      \
 	X(epc_snapshot_take, out, -EINVAL, epc_snapshot_take(f->epc, NULL))                        \
 	X(epc_snapshot_free, s, 0, (epc_snapshot_free(NULL), 0))                                   \
-	X(epc_snapshot_path, s, -EINVAL, epc_snapshot_path(NULL, 0, f->buf, 64))                   \
+	X(epc_snapshot_path, s, -EINVAL, epc_snapshot_path(NULL, 0, NULL, f->buf, 64))             \
 	X(epc_cgroup_file_type, file, 0, (intptr_t)epc_cgroup_file_type(EPC_CGF_NR))               \
 	X(epc_cgroup_file_lookup, cg, -EINVAL, epc_cgroup_file_lookup(NULL, "misc.max", &f->cgf))  \
 	X(epc_cgroup_file_lookup, name, -EINVAL, epc_cgroup_file_lookup(f->cg, NULL, &f->cgf))     \

@@ -389,9 +389,26 @@ static int notify_listen(const char *name)
 /* `epcmm status --format openmetrics --interval 1 --output FILE` against a
  * daemon (a socket only: no root needed): FILE appears whole, in the format,
  * and SIGTERM ends the command with status 0 and no temporary file left. */
+/* Run the daemon @argv (stderr into @log) and wait for its READY=1 on
+ * @notify, whose listening socket is left in *@fd. Return: its pid. */
+static pid_t spawn_ready(char **argv, const char *notify, const char *log, int *fd)
+{
+	char msg[64];
+	pid_t pid;
+
+	*fd = notify_listen(notify);
+	pid = spawn(argv, notify, log);
+	if (notify_wait(*fd, msg, sizeof(msg)) < 0 || strcmp(msg, "READY=1")) {
+		kill(pid, SIGKILL);
+		wait_exit(pid);
+		fail_msg("the daemon did not say READY=1 (it logs to %s)", log);
+	}
+	return pid;
+}
+
 static void test_live_service_metrics_file(void **state)
 {
-	char sock[256], prom[256], log[256], slog[256], notify[64], msg[64], *text;
+	char sock[256], prom[256], log[256], slog[256], notify[64], *text;
 	char *daemon_argv[] = {(char *)epcmm(), "daemon", "--socket", sock, "--epc", "4M", NULL};
 	char *status_argv[] = {(char *)epcmm(), "status", "--socket", sock, "--format", "openmetrics",
 			       "--interval", "1", "--output", prom, NULL};
@@ -407,13 +424,7 @@ static void test_live_service_metrics_file(void **state)
 	snprintf(log, sizeof(log), "%s/m-daemon.log", tmpdir);
 	snprintf(slog, sizeof(slog), "%s/m-status.log", tmpdir);
 	snprintf(notify, sizeof(notify), "@epcmm-test-metrics-%d", (int)getpid());
-	fd = notify_listen(notify);
-	daemon = spawn(daemon_argv, notify, log);
-	if (notify_wait(fd, msg, sizeof(msg)) < 0 || strcmp(msg, "READY=1")) {
-		kill(daemon, SIGKILL);
-		wait_exit(daemon);
-		fail_msg("the daemon did not say READY=1 (it logs to %s)", log);
-	}
+	daemon = spawn_ready(daemon_argv, notify, log, &fd);
 	status = spawn(status_argv, NULL, slog);
 	/* the first report is written at once; wait for it (not for a time) */
 	while (access(prom, F_OK) && waited < SERVICE_WAIT_MS) {
@@ -452,7 +463,7 @@ static void test_live_service_metrics_file(void **state)
  */
 static void test_live_service_client_cpu(void **state)
 {
-	char sock[256], log[256], out[256], notify[64], msg[64], row[32], *text, *line;
+	char sock[256], log[256], out[256], notify[64], row[32], *text, *line;
 	char *daemon_argv[] = {(char *)epcmm(), "daemon", "--socket", sock, "--epc", "4M", NULL};
 	cpu_set_t set;
 	pid_t daemon, status;
@@ -471,13 +482,7 @@ static void test_live_service_client_cpu(void **state)
 	snprintf(log, sizeof(log), "%s/c-daemon.log", tmpdir);
 	snprintf(out, sizeof(out), "%s/c-status.txt", tmpdir);
 	snprintf(notify, sizeof(notify), "@epcmm-test-cpu-%d", (int)getpid());
-	fd = notify_listen(notify);
-	daemon = spawn(daemon_argv, notify, log);
-	if (notify_wait(fd, msg, sizeof(msg)) < 0 || strcmp(msg, "READY=1")) {
-		kill(daemon, SIGKILL);
-		wait_exit(daemon);
-		fail_msg("the daemon did not say READY=1 (it logs to %s)", log);
-	}
+	daemon = spawn_ready(daemon_argv, notify, log, &fd);
 	status = fork();
 	CHECK(status >= 0, "fork");
 	if (!status) {

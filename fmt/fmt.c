@@ -157,8 +157,7 @@ void fmt_table_print(FILE *f, struct fmt_table *t)
 		for (int c = 0; c < t->ncol; c++) {
 			const char *s = r < 0 ? t->hdr[c] : t->cells[r][c] ? t->cells[r][c] : "";
 
-			fmt_cell(f, s, w[c], t->max ? t->max[c] : 0, t->right[c],
-				 c == t->ncol - 1);
+			fmt_cell(f, s, w[c], t->max ? t->max[c] : 0, t->right[c], c == t->ncol - 1);
 		}
 		fputc('\n', f);
 	}

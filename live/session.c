@@ -50,7 +50,7 @@ struct live_session {
 	 * their only writer).
 	 */
 	pthread_mutex_t lock;
-	int cpu, node; /* where @task runs (HELLO) */
+	int cpu, node;	    /* where @task runs (HELLO) */
 	bool hello_refused; /* a refused HELLO was logged (session's thread only) */
 	/* session's thread only: the status reply being paged out (STATUS_PAGE,
 	 * SNAPSHOT), from its first page to its last, or NULL */
@@ -626,16 +626,17 @@ int live_host_cpu_check(pid_t pid, uint32_t cpu, uint32_t node, bool say)
 
 	if (nr > 0 && cpu >= (uint64_t)nr) {
 		if (say)
-			live_say("client %d: HELLO: CPU %" PRIu32 " is not one of the host's %ld; refused",
-			 (int)pid, cpu, nr);
+			live_say("client %d: HELLO: CPU %" PRIu32
+				 " is not one of the host's %ld; refused",
+				 (int)pid, cpu, nr);
 		return -EINVAL;
 	}
 	host_cpu_node(cpu, &host_node); /* none said: a host of one node */
 	if (node != host_node) {
 		if (say)
-			live_say("client %d: HELLO: CPU %" PRIu32 " is on node %" PRIu32 ", not %" PRIu32
-			 "; refused",
-			 (int)pid, cpu, host_node, node);
+			live_say("client %d: HELLO: CPU %" PRIu32 " is on node %" PRIu32
+				 ", not %" PRIu32 "; refused",
+				 (int)pid, cpu, host_node, node);
 		return -EINVAL;
 	}
 	return 0;

@@ -62,16 +62,21 @@ static void test_fmt_table_layout(void **state)
 	fmt_size(fmt_table_cell(&t, row, 1), FMT_CELL, 4096);
 	out = printed(&t);
 	str_eq(out,
-		     "NAME     SIZE  NOTE\n"
-		     "/a     64 MiB  x\n"
-		     "/caf\xc3\xa9   4 KiB  \n",
-		     "widths in characters, numbers right, the last column unpadded");
+	       "NAME     SIZE  NOTE\n"
+	       "/a     64 MiB  x\n"
+	       "/caf\xc3\xa9   4 KiB  \n",
+	       "widths in characters, numbers right, the last column unpadded");
 	free(out);
 	CHECK(t.nrows == 0 && t.cells == NULL, "printing empties the table");
 	row = fmt_table_row(&t);
 	fmt_table_set(&t, row, 0, "again");
 	out = printed(&t);
-	str_eq(out, "NAME   SIZE  NOTE\n" "again" "        " "\n", "and it fills again");
+	str_eq(out,
+	       "NAME   SIZE  NOTE\n"
+	       "again"
+	       "        "
+	       "\n",
+	       "and it fills again");
 	free(out);
 }
 
@@ -99,11 +104,13 @@ static void test_fmt_table_max_and_long_cells(void **state)
 	fmt_table_set(&t, row, 0, "/short");
 	out = printed(&t);
 	str_eq(out,
-		     "PATH        N\n"
-		     "...p/leaf!  7\n"
-		     "..." E E E E E E E "   \n"
-		     "/short" "       " "\n",
-		     "long cells keep their end, cut at a character, within the max");
+	       "PATH        N\n"
+	       "...p/leaf!  7\n"
+	       "..." E E E E E E E "   \n"
+	       "/short"
+	       "       "
+	       "\n",
+	       "long cells keep their end, cut at a character, within the max");
 	free(out);
 
 	/* without a max, a 100,000-byte cell is printed whole */

@@ -45,9 +45,9 @@ struct epc_task {
 	/* Owner thread (atomic: listings read it): a member of it, or, while
 	 * @follow is set, a holder of a reference on it (cgroup.h). */
 	struct epc_cgroup *_Atomic cg;
-	struct epc__member *follow;	/* owner thread: the id it follows, or NULL */
-	uint64_t follow_gen;		/* owner thread: @follow's gen when @cg was read */
-	_Atomic int cpu;		/* owner thread (atomic: snapshots read it): 0 .. nr_cpus - 1 */
+	struct epc__member *follow; /* owner thread: the id it follows, or NULL */
+	uint64_t follow_gen;	    /* owner thread: @follow's gen when @cg was read */
+	_Atomic int cpu;	    /* owner thread (atomic: snapshots read it): 0 .. nr_cpus - 1 */
 	_Atomic bool signal;		/* set by anyone, read by reclaim loops */
 	struct epc__list node;		/* face: on its task list, under its list lock */
 };

@@ -516,8 +516,8 @@ static int daemon_main(int argc, char **argv)
 			o.mount_dir);
 		goto out_usage;
 	}
-	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections, cpu_to_node,
-			   &s))
+	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections,
+			   cpu_to_node, &s))
 		goto out_usage;
 	ret = daemon_serve(&o);
 	sim_scenario_free(s);

@@ -157,7 +157,8 @@ static int top_main(int argc, char **argv)
 			break;
 		}
 		printf("\033[H\033[2J");
-		printf("epcmm top: %s    (q quits)\n\n", socket ? socket : epcmm_client_socket_path());
+		printf("epcmm top: %s    (q quits)\n\n",
+		       socket ? socket : epcmm_client_socket_path());
 		live_view_render(stdout, v, prev, t - t_prev, screen_width());
 		fflush(stdout);
 		epcmm_snapshot_free(prev);

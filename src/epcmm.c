@@ -604,8 +604,13 @@ static void poison_event(struct epc *epc, uint64_t phys)
 {
 	struct epc_event e = epc__event_make(EPC_EVENT_POISON);
 	struct epc_page *p = epc__mm_phys_to_page(&epc->mm, phys);
-	enum epc__page_state s = epc__page_state(p);
+	enum epc__page_state s;
 
+	/* never NULL here (the caller poisoned @phys, so it is an EPC address);
+	 * saying so also tells the optimiser, which warned of a load at NULL */
+	if (!p)
+		return;
+	s = epc__page_state(p);
 	e.phys = phys;
 	e.node = p->node; /* racy, but set once by the sanitizer, long before */
 	e.in_use = s == EPC__PAGE_INUSE || s == EPC__PAGE_LRU || s == EPC__PAGE_ISOLATED ||

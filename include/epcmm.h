@@ -886,11 +886,11 @@ enum epc_page_type {
 	EPC_PAGE_TYPE_VA = 3,
 	EPC_PAGE_TYPE_TRIM = 4,
 };
-#define EPC_SECINFO_TCS	 (EPC_PAGE_TYPE_TCS << 8)
-#define EPC_SECINFO_REG	 (EPC_PAGE_TYPE_REG << 8)
+#define EPC_SECINFO_TCS (EPC_PAGE_TYPE_TCS << 8)
+#define EPC_SECINFO_REG (EPC_PAGE_TYPE_REG << 8)
 /* A regular page readable, writable and executable: what epc_encl_add_page() adds. */
 #define EPC_SECINFO_REG_RWX (EPC_SECINFO_REG | EPC_SECINFO_R | EPC_SECINFO_W | EPC_SECINFO_X)
-#define EPC_SECINFO_TRIM (EPC_PAGE_TYPE_TRIM << 8)
+#define EPC_SECINFO_TRIM    (EPC_PAGE_TYPE_TRIM << 8)
 
 /* SGX return codes the EDMM calls hand back (in @result, or EACCEPT's). */
 #define EPC_SGX_NOT_TRACKED		 11

@@ -855,9 +855,9 @@ struct status_out {
 	struct epcmm_wr item; /* the item being written, whole */
 	uint64_t nr;	      /* items of the report so far, written or skipped */
 	uint64_t from;	      /* the item the page starts at */
-	uint64_t from_off; /* ... and the bytes of it that are not to be sent again */
-	size_t page_max;   /* 0: the whole report (bounded by the payload limit) */
-	size_t start;	   /* @w->len where this page's text starts */
+	uint64_t from_off;    /* ... and the bytes of it that are not to be sent again */
+	size_t page_max;      /* 0: the whole report (bounded by the payload limit) */
+	size_t start;	      /* @w->len where this page's text starts */
 	bool full;
 	uint64_t next_item, next_off;
 };

@@ -194,9 +194,11 @@ void live_view_render(FILE *f, const struct epcmm_snapshot *v, const struct epcm
 static int utf8_valid(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		unsigned c = s[i], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-						 : (c & 0xf8) == 0xf0		  ? 4
-										  : 0;
+		unsigned c = s[i], len = c < 0x80	      ? 1
+					 : (c & 0xe0) == 0xc0 ? 2
+					 : (c & 0xf0) == 0xe0 ? 3
+					 : (c & 0xf8) == 0xf0 ? 4
+							      : 0;
 		uint32_t cp;
 
 		if (!len || i + len > n)
@@ -247,15 +249,23 @@ static void om_family(FILE *f, const char *name, const char *type, const char *h
 }
 
 /* The cgroup families: a member's value, and whether @c has one. */
-enum om_cg_field { CG_USAGE, CG_PEAK, CG_MAX, CG_EVENTS, CG_EVICT, CG_RELOAD, CG_PROCS };
+enum om_cg_field {
+	CG_USAGE,
+	CG_PEAK,
+	CG_MAX,
+	CG_EVENTS,
+	CG_EVICT,
+	CG_RELOAD,
+	CG_PROCS
+};
 static const struct {
 	const char *name, *type, *help;
 	enum om_cg_field field;
 } om_cg[] = {
 	{"epcmm_cgroup_usage_bytes", "gauge", "EPC charged to the cgroup (misc.current sgx_epc).",
 	 CG_USAGE},
-	{"epcmm_cgroup_peak_bytes", "gauge", "Highest EPC charge of the cgroup (misc.peak sgx_epc).",
-	 CG_PEAK},
+	{"epcmm_cgroup_peak_bytes", "gauge",
+	 "Highest EPC charge of the cgroup (misc.peak sgx_epc).", CG_PEAK},
 	{"epcmm_cgroup_max_bytes", "gauge",
 	 "EPC limit of the cgroup (misc.max sgx_epc); no sample while it is max (no limit).",
 	 CG_MAX},
@@ -271,14 +281,24 @@ static const struct {
 static int om_cg_value(const struct epcmm_snap_cgroup *c, enum om_cg_field field, uint64_t *v)
 {
 	switch (field) {
-	case CG_USAGE: *v = c->current; return 1;
-	case CG_PEAK: *v = c->peak; return 1;
+	case CG_USAGE:
+		*v = c->current;
+		return 1;
+	case CG_PEAK:
+		*v = c->peak;
+		return 1;
 	case CG_MAX:
 		*v = c->max;
 		return c->max != EPCMM_NO_LIMIT;
-	case CG_EVENTS: *v = c->events; return 1;
-	case CG_EVICT: *v = c->evicted; return 1;
-	case CG_RELOAD: *v = c->reloaded; return 1;
+	case CG_EVENTS:
+		*v = c->events;
+		return 1;
+	case CG_EVICT:
+		*v = c->evicted;
+		return 1;
+	case CG_RELOAD:
+		*v = c->reloaded;
+		return 1;
 	case CG_PROCS:
 		*v = c->procs;
 		return 1;
@@ -287,7 +307,13 @@ static int om_cg_value(const struct epcmm_snap_cgroup *c, enum om_cg_field field
 }
 
 /* The enclave families: per enclave of a daemon that reports its id. */
-enum om_encl_field { EN_SIZE, EN_RESIDENT, EN_FAULTS, EN_EVICT, EN_RELOAD };
+enum om_encl_field {
+	EN_SIZE,
+	EN_RESIDENT,
+	EN_FAULTS,
+	EN_EVICT,
+	EN_RELOAD
+};
 static const struct {
 	const char *name, *type, *help;
 	enum om_encl_field field;
@@ -305,11 +331,16 @@ static const struct {
 static uint64_t om_encl_value(const struct epcmm_snap_encl *e, enum om_encl_field field)
 {
 	switch (field) {
-	case EN_SIZE: return e->size;
-	case EN_RESIDENT: return e->resident * OM_PAGE;
-	case EN_FAULTS: return e->faults;
-	case EN_EVICT: return e->evicted;
-	case EN_RELOAD: return e->reloaded;
+	case EN_SIZE:
+		return e->size;
+	case EN_RESIDENT:
+		return e->resident * OM_PAGE;
+	case EN_FAULTS:
+		return e->faults;
+	case EN_EVICT:
+		return e->evicted;
+	case EN_RELOAD:
+		return e->reloaded;
 	}
 	return 0;
 }

@@ -362,11 +362,10 @@ struct timeline {
 	const char *xunit;     /* and the x label says so: "", ", thousands", ", millions" */
 	const bool *has_value; /* per column: some row has a value (an unlimited
 				* cgroup's max column is empty throughout) */
-	int end;			/* the columns before "event", if it is the last */
-	const struct tl_event *events;	/* the rows with an event named */
+	int end;	       /* the columns before "event", if it is the last */
+	const struct tl_event *events; /* the rows with an event named */
 	int nr_events;
 };
-
 
 /* The PATH of "cg:PATH:what", in @buf. */
 static const char *cg_path(const char *col, char *buf, size_t len)

@@ -129,7 +129,7 @@ static void report_locality(FILE *f, const struct sim_result *r)
 
 static void report_cgroups(FILE *f, const struct sim_result *r)
 {
-	static const char *const hdr[] = {"cgroup",  "max",	"current", "peak",	 "events",
+	static const char *const hdr[] = {"cgroup",  "max",	 "current", "peak",    "events",
 					  "evicted", "reloaded", "EAUGs",   "trimmed", "removed"};
 	static const bool right[] = {false, true, true, true, true, true, true, true, true, true};
 	/* the EDMM columns only when a dynamic enclave ran */
@@ -165,8 +165,8 @@ static void report_cgroups(FILE *f, const struct sim_result *r)
 
 static void report_enclaves(FILE *f, const struct sim_result *r)
 {
-	static const char *const hdr[] = {"enclave",  "cgroup",	"size",	   "threads",
-					  "accesses", "faults",	"fault rate", "evicted",
+	static const char *const hdr[] = {"enclave",  "cgroup", "size",	      "threads",
+					  "accesses", "faults", "fault rate", "evicted",
 					  "reloaded", "EAUGs",	"trimmed",    "removed"};
 	static const bool right[] = {false, false, true, true, true, true,
 				     true,  true,  true, true, true, true};

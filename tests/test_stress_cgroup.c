@@ -529,6 +529,7 @@ struct stock_worker {
 	struct epc_task *t;
 	unsigned long rounds;
 	_Atomic unsigned long *refused;
+	_Atomic unsigned long *reads; /* the reader's: start once it has read */
 };
 
 struct stock_reader {
@@ -541,6 +542,10 @@ static void *stock_worker_main(void *arg)
 {
 	struct stock_worker *w = arg;
 
+	/* the reads must overlap the charges: on a busy machine the reader
+	 * could otherwise first run after every worker had finished */
+	while (!atomic_load(w->reads))
+		sched_yield();
 	for (unsigned long i = 0; i < w->rounds; i++) {
 		struct epc_page *p;
 
@@ -593,13 +598,14 @@ static void test_stress_cgroup_stocks_no_false_refusal(void **state)
 	(void)state;
 	atomic_init(&rd.reads, 0);
 	CHECK_EQ(epc_cgroup_write(s, "misc.max", "sgx_epc 12288"), 0, "/s: three pages");
+	assert_int_equal(pthread_create(&rth, NULL, stock_reader_main, &rd), 0);
 	for (int i = 0; i < STOCK_TASKS; i++) {
 		w[i] = (struct stock_worker){.t = make_task(epc, cgs[i], i),
 					     .rounds = ROUNDS * stress_scale(),
-					     .refused = &refused};
+					     .refused = &refused,
+					     .reads = &rd.reads};
 		CHECK_EQ_AT(pthread_create(&th[i], NULL, stock_worker_main, &w[i]), 0, i);
 	}
-	assert_int_equal(pthread_create(&rth, NULL, stock_reader_main, &rd), 0);
 	for (int i = 0; i < STOCK_TASKS; i++)
 		CHECK_EQ_AT(pthread_join(th[i], NULL), 0, i);
 	atomic_store(&stop, true);

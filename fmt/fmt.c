@@ -74,15 +74,15 @@ int fmt_table_row(struct fmt_table *t)
 {
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
-		t->cells = fmt_alloc(t->cells, (size_t)t->cap * sizeof(*t->cells));
+		t->rows = fmt_alloc(t->rows, (size_t)t->cap * sizeof(*t->rows));
 	}
-	memset(t->cells[t->nrows], 0, sizeof(*t->cells));
+	memset(&t->rows[t->nrows], 0, sizeof(*t->rows));
 	return t->nrows++;
 }
 
 char *fmt_table_cell(struct fmt_table *t, int row, int col)
 {
-	char **c = &t->cells[row][col];
+	char **c = &t->rows[row].cell[col];
 
 	if (!*c)
 		*c = fmt_alloc(NULL, FMT_CELL);
@@ -90,13 +90,24 @@ char *fmt_table_cell(struct fmt_table *t, int row, int col)
 	return *c;
 }
 
-void fmt_table_set(struct fmt_table *t, int row, int col, const char *s)
+/* *@dst: a copy of @s (its old text freed). */
+static void fmt_copy(char **dst, const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char **c = &t->cells[row][col];
 
-	*c = fmt_alloc(*c, n);
-	memcpy(*c, s, n);
+	*dst = fmt_alloc(*dst, n);
+	memcpy(*dst, s, n);
+}
+
+void fmt_table_set(struct fmt_table *t, int row, int col, const char *s)
+{
+	fmt_copy(&t->rows[row].cell[col], s);
+}
+
+void fmt_table_note(struct fmt_table *t, int row, int col, const char *s)
+{
+	fmt_copy(&t->rows[row].note, s);
+	t->rows[row].note_col = col;
 }
 
 /* The columns @s takes on a terminal: its characters, UTF-8 (a continuation
@@ -139,32 +150,65 @@ static void fmt_cell(FILE *f, const char *s, int w, int max, bool right, bool la
 		fputs("  ", f);
 }
 
+/* Column @c of row @r shows a cell (no note of the row covers it). */
+static bool fmt_shown(const struct fmt_table *t, int r, int c)
+{
+	return !t->rows[r].note || c < t->rows[r].note_col;
+}
+
+/* The columns' widths into @w: each its widest header or shown cell, at
+ * least its min, at most its max. */
+static void fmt_widths(const struct fmt_table *t, int *w)
+{
+	for (int c = 0; c < t->ncol; c++) {
+		int max = t->max ? t->max[c] : 0;
+
+		w[c] = t->hdr ? fmt_width(t->hdr[c]) : 0;
+		if (t->min && t->min[c] > w[c])
+			w[c] = t->min[c];
+		for (int r = 0; r < t->nrows; r++) {
+			const char *s = t->rows[r].cell[c];
+
+			if (s && fmt_shown(t, r, c) && fmt_width(s) > w[c])
+				w[c] = fmt_width(s);
+		}
+		if (max >= 8 && w[c] > max)
+			w[c] = max;
+	}
+}
+
+/* Row @r (-1: the header) as one line. */
+static void fmt_line(FILE *f, const struct fmt_table *t, const int *w, int r)
+{
+	const struct fmt_row *row = r < 0 ? NULL : &t->rows[r];
+	int end = row && row->note ? row->note_col : t->ncol;
+
+	fprintf(f, "%*s", t->indent, "");
+	for (int c = 0; c < end; c++) {
+		const char *s = !row ? t->hdr[c] : row->cell[c] ? row->cell[c] : "";
+
+		fmt_cell(f, s, w[c], t->max ? t->max[c] : 0, t->right[c], c == t->ncol - 1);
+	}
+	if (end < t->ncol)
+		fputs(row->note, f);
+	else if (row && row->note)
+		fprintf(f, "  %s", row->note);
+	fputc('\n', f);
+}
+
 void fmt_table_print(FILE *f, struct fmt_table *t)
 {
 	int w[FMT_MAX_COLS];
 
-	for (int c = 0; c < t->ncol; c++) {
-		int max = t->max ? t->max[c] : 0;
-
-		w[c] = fmt_width(t->hdr[c]);
-		for (int r = 0; r < t->nrows; r++)
-			if (t->cells[r][c] && fmt_width(t->cells[r][c]) > w[c])
-				w[c] = fmt_width(t->cells[r][c]);
-		if (max >= 8 && w[c] > max)
-			w[c] = max;
-	}
-	for (int r = -1; r < t->nrows; r++) {
-		for (int c = 0; c < t->ncol; c++) {
-			const char *s = r < 0 ? t->hdr[c] : t->cells[r][c] ? t->cells[r][c] : "";
-
-			fmt_cell(f, s, w[c], t->max ? t->max[c] : 0, t->right[c], c == t->ncol - 1);
-		}
-		fputc('\n', f);
-	}
-	for (int r = 0; r < t->nrows; r++)
+	fmt_widths(t, w);
+	for (int r = t->hdr ? -1 : 0; r < t->nrows; r++)
+		fmt_line(f, t, w, r);
+	for (int r = 0; r < t->nrows; r++) {
 		for (int c = 0; c < t->ncol; c++)
-			free(t->cells[r][c]);
-	free(t->cells);
-	t->cells = NULL;
+			free(t->rows[r].cell[c]);
+		free(t->rows[r].note);
+	}
+	free(t->rows);
+	t->rows = NULL;
 	t->nrows = t->cap = 0;
 }

@@ -422,47 +422,50 @@ static void target_meaning(FILE *f, const struct sim_sweep_params *p)
 		weight, 100 * p->target, 1 + p->target * weight);
 }
 
+/* Point @pt's marks after its row ("<- knee, target"), or "". */
+static void point_marks(char *buf, size_t len, const struct sim_sweep_result *r,
+			const struct sim_sweep_point *pt)
+{
+	bool knee = r->knee_found && pt->max == r->knee;
+	bool target = r->target_found && pt->max == r->target_max;
+
+	snprintf(buf, len, "%s%s%s", knee || target ? "<- " : "", knee ? "knee" : "",
+		 target ? (knee ? ", target" : "target") : "");
+}
+
 /* The table of @r's points, each limit a row (a failed one says why), the
  * knee and the target marked. Return: the first point that ran, or NULL. */
 static const struct sim_sweep_point *report_table(FILE *f, const struct sim_sweep_result *r)
 {
-	char cells[4][32];
-	int w[4] = {3, 10, 9, 17};
+	static const char *const hdr[] = {"max", "fault rate", "evictions", "modelled slowdown"};
+	static const bool right[] = {true, true, true, true};
+	struct fmt_table t = {.ncol = 4, .hdr = hdr, .right = right};
 	const struct sim_sweep_point *first_ok = NULL;
+	char marks[32], why[SIM_ERR_LEN + 8];
 
-	for (unsigned i = 0; i < r->nr_points; i++) {
-		fmt_limit(cells[0], 32, r->points[i].max, r);
-		fmt_count(cells[2], 32, r->points[i].evictions);
-		if ((int)strlen(cells[0]) > w[0])
-			w[0] = (int)strlen(cells[0]);
-		if ((int)strlen(cells[2]) > w[2])
-			w[2] = (int)strlen(cells[2]);
-		if (!first_ok && !r->points[i].failed[0])
-			first_ok = &r->points[i];
-	}
-	fprintf(f, "\n%*s  %*s  %*s  %*s\n", w[0], "max", w[1], "fault rate", w[2], "evictions",
-		w[3], "modelled slowdown");
 	for (unsigned i = 0; i < r->nr_points; i++) {
 		const struct sim_sweep_point *pt = &r->points[i];
+		int row = fmt_table_row(&t), n;
 
-		fmt_limit(cells[0], 32, pt->max, r);
+		fmt_limit(fmt_table_cell(&t, row, 0), FMT_CELL, pt->max, r);
 		if (pt->failed[0]) {
-			int n;
-			const char *why = short_reason(pt->failed, &n);
+			const char *reason = short_reason(pt->failed, &n);
 
-			fprintf(f, "%*s  fails: %.*s\n", w[0], cells[0], n, why);
+			snprintf(why, sizeof(why), "fails: %.*s", n, reason);
+			fmt_table_note(&t, row, 1, why);
 			continue;
 		}
-		fmt_rate(cells[1], 32, pt->faults, pt->fault_rate);
-		fmt_count(cells[2], 32, pt->evictions);
-		snprintf(cells[3], 32, "%.2fx", pt->slowdown);
-		bool knee = r->knee_found && pt->max == r->knee;
-		bool target = r->target_found && pt->max == r->target_max;
-
-		fprintf(f, "%*s  %*s  %*s  %*s%s%s%s\n", w[0], cells[0], w[1], cells[1], w[2],
-			cells[2], w[3], cells[3], knee || target ? "  <- " : "", knee ? "knee" : "",
-			target ? (knee ? ", target" : "target") : "");
+		if (!first_ok)
+			first_ok = pt;
+		fmt_rate(fmt_table_cell(&t, row, 1), FMT_CELL, pt->faults, pt->fault_rate);
+		fmt_count(fmt_table_cell(&t, row, 2), FMT_CELL, pt->evictions);
+		snprintf(fmt_table_cell(&t, row, 3), FMT_CELL, "%.2fx", pt->slowdown);
+		point_marks(marks, sizeof(marks), r, pt);
+		if (marks[0])
+			fmt_table_note(&t, row, 4, marks);
 	}
+	fputc('\n', f);
+	fmt_table_print(f, &t);
 	fputc('\n', f);
 	return first_ok;
 }

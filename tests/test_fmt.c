@@ -6,7 +6,8 @@
  * column unpadded; widths in UTF-8 characters; a column's max keeping a
  * long cell's end after "...", cut at a character, never inside one; a cell
  * of any length (set whole) or written into its FMT_CELL buffer; the table
- * empty again after printing.
+ * empty again after printing; a row's note, which replaces its last cells
+ * and widens no column; a table with no header, an indent and minimum widths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,7 +68,7 @@ static void test_fmt_table_layout(void **state)
 	       "/caf\xc3\xa9   4 KiB  \n",
 	       "widths in characters, numbers right, the last column unpadded");
 	free(out);
-	CHECK(t.nrows == 0 && t.cells == NULL, "printing empties the table");
+	CHECK(t.nrows == 0 && t.rows == NULL, "printing empties the table");
 	row = fmt_table_row(&t);
 	fmt_table_set(&t, row, 0, "again");
 	out = printed(&t);
@@ -123,11 +124,74 @@ static void test_fmt_table_max_and_long_cells(void **state)
 	free(lng);
 }
 
+static void test_fmt_table_notes(void **state)
+{
+	static const char *const hdr[] = {"max", "rate", "slowdown"};
+	static const bool right[] = {true, true, true};
+	struct fmt_table t = {.ncol = 3, .hdr = hdr, .right = right};
+	char *out;
+	int row;
+
+	(void)state;
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 0, "4 MiB");
+	fmt_table_set(&t, row, 1, "88.01%");
+	fmt_table_set(&t, row, 2, "177.01x");
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 0, "32 MiB");
+	fmt_table_set(&t, row, 1, "0.38%");
+	fmt_table_set(&t, row, 2, "1.77x");
+	fmt_table_note(&t, row, 3, "<- knee");
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 0, "1 MiB");
+	fmt_table_set(&t, row, 1, "a cell the note hides, and so counts in no width");
+	fmt_table_note(&t, row, 1, "fails: its cgroup /app cannot hold SECS + VA + 1 page");
+	out = printed(&t);
+	str_eq(out,
+	       "   max    rate  slowdown\n"
+	       " 4 MiB  88.01%   177.01x\n"
+	       "32 MiB   0.38%     1.77x  <- knee\n"
+	       " 1 MiB  fails: its cgroup /app cannot hold SECS + VA + 1 page\n",
+	       "a note after the last column, and one from a column on");
+	free(out);
+}
+
+static void test_fmt_table_no_header_indent_min(void **state)
+{
+	static const bool right[] = {false, false, false};
+	const int min[] = {11, 9, 0};
+	struct fmt_table t = {.ncol = 3, .right = right, .min = min, .indent = 2};
+	char *out;
+	int row;
+
+	(void)state;
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 0, "footprint");
+	fmt_table_set(&t, row, 1, "1.2 MiB");
+	fmt_table_set(&t, row, 2, "304 pages");
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 2, "(it fits)");
+	out = printed(&t);
+	str_eq(out,
+	       "  footprint    1.2 MiB    304 pages\n"
+	       "                          (it fits)\n",
+	       "no header row; indented; columns at least their min");
+	free(out);
+	row = fmt_table_row(&t);
+	fmt_table_set(&t, row, 0, "a name wider than 11");
+	fmt_table_set(&t, row, 2, "x");
+	out = printed(&t);
+	str_eq(out, "  a name wider than 11             x\n", "a min is no max");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fmt_table_layout),
 		cmocka_unit_test(test_fmt_table_max_and_long_cells),
+		cmocka_unit_test(test_fmt_table_notes),
+		cmocka_unit_test(test_fmt_table_no_header_indent_min),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

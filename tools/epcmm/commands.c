@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "epcmm.h"
+#include "fmt.h"
 #include "options.h"
 #include "tool.h"
 
@@ -30,11 +31,20 @@ const struct tool_command *tool_command_find(const char *name)
 
 static void usage(FILE *f)
 {
+	static const bool right[] = {false, false};
+	static const int min[] = {13, 0}; /* a summary starts on column 18 */
+	struct fmt_table t = {.ncol = 2, .right = right, .min = min, .indent = 2};
+
 	fprintf(f, "usage: epcmm [--help | --version | COMMAND [ARGS...]]\n\n"
 		   "The SGX Enclave Page Cache memory manager, emulated in user space.\n\n"
 		   "commands:\n");
-	for (int i = 0; i < tool_nr_commands; i++)
-		fprintf(f, "  %-14s %s\n", tool_commands[i]->name, tool_commands[i]->summary);
+	for (int i = 0; i < tool_nr_commands; i++) {
+		int row = fmt_table_row(&t);
+
+		fmt_table_set(&t, row, 0, tool_commands[i]->name);
+		fmt_table_set(&t, row, 1, tool_commands[i]->summary);
+	}
+	fmt_table_print(f, &t);
 	fprintf(f, "\n'epcmm COMMAND --help' says more; `epcmm run` is the place to start.\n"
 		   "See epcmm(1) and epcmm-scenario(5).\n");
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "epcmm.h"
+#include "fmt.h"
 #include "options.h"
 #include "tool.h"
 
@@ -35,16 +36,27 @@ static void say(struct demo *d, const char *fmt, ...)
 
 static void show_nodes(struct demo *d)
 {
-	printf("   node  EPC pages  free  local allocs  remote allocs\n");
+	static const char *const hdr[] = {"node", "EPC pages", "free", "local allocs",
+					  "remote allocs"};
+	static const bool right[] = {false, false, false, false, false};
+	struct fmt_table t = {.ncol = 5, .hdr = hdr, .right = right, .indent = 3};
+
 	for (int n = 0; n < 2; n++) {
 		struct epc_node_stats ns;
+		int row = fmt_table_row(&t);
 
 		epc_node_get_stats(d->epc, n, &ns, sizeof(ns));
-		printf("   %-4d  %-9llu  %-4llu  %-12llu  %llu\n", n,
-		       (unsigned long long)ns.nr_total, (unsigned long long)ns.nr_free,
-		       (unsigned long long)ns.nr_alloc_local,
-		       (unsigned long long)ns.nr_alloc_remote);
+		snprintf(fmt_table_cell(&t, row, 0), FMT_CELL, "%d", n);
+		snprintf(fmt_table_cell(&t, row, 1), FMT_CELL, "%llu",
+			 (unsigned long long)ns.nr_total);
+		snprintf(fmt_table_cell(&t, row, 2), FMT_CELL, "%llu",
+			 (unsigned long long)ns.nr_free);
+		snprintf(fmt_table_cell(&t, row, 3), FMT_CELL, "%llu",
+			 (unsigned long long)ns.nr_alloc_local);
+		snprintf(fmt_table_cell(&t, row, 4), FMT_CELL, "%llu",
+			 (unsigned long long)ns.nr_alloc_remote);
 	}
+	fmt_table_print(stdout, &t);
 }
 
 static void show_file(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file file)

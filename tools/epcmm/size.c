@@ -141,25 +141,36 @@ static int parse_args(int argc, char **argv, struct size_opts *o)
 
 /* ------------------------------------------------------------ the screen */
 
-/* One figure: its name, its value, and what it means in two lines of text. */
-static void figure(FILE *f, const char *name, const char *value, const char *line1,
+/* The figures' table: a name, a value, what it means; no header, the first
+ * two columns at least 12 and 10 wide with the gap (a name starts on column 3,
+ * a value on 16, its meaning on 27). */
+static const bool figures_right[] = {false, false, false};
+static const int figures_min[] = {11, 9, 0};
+
+/* One figure into @t: its name, its value, and what it means in two lines of
+ * text. */
+static void figure(struct fmt_table *t, const char *name, const char *value, const char *line1,
 		   const char *line2)
 {
-	fprintf(f, "  %-12s %-10s %s\n", name, value, line1);
+	int row = fmt_table_row(t);
+
+	fmt_table_set(t, row, 0, name);
+	fmt_table_set(t, row, 1, value);
+	fmt_table_set(t, row, 2, line1);
 	if (line2 && *line2)
-		fprintf(f, "  %-12s %-10s %s\n", "", "", line2);
+		fmt_table_set(t, fmt_table_row(t), 2, line2);
 }
 
-/* A target's figure: the limit, its figure there and one step below. */
-static void print_target(FILE *f, const char *name, const struct sim_size_target *t,
-			 const char *goal, bool slowdown)
+/* A target's figure into @tab: the limit, its figure there and one step below. */
+static void target_figure(struct fmt_table *tab, const char *name, const struct sim_size_target *t,
+			  const char *goal, bool slowdown)
 {
 	char max[32], below[32], at[32], at_below[32], l1[128], l2[128];
 
 	if (!t->found) {
 		snprintf(l1, sizeof(l1), "no misc.max up to %dx the footprint has",
 			 SIM_SIZE_MAX_FACTOR);
-		figure(f, name, "none", l1, goal);
+		figure(tab, name, "none", l1, goal);
 		return;
 	}
 	fmt_size(max, sizeof(max), t->max);
@@ -178,11 +189,12 @@ static void print_target(FILE *f, const char *name, const struct sim_size_target
 	else
 		snprintf(l2, sizeof(l2), "(%s there; %s at %s, 16 pages less)", at, at_below,
 			 (fmt_size(below, sizeof(below), t->below.max), below));
-	figure(f, name, max, l1, l2);
+	figure(tab, name, max, l1, l2);
 }
 
 static void print_answer(FILE *f, const char *trace, const struct sim_size_answer *a)
 {
+	struct fmt_table t = {.ncol = 3, .right = figures_right, .min = figures_min, .indent = 2};
 	char v[32], acc[32], l1[128], l2[128], goal[64];
 
 	fmt_count(acc, sizeof(acc), a->nr_accesses);
@@ -198,13 +210,13 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 		 a->nr_va_pages == 1 ? "" : "s");
 	fmt_size(goal, sizeof(goal), a->fits);
 	snprintf(l2, sizeof(l2), "(from a misc.max of %s it fits and never pages)", goal);
-	figure(f, "footprint", v, l1, l2);
+	figure(&t, "footprint", v, l1, l2);
 	fmt_size(v, sizeof(v), a->declare);
-	figure(f, "declare", v, "the enclave size (SECS.SIZE: a power of two)", NULL);
+	figure(&t, "declare", v, "the enclave size (SECS.SIZE: a power of two)", NULL);
 	snprintf(goal, sizeof(goal), "<= %g%% of accesses faulting", 100 * a->target_rate);
-	print_target(f, "fault rate", &a->rate, goal, false);
+	target_figure(&t, "fault rate", &a->rate, goal, false);
 	snprintf(goal, sizeof(goal), "a modelled slowdown <= %gx", a->target_slowdown);
-	print_target(f, "slowdown", &a->slowdown, goal, true);
+	target_figure(&t, "slowdown", &a->slowdown, goal, true);
 	if (a->knee_found) {
 		char rate[32];
 
@@ -212,8 +224,9 @@ static void print_answer(FILE *f, const char *trace, const struct sim_size_answe
 		fmt_rate(rate, sizeof(rate), a->knee.faults, a->knee.fault_rate);
 		snprintf(l2, sizeof(l2), "(%s of accesses fault there, %.3fx)", rate,
 			 a->knee.slowdown);
-		figure(f, "knee", v, "where the curve bends: below it, faults climb fast", l2);
+		figure(&t, "knee", v, "where the curve bends: below it, faults climb fast", l2);
 	}
+	fmt_table_print(f, &t);
 	fprintf(f, "\nEach figure is a run of the trace as one enclave whose cgroup has that\n"
 		   "misc.max, reclaimed as v17 does (limits in steps of 16 pages). A fault is\n"
 		   "an access to an evicted page (an ELDU); the modelled slowdown is the run's\n"

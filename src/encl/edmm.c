@@ -242,11 +242,49 @@ EPC_API int epc_encl_accept(struct epc_task *t, struct epc_encl *e, uint64_t off
 	return epc__encl_fault_in(t, e, page_at(e, offset), accept_resident, &a);
 }
 
+/* ------------------------------------------------------ page-range walk */
+
+/*
+ * One page of an SGX2 ioctl's range: @arg is the ioctl's own argument (the
+ * permissions, the new type), @result where its leaf's error code goes.
+ */
+typedef int (*edmm_page_fn)(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+			    uint64_t arg, uint64_t *result);
+
+/*
+ * The loop the kernel's restrict, modify-types and remove ioctls share: each
+ * page of [@offset, @offset + @length) in turn, after the direct reclaim the
+ * kernel's loop makes, under the enclave's lock (and its build lock too when
+ * @build: removal changes what the enclave holds). Stops at the first page
+ * that fails. Return: 0 or that page's error; *@count the bytes done before it.
+ */
+static int edmm_walk(struct epc_task *t, struct epc_encl *e, uint64_t offset, uint64_t length,
+		     bool build, edmm_page_fn one, uint64_t arg, uint64_t *result, uint64_t *count)
+{
+	uint64_t c = 0;
+	int ret = 0;
+
+	for (; c < length; c += EPC_PAGE_SIZE) {
+		epc__reclaim_direct(t->reclaim, t->cg);
+		if (build)
+			epc__mutex_lock(&e->build_lock);
+		epc__mutex_lock(&e->lock);
+		ret = one(t, e, page_at(e, offset + c), arg, result);
+		epc__mutex_unlock(&e->lock);
+		if (build)
+			epc__mutex_unlock(&e->build_lock);
+		if (ret)
+			break;
+	}
+	*count = c;
+	return ret;
+}
+
 /* ------------------------------------------------- restrict permissions */
 
 /* One page of sgx_enclave_restrict_permissions(). Lock held. */
 static int restrict_one_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
-			       uint8_t perms, uint64_t *result)
+			       uint64_t perms, uint64_t *result)
 {
 	struct epc__hw *hw = e->layer->d.hw;
 	uint64_t idx;
@@ -263,7 +301,7 @@ static int restrict_one_locked(struct epc_task *t, struct epc_encl *e, struct ep
 		return -EINVAL;
 	}
 	idx = encl_page_index(e, ep->epc_page);
-	ret = epc__hw_emodpr(hw, idx, perms);
+	ret = epc__hw_emodpr(hw, idx, (uint8_t)perms);
 	if (ret)
 		return edmm_leaf_failed(e, ep, "EMODPR", ret, result);
 	ep->attr = epc__hw_attr(hw, idx);
@@ -275,7 +313,6 @@ EPC_API int epc_encl_restrict_permissions(struct epc_task *t, struct epc_encl *e
 {
 	const char *call = "restrict permissions";
 	struct epc_restrict_permissions a;
-	uint64_t c = 0;
 	int ret = edmm_handles(t, e, p, call);
 
 	if (ret)
@@ -292,16 +329,8 @@ EPC_API int epc_encl_restrict_permissions(struct epc_task *t, struct epc_encl *e
 		return edmm_refuse(e, call, "W without R");
 	if (a.result || a.count)
 		return edmm_refuse(e, call, "result or count not 0");
-	for (; c < a.length; c += EPC_PAGE_SIZE) {
-		epc__reclaim_direct(t->reclaim, t->cg);
-		epc__mutex_lock(&e->lock);
-		ret = restrict_one_locked(t, e, page_at(e, a.offset + c), (uint8_t)a.permissions,
-					  &a.result);
-		epc__mutex_unlock(&e->lock);
-		if (ret)
-			break;
-	}
-	a.count = c;
+	ret = edmm_walk(t, e, a.offset, a.length, false, restrict_one_locked, a.permissions,
+			&a.result, &a.count);
 	sized_out(p, size, offsetof(struct epc_restrict_permissions, result), &a.result,
 		  sizeof(a.result));
 	sized_out(p, size, offsetof(struct epc_restrict_permissions, count), &a.count,
@@ -313,8 +342,9 @@ EPC_API int epc_encl_restrict_permissions(struct epc_task *t, struct epc_encl *e
 
 /* One page of sgx_enclave_modify_types(). Lock held. */
 static int modify_one_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
-			     enum epc__page_type type, uint64_t *result)
+			     uint64_t new_type, uint64_t *result)
 {
+	const enum epc__page_type type = (enum epc__page_type)new_type;
 	const uint8_t max_bits = EPC__EPAGE_MAX_R | EPC__EPAGE_MAX_W | EPC__EPAGE_MAX_X;
 	struct epc__encl_layer *l = e->layer;
 	uint8_t max_restore;
@@ -376,7 +406,6 @@ EPC_API int epc_encl_modify_types(struct epc_task *t, struct epc_encl *e,
 {
 	const char *call = "modify types";
 	struct epc_modify_types a;
-	uint64_t c = 0;
 	int ret = edmm_handles(t, e, m, call);
 
 	if (ret)
@@ -393,16 +422,9 @@ EPC_API int epc_encl_modify_types(struct epc_task *t, struct epc_encl *e,
 	/* the only new types the hardware allows */
 	if (a.page_type != EPC_PAGE_TYPE_TCS && a.page_type != EPC_PAGE_TYPE_TRIM)
 		ret = edmm_refuse(e, call, "the new type is neither TCS nor trimmed");
-	for (; !ret && c < a.length; c += EPC_PAGE_SIZE) {
-		epc__reclaim_direct(t->reclaim, t->cg);
-		epc__mutex_lock(&e->lock);
-		ret = modify_one_locked(t, e, page_at(e, a.offset + c),
-					(enum epc__page_type)a.page_type, &a.result);
-		epc__mutex_unlock(&e->lock);
-		if (ret)
-			break;
-	}
-	a.count = c;
+	else
+		ret = edmm_walk(t, e, a.offset, a.length, false, modify_one_locked, a.page_type,
+				&a.result, &a.count);
 	sized_out(m, size, offsetof(struct epc_modify_types, result), &a.result, sizeof(a.result));
 	sized_out(m, size, offsetof(struct epc_modify_types, count), &a.count, sizeof(a.count));
 	return ret;
@@ -411,12 +433,15 @@ EPC_API int epc_encl_modify_types(struct epc_task *t, struct epc_encl *e,
 /* --------------------------------------------------------- remove pages */
 
 /* One page of sgx_encl_remove_pages(). build_lock and lock held. */
-static int remove_one_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep)
+static int remove_one_locked(struct epc_task *t, struct epc_encl *e, struct epc__encl_page *ep,
+			     uint64_t unused, uint64_t *no_result)
 {
 	struct epc__encl_layer *l = e->layer;
 	struct epc_page *p;
 	int ret = edmm_load_locked(t, e, ep, "remove pages");
 
+	(void)unused; /* removal takes no argument and has no leaf error to report */
+	(void)no_result;
 	if (ret)
 		return ret;
 	if (ep->type != EPC__PT_TRIM) {
@@ -460,7 +485,6 @@ EPC_API int epc_encl_remove_pages(struct epc_task *t, struct epc_encl *e,
 {
 	const char *call = "remove pages";
 	struct epc_remove_pages a;
-	uint64_t c = 0;
 	int ret = edmm_handles(t, e, r, call);
 
 	if (ret)
@@ -472,17 +496,7 @@ EPC_API int epc_encl_remove_pages(struct epc_task *t, struct epc_encl *e,
 		return ret;
 	if (a.count)
 		return edmm_refuse(e, call, "count not 0");
-	for (; c < a.length; c += EPC_PAGE_SIZE) {
-		epc__reclaim_direct(t->reclaim, t->cg);
-		epc__mutex_lock(&e->build_lock);
-		epc__mutex_lock(&e->lock);
-		ret = remove_one_locked(t, e, page_at(e, a.offset + c));
-		epc__mutex_unlock(&e->lock);
-		epc__mutex_unlock(&e->build_lock);
-		if (ret)
-			break;
-	}
-	a.count = c;
+	ret = edmm_walk(t, e, a.offset, a.length, true, remove_one_locked, 0, NULL, &a.count);
 	sized_out(r, size, offsetof(struct epc_remove_pages, count), &a.count, sizeof(a.count));
 	return ret;
 }

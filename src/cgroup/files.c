@@ -17,9 +17,15 @@
 static const struct epc_cftype table[EPC_CGF_NR] = {EPC_CGROUP_FILES(ENTRY)};
 #undef ENTRY
 
+/*
+ * What a file does, as the kernel's cftype: @priv is handed to @read (the
+ * kernel's cft->private: which of a controller's texts the file is, for the
+ * reads that format by the controller's own enum; 0 for the others).
+ */
 struct file_ops {
-	ssize_t (*read)(struct epc_cgroup *cg, char *buf, size_t len);
+	ssize_t (*read)(struct epc_cgroup *cg, int priv, char *buf, size_t len);
 	int (*write)(struct epc_cgroup *cg, const char *text); /* NULL: mode 0444 */
+	int priv;
 };
 
 /* The controllers, by their cgroup.subtree_control names, in the kernel's order. */
@@ -37,40 +43,11 @@ static ssize_t printed(int n, size_t len)
 
 /* ----------------------------------------------------------------- misc */
 
-static ssize_t misc_read(struct epc_cgroup *cg, enum epc__misc_file f, char *buf, size_t len)
+/* @priv: an enum epc__misc_file. */
+static ssize_t misc_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
-	return epc__misc_format_stocked(&cg->tree->stocks, &cg->res, f, cg->tree->capacity, buf,
-					len);
-}
-
-static ssize_t misc_capacity_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_CAPACITY, buf, len);
-}
-
-static ssize_t misc_current_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_CURRENT, buf, len);
-}
-
-static ssize_t misc_peak_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_PEAK, buf, len);
-}
-
-static ssize_t misc_max_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_MAX_FILE, buf, len);
-}
-
-static ssize_t misc_events_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_EVENTS, buf, len);
-}
-
-static ssize_t misc_events_local_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return misc_read(cg, EPC__MISC_EVENTS_LOCAL, buf, len);
+	return epc__misc_format_stocked(&cg->tree->stocks, &cg->res, (enum epc__misc_file)priv,
+					cg->tree->capacity, buf, len);
 }
 
 static int misc_max_write(struct epc_cgroup *cg, const char *text)
@@ -97,29 +74,10 @@ static int misc_max_write(struct epc_cgroup *cg, const char *text)
 
 /* --------------------------------------------------------------- memory */
 
-static ssize_t memory_current_read(struct epc_cgroup *cg, char *buf, size_t len)
+/* @priv: an enum epc__memcg_file. */
+static ssize_t memory_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
-	return epc__memcg_format(cg, EPC__MEMCG_CURRENT, buf, len);
-}
-
-static ssize_t memory_peak_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return epc__memcg_format(cg, EPC__MEMCG_PEAK, buf, len);
-}
-
-static ssize_t memory_max_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return epc__memcg_format(cg, EPC__MEMCG_MAX_FILE, buf, len);
-}
-
-static ssize_t memory_events_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return epc__memcg_format(cg, EPC__MEMCG_EVENTS, buf, len);
-}
-
-static ssize_t memory_events_local_read(struct epc_cgroup *cg, char *buf, size_t len)
-{
-	return epc__memcg_format(cg, EPC__MEMCG_EVENTS_LOCAL, buf, len);
+	return epc__memcg_format(cg, (enum epc__memcg_file)priv, buf, len);
 }
 
 static int memory_max_write(struct epc_cgroup *cg, const char *text)
@@ -134,12 +92,13 @@ static int memory_max_write(struct epc_cgroup *cg, const char *text)
 
 /* ----------------------------------------------------------------- core */
 
-static ssize_t procs_read(struct epc_cgroup *cg, char *buf, size_t len)
+static ssize_t procs_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
 	size_t nr = epc__cg_list_members(cg, NULL, 0), off = 0;
 	uint64_t *ids;
 	ssize_t ret = 0;
 
+	(void)priv; /* one text */
 	ids = epc__host_calloc(cg->tree->fault, nr + 1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
@@ -221,20 +180,22 @@ static unsigned controllers_locked(struct epc_cgroup *cg)
 	return cg->parent ? cg->parent->subtree : EPC__CTRL_ALL;
 }
 
-static ssize_t controllers_read(struct epc_cgroup *cg, char *buf, size_t len)
+static ssize_t controllers_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
 	unsigned mask;
 
+	(void)priv; /* one text */
 	epc__mutex_lock(&cg->tree->lock);
 	mask = controllers_locked(cg);
 	epc__mutex_unlock(&cg->tree->lock);
 	return print_mask(mask, buf, len);
 }
 
-static ssize_t subtree_read(struct epc_cgroup *cg, char *buf, size_t len)
+static ssize_t subtree_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
 	unsigned mask;
 
+	(void)priv; /* one text */
 	epc__mutex_lock(&cg->tree->lock);
 	mask = cg->subtree;
 	epc__mutex_unlock(&cg->tree->lock);
@@ -318,8 +279,9 @@ static int subtree_write(struct epc_cgroup *cg, const char *text)
 	return ret;
 }
 
-static ssize_t events_read(struct epc_cgroup *cg, char *buf, size_t len)
+static ssize_t events_read(struct epc_cgroup *cg, int priv, char *buf, size_t len)
 {
+	(void)priv; /* one text */
 	return printed(snprintf(buf, len, "populated %d\nfrozen 0\n", epc__cg_populated(cg)), len);
 }
 
@@ -330,17 +292,17 @@ static const struct file_ops ops[EPC_CGF_NR] = {
 	[EPC_CGF_CONTROLLERS] = {controllers_read, NULL},
 	[EPC_CGF_SUBTREE_CONTROL] = {subtree_read, subtree_write},
 	[EPC_CGF_EVENTS] = {events_read, NULL},
-	[EPC_CGF_MEMORY_CURRENT] = {memory_current_read, NULL},
-	[EPC_CGF_MEMORY_EVENTS] = {memory_events_read, NULL},
-	[EPC_CGF_MEMORY_EVENTS_LOCAL] = {memory_events_local_read, NULL},
-	[EPC_CGF_MEMORY_MAX] = {memory_max_read, memory_max_write},
-	[EPC_CGF_MEMORY_PEAK] = {memory_peak_read, NULL},
-	[EPC_CGF_MISC_CAPACITY] = {misc_capacity_read, NULL},
-	[EPC_CGF_MISC_CURRENT] = {misc_current_read, NULL},
-	[EPC_CGF_MISC_EVENTS] = {misc_events_read, NULL},
-	[EPC_CGF_MISC_EVENTS_LOCAL] = {misc_events_local_read, NULL},
-	[EPC_CGF_MISC_MAX] = {misc_max_read, misc_max_write},
-	[EPC_CGF_MISC_PEAK] = {misc_peak_read, NULL},
+	[EPC_CGF_MEMORY_CURRENT] = {memory_read, NULL, EPC__MEMCG_CURRENT},
+	[EPC_CGF_MEMORY_EVENTS] = {memory_read, NULL, EPC__MEMCG_EVENTS},
+	[EPC_CGF_MEMORY_EVENTS_LOCAL] = {memory_read, NULL, EPC__MEMCG_EVENTS_LOCAL},
+	[EPC_CGF_MEMORY_MAX] = {memory_read, memory_max_write, EPC__MEMCG_MAX_FILE},
+	[EPC_CGF_MEMORY_PEAK] = {memory_read, NULL, EPC__MEMCG_PEAK},
+	[EPC_CGF_MISC_CAPACITY] = {misc_read, NULL, EPC__MISC_CAPACITY},
+	[EPC_CGF_MISC_CURRENT] = {misc_read, NULL, EPC__MISC_CURRENT},
+	[EPC_CGF_MISC_EVENTS] = {misc_read, NULL, EPC__MISC_EVENTS},
+	[EPC_CGF_MISC_EVENTS_LOCAL] = {misc_read, NULL, EPC__MISC_EVENTS_LOCAL},
+	[EPC_CGF_MISC_MAX] = {misc_read, misc_max_write, EPC__MISC_MAX_FILE},
+	[EPC_CGF_MISC_PEAK] = {misc_read, NULL, EPC__MISC_PEAK},
 };
 
 const struct epc_cftype *epc__cg_file_type(enum epc_cgroup_file file)
@@ -375,7 +337,7 @@ ssize_t epc__cg_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char
 		return -ENOENT;
 	if (len == 0)
 		return -ENOSPC;
-	return ops[file].read(cg, buf, len);
+	return ops[file].read(cg, ops[file].priv, buf, len);
 }
 
 int epc__cg_file_write(struct epc_cgroup *cg, enum epc_cgroup_file file, const char *text)

@@ -200,31 +200,98 @@ static int tmp_name(struct sim_outfile *o, int i, bool short_stem)
 	return 0;
 }
 
-/* Create the temporary file beside @o->target. Return: the fd; -errno. */
-static int tmp_create(struct sim_outfile *o, char *err, size_t errlen)
+/*
+ * Make @o->tmp exist by @make (it creates the name or fails with errno),
+ * trying "TARGET.tmp.PID", then ".1", ".2", ... while the name is taken, and
+ * the short stem when the target's name is too long for a suffix. On failure
+ * @o->tmp is the last name tried (for the message: it may be somebody
+ * else's file, never to be unlinked). Return: what @make returned (>= 0);
+ * -errno.
+ */
+static int tmp_make(struct sim_outfile *o, int (*make)(const char *name, void *arg), void *arg)
 {
 	bool short_stem = false;
-	int fd = -1;
+	int ret = -EEXIST;
 
 	for (int i = 0; i < SIM_OUTFILE_TMP_TRIES; i++) {
 		if (tmp_name(o, i, short_stem))
-			return fail(err, errlen, -ENOMEM, "%s: out of memory", o->path);
-		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  OUTFILE_NEW_MODE);
-		if (fd >= 0)
-			break;
-		if (errno == ENAMETOOLONG && !short_stem) {
+			return -ENOMEM;
+		ret = make(o->tmp, arg);
+		if (ret >= 0)
+			return ret;
+		ret = -errno;
+		if (ret == -ENAMETOOLONG && !short_stem) {
 			short_stem = true;
 			i = -1;
-			continue;
+		} else if (ret != -EEXIST) {
+			break;
 		}
-		if (errno != EEXIST || i + 1 == SIM_OUTFILE_TMP_TRIES)
-			return fail(err, errlen, -errno, "%s: cannot create %s: %s", o->path,
-				    o->tmp, strerror(errno));
+	}
+	return ret;
+}
+
+static int make_named(const char *name, void *arg)
+{
+	(void)arg;
+	return open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, OUTFILE_NEW_MODE);
+}
+
+/* @arg: the "/proc/self/fd/N" of an unnamed file, linked to @name. */
+static int make_link(const char *name, void *arg)
+{
+	return linkat(AT_FDCWD, arg, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+}
+
+/*
+ * An unnamed file in @o->target's directory (O_TMPFILE), named only at the
+ * commit: a process killed before it (^C, `| head`'s SIGPIPE, SIGKILL)
+ * leaves nothing behind. The commit names it through /proc/self/fd, so
+ * without /proc, or on a file system without O_TMPFILE, the caller makes a
+ * named temporary file instead. Return: the fd; -1.
+ */
+static int tmp_unnamed(struct sim_outfile *o)
+{
+	char *dir;
+	int fd;
+
+	if (access("/proc/self/fd", X_OK) || !(dir = dir_part(o->target)))
+		return -1;
+	fd = open(*dir ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, OUTFILE_NEW_MODE);
+	free(dir);
+	return fd;
+}
+
+/* Create the temporary file beside @o->target: unnamed where it can be
+ * (@o->tmp NULL until the commit), else named. Return: the fd; -errno. */
+static int tmp_create(struct sim_outfile *o, char *err, size_t errlen)
+{
+	int fd = tmp_unnamed(o);
+
+	if (fd < 0) {
+		fd = tmp_make(o, make_named, NULL);
+		if (fd < 0)
+			return fail(err, errlen, fd, "%s: cannot create %s: %s", o->path,
+				    o->tmp ? o->tmp : o->target, strerror(-fd));
 	}
 	if (o->mode != OUTFILE_NEW_MODE)
 		(void)fchmod(fd, o->mode); /* best effort: the file is written either way */
 	return fd;
+}
+
+/* Name the unnamed temporary file of @o beside its target. Return: 0; -errno. */
+static int tmp_link(struct sim_outfile *o)
+{
+	char proc[32];
+	int ret;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(o->f));
+	ret = tmp_make(o, make_link, proc);
+	if (ret < 0) {
+		free(o->tmp); /* not ours to unlink */
+		o->tmp = NULL;
+		return ret;
+	}
+	return 0;
 }
 
 /* Open @o->target in place: a FIFO or a device (still one, checked on the
@@ -280,7 +347,7 @@ int sim_outfile_open(const char *path, struct sim_outfile **out, char *err, size
 	*out = o;
 	return 0;
 out_unlink:
-	if (o->how == OUT_REPLACE)
+	if (o->how == OUT_REPLACE && o->tmp)
 		unlink(o->tmp);
 out_free:
 	outfile_free(o);
@@ -308,6 +375,7 @@ static int flush(FILE *f)
 
 int sim_outfile_commit(struct sim_outfile *o, char *err, size_t errlen)
 {
+	const char *what = "write error";
 	int rc = flush(o->f);
 
 	if (o->how == OUT_STDOUT) {
@@ -318,15 +386,17 @@ int sim_outfile_commit(struct sim_outfile *o, char *err, size_t errlen)
 	}
 	if (!rc && o->how == OUT_REPLACE && fsync(fileno(o->f)))
 		rc = -errno;
+	if (!rc && o->how == OUT_REPLACE && !o->tmp && (rc = tmp_link(o)))
+		what = "cannot name the file written beside it";
 	if (fclose(o->f) && !rc)
 		rc = -errno;
 	if (rc) {
-		fail(err, errlen, rc, "%s: write error: %s", o->path, strerror(-rc));
+		fail(err, errlen, rc, "%s: %s: %s", o->path, what, strerror(-rc));
 	} else if (o->how == OUT_REPLACE && rename(o->tmp, o->target)) {
 		rc = fail(err, errlen, -errno, "%s: cannot rename %s to %s: %s", o->path, o->tmp,
 			  o->target, strerror(errno));
 	}
-	if (rc && o->how == OUT_REPLACE)
+	if (rc && o->how == OUT_REPLACE && o->tmp)
 		unlink(o->tmp);
 	outfile_free(o);
 	return rc;
@@ -338,7 +408,7 @@ void sim_outfile_discard(struct sim_outfile *o)
 		return;
 	if (o->how != OUT_STDOUT)
 		fclose(o->f);
-	if (o->how == OUT_REPLACE)
+	if (o->how == OUT_REPLACE && o->tmp)
 		unlink(o->tmp);
 	outfile_free(o);
 }

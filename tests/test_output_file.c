@@ -3,7 +3,7 @@
  * test_output_file.c - output files (sim/outfile.c) and the commands that
  * write them: a regular file is replaced whole (a failed write or a discard
  * leaves the old one, its permission bits survive, no temporary file is left
- * behind); a FIFO and a character device are written in place and stay what
+ * behind, not even when the writer is killed before its commit); a FIFO and a character device are written in place and stay what
  * they were; a directory and a socket are refused with a message that says
  * what they are, and a file its writer may not write is refused too; "-" is standard output; a symbolic link is followed (the
  * file it leads to is replaced, the link stays; a link to nothing creates its
@@ -263,6 +263,38 @@ static void test_output_file_failed_write_keeps_old(void **state)
 	      "the commit failed with -EFBIG and said so");
 	expect_text(path, "the old file\n", "a failed write leaves the old file whole");
 	expect_no_tmp("after a failed write");
+	unlink(path);
+	free(path);
+}
+
+/* A writer killed before its commit (SIGKILL: no handler runs) leaves the
+ * old file whole and no temporary file: the new one has no name until then. */
+static void test_output_file_killed_leaves_nothing(void **state)
+{
+	char *path = path_in("killed.json");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	write_text(path, "the old file\n");
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct sim_outfile *o;
+		char err[512];
+
+		if (sim_outfile_open(path, &o, err, sizeof(err)))
+			_exit(100);
+		fputs("half a report", sim_outfile_stream(o));
+		fflush(sim_outfile_stream(o));
+		raise(SIGKILL);
+		_exit(101);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the writer was killed");
+	expect_text(path, "the old file\n", "a killed writer leaves the old file whole");
+	expect_no_tmp("after a killed writer");
 	unlink(path);
 	free(path);
 }
@@ -657,6 +689,39 @@ static void test_output_file_cli_run_json_fifo(void **state)
 	free(got);
 }
 
+/* `epcmm run --json FILE | true`: standard output closes before the run
+ * writes to it, and the tool dies of SIGPIPE, as a pipeline's writer does.
+ * FILE is as it was and no temporary file is left beside it. */
+static void test_output_file_cli_run_json_stdout_closed(void **state)
+{
+	char *path = path_in("piped.json");
+	const char *argv[] = {EPCMM_TOOL, "run", "-q", "--json", path, NULL};
+	int p[2], status;
+	pid_t pid;
+
+	(void)state;
+	write_text(path, "the old report\n");
+	CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe");
+	close(p[0]); /* the reader is gone before the first write */
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) < 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR)
+			_exit(126);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE,
+	      "the tool died of SIGPIPE at its first write");
+	expect_text(path, "the old report\n", "the --json file is as it was");
+	expect_no_tmp("run --json with standard output closed");
+	unlink(path);
+	free(path);
+}
+
 /* --plot reads the timeline back by name: a timeline that is not a regular
  * file (-, a FIFO) is refused before the run, not read back after it. */
 static void test_output_file_cli_run_timeline_for_plot(void **state)
@@ -697,6 +762,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_output_file_regular_replaced_whole),
 		cmocka_unit_test(test_output_file_failed_write_keeps_old),
+		cmocka_unit_test(test_output_file_killed_leaves_nothing),
 		cmocka_unit_test(test_output_file_fifo_in_place),
 		cmocka_unit_test(test_output_file_char_device_in_place),
 		cmocka_unit_test(test_output_file_refused_kinds),
@@ -708,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_output_file_cli_trace_convert_directory_and_stdout),
 		cmocka_unit_test(test_output_file_cli_trace_convert_regular_atomic),
 		cmocka_unit_test(test_output_file_cli_run_json_fifo),
+		cmocka_unit_test(test_output_file_cli_run_json_stdout_closed),
 		cmocka_unit_test(test_output_file_cli_run_timeline_for_plot),
 	};
 

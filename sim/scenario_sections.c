@@ -262,8 +262,25 @@ static void open_named(struct parser *p, const char *kind, const char *arg)
 	}
 }
 
+/* The sections that take an argument: what it is, as their messages say it. */
+static const struct named_kind {
+	const char *kind, *what, *placeholder;
+} named_kinds[] = {
+	{"node", "number", "N"},     {"section", "number", "N"}, {"cgroup", "path", "/path"},
+	{"enclave", "name", "NAME"}, {"event", "name", "NAME"},
+};
+
+static const struct named_kind *named_kind(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(named_kinds) / sizeof(named_kinds[0]); i++)
+		if (!strcmp(kind, named_kinds[i].kind))
+			return &named_kinds[i];
+	return NULL;
+}
+
 void sim__open_header(struct parser *p, const char *line)
 {
+	const struct named_kind *named;
 	char inner[128], *arg;
 
 	if (!header_split(p, line, &inner, &arg))
@@ -278,18 +295,15 @@ void sim__open_header(struct parser *p, const char *line)
 		p->kind = inner[0] == 'g' ? SECT_GLOBAL : SECT_RUN;
 		return;
 	}
-	if (strcmp(inner, "node") && strcmp(inner, "section") && strcmp(inner, "cgroup") &&
-	    strcmp(inner, "enclave") && strcmp(inner, "event"))
+	named = named_kind(inner);
+	if (!named)
 		return sim__fail(p,
 				 "unknown section %s (expected [node N], [section N], [cgroup "
 				 "/path], [enclave NAME], [event NAME], [global] or [run])",
 				 p->header);
 	if (!*arg)
-		return sim__fail(p, "[%s] needs a %s", inner,
-				 !strcmp(inner, "cgroup")    ? "path: [cgroup /path]"
-				 : !strcmp(inner, "enclave") ? "name: [enclave NAME]"
-				 : !strcmp(inner, "event")   ? "name: [event NAME]"
-							     : "number: [node N]");
+		return sim__fail(p, "[%s] needs a %s: [%s %s]", inner, named->what, inner,
+				 named->placeholder);
 	if (!p->failed)
 		check_reopened(p, inner, arg);
 	if (p->failed)

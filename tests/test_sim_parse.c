@@ -40,6 +40,7 @@ static const struct bad bad_cases[] = {
 	{BASE "[node]\n", "t.ini:5: [node] needs a number: [node N]"},
 	{BASE "[cgroup]\n", "t.ini:5: [cgroup] needs a path: [cgroup /path]"},
 	{BASE "[enclave]\n", "t.ini:5: [enclave] needs a name: [enclave NAME]"},
+	{BASE "[section]\n", "t.ini:5: [section] needs a number: [section N]"},
 	{"size = 4M\n", "t.ini:1: 'size' outside any section (put it under [global], [run], ...)"},
 	{BASE "[run]\n  seed = 2\n",
 	 "t.ini:6: indented line (INI would join it to the previous value); start it in the "

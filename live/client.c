@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * client.c - the client library (include/epcmm-client.h): one blocking
- * request/reply round trip per call over the daemon's Unix socket.
+ * request/reply round trip per call to the daemon, through the connection's
+ * shared-memory slot (shm.h) once the daemon gave one, else over its Unix
+ * socket.
  */
 #include <errno.h>
 #include <sched.h>
@@ -13,18 +15,22 @@
 
 #include "epcmm-client.h"
 #include "proto.h"
+#include "shm.h"
 
 #define API __attribute__((visibility("default")))
 
 struct epcmm_client {
 	int fd;
 	bool broken;	      /* a transport error: every later call fails */
+	struct epcmm_shm shm; /* the slot (shm.base NULL: none, the socket carries all) */
+	uint32_t seq;	      /* the last request posted in the slot */
 	struct epcmm_wr req;  /* the request being built: header room, then payload */
 	struct epcmm_wr resp; /* the last reply's payload */
 	bool status_paged;    /* the report outgrew one STATUS reply: ask for pages */
 };
 
 static int say_hello(struct epcmm_client *c);
+static int shm_attach(struct epcmm_client *c);
 
 API const char *epcmm_client_socket_path(void)
 {
@@ -33,11 +39,52 @@ API const char *epcmm_client_socket_path(void)
 	return env && *env ? env : EPCMM_DEFAULT_SOCKET;
 }
 
+/* A new connection to @sa in c->fd, as a fresh one. Return: 0; -errno. */
+static int client_dial(struct epcmm_client *c, const struct sockaddr_un *sa)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->broken = false;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	return connect(c->fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
+}
+
+/*
+ * HELLO, then SHM (unless EPCMM_NO_SHM). A daemon older than either refuses
+ * it as a malformed message and hangs up: connect again and go on without
+ * it (docs/PROTOCOL.md, Versioning). A refused peer is closed at once: find
+ * out now, not at the first call.
+ */
+static int client_greet(struct epcmm_client *c, const struct sockaddr_un *sa)
+{
+	int ret = say_hello(c);
+
+	if (ret == -EINVAL) /* refused (the daemon's log says why): CPU 0, as before */
+		ret = 0;
+	if (ret == -EOPNOTSUPP) { /* a daemon older than HELLO hung up: as it was */
+		ret = client_dial(c, sa);
+		return ret ? ret : epcmm_ping(c);
+	}
+	if (ret || epcmm_shm_disabled())
+		return ret;
+	ret = shm_attach(c);
+	if (ret == -EOPNOTSUPP) { /* a daemon older than SHM hung up: the socket */
+		ret = client_dial(c, sa);
+		if (!ret)
+			ret = say_hello(c);
+		if (ret == -EINVAL)
+			ret = 0;
+	}
+	return ret;
+}
+
 API int epcmm_client_connect(const char *path, struct epcmm_client **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct epcmm_client *c;
-	int fd, ret;
+	int ret;
 
 	if (!path)
 		path = epcmm_client_socket_path();
@@ -47,46 +94,24 @@ API int epcmm_client_connect(const char *path, struct epcmm_client **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		ret = -errno;
-		goto err_free;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		ret = -errno;
-		goto err_close;
-	}
-	c->fd = fd;
-	/* A refused peer is closed at once: find out now, not at the first call. */
-	ret = say_hello(c);
-	if (ret == -EINVAL) /* refused (the daemon's log says why): CPU 0, as before */
-		ret = 0;
-	if (ret == -EOPNOTSUPP) { /* a daemon older than HELLO hung up: as it was */
-		close(c->fd);
-		c->broken = false;
-		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
-			ret = -errno;
-		else
-			ret = epcmm_ping(c);
-	}
+	c->fd = -1;
+	c->shm.sock = -1;
+	ret = client_dial(c, &sa);
+	if (!ret)
+		ret = client_greet(c, &sa);
 	if (ret) {
 		epcmm_client_close(c);
 		return ret == -EPIPE ? -ECONNRESET : ret;
 	}
 	*out = c;
 	return 0;
-err_close:
-	close(fd);
-err_free:
-	free(c);
-	return ret;
 }
 
 API void epcmm_client_close(struct epcmm_client *c)
 {
 	if (!c)
 		return;
+	epcmm_shm_unmap(&c->shm);
 	if (c->fd >= 0)
 		close(c->fd);
 	epcmm_wr_free(&c->req);
@@ -124,16 +149,73 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
+/* c->req (header filled) over the socket, with one send; the reply usually
+ * arrives with one recv. Its header in *@h, its payload in c->resp.
+ * Return: 0; a transport or protocol error. */
+static int exchange_sock(struct epcmm_client *c, uint16_t type, struct epcmm_msg_hdr *h)
+{
+	uint8_t first[EPCMM_PROTO_HDR_LEN + 4096];
+	size_t got = 0, have;
+	void *p;
+	int ret;
+
+	ret = write_all(c->fd, c->req.buf, c->req.len);
+	while (!ret && got < sizeof(*h)) {
+		ssize_t r = epcmm_recv(c->fd, first + got, sizeof(first) - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			ret = r < 0 ? -errno : -ECONNRESET;
+		else
+			got += (size_t)r;
+	}
+	if (ret)
+		return ret;
+	memcpy(h, first, sizeof(*h));
+	if ((ret = epcmm_proto_check_hdr(h, true, type)))
+		return ret;
+	have = got - sizeof(*h);
+	if (have > h->len)
+		return -EPROTO; /* more than the reply: nothing else may be in flight */
+	if (!h->len)
+		return 0;
+	p = epcmm_wr_reserve(&c->resp, h->len);
+	if (!p)
+		return epcmm_wr_err(&c->resp);
+	memcpy(p, first + sizeof(*h), have);
+	return read_all(c->fd, (uint8_t *)p + have, h->len - have);
+}
+
+/* c->req (header filled) through the slot: posted, and its reply waited
+ * for. Its header in *@h, its payload in c->resp.
+ * Return: 0; -ECONNRESET the daemon hung up; a protocol error. */
+static int exchange_shm(struct epcmm_client *c, uint16_t type, struct epcmm_msg_hdr *h)
+{
+	struct epcmm_shm *m = &c->shm;
+	uint32_t seq;
+	int ret;
+
+	memcpy(m->req, c->req.buf, c->req.len);
+	epcmm_shm_post(m, &m->ctl->req, ++c->seq);
+	ret = epcmm_shm_wait(m, &m->ctl->rep, c->seq - 1, NULL, &seq);
+	if (ret)
+		return ret;
+	if (seq != c->seq)
+		return -EPROTO;
+	memcpy(h, m->rep, sizeof(*h));
+	if ((ret = epcmm_proto_check_hdr(h, true, type)))
+		return ret;
+	epcmm_wr_bytes(&c->resp, m->rep + sizeof(*h), h->len);
+	return epcmm_wr_err(&c->resp);
+}
+
 /* Send c->req (its first EPCMM_PROTO_HDR_LEN bytes are room for the header)
- * as one request of @type, with one send; the reply usually arrives with one
- * recv. Its payload lands in c->resp.
+ * as one request of @type; the reply's payload lands in c->resp.
  * Return: the reply's status, or a transport error. */
 static int call(struct epcmm_client *c, uint16_t type)
 {
-	uint8_t first[EPCMM_PROTO_HDR_LEN + 4096];
 	struct epcmm_msg_hdr h;
-	size_t got = 0;
-	void *p;
 	int ret;
 
 	if (c->broken)
@@ -147,35 +229,8 @@ static int call(struct epcmm_client *c, uint16_t type)
 		.len = (uint32_t)(c->req.len - EPCMM_PROTO_HDR_LEN),
 	};
 	memcpy(c->req.buf, &h, sizeof(h));
-	ret = write_all(c->fd, c->req.buf, c->req.len);
-	while (!ret && got < sizeof(h)) {
-		ssize_t r = epcmm_recv(c->fd, first + got, sizeof(first) - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			ret = r < 0 ? -errno : -ECONNRESET;
-		else
-			got += (size_t)r;
-	}
-	if (!ret) {
-		memcpy(&h, first, sizeof(h));
-		ret = epcmm_proto_check_hdr(&h, true, type);
-	}
 	epcmm_wr_reset(&c->resp);
-	if (!ret && got - sizeof(h) > h.len)
-		ret = -EPROTO; /* more than the reply: nothing else may be in flight */
-	if (!ret && h.len) {
-		size_t have = got - sizeof(h);
-
-		p = epcmm_wr_reserve(&c->resp, h.len);
-		if (!p) {
-			ret = epcmm_wr_err(&c->resp);
-		} else {
-			memcpy(p, first + sizeof(h), have);
-			ret = read_all(c->fd, (uint8_t *)p + have, h.len - have);
-		}
-	}
+	ret = c->shm.base ? exchange_shm(c, type, &h) : exchange_sock(c, type, &h);
 	if (ret) {
 		c->broken = true;
 		return ret;
@@ -241,6 +296,92 @@ static int say_hello(struct epcmm_client *c)
 	if (getcpu(&cpu, &node))
 		return epcmm_ping(c);
 	return epcmm_hello(c, (int)cpu, (int)node, NULL, NULL);
+}
+
+/* The SHM reply's first bytes and the descriptor that comes with them, in
+ * *@memfd (-1: none). Return: the bytes read; -errno; -ECONNRESET. */
+static ssize_t recv_with_fd(int fd, void *buf, size_t len, int *memfd)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	*memfd = -1;
+	do
+		r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r < 0 ? -errno : -ECONNRESET;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(memfd, CMSG_DATA(cm), sizeof(int));
+	return r;
+}
+
+/*
+ * SHM (docs/PROTOCOL.md, "The slot"): ask for the slot and map the memfd
+ * that comes with the reply; from then on every request goes through it.
+ * Return: 0 (with the slot, or without it when the daemon said no: the
+ * socket goes on); -EOPNOTSUPP the daemon does not know SHM and hung up;
+ * a transport or protocol error (the connection is broken).
+ */
+static int shm_attach(struct epcmm_client *c)
+{
+	struct {
+		struct epcmm_msg_hdr h;
+		uint64_t size;
+	} rep;
+	int memfd = -1, ret;
+	size_t got;
+	ssize_t r;
+
+	req_begin(c);
+	epcmm_wr_u32(&c->req, EPCMM_SHM_LAYOUT);
+	memcpy(c->req.buf,
+	       &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION, EPCMM_MSG_SHM, 4, 0},
+	       EPCMM_PROTO_HDR_LEN);
+	if ((ret = write_all(c->fd, c->req.buf, c->req.len)))
+		goto broken;
+	r = recv_with_fd(c->fd, &rep, sizeof(rep), &memfd);
+	if (r < 0) {
+		ret = (int)r;
+		goto broken;
+	}
+	got = (size_t)r;
+	if (got < sizeof(rep.h) &&
+	    (ret = read_all(c->fd, (uint8_t *)&rep + got, sizeof(rep.h) - got)))
+		goto broken;
+	got = got > sizeof(rep.h) ? got : sizeof(rep.h);
+	if ((ret = epcmm_proto_check_hdr(&rep.h, true, EPCMM_MSG_SHM)))
+		goto broken;
+	if (rep.h.status && (rep.h.len || memfd >= 0)) {
+		ret = -EPROTO;
+		goto broken;
+	}
+	if (rep.h.status == -EBADMSG) { /* the type is unknown there: it hung up */
+		c->broken = true;
+		return -EOPNOTSUPP;
+	}
+	if (rep.h.status) /* said no: the socket goes on */
+		return 0;
+	if (rep.h.len != sizeof(rep.size) || memfd < 0) {
+		ret = -EPROTO;
+		goto broken;
+	}
+	if ((got < sizeof(rep) && (ret = read_all(c->fd, (uint8_t *)&rep + got, sizeof(rep) - got))) ||
+	    (ret = epcmm_shm_map(&c->shm, c->fd, memfd, rep.size)))
+		goto broken;
+	close(memfd);
+	return 0;
+broken:
+	if (memfd >= 0)
+		close(memfd);
+	c->broken = true;
+	return ret;
 }
 
 API int epcmm_encl_create(struct epcmm_client *c, uint64_t size, uint64_t *encl)

@@ -7,7 +7,9 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "fusefs.h"
 #include "say.h"
 #include "session.h"
+#include "shm.h"
 
 #define DAEMON_BACKLOG 64
 /* Out of file descriptors, the daemon accepts a waiting client with its
@@ -36,6 +39,7 @@ struct conn {
 	pid_t pid;		  /* read-only */
 	struct live_session *s;	  /* read-only after the thread starts */
 	struct daemon *d;	  /* read-only */
+	atomic_bool closing;	  /* set by conns_close_all() before it shuts @fd down */
 	struct conn *next, *prev; /* d->conns, under d->lock */
 };
 
@@ -47,6 +51,8 @@ struct daemon {
 	pthread_cond_t done;  /* signalled when @nr_conns drops to 0 */
 	struct conn *conns;
 	int nr_conns;
+	bool no_shm;	 /* read-only: EPCMM_NO_SHM, SHM is refused */
+	cpu_set_t cpus; /* read-only: the CPUs the daemon may run on */
 };
 
 /*
@@ -109,12 +115,26 @@ static int rbuf_fill(int fd, struct rbuf *rb, size_t n)
 	return 0;
 }
 
-/* The reply's header and payload with one sendmsg (more if it is short). */
-static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm_wr *out)
+/* The reply's header and payload with one sendmsg (more if it is short), and
+ * @pass_fd (-1: none) with its first byte. */
+static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm_wr *out,
+		      int pass_fd)
 {
+	char ctrl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8))) = {0};
 	struct iovec iov[2] = {{(void *)rh, sizeof(*rh)}, {out->buf, out->len}};
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = out->len ? 2 : 1};
 
+	if (pass_fd >= 0) {
+		struct cmsghdr *cm;
+
+		m.msg_control = ctrl;
+		m.msg_controllen = sizeof(ctrl);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
 	for (;;) {
 		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
 		size_t left;
@@ -123,6 +143,8 @@ static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm
 			continue;
 		if (w <= 0)
 			return -EPIPE;
+		m.msg_control = NULL; /* sent with the first byte */
+		m.msg_controllen = 0;
 		left = (size_t)w;
 		while (m.msg_iovlen && left >= m.msg_iov->iov_len) {
 			left -= m.msg_iov->iov_len;
@@ -136,11 +158,125 @@ static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm
 	}
 }
 
+/*
+ * Run the connection's thread on the CPU its client said at HELLO (@payload:
+ * the HELLO the session accepted), so that client and thread hand the CPU
+ * to each other (shm.h); on all the daemon's CPUs when that one is not
+ * among them. A failure leaves the thread where it was: only speed is lost.
+ */
+static void conn_pin(struct conn *c, const uint8_t *payload)
+{
+	cpu_set_t one;
+	uint32_t cpu;
+
+	memcpy(&cpu, payload, sizeof(cpu));
+	CPU_ZERO(&one);
+	if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &c->d->cpus))
+		CPU_SET(cpu, &one);
+	pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
+			       CPU_COUNT(&one) ? &one : &c->d->cpus);
+}
+
+/* One request, to the session; a HELLO it accepted also places the thread.
+ * Return: as live_session_handle(). */
+static int conn_handle(struct conn *c, const struct epcmm_msg_hdr *h, const uint8_t *payload,
+		       struct epcmm_msg_hdr *rh, struct epcmm_wr *out)
+{
+	int ret = live_session_handle(c->s, h, payload, rh, out);
+
+	if (!ret && h->type == EPCMM_MSG_HELLO && rh->status == 0)
+		conn_pin(c, payload);
+	return ret;
+}
+
+static void conn_malformed(struct conn *c, const struct epcmm_msg_hdr *h, int err)
+{
+	live_say("client %d: malformed request (type %u, %u bytes): %s; closing it", (int)c->pid,
+		 h->type, h->len, strerror(-err));
+}
+
+/*
+ * SHM on the socket (@h checked, @payload its bytes): a slot for the
+ * connection, into @m, its memfd sent with the reply. Return: 1 the slot is
+ * the connection's from now on; 0 refused, the reply says why (EPCMM_NO_SHM,
+ * another layout: -EOPNOTSUPP; no memory: its errno); -EBADMSG a payload
+ * that is not one u32 (replied; close); -EPIPE the client is gone.
+ */
+static int conn_offer_shm(struct conn *c, const struct epcmm_msg_hdr *h, const uint8_t *payload,
+			  struct epcmm_shm *m, struct epcmm_wr *out)
+{
+	struct epcmm_msg_hdr rh = {EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION,
+				   EPCMM_MSG_SHM | EPCMM_MSG_REPLY, 0, 0};
+	uint32_t layout = 0;
+	int memfd = -1, ret;
+
+	epcmm_wr_reset(out);
+	if (h->len != sizeof(layout))
+		rh.status = -EBADMSG;
+	else
+		memcpy(&layout, payload, sizeof(layout));
+	if (!rh.status && (c->d->no_shm || layout != EPCMM_SHM_LAYOUT))
+		rh.status = -EOPNOTSUPP;
+	if (!rh.status)
+		rh.status = epcmm_shm_create(m, c->fd, &memfd);
+	if (!rh.status) {
+		epcmm_wr_u64(out, EPCMM_SHM_SIZE);
+		rh.len = (uint32_t)out->len;
+	}
+	ret = send_reply(c->fd, &rh, out, memfd);
+	if (memfd >= 0)
+		close(memfd);
+	if (ret || rh.status) {
+		if (m->base)
+			epcmm_shm_unmap(m);
+		if (rh.status == -EBADMSG)
+			conn_malformed(c, h, rh.status);
+		return ret ? ret : rh.status == -EBADMSG ? -EBADMSG : 0;
+	}
+	return 1;
+}
+
+/*
+ * The connection's requests through its slot @m until the client hangs up,
+ * sends a malformed request, or the daemon closes: each request's header is
+ * copied out of the slot once and checked, then its payload (at most
+ * EPCMM_PROTO_MAX_PAYLOAD bytes) once, into @buf; only the copies are read
+ * (the client may write the slot at any time: shm.h, Trust).
+ */
+static void conn_serve_shm(struct conn *c, struct epcmm_shm *m, uint8_t *buf,
+			   struct epcmm_wr *out)
+{
+	struct epcmm_msg_hdr h, rh;
+	uint32_t seq = 0;
+	int ret;
+
+	while (!atomic_load_explicit(&c->closing, memory_order_relaxed) &&
+	       !epcmm_shm_wait(m, &m->ctl->req, seq, &c->closing, &seq)) {
+		memcpy(&h, m->req, sizeof(h));
+		/* the compiler may not read the slot again for what it copied */
+		atomic_signal_fence(memory_order_seq_cst);
+		ret = epcmm_proto_check_hdr(&h, false, 0);
+		if (!ret)
+			memcpy(buf, m->req + sizeof(h), h.len);
+		atomic_signal_fence(memory_order_seq_cst);
+		ret = conn_handle(c, &h, buf, &rh, out);
+		memcpy(m->rep, &rh, sizeof(rh));
+		memcpy(m->rep + sizeof(rh), out->buf, out->len);
+		epcmm_shm_post(m, &m->ctl->rep, seq);
+		if (ret) {
+			conn_malformed(c, &h, ret);
+			break;
+		}
+	}
+}
+
 static void conn_serve(struct conn *c)
 {
 	struct rbuf rb = {.cap = EPCMM_PROTO_HDR_LEN + EPCMM_PROTO_MAX_PAYLOAD};
+	struct epcmm_shm m = {.sock = -1};
 	struct epcmm_wr out = {0};
 	struct epcmm_msg_hdr h, rh;
+	const uint8_t *payload;
 	int ret;
 
 	rb.buf = malloc(rb.cap);
@@ -154,15 +290,26 @@ static void conn_serve(struct conn *c)
 		ret = epcmm_proto_check_hdr(&h, false, 0);
 		if (!ret && rbuf_fill(c->fd, &rb, sizeof(h) + h.len))
 			break;
-		ret = live_session_handle(c->s, &h, rb.buf + rb.start + sizeof(h), &rh, &out);
+		payload = rb.buf + rb.start + sizeof(h);
+		if (!ret && h.type == EPCMM_MSG_SHM) {
+			ret = conn_offer_shm(c, &h, payload, &m, &out);
+			if (ret) /* the slot from now on, or the end */
+				break;
+			rb.start += sizeof(h) + h.len;
+			continue;
+		}
+		ret = conn_handle(c, &h, payload, &rh, &out);
 		rb.start += sizeof(h) + (ret ? 0 : h.len);
-		if (send_reply(c->fd, &rh, &out))
+		if (send_reply(c->fd, &rh, &out, -1))
 			break;
 		if (ret) {
-			live_say("client %d: malformed request (type %u, %u bytes): %s; closing it",
-				 (int)c->pid, h.type, h.len, strerror(-ret));
+			conn_malformed(c, &h, ret);
 			break;
 		}
+	}
+	if (m.base) { /* the slot takes over (the socket's buffer holds no request) */
+		conn_serve_shm(c, &m, rb.buf, &out);
+		epcmm_shm_unmap(&m);
 	}
 	epcmm_wr_free(&out);
 	free(rb.buf);
@@ -288,8 +435,9 @@ static void conns_close_all(struct daemon *d)
 {
 	pthread_mutex_lock(&d->lock);
 	for (struct conn *c = d->conns; c; c = c->next) {
+		atomic_store(&c->closing, true);
 		live_session_interrupt(c->s);
-		shutdown(c->fd, SHUT_RDWR);
+		shutdown(c->fd, SHUT_RDWR); /* ends a sleep in epcmm_shm_wait() too */
 	}
 	while (d->nr_conns)
 		pthread_cond_wait(&d->done, &d->lock);
@@ -398,6 +546,9 @@ int live_daemon_run(const struct live_daemon_opts *o)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->done, NULL);
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	d->no_shm = epcmm_shm_disabled();
+	if (sched_getaffinity(0, sizeof(d->cpus), &d->cpus))
+		CPU_ZERO(&d->cpus); /* not known: no thread is pinned */
 	ret = epc_create2(o->cfg, sizeof(struct epc_config), &epc);
 	if (ret) {
 		live_say("cannot create the EPC: %s", strerror(-ret));

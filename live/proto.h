@@ -61,6 +61,8 @@ enum epcmm_msg_type {
 	/* newer than 0.2.0: where the client runs, and the status as records */
 	EPCMM_MSG_HELLO = 23,
 	EPCMM_MSG_SNAPSHOT = 24,
+	/* newer than 0.2.0: the shared-memory slot (shm.h), on the socket only */
+	EPCMM_MSG_SHM = 25,
 	EPCMM_MSG_TYPE_END,
 };
 #define EPCMM_MSG_REPLY 0x8000

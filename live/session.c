@@ -756,6 +756,8 @@ static int dispatch(struct live_session *s, uint16_t type, struct epcmm_rd *r, s
 		return epcmm_rd_end(r);
 	case EPCMM_MSG_HELLO:
 		return do_hello(s, r, out);
+	case EPCMM_MSG_SHM: /* the transport's (daemon.c), on the socket: not here */
+		return -EOPNOTSUPP;
 	case EPCMM_MSG_ENCL_CREATE:
 		return do_encl_create(s, r, out);
 	case EPCMM_MSG_ENCL_ADD:

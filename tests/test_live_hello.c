@@ -8,7 +8,7 @@
  * daemon's snapshot shows; a client of 0.2.0 (no HELLO, the text STATUS)
  * served as before; and, against a fake daemon, this library with a daemon
  * older than HELLO and SNAPSHOT (it reconnects; the snapshot is
- * -EOPNOTSUPP) and with a daemon whose SNAPSHOT replies are garbled or do
+ * -EOPNOTSUPP), with one older than SHM (it reconnects to the socket), and with a daemon whose SNAPSHOT replies are garbled or do
  * not move on (-EPROTO, the connection unusable after).
  */
 #include <errno.h>
@@ -234,9 +234,10 @@ static void test_live_hello_old_client(void **state)
 /* ---- a fake daemon ---- */
 
 enum fake_mode {
-	FAKE_OLD,	/* a daemon older than HELLO: unknown types refused, closed */
-	FAKE_GARBLED,	/* HELLO fine, SNAPSHOT's records garbled */
-	FAKE_NO_ADVANCE /* HELLO fine, SNAPSHOT pages that stop moving on */
+	FAKE_OLD,	 /* a daemon older than HELLO: unknown types refused, closed */
+	FAKE_NO_SHM,	 /* HELLO fine, older than SHM: refused, closed */
+	FAKE_GARBLED,	 /* HELLO fine, SHM said no, SNAPSHOT's records garbled */
+	FAKE_NO_ADVANCE, /* HELLO fine, SHM said no, SNAPSHOT pages that stop moving on */
 };
 
 struct fake {
@@ -259,9 +260,12 @@ static void fake_serve(struct fake *f, int fd)
 
 		rh = (struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION,
 					    (uint16_t)(h.type | EPCMM_MSG_REPLY), 0, 0};
-		if (f->mode == FAKE_OLD && h.type >= EPCMM_MSG_HELLO) {
+		if ((f->mode == FAKE_OLD && h.type >= EPCMM_MSG_HELLO) ||
+		    (f->mode == FAKE_NO_SHM && h.type >= EPCMM_MSG_SHM)) {
 			rh.status = -EBADMSG;
 			close_it = true;
+		} else if (h.type == EPCMM_MSG_SHM) {
+			rh.status = -EOPNOTSUPP;
 		} else if (h.type == EPCMM_MSG_HELLO) {
 			epcmm_wr_u32(&out, 0);
 			epcmm_wr_u32(&out, 0);
@@ -340,6 +344,23 @@ static void test_live_hello_old_daemon(void **state)
 	CHECK_EQ(f.conns, 2, "HELLO refused, then a connection without it");
 }
 
+/* A daemon that knows HELLO but not SHM: the library connects again, says
+ * HELLO again and keeps to the socket. */
+static void test_live_hello_daemon_without_shm(void **state)
+{
+	struct epcmm_client *c;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_NO_SHM);
+	CHECK_EQ(epcmm_client_connect(f.sock, &c), 0, "connect to a daemon older than SHM");
+	CHECK_EQ(epcmm_ping(c), 0, "and talk to it over the socket");
+	CHECK_EQ(epcmm_hello(c, 0, 0, NULL, NULL), 0, "HELLO again on the new connection");
+	epcmm_client_close(c);
+	fake_stop(&f);
+	CHECK_EQ(f.conns, 2, "SHM refused, then a connection without it");
+}
+
 static void test_live_hello_garbled_snapshot(void **state)
 {
 	static const enum fake_mode modes[] = {FAKE_GARBLED, FAKE_NO_ADVANCE};
@@ -376,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_live_hello_pinned_client),
 		cmocka_unit_test(test_live_hello_old_client),
 		cmocka_unit_test(test_live_hello_old_daemon),
+		cmocka_unit_test(test_live_hello_daemon_without_shm),
 		cmocka_unit_test(test_live_hello_garbled_snapshot),
 	};
 

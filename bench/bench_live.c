@@ -14,7 +14,10 @@
  *
  * Each case is measured ROUNDS times, the cases side by side in each round;
  * a figure is the median over rounds of: requests per second (all clients
- * together, wall time) and the median round trip (every call timed). Last,
+ * together, wall time), the median round trip (every call timed), and the
+ * CPU time the program used per request (both ends, every thread: a
+ * transport that scales costs the same per request with 2 clients as with
+ * 1, whatever else runs on the machine). Last,
  * the two figures issue 16 sets targets for, through the slot: two clients'
  * requests per second over one client's (>= 1.8x: the clients do not wait
  * for each other in the daemon) and one client's median round trip (<= 4 us).
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +57,29 @@ static double median(double *v, size_t n)
 	return bench_median(v, (int)n);
 }
 
+/* The CPU time all the program's threads have used, in ns. */
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* A case's figures in one round. */
+struct fig {
+	double rps; /* requests per second */
+	double med; /* median round trip, ns */
+	double cpu; /* CPU time per request, ns */
+};
+
 struct client {
 	const char *sock;
 	int cpu; /* -1: not pinned */
 	size_t calls;
 	double *lat; /* ns per call */
-	double t0, t1;
+	double t0, t1;	 /* wall time at the start and the end */
+	double c0, c1;	 /* the process's CPU time then */
 	pthread_barrier_t *start;
 	int err;
 };
@@ -86,6 +107,7 @@ static void *client_thread(void *arg)
 	for (int i = 0; i < 1000 && !cl->err; i++) /* warm up */
 		cl->err = epcmm_encl_read(c, e, 8, &v, sizeof(v));
 	pthread_barrier_wait(cl->start);
+	cl->c0 = cpu_ns();
 	cl->t0 = now_ns();
 	for (size_t i = 0; i < cl->calls && !cl->err; i++) {
 		double t = now_ns();
@@ -94,6 +116,7 @@ static void *client_thread(void *arg)
 		cl->lat[i] = now_ns() - t;
 	}
 	cl->t1 = now_ns();
+	cl->c1 = cpu_ns();
 	if (!cl->err)
 		epcmm_client_close(c);
 	return NULL;
@@ -114,13 +137,12 @@ static int nth_cpu(int i)
 
 /* One round of @n clients, through the slot or (@no_shm) over the socket.
  * Return: 0; an error. */
-static int client_round(const char *sock, bool no_shm, int n, size_t calls, double *rps,
-			double *med)
+static int client_round(const char *sock, bool no_shm, int n, size_t calls, struct fig *f)
 {
 	struct client cl[MAX_CLIENTS];
 	pthread_t tid[MAX_CLIENTS];
 	pthread_barrier_t start;
-	double t0 = 1e300, t1 = 0, *all = malloc(n * calls * sizeof(double));
+	double t0 = 1e300, t1 = 0, c0 = 1e300, c1 = 0, *all = malloc(n * calls * sizeof(double));
 	int err = 0;
 
 	if (no_shm)
@@ -140,18 +162,31 @@ static int client_round(const char *sock, bool no_shm, int n, size_t calls, doub
 			err = cl[i].err;
 		t0 = cl[i].t0 < t0 ? cl[i].t0 : t0;
 		t1 = cl[i].t1 > t1 ? cl[i].t1 : t1;
+		c0 = cl[i].c0 < c0 ? cl[i].c0 : c0;
+		c1 = cl[i].c1 > c1 ? cl[i].c1 : c1;
 	}
 	pthread_barrier_destroy(&start);
 	unsetenv("EPCMM_NO_SHM");
-	*rps = (double)(n * calls) / ((t1 - t0) / 1e9);
-	*med = median(all, n * calls);
+	f->rps = (double)(n * calls) / ((t1 - t0) / 1e9);
+	f->med = median(all, n * calls);
+	f->cpu = (c1 - c0) / (double)(n * calls);
 	free(all);
 	return err;
 }
 
-static int inproc_round(struct epc *epc, size_t calls, double *rps, double *med)
+/* The median over the rounds @f of the figure at @off. */
+static double fig_median(const struct fig *f, size_t off)
 {
-	double *lat = malloc(calls * sizeof(double)), t0;
+	double v[ROUNDS];
+
+	for (int r = 0; r < ROUNDS; r++)
+		memcpy(&v[r], (const char *)&f[r] + off, sizeof(double));
+	return median(v, ROUNDS);
+}
+
+static int inproc_round(struct epc *epc, size_t calls, struct fig *f)
+{
+	double *lat = malloc(calls * sizeof(double)), t0, c0;
 	struct epc_task *t;
 	struct epc_encl *e;
 	uint64_t v;
@@ -167,6 +202,7 @@ static int inproc_round(struct epc *epc, size_t calls, double *rps, double *med)
 		ret = epc_encl_init(e);
 	for (int i = 0; i < 1000 && !ret; i++)
 		ret = epc_encl_access2(t, e, 8, &v, sizeof(v), EPC_ACCESS_READ);
+	c0 = cpu_ns();
 	t0 = now_ns();
 	for (size_t i = 0; i < calls && !ret; i++) {
 		double s = now_ns();
@@ -174,8 +210,9 @@ static int inproc_round(struct epc *epc, size_t calls, double *rps, double *med)
 		ret = epc_encl_access2(t, e, 8, &v, sizeof(v), EPC_ACCESS_READ);
 		lat[i] = now_ns() - s;
 	}
-	*rps = (double)calls / ((now_ns() - t0) / 1e9);
-	*med = median(lat, calls);
+	f->rps = (double)calls / ((now_ns() - t0) / 1e9);
+	f->cpu = (cpu_ns() - c0) / (double)calls;
+	f->med = median(lat, calls);
 	epc_encl_destroy(e);
 	epc_task_destroy(t);
 	free(lat);
@@ -198,7 +235,7 @@ int main(int argc, char **argv)
 	static const char *const names[NR_CASES] = {
 		"in-process epc_encl_access", "slot, 1 client", "slot, 2 clients",
 		"socket, 1 client", "socket, 2 clients"};
-	double rps[NR_CASES][ROUNDS], med[NR_CASES][ROUNDS];
+	struct fig fig[NR_CASES][ROUNDS], m[NR_CASES];
 	char dir[] = "/tmp/epcmm-bench-live-XXXXXX", sock[64];
 	size_t calls = DEFAULT_CALLS;
 	struct live_daemon_opts o;
@@ -222,9 +259,9 @@ int main(int argc, char **argv)
 		return 1;
 
 	for (int r = 0; r < ROUNDS && !ret; r++) {
-		ret = inproc_round(epc, calls, &rps[0][r], &med[0][r]);
+		ret = inproc_round(epc, calls, &fig[0][r]);
 		for (int c = 1; c < NR_CASES && !ret; c++)
-			ret = client_round(sock, c > 2, 2 - c % 2, calls, &rps[c][r], &med[c][r]);
+			ret = client_round(sock, c > 2, 2 - c % 2, calls, &fig[c][r]);
 	}
 	if (ret) {
 		fprintf(stderr, "bench_live: %s\n", strerror(-ret));
@@ -233,16 +270,21 @@ int main(int argc, char **argv)
 	printf("bench_live: a resident-page 8-byte read, %zu calls per client, median of %d "
 	       "rounds\n",
 	       calls, ROUNDS);
-	printf("%-28s %14s %18s\n", "case", "requests/s", "median round trip");
-	for (int c = 0; c < NR_CASES; c++)
-		printf("%-28s %14.0f %15.2f us\n", names[c], median(rps[c], ROUNDS),
-		       median(med[c], ROUNDS) / 1000);
+	printf("%-28s %14s %18s %16s\n", "case", "requests/s", "median round trip",
+	       "CPU per request");
+	for (int c = 0; c < NR_CASES; c++) {
+		m[c].rps = fig_median(fig[c], offsetof(struct fig, rps));
+		m[c].med = fig_median(fig[c], offsetof(struct fig, med));
+		m[c].cpu = fig_median(fig[c], offsetof(struct fig, cpu));
+		printf("%-28s %14.0f %15.2f us %13.2f us\n", names[c], m[c].rps, m[c].med / 1000,
+		       m[c].cpu / 1000);
+	}
 	printf("slot: two clients / one client: %.2fx requests/s (target >= 1.8x); one client's "
 	       "median round trip %.2f us (target <= 4 us)\n",
-	       median(rps[2], ROUNDS) / median(rps[1], ROUNDS), median(med[1], ROUNDS) / 1000);
+	       m[2].rps / m[1].rps, m[1].med / 1000);
 	printf("socket: two clients / one client: %.2fx requests/s; one client's median round "
 	       "trip %.2f us\n",
-	       median(rps[4], ROUNDS) / median(rps[3], ROUNDS), median(med[3], ROUNDS) / 1000);
+	       m[4].rps / m[3].rps, m[3].med / 1000);
 	if (write(o.stop_fd, &one, sizeof(one)) != sizeof(one))
 		return 1;
 	pthread_join(dt, NULL);

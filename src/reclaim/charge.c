@@ -101,13 +101,65 @@ static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *r
 	epc__event_emit(&r->cgroups->events, &e);
 }
 
-/* No free page on any node although the charge fit: reclaim globally. */
+/*
+ * numa_reclaim, before the node walk may hand out another node's page (DESIGN
+ * §4.6): the caller's node has EPC but no free page, and the scope has pages
+ * of that node on its lists. The scope: the caller's cgroup's subtree while
+ * another node has a free page (it keeps its locality with its own pages),
+ * the whole tree when none has (a full EPC is global). A caller that may
+ * reclaim does so from the node's lists a batch at a time until a page is
+ * free there; a caller that may not gets -EBUSY with that scope (a fault lets
+ * go of its enclave and runs the batch itself, as for a full EPC). Either
+ * goes remote when there is nothing of the node in scope, or when the node's
+ * last batch freed nothing (its pages were young, or write-back failed): a
+ * remote free page then, not a wait on hot pages, and never a failure while
+ * a page is free somewhere. Deterministic mode steps the per-node wakeups
+ * between allocations and so keeps the node's free pages up; in threads mode
+ * ksgxd, woken at the same moment, would serve the node only after a burst
+ * had gone remote. Return: 0 (try the node walk); -EBUSY; -EINTR.
+ */
+static int reclaim_at_home(struct epc__reclaimer *r, struct epc__alloc_req *req)
+{
+	int home = epc__reclaim_want_node(r, req->cpu);
+	struct epc_cgroup *scope;
+	struct epc__retry rt;
+
+	if (home == EPC_NO_NODE || !epc__mm_node_free_below(r->mm, home, 1))
+		return 0;
+	scope = epc__mm_nr_free(r->mm) ? req->cg : r->cgroups->root;
+	if (epc__reclaim_node_lru_empty(r, scope, home) || epc__reclaim_node_stalled(r, home))
+		return 0;
+	if (req->reclaim == EPC_NO_RECLAIM) {
+		req->busy_scope = scope;
+		return -EBUSY;
+	}
+	epc__retry_start(r, &rt);
+	do {
+		if (signal_pending(req))
+			return -EINTR;
+		epc__reclaim_subtree_node(r, scope, home, 1);
+	} while (epc__mm_node_free_below(r->mm, home, 1) && !epc__reclaim_node_stalled(r, home) &&
+		 !epc__reclaim_node_lru_empty(r, scope, home) && epc__retry_next(r, &rt));
+	return 0;
+}
+
+/*
+ * Take a page, the caller's node first (with numa_reclaim, reclaiming there
+ * first). No free page on any node although the charge fit: reclaim
+ * globally.
+ */
 static int alloc_reclaiming(struct epc__reclaimer *r, struct epc__alloc_req *req,
 			    struct epc_page **out)
 {
 	struct epc__retry rt;
 	bool retrying = false;
 
+	if (r->numa_reclaim) {
+		int ret = reclaim_at_home(r, req);
+
+		if (ret)
+			return ret;
+	}
 	for (;;) {
 		if (!epc__mm_alloc(r->mm, req->cpu, out))
 			return 0;

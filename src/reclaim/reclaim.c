@@ -309,6 +309,10 @@ static unsigned reclaim_lru(struct epc__reclaimer *r, struct epc_cgroup *cg, uns
 	lru_requeue(r, cg, l, back, nr_back);
 	free_written(r, cg, chunk, freed);
 	batch_count(r, cg, by, cnt, freed);
+	if (r->numa_reclaim && freed)
+		atomic_store_explicit(&r->node_idle[l], 0, memory_order_relaxed);
+	else if (r->numa_reclaim && cnt)
+		atomic_fetch_add_explicit(&r->node_idle[l], 1, memory_order_relaxed);
 	return cnt;
 }
 
@@ -560,6 +564,20 @@ unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgro
 unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned long nr_to_scan)
 {
 	return reclaim_subtree(r, r->cgroups->root, nr_to_scan, true, node);
+}
+
+unsigned long epc__reclaim_subtree_node(struct epc__reclaimer *r, struct epc_cgroup *root, int node,
+					unsigned long nr_to_scan)
+{
+	return reclaim_subtree(r, root, nr_to_scan, false, node);
+}
+
+bool epc__reclaim_node_stalled(struct epc__reclaimer *r, int node)
+{
+	uint64_t on_lrus = atomic_load_explicit(&r->nr_on_lrus_node[node], memory_order_relaxed);
+
+	return atomic_load_explicit(&r->node_idle[node], memory_order_relaxed) >
+	       2 * (on_lrus / EPC__NR_TO_SCAN + 1);
 }
 
 unsigned long epc__reclaim_step_for(struct epc__reclaimer *r, struct epc_cgroup *scope, int cpu)

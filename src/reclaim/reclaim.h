@@ -125,6 +125,8 @@ struct epc__reclaimer {
 	/* ^ pages on LRUs, isolated or RELEASING */
 	_Atomic uint64_t nr_on_lrus;		  /* pages on LRUs (the kernel's "LRU non-empty") */
 	_Atomic uint64_t nr_on_lrus_node[EPC__MM_MAX_NODES]; /* numa_reclaim: per node */
+	/* numa_reclaim: batches from the node's lists in a row that freed nothing */
+	_Atomic uint64_t node_idle[EPC__MM_MAX_NODES];
 	_Atomic uint64_t nr_evicted;		  /* pages written back and freed */
 	_Atomic uint64_t nr_batches;		  /* batches that isolated at least one page */
 	_Atomic uint64_t nr_wakeups;		  /* ksgxd wakeups requested */
@@ -237,6 +239,18 @@ unsigned long epc__reclaim_subtree_for(struct epc__reclaimer *r, struct epc_cgro
 int epc__reclaim_node_for(struct epc__reclaimer *r, struct epc_cgroup *root, int cpu);
 /* numa_reclaim: ksgxd's batches over the whole tree from @node's lists only. */
 unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned long nr_to_scan);
+/*
+ * numa_reclaim: have the batches from @node's lists freed nothing for two
+ * passes over them (second chance: every page stayed young, or write-back
+ * fails)? The allocation path then takes another node's free page rather than
+ * wait for @node's (charge.c). Two passes, plus one batch: fewer than any
+ * reclaim loop's bound (epc__reclaim_idle_limit()), so a fault waiting for
+ * its node goes remote before it could give up.
+ */
+bool epc__reclaim_node_stalled(struct epc__reclaimer *r, int node);
+/* numa_reclaim: a caller's batches from @node's lists only, in @root's subtree. */
+unsigned long epc__reclaim_subtree_node(struct epc__reclaimer *r, struct epc_cgroup *root, int node,
+					unsigned long nr_to_scan);
 /* @cpu's node when it has EPC (the node its allocations try first), else EPC_NO_NODE. */
 int epc__reclaim_want_node(struct epc__reclaimer *r, int cpu);
 /* True when no LRU in @root's subtree holds a page. */

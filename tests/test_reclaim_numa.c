@@ -305,6 +305,141 @@ static void test_numa_checker_knows_the_lists(void **state)
 	epc_destroy(epc);
 }
 
+/* Node 1 full: a task there built an enclave of 62 pages (SECS + VA + 62 = 64). */
+static struct epc_encl *fill_node1(struct two *m)
+{
+	struct epc_encl *b = build(m->t1, 62, 62, 2, false);
+
+	CHECK_EQ(node_free(m->epc, 1), 0, "node 1 is full");
+	CHECK_EQ(node_free(m->epc, 0), NODE_PAGES, "node 0 is free");
+	return b;
+}
+
+static uint64_t away(struct epc *epc, int node)
+{
+	struct epc_node_stats ns;
+
+	CHECK_EQ(epc_node_get_stats(epc, node, &ns, sizeof(ns)), 0, "node stats");
+	return ns.nr_alloc_away;
+}
+
+/*
+ * A caller that may reclaim (EADD) on a full node while the other node has
+ * room: with numa_reclaim it reclaims its node's pages in its scope (here the
+ * root) and stays local; node-blind, the walk takes the other node's pages.
+ */
+static void reclaim_at_home_or_not(bool numa)
+{
+	struct two m = two_up(numa, NODE_PAGES, false);
+	struct epc_encl *b = fill_node1(&m), *c = build(m.t1, 8, 8, 3, false);
+
+	for (int i = 0; i < 8; i++)
+		CHECK_EQ(c->pages[i].epc_page->node, numa ? 1 : 0, "where the new pages are");
+	CHECK_EQ(away(m.epc, 1), numa ? 0 : 1 + 1 + 8, "node 1's remote allocations");
+	CHECK_EQ(evicted(b), numa ? 16 : 0, "one batch of node 1's pages, or none");
+	check_all(m.t1, c, 8, 3);
+	two_down(&m, b, c);
+}
+
+static void test_numa_do_reclaim_reclaims_its_node_first(void **state)
+{
+	(void)state;
+	reclaim_at_home_or_not(true);
+}
+
+static void test_numa_off_takes_the_remote_page(void **state)
+{
+	(void)state;
+	reclaim_at_home_or_not(false);
+}
+
+/*
+ * A caller that may not reclaim gets -EBUSY with its scope instead of a
+ * remote page; the step the fault path runs then makes room on its node. A
+ * fault (MANUAL mode) does that itself and reloads the page locally.
+ */
+static void test_numa_no_reclaim_waits_for_its_node(void **state)
+{
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc *epc = m.epc;
+	struct epc_encl *b = fill_node1(&m);
+	struct epc_page *p = NULL;
+
+	(void)state;
+	CHECK_EQ(epc_page_alloc(m.t1, NULL, EPC_NO_RECLAIM, &p), -EBUSY, "busy, not remote");
+	CHECK(epc->reclaim.wake_nodes & (UINT64_C(1) << 1), "node 1's reclaim was woken");
+	CHECK_EQ(epc__reclaim_step_for(&epc->reclaim, m.root, 1), 16, "the step: node 1's pages");
+	CHECK_EQ(epc_page_alloc(m.t1, NULL, EPC_NO_RECLAIM, &p), 0, "then a page");
+	CHECK_EQ(epc_page_node(p), 1, "on node 1");
+	epc_page_free(p);
+	CHECK_EQ(epc_run_background(epc), 0, "node 1 to its high watermark");
+	check_all(m.t1, b, 62, 2); /* every evicted page faulted back */
+	CHECK_EQ(away(epc, 1), 0, "no fault took a remote page");
+	CHECK_EQ(node_free(epc, 0), NODE_PAGES, "node 0 untouched");
+	two_down(&m, b, NULL);
+}
+
+/*
+ * While the other node has room, a caller reclaims at home only its own
+ * cgroup's pages: a task whose cgroup has none on its node goes remote and
+ * leaves another tenant's pages alone (ksgxd's per-node wakeup may take them).
+ */
+static void test_numa_reclaims_only_its_own_pages_while_room_elsewhere(void **state)
+{
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc_cgroup *c = make_cg(m.epc, "/c");
+	struct epc_task *t = make_task(m.epc, c, 1);
+	struct epc_encl *b = fill_node1(&m);
+	struct epc_page *p, *q = NULL;
+
+	(void)state;
+	p = alloc_ok(t);
+	CHECK_EQ(epc_page_node(p), 0, "remote: /c has nothing on node 1");
+	CHECK_EQ(epc_page_alloc(t, NULL, EPC_NO_RECLAIM, &q), 0, "no -EBUSY either");
+	CHECK_EQ(epc_page_node(q), 0, "remote too");
+	CHECK_EQ(evicted(b), 0, "the root's pages on node 1 stayed");
+	epc_page_free(p);
+	epc_page_free(q);
+	epc_task_destroy(t);
+	two_down(&m, b, NULL);
+}
+
+/*
+ * Write-back fails for every page of node 1: its batches free nothing, and
+ * after two passes over its lists a caller that may not reclaim takes node
+ * 0's free page rather than wait on (and finally fail for) node 1.
+ */
+static void test_numa_stalled_node_goes_remote(void **state)
+{
+	struct two m = two_up(true, NODE_PAGES, false);
+	struct epc *epc = m.epc;
+	struct epc_encl *b = fill_node1(&m);
+	struct epc_page *p = NULL;
+	struct hook h;
+	int steps = 0, ret;
+
+	(void)state;
+	hook_init(&h, epc);
+	h.fail_site = EPC__FAULT_EWB;
+	h.fail_first = INT32_MAX;
+	h.fail_ret = EPC__SGX_NOT_TRACKED;
+	epc__fault_set(epc, hook_fn, &h);
+	while ((ret = epc_page_alloc(m.t1, NULL, EPC_NO_RECLAIM, &p)) == -EBUSY) {
+		CHECK(steps < (int)epc__reclaim_idle_limit(&epc->reclaim), "within the retry bound");
+		epc__reclaim_step_for(&epc->reclaim, m.root, 1);
+		steps++;
+	}
+	epc__fault_set(epc, NULL, NULL);
+	CHECK_EQ(ret, 0, "a page");
+	CHECK_EQ(epc_page_node(p), 0, "node 0's");
+	CHECK_EQ(steps, 2 * (62 / 16 + 1) + 1, "after two passes over node 1's 62 pages");
+	CHECK_EQ(evicted(b), 0, "nothing written back");
+	epc_page_free(p);
+	CHECK_EQ(epc__reclaim_step_for(&epc->reclaim, m.root, 1), 16, "write-back works again");
+	CHECK(!epc__reclaim_node_stalled(&epc->reclaim, 1), "a batch that frees ends the stall");
+	two_down(&m, b, NULL);
+}
+
 /*
  * THREADS: a task on node 1 builds and reads an enclave larger than node 1;
  * ksgxd and the task's own reclaim take node 1's pages, never the pages of
@@ -344,6 +479,11 @@ int main(void)
 		cmocka_unit_test(test_numa_locality_counted_by_requesting_node),
 		cmocka_unit_test(test_numa_checker_knows_the_lists),
 		cmocka_unit_test(test_numa_threads_reclaim_stays_on_the_short_node),
+		cmocka_unit_test(test_numa_do_reclaim_reclaims_its_node_first),
+		cmocka_unit_test(test_numa_off_takes_the_remote_page),
+		cmocka_unit_test(test_numa_no_reclaim_waits_for_its_node),
+		cmocka_unit_test(test_numa_reclaims_only_its_own_pages_while_room_elsewhere),
+		cmocka_unit_test(test_numa_stalled_node_goes_remote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -381,6 +381,27 @@ static void test_stress_encl_two_nodes_numa_reclaim(void **state)
 	run_cgroups(make_topo(&tp), max, test_seed(6));
 }
 
+/*
+ * The same with no limit and per-CPU caches on: the EPC itself fills, so
+ * allocations reclaim at home in their cgroup's scope while the other node
+ * has room and over the whole tree once neither has, faults wait for their
+ * node, and freed pages pass through the caches.
+ */
+static void test_stress_encl_two_nodes_numa_reclaim_full_epc(void **state)
+{
+	static const uint64_t max[3] = {0, 0, 0};
+	struct topo tp = {.nr_nodes = 2,
+			  .nr_cpus = NR_WORKERS,
+			  .nr_sections = 2,
+			  .pages = 128,
+			  .pcp_batch = 8,
+			  .threads = true,
+			  .numa_reclaim = true};
+
+	(void)state;
+	run_cgroups(make_topo(&tp), max, test_seed(7));
+}
+
 /* Two nodes, per-CPU page caches on, workers on CPUs of both nodes. */
 static void test_stress_encl_two_nodes_with_per_cpu_caches(void **state)
 {
@@ -820,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_stress_encl_two_cgroups_under_a_shared_parent_limit),
 		cmocka_unit_test(test_stress_encl_two_nodes_with_per_cpu_caches),
 		cmocka_unit_test(test_stress_encl_two_nodes_numa_reclaim),
+		cmocka_unit_test(test_stress_encl_two_nodes_numa_reclaim_full_epc),
 		cmocka_unit_test(test_stress_encl_create_destroy_churn_under_reclaim),
 		cmocka_unit_test(test_stress_encl_dying_cgroups_under_reclaim),
 		cmocka_unit_test(test_stress_encl_edmm_heaps_breathe_under_reclaim),

@@ -510,14 +510,47 @@ int epc_set_time(struct epc *epc, uint64_t now);
 struct epc_cgroup *epc_cgroup_root(struct epc *epc);
 
 /**
- * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": components of
- * [A-Za-z0-9._-], at most 255 bytes each, no empty, "." or ".." components.
+ * epc_cgroup_create() - mkdir. @path is absolute, "/a/b": its components
+ * are the kernel's cgroup names (0.2.0 took [A-Za-z0-9._-] only): any bytes
+ * but '/' and '\n', 1 to 4095 of them (what a relative mkdir can pass), not
+ * "." or "..". A name equal to a file the parent has ("cgroup.procs",
+ * "misc.max" below the root) is taken, as in the kernel.
  * @out: the new cgroup, a reference (epc_cgroup_put()).
  * Return: 0; -EINVAL malformed or NULL path, NULL @epc or @out (nothing is created);
- * -ENOENT a missing parent; -EEXIST the cgroup exists ("/" always does);
- * -ENOMEM.
+ * -ENOENT a missing parent; -EEXIST the cgroup or a file of that name exists
+ * ("/" always does); -ENOMEM.
  */
 int epc_cgroup_create(struct epc *epc, const char *path, struct epc_cgroup **out);
+
+/**
+ * epc_cgroup_create_child() - mkdirat: the child @name of @parent (newer than
+ * 0.2.0), with the kernel's errors for a name, as a cgroupfs gives them.
+ * @out: the new cgroup, a reference (epc_cgroup_put()).
+ * Return: 0; -EINVAL an empty name, one with a '/' or a '\n', a NULL
+ * argument; -EEXIST a live child or a file of @parent of that name, "." or
+ * ".."; -ENAMETOOLONG more than 4095 bytes; -ENOENT @parent was removed;
+ * -ENOMEM.
+ */
+int epc_cgroup_create_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out);
+
+/*
+ * epc_cgroup_child() - @parent's live child @name, a reference (newer than
+ * 0.2.0). One probe, whatever the number of siblings.
+ * Return: 0; -ENOENT none (a name no cgroup can have included, or @parent
+ * removed); -EINVAL a NULL argument.
+ */
+int epc_cgroup_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out);
+
+/* Its id (newer than 0.2.0): unique within the instance, never reused, 1
+ * for the root, then in creation order; 0 for a NULL @cg. */
+uint64_t epc_cgroup_id(const struct epc_cgroup *cg);
+
+/*
+ * epc_cgroup_lookup_id() - the live cgroup whose id is @id, a reference
+ * (newer than 0.2.0). A removed cgroup's id stays -ENOENT for good.
+ * Return: 0; -ENOENT; -EINVAL a NULL @epc or @out.
+ */
+int epc_cgroup_lookup_id(struct epc *epc, uint64_t id, struct epc_cgroup **out);
 
 /*
  * @out: a new reference on every successful call (the same handle for the

@@ -19,7 +19,10 @@
 /* an event's at: the machine's accesses, every enclave's at most */
 #define SIM_MAX_EVENT_ACCESSES (SIM_MAX_ACCESSES * SIM_MAX_ENCLAVES)
 
-/* The library's cgroup path grammar (epcmm.h), checked here to name the line. */
+/* A scenario's cgroup paths: a grammar of its own, narrower than the
+ * library's (which takes the kernel's names, epcmm.h): names of
+ * [A-Za-z0-9._-], up to 255 bytes, that a report prints as they are and an
+ * INI section header holds. Checked here to name the line. */
 bool sim__cgroup_path_ok(const char *path)
 {
 	size_t n = strlen(path), start = 1;

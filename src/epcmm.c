@@ -680,6 +680,40 @@ EPC_API int epc_cgroup_lookup(struct epc *epc, const char *path, struct epc_cgro
 	return ret ? refuse(&epc->log, ret, "cgroup lookup '%s'", path ? path : "(null)") : 0;
 }
 
+EPC_API int epc_cgroup_create_child(struct epc_cgroup *parent, const char *name,
+				    struct epc_cgroup **out)
+{
+	int ret;
+
+	REQUIRE(NULL, parent, "cgroup create child");
+	REQUIRE(parent->tree->log, name, "cgroup create child");
+	REQUIRE(parent->tree->log, out, "cgroup create child");
+	ret = epc__cg_create_child(parent, name, out);
+	return ret ? refuse(parent->tree->log, ret, "cgroup create child '%s'", name) : 0;
+}
+
+/* A miss is an answer, not a refusal: no log line (a cgroupfs looks names up
+ * that do not exist all the time). */
+EPC_API int epc_cgroup_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out)
+{
+	REQUIRE(NULL, parent, "cgroup child");
+	REQUIRE(parent->tree->log, name, "cgroup child");
+	REQUIRE(parent->tree->log, out, "cgroup child");
+	return epc__cg_child(parent, name, out);
+}
+
+EPC_API uint64_t epc_cgroup_id(const struct epc_cgroup *cg)
+{
+	return cg ? cg->id : 0;
+}
+
+EPC_API int epc_cgroup_lookup_id(struct epc *epc, uint64_t id, struct epc_cgroup **out)
+{
+	REQUIRE(NULL, epc, "cgroup lookup id");
+	REQUIRE(&epc->log, out, "cgroup lookup id");
+	return epc__cg_lookup_id(&epc->cgroups, id, out);
+}
+
 EPC_API int epc_cgroup_put(struct epc_cgroup *cg)
 {
 	char path[EPC__LOG_LINE_MAX / 2];

@@ -144,9 +144,8 @@ static void test_cgroup_create_lookup_nested(void **state)
 static void test_cgroup_create_lookup_errors(void **state)
 {
 	static const char *const malformed[] = {
-		"",	"a",	 "a/b",	 "//",	    "/a/",  "/a//b", "//a",   "/.",	   "/..",
-		"/a/.", "/a/..", "/./a", "/a/../b", "/a b", "/a\tb", "/a\nb", "/\xc3\xa4", "/a*",
-		"/a:b", "/a\\b", " /a",	 "/a ",	    "/%",   "/a/b/", "\\a",
+		"",	"a",	 "a/b",	 "//",	    "/a/",   "/a//b", "//a",   "/.",  "/..",
+		"/a/.", "/a/..", "/./a", "/a/../b", "/a\nb", " /a",   "/a/b/", "\\a",
 	};
 	struct epc *epc = make_epc(NPAGES);
 
@@ -180,33 +179,178 @@ static void test_cgroup_create_lookup_errors(void **state)
 	epc_destroy(epc);
 }
 
+#define NAME_MAX_ 4095 /* the kernel's: what a relative mkdir can pass (epcmm.h) */
+
 static void test_cgroup_name_length_limit(void **state)
 {
 	struct epc *epc = make_epc(NPAGES);
-	char path[600], buf[600];
+	char path[2 * NAME_MAX_ + 8], buf[2 * NAME_MAX_ + 8];
 	struct epc_cgroup *cg;
 
 	(void)state;
 	path[0] = '/';
-	memset(path + 1, 'n', 255);
-	path[256] = '\0';
+	memset(path + 1, 'n', NAME_MAX_);
+	path[1 + NAME_MAX_] = '\0';
 	cg = make_cg(epc, path);
 	assert_ptr_equal(lookup_ok(epc, path), cg);
-	expect_path(cg, path);
-	assert_int_equal(epc_cgroup_path(cg, buf, 257), 256);
-	CHECK_ERR(epc_cgroup_path(cg, buf, 256), -ENOSPC, "epc_cgroup_path");
-	/* a 255-byte child of it, and a 256-byte name refused at both levels */
-	path[256] = '/';
-	memset(path + 257, 'm', 255);
-	path[512] = '\0';
-	expect_path(make_cg(epc, path), path);
-	path[512] = 'm';
-	path[513] = '\0';
+	CHECK_EQ(epc_cgroup_path(cg, buf, NAME_MAX_ + 2), NAME_MAX_ + 1, "the path's length");
+	CHECK(!strcmp(buf, path), "the path");
+	CHECK_ERR(epc_cgroup_path(cg, buf, NAME_MAX_ + 1), -ENOSPC, "epc_cgroup_path");
+	/* a 4095-byte child of it, and a 4096-byte name refused at both levels */
+	path[1 + NAME_MAX_] = '/';
+	memset(path + 2 + NAME_MAX_, 'm', NAME_MAX_);
+	path[2 + 2 * NAME_MAX_] = '\0';
+	CHECK_EQ(epc_cgroup_path(make_cg(epc, path), buf, sizeof(buf)), 2 + 2 * NAME_MAX_,
+		 "a child of 4095 bytes");
+	path[2 + 2 * NAME_MAX_] = 'm';
+	path[3 + 2 * NAME_MAX_] = '\0';
 	create_fails(epc, path, -EINVAL);
 	lookup_fails(epc, path, -EINVAL);
-	memset(path + 1, 'x', 256);
-	path[257] = '\0';
+	memset(path + 1, 'x', NAME_MAX_ + 1);
+	path[2 + NAME_MAX_] = '\0';
 	create_fails(epc, path, -EINVAL);
+	epc_destroy(epc);
+}
+
+/* The kernel's names: any bytes but '/' and '\n', each its own cgroup. */
+static void test_cgroup_kernel_names(void **state)
+{
+	static const char *const names[] = {"/a b",
+					    "/a\tb",
+					    "/\xc3\xa4",
+					    "/a*",
+					    "/a:b",
+					    "/a\\b",
+					    "/a ",
+					    "/%",
+					    "/user@1000.service",
+					    "/misc.max",
+					    "/misc.max/misc.capacity",
+					    "/\x01\x7f\xff"};
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *cg[sizeof(names) / sizeof(names[0])];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cg[i] = make_cg(epc, names[i]);
+		expect_path(cg[i], names[i]);
+		for (size_t j = 0; j < i; j++)
+			CHECK(cg[j] != cg[i], "each name its own cgroup");
+		assert_ptr_equal(lookup_ok(epc, names[i]), cg[i]);
+	}
+	/* a name a file of the parent has is taken, as in the kernel */
+	create_fails(epc, "/cgroup.procs", -EEXIST);
+	create_fails(epc, "/misc.capacity", -EEXIST);
+	create_fails(epc, "/misc.max/misc.max", -EEXIST);
+	create_fails(epc, "/a b/cgroup.subtree_control", -EEXIST);
+	create_fails(epc, "/misc.current", -EEXIST);
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* create_child (mkdirat), child (lookup by name) and ids (lookup by id). */
+static void test_cgroup_child_calls(void **state)
+{
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc), *a, *b, *got = NULL, *keep = (void *)0x1;
+	char name[NAME_MAX_ + 2];
+
+	(void)state;
+	CHECK_EQ(epc_cgroup_id(r), 1, "the root's id");
+	CHECK_ERR(epc_cgroup_create_child(r, "a b", &a), 0, "create_child");
+	expect_path(a, "/a b");
+	CHECK(epc_cgroup_id(a) > 1, "a new id");
+	CHECK_ERR(epc_cgroup_create_child(a, "x", &b), 0, "a grandchild");
+	expect_path(b, "/a b/x");
+	CHECK(epc_cgroup_id(b) > epc_cgroup_id(a), "ids in creation order");
+	/* the kernel's errors for names, and nothing made */
+	CHECK_ERR(epc_cgroup_create_child(r, "", &keep), -EINVAL, "an empty name");
+	CHECK_ERR(epc_cgroup_create_child(r, "p/q", &keep), -EINVAL, "a '/'");
+	CHECK_ERR(epc_cgroup_create_child(r, "p\nq", &keep), -EINVAL, "a newline");
+	CHECK_ERR(epc_cgroup_create_child(r, ".", &keep), -EEXIST, "\".\" exists");
+	CHECK_ERR(epc_cgroup_create_child(r, "..", &keep), -EEXIST, "\"..\" exists");
+	CHECK_ERR(epc_cgroup_create_child(r, "a b", &keep), -EEXIST, "a child's name");
+	CHECK_ERR(epc_cgroup_create_child(r, "cgroup.procs", &keep), -EEXIST, "a file's name");
+	CHECK_ERR(epc_cgroup_create_child(a, "misc.max", &keep), -EEXIST, "a file of /a b");
+	memset(name, 'n', NAME_MAX_ + 1);
+	name[NAME_MAX_ + 1] = '\0';
+	CHECK_ERR(epc_cgroup_create_child(r, name, &keep), -ENAMETOOLONG, "4096 bytes");
+	CHECK(keep == (void *)0x1, "no refused call wrote a handle");
+	name[NAME_MAX_] = '\0';
+	CHECK_ERR(epc_cgroup_create_child(r, name, &got), 0, "4095 bytes");
+	CHECK_ERR(epc_cgroup_remove(got), 0, "remove it");
+	CHECK_ERR(epc_cgroup_put(got), 0, "put it");
+	/* lookups by name */
+	CHECK_ERR(epc_cgroup_child(r, "a b", &got), 0, "child");
+	assert_ptr_equal(got, a);
+	CHECK_ERR(epc_cgroup_put(got), 0, "put the lookup's reference");
+	CHECK_ERR(epc_cgroup_child(a, "x", &got), 0, "a grandchild by name");
+	assert_ptr_equal(got, b);
+	CHECK_ERR(epc_cgroup_put(got), 0, "put it");
+	CHECK_ERR(epc_cgroup_child(r, "x", &keep), -ENOENT, "not the root's child");
+	CHECK_ERR(epc_cgroup_child(r, "a b/x", &keep), -ENOENT, "a path is no name");
+	CHECK_ERR(epc_cgroup_child(r, "misc.current", &keep), -ENOENT, "a file is no child");
+	/* lookups by id */
+	CHECK_ERR(epc_cgroup_lookup_id(epc, epc_cgroup_id(b), &got), 0, "by id");
+	assert_ptr_equal(got, b);
+	CHECK_ERR(epc_cgroup_put(got), 0, "put it");
+	CHECK_ERR(epc_cgroup_lookup_id(epc, 1, &got), 0, "the root by id");
+	assert_ptr_equal(got, r);
+	CHECK_ERR(epc_cgroup_lookup_id(epc, 0, &keep), -ENOENT, "no id 0");
+	CHECK_ERR(epc_cgroup_lookup_id(epc, 1000000, &keep), -ENOENT, "an id never given");
+	/* removed: gone by name and by id, for good; its name free again */
+	{
+		uint64_t old = epc_cgroup_id(b);
+
+		CHECK_ERR(epc_cgroup_remove(b), 0, "remove /a b/x");
+		CHECK_ERR(epc_cgroup_child(a, "x", &keep), -ENOENT, "gone by name");
+		CHECK_ERR(epc_cgroup_lookup_id(epc, old, &keep), -ENOENT, "gone by id");
+		CHECK_ERR(epc_cgroup_create_child(b, "y", &keep), -ENOENT,
+			  "no child of a removed one");
+		CHECK_ERR(epc_cgroup_child(b, "y", &keep), -ENOENT, "nor a lookup in it");
+		CHECK_ERR(epc_cgroup_put(b), 0, "put it: freed");
+		CHECK_ERR(epc_cgroup_create_child(a, "x", &b), 0, "the name again");
+		CHECK(epc_cgroup_id(b) != old, "a new id");
+		CHECK_ERR(epc_cgroup_lookup_id(epc, old, &keep), -ENOENT, "the old id stays gone");
+	}
+	CHECK(keep == (void *)0x1, "no failed lookup wrote a handle");
+	CHECK_ERR(epc_cgroup_put(b), 0, "put");
+	CHECK_ERR(epc_cgroup_put(a), 0, "put");
+	assert_epc_consistent(epc);
+	epc_destroy(epc);
+}
+
+/* Thousands of siblings and cousins: the index grows, each found by name and id. */
+static void test_cgroup_many_children_found(void **state)
+{
+	enum {
+		N = 3000
+	};
+	struct epc *epc = make_epc(NPAGES);
+	struct epc_cgroup *r = epc_cgroup_root(epc), *cg[N], *got;
+	char name[32];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		CHECK_ERR(epc_cgroup_create_child(i % 2 && i > 1 ? cg[1] : r, name, &cg[i]), 0,
+			  "create_child");
+	}
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		if (epc_cgroup_child(i % 2 && i > 1 ? cg[1] : r, name, &got) || got != cg[i])
+			fail_msg("child c%d not found by name", i);
+		epc_cgroup_put(got);
+		if (epc_cgroup_lookup_id(epc, epc_cgroup_id(cg[i]), &got) || got != cg[i])
+			fail_msg("c%d not found by id", i);
+		epc_cgroup_put(got);
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		CHECK_ERR(epc_cgroup_remove(cg[i]), 0, "remove");
+		CHECK_ERR(epc_cgroup_put(cg[i]), 0, "put");
+	}
+	CHECK_ERR(epc_cgroup_child(r, "c0", &got), -ENOENT, "all gone");
+	assert_epc_consistent(epc);
 	epc_destroy(epc);
 }
 
@@ -859,6 +1003,9 @@ int main(void)
 		cmocka_unit_test(test_cgroup_create_lookup_nested),
 		cmocka_unit_test(test_cgroup_create_lookup_errors),
 		cmocka_unit_test(test_cgroup_name_length_limit),
+		cmocka_unit_test(test_cgroup_kernel_names),
+		cmocka_unit_test(test_cgroup_child_calls),
+		cmocka_unit_test(test_cgroup_many_children_found),
 		cmocka_unit_test(test_cgroup_deep_chain),
 		cmocka_unit_test(test_cgroup_remove_errors),
 		cmocka_unit_test(test_cgroup_remove_with_charges_dies_then_reaped),

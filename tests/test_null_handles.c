@@ -119,6 +119,15 @@ static void ignore_event(const struct epc_event *ev, void *arg)
 	X(epc_cgroup_lookup, epc, -EINVAL, epc_cgroup_lookup(NULL, "/a", &f->cg))                  \
 	X(epc_cgroup_lookup, path, -EINVAL, epc_cgroup_lookup(f->epc, NULL, &f->cg))               \
 	X(epc_cgroup_lookup, out, -EINVAL, epc_cgroup_lookup(f->epc, "/a", NULL))                  \
+	X(epc_cgroup_create_child, parent, -EINVAL, epc_cgroup_create_child(NULL, "b", &f->cg2))   \
+	X(epc_cgroup_create_child, name, -EINVAL, epc_cgroup_create_child(f->root, NULL, &f->cg2)) \
+	X(epc_cgroup_create_child, out, -EINVAL, epc_cgroup_create_child(f->root, "b", NULL))      \
+	X(epc_cgroup_child, parent, -EINVAL, epc_cgroup_child(NULL, "a", &f->cg2))                 \
+	X(epc_cgroup_child, name, -EINVAL, epc_cgroup_child(f->root, NULL, &f->cg2))               \
+	X(epc_cgroup_child, out, -EINVAL, epc_cgroup_child(f->root, "a", NULL))                    \
+	X(epc_cgroup_id, cg, 0, (intptr_t)epc_cgroup_id(NULL))                                     \
+	X(epc_cgroup_lookup_id, epc, -EINVAL, epc_cgroup_lookup_id(NULL, 1, &f->cg2))              \
+	X(epc_cgroup_lookup_id, out, -EINVAL, epc_cgroup_lookup_id(f->epc, 1, NULL))               \
 	X(epc_cgroup_put, cg, 0, epc_cgroup_put(NULL))                                             \
 	X(epc_cgroup_remove, cg, -EINVAL, epc_cgroup_remove(NULL))                                 \
 	X(epc_cgroup_path, cg, -EINVAL, epc_cgroup_path(NULL, f->buf, 100))                        \

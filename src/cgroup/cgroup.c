@@ -62,6 +62,8 @@ static struct epc_cgroup *cg_alloc(struct epc__cgroups *tree, struct epc_cgroup 
 	}
 	memcpy(cg->name, name, name_len);
 	cg->name[name_len] = '\0';
+	cg->name_len = name_len;
+	cg->id = ++tree->next_id; /* the tree lock, or init */
 	epc__list_init(&cg->children);
 	epc__list_init(&cg->sibling);
 	epc__list_init(&cg->members);
@@ -122,14 +124,22 @@ int epc__cgroups_init(struct epc__cgroups *tree, uint64_t capacity, const struct
 	ret = epc__misc_stocks_init(&tree->stocks, capacity, log, fault);
 	if (ret)
 		goto err_stocks;
+	ret = epc__cg_index_init(&tree->index, fault);
+	if (ret)
+		goto err_index;
 	tree->root = cg_alloc(tree, NULL, "", 0);
 	if (!tree->root) {
 		ret = -ENOMEM;
 		goto err_root;
 	}
+	epc__mutex_lock(&tree->lock);
+	epc__cg_index_add_locked(tree, tree->root);
+	epc__mutex_unlock(&tree->lock);
 	return 0;
 
 err_root:
+	epc__cg_index_destroy(&tree->index);
+err_index:
 	epc__misc_stocks_destroy(&tree->stocks);
 err_stocks:
 	epc__mutex_destroy(&tree->lock);
@@ -152,6 +162,7 @@ void epc__cgroups_destroy(struct epc__cgroups *tree)
 	if (!tree->root)
 		return;
 	cg_free_subtree(tree, tree->root);
+	epc__cg_index_destroy(&tree->index);
 	epc__cg_members_destroy(tree);
 	epc__misc_stocks_destroy(&tree->stocks);
 	epc__mutex_destroy(&tree->lock);
@@ -160,10 +171,18 @@ void epc__cgroups_destroy(struct epc__cgroups *tree)
 
 /* ---------------------------------------------------------------- paths */
 
-static bool name_char_ok(char c)
+/* The kernel's name rules (cgroup_mkdir(), kernfs): not empty, no '/' or
+ * '\n', at most EPC__CG_NAME_MAX bytes, not "." or "..".
+ * Return: 0; -EINVAL; -EEXIST ("." and ".." exist); -ENAMETOOLONG. */
+static int name_check(const char *name, size_t len)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
+	if (len == 0 || memchr(name, '/', len) || memchr(name, '\n', len))
+		return -EINVAL;
+	if (len > EPC__CG_NAME_MAX)
+		return -ENAMETOOLONG;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return -EEXIST;
+	return 0;
 }
 
 int epc__cg_path_check(const char *path)
@@ -176,17 +195,9 @@ int epc__cg_path_check(const char *path)
 		return 0;
 	while (*p == '/') {
 		const char *c = ++p;
-		size_t len;
 
-		while (*p && *p != '/') {
-			if (!name_char_ok(*p))
-				return -EINVAL;
-			p++;
-		}
-		len = (size_t)(p - c);
-		if (len == 0 || len > EPC__CG_NAME_MAX)
-			return -EINVAL;
-		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		p += strcspn(p, "/");
+		if (name_check(c, (size_t)(p - c)))
 			return -EINVAL;
 	}
 	return 0;
@@ -195,13 +206,7 @@ int epc__cg_path_check(const char *path)
 static struct epc_cgroup *child_lookup_locked(struct epc_cgroup *parent, const char *name,
 					      size_t len)
 {
-	epc__assert_mutex_held(&parent->tree->lock);
-	struct epc_cgroup *c;
-
-	epc__list_for_each(c, &parent->children, sibling) if (!atomic_load(&c->dead) &&
-							      strlen(c->name) == len &&
-							      !memcmp(c->name, name, len)) return c;
-	return NULL;
+	return epc__cg_index_child_locked(parent, name, len);
 }
 
 /*
@@ -234,9 +239,38 @@ static struct epc_cgroup *walk_locked(struct epc__cgroups *tree, const char *pat
 	return cg;
 }
 
+/*
+ * Create @parent's child @name[0..@len) (a checked name). Return: 0; -ENOENT
+ * @parent was removed; -EEXIST a live child or a file of @parent has the
+ * name; -ENOMEM.
+ */
+static int create_locked(struct epc_cgroup *parent, const char *name, size_t len,
+			 struct epc_cgroup **out)
+{
+	struct epc__cgroups *tree = parent->tree;
+	struct epc_cgroup *cg;
+
+	epc__assert_mutex_held(&tree->lock);
+	if (atomic_load(&parent->dead))
+		return -ENOENT;
+	if (child_lookup_locked(parent, name, len) || epc__cg_has_file_named(parent, name, len))
+		return -EEXIST;
+	cg = cg_alloc(tree, parent, name, len);
+	if (!cg)
+		return -ENOMEM;
+	/* Append: siblings stay in creation order, as the kernel's children list
+	 * (list_add_tail_rcu in cgroup_create), so pre-order walks match it. */
+	epc__list_add_tail(&parent->children, &cg->sibling);
+	atomic_fetch_add(&parent->nr_children, 1);
+	epc__cg_index_add_locked(tree, cg);
+	atomic_store(&cg->refs, 1); /* the handle */
+	*out = cg;
+	return 0;
+}
+
 int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out)
 {
-	struct epc_cgroup *parent, *cg;
+	struct epc_cgroup *parent;
 	const char *name = NULL;
 	size_t len = 0;
 	int ret;
@@ -248,28 +282,53 @@ int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgrou
 		return -EEXIST;
 	epc__mutex_lock(&tree->lock);
 	parent = walk_locked(tree, path, true, &name, &len);
-	if (!parent) {
-		ret = -ENOENT;
-		goto out;
-	}
-	if (child_lookup_locked(parent, name, len)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	cg = cg_alloc(tree, parent, name, len);
-	if (!cg) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/* Append: siblings stay in creation order, as the kernel's children list
-	 * (list_add_tail_rcu in cgroup_create), so pre-order walks match it. */
-	epc__list_add_tail(&parent->children, &cg->sibling);
-	atomic_fetch_add(&parent->nr_children, 1);
-	atomic_store(&cg->refs, 1); /* the handle */
-	*out = cg;
-out:
+	ret = parent ? create_locked(parent, name, len, out) : -ENOENT;
 	epc__mutex_unlock(&tree->lock);
 	return ret;
+}
+
+int epc__cg_create_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out)
+{
+	size_t len = strlen(name);
+	int ret = name_check(name, len);
+
+	if (ret)
+		return ret;
+	epc__mutex_lock(&parent->tree->lock);
+	ret = create_locked(parent, name, len, out);
+	epc__mutex_unlock(&parent->tree->lock);
+	return ret;
+}
+
+int epc__cg_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out)
+{
+	struct epc_cgroup *cg = NULL;
+
+	epc__mutex_lock(&parent->tree->lock);
+	if (!atomic_load(&parent->dead))
+		cg = child_lookup_locked(parent, name, strlen(name));
+	if (cg)
+		epc__cg_get(cg); /* under the lock: it cannot be reaped meanwhile */
+	epc__mutex_unlock(&parent->tree->lock);
+	if (!cg)
+		return -ENOENT;
+	*out = cg;
+	return 0;
+}
+
+int epc__cg_lookup_id(struct epc__cgroups *tree, uint64_t id, struct epc_cgroup **out)
+{
+	struct epc_cgroup *cg;
+
+	epc__mutex_lock(&tree->lock);
+	cg = epc__cg_index_id_locked(tree, id);
+	if (cg)
+		epc__cg_get(cg);
+	epc__mutex_unlock(&tree->lock);
+	if (!cg)
+		return -ENOENT;
+	*out = cg;
+	return 0;
 }
 
 int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out)
@@ -304,13 +363,13 @@ ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len)
 		return 1;
 	}
 	for (c = cg; c->parent; c = c->parent)
-		need += 1 + strlen(c->name);
+		need += 1 + c->name_len;
 	if (need + 1 > len)
 		return -ENOSPC;
 	pos = need;
 	buf[pos] = '\0';
 	for (c = cg; c->parent; c = c->parent) {
-		size_t n = strlen(c->name);
+		size_t n = c->name_len;
 
 		pos -= n;
 		memcpy(buf + pos, c->name, n);
@@ -321,7 +380,7 @@ ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len)
 
 ssize_t epc__cg_name(struct epc_cgroup *cg, char *buf, size_t len)
 {
-	size_t n = strlen(cg->name);
+	size_t n = cg->name_len;
 
 	if (n + 1 > len)
 		return -ENOSPC;
@@ -462,6 +521,7 @@ int epc__cg_remove(struct epc_cgroup *cg)
 		ret = -EBUSY;
 	} else {
 		atomic_store(&cg->dead, true);
+		epc__cg_index_del_locked(tree, cg);
 		atomic_fetch_add(&tree->nr_dying, 1);
 		cg->next_dying = tree->dying;
 		tree->dying = cg;

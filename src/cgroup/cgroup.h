@@ -47,7 +47,9 @@
 #include "util/lock.h"
 #include "util/log.h"
 
-#define EPC__CG_NAME_MAX 255
+/* A name's bytes at most: the kernel's, what a relative mkdir can pass
+ * (PATH_MAX - 1; kernfs sets no NAME_MAX of its own). */
+#define EPC__CG_NAME_MAX 4095
 
 struct epc__cgroups;
 
@@ -59,10 +61,13 @@ struct epc_cgroup {
 	/* read-only after creation */
 	struct epc_cgroup *parent; /* NULL for the root */
 	struct epc__cgroups *tree;
-	char *name; /* "" for the root */
-	int depth;  /* root 0 */
+	char *name;	 /* "" for the root */
+	size_t name_len; /* its bytes, without the NUL */
+	uint64_t id;	 /* 1 for the root, then 2, 3, ...; never reused */
+	int depth;	 /* root 0 */
 
 	/* tree lock */
+	struct epc_cgroup *next_by_id, *next_by_name; /* the index's chains, while live */
 	struct epc__list children; /* its children, in creation order (the kernel's) */
 	struct epc__list sibling;  /* on its parent's children */
 	/*
@@ -146,8 +151,23 @@ enum {
 	EPC__CTRL_ALL = EPC__CTRL_MEMORY | EPC__CTRL_MISC,
 };
 
+/*
+ * The live cgroups by id and by (parent, name) (index.c), under the tree
+ * lock: a cgroup is in it from its creation to its removal, so a lookup never
+ * finds a dying one.
+ */
+struct epc__cg_index {
+	struct epc_cgroup **by_id;   /* every live cgroup, the root included */
+	struct epc_cgroup **by_name; /* every live cgroup but the root */
+	size_t nr_buckets;	     /* of each table; a power of 2 */
+	size_t nr;		     /* cgroups in it */
+	uint64_t seed;		     /* of the name hash; read-only after init */
+};
+
 struct epc__cgroups {
 	struct epc__mutex lock;	      /* tree shape, nr_tasks, membership, dying list */
+	struct epc__cg_index index;   /* lock */
+	uint64_t next_id;	      /* lock: the next cgroup's id */
 	struct epc__member **members; /* lock: hash of the cells by id */
 	size_t nr_member_buckets;     /* lock: a power of 2 (0 before the first cell) */
 	size_t nr_cells;	      /* lock */
@@ -185,6 +205,11 @@ void epc__cgroups_destroy(struct epc__cgroups *tree);
 
 int epc__cg_create(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out);
 int epc__cg_lookup(struct epc__cgroups *tree, const char *path, struct epc_cgroup **out);
+/* Return: as epc_cgroup_create_child(). */
+int epc__cg_create_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out);
+/* Return: as epc_cgroup_child() and epc_cgroup_lookup_id() (NULL args aside). */
+int epc__cg_child(struct epc_cgroup *parent, const char *name, struct epc_cgroup **out);
+int epc__cg_lookup_id(struct epc__cgroups *tree, uint64_t id, struct epc_cgroup **out);
 int epc__cg_remove(struct epc_cgroup *cg);
 ssize_t epc__cg_path(struct epc_cgroup *cg, char *buf, size_t len);
 /* Its last path component ("" for the root). Return: length; -ENOSPC. */
@@ -207,10 +232,24 @@ size_t epc__cg_collect(struct epc__cgroups *tree, struct epc_cgroup **out, int *
 		       size_t cap);
 
 /*
- * Validate @path: absolute, components of [A-Za-z0-9._-], 1..EPC__CG_NAME_MAX
- * bytes each, no "." or "..". Return: 0; -EINVAL.
+ * Validate @path: absolute, components of any bytes but '/' and '\n' (the
+ * kernel's names), 1..EPC__CG_NAME_MAX bytes each, no "." or "..".
+ * Return: 0; -EINVAL.
  */
 int epc__cg_path_check(const char *path);
+
+/* ---- the index of live cgroups (index.c), under the tree lock ---- */
+
+/* Return: 0; -ENOMEM. */
+int epc__cg_index_init(struct epc__cg_index *ix, const struct epc__fault *fault);
+void epc__cg_index_destroy(struct epc__cg_index *ix);
+void epc__cg_index_add_locked(struct epc__cgroups *tree, struct epc_cgroup *cg);
+void epc__cg_index_del_locked(struct epc__cgroups *tree, struct epc_cgroup *cg);
+/* @parent's live child @name[0..@len), or NULL. */
+struct epc_cgroup *epc__cg_index_child_locked(struct epc_cgroup *parent, const char *name,
+					      size_t len);
+/* The live cgroup @id, or NULL. */
+struct epc_cgroup *epc__cg_index_id_locked(struct epc__cgroups *tree, uint64_t id);
 
 /* By name: epc__cg_file_lookup(), then the file's operation. */
 ssize_t epc__cg_read(struct epc_cgroup *cg, const char *file, char *buf, size_t len);
@@ -222,6 +261,8 @@ int epc__cg_write(struct epc_cgroup *cg, const char *file, const char *text);
 int epc__cg_file_lookup(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file *out);
 /* Does @cg have @file (the table's root flags)? */
 bool epc__cg_has_file(const struct epc_cgroup *cg, enum epc_cgroup_file file);
+/* Does @cg have a file named @name[0..@len)? */
+bool epc__cg_has_file_named(const struct epc_cgroup *cg, const char *name, size_t len);
 /* Return: as epc_cgroup_file_read() / epc_cgroup_file_write(). */
 ssize_t epc__cg_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char *buf, size_t len);
 int epc__cg_file_write(struct epc_cgroup *cg, enum epc_cgroup_file file, const char *text);

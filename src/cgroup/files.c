@@ -319,16 +319,30 @@ bool epc__cg_has_file(const struct epc_cgroup *cg, enum epc_cgroup_file file)
 	return !(flags & EPC_CFTYPE_NOT_ON_ROOT);
 }
 
-int epc__cg_file_lookup(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file *out)
+/* The file of @cg named @name[0..@len). Return: 0; -ENOENT. */
+static int file_find(const struct epc_cgroup *cg, const char *name, size_t len,
+		     enum epc_cgroup_file *out)
 {
 	for (int f = 0; f < EPC_CGF_NR; f++)
-		if (!strcmp(name, table[f].name)) {
+		if (strlen(table[f].name) == len && !memcmp(name, table[f].name, len)) {
 			if (!epc__cg_has_file(cg, (enum epc_cgroup_file)f))
 				return -ENOENT;
 			*out = (enum epc_cgroup_file)f;
 			return 0;
 		}
 	return -ENOENT;
+}
+
+int epc__cg_file_lookup(struct epc_cgroup *cg, const char *name, enum epc_cgroup_file *out)
+{
+	return file_find(cg, name, strlen(name), out);
+}
+
+bool epc__cg_has_file_named(const struct epc_cgroup *cg, const char *name, size_t len)
+{
+	enum epc_cgroup_file f;
+
+	return !file_find(cg, name, len, &f);
 }
 
 ssize_t epc__cg_file_read(struct epc_cgroup *cg, enum epc_cgroup_file file, char *buf, size_t len)

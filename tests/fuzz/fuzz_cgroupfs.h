@@ -10,10 +10,12 @@
  *
  * Properties (abort() on violation, so libFuzzer and cmocka both see it):
  *  - paths: epc__cg_path_check() agrees with an independent model of the
- *    grammar (absolute, components [A-Za-z0-9._-]{1,255}, no "." or "..");
- *    on a scratch instance a rejected path gives -EINVAL to create and lookup,
- *    an accepted one never does: its prefixes can be created one by one, are
- *    found by lookup, print back as the same path, and remove again.
+ *    grammar (absolute, the kernel's names: components of 1 to 4095 bytes
+ *    but '/' and '\n', no "." or ".."); on a scratch instance a rejected path
+ *    gives -EINVAL to create and lookup, an accepted one never does: its
+ *    prefixes can be created one by one (up to one named as a file of its
+ *    parent: -EEXIST, as the kernel's), are found by lookup, print back as the
+ *    same path, and remove again.
  *  - misc.max: the parser agrees with a transcription of the kernel's
  *    misc_cg_max_write() (strim, strsep, kstrtou64 base 0) on the result and
  *    the value; a write through epc_cgroup_write() on a real cgroup gives the
@@ -120,6 +122,18 @@ static inline void fuzz_cgroupfs_teardown(void)
 /* ------------------------------------------------------ reference models */
 
 /* The grammar of DESIGN §3 / epcmm.h, written independently of cgroup.c. */
+/* A file the cgroup at @depth has, by the table's flags: a name it takes. */
+static inline bool fuzz_ref_file_taken(const char *name, size_t len, int depth)
+{
+#define FUZZ_FILE_(id, fname, mode, flags)                                                         \
+	if (strlen(fname) == len && !memcmp(name, fname, len))                                     \
+		return depth ? !((flags)&EPC_CFTYPE_ONLY_ON_ROOT)                                  \
+			     : !((flags)&EPC_CFTYPE_NOT_ON_ROOT);
+	EPC_CGROUP_FILES(FUZZ_FILE_)
+#undef FUZZ_FILE_
+	return false;
+}
+
 static inline bool fuzz_ref_path_ok(const char *path)
 {
 	size_t n = strlen(path), start = 1;
@@ -132,15 +146,12 @@ static inline bool fuzz_ref_path_ok(const char *path)
 		size_t len;
 
 		if (i < n && path[i] != '/') {
-			char c = path[i];
-
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			if (path[i] == '\n')
 				return false;
 			continue;
 		}
 		len = i - start;
-		if (len == 0 || len > 255)
+		if (len == 0 || len > 4095)
 			return false;
 		if (len == 1 && path[start] == '.')
 			return false;
@@ -285,6 +296,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 	struct epc_cgroup *root = epc_cgroup_root(epc), *cg = NULL, *chain[FUZZ_MAX_DEPTH];
 	bool ok = fuzz_ref_path_ok(path);
 	int pc = epc__cg_path_check(path), ret, depth = 0;
+	bool taken = false;
 	size_t n = strlen(path);
 	char *prefix;
 
@@ -302,8 +314,12 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 	}
 	ret = epc_cgroup_create(epc, path, &cg);
 	FUZZ_CHECK(ret != -EINVAL, "create of an accepted path gave -EINVAL");
+	if (!strchr(path + 1, '/') && fuzz_ref_file_taken(path + 1, n - 1, 0)) {
+		FUZZ_CHECK(ret == -EEXIST, "create of a root file's name gave %d", ret);
+		return;
+	}
 	if (ret == 0) { /* a single component: it was creatable at once */
-		char back[600];
+		char back[4100];
 
 		FUZZ_CHECK(strchr(path + 1, '/') == NULL, "create without its parent");
 		FUZZ_CHECK(epc_cgroup_path(cg, back, sizeof(back)) == (ssize_t)n &&
@@ -321,7 +337,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 	/* build it prefix by prefix */
 	prefix = malloc(n + 1);
 	FUZZ_CHECK(prefix, "out of memory");
-	for (size_t i = 1; i <= n && depth < FUZZ_MAX_DEPTH; i++) {
+	for (size_t i = 1, start = 1; i <= n && depth < FUZZ_MAX_DEPTH; i++) {
 		struct epc_cgroup *got = NULL;
 		char back[600];
 
@@ -329,6 +345,13 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 			continue;
 		memcpy(prefix, path, i);
 		prefix[i] = '\0';
+		if (fuzz_ref_file_taken(path + start, i - start, depth)) {
+			FUZZ_CHECK(epc_cgroup_create(epc, prefix, &got) == -EEXIST,
+				   "create of a file's name");
+			taken = true;
+			break;
+		}
+		start = i + 1;
 		FUZZ_CHECK(epc_cgroup_create(epc, prefix, &chain[depth]) == 0, "create a prefix");
 		FUZZ_CHECK(epc_cgroup_lookup(epc, prefix, &got) == 0 && got == chain[depth],
 			   "lookup a prefix");
@@ -339,7 +362,7 @@ static inline void fuzz_cgroupfs_path(struct fuzz_cgroupfs_env *env, const char 
 				   "path of a prefix");
 		depth++;
 	}
-	if (depth < FUZZ_MAX_DEPTH || strlen(prefix) == n)
+	if (!taken && (depth < FUZZ_MAX_DEPTH || strlen(prefix) == n))
 		FUZZ_CHECK(epc_cgroup_create(epc, path, &cg) == -EEXIST, "create a built path");
 	free(prefix);
 	/* remove: a parent with a live child refuses */

@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "outfile.h"
 
 /* The mode of a file created anew, before the umask: as the shell's. */
@@ -34,19 +34,6 @@ struct sim_outfile {
 	mode_t mode;  /* OUT_REPLACE: the replaced file's permission bits; or the new mode */
 	bool proc;    /* OUT_IN_PLACE through a link in /proc: appended to */
 };
-
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* The directory part of @path with its slash ("a/b" -> "a/", "b" -> ""),
  * malloc'd; NULL without memory. */
@@ -109,11 +96,11 @@ static int resolve(struct sim_outfile *o, char *err, size_t errlen)
 	o->mode = OUTFILE_NEW_MODE;
 	for (int hops = 0;; hops++) {
 		if (!o->target)
-			return fail(err, errlen, -ENOMEM, "%s: out of memory", o->path);
+			return sim_fail(err, errlen, -ENOMEM, "%s: out of memory", o->path);
 		if (lstat(o->target, &st)) {
 			if (errno != ENOENT)
-				return fail(err, errlen, -errno, "%s: %s", o->path,
-					    strerror(errno));
+				return sim_fail(err, errlen, -errno, "%s: %s", o->path,
+						strerror(errno));
 			o->how = OUT_REPLACE; /* nothing there yet: created */
 			return 0;
 		}
@@ -125,12 +112,12 @@ static int resolve(struct sim_outfile *o, char *err, size_t errlen)
 			return 0;
 		}
 		if (hops == SIM_OUTFILE_MAX_LINKS)
-			return fail(err, errlen, -ELOOP, "%s: more than %d symbolic links", o->path,
-				    SIM_OUTFILE_MAX_LINKS);
+			return sim_fail(err, errlen, -ELOOP, "%s: more than %d symbolic links",
+					o->path, SIM_OUTFILE_MAX_LINKS);
 		rc = link_follow(o->target, &next);
 		if (rc)
-			return fail(err, errlen, rc, "%s: cannot follow the link %s: %s", o->path,
-				    o->target, strerror(-rc));
+			return sim_fail(err, errlen, rc, "%s: cannot follow the link %s: %s",
+					o->path, o->target, strerror(-rc));
 		free(o->target);
 		o->target = next;
 	}
@@ -138,7 +125,7 @@ static int resolve(struct sim_outfile *o, char *err, size_t errlen)
 		/* replaced, not written, but only if it could be written: a
 		 * write-protected file stays protected, as from the shell's > */
 		if (access(o->target, W_OK))
-			return fail(err, errlen, -errno, "%s: %s", o->path, strerror(errno));
+			return sim_fail(err, errlen, -errno, "%s: %s", o->path, strerror(errno));
 		o->how = OUT_REPLACE;
 		o->mode = st.st_mode & 0777;
 		return 0;
@@ -148,11 +135,11 @@ static int resolve(struct sim_outfile *o, char *err, size_t errlen)
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode))
-		return fail(err, errlen, -EISDIR, "%s: is a directory", o->path);
-	return fail(err, errlen, -EINVAL,
-		    "%s: is a %s: not written (an output is a file, a FIFO, a character "
-		    "device or -)",
-		    o->path, S_ISSOCK(st.st_mode) ? "socket" : "block device");
+		return sim_fail(err, errlen, -EISDIR, "%s: is a directory", o->path);
+	return sim_fail(err, errlen, -EINVAL,
+			"%s: is a %s: not written (an output is a file, a FIFO, a character "
+			"device or -)",
+			o->path, S_ISSOCK(st.st_mode) ? "socket" : "block device");
 }
 
 static struct sim_outfile *outfile_new(const char *path)
@@ -270,8 +257,8 @@ static int tmp_create(struct sim_outfile *o, char *err, size_t errlen)
 	if (fd < 0) {
 		fd = tmp_make(o, make_named, NULL);
 		if (fd < 0)
-			return fail(err, errlen, fd, "%s: cannot create %s: %s", o->path,
-				    o->tmp ? o->tmp : o->target, strerror(-fd));
+			return sim_fail(err, errlen, fd, "%s: cannot create %s: %s", o->path,
+					o->tmp ? o->tmp : o->target, strerror(-fd));
 	}
 	if (o->mode != OUTFILE_NEW_MODE)
 		(void)fchmod(fd, o->mode); /* best effort: the file is written either way */
@@ -306,10 +293,12 @@ static int in_place_open(struct sim_outfile *o, char *err, size_t errlen)
 		fd = open(o->target, flags);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: cannot open: %s", o->path, strerror(errno));
+		return sim_fail(err, errlen, -errno, "%s: cannot open: %s", o->path,
+				strerror(errno));
 	if (!o->proc && (fstat(fd, &st) || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))) {
 		close(fd);
-		return fail(err, errlen, -EAGAIN, "%s: changed while it was being opened", o->path);
+		return sim_fail(err, errlen, -EAGAIN, "%s: changed while it was being opened",
+				o->path);
 	}
 	return fd;
 }
@@ -320,10 +309,10 @@ int sim_outfile_open(const char *path, struct sim_outfile **out, char *err, size
 	int fd, rc;
 
 	if (!path || !*path)
-		return fail(err, errlen, -EINVAL, "an empty file name");
+		return sim_fail(err, errlen, -EINVAL, "an empty file name");
 	o = outfile_new(path);
 	if (!o)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return sim_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
 	if (!strcmp(path, "-")) {
 		o->how = OUT_STDOUT;
 		o->f = stdout;
@@ -340,7 +329,7 @@ int sim_outfile_open(const char *path, struct sim_outfile **out, char *err, size
 	}
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = sim_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
 		close(fd);
 		goto out_unlink;
 	}
@@ -380,7 +369,8 @@ int sim_outfile_commit(struct sim_outfile *o, char *err, size_t errlen)
 
 	if (o->how == OUT_STDOUT) {
 		if (rc)
-			fail(err, errlen, rc, "standard output: write error: %s", strerror(-rc));
+			sim_fail(err, errlen, rc, "standard output: write error: %s",
+				 strerror(-rc));
 		outfile_free(o);
 		return rc;
 	}
@@ -391,10 +381,10 @@ int sim_outfile_commit(struct sim_outfile *o, char *err, size_t errlen)
 	if (fclose(o->f) && !rc)
 		rc = -errno;
 	if (rc) {
-		fail(err, errlen, rc, "%s: %s: %s", o->path, what, strerror(-rc));
+		sim_fail(err, errlen, rc, "%s: %s: %s", o->path, what, strerror(-rc));
 	} else if (o->how == OUT_REPLACE && rename(o->tmp, o->target)) {
-		rc = fail(err, errlen, -errno, "%s: cannot rename %s to %s: %s", o->path, o->tmp,
-			  o->target, strerror(errno));
+		rc = sim_fail(err, errlen, -errno, "%s: cannot rename %s to %s: %s", o->path,
+			      o->tmp, o->target, strerror(errno));
 	}
 	if (rc && o->how == OUT_REPLACE && o->tmp)
 		unlink(o->tmp);
@@ -420,26 +410,26 @@ int sim_outfile_check(const char *path, char *err, size_t errlen)
 	int rc;
 
 	if (!path || !*path)
-		return fail(err, errlen, -EINVAL, "an empty file name");
+		return sim_fail(err, errlen, -EINVAL, "an empty file name");
 	if (!strcmp(path, "-"))
 		return 0;
 	o = outfile_new(path);
 	if (!o)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return sim_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
 	rc = resolve(o, err, errlen);
 	if (rc)
 		goto out;
 	if (o->how == OUT_IN_PLACE) {
 		if (access(o->target, W_OK))
-			rc = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			rc = sim_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	dir = dir_part(o->target);
 	if (!dir)
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = sim_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
 	else if (access(*dir ? dir : ".", W_OK | X_OK))
-		rc = fail(err, errlen, -errno, "%s: cannot be created in %s: %s", path,
-			  *dir ? dir : ".", strerror(errno));
+		rc = sim_fail(err, errlen, -errno, "%s: cannot be created in %s: %s", path,
+			      *dir ? dir : ".", strerror(errno));
 out:
 	free(dir);
 	outfile_free(o);

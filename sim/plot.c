@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "outfile.h"
 #include "plot.h"
 
@@ -36,19 +36,6 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"
 #define PALETTE_LEN (sizeof(palette) / sizeof(palette[0]))
 /* Bytes of gnuplot's stderr quoted in an error. */
 #define PLOT_ERR_QUOTE 200
-
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* @s as a gnuplot single-quoted string ('' stands for '). */
 static void gp_str(FILE *f, const char *s)
@@ -94,7 +81,7 @@ static int gp_terminal(FILE *f, const char *out, const char *render, char *err, 
 			   "background rgb 'white'\n"
 			   "}\n");
 	} else {
-		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out);
+		return sim_fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out);
 	}
 	fprintf(f, "set output ");
 	gp_str(f, render);
@@ -114,23 +101,23 @@ static int csv_header(const char *csv, char **line, char **cols, int *nr, char *
 	*line = NULL;
 	*nr = 0;
 	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
+		return sim_fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
 	n = getline(line, &cap, f);
 	fclose(f);
 	if (n <= 0) {
-		rc = fail(err, errlen, -EINVAL, "%s: empty, expected a CSV header", csv);
+		rc = sim_fail(err, errlen, -EINVAL, "%s: empty, expected a CSV header", csv);
 		goto out;
 	}
 	if (n > PLOT_MAX_HEADER) {
-		rc = fail(err, errlen, -EINVAL, "%s: header longer than %d bytes", csv,
-			  PLOT_MAX_HEADER);
+		rc = sim_fail(err, errlen, -EINVAL, "%s: header longer than %d bytes", csv,
+			      PLOT_MAX_HEADER);
 		goto out;
 	}
 	(*line)[strcspn(*line, "\r\n")] = '\0';
 	for (s = strtok_r(*line, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
 		if (*nr == PLOT_MAX_COLUMNS) {
-			rc = fail(err, errlen, -EINVAL, "%s: more than %d columns", csv,
-				  PLOT_MAX_COLUMNS);
+			rc = sim_fail(err, errlen, -EINVAL, "%s: more than %d columns", csv,
+				      PLOT_MAX_COLUMNS);
 			goto out;
 		}
 		cols[(*nr)++] = s;
@@ -188,10 +175,10 @@ static int gp_run(const char *script, const char *render, const char *out, char 
 	int rc, status;
 
 	if (!ef)
-		return fail(err, errlen, -errno, "cannot create a temporary file: %s",
-			    strerror(errno));
+		return sim_fail(err, errlen, -errno, "cannot create a temporary file: %s",
+				strerror(errno));
 	if (posix_spawn_file_actions_init(&fa)) {
-		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		rc = sim_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out_ef;
 	}
 	posix_spawn_file_actions_adddup2(&fa, fileno(ef), STDERR_FILENO);
@@ -200,33 +187,35 @@ static int gp_run(const char *script, const char *render, const char *out, char 
 	rc = posix_spawnp(&pid, SIM_PLOT_GNUPLOT, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc == ENOENT) {
-		rc = fail(err, errlen, -ENOENT,
-			  "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+		rc = sim_fail(err, errlen, -ENOENT,
+			      "gnuplot not found: plots need it (Debian package gnuplot-nox)");
 		goto out_ef;
 	}
 	if (rc) {
-		rc = fail(err, errlen, -rc, "cannot run gnuplot: %s", strerror(rc));
+		rc = sim_fail(err, errlen, -rc, "cannot run gnuplot: %s", strerror(rc));
 		goto out_ef;
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			rc = fail(err, errlen, -EIO, "waiting for gnuplot: %s", strerror(errno));
+			rc = sim_fail(err, errlen, -EIO, "waiting for gnuplot: %s",
+				      strerror(errno));
 			goto out_ef;
 		}
 	}
 	last_line(ef, msg, sizeof(msg));
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			rc = fail(err, errlen, -ENOENT,
-				  "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+			rc = sim_fail(
+				err, errlen, -ENOENT,
+				"gnuplot not found: plots need it (Debian package gnuplot-nox)");
 		else
-			rc = fail(err, errlen, -EIO, "gnuplot failed on %s: %s", out,
-				  msg[0] ? msg : "(no message)");
+			rc = sim_fail(err, errlen, -EIO, "gnuplot failed on %s: %s", out,
+				      msg[0] ? msg : "(no message)");
 		goto out_ef;
 	}
 	if (stat(render, &st) || st.st_size == 0) {
-		rc = fail(err, errlen, -EIO, "gnuplot wrote no %s%s%s", out, msg[0] ? ": " : "",
-			  msg);
+		rc = sim_fail(err, errlen, -EIO, "gnuplot wrote no %s%s%s", out, msg[0] ? ": " : "",
+			      msg);
 		goto out_ef;
 	}
 	rc = 0;
@@ -248,8 +237,8 @@ static int plot_deliver(const char *render, const char *out, char *err, size_t e
 	int rc;
 
 	if (!in)
-		return fail(err, errlen, -errno, "cannot read the plot gnuplot drew (%s): %s",
-			    render, strerror(errno));
+		return sim_fail(err, errlen, -errno, "cannot read the plot gnuplot drew (%s): %s",
+				render, strerror(errno));
 	rc = sim_outfile_open(out, &o, err, errlen);
 	if (rc)
 		goto out_in;
@@ -257,7 +246,7 @@ static int plot_deliver(const char *render, const char *out, char *err, size_t e
 	       fwrite(buf, 1, n, sim_outfile_stream(o)) == n)
 		;
 	if (ferror(in)) {
-		rc = fail(err, errlen, -EIO, "cannot read the plot gnuplot drew (%s)", render);
+		rc = sim_fail(err, errlen, -EIO, "cannot read the plot gnuplot drew (%s)", render);
 		sim_outfile_discard(o);
 	} else {
 		rc = sim_outfile_commit(o, err, errlen);
@@ -279,27 +268,27 @@ static int gp_plot(const char *csv, const char *out, const char *title,
 	int rc;
 
 	if (has_newline(csv) || has_newline(out) || has_newline(title))
-		return fail(err, errlen, -EINVAL,
-			    "plot: a file name or the title holds a line break");
+		return sim_fail(err, errlen, -EINVAL,
+				"plot: a file name or the title holds a line break");
 	rc = sim_outfile_check(out, err, errlen);
 	if (rc)
 		return rc; /* before gnuplot runs for nothing */
 	f = tmp_file(render, sizeof(render), "plot-out");
 	if (!f)
-		return fail(err, errlen, -errno, "cannot create a temporary file: %s",
-			    strerror(errno));
+		return sim_fail(err, errlen, -errno, "cannot create a temporary file: %s",
+				strerror(errno));
 	fclose(f);
 	f = tmp_file(path, sizeof(path), "plot");
 	if (!f) {
-		rc = fail(err, errlen, -errno, "cannot create a temporary file: %s",
-			  strerror(errno));
+		rc = sim_fail(err, errlen, -errno, "cannot create a temporary file: %s",
+			      strerror(errno));
 		goto out_render;
 	}
 	rc = gp_terminal(f, out, render, err, errlen);
 	if (!rc)
 		rc = body(f, arg, err, errlen);
 	if (!rc && (fflush(f) || ferror(f)))
-		rc = fail(err, errlen, -EIO, "cannot write the gnuplot script %s", path);
+		rc = sim_fail(err, errlen, -EIO, "cannot write the gnuplot script %s", path);
 	fclose(f);
 	if (!rc)
 		rc = gp_run(path, render, out, err, errlen);
@@ -318,7 +307,7 @@ int sim_plot_check(const char *out_path, char *err, size_t errlen)
 	int rc;
 
 	if (strcasecmp(extension(out_path), ".svg") && strcasecmp(extension(out_path), ".png"))
-		return fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out_path);
+		return sim_fail(err, errlen, -EINVAL, "%s: a plot is .svg or .png", out_path);
 	rc = sim_outfile_check(out_path, err, errlen);
 	if (rc)
 		return rc;
@@ -338,8 +327,8 @@ int sim_plot_check(const char *out_path, char *err, size_t errlen)
 		}
 	}
 	if (!found)
-		return fail(err, errlen, -ENOENT,
-			    "gnuplot not found: plots need it (Debian package gnuplot-nox)");
+		return sim_fail(err, errlen, -ENOENT,
+				"gnuplot not found: plots need it (Debian package gnuplot-nox)");
 	return 0;
 }
 
@@ -429,9 +418,9 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 	bool first, no_cg = true;
 
 	if (tl->nr < 3 || strcmp(tl->cols[0], "modelled_s") || strcmp(tl->cols[1], "accesses"))
-		return fail(err, errlen, -EINVAL,
-			    "%s: not a timeline: the header starts with modelled_s,accesses",
-			    tl->csv);
+		return sim_fail(err, errlen, -EINVAL,
+				"%s: not a timeline: the header starts with modelled_s,accesses",
+				tl->csv);
 	for (int i = 2; i < tl->end; i++) {
 		const char *c = tl->cols[i];
 
@@ -443,14 +432,14 @@ static int timeline_body(FILE *f, const void *arg, char *err, size_t errlen)
 			i++;
 		} else if (is_node_free(c)) {
 		} else {
-			return fail(err, errlen, -EINVAL,
-				    "%s: unexpected column '%s' in a timeline (column %d)", tl->csv,
-				    c, i + 1);
+			return sim_fail(err, errlen, -EINVAL,
+					"%s: unexpected column '%s' in a timeline (column %d)",
+					tl->csv, c, i + 1);
 		}
 	}
 	if (faults < 0)
-		return fail(err, errlen, -EINVAL, "%s: no faults column at the end of the header",
-			    tl->csv);
+		return sim_fail(err, errlen, -EINVAL,
+				"%s: no faults column at the end of the header", tl->csv);
 
 	/*
 	 * Accesses in thousands or millions as the largest count needs, so that
@@ -654,15 +643,15 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 	int rc;
 
 	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title))
-		return fail(err, errlen, -EINVAL,
-			    "plot: a file name or the title holds a line break");
+		return sim_fail(err, errlen, -EINVAL,
+				"plot: a file name or the title holds a line break");
 	rc = csv_header(csv_path, &line, cols, &tl.nr, err, errlen);
 	if (rc)
 		return rc;
 	has_value = calloc((size_t)tl.nr, sizeof(*has_value));
 	if (!has_value) {
 		free(line);
-		return fail(err, errlen, -ENOMEM, "plot: out of memory");
+		return sim_fail(err, errlen, -ENOMEM, "plot: out of memory");
 	}
 	tl.skip0 = scan_rows(csv_path, tl.nr, &max_accesses, has_value) > 1;
 	tl.has_value = has_value;
@@ -673,7 +662,7 @@ int sim_plot_timeline(const char *csv_path, const char *out_path, const char *ti
 		tl.end--;
 		rc = scan_events(csv_path, &events, &tl.nr_events);
 		if (rc)
-			rc = fail(err, errlen, rc, "plot: out of memory");
+			rc = sim_fail(err, errlen, rc, "plot: out of memory");
 	}
 	tl.events = events;
 	if (!rc)
@@ -824,7 +813,7 @@ static int sweep_scan(const char *csv, struct sweep *sw, char *err, size_t errle
 
 	sw->knee_rate = sw->target_y = -1;
 	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
+		return sim_fail(err, errlen, -errno, "%s: %s", csv, strerror(errno));
 	if (!fgets(line, sizeof(line), f))
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
@@ -834,9 +823,9 @@ static int sweep_scan(const char *csv, struct sweep *sw, char *err, size_t errle
 		lineno++;
 		if (sscanf(line, "%" SCNu64 ",%lf,%" SCNu64 ",%lf", &max, &r, &ev, &slow) != 4) {
 			fclose(f);
-			return fail(err, errlen, -EINVAL,
-				    "%s:%" PRIu64 ": expected max_bytes,fault_rate,...", csv,
-				    lineno);
+			return sim_fail(err, errlen, -EINVAL,
+					"%s:%" PRIu64 ": expected max_bytes,fault_rate,...", csv,
+					lineno);
 		}
 		if (lineno == 2 || (double)max < sw->xmin)
 			sw->xmin = (double)max;
@@ -878,20 +867,20 @@ int sim_plot_sweep(const char *csv_path, const char *out_path, const char *title
 	sw.unit_name = sw.m.unit_name ? sw.m.unit_name : "MiB";
 	if (has_newline(csv_path) || has_newline(out_path) || has_newline(title) ||
 	    strchr(sw.unit_name, '\'') || has_newline(sw.unit_name))
-		return fail(err, errlen, -EINVAL,
-			    "plot: a file name or the title holds a line break");
+		return sim_fail(err, errlen, -EINVAL,
+				"plot: a file name or the title holds a line break");
 	rc = csv_header(csv_path, &line, cols, &nr, err, errlen);
 	if (rc)
 		return rc;
 	for (int i = 0; i < 4 && !rc; i++)
 		if (i >= nr || strcmp(cols[i], want[i]))
-			rc = fail(err, errlen, -EINVAL,
-				  "%s: not a sweep: the header is "
-				  "max_bytes,fault_rate,evictions,modelled_slowdown",
-				  csv_path);
+			rc = sim_fail(err, errlen, -EINVAL,
+				      "%s: not a sweep: the header is "
+				      "max_bytes,fault_rate,evictions,modelled_slowdown",
+				      csv_path);
 	if (!rc && nr != 4)
-		rc = fail(err, errlen, -EINVAL, "%s: not a sweep: %d columns, expected 4", csv_path,
-			  nr);
+		rc = sim_fail(err, errlen, -EINVAL, "%s: not a sweep: %d columns, expected 4",
+			      csv_path, nr);
 	free(line);
 	if (!rc)
 		rc = sweep_scan(csv_path, &sw, err, errlen);

@@ -229,74 +229,84 @@ static void test_output_file_regular_replaced_whole(void **state)
 	free(path);
 }
 
-/* In a child with a file size limit: the write fails, the commit says so,
- * and the old file is still whole. */
-static void test_output_file_failed_write_keeps_old(void **state)
+/*
+ * Over @name holding "the old file\n", run @writer(path) in a child (it ends
+ * by _exit() or by a signal), then check what any failed writer must leave:
+ * the old file whole (@what says after what) and no temporary file.
+ * Return: the child's wait status.
+ */
+static int old_file_after_child(const char *name, void (*writer)(const char *path),
+				const char *what)
 {
-	char *path = path_in("big.csv");
+	char *path = path_in(name);
 	int status;
 	pid_t pid;
 
-	(void)state;
 	write_text(path, "the old file\n");
 	fflush(NULL);
 	pid = fork();
 	CHECK(pid >= 0, "fork");
 	if (pid == 0) {
-		struct rlimit rl = {.rlim_cur = FSIZE_LIMIT, .rlim_max = FSIZE_LIMIT};
-		struct sim_outfile *o;
-		char err[512];
-		int rc;
-
-		signal(SIGXFSZ, SIG_IGN);
-		if (setrlimit(RLIMIT_FSIZE, &rl) || sim_outfile_open(path, &o, err, sizeof(err)))
-			_exit(100);
-		for (int i = 0; i < 1000; i++)
-			fprintf(sim_outfile_stream(o), "line %d of a file too big to write\n", i);
-		rc = sim_outfile_commit(o, err, sizeof(err));
-		if (rc != -EFBIG || !strstr(err, "big.csv: write error: File too large"))
-			_exit(101);
-		_exit(0);
+		writer(path);
+		_exit(99);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "the commit failed with -EFBIG and said so");
-	expect_text(path, "the old file\n", "a failed write leaves the old file whole");
-	expect_no_tmp("after a failed write");
+	expect_text(path, "the old file\n", what);
+	expect_no_tmp(what);
 	unlink(path);
 	free(path);
+	return status;
 }
 
-/* A writer killed before its commit (SIGKILL: no handler runs) leaves the
- * old file whole and no temporary file: the new one has no name until then. */
-static void test_output_file_killed_leaves_nothing(void **state)
+/* With a file size limit: the write fails, the commit says so (exit 0). */
+static void write_too_big(const char *path)
 {
-	char *path = path_in("killed.json");
-	int status;
-	pid_t pid;
+	struct rlimit rl = {.rlim_cur = FSIZE_LIMIT, .rlim_max = FSIZE_LIMIT};
+	struct sim_outfile *o;
+	char err[512];
+	int rc;
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) || sim_outfile_open(path, &o, err, sizeof(err)))
+		_exit(100);
+	for (int i = 0; i < 1000; i++)
+		fprintf(sim_outfile_stream(o), "line %d of a file too big to write\n", i);
+	rc = sim_outfile_commit(o, err, sizeof(err));
+	if (rc != -EFBIG || !strstr(err, "big.csv: write error: File too large"))
+		_exit(101);
+	_exit(0);
+}
+
+static void test_output_file_failed_write_keeps_old(void **state)
+{
+	int status = old_file_after_child("big.csv", write_too_big, "after a failed write");
 
 	(void)state;
-	write_text(path, "the old file\n");
-	fflush(NULL);
-	pid = fork();
-	CHECK(pid >= 0, "fork");
-	if (pid == 0) {
-		struct sim_outfile *o;
-		char err[512];
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the commit failed with -EFBIG and said so");
+}
 
-		if (sim_outfile_open(path, &o, err, sizeof(err)))
-			_exit(100);
-		fputs("half a report", sim_outfile_stream(o));
-		fflush(sim_outfile_stream(o));
-		raise(SIGKILL);
-		_exit(101);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+/* Half a file written, then killed before the commit (SIGKILL: no handler runs). */
+static void write_then_die(const char *path)
+{
+	struct sim_outfile *o;
+	char err[512];
+
+	if (sim_outfile_open(path, &o, err, sizeof(err)))
+		_exit(100);
+	fputs("half a report", sim_outfile_stream(o));
+	fflush(sim_outfile_stream(o));
+	raise(SIGKILL);
+}
+
+/* A writer killed before its commit leaves nothing behind: the new file has
+ * no name until then. */
+static void test_output_file_killed_leaves_nothing(void **state)
+{
+	int status = old_file_after_child("killed.json", write_then_die, "after a killed writer");
+
+	(void)state;
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the writer was killed");
-	expect_text(path, "the old file\n", "a killed writer leaves the old file whole");
-	expect_no_tmp("after a killed writer");
-	unlink(path);
-	free(path);
 }
 
 static void test_output_file_fifo_in_place(void **state)

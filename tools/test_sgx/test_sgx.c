@@ -304,6 +304,15 @@ static int eaccept(struct ctx *x, uint64_t encl, uint64_t page, uint64_t flags, 
 	return epcmm_encl_accept(x->c, encl, page * PAGE, flags, ret);
 }
 
+/* EACCEPT of @page with @flags: the call succeeds (@what) and the enclave's
+ * EACCEPT returns 0 (@what_ret). */
+#define EXPECT_ACCEPT(x, encl, page, flags, what, what_ret)                                        \
+	do {                                                                                       \
+		uint64_t r_;                                                                       \
+		EXPECT((x), eaccept((x), (encl), (page), (flags), &r_), 0, (what));                \
+		EXPECT((x), r_, 0, (what_ret));                                                    \
+	} while (0)
+
 /*
  * The kernel's first step of every SGX2 test: MODIFY_TYPES (or
  * RESTRICT_PERMISSIONS) with every field zero must fail with -EINVAL; a
@@ -354,7 +363,7 @@ static int with_test_encl(struct ctx *x, int (*body)(struct ctx *x, uint64_t enc
 /* The kernel's "augment": a write EAUGs a page, faults on it until EACCEPT. */
 static int augment_body(struct ctx *x, uint64_t encl)
 {
-	uint64_t page = ENCL_TOTAL, v, r;
+	uint64_t page = ENCL_TOTAL, v;
 	int ret;
 
 	EXPECT(x, ENCL_TOTAL + 1 < ENCL_SIZE, 1, "room past the loaded enclave");
@@ -367,8 +376,7 @@ static int augment_body(struct ctx *x, uint64_t encl)
 	 * (SGX bit: error code 0x8007) */
 	EXPECT(x, put_to_addr(x, encl, page, MAGIC), -EACCES, "write to the new page: #PF");
 	/* handle the AEX by running EACCEPT from TCS #2 */
-	EXPECT(x, eaccept(x, encl, page, SI_RW_PEND, &r), 0, "EACCEPT");
-	EXPECT(x, r, 0, "EACCEPT's return");
+	EXPECT_ACCEPT(x, encl, page, SI_RW_PEND, "EACCEPT", "EACCEPT's return");
 	/* ERESUME on TCS #1: the write goes through */
 	EXPECT(x, put_to_addr(x, encl, page, MAGIC), 0, "write after EACCEPT");
 	EXPECT(x, get_from_addr(x, encl, page, &v), 0, "read");
@@ -384,7 +392,7 @@ static int test_augment(struct ctx *x)
 /* The kernel's "augment_via_eaccept": EACCEPT of a page not there yet. */
 static int augment_via_eaccept_body(struct ctx *x, uint64_t encl)
 {
-	uint64_t page = ENCL_TOTAL, v, r;
+	uint64_t page = ENCL_TOTAL, v;
 	int ret;
 
 	EXPECT(x, ENCL_TOTAL + 1 < ENCL_SIZE, 1, "room past the loaded enclave");
@@ -393,8 +401,7 @@ static int augment_via_eaccept_body(struct ctx *x, uint64_t encl)
 		return snprintf(x->why, sizeof(x->why), "no EDMM in the daemon"), SKIP;
 	EXPECT(x, ret, 0, "mmap() of the page to add");
 	/* #PF -> EAUG -> EACCEPT again, all unseen by user space */
-	EXPECT(x, eaccept(x, encl, page, SI_RW_PEND, &r), 0, "EACCEPT of a page not there");
-	EXPECT(x, r, 0, "EACCEPT's return");
+	EXPECT_ACCEPT(x, encl, page, SI_RW_PEND, "EACCEPT of a page not there", "EACCEPT's return");
 	EXPECT(x, put_to_addr(x, encl, page, MAGIC), 0, "write to the new page");
 	EXPECT(x, get_from_addr(x, encl, page, &v), 0, "read");
 	EXPECT(x, v, MAGIC, "the value read back");
@@ -416,7 +423,7 @@ static int tcs_create_body(struct ctx *x, uint64_t encl)
 	const uint64_t stack = ENCL_TOTAL, tcs = ENCL_TOTAL + 1, ssa = ENCL_TOTAL + 2;
 	struct epcmm_modify_types mt;
 	struct epcmm_remove_pages rm;
-	uint64_t r, v, fields[4];
+	uint64_t v, fields[4];
 	int ret = sgx2_supported(x, encl, false);
 
 	if (ret)
@@ -425,12 +432,9 @@ static int tcs_create_body(struct ctx *x, uint64_t encl)
 	EXPECT(x, epcmm_encl_declare_dynamic(x->c, encl, stack * PAGE, 3 * PAGE), 0,
 	       "mmap() of the three pages");
 	/* EACCEPT->(#PF)->EAUG->EACCEPT on each */
-	EXPECT(x, eaccept(x, encl, stack, SI_RW_PEND, &r), 0, "EACCEPT of the stack page");
-	EXPECT(x, r, 0, "its return");
-	EXPECT(x, eaccept(x, encl, ssa, SI_RW_PEND, &r), 0, "EACCEPT of the SSA page");
-	EXPECT(x, r, 0, "its return");
-	EXPECT(x, eaccept(x, encl, tcs, SI_RW_PEND, &r), 0, "EACCEPT of the TCS page");
-	EXPECT(x, r, 0, "its return");
+	EXPECT_ACCEPT(x, encl, stack, SI_RW_PEND, "EACCEPT of the stack page", "its return");
+	EXPECT_ACCEPT(x, encl, ssa, SI_RW_PEND, "EACCEPT of the SSA page", "its return");
+	EXPECT_ACCEPT(x, encl, tcs, SI_RW_PEND, "EACCEPT of the TCS page", "its return");
 	/* ENCL_OP_INIT_TCS_PAGE: the enclave fills the TCS (OSSA, NSSA, OENTRY) */
 	fields[0] = 0;
 	fields[1] = 0;
@@ -444,9 +448,8 @@ static int tcs_create_body(struct ctx *x, uint64_t encl)
 	EXPECT(x, epcmm_encl_modify_types(x->c, encl, &mt), 0, "MODIFY_TYPES to TCS");
 	EXPECT(x, mt.result, 0, "result");
 	EXPECT(x, mt.count, PAGE, "count");
-	EXPECT(x, eaccept(x, encl, tcs, EPCMM_SECINFO_TCS | EPCMM_SECINFO_MODIFIED, &r), 0,
-	       "EACCEPT of the new TCS");
-	EXPECT(x, r, 0, "its return: the page is a TCS now");
+	EXPECT_ACCEPT(x, encl, tcs, EPCMM_SECINFO_TCS | EPCMM_SECINFO_MODIFIED,
+		      "EACCEPT of the new TCS", "its return: the page is a TCS now");
 	/* the workload through the new TCS: encl_buffer written and read back */
 	EXPECT(x, put_to_addr(x, encl, ENCL_DATA, MAGIC), 0, "ENCL_OP_PUT_TO_BUFFER");
 	EXPECT(x, get_from_addr(x, encl, ENCL_DATA, &v), 0, "ENCL_OP_GET_FROM_BUFFER");
@@ -457,18 +460,14 @@ static int tcs_create_body(struct ctx *x, uint64_t encl)
 	EXPECT(x, epcmm_encl_modify_types(x->c, encl, &mt), 0, "MODIFY_TYPES to TRIM");
 	EXPECT(x, mt.result, 0, "result");
 	EXPECT(x, mt.count, 3 * PAGE, "count");
-	EXPECT(x, eaccept(x, encl, stack, SI_TRIM_MOD, &r), 0, "EACCEPT the stack's trim");
-	EXPECT(x, r, 0, "its return");
-	EXPECT(x, eaccept(x, encl, tcs, SI_TRIM_MOD, &r), 0, "EACCEPT the TCS's trim");
-	EXPECT(x, r, 0, "its return");
-	EXPECT(x, eaccept(x, encl, ssa, SI_TRIM_MOD, &r), 0, "EACCEPT the SSA's trim");
-	EXPECT(x, r, 0, "its return");
+	EXPECT_ACCEPT(x, encl, stack, SI_TRIM_MOD, "EACCEPT the stack's trim", "its return");
+	EXPECT_ACCEPT(x, encl, tcs, SI_TRIM_MOD, "EACCEPT the TCS's trim", "its return");
+	EXPECT_ACCEPT(x, encl, ssa, SI_TRIM_MOD, "EACCEPT the SSA's trim", "its return");
 	rm = (struct epcmm_remove_pages){.offset = stack * PAGE, .length = 3 * PAGE};
 	EXPECT(x, epcmm_encl_remove_pages(x->c, encl, &rm), 0, "REMOVE_PAGES");
 	EXPECT(x, rm.count, 3 * PAGE, "count");
 	/* a regular page where the TCS was */
-	EXPECT(x, eaccept(x, encl, tcs, SI_RW_PEND, &r), 0, "EACCEPT where the TCS was");
-	EXPECT(x, r, 0, "its return");
+	EXPECT_ACCEPT(x, encl, tcs, SI_RW_PEND, "EACCEPT where the TCS was", "its return");
 	EXPECT(x, put_to_addr(x, encl, tcs, MAGIC), 0, "write to the new page");
 	EXPECT(x, get_from_addr(x, encl, tcs, &v), 0, "read");
 	EXPECT(x, v, MAGIC, "the value read back");
@@ -564,13 +563,12 @@ static int test_remove_added_page_invalid_access(struct ctx *x)
 /* The kernel's "remove_added_page_invalid_access_after_eaccept". */
 static int remove_invalid_access_after_eaccept_body(struct ctx *x, uint64_t encl)
 {
-	uint64_t v, r;
+	uint64_t v;
 	int ret = sgx2_supported(x, encl, false);
 
 	if (ret || (ret = write_and_trim(x, encl, true)))
 		return ret;
-	EXPECT(x, eaccept(x, encl, DATA_START, SI_TRIM_MOD, &r), 0, "EACCEPT of the trim");
-	EXPECT(x, r, 0, "its return");
+	EXPECT_ACCEPT(x, encl, DATA_START, SI_TRIM_MOD, "EACCEPT of the trim", "its return");
 	/* no REMOVE_PAGES: the page is still there to the kernel, not to SGX */
 	EXPECT(x, get_from_addr(x, encl, DATA_START, &v), -EACCES, "read of the trimmed page");
 	return 0;
@@ -587,13 +585,11 @@ static int remove_untouched_body(struct ctx *x, uint64_t encl)
 	struct epcmm_remove_pages rm;
 	char cg[4096];
 	long long before;
-	uint64_t r;
 	int ret = sgx2_supported(x, encl, false);
 
 	if (ret || (ret = write_and_trim(x, encl, false)))
 		return ret;
-	EXPECT(x, eaccept(x, encl, DATA_START, SI_TRIM_MOD, &r), 0, "EACCEPT of the trim");
-	EXPECT(x, r, 0, "its return");
+	EXPECT_ACCEPT(x, encl, DATA_START, SI_TRIM_MOD, "EACCEPT of the trim", "its return");
 	own_cgroup(x, cg, sizeof(cg));
 	before = misc_current(x, cg);
 	rm = (struct epcmm_remove_pages){.offset = DATA_START * PAGE, .length = PAGE};

@@ -44,6 +44,7 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "epcmm-client.h"
 
 /* How long the daemon may take to start or stop on a loaded machine. */
 #define SERVICE_WAIT_MS 60000
@@ -216,6 +217,8 @@ static void test_live_service_config_refused(void **state)
 		"section.conf:5: [demon]: unknown section");
 	refused("contents.conf", "[daemon]\nsocket = %s\nmount = %s\ncontents = maybe\n",
 		"contents.conf:4: contents = maybe");
+	refused("numa.conf", "[daemon]\nsocket = %s\nmount = %s\n\nnuma-reclaim = yes\n",
+		"numa.conf:5: numa-reclaim = yes: not on or off");
 	snprintf(want, sizeof(want), "%s/missing.conf: No such file or directory", tmpdir);
 	refused("missing.conf", NULL, want);
 	if (!private_mount_ns())
@@ -515,6 +518,80 @@ static void test_live_service_client_cpu(void **state)
 	CHECK_EQ(got_cpu, cpu, "the status client's task is on the CPU it was pinned to");
 }
 
+/* A machine whose node 1 is host CPU 0's: 256 pages on each of two nodes. */
+static const char numa_machine[] = "[node 0]\ncpus = 1\n[node 1]\ncpus = 0\n"
+				   "[section 0]\nnode = 0\nsize = 1M\n"
+				   "[section 1]\nnode = 1\nsize = 1M\n"
+				   "[enclave e]\nsize = 4K\ncpus = 0\n";
+
+/*
+ * The daemon with numa-reclaim @setting in its settings file (NULL: the key
+ * left out), on numa_machine: a client on node 1 fills it with an enclave
+ * (SECS + VA + 254 pages), then asks for one more page (it may reclaim).
+ * Return: the node the page came from.
+ */
+static int numa_daemon_page_node(const char *setting)
+{
+	char conf[256], scen[256], sock[256], log[256], notify[96], text[1024], what[32];
+	char *argv[] = {(char *)epcmm(), "daemon", "--config", conf, NULL};
+	struct epcmm_client *c = NULL;
+	uint64_t e, page;
+	int fd, node = -1, task_node = -1;
+	pid_t pid;
+
+	snprintf(what, sizeof(what), "numa-%s", setting ? setting : "default");
+	snprintf(conf, sizeof(conf), "%s/%s.conf", tmpdir, what);
+	snprintf(scen, sizeof(scen), "%s/%s.ini", tmpdir, what);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", tmpdir, what);
+	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, what);
+	snprintf(notify, sizeof(notify), "@epcmm-test-%s-%d", what, (int)getpid());
+	spit(scen, numa_machine);
+	snprintf(text, sizeof(text), "[daemon]\nscenario = %s\nsocket = %s\n%s%s\n", scen, sock,
+		 setting ? "numa-reclaim = " : "", setting ? setting : "");
+	spit(conf, text);
+	pid = spawn_ready(argv, notify, log, &fd);
+	CHECK_EQ(epcmm_client_connect(sock, &c), 0, "connect");
+	if (epcmm_hello(c, 0, 0, NULL, &task_node) || task_node != 1) {
+		epcmm_client_close(c);
+		kill(pid, SIGTERM);
+		wait_exit(pid);
+		close(fd);
+		return -1; /* host CPU 0 is not on host node 0: no client on node 1 */
+	}
+	CHECK_EQ(epcmm_encl_create(c, 256 * 4096ULL, &e), 0, "create on node 1");
+	CHECK_EQ(epcmm_encl_add_pages(c, e, 0, 254, NULL), 0, "fill node 1");
+	CHECK_EQ(epcmm_page_alloc(c, true, &page, NULL, &node), 0, "one more page");
+	CHECK_EQ(epcmm_page_free(c, page), 0, "free it");
+	epcmm_client_close(c);
+	CHECK_EQ(kill(pid, SIGTERM), 0, "SIGTERM");
+	CHECK_EQ(wait_exit(pid), 0, "the daemon exits 0");
+	close(fd);
+	unlink(conf);
+	unlink(scen);
+	unlink(log);
+	return node;
+}
+
+/*
+ * numa-reclaim in epcmm.conf reaches the library: on, the page comes from
+ * the client's own node (its enclave's pages there reclaimed); off, and left
+ * out (v17's node-blind reclaim), from the other node's free pages.
+ */
+static void test_live_service_numa_reclaim_setting(void **state)
+{
+	int on;
+
+	(void)state;
+	if (!epcmm())
+		skip();
+	on = numa_daemon_page_node("on");
+	if (on < 0)
+		skip();
+	CHECK_EQ(on, 1, "numa-reclaim = on: a page of the client's node");
+	CHECK_EQ(numa_daemon_page_node("off"), 0, "numa-reclaim = off: node 0's free page");
+	CHECK_EQ(numa_daemon_page_node(NULL), 0, "not given: off, v17's");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -536,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_live_service_config_refused),
 		cmocka_unit_test(test_live_service_metrics_file),
 		cmocka_unit_test(test_live_service_client_cpu),
+		cmocka_unit_test(test_live_service_numa_reclaim_setting),
 		cmocka_unit_test(test_live_service_unit),
 	};
 

@@ -42,7 +42,8 @@
 struct daemon_settings {
 	const char *epc, *scenario, *socket, *mount;
 	uint64_t nodes;
-	int contents; /* -1 not given, 0 no, 1 yes */
+	int contents;	  /* -1 not given, 0 no, 1 yes */
+	int numa_reclaim; /* -1 not given, 0 off, 1 on */
 	bool owned;
 };
 
@@ -107,6 +108,12 @@ static int epc_sections(const char *what, const char *list, int nr_nodes,
 	return nr < 0 ? -1 : nr;
 }
 
+/* "on" 1, "off" 0, else -1. */
+static int on_off(const char *value)
+{
+	return !strcmp(value, "on") ? 1 : !strcmp(value, "off") ? 0 : -1;
+}
+
 /* inih's handler: the keys of the [daemon] section (epcmm.conf(5)). */
 static int conf_handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -147,7 +154,17 @@ static int conf_handler(void *user, const char *section, const char *key, const 
 		st->contents = !strcmp(value, "yes");
 		return 1;
 	}
-	return conf_fail(p, "unknown key '%s' (epc, nodes, scenario, socket, mount, contents)%s",
+	if (!strcmp(key, "numa-reclaim")) {
+		if (st->numa_reclaim >= 0)
+			return conf_fail(p, "%s given twice%s", key, "");
+		st->numa_reclaim = on_off(value);
+		if (st->numa_reclaim < 0)
+			return conf_fail(p, "numa-reclaim = %s: not on or off%s", value, "");
+		return 1;
+	}
+	return conf_fail(p,
+			 "unknown key '%s' (epc, nodes, scenario, socket, mount, contents, "
+			 "numa-reclaim)%s",
 			 key, "");
 }
 
@@ -167,7 +184,7 @@ static int conf_read(const char *path, struct daemon_settings *st)
 	struct conf_parser p = {.set = st, .path = path};
 	int ret;
 
-	*st = (struct daemon_settings){.contents = -1, .owned = true};
+	*st = (struct daemon_settings){.contents = -1, .numa_reclaim = -1, .owned = true};
 	p.f = fopen(path, "r");
 	if (!p.f) {
 		fprintf(stderr, "epcmm daemon: %s: %s\n", path, strerror(errno));
@@ -288,6 +305,7 @@ static int machine_from_scenario(const char *path, struct epc_config *cfg,
 	cfg->distance = (*s)->distance;
 	cfg->fallback = (*s)->run.fallback;
 	cfg->pcp_batch = (*s)->run.pcp_batch;
+	cfg->numa_reclaim = (*s)->run.numa_reclaim;
 	cfg->nr_sections = (*s)->nr_sections;
 	for (int i = 0; i < (*s)->nr_sections; i++)
 		secs[i] = (struct epc_section_desc){.phys_addr = (*s)->sections[i].phys,
@@ -300,14 +318,17 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | --scenario FILE]\n"
 		   "                    [--socket PATH] [--mount DIR] [--no-contents]\n"
+		   "                    [--numa-reclaim on|off]\n"
 		   "  --config   settings from FILE (epcmm.conf(5)); options override it\n"
 		   "  --epc      EPC sections (default 64M), section i on node i %% N\n"
 		   "  --nodes    NUMA nodes (default 1)\n"
 		   "  --scenario the machine of a scenario file: its [node N], [section N],\n"
-		   "             and [run] fallback and pcp_batch (epcmm-scenario(5))\n"
+		   "             and [run] fallback, pcp_batch and numa-reclaim (epcmm-scenario(5))\n"
 		   "  --socket   default $EPCMM_SOCKET, else " EPCMM_DEFAULT_SOCKET "\n"
 		   "  --mount    mount the cgroup tree there as a cgroup v2 filesystem (FUSE)\n"
-		   "  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n");
+		   "  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n"
+		   "  --numa-reclaim on: NUMA-aware reclaim; off (the default): the kernel's\n"
+		   "             node-blind reclaim\n");
 }
 
 enum {
@@ -318,6 +339,7 @@ enum {
 	OPT_NO_CONTENTS,
 	OPT_READY_FD,
 	OPT_SCENARIO,
+	OPT_NUMA_RECLAIM,
 	OPT_CONFIG
 };
 
@@ -329,6 +351,7 @@ static const struct option daemon_longs[] = {
 	{"no-contents", no_argument, NULL, OPT_NO_CONTENTS},
 	{"ready-fd", required_argument, NULL, OPT_READY_FD},
 	{"scenario", required_argument, NULL, OPT_SCENARIO},
+	{"numa-reclaim", required_argument, NULL, OPT_NUMA_RECLAIM},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	TOOL_COMMON_OPTIONS,
 };
@@ -383,6 +406,11 @@ static int daemon_option(int c, const char *arg, struct daemon_cli *cli)
 		return 0;
 	case OPT_SCENARIO:
 		cli->set.scenario = arg;
+		return 0;
+	case OPT_NUMA_RECLAIM:
+		cli->set.numa_reclaim = on_off(arg);
+		if (cli->set.numa_reclaim < 0)
+			return tool_bad("daemon", "--numa-reclaim %s: not on or off", arg);
 		return 0;
 	default: /* OPT_CONFIG */
 		cli->config = arg;
@@ -486,8 +514,8 @@ static int daemon_main(int argc, char **argv)
 	struct epc_section_desc sections[EPC_MAX_SECTIONS];
 	int cpu_to_node[EPC_MAX_CPUS];
 	struct epc_config cfg = {.background = EPC_BACKGROUND_THREADS};
-	struct daemon_cli cli = {.set = {.contents = -1}, .ready_fd = -1};
-	struct daemon_settings file = {.contents = -1};
+	struct daemon_cli cli = {.set = {.contents = -1, .numa_reclaim = -1}, .ready_fd = -1};
+	struct daemon_settings file = {.contents = -1, .numa_reclaim = -1};
 	const struct daemon_settings *st = &cli.set;
 	struct live_daemon_opts o = {.cfg = &cfg};
 	struct sim_scenario *s = NULL;
@@ -519,6 +547,9 @@ static int daemon_main(int argc, char **argv)
 	if (daemon_machine(st->epc || st->nodes || st->scenario ? st : &file, &cfg, sections,
 			   cpu_to_node, &s))
 		goto out_usage;
+	/* the command line's, the file's, else the scenario's [run] (else off, v17) */
+	if (st->numa_reclaim >= 0 || file.numa_reclaim >= 0)
+		cfg.numa_reclaim = st->numa_reclaim >= 0 ? st->numa_reclaim : file.numa_reclaim;
 	ret = daemon_serve(&o);
 	sim_scenario_free(s);
 	settings_free(&file);

@@ -22,6 +22,7 @@
 #include "check.h"
 #include "report.h"
 #include "sim_helpers.h"
+#include "sweep.h"
 
 /*
  * Node 1's tenant wants more than node 1 holds; node 0's fits its node.
@@ -258,6 +259,70 @@ static void test_sim_numa_key_refuses_other_values(void **state)
 	sim_scenario_free(s);
 }
 
+/*
+ * Node 1's tenant in a cgroup whose limit a sweep moves; node 0's tenant
+ * fits its node. @numa: the [run] line, or "" for none.
+ */
+static struct sim_sweep_result *sweep_two_nodes(const char *numa)
+{
+	char text[1024], err[SIM_ERR_LEN] = "";
+	struct sim_scenario *s = NULL;
+	struct sim_sweep_result *r = NULL;
+
+	snprintf(text, sizeof(text),
+		 "[node 0]\ncpus = 0\n[node 1]\ncpus = 1\n"
+		 "[section 0]\nnode = 0\nsize = 2M\n[section 1]\nnode = 1\nsize = 2M\n"
+		 "[cgroup /big]\nmax = max\n"
+		 "[enclave home]\nsize = 1M\ncpus = 0\npattern = uniform\naccesses = 10k\n"
+		 "[enclave big]\ncgroup = /big\nsize = 3M\ncpus = 1\npattern = zipf:0.9\n"
+		 "accesses = 10k\n%s",
+		 numa);
+	CHECK_EQ(sim_scenario_new(&s), 0, "a scenario");
+	if (sim_scenario_parse(s, "sweep.ini", text, strlen(text), err, sizeof(err)) ||
+	    sim_scenario_finalize(s, err, sizeof(err)))
+		fail_msg("the scenario: %s", err);
+	struct sim_sweep_params p = {.scenario = s,
+				     .cgroup = "/big",
+				     .from = 1 << 20,
+				     .to = 3 << 20,
+				     .steps = 3,
+				     .jobs = 2,
+				     .target = 0.01};
+	if (sim_sweep(&p, &r, err, sizeof(err)))
+		fail_msg("the sweep: %s", err);
+	sim_scenario_free(s);
+	CHECK_EQ(r->nr_points, 3, "three limits");
+	CHECK_EQ(r->nr_failed, 0, "every point ran");
+	return r;
+}
+
+/*
+ * One sweep sets the two policies side by side through the scenario key (a
+ * file given after the scenario, as `epcmm sweep SCENARIO on.ini`): its
+ * points run with the policy; off is the sweep without the key.
+ */
+static void test_sim_numa_sweep_takes_the_key(void **state)
+{
+	struct sim_sweep_result *plain = sweep_two_nodes("");
+	struct sim_sweep_result *off = sweep_two_nodes("[run]\nnuma-reclaim = off\n");
+	struct sim_sweep_result *on = sweep_two_nodes("[run]\nnuma-reclaim = on\n");
+	bool differs = false;
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK_EQ(off->points[i].faults, plain->points[i].faults, "off is the default");
+		CHECK_EQ(off->points[i].evictions, plain->points[i].evictions, "off is the default");
+		differs |= on->points[i].faults != off->points[i].faults;
+	}
+	/* at 3M /big's limit binds little: node-blind, big spills onto node 0's
+	 * free pages; node-aware, it pages against its own node's 2M */
+	CHECK(on->points[2].faults > off->points[2].faults, "on: node 1's tenant pages at home");
+	CHECK(differs, "the policy reached the sweep's points");
+	sim_sweep_free(plain);
+	sim_sweep_free(off);
+	sim_sweep_free(on);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_sim_numa_overcommitted_node_deterministic),
 		cmocka_unit_test(test_sim_numa_overcommitted_node_threads),
 		cmocka_unit_test(test_sim_numa_key_refuses_other_values),
+		cmocka_unit_test(test_sim_numa_sweep_takes_the_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

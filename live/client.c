@@ -298,30 +298,6 @@ static int say_hello(struct epcmm_client *c)
 	return epcmm_hello(c, (int)cpu, (int)node, NULL, NULL);
 }
 
-/* The SHM reply's first bytes and the descriptor that comes with them, in
- * *@memfd (-1: none). Return: the bytes read; -errno; -ECONNRESET. */
-static ssize_t recv_with_fd(int fd, void *buf, size_t len, int *memfd)
-{
-	char ctrl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
-	struct iovec iov = {buf, len};
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	*memfd = -1;
-	do
-		r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r < 0 ? -errno : -ECONNRESET;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(memfd, CMSG_DATA(cm), sizeof(int));
-	return r;
-}
-
 /*
  * SHM (docs/PROTOCOL.md, "The slot"): ask for the slot and map the memfd
  * that comes with the reply; from then on every request goes through it.
@@ -346,7 +322,7 @@ static int shm_attach(struct epcmm_client *c)
 	       EPCMM_PROTO_HDR_LEN);
 	if ((ret = write_all(c->fd, c->req.buf, c->req.len)))
 		goto broken;
-	r = recv_with_fd(c->fd, &rep, sizeof(rep), &memfd);
+	r = epcmm_shm_recv_fd(c->fd, &rep, sizeof(rep), &memfd);
 	if (r < 0) {
 		ret = (int)r;
 		goto broken;

@@ -61,6 +61,28 @@ int epcmm_shm_map(struct epcmm_shm *m, int sock, int memfd, uint64_t size)
 	return 0;
 }
 
+ssize_t epcmm_shm_recv_fd(int sock, void *buf, size_t len, int *memfd)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	*memfd = -1;
+	do
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r < 0 ? -errno : -ECONNRESET;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(memfd, CMSG_DATA(cm), sizeof(int));
+	return r;
+}
+
 void epcmm_shm_unmap(struct epcmm_shm *m)
 {
 	if (m->base)

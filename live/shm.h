@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto.h"
 
@@ -93,6 +94,11 @@ int epcmm_shm_create(struct epcmm_shm *m, int sock, int *memfd);
 int epcmm_shm_map(struct epcmm_shm *m, int sock, int memfd, uint64_t size);
 
 void epcmm_shm_unmap(struct epcmm_shm *m);
+
+/* The client's side: the first bytes of SHM's reply (up to @len, into @buf)
+ * and the memfd that comes with them in *@memfd (-1: none came).
+ * Return: the bytes read; -errno of recvmsg; -ECONNRESET at EOF. */
+ssize_t epcmm_shm_recv_fd(int sock, void *buf, size_t len, int *memfd);
 
 /*
  * epcmm_shm_post() - publish frame number @seq on @side (its frame written

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * cgfs.c - the cgroup v2 filesystem's tree, files and membership (cgfs.h).
+ * cgfs.c - the cgroup v2 filesystem over the library's cgroups: lookups,
+ * files, attributes and membership (cgfs.h).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,8 +20,7 @@
 #define CGFS_EVENT_BATCH  1024 /* fork and exit events read at a time */
 #define CGFS_SYNC_BATCHES 64   /* batches one sync reads at most (its time under @lock) */
 #define CGFS_PIDFDS	  512  /* held before forked children go without (fds for clients) */
-#define CGFS_LIB_NAME_MAX 64   /* the library's name for a cgroup: ours, sanitized, cut */
-#define CGFS_HASH_MIN	  64   /* buckets of each hash table; a power of 2 */
+#define CGFS_ATTRS_MIN	  64   /* buckets of the first attribute table; a power of 2 */
 #define CGFS_INO_SHIFT	  5    /* inode numbers per directory: itself and its files */
 
 #define NR_FILES EPC_CGF_NR /* a file's index is its enum epc_cgroup_file */
@@ -36,20 +34,18 @@ struct attr {
 	struct timespec atime, mtime, ctime;
 };
 
-struct node {
-	char *name;		   /* "" for the root */
-	size_t name_len;	   /* its bytes, without the NUL */
-	uint64_t id;		   /* never reused; its inode number is derived from it */
-	struct node *parent;	   /* NULL for the root */
-	struct node *by_name;	   /* the next in its fs->by_name bucket */
-	struct node *by_id;	   /* the next in its fs->by_id bucket */
-	struct node *first, *last; /* children, in creation order */
-	struct node *prev, *next;  /* siblings */
-	size_t nr_children;
-	struct epc_cgroup *cg; /* the library's cgroup: a reference we hold */
-	struct attr attr;      /* the directory's */
+/*
+ * What only a filesystem has, for one cgroup (by its library id): the
+ * attributes of its directory and files. A cgroup made through cgfs has one
+ * from its mkdir; one without (made by the library's own calls) shows the
+ * defaults until a setattr makes it one.
+ */
+struct cg_attrs {
+	uint64_t id;	       /* epc_cgroup_id() */
+	struct attr dir;       /* the directory's */
 	struct timespec born;  /* the files' times until they are set */
 	struct attr *files;    /* NULL, or the attributes of its NR_FILES files */
+	struct cg_attrs *next; /* its bucket's chain */
 };
 
 /*
@@ -69,18 +65,18 @@ struct member {
 };
 
 struct live_cgfs {
-	struct epc *epc; /* read-only after init */
-	uint64_t seed;	 /* of the name hash; read-only after init */
-	uid_t uid;	 /* owner of every node and file until chown; read-only after init */
-	gid_t gid;	 /* read-only after init */
+	struct epc *epc;      /* read-only after init */
+	uid_t uid;	      /* owner of every node and file until chown; read-only after init */
+	gid_t gid;	      /* read-only after init */
+	struct timespec born; /* the times of cgroups it did not make; read-only after init */
+	/* A leaf: no other lock is taken under it, and no library call is made
+	 * under it but epc_cgroup_create_child() (no reclaim: the tree lock). */
+	pthread_mutex_t attr_lock;
+	struct cg_attrs **attrs; /* attr_lock: by id */
+	size_t nr_attr_buckets;	 /* attr_lock: a power of 2 */
+	size_t nr_attrs;	 /* attr_lock */
 	pthread_mutex_t lock;
 	/* The fields below are protected by @lock. */
-	struct node *root;
-	struct node **by_name; /* every node but the root, by (parent, name) */
-	struct node **by_id;   /* every node, by id */
-	size_t nr_buckets;     /* of each table */
-	size_t nr_nodes;       /* the root included */
-	uint64_t next_id;
 	struct member *members;
 	size_t nr_members, cap_members;
 	struct procwatch_event *events; /* CGFS_EVENT_BATCH, for reading */
@@ -105,53 +101,6 @@ static struct timespec now(void)
 	return ts;
 }
 
-static struct node *node_new(const char *name, size_t len, uid_t uid, gid_t gid)
-{
-	struct node *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->name = malloc(len + 1);
-	if (!n->name) {
-		free(n);
-		return NULL;
-	}
-	memcpy(n->name, name, len);
-	n->name[len] = '\0';
-	n->name_len = len;
-	n->attr = (struct attr){.mode = 0755, .uid = uid, .gid = gid};
-	n->born = now();
-	n->attr.atime = n->attr.mtime = n->attr.ctime = n->born;
-	return n;
-}
-
-static void node_free(struct node *n)
-{
-	free(n->files);
-	free(n->name);
-	free(n);
-}
-
-static size_t id_bucket(uint64_t id, size_t nr_buckets)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr_buckets - 1);
-}
-
-/* FNV-1a over the name, seeded (a client cannot aim many names at one
- * bucket without knowing the seed) and mixed with the parent's id. */
-static size_t name_bucket(uint64_t seed, const struct node *parent, const char *name, size_t len,
-			  size_t nr_buckets)
-{
-	uint64_t h = seed ^ (parent->id * 0x9e3779b97f4a7c15ull);
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= h >> 32;
-	return (size_t)h & (nr_buckets - 1);
-}
-
 int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 {
 	struct live_cgfs *fs = calloc(1, sizeof(*fs));
@@ -159,30 +108,18 @@ int live_cgfs_create(struct epc *epc, struct live_cgfs **out)
 	if (!fs)
 		return -ENOMEM;
 	fs->epc = epc;
-	if (getrandom(&fs->seed, sizeof(fs->seed), GRND_NONBLOCK) != sizeof(fs->seed))
-		fs->seed = (uint64_t)(uintptr_t)fs ^ (uint64_t)now().tv_nsec;
-	pthread_mutex_init(&fs->lock, NULL);
-	pthread_mutex_init(&fs->inval_lock, NULL);
-	fs->nr_buckets = CGFS_HASH_MIN;
-	fs->by_name = calloc(fs->nr_buckets, sizeof(*fs->by_name));
-	fs->by_id = calloc(fs->nr_buckets, sizeof(*fs->by_id));
 	fs->uid = getuid();
 	fs->gid = getgid();
-	fs->root = node_new("", 0, fs->uid, fs->gid);
-	if (!fs->by_name || !fs->by_id || !fs->root) {
-		free(fs->by_name);
-		free(fs->by_id);
-		if (fs->root)
-			node_free(fs->root);
-		pthread_mutex_destroy(&fs->inval_lock);
-		pthread_mutex_destroy(&fs->lock);
+	fs->born = now();
+	fs->nr_attr_buckets = CGFS_ATTRS_MIN;
+	fs->attrs = calloc(fs->nr_attr_buckets, sizeof(*fs->attrs));
+	if (!fs->attrs) {
 		free(fs);
 		return -ENOMEM;
 	}
-	fs->root->cg = epc_cgroup_root(epc); /* the root is not counted */
-	fs->root->id = fs->next_id++;
-	fs->by_id[id_bucket(fs->root->id, fs->nr_buckets)] = fs->root;
-	fs->nr_nodes = 1;
+	pthread_mutex_init(&fs->attr_lock, NULL);
+	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->inval_lock, NULL);
 	members_watch_start(fs);
 	*out = fs;
 	return 0;
@@ -194,22 +131,22 @@ void live_cgfs_destroy(struct live_cgfs *fs)
 		return;
 	procwatch_close(fs->pw); /* its thread first: it takes fs->lock */
 	free(fs->events);
-	for (size_t b = 0; b < fs->nr_buckets; b++)
-		for (struct node *n = fs->by_id[b], *next; n; n = next) {
-			next = n->by_id;
-			epc_cgroup_put(n->cg);
-			node_free(n);
+	for (size_t b = 0; b < fs->nr_attr_buckets; b++)
+		for (struct cg_attrs *a = fs->attrs[b], *next; a; a = next) {
+			next = a->next;
+			free(a->files);
+			free(a);
 		}
 	for (size_t i = 0; i < fs->nr_members; i++) {
 		if (fs->members[i].pidfd >= 0)
 			close(fs->members[i].pidfd);
 		epc_member_forget(fs->epc, (uint64_t)fs->members[i].pid);
 	}
-	free(fs->by_name);
-	free(fs->by_id);
+	free(fs->attrs);
 	free(fs->members);
 	pthread_mutex_destroy(&fs->inval_lock);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_mutex_destroy(&fs->attr_lock);
 	free(fs);
 }
 
@@ -222,169 +159,112 @@ void live_cgfs_set_inval(struct live_cgfs *fs,
 	pthread_mutex_unlock(&fs->inval_lock);
 }
 
-/* ------------------------------------------------------------ the tree */
+/* ------------------------------------------------------------ attributes */
 
-static uint64_t dir_ino(const struct node *n)
+static size_t id_bucket(uint64_t id, size_t nr_buckets)
 {
-	return (n->id << CGFS_INO_SHIFT) + 1;
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr_buckets - 1);
 }
 
-static uint64_t file_ino(const struct node *n, int file)
+static struct cg_attrs *attrs_find_locked(struct live_cgfs *fs, uint64_t id)
 {
-	return dir_ino(n) + 1 + (uint64_t)file;
+	struct cg_attrs *a = fs->attrs[id_bucket(id, fs->nr_attr_buckets)];
+
+	while (a && a->id != id)
+		a = a->next;
+	return a;
 }
 
-static struct node *child_find_locked(struct live_cgfs *fs, const struct node *parent,
-				      const char *name, size_t len)
+/* Double the table when it holds as many entries as buckets; a failed
+ * allocation leaves it as it was (longer chains, still right). */
+static void attrs_grow_locked(struct live_cgfs *fs)
 {
-	struct node *n = fs->by_name[name_bucket(fs->seed, parent, name, len, fs->nr_buckets)];
+	size_t nr = fs->nr_attr_buckets * 2;
+	struct cg_attrs **t;
 
-	for (; n; n = n->by_name)
-		if (n->parent == parent && n->name_len == len && !memcmp(n->name, name, len))
-			return n;
-	return NULL;
-}
-
-static struct node *node_by_id_locked(struct live_cgfs *fs, uint64_t id)
-{
-	struct node *n = fs->by_id[id_bucket(id, fs->nr_buckets)];
-
-	while (n && n->id != id)
-		n = n->by_id;
-	return n;
-}
-
-/* Double the tables when they hold as many nodes as they have buckets; a
- * failed allocation leaves them as they were (longer chains, still right). */
-static void hash_grow_locked(struct live_cgfs *fs)
-{
-	size_t nr = fs->nr_buckets * 2;
-	struct node **by_name, **by_id;
-
-	if (fs->nr_nodes < fs->nr_buckets || nr < fs->nr_buckets)
+	if (fs->nr_attrs < fs->nr_attr_buckets || nr < fs->nr_attr_buckets)
 		return;
-	by_name = calloc(nr, sizeof(*by_name));
-	by_id = calloc(nr, sizeof(*by_id));
-	if (!by_name || !by_id) {
-		free(by_name);
-		free(by_id);
+	t = calloc(nr, sizeof(*t));
+	if (!t)
 		return;
-	}
-	for (size_t b = 0; b < fs->nr_buckets; b++)
-		for (struct node *n = fs->by_id[b], *next; n; n = next) {
-			size_t i = id_bucket(n->id, nr);
+	for (size_t b = 0; b < fs->nr_attr_buckets; b++)
+		for (struct cg_attrs *a = fs->attrs[b], *next; a; a = next) {
+			size_t k = id_bucket(a->id, nr);
 
-			next = n->by_id;
-			n->by_id = by_id[i];
-			by_id[i] = n;
-			if (n->parent) {
-				i = name_bucket(fs->seed, n->parent, n->name, n->name_len, nr);
-				n->by_name = by_name[i];
-				by_name[i] = n;
-			}
+			next = a->next;
+			a->next = t[k];
+			t[k] = a;
 		}
-	free(fs->by_id);
-	free(fs->by_name);
-	fs->by_id = by_id;
-	fs->by_name = by_name;
-	fs->nr_buckets = nr;
+	free(fs->attrs);
+	fs->attrs = t;
+	fs->nr_attr_buckets = nr;
 }
 
-static void node_link_locked(struct live_cgfs *fs, struct node *parent, struct node *n)
+/* The entry of cgroup @id, made with the defaults (born @born) if there is
+ * none. Return: it; NULL: -ENOMEM. */
+static struct cg_attrs *attrs_get_locked(struct live_cgfs *fs, uint64_t id, struct timespec born)
 {
-	size_t i;
+	struct cg_attrs *a = attrs_find_locked(fs, id);
+	size_t k;
 
-	n->id = fs->next_id++;
-	n->parent = parent;
-	n->prev = parent->last;
-	if (parent->last)
-		parent->last->next = n;
-	else
-		parent->first = n;
-	parent->last = n;
-	parent->nr_children++;
-	i = name_bucket(fs->seed, parent, n->name, n->name_len, fs->nr_buckets);
-	n->by_name = fs->by_name[i];
-	fs->by_name[i] = n;
-	i = id_bucket(n->id, fs->nr_buckets);
-	n->by_id = fs->by_id[i];
-	fs->by_id[i] = n;
-	fs->nr_nodes++;
-	hash_grow_locked(fs);
-}
-
-static void node_unlink_locked(struct live_cgfs *fs, struct node *n)
-{
-	struct node *p = n->parent, **pp;
-
-	for (pp = &fs->by_name[name_bucket(fs->seed, p, n->name, n->name_len, fs->nr_buckets)];
-	     *pp != n; pp = &(*pp)->by_name)
-		;
-	*pp = n->by_name;
-	for (pp = &fs->by_id[id_bucket(n->id, fs->nr_buckets)]; *pp != n; pp = &(*pp)->by_id)
-		;
-	*pp = n->by_id;
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		p->first = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		p->last = n->prev;
-	p->nr_children--;
-	fs->nr_nodes--;
-}
-
-/* The directory @path[0..@len) names: "/" or "/a/b" (no empty component).
- * One hash probe per component. NULL when there is none. */
-static struct node *walk_locked(struct live_cgfs *fs, const char *path, size_t len)
-{
-	struct node *n = fs->root;
-	size_t i = 0;
-
-	if (len == 0 || path[0] != '/')
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a)
 		return NULL;
-	if (len == 1)
-		return n;
-	while (i < len && n) {
-		size_t start = ++i;
+	a->id = id;
+	a->born = born;
+	a->dir = (struct attr){.mode = 0755, .uid = fs->uid, .gid = fs->gid};
+	a->dir.atime = a->dir.mtime = a->dir.ctime = born;
+	k = id_bucket(id, fs->nr_attr_buckets);
+	a->next = fs->attrs[k];
+	fs->attrs[k] = a;
+	fs->nr_attrs++;
+	attrs_grow_locked(fs);
+	return a;
+}
 
-		while (i < len && path[i] != '/')
-			i++;
-		if (i == start)
+/* Cgroup @id was removed: its entry goes (its id is never given again). */
+static void attrs_forget(struct live_cgfs *fs, uint64_t id)
+{
+	struct cg_attrs **pp;
+
+	pthread_mutex_lock(&fs->attr_lock);
+	for (pp = &fs->attrs[id_bucket(id, fs->nr_attr_buckets)]; *pp && (*pp)->id != id;
+	     pp = &(*pp)->next)
+		;
+	if (*pp) {
+		struct cg_attrs *a = *pp;
+
+		*pp = a->next;
+		fs->nr_attrs--;
+		free(a->files);
+		free(a);
+	}
+	pthread_mutex_unlock(&fs->attr_lock);
+}
+
+/* ------------------------------------------------------------ the library's paths */
+
+/* @cg's path ("/", "/a/b"), malloc'ed; NULL: -ENOMEM. */
+static char *lib_path(struct epc_cgroup *cg)
+{
+	size_t cap = 256;
+
+	for (;;) {
+		char *buf = malloc(cap);
+		ssize_t n;
+
+		if (!buf)
 			return NULL;
-		n = child_find_locked(fs, n, path + start, i - start);
+		n = epc_cgroup_path(cg, buf, cap);
+		if (n >= 0)
+			return buf;
+		free(buf);
+		if (n != -ENOSPC || cap > SIZE_MAX / 2)
+			return NULL;
+		cap *= 2;
 	}
-	return n;
-}
-
-static struct node *node_find_locked(struct live_cgfs *fs, const char *path)
-{
-	return walk_locked(fs, path, strlen(path));
-}
-
-/* @n's path ("/", "/a/b"), malloc'ed. */
-static char *node_path(const struct node *n)
-{
-	size_t len = 0;
-	char *path, *s;
-
-	for (const struct node *p = n; p->parent; p = p->parent)
-		len += 1 + p->name_len;
-	path = malloc(len ? len + 1 : 2);
-	if (!path)
-		return NULL;
-	if (!len)
-		return strcpy(path, "/");
-	s = path + len;
-	*s = '\0';
-	for (const struct node *p = n; p->parent; p = p->parent) {
-		s -= p->name_len;
-		memcpy(s, p->name, p->name_len);
-		*--s = '/';
-	}
-	return path;
 }
 
 /* ------------------------------------------------------------ members */
@@ -745,27 +625,13 @@ out_unlock:
 	return ret;
 }
 
-/* The directory of library cgroup @cg; NULL for one no directory holds. */
-static struct node *node_of_cg_locked(struct live_cgfs *fs, const struct epc_cgroup *cg)
-{
-	for (size_t b = 0; b < fs->nr_buckets; b++)
-		for (struct node *n = fs->by_id[b]; n; n = n->by_id)
-			if (n->cg == cg)
-				return n;
-	return NULL;
-}
-
 void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len)
 {
 	struct epc_cgroup *cg = NULL;
-	struct node *n = NULL;
 	char *path = NULL;
 
-	pthread_mutex_lock(&fs->lock);
 	if (pid > 0 && !epc_member_cgroup(fs->epc, (uint64_t)pid, &cg))
-		n = node_of_cg_locked(fs, cg);
-	path = n ? node_path(n) : NULL;
-	pthread_mutex_unlock(&fs->lock);
+		path = lib_path(cg);
 	epc_cgroup_put(cg);
 	snprintf(buf, len, "%s", path ? path : "/");
 	free(path);
@@ -786,110 +652,205 @@ static enum live_cgfs_kind file_kind(int file)
 	return file_type(file)->mode & 0222 ? LIVE_CGFS_FILE_RW : LIVE_CGFS_FILE_RO;
 }
 
-/* The index of @n's file @name (NUL-terminated), or -1 when it has none. */
-static int file_find(const struct node *n, const char *name)
+/* The index of @cg's file @name, or -1 when it has none. */
+static int file_find(struct epc_cgroup *cg, const char *name)
 {
 	enum epc_cgroup_file f;
 
-	return epc_cgroup_file_lookup(n->cg, name, &f) ? -1 : (int)f;
+	return epc_cgroup_file_lookup(cg, name, &f) ? -1 : (int)f;
 }
 
-static bool file_exists(const struct node *n, int file)
+static bool file_exists(struct epc_cgroup *cg, int file)
 {
-	return file >= 0 && file < (int)NR_FILES && file_find(n, file_type(file)->name) == file;
+	return file >= 0 && file < (int)NR_FILES && file_find(cg, file_type(file)->name) == file;
 }
 
-/* A directory, or one file of it. */
+/* ------------------------------------------------------------ targets */
+
+/* A directory (a library cgroup), or one file of it. */
 struct target {
-	struct node *n;
-	int file; /* the file's index; -1: the directory itself */
+	struct epc_cgroup *cg; /* a reference (target_put()) */
+	int file;	       /* the file's index; -1: the directory itself */
 };
 
-/* Return: 0; -ENOENT. */
-static int target_by_path_locked(struct live_cgfs *fs, const char *path, struct target *t)
+static void target_put(struct target *t)
 {
-	const char *slash = strrchr(path, '/');
-	struct node *dir;
-
-	t->file = -1;
-	t->n = node_find_locked(fs, path);
-	if (t->n)
-		return 0;
-	if (!slash || !slash[1])
-		return -ENOENT;
-	dir = walk_locked(fs, path, slash == path ? 1 : (size_t)(slash - path));
-	if (!dir)
-		return -ENOENT;
-	t->n = dir;
-	t->file = file_find(dir, slash + 1);
-	return t->file < 0 ? -ENOENT : 0;
+	epc_cgroup_put(t->cg);
+	t->cg = NULL;
 }
 
-/* Return: 0; -ENOENT. */
-static int target_by_ino_locked(struct live_cgfs *fs, uint64_t ino, struct target *t)
+/* Inode numbers (cgfs.h): a cgroup's id names its directory and files. */
+static uint64_t dir_ino(struct epc_cgroup *cg)
+{
+	return ((epc_cgroup_id(cg) - 1) << CGFS_INO_SHIFT) + 1;
+}
+
+static uint64_t target_ino(const struct target *t)
+{
+	return dir_ino(t->cg) + (t->file < 0 ? 0 : 1 + (uint64_t)t->file);
+}
+
+/*
+ * The directory or file @path names ("/", "/a/b", "/a/b/misc.max"): one
+ * library lookup by name per component. Return: 0; -ENOENT (an empty,
+ * missing or removed component); -ENOMEM.
+ */
+static int target_by_path(struct live_cgfs *fs, const char *path, struct target *t)
+{
+	char *copy, *name, *end;
+	int ret = 0;
+
+	if (path[0] != '/')
+		return -ENOENT;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	*t = (struct target){.cg = epc_cgroup_root(fs->epc), .file = -1};
+	for (name = copy + 1; path[1] && !ret; name = end + 1) {
+		struct epc_cgroup *c;
+		bool last;
+
+		end = strchrnul(name, '/');
+		last = !*end;
+		*end = '\0';
+		if (!epc_cgroup_child(t->cg, name, &c)) {
+			epc_cgroup_put(t->cg);
+			t->cg = c;
+		} else if (last && *name && (t->file = file_find(t->cg, name)) >= 0) {
+			;
+		} else {
+			ret = -ENOENT;
+		}
+		if (last)
+			break;
+	}
+	free(copy);
+	if (ret)
+		target_put(t);
+	return ret;
+}
+
+/* The directory or file of inode number @ino. Return: 0; -ENOENT. */
+static int target_by_ino(struct live_cgfs *fs, uint64_t ino, struct target *t)
 {
 	uint64_t slot = (ino - 1) & ((1u << CGFS_INO_SHIFT) - 1);
 
-	if (ino == 0)
+	if (ino == 0 || epc_cgroup_lookup_id(fs->epc, ((ino - 1) >> CGFS_INO_SHIFT) + 1, &t->cg))
 		return -ENOENT;
-	t->n = node_by_id_locked(fs, (ino - 1) >> CGFS_INO_SHIFT);
 	t->file = (int)slot - 1;
-	if (!t->n || (t->file >= 0 && !file_exists(t->n, t->file)))
+	if (t->file >= 0 && !file_exists(t->cg, t->file)) {
+		target_put(t);
 		return -ENOENT;
+	}
 	return 0;
 }
 
-static struct attr file_attr_default(const struct live_cgfs *fs, const struct node *n, int file)
+/* The parent directory of cgroup @cg (the root's is itself), through its
+ * path. Return: 0; -ENOENT @cg or its parent went meanwhile; -ENOMEM. */
+static int target_parent(struct live_cgfs *fs, struct epc_cgroup *cg, struct target *t)
+{
+	char *path = lib_path(cg), *slash;
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	slash = strrchr(path, '/');
+	slash[slash == path] = '\0'; /* "/a/b" -> "/a", "/a" -> "/" */
+	ret = target_by_path(fs, path, t);
+	free(path);
+	return ret;
+}
+
+/* ------------------------------------------------------------ attributes of a target */
+
+static struct attr file_attr_default(const struct live_cgfs *fs, struct timespec born, int file)
 {
 	return (struct attr){
 		.mode = file_type(file)->mode,
 		.uid = fs->uid,
 		.gid = fs->gid,
-		.atime = n->born,
-		.mtime = n->born,
-		.ctime = n->born,
+		.atime = born,
+		.mtime = born,
+		.ctime = born,
 	};
 }
 
-static struct attr target_attr(const struct live_cgfs *fs, const struct target *t)
+/* @t's attributes: its cgroup's entry, or the defaults. */
+static struct attr target_attr(struct live_cgfs *fs, const struct target *t)
 {
-	if (t->file < 0)
-		return t->n->attr;
-	return t->n->files ? t->n->files[t->file] : file_attr_default(fs, t->n, t->file);
+	const struct cg_attrs *a;
+	struct attr out;
+
+	pthread_mutex_lock(&fs->attr_lock);
+	a = attrs_find_locked(fs, epc_cgroup_id(t->cg));
+	if (t->file >= 0)
+		out = a && a->files ? a->files[t->file]
+				    : file_attr_default(fs, a ? a->born : fs->born, t->file);
+	else if (a)
+		out = a->dir;
+	else
+		out = (struct attr){.mode = 0755,
+				    .uid = fs->uid,
+				    .gid = fs->gid,
+				    .atime = fs->born,
+				    .mtime = fs->born,
+				    .ctime = fs->born};
+	pthread_mutex_unlock(&fs->attr_lock);
+	return out;
 }
 
-static void getattr_locked(struct live_cgfs *fs, const struct target *t, struct live_cgfs_attr *out)
+/* A directory's live children, as many as the library lists. */
+static unsigned nr_children(struct epc_cgroup *cg)
+{
+	size_t nr = 0;
+
+	epc_cgroup_list_children(cg, NULL, 0, &nr);
+	return (unsigned)nr;
+}
+
+static void getattr_of(struct live_cgfs *fs, const struct target *t, struct live_cgfs_attr *out)
 {
 	struct attr a = target_attr(fs, t);
 
 	*out = (struct live_cgfs_attr){
-		.ino = t->file < 0 ? dir_ino(t->n) : file_ino(t->n, t->file),
+		.ino = target_ino(t),
 		.kind = t->file < 0 ? LIVE_CGFS_DIR : file_kind(t->file),
 		.mode = a.mode,
 		.uid = a.uid,
 		.gid = a.gid,
-		.nlink = t->file < 0 ? 2 + (unsigned)t->n->nr_children : 1,
+		.nlink = t->file < 0 ? 2 + nr_children(t->cg) : 1,
 		.atime = a.atime,
 		.mtime = a.mtime,
 		.ctime = a.ctime,
 	};
 }
 
-/* Return: 0; -ENOMEM. */
-static int setattr_locked(struct live_cgfs *fs, const struct target *t, unsigned what,
-			  const struct live_cgfs_attr *in)
+/*
+ * chmod, chown, touch. Racy, but harmless: a setattr that races the
+ * cgroup's rmdir may leave an entry for its id, which no lookup reaches
+ * again (ids are never reused) and destroy frees. Return: 0; -ENOMEM.
+ */
+static int setattr_of(struct live_cgfs *fs, const struct target *t, unsigned what,
+		      const struct live_cgfs_attr *in)
 {
-	struct attr *a = &t->n->attr;
+	struct cg_attrs *e;
+	struct attr *a;
+	int ret = -ENOMEM;
 
+	pthread_mutex_lock(&fs->attr_lock);
+	e = attrs_get_locked(fs, epc_cgroup_id(t->cg), fs->born);
+	if (!e)
+		goto out_unlock;
+	a = &e->dir;
 	if (t->file >= 0) {
-		if (!t->n->files) {
-			t->n->files = calloc(NR_FILES, sizeof(*t->n->files));
-			if (!t->n->files)
-				return -ENOMEM;
+		if (!e->files) {
+			e->files = calloc(NR_FILES, sizeof(*e->files));
+			if (!e->files)
+				goto out_unlock;
 			for (int i = 0; i < (int)NR_FILES; i++)
-				t->n->files[i] = file_attr_default(fs, t->n, i);
+				e->files[i] = file_attr_default(fs, e->born, i);
 		}
-		a = &t->n->files[t->file];
+		a = &e->files[t->file];
 	}
 	if (what & LIVE_CGFS_SET_MODE)
 		a->mode = in->mode & 07777;
@@ -902,13 +863,16 @@ static int setattr_locked(struct live_cgfs *fs, const struct target *t, unsigned
 	if (what & LIVE_CGFS_SET_MTIME)
 		a->mtime = in->mtime;
 	a->ctime = now();
-	return 0;
+	ret = 0;
+out_unlock:
+	pthread_mutex_unlock(&fs->attr_lock);
+	return ret;
 }
 
 /* As kernfs opens a cgroup file: the mode's bits count even for root, and
  * a file without a write method refuses writing whatever its mode.
  * Return: 0; -EISDIR; -EACCES. */
-static int open_check(const struct live_cgfs *fs, const struct target *t, bool read, bool write)
+static int open_check(struct live_cgfs *fs, const struct target *t, bool read, bool write)
 {
 	struct attr a;
 
@@ -925,26 +889,24 @@ static int open_check(const struct live_cgfs *fs, const struct target *t, bool r
 int live_cgfs_getattr(struct live_cgfs *fs, const char *path, struct live_cgfs_attr *out)
 {
 	struct target t;
-	int ret;
+	int ret = target_by_path(fs, path, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
-	if (!ret)
-		getattr_locked(fs, &t, out);
-	pthread_mutex_unlock(&fs->lock);
+	if (!ret) {
+		getattr_of(fs, &t, out);
+		target_put(&t);
+	}
 	return ret;
 }
 
 int live_cgfs_ino_getattr(struct live_cgfs *fs, uint64_t ino, struct live_cgfs_attr *out)
 {
 	struct target t;
-	int ret;
+	int ret = target_by_ino(fs, ino, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret)
-		getattr_locked(fs, &t, out);
-	pthread_mutex_unlock(&fs->lock);
+	if (!ret) {
+		getattr_of(fs, &t, out);
+		target_put(&t);
+	}
 	return ret;
 }
 
@@ -958,241 +920,206 @@ int live_cgfs_stat(struct live_cgfs *fs, const char *path, enum live_cgfs_kind *
 	return ret;
 }
 
+/* setattr @t (its reference put), then the attributes after into @out (may
+ * be NULL). */
+static int setattr_target(struct live_cgfs *fs, struct target *t, unsigned what,
+			  const struct live_cgfs_attr *in, struct live_cgfs_attr *out)
+{
+	int ret = setattr_of(fs, t, what, in);
+
+	if (!ret && out)
+		getattr_of(fs, t, out);
+	target_put(t);
+	return ret;
+}
+
 int live_cgfs_setattr(struct live_cgfs *fs, const char *path, unsigned what,
 		      const struct live_cgfs_attr *in, struct live_cgfs_attr *out)
 {
 	struct target t;
-	int ret;
+	int ret = target_by_path(fs, path, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
-	if (!ret)
-		ret = setattr_locked(fs, &t, what, in);
-	if (!ret && out)
-		getattr_locked(fs, &t, out);
-	pthread_mutex_unlock(&fs->lock);
-	return ret;
+	return ret ? ret : setattr_target(fs, &t, what, in, out);
 }
 
 int live_cgfs_ino_setattr(struct live_cgfs *fs, uint64_t ino, unsigned what,
 			  const struct live_cgfs_attr *in, struct live_cgfs_attr *out)
 {
 	struct target t;
-	int ret;
+	int ret = target_by_ino(fs, ino, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret)
-		ret = setattr_locked(fs, &t, what, in);
-	if (!ret && out)
-		getattr_locked(fs, &t, out);
-	pthread_mutex_unlock(&fs->lock);
+	return ret ? ret : setattr_target(fs, &t, what, in, out);
+}
+
+/* The directory of inode number @ino. Return: 0; -ENOENT; -ENOTDIR a file's. */
+static int dir_by_ino(struct live_cgfs *fs, uint64_t ino, struct target *t)
+{
+	int ret = target_by_ino(fs, ino, t);
+
+	if (!ret && t->file >= 0) {
+		target_put(t);
+		return -ENOTDIR;
+	}
+	return ret;
+}
+
+/* Entry @name of directory @dir (its reference taken over) into @t: ".",
+ * "..", a file, or a child. Return: 0; -ENOENT; -ENOMEM. */
+static int entry_lookup(struct live_cgfs *fs, struct target *dir, const char *name,
+			struct target *t)
+{
+	int ret = 0;
+
+	*t = (struct target){.cg = dir->cg, .file = -1};
+	if (!strcmp(name, "."))
+		return 0;
+	if ((t->file = file_find(dir->cg, name)) >= 0)
+		return 0;
+	t->file = -1;
+	if (!strcmp(name, ".."))
+		ret = target_parent(fs, dir->cg, t);
+	else if (epc_cgroup_child(dir->cg, name, &t->cg))
+		ret = -ENOENT;
+	target_put(dir);
+	if (ret)
+		t->cg = NULL;
 	return ret;
 }
 
 int live_cgfs_ino_lookup(struct live_cgfs *fs, uint64_t parent, const char *name,
 			 struct live_cgfs_attr *out)
 {
-	size_t len = strlen(name);
-	struct target t;
-	int ret;
+	struct target dir, t;
+	int ret = dir_by_ino(fs, parent, &dir);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, parent, &t);
-	if (!ret && t.file >= 0)
-		ret = -ENOTDIR;
-	if (!ret) {
-		struct node *c = child_find_locked(fs, t.n, name, len);
-
-		if (!strcmp(name, "."))
-			c = t.n;
-		else if (!strcmp(name, ".."))
-			c = t.n->parent ? t.n->parent : t.n;
-		t.file = c ? -1 : file_find(t.n, name);
-		t.n = c ? c : t.n;
-		ret = t.file == -1 && !c ? -ENOENT : 0;
-	}
 	if (!ret)
-		getattr_locked(fs, &t, out);
-	pthread_mutex_unlock(&fs->lock);
+		ret = entry_lookup(fs, &dir, name, &t);
+	if (!ret) {
+		getattr_of(fs, &t, out);
+		target_put(&t);
+	}
 	return ret;
 }
 
 int live_cgfs_ino_open(struct live_cgfs *fs, uint64_t ino, bool read, bool write)
 {
 	struct target t;
-	int ret;
+	int ret = target_by_ino(fs, ino, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret)
+	if (!ret) {
 		ret = open_check(fs, &t, read, write);
-	pthread_mutex_unlock(&fs->lock);
+		target_put(&t);
+	}
 	return ret;
 }
 
 /* ------------------------------------------------------------ mkdir, rmdir */
 
-/* The library's path of @n ("/", "/a/b"), malloc'ed. */
-static char *lib_path(struct epc_cgroup *cg)
-{
-	size_t cap = 256;
-
-	for (;;) {
-		char *buf = malloc(cap);
-		ssize_t n;
-
-		if (!buf)
-			return NULL;
-		n = epc_cgroup_path(cg, buf, cap);
-		if (n >= 0)
-			return buf;
-		free(buf);
-		if (n != -ENOSPC || cap > SIZE_MAX / 2)
-			return NULL;
-		cap *= 2;
-	}
-}
-
-/* A byte the library takes in a name (epc_cgroup_create()). */
-static bool lib_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
-}
-
 /*
- * The library's cgroup for @n, a new child of @parent: named after @n with
- * every byte the library refuses made '_', cut to CGFS_LIB_NAME_MAX, and
- * "-2", "-3", ... added while a sibling has the name. Only live children of
- * @parent's library cgroup, which are @parent's nodes, can hold a name, so
- * one of the first nr_children + 1 names is free.
- * Return: 0; -ENOMEM; the library's errors.
+ * mkdir @name in @parent with the permission bits @mode: the library's
+ * cgroup of that name (the library's errors are the kernel's for names) and
+ * its attributes, both under attr_lock, so that no getattr sees the one
+ * without the other. Return: as live_cgfs_mkdir(); -ENOENT @parent was
+ * removed meanwhile.
  */
-static int lib_create_locked(struct live_cgfs *fs, struct node *parent, struct node *n)
+static int mkdir_in(struct live_cgfs *fs, struct epc_cgroup *parent, const char *name, mode_t mode,
+		    struct live_cgfs_attr *out)
 {
-	char base[CGFS_LIB_NAME_MAX + 1];
-	size_t len = n->name_len < CGFS_LIB_NAME_MAX ? n->name_len : CGFS_LIB_NAME_MAX;
-	char *ppath = lib_path(parent->cg), *path;
-	int ret = -EEXIST;
-
-	if (!ppath)
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i++)
-		base[i] = lib_name_char(n->name[i]) ? n->name[i] : '_';
-	base[len] = '\0';
-	path = malloc(strlen(ppath) + len + 32);
-	for (size_t k = 1; path && ret == -EEXIST && k <= parent->nr_children + 1; k++) {
-		int w = sprintf(path, "%s/%s", parent->parent ? ppath : "", base);
-
-		if (k > 1)
-			sprintf(path + w, "-%zu", k);
-		ret = epc_cgroup_create(fs->epc, path, &n->cg);
-	}
-	if (!path)
-		ret = -ENOMEM;
-	free(path);
-	free(ppath);
-	return ret;
-}
-
-/* mkdir @name[0..@len) in @parent. Return: as live_cgfs_mkdir(). */
-static int mkdir_locked(struct live_cgfs *fs, struct node *parent, const char *name, size_t len,
-			mode_t mode, struct live_cgfs_attr *out)
-{
-	struct node *n;
+	struct target t = {.file = -1};
+	struct cg_attrs *a = NULL;
 	int ret;
 
-	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-		return -EEXIST;
-	if (child_find_locked(fs, parent, name, len) || file_find(parent, name) >= 0)
-		return -EEXIST;
-	if (len == 0 || memchr(name, '\n', len) || memchr(name, '/', len))
-		return -EINVAL; /* the kernel refuses '\n' (cgroup_mkdir()) */
-	if (len > LIVE_CGFS_NAME_MAX)
-		return -ENAMETOOLONG;
-	n = node_new(name, len, fs->uid, fs->gid);
-	if (!n)
-		return -ENOMEM;
-	n->attr.mode = mode & 07777;
-	ret = lib_create_locked(fs, parent, n); /* the reference our node holds */
-	if (ret) {
-		node_free(n);
-		return ret;
+	pthread_mutex_lock(&fs->attr_lock);
+	ret = epc_cgroup_create_child(parent, name, &t.cg);
+	if (!ret) {
+		a = attrs_get_locked(fs, epc_cgroup_id(t.cg), now());
+		if (a)
+			a->dir.mode = mode & 07777;
+		else
+			epc_cgroup_remove(t.cg); /* nobody has seen it: ours to undo */
 	}
-	node_link_locked(fs, parent, n);
-	if (out)
-		getattr_locked(fs, &(struct target){.n = n, .file = -1}, out);
-	return 0;
-}
-
-/* rmdir @n. Return: 0; -EBUSY the root, children or members; -ENOMEM; the
- * library's errors. */
-static int rmdir_locked(struct live_cgfs *fs, struct node *n)
-{
-	int ret;
-
-	if (!n->parent || n->first)
-		return -EBUSY;
-	members_reap_locked(fs);
-	ret = epc_cgroup_remove(n->cg); /* -EBUSY: member processes */
+	pthread_mutex_unlock(&fs->attr_lock);
 	if (ret)
 		return ret;
-	epc_cgroup_put(n->cg);
-	node_unlink_locked(fs, n);
-	node_free(n);
-	return 0;
+	if (a && out)
+		getattr_of(fs, &t, out);
+	target_put(&t);
+	return a ? 0 : -ENOMEM;
+}
+
+/* rmdir the directory @t. Return: 0; -EBUSY the root, children or member
+ * processes; -ENOENT removed meanwhile. */
+static int rmdir_target(struct live_cgfs *fs, const struct target *t)
+{
+	uint64_t id = epc_cgroup_id(t->cg);
+	int ret;
+
+	if (t->cg == epc_cgroup_root(fs->epc))
+		return -EBUSY;
+	pthread_mutex_lock(&fs->lock);
+	members_reap_locked(fs);	/* the members that exited leave first */
+	ret = epc_cgroup_remove(t->cg); /* -EBUSY: children, member processes */
+	pthread_mutex_unlock(&fs->lock);
+	if (!ret)
+		attrs_forget(fs, id);
+	return ret;
 }
 
 int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	struct node *parent;
+	struct target dir;
+	char *dpath;
 	int ret;
 
 	if (!slash)
 		return -EINVAL;
-	pthread_mutex_lock(&fs->lock);
-	parent = walk_locked(fs, path, slash == path ? 1 : (size_t)(slash - path));
-	ret = parent ? mkdir_locked(fs, parent, slash + 1, strlen(slash + 1), 0755, NULL) : -ENOENT;
-	pthread_mutex_unlock(&fs->lock);
+	dpath = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dpath)
+		return -ENOMEM;
+	ret = target_by_path(fs, dpath, &dir);
+	free(dpath);
+	if (ret)
+		return ret;
+	ret = dir.file >= 0 ? -ENOENT : mkdir_in(fs, dir.cg, slash + 1, 0755, NULL);
+	target_put(&dir);
 	return ret;
 }
 
 int live_cgfs_ino_mkdir(struct live_cgfs *fs, uint64_t parent, const char *name, mode_t mode,
 			struct live_cgfs_attr *out)
 {
-	struct target t;
-	int ret;
+	struct target dir;
+	int ret = dir_by_ino(fs, parent, &dir);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, parent, &t);
-	if (!ret && t.file >= 0)
-		ret = -ENOTDIR;
-	if (!ret)
-		ret = mkdir_locked(fs, t.n, name, strlen(name), mode, out);
-	pthread_mutex_unlock(&fs->lock);
+	if (ret)
+		return ret;
+	ret = mkdir_in(fs, dir.cg, name, mode, out);
+	target_put(&dir);
 	return ret;
 }
 
 int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
 {
 	uint64_t parent = 0;
-	struct target t;
+	struct target t, up;
 	char *name = NULL;
-	int ret;
+	int ret = target_by_path(fs, path, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
-	if (!ret && t.file >= 0)
-		ret = -ENOTDIR;
-	if (!ret && t.n->parent) {
-		parent = dir_ino(t.n->parent);
-		name = strdup(t.n->name); /* NULL: no invalidation, as without a mount */
+	if (ret)
+		return ret;
+	if (t.file >= 0) {
+		target_put(&t);
+		return -ENOTDIR;
 	}
-	if (!ret)
-		ret = rmdir_locked(fs, t.n);
-	pthread_mutex_unlock(&fs->lock);
+	if (t.cg != epc_cgroup_root(fs->epc) && !target_parent(fs, t.cg, &up)) {
+		parent = target_ino(&up);
+		target_put(&up);
+		name = strdup(strrchr(path, '/') +
+			      1); /* NULL: no invalidation, as without a mount */
+	}
+	ret = rmdir_target(fs, &t);
+	target_put(&t);
 	if (!ret && name) {
 		/* the mount's kernel may have cached the name: make it forget */
 		pthread_mutex_lock(&fs->inval_lock);
@@ -1206,22 +1133,18 @@ int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
 
 int live_cgfs_ino_rmdir(struct live_cgfs *fs, uint64_t parent, const char *name)
 {
-	struct target t;
-	struct node *c;
-	int ret;
+	struct target dir, t = {.file = -1};
+	int ret = dir_by_ino(fs, parent, &dir);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, parent, &t);
-	if (!ret && t.file >= 0)
-		ret = -ENOTDIR;
-	if (!ret) {
-		c = child_find_locked(fs, t.n, name, strlen(name));
-		if (c)
-			ret = rmdir_locked(fs, c);
-		else
-			ret = file_find(t.n, name) >= 0 ? -ENOTDIR : -ENOENT;
+	if (ret)
+		return ret;
+	if (!epc_cgroup_child(dir.cg, name, &t.cg)) {
+		ret = rmdir_target(fs, &t);
+		target_put(&t);
+	} else {
+		ret = file_find(dir.cg, name) >= 0 ? -ENOTDIR : -ENOENT;
 	}
-	pthread_mutex_unlock(&fs->lock);
+	target_put(&dir);
 	return ret;
 }
 
@@ -1243,37 +1166,69 @@ static void dir_list_free(struct dir_list *l)
 	free(l->dirs);
 }
 
-/* @n's children, in creation order, then its files. Return: 0; -ENOMEM. */
-static int dir_list_locked(struct node *n, struct dir_list *l)
+/* @cg's live children, in creation order, each a reference, *@nr of them.
+ * Return: the array (malloc'ed); NULL: -ENOMEM. */
+static struct epc_cgroup **children_of(struct epc_cgroup *cg, size_t *nr)
 {
-	size_t cap = n->nr_children + NR_FILES;
+	size_t cap = 16;
+
+	for (;;) {
+		struct epc_cgroup **c = malloc(cap * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		epc_cgroup_list_children(cg, c, cap, nr);
+		if (*nr <= cap)
+			return c;
+		for (size_t i = 0; i < cap; i++)
+			epc_cgroup_put(c[i]);
+		free(c);
+		cap = *nr + 16; /* more than room: ask again with room for a few more */
+	}
+}
+
+/* Append @name (copied), inode @ino, to @l. Return: 0; -ENOMEM. */
+static int dir_list_add(struct dir_list *l, const char *name, uint64_t ino, bool is_dir)
+{
+	l->names[l->nr] = strdup(name);
+	l->inos[l->nr] = ino;
+	l->dirs[l->nr] = is_dir;
+	return l->names[l->nr++] ? 0 : -ENOMEM;
+}
+
+/* @cg's children, in creation order, then its files. Return: 0; -ENOMEM. */
+static int dir_list_of(struct epc_cgroup *cg, struct dir_list *l)
+{
+	char name[LIVE_CGFS_NAME_MAX + 1];
+	struct target t = {.cg = cg};
+	struct epc_cgroup **kids;
+	size_t nr = 0, cap;
+	int ret = -ENOMEM;
 
 	*l = (struct dir_list){0};
+	kids = children_of(cg, &nr);
+	if (!kids)
+		return -ENOMEM;
+	cap = nr + NR_FILES;
 	l->names = calloc(cap, sizeof(*l->names));
 	l->inos = calloc(cap, sizeof(*l->inos));
 	l->dirs = calloc(cap, sizeof(*l->dirs));
-	if (!l->names || !l->inos || !l->dirs)
-		goto err_free;
-	for (struct node *c = n->first; c; c = c->next) {
-		l->names[l->nr] = strdup(c->name);
-		l->inos[l->nr] = dir_ino(c);
-		l->dirs[l->nr] = true;
-		if (!l->names[l->nr++])
-			goto err_free;
+	if (l->names && l->inos && l->dirs)
+		ret = 0;
+	for (size_t i = 0; i < nr && !ret; i++)
+		if (epc_cgroup_name(kids[i], name, sizeof(name)) >= 0)
+			ret = dir_list_add(l, name, dir_ino(kids[i]), true);
+	for (t.file = 0; t.file < (int)NR_FILES && !ret; t.file++)
+		if (file_exists(cg, t.file))
+			ret = dir_list_add(l, file_type(t.file)->name, target_ino(&t), false);
+	for (size_t i = 0; i < nr; i++)
+		epc_cgroup_put(kids[i]);
+	free(kids);
+	if (ret) {
+		dir_list_free(l);
+		*l = (struct dir_list){0};
 	}
-	for (int f = 0; f < (int)NR_FILES; f++) {
-		if (!file_exists(n, f))
-			continue;
-		l->names[l->nr] = strdup(file_type(f)->name);
-		l->inos[l->nr] = file_ino(n, f);
-		if (!l->names[l->nr++])
-			goto err_free;
-	}
-	return 0;
-err_free:
-	dir_list_free(l);
-	*l = (struct dir_list){0};
-	return -ENOMEM;
+	return ret;
 }
 
 int live_cgfs_ino_readdir(struct live_cgfs *fs, uint64_t ino,
@@ -1282,18 +1237,12 @@ int live_cgfs_ino_readdir(struct live_cgfs *fs, uint64_t ino,
 {
 	struct dir_list l;
 	struct target t;
-	int ret;
+	int ret = dir_by_ino(fs, ino, &t);
 
-	/* Collect under the lock, call @fn without it. */
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret && t.file >= 0)
-		ret = -ENOTDIR;
-	if (!ret)
-		ret = dir_list_locked(t.n, &l);
-	pthread_mutex_unlock(&fs->lock);
 	if (ret)
 		return ret;
+	ret = dir_list_of(t.cg, &l); /* collected first: @fn runs holding nothing */
+	target_put(&t);
 	for (size_t i = 0; i < l.nr && !ret; i++)
 		ret = fn(arg, l.names[i], l.inos[i], l.dirs[i]);
 	dir_list_free(&l);
@@ -1317,28 +1266,27 @@ int live_cgfs_readdir(struct live_cgfs *fs, const char *path,
 		      int (*fn)(void *arg, const char *name, bool is_dir), void *arg)
 {
 	struct path_fn p = {.fn = fn, .arg = arg};
-	uint64_t ino = 0;
 	struct target t;
-	int ret;
+	uint64_t ino;
+	int ret = target_by_path(fs, path, &t);
 
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
-	if (!ret)
-		ino = t.file < 0 ? dir_ino(t.n) : file_ino(t.n, t.file);
-	pthread_mutex_unlock(&fs->lock);
+	if (ret)
+		return ret;
+	ino = target_ino(&t);
+	target_put(&t);
 	/* a directory removed in between is -ENOENT: its number is not reused */
-	return ret ? ret : live_cgfs_ino_readdir(fs, ino, path_fn_call, &p);
+	return live_cgfs_ino_readdir(fs, ino, path_fn_call, &p);
 }
 
 /* ------------------------------------------------------------ read */
 
 /* A file's text, from the library; membership first brought up to date for
  * the files that show it. */
-static ssize_t read_locked(struct live_cgfs *fs, const struct target *t, char *buf, size_t len)
+static ssize_t read_target(struct live_cgfs *fs, const struct target *t, char *buf, size_t len)
 {
 	if (file_type(t->file)->flags & EPC_CFTYPE_MEMBERS)
-		members_reap_locked(fs);
-	return epc_cgroup_file_read(t->n->cg, (enum epc_cgroup_file)t->file, buf, len);
+		live_cgfs_reap(fs);
+	return epc_cgroup_file_read(t->cg, (enum epc_cgroup_file)t->file, buf, len);
 }
 
 ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t len)
@@ -1348,13 +1296,13 @@ ssize_t live_cgfs_read(struct live_cgfs *fs, const char *path, char *buf, size_t
 
 	if (len == 0)
 		return -ENOSPC;
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
+	ret = target_by_path(fs, path, &t);
+	if (ret)
+		return ret;
+	ret = open_check(fs, &t, true, false);
 	if (!ret)
-		ret = open_check(fs, &t, true, false);
-	if (!ret)
-		ret = read_locked(fs, &t, buf, len);
-	pthread_mutex_unlock(&fs->lock);
+		ret = read_target(fs, &t, buf, len);
+	target_put(&t);
 	return ret;
 }
 
@@ -1365,16 +1313,13 @@ ssize_t live_cgfs_ino_read(struct live_cgfs *fs, uint64_t ino, char *buf, size_t
 
 	if (len == 0)
 		return -ENOSPC;
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret && t.file < 0)
-		ret = -EISDIR;
-	if (!ret)
-		ret = read_locked(fs, &t, buf, len);
-	pthread_mutex_unlock(&fs->lock);
+	ret = target_by_ino(fs, ino, &t);
+	if (ret)
+		return ret;
+	ret = t.file < 0 ? -EISDIR : read_target(fs, &t, buf, len);
+	target_put(&t);
 	return ret;
 }
-
 /* ------------------------------------------------------------ write */
 
 /*
@@ -1406,11 +1351,18 @@ static int procs_write_locked(struct live_cgfs *fs, struct epc_cgroup *cg, const
 	return member_set_locked(fs, (pid_t)tgid, pidfd, cg);
 }
 
-static int write_locked(struct live_cgfs *fs, const struct target *t, char *text, pid_t writer)
+/* Write @text to file @t: cgroup.procs under @lock (membership), the
+ * others straight to the library. */
+static int write_target(struct live_cgfs *fs, const struct target *t, char *text, pid_t writer)
 {
-	if (t->file == EPC_CGF_PROCS)
-		return procs_write_locked(fs, t->n->cg, text, writer);
-	return epc_cgroup_file_write(t->n->cg, (enum epc_cgroup_file)t->file, text);
+	int ret;
+
+	if (t->file != EPC_CGF_PROCS)
+		return epc_cgroup_file_write(t->cg, (enum epc_cgroup_file)t->file, text);
+	pthread_mutex_lock(&fs->lock);
+	ret = procs_write_locked(fs, t->cg, text, writer);
+	pthread_mutex_unlock(&fs->lock);
+	return ret;
 }
 
 /* A write's text as the kernel hands it on: at most a page, ending at the
@@ -1442,13 +1394,13 @@ int live_cgfs_write(struct live_cgfs *fs, const char *path, const char *text, si
 	copy = write_text(text, len, &ret);
 	if (!copy)
 		return ret;
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_path_locked(fs, path, &t);
-	if (!ret)
+	ret = target_by_path(fs, path, &t);
+	if (!ret) {
 		ret = open_check(fs, &t, false, true);
-	if (!ret)
-		ret = write_locked(fs, &t, copy, writer);
-	pthread_mutex_unlock(&fs->lock);
+		if (!ret)
+			ret = write_target(fs, &t, copy, writer);
+		target_put(&t);
+	}
 	free(copy);
 	return ret;
 }
@@ -1463,66 +1415,31 @@ int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, si
 	copy = write_text(text, len, &ret);
 	if (!copy)
 		return ret;
-	pthread_mutex_lock(&fs->lock);
-	ret = target_by_ino_locked(fs, ino, &t);
-	if (!ret && t.file < 0)
-		ret = -EISDIR;
-	if (!ret)
-		ret = write_locked(fs, &t, copy, writer);
-	pthread_mutex_unlock(&fs->lock);
+	ret = target_by_ino(fs, ino, &t);
+	if (!ret) {
+		ret = t.file < 0 ? -EISDIR : write_target(fs, &t, copy, writer);
+		target_put(&t);
+	}
 	free(copy);
 	return ret;
 }
 
 /* ------------------------------------------------------------ names */
 
-/* A snapshot's cgroup by its library handle (sorted by address). */
-struct cg_at {
-	const struct epc_cgroup *cg;
-	size_t at;
-};
-
-static int cg_at_cmp(const void *a, const void *b)
-{
-	const struct cg_at *x = a, *y = b;
-
-	return (x->cg > y->cg) - (x->cg < y->cg);
-}
-
-/* Each directory's name at its cgroup's index in @s (one pass over the nodes). */
-static int names_fill_locked(struct live_cgfs *fs, const struct epc_snapshot *s,
-			     const struct cg_at *by_cg, char **names)
-{
-	for (size_t b = 0; b < fs->nr_buckets; b++)
-		for (struct node *n = fs->by_id[b]; n; n = n->by_id) {
-			struct cg_at key = {.cg = n->cg};
-			const struct cg_at *hit =
-				bsearch(&key, by_cg, s->nr_cgroups, sizeof(*by_cg), cg_at_cmp);
-
-			if (hit && !(names[hit->at] = strndup(n->name, n->name_len)))
-				return -ENOMEM;
-		}
-	return 0;
-}
-
 int live_cgfs_names(struct live_cgfs *fs, const struct epc_snapshot *s, char ***out)
 {
-	struct cg_at *by_cg = malloc((s->nr_cgroups ? s->nr_cgroups : 1) * sizeof(*by_cg));
 	char **names = calloc(s->nr_cgroups ? s->nr_cgroups : 1, sizeof(*names));
-	int ret = by_cg && names ? 0 : -ENOMEM;
 
-	for (size_t i = 0; !ret && i < s->nr_cgroups; i++)
-		by_cg[i] = (struct cg_at){.cg = EPC_SNAPSHOT_CGROUP(s, i)->cg, .at = i};
-	if (!ret) {
-		qsort(by_cg, s->nr_cgroups, sizeof(*by_cg), cg_at_cmp);
-		pthread_mutex_lock(&fs->lock);
-		ret = names_fill_locked(fs, s, by_cg, names);
-		pthread_mutex_unlock(&fs->lock);
-	}
-	free(by_cg);
-	if (ret) {
-		live_cgfs_names_free(names, s->nr_cgroups);
-		return ret;
+	(void)fs;
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_cgroups; i++) {
+		const struct epc_snapshot_cgroup *c = EPC_SNAPSHOT_CGROUP(s, i);
+
+		if (!c->dying && !(names[i] = strdup(c->name))) {
+			live_cgfs_names_free(names, s->nr_cgroups);
+			return -ENOMEM;
+		}
 	}
 	*out = names;
 	return 0;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cgfs.h - the daemon's cgroup v2 filesystem, independent of FUSE: a tree of
- * cgroup directories over the library's cgroups, the files each one shows,
- * and which client processes are members of which cgroup.
+ * cgfs.h - the daemon's cgroup v2 filesystem, independent of FUSE: the
+ * library's cgroups as directories, the files each one shows, and which
+ * client processes are members of which cgroup.
  *
  * Both the FUSE mount (fusefs.c) and the socket protocol (session.c) go through
  * it, so `echo 0 > cgroup.procs` and epcmm_cgroup_write() behave the same.
@@ -46,30 +46,31 @@
  * (docs/DIFFERENCES.md, L5). A child made with CLONE_PARENT is counted as
  * its real parent's, which the fork event names.
  *
- * The tree: a node per directory, found by (parent, name) in a hash table
- * and by inode number in another, so a lookup costs one hash probe per path
- * component (O(depth)), or one probe for a known inode number, whatever the
- * number of cgroups. Each directory holds a reference on its library cgroup
- * (epc_cgroup_create() gives it, rmdir puts it), a child of the parent's
- * library cgroup, so charges are hierarchical as the tree is; an empty
- * directory is removed by the library's epc_cgroup_remove().
+ * The tree is the library's: cgfs keeps none. A directory is the library's
+ * cgroup of the same name and path; a path is walked one library lookup by
+ * name per component (epc_cgroup_child(): one hash probe each, O(depth)), an
+ * inode number is one lookup by id (epc_cgroup_lookup_id()), a listing is
+ * the library's children (epc_cgroup_list_children(), in creation order)
+ * then its files, mkdir and rmdir are the library's epc_cgroup_create_child()
+ * and epc_cgroup_remove(). Each call holds a reference on the cgroups it
+ * resolved until it returns, so a concurrent rmdir makes a later call
+ * -ENOENT, never a dangling one.
  *
- * Names are the kernel's: any bytes but '/' and '\n', up to
- * LIVE_CGFS_NAME_MAX ("user@1000.service", "a b", "é"); "." and ".." exist
- * already (-EEXIST), as does a file's name. The library takes a narrower set
- * ([A-Za-z0-9._-], 255 bytes), so the library's cgroup is named after the
- * directory with every other byte made '_', cut to 64 bytes, and "-2",
- * "-3", ... added while a sibling has that name; the library's name shows
- * only in the library's own log lines. Directories list their children in
- * creation order, then the files.
+ * Names are the kernel's, which the library takes as they are: any bytes but
+ * '/' and '\n', up to LIVE_CGFS_NAME_MAX ("user@1000.service", "a b", "é");
+ * "." and ".." exist already (-EEXIST), as does a file's name (the library's
+ * own errors).
  *
- * Inode numbers: a directory's number is 1 + 32 * its id (ids count up from
- * 0, the root: LIVE_CGFS_ROOT_INO is 1); its files follow it (2 + 32 * id +
- * the file's index). Ids are never reused, so a number that named a removed
- * cgroup, or one of its files, stays -ENOENT for good.
+ * Inode numbers: a directory's number is 1 + 32 * (its cgroup's id - 1)
+ * (epc_cgroup_id(): 1 for the root, so LIVE_CGFS_ROOT_INO is 1); its files
+ * follow it (2 + 32 * (id - 1) + the file's index). Ids are never reused, so
+ * a number that named a removed cgroup, or one of its files, stays -ENOENT
+ * for good.
  *
  * Attributes: chmod, chown and times are kept per directory and per file,
- * as kernfs keeps them (delegation chowns a directory and its cgroup.procs);
+ * as kernfs keeps them (delegation chowns a directory and its cgroup.procs),
+ * in a table keyed by the cgroup's id: all that cgfs keeps of a cgroup
+ * (docs/DESIGN-NOTES.md, "cgfs");
  * a file whose mode has no write bit refuses writes (-EACCES) and one with
  * no read bit refuses reads, even to root, as the kernel's cgroupfs does.
  *
@@ -92,10 +93,14 @@
  * the daemon's user, and modes are obeyed only as kernfs obeys them even
  * for root (the mount is the daemon user's alone).
  *
- * Locks: one mutex, fs->lock, protects the tree and the pidfd map; it is a
- * leaf (no other epcmm lock of the daemon is taken under it; library calls
- * are). No request on an enclave or a page takes it.
- * The process events thread takes it to apply what it reads.
+ * Locks: the library's cgroup locks protect the tree. fs->lock protects the
+ * pidfd map (membership decisions: cgroup.procs writes, fork events, the
+ * sync before a membership read or an rmdir); library calls that take no
+ * enclave lock and never reclaim are made under it. fs->attr_lock protects
+ * the attribute table, a leaf: the only library call under it is mkdir's
+ * epc_cgroup_create_child(), so a new directory is never seen without its
+ * attributes. No request on an enclave or a page takes either. The process
+ * events thread takes fs->lock to apply what it reads.
  * fs->inval_lock protects the invalidation callback (live_cgfs_set_inval());
  * it is taken without fs->lock held, and the callback runs under it alone.
  */
@@ -236,8 +241,8 @@ void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len);
 
 /*
  * live_cgfs_names() - the directories' names of the cgroups of @s: (*@out)[i]
- * is cgroup i's ("" for the root; the library names its cgroups its own way,
- * lib_create_locked()), or NULL for one no directory holds (removed, dying).
+ * is cgroup i's, its library name ("" for the root), or NULL for one no
+ * directory shows (removed, dying).
  * Paths: epc_snapshot_path() with them. Give them back with
  * live_cgfs_names_free(*@out, s->nr_cgroups).
  * Return: 0; -ENOMEM.

@@ -13,6 +13,8 @@
  * the mount's calls by inode number.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -707,8 +709,23 @@ static void test_live_cgfs_names_as_the_kernel(void **state)
 	char path[4200], want[64];
 	size_t nr = sizeof(names) / sizeof(names[0]);
 
-	for (size_t i = 0; i < nr; i++)
+	for (size_t i = 0; i < nr; i++) {
+		struct epc_cgroup *cg = NULL;
+		char lib[64];
+
 		CHECK_EQ(live_cgfs_mkdir(fx->fs, names[i]), 0, names[i]);
+		/* the directory is the library's cgroup: same name, same path */
+		CHECK_EQ(epc_cgroup_lookup(fx->epc, names[i], &cg), 0, names[i]);
+		CHECK_EQ(epc_cgroup_path(cg, lib, sizeof(lib)), (ssize_t)strlen(names[i]),
+			 names[i]);
+		CHECK(!strcmp(lib, names[i]), lib);
+		CHECK_EQ(epc_cgroup_put(cg), 0, "put");
+	}
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/a\nb"), -EINVAL, "a newline");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/."), -EEXIST, "\".\" exists");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/.."), -EEXIST, "\"..\" exists");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/cgroup.procs"), -EEXIST, "a file of the root");
+	CHECK_EQ(live_cgfs_mkdir(fx->fs, "/"), -EINVAL, "an empty name");
 	CHECK_EQ(live_cgfs_readdir(fx->fs, "/", collect, &n), 0, "list the root");
 	CHECK(!strncmp(
 		      n.buf, "user@1000.service/ a b/ a:b/ a_b/ \xc3\xa9/ cgroup.foo/ misc.foo/ ",
@@ -1077,6 +1094,126 @@ static void test_live_cgfs_many_cgroups(void **state)
 	CHECK_EQ(live_cgfs_stat(fx->fs, "/g0", &k), -ENOENT, "all gone");
 }
 
+/*
+ * Threads racing mkdir, rmdir, lookups by name and by inode number, readdir
+ * and getattr over the same few names: cgfs keeps no tree, so these go
+ * through the library's cgroups with references held per call. Every call
+ * gives an answer the race allows (workers count the others; the test thread
+ * asserts), and what is left at the end is exactly what the mount shows.
+ */
+#define RACE_THREADS 4
+#define RACE_ROUNDS  1500
+#define RACE_NAMES   6
+
+struct race {
+	struct live_cgfs *fs;
+	uint64_t top;	  /* /r's inode number */
+	unsigned seed;	  /* per thread */
+	_Atomic int *bad; /* calls whose answer no interleaving allows */
+	_Atomic int *ok;  /* calls that succeeded */
+};
+
+static int race_entry(void *arg, const char *name, uint64_t ino, bool is_dir)
+{
+	struct race *r = arg;
+	struct live_cgfs_attr a;
+	int ret;
+
+	(void)name;
+	ret = live_cgfs_ino_getattr(r->fs, ino, &a);
+	if ((ret && ret != -ENOENT) || (!ret && (a.kind == LIVE_CGFS_DIR) != is_dir))
+		atomic_fetch_add(r->bad, 1);
+	return 0;
+}
+
+static void *race_worker(void *arg)
+{
+	struct race *r = arg;
+	struct live_cgfs_attr a, b;
+	char name[16], path[64];
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		int k = (int)(rand_r(&r->seed) % RACE_NAMES), ret = 0;
+
+		snprintf(name, sizeof(name), "c%d", k);
+		snprintf(path, sizeof(path), "/r/c%d/d", k);
+		switch (rand_r(&r->seed) % 6) {
+		case 0:
+			ret = live_cgfs_ino_mkdir(r->fs, r->top, name, 0700, &a);
+			ret = ret == -EEXIST ? 1 : ret;
+			break;
+		case 1:
+			ret = live_cgfs_ino_rmdir(r->fs, r->top, name);
+			ret = ret == -ENOENT || ret == -EBUSY ? 1 : ret;
+			break;
+		case 2:
+			ret = live_cgfs_mkdir(r->fs, path);
+			ret = ret == -EEXIST || ret == -ENOENT ? 1 : ret;
+			break;
+		case 3:
+			ret = live_cgfs_rmdir(r->fs, path);
+			ret = ret == -ENOENT ? 1 : ret;
+			break;
+		case 4: /* a name, then its number: the same directory or gone */
+			ret = live_cgfs_ino_lookup(r->fs, r->top, name, &a);
+			if (!ret) {
+				ret = live_cgfs_ino_getattr(r->fs, a.ino, &b);
+				if (!ret && (b.ino != a.ino || b.kind != LIVE_CGFS_DIR))
+					ret = -EIO;
+			}
+			ret = ret == -ENOENT ? 1 : ret;
+			break;
+		default:
+			ret = live_cgfs_ino_readdir(r->fs, r->top, race_entry, r);
+			break;
+		}
+		if (ret < 0)
+			fprintf(stderr, "race: round %d gave %d\n", i, ret);
+		if (ret <= 0)
+			atomic_fetch_add(ret ? r->bad : r->ok, 1);
+	}
+	return NULL;
+}
+
+static void test_live_cgfs_race_mkdir_rmdir_lookup(void **state)
+{
+	struct fx *fx = *state;
+	struct race r[RACE_THREADS];
+	pthread_t th[RACE_THREADS];
+	_Atomic int bad = 0, ok = 0;
+	struct live_cgfs_attr top;
+	struct names n = {{0}};
+	char path[64];
+
+	CHECK_EQ(live_cgfs_ino_mkdir(fx->fs, LIVE_CGFS_ROOT_INO, "r", 0755, &top), 0, "mkdir /r");
+	for (int i = 0; i < RACE_THREADS; i++) {
+		r[i] = (struct race){.fs = fx->fs,
+				     .top = top.ino,
+				     .seed = 7u * (unsigned)i + 1,
+				     .bad = &bad,
+				     .ok = &ok};
+		CHECK_EQ(pthread_create(&th[i], NULL, race_worker, &r[i]), 0, "a worker");
+	}
+	for (int i = 0; i < RACE_THREADS; i++)
+		CHECK_EQ(pthread_join(th[i], NULL), 0, "join");
+	CHECK_EQ(atomic_load(&bad), 0, "every answer was one a race allows");
+	CHECK(atomic_load(&ok) > 0, "some calls succeeded");
+	/* what is left is what the mount shows, and it all goes */
+	for (int k = 0; k < RACE_NAMES; k++) {
+		enum live_cgfs_kind kind;
+
+		snprintf(path, sizeof(path), "/r/c%d/d", k);
+		if (!live_cgfs_stat(fx->fs, path, &kind))
+			CHECK_EQ(live_cgfs_rmdir(fx->fs, path), 0, path);
+		snprintf(path, sizeof(path), "/r/c%d", k);
+		if (!live_cgfs_stat(fx->fs, path, &kind))
+			CHECK_EQ(live_cgfs_rmdir(fx->fs, path), 0, path);
+	}
+	CHECK_EQ(live_cgfs_readdir(fx->fs, "/r", collect, &n), 0, "list /r");
+	CHECK(!strstr(n.buf, "/ "), n.buf); /* files only: no directory left */
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/r"), 0, "rmdir /r");
+}
+
 /* --child mount (in a mount namespace of its own): mount @fs, make "m"
  * through the mount and cd into it (the kernel keeps the name), remove it
  * by path as the socket does: a cd into it that works means the kernel
@@ -1171,6 +1308,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_live_cgfs_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_inode_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_many_cgroups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_cgfs_race_mkdir_rmdir_lookup, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_live_cgfs_mount_forgets_a_socket_rmdir, setup,
 						teardown),
 	};

@@ -316,7 +316,8 @@ static int machine_from_scenario(const char *path, struct epc_config *cfg,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | --scenario FILE]\n"
+	fprintf(f, "usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | "
+		   "--scenario FILE]\n"
 		   "                    [--socket PATH] [--mount DIR] [--no-contents]\n"
 		   "                    [--numa-reclaim on|off]\n"
 		   "  --config   settings from FILE (epcmm.conf(5)); options override it\n"

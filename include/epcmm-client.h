@@ -17,6 +17,13 @@
  * -EPIPE/-ECONNRESET the daemon went away, -EPROTO a reply that does not
  * parse (the connection is then unusable). One `struct epcmm_client` is used
  * by one thread at a time.
+ *
+ * Transport: after connecting, requests go through a shared-memory slot of
+ * the connection when the daemon gives one (EPCMM_NO_SHM=1 in the
+ * environment: the socket alone), and the daemon serves the connection from
+ * a thread on the CPU the client said it runs on (epcmm_hello()): a client
+ * that stays on that CPU gets the fastest round trips. A connection is not
+ * to be used from a forked child.
  */
 #ifndef EPCMM_CLIENT_H
 #define EPCMM_CLIENT_H
@@ -53,7 +60,8 @@ int epcmm_ping(struct epcmm_client *c);
 /**
  * epcmm_hello() - tell the daemon the CPU and NUMA node this client runs on,
  * so that the daemon's task for it runs there too (its EPC allocations start
- * their NUMA search at that node). epcmm_client_connect() does it with
+ * their NUMA search at that node), as does the daemon's thread serving the
+ * connection, when the daemon may run on that CPU. epcmm_client_connect() does it with
  * getcpu(2)'s answer (a value the daemon refuses does not fail the connect:
  * the task stays on CPU 0); call it again after moving the thread
  * (sched_setaffinity(2)). The daemon places the task on that CPU of its

@@ -72,6 +72,7 @@ struct epcmm_shm_ctl {
 	struct epcmm_shm_side rep; /* posted by the daemon, waited for by the client */
 };
 _Static_assert(sizeof(struct epcmm_shm_ctl) == 128, "the control page's layout");
+_Static_assert(EPCMM_SHM_SIZE == 2109440, "layout 1's size, as docs/PROTOCOL.md gives it");
 
 /* One end's view of a slot. */
 struct epcmm_shm {

@@ -78,8 +78,8 @@ struct client {
 	int cpu; /* -1: not pinned */
 	size_t calls;
 	double *lat; /* ns per call */
-	double t0, t1;	 /* wall time at the start and the end */
-	double c0, c1;	 /* the process's CPU time then */
+	double t0, t1; /* wall time at the start and the end */
+	double c0, c1; /* the process's CPU time then */
 	pthread_barrier_t *start;
 	int err;
 };
@@ -232,9 +232,9 @@ int main(int argc, char **argv)
 				 .sections = &sec,
 				 .nr_sections = 1,
 				 .background = EPC_BACKGROUND_THREADS};
-	static const char *const names[NR_CASES] = {
-		"in-process epc_encl_access", "slot, 1 client", "slot, 2 clients",
-		"socket, 1 client", "socket, 2 clients"};
+	static const char *const names[NR_CASES] = {"in-process epc_encl_access", "slot, 1 client",
+						    "slot, 2 clients", "socket, 1 client",
+						    "socket, 2 clients"};
 	struct fig fig[NR_CASES][ROUNDS], m[NR_CASES];
 	char dir[] = "/tmp/epcmm-bench-live-XXXXXX", sock[64];
 	size_t calls = DEFAULT_CALLS;

@@ -348,7 +348,8 @@ static int shm_attach(struct epcmm_client *c)
 		ret = -EPROTO;
 		goto broken;
 	}
-	if ((got < sizeof(rep) && (ret = read_all(c->fd, (uint8_t *)&rep + got, sizeof(rep) - got))) ||
+	if ((got < sizeof(rep) &&
+	     (ret = read_all(c->fd, (uint8_t *)&rep + got, sizeof(rep) - got))) ||
 	    (ret = epcmm_shm_map(&c->shm, c->fd, memfd, rep.size)))
 		goto broken;
 	close(memfd);

@@ -51,7 +51,7 @@ struct daemon {
 	pthread_cond_t done;  /* signalled when @nr_conns drops to 0 */
 	struct conn *conns;
 	int nr_conns;
-	bool no_shm;	 /* read-only: EPCMM_NO_SHM, SHM is refused */
+	bool no_shm;	/* read-only: EPCMM_NO_SHM, SHM is refused */
 	cpu_set_t cpus; /* read-only: the CPUs the daemon may run on */
 };
 
@@ -243,8 +243,7 @@ static int conn_offer_shm(struct conn *c, const struct epcmm_msg_hdr *h, const u
  * EPCMM_PROTO_MAX_PAYLOAD bytes) once, into @buf; only the copies are read
  * (the client may write the slot at any time: shm.h, Trust).
  */
-static void conn_serve_shm(struct conn *c, struct epcmm_shm *m, uint8_t *buf,
-			   struct epcmm_wr *out)
+static void conn_serve_shm(struct conn *c, struct epcmm_shm *m, uint8_t *buf, struct epcmm_wr *out)
 {
 	struct epcmm_msg_hdr h, rh;
 	uint32_t seq = 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,9 +51,11 @@ err_close:
 
 int epcmm_shm_map(struct epcmm_shm *m, int sock, int memfd, uint64_t size)
 {
+	struct stat st;
 	void *base;
 
-	if (size != EPCMM_SHM_SIZE)
+	/* a file shorter than the mapping would be SIGBUS at its first touch */
+	if (size != EPCMM_SHM_SIZE || fstat(memfd, &st) || st.st_size < (off_t)EPCMM_SHM_SIZE)
 		return -EPROTO;
 	base = mmap(NULL, EPCMM_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (base == MAP_FAILED)
@@ -65,8 +68,10 @@ ssize_t epcmm_shm_recv_fd(int sock, void *buf, size_t len, int *memfd)
 {
 	char ctrl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
 	struct iovec iov = {buf, len};
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctrl,
+			    .msg_controllen = sizeof(ctrl)};
 	struct cmsghdr *cm;
 	ssize_t r;
 
@@ -129,16 +134,20 @@ static bool peer_here(const struct epcmm_shm_side *side)
 	return atomic_load_explicit(&side->cpu, memory_order_relaxed) == (uint32_t)sched_getcpu();
 }
 
-/* Read and drop the doorbells waiting on the socket. Return: 0; -ECONNRESET
- * the peer hung up. */
+/* Read and drop the doorbells waiting on the socket, up to SHM_DRAIN_MAX
+ * bytes (a peer that sends more only wakes the waiter again). Return: 0;
+ * -ECONNRESET the peer hung up. */
+#define SHM_DRAIN_MAX 4096
 static int shm_drain(int sock)
 {
-	char buf[64];
+	char buf[256];
+	size_t got = 0;
 	ssize_t r;
 
-	do
+	do {
 		r = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
-	while (r == (ssize_t)sizeof(buf) || (r < 0 && errno == EINTR));
+		got += r > 0 ? (size_t)r : 0;
+	} while ((r == (ssize_t)sizeof(buf) && got < SHM_DRAIN_MAX) || (r < 0 && errno == EINTR));
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
 		return -ECONNRESET;
 	return 0;

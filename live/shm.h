@@ -91,7 +91,8 @@ struct epcmm_shm {
 int epcmm_shm_create(struct epcmm_shm *m, int sock, int *memfd);
 
 /* The client's side: map the slot @memfd of @size bytes the daemon sent.
- * Return: 0; -EPROTO the size is not EPCMM_SHM_SIZE; -errno of mmap. */
+ * Return: 0; -EPROTO the size is not EPCMM_SHM_SIZE, or the file is shorter;
+ * -errno of mmap. */
 int epcmm_shm_map(struct epcmm_shm *m, int sock, int memfd, uint64_t size);
 
 void epcmm_shm_unmap(struct epcmm_shm *m);

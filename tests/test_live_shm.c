@@ -126,8 +126,8 @@ static int raw_slot_try(const char *sock, struct raw_slot *r, uint32_t layout)
 	struct {
 		struct epcmm_msg_hdr h;
 		uint32_t layout;
-	} __attribute__((packed)) req = {{EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION, EPCMM_MSG_SHM, 4, 0},
-					 layout};
+	} __attribute__((packed))
+	req = {{EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION, EPCMM_MSG_SHM, 4, 0}, layout};
 	struct {
 		struct epcmm_msg_hdr h;
 		uint64_t size;
@@ -393,10 +393,10 @@ static void *scribble(void *arg)
 		 * (a client that does it hangs itself, and only itself) */
 		w[2 + x % (2 * EPCMM_SHM_PAGE / 4 - 2)] = x;
 		if (i % 3 == 0)
-			memcpy(r.m.req, &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC,
-								EPCMM_PROTO_VERSION,
-								(uint16_t)(x % EPCMM_MSG_TYPE_END),
-								x % 64, 0},
+			memcpy(r.m.req,
+			       &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC, EPCMM_PROTO_VERSION,
+						       (uint16_t)(x % EPCMM_MSG_TYPE_END), x % 64,
+						       0},
 			       sizeof(struct epcmm_msg_hdr));
 		cur = atomic_load(&r.m.ctl->req.seq);
 		rep = atomic_load(&r.m.ctl->rep.seq);
@@ -461,17 +461,19 @@ static void test_live_shm_client_dies_mid_request(void **state)
 
 			if (raw_slot_try(fx->sock, &r, EPCMM_SHM_LAYOUT))
 				_exit(1);
-			raw_slot_post(&r, &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC,
-								  EPCMM_PROTO_VERSION,
-								  EPCMM_MSG_ENCL_CREATE, 8, 0},
+			raw_slot_post(&r,
+				      &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC,
+							      EPCMM_PROTO_VERSION,
+							      EPCMM_MSG_ENCL_CREATE, 8, 0},
 				      &size, 8);
 			if (raw_slot_reply(&r, &rh) || rh.status || rh.len != 8)
 				_exit(1);
 			memcpy(&args[0], r.m.rep + sizeof(rh), 8);
 			/* more pages than the EPC: it evicts as it goes */
-			raw_slot_post(&r, &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC,
-								  EPCMM_PROTO_VERSION,
-								  EPCMM_MSG_ENCL_ADD, 24, 0},
+			raw_slot_post(&r,
+				      &(struct epcmm_msg_hdr){EPCMM_PROTO_MAGIC,
+							      EPCMM_PROTO_VERSION,
+							      EPCMM_MSG_ENCL_ADD, 24, 0},
 				      args, sizeof(args));
 			if (round)
 				kill(getpid(), SIGKILL);
@@ -597,8 +599,10 @@ static int daemon_main(const char *sock)
 				 .sections = &sec,
 				 .nr_sections = 1,
 				 .background = EPC_BACKGROUND_THREADS};
-	struct live_daemon_opts o = {
-		.cfg = &cfg, .socket_path = sock, .stop_fd = eventfd(0, EFD_CLOEXEC), .ready_fd = 3};
+	struct live_daemon_opts o = {.cfg = &cfg,
+				     .socket_path = sock,
+				     .stop_fd = eventfd(0, EFD_CLOEXEC),
+				     .ready_fd = 3};
 
 	return o.stop_fd < 0 || live_daemon_run(&o) ? 1 : 0;
 }

@@ -188,8 +188,14 @@ enum epc_cgroup_mode {
  *	allocator tries first for the caller when that node has reclaimable
  *	pages in the scope (else of the next node in its search order); each
  *	node with EPC has its own watermarks (fewer than 32 free pages of the
- *	node wake reclaim of its pages until 64 are free). docs/DIFFERENCES.md
- *	C12.
+ *	node wake reclaim of its pages until 64 are free); and an allocation
+ *	whose node has no free page reclaims there before it takes another
+ *	node's: a caller that may reclaim does (its cgroup's pages there while
+ *	another node has a free page, every cgroup's when none has), one that
+ *	may not (EPC_NO_RECLAIM, a fault) gets -EBUSY. It takes another node's
+ *	page when its cgroup has none of its node's on the LRUs, or the node's
+ *	reclaim has freed nothing for two passes over its lists.
+ *	docs/DIFFERENCES.md C12.
  */
 struct epc_config {
 	int nr_nodes;
@@ -741,8 +747,9 @@ enum epc_reclaim {
  * Return: 0; -ENOMEM no free page and nothing reclaimable, or a cgroup limit
  * that nothing in its subtree can give way to (the event is counted);
  * -EBUSY (EPC_NO_RECLAIM) no room now but reclaimable pages exist: ksgxd has
- * been woken (no free page, or the EPC is full) or the cgroup's background
- * reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
+ * been woken (no free page, or the EPC is full; with numa_reclaim, also no
+ * free page on the task's node while its cgroup has pages there to reclaim)
+ * or the cgroup's background reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
  * a limit refuses the charge, in both modes; while no page is free, with
  * EPC_DO_RECLAIM); -EINVAL an unknown @r, or a NULL @t or @out. On error
  * nothing is charged.

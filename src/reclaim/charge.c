@@ -111,12 +111,12 @@ static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *r
  * free there; a caller that may not gets -EBUSY with that scope (a fault lets
  * go of its enclave and runs the batch itself, as for a full EPC). Either
  * goes remote when there is nothing of the node in scope, or when the node's
- * last batch freed nothing (its pages were young, or write-back failed): a
- * remote free page then, not a wait on hot pages, and never a failure while
- * a page is free somewhere. Deterministic mode steps the per-node wakeups
+ * batches have freed nothing for two passes (epc__reclaim_node_stalled()):
+ * a remote free page then, never a failure while a page is free somewhere
+ * (a pending signal, too, ends the reclaim and leaves the walk to it). Deterministic mode steps the per-node wakeups
  * between allocations and so keeps the node's free pages up; in threads mode
  * ksgxd, woken at the same moment, would serve the node only after a burst
- * had gone remote. Return: 0 (try the node walk); -EBUSY; -EINTR.
+ * had gone remote. Return: 0 (try the node walk); -EBUSY.
  */
 static int reclaim_at_home(struct epc__reclaimer *r, struct epc__alloc_req *req)
 {
@@ -135,11 +135,10 @@ static int reclaim_at_home(struct epc__reclaimer *r, struct epc__alloc_req *req)
 	}
 	epc__retry_start(r, &rt);
 	do {
-		if (signal_pending(req))
-			return -EINTR;
 		epc__reclaim_subtree_node(r, scope, home, 1);
 	} while (epc__mm_node_free_below(r->mm, home, 1) && !epc__reclaim_node_stalled(r, home) &&
-		 !epc__reclaim_node_lru_empty(r, scope, home) && epc__retry_next(r, &rt));
+		 !epc__reclaim_node_lru_empty(r, scope, home) && !signal_pending(req) &&
+		 epc__retry_next(r, &rt));
 	return 0;
 }
 

@@ -243,9 +243,9 @@ unsigned long epc__reclaim_node_bg(struct epc__reclaimer *r, int node, unsigned 
  * numa_reclaim: have the batches from @node's lists freed nothing for two
  * passes over them (second chance: every page stayed young, or write-back
  * fails)? The allocation path then takes another node's free page rather than
- * wait for @node's (charge.c). Two passes, plus one batch: fewer than any
- * reclaim loop's bound (epc__reclaim_idle_limit()), so a fault waiting for
- * its node goes remote before it could give up.
+ * wait for @node's (charge.c). Two passes, plus one batch: 64 rounds fewer
+ * than a reclaim loop's bound (epc__reclaim_idle_limit()), so a fault
+ * waiting for its node goes remote well before it would give up.
  */
 bool epc__reclaim_node_stalled(struct epc__reclaimer *r, int node);
 /* numa_reclaim: a caller's batches from @node's lists only, in @root's subtree. */

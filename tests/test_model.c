@@ -55,6 +55,7 @@ static const uint8_t slit[NR_NODES * NR_NODES] = {
 struct model {
 	struct epc *epc;
 	bool pcp;
+	bool numa; /* numa_reclaim: raw pages are never reclaimable, so no change */
 	enum epc_fallback fallback;
 	uint64_t rng, step;
 	unsigned long seed;
@@ -236,6 +237,7 @@ static void model_init(struct model *m)
 	c.fallback = m->fallback;
 	c.background = EPC_BACKGROUND_MANUAL;
 	c.pcp_batch = m->pcp ? 3 : 0;
+	c.numa_reclaim = m->numa;
 	c.log = log_quiet;
 	CHECK_ERR(epc_create2(&c, sizeof(c), &m->epc), 0, "epc_create2");
 	CHECK_ERR(epc_sanitize_wait(m->epc), 0, "epc_sanitize_wait");
@@ -517,13 +519,14 @@ static void step_set_cpu(struct model *m)
 		MFAIL(m, "task_set_cpu(%d) failed", cpu);
 }
 
-static void run_model(bool pcp, enum epc_fallback fallback, unsigned long dflt_seed)
+static void run_model(bool pcp, bool numa, enum epc_fallback fallback, unsigned long dflt_seed)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned long steps = 6000 * stress_scale();
 
 	assert_non_null(m);
 	m->pcp = pcp;
+	m->numa = numa;
 	m->fallback = fallback;
 	m->seed = test_seed(dflt_seed);
 	m->rng = m->seed * 0x9E3779B97F4A7C15ULL + 1;
@@ -561,25 +564,42 @@ static void run_model(bool pcp, enum epc_fallback fallback, unsigned long dflt_s
 static void test_model_node_order(void **state)
 {
 	(void)state;
-	run_model(false, EPC_FALLBACK_NODE_ORDER, 1);
+	run_model(false, false, EPC_FALLBACK_NODE_ORDER, 1);
 }
 
 static void test_model_node_order_pcp(void **state)
 {
 	(void)state;
-	run_model(true, EPC_FALLBACK_NODE_ORDER, 2);
+	run_model(true, false, EPC_FALLBACK_NODE_ORDER, 2);
 }
 
 static void test_model_distance(void **state)
 {
 	(void)state;
-	run_model(false, EPC_FALLBACK_DISTANCE, 3);
+	run_model(false, false, EPC_FALLBACK_DISTANCE, 3);
 }
 
 static void test_model_distance_pcp(void **state)
 {
 	(void)state;
-	run_model(true, EPC_FALLBACK_DISTANCE, 4);
+	run_model(true, false, EPC_FALLBACK_DISTANCE, 4);
+}
+
+/*
+ * NUMA-aware reclaim on: a node out of free pages makes an allocation reclaim
+ * there first only when pages of that node are on the LRUs, and raw pages
+ * never are: the walk, and so the model's every prediction, is unchanged.
+ */
+static void test_model_node_order_numa_reclaim(void **state)
+{
+	(void)state;
+	run_model(false, true, EPC_FALLBACK_NODE_ORDER, 7);
+}
+
+static void test_model_distance_pcp_numa_reclaim(void **state)
+{
+	(void)state;
+	run_model(true, true, EPC_FALLBACK_DISTANCE, 8);
 }
 
 /* ----------------------------------------------- the charge model (issue 17) */
@@ -814,6 +834,8 @@ int main(void)
 		cmocka_unit_test(test_model_node_order_pcp),
 		cmocka_unit_test(test_model_distance),
 		cmocka_unit_test(test_model_distance_pcp),
+		cmocka_unit_test(test_model_node_order_numa_reclaim),
+		cmocka_unit_test(test_model_distance_pcp_numa_reclaim),
 		cmocka_unit_test(test_model_charge_stocks),
 	};
 

@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 {
 	bool threads = argc > 1 && !strcmp(argv[1], "-t");
 	int first = threads ? 2 : 1;
-	struct figures off, on, d_off, d_on;
-	int ret = 0;
+	struct figures off, on, d_off, d_on, t_off, t_on;
+	int ret = 0, t_ret = 1;
 
 	printf("bench_numa: node-blind (v17) and NUMA-aware reclaim side by side\n");
 	printf("%-28s %-13s %-10s %7s %9s %9s %10s %8s\n", "scenario", "mode", "policy", "local",
@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		ret |= compare(argv[i], SIM_MODE_DETERMINISTIC, &off, &on);
 	if (threads) {
-		ret |= compare(NULL, SIM_MODE_THREADS, &off, &on);
+		t_ret = compare(NULL, SIM_MODE_THREADS, &t_off, &t_on);
+		ret |= t_ret;
 		for (int i = first; i < argc; i++)
 			ret |= compare(argv[i], SIM_MODE_THREADS, &off, &on);
 	}
@@ -120,5 +121,11 @@ int main(int argc, char **argv)
 	printf("  fault rate %.2fx node-blind's (target <= %.2fx: %s)\n",
 	       d_on.fault_rate / d_off.fault_rate, TARGET_FAULT_RATIO,
 	       d_on.fault_rate <= TARGET_FAULT_RATIO * d_off.fault_rate ? "met" : "not met");
+	if (!t_ret)
+		printf("built-in default, threads: %.1f%% local with numa-reclaim (deterministic "
+		       "%.1f%%), node-blind %.1f%%;\n  fault rate %.2fx node-blind's in threads "
+		       "mode\n",
+		       100.0 * t_on.local, 100.0 * d_on.local, 100.0 * t_off.local,
+		       t_on.fault_rate / t_off.fault_rate);
 	return ret;
 }

@@ -300,6 +300,12 @@ static void test_numa_checker_knows_the_lists(void **state)
 	CHECK(log_count(&lc, "of node 1 on LRUs") > 0, "the line names the node");
 	atomic_fetch_sub(&epc->reclaim.nr_on_lrus_node[1], 1);
 	assert_epc_consistent(epc);
+	/* idle batches of a node that has no lists (beyond the machine's) */
+	atomic_store(&epc->reclaim.node_idle[5], 1);
+	CHECK_EQ(epc__check(epc), -EUCLEAN, "idle batches of a node without pages are caught");
+	CHECK(log_count(&lc, "node 5 counts 1 idle batches") > 0, "the line names the node");
+	atomic_store(&epc->reclaim.node_idle[5], 0);
+	assert_epc_consistent(epc);
 	epc_encl_destroy(a);
 	epc_task_destroy(t0);
 	epc_destroy(epc);

@@ -670,11 +670,22 @@ static int64_t check_list(struct epc__reclaimer *r, struct epc_cgroup *c, unsign
 	return (int64_t)nr;
 }
 
-/* Each node's pages on the LRUs (numa_reclaim), against the instance's books. */
+/* Each node's pages on the LRUs (numa_reclaim), against the instance's books;
+ * idle batches counted only for a node whose lists can hold pages. */
 static int check_nodes(struct epc__reclaimer *r, const uint64_t *on_node)
 {
 	for (int n = 0; n < EPC__MM_MAX_NODES; n++) {
 		uint64_t books = atomic_load(&r->nr_on_lrus_node[n]);
+		uint64_t idle = atomic_load(&r->node_idle[n]);
+
+		/* only a batch from a node's list counts (numa_reclaim) */
+		if (idle && !(r->numa_reclaim && n < r->mm->nr_nodes && r->mm->nodes[n].has_epc)) {
+			epc__log(r->log, LOG_ERR,
+				 "check: node %d counts %llu idle batches, but it has no list of "
+				 "pages",
+				 n, (unsigned long long)idle);
+			return -EUCLEAN;
+		}
 
 		if (books != (r->numa_reclaim ? on_node[n] : 0)) {
 			epc__log(r->log, LOG_ERR,

@@ -118,6 +118,7 @@ static void test_sim_size_targets_met_and_not_one_step_below(void **state)
 
 	CHECK_EQ(a->nr_pages, LOOP_PAGES + HOT_PAGES, "the trace's pages");
 	CHECK_EQ(a->nr_accesses, 2 * ROUNDS * LOOP_PAGES, "the trace's accesses");
+	CHECK(!a->run.numa_reclaim && !a->run.margin_reclaim, "answered with v17's reclaim");
 	CHECK(a->rate.found, "a limit meets the fault-rate target");
 	CHECK_EQ(a->rate.max % SIM_SIZE_GRID, 0, "on the grid");
 	CHECK(a->rate.max > SIM_SIZE_GRID, "with a grid limit below it");

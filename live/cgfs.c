@@ -716,10 +716,8 @@ static int target_by_path(struct live_cgfs *fs, const char *path, struct target 
 		if (!epc_cgroup_child(t->cg, name, &c)) {
 			epc_cgroup_put(t->cg);
 			t->cg = c;
-		} else if (last && *name && (t->file = file_find(t->cg, name)) >= 0) {
-			;
-		} else {
-			ret = -ENOENT;
+		} else if (!last || (t->file = file_find(t->cg, name)) < 0) {
+			ret = -ENOENT; /* a file's name is only the last component */
 		}
 		if (last)
 			break;

@@ -96,8 +96,12 @@ bool sim__parse_id(const char *arg, int max, int *out);
 /* scenario_keys.c: "key = value" of the current section (@value not empty,
  * its comment cut); errors through sim__fail(). */
 void sim__key(struct parser *p, const char *key, const char *value);
-/* The library's cgroup path grammar (epcmm.h), checked here to name the line. */
+/* A scenario's cgroup path grammar, narrower than the library's (which takes
+ * the kernel's names): [A-Za-z0-9._-] names. */
 bool sim__cgroup_path_ok(const char *path);
+/* Whether a component of @path (a checked path) is the name of a file its parent
+ * cgroup has: a cgroup cannot take it (the kernel's rule, the library's). */
+bool sim__cgroup_path_takes_file(const char *path);
 /* An enclave's or event's name: [A-Za-z0-9._-]{1,SIM_NAME_MAX-1}. */
 bool sim__name_ok(const char *name);
 

@@ -50,6 +50,32 @@ bool sim__cgroup_path_ok(const char *path)
 	return true;
 }
 
+/* Whether the cgroup at @depth (0: the root) has a file @name[0..@len), by the
+ * header's table (no library call: the scenario fuzzer links sim/ alone). */
+static bool cgroup_has_file(const char *name, size_t len, int depth)
+{
+#define SIM_FILE_(id, fname, mode, flags)                                                          \
+	if (strlen(fname) == len && !memcmp(name, fname, len))                                     \
+		return !((flags) & (depth ? EPC_CFTYPE_ONLY_ON_ROOT : EPC_CFTYPE_NOT_ON_ROOT));
+	EPC_CGROUP_FILES(SIM_FILE_)
+#undef SIM_FILE_
+	return false;
+}
+
+bool sim__cgroup_path_takes_file(const char *path)
+{
+	const char *c = path;
+
+	for (int depth = 0; *c == '/' && c[1]; depth++) {
+		size_t len = strcspn(++c, "/");
+
+		if (cgroup_has_file(c, len, depth))
+			return true;
+		c += len;
+	}
+	return false;
+}
+
 bool sim__name_ok(const char *name)
 {
 	size_t n = strlen(name);

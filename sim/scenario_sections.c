@@ -95,6 +95,11 @@ static void open_cgroup(struct parser *p, const char *arg)
 			"[cgroup %s]: not a cgroup path (absolute, like /tenant-a/db; names "
 			"of letters, digits, '.', '_' and '-')",
 			arg);
+	if (sim__cgroup_path_takes_file(arg))
+		return sim__fail(p,
+				 "[cgroup %s]: a name of it is a file of its parent cgroup "
+				 "(cgroup.procs, misc.max, ...): a cgroup cannot take it",
+				 arg);
 	for (i = 0; i < s->nr_cgroups; i++)
 		if (!strcmp(s->cgroups[i].path, arg)) {
 			p->index = i;

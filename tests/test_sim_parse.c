@@ -113,6 +113,12 @@ static const struct bad bad_cases[] = {
 	{BASE "[cgroup /a/../b]\n",
 	 "t.ini:5: [cgroup /a/../b]: not a cgroup path (absolute, like /tenant-a/db; names of "
 	 "letters, digits, '.', '_' and '-')"},
+	{BASE "[cgroup /cgroup.procs]\n",
+	 "t.ini:5: [cgroup /cgroup.procs]: a name of it is a file of its parent cgroup "
+	 "(cgroup.procs, misc.max, ...): a cgroup cannot take it"},
+	{BASE "[cgroup /a/misc.max]\n",
+	 "t.ini:5: [cgroup /a/misc.max]: a name of it is a file of its parent cgroup "
+	 "(cgroup.procs, misc.max, ...): a cgroup cannot take it"},
 	{BASE "[cgroup /]\nmax = 1M\n",
 	 "t.ini:6: [cgroup /] max: the root has no misc.max (its limit is the EPC's size)"},
 	{BASE "[cgroup /a]\nmax = lots\n", "t.ini:6: [cgroup /a] max: 'lots' is not a size (bytes, "

@@ -288,10 +288,10 @@ static ssize_t events_read(struct epc_cgroup *cg, int priv, char *buf, size_t le
 /* ---------------------------------------------------------------- table */
 
 static const struct file_ops ops[EPC_CGF_NR] = {
-	[EPC_CGF_PROCS] = {procs_read, procs_write},
-	[EPC_CGF_CONTROLLERS] = {controllers_read, NULL},
-	[EPC_CGF_SUBTREE_CONTROL] = {subtree_read, subtree_write},
-	[EPC_CGF_EVENTS] = {events_read, NULL},
+	[EPC_CGF_PROCS] = {procs_read, procs_write, 0},
+	[EPC_CGF_CONTROLLERS] = {controllers_read, NULL, 0},
+	[EPC_CGF_SUBTREE_CONTROL] = {subtree_read, subtree_write, 0},
+	[EPC_CGF_EVENTS] = {events_read, NULL, 0},
 	[EPC_CGF_MEMORY_CURRENT] = {memory_read, NULL, EPC__MEMCG_CURRENT},
 	[EPC_CGF_MEMORY_EVENTS] = {memory_read, NULL, EPC__MEMCG_EVENTS},
 	[EPC_CGF_MEMORY_EVENTS_LOCAL] = {memory_read, NULL, EPC__MEMCG_EVENTS_LOCAL},

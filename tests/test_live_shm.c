@@ -360,8 +360,9 @@ static void test_live_shm_malformed_requests(void **state)
 
 struct scribbler {
 	const char *sock;
-	atomic_int done; /* garbage posts made */
-	int slots;	 /* connections it scribbled on (the daemon closes them) */
+	atomic_int done;      /* garbage posts made */
+	atomic_bool finished; /* the scribbler has stopped */
+	int slots;	      /* connections it scribbled on (the daemon closes them) */
 };
 
 /* Garbage in every word and frame but the request's number, and a request
@@ -381,8 +382,10 @@ static void *scribble(void *arg)
 		if (i == 0 || ret) {
 			if (i)
 				raw_slot_close(&r);
-			if (raw_slot_try(sc->sock, &r, EPCMM_SHM_LAYOUT))
+			if (raw_slot_try(sc->sock, &r, EPCMM_SHM_LAYOUT)) {
+				atomic_store(&sc->finished, true);
 				return NULL; /* the test sees the posts missing */
+			}
 			sc->slots++;
 		}
 		w = (uint32_t *)r.m.base;
@@ -411,6 +414,7 @@ static void *scribble(void *arg)
 		atomic_fetch_add(&sc->done, 1);
 	}
 	raw_slot_close(&r);
+	atomic_store(&sc->finished, true);
 	return NULL;
 }
 
@@ -428,7 +432,7 @@ static void test_live_shm_scribbled_slot_harms_no_one_else(void **state)
 	CHECK_EQ(epcmm_encl_init(c, e), 0, "init");
 	CHECK_EQ(pthread_create(&t, NULL, scribble, &sc), 0, "the scribbler");
 	/* served while the scribbler scribbles, and after */
-	while (atomic_load(&sc.done) < SCRIBBLES || served < 100) {
+	while (!atomic_load(&sc.finished) || served < 100) {
 		v = (uint64_t)served;
 		CHECK_EQ(epcmm_encl_write(c, e, 16, &v, sizeof(v)), 0, "a write beside it");
 		CHECK_EQ(epcmm_encl_read(c, e, 16, &v, sizeof(v)), 0, "a read beside it");

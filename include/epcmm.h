@@ -749,9 +749,9 @@ enum epc_reclaim {
  * -EBUSY (EPC_NO_RECLAIM) no room now but reclaimable pages exist: ksgxd has
  * been woken (no free page, or the EPC is full; with numa_reclaim, also no
  * free page on the task's node while its cgroup has pages there to reclaim)
- * or the cgroup's background reclaim queued (a cgroup limit refused); -EINTR a signal is pending (while
- * a limit refuses the charge, in both modes; while no page is free, with
- * EPC_DO_RECLAIM); -EINVAL an unknown @r, or a NULL @t or @out. On error
+ * or the cgroup's background reclaim queued (a cgroup limit refused); -EINTR
+ * a signal is pending (while a limit refuses the charge, in both modes; while
+ * no page is free, with EPC_DO_RECLAIM); -EINVAL an unknown @r, or a NULL @t or @out. On error
  * nothing is charged.
  */
 int epc_page_alloc(struct epc_task *t, void *owner, enum epc_reclaim r, struct epc_page **out);

@@ -112,11 +112,12 @@ static void alloc_event(struct epc__reclaimer *r, const struct epc__alloc_req *r
  * go of its enclave and runs the batch itself, as for a full EPC). Either
  * goes remote when there is nothing of the node in scope, or when the node's
  * batches have freed nothing for two passes (epc__reclaim_node_stalled()):
- * a remote free page then, never a failure while a page is free somewhere
- * (a pending signal, too, ends the reclaim and leaves the walk to it). Deterministic mode steps the per-node wakeups
- * between allocations and so keeps the node's free pages up; in threads mode
- * ksgxd, woken at the same moment, would serve the node only after a burst
- * had gone remote. Return: 0 (try the node walk); -EBUSY.
+ * a remote free page then, never a failure while a page is free somewhere (a
+ * pending signal, too, ends the reclaim and leaves the walk to it).
+ * Deterministic mode steps the per-node wakeups between allocations and so
+ * keeps the node's free pages up; in threads mode ksgxd, woken at the same
+ * moment, would serve the node only after a burst had gone remote.
+ * Return: 0 (try the node walk); -EBUSY.
  */
 static int reclaim_at_home(struct epc__reclaimer *r, struct epc__alloc_req *req)
 {

@@ -319,6 +319,7 @@ static void *conn_thread(void *arg)
 	struct conn *c = arg;
 	struct daemon *d = c->d;
 
+	pthread_setname_np(pthread_self(), "epcmm-conn"); /* for top, perf, gdb, tests */
 	conn_serve(c);
 	pthread_mutex_lock(&d->lock);
 	if (c->prev)

@@ -5,12 +5,14 @@
  * CPU's: refused, nothing changed, the connection goes on) and placement
  * (the same CPU, else the node's first CPU, else CPU 0) on a session; a
  * client pinned to a CPU whose connect puts its task there, as the
- * daemon's snapshot shows; a client of 0.2.0 (no HELLO, the text STATUS)
+ * daemon's snapshot shows; the daemon's thread serving a connection pinned
+ * to the CPU its client says, and moved when it says another; a client of 0.2.0 (no HELLO, the text STATUS)
  * served as before; and, against a fake daemon, this library with a daemon
  * older than HELLO and SNAPSHOT (it reconnects; the snapshot is
  * -EOPNOTSUPP), with one older than SHM (it reconnects to the socket), and with a daemon whose SNAPSHOT replies are garbled or do
  * not move on (-EPROTO, the connection unusable after).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -161,6 +163,98 @@ static void test_live_hello_pinned_client(void **state)
 	CHECK_EQ(epcmm_hello(c, -1, 0, NULL, NULL), -EINVAL, "a negative CPU is not sent");
 	CHECK_EQ(epcmm_hello(c, 1 << 20, 0, NULL, NULL), -EINVAL, "a CPU the host lacks");
 	CHECK_EQ(epcmm_ping(c), 0, "the connection goes on");
+	epcmm_client_close(c);
+}
+
+#define MAX_CONN_THREADS 256
+
+/* A daemon connection thread of this process, and the CPUs it may run on. */
+struct conn_thread {
+	long tid;
+	char cpus[64]; /* Cpus_allowed_list */
+};
+
+/* The daemon's connection threads (named epcmm-conn) into @t, at most
+ * MAX_CONN_THREADS. Return: how many. */
+static int conn_threads(struct conn_thread *t)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	CHECK(d != NULL, "open /proc/self/task");
+	while ((de = readdir(d)) && n < MAX_CONN_THREADS) {
+		char path[300], line[128];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue; /* the thread has ended */
+		if (fgets(line, sizeof(line), f) && !strcmp(line, "epcmm-conn\n")) {
+			t[n] = (struct conn_thread){.tid = atol(de->d_name)};
+			fclose(f);
+			snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+			f = fopen(path, "r");
+			while (f && fgets(line, sizeof(line), f))
+				if (sscanf(line, "Cpus_allowed_list: %63s", t[n].cpus) == 1)
+					n++;
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* The host node of @cpu, as HELLO's check has it. */
+static uint32_t host_node_of(uint32_t cpu)
+{
+	uint32_t node = 0;
+
+	while (node < 1024 && live_host_cpu_check(0, cpu, node, false))
+		node++;
+	CHECK(node < 1024, "the CPU's node");
+	return node;
+}
+
+/* The daemon runs a connection's thread on the CPU its client says at
+ * HELLO, and moves it when the client says another. */
+static void test_live_hello_serving_thread_follows(void **state)
+{
+	struct daemon_fx *fx = *state;
+	struct conn_thread before[MAX_CONN_THREADS], after[MAX_CONN_THREADS];
+	int cpu[2] = {-1, -1}, nb, na, found = 0;
+	struct epcmm_client *c;
+	char want[2][16];
+	cpu_set_t set;
+
+	CHECK_EQ(sched_getaffinity(0, sizeof(set), &set), 0, "this process's CPUs");
+	for (int i = 0, k = 0; i < CPU_SETSIZE && k < 2; i++)
+		if (CPU_ISSET(i, &set))
+			cpu[k++] = i;
+	if (cpu[1] < 0) {
+		print_message("SKIP: one CPU to run on: no other to move the thread to\n");
+		skip();
+	}
+	for (int k = 0; k < 2; k++)
+		snprintf(want[k], sizeof(want[k]), "%d", cpu[k]);
+	c = connect_ok(fx);
+	CHECK_EQ(epcmm_hello(c, cpu[0], (int)host_node_of((uint32_t)cpu[0]), NULL, NULL), 0,
+		 "HELLO from the first CPU");
+	nb = conn_threads(before);
+	CHECK_EQ(epcmm_hello(c, cpu[1], (int)host_node_of((uint32_t)cpu[1]), NULL, NULL), 0,
+		 "HELLO from the second");
+	na = conn_threads(after);
+	/* other connections' threads may end meanwhile; none is pinned anew */
+	for (int i = 0; i < nb; i++)
+		for (int j = 0; j < na; j++)
+			found += before[i].tid == after[j].tid &&
+				 !strcmp(before[i].cpus, want[0]) &&
+				 !strcmp(after[j].cpus, want[1]);
+	CHECK_EQ(found, 1, "one thread moved from the first CPU to the second: this client's");
 	epcmm_client_close(c);
 }
 
@@ -395,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_hello_checks_and_places),
 		cmocka_unit_test(test_live_hello_pinned_client),
+		cmocka_unit_test(test_live_hello_serving_thread_follows),
 		cmocka_unit_test(test_live_hello_old_client),
 		cmocka_unit_test(test_live_hello_old_daemon),
 		cmocka_unit_test(test_live_hello_daemon_without_shm),

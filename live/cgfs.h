@@ -69,10 +69,10 @@
  *
  * Attributes: chmod, chown and times are kept per directory and per file,
  * as kernfs keeps them (delegation chowns a directory and its cgroup.procs),
- * in a table keyed by the cgroup's id: all that cgfs keeps of a cgroup
- * (docs/DESIGN-NOTES.md, "cgfs");
- * a file whose mode has no write bit refuses writes (-EACCES) and one with
- * no read bit refuses reads, even to root, as the kernel's cgroupfs does.
+ * in a table keyed by the cgroup's id, all that cgfs keeps of a cgroup
+ * (docs/DESIGN-NOTES.md, "cgfs: a thin adapter"). A file whose mode has no
+ * write bit refuses writes (-EACCES) and one with no read bit refuses reads,
+ * even to root, as the kernel's cgroupfs does.
  *
  * Writes are parsed as the kernel parses them: at most LIVE_CGFS_WRITE_MAX
  * bytes (-E2BIG), the text ends at the first NUL; cgroup.procs takes
@@ -97,8 +97,9 @@
  * pidfd map (membership decisions: cgroup.procs writes, fork events, the
  * sync before a membership read or an rmdir); library calls that take no
  * enclave lock and never reclaim are made under it. fs->attr_lock protects
- * the attribute table, a leaf: the only library call under it is mkdir's
- * epc_cgroup_create_child(), so a new directory is never seen without its
+ * the attribute table, a leaf: the only library calls under it are mkdir's
+ * epc_cgroup_create_child() (and epc_cgroup_remove() to undo it when its
+ * attributes cannot be made), so a new directory is never seen without its
  * attributes. No request on an enclave or a page takes either. The process
  * events thread takes fs->lock to apply what it reads.
  * fs->inval_lock protects the invalidation callback (live_cgfs_set_inval());

@@ -2,7 +2,8 @@
 /*
  * cgroup.h - the misc-cgroup tree with the EPC controller's per-cgroup state.
  *
- * Shape: a root and named children, addressed by absolute paths ("/a/b").
+ * Shape: a root and named children (the kernel's names), addressed by
+ * absolute paths ("/a/b"), by (parent, name) or by id.
  * Shape changes (create, remove, reap) and task membership counts are under
  * the tree lock; charging never takes it (misc.h).
  *
@@ -15,9 +16,9 @@
  * the tree lock holder ever frees a cgroup, so there is no use-after-free
  * race between two threads both seeing the last charge go.
  *
- * Handles: epc_cgroup_create(), epc_cgroup_lookup() and the child listing
- * hand out references (@refs), taken under the tree lock while the cgroup is
- * found in the tree; epc_cgroup_put() drops one. The root is never freed
+ * Handles: the creates, the lookups (by path, by name under a parent, by
+ * id: the index, index.c) and the child listing hand out references (@refs),
+ * taken under the tree lock while the cgroup is found in the tree; epc_cgroup_put() drops one. The root is never freed
  * before the tree, so its handles are not counted and its put does nothing.
  * epc__cgroups_destroy() frees every cgroup whatever references are left.
  *

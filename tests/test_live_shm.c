@@ -2,8 +2,9 @@
 /*
  * test_live_shm.c - the connection's shared-memory slot (live/shm.h,
  * docs/PROTOCOL.md "The slot"): the library takes it by default and not with
- * EPCMM_NO_SHM (then the daemon refuses it too, and the socket serves); the
- * largest payloads both ways; and the daemon against a client that writes
+ * EPCMM_NO_SHM (then the daemon refuses it too, and the socket serves); an
+ * SHM of another layout (refused) or without one (malformed); the largest
+ * payloads both ways; and the daemon against a client that writes
  * the slot as it likes: malformed headers and lengths at and past the
  * maximum (an error reply, then the connection closes), garbage in every
  * word and frame while other clients are served, a client that dies with a
@@ -282,13 +283,25 @@ static void test_live_shm_switched_off(void **state)
 	CHECK_EQ(fx_teardown((void **)&fx), 0, "the daemon stops");
 }
 
-static void test_live_shm_unknown_layout_refused(void **state)
+/* SHM that cannot be granted: another layout (refused, the socket goes
+ * on), a payload that is not one u32 (malformed: the connection closes). */
+static void test_live_shm_offer_refusals(void **state)
 {
 	struct daemon_fx *fx = *state;
+	struct epcmm_msg_hdr h = hdr(EPCMM_MSG_PING, 0), rh;
 	struct raw_slot r;
+	char extra;
 
 	CHECK_EQ(raw_slot_try(fx->sock, &r, EPCMM_SHM_LAYOUT + 1), -EOPNOTSUPP,
-		 "a layout the daemon does not know: refused, the socket goes on");
+		 "a layout the daemon does not know: refused");
+	CHECK_EQ(send(r.fd, &h, sizeof(h), MSG_NOSIGNAL), sizeof(h), "PING on the socket");
+	CHECK_EQ(recv(r.fd, &rh, sizeof(rh), MSG_WAITALL), sizeof(rh), "its reply");
+	CHECK_EQ(rh.status, 0, "the socket goes on");
+	h = hdr(EPCMM_MSG_SHM, 0);
+	CHECK_EQ(send(r.fd, &h, sizeof(h), MSG_NOSIGNAL), sizeof(h), "SHM without its layout");
+	CHECK_EQ(recv(r.fd, &rh, sizeof(rh), MSG_WAITALL), sizeof(rh), "its reply");
+	CHECK_EQ(rh.status, -EBADMSG, "malformed");
+	CHECK_EQ(recv(r.fd, &extra, 1, 0), 0, "and the connection closed");
 	raw_slot_close(&r);
 }
 
@@ -661,7 +674,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_shm_library_takes_the_slot),
 		cmocka_unit_test(test_live_shm_switched_off),
-		cmocka_unit_test(test_live_shm_unknown_layout_refused),
+		cmocka_unit_test(test_live_shm_offer_refusals),
 		cmocka_unit_test(test_live_shm_largest_payloads),
 		cmocka_unit_test(test_live_shm_malformed_requests),
 		cmocka_unit_test(test_live_shm_scribbled_slot_harms_no_one_else),

@@ -61,7 +61,8 @@ int epcmm_ping(struct epcmm_client *c);
  * epcmm_hello() - tell the daemon the CPU and NUMA node this client runs on,
  * so that the daemon's task for it runs there too (its EPC allocations start
  * their NUMA search at that node), as does the daemon's thread serving the
- * connection, when the daemon may run on that CPU. epcmm_client_connect() does it with
+ * connection when it has a shared-memory slot and the daemon may run on that
+ * CPU. epcmm_client_connect() does it with
  * getcpu(2)'s answer (a value the daemon refuses does not fail the connect:
  * the task stays on CPU 0); call it again after moving the thread
  * (sched_setaffinity(2)). The daemon places the task on that CPU of its

@@ -40,6 +40,8 @@ struct conn {
 	struct live_session *s;	  /* read-only after the thread starts */
 	struct daemon *d;	  /* read-only */
 	atomic_bool closing;	  /* set by conns_close_all() before it shuts @fd down */
+	int hello_cpu;		  /* the connection's thread only: the CPU HELLO said, or -1 */
+	bool slot;		  /* the connection's thread only: requests come through a slot */
 	struct conn *next, *prev; /* d->conns, under d->lock */
 };
 
@@ -159,20 +161,22 @@ static int send_reply(int fd, const struct epcmm_msg_hdr *rh, const struct epcmm
 }
 
 /*
- * Run the connection's thread on the CPU its client said at HELLO (@payload:
- * the HELLO the session accepted), so that client and thread hand the CPU
- * to each other (shm.h); on all the daemon's CPUs when that one is not
- * among them. A failure leaves the thread where it was: only speed is lost.
+ * Once the connection has a slot, run its thread on the CPU its client said
+ * at HELLO, so that client and thread hand that CPU to each other (shm.h);
+ * on all the daemon's CPUs when that one is not among them. Over the socket
+ * alone the thread is not placed (as before the slot: there both ends spin,
+ * and on two CPUs one client's round trip is shorter). A failure leaves the
+ * thread where it was: only speed is lost.
  */
-static void conn_pin(struct conn *c, const uint8_t *payload)
+static void conn_place(struct conn *c)
 {
 	cpu_set_t one;
-	uint32_t cpu;
 
-	memcpy(&cpu, payload, sizeof(cpu));
+	if (!c->slot || c->hello_cpu < 0)
+		return;
 	CPU_ZERO(&one);
-	if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &c->d->cpus))
-		CPU_SET(cpu, &one);
+	if (c->hello_cpu < CPU_SETSIZE && CPU_ISSET(c->hello_cpu, &c->d->cpus))
+		CPU_SET(c->hello_cpu, &one);
 	pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
 			       CPU_COUNT(&one) ? &one : &c->d->cpus);
 }
@@ -183,9 +187,13 @@ static int conn_handle(struct conn *c, const struct epcmm_msg_hdr *h, const uint
 		       struct epcmm_msg_hdr *rh, struct epcmm_wr *out)
 {
 	int ret = live_session_handle(c->s, h, payload, rh, out);
+	uint32_t cpu;
 
-	if (!ret && h->type == EPCMM_MSG_HELLO && rh->status == 0)
-		conn_pin(c, payload);
+	if (!ret && h->type == EPCMM_MSG_HELLO && rh->status == 0) {
+		memcpy(&cpu, payload, sizeof(cpu)); /* the session checked it: a host CPU */
+		c->hello_cpu = cpu < CPU_SETSIZE ? (int)cpu : CPU_SETSIZE;
+		conn_place(c);
+	}
 	return ret;
 }
 
@@ -233,6 +241,8 @@ static int conn_offer_shm(struct conn *c, const struct epcmm_msg_hdr *h, const u
 			conn_malformed(c, h, rh.status);
 		return ret ? ret : rh.status == -EBADMSG ? -EBADMSG : 0;
 	}
+	c->slot = true;
+	conn_place(c);
 	return 1;
 }
 
@@ -402,6 +412,7 @@ static int accept_one(struct daemon *d, int lfd)
 	c->fd = fd;
 	c->pid = cred.pid;
 	c->d = d;
+	c->hello_cpu = -1;
 	ret = live_session_create(&d->srv, cred.pid, &c->s);
 	if (!ret)
 		live_session_watch_peer(c->s, fd);

@@ -220,42 +220,70 @@ static uint32_t host_node_of(uint32_t cpu)
 	return node;
 }
 
-/* The daemon runs a connection's thread on the CPU its client says at
- * HELLO, and moves it when the client says another. */
-static void test_live_hello_serving_thread_follows(void **state)
+/* The first two CPUs this process may run on into @cpu (-1: none). */
+static void two_cpus(int cpu[2])
 {
-	struct daemon_fx *fx = *state;
-	struct conn_thread before[MAX_CONN_THREADS], after[MAX_CONN_THREADS];
-	int cpu[2] = {-1, -1}, nb, na, found = 0;
-	struct epcmm_client *c;
-	char want[2][16];
 	cpu_set_t set;
 
+	cpu[0] = cpu[1] = -1;
 	CHECK_EQ(sched_getaffinity(0, sizeof(set), &set), 0, "this process's CPUs");
 	for (int i = 0, k = 0; i < CPU_SETSIZE && k < 2; i++)
 		if (CPU_ISSET(i, &set))
 			cpu[k++] = i;
+}
+
+/* HELLO from @from, then from @to, on @c: how many connection threads moved
+ * from being pinned to @from to being pinned to @to (other connections'
+ * threads may end meanwhile; none is pinned anew). */
+static int threads_moved(struct epcmm_client *c, int from, int to)
+{
+	struct conn_thread before[MAX_CONN_THREADS], after[MAX_CONN_THREADS];
+	char want[2][16];
+	int nb, na, moved = 0;
+
+	snprintf(want[0], sizeof(want[0]), "%d", from);
+	snprintf(want[1], sizeof(want[1]), "%d", to);
+	CHECK_EQ(epcmm_hello(c, from, (int)host_node_of((uint32_t)from), NULL, NULL), 0,
+		 "HELLO from the first CPU");
+	nb = conn_threads(before);
+	CHECK_EQ(epcmm_hello(c, to, (int)host_node_of((uint32_t)to), NULL, NULL), 0,
+		 "HELLO from the second");
+	na = conn_threads(after);
+	for (int i = 0; i < nb; i++)
+		for (int j = 0; j < na; j++)
+			moved += before[i].tid == after[j].tid &&
+				 !strcmp(before[i].cpus, want[0]) &&
+				 !strcmp(after[j].cpus, want[1]);
+	return moved;
+}
+
+/* The daemon runs a connection's thread on the CPU its client says at
+ * HELLO, and moves it when the client says another, once the connection
+ * has its slot; over the socket alone it does not place it. */
+static void test_live_hello_serving_thread_follows(void **state)
+{
+	struct daemon_fx *fx = *state, *plain = NULL;
+	struct epcmm_client *c;
+	int cpu[2], ret;
+
+	two_cpus(cpu);
 	if (cpu[1] < 0) {
 		print_message("SKIP: one CPU to run on: no other to move the thread to\n");
 		skip();
 	}
-	for (int k = 0; k < 2; k++)
-		snprintf(want[k], sizeof(want[k]), "%d", cpu[k]);
 	c = connect_ok(fx);
-	CHECK_EQ(epcmm_hello(c, cpu[0], (int)host_node_of((uint32_t)cpu[0]), NULL, NULL), 0,
-		 "HELLO from the first CPU");
-	nb = conn_threads(before);
-	CHECK_EQ(epcmm_hello(c, cpu[1], (int)host_node_of((uint32_t)cpu[1]), NULL, NULL), 0,
-		 "HELLO from the second");
-	na = conn_threads(after);
-	/* other connections' threads may end meanwhile; none is pinned anew */
-	for (int i = 0; i < nb; i++)
-		for (int j = 0; j < na; j++)
-			found += before[i].tid == after[j].tid &&
-				 !strcmp(before[i].cpus, want[0]) &&
-				 !strcmp(after[j].cpus, want[1]);
-	CHECK_EQ(found, 1, "one thread moved from the first CPU to the second: this client's");
+	CHECK_EQ(threads_moved(c, cpu[0], cpu[1]), 1,
+		 "one thread moved from the first CPU to the second: this client's");
 	epcmm_client_close(c);
+
+	setenv("EPCMM_NO_SHM", "1", 1);
+	ret = fx_setup((void **)&plain);
+	c = ret ? NULL : connect_ok(plain);
+	unsetenv("EPCMM_NO_SHM"); /* before a check can end the case */
+	CHECK_EQ(ret, 0, "a daemon without slots");
+	CHECK_EQ(threads_moved(c, cpu[0], cpu[1]), 0, "over the socket alone, no thread placed");
+	epcmm_client_close(c);
+	CHECK_EQ(fx_teardown((void **)&plain), 0, "that daemon stops");
 }
 
 static int raw_connect(const char *path)

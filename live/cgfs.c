@@ -1097,51 +1097,61 @@ int live_cgfs_ino_mkdir(struct live_cgfs *fs, uint64_t parent, const char *name,
 	return ret;
 }
 
-int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
+/* rmdir entry @name of directory @dir. Return: 0; -ENOTDIR a file; -ENOENT;
+ * as rmdir_target(). */
+static int rmdir_in(struct live_cgfs *fs, const struct target *dir, const char *name)
 {
-	uint64_t parent = 0;
-	struct target t, up;
-	char *name = NULL;
-	int ret = target_by_path(fs, path, &t);
+	struct target t = {.file = -1};
+	int ret;
 
-	if (ret)
-		return ret;
-	if (t.file >= 0) {
-		target_put(&t);
-		return -ENOTDIR;
-	}
-	if (t.cg != epc_cgroup_root(fs->epc) && !target_parent(fs, t.cg, &up)) {
-		parent = target_ino(&up);
-		target_put(&up);
-		name = strdup(strrchr(path, '/') +
-			      1); /* NULL: no invalidation, as without a mount */
-	}
+	if (epc_cgroup_child(dir->cg, name, &t.cg))
+		return file_find(dir->cg, name) >= 0 ? -ENOTDIR : -ENOENT;
 	ret = rmdir_target(fs, &t);
 	target_put(&t);
-	if (!ret && name) {
+	return ret;
+}
+
+/* One walk, to the parent: the parent's inode and the name are what the
+ * mount's kernel is told to forget. */
+int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct target dir;
+	char *dpath;
+	int ret;
+
+	if (!slash || path[0] != '/')
+		return -ENOENT;
+	if (!strcmp(path, "/"))
+		return -EBUSY; /* the root */
+	dpath = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dpath)
+		return -ENOMEM;
+	ret = target_by_path(fs, dpath, &dir);
+	free(dpath);
+	if (ret)
+		return ret;
+	/* a file's name is only the last component */
+	ret = dir.file >= 0 ? -ENOENT : rmdir_in(fs, &dir, slash + 1);
+	if (!ret) {
 		/* the mount's kernel may have cached the name: make it forget */
 		pthread_mutex_lock(&fs->inval_lock);
 		if (fs->inval)
-			fs->inval(fs->inval_arg, parent, name);
+			fs->inval(fs->inval_arg, target_ino(&dir), slash + 1);
 		pthread_mutex_unlock(&fs->inval_lock);
 	}
-	free(name);
+	target_put(&dir);
 	return ret;
 }
 
 int live_cgfs_ino_rmdir(struct live_cgfs *fs, uint64_t parent, const char *name)
 {
-	struct target dir, t = {.file = -1};
+	struct target dir;
 	int ret = dir_by_ino(fs, parent, &dir);
 
 	if (ret)
 		return ret;
-	if (!epc_cgroup_child(dir.cg, name, &t.cg)) {
-		ret = rmdir_target(fs, &t);
-		target_put(&t);
-	} else {
-		ret = file_find(dir.cg, name) >= 0 ? -ENOTDIR : -ENOENT;
-	}
+	ret = rmdir_in(fs, &dir, name);
 	target_put(&dir);
 	return ret;
 }

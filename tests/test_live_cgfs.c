@@ -163,6 +163,10 @@ static void test_live_cgfs_mkdir_rmdir_errors(void **state)
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/"), -EBUSY, "rmdir the root");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/zz"), -ENOENT, "rmdir a missing cgroup");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/misc.max"), -ENOTDIR, "rmdir a file");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/misc.max/b"), -ENOENT, "rmdir below a file");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/zz/b"), -ENOENT, "rmdir below a missing cgroup");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "a/b"), -ENOENT, "rmdir of a relative path");
+	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/"), -ENOENT, "rmdir of an empty name");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a/b"), 0, "rmdir /a/b");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), 0, "rmdir /a");
 	CHECK_EQ(live_cgfs_rmdir(fx->fs, "/a"), -ENOENT, "rmdir /a twice");

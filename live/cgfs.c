@@ -1063,23 +1063,45 @@ static int rmdir_target(struct live_cgfs *fs, const struct target *t)
 	return ret;
 }
 
-int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
+/*
+ * The directory that holds the last component of @path, and that component
+ * (*@name, inside @path). Return: 0; -ENOENT no such directory (or a file in
+ * its place: a file's name is only the last component); -ENOMEM.
+ */
+static int parent_by_path(struct live_cgfs *fs, const char *path, struct target *dir,
+			  const char **name)
 {
 	const char *slash = strrchr(path, '/');
-	struct target dir;
 	char *dpath;
 	int ret;
 
 	if (!slash)
-		return -EINVAL;
+		return -ENOENT;
 	dpath = strndup(path, slash == path ? 1 : (size_t)(slash - path));
 	if (!dpath)
 		return -ENOMEM;
-	ret = target_by_path(fs, dpath, &dir);
+	ret = target_by_path(fs, dpath, dir);
 	free(dpath);
+	if (!ret && dir->file >= 0) {
+		target_put(dir);
+		ret = -ENOENT;
+	}
+	*name = slash + 1;
+	return ret;
+}
+
+int live_cgfs_mkdir(struct live_cgfs *fs, const char *path)
+{
+	struct target dir;
+	const char *name;
+	int ret;
+
+	if (!strchr(path, '/'))
+		return -EINVAL;
+	ret = parent_by_path(fs, path, &dir, &name);
 	if (ret)
 		return ret;
-	ret = dir.file >= 0 ? -ENOENT : mkdir_in(fs, dir.cg, slash + 1, 0755, NULL);
+	ret = mkdir_in(fs, dir.cg, name, 0755, NULL);
 	target_put(&dir);
 	return ret;
 }
@@ -1115,29 +1137,21 @@ static int rmdir_in(struct live_cgfs *fs, const struct target *dir, const char *
  * mount's kernel is told to forget. */
 int live_cgfs_rmdir(struct live_cgfs *fs, const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	struct target dir;
-	char *dpath;
+	const char *name;
 	int ret;
 
-	if (!slash || path[0] != '/')
-		return -ENOENT;
 	if (!strcmp(path, "/"))
 		return -EBUSY; /* the root */
-	dpath = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (!dpath)
-		return -ENOMEM;
-	ret = target_by_path(fs, dpath, &dir);
-	free(dpath);
+	ret = parent_by_path(fs, path, &dir, &name);
 	if (ret)
 		return ret;
-	/* a file's name is only the last component */
-	ret = dir.file >= 0 ? -ENOENT : rmdir_in(fs, &dir, slash + 1);
+	ret = rmdir_in(fs, &dir, name);
 	if (!ret) {
 		/* the mount's kernel may have cached the name: make it forget */
 		pthread_mutex_lock(&fs->inval_lock);
 		if (fs->inval)
-			fs->inval(fs->inval_arg, target_ino(&dir), slash + 1);
+			fs->inval(fs->inval_arg, target_ino(&dir), name);
 		pthread_mutex_unlock(&fs->inval_lock);
 	}
 	target_put(&dir);

@@ -1446,34 +1446,6 @@ int live_cgfs_ino_write(struct live_cgfs *fs, uint64_t ino, const char *text, si
 	return ret;
 }
 
-/* ------------------------------------------------------------ names */
-
-int live_cgfs_names(struct live_cgfs *fs, const struct epc_snapshot *s, char ***out)
-{
-	char **names = calloc(s->nr_cgroups ? s->nr_cgroups : 1, sizeof(*names));
-
-	(void)fs;
-	if (!names)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nr_cgroups; i++) {
-		const struct epc_snapshot_cgroup *c = EPC_SNAPSHOT_CGROUP(s, i);
-
-		if (!c->dying && !(names[i] = strdup(c->name))) {
-			live_cgfs_names_free(names, s->nr_cgroups);
-			return -ENOMEM;
-		}
-	}
-	*out = names;
-	return 0;
-}
-
-void live_cgfs_names_free(char **names, size_t nr)
-{
-	for (size_t i = 0; names && i < nr; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* ------------------------------------------------------------ reap */
 
 void live_cgfs_reap(struct live_cgfs *fs)

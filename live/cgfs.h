@@ -240,17 +240,6 @@ bool live_cgfs_follows_forks(struct live_cgfs *fs);
 /* The cgroup path of @pid ("/" if none) into @buf. */
 void live_cgfs_pid_path(struct live_cgfs *fs, pid_t pid, char *buf, size_t len);
 
-/*
- * live_cgfs_names() - the directories' names of the cgroups of @s: (*@out)[i]
- * is cgroup i's, its library name ("" for the root), or NULL for one no
- * directory shows (removed, dying).
- * Paths: epc_snapshot_path() with them. Give them back with
- * live_cgfs_names_free(*@out, s->nr_cgroups).
- * Return: 0; -ENOMEM.
- */
-int live_cgfs_names(struct live_cgfs *fs, const struct epc_snapshot *s, char ***out);
-void live_cgfs_names_free(char **names, size_t nr);
-
 /* Bring membership up to date (the fork and exit events so far applied, the
  * members that exited dropped) before an answer that counts members: the
  * status snapshot's. */

@@ -1015,8 +1015,7 @@ struct status_encl {
 };
 
 struct live_status {
-	struct epc_snapshot *lib;
-	char **names; /* the directories' names of its cgroups (live_cgfs_names()) */
+	struct epc_snapshot *lib; /* its cgroups are the mount's directories, by name */
 	struct status_client *clients;
 	struct status_encl *encls;
 	size_t nr_clients, nr_encls;
@@ -1026,11 +1025,10 @@ struct live_status {
  * malloc'd; NULL without memory (then the reply's error). */
 static char *status_path(struct status_out *so, const struct live_status *st, size_t i)
 {
-	const char *const *names = (const char *const *)st->names;
-	ssize_t n = epc_snapshot_path(st->lib, i, names, NULL, 0);
+	ssize_t n = epc_snapshot_path(st->lib, i, NULL, NULL, 0);
 	char *p = n < 0 ? NULL : malloc((size_t)n + 1);
 
-	if (!p || epc_snapshot_path(st->lib, i, names, p, (size_t)n + 1) != n) {
+	if (!p || epc_snapshot_path(st->lib, i, NULL, p, (size_t)n + 1) != n) {
 		free(p);
 		status_error(so, n < 0 ? (int)n : -ENOMEM);
 		return NULL;
@@ -1131,7 +1129,7 @@ static int status_write(const struct live_status *st, struct status_out *so)
 	/* a cgroup no directory holds (removed: dying, still charged) is not
 	 * shown; a directory's parents are directories */
 	for (size_t i = 0; i < lib->nr_cgroups && !so->full && !so->w->err; i++)
-		if (st->names[i])
+		if (!EPC_SNAPSHOT_CGROUP(lib, i)->dying)
 			status_cgroup(so, st, i);
 	for (size_t c = 0; c < st->nr_clients && !so->full && !so->w->err; c++)
 		status_client(so, st, &st->clients[c]);
@@ -1143,8 +1141,6 @@ static void status_free(struct live_status *st)
 {
 	if (!st)
 		return;
-	if (st->lib)
-		live_cgfs_names_free(st->names, st->lib->nr_cgroups);
 	epc_snapshot_free(st->lib);
 	free(st->clients);
 	free(st->encls);
@@ -1205,7 +1201,7 @@ static int status_take_session(struct live_status *st, struct live_session *s,
 	struct status_encl *e;
 	int32_t cg = t ? EPC_SNAPSHOT_TASK(st->lib, t->at)->cgroup : -1;
 
-	if (cg < 0 || !st->names[cg])
+	if (cg < 0 || EPC_SNAPSHOT_CGROUP(st->lib, cg)->dying)
 		return 0;
 	e = realloc(st->encls, (st->nr_encls + s->nr_encls + 1) * sizeof(*e));
 	if (!e)
@@ -1264,8 +1260,7 @@ static struct live_status *status_take(struct live_server *srv)
 	if (!st)
 		return NULL;
 	live_cgfs_reap(srv->cgfs); /* members that exited leave first: procs counts them */
-	if (epc_snapshot_take(srv->epc, &st->lib) ||
-	    live_cgfs_names(srv->cgfs, st->lib, &st->names) || status_take_sessions(srv, st)) {
+	if (epc_snapshot_take(srv->epc, &st->lib) || status_take_sessions(srv, st)) {
 		status_free(st);
 		return NULL;
 	}

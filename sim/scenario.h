@@ -139,7 +139,7 @@ struct sim_enclave {
 	 * at its first touch and again after a trim removed it */
 	bool dynamic;
 	uint64_t static_size; /* bytes, page-aligned, at most size; default 0 */
-	unsigned set;		    /* bits of enum sim_encl_key given */
+	unsigned set;	      /* bits of enum sim_encl_key given */
 	struct sim_loc key_loc[SIM_EK_NR];
 	/* a trace pattern's file, read by sim_scenario_check_traces() */
 	bool trace_checked;

@@ -1071,8 +1071,8 @@ int sim_trace_open_stream(FILE *in, const char *name, struct sim_trace **out, ch
 }
 
 int sim_trace_open_stream_progress(FILE *in, const char *name,
-				   const struct sim_trace_progress *progress, struct sim_trace **out,
-				   char *err, size_t errlen)
+				   const struct sim_trace_progress *progress,
+				   struct sim_trace **out, char *err, size_t errlen)
 {
 	struct src s = {.f = in, .map_fd = -1, .progress = progress};
 	int rc = open_src(&s, name, out, err, errlen);

@@ -147,8 +147,8 @@ struct sim_trace_progress {
 	void *arg;
 };
 int sim_trace_open_stream_progress(FILE *in, const char *name,
-				   const struct sim_trace_progress *progress, struct sim_trace **out,
-				   char *err, size_t errlen);
+				   const struct sim_trace_progress *progress,
+				   struct sim_trace **out, char *err, size_t errlen);
 
 /* sim_trace_open_buffer - as sim_trace_open(), from @len bytes at @data (copied). */
 int sim_trace_open_buffer(const void *data, size_t len, const char *name, struct sim_trace **out,

@@ -82,9 +82,9 @@ struct epc_cgroup {
 	int nr_members;		  /* ids attached to it (members.c) */
 	struct epc__list members; /* their struct epc__member, by @node */
 	unsigned subtree;	  /* EPC__CTRL_* enabled in cgroup.subtree_control */
-	_Atomic bool dead; /* written under the tree lock; read anywhere */
-	_Atomic int pins;  /* epc__cg_pin(): reclaimers holding it */
-	_Atomic int refs;  /* handles given out (epc__cg_get()); not for the root */
+	_Atomic bool dead;	  /* written under the tree lock; read anywhere */
+	_Atomic int pins;	  /* epc__cg_pin(): reclaimers holding it */
+	_Atomic int refs;	  /* handles given out (epc__cg_get()); not for the root */
 
 	/*
 	 * The cgroup's own reclaimable pages (not its descendants'), oldest at

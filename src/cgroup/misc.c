@@ -268,8 +268,8 @@ static int charge_exact_locked(struct epc__misc_stocks *st, struct epc__misc_res
 }
 
 int epc__misc_stocks_charge_exact(struct epc__misc_stocks *st, struct epc__misc_res *res,
-				  uint64_t amount, struct epc__misc_res **failed,
-				  uint64_t *min_max, bool *over_capacity)
+				  uint64_t amount, struct epc__misc_res **failed, uint64_t *min_max,
+				  bool *over_capacity)
 {
 	int ret;
 
@@ -621,8 +621,7 @@ ssize_t epc__misc_format(const struct epc__misc_res *cres, enum epc__misc_file f
 }
 
 ssize_t epc__misc_format_stocked(struct epc__misc_stocks *st, const struct epc__misc_res *cres,
-				 enum epc__misc_file file, uint64_t capacity, char *buf,
-				 size_t len)
+				 enum epc__misc_file file, uint64_t capacity, char *buf, size_t len)
 {
 	struct epc__misc_res *res = (struct epc__misc_res *)cres;
 	uint64_t usage = st && file == EPC__MISC_CURRENT ? epc__misc_stocks_usage(st, res)

@@ -182,7 +182,7 @@ void epcmm_wr_blob(struct epcmm_wr *w, const char *s)
 	epcmm_wr_bytes(w, s, n);
 }
 
-static uint64_t now_ns(void)
+uint64_t epcmm_now_ns(void)
 {
 	struct timespec ts;
 
@@ -192,7 +192,7 @@ static uint64_t now_ns(void)
 
 ssize_t epcmm_recv(int fd, void *buf, size_t len)
 {
-	uint64_t until = now_ns() + EPCMM_RECV_SPIN_NS;
+	uint64_t until = epcmm_now_ns() + EPCMM_RECV_SPIN_NS;
 
 	do {
 		ssize_t r = recv(fd, buf, len, MSG_DONTWAIT);
@@ -200,7 +200,7 @@ ssize_t epcmm_recv(int fd, void *buf, size_t len)
 		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 			return r;
 		sched_yield(); /* a peer that would answer may be waiting for this CPU */
-	} while (now_ns() < until);
+	} while (epcmm_now_ns() < until);
 	return recv(fd, buf, len, 0);
 }
 

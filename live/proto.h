@@ -110,6 +110,9 @@ int epcmm_proto_check_hdr(const struct epcmm_msg_hdr *h, bool reply, uint16_t wa
 #define EPCMM_RECV_SPIN_NS 50000
 ssize_t epcmm_recv(int fd, void *buf, size_t len);
 
+/* CLOCK_MONOTONIC in nanoseconds: the clock of the transport's bounded waits. */
+uint64_t epcmm_now_ns(void);
+
 /*
  * The SNAPSHOT reply's records (docs/PROTOCOL.md): each is a u32 kind, a u32
  * length and that many bytes of fields, u64s and strings (a u32 length and

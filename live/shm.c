@@ -12,7 +12,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shm.h"
@@ -119,14 +118,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Whether the peer posted from the CPU this thread is on: then it can only
  * answer once this thread lets go of the CPU. */
 static bool peer_here(const struct epcmm_shm_side *side)
@@ -202,7 +193,7 @@ int epcmm_shm_wait(struct epcmm_shm *m, struct epcmm_shm_side *side, uint32_t la
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			return -EINTR;
 		if ((i & 15) == 0) {
-			t = now_ns();
+			t = epcmm_now_ns();
 			if (!start)
 				start = t;
 			if (t - start >= EPCMM_SHM_YIELD_NS)

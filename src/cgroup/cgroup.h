@@ -152,6 +152,13 @@ enum {
 	EPC__CTRL_ALL = EPC__CTRL_MEMORY | EPC__CTRL_MISC,
 };
 
+/* The bucket of id @id in a table of @nr (a power of 2) buckets: Fibonacci
+ * hashing, for the tree's tables keyed by an id (index.c, members.c). */
+static inline size_t epc__cg_id_bucket(uint64_t id, size_t nr)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr - 1);
+}
+
 /*
  * The live cgroups by id and by (parent, name) (index.c), under the tree
  * lock: a cgroup is in it from its creation to its removal, so a lookup never

@@ -21,11 +21,6 @@
 
 #define INDEX_HASH_MIN 64 /* buckets of the first tables; a power of 2 */
 
-static size_t id_bucket(uint64_t id, size_t nr)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr - 1);
-}
-
 static size_t name_bucket(uint64_t seed, uint64_t parent_id, const char *name, size_t len,
 			  size_t nr)
 {
@@ -64,7 +59,7 @@ void epc__cg_index_destroy(struct epc__cg_index *ix)
 static void link_locked(struct epc__cg_index *ix, struct epc_cgroup *cg, struct epc_cgroup **by_id,
 			struct epc_cgroup **by_name, size_t nr)
 {
-	size_t k = id_bucket(cg->id, nr);
+	size_t k = epc__cg_id_bucket(cg->id, nr);
 
 	cg->next_by_id = by_id[k];
 	by_id[k] = cg;
@@ -117,7 +112,8 @@ void epc__cg_index_del_locked(struct epc__cgroups *tree, struct epc_cgroup *cg)
 	struct epc_cgroup **pp;
 
 	epc__assert_mutex_held(&tree->lock);
-	for (pp = &ix->by_id[id_bucket(cg->id, ix->nr_buckets)]; *pp != cg; pp = &(*pp)->next_by_id)
+	for (pp = &ix->by_id[epc__cg_id_bucket(cg->id, ix->nr_buckets)]; *pp != cg;
+	     pp = &(*pp)->next_by_id)
 		;
 	*pp = cg->next_by_id;
 	if (cg->parent) {
@@ -150,7 +146,7 @@ struct epc_cgroup *epc__cg_index_id_locked(struct epc__cgroups *tree, uint64_t i
 	struct epc_cgroup *cg;
 
 	epc__assert_mutex_held(&tree->lock);
-	cg = tree->index.by_id[id_bucket(id, tree->index.nr_buckets)];
+	cg = tree->index.by_id[epc__cg_id_bucket(id, tree->index.nr_buckets)];
 	while (cg && cg->id != id)
 		cg = cg->next_by_id;
 	return cg;

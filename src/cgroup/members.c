@@ -15,11 +15,6 @@
 
 #define MEMBERS_HASH_MIN 64 /* buckets of the first table; a power of 2 */
 
-static size_t bucket_of(uint64_t id, size_t nr)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (nr - 1);
-}
-
 static struct epc__member *find_locked(struct epc__cgroups *tree, uint64_t id)
 {
 	struct epc__member *m;
@@ -27,7 +22,7 @@ static struct epc__member *find_locked(struct epc__cgroups *tree, uint64_t id)
 	epc__assert_mutex_held(&tree->lock);
 	if (!tree->nr_member_buckets)
 		return NULL;
-	for (m = tree->members[bucket_of(id, tree->nr_member_buckets)]; m; m = m->next)
+	for (m = tree->members[epc__cg_id_bucket(id, tree->nr_member_buckets)]; m; m = m->next)
 		if (m->id == id)
 			return m;
 	return NULL;
@@ -48,7 +43,7 @@ static int grow_locked(struct epc__cgroups *tree)
 		return tree->nr_member_buckets ? 0 : -ENOMEM;
 	for (size_t i = 0; i < tree->nr_member_buckets; i++)
 		for (struct epc__member *m = tree->members[i], *next; m; m = next) {
-			size_t k = bucket_of(m->id, nr);
+			size_t k = epc__cg_id_bucket(m->id, nr);
 
 			next = m->next;
 			m->next = b[k];
@@ -76,7 +71,7 @@ static struct epc__member *get_cell_locked(struct epc__cgroups *tree, uint64_t i
 	m->id = id;
 	atomic_init(&m->gen, 0);
 	epc__list_init(&m->node);
-	k = bucket_of(id, tree->nr_member_buckets);
+	k = epc__cg_id_bucket(id, tree->nr_member_buckets);
 	m->next = tree->members[k];
 	tree->members[k] = m;
 	tree->nr_cells++;
@@ -90,7 +85,7 @@ static void put_cell_locked(struct epc__cgroups *tree, struct epc__member *m)
 
 	if (m->cg || m->followers)
 		return;
-	for (pp = &tree->members[bucket_of(m->id, tree->nr_member_buckets)]; *pp != m;
+	for (pp = &tree->members[epc__cg_id_bucket(m->id, tree->nr_member_buckets)]; *pp != m;
 	     pp = &(*pp)->next)
 		;
 	*pp = m->next;

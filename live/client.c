@@ -51,6 +51,15 @@ static int client_dial(struct epcmm_client *c, const struct sockaddr_un *sa)
 	return connect(c->fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
 }
 
+/* HELLO; one the daemon refused counts as said (its log says why: the
+ * session runs on CPU 0, as before HELLO). Return: as say_hello(). */
+static int hello_or_refused(struct epcmm_client *c)
+{
+	int ret = say_hello(c);
+
+	return ret == -EINVAL ? 0 : ret;
+}
+
 /*
  * HELLO, then SHM (unless EPCMM_NO_SHM). A daemon older than either refuses
  * it as a malformed message and hangs up: connect again and go on without
@@ -59,10 +68,8 @@ static int client_dial(struct epcmm_client *c, const struct sockaddr_un *sa)
  */
 static int client_greet(struct epcmm_client *c, const struct sockaddr_un *sa)
 {
-	int ret = say_hello(c);
+	int ret = hello_or_refused(c);
 
-	if (ret == -EINVAL) /* refused (the daemon's log says why): CPU 0, as before */
-		ret = 0;
 	if (ret == -EOPNOTSUPP) { /* a daemon older than HELLO hung up: as it was */
 		ret = client_dial(c, sa);
 		return ret ? ret : epcmm_ping(c);
@@ -73,9 +80,7 @@ static int client_greet(struct epcmm_client *c, const struct sockaddr_un *sa)
 	if (ret == -EOPNOTSUPP) { /* a daemon older than SHM hung up: the socket */
 		ret = client_dial(c, sa);
 		if (!ret)
-			ret = say_hello(c);
-		if (ret == -EINVAL)
-			ret = 0;
+			ret = hello_or_refused(c);
 	}
 	return ret;
 }

@@ -264,8 +264,9 @@ static void conn_serve_shm(struct conn *c, struct epcmm_shm *m, uint8_t *buf, st
 		memcpy(&h, m->req, sizeof(h));
 		/* the compiler may not read the slot again for what it copied */
 		atomic_signal_fence(memory_order_seq_cst);
-		ret = epcmm_proto_check_hdr(&h, false, 0);
-		if (!ret)
+		/* the payload only of a header that holds; the session checks the
+		 * header again and answers a bad one with its error, then we close */
+		if (!epcmm_proto_check_hdr(&h, false, 0))
 			memcpy(buf, m->req + sizeof(h), h.len);
 		atomic_signal_fence(memory_order_seq_cst);
 		ret = conn_handle(c, &h, buf, &rh, out);

@@ -399,8 +399,33 @@ static void print_targets(const struct bench_opts *o, struct cell (*pairs)[NR_MO
 static void usage(void)
 {
 	printf("usage: bench_charge [--runs N] [--seconds S]\n"
+	       "       bench_charge --pairs mm|none|charged N\n"
 	       "  --runs N     rounds; each figure is the median over them (default 5)\n"
-	       "  --seconds S  length of one run (default 0.25)\n");
+	       "  --seconds S  length of one run (default 0.25)\n"
+	       "  --pairs      N pairs of one row, one thread, untimed: the allocator alone,\n"
+	       "               the public path without accounting, or charged at depth 1;\n"
+	       "               for instruction counts (valgrind --tool=callgrind: the total\n"
+	       "               less that of N = 0, over N)\n");
+}
+
+/* --pairs: @n pairs of row @what on one thread, for a profiler. Return: an
+ * exit status. */
+static int pairs_only(const char *what, const char *count)
+{
+	bool mm = !strcmp(what, "mm"), none = !strcmp(what, "none");
+	char *end;
+	unsigned long long n = strtoull(count, &end, 10);
+	struct ctx c;
+
+	if ((!mm && !none && strcmp(what, "charged")) || !*count || *end || count[0] == '-') {
+		fprintf(stderr, "bench_charge: --pairs takes mm, none or charged and a count\n");
+		return 2;
+	}
+	ctx_init(&c, mm || none ? 0 : 1, ONE, none ? EPC_CGROUP_NONE : EPC_CGROUP_ON);
+	(mm ? loop_mm : loop_public)(&c, 0, n);
+	ctx_destroy(&c);
+	printf("%llu %s pairs, %llu failed\n", n, what, (unsigned long long)nr_failed);
+	return nr_failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -417,6 +442,8 @@ int main(int argc, char **argv)
 	static struct ctx ctxs[NR_DEPTHS][NR_MODES], off[SAME + 1];
 	static struct cell pairs[NR_ROWS][NR_MODES], misc[NR_DEPTHS][NR_MODES];
 
+	if (argc == 4 && !strcmp(argv[1], "--pairs"))
+		return pairs_only(argv[2], argv[3]);
 	for (int i = 1; i < argc;) {
 		int used = bench_parse_common(argc, argv, &o, i);
 

@@ -431,7 +431,8 @@ static void test_numa_stalled_node_goes_remote(void **state)
 	h.fail_ret = EPC__SGX_NOT_TRACKED;
 	epc__fault_set(epc, hook_fn, &h);
 	while ((ret = epc_page_alloc(m.t1, NULL, EPC_NO_RECLAIM, &p)) == -EBUSY) {
-		CHECK(steps < (int)epc__reclaim_idle_limit(&epc->reclaim), "within the retry bound");
+		CHECK(steps < (int)epc__reclaim_idle_limit(&epc->reclaim),
+		      "within the retry bound");
 		epc__reclaim_step_for(&epc->reclaim, m.root, 1);
 		steps++;
 	}

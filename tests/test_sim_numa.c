@@ -311,7 +311,8 @@ static void test_sim_numa_sweep_takes_the_key(void **state)
 	(void)state;
 	for (unsigned i = 0; i < 3; i++) {
 		CHECK_EQ(off->points[i].faults, plain->points[i].faults, "off is the default");
-		CHECK_EQ(off->points[i].evictions, plain->points[i].evictions, "off is the default");
+		CHECK_EQ(off->points[i].evictions, plain->points[i].evictions,
+			 "off is the default");
 		differs |= on->points[i].faults != off->points[i].faults;
 	}
 	/* at 3M /big's limit binds little: node-blind, big spills onto node 0's

@@ -316,20 +316,21 @@ static int machine_from_scenario(const char *path, struct epc_config *cfg,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | "
-		   "--scenario FILE]\n"
-		   "                    [--socket PATH] [--mount DIR] [--no-contents]\n"
-		   "                    [--numa-reclaim on|off]\n"
-		   "  --config   settings from FILE (epcmm.conf(5)); options override it\n"
-		   "  --epc      EPC sections (default 64M), section i on node i %% N\n"
-		   "  --nodes    NUMA nodes (default 1)\n"
-		   "  --scenario the machine of a scenario file: its [node N], [section N],\n"
-		   "             and [run] fallback, pcp_batch and numa-reclaim (epcmm-scenario(5))\n"
-		   "  --socket   default $EPCMM_SOCKET, else " EPCMM_DEFAULT_SOCKET "\n"
-		   "  --mount    mount the cgroup tree there as a cgroup v2 filesystem (FUSE)\n"
-		   "  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n"
-		   "  --numa-reclaim on: NUMA-aware reclaim; off (the default): the kernel's\n"
-		   "             node-blind reclaim\n");
+	fprintf(f,
+		"usage: epcmm daemon [--config FILE] [--epc SIZE[,SIZE...]] [--nodes N | "
+		"--scenario FILE]\n"
+		"                    [--socket PATH] [--mount DIR] [--no-contents]\n"
+		"                    [--numa-reclaim on|off]\n"
+		"  --config   settings from FILE (epcmm.conf(5)); options override it\n"
+		"  --epc      EPC sections (default 64M), section i on node i %% N\n"
+		"  --nodes    NUMA nodes (default 1)\n"
+		"  --scenario the machine of a scenario file: its [node N], [section N],\n"
+		"             and [run] fallback, pcp_batch and numa-reclaim (epcmm-scenario(5))\n"
+		"  --socket   default $EPCMM_SOCKET, else " EPCMM_DEFAULT_SOCKET "\n"
+		"  --mount    mount the cgroup tree there as a cgroup v2 filesystem (FUSE)\n"
+		"  --no-contents  metadata only: enclave bytes read as zeros, no crypto\n"
+		"  --numa-reclaim on: NUMA-aware reclaim; off (the default): the kernel's\n"
+		"             node-blind reclaim\n");
 }
 
 enum {
